@@ -1,0 +1,153 @@
+"""Swedish identifiers with their check digits.
+
+Personnummer and organisationsnummer are validated by python-stdnum; bankgiro, plusgiro and OCR
+references follow Bankgirot's and Nordea's rules (Luhn / "10-modul"), see
+shared/docs/formats/bank-files.md §6. Every function returns the number in the one form we store,
+so that two spellings of the same number compare equal.
+"""
+
+from __future__ import annotations
+
+import re
+
+from stdnum import luhn
+from stdnum.se import orgnr as _orgnr
+from stdnum.se import personnummer as _personnummer
+
+
+class IdentifierError(ValueError):
+    """A number that fails its format or its check digit; the message says which."""
+
+
+def digits_only(text: str) -> str:
+    """Drop spaces, hyphens and plus signs; keep the digits."""
+    return re.sub(r"[\s\-+]", "", str(text))
+
+
+def luhn_check_digit(digits: str) -> str:
+    """The Luhn check digit to append to ``digits``."""
+    return luhn.calc_check_digit(digits)
+
+
+def is_luhn_valid(digits: str) -> bool:
+    """True when the whole digit string, check digit included, passes Luhn."""
+    return digits.isdigit() and luhn.is_valid(digits)
+
+
+def normalize_bankgiro(text: str) -> str:
+    """A bankgiro number as its 7 or 8 digits, no hyphen; leading zeros of BgMax fields dropped."""
+    digits = digits_only(text).lstrip("0")
+    if not digits.isdigit() or not 7 <= len(digits) <= 8:
+        raise IdentifierError(f"bankgiro must have 7 or 8 digits: {text!r}")
+    if not is_luhn_valid(digits):
+        raise IdentifierError(f"bankgiro has a wrong check digit: {text!r}")
+    return digits
+
+
+def format_bankgiro(digits: str) -> str:
+    """Bankgiro in its printed form, NNN-NNNN or NNNN-NNNN."""
+    return f"{digits[:-4]}-{digits[-4:]}"
+
+
+def normalize_plusgiro(text: str) -> str:
+    """A plusgiro number as its 2 to 8 digits, no hyphen."""
+    digits = digits_only(text).lstrip("0")
+    if not digits.isdigit() or not 2 <= len(digits) <= 8:
+        raise IdentifierError(f"plusgiro must have 2 to 8 digits: {text!r}")
+    if not is_luhn_valid(digits):
+        raise IdentifierError(f"plusgiro has a wrong check digit: {text!r}")
+    return digits
+
+
+def format_plusgiro(digits: str) -> str:
+    """Plusgiro in its printed form, with a hyphen before the check digit: 5805620-1."""
+    return f"{digits[:-1]}-{digits[-1]}"
+
+
+def normalize_giro(text: str) -> str:
+    """A bankgiro or plusgiro number (the agency may give either) as bare digits.
+
+    A number of 7-8 digits is read as bankgiro, shorter as plusgiro; both must pass Luhn.
+    """
+    digits = digits_only(text).lstrip("0")
+    if 7 <= len(digits) <= 8:
+        return normalize_bankgiro(digits)
+    return normalize_plusgiro(digits)
+
+
+def ocr_with_check(base: str, *, length_digit: bool = True) -> str:
+    """Build an OCR reference from ``base``: optional length digit, then the Luhn digit.
+
+    The length digit is the total length (length and check digit included) mod 10, and is part
+    of the Luhn computation (Bankgirot's "checksiffra och längd").
+    """
+    if not base.isdigit():
+        raise IdentifierError(f"OCR base must be digits: {base!r}")
+    if length_digit:
+        base += str((len(base) + 2) % 10)
+    return base + luhn_check_digit(base)
+
+
+def normalize_ocr(text: str, *, length_digit: bool = True) -> str:
+    """An OCR reference: 2-25 digits, Luhn check digit last, length digit second to last."""
+    digits = digits_only(text)
+    if not digits.isdigit() or not 2 <= len(digits) <= 25:
+        raise IdentifierError(f"OCR must have 2 to 25 digits: {text!r}")
+    if not is_luhn_valid(digits):
+        raise IdentifierError(f"OCR has a wrong check digit: {text!r}")
+    if length_digit and int(digits[-2]) != len(digits) % 10:
+        raise IdentifierError(f"OCR has a wrong length digit: {text!r}")
+    return digits
+
+
+def is_valid_ocr(text: str, *, length_digit: bool = True) -> bool:
+    """True when ``text`` is a valid OCR reference."""
+    try:
+        normalize_ocr(text, length_digit=length_digit)
+    except IdentifierError:
+        return False
+    return True
+
+
+def normalize_personnummer(text: str) -> str:
+    """A personnummer as YYYYMMDD-NNNN: twelve digits, so the century is never guessed twice."""
+    try:
+        compact = _personnummer.validate(text)
+        born = _personnummer.get_birth_date(compact)
+    except Exception as exc:  # stdnum raises several ValidationError subclasses
+        raise IdentifierError(f"not a valid personnummer: {text!r} ({_reason(exc)})") from exc
+    serial = digits_only(compact)[-4:]
+    return f"{born.year:04d}{digits_only(compact)[-10:-4][2:]}-{serial}"
+
+
+def normalize_orgnr(text: str) -> str:
+    """An organisationsnummer as NNNNNN-NNNN."""
+    try:
+        return _orgnr.format(_orgnr.validate(text))
+    except Exception as exc:
+        raise IdentifierError(f"not a valid organisationsnummer: {text!r} ({_reason(exc)})") from exc
+
+
+def is_organisation(text: str) -> bool:
+    """True for an organisationsnummer: its third digit is 2 or more (month digits never are)."""
+    digits = digits_only(text)
+    if len(digits) == 12:
+        digits = digits[2:]
+    return len(digits) == 10 and digits[2] >= "2"
+
+
+def normalize_national_id(text: str) -> str:
+    """A customer's personnummer or organisationsnummer, told apart by the month digit."""
+    if is_organisation(text):
+        return normalize_orgnr(text)
+    return normalize_personnummer(text)
+
+
+def _reason(exc: Exception) -> str:
+    message = str(exc) or type(exc).__name__
+    return {
+        "InvalidChecksum": "wrong check digit",
+        "InvalidLength": "wrong length",
+        "InvalidFormat": "wrong format",
+        "InvalidComponent": "impossible date or number part",
+    }.get(type(exc).__name__, message)

@@ -1,0 +1,57 @@
+"""Money as integer öre.
+
+Amounts never pass through float: a float cannot hold 0.10 exactly, and a ledger that is off by
+one öre after a million bookings is wrong. Everything is parsed from text into öre and formatted
+back from öre.
+"""
+
+from __future__ import annotations
+
+import re
+
+Ore = int
+"""An amount in öre (1/100 SEK). Negative for credits and deductions."""
+
+_AMOUNT = re.compile(r"^(?P<sign>[-+]?)(?P<kr>\d+)(?:[.,](?P<ore>\d{1,2}))?$")
+
+
+class MoneyError(ValueError):
+    """Raised for text that is not an amount with at most two decimals."""
+
+
+def parse_amount(text: str | int) -> Ore:
+    """Parse "1234.50", "1 234,50", "-60" or "60.5" into öre.
+
+    Spaces (also non-breaking) between digit groups are accepted, as Swedish users type them.
+    More than two decimals is an error, never a rounding.
+    """
+    if isinstance(text, bool):
+        raise MoneyError(f"not an amount: {text!r}")
+    if isinstance(text, int):
+        return text * 100
+    cleaned = str(text).strip().replace("\u00a0", "").replace(" ", "")
+    match = _AMOUNT.match(cleaned)
+    if not match:
+        raise MoneyError(f"not an amount with at most two decimals: {text!r}")
+    ore = int(match["kr"]) * 100 + int((match["ore"] or "0").ljust(2, "0"))
+    return -ore if match["sign"] == "-" else ore
+
+
+def format_amount(ore: Ore) -> str:
+    """Öre as a plain decimal string, "1234.50": the form used in JSON and files."""
+    sign = "-" if ore < 0 else ""
+    kr, rest = divmod(abs(ore), 100)
+    return f"{sign}{kr}.{rest:02d}"
+
+
+def format_sek(ore: Ore) -> str:
+    """Öre as Swedish display text, "1 234,50" (thin grouping with a no-break space)."""
+    sign = "-" if ore < 0 else ""
+    kr, rest = divmod(abs(ore), 100)
+    grouped = f"{kr:,}".replace(",", "\u00a0")
+    return f"{sign}{grouped},{rest:02d}"
+
+
+def kr(amount: str) -> Ore:
+    """Shorthand for literals in code and tests: ``kr("60")`` is 6000 öre."""
+    return parse_amount(amount)

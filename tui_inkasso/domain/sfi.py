@@ -1,0 +1,79 @@
+"""SFI categories of object types, and the debt type each collection agency expects.
+
+The object type's SFI category decides what kind of debt a claim is in the agency's file
+(seed guide "SFI-kategorins betydelse i inkassofilen", domain.md §5).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class SfiCategory(StrEnum):
+    """The SFI category of an object type; NONE is "Ej vald" (not chosen)."""
+
+    BOSTAD = "bostad"
+    OVRIGA = "ovriga"
+    PARKERING = "parkering"
+    LAGER = "lager"
+    GARAGE = "garage"
+    NONE = "ej_vald"
+
+    @property
+    def label(self) -> str:
+        """The Swedish name shown to users."""
+        return _LABELS[self]
+
+    @classmethod
+    def parse(cls, value: str | None) -> SfiCategory:
+        """Read a category from a file or the user; None, "" and "ej vald" are NONE."""
+        if value is None or str(value).strip().lower() in ("", "none", "ej vald", "ej_vald"):
+            return cls.NONE
+        text = str(value).strip().lower().replace("ö", "o")
+        if text in ("ovriga (lokaler)", "lokaler", "lokal"):
+            return cls.OVRIGA
+        try:
+            return cls(text)
+        except ValueError:
+            raise ValueError(
+                f"unknown SFI category {value!r}; expected one of "
+                + ", ".join(c.value for c in cls)
+            ) from None
+
+
+_LABELS = {
+    SfiCategory.BOSTAD: "Bostad",
+    SfiCategory.OVRIGA: "Övriga (lokaler)",
+    SfiCategory.PARKERING: "Parkering",
+    SfiCategory.LAGER: "Lager",
+    SfiCategory.GARAGE: "Garage",
+    SfiCategory.NONE: "Ej vald",
+}
+
+INTRUM_DEBT_TYPE = {
+    SfiCategory.BOSTAD: "17",
+    SfiCategory.OVRIGA: "18",
+    SfiCategory.PARKERING: "19",
+    SfiCategory.LAGER: "20",
+    SfiCategory.GARAGE: "30",
+    SfiCategory.NONE: "99",
+}
+
+SVEA_DEBT_TYPE = {
+    SfiCategory.BOSTAD: "BO",
+    SfiCategory.OVRIGA: "LO",
+    SfiCategory.PARKERING: "PA",
+    SfiCategory.LAGER: "LO",
+    SfiCategory.GARAGE: "LO",
+    SfiCategory.NONE: "LO",
+}
+
+
+def debt_type(system: str, category: SfiCategory | str | None) -> str:
+    """The debt type code for ``system`` ("intrum" or "svea"); other systems use the SFI label."""
+    cat = category if isinstance(category, SfiCategory) else SfiCategory.parse(category)
+    if system == "intrum":
+        return INTRUM_DEBT_TYPE[cat]
+    if system == "svea":
+        return SVEA_DEBT_TYPE[cat]
+    return cat.label
