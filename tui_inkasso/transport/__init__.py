@@ -1,0 +1,1 @@
+"""The outside world: files on disk, FTP/FTPS/SFTP upload, SMTP mail."""
