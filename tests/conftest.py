@@ -1,0 +1,109 @@
+"""Shared fixtures: a real SQLite file, a real PostgreSQL schema, and where snapshots live.
+
+PostgreSQL is the server on 127.0.0.1:5432 (trust auth, user root, database ``test``) or the URL in
+``TUI_INKASSO_TEST_PG``. Each test gets a fresh schema that is dropped afterwards; where no server
+answers, PostgreSQL tests are skipped with the reason (``-rs`` prints it).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import pytest_textual_snapshot
+
+from tui_inkasso.db.connection import close_database, db, open_database
+
+ROOT = Path(__file__).resolve().parent.parent
+SNAPSHOT_ROOT = ROOT / "snapshots"
+FIXTURES = ROOT.parent / "shared" / "fixtures"
+SHARED_DOCS = ROOT.parent / "shared" / "docs"
+PG_URL = os.environ.get("TUI_INKASSO_TEST_PG", "postgresql://root@127.0.0.1:5432/test")
+
+
+class _SnapshotsInTopFolder(pytest_textual_snapshot.SVGImageExtension):
+    """SVG snapshots go to ``snapshots/<test module>/`` at the top of the project."""
+
+    @classmethod
+    def dirname(cls, *, test_location) -> str:  # type: ignore[no-untyped-def]
+        return str(SNAPSHOT_ROOT / test_location.basename)
+
+
+pytest_textual_snapshot.SVGImageExtension = _SnapshotsInTopFolder
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads the developer's real database, settings or password variables."""
+    monkeypatch.delenv("TUI_INKASSO_DB", raising=False)
+    monkeypatch.delenv("TUI_INKASSO_UPLOAD_PASSWORD", raising=False)
+    monkeypatch.setenv("TUI_INKASSO_USER", "testare")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh SQLite database file, migrated and bound to the models."""
+    url = f"sqlite:///{tmp_path / 'inkasso.db'}"
+    open_database(url)
+    yield url
+    close_database()
+
+
+_pg_problem: str | None = None
+_pg_checked = False
+
+
+def _postgres_problem() -> str | None:
+    """Why PostgreSQL cannot be used, or None when it answers."""
+    global _pg_checked, _pg_problem
+    if not _pg_checked:
+        _pg_checked = True
+        try:
+            import psycopg2
+
+            psycopg2.connect(PG_URL, connect_timeout=3).close()
+        except Exception as exc:  # any failure means: skip, and say why
+            _pg_problem = f"PostgreSQL at {PG_URL} does not answer: {str(exc).strip()}"
+    return _pg_problem
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh schema on the real PostgreSQL server, migrated and bound; dropped afterwards."""
+    problem = _postgres_problem()
+    if problem:
+        pytest.skip(problem)
+    import psycopg2
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = psycopg2.connect(PG_URL)
+    admin.autocommit = True
+    admin.cursor().execute(f'CREATE SCHEMA "{schema}"')
+    separator = "&" if "?" in PG_URL else "?"
+    url = f"{PG_URL}{separator}options={quote(f'-c search_path={schema}')}"
+    try:
+        open_database(url)
+        yield url
+    finally:
+        close_database()
+        admin.cursor().execute(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db(request: pytest.FixtureRequest) -> str:
+    """Run the test on SQLite and again on PostgreSQL."""
+    name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    return request.getfixturevalue(name)
+
+
+@pytest.fixture
+def database(sqlite_url: str):  # type: ignore[no-untyped-def]
+    """The bound peewee database (SQLite) for tests that need the object."""
+    return db.obj

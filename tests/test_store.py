@@ -1,0 +1,99 @@
+"""The store: connection, schema version, migrations, settings, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import peewee as pw
+import pytest
+
+from tui_inkasso.db import migrations
+from tui_inkasso.db.connection import close_database, db, open_database, resolve_database_url
+from tui_inkasso.db.models import AuditEntry, Setting
+from tui_inkasso.services import settings
+from tui_inkasso.services.settings import SettingError
+
+
+def test_fresh_database_gets_latest_schema(any_db: str) -> None:
+    assert migrations.current_version(db.obj) == migrations.LATEST
+    assert "invoice" in db.obj.get_tables()
+    assert "outbox_file" in db.obj.get_tables()
+
+
+def test_sqlite_pragmas(sqlite_url: str) -> None:
+    assert db.obj.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.obj.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert db.obj.execute_sql("PRAGMA busy_timeout").fetchone()[0] >= 5000
+
+
+def test_older_database_upgrades_on_start(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old = open_database(url, migrate=False)
+    old.create_tables(migrations.V1_MODELS)
+    migrations.stamp_version(old, 1)
+    Setting.create(key="collection.system", value="svea", changed_at="2025-01-01 00:00:00", changed_by="x")
+    assert "scheduled_service" not in old.get_tables()
+    close_database()
+
+    database = open_database(url)
+    assert migrations.current_version(database) == migrations.LATEST
+    assert {"scheduled_service", "service_run", "outbox_file"} <= set(database.get_tables())
+    assert settings.get_setting("collection.system") == "svea"
+    close_database()
+
+
+def test_newer_database_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    database = open_database(url)
+    migrations.stamp_version(database, migrations.LATEST + 1)
+    close_database()
+    with pytest.raises(migrations.MigrationError, match="newer than this program"):
+        open_database(url)
+    close_database()
+
+
+def test_url_resolution(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    assert resolve_database_url(str(tmp_path / "a.db")) == f"sqlite:///{tmp_path / 'a.db'}"
+    monkeypatch.setenv("TUI_INKASSO_DB", "postgresql://u@h/d")
+    assert resolve_database_url(None) == "postgresql://u@h/d"
+    assert resolve_database_url("sqlite:///x.db") == "sqlite:///x.db"
+    monkeypatch.delenv("TUI_INKASSO_DB")
+    assert resolve_database_url(None).endswith("/tui-inkasso/inkasso.db")
+
+
+def test_settings_validate_and_audit(any_db: str) -> None:
+    assert settings.get_setting("collection.system") == "none"
+    assert settings.set_setting("collection.agency_accounts", " 5051057 ; 991-2346") == "5051057;9912346"
+    assert settings.agency_accounts() == {"5051057", "9912346"}
+    with pytest.raises(SettingError, match="check digit"):
+        settings.set_setting("collection.agency_accounts", "5051057;9912345")
+    with pytest.raises(SettingError, match="must be one of"):
+        settings.set_setting("collection.system", "kronofogden")
+    assert settings.get_setting("collection.agency_accounts") == "5051057;9912346"
+    entries = list(AuditEntry.select().where(AuditEntry.action == "setting.changed"))
+    assert [(e.user, e.object_id) for e in entries] == [("testare", "collection.agency_accounts")]
+
+
+def test_settings_all_or_nothing(sqlite_url: str) -> None:
+    with pytest.raises(SettingError):
+        settings.set_settings({"collection.system": "svea", "collection.agency_accounts": "123"})
+    assert settings.get_setting("collection.system") == "none"
+
+
+def test_unique_invoice_number_enforced(any_db: str) -> None:
+    from tests.factories import make_invoice
+
+    make_invoice(number="1001")
+    with pytest.raises(pw.IntegrityError):
+        make_invoice(number="1001")
+
+
+def test_core_never_imports_textual() -> None:
+    code = (
+        "import sys, tui_inkasso.cli, tui_inkasso.services.settings, tui_inkasso.db.models;"
+        "import tui_inkasso.domain.identifiers;"
+        "assert 'textual' not in sys.modules, 'textual imported by the core'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

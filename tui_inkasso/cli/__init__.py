@@ -1,0 +1,101 @@
+"""The ``tui-inkasso`` command.
+
+Without a subcommand it starts the terminal app. Each module in ``COMMAND_MODULES`` registers its
+subcommands with ``register(subparsers, parent)`` and sets ``handler`` on its parsers; handlers
+open nothing themselves: the database is opened here once, and the handler returns an
+:class:`~tui_inkasso.cli.common.Output`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from tui_inkasso import __version__
+from tui_inkasso.cli.common import CliError, Output, common_options, to_json
+
+COMMAND_MODULES = [
+    "tui_inkasso.cli.settings_cmd",
+]
+"""Modules that add subcommands; each has ``register(subparsers, parent)``."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every registered subcommand."""
+    parent = common_options()
+    parser = argparse.ArgumentParser(
+        prog="tui-inkasso",
+        description="Inkasso för hyresreskontran: starta appen utan kommando, eller kör ett kommando.",
+        parents=[parent],
+    )
+    parser.add_argument("--version", action="version", version=f"tui-inkasso {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers, parent)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    db_arg = getattr(args, "db", None)
+    if args.command is None:
+        return _run_app(db_arg)
+    want_json = getattr(args, "json", False)
+    try:
+        output = _dispatch(args, db_arg)
+    except CliError as exc:
+        print(f"tui-inkasso {args.command}: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"tui-inkasso {args.command}: interrupted, nothing more was written", file=sys.stderr)
+        return 130
+    if want_json:
+        print(to_json(output.data))
+    elif output.text:
+        print(output.text)
+    return output.exit_code
+
+
+def _dispatch(args: argparse.Namespace, db_arg: str | None) -> Output:
+    from tui_inkasso.services.errors import UserError
+
+    needs_db = getattr(args, "needs_db", True)
+    try:
+        if needs_db:
+            _open(db_arg)
+        return args.handler(args)
+    except UserError as exc:
+        raise CliError(str(exc), exc.exit_code) from None
+    except OSError as exc:
+        raise CliError(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "), 1) from None
+
+
+def _open(db_arg: str | None) -> None:
+    from tui_inkasso.db.connection import DatabaseUrlError, open_database, resolve_database_url
+    from tui_inkasso.db.migrations import MigrationError
+
+    try:
+        open_database(resolve_database_url(db_arg))
+    except (DatabaseUrlError, MigrationError) as exc:
+        raise CliError(str(exc), 1) from None
+    except Exception as exc:  # a database that cannot be reached or read
+        if type(exc).__module__.startswith(("peewee", "psycopg2", "sqlite3")):
+            raise CliError(f"cannot open the database: {exc}".strip(), 1) from None
+        raise
+
+
+def _run_app(db_arg: str | None) -> int:
+    """Start the terminal app (the only path that imports Textual)."""
+    try:
+        _open(db_arg)
+    except CliError as exc:
+        print(f"tui-inkasso: {exc}", file=sys.stderr)
+        return exc.exit_code
+    from tui_inkasso.app import InkassoApp
+
+    InkassoApp().run()
+    return 0

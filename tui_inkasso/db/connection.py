@@ -1,0 +1,109 @@
+"""Which database, and how to open it.
+
+One ``DatabaseProxy`` serves every model; ``open_database`` binds it to SQLite or PostgreSQL from
+a URL, applies the pragmas that make SQLite safe for several processes (WAL, foreign keys, a busy
+timeout) and brings the schema up to date.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlparse
+
+import peewee
+import platformdirs
+from playhouse.db_url import connect
+
+db = peewee.DatabaseProxy()
+"""The database every model uses; bound by :func:`open_database`."""
+
+ENV_VAR = "TUI_INKASSO_DB"
+APP_NAME = "tui-inkasso"
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 10000,
+    "synchronous": "normal",
+    "cache_size": -64000,
+}
+
+
+class DatabaseUrlError(ValueError):
+    """The database URL or path cannot be used; the message says why."""
+
+
+def default_database_path() -> Path:
+    """``inkasso.db`` in the user's data directory (XDG on Linux)."""
+    return Path(platformdirs.user_data_dir(APP_NAME)) / "inkasso.db"
+
+
+def resolve_database_url(arg: str | None = None) -> str:
+    """The URL to use: the ``--db`` argument, else ``$TUI_INKASSO_DB``, else the default path.
+
+    A plain path means SQLite; ``sqlite:///...`` and ``postgresql://...`` are taken as they are.
+    """
+    raw = arg or os.environ.get(ENV_VAR) or str(default_database_path())
+    if "://" in raw:
+        scheme = urlparse(raw).scheme
+        if scheme not in ("sqlite", "postgresql", "postgres"):
+            raise DatabaseUrlError(f"unsupported database URL scheme {scheme!r}: use a path, sqlite:///PATH or postgresql://")
+        return raw
+    return f"sqlite:///{Path(raw).expanduser().resolve()}"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL, or None for PostgreSQL and in-memory databases."""
+    if not url.startswith("sqlite:///"):
+        return None
+    path = url[len("sqlite:///") :]
+    return None if path in ("", ":memory:") else Path(path)
+
+
+def is_sqlite_url(url: str) -> bool:
+    """True for a SQLite URL."""
+    return url.startswith("sqlite:")
+
+
+def make_database(url: str) -> peewee.Database:
+    """A peewee database for ``url``, not yet connected."""
+    path = sqlite_path(url)
+    if path is not None:
+        if not path.parent.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+        return peewee.SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, timeout=10)
+    if is_sqlite_url(url):
+        return peewee.SqliteDatabase(":memory:", pragmas={"foreign_keys": 1})
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    return connect(url)
+
+
+def database_exists(url: str) -> bool:
+    """For SQLite: does the file exist. Other databases are assumed to exist."""
+    path = sqlite_path(url)
+    return path.exists() if path is not None else True
+
+
+def open_database(url: str, *, migrate: bool = True) -> peewee.Database:
+    """Bind the proxy to ``url``, connect, and bring the schema up to date."""
+    database = make_database(url)
+    db.initialize(database)
+    database.connect(reuse_if_open=True)
+    if migrate:
+        from tui_inkasso.db.migrations import migrate as run_migrations
+
+        run_migrations(database, lock_path=_lock_path(url))
+    return database
+
+
+def close_database() -> None:
+    """Close this thread's connection, if any."""
+    if db.obj is not None and not db.is_closed():
+        db.close()
+
+
+def _lock_path(url: str) -> Path | None:
+    path = sqlite_path(url)
+    return path.with_name(path.name + ".migrate.lock") if path is not None else None

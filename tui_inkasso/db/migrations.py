@@ -1,0 +1,163 @@
+"""Schema versions, and the steps that bring an older database up to date.
+
+A new database gets the current models and is stamped with the latest version. An older one runs
+each step after its version, each in its own transaction, under a lock so that the app and the
+daemon never migrate at once (a lock file for SQLite, an advisory lock for PostgreSQL). Steps use
+frozen copies of the models as they were at that version, never the live ones, so a later change
+to ``models.py`` cannot change what an old step does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import peewee as pw
+
+from tui_inkasso.db import models
+
+Step = Callable[[pw.Database], None]
+
+LOCK_KEY = 727_274_101
+"""PostgreSQL advisory lock key for migrations (any constant unique to this app)."""
+
+
+def _v2_scheduling_and_outbox(database: pw.Database) -> None:
+    """Version 2: scheduled services, their runs, and the outbox of files to deliver."""
+
+    class Base(pw.Model):
+        class Meta:
+            legacy_table_names = False
+
+    class CollectionFile(Base):
+        class Meta:
+            table_name = "collection_file"
+
+    class ScheduledService(Base):
+        name = pw.CharField(max_length=100)
+        service = pw.CharField(max_length=40)
+        description = pw.TextField(default="")
+        enabled = pw.BooleanField(default=True)
+        notify_emails = pw.TextField(default="")
+        notify_success = pw.BooleanField(default=False)
+        frequency = pw.CharField(max_length=10)
+        weekdays = pw.CharField(max_length=20, default="")
+        month_day = pw.IntegerField(null=True)
+        every_hours = pw.IntegerField(null=True)
+        at_time = pw.CharField(max_length=5, default="06:00")
+        created_at = pw.DateTimeField()
+        changed_at = pw.DateTimeField()
+
+    class ServiceRun(Base):
+        service = pw.ForeignKeyField(ScheduledService, on_delete="CASCADE", index=True)
+        slot = pw.CharField(max_length=40)
+        trigger = pw.CharField(max_length=20)
+        started_at = pw.DateTimeField()
+        finished_at = pw.DateTimeField(null=True)
+        result = pw.CharField(max_length=20)
+        file = pw.CharField(max_length=500, default="")
+        error = pw.TextField(default="")
+        worker = pw.CharField(max_length=100, default="")
+
+        class Meta:
+            indexes = ((("service", "slot"), True),)
+
+    class OutboxFile(Base):
+        path = pw.CharField(max_length=500)
+        kind = pw.CharField(max_length=20)
+        target_url = pw.CharField(max_length=500)
+        status = pw.CharField(max_length=20, default="waiting", index=True)
+        attempts = pw.IntegerField(default=0)
+        next_attempt_at = pw.DateTimeField(null=True)
+        last_error = pw.TextField(default="")
+        created_at = pw.DateTimeField()
+        sent_at = pw.DateTimeField(null=True)
+        remote_path = pw.CharField(max_length=500, default="")
+        sha256 = pw.CharField(max_length=64, default="")
+        size = pw.BigIntegerField(default=0)
+        collection_file = pw.ForeignKeyField(CollectionFile, null=True)
+
+    frozen = [ScheduledService, ServiceRun, OutboxFile]
+    with database.bind_ctx([CollectionFile, *frozen]):
+        database.create_tables(frozen)
+
+
+MIGRATIONS: dict[int, Step] = {
+    2: _v2_scheduling_and_outbox,
+}
+"""Step N brings a database from version N-1 to N. Version 1 is the first released schema."""
+
+LATEST = max(MIGRATIONS, default=1)
+
+V1_MODELS = [
+    m for m in models.MODELS if m not in (models.ScheduledService, models.ServiceRun, models.OutboxFile)
+]
+"""The tables of schema version 1; tests build an old database from these to prove upgrades."""
+
+
+class MigrationError(RuntimeError):
+    """The database is newer than this program, or a step failed."""
+
+
+def current_version(database: pw.Database) -> int | None:
+    """The stamped version, or None for an empty database."""
+    if not database.table_exists(models.SchemaVersion._meta.table_name):
+        return None
+    with database.bind_ctx([models.SchemaVersion]):
+        row = models.SchemaVersion.select().order_by(models.SchemaVersion.version.desc()).first()
+    return row.version if row else None
+
+
+def migrate(database: pw.Database, *, lock_path: Path | None = None) -> int:
+    """Create or upgrade the schema; returns the version now in the database."""
+    with _migration_lock(database, lock_path):
+        version = current_version(database)
+        if version is None:
+            with database.atomic():
+                database.create_tables(models.MODELS)
+                _stamp(database, LATEST)
+            return LATEST
+        if version > LATEST:
+            raise MigrationError(
+                f"the database has schema version {version}, newer than this program ({LATEST}): "
+                "upgrade tui-inkasso"
+            )
+        for step_version in range(version + 1, LATEST + 1):
+            with database.atomic():
+                MIGRATIONS[step_version](database)
+                _stamp(database, step_version)
+        return LATEST
+
+
+def stamp_version(database: pw.Database, version: int) -> None:
+    """Record ``version`` (used by migrations, and by tests that build an old schema)."""
+    _stamp(database, version)
+
+
+def _stamp(database: pw.Database, version: int) -> None:
+    with database.bind_ctx([models.SchemaVersion]):
+        models.SchemaVersion.delete().execute()
+        models.SchemaVersion.create(version=version, migrated_at=dt.datetime.now())
+
+
+@contextlib.contextmanager
+def _migration_lock(database: pw.Database, lock_path: Path | None) -> Iterator[None]:
+    if isinstance(database, pw.PostgresqlDatabase):
+        database.execute_sql("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+        try:
+            yield
+        finally:
+            database.execute_sql("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
+        return
+    if lock_path is None:
+        yield
+        return
+    with open(lock_path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -1,0 +1,507 @@
+"""The ledger (reskontra) and everything recorded about collection, as peewee models.
+
+Money is integer öre in ``IntegerField``/``BigIntegerField`` columns; dates are ``DateField``.
+Some state is kept on the invoice itself (balance, dunning level, collection marks) because every
+screen filters on it and a million invoices must answer in milliseconds; the services that change
+payments, notices and cases keep those columns right inside the same transaction.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import peewee as pw
+
+from tui_inkasso.db.connection import db
+
+
+class InvoiceKind(StrEnum):
+    """Rent invoice (hyresfaktura/hyresavi) or direct invoice (direktfaktura)."""
+
+    RENT = "rent"
+    DIRECT = "direct"
+
+
+class PaymentMethod(StrEnum):
+    """Betalsätt. INKASSO is money that came through the collection agency."""
+
+    BANKGIRO = "bankgiro"
+    PLUSGIRO = "plusgiro"
+    AUTOGIRO = "autogiro"
+    CASH = "cash"
+    CREDIT = "credit"
+    INKASSO = "inkasso"
+    MANUAL = "manual"
+
+
+class PaymentKind(StrEnum):
+    """A payment received, or a credit note reducing the claim."""
+
+    PAYMENT = "payment"
+    CREDIT = "credit"
+
+
+class AccountRole(StrEnum):
+    """Kontovärde: a named role that each owner maps to a ledger account number."""
+
+    RECEIVABLES = "Kundfordringar"
+    BANK = "Bank"
+    PREPAYMENTS = "Förskott från kunder"
+    COLLECTION_OVERPAYMENT = "Överskjutande betalning inkasso"
+    FEE_INCOME = "Påminnelseavgifter"
+    INTEREST_INCOME = "Ränteintäkter"
+    RENT_INCOME = "Hyresintäkter"
+
+
+class CollectionSystem(StrEnum):
+    """Inkassosystem: in-house case register, an agency file, or an Excel sheet (none)."""
+
+    INHOUSE = "inhouse"
+    INTRUM = "intrum"
+    SVEA = "svea"
+    NONE = "none"
+
+
+class CaseStatus(StrEnum):
+    """Status of a collection case in the case register."""
+
+    REGISTERED = "registrerat"
+    DEMAND_SENT = "inkassokrav skickat"
+    INSTALMENT_PLAN = "avbetalningsplan"
+    ENFORCEMENT = "hos Kronofogden"
+    CLOSED = "avslutat"
+
+
+class BaseModel(pw.Model):
+    """All models share the proxy and snake_case table names."""
+
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+class SchemaVersion(BaseModel):
+    """One row: the schema version this database has been migrated to."""
+
+    version = pw.IntegerField()
+    migrated_at = pw.DateTimeField()
+
+
+class Setting(BaseModel):
+    """A validated key/value setting (see services/settings.py for the keys)."""
+
+    key = pw.CharField(primary_key=True, max_length=100)
+    value = pw.TextField()
+    changed_at = pw.DateTimeField()
+    changed_by = pw.CharField(max_length=100)
+
+
+class AuditEntry(BaseModel):
+    """Who (OS user) did what to which object, and when."""
+
+    at = pw.DateTimeField(index=True)
+    user = pw.CharField(max_length=100)
+    action = pw.CharField(max_length=100, index=True)
+    object_type = pw.CharField(max_length=50)
+    object_id = pw.CharField(max_length=100, index=True)
+    details = pw.TextField(default="")
+
+
+class Owner(BaseModel):
+    """Ägare: the legal entity that owns properties and is the creditor of their invoices."""
+
+    code = pw.CharField(unique=True, max_length=40)
+    name = pw.CharField(max_length=200)
+    org_no = pw.CharField(max_length=13)
+    bankgiro = pw.CharField(max_length=10, null=True)
+    plusgiro = pw.CharField(max_length=10, null=True)
+    address = pw.CharField(max_length=200, default="")
+    postal_code = pw.CharField(max_length=10, default="")
+    city = pw.CharField(max_length=100, default="")
+    phone = pw.CharField(max_length=40, default="")
+    email = pw.CharField(max_length=200, default="")
+
+
+class Account(BaseModel):
+    """The ledger account an owner maps to an account role (kontovärde)."""
+
+    owner = pw.ForeignKeyField(Owner, backref="accounts", on_delete="CASCADE")
+    role = pw.CharField(max_length=60)
+    number = pw.CharField(max_length=10)
+    name = pw.CharField(max_length=100, default="")
+
+    class Meta:
+        indexes = ((("owner", "role"), True),)
+
+
+class Property(BaseModel):
+    """Fastighet, in an area (område)."""
+
+    code = pw.CharField(unique=True, max_length=40)
+    owner = pw.ForeignKeyField(Owner, backref="properties")
+    designation = pw.CharField(max_length=100)
+    name = pw.CharField(max_length=200, default="")
+    area = pw.CharField(max_length=100, default="", index=True)
+
+
+class ObjectType(BaseModel):
+    """Objektstyp, carrying the SFI category that decides the agency's debt type."""
+
+    code = pw.CharField(unique=True, max_length=20)
+    name = pw.CharField(max_length=100)
+    sfi = pw.CharField(max_length=20, default="ej_vald")
+
+
+class RentalObject(BaseModel):
+    """Objekt: an apartment, premises, parking space, storage room or garage."""
+
+    code = pw.CharField(unique=True, max_length=40)
+    property = pw.ForeignKeyField(Property, backref="objects")
+    object_type = pw.ForeignKeyField(ObjectType, backref="objects")
+    address = pw.CharField(max_length=200, default="")
+
+
+class Customer(BaseModel):
+    """Kund: a tenant or other debtor, a person (personnummer) or a company (orgnr)."""
+
+    number = pw.CharField(unique=True, max_length=40)
+    name = pw.CharField(max_length=200, index=True)
+    national_id = pw.CharField(max_length=13, index=True)
+    is_company = pw.BooleanField(default=False)
+    address = pw.CharField(max_length=200, default="")
+    postal_code = pw.CharField(max_length=10, default="")
+    city = pw.CharField(max_length=100, default="")
+    email = pw.CharField(max_length=200, default="")
+    phone = pw.CharField(max_length=40, default="")
+    search_text = pw.CharField(max_length=400, default="")
+    dunning_blocked_reason = pw.CharField(max_length=200, null=True)
+    dunning_blocked_by = pw.CharField(max_length=100, null=True)
+    dunning_blocked_at = pw.DateTimeField(null=True)
+
+
+class Contract(BaseModel):
+    """Hyresavtal: a customer's lease of an object; says whether a reminder fee may be charged."""
+
+    number = pw.CharField(unique=True, max_length=40)
+    customer = pw.ForeignKeyField(Customer, backref="contracts")
+    rental_object = pw.ForeignKeyField(RentalObject, backref="contracts")
+    start_date = pw.DateField()
+    end_date = pw.DateField(null=True)
+    monthly_rent = pw.BigIntegerField(default=0)
+    reminder_fee_allowed = pw.BooleanField(default=True)
+
+
+class CollectionFile(BaseModel):
+    """A file handed to a collection agency (cases or balance corrections) or an Excel sheet."""
+
+    kind = pw.CharField(max_length=20)
+    system = pw.CharField(max_length=20)
+    path = pw.CharField(max_length=500)
+    file_id = pw.CharField(max_length=100, unique=True)
+    created_at = pw.DateTimeField()
+    created_by = pw.CharField(max_length=100)
+    records = pw.IntegerField(default=0)
+    amount = pw.BigIntegerField(default=0)
+    sha256 = pw.CharField(max_length=64, default="")
+
+
+class CollectionCase(BaseModel):
+    """Inkassoärende: one debtor's claim towards one owner, holding one or more invoices."""
+
+    number = pw.CharField(unique=True, max_length=40)
+    system = pw.CharField(max_length=20)
+    owner = pw.ForeignKeyField(Owner, backref="cases", index=True)
+    customer = pw.ForeignKeyField(Customer, backref="cases", index=True)
+    status = pw.CharField(max_length=40, default=CaseStatus.REGISTERED.value)
+    created_at = pw.DateTimeField()
+    created_by = pw.CharField(max_length=100)
+    file = pw.ForeignKeyField(CollectionFile, backref="cases", null=True)
+    agency_reference = pw.CharField(max_length=100, default="")
+    capital = pw.BigIntegerField(default=0)
+    fees = pw.BigIntegerField(default=0)
+    interest = pw.BigIntegerField(default=0)
+    closed_at = pw.DateTimeField(null=True)
+
+
+class Invoice(BaseModel):
+    """A rent or direct invoice with its denormalised state.
+
+    ``balance`` is amount less payments and credits; ``dunning_level``/``dunning_deadline`` are the
+    last notice issued and its payment deadline; ``collection_case`` is set when the invoice is
+    collection-marked; ``excluded_*`` when staff kept it out of collection.
+    """
+
+    number = pw.CharField(unique=True, max_length=40)
+    kind = pw.CharField(max_length=10, index=True)
+    owner = pw.ForeignKeyField(Owner, backref="invoices", index=True)
+    customer = pw.ForeignKeyField(Customer, backref="invoices", index=True)
+    rental_object = pw.ForeignKeyField(RentalObject, backref="invoices", null=True, index=True)
+    contract = pw.ForeignKeyField(Contract, backref="invoices", null=True)
+    invoice_date = pw.DateField()
+    due_date = pw.DateField(index=True)
+    ocr = pw.CharField(max_length=25, index=True)
+    amount = pw.BigIntegerField()
+    balance = pw.BigIntegerField()
+    fees = pw.BigIntegerField(default=0)
+    dunning_level = pw.IntegerField(default=0)
+    dunning_date = pw.DateField(null=True)
+    dunning_deadline = pw.DateField(null=True)
+    dunning_blocked_reason = pw.CharField(max_length=200, null=True)
+    dunning_blocked_by = pw.CharField(max_length=100, null=True)
+    dunning_blocked_at = pw.DateTimeField(null=True)
+    collection_case = pw.ForeignKeyField(CollectionCase, null=True, index=True, backref="invoice_set")
+    collection_marked_at = pw.DateTimeField(null=True)
+    excluded_reason = pw.CharField(max_length=200, null=True)
+    excluded_by = pw.CharField(max_length=100, null=True)
+    excluded_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("dunning_level", "dunning_deadline"), False),)
+
+
+class InvoiceRow(BaseModel):
+    """A line of an invoice: text and amount."""
+
+    invoice = pw.ForeignKeyField(Invoice, backref="rows", on_delete="CASCADE", index=True)
+    line_no = pw.IntegerField()
+    text = pw.CharField(max_length=200)
+    amount = pw.BigIntegerField()
+
+
+class DunningLevelConfig(BaseModel):
+    """A configured dunning level (kravnivå): reminder first, then demands."""
+
+    level = pw.IntegerField(unique=True)
+    name = pw.CharField(max_length=60)
+    days = pw.IntegerField()
+    fee = pw.BigIntegerField(default=0)
+    deadline_days = pw.IntegerField(default=10)
+    letter_text = pw.TextField(default="")
+
+
+class DunningRun(BaseModel):
+    """A reminder/demand run: when, by whom, how many notices, where the letters went."""
+
+    run_date = pw.DateField(index=True)
+    created_at = pw.DateTimeField()
+    created_by = pw.CharField(max_length=100)
+    notices = pw.IntegerField(default=0)
+    fees = pw.BigIntegerField(default=0)
+    pdf_path = pw.CharField(max_length=500, null=True)
+
+
+class DunningNotice(BaseModel):
+    """A reminder or demand issued for an invoice, with its letter as sent (JSON)."""
+
+    invoice = pw.ForeignKeyField(Invoice, backref="notices", on_delete="CASCADE", index=True)
+    run = pw.ForeignKeyField(DunningRun, backref="notice_set", null=True)
+    level = pw.IntegerField()
+    name = pw.CharField(max_length=60)
+    issued_on = pw.DateField()
+    deadline = pw.DateField()
+    capital = pw.BigIntegerField(default=0)
+    fee = pw.BigIntegerField(default=0)
+    interest = pw.BigIntegerField(default=0)
+    letter = pw.TextField(null=True)
+
+    class Meta:
+        indexes = ((("invoice", "level"), True),)
+
+
+class PaymentFile(BaseModel):
+    """An imported bank file (BgMax, Total IN): never booked twice."""
+
+    file_name = pw.CharField(max_length=500)
+    sha256 = pw.CharField(max_length=64, unique=True)
+    format = pw.CharField(max_length=20)
+    bank_file_id = pw.CharField(max_length=100, index=True)
+    imported_at = pw.DateTimeField()
+    imported_by = pw.CharField(max_length=100)
+    payments = pw.IntegerField(default=0)
+    amount = pw.BigIntegerField(default=0)
+
+
+class Payment(BaseModel):
+    """A payment received or a credit, and how it was applied.
+
+    ``amount`` is what came in; ``invoice_amount`` the part applied to the invoice's balance;
+    ``excess_amount`` the rest, booked to ``excess_role`` (prepayment, or the owner's account for
+    "Överskjutande betalning inkasso"). An unmatched payment has no invoice yet.
+    """
+
+    kind = pw.CharField(max_length=10, default=PaymentKind.PAYMENT.value)
+    method = pw.CharField(max_length=20)
+    invoice = pw.ForeignKeyField(Invoice, backref="payments", null=True, index=True)
+    customer = pw.ForeignKeyField(Customer, backref="payments", null=True, index=True)
+    owner = pw.ForeignKeyField(Owner, backref="payments", null=True)
+    amount = pw.BigIntegerField()
+    invoice_amount = pw.BigIntegerField(default=0)
+    excess_amount = pw.BigIntegerField(default=0)
+    excess_role = pw.CharField(max_length=60, null=True)
+    pay_date = pw.DateField(index=True)
+    registered_at = pw.DateTimeField(index=True)
+    registered_by = pw.CharField(max_length=100)
+    reference = pw.CharField(max_length=100, default="")
+    sender_account = pw.CharField(max_length=40, default="")
+    payer_name = pw.CharField(max_length=200, default="")
+    payment_file = pw.ForeignKeyField(PaymentFile, backref="payment_set", null=True, index=True)
+    bank_ref = pw.CharField(max_length=100, null=True, unique=True)
+    status = pw.CharField(max_length=20, default="booked", index=True)
+    note = pw.CharField(max_length=200, default="")
+
+
+class Voucher(BaseModel):
+    """Verifikation: a balanced booking on an owner's accounts."""
+
+    owner = pw.ForeignKeyField(Owner, backref="vouchers", index=True)
+    number = pw.IntegerField()
+    date = pw.DateField(index=True)
+    text = pw.CharField(max_length=200)
+    source = pw.CharField(max_length=40)
+    payment = pw.ForeignKeyField(Payment, backref="vouchers", null=True)
+    created_at = pw.DateTimeField()
+
+    class Meta:
+        indexes = ((("owner", "number"), True),)
+
+
+class VoucherRow(BaseModel):
+    """A row of a voucher: account number and amount (debit positive, credit negative)."""
+
+    voucher = pw.ForeignKeyField(Voucher, backref="rows", on_delete="CASCADE", index=True)
+    account = pw.CharField(max_length=10)
+    amount = pw.BigIntegerField()
+    text = pw.CharField(max_length=200, default="")
+
+
+class CaseInvoice(BaseModel):
+    """An invoice in a case, with what was claimed when the case was created."""
+
+    case = pw.ForeignKeyField(CollectionCase, backref="case_invoices", on_delete="CASCADE")
+    invoice = pw.ForeignKeyField(Invoice, unique=True, backref="case_links")
+    balance = pw.BigIntegerField()
+    fees = pw.BigIntegerField(default=0)
+    interest = pw.BigIntegerField(default=0)
+    debt_type = pw.CharField(max_length=10)
+
+
+class CaseEvent(BaseModel):
+    """Something that happened in a case: status change, note, payment, closing."""
+
+    case = pw.ForeignKeyField(CollectionCase, backref="events", on_delete="CASCADE", index=True)
+    at = pw.DateTimeField()
+    user = pw.CharField(max_length=100)
+    kind = pw.CharField(max_length=40)
+    text = pw.TextField(default="")
+
+
+class BalanceReport(BaseModel):
+    """A balance-correction file (Meddelande om saldokorrigeringar) sent to the agency."""
+
+    file = pw.ForeignKeyField(CollectionFile, backref="balance_reports", null=True)
+    owner = pw.ForeignKeyField(Owner, backref="balance_reports", null=True)
+    created_at = pw.DateTimeField()
+    created_by = pw.CharField(max_length=100)
+    corrections = pw.IntegerField(default=0)
+    amount = pw.BigIntegerField(default=0)
+
+
+class ReportedCorrection(BaseModel):
+    """A payment or credit reported to the agency: each one exactly once."""
+
+    report = pw.ForeignKeyField(BalanceReport, backref="reported", on_delete="CASCADE")
+    payment = pw.ForeignKeyField(Payment, unique=True, backref="reported_in")
+
+
+class ReferenceRate(BaseModel):
+    """Riksbank reference rate from a date, in basis points (for late-payment interest)."""
+
+    valid_from = pw.DateField(unique=True)
+    rate_bp = pw.IntegerField()
+
+
+class ScheduledService(BaseModel):
+    """Schemalagd tjänst, e.g. "Skapa saldofil", run by the daemon."""
+
+    name = pw.CharField(max_length=100)
+    service = pw.CharField(max_length=40)
+    description = pw.TextField(default="")
+    enabled = pw.BooleanField(default=True)
+    notify_emails = pw.TextField(default="")
+    notify_success = pw.BooleanField(default=False)
+    frequency = pw.CharField(max_length=10)
+    weekdays = pw.CharField(max_length=20, default="")
+    month_day = pw.IntegerField(null=True)
+    every_hours = pw.IntegerField(null=True)
+    at_time = pw.CharField(max_length=5, default="06:00")
+    created_at = pw.DateTimeField()
+    changed_at = pw.DateTimeField()
+
+
+class ServiceRun(BaseModel):
+    """One run of a scheduled service; the unique slot stops two daemons running it twice."""
+
+    service = pw.ForeignKeyField(ScheduledService, backref="runs", on_delete="CASCADE", index=True)
+    slot = pw.CharField(max_length=40)
+    trigger = pw.CharField(max_length=20)
+    started_at = pw.DateTimeField()
+    finished_at = pw.DateTimeField(null=True)
+    result = pw.CharField(max_length=20)
+    file = pw.CharField(max_length=500, default="")
+    error = pw.TextField(default="")
+    worker = pw.CharField(max_length=100, default="")
+
+    class Meta:
+        indexes = ((("service", "slot"), True),)
+
+
+class OutboxFile(BaseModel):
+    """A file that must reach the agency's server: recorded first, sent and retried later."""
+
+    path = pw.CharField(max_length=500)
+    kind = pw.CharField(max_length=20)
+    target_url = pw.CharField(max_length=500)
+    status = pw.CharField(max_length=20, default="waiting", index=True)
+    attempts = pw.IntegerField(default=0)
+    next_attempt_at = pw.DateTimeField(null=True)
+    last_error = pw.TextField(default="")
+    created_at = pw.DateTimeField()
+    sent_at = pw.DateTimeField(null=True)
+    remote_path = pw.CharField(max_length=500, default="")
+    sha256 = pw.CharField(max_length=64, default="")
+    size = pw.BigIntegerField(default=0)
+    collection_file = pw.ForeignKeyField(CollectionFile, backref="outbox", null=True)
+
+
+MODELS: list[type[BaseModel]] = [
+    SchemaVersion,
+    Setting,
+    AuditEntry,
+    Owner,
+    Account,
+    Property,
+    ObjectType,
+    RentalObject,
+    Customer,
+    Contract,
+    CollectionFile,
+    CollectionCase,
+    Invoice,
+    InvoiceRow,
+    DunningLevelConfig,
+    DunningRun,
+    DunningNotice,
+    PaymentFile,
+    Payment,
+    Voucher,
+    VoucherRow,
+    CaseInvoice,
+    CaseEvent,
+    BalanceReport,
+    ReportedCorrection,
+    ReferenceRate,
+    ScheduledService,
+    ServiceRun,
+    OutboxFile,
+]
+"""Every model, in dependency order (create in this order, drop in reverse)."""

@@ -1,0 +1,198 @@
+"""Validated settings: the same keys for the CLI (`tui-inkasso settings`) and the settings screen.
+
+Each key has a Swedish label, a default and a validator that returns the value in its one stored
+form (or raises :class:`SettingError` with the reason). Later features add their keys to
+``SETTINGS`` below; nothing else needs to change for them to appear in the CLI and the screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from tui_inkasso.db.models import CollectionSystem, Setting
+from tui_inkasso.domain.identifiers import IdentifierError, normalize_giro
+from tui_inkasso.services import audit
+from tui_inkasso.services.clock import current_user, now
+from tui_inkasso.services.errors import UserError
+from tui_inkasso.services.transaction import write_transaction
+
+
+class SettingError(UserError, ValueError):
+    """A setting key that does not exist, or a value that is refused; the message says why."""
+
+
+@dataclass(frozen=True)
+class SettingKey:
+    """One setting: its key, what staff see, its default, and how a value is checked."""
+
+    key: str
+    label: str
+    default: str
+    validate: Callable[[str], str]
+    help: str = ""
+    group: str = "Inkasso"
+    choices: tuple[str, ...] = ()
+
+
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        text = value.strip().lower()
+        if text not in allowed:
+            raise SettingError(f"must be one of {', '.join(allowed)}, not {value!r}")
+        return text
+
+    return check
+
+
+def _agency_accounts(value: str) -> str:
+    """Bankgiro/plusgiro numbers separated by ';', each with a valid check digit."""
+    numbers: list[str] = []
+    for part in value.replace(",", ";").split(";"):
+        if not part.strip():
+            continue
+        try:
+            numbers.append(normalize_giro(part))
+        except IdentifierError as exc:
+            raise SettingError(str(exc)) from None
+    return ";".join(dict.fromkeys(numbers))
+
+
+def _path(value: str) -> str:
+    text = value.strip()
+    if not text:
+        raise SettingError("a folder is required")
+    if "\x00" in text:
+        raise SettingError("the path contains a NUL character")
+    return text
+
+
+def _upload_url(value: str) -> str:
+    text = value.strip()
+    if not text:
+        return ""
+    try:
+        from tui_inkasso.transport.upload_url import parse_upload_url
+    except ImportError:  # pragma: no cover - the transport layer ships with the package
+        raise SettingError("upload is not available in this installation") from None
+    try:
+        parse_upload_url(text)
+    except ValueError as exc:
+        raise SettingError(str(exc)) from None
+    return text
+
+
+def _optional_path(value: str) -> str:
+    return value.strip()
+
+
+SETTINGS: dict[str, SettingKey] = {
+    s.key: s
+    for s in [
+        SettingKey(
+            "collection.system",
+            "Inkassosystem",
+            CollectionSystem.NONE.value,
+            _choice(*(c.value for c in CollectionSystem)),
+            "inhouse = eget ärenderegister, intrum/svea = fil till inkassobolaget, none = Excelfil",
+            choices=tuple(c.value for c in CollectionSystem),
+        ),
+        SettingKey(
+            "collection.agency_accounts",
+            "Inkassobolagets bankgiro/plusgiro",
+            "",
+            _agency_accounts,
+            "Flera nummer separeras med ;",
+        ),
+        SettingKey(
+            "collection.output_dir",
+            "Mapp för inkassofiler",
+            "inkasso-filer",
+            _path,
+            "Relativ sökväg räknas från arbetskatalogen",
+        ),
+        SettingKey(
+            "collection.upload_url",
+            "FTP-server (ftp://, ftps://, sftp://)",
+            "",
+            _upload_url,
+            "Filen skickas direkt när den skapas. Inget lösenord i adressen.",
+        ),
+        SettingKey(
+            "collection.upload_password_file",
+            "Fil med lösenord för FTP-servern",
+            "",
+            _optional_path,
+            "Filen får bara vara läsbar för ägaren (chmod 600)",
+        ),
+    ]
+}
+
+
+def setting_key(key: str) -> SettingKey:
+    """The definition of ``key``, or a SettingError naming the known keys."""
+    try:
+        return SETTINGS[key]
+    except KeyError:
+        raise SettingError(f"unknown setting {key!r}; known: {', '.join(sorted(SETTINGS))}") from None
+
+
+def get_setting(key: str) -> str:
+    """The stored value of ``key``, or its default."""
+    definition = setting_key(key)
+    row = Setting.get_or_none(Setting.key == key)
+    return row.value if row is not None else definition.default
+
+
+def all_settings() -> dict[str, str]:
+    """Every known key with its current value."""
+    stored = {row.key: row.value for row in Setting.select()}
+    return {key: stored.get(key, definition.default) for key, definition in SETTINGS.items()}
+
+
+def validate_setting(key: str, value: str) -> str:
+    """The value as it would be stored, or a SettingError with the reason."""
+    definition = setting_key(key)
+    try:
+        return definition.validate(str(value))
+    except SettingError as exc:
+        raise SettingError(f"{key}: {exc}") from None
+
+
+def set_setting(key: str, value: str) -> str:
+    """Validate and store one setting; returns the stored form."""
+    return set_settings({key: value})[key]
+
+
+def set_settings(values: dict[str, str]) -> dict[str, str]:
+    """Validate every value first, then store them all in one transaction (all or nothing)."""
+    cleaned = {key: validate_setting(key, value) for key, value in values.items()}
+    with write_transaction():
+        for key, value in cleaned.items():
+            old = get_setting(key)
+            if old == value and Setting.get_or_none(Setting.key == key) is not None:
+                continue
+            Setting.insert(key=key, value=value, changed_at=now(), changed_by=current_user()).on_conflict(
+                conflict_target=[Setting.key],
+                update={Setting.value: value, Setting.changed_at: now(), Setting.changed_by: current_user()},
+            ).execute()
+            audit.record("setting.changed", "setting", key, f"{old!r} -> {value!r}")
+    return cleaned
+
+
+def collection_system() -> CollectionSystem:
+    """The collection system in use."""
+    return CollectionSystem(get_setting("collection.system"))
+
+
+def agency_accounts() -> frozenset[str]:
+    """The agency's bankgiro/plusgiro numbers as bare digits."""
+    return frozenset(n for n in get_setting("collection.agency_accounts").split(";") if n)
+
+
+def output_dir() -> Path:
+    """The folder for collection and balance files (created when missing)."""
+    folder = Path(get_setting("collection.output_dir")).expanduser()
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
