@@ -1,0 +1,7 @@
+"""``python -m tui_inkasso.cli``: the same as the ``tui-inkasso`` command."""
+
+import sys
+
+from tui_inkasso.cli import main
+
+sys.exit(main())
