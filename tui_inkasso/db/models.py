@@ -348,6 +348,10 @@ class Payment(BaseModel):
     bank_ref = pw.CharField(max_length=100, null=True, unique=True)
     status = pw.CharField(max_length=20, default="booked", index=True)
     note = pw.CharField(max_length=200, default="")
+    collection_case = pw.ForeignKeyField(CollectionCase, backref="corrections", null=True, index=True)
+    """Set when the payment was booked on an invoice already in this case: a balance correction
+    unless its method is Inkasso. Set by the booking service under the invoice's row lock, so a
+    payment is either part of the claimed balance or a correction, never both and never neither."""
 
 
 class Voucher(BaseModel):
