@@ -1,0 +1,751 @@
+"""The read side of the ledger (reskontra): find a customer, list their invoices, show one invoice.
+
+Everything here only reads, and returns plain dataclasses that the ledger screen, the
+``tui-inkasso invoice`` command and later screens share. Speed matters because the search runs as
+staff type, on a ledger of a million invoices and about a hundred thousand customers:
+
+* numbers are looked up exactly or as a prefix on indexed columns (invoice number, OCR, customer
+  number, personnummer/organisationsnummer), never with a leading wildcard;
+* free text is matched against ``Customer.search_text`` (lower-case name, number and id), the
+  one column a scan has to read;
+* a customer's invoices are read a page at a time (``offset``/``limit``), sorted in SQL, so a
+  customer with ten thousand invoices costs no more to open than one with ten.
+
+Statuses come from :func:`tui_inkasso.domain.invoice_status.invoice_status`, the one place that
+decides them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import peewee as pw
+
+from tui_inkasso.db.models import (
+    CollectionCase,
+    Contract,
+    Customer,
+    DunningLevelConfig,
+    DunningNotice,
+    Invoice,
+    InvoiceKind,
+    InvoiceRow,
+    Owner,
+    Payment,
+    PaymentKind,
+    PaymentMethod,
+    RentalObject,
+    ReportedCorrection,
+)
+from tui_inkasso.domain.identifiers import digits_only
+from tui_inkasso.domain.invoice_status import InvoiceStatus, dunning_level_label, invoice_status
+from tui_inkasso.domain.money import format_amount
+from tui_inkasso.services.clock import today
+from tui_inkasso.services.errors import NotFound, UserError
+from tui_inkasso.services.transaction import is_postgres
+
+KIND_LABELS = {InvoiceKind.RENT.value: "Hyresfaktura", InvoiceKind.DIRECT.value: "Direktfaktura"}
+"""Invoice kinds as staff name them."""
+
+METHOD_LABELS = {
+    PaymentMethod.BANKGIRO.value: "Bankgiro",
+    PaymentMethod.PLUSGIRO.value: "Plusgiro",
+    PaymentMethod.AUTOGIRO.value: "Autogiro",
+    PaymentMethod.CASH.value: "Kontant",
+    PaymentMethod.CREDIT.value: "Kredit",
+    PaymentMethod.INKASSO.value: "Inkasso",
+    PaymentMethod.MANUAL.value: "Manuell",
+}
+"""Payment methods (betalsätt) as staff name them."""
+
+PAYMENT_KIND_LABELS = {PaymentKind.PAYMENT.value: "Betalning", PaymentKind.CREDIT.value: "Kreditering"}
+
+SORT_KEYS: dict[str, pw.Field] = {
+    "number": Invoice.number,
+    "kind": Invoice.kind,
+    "invoice_date": Invoice.invoice_date,
+    "due_date": Invoice.due_date,
+    "amount": Invoice.amount,
+    "balance": Invoice.balance,
+    "dunning_level": Invoice.dunning_level,
+}
+"""The columns a customer's invoices may be sorted by (each backed by the invoice row)."""
+
+DEFAULT_SORT = "due_date"
+
+
+class LedgerError(UserError):
+    """A ledger request that cannot be answered as asked (e.g. an unknown sort column)."""
+
+
+# --------------------------------------------------------------------------- result types
+
+
+@dataclass(frozen=True)
+class Block:
+    """A dunning block (kravspärr) or an exclusion: why, by whom, when."""
+
+    reason: str
+    by: str | None = None
+    at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class CustomerHit:
+    """One customer found by a search, with what they owe now."""
+
+    id: int
+    number: str
+    name: str
+    national_id: str
+    is_company: bool
+    city: str
+    matched_by: str
+    """What matched, in Swedish: "namn", "kundnummer", "personnummer", "OCR", "fakturanummer"."""
+    invoice_number: str | None = None
+    """The invoice that led to the customer, when found by an invoice's number or OCR."""
+    open_invoices: int = 0
+    open_balance: int = 0
+
+
+@dataclass(frozen=True)
+class CustomerInfo:
+    """A customer's card: identity, address, and a dunning block if any."""
+
+    id: int
+    number: str
+    name: str
+    national_id: str
+    is_company: bool
+    address: str
+    postal_code: str
+    city: str
+    email: str
+    phone: str
+    block: Block | None
+
+
+@dataclass(frozen=True)
+class InvoiceLine:
+    """One invoice as a row of the ledger: facts, derived status, and what holds it back."""
+
+    id: int
+    number: str
+    kind: str
+    invoice_date: dt.date
+    due_date: dt.date
+    ocr: str
+    amount: int
+    balance: int
+    fees: int
+    dunning_level: int
+    dunning_level_name: str
+    dunning_deadline: dt.date | None
+    status: InvoiceStatus
+    collection_case: str | None
+    excluded: bool
+    blocked: bool
+
+    @property
+    def kind_label(self) -> str:
+        """"Hyresfaktura" or "Direktfaktura"."""
+        return KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def status_text(self) -> str:
+        """The status in Swedish."""
+        return self.status.label
+
+
+@dataclass(frozen=True)
+class CustomerLedger:
+    """A customer and (a page of) their invoices, with totals over all of them."""
+
+    customer: CustomerInfo
+    invoices: list[InvoiceLine]
+    invoice_count: int
+    open_count: int
+    open_balance: int
+    collection_count: int
+
+
+@dataclass(frozen=True)
+class RowLine:
+    """An invoice row: text and amount."""
+
+    line_no: int
+    text: str
+    amount: int
+
+
+@dataclass(frozen=True)
+class PaymentLine:
+    """A payment or credit applied to an invoice."""
+
+    id: int
+    pay_date: dt.date
+    amount: int
+    invoice_amount: int
+    kind: str
+    method: str
+    reference: str
+    sender_account: str
+    registered_at: dt.datetime
+    registered_by: str
+    status: str
+    reported: bool
+    """True when the payment was already sent to the agency in a balance-correction file."""
+
+    @property
+    def method_label(self) -> str:
+        """The payment method in Swedish."""
+        return METHOD_LABELS.get(self.method, self.method)
+
+    @property
+    def kind_label(self) -> str:
+        """"Betalning" or "Kreditering"."""
+        return PAYMENT_KIND_LABELS.get(self.kind, self.kind)
+
+
+@dataclass(frozen=True)
+class NoticeLine:
+    """A reminder or demand issued for an invoice."""
+
+    level: int
+    name: str
+    issued_on: dt.date
+    deadline: dt.date
+    capital: int
+    fee: int
+    interest: int
+
+
+@dataclass(frozen=True)
+class CaseInfo:
+    """The collection case an invoice belongs to."""
+
+    id: int
+    number: str
+    system: str
+    status: str
+    created_at: dt.datetime
+    created_by: str
+    agency_reference: str
+
+
+@dataclass(frozen=True)
+class InvoiceDetail:
+    """Everything the ledger shows about one invoice."""
+
+    invoice: InvoiceLine
+    customer: CustomerInfo
+    owner_code: str
+    owner_name: str
+    object_code: str | None
+    contract_number: str | None
+    rows: list[RowLine] = field(default_factory=list)
+    payments: list[PaymentLine] = field(default_factory=list)
+    notices: list[NoticeLine] = field(default_factory=list)
+    case: CaseInfo | None = None
+    exclusion: Block | None = None
+    invoice_block: Block | None = None
+
+    @property
+    def customer_block(self) -> Block | None:
+        """The customer's dunning block, which holds back all their invoices."""
+        return self.customer.block
+
+
+# --------------------------------------------------------------------------- search
+
+
+_NUMERIC = re.compile(r"^[\d\s\-+]+$")
+
+
+def search_customers(text: str, limit: int = 50) -> list[CustomerHit]:
+    """Customers matching ``text``, the most exact matches first, at most ``limit``.
+
+    Accepted: part of the name (every word must occur), a customer number or its beginning, a
+    personnummer or organisationsnummer with or without hyphen and century (or its beginning),
+    and an invoice's number or OCR reference (which finds the invoice's customer).
+    """
+    query = text.strip()
+    if not query or limit <= 0:
+        return []
+    found: dict[int, tuple[str, str | None]] = {}
+
+    def add(customer_ids: list[int], matched_by: str, invoice_number: str | None = None) -> None:
+        for cid in customer_ids:
+            if cid not in found and len(found) < limit:
+                found[cid] = (matched_by, invoice_number)
+
+    digits = digits_only(query) if _NUMERIC.match(query) else ""
+    for cid, number, how in _by_invoice(query, digits):
+        add([cid], how, number)
+    if digits:
+        add(_by_national_id(digits, limit), "personnummer")
+    add(_by_customer_number(query, limit), "kundnummer")
+    if len(found) < limit:
+        add(_by_text(query, limit), "namn")
+    return _hits(found)
+
+
+def _by_invoice(query: str, digits: str) -> list[tuple[int, str, str]]:
+    """(customer id, invoice number, how) for an exact invoice number, or OCR when all digits."""
+    numbers = {query, digits} - {""}
+    condition = Invoice.number.in_(sorted(numbers))
+    if digits:
+        condition |= Invoice.ocr == digits
+    rows = (
+        Invoice.select(Invoice.customer, Invoice.number, Invoice.ocr)
+        .where(condition)
+        .order_by(Invoice.id)
+        .limit(20)
+        .tuples()
+    )
+    return [(cid, number, "fakturanummer" if number in numbers else "OCR") for cid, number, _ in rows]
+
+
+def _national_id_prefixes(digits: str) -> list[str]:
+    """The stored forms a typed (part of a) personnummer or orgnr can begin with.
+
+    Persons are stored as YYYYMMDD-NNNN and companies as NNNNNN-NNNN; staff type either with or
+    without hyphen and century, so "8001010001", "800101-0001" and "198001010001" all find
+    19800101-0001.
+    """
+    if len(digits) < 4:
+        return []
+
+    def hyphenate(value: str, at: int) -> str:
+        return value if len(value) <= at else f"{value[:at]}-{value[at:]}"
+
+    forms = {hyphenate(digits, 8), hyphenate(digits, 6)}
+    if len(digits) <= 10:
+        forms |= {hyphenate(century + digits, 8) for century in ("19", "20")}
+    return sorted(f for f in forms if len(digits_only(f)) <= 12)
+
+
+def _by_national_id(digits: str, limit: int) -> list[int]:
+    prefixes = _national_id_prefixes(digits)
+    if not prefixes:
+        return []
+    condition = _any_prefix(Customer.national_id, prefixes)
+    rows = Customer.select(Customer.id).where(condition).order_by(Customer.national_id).limit(limit)
+    return [cid for (cid,) in rows.tuples()]
+
+
+def _by_customer_number(query: str, limit: int) -> list[int]:
+    forms = sorted({query, query.upper(), query.replace(" ", "")} - {""})
+    exact = Customer.select(Customer.id).where(Customer.number.in_(forms)).tuples()
+    ids = [cid for (cid,) in exact]
+    prefix = Customer.select(Customer.id).where(_any_prefix(Customer.number, forms))
+    ids += [cid for (cid,) in prefix.order_by(Customer.number).limit(limit).tuples() if cid not in ids]
+    return ids
+
+
+def _by_text(query: str, limit: int) -> list[int]:
+    terms = [t for t in query.lower().split() if t]
+    if not terms:
+        return []
+    condition = _contains(Customer.search_text, terms[0])
+    for term in terms[1:]:
+        condition &= _contains(Customer.search_text, term)
+    rows = Customer.select(Customer.id).where(condition).order_by(Customer.name, Customer.id).limit(limit)
+    return [cid for (cid,) in rows.tuples()]
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _contains(column: pw.Field, term: str) -> pw.Node:
+    """``column LIKE '%term%'`` with the term's wildcards escaped (case-sensitive on PostgreSQL)."""
+    pattern = f"%{_escape_like(term)}%"
+    return pw.NodeList((column, pw.SQL("LIKE"), pattern, pw.SQL("ESCAPE '\\'")))
+
+
+def _any_prefix(column: pw.Field, prefixes: list[str]) -> pw.Node:
+    """``column`` begins with one of ``prefixes``, in a form that can use the column's index.
+
+    SQLite compares text bytewise, so a range ``>= p AND < p'`` walks the index; SQLite's LIKE is
+    case-insensitive and would scan instead. PostgreSQL's collation may order punctuation
+    unexpectedly, so there it is an exact ``LIKE 'p%'``.
+    """
+    conditions: list[pw.Node] = []
+    for prefix in prefixes:
+        if is_postgres():
+            conditions.append(pw.NodeList((column, pw.SQL("LIKE"), f"{_escape_like(prefix)}%", pw.SQL("ESCAPE '\\'"))))
+        else:
+            upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+            conditions.append((column >= prefix) & (column < upper))
+    combined = conditions[0]
+    for condition in conditions[1:]:
+        combined |= condition
+    return combined
+
+
+def _hits(found: dict[int, tuple[str, str | None]]) -> list[CustomerHit]:
+    if not found:
+        return []
+    ids = list(found)
+    customers = {
+        row[0]: row
+        for row in Customer.select(
+            Customer.id, Customer.number, Customer.name, Customer.national_id, Customer.is_company, Customer.city
+        )
+        .where(Customer.id.in_(ids))
+        .tuples()
+    }
+    totals = {
+        cid: (count, total)
+        for cid, count, total in Invoice.select(Invoice.customer, pw.fn.COUNT(Invoice.id), pw.fn.SUM(Invoice.balance))
+        .where(Invoice.customer.in_(ids) & (Invoice.balance > 0))
+        .group_by(Invoice.customer)
+        .tuples()
+    }
+    hits = []
+    for cid in ids:
+        if cid not in customers:
+            continue
+        _, number, name, national_id, is_company, city = customers[cid]
+        matched_by, invoice_number = found[cid]
+        if matched_by == "personnummer" and is_company:
+            matched_by = "organisationsnummer"
+        count, total = totals.get(cid, (0, 0))
+        hits.append(
+            CustomerHit(
+                cid, number, name, national_id, bool(is_company), city, matched_by, invoice_number, count, int(total or 0)
+            )
+        )
+    return hits
+
+
+# --------------------------------------------------------------------------- customer ledger
+
+
+def customer_info(customer_id: int) -> CustomerInfo:
+    """A customer's card, or NotFound."""
+    customer = Customer.get_or_none(Customer.id == customer_id)
+    if customer is None:
+        raise NotFound(f"customer id {customer_id} not found")
+    return _customer_info(customer)
+
+
+def _customer_info(customer: Customer) -> CustomerInfo:
+    block = (
+        Block(customer.dunning_blocked_reason, customer.dunning_blocked_by, customer.dunning_blocked_at)
+        if customer.dunning_blocked_reason
+        else None
+    )
+    return CustomerInfo(
+        customer.id,
+        customer.number,
+        customer.name,
+        customer.national_id,
+        bool(customer.is_company),
+        customer.address,
+        customer.postal_code,
+        customer.city,
+        customer.email,
+        customer.phone,
+        block,
+    )
+
+
+def customer_ledger(
+    customer_id: int,
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+    sort: str = DEFAULT_SORT,
+    descending: bool = True,
+    only_open: bool = False,
+) -> CustomerLedger:
+    """A customer, their invoices (all, or the page ``offset``/``limit``) and totals over all."""
+    info = customer_info(customer_id)
+    invoices = customer_invoices(
+        customer_id, offset=offset, limit=limit, sort=sort, descending=descending, only_open=only_open,
+        customer_blocked=info.block is not None,
+    )
+    count, open_count, open_balance, collection_count = _ledger_totals(customer_id)
+    return CustomerLedger(info, invoices, count, open_count, open_balance, collection_count)
+
+
+def _ledger_totals(customer_id: int) -> tuple[int, int, int, int]:
+    open_case = pw.Case(None, [((Invoice.balance > 0), 1)], 0)
+    open_sum = pw.Case(None, [((Invoice.balance > 0), Invoice.balance)], 0)
+    marked = pw.Case(None, [(Invoice.collection_case.is_null(False), 1)], 0)
+    row = (
+        Invoice.select(pw.fn.COUNT(Invoice.id), pw.fn.SUM(open_case), pw.fn.SUM(open_sum), pw.fn.SUM(marked))
+        .where(Invoice.customer == customer_id)
+        .tuples()
+        .get()
+    )
+    return tuple(int(v or 0) for v in row)  # type: ignore[return-value]
+
+
+def count_customer_invoices(customer_id: int, *, only_open: bool = False) -> int:
+    """How many invoices the customer has (only those with a balance when ``only_open``)."""
+    query = Invoice.select().where(Invoice.customer == customer_id)
+    if only_open:
+        query = query.where(Invoice.balance > 0)
+    return query.count()
+
+
+def customer_invoices(
+    customer_id: int,
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+    sort: str = DEFAULT_SORT,
+    descending: bool = True,
+    only_open: bool = False,
+    customer_blocked: bool | None = None,
+) -> list[InvoiceLine]:
+    """A page of the customer's invoices, sorted in SQL by ``sort`` (a key of SORT_KEYS)."""
+    if sort not in SORT_KEYS:
+        raise LedgerError(f"cannot sort invoices by {sort!r}; choose one of {', '.join(SORT_KEYS)}")
+    if customer_blocked is None:
+        customer_blocked = customer_info(customer_id).block is not None
+    column = SORT_KEYS[sort]
+    order = [column.desc(), Invoice.id.desc()] if descending else [column.asc(), Invoice.id.asc()]
+    query = _invoice_query().where(Invoice.customer == customer_id).order_by(*order)
+    if only_open:
+        query = query.where(Invoice.balance > 0)
+    if limit is not None:
+        query = query.limit(limit)
+    if offset:
+        query = query.offset(offset)
+    names = dunning_level_names()
+    day = today()
+    return [_invoice_line(row, names, day, customer_blocked) for row in query.tuples()]
+
+
+_INVOICE_COLUMNS = (
+    Invoice.id,
+    Invoice.number,
+    Invoice.kind,
+    Invoice.invoice_date,
+    Invoice.due_date,
+    Invoice.ocr,
+    Invoice.amount,
+    Invoice.balance,
+    Invoice.fees,
+    Invoice.dunning_level,
+    Invoice.dunning_deadline,
+    Invoice.dunning_blocked_reason,
+    Invoice.excluded_reason,
+    CollectionCase.number,
+)
+
+
+def _invoice_query() -> pw.ModelSelect:
+    return Invoice.select(*_INVOICE_COLUMNS).join(
+        CollectionCase, pw.JOIN.LEFT_OUTER, on=(Invoice.collection_case == CollectionCase.id)
+    )
+
+
+def _invoice_line(row: tuple[Any, ...], names: dict[int, str], day: dt.date, customer_blocked: bool) -> InvoiceLine:
+    (iid, number, kind, inv_date, due, ocr, amount, balance, fees, level, deadline, block, excluded, case) = row
+    inv_date, due, deadline = _date(inv_date), _date(due), _date(deadline) if deadline else None
+    status = invoice_status(
+        amount=amount,
+        balance=balance,
+        dunning_level=level,
+        collection_marked=case is not None,
+        excluded=excluded is not None,
+        due_date=due,
+        today=day,
+    )
+    return InvoiceLine(
+        iid, number, kind, inv_date, due, ocr, amount, balance, fees, level,
+        dunning_level_label(level, names.get(level)), deadline, status, case,
+        excluded is not None, bool(block) or customer_blocked,
+    )
+
+
+def _date(value: dt.date | str) -> dt.date:
+    """A DateField read through ``.tuples()`` on SQLite can still be text."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def dunning_level_names() -> dict[int, str]:
+    """The configured dunning levels' names by level."""
+    return dict(DunningLevelConfig.select(DunningLevelConfig.level, DunningLevelConfig.name).tuples())
+
+
+# --------------------------------------------------------------------------- one invoice
+
+
+def find_invoice(ref: int | str) -> Invoice:
+    """An invoice by id (int), or by number or OCR (str); NotFound names what was asked for."""
+    if isinstance(ref, int):
+        invoice = Invoice.get_or_none(Invoice.id == ref)
+        if invoice is None:
+            raise NotFound(f"invoice id {ref} not found")
+        return invoice
+    text = str(ref).strip()
+    invoice = Invoice.get_or_none(Invoice.number == text)
+    if invoice is None and digits_only(text).isdigit():
+        invoice = Invoice.select().where(Invoice.ocr == digits_only(text)).order_by(Invoice.id).first()
+    if invoice is None:
+        raise NotFound(f"invoice {text!r} not found (neither an invoice number nor an OCR reference)")
+    return invoice
+
+
+def invoice_detail(ref: int | str) -> InvoiceDetail:
+    """An invoice with its rows, payments, dunning history, case, exclusion and blocks."""
+    invoice = find_invoice(ref)
+    customer = _customer_info(invoice.customer)
+    row = _invoice_query().where(Invoice.id == invoice.id).tuples().get()
+    line = _invoice_line(row, dunning_level_names(), today(), customer.block is not None)
+    owner = Owner.get_by_id(invoice.owner_id)
+    object_code = (
+        RentalObject.select(RentalObject.code).where(RentalObject.id == invoice.rental_object_id).scalar()
+        if invoice.rental_object_id
+        else None
+    )
+    contract = (
+        Contract.select(Contract.number).where(Contract.id == invoice.contract_id).scalar()
+        if invoice.contract_id
+        else None
+    )
+    return InvoiceDetail(
+        invoice=line,
+        customer=customer,
+        owner_code=owner.code,
+        owner_name=owner.name,
+        object_code=object_code,
+        contract_number=contract,
+        rows=_rows(invoice.id),
+        payments=_payments(invoice.id),
+        notices=_notices(invoice.id),
+        case=_case(invoice.collection_case_id),
+        exclusion=Block(invoice.excluded_reason, invoice.excluded_by, invoice.excluded_at)
+        if invoice.excluded_reason
+        else None,
+        invoice_block=Block(invoice.dunning_blocked_reason, invoice.dunning_blocked_by, invoice.dunning_blocked_at)
+        if invoice.dunning_blocked_reason
+        else None,
+    )
+
+
+def _rows(invoice_id: int) -> list[RowLine]:
+    query = (
+        InvoiceRow.select(InvoiceRow.line_no, InvoiceRow.text, InvoiceRow.amount)
+        .where(InvoiceRow.invoice == invoice_id)
+        .order_by(InvoiceRow.line_no, InvoiceRow.id)
+    )
+    return [RowLine(*row) for row in query.tuples()]
+
+
+def _payments(invoice_id: int) -> list[PaymentLine]:
+    reported = {
+        pid
+        for (pid,) in ReportedCorrection.select(ReportedCorrection.payment)
+        .join(Payment)
+        .where(Payment.invoice == invoice_id)
+        .tuples()
+    }
+    query = Payment.select().where(Payment.invoice == invoice_id).order_by(Payment.pay_date, Payment.id)
+    return [
+        PaymentLine(
+            p.id, p.pay_date, p.amount, p.invoice_amount, p.kind, p.method, p.reference, p.sender_account,
+            p.registered_at, p.registered_by, p.status, p.id in reported,
+        )
+        for p in query
+    ]
+
+
+def _notices(invoice_id: int) -> list[NoticeLine]:
+    query = DunningNotice.select().where(DunningNotice.invoice == invoice_id).order_by(DunningNotice.level)
+    return [NoticeLine(n.level, n.name, n.issued_on, n.deadline, n.capital, n.fee, n.interest) for n in query]
+
+
+def _case(case_id: int | None) -> CaseInfo | None:
+    if case_id is None:
+        return None
+    case = CollectionCase.get_by_id(case_id)
+    return CaseInfo(
+        case.id, case.number, case.system, case.status, case.created_at, case.created_by, case.agency_reference
+    )
+
+
+# --------------------------------------------------------------------------- JSON for the CLI
+
+
+def invoice_state(number: str) -> dict[str, Any]:
+    """An invoice's state as one JSON-ready object; amounts are strings "1234.50"."""
+    detail = invoice_detail(str(number))
+    inv = detail.invoice
+    return {
+        "number": inv.number,
+        "kind": inv.kind,
+        "ocr": inv.ocr,
+        "owner": detail.owner_code,
+        "customer": {
+            "number": detail.customer.number,
+            "name": detail.customer.name,
+            "national_id": detail.customer.national_id,
+        },
+        "object": detail.object_code,
+        "invoice_date": inv.invoice_date.isoformat(),
+        "due_date": inv.due_date.isoformat(),
+        "amount": format_amount(inv.amount),
+        "balance": format_amount(inv.balance),
+        "fees": format_amount(inv.fees),
+        "status": inv.status.value,
+        "status_text": inv.status_text,
+        "dunning_level": inv.dunning_level,
+        "dunning_level_name": inv.dunning_level_name or None,
+        "dunning_deadline": inv.dunning_deadline.isoformat() if inv.dunning_deadline else None,
+        "collection_case": _case_json(detail.case),
+        "excluded": _block_json(detail.exclusion),
+        "dunning_block": _block_json(detail.invoice_block),
+        "customer_dunning_block": _block_json(detail.customer_block),
+        "rows": [{"line_no": r.line_no, "text": r.text, "amount": format_amount(r.amount)} for r in detail.rows],
+        "payments": [
+            {
+                "date": p.pay_date.isoformat(),
+                "amount": format_amount(p.amount),
+                "invoice_amount": format_amount(p.invoice_amount),
+                "method": p.method,
+                "kind": p.kind,
+                "reference": p.reference,
+                "reported": p.reported,
+            }
+            for p in detail.payments
+        ],
+        "notices": [
+            {
+                "level": n.level,
+                "name": n.name,
+                "issued_on": n.issued_on.isoformat(),
+                "deadline": n.deadline.isoformat(),
+                "fee": format_amount(n.fee),
+                "interest": format_amount(n.interest),
+            }
+            for n in detail.notices
+        ],
+    }
+
+
+def _case_json(case: CaseInfo | None) -> dict[str, Any] | None:
+    if case is None:
+        return None
+    return {
+        "number": case.number,
+        "system": case.system,
+        "status": case.status,
+        "created_at": case.created_at.isoformat(),
+        "agency_reference": case.agency_reference,
+    }
+
+
+def _block_json(block: Block | None) -> dict[str, Any] | None:
+    if block is None:
+        return None
+    return {"reason": block.reason, "by": block.by, "at": block.at.isoformat() if block.at else None}
