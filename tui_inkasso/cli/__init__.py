@@ -18,6 +18,7 @@ from tui_inkasso.cli.common import CliError, Output, common_options, to_json
 
 COMMAND_MODULES = [
     "tui_inkasso.cli.settings_cmd",
+    "tui_inkasso.cli.invoice_cmd",
 ]
 """Modules that add subcommands; each has ``register(subparsers, parent)``."""
 
