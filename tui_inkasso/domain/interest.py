@@ -1,0 +1,171 @@
+"""Late-payment interest (dröjsmålsränta) under räntelagen (1975:635).
+
+Räntelagen 6 § sets the interest on an overdue claim to the Riksbank's reference rate plus eight
+percentage points; 9 § has the Riksbank fix the reference rate for each calendar half year
+(1 January and 1 July), and the rate fixed for a half year applies to every day in it. So a
+claim overdue across 1 July carries two different rates.
+
+All arithmetic is on integers: öre times days times basis points, divided once by
+10 000 × 365 and rounded half-up to whole öre at the very end. Rounding per day or per half
+year would drift; a float would lose öre on large claims.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+DEFAULT_MARGIN_BP = 800
+"""Räntelagen 6 §: reference rate + 8 percentage points."""
+
+DAYS_PER_YEAR = 365
+"""Actual/365: every day counts, the year is always 365 days, also in leap years."""
+
+_BP_PER_UNIT = 10_000
+
+
+class InterestError(ValueError):
+    """No reference rate is known for a half year the interest period touches."""
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class ReferenceRate:
+    """The Riksbank reference rate in force from ``valid_from`` (1 January or 1 July).
+
+    ``rate_bp`` is in basis points (1 % = 100 bp) and is stored as given: the rate was
+    negative (-0.50 %) from 2016 to mid-2019, and a table may go back that far.
+    """
+
+    valid_from: date
+    rate_bp: int
+
+
+def default_reference_rates() -> list[ReferenceRate]:
+    """The Riksbank reference rates per half year from 2020 to 2026, as known when written.
+
+    Source: the Riksbank's published table of "referensränta enligt räntelagen" (the repo rate
+    at the end of the previous half year, rounded up to the nearest half percentage point).
+    This is only the seed for the settings: staff keep the table current in the settings
+    (a new row each 1 January and 1 July). The value for 2026-07-01 was not confirmed when
+    this table was written and is therefore not included: until staff add it, the last
+    entry (2026-01-01, 2.00 %) goes on applying, see :func:`missing_half_years`.
+    """
+    table = [
+        ("2020-01-01", 0),
+        ("2020-07-01", 0),
+        ("2021-01-01", 0),
+        ("2021-07-01", 0),
+        ("2022-01-01", 0),
+        ("2022-07-01", 50),
+        ("2023-01-01", 250),
+        ("2023-07-01", 350),
+        ("2024-01-01", 400),
+        ("2024-07-01", 400),
+        ("2025-01-01", 300),
+        ("2025-07-01", 200),
+        ("2026-01-01", 200),
+    ]
+    return [ReferenceRate(date.fromisoformat(day), bp) for day, bp in table]
+
+
+def half_year_start(d: date) -> date:
+    """1 January or 1 July of the half year ``d`` lies in."""
+    return date(d.year, 1 if d.month <= 6 else 7, 1)
+
+
+def _next_half_year_start(start: date) -> date:
+    return date(start.year, 7, 1) if start.month == 1 else date(start.year + 1, 1, 1)
+
+
+def reference_rate_for(d: date, rates: Iterable[ReferenceRate]) -> int:
+    """The reference rate (bp) of the half year ``d`` lies in.
+
+    That is the newest table entry valid from the half year's first day or earlier, so a table
+    that lacks the newest half year keeps the last known rate (the caller can warn with
+    :func:`missing_half_years`). Raises :class:`InterestError` when the table starts later.
+    """
+    start = half_year_start(d)
+    best: ReferenceRate | None = None
+    for rate in rates:
+        if rate.valid_from <= start and (best is None or rate.valid_from > best.valid_from):
+            best = rate
+    if best is None:
+        raise InterestError(
+            f"no reference rate for the half year starting {start.isoformat()}: "
+            "add it to the table of reference rates in the settings"
+        )
+    return best.rate_bp
+
+
+def late_interest(
+    capital_ore: int,
+    from_date: date,
+    to_date: date,
+    rates: Sequence[ReferenceRate],
+    margin_bp: int = DEFAULT_MARGIN_BP,
+) -> int:
+    """Late-payment interest in öre on ``capital_ore`` for the days after ``from_date`` to ``to_date``.
+
+    ``from_date`` is the due date: interest runs from the day after it up to and including
+    ``to_date``, so the number of interest days is ``(to_date - from_date).days``. Each day
+    carries the rate of its own half year (reference rate + ``margin_bp``); a day whose total
+    rate would be negative carries none. Simple interest, actual/365, rounded half-up to whole
+    öre once at the end. Zero when ``to_date <= from_date`` or the capital is not positive.
+    """
+    if to_date <= from_date or capital_ore <= 0:
+        return 0
+    numerator = 0
+    day = from_date + timedelta(days=1)
+    while day <= to_date:
+        start = half_year_start(day)
+        following = _next_half_year_start(start)
+        last = min(to_date, following - timedelta(days=1))
+        days = (last - day).days + 1
+        rate_bp = reference_rate_for(start, rates) + margin_bp
+        if rate_bp > 0:
+            numerator += capital_ore * days * rate_bp
+        day = following
+    denominator = _BP_PER_UNIT * DAYS_PER_YEAR
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+def format_rate_bp(rate_bp: int) -> str:
+    """Basis points as Swedish percent text, "-0,50 %", without passing through float."""
+    sign = "-" if rate_bp < 0 else ""
+    whole, rest = divmod(abs(rate_bp), 100)
+    return f"{sign}{whole},{rest:02d} %"
+
+
+def missing_half_years(rates: Iterable[ReferenceRate], up_to: date) -> list[date]:
+    """Half-year starts from the table's first entry to ``up_to`` that have no own entry.
+
+    For a warning in the settings: interest for such a half year uses the previous rate.
+    """
+    starts = {rate.valid_from for rate in rates}
+    if not starts:
+        return [half_year_start(up_to)]
+    missing: list[date] = []
+    current = half_year_start(min(starts))
+    last = half_year_start(up_to)
+    while current <= last:
+        if current not in starts:
+            missing.append(current)
+        current = _next_half_year_start(current)
+    return missing
+
+
+def validate_rates(rates: Iterable[ReferenceRate]) -> list[str]:
+    """Problems with a table of reference rates, as Swedish text for the settings screen."""
+    problems: list[str] = []
+    seen: set[date] = set()
+    for number, rate in enumerate(rates, start=1):
+        where = f"Referensränta rad {number} ({rate.valid_from.isoformat()})"
+        if (rate.valid_from.month, rate.valid_from.day) not in ((1, 1), (7, 1)):
+            problems.append(f"{where}: giltig från måste vara 1 januari eller 1 juli.")
+        if rate.valid_from in seen:
+            problems.append(f"{where}: datumet finns redan på en tidigare rad.")
+        if not -1000 <= rate.rate_bp <= 5000:
+            problems.append(f"{where}: räntan {format_rate_bp(rate.rate_bp)} är orimlig.")
+        seen.add(rate.valid_from)
+    return problems
