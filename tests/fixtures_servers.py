@@ -33,6 +33,8 @@ from tests.servers import (
 
 SMTP_USER = "robot@example.se"
 SMTP_PASSWORD = "smtp-lösen-åäö"
+SMTP_ASCII_USER = "ascii@example.se"
+SMTP_ASCII_PASSWORD = "plain-ascii-pw"
 
 _counter = itertools.count()
 
@@ -82,7 +84,8 @@ def smtp_server() -> Iterator[SmtpServer]:
 
 @pytest.fixture(scope="module")
 def smtp_tls_server(tls_cert: TlsCert) -> Iterator[SmtpServer]:
-    """STARTTLS required, AUTH only after TLS, one user: SMTP_USER / SMTP_PASSWORD."""
-    server = start_smtp_server(cert=tls_cert, users={SMTP_USER: SMTP_PASSWORD})
+    """STARTTLS required, AUTH only after TLS; users SMTP_USER (non-ASCII password), SMTP_ASCII_USER."""
+    users = {SMTP_USER: SMTP_PASSWORD, SMTP_ASCII_USER: SMTP_ASCII_PASSWORD}
+    server = start_smtp_server(cert=tls_cert, users=users)
     yield server
     server.stop()

@@ -19,6 +19,8 @@ import ssl
 import subprocess
 import threading
 import time
+import traceback
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,6 +61,22 @@ def _quiet_logger(name: str) -> None:
     if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
         logger.addHandler(logging.NullHandler())
     logger.setLevel(logging.ERROR)
+
+
+def listing(folder: Path) -> list[str]:
+    """Sorted names in a server-side folder: what the agency would see."""
+    return sorted(p.name for p in folder.iterdir())
+
+
+def error_chain_text(exc: BaseException) -> str:
+    """Messages and args of an error and every exception chained to it, as a log would show."""
+    texts: list[str] = []
+    current: BaseException | None = exc
+    while current is not None:
+        texts.append("".join(traceback.format_exception_only(current)))
+        texts.append(repr(current.args))
+        current = current.__cause__ or current.__context__
+    return "\n".join(texts)
 
 
 # --- TLS certificate ---------------------------------------------------------------------------
@@ -151,11 +169,19 @@ def start_ftp_server(
     user: str = "inkasso",
     password: str = "rätt-lösen-123",
     cert: TlsCert | None = None,
+    **handler_overrides: Any,
 ) -> FtpServer:
-    """FTP (or FTPS with explicit TLS required on control and data channel when ``cert``)."""
-    from pyftpdlib.authorizers import DummyAuthorizer
-    from pyftpdlib.handlers import FTPHandler
-    from pyftpdlib.servers import FTPServer
+    """FTP (or FTPS with explicit TLS required on control and data channel when ``cert``).
+
+    ``handler_overrides`` become attributes of the handler class, e.g. ``ftp_SIZE=...`` to play
+    a server that lacks a command or misreports sizes.
+    """
+    with warnings.catch_warnings():  # pyftpdlib still imports asyncore/asynchat on 3.11
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from pyftpdlib.authorizers import DummyAuthorizer
+        from pyftpdlib.handlers import FTPHandler
+        from pyftpdlib.ioloop import IOLoop
+        from pyftpdlib.servers import FTPServer
 
     _quiet_logger("pyftpdlib")
     root.mkdir(parents=True, exist_ok=True)
@@ -174,9 +200,11 @@ def start_ftp_server(
             "tls_control_required": True,
             "tls_data_required": True,
         }
+    attrs |= handler_overrides
     # A subclass per server: pyftpdlib keeps its settings on the handler class.
     handler = type("TestHandler", (base,), attrs)
-    server = FTPServer(("127.0.0.1", 0), handler)
+    # An IOLoop of its own: the default is one process-wide loop, shared (and closed) by all.
+    server = FTPServer(("127.0.0.1", 0), handler, ioloop=IOLoop())
     port = server.socket.getsockname()[1]
     stop = threading.Event()
 
@@ -218,8 +246,9 @@ def make_ssh_key(path: Path, keytype: str = "ed25519") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     for stale in (path, path.with_name(path.name + ".pub")):
         stale.unlink(missing_ok=True)
+    bits = ["-b", "2048"] if keytype == "rsa" else []
     subprocess.run(
-        ["ssh-keygen", "-q", "-t", keytype, "-N", "", "-C", "test", "-f", str(path)],
+        ["ssh-keygen", "-q", "-t", keytype, *bits, "-N", "", "-C", "test", "-f", str(path)],
         check=True,
         capture_output=True,
     )
@@ -254,6 +283,8 @@ class SshdServer:
     user: str
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
     host: str = "127.0.0.1"
+    extra_host_keys: list[Path] = field(default_factory=list)
+    """Further host keys (other types), as real servers often have several."""
 
     def url(self, directory: str = "") -> str:
         return f"sftp://{self.user}@{self.host}:{self.port}/{directory}"
@@ -282,11 +313,14 @@ class SshdServer:
             self.process.wait(timeout=5)
         self.process = None
 
-    def restart(self, host_key: Path | None = None) -> None:
+    def restart(
+        self, host_key: Path | None = None, extra_host_keys: list[Path] | None = None
+    ) -> None:
         """Restart on the same port, e.g. with another host key (the "changed key" case)."""
         self.stop()
         if host_key is not None:
             self.host_key = host_key
+        self.extra_host_keys = list(extra_host_keys or [])
         self.start()
 
 
@@ -295,6 +329,7 @@ def _sshd_config(server: SshdServer) -> str:
         f"Port {server.port}",
         "ListenAddress 127.0.0.1",
         f"HostKey {server.host_key}",
+        *(f"HostKey {key}" for key in server.extra_host_keys),
         f"PidFile {server.workdir / 'sshd.pid'}",
         f"AuthorizedKeysFile {server.workdir / 'authorized_keys'}",
         "UsePAM no",

@@ -51,9 +51,11 @@ def read_password_file(path: str | os.PathLike[str]) -> str:
             f"{file}: cannot open the password file (a symbolic link is not accepted): "
             f"{exc.strerror}"
         ) from None
-    with os.fdopen(fd, "rb") as handle:
-        _check_file(file, os.fstat(handle.fileno()))
-        raw = handle.read(4097)
+    try:
+        _check_file(file, os.fstat(fd))
+        raw = os.read(fd, 4097)
+    finally:
+        os.close(fd)
     return _first_line(file, raw)
 
 

@@ -8,6 +8,7 @@ the database, and is never sent in clear text: a login requires STARTTLS.
 
 from __future__ import annotations
 
+import base64
 import logging
 import mimetypes
 import os
@@ -173,7 +174,25 @@ def _login(smtp: smtplib.SMTP, settings: MailSettings, where: str) -> None:
         raise MailError(
             f"{where}: refusing to send the password of {settings.user!r} in clear text: "
             "turn STARTTLS on", retryable=False, reason="config")
-    smtp.login(settings.user or "", settings.password)
+    user, password = settings.user or "", settings.password
+    if (user + password).isascii():
+        smtp.login(user, password)
+    else:
+        _login_utf8(smtp, user, password, where)
+
+
+def _login_utf8(smtp: smtplib.SMTP, user: str, password: str, where: str) -> None:
+    """AUTH PLAIN in UTF-8 (RFC 4616): smtplib encodes credentials as ASCII and fails on åäö."""
+    mechanisms = smtp.esmtp_features.get("auth", "").upper().split()
+    if "PLAIN" not in mechanisms:
+        raise MailError(
+            f"{where}: the user name or password contains non-ASCII characters (such as å, ä, ö), "
+            "which only AUTH PLAIN can carry, and the server does not offer AUTH PLAIN",
+            retryable=False, reason="auth")
+    token = base64.b64encode(b"\0" + user.encode() + b"\0" + password.encode()).decode("ascii")
+    code, reply = smtp.docmd("AUTH", f"PLAIN {token}")
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, reply)
 
 
 def _failure(exc: Exception, where: str, step: str, settings: MailSettings) -> MailError:
@@ -212,8 +231,8 @@ def _network(exc: Exception, where: str, step: str, timeout: float) -> MailError
         text, reason = "the server closed the connection", "unreachable"
     elif isinstance(exc, OSError):
         text, reason = f"network error: {exc.strerror or exc}", "unreachable"
-    else:
-        text, reason = f"{type(exc).__name__}: {exc}", "protocol"
+    else:  # not the text: an encoding error, say, could quote part of the password
+        text, reason = f"unexpected {type(exc).__name__}", "protocol"
     return MailError(f"{where} (while {step}): {text}; will retry later",
                      retryable=True, reason=reason)
 
