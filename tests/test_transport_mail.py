@@ -156,7 +156,7 @@ def test_all_recipients_refused(smtp_server: SmtpServer) -> None:
         ([], "a@bolaget.se", "no recipient given"),
         (["inte-en-adress"], "a@bolaget.se", "the recipient address 'inte-en-adress'"),
         (["x@bolaget.se\nBcc: y@evil.se"], "a@bolaget.se", "is not an e-mail address"),
-        (["x@bolaget.se"], "", r"the sender \(mail.sender\) address ''"),
+        (["x@bolaget.se"], "", "the sender address ''"),
     ],
 )
 def test_bad_addresses_are_refused_before_connecting(

@@ -128,7 +128,7 @@ def _check_addresses(settings: MailSettings, to: Sequence[str]) -> list[str]:
         raise MailError("no recipient given for the mail", retryable=False, reason="config")
     for address in [settings.sender, *recipients]:
         if not _plausible(address):
-            what = "sender (mail.sender)" if address == settings.sender else "recipient"
+            what = "sender" if address == settings.sender else "recipient"
             raise MailError(f"the {what} address {address!r} is not an e-mail address",
                             retryable=False, reason="config")
     return recipients
