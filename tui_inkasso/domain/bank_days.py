@@ -25,6 +25,8 @@ import holidays
 _ONE_DAY = timedelta(days=1)
 _closed_weekdays: set[date] = set()
 _years_loaded: set[int] = set()
+_next_cache: dict[date, date] = {}
+_NEXT_CACHE_LIMIT = 100_000
 
 
 def _bank_eves(year: int) -> list[date]:
@@ -51,10 +53,21 @@ def is_bank_day(d: date) -> bool:
 
 
 def next_bank_day(d: date) -> date:
-    """``d`` itself when it is a bank day, otherwise the first bank day after it."""
-    while not is_bank_day(d):
-        d += _ONE_DAY
-    return d
+    """``d`` itself when it is a bank day, otherwise the first bank day after it.
+
+    Memoised: a scan asks about the same few due dates (rent falls due on the same day for
+    everyone) hundreds of thousands of times.
+    """
+    cached = _next_cache.get(d)
+    if cached is not None:
+        return cached
+    result = d
+    while not is_bank_day(result):
+        result += _ONE_DAY
+    if len(_next_cache) >= _NEXT_CACHE_LIMIT:
+        _next_cache.clear()
+    _next_cache[d] = result
+    return result
 
 
 def add_days_to_bank_day(d: date, n: int) -> date:
