@@ -7,6 +7,7 @@ stops cleanly, so test processes running in parallel (pytest-xdist) never collid
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import getpass
 import ipaddress
@@ -21,6 +22,7 @@ import threading
 import time
 import traceback
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,15 @@ def free_port() -> int:
 def refused_port() -> int:
     """A port where connecting is refused: a freshly freed one with no listener."""
     return free_port()
+
+
+@contextlib.contextmanager
+def silent_server() -> Iterator[int]:
+    """A port that accepts connections (the kernel does) but never says a word: a hung server."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(5)
+        yield int(sock.getsockname()[1])
 
 
 def wait_for_banner(port: int, prefix: bytes, timeout: float = 5.0) -> None:

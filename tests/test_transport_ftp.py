@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +17,7 @@ from tests.servers import (
     error_chain_text,
     listing,
     refused_port,
+    silent_server,
     start_ftp_server,
 )
 from tui_inkasso.transport.errors import UploadError
@@ -132,18 +131,9 @@ def test_server_down_is_retryable(case_file: Path) -> None:
     assert "connection refused" in str(err)
 
 
-@pytest.fixture
-def silent_server() -> Iterator[int]:
-    """Accepts connections (the kernel does) but never says a word."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(5)
-        yield sock.getsockname()[1]
-
-
-def test_server_that_does_not_answer_times_out_retryable(silent_server: int, case_file: Path) -> None:
-    with pytest.raises(UploadError) as info:
-        upload_file(case_file, parse_upload_url(f"ftp://u@127.0.0.1:{silent_server}/"),
+def test_server_that_does_not_answer_times_out_retryable(case_file: Path) -> None:
+    with silent_server() as port, pytest.raises(UploadError) as info:
+        upload_file(case_file, parse_upload_url(f"ftp://u@127.0.0.1:{port}/"),
                     password="x", timeout=0.3)
     err = info.value
     assert err.retryable is True and err.reason == "timeout"

@@ -16,6 +16,7 @@ from tests.servers import (
     listing,
     make_ssh_key,
     refused_port,
+    silent_server,
     ssh_fingerprint,
 )
 from tui_inkasso.transport.errors import ChangedHostKeyError, UnknownHostKeyError, UploadError
@@ -175,6 +176,15 @@ def test_server_down_is_retryable(case_file: Path, tmp_path: Path) -> None:
     err = info.value
     assert err.retryable is True and err.reason == "unreachable"
     assert f"SFTP server 127.0.0.1:{port}: connection refused" in str(err)
+
+
+def test_server_that_does_not_speak_ssh_times_out_retryable(case_file: Path, tmp_path: Path) -> None:
+    with silent_server() as port, pytest.raises(UploadError) as info:
+        upload_file(case_file, parse_upload_url(f"sftp://u@127.0.0.1:{port}/"), password="x",
+                    known_hosts=tmp_path / "kh", timeout=0.3)
+    err = info.value
+    assert err.retryable is True and err.reason == "timeout"
+    assert f"SFTP server 127.0.0.1:{port}: no SSH handshake within 0.3 seconds" in str(err)
 
 
 def test_missing_local_file(sshd_server: SshdServer, known_hosts: Path, tmp_path: Path) -> None:

@@ -126,11 +126,25 @@ def connect_transport(
         raise connection_failure(exc, where, timeout) from None
     except paramiko.SSHException as exc:
         transport.close()
+        if "banner" in str(exc).lower():  # the server accepted but did not speak SSH in time
+            raise UploadError(
+                f"{where}: no SSH handshake within {timeout:g} seconds; will retry later",
+                retryable=True,
+                reason="timeout",
+            ) from None
         raise UploadError(
             f"{where}: the SSH handshake failed ({exc}); will retry later",
             retryable=True,
             reason="protocol",
         ) from None
+    if not transport.is_active() or not transport.initial_kex_done:
+        # paramiko returns from start_client without an error when its own wait runs out.
+        transport.close()
+        raise UploadError(
+            f"{where}: no SSH handshake within {timeout:g} seconds; will retry later",
+            retryable=True,
+            reason="timeout",
+        )
     return transport
 
 
