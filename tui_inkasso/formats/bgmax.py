@@ -1,0 +1,526 @@
+"""Bankgirot's BgMax file ("Bankgiro Inbetalningar"): reader and writer.
+
+Record layouts and the invariants we check are in shared/docs/formats/bank-files.md §1; the
+policy (what we tolerate, what we refuse) in docs/formats/payment-files.md. The reader makes one
+pass over the lines, slicing fixed positions; payments are built when their section's deposit
+record TK15 arrives, because only TK15 carries the payment date.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import NoReturn
+
+from tui_inkasso.domain.money import format_sek
+from tui_inkasso.formats import _fixed_width as fw
+from tui_inkasso.formats.payment_file import (
+    BGMAX,
+    BankPayment,
+    ExtraReference,
+    PaymentFile,
+    PaymentFileError,
+    PaymentSection,
+    PaymentSlots,
+    detect_format,
+    seal_payment,
+)
+
+RECORD_NAMES = {
+    "01": "start record TK01",
+    "05": "opening record TK05",
+    "20": "payment record TK20",
+    "21": "deduction record TK21",
+    "22": "extra reference record TK22",
+    "23": "extra reference record TK23",
+    "25": "information record TK25",
+    "26": "name record TK26",
+    "27": "address record TK27",
+    "28": "address record TK28",
+    "29": "organisation number record TK29",
+    "15": "deposit record TK15",
+    "70": "end record TK70",
+}
+
+class _Section:
+    """An open TK05 section: the payee's accounts and the payments read so far."""
+
+    __slots__ = ("receiving_account", "plusgiro", "currency", "first_line", "payments", "n20",
+                 "n21", "total")
+
+    def __init__(self, receiving_account: str, plusgiro: str, currency: str, line: int) -> None:
+        self.receiving_account = receiving_account
+        self.plusgiro = plusgiro
+        self.currency = currency
+        self.first_line = line
+        self.payments: list[PaymentSlots] = []
+        self.n20 = self.n21 = self.total = 0
+
+
+class _Reader:
+    """One pass over a BgMax file; each ``_tkNN`` method handles one record type.
+
+    A payment is a PaymentSlots filled by its TK20/21 and the records after it, and sealed into a
+    BankPayment when the section's TK15 brings the payment date. ``handlers`` holds only TK01
+    until the start record has been read and is emptied by the end record, so "first record must
+    be TK01" and "nothing after TK70" cost nothing per line: records without a handler go to
+    :meth:`other`.
+    """
+
+    def __init__(self, path: str, quirks: fw.Quirks) -> None:
+        self.path = path
+        self.quirks = quirks
+        self.created_at: datetime | None = None
+        self.timestamp = ""
+        self.is_test = False
+        self.section: _Section | None = None
+        self.current: PaymentSlots | None = None
+        self.rank = 0  # order of the records after a TK20/21, see _tk22
+        self.payments: list[BankPayment] = []
+        self.sections: list[PaymentSection] = []
+        self.n_extra = 0
+        self.end_line = 0
+        self.handlers: dict[str, fw.Handler] = {"01": self._tk01}
+
+    def _all_handlers(self) -> dict[str, fw.Handler]:
+        return {
+            "20": self._tk20, "26": self._tk26, "27": self._tk27, "28": self._tk28,
+            "29": self._tk29, "25": self._tk25, "22": self._tk22, "23": self._tk23,
+            "21": self._tk21, "05": self._tk05, "15": self._tk15, "01": self._tk01,
+            "70": self._tk70,
+        }
+
+    def other(self, line: str, number: int) -> None:
+        """A record without a handler: before TK01, after TK70, unknown or not a record."""
+        tk = line[:2]
+        if self.end_line:
+            raise fw.RecordError("record type", (1, 2), f"record {tk!r} after the end record TK70")
+        if self.created_at is None:
+            raise fw.RecordError(
+                "record type", (1, 2),
+                f"the first record must be the start record TK01, found {_name(tk)}",
+            )
+        if not (tk.isdigit() and tk.isascii()):
+            raise fw.RecordError("record type", (1, 2), f"not a record type: {tk!r}")
+        self.quirks.add("unknown", number)
+
+    # -- file and section frame -------------------------------------------------------------
+
+    def _tk01(self, line: str, number: int) -> None:
+        if self.created_at is not None:
+            raise fw.RecordError("record type", (1, 2), "a second start record TK01")
+        if fw.text(line, 3, 22) != "BGMAX":
+            raise fw.RecordError("layout name", (3, 22), f"not 'BGMAX': {line[2:22]!r}")
+        if line[22:24] != "01":
+            raise fw.RecordError("version", (23, 24), f"unsupported BgMax version {line[22:24]!r}")
+        self.created_at = fw.timestamp(line, 25, 44, "timestamp")
+        self.timestamp = line[24:44]
+        marker = line[44]
+        if marker not in ("T", "P"):
+            raise fw.RecordError("test marker", (45, 45), f"not 'T' or 'P': {marker!r}")
+        self.is_test = marker == "T"
+        self.handlers.update(self._all_handlers())
+
+    def _tk05(self, line: str, number: int) -> None:
+        if self.section is not None:
+            raise fw.RecordError(
+                "record type", (1, 2),
+                f"opening record TK05 while the section from line {self.section.first_line} "
+                "has no deposit record TK15",
+            )
+        account = fw.digits(line, 3, 12, "receiving_bankgiro").lstrip("0")
+        plusgiro = fw.optional_digits(line, 13, 22, "receiving_plusgiro").lstrip("0")
+        self.section = _Section(account, plusgiro, fw.currency(line, 23, 25), number)
+        self.current = None
+
+    def _tk15(self, line: str, number: int) -> None:
+        section = self.section
+        if section is None:
+            self._outside("15")
+        bank_account = fw.digits(line, 3, 37, "bank_account").lstrip("0")
+        pay_date = fw.yyyymmdd(line, 38, 45, "pay_date")
+        serial = fw.digits(line, 46, 50, "deposit_serial")
+        amount = fw.num(line, 51, 68, "amount")
+        currency = fw.currency(line, 69, 71)
+        count = fw.num(line, 72, 79, "payment_count")
+        _check_deposit(section, currency, count, amount)
+        index = len(self.sections)
+        self.sections.append(PaymentSection(
+            index=index, receiving_account=section.receiving_account, currency=currency,
+            pay_date=pay_date, count=count, amount=amount, payment_count=section.n20,
+            deduction_count=section.n21, first_line=section.first_line, last_line=number,
+            receiving_plusgiro=section.plusgiro, receiving_bank_account=bank_account,
+            deposit_serial=serial, deposit_type=line[79].strip(),
+        ))
+        append = self.payments.append
+        for p in section.payments:
+            p.pay_date = pay_date
+            p.receiving_bank_account = bank_account
+            p.deposit_serial = serial
+            p.section_index = index
+            append(seal_payment(p))
+        self.section = None
+        self.current = None
+
+    def _tk70(self, line: str, number: int) -> None:
+        if self.section is not None:
+            raise fw.RecordError(
+                "record type", (1, 2),
+                f"end record TK70 while the section from line {self.section.first_line} has no "
+                "deposit record TK15",
+            )
+        actual = (sum(s.payment_count for s in self.sections),
+                  sum(s.deduction_count for s in self.sections), self.n_extra, len(self.sections))
+        for (start, end, name, what), count in zip(_TK70_FIELDS, actual, strict=True):
+            stated = fw.num(line, start, end, name)
+            if stated != count:
+                raise fw.RecordError(
+                    name, (start, end), f"TK70 states {stated} {what}, the file has {count}"
+                )
+        self.end_line = number
+        self.handlers.clear()
+
+    def _outside(self, tk: str) -> NoReturn:
+        raise fw.RecordError(
+            "record type", (1, 2),
+            f"{_name(tk)} outside a section: an opening record TK05 must come first",
+        )
+
+    # -- payments ------------------------------------------------------------------------------
+
+    def _tk20(self, line: str, number: int) -> None:
+        section = self.section
+        if section is None:
+            self._outside("20")
+        p = self._payment(line, number, section)
+        section.payments.append(p)
+        section.n20 += 1
+        section.total += p.amount
+
+    def _tk21(self, line: str, number: int) -> None:
+        section = self.section
+        if section is None:
+            self._outside("21")
+        p = self._payment(line, number, section)
+        p.deduction_code = fw.digits(line, 71, 71, "deduction_code")
+        p.is_deduction = True
+        p.amount = -p.amount
+        section.payments.append(p)
+        section.n21 += 1
+        section.total += p.amount
+
+    def _payment(self, line: str, number: int, section: _Section) -> PaymentSlots:
+        """A payment from TK20/21 pos 3-70, every BankPayment field set (see PaymentSlots).
+
+        Pos 38-70 are all numeric: one check, and field by field only when it fails.
+        """
+        numbers = line[37:70]
+        if not (numbers.isdigit() and numbers.isascii()):
+            _numeric_fields(line, _PAYMENT_NUMBERS)
+        sender = line[2:12]
+        if sender.isdigit() and sender.isascii():
+            sender = sender.lstrip("0")
+        else:
+            sender = self._odd_sender(sender, number)
+        p = PaymentSlots()
+        p.amount = int(numbers[:18])
+        p.reference = line[12:37].strip()
+        p.reference_code = numbers[18]
+        p.channel = numbers[19]
+        p.bank_serial = numbers[20:32]
+        p.image = numbers[32] == "1"
+        p.sender_account = sender
+        p.line = number
+        p.currency = section.currency
+        p.receiving_account = section.receiving_account
+        p.receiving_plusgiro = section.plusgiro
+        p.payer_name = p.payer_name_extra = p.payer_address = p.payer_address_extra = ""
+        p.payer_postcode = p.payer_city = p.payer_country = p.payer_country_code = ""
+        p.payer_orgno = p.reported_bankgiro = p.receiving_bank_account = ""
+        p.extra_references = p.extra_reference_items = p.messages = ()
+        p.sender_origin_code = p.account_holder = p.deduction_code = p.foreign = None
+        p.pay_date = p.deposit_serial = None  # set by TK15
+        p.is_deduction = False
+        p.section_index = 0
+        self.current = p
+        self.rank = 0
+        return p
+
+    def _odd_sender(self, value: str, number: int) -> str:
+        """Payer's bankgiro with blanks: Bankgirot's own samples have ``009701233␠``; we read the
+        digits. Anything else than digits and blanks is refused."""
+        stripped = value.strip()
+        if stripped and not (stripped.isdigit() and stripped.isascii()):
+            raise fw.RecordError("sender_account", (3, 12), f"not numeric: {value!r}")
+        if stripped:
+            self.quirks.add("sender_blank", number)
+        return stripped.lstrip("0")
+
+    def _misplaced(self, tk: str) -> NoReturn:
+        """Raise for a TK22-29 without a payment or out of the order of §1.2."""
+        if self.current is None:
+            raise fw.RecordError(
+                "record type", (1, 2),
+                f"{_name(tk)} without a payment: it must follow a TK20 or TK21 in a section",
+            )
+        raise fw.RecordError(
+            "record type", (1, 2),
+            f"{_name(tk)} out of order in the payment of line {self.current.line} "
+            "(expected 22/23, 25, 26, 27, 28, 29; 26-29 at most once)",
+        )
+
+    # Records after a TK20/21 come in the order 22/23 (rank 1), 25 (2), 26 (3), 27 (4), 28 (5),
+    # 29 (6); 22, 23 and 25 may repeat. Each handler checks its rank inline (hot loop).
+
+    def _tk22(self, line: str, number: int, sign: int = 1) -> None:
+        p = self.current
+        if p is None or self.rank > 1:
+            self._misplaced(line[:2])
+        self.rank = 1
+        sender = line[2:12]
+        if not (sender.isdigit() and sender.isascii()):
+            self._odd_sender(sender, number)
+        amount = fw.num(line, 38, 55, "amount")
+        code = fw.digits(line, 56, 56, "reference_code")
+        reference = line[12:37].strip()
+        p.extra_reference_items = (
+            *p.extra_reference_items, ExtraReference(reference, sign * amount, code, number)
+        )
+        if reference:
+            p.extra_references = (*p.extra_references, reference)
+        self.n_extra += 1
+
+    def _tk23(self, line: str, number: int) -> None:
+        self._tk22(line, number, -1)
+
+    def _tk25(self, line: str, number: int) -> None:
+        p = self.current
+        if p is None or self.rank > 2:
+            self._misplaced("25")
+        self.rank = 2
+        message = line[2:52].strip()
+        if message:
+            p.messages = (*p.messages, message)
+
+    def _tk26(self, line: str, number: int) -> None:
+        p = self.current
+        if p is None or self.rank >= 3:
+            self._misplaced("26")
+        self.rank = 3
+        p.payer_name = line[2:37].strip()
+        p.payer_name_extra = line[37:72].strip()
+
+    def _tk27(self, line: str, number: int) -> None:
+        p = self.current
+        if p is None or self.rank >= 4:
+            self._misplaced("27")
+        self.rank = 4
+        p.payer_address = line[2:37].strip()
+        p.payer_postcode = line[37:46].strip()
+
+    def _tk28(self, line: str, number: int) -> None:
+        p = self.current
+        if p is None or self.rank >= 5:
+            self._misplaced("28")
+        self.rank = 5
+        p.payer_city = line[2:37].strip()
+        p.payer_country = line[37:72].strip()
+        p.payer_country_code = line[72:74].strip()
+
+    def _tk29(self, line: str, number: int) -> None:
+        p = self.current
+        if p is None or self.rank >= 6:
+            self._misplaced("29")
+        self.rank = 6
+        value = line[2:14]
+        if not (value.isdigit() and value.isascii()):
+            value = fw.optional_digits(line, 3, 14, "orgno")
+            self.quirks.add("orgno_blank", number)
+        p.payer_orgno = value.lstrip("0")
+
+    def finish(self, encoding: str, last_line: int) -> PaymentFile:
+        """Check that the file was complete and return it."""
+        if self.section is not None:
+            raise PaymentFileError(
+                self.path, self.section.first_line, None,
+                "the file ends inside the section opened here: no deposit record TK15",
+            )
+        if not self.end_line:
+            raise PaymentFileError(
+                self.path, last_line, None,
+                "the file ends without the end record TK70 (truncated file?)",
+            )
+        assert self.created_at is not None
+        return PaymentFile(
+            format=BGMAX, file_id=self.timestamp, created_at=self.created_at,
+            is_test=self.is_test, payments=tuple(self.payments), sections=tuple(self.sections),
+            total_amount=sum(s.amount for s in self.sections), path=self.path,
+            encoding=encoding, line_count=self.end_line, warnings=self.quirks.messages(),
+        )
+
+
+_TK70_FIELDS = (
+    (3, 10, "payment_count", "payment records (TK20)"),
+    (11, 18, "deduction_count", "deduction records (TK21)"),
+    (19, 26, "extra_reference_count", "extra reference records (TK22 + TK23)"),
+    (27, 34, "deposit_count", "deposit records (TK15)"),
+)
+
+_PAYMENT_NUMBERS = (
+    (38, 55, "amount"), (56, 56, "reference_code"), (57, 57, "channel"),
+    (58, 69, "bank_serial"), (70, 70, "image"),
+)
+
+
+def _name(tk: str) -> str:
+    return RECORD_NAMES.get(tk, f"record {tk!r}")
+
+
+def _numeric_fields(line: str, spans: tuple[tuple[int, int, str], ...]) -> None:
+    """Find the field that made a fast whole-range digit check fail, and raise for it."""
+    for start, end, field in spans:
+        fw.digits(line, start, end, field)
+
+
+def _check_deposit(section: _Section, currency: str, count: int, amount: int) -> None:
+    """TK15 must agree with its section: currency, number of payments, net amount (§1.6)."""
+    if currency != section.currency:
+        raise fw.RecordError(
+            "currency", (69, 71),
+            f"{currency} differs from {section.currency} of the opening record on line "
+            f"{section.first_line}",
+        )
+    if count != section.n20 + section.n21:
+        raise fw.RecordError(
+            "payment_count", (72, 79),
+            f"TK15 states {count} payments, the section from line {section.first_line} has "
+            f"{section.n20 + section.n21} (TK20 + TK21)",
+        )
+    if amount != section.total:
+        raise fw.RecordError(
+            "amount", (51, 68),
+            f"TK15 states {format_sek(amount)} kr, the payments of the section from line "
+            f"{section.first_line} sum to {format_sek(section.total)} kr (TK20 − TK21)",
+        )
+
+
+def read_bgmax(data: bytes, path: str) -> PaymentFile:
+    """Read a BgMax file; refuse it (PaymentFileError) when it is malformed or its totals differ."""
+    if detect_format(data, path) != BGMAX:
+        raise PaymentFileError(path, 1, None, "not a BgMax file: it is a Total IN file")
+    text, encoding = fw.decode_text(data)
+    quirks = fw.Quirks()
+    if encoding == "utf-8":
+        quirks.notes.append("the file is UTF-8, not ISO-8859-1 as banks write it (re-encoded?)")
+    reader = _Reader(path, quirks)
+    try:
+        last = fw.feed_lines(text, quirks, reader.handlers, reader.other)
+    except fw.LineProblem as exc:
+        raise PaymentFileError(path, exc.line, exc.field, exc.reason, exc.pos) from None
+    return reader.finish(encoding, last)
+
+
+# -- writer ----------------------------------------------------------------------------------
+
+
+def write_bgmax(
+    payments: Iterable[BankPayment], *, created_at: datetime, is_test: bool = False
+) -> bytes:
+    """Write ``payments`` as a BgMax file (ISO-8859-1, CRLF) with correct TK15 and TK70 totals.
+
+    Consecutive payments with the same receiving bankgiro, plusgiro, currency, bank account, date
+    and deposit serial form one section. Reading the output gives back equal payments when every
+    field BgMax carries is set (a payment without ``deposit_serial`` gets its section's number,
+    without ``channel`` channel 1, without ``reference_code`` code 0). Fields only Total IN carries
+    must be empty. Meant for tests and benchmarks; a bank never receives this file.
+    """
+    lines = [_start_line(created_at, is_test)]
+    counts = [0, 0, 0, 0]
+    for number, (key, group) in enumerate(itertools.groupby(payments, key=_section_key), 1):
+        receiving, plusgiro, currency, bank_account, pay_date, serial = key
+        lines.append(_line("05" + fw.zeros(receiving, 10, "receiving_account")
+                           + (fw.zeros(plusgiro, 10, "receiving_plusgiro") if plusgiro
+                              else " " * 10) + currency))
+        section_count = section_total = 0
+        for payment in group:
+            _check_bgmax_only(payment)
+            lines.extend(_payment_lines(payment))
+            counts[1 if payment.is_deduction else 0] += 1
+            counts[2] += len(payment.extra_reference_items)
+            section_count += 1
+            section_total += payment.amount
+        counts[3] += 1
+        lines.append(_line(
+            "15" + fw.zeros(bank_account, 35, "receiving_bank_account") + pay_date.strftime("%Y%m%d")
+            + fw.zeros(serial or str(number), 5, "deposit_serial")
+            + fw.zeros(section_total, 18, "section amount") + currency
+            + fw.zeros(section_count, 8, "payment count")
+        ))
+    lines.append(_line("70" + "".join(fw.zeros(c, 8, "count") for c in counts)))
+    return ("\r\n".join(lines) + "\r\n").encode("latin-1")
+
+
+def _section_key(p: BankPayment) -> tuple[str, str, str, str, date, str | None]:
+    return (p.receiving_account, p.receiving_plusgiro, p.currency, p.receiving_bank_account,
+            p.pay_date, p.deposit_serial)
+
+
+def _start_line(created_at: datetime, is_test: bool) -> str:
+    stamp = created_at.strftime("%Y%m%d%H%M%S") + f"{created_at.microsecond:06d}"
+    return _line("01" + "BGMAX".ljust(20) + "01" + stamp + ("T" if is_test else "P"))
+
+
+def _line(text: str) -> str:
+    if len(text) > 80:
+        raise ValueError(f"BgMax record longer than 80 characters: {text!r}")
+    return text.ljust(80)
+
+
+def _check_bgmax_only(p: BankPayment) -> None:
+    if p.account_holder or p.foreign or p.reported_bankgiro or p.sender_origin_code \
+            or p.payer_address_extra:
+        raise ValueError(f"payment {p.reference!r}: BgMax cannot carry Total IN-only fields")
+    if p.extra_references != tuple(e.reference for e in p.extra_reference_items if e.reference):
+        raise ValueError(
+            f"payment {p.reference!r}: BgMax extra references are written from "
+            "extra_reference_items; extra_references must list the same references"
+        )
+    if p.is_deduction != (p.amount < 0) and p.amount != 0:
+        raise ValueError(f"payment {p.reference!r}: a deduction needs a negative amount")
+
+
+def _payment_lines(p: BankPayment) -> list[str]:
+    """TK20/21 followed by TK22/23, 25, 26, 27, 28, 29 for one payment."""
+    tail = (p.channel or "1") + fw.zeros(p.bank_serial or "0", 12, "bank_serial") \
+        + ("1" if p.image else "0")
+    sender = fw.zeros(p.sender_account or "0", 10, "sender_account")
+    head = "21" if p.is_deduction else "20"
+    lines = [_line(head + sender + fw.pad(p.reference, 25, "reference")
+                   + fw.zeros(abs(p.amount), 18, "amount") + (p.reference_code or "0") + tail
+                   + ((p.deduction_code or "0") if p.is_deduction else ""))]
+    for extra in p.extra_reference_items:
+        lines.append(_line(("23" if extra.amount < 0 else "22") + sender
+                           + fw.pad(extra.reference, 25, "extra reference")
+                           + fw.zeros(abs(extra.amount), 18, "extra amount")
+                           + extra.reference_code + tail))
+    lines.extend(_line("25" + fw.pad(m, 50, "message")) for m in p.messages if m)
+    lines.extend(_party_lines(p))
+    return lines
+
+
+def _party_lines(p: BankPayment) -> Sequence[str]:
+    lines = []
+    if p.payer_name or p.payer_name_extra:
+        lines.append(_line("26" + fw.pad(p.payer_name, 35, "payer_name")
+                           + fw.pad(p.payer_name_extra, 35, "payer_name_extra")))
+    if p.payer_address or p.payer_postcode:
+        lines.append(_line("27" + fw.pad(p.payer_address, 35, "payer_address")
+                           + fw.pad(p.payer_postcode, 9, "payer_postcode")))
+    if p.payer_city or p.payer_country or p.payer_country_code:
+        lines.append(_line("28" + fw.pad(p.payer_city, 35, "payer_city")
+                           + fw.pad(p.payer_country, 35, "payer_country")
+                           + fw.pad(p.payer_country_code, 2, "payer_country_code")))
+    if p.payer_orgno:
+        lines.append(_line("29" + fw.zeros(p.payer_orgno, 12, "payer_orgno")))
+    return lines
