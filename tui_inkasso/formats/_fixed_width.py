@@ -224,11 +224,6 @@ def optional_digits(line: str, start: int, end: int, field: str) -> str:
     raise RecordError(field, (start, end), f"not numeric: {line[start - 1 : end]!r}")
 
 
-def number_text(value: str) -> str:
-    """Digits without leading zeros ("" for all zeros)."""
-    return value.lstrip("0")
-
-
 def text(line: str, start: int, end: int) -> str:
     """An alphanumeric field, stripped on both sides (alignment differs between banks)."""
     return line[start - 1 : end].strip()
@@ -275,8 +270,9 @@ def pad(value: str, width: int, field: str, *, right: bool = False) -> str:
 
 
 def zeros(value: int | str, width: int, field: str) -> str:
-    """A numeric field for a writer: zero-filled to ``width``; negative or too long is an error."""
-    text_value = str(value)
+    """A numeric field for a writer: zero-filled to ``width`` ("" is 0); negative or too long is
+    an error, never a cut."""
+    text_value = str(value) or "0"
     if not text_value.isdigit() or len(text_value) > width:
         raise ValueError(f"{field} does not fit {width} digits: {value!r}")
     return text_value.zfill(width)

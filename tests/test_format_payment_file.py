@@ -1,0 +1,182 @@
+"""The entry point: format detection, refusal of everything that is not BgMax or Total IN, the
+error's shape, and the guarantees of the shared dataclasses. Every file under shared/fixtures is
+read here, so a new fixture without an expectation makes the suite fail."""
+
+from __future__ import annotations
+
+import gc
+import pickle
+from dataclasses import FrozenInstanceError, fields
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tui_inkasso.formats.bgmax import read_bgmax
+from tui_inkasso.formats.payment_file import (
+    BankPayment,
+    PaymentFileError,
+    detect_format,
+    read_payment_file,
+)
+from tui_inkasso.formats.totalin import read_totalin
+
+FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+
+# Every fixture: "bgmax" / "totalin" when it must be read, else (line, words in the reason).
+EXPECTED: dict[str, object] = {
+    "jacob22-accounting/BgMaxfil1.txt": "bgmax",
+    "jacob22-accounting/BgMaxfil2.txt": "bgmax",
+    "jacob22-accounting/BgMaxfil3.txt": "bgmax",
+    "jacob22-accounting/BgMaxfil4.txt": "bgmax",
+    "jacob22-accounting/BgMaxfil5.txt": "bgmax",
+    "jacob22-accounting/bginbetalningar_exempelfil_1.txt": "bgmax",
+    "jacob22-accounting/bginbetalningar_exempelfil_2.txt": "bgmax",
+    "jacob22-accounting/bginbetalningar_exempelfil_3.txt": "bgmax",
+    "jacob22-accounting/bginbetalningar_exempelfil_4.txt": "bgmax",
+    "jacob22-accounting/bginbetalningar_exempelfil_5.txt": "bgmax",
+    "jacob22-accounting/total_in_bas_exempelfil.txt": "totalin",
+    "Zimpler-bankgiro_inbetalningar/BgMaxfil4.txt": "bgmax",
+    "Zimpler-bankgiro_inbetalningar/minimal.txt": "bgmax",
+    "barsoom-bankgiro_inbetalningar/BgMaxfil4.txt": "bgmax",
+    "barsoom-bankgiro_inbetalningar/minimal.txt": "bgmax",
+    "fabhed-bgmax-parser/"
+    "bankgiroinbetalningar_exempelfil_avtal-om-ocr-kontroll_checksiffra_langd_sv.txt": "bgmax",
+    "dmitry-krasilnikov-tree-sitter-bgmax/"
+    "bankgiroinbetalningar_exempelfil_avtal-om-ocr-kontroll_checksiffra_langd_sv.txt": "bgmax",
+    "Zimpler-bankgiro_inbetalningar/BgMaxfil4_broken.txt": (67, "TK70 states 8 payment"),
+    "barsoom-bankgiro_inbetalningar/BgMaxfil4_broken.txt": (67, "TK70 states 8 payment"),
+    "Zimpler-bankgiro_inbetalningar/isolated_deposit.txt": (1, "opening record TK05"),
+    "Zimpler-bankgiro_inbetalningar/isolated_payment.txt": (1, "payment record TK20"),
+    "barsoom-bankgiro_inbetalningar/not_bgmax_at_all.pdf": (1, "not a BgMax or Total IN file"),
+    "oktavilla-total-in-ruby/total_in_large.txt": (96, "record 90 states 6 transactions"),
+    **{
+        f"jage-rbankgiro-legacy-not-bgmax/{name}": (1, "older Bankgirot OCR format")
+        for name in (
+            "corrupt_header_09_02_27.txt", "file_format_error_09_02_27.txt",
+            "invalid_bankgiro_number_09_02_27.txt", "missing_transaction_09_02_27.txt",
+            "multiple_transactions_06_06_20.txt",
+            "multiple_transactions_with_plusgiro_06_06_20.txt",
+            "one_too_many_transactions_09_02_27.txt", "one_transaction_09_02_27.txt",
+            "overpunch_transaction_with_missing_lb_flag_06_06_20.txt",
+        )
+    },
+}
+
+
+def fixture_files() -> list[str]:
+    return sorted(
+        str(path.relative_to(FIXTURES)) for path in FIXTURES.rglob("*")
+        if path.is_file() and not path.name.startswith("LICENSE")
+    )
+
+
+def test_every_fixture_has_an_expectation() -> None:
+    assert fixture_files() == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_every_fixture_is_read_or_refused_with_line_and_reason(name: str) -> None:
+    data = (FIXTURES / name).read_bytes()
+    expected = EXPECTED[name]
+    if isinstance(expected, str):
+        assert detect_format(data, name) == expected
+        result = read_payment_file(data, name)
+        assert (result.format, result.path) == (expected, name)
+        assert result.payments
+        return
+    line, words = expected  # type: ignore[misc]
+    with pytest.raises(PaymentFileError) as caught:
+        read_payment_file(data, name)
+    error = caught.value
+    assert error.path == name and error.line == line
+    assert words in error.reason
+    assert str(error).startswith(f"{name}, line {line}")
+
+
+def test_legacy_bankgirot_format_gets_a_precise_reason() -> None:
+    name = "jage-rbankgiro-legacy-not-bgmax/one_transaction_09_02_27.txt"
+    with pytest.raises(PaymentFileError) as caught:
+        detect_format((FIXTURES / name).read_bytes(), "one_transaction_09_02_27.txt")
+    assert str(caught.value) == (
+        "one_transaction_09_02_27.txt, line 1: not a BgMax or Total IN file: looks like the "
+        "older Bankgirot OCR format (first record '00…BANKGIROT'): '00909897 090227 BANKGIROT'"
+    )
+
+
+@pytest.mark.parametrize("data, words", [
+    (b"", "the file is empty"),
+    (b"\r\n \r\n", "the file is empty"),
+    (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj", "PDF document"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary content (byte 0x00 at offset 8)"),
+    (b"01BGMAX               01" + b"\x00" * 20, "binary content"),
+    (b"PK\x03\x04\x14\x00", "binary content"),
+    (b"Datum;Belopp;OCR\r\n2025-03-03;100,00;123\r\n", "the first line is 'Datum;Belopp;OCR'"),
+    (b"01BGMIN               01", "start record TK01 must begin '01BGMAX'"),
+])
+def test_non_payment_files_are_refused_with_a_reason(data: bytes, words: str) -> None:
+    with pytest.raises(PaymentFileError) as caught:
+        read_payment_file(data, "upload.bin")
+    assert words in caught.value.reason
+    assert str(caught.value).startswith("upload.bin")
+
+
+def test_error_text_attributes_and_pickling() -> None:
+    error = PaymentFileError("BgMaxfil4_broken.txt", 12, "amount", "not numeric: 'X'", (38, 55))
+    assert str(error) == "BgMaxfil4_broken.txt, line 12, field amount (pos 38-55): not numeric: 'X'"
+    assert (error.path, error.line, error.field, error.reason, error.pos) == (
+        "BgMaxfil4_broken.txt", 12, "amount", "not numeric: 'X'", (38, 55))
+    assert isinstance(error, ValueError)
+    assert str(PaymentFileError("f.txt", 3, "image", "bad", (70, 70))) == (
+        "f.txt, line 3, field image (pos 70): bad")
+    assert str(PaymentFileError("f.txt", None, None, "the file is empty")) == (
+        "f.txt: the file is empty")
+    copy = pickle.loads(pickle.dumps(error))
+    assert (str(copy), copy.pos) == (str(error), error.pos)
+
+
+def test_each_reader_refuses_the_other_format() -> None:
+    bgmax = (FIXTURES / "Zimpler-bankgiro_inbetalningar" / "minimal.txt").read_bytes()
+    totalin = (FIXTURES / "jacob22-accounting" / "total_in_bas_exempelfil.txt").read_bytes()
+    with pytest.raises(PaymentFileError, match="it is a Total IN file"):
+        read_bgmax(totalin, "t.txt")
+    with pytest.raises(PaymentFileError, match="it is a BgMax file"):
+        read_totalin(bgmax, "b.txt")
+
+
+def test_read_payments_are_ordinary_frozen_complete_bank_payments() -> None:
+    """The readers build payments through PaymentSlots; each must equal one built normally."""
+    for name, expected in EXPECTED.items():
+        if not isinstance(expected, str):
+            continue
+        for payment in read_payment_file((FIXTURES / name).read_bytes(), name).payments:
+            assert type(payment) is BankPayment
+            rebuilt = BankPayment(**{f.name: getattr(payment, f.name) for f in fields(BankPayment)})
+            assert rebuilt == payment and hash(rebuilt) == hash(payment)
+            assert (rebuilt.line, rebuilt.section_index) == (payment.line, payment.section_index)
+            assert isinstance(payment.amount, int) and isinstance(payment.pay_date, date)
+            assert payment.sender_account == "" or payment.sender_account[0] != "0"
+            assert payment.is_deduction == (payment.amount < 0)
+            with pytest.raises(FrozenInstanceError):
+                payment.amount = 1  # type: ignore[misc]
+
+
+def test_line_and_section_index_do_not_take_part_in_equality() -> None:
+    one = BankPayment(amount=1, pay_date=date(2025, 1, 1), line=3, section_index=0)
+    assert one == BankPayment(amount=1, pay_date=date(2025, 1, 1), line=9, section_index=4)
+
+
+def test_display_name_falls_back_to_the_account_holder() -> None:
+    name = "jacob22-accounting/total_in_bas_exempelfil.txt"
+    payments = read_payment_file((FIXTURES / name).read_bytes(), name).payments
+    assert [p.display_name for p in payments[:3]] == [
+        "TESTBOLAGET AB", "FÖRETAGET AB FRISKVÅRDAVD.", "TESTFABRIKEN AB"]
+
+
+def test_garbage_collection_is_back_on_after_success_and_failure() -> None:
+    good = (FIXTURES / "Zimpler-bankgiro_inbetalningar" / "minimal.txt").read_bytes()
+    read_payment_file(good, "m.txt")
+    assert gc.isenabled()
+    with pytest.raises(PaymentFileError):
+        read_payment_file(good.replace(b"SEK00000001", b"SEK00000002"), "m.txt")
+    assert gc.isenabled()
