@@ -87,6 +87,60 @@ def _optional_path(value: str) -> str:
     return value.strip()
 
 
+def _optional_file(value: str) -> str:
+    """A file that may be set later; refused when it names a folder or contains NUL."""
+    text = value.strip()
+    if "\x00" in text:
+        raise SettingError("the path contains a NUL character")
+    if text and Path(text).expanduser().is_dir():
+        raise SettingError(f"{text} is a folder, not a file")
+    return text
+
+
+def _optional_host(value: str) -> str:
+    text = value.strip()
+    if any(ch.isspace() or ord(ch) < 32 or ch in "/@:" for ch in text):
+        raise SettingError(f"{text!r} is not a host name (no spaces, '/', '@' or ':'; the port is separate)")
+    return text
+
+
+def _port(value: str) -> str:
+    try:
+        port = int(value.strip())
+    except ValueError:
+        raise SettingError(f"{value!r} is not a port number (1-65535)") from None
+    if not 1 <= port <= 65535:
+        raise SettingError(f"{port} is not a port number (1-65535)")
+    return str(port)
+
+
+def _yes_no(value: str) -> str:
+    text = value.strip().lower()
+    if text in ("ja", "j", "yes", "y", "true", "1", "on"):
+        return "ja"
+    if text in ("nej", "n", "no", "false", "0", "off"):
+        return "nej"
+    raise SettingError(f"must be ja or nej (or true/false), not {value!r}")
+
+
+def _optional_user(value: str) -> str:
+    text = value.strip()
+    if any(ord(ch) < 32 for ch in text):
+        raise SettingError("the user name contains control characters")
+    return text
+
+
+def _optional_email(value: str) -> str:
+    from tui_inkasso.domain.email_address import EmailAddressError, normalize_email
+
+    if not value.strip():
+        return ""
+    try:
+        return normalize_email(value)
+    except EmailAddressError as exc:
+        raise SettingError(str(exc)) from None
+
+
 SETTINGS: dict[str, SettingKey] = {
     s.key: s
     for s in [
@@ -126,6 +180,39 @@ SETTINGS: dict[str, SettingKey] = {
             _optional_path,
             "Filen får bara vara läsbar för ägaren (chmod 600)",
         ),
+        SettingKey(
+            "collection.upload_key_file",
+            "Privat nyckel för SFTP",
+            "",
+            _optional_file,
+            "Nyckelfil för inloggning med sftp:// (chmod 600); tom = lösenord",
+        ),
+        SettingKey(
+            "collection.upload_ca_file",
+            "CA-certifikat för FTPS",
+            "",
+            _optional_file,
+            "Inkassobolagets eget CA-certifikat (PEM) för ftps://; tom = systemets",
+        ),
+        SettingKey(
+            "collection.upload_known_hosts",
+            "Fil med kända SFTP-servrar (known_hosts)",
+            "",
+            _optional_file,
+            "Tom = ~/.config/tui-inkasso/known_hosts; fylls av tui-inkasso trust-host",
+        ),
+        SettingKey("mail.host", "E-postserver (SMTP)", "", _optional_host,
+                   "Tom = ingen e-post från schemalagda tjänster", group="E-post"),
+        SettingKey("mail.port", "Port för e-postservern", "587", _port, group="E-post"),
+        SettingKey("mail.starttls", "Kryptera med STARTTLS", "ja", _yes_no,
+                   "ja/nej; nej bara för en server på samma dator", group="E-post",
+                   choices=("ja", "nej")),
+        SettingKey("mail.user", "Användare på e-postservern", "", _optional_user,
+                   "Lösenordet tas från TUI_INKASSO_SMTP_PASSWORD", group="E-post"),
+        SettingKey("mail.sender", "Avsändaradress", "", _optional_email,
+                   "Från-adress i e-post om körningar", group="E-post"),
+        SettingKey("daemon.log_file", "Loggfil för tjänsten (daemon)", "", _optional_file,
+                   "Tom = logg bara till stderr (journald)", group="Tjänster"),
     ]
 }
 
