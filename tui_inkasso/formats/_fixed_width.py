@@ -2,10 +2,11 @@
 
 Both formats are lines of fixed-width records. This module turns bytes into normalised 80-column
 lines (tolerant of what real files do: ISO-8859-1 or UTF-8, CRLF or LF, TABs, short lines, trailing
-blanks, empty lines at the end) and offers field readers that are strict where it matters (a numeric
-field must be ASCII digits). Field readers raise :class:`RecordError`, which knows the field but not
-the line; the format readers catch it in their loop and add file and line, so the helpers stay
-small and fast.
+blanks, empty lines at the end), feeds them to a reader's record handlers (:func:`feed_lines`) and
+offers field readers that are strict where it matters (a numeric field must be ASCII digits).
+Field readers raise :class:`RecordError`, which knows the field but not the line; ``feed_lines``
+adds the line (:class:`LineProblem`) and the format reader the file, so the helpers stay small
+and fast. Writers use :func:`pad` and :func:`zeros`, which refuse to cut a value.
 
 Positions in the signatures are 1-based and inclusive, as in the bank manuals.
 """
@@ -262,11 +263,11 @@ def timestamp(line: str, start: int, end: int, field: str) -> datetime:
     raise RecordError(field, (start, end), f"not a timestamp (YYYYMMDDHHMMSS + 6 digits): {value!r}")
 
 
-def pad(value: str, width: int, field: str, *, right: bool = False) -> str:
-    """A text field for a writer: blank-padded to ``width``; too long is an error, never a cut."""
+def pad(value: str, width: int, field: str) -> str:
+    """A text field for a writer: left-aligned, blank-padded to ``width``; too long is an error."""
     if len(value) > width:
         raise ValueError(f"{field} is longer than {width} characters: {value!r}")
-    return value.rjust(width) if right else value.ljust(width)
+    return value.ljust(width)
 
 
 def zeros(value: int | str, width: int, field: str) -> str:
