@@ -28,6 +28,7 @@ from tui_inkasso.formats.bgmax import write_bgmax
 from tui_inkasso.formats.payment_file import (
     BankPayment,
     ExtraReference,
+    Party,
     PaymentFile,
     read_payment_file,
 )
@@ -67,7 +68,8 @@ def bgmax_payments(count: int) -> list[BankPayment]:
 
 
 def totalin_payments(count: int) -> list[BankPayment]:
-    """The same kind of payments as Total IN carries them (record 60 sender account)."""
+    """The same kind of payments as Total IN carries them: sender name and address (50-52), sender
+    account (60) and account holder (61-63), as most payments in Nordea's sample have."""
     payments = []
     for i in range(count):
         section, deduction = divmod(i, SECTION_SIZE)[0], i % 20 == 19
@@ -77,6 +79,8 @@ def totalin_payments(count: int) -> list[BankPayment]:
             reference=ocr_with_check(str(100000 + i)),
             extra_references=(ocr_with_check(str(200000 + i)),) if i % 10 == 3 else (),
             sender_account=str(3783511 + i % 5000), sender_origin_code="2",
+            account_holder=Party(name=f"Hyresgäst {i} AB", address="Storgatan 1",
+                                 postcode="12345", city="Storåker"),
             payer_name=f"Hyresgäst {i} AB", payer_address=f"Storgatan {i % 200 + 1}",
             payer_postcode="12345", payer_city="Storåker", payer_orgno="5500001234",
             messages=(f"Hyra mars lgh {i}",) if i % 7 == 0 else (),

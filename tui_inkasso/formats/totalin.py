@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
-from dataclasses import replace
 from datetime import date, datetime
 from typing import NoReturn
 
@@ -162,6 +161,8 @@ class _Reader:
         for p in section.payments:
             p.deposit_serial = reference
             p.section_index = index
+            if p.account_holder is not None:
+                p.account_holder = Party(**p.account_holder)
             append(seal_payment(p))
         self.section = None
         self.current = None
@@ -294,9 +295,13 @@ class _Reader:
         p.payer_orgno = fw.optional_digits(line, 40, 59, "orgno").lstrip("0")
 
     def _holder(self, rec: str, rank: int, **values: str) -> None:
-        """Records 61-63 fill the account holder, a frozen Party rebuilt per record (rare)."""
+        """Records 61-63 collect the account holder's fields in a dict; record 90 turns it into
+        one frozen Party (cheaper than rebuilding a Party per record)."""
         p = self._child(rec, rank)
-        p.account_holder = replace(p.account_holder or Party(), **values)
+        if p.account_holder is None:
+            p.account_holder = values
+        else:
+            p.account_holder.update(values)
 
     def _r61(self, line: str, number: int) -> None:
         self._holder("61", 7, name=line[2:37].strip(), name_extra=line[37:72].strip())
