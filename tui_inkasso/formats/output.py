@@ -14,7 +14,9 @@ import os
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from tui_inkasso.transport.atomic_file import atomic_write
+from tui_inkasso.transport.atomic_file import FileWriteError, atomic_write
+
+__all__ = ["FileWriteError", "Target", "open_target", "target_name"]
 
 Target = BinaryIO | str | os.PathLike[str]
 """An open binary file object (written as is, the caller owns it) or a path (written atomically)."""
