@@ -1,0 +1,207 @@
+"""The app shell by keyboard: the menu, its keys, help, themes, the command palette, errors."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from textual.binding import Binding
+from textual.command import CommandPalette
+from textual.widgets import DataTable
+
+from tests.ledger_data import TODAY, SmallLedger, build_small_ledger
+from tests.tui_helpers import notifications, settle, type_text
+from tui_inkasso.app import DARK_THEME, LIGHT_THEME, InkassoApp
+from tui_inkasso.db.models import Invoice
+from tui_inkasso.screens.audit import AuditScreen
+from tui_inkasso.screens.base import BaseScreen
+from tui_inkasso.screens.help import HelpScreen
+from tui_inkasso.screens.ledger import InvoiceDetailScreen, LedgerScreen
+from tui_inkasso.screens.menu import GROUPS, MENU_ENTRIES, MenuScreen
+from tui_inkasso.screens.settings import SettingsScreen
+from tui_inkasso.widgets.lists import KeyList
+from tui_inkasso.widgets.paged_table import PagedTable
+
+SIZE = (120, 36)
+
+
+@pytest.fixture
+def small(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> SmallLedger:
+    monkeypatch.setenv("TUI_INKASSO_TODAY", TODAY)
+    return build_small_ledger()
+
+
+async def test_menu_has_the_guides_groups_and_only_real_entries(small: SmallLedger) -> None:
+    app = InkassoApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, MenuScreen)
+        titles = [box.border_title for box in app.screen.query(".menu-group")]
+        assert titles == list(GROUPS)
+        shown = {option.id for menu in app.screen.query(KeyList) for option in menu._options}
+        assert shown == {entry.id for entry in MENU_ENTRIES}
+        assert [e.label for e in MENU_ENTRIES] == ["Reskontra (kundsök)", "Alternativ – Inkasso", "Granskningslogg"]
+        assert isinstance(app.focused, KeyList)
+        description = str(app.screen.query_one("#menu-description").render())
+        assert "Sök kund" in description
+        assert app.title == "tui-inkasso"
+
+
+async def test_each_entry_opens_with_its_letter_and_esc_goes_back(small: SmallLedger) -> None:
+    expected = {"r": LedgerScreen, "i": SettingsScreen, "g": AuditScreen}
+    app = InkassoApp()
+    async with app.run_test(size=SIZE) as pilot:
+        for entry in MENU_ENTRIES:
+            await pilot.press(entry.key)
+            await settle(pilot)
+            assert isinstance(app.screen, expected[entry.key]), entry.label
+            await pilot.press("escape")
+            await settle(pilot)
+            assert isinstance(app.screen, MenuScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, MenuScreen), "Esc never leaves the main menu"
+
+
+async def test_tab_moves_between_groups_and_enter_opens(small: SmallLedger) -> None:
+    app = InkassoApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("tab")
+        assert app.focused is not None and app.focused.id == "group-installningar"
+        description = str(app.screen.query_one("#menu-description").render())
+        assert "Inkassosystem" in description
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SettingsScreen)
+        await pilot.press("escape")
+        assert app.focused is not None and app.focused.id == "group-installningar", "focus kept on return"
+
+
+async def test_help_lists_the_keys_in_swedish(small: SmallLedger) -> None:
+    app = InkassoApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        table = app.screen.query_one(DataTable)
+        rows = {(table.get_row_at(i)[0].plain, table.get_row_at(i)[1].plain) for i in range(table.row_count)}
+        assert ("r", "Reskontra (kundsök)") in rows
+        assert ("g", "Granskningslogg") in rows
+        assert ("f1", "Hjälp") in rows
+        assert ("⏎", "Öppna") in rows or ("enter", "Öppna") in rows
+        assert ("^t", "Mörkt/ljust") in rows
+        await pilot.press("escape")
+        assert isinstance(app.screen, MenuScreen)
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("tab", "question_mark")
+        assert isinstance(app.screen, HelpScreen), "? opens the help outside text fields"
+        table = app.screen.query_one(DataTable)
+        rows = {table.get_row_at(i)[1].plain for i in range(table.row_count)}
+        assert {"Sök", "Obetalda/alla", "Tillbaka", "Sortera", "Omvänd ordning"} <= rows
+
+
+async def test_theme_toggles_by_key_and_from_the_palette(small: SmallLedger) -> None:
+    app = InkassoApp()
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.theme == DARK_THEME.name
+        await pilot.press("ctrl+t")
+        assert app.theme == LIGHT_THEME.name
+        await pilot.press("ctrl+p")
+        assert isinstance(app.screen, CommandPalette)
+        await type_text(pilot, "Mörkt")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.theme == DARK_THEME.name
+
+
+async def test_palette_lists_every_menu_entry_and_opens_them(small: SmallLedger) -> None:
+    app = InkassoApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        palette = app.screen
+        assert isinstance(palette, CommandPalette)
+        listed = {str(option.prompt) for option in palette.query_one("CommandList")._options}
+        for entry in MENU_ENTRIES:
+            assert any(f"{entry.group}: {entry.label}" in text for text in listed), entry.label
+        await type_text(pilot, "Granskningslogg")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, AuditScreen)
+
+
+async def test_palette_reaches_the_actions_of_the_screen_in_use(small: SmallLedger) -> None:
+    app = InkassoApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await type_text(pilot, "Anna")
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await type_text(pilot, "Obetalda")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, LedgerScreen)
+        assert screen.query_one("#invoices", PagedTable).total == 7, "only unpaid invoices after the palette action"
+
+
+ALLOWED_KEY = re.compile(
+    r"^(f\d{1,2}|[a-z]|ctrl\+[a-z]|escape|enter|tab|space|question_mark|up|down|pageup|pagedown|home|end)$"
+)
+
+
+def test_every_binding_has_a_swedish_description_an_id_and_an_ssh_safe_key() -> None:
+    classes = [InkassoApp, MenuScreen, BaseScreen, LedgerScreen, InvoiceDetailScreen, SettingsScreen, AuditScreen,
+               HelpScreen, PagedTable, KeyList]
+    problems = []
+    for cls in classes:
+        for binding in cls.BINDINGS:
+            assert isinstance(binding, Binding)
+            if binding.system:
+                continue
+            for key in binding.key.split(","):
+                if not ALLOWED_KEY.match(key.strip()):
+                    problems.append(f"{cls.__name__}: key {key!r}")
+            if not binding.id:
+                problems.append(f"{cls.__name__}: {binding.key} has no id")
+            if not binding.description or re.search(r"\b(Back|Quit|Open|Select|Help|Search)\b", binding.description):
+                problems.append(f"{cls.__name__}: {binding.key} description {binding.description!r}")
+    assert problems == []
+
+
+async def test_worker_failure_is_shown_as_a_notification(small: SmallLedger) -> None:
+    app = InkassoApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await type_text(pilot, "Anna")
+        await settle(pilot)
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+        first = app.screen.query_one("#invoices", PagedTable).current_row
+        assert first is not None
+        Invoice.delete().where(Invoice.id == int(first.key)).execute()  # someone else removed it meanwhile
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, InvoiceDetailScreen)
+        assert app.is_running, "a failed worker does not stop the app"
+        shown = notifications(pilot)
+        assert ("error", "Kunde inte utföras", f"invoice id {first.key} not found") in shown
+
+
+async def test_audit_log_shows_recent_entries_and_filters(small: SmallLedger) -> None:
+    app = InkassoApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("g")
+        await settle(pilot)
+        table = app.screen.query_one("#audit-table", PagedTable)
+        assert table.total == 3
+        newest = table.row_at(0)
+        assert newest is not None and newest.data.action == "invoice.excluded"
+        await pilot.press("ctrl+f")
+        await type_text(pilot, "IK-2026")
+        await settle(pilot)
+        assert table.total == 1
+        only = table.row_at(0)
+        assert only is not None and only.data.action == "case.created"

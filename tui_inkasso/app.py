@@ -1,0 +1,176 @@
+"""The terminal app: the main menu and everything it opens.
+
+The CLI opens the database before it starts the app (``tui-inkasso`` without a command), so the
+app's main thread already has a connection; screens run slow service calls in thread workers,
+which open their own (``services.threads.thread_connection``).
+
+Shared here, once for every screen:
+
+* one handler for failed workers, which shows the error as a notification (Textual only tells
+  the node that started a worker, so screens and widgets forward failures as ``WorkerFailed``);
+* a command palette (Ctrl+P) that lists every menu entry and every action of the screen in use;
+* a dark and a light theme, toggled with Ctrl+T;
+* a help screen (F1 or ?) that lists the keys of the screen in use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import partial
+from typing import ClassVar
+
+from textual import log
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
+from textual.theme import Theme
+from textual.worker import Worker, WorkerState
+
+from tui_inkasso.screens.help import HelpScreen, key_rows, screen_bindings
+from tui_inkasso.screens.menu import MENU_ENTRIES, MenuEntry, MenuScreen
+from tui_inkasso.widgets.worker_errors import WorkerFailed
+
+DARK_THEME = Theme(
+    name="inkasso-dark",
+    primary="#4C9AFF",
+    secondary="#7FB069",
+    accent="#FFB454",
+    warning="#FFB454",
+    error="#FF6B6B",
+    success="#7FB069",
+    foreground="#E4E7EB",
+    background="#12161C",
+    surface="#1A2029",
+    panel="#253040",
+    dark=True,
+)
+"""The default theme: calm on a dark terminal."""
+
+LIGHT_THEME = Theme(
+    name="inkasso-light",
+    primary="#0B5CAD",
+    secondary="#2E7D32",
+    accent="#9A5B00",
+    warning="#9A5B00",
+    error="#C62828",
+    success="#2E7D32",
+    foreground="#1B1F24",
+    background="#F4F4F1",
+    surface="#FFFFFF",
+    panel="#DCE3EA",
+    dark=False,
+)
+"""For bright rooms and projectors."""
+
+
+class InkassoCommands(Provider):
+    """Every menu entry, and every action the screen in use has a key for."""
+
+    def _commands(self) -> Iterator[tuple[str, str, object]]:
+        app = self.app
+        assert isinstance(app, InkassoApp)
+        for entry in MENU_ENTRIES:
+            yield f"{entry.group}: {entry.label}", entry.description, partial(app.open_entry, entry)
+        seen: set[tuple[int, str]] = set()
+        for node, binding in screen_bindings(self.screen):
+            if binding.action.startswith("open_entry(") or binding.action.endswith("command_palette"):
+                continue
+            if (id(node), binding.action) in seen:
+                continue
+            seen.add((id(node), binding.action))
+            title = f"{binding.description} ({app.get_key_display(binding)})"
+            yield title, binding.tooltip or "", partial(app.run_action, binding.action, node)
+
+    async def discover(self) -> Hits:
+        """All commands, before anything is typed."""
+        for title, help_text, command in self._commands():
+            yield DiscoveryHit(title, command, help=help_text or None)  # type: ignore[arg-type]
+
+    async def search(self, query: str) -> Hits:
+        """Commands whose title matches what was typed."""
+        matcher = self.matcher(query)
+        for title, help_text, command in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), command, text=title, help=help_text or None)  # type: ignore[arg-type]
+
+
+class InkassoApp(App[None]):
+    """tui-inkasso: the menu, the ledger, the settings and the tools, by keyboard."""
+
+    TITLE = "tui-inkasso"
+    SUB_TITLE = "Inkasso"
+    CSS_PATH = "app.tcss"
+    COMMANDS: ClassVar = {InkassoCommands}
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "Hjälp", id="app.help"),
+        Binding("question_mark", "help", "Hjälp", show=False, id="app.help_question"),
+        Binding("ctrl+t", "toggle_theme", "Mörkt/ljust", id="app.theme",
+                tooltip="Växla mellan mörkt och ljust tema"),
+        Binding("ctrl+p", "command_palette", "Kommandon", show=False, priority=True, id="app.palette",
+                tooltip="Sök bland alla funktioner"),
+        Binding("ctrl+q", "quit", "Avsluta", priority=True, id="app.quit"),
+        Binding("ctrl+c", "help_quit", show=False, system=True),
+    ]
+
+    def __init__(self, *, light: bool = False) -> None:
+        super().__init__()
+        self.register_theme(DARK_THEME)
+        self.register_theme(LIGHT_THEME)
+        self.theme = LIGHT_THEME.name if light else DARK_THEME.name
+
+    def get_default_screen(self) -> Screen[None]:
+        """The main menu is the bottom of the screen stack: Esc never leaves it."""
+        return MenuScreen()
+
+    # ------------------------------------------------------------------ actions
+
+    def open_entry(self, entry: MenuEntry) -> None:
+        """Open a menu entry's screen from anywhere (the command palette)."""
+        self.push_screen(entry.screen())
+
+    def action_toggle_theme(self) -> None:
+        """Switch between the dark and the light theme."""
+        self.theme = LIGHT_THEME.name if self.theme == DARK_THEME.name else DARK_THEME.name
+
+    def action_help(self) -> None:
+        """Show the keys of the screen in use."""
+        if isinstance(self.screen, HelpScreen | CommandPalette):
+            return
+        title = self.screen.sub_title or self.screen.title or "Meny"
+        self.push_screen(HelpScreen(key_rows(self.screen), str(title)))
+
+    def action_command_palette(self) -> None:
+        """The command palette, with a Swedish prompt."""
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(placeholder="Sök funktion…", id="--command-palette"))
+
+    # ------------------------------------------------------------------ errors
+
+    def on_worker_failed(self, message: WorkerFailed) -> None:
+        """A screen's or widget's worker failed."""
+        self.show_worker_error(message.worker)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """One of the app's own workers failed."""
+        if event.state == WorkerState.ERROR:
+            self.show_worker_error(event.worker)
+
+    def show_worker_error(self, worker: Worker[object]) -> None:
+        """The one place that tells the user a background task failed, and why."""
+        from tui_inkasso.services.errors import UserError
+
+        error = worker.error
+        if isinstance(error, UserError):
+            self.notify(str(error), title="Kunde inte utföras", severity="error", timeout=10)
+            return
+        log.error(f"worker {worker.name!r} failed", error)
+        what = worker.name or "En bakgrundsuppgift"
+        self.notify(
+            f"{what} misslyckades: {type(error).__name__}: {error}",
+            title="Oväntat fel",
+            severity="error",
+            timeout=15,
+        )

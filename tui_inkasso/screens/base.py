@@ -1,0 +1,23 @@
+"""What every screen of the app shares: Esc goes back, and failed workers reach the app."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from tui_inkasso.widgets.worker_errors import ForwardWorkerErrors
+
+
+class BaseScreen(ForwardWorkerErrors, Screen[None]):
+    """A full screen pushed from the menu (or from another screen); Esc returns to where it came from."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Tillbaka", id="screen.back"),
+    ]
+
+    def action_back(self) -> None:
+        """Leave this screen."""
+        if len(self.app.screen_stack) > 1:
+            self.dismiss()

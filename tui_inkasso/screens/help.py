@@ -1,0 +1,87 @@
+"""The keys of the screen in use, in Swedish (F1 or ?)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.dom import DOMNode
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Static
+
+
+def screen_bindings(screen: Screen[object]) -> Iterator[tuple[DOMNode, Binding]]:
+    """The app's own bindings (those with an id) of the focused widget, its screen and the app.
+
+    Unlike ``Screen.active_bindings`` this keeps letter keys that a focused text field would
+    swallow (they work once the focus leaves the field) and leaves out Textual's built-in,
+    English-described keys of its widgets.
+    """
+    focused = screen.focused
+    nodes: list[DOMNode] = [n for n in focused.ancestors_with_self if n is not screen.app] if focused else []
+    if screen not in nodes:
+        nodes.append(screen)
+    nodes.append(screen.app)
+    for node in nodes:
+        for _key, binding in node._bindings:
+            if binding.id and binding.description and not binding.system:
+                yield node, binding
+
+
+def key_rows(screen: Screen[object]) -> list[tuple[str, str]]:
+    """(key, what it does) for the keys of ``screen``: focused widget first, then screen, then app."""
+    rows: list[tuple[str, str]] = []
+    for _node, binding in screen_bindings(screen):
+        item = (screen.app.get_key_display(binding) or binding.key, binding.description)
+        if item not in rows:
+            rows.append(item)
+    return rows
+
+
+class HelpScreen(ModalScreen[None]):
+    """A list of the keys that work on the screen underneath; Esc, F1 or Enter closes it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Stäng", id="help.close"),
+        Binding("f1", "close", "Stäng", show=False, id="help.close_f1"),
+        Binding("enter", "close", "Stäng", show=False, id="help.close_enter"),
+    ]
+
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > #help-box {
+        width: 72; height: auto; max-height: 90%;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    HelpScreen #help-intro { margin-bottom: 1; color: $text-muted; }
+    HelpScreen DataTable { height: auto; max-height: 24; }
+    """
+
+    def __init__(self, keys: list[tuple[str, str]], title: str) -> None:
+        super().__init__()
+        self._keys = keys
+        self._title = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-box") as box:
+            box.border_title = f"Hjälp – {self._title}"
+            box.border_subtitle = "Esc stänger"
+            yield Static(
+                "Allt görs med tangentbordet. Ctrl+P öppnar kommandopaletten där alla "
+                "funktioner finns; Tab flyttar mellan fälten; Esc går tillbaka.",
+                id="help-intro",
+            )
+            table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True)
+            table.add_column("Tangent", key="key", width=14)
+            table.add_column("Funktion", key="what", width=50)
+            for key, what in self._keys:
+                table.add_row(Text(key), Text(what))
+            yield table
+
+    def action_close(self) -> None:
+        """Back to the screen the help was opened from."""
+        self.dismiss()

@@ -1,0 +1,523 @@
+"""Reskontra: find a customer as you type, see their invoices, open one invoice.
+
+The search box finds customers by name, customer number, personnummer/organisationsnummer or an
+invoice's number or OCR (``services.ledger.search_customers``). The highlighted customer's
+invoices load at once below, a page at a time (``PagedTable`` over ``customer_invoices``), so a
+customer with ten thousand invoices opens as fast as one with ten. Enter on an invoice shows its
+rows, payments, dunning history, case, exclusion and blocks.
+
+Every service call runs in a thread worker with its own connection; results come back as
+messages, and a result for a search text or customer that is no longer current is dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.worker import get_current_worker
+
+from tui_inkasso.screens.base import BaseScreen
+from tui_inkasso.services import ledger
+from tui_inkasso.services.threads import thread_connection
+from tui_inkasso.widgets import cells
+from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, PageQuery, TableRow
+
+SEARCH_DELAY = 0.12
+"""Seconds of quiet typing before a search runs (each keystroke restarts the wait)."""
+
+HIGHLIGHT_DELAY = 0.05
+"""Seconds the cursor rests on a customer before their ledger loads."""
+
+INVOICE_PAGE = 100
+"""Invoices fetched per page."""
+
+ONLY_OPEN = "open"
+"""The invoice table's filter value for "only invoices with a balance"."""
+
+KIND_SHORT = {"rent": "Hyra", "direct": "Direkt"}
+
+CUSTOMER_COLUMNS = [
+    Column("number", "Kundnr", 8),
+    Column("name", "Namn", 0, min_width=18),
+    Column("national_id", "Person-/orgnr", 13),
+    Column("city", "Ort", 12),
+    Column("open_invoices", "Obetalda", 8, align="right"),
+    Column("open_balance", "Öppet saldo", 13, align="right"),
+    Column("matched_by", "Hittad via", 22),
+]
+
+INVOICE_COLUMNS = [
+    Column("number", "Faktura", 9),
+    Column("kind", "Typ", 6),
+    Column("invoice_date", "Datum", 10),
+    Column("due_date", "Förfaller", 10),
+    Column("amount", "Belopp", 11, align="right"),
+    Column("balance", "Saldo", 11, align="right"),
+    Column("status", "Status", 12, sortable=False),
+    Column("dunning_level", "Kravnivå", 10),
+    Column("case", "Ärende", 0, sortable=False, min_width=8),
+    Column("blocked", "Spärr", 5, sortable=False),
+]
+
+
+def customer_row(hit: ledger.CustomerHit) -> TableRow:
+    """A search hit as a row of the customer list."""
+    via = hit.matched_by if hit.invoice_number is None else f"{hit.matched_by} {hit.invoice_number}"
+    return TableRow(
+        str(hit.id),
+        (
+            cells.text(hit.number),
+            cells.text(hit.name),
+            cells.text(hit.national_id),
+            cells.text(hit.city),
+            cells.text(hit.open_invoices),
+            cells.amount(hit.open_balance),
+            cells.text(via),
+        ),
+        data=hit,
+    )
+
+
+def _customer_sort_value(row: TableRow, key: str) -> object:
+    hit: ledger.CustomerHit = row.data
+    return getattr(hit, key) if key != "matched_by" else hit.matched_by
+
+
+def invoice_row(line: ledger.InvoiceLine) -> TableRow:
+    """An invoice as a row of the ledger."""
+    return TableRow(
+        str(line.id),
+        (
+            cells.text(line.number),
+            cells.text(KIND_SHORT.get(line.kind, line.kind)),
+            cells.date(line.invoice_date),
+            cells.date(line.due_date),
+            cells.amount(line.amount),
+            cells.amount(line.balance),
+            cells.status(line.status),
+            cells.text(line.dunning_level_name),
+            cells.text(line.collection_case),
+            cells.flag(line.blocked, "Spärr"),
+        ),
+        data=line,
+    )
+
+
+class InvoiceSource:
+    """A customer's invoices for the PagedTable, read page by page from the ledger service.
+
+    It may be primed with the count and first page that came with the customer's ledger, so
+    opening a customer costs one round trip to the database, not three.
+    """
+
+    def __init__(
+        self,
+        customer_id: int,
+        customer_blocked: bool,
+        primed: tuple[PageQuery, int, list[TableRow]] | None = None,
+    ) -> None:
+        self.customer_id = customer_id
+        self.customer_blocked = customer_blocked
+        self._primed = primed
+
+    def count(self, query: PageQuery) -> int:
+        """Invoices (with a balance, when filtered) of the customer."""
+        if self._primed and self._primed[0] == query:
+            return self._primed[1]
+        with thread_connection():
+            return ledger.count_customer_invoices(self.customer_id, only_open=query.filter == ONLY_OPEN)
+
+    def rows(self, query: PageQuery, offset: int, limit: int) -> Sequence[TableRow]:
+        """One page, sorted in SQL."""
+        if self._primed and self._primed[0] == query and offset == 0 and limit <= len(self._primed[2]):
+            return self._primed[2][:limit]
+        with thread_connection():
+            lines = ledger.customer_invoices(
+                self.customer_id,
+                offset=offset,
+                limit=limit,
+                sort=query.sort or ledger.DEFAULT_SORT,
+                descending=query.descending,
+                only_open=query.filter == ONLY_OPEN,
+                customer_blocked=self.customer_blocked,
+            )
+        return [invoice_row(line) for line in lines]
+
+
+def customer_card(data: ledger.CustomerLedger, only_open: bool) -> Text:
+    """Two or three lines about the customer above their invoices."""
+    c = data.customer
+    place = ", ".join(p for p in (c.address, f"{c.postal_code} {c.city}".strip()) if p)
+    card = Text()
+    card.append(c.name, style="bold")
+    card.append(f"   {c.number}   {c.national_id}   {place}")
+    card.append(
+        f"\n{data.invoice_count} fakturor · {data.open_count} obetalda · "
+        f"öppet saldo {cells.amount(data.open_balance).plain} kr · {data.collection_count} inkassomärkta"
+    )
+    card.append("   Visar: " + ("endast obetalda" if only_open else "alla fakturor"), style="italic")
+    if c.block:
+        card.append(f"\nKravspärr på kunden: {c.block.reason}", style="bold yellow")
+    return card
+
+
+class LedgerScreen(BaseScreen):
+    """Reskontra (kundsök): search, customers, the chosen customer's invoices."""
+
+    SUB_TITLE = "Reskontra (kundsök)"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+f", "focus_search", "Sök", id="ledger.search"),
+        Binding("u", "toggle_open", "Obetalda/alla", id="ledger.only_open",
+                tooltip="Visa endast fakturor med saldo, eller alla"),
+        Binding("f5", "refresh", "Uppdatera", id="ledger.refresh"),
+    ]
+
+    class SearchDone(Message):
+        """Hits for ``text`` have arrived."""
+
+        def __init__(self, text: str, hits: list[ledger.CustomerHit]) -> None:
+            super().__init__()
+            self.text = text
+            self.hits = hits
+
+    class LedgerLoaded(Message):
+        """A customer's ledger (card, totals, first page) has arrived."""
+
+        def __init__(self, data: ledger.CustomerLedger, query: PageQuery, rows: list[TableRow]) -> None:
+            super().__init__()
+            self.data = data
+            self.query = query
+            self.rows = rows
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._search_timer: Timer | None = None
+        self._highlight_timer: Timer | None = None
+        self._customer_id: int | None = None
+        self._only_open = False
+        self.last_ledger: ledger.CustomerLedger | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="≡")
+        yield Input(
+            placeholder="Sök kund: namn, kundnummer, personnummer, OCR eller fakturanummer",
+            id="search",
+        )
+        yield PagedTable(
+            CUSTOMER_COLUMNS, id="customers", empty_text="Skriv i sökfältet för att hitta en kund", page_size=50,
+        )
+        yield Static("", id="customer-card")
+        yield PagedTable(
+            INVOICE_COLUMNS, id="invoices", page_size=INVOICE_PAGE, sort=ledger.DEFAULT_SORT, descending=True,
+            empty_text="Ingen kund vald",
+        )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#customers", PagedTable).border_title = "Kunder"
+        self.query_one("#invoices", PagedTable).border_title = "Fakturor"
+        self.query_one("#search", Input).focus()
+
+    # ------------------------------------------------------------------ search
+
+    @on(Input.Changed, "#search")
+    def _typed(self, event: Input.Changed) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(SEARCH_DELAY, self._search_now)
+
+    @on(Input.Submitted, "#search")
+    def _submitted(self, event: Input.Submitted) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+            self._search_now()
+        self.query_one("#customers", PagedTable).focus()
+
+    def _search_now(self) -> None:
+        self._search_timer = None
+        text = self.query_one("#search", Input).value
+        if text.strip():
+            self._run_search(text)
+        else:
+            self._show_hits(text, [])
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="search", name="Kundsökning")
+    def _run_search(self, text: str) -> None:
+        with thread_connection():
+            hits = ledger.search_customers(text, limit=50)
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.SearchDone(text, hits))
+
+    def on_ledger_screen_search_done(self, message: LedgerScreen.SearchDone) -> None:
+        if message.text == self.query_one("#search", Input).value:
+            self._show_hits(message.text, message.hits)
+
+    def _show_hits(self, text: str, hits: list[ledger.CustomerHit]) -> None:
+        table = self.query_one("#customers", PagedTable)
+        table.empty_text = "Ingen kund matchar sökningen" if text.strip() else "Skriv i sökfältet för att hitta en kund"
+        rows = [customer_row(hit) for hit in hits]
+        table.set_source(ListSource(CUSTOMER_COLUMNS, rows, sort_value=_customer_sort_value))
+        table.border_title = f"Kunder ({len(hits)}{'+' if len(hits) >= 50 else ''})" if text.strip() else "Kunder"
+        if not hits:
+            self._clear_ledger()
+
+    # ------------------------------------------------------------------ the customer's ledger
+
+    @on(PagedTable.RowHighlighted, "#customers")
+    def _customer_highlighted(self, event: PagedTable.RowHighlighted) -> None:
+        if event.row is None:
+            return
+        customer_id = int(event.row.key)
+        if customer_id == self._customer_id:
+            return
+        if self._highlight_timer is not None:
+            self._highlight_timer.stop()
+        self._highlight_timer = self.set_timer(HIGHLIGHT_DELAY, lambda: self._open_customer(customer_id))
+
+    @on(PagedTable.RowSelected, "#customers")
+    def _customer_selected(self, event: PagedTable.RowSelected) -> None:
+        customer_id = int(event.row.key)
+        if customer_id != self._customer_id:
+            self._open_customer(customer_id)
+        self.query_one("#invoices", PagedTable).focus()
+
+    def _open_customer(self, customer_id: int) -> None:
+        if self._highlight_timer is not None:
+            self._highlight_timer.stop()
+            self._highlight_timer = None
+        self._customer_id = customer_id
+        table = self.query_one("#invoices", PagedTable)
+        self._load_ledger(customer_id, PageQuery(table.query.sort, table.query.descending, self._filter()))
+
+    def _filter(self) -> str:
+        return ONLY_OPEN if self._only_open else ""
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="ledger", name="Kundreskontra")
+    def _load_ledger(self, customer_id: int, query: PageQuery) -> None:
+        with thread_connection():
+            data = ledger.customer_ledger(
+                customer_id,
+                limit=INVOICE_PAGE,
+                sort=query.sort or ledger.DEFAULT_SORT,
+                descending=query.descending,
+                only_open=query.filter == ONLY_OPEN,
+            )
+        rows = [invoice_row(line) for line in data.invoices]
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.LedgerLoaded(data, query, rows))
+
+    def on_ledger_screen_ledger_loaded(self, message: LedgerScreen.LedgerLoaded) -> None:
+        data = message.data
+        if data.customer.id != self._customer_id:
+            return
+        self.last_ledger = data
+        self.query_one("#customer-card", Static).update(customer_card(data, self._only_open))
+        total = data.open_count if message.query.filter == ONLY_OPEN else data.invoice_count
+        table = self.query_one("#invoices", PagedTable)
+        table.empty_text = "Kunden har inga obetalda fakturor" if self._only_open else "Kunden har inga fakturor"
+        table.border_title = f"Fakturor – {data.customer.name}"
+        table.set_source(
+            InvoiceSource(data.customer.id, data.customer.block is not None, (message.query, total, message.rows)),
+            sort=message.query.sort,
+            descending=message.query.descending,
+            filter=message.query.filter,
+        )
+
+    def _clear_ledger(self) -> None:
+        self._customer_id = None
+        self.last_ledger = None
+        self.query_one("#customer-card", Static).update("")
+        table = self.query_one("#invoices", PagedTable)
+        table.empty_text = "Ingen kund vald"
+        table.border_title = "Fakturor"
+        table.set_source(None)
+
+    @on(PagedTable.RowSelected, "#invoices")
+    def _invoice_selected(self, event: PagedTable.RowSelected) -> None:
+        self.app.push_screen(InvoiceDetailScreen(int(event.row.key)))
+
+    # ------------------------------------------------------------------ actions
+
+    def action_focus_search(self) -> None:
+        """Back to the search box, with its text selected for a new search."""
+        search = self.query_one("#search", Input)
+        search.focus()
+        search.select_all()
+
+    def action_toggle_open(self) -> None:
+        """Show only invoices with a balance, or all of them."""
+        self._only_open = not self._only_open
+        if self._customer_id is not None:
+            self._open_customer(self._customer_id)
+        self.notify("Visar endast obetalda fakturor" if self._only_open else "Visar alla fakturor", timeout=2)
+
+    def action_refresh(self) -> None:
+        """Search again and reload the customer's invoices (after changes elsewhere)."""
+        self._search_now()
+        if self._customer_id is not None:
+            self._open_customer(self._customer_id)
+
+
+class InvoiceDetailScreen(BaseScreen):
+    """One invoice: its facts, rows, payments, dunning history, case, exclusion and blocks."""
+
+    SUB_TITLE = "Faktura"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f5", "refresh", "Uppdatera", id="invoice.refresh"),
+    ]
+
+    class Loaded(Message):
+        """The invoice detail has arrived."""
+
+        def __init__(self, detail: ledger.InvoiceDetail) -> None:
+            super().__init__()
+            self.detail = detail
+
+    def __init__(self, invoice_id: int) -> None:
+        super().__init__()
+        self.invoice_id = invoice_id
+        self.detail: ledger.InvoiceDetail | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="≡")
+        with VerticalScroll(id="detail"):
+            yield Static("Hämtar fakturan …", id="detail-summary")
+            for name, title in (
+                ("rows", "Fakturarader"),
+                ("payments", "Betalningar och krediteringar"),
+                ("notices", "Kravhistorik"),
+            ):
+                yield Static(title, classes="section-title")
+                yield DataTable(id=f"detail-{name}", cursor_type="row", zebra_stripes=True)
+                yield Static("", id=f"detail-{name}-empty", classes="section-empty")
+            yield Static("", id="detail-collection")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#detail", VerticalScroll).focus()
+        self._load()
+
+    def action_refresh(self) -> None:
+        """Read the invoice again."""
+        self._load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="invoice", name="Fakturadetaljer")
+    def _load(self) -> None:
+        with thread_connection():
+            detail = ledger.invoice_detail(self.invoice_id)
+        self.post_message(self.Loaded(detail))
+
+    def on_invoice_detail_screen_loaded(self, message: InvoiceDetailScreen.Loaded) -> None:
+        self.detail = detail = message.detail
+        self.sub_title = f"Faktura {detail.invoice.number}"
+        self.query_one("#detail-summary", Static).update(_summary(detail))
+        self._fill(
+            "#detail-rows",
+            [("Rad", 4), ("Text", 50), ("Belopp", 12)],
+            [(cells.text(r.line_no), cells.text(r.text), cells.amount(r.amount)) for r in detail.rows],
+            "Fakturan har inga rader",
+        )
+        self._fill(
+            "#detail-payments",
+            [("Datum", 10), ("Belopp", 12), ("Mot fakturan", 12), ("Typ", 11), ("Betalsätt", 9),
+             ("Referens", 18), ("Avsändarkonto", 13), ("Saldokorr.", 10)],
+            [
+                (cells.date(p.pay_date), cells.amount(p.amount), cells.amount(p.invoice_amount),
+                 cells.text(p.kind_label), cells.text(p.method_label), cells.text(p.reference),
+                 cells.text(p.sender_account), cells.flag(p.reported, "X"))
+                for p in detail.payments
+            ],
+            "Inga betalningar",
+        )
+        self._fill(
+            "#detail-notices",
+            [("Nivå", 4), ("Benämning", 16), ("Skickad", 10), ("Sista betaldag", 14), ("Kapital", 12),
+             ("Avgift", 10), ("Ränta", 10)],
+            [
+                (cells.text(n.level), cells.text(n.name), cells.date(n.issued_on), cells.date(n.deadline),
+                 cells.amount(n.capital), cells.amount(n.fee), cells.amount(n.interest))
+                for n in detail.notices
+            ],
+            "Inga påminnelser eller krav",
+        )
+        self.query_one("#detail-collection", Static).update(_collection_text(detail))
+
+    def _fill(self, selector: str, columns: list[tuple[str, int]], rows: list[tuple[Text, ...]], empty: str) -> None:
+        table: DataTable[Text] = self.query_one(selector, DataTable)
+        table.clear(columns=True)
+        for index, (label, width) in enumerate(columns):
+            table.add_column(label, key=f"c{index}", width=width)
+        for number, row in enumerate(rows):
+            table.add_row(*row, key=str(number))
+        table.display = bool(rows)
+        self.query_one(f"{selector}-empty", Static).update(Text(empty) if not rows else "")
+        self.query_one(f"{selector}-empty", Static).display = not rows
+
+
+def _summary(detail: ledger.InvoiceDetail) -> Table:
+    """The invoice's facts as a two-by-n grid of label and value."""
+    inv, cust = detail.invoice, detail.customer
+    level = ""
+    if inv.dunning_level:
+        deadline = f", sista betaldag {inv.dunning_deadline.isoformat()}" if inv.dunning_deadline else ""
+        level = f"{inv.dunning_level_name} (nivå {inv.dunning_level}){deadline}"
+    pairs = [
+        ("Faktura", f"{inv.number} ({inv.kind_label})"),
+        ("Status", cells.status(inv.status)),
+        ("Kund", f"{cust.number} {cust.name} ({cust.national_id})"),
+        ("Kravnivå", level or "Ingen påminnelse skickad"),
+        ("Ägare", f"{detail.owner_code} {detail.owner_name}"),
+        ("Objekt", detail.object_code or "–"),
+        ("Fakturadatum", inv.invoice_date.isoformat()),
+        ("Förfallodag", inv.due_date.isoformat()),
+        ("OCR", inv.ocr),
+        ("Belopp", cells.amount(inv.amount)),
+        ("Avgifter", cells.amount(inv.fees)),
+        ("Saldo", cells.amount(inv.balance)),
+    ]
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", min_width=12)
+    grid.add_column(min_width=40)
+    grid.add_column(style="bold", min_width=12)
+    grid.add_column()
+    for i in range(0, len(pairs), 2):
+        (l1, v1), (l2, v2) = pairs[i], pairs[i + 1]
+        grid.add_row(l1, v1 if isinstance(v1, Text) else Text(v1), l2, v2 if isinstance(v2, Text) else Text(v2))
+    return grid
+
+
+def _collection_text(detail: ledger.InvoiceDetail) -> Text:
+    """Case, exclusion and blocks, each on a line; a plain line when there are none."""
+    lines = Text()
+    if detail.case:
+        c = detail.case
+        lines.append("Inkassoärende ", style="bold")
+        lines.append(
+            f"{c.number} · {c.system} · {c.status} · skapat {c.created_at:%Y-%m-%d %H:%M} av {c.created_by}"
+            + (f" · referens {c.agency_reference}" if c.agency_reference else "")
+            + "\n"
+        )
+    if detail.exclusion:
+        e = detail.exclusion
+        when = f" ({e.by}, {e.at:%Y-%m-%d %H:%M})" if e.at else ""
+        lines.append("Undantagen från inkasso: ", style="bold")
+        lines.append(f"{e.reason}{when}\n")
+    for label, block in (("Kravspärr på fakturan", detail.invoice_block), ("Kravspärr på kunden", detail.customer_block)):
+        if block:
+            lines.append(f"{label}: ", style="bold yellow")
+            lines.append(f"{block.reason}\n")
+    if not lines.plain:
+        lines.append("Inget inkassoärende, inget undantag, ingen kravspärr.", style="italic")
+    return lines

@@ -1,0 +1,143 @@
+"""The main menu, shaped like the seed guide's: Reskontra, Inställningar, Verktyg.
+
+The entries are data (:data:`MENU_ENTRIES`): a later feature adds its screen with one line, and the
+menu, its keys, the help and the command palette all pick it up. Only screens that exist are
+listed; there are no placeholders. Each entry names its screen as ``"module:Class"`` and the
+module is imported when the entry is opened, so the menu is on screen before any of them loads.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tui_inkasso.widgets.lists import KeyList
+from tui_inkasso.widgets.worker_errors import ForwardWorkerErrors
+
+GROUPS = ("Reskontra", "Inställningar", "Verktyg")
+"""The menu's groups, in the guide's order."""
+
+
+def lazy(target: str) -> Callable[[], Screen[Any]]:
+    """A factory for ``"package.module:ScreenClass"`` that imports the module when called."""
+    module_name, _, class_name = target.partition(":")
+
+    def factory() -> Screen[Any]:
+        return getattr(importlib.import_module(module_name), class_name)()
+
+    factory.__qualname__ = f"lazy({target!r})"
+    return factory
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    """One menu entry: its group, Swedish label, the key that opens it, a line of help, its screen."""
+
+    group: str
+    label: str
+    key: str
+    description: str
+    screen: Callable[[], Screen[Any]]
+
+    @property
+    def id(self) -> str:
+        """A stable identifier made from the label (for binding ids and option ids)."""
+        slug = re.sub(r"[^a-z0-9]+", "-", self.label.lower().translate(str.maketrans("åäöé", "aaoe")))
+        return slug.strip("-")
+
+
+MENU_ENTRIES: list[MenuEntry] = [
+    MenuEntry(
+        "Reskontra", "Reskontra (kundsök)", "r",
+        "Sök kund på namn, kundnummer, personnummer eller OCR; visa fakturor, betalningar och krav.",
+        lazy("tui_inkasso.screens.ledger:LedgerScreen"),
+    ),
+    MenuEntry(
+        "Inställningar", "Alternativ – Inkasso", "i",
+        "Inkassosystem, inkassobolagets bankgiro/plusgiro, mapp och FTP-server för inkassofiler.",
+        lazy("tui_inkasso.screens.settings:SettingsScreen"),
+    ),
+    MenuEntry(
+        "Verktyg", "Granskningslogg", "g",
+        "Vem gjorde vad och när: ändrade inställningar, ärenden, betalningar.",
+        lazy("tui_inkasso.screens.audit:AuditScreen"),
+    ),
+]
+"""Every menu entry; add one line here to put a new screen in the menu."""
+
+
+def entry_by_id(entry_id: str) -> MenuEntry:
+    """The entry with ``entry_id`` (KeyError when there is none)."""
+    for entry in MENU_ENTRIES:
+        if entry.id == entry_id:
+            return entry
+    raise KeyError(entry_id)
+
+
+def _entry_bindings() -> list[BindingType]:
+    return [
+        Binding(e.key, f"open_entry('{e.id}')", e.label, show=False, id=f"menu.{e.id}") for e in MENU_ENTRIES
+    ]
+
+
+class MenuScreen(ForwardWorkerErrors, Screen[None]):
+    """The start screen: one list per group; Enter or the entry's letter opens it."""
+
+    SUB_TITLE = "Meny"
+
+    BINDINGS: ClassVar[list[BindingType]] = _entry_bindings()
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="≡")
+        with Horizontal(id="menu-groups"):
+            for group in GROUPS:
+                entries = [e for e in MENU_ENTRIES if e.group == group]
+                if not entries:
+                    continue
+                with Vertical(classes="menu-group") as box:
+                    box.border_title = group
+                    options = [Option(f"{e.label}  [{e.key}]", id=e.id) for e in entries]
+                    yield KeyList(*options, id=f"group-{_slug(group)}", markup=False)
+        yield Static("", id="menu-description")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        first = self.query(OptionList).first()
+        first.highlighted = 0
+        first.focus()
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option.id:
+            self.query_one("#menu-description", Static).update(entry_by_id(event.option.id).description)
+
+    def on_descendant_focus(self) -> None:
+        focused = self.focused
+        if isinstance(focused, OptionList):
+            if focused.highlighted is None:
+                focused.highlighted = 0
+            option = focused.highlighted_option
+            if option is not None and option.id:
+                self.query_one("#menu-description", Static).update(entry_by_id(option.id).description)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id:
+            self.action_open_entry(event.option.id)
+
+    def action_open_entry(self, entry_id: str) -> None:
+        """Open the screen of the entry ``entry_id``."""
+        self.app.push_screen(entry_by_id(entry_id).screen())
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower().translate(str.maketrans("åäö", "aao"))).strip("-")
