@@ -179,7 +179,7 @@ def test_preview_refuses_a_file_that_is_no_workbook(tmp_path: Path) -> None:
 
 
 def test_a_thousand_cases_round_trip(tmp_path: Path) -> None:
-    cases = many_cases(1000)
+    cases = many_cases(300)
     path = tmp_path / "many.xlsx"
     rows = write_cases_xlsx(cases, path)
     assert rows == sum(len(c.claims) for c in cases)

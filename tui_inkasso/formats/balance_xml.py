@@ -321,12 +321,21 @@ class _ValidatingSink:
         self._validator = _FastValidator(name)
 
     def write(self, data: bytes) -> int:
-        self._validator.feed(data)
+        try:
+            self._validator.feed(data)
+        except _SchemaFailure as failure:
+            raise self._refused(failure) from None
         return self._handle.write(data)
 
     def close(self) -> None:
         """End of document: the schema's verdict and the header's promises."""
-        self._validator.close()
+        try:
+            self._validator.close()
+        except _SchemaFailure as failure:
+            raise self._refused(failure) from None
+
+    def _refused(self, failure: _SchemaFailure) -> BalanceXmlError:
+        return BalanceXmlError(f"{self.name}: the XML written does not match the schema: {failure}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -428,6 +437,22 @@ class _Tally:
             )
         return header
 
+    def check_no_doctype(self, root: etree._Element) -> None:
+        """A balance file never has a DOCTYPE; refusing it keeps entities out altogether."""
+        info = root.getroottree().docinfo
+        if info.doctype or info.internalDTD is not None:
+            raise self.error(1, "a DOCTYPE is not allowed in a balance file")
+
+    def validate(self, checker: etree.XMLSchema, element: etree._Element, fallback_line: int | None) -> None:
+        """Validate ``element`` (a shell or a correction); BalanceXmlError with the line if not."""
+        try:
+            valid = checker.validate(element)
+        except etree.XMLSchemaValidateError as exc:
+            raise self.error(fallback_line, f"cannot be validated: {exc}") from None
+        if not valid:
+            error = checker.error_log[0]
+            raise self.error(error.line or fallback_line, error.message)
+
     def syntax_error(self, exc: etree.XMLSyntaxError) -> BalanceXmlError:
         line = exc.lineno or (exc.error_log[0].line if len(exc.error_log) else 0)
         return self.error(line, f"not well-formed XML: {exc.msg}")
@@ -444,6 +469,7 @@ class _FastValidator(_Tally):
         self._parser = _pull_parser(schema=schema())
         self._on_correction = on_correction
         self._unreadable = False
+        self._seen_root = False
 
     def feed(self, data: bytes) -> None:
         try:
@@ -454,10 +480,11 @@ class _FastValidator(_Tally):
 
     def close(self) -> BalanceFileHeader:
         try:
-            self._parser.close()
+            root = self._parser.close()
         except etree.XMLSyntaxError as exc:
             raise self._failure(exc) from None
         self._drain()
+        self.check_no_doctype(root)
         if self._unreadable:
             raise _SchemaFailure("a value cannot be read although the schema accepted it")
         return self.check_promises()
@@ -469,6 +496,9 @@ class _FastValidator(_Tally):
 
     def _drain(self) -> None:
         for _event, element in self._parser.read_events():
+            if not self._seen_root:
+                self._seen_root = True
+                self.check_no_doctype(element)
             try:
                 if element.tag == HEADER:
                     if self.header is None:
@@ -517,7 +547,10 @@ class _LocatingValidator(_Tally):
         self._drain()
         if self._root is None:
             self._root = root
+            self.check_no_doctype(root)
             self._check_root_text()
+        if self._root.tag != ROOT:
+            self._validate_shell(None)  # the XSD names the wrong root
         self._check_unexpected(None)
         if self.header is None:
             self._validate_shell(None)
@@ -526,6 +559,7 @@ class _LocatingValidator(_Tally):
         for _event, element in self._parser.read_events():
             if self._root is None:
                 self._root = _top(element)
+                self.check_no_doctype(self._root)
                 self._check_root_text()
             if element.getparent() is not self._root:
                 continue  # misplaced: reported with the unexpected root child that holds it
@@ -576,18 +610,12 @@ class _LocatingValidator(_Tally):
         shell = etree.Element(root.tag, attrib=dict(root.attrib), nsmap=root.nsmap)
         if header is not None:
             shell.append(copy.deepcopy(header))
-        checker = schema()
-        if not checker.validate(shell):
-            error = checker.error_log[0]
-            raise self.error(error.line or root.sourceline, error.message)
+        self.validate(schema(), shell, root.sourceline)
 
     def _take_correction(self, element: etree._Element) -> None:
         if self.header is None:
             raise self.error(element.sourceline, "a Correction before the Header; the file must begin with its Header")
-        checker = part_schema()
-        if not checker.validate(element):
-            error = checker.error_log[0]
-            raise self.error(error.line or element.sourceline, error.message)
+        self.validate(part_schema(), element, element.sourceline)
         element.clear(keep_tail=True)
 
 
