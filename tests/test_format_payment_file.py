@@ -15,6 +15,7 @@ import pytest
 from tui_inkasso.formats.bgmax import read_bgmax
 from tui_inkasso.formats.payment_file import (
     BankPayment,
+    Party,
     PaymentFileError,
     detect_format,
     read_payment_file,
@@ -151,6 +152,10 @@ def test_read_payments_are_ordinary_frozen_complete_bank_payments() -> None:
             continue
         for payment in read_payment_file((FIXTURES / name).read_bytes(), name).payments:
             assert type(payment) is BankPayment
+            holder = payment.account_holder
+            assert holder is None or (
+                type(holder) is Party and holder == Party(**{f.name: getattr(holder, f.name)
+                                                             for f in fields(Party)}))
             rebuilt = BankPayment(**{f.name: getattr(payment, f.name) for f in fields(BankPayment)})
             assert rebuilt == payment and hash(rebuilt) == hash(payment)
             assert (rebuilt.line, rebuilt.section_index) == (payment.line, payment.section_index)

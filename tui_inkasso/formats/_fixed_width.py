@@ -112,9 +112,9 @@ def split_lines(text: str) -> list[str]:
     """The file's lines without their CR LF / LF ends (only LF separates lines: U+0085 and the
     other characters ``str.splitlines`` breaks on are ordinary Latin-1 text here)."""
     text = text.rstrip("\x1a")
-    crlf = text.count("\r\n")
-    if crlf and crlf == text.count("\n"):
-        return text.split("\r\n")
+    lines = text.split("\r\n")
+    if len(lines) - 1 == text.count("\n"):
+        return lines  # CRLF throughout (or a single line)
     return text.replace("\r\n", "\n").split("\n")
 
 

@@ -405,9 +405,13 @@ def _check_deposit(section: _Section, currency: str, count: int, amount: int) ->
         )
 
 
-def read_bgmax(data: bytes, path: str) -> PaymentFile:
-    """Read a BgMax file; refuse it (PaymentFileError) when it is malformed or its totals differ."""
-    if detect_format(data, path) != BGMAX:
+def read_bgmax(data: bytes, path: str, *, check_format: bool = True) -> PaymentFile:
+    """Read a BgMax file; refuse it (PaymentFileError) when it is malformed or its totals differ.
+
+    ``check_format=False`` skips the detection (empty, binary, other format) for a caller that
+    has just done it, as ``read_payment_file`` has.
+    """
+    if check_format and detect_format(data, path) != BGMAX:
         raise PaymentFileError(path, 1, None, "not a BgMax file: it is a Total IN file")
     text, encoding = fw.decode_text(data)
     quirks = fw.Quirks()

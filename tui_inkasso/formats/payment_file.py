@@ -185,6 +185,22 @@ def seal_payment(slots: PaymentSlots) -> BankPayment:
     return slots  # type: ignore[return-value]
 
 
+class PartySlots:
+    """Party's slots, filled record by record (Total IN 61-63) and sealed once; see PaymentSlots."""
+
+    __slots__ = Party.__slots__  # type: ignore[attr-defined]
+
+    def __init__(self) -> None:
+        self.name = self.name_extra = self.address = self.address_extra = ""
+        self.postcode = self.city = self.country_code = ""
+
+
+def seal_party(slots: PartySlots) -> Party:
+    """Make a PartySlots the frozen Party it was built to be."""
+    slots.__class__ = Party  # type: ignore[assignment]
+    return slots  # type: ignore[return-value]
+
+
 @dataclass(frozen=True, slots=True)
 class PaymentSection:
     """One deposit (BgMax TK05…TK15) or one account-and-currency block (Total IN 10…90).
@@ -279,8 +295,8 @@ def read_payment_file(data: bytes, path: str) -> PaymentFile:
     from tui_inkasso.formats import bgmax, totalin  # the readers import this module
 
     if detect_format(data, path) == BGMAX:
-        return bgmax.read_bgmax(data, path)
-    return totalin.read_totalin(data, path)
+        return bgmax.read_bgmax(data, path, check_format=False)
+    return totalin.read_totalin(data, path, check_format=False)
 
 
 def _first_line(data: bytes) -> str:

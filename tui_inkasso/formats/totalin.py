@@ -19,12 +19,13 @@ from tui_inkasso.formats.payment_file import (
     TOTALIN,
     BankPayment,
     ForeignAmount,
-    Party,
+    PartySlots,
     PaymentFile,
     PaymentFileError,
     PaymentSection,
     PaymentSlots,
     detect_format,
+    seal_party,
     seal_payment,
 )
 
@@ -48,6 +49,7 @@ RECORD_NAMES = {
 }
 
 _NO_REFERENCE = "0" * 35
+_BLANK_BANKGIRO = " " * 8
 
 
 class _Section:
@@ -84,7 +86,7 @@ class _Reader:
         self.is_test = False
         self.section: _Section | None = None
         self.current: PaymentSlots | None = None
-        self.rank = 0  # order of the records after a 20/25, see _child
+        self.rank = 0  # order of the records after a 20/25, see _r30
         self.payments: list[BankPayment] = []
         self.sections: list[PaymentSection] = []
         self.end_line = 0
@@ -162,7 +164,7 @@ class _Reader:
             p.deposit_serial = reference
             p.section_index = index
             if p.account_holder is not None:
-                p.account_holder = Party(**p.account_holder)
+                p.account_holder = seal_party(p.account_holder)
             append(seal_payment(p))
         self.section = None
         self.current = None
@@ -196,7 +198,9 @@ class _Reader:
         if section is None:
             self._outside("20")
         p = self._transaction(line, number, section)
-        p.reported_bankgiro = fw.optional_digits(line, 70, 77, "bankgiro").lstrip("0")
+        bankgiro = line[69:77]
+        if bankgiro != _BLANK_BANKGIRO:
+            p.reported_bankgiro = fw.optional_digits(line, 70, 77, "bankgiro").lstrip("0")
         section.payments.append(p)
         section.n20 += 1
         section.total += p.amount
@@ -235,7 +239,7 @@ class _Reader:
         p.sender_account = p.payer_name = p.payer_name_extra = p.payer_address = ""
         p.payer_address_extra = p.payer_postcode = p.payer_city = p.payer_country = ""
         p.payer_country_code = p.payer_orgno = p.receiving_plusgiro = ""
-        p.receiving_bank_account = ""
+        p.receiving_bank_account = p.reported_bankgiro = ""
         p.extra_references = p.extra_reference_items = p.messages = ()
         p.reference_code = p.channel = p.sender_origin_code = p.account_holder = None
         p.deduction_code = p.foreign = p.deposit_serial = None
@@ -245,76 +249,113 @@ class _Reader:
         self.rank = 0
         return p
 
-    def _child(self, rec: str, rank: int, repeatable: bool = False) -> PaymentSlots:
-        """The transaction a record 30-70 belongs to, after checking the order (§2.3):
-        30, 40, 50, 51, 52, 60, 61, 62, 63, 70; 30 and 40 may repeat."""
-        p = self.current
-        if p is None:
+    def _misplaced(self, rec: str) -> NoReturn:
+        """Raise for a record 30-70 without a transaction or out of the order of §2.3."""
+        if self.current is None:
             raise fw.RecordError(
                 "record type", (1, 2),
                 f"{_name(rec)} without a transaction: it must follow a record 20 or 25",
             )
-        if rank < self.rank or (rank == self.rank and not repeatable):
-            raise fw.RecordError(
-                "record type", (1, 2),
-                f"{_name(rec)} out of order in the transaction of line {p.line} "
-                "(expected 30, 40, 50, 51, 52, 60, 61, 62, 63, 70)",
-            )
-        self.rank = rank
-        return p
+        raise fw.RecordError(
+            "record type", (1, 2),
+            f"{_name(rec)} out of order in the transaction of line {self.current.line} "
+            "(expected 30, 40, 50, 51, 52, 60, 61, 62, 63, 70; 50-70 at most once)",
+        )
+
+    # Records after a 20/25 come in the order 30 (rank 1), 40 (2), 50 (3), 51 (4), 52 (5),
+    # 60 (6), 61 (7), 62 (8), 63 (9), 70 (10); 30 and 40 may repeat. Each handler checks its rank
+    # inline (hot loop).
 
     def _r30(self, line: str, number: int) -> None:
-        p = self._child("30", 1, repeatable=True)
+        p = self.current
+        if p is None or self.rank > 1:
+            self._misplaced("30")
+        self.rank = 1
         for value in (line[2:37].strip(), line[37:72].strip()):
             if value and not _NO_REFERENCE.startswith(value):
                 p.extra_references = (*p.extra_references, value)
 
     def _r40(self, line: str, number: int) -> None:
-        p = self._child("40", 2, repeatable=True)
+        p = self.current
+        if p is None or self.rank > 2:
+            self._misplaced("40")
+        self.rank = 2
         for value in (line[2:37].strip(), line[37:72].strip()):
             if value:
                 p.messages = (*p.messages, value)
 
     def _r50(self, line: str, number: int) -> None:
-        p = self._child("50", 3)
-        p.payer_name, p.payer_name_extra = line[2:37].strip(), line[37:72].strip()
+        p = self.current
+        if p is None or self.rank >= 3:
+            self._misplaced("50")
+        self.rank = 3
+        p.payer_name = line[2:37].strip()
+        p.payer_name_extra = line[37:72].strip()
 
     def _r51(self, line: str, number: int) -> None:
-        p = self._child("51", 4)
-        p.payer_address, p.payer_address_extra = line[2:37].strip(), line[37:72].strip()
+        p = self.current
+        if p is None or self.rank >= 4:
+            self._misplaced("51")
+        self.rank = 4
+        p.payer_address = line[2:37].strip()
+        p.payer_address_extra = line[37:72].strip()
 
     def _r52(self, line: str, number: int) -> None:
-        p = self._child("52", 5)
-        p.payer_postcode, p.payer_city = line[2:11].strip(), line[11:46].strip()
+        p = self.current
+        if p is None or self.rank >= 5:
+            self._misplaced("52")
+        self.rank = 5
+        p.payer_postcode = line[2:11].strip()
+        p.payer_city = line[11:46].strip()
         p.payer_country_code = line[46:48].strip()
 
     def _r60(self, line: str, number: int) -> None:
-        p = self._child("60", 6)
-        p.sender_account = _account_digits(line[2:38])
-        p.sender_origin_code = line[38].strip() or None
-        p.payer_orgno = fw.optional_digits(line, 40, 59, "orgno").lstrip("0")
-
-    def _holder(self, rec: str, rank: int, **values: str) -> None:
-        """Records 61-63 collect the account holder's fields in a dict; record 90 turns it into
-        one frozen Party (cheaper than rebuilding a Party per record)."""
-        p = self._child(rec, rank)
-        if p.account_holder is None:
-            p.account_holder = values
+        p = self.current
+        if p is None or self.rank >= 6:
+            self._misplaced("60")
+        self.rank = 6
+        account = line[2:38].strip()
+        if account.isdigit() and account.isascii():
+            p.sender_account = account.lstrip("0")
         else:
-            p.account_holder.update(values)
+            p.sender_account = _account_digits(account)
+        p.sender_origin_code = line[38].strip() or None
+        orgno = line[39:59].strip()
+        if orgno and not (orgno.isdigit() and orgno.isascii()):
+            fw.optional_digits(line, 40, 59, "orgno")
+        p.payer_orgno = orgno.lstrip("0")
+
+    def _holder(self, rec: str, rank: int) -> PartySlots:
+        """The account holder that records 61-63 fill; sealed into a Party by record 90."""
+        p = self.current
+        if p is None or self.rank >= rank:
+            self._misplaced(rec)
+        self.rank = rank
+        if p.account_holder is None:
+            p.account_holder = PartySlots()
+        return p.account_holder
 
     def _r61(self, line: str, number: int) -> None:
-        self._holder("61", 7, name=line[2:37].strip(), name_extra=line[37:72].strip())
+        holder = self._holder("61", 7)
+        holder.name = line[2:37].strip()
+        holder.name_extra = line[37:72].strip()
 
     def _r62(self, line: str, number: int) -> None:
-        self._holder("62", 8, address=line[2:37].strip(), address_extra=line[37:72].strip())
+        holder = self._holder("62", 8)
+        holder.address = line[2:37].strip()
+        holder.address_extra = line[37:72].strip()
 
     def _r63(self, line: str, number: int) -> None:
-        self._holder("63", 9, postcode=line[2:11].strip(), city=line[11:46].strip(),
-                     country_code=line[46:48].strip())
+        holder = self._holder("63", 9)
+        holder.postcode = line[2:11].strip()
+        holder.city = line[11:46].strip()
+        holder.country_code = line[46:48].strip()
 
     def _r70(self, line: str, number: int) -> None:
-        p = self._child("70", 10)
+        p = self.current
+        if p is None or self.rank >= 10:
+            self._misplaced("70")
+        self.rank = 10
         p.foreign = ForeignAmount(
             amount=fw.num(line, 39, 53, "original_amount"),
             currency=fw.currency(line, 54, 56, "original_currency"),
@@ -374,9 +415,13 @@ def _account_digits(value: str) -> str:
     return compact.upper()
 
 
-def read_totalin(data: bytes, path: str) -> PaymentFile:
-    """Read a Total IN file; refuse it (PaymentFileError) when malformed or its totals differ."""
-    if detect_format(data, path) != TOTALIN:
+def read_totalin(data: bytes, path: str, *, check_format: bool = True) -> PaymentFile:
+    """Read a Total IN file; refuse it (PaymentFileError) when malformed or its totals differ.
+
+    ``check_format=False`` skips the detection (empty, binary, other format) for a caller that
+    has just done it, as ``read_payment_file`` has.
+    """
+    if check_format and detect_format(data, path) != TOTALIN:
         raise PaymentFileError(path, 1, None, "not a Total IN file: it is a BgMax file")
     text, encoding = fw.decode_text(data)
     quirks = fw.Quirks()
