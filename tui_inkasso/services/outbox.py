@@ -40,8 +40,6 @@ from tui_inkasso.services.transaction import write_transaction
 from tui_inkasso.transport.backoff import next_retry_delay
 from tui_inkasso.transport.credentials import CredentialError, upload_password
 from tui_inkasso.transport.errors import UploadError
-from tui_inkasso.transport.hostkeys import default_known_hosts
-from tui_inkasso.transport.upload import upload_file
 from tui_inkasso.transport.upload_url import UploadTarget, parse_upload_url, redact_url
 
 log = logging.getLogger(__name__)
@@ -271,6 +269,8 @@ def _config() -> _DeliveryConfig:
         password = upload_password(get_setting("collection.upload_password_file") or None)
     except (ValueError, CredentialError) as exc:
         raise DeliveryConfigError(str(exc)) from None
+    from tui_inkasso.transport.hostkeys import default_known_hosts  # paramiko: 0.5 s to import
+
     known = get_setting("collection.upload_known_hosts")
     return _DeliveryConfig(
         target=target,
@@ -285,6 +285,8 @@ def _attempt(
     row: OutboxFile, config: _DeliveryConfig | DeliveryConfigError, at: dt.datetime
 ) -> DeliveryResult:
     """One try for one claimed record; its outcome is written in a small transaction of its own."""
+    from tui_inkasso.transport.upload import upload_file  # only when there is something to send
+
     path = Path(row.path)
     try:
         if isinstance(config, DeliveryConfigError):
