@@ -133,24 +133,29 @@ def feed_lines(text: str, quirks: Quirks, handlers: dict[str, Handler], other: H
     them cost a sixth of the reading time for nothing.
     """
     tabs = "\t" in text
-    blank_at = number = 0
+    lines = split_lines(text)
+    number = 0
     with _gc_paused():
         try:
-            for number, line in enumerate(split_lines(text), 1):
+            for number, line in enumerate(lines, 1):
                 if len(line) != RECORD_WIDTH or (tabs and "\t" in line):
                     line = _normalise(line, number, quirks)
                 handler = handlers.get(line[:2])
                 if handler is None:
                     if not line.strip():
-                        blank_at = blank_at or number
-                        continue
+                        _only_blank_lines_follow(lines, number)
+                        return number - 1
                     handler = other
-                if blank_at:
-                    raise LineProblem(blank_at, None, None, "empty line between records")
                 handler(line, number)
         except RecordError as exc:
             raise LineProblem(number, exc.field, exc.pos, exc.reason) from None
-    return blank_at - 1 if blank_at else number
+    return number
+
+
+def _only_blank_lines_follow(lines: list[str], blank: int) -> None:
+    """Empty lines may end a file; an empty line with records after it is refused."""
+    if any(line.strip() for line in lines[blank:]):
+        raise LineProblem(blank, None, None, "empty line between records")
 
 
 class LineProblem(ValueError):
