@@ -141,6 +141,27 @@ def _optional_email(value: str) -> str:
         raise SettingError(str(exc)) from None
 
 
+def _amount_kr(value: str) -> str:
+    """An amount in kronor ("60", "60,00", "1 000.50"), not negative, stored as "60.00"."""
+    from tui_inkasso.domain.money import MoneyError, format_amount, parse_amount
+
+    try:
+        ore = parse_amount(value)
+    except MoneyError as exc:
+        raise SettingError(str(exc)) from None
+    if ore < 0:
+        raise SettingError(f"must not be negative, not {value!r}")
+    return format_amount(ore)
+
+
+def _printer(value: str) -> str:
+    """An ``lp -d`` destination: letters, digits, "-", "_", "." and "@" (CUPS names), or empty."""
+    text = value.strip()
+    if any(not (ch.isalnum() or ch in "-_.@") for ch in text):
+        raise SettingError(f"{text!r} is not a printer name (letters, digits, - _ . @; no spaces)")
+    return text
+
+
 SETTINGS: dict[str, SettingKey] = {
     s.key: s
     for s in [
@@ -213,6 +234,16 @@ SETTINGS: dict[str, SettingKey] = {
                    "Från-adress i e-post om körningar", group="E-post"),
         SettingKey("daemon.log_file", "Loggfil för tjänsten (daemon)", "", _optional_file,
                    "Tom = logg bara till stderr (journald)", group="Tjänster"),
+        SettingKey("dunning.min_amount", "Lägsta belopp för påminnelse (kr)", "0.00", _amount_kr,
+                   "En faktura med lägre saldo får ingen påminnelse", group="Påminnelse/krav"),
+        SettingKey("dunning.reminder_fee_cap", "Högsta påminnelseavgift (kr)", "60.00", _amount_kr,
+                   "Lag (1981:739) 4 §; tas bara ut där avtalet medger det", group="Påminnelse/krav"),
+        SettingKey("dunning.demand_fee_cap", "Högsta kravavgift (kr)", "180.00", _amount_kr,
+                   "Lag (1981:739) 4 §", group="Påminnelse/krav"),
+        SettingKey("dunning.printer", "Skrivare för återutskrift (lp)", "", _printer,
+                   "Namnet i lp -d; tomt = ingen skrivare, bara PDF", group="Påminnelse/krav"),
+        SettingKey("dunning.letters_dir", "Mapp för påminnelser och krav (PDF)", "", _optional_path,
+                   "Tomt = mappen för inkassofiler/brev", group="Påminnelse/krav"),
     ]
 }
 

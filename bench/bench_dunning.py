@@ -1,0 +1,78 @@
+"""Benchmark: the reminder/demand run over the 1,000,000-invoice demo ledger.
+
+Targets (issue 3): the preview list within 2 s; a run that issues about 20,000 notices, letters
+included, within 60 s; the ready-for-collection query within 300 ms.
+
+On the demo's business date (``bench.common.TODAY``, 2026-11-28) the demo owners have run their
+reminders recently, so only some 1,100 invoices are due. Ten days later the November rent
+(due Monday 2026-11-30) is due for its reminder: 2026-12-10 gives some 25,600 candidates, and
+the selection of four of the five owners (all but BAN) some 20,500. That is the run timed here,
+on a scratch copy of the cached database because the run writes.
+
+Run: ``.venv/bin/python bench/bench_dunning.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import TODAY, copy_db, demo_db  # noqa: E402
+
+RUN_DATE = dt.date(2026, 12, 10)
+OWNERS = ("SBF", "HGS", "FAA", "KLA")
+
+
+def main() -> None:
+    """Time preview, ready-for-collection and the run; print the figures."""
+    os.environ["TUI_INKASSO_TODAY"] = TODAY
+    os.environ.setdefault("TUI_INKASSO_USER", "bench")
+    source = demo_db()
+    target = copy_db(source, "bench-dunning.db")
+
+    from tui_inkasso.db.connection import close_database, open_database
+    from tui_inkasso.services import dunning
+    from tui_inkasso.services.selection import Selection
+
+    open_database(f"sqlite:///{target}")
+    try:
+        selection = Selection(owners=OWNERS)
+        for label, day, chosen in (
+            ("preview, business date, all owners", dt.date.fromisoformat(TODAY), Selection()),
+            (f"preview, {RUN_DATE}, all owners", RUN_DATE, Selection()),
+            (f"preview, {RUN_DATE}, owners {'+'.join(OWNERS)}", RUN_DATE, selection),
+        ):
+            started = time.perf_counter()
+            preview = dunning.preview_run(day, chosen)
+            seconds = time.perf_counter() - started
+            print(f"{label:<52} {seconds:6.2f} s  {preview.count:>6} notices {preview.per_level()}")
+        started = time.perf_counter()
+        ready = dunning.ready_for_collection_query(dt.date.fromisoformat(TODAY)).count()
+        print(f"{'ready for collection (count)':<52} {(time.perf_counter() - started) * 1000:6.0f} ms "
+              f"{ready:>6} invoices")
+        with tempfile.TemporaryDirectory(prefix="bench-letters-") as folder:
+            started, cpu = time.perf_counter(), time.process_time()
+            result = dunning.run_dunning(RUN_DATE, selection, out_dir=Path(folder))
+            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+            size = result.pdf_path.stat().st_size if result.pdf_path else 0
+            print(f"{'run with letters (one transaction, one PDF)':<52} {seconds:6.2f} s  "
+                  f"{result.count:>6} notices, {cpu:.1f} s CPU, PDF {size / 1e6:.1f} MB, "
+                  f"fees {result.fees / 100:,.2f} kr")
+            started = time.perf_counter()
+            again = dunning.run_dunning(RUN_DATE, selection, out_dir=Path(folder))
+            print(f"{'second run on the same date':<52} {time.perf_counter() - started:6.2f} s  "
+                  f"{again.count:>6} notices")
+    finally:
+        close_database()
+        for leftover in target.parent.glob(target.name + "*"):
+            leftover.unlink()
+
+
+if __name__ == "__main__":
+    main()
