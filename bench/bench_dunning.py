@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import TODAY, copy_db, demo_db  # noqa: E402
+from bench.common import TODAY, copy_db, demo_db
 
 RUN_DATE = dt.date(2026, 12, 10)
 OWNERS = ("SBF", "HGS", "FAA", "KLA")
