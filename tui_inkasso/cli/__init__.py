@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "tui_inkasso.cli.services_cmd",
     "tui_inkasso.cli.daemon_cmd",
     "tui_inkasso.cli.delivery_cmd",
+    "tui_inkasso.cli.dunning_cmd",
 ]
 """Modules that add subcommands; each has ``register(subparsers, parent)``."""
 

@@ -128,8 +128,8 @@ def letters_dir() -> Path:
     ``brev``. Not created here: the run creates it, so an unusable path fails the run cleanly."""
     configured = get_setting("dunning.letters_dir").strip()
     if configured:
-        return Path(configured).expanduser()
-    return output_dir() / LETTERS_SUBDIR
+        return Path(configured).expanduser().absolute()
+    return (output_dir() / LETTERS_SUBDIR).absolute()
 
 
 # --------------------------------------------------------------------------- levels
@@ -670,7 +670,7 @@ def run_dunning(
         raise DunningError("Kravnivåerna är inte giltiga; rätta dem under Inställningar → "
                            "Påminnelse/krav:\n" + "\n".join(problems))
     excluded = set(leave_out)
-    folder = Path(out_dir) if out_dir is not None else letters_dir()
+    folder = (Path(out_dir) if out_dir is not None else letters_dir()).expanduser().absolute()
     _prepare_folder(folder)
     started = now()
     pdf_path = _free_path(folder, run_pdf_name(run_date, started))
