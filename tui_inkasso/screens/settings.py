@@ -4,7 +4,8 @@ The form is generated from ``services.settings.SETTINGS`` (every key of group "I
 added there appears here without code: a Select for keys with ``choices``, a text field for the
 rest, each with its label, help and a line for the reason a value is refused. Spara (F2) checks
 every value with the same validators as ``tui-inkasso settings set``, shows each refusal next to
-its field and stores nothing until all are valid; then all are stored in one transaction.
+its field and stores nothing until all are valid; then the changed ones are stored in one
+transaction (so the audit log records what changed, not every key of the form).
 """
 
 from __future__ import annotations
@@ -132,33 +133,45 @@ class SettingsScreen(BaseScreen):
         self._show_errors({})
 
     def action_save(self) -> None:
-        """Check every value; store them all only when every one is valid."""
+        """Check every value; store the changed ones, in one transaction, only when all are valid."""
         values = self.values()
         errors: dict[str, str] = {}
+        cleaned: dict[str, str] = {}
         for key, value in values.items():
             try:
-                settings.validate_setting(key, value)
+                cleaned[key] = settings.validate_setting(key, value)
             except SettingError as exc:
                 errors[key] = _reason(key, str(exc))
         if errors:
-            self._show_errors(errors)
-            first = next(d.key for d in self._keys if d.key in errors)
-            self.query_one(f"#{field_id(first)}").focus()
-            count = len(errors)
-            self.notify(
-                f"Inget sparades: {count} {'värde är' if count == 1 else 'värden är'} felaktiga.",
-                title="Kontrollera fälten",
-                severity="error",
-            )
+            self._refuse(errors)
+            return
+        current = settings.all_settings()
+        changed = {key: values[key] for key in values if cleaned[key] != current.get(key)}
+        if not changed:
+            self._show(current)
+            self._show_errors({})
+            self.notify("Inga ändringar att spara.", title="Sparat")
             return
         try:
-            stored = settings.set_settings(values)
+            stored = settings.set_settings(changed)
         except SettingError as exc:  # a validator that changed its mind between the two passes
             self.notify(str(exc), title="Inget sparades", severity="error")
             return
-        self._show(stored)
+        self._show({**current, **stored})
         self._show_errors({})
         self.notify("Inställningarna sparades.", title="Sparat")
+
+    def _refuse(self, errors: dict[str, str]) -> None:
+        """Show every reason by its field, focus the first, and say that nothing was stored."""
+        self._show_errors(errors)
+        first = next(d.key for d in self._keys if d.key in errors)
+        self.query_one(f"#{field_id(first)}").focus()
+        count = len(errors)
+        self.notify(
+            f"Inget sparades: {count} {'värde är' if count == 1 else 'värden är'} felaktiga.",
+            title="Kontrollera fälten",
+            severity="error",
+        )
 
 
 def _reason(key: str, message: str) -> str:
