@@ -207,6 +207,11 @@ _OCR = re.compile(r"[0-9]{2,25}")
 _MAX_ORE = 10**17
 
 
+def _token_ok(value: object, limit: int) -> bool:
+    """Quick form of ``_token_problem`` for text that needs no collapsing."""
+    return type(value) is str and 0 < len(value) <= limit and not value.isspace()
+
+
 def _token_problem(name: str, value: object, limit: int) -> str | None:
     """xs:token with minLength 1 and maxLength ``limit``, as the XSD counts it."""
     if not isinstance(value, str):
@@ -284,6 +289,23 @@ def _build_shape(with_reference: bool, with_ocr: bool) -> tuple[etree._Element, 
 def _check_correction(c: Correction, number: int) -> None:
     """The correction's values, checked with the XSD's limits, so that an error names the
     correction (the XSD would only name a line of a file nobody has seen yet)."""
+    if (
+        type(c.amount_ore) is int
+        and -_MAX_ORE < c.amount_ore < _MAX_ORE
+        and c.kind in KINDS
+        and c.payment_method in PAYMENT_METHODS
+        and type(c.date) is dt.date
+        and type(c.national_id) is str
+        and _NATIONAL_ID.fullmatch(c.national_id)
+        and (not c.ocr or (type(c.ocr) is str and _OCR.fullmatch(c.ocr)))
+        and _token_ok(c.correction_id, 50)
+        and _token_ok(c.case_number, 40)
+        and (not c.agency_reference or _token_ok(c.agency_reference, 100))
+        and _token_ok(c.customer_number, 40)
+        and _token_ok(c.customer_name, 200)
+        and _token_ok(c.invoice_number, 40)
+    ):
+        return  # the common case, without building messages
     problem = None
     if type(c.amount_ore) is not int or abs(c.amount_ore) >= _MAX_ORE:
         problem = f"amount_ore must be whole öre below 10^17, got {c.amount_ore!r}"
@@ -318,7 +340,7 @@ class _ValidatingSink:
     def __init__(self, handle: IO[bytes], name: str) -> None:
         self._handle = handle
         self.name = name
-        self._validator = _FastValidator(name)
+        self._validator = _FastValidator(name, tally=False)  # the writer counts what it writes
 
     def write(self, data: bytes) -> int:
         try:
@@ -464,10 +486,13 @@ class _Tally:
 class _FastValidator(_Tally):
     """libxml2 validates while it parses; Python only tallies and clears finished corrections."""
 
-    def __init__(self, name: str, on_correction: Callable[[etree._Element], None] | None = None) -> None:
+    def __init__(
+        self, name: str, on_correction: Callable[[etree._Element], None] | None = None, *, tally: bool = True
+    ) -> None:
         super().__init__(name)
         self._parser = _pull_parser(schema=schema())
         self._on_correction = on_correction
+        self._tally = tally
         self._unreadable = False
         self._seen_root = False
 
@@ -487,7 +512,21 @@ class _FastValidator(_Tally):
         self.check_no_doctype(root)
         if self._unreadable:
             raise _SchemaFailure("a value cannot be read although the schema accepted it")
+        if not self._tally:
+            return self.header  # type: ignore[return-value]
         return self.check_promises()
+
+    def _count_in(self, element: etree._Element) -> None:
+        """Tally a finished Header or Correction (and hand a correction to the reader)."""
+        if element.tag == HEADER:
+            if self.header is None:
+                self.header = _header_from(element)
+                self.header_line = element.sourceline or 0
+            return
+        self.count += 1
+        self.sum += _amount_ore(element.findtext(_AMOUNT_PATH) or "")
+        if self._on_correction is not None:
+            self._on_correction(element)
 
     def _failure(self, exc: etree.XMLSyntaxError) -> Exception:
         if exc.lineno:  # well-formedness errors come with their line
@@ -499,18 +538,11 @@ class _FastValidator(_Tally):
             if not self._seen_root:
                 self._seen_root = True
                 self.check_no_doctype(element)
-            try:
-                if element.tag == HEADER:
-                    if self.header is None:
-                        self.header = _header_from(element)
-                        self.header_line = element.sourceline or 0
-                    continue
-                self.count += 1
-                self.sum += _amount_ore(element.findtext(_AMOUNT_PATH) or "")
-                if self._on_correction is not None:
-                    self._on_correction(element)
-            except ValueError:
-                self._unreadable = True  # invalid; the schema's verdict at the end says why
+            if self._tally:
+                try:
+                    self._count_in(element)
+                except ValueError:
+                    self._unreadable = True  # invalid; the schema's verdict at the end says why
             element.clear(keep_tail=True)
             while element.getprevious() is not None:
                 del element.getparent()[0]
