@@ -19,6 +19,7 @@ from tui_inkasso.cli.common import CliError, Output, common_options, to_json
 COMMAND_MODULES = [
     "tui_inkasso.cli.settings_cmd",
     "tui_inkasso.cli.invoice_cmd",
+    "tui_inkasso.cli.demo_cmd",
     "tui_inkasso.cli.services_cmd",
     "tui_inkasso.cli.daemon_cmd",
     "tui_inkasso.cli.delivery_cmd",
