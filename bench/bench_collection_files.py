@@ -40,7 +40,9 @@ from tui_inkasso.formats.excel import write_cases_xlsx
 from tui_inkasso.formats.layout import load_layout
 
 CREATED = dt.datetime(2026, 11, 28, 14, 0, 0)
-CREDITOR = Creditor(7, "Bostads AB Ålgården", "556036-0793", "5050-1055", "Box 12", "111 22", "Stockholm", "40123")
+CREDITOR = Creditor(
+    7, "Bostads AB Ålgården", "556036-0793", "5050-1055", "Box 12", "111 22", "Stockholm", "40123"
+)
 CATEGORIES = list(SfiCategory)
 
 
@@ -50,8 +52,14 @@ def build_cases(count: int) -> list[CaseRecord]:
     for i in range(count):
         number = f"2026-{i:06d}"
         debtor = Debtor(
-            f"K{i:06d}", f"Kund {i} Åberg", "19811218-9876", i % 10 == 0, f"Storgatan {i % 90 + 1}",
-            "123 45", "Västerås", f"kund{i}@example.se",
+            f"K{i:06d}",
+            f"Kund {i} Åberg",
+            "19811218-9876",
+            i % 10 == 0,
+            f"Storgatan {i % 90 + 1}",
+            "123 45",
+            "Västerås",
+            f"kund{i}@example.se",
         )
         claims = tuple(
             Claim(
@@ -107,7 +115,9 @@ def measure(label: str, step: Callable[[], Any]) -> Any:
     step()
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    print(f"{label:<52} {wall:7.2f} s wall {cpu:7.2f} s cpu   peak {peak / 1e6:8.1f} MB", flush=True)
+    print(
+        f"{label:<52} {wall:7.2f} s wall {cpu:7.2f} s cpu   peak {peak / 1e6:8.1f} MB", flush=True
+    )
     return result
 
 
@@ -123,9 +133,15 @@ def main() -> None:
     intrum, svea = load_layout("intrum"), load_layout("svea")
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder)
-        data = measure("Intrum case file (fixed width, ISO-8859-1)", lambda: render_case_file(cases, intrum, created_at=CREATED))
+        data = measure(
+            "Intrum case file (fixed width, ISO-8859-1)",
+            lambda: render_case_file(cases, intrum, created_at=CREATED),
+        )
         print(f"{'':<52} {len(data) / 1e6:7.1f} MB", flush=True)
-        data = measure("Svea case file (separated, UTF-8)", lambda: render_case_file(cases, svea, created_at=CREATED))
+        data = measure(
+            "Svea case file (separated, UTF-8)",
+            lambda: render_case_file(cases, svea, created_at=CREATED),
+        )
         print(f"{'':<52} {len(data) / 1e6:7.1f} MB", flush=True)
 
         def sheet() -> Path:
@@ -136,11 +152,16 @@ def main() -> None:
 
         path = measure("Excel sheet (.xlsx, one row per invoice)", sheet)
         print(f"{'':<52} {path.stat().st_size / 1e6:7.1f} MB", flush=True)
-        pdf = measure("case list PDF", lambda: render_case_list_pdf(cases, "Skapade inkassoärenden", CREATED, system="intrum"))
+        pdf = measure(
+            "case list PDF",
+            lambda: render_case_list_pdf(cases, "Skapade inkassoärenden", CREATED, system="intrum"),
+        )
         print(f"{'':<52} {len(pdf) / 1e6:7.1f} MB", flush=True)
 
         total = sum(c.amount_ore for c in corrections(args.corrections))
-        header = BalanceFileHeader("SALDO-BENCH", CREATED, CREDITOR.name, CREDITOR.org_no, args.corrections, total)
+        header = BalanceFileHeader(
+            "SALDO-BENCH", CREATED, CREDITOR.name, CREDITOR.org_no, args.corrections, total
+        )
         xml = out / "saldo.xml"
 
         def write_xml() -> Path:

@@ -99,7 +99,15 @@ def sample_cases() -> list[CaseRecord]:
         case(
             "2026-0002",
             debtor=COMPANY,
-            claims=(claim("D77", case_number="2026-0002", kind="direct", sfi=SfiCategory.PARKERING, capital_ore=99_900),),
+            claims=(
+                claim(
+                    "D77",
+                    case_number="2026-0002",
+                    kind="direct",
+                    sfi=SfiCategory.PARKERING,
+                    capital_ore=99_900,
+                ),
+            ),
         ),
     ]
 
@@ -111,7 +119,12 @@ def many_cases(count: int, *, creditor: Creditor = CREDITOR) -> list[CaseRecord]
         number = f"2026-{i:06d}"
         debtor = replace(PERSON, customer_number=f"K{i:06d}", name=f"Kund {i} Åberg")
         claims = tuple(
-            claim(f"F{i:06d}{j}", case_number=number, capital_ore=100_000 + i + j, sfi=list(SfiCategory)[i % 6])
+            claim(
+                f"F{i:06d}{j}",
+                case_number=number,
+                capital_ore=100_000 + i + j,
+                sfi=list(SfiCategory)[i % 6],
+            )
             for j in range(1 + i % 3)
         )
         out.append(CaseRecord(number, creditor, debtor, claims))

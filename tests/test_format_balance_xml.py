@@ -94,7 +94,9 @@ def test_written_file_matches_the_shipped_xsd_on_its_own(valid_file: Path) -> No
     assert root.findtext("s:Header/s:CorrectionSum", namespaces=ns) == "990.03"
     assert root.findtext("s:Correction[3]/s:Amount", namespaces=ns) == "-10.00"
     assert root.findtext("s:Correction[1]/s:Date", namespaces=ns) == "2026-04-01"
-    assert root.findtext("s:Correction[1]/s:Customer/s:Name", namespaces=ns) == "Åsa Öberg & Co <AB>"
+    assert (
+        root.findtext("s:Correction[1]/s:Customer/s:Name", namespaces=ns) == "Åsa Öberg & Co <AB>"
+    )
     assert root.find("s:Correction[2]/s:Ocr", namespaces=ns) is None
     assert root.find("s:Correction[2]/s:AgencyReference", namespaces=ns) is None
     text = valid_file.read_text(encoding="utf-8")
@@ -107,11 +109,19 @@ def test_an_empty_file_is_valid(tmp_path: Path) -> None:
     assert read_balance_xml(path) == (header_for([]), [])
 
 
-def test_header_count_or_sum_that_does_not_match_is_refused_and_no_file_is_left(tmp_path: Path) -> None:
+def test_header_count_or_sum_that_does_not_match_is_refused_and_no_file_is_left(
+    tmp_path: Path,
+) -> None:
     corrections = sample()
-    with pytest.raises(BalanceXmlError, match=r"promises 4 corrections summing 990.03, but 3 corrections summing 990.03"):
+    with pytest.raises(
+        BalanceXmlError,
+        match=r"promises 4 corrections summing 990.03, but 3 corrections summing 990.03",
+    ):
         write_balance_file(tmp_path / "a.xml", header_for(corrections, count=4), corrections)
-    with pytest.raises(BalanceXmlError, match=r"promises 3 corrections summing 990.04, but 3 corrections summing 990.03"):
+    with pytest.raises(
+        BalanceXmlError,
+        match=r"promises 3 corrections summing 990.04, but 3 corrections summing 990.03",
+    ):
         write_balance_file(tmp_path / "b.xml", header_for(corrections, sum_ore=99_004), corrections)
     assert list(tmp_path.iterdir()) == []
 
@@ -119,9 +129,15 @@ def test_header_count_or_sum_that_does_not_match_is_refused_and_no_file_is_left(
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"payment_method": "inkasso"}, r"correction 2 \(id 2, invoice F1002\): payment method inkasso came through the agency"),
+        (
+            {"payment_method": "inkasso"},
+            r"correction 2 \(id 2, invoice F1002\): payment method inkasso came through the agency",
+        ),
         ({"payment_method": "swish"}, r"payment_method must be one of"),
-        ({"national_id": "811218-98"}, r"national_id must be YYYYMMDD-NNNN or NNNNNN-NNNN, got '811218-98'"),
+        (
+            {"national_id": "811218-98"},
+            r"national_id must be YYYYMMDD-NNNN or NNNNNN-NNNN, got '811218-98'",
+        ),
         ({"ocr": "12ab"}, r"ocr must be 2 to 25 digits"),
         ({"amount_ore": 500.5}, r"amount_ore must be whole öre"),
         ({"kind": "refund"}, r"kind must be payment or credit"),
@@ -130,7 +146,9 @@ def test_header_count_or_sum_that_does_not_match_is_refused_and_no_file_is_left(
         ({"date": datetime(2026, 4, 1, 12, 0)}, r"date must be a datetime.date"),
     ],
 )
-def test_a_bad_correction_is_refused_naming_it(tmp_path: Path, changes: dict[str, object], message: str) -> None:
+def test_a_bad_correction_is_refused_naming_it(
+    tmp_path: Path, changes: dict[str, object], message: str
+) -> None:
     corrections = [correction(1), correction(2, **changes)]
     path = tmp_path / "saldo.xml"
     with pytest.raises(BalanceXmlError, match=message):
@@ -148,7 +166,9 @@ def test_writing_streams_in_constant_memory() -> None:
         return (correction(i) for i in range(count))
 
     def peak(count: int) -> int:
-        header = header_for([], count=count, sum_ore=sum(correction(i).amount_ore for i in range(count)))
+        header = header_for(
+            [], count=count, sum_ore=sum(correction(i).amount_ore for i in range(count))
+        )
         sink = _CountingSink()
         tracemalloc.start()
         try:
@@ -179,12 +199,32 @@ class _CountingSink:
     ("old", "new", "occurrence", "reason"),
     [
         ("<Amount>500.02</Amount>", "<Amount>500,02</Amount>", 1, r"Amount.*'500,02'"),
-        ("<NationalId>19811218-9876</NationalId>", "<NationalId>19811218-98</NationalId>", 3, r"NationalId.*pattern"),
+        (
+            "<NationalId>19811218-9876</NationalId>",
+            "<NationalId>19811218-98</NationalId>",
+            3,
+            r"NationalId.*pattern",
+        ),
         ("<Kind>payment</Kind>", "<Kind>refund</Kind>", 2, r"Kind.*'refund'"),
         ("<Date>2026-04-01</Date>", "<Date>2026-04-31</Date>", 2, r"Date.*'2026-04-31'"),
-        ("<InvoiceNumber>F1002</InvoiceNumber>", "<Invoice>F1002</Invoice>", 1, r"Invoice'.*not expected"),
-        ("<PaymentMethod>credit</PaymentMethod>", "<PaymentMethod>inkasso</PaymentMethod>", 1, r"PaymentMethod.*'inkasso'"),
-        ("<CorrectionCount>3</CorrectionCount>", "<CorrectionCount>three</CorrectionCount>", 1, r"CorrectionCount"),
+        (
+            "<InvoiceNumber>F1002</InvoiceNumber>",
+            "<Invoice>F1002</Invoice>",
+            1,
+            r"Invoice'.*not expected",
+        ),
+        (
+            "<PaymentMethod>credit</PaymentMethod>",
+            "<PaymentMethod>inkasso</PaymentMethod>",
+            1,
+            r"PaymentMethod.*'inkasso'",
+        ),
+        (
+            "<CorrectionCount>3</CorrectionCount>",
+            "<CorrectionCount>three</CorrectionCount>",
+            1,
+            r"CorrectionCount",
+        ),
     ],
 )
 def test_a_hand_broken_file_is_refused_naming_the_line(
@@ -197,9 +237,14 @@ def test_a_hand_broken_file_is_refused_naming_the_line(
         read_balance_xml(path)
 
 
-def test_an_unexpected_element_between_corrections_is_refused_with_its_line(valid_file: Path) -> None:
+def test_an_unexpected_element_between_corrections_is_refused_with_its_line(
+    valid_file: Path,
+) -> None:
     path, line = broken(valid_file, "</Correction>", "</Correction>\n  <Note>paid twice</Note>", 1)
-    with pytest.raises(BalanceXmlError, match=rf"line {line + 1}: Element '{{{NAMESPACE}}}Note': This element is not expected"):
+    with pytest.raises(
+        BalanceXmlError,
+        match=rf"line {line + 1}: Element '{{{NAMESPACE}}}Note': This element is not expected",
+    ):
         validate_balance_xml(path)
 
 
@@ -210,9 +255,16 @@ def test_a_file_that_is_not_well_formed_is_refused_with_its_line(valid_file: Pat
 
 
 def test_a_header_whose_sum_was_edited_is_refused(valid_file: Path) -> None:
-    path, _ = broken(valid_file, "<CorrectionSum>990.03</CorrectionSum>", "<CorrectionSum>1990.03</CorrectionSum>")
+    path, _ = broken(
+        valid_file,
+        "<CorrectionSum>990.03</CorrectionSum>",
+        "<CorrectionSum>1990.03</CorrectionSum>",
+    )
     header_line = line_of(path.read_text(encoding="utf-8"), "<Header")
-    with pytest.raises(BalanceXmlError, match=rf"line {header_line}: the header promises 3 corrections summing 1990.03, but the file holds 3 summing 990.03"):
+    with pytest.raises(
+        BalanceXmlError,
+        match=rf"line {header_line}: the header promises 3 corrections summing 1990.03, but the file holds 3 summing 990.03",
+    ):
         validate_balance_xml(path)
 
 
@@ -220,7 +272,9 @@ def test_corrections_before_the_header_are_refused(tmp_path: Path, valid_file: P
     text = valid_file.read_text(encoding="utf-8")
     start, end = text.index("  <Header"), text.index("</Header>") + len("</Header>\n")
     header = text[start:end]
-    moved = text[:start] + text[end:].replace("</BalanceCorrections>", header + "</BalanceCorrections>")
+    moved = text[:start] + text[end:].replace(
+        "</BalanceCorrections>", header + "</BalanceCorrections>"
+    )
     path = tmp_path / "order.xml"
     path.write_text(moved, encoding="utf-8")
     with pytest.raises(BalanceXmlError, match=rf"line {line_of(moved, '<Correction')}: "):
@@ -229,19 +283,28 @@ def test_corrections_before_the_header_are_refused(tmp_path: Path, valid_file: P
 
 def test_a_wrong_root_or_namespace_is_refused(tmp_path: Path, valid_file: Path) -> None:
     path = tmp_path / "other.xml"
-    path.write_text(valid_file.read_text(encoding="utf-8").replace(NAMESPACE, "urn:someone-else"), encoding="utf-8")
-    with pytest.raises(BalanceXmlError, match=r"other.xml: line 2: .*No matching global declaration"):
+    path.write_text(
+        valid_file.read_text(encoding="utf-8").replace(NAMESPACE, "urn:someone-else"),
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        BalanceXmlError, match=r"other.xml: line 2: .*No matching global declaration"
+    ):
         validate_balance_xml(path)
 
 
 def test_entities_are_never_expanded(tmp_path: Path, valid_file: Path) -> None:
     text = valid_file.read_text(encoding="utf-8")
     text = text.replace(
-        "<BalanceCorrections", '<!DOCTYPE BalanceCorrections [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n<BalanceCorrections', 1
+        "<BalanceCorrections",
+        '<!DOCTYPE BalanceCorrections [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n<BalanceCorrections',
+        1,
     ).replace("<Name>Bostads AB Ålgården</Name>", "<Name>&e;</Name>")
     path = tmp_path / "xxe.xml"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(BalanceXmlError, match=r"xxe.xml: line 1: a DOCTYPE is not allowed") as caught:
+    with pytest.raises(
+        BalanceXmlError, match=r"xxe.xml: line 1: a DOCTYPE is not allowed"
+    ) as caught:
         read_balance_xml(path)
     assert "root:" not in str(caught.value)
 
@@ -256,6 +319,10 @@ def test_the_writer_passes_every_byte_through_the_schema() -> None:
 
     out = io.BytesIO()
     sink = _ValidatingSink(out, "saldo.xml")
-    sink.write(f'<BalanceCorrections xmlns="{NAMESPACE}" version="2"><Header/></BalanceCorrections>'.encode())
-    with pytest.raises(BalanceXmlError, match=r"saldo.xml: the XML written does not match the schema: .*version"):
+    sink.write(
+        f'<BalanceCorrections xmlns="{NAMESPACE}" version="2"><Header/></BalanceCorrections>'.encode()
+    )
+    with pytest.raises(
+        BalanceXmlError, match=r"saldo.xml: the XML written does not match the schema: .*version"
+    ):
         sink.close()

@@ -28,7 +28,9 @@ def page_texts(pdf: bytes) -> list[str]:
         if b" Tj" not in content:
             continue
         strings = re.findall(rb"\(((?:[^()\\]|\\.)*)\) ?Tj", content)
-        text = "\n".join(s.decode("latin-1").replace("\\(", "(").replace("\\)", ")") for s in strings)
+        text = "\n".join(
+            s.decode("latin-1").replace("\\(", "(").replace("\\)", ")") for s in strings
+        )
         texts.append(re.sub(r"(Sida \d+ av )\n", r"\1", text))  # cell() splits the page-count alias
     return texts
 
@@ -68,7 +70,11 @@ def test_debt_types_of_a_case_are_listed_once_each() -> None:
 
 
 def test_text_outside_latin1_is_transliterated_and_long_text_cut() -> None:
-    names = ["Łukasz Dvořák", "王小明", "Fastighetsförvaltningsaktiebolaget i Övre Norrland med filialer"]
+    names = [
+        "Łukasz Dvořák",
+        "王小明",
+        "Fastighetsförvaltningsaktiebolaget i Övre Norrland med filialer",
+    ]
     cases = [case(f"2026-{i:04d}", debtor=replace(PERSON, name=n)) for i, n in enumerate(names)]
     (text,) = page_texts(render_case_list_pdf(cases, "Lista", CREATED))
     assert "K1001 Lukasz Dvorák" in text

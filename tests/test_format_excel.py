@@ -30,7 +30,7 @@ ATTACKS = [
     "+46 70 123 45 67",
     "-2+3+cmd|' /C calc'!A0",
     "@SUM(1+1)*cmd|' /C calc'!A0",
-    "=HYPERLINK(\"http://example.invalid\",\"x\")",
+    '=HYPERLINK("http://example.invalid","x")',
 ]
 
 
@@ -46,7 +46,9 @@ def test_case_sheet_has_real_dates_numbers_and_text_ids(tmp_path: Path) -> None:
     sheet = load_workbook(path).active
     assert [c.value for c in sheet[1]] == [c.title for c in CASE_COLUMNS]
     assert all(c.font.b for c in sheet[1])
-    first = {title.title: sheet.cell(row=2, column=i).value for i, title in enumerate(CASE_COLUMNS, 1)}
+    first = {
+        title.title: sheet.cell(row=2, column=i).value for i, title in enumerate(CASE_COLUMNS, 1)
+    }
     assert first["Ärende"] == "2026-0001"
     assert first["Kund"] == "Åsa Öberg"
     assert first["Person-/orgnr"] == "19811218-9876"
@@ -89,12 +91,17 @@ def test_header_is_frozen_filtered_and_columns_fit_their_content(tmp_path: Path)
 
 def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
     path = tmp_path / "attack.xlsx"
-    cases = [case(f"2026-{i:04d}", debtor=replace(PERSON, name=text, address=text)) for i, text in enumerate(ATTACKS)]
+    cases = [
+        case(f"2026-{i:04d}", debtor=replace(PERSON, name=text, address=text))
+        for i, text in enumerate(ATTACKS)
+    ]
     write_cases_xlsx(cases, path)
 
     workbook = load_workbook(path)
     sheet = workbook.active
-    names = [sheet.cell(row=row, column=header_index("Kund")) for row in range(2, sheet.max_row + 1, 2)]
+    names = [
+        sheet.cell(row=row, column=header_index("Kund")) for row in range(2, sheet.max_row + 1, 2)
+    ]
     assert [c.value for c in names] == ATTACKS
     for cell in names:
         assert cell.data_type == "s"
@@ -108,7 +115,12 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
 
 
 def test_general_table_takes_typed_columns_and_leaves_none_empty() -> None:
-    columns = [Column("Namn"), Column("Datum", "date"), Column("Belopp", "amount_ore"), Column("Antal", "int")]
+    columns = [
+        Column("Namn"),
+        Column("Datum", "date"),
+        Column("Belopp", "amount_ore"),
+        Column("Antal", "int"),
+    ]
     rows = [("Åsa", date(2026, 5, 4), 123_456_78, 3), ("Bo <&> Co", None, -5_00, None)]
     target = io.BytesIO()
     assert write_table_xlsx("Betalningar: maj/juni", columns, rows, target) == 2
@@ -134,15 +146,25 @@ def test_an_empty_list_still_gives_a_sheet_with_its_header() -> None:
 @pytest.mark.parametrize(
     ("row", "message"),
     [
-        (("x", date(2026, 1, 1), 12.5, 1), r"row 2, column 'Belopp': 12.5 is not a whole number of öre"),
+        (
+            ("x", date(2026, 1, 1), 12.5, 1),
+            r"row 2, column 'Belopp': 12.5 is not a whole number of öre",
+        ),
         (("x", "2026-01-01", 100, 1), r"row 2, column 'Datum': '2026-01-01' is not a date"),
         ((1.5, date(2026, 1, 1), 100, 1), r"row 2, column 'Namn': 1.5 is not text"),
         (("x", date(2026, 1, 1), True, 1), r"row 2, column 'Belopp': True is not a whole number"),
         (("x", date(2026, 1, 1), 100), r"row 2: 3 values for 4 columns"),
     ],
 )
-def test_wrong_values_are_refused_naming_row_and_column(tmp_path: Path, row: tuple[object, ...], message: str) -> None:
-    columns = [Column("Namn"), Column("Datum", "date"), Column("Belopp", "amount_ore"), Column("Antal", "int")]
+def test_wrong_values_are_refused_naming_row_and_column(
+    tmp_path: Path, row: tuple[object, ...], message: str
+) -> None:
+    columns = [
+        Column("Namn"),
+        Column("Datum", "date"),
+        Column("Belopp", "amount_ore"),
+        Column("Antal", "int"),
+    ]
     path = tmp_path / "bad.xlsx"
     with pytest.raises(ExcelError, match=message):
         write_table_xlsx("Fel", columns, [row], path)

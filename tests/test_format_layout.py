@@ -74,8 +74,18 @@ def tiny_layout(**changes: Any) -> dict[str, Any]:
                     "name": "claim",
                     "fields": [
                         {"name": "type", "const": "20", "width": 2},
-                        {"name": "invoice", "source": "claim.invoice_number", "type": "text", "width": 10},
-                        {"name": "capital", "source": "claim.capital_ore", "type": "amount", "width": 9},
+                        {
+                            "name": "invoice",
+                            "source": "claim.invoice_number",
+                            "type": "text",
+                            "width": 10,
+                        },
+                        {
+                            "name": "capital",
+                            "source": "claim.capital_ore",
+                            "type": "amount",
+                            "width": 9,
+                        },
                     ],
                 }
             ]
@@ -124,9 +134,15 @@ def test_intrum_trailer_counts_and_sums_match_the_claims() -> None:
     assert int(field_text(layout, trailer, "trailer", "case_count")) == 50
     assert int(field_text(layout, trailer, "trailer", "claim_count")) == len(claims)
     assert int(field_text(layout, trailer, "trailer", "record_count")) == len(lines)
-    assert int(field_text(layout, trailer, "trailer", "sum_capital")) == sum(c.capital_ore for c in claims)
-    assert int(field_text(layout, trailer, "trailer", "sum_total")) == sum(c.total_ore for c in claims)
-    summed = sum(int(field_text(layout, line, "claim", "capital")) for line in lines if line[:2] == "20")
+    assert int(field_text(layout, trailer, "trailer", "sum_capital")) == sum(
+        c.capital_ore for c in claims
+    )
+    assert int(field_text(layout, trailer, "trailer", "sum_total")) == sum(
+        c.total_ore for c in claims
+    )
+    summed = sum(
+        int(field_text(layout, line, "claim", "capital")) for line in lines if line[:2] == "20"
+    )
     assert summed == sum(c.capital_ore for c in claims)
 
 
@@ -136,10 +152,24 @@ def test_svea_file_is_semicolon_separated_with_decimal_comma() -> None:
 
     assert data.endswith(b"\r\n")
     assert [r[0] for r in rows] == ["H", "K", "F", "F", "K", "F", "T"]
-    assert rows[0][:5] == ["H", "556036-0793", "Bostads AB Ålgården", "40123", "2026-11-28T14:05:09"]
+    assert rows[0][:5] == [
+        "H",
+        "556036-0793",
+        "Bostads AB Ålgården",
+        "40123",
+        "2026-11-28T14:05:09",
+    ]
     assert rows[1][3:6] == ["19811218-9876", "F", "Åsa Öberg"]
     assert rows[4][4] == "J"
-    assert rows[2][3:10] == ["HYRA", "2026-01-01", "2026-01-31", "100164", "8500,00", "60,00", "12,34"]
+    assert rows[2][3:10] == [
+        "HYRA",
+        "2026-01-01",
+        "2026-01-31",
+        "100164",
+        "8500,00",
+        "60,00",
+        "12,34",
+    ]
     assert rows[-1] == ["T", "2", "3", "10699,50", "120,00", "24,68", "10844,18"]
 
 
@@ -153,7 +183,9 @@ def test_svea_quotes_values_holding_the_separator_and_reads_back() -> None:
 def test_debt_type_comes_from_the_sfi_category(category: SfiCategory) -> None:
     record = case(claims=(claim(sfi=category),))
     intrum = load_layout("intrum")
-    line = render_case_file([record], intrum, created_at=CREATED).decode("iso-8859-1").split("\r\n")[2]
+    line = (
+        render_case_file([record], intrum, created_at=CREATED).decode("iso-8859-1").split("\r\n")[2]
+    )
     assert field_text(intrum, line, "claim", "debt_type") == INTRUM_DEBT_TYPE[category]
     rows = svea_rows(render_case_file([record], "svea", created_at=CREATED))
     assert rows[2][10] == SVEA_DEBT_TYPE[category]
@@ -203,14 +235,19 @@ def test_an_id_longer_than_its_field_is_refused_naming_line_case_invoice_and_fie
 
 def test_an_amount_too_large_for_its_width_is_refused() -> None:
     bad = case(claims=(claim(capital_ore=10**12),))
-    with pytest.raises(CaseFileError, match=r"field 'capital' \(claim.capital_ore, columns 88-99\): '1000000000000' has 13 characters, the field holds 12"):
+    with pytest.raises(
+        CaseFileError,
+        match=r"field 'capital' \(claim.capital_ore, columns 88-99\): '1000000000000' has 13 characters, the field holds 12",
+    ):
         render_case_file([bad], "intrum", created_at=CREATED)
 
 
 def test_names_and_addresses_may_be_cut_when_the_field_says_so() -> None:
     long_name = "Anna-Karin " + "Långnamnsson " * 5
     layout = load_layout("intrum")
-    data = render_case_file([case(debtor=replace(PERSON, name=long_name))], layout, created_at=CREATED)
+    data = render_case_file(
+        [case(debtor=replace(PERSON, name=long_name))], layout, created_at=CREATED
+    )
     line = data.decode("iso-8859-1").split("\r\n")[1]
     assert field_text(layout, line, "case", "name") == long_name[:40]
 
@@ -257,12 +294,18 @@ def test_letters_outside_the_encoding_are_refused_when_the_layout_says_so() -> N
     document = intrum_document()
     document["unencodable"] = "refuse"
     with pytest.raises(CaseFileError, match=r"U\+0141.*iso-8859-1"):
-        render_case_file([case(debtor=replace(PERSON, name="Łukasz"))], parse_layout(document), created_at=CREATED)
+        render_case_file(
+            [case(debtor=replace(PERSON, name="Łukasz"))],
+            parse_layout(document),
+            created_at=CREATED,
+        )
 
 
 def test_characters_without_any_spelling_are_refused_even_when_transliterating() -> None:
     with pytest.raises(CaseFileError, match=r"field 'name'.*cannot be written in iso-8859-1"):
-        render_case_file([case(debtor=replace(PERSON, name="王小明"))], "intrum", created_at=CREATED)
+        render_case_file(
+            [case(debtor=replace(PERSON, name="王小明"))], "intrum", created_at=CREATED
+        )
 
 
 def test_line_breaks_inside_an_address_become_spaces() -> None:
@@ -310,18 +353,46 @@ CLAIM_FIELDS = ("records", "claim", 0, "fields")
 @pytest.mark.parametrize(
     ("path", "value", "expected"),
     [
-        ((*CLAIM_FIELDS, 8, "source"), "claim.capitol_ore", r"fields\[8\] \('capital'\): unknown source 'claim.capitol_ore'; known sources: .*claim.capital_ore"),
-        ((*CLAIM_FIELDS, 3, "width"), _DELETE, r"\('invoice_number'\): a fixed-width field needs a 'width'"),
-        ((*CLAIM_FIELDS, 3, "start"), 20, r"starts at column 20 but the field before ends at column 25 \(overlap\)"),
+        (
+            (*CLAIM_FIELDS, 8, "source"),
+            "claim.capitol_ore",
+            r"fields\[8\] \('capital'\): unknown source 'claim.capitol_ore'; known sources: .*claim.capital_ore",
+        ),
+        (
+            (*CLAIM_FIELDS, 3, "width"),
+            _DELETE,
+            r"\('invoice_number'\): a fixed-width field needs a 'width'",
+        ),
+        (
+            (*CLAIM_FIELDS, 3, "start"),
+            20,
+            r"starts at column 20 but the field before ends at column 25 \(overlap\)",
+        ),
         ((*CLAIM_FIELDS, 3, "start"), 30, r"declare a filler for columns 26-29"),
-        ((*CLAIM_FIELDS, 7, "truncate"), True, r"\('ocr'\): 'truncate' is allowed only on names and addresses"),
+        (
+            (*CLAIM_FIELDS, 7, "truncate"),
+            True,
+            r"\('ocr'\): 'truncate' is allowed only on names and addresses",
+        ),
         ((*CLAIM_FIELDS, 4, "map"), {"rent": "H"}, r"the map lacks direct"),
         ((*CLAIM_FIELDS, 5, "date_format"), "YYYYMMDD", r"has no % directive"),
         ((*CLAIM_FIELDS, 5, "widht"), 8, r"unknown field key 'widht'"),
         ((*CLAIM_FIELDS, 8, "type"), "date", r"type 'date' cannot show claim.capital_ore"),
-        (("records", "claim", 0, "length"), 100, r"the fields take 186 columns but the record length is 100"),
-        (("records", "header", 0, "fields", 1, "source"), "claim.ocr", r"'claim.ocr' is not available in a header record"),
-        (("records", "header", 0, "fields", 0, "const"), "000", r"'000' is 3 characters, the width is 2"),
+        (
+            ("records", "claim", 0, "length"),
+            100,
+            r"the fields take 186 columns but the record length is 100",
+        ),
+        (
+            ("records", "header", 0, "fields", 1, "source"),
+            "claim.ocr",
+            r"'claim.ocr' is not available in a header record",
+        ),
+        (
+            ("records", "header", 0, "fields", 0, "const"),
+            "000",
+            r"'000' is 3 characters, the width is 2",
+        ),
         (("encoding",), "utf-8", r"fixed-width layout needs a single-byte encoding"),
         (("encoding",), "klingon", r"encoding 'klingon' is not known"),
         (("line_end",), "\r\r", r"line_end must be one of"),
@@ -331,7 +402,9 @@ CLAIM_FIELDS = ("records", "claim", 0, "fields")
         (("separator",), ";", r"'separator' is only for separated layouts"),
     ],
 )
-def test_layout_errors_name_the_place_and_the_reason(path: tuple[Any, ...], value: Any, expected: str) -> None:
+def test_layout_errors_name_the_place_and_the_reason(
+    path: tuple[Any, ...], value: Any, expected: str
+) -> None:
     with pytest.raises(LayoutError, match=expected):
         parse_layout(_mutate(intrum_document(), path, value), origin="intrum.json")
 

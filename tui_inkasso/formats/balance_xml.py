@@ -125,7 +125,9 @@ def part_schema() -> etree.XMLSchema:
 # Writing
 
 
-def write_balance_xml(header: BalanceFileHeader, corrections: Iterable[Correction], handle: BinaryIO) -> int:
+def write_balance_xml(
+    header: BalanceFileHeader, corrections: Iterable[Correction], handle: BinaryIO
+) -> int:
     """Stream the file to ``handle``, validating it against the XSD on the way.
 
     Raises BalanceXmlError for a correction that breaks the format (naming the correction), for
@@ -172,7 +174,9 @@ def write_balance_file(
 def _header_element(header: BalanceFileHeader) -> etree._Element:
     root = etree.Element(HEADER, nsmap={None: NAMESPACE})
     etree.SubElement(root, _q("FileId")).text = header.file_id
-    etree.SubElement(root, _q("CreatedAt")).text = header.created_at.replace(microsecond=0).isoformat()
+    etree.SubElement(root, _q("CreatedAt")).text = header.created_at.replace(
+        microsecond=0
+    ).isoformat()
     creditor = etree.SubElement(root, _q("Creditor"))
     etree.SubElement(creditor, _q("Name")).text = one_line(header.creditor_name)
     etree.SubElement(creditor, _q("OrganisationNumber")).text = header.creditor_org_no
@@ -186,7 +190,9 @@ def _check_header(header: BalanceFileHeader) -> None:
     """The header's values, checked with the same limits as the XSD, naming the field."""
     problem = None
     if not isinstance(header.created_at, dt.datetime) or header.created_at.tzinfo is not None:
-        problem = f"created_at must be a local datetime without time zone, got {header.created_at!r}"
+        problem = (
+            f"created_at must be a local datetime without time zone, got {header.created_at!r}"
+        )
     elif type(header.count) is not int or header.count < 0:
         problem = f"count must be a whole number from 0, got {header.count!r}"
     elif type(header.sum_ore) is not int or abs(header.sum_ore) >= _MAX_ORE:
@@ -255,7 +261,9 @@ class _CorrectionTemplate:
         slots["PaymentMethod"].text = c.payment_method
         return element
 
-    def _shape(self, with_reference: bool, with_ocr: bool) -> tuple[etree._Element, dict[str, etree._Element]]:
+    def _shape(
+        self, with_reference: bool, with_ocr: bool
+    ) -> tuple[etree._Element, dict[str, etree._Element]]:
         key = (with_reference, with_ocr)
         shape = self._shapes.get(key)
         if shape is None:
@@ -263,7 +271,9 @@ class _CorrectionTemplate:
         return shape
 
 
-def _build_shape(with_reference: bool, with_ocr: bool) -> tuple[etree._Element, dict[str, etree._Element]]:
+def _build_shape(
+    with_reference: bool, with_ocr: bool
+) -> tuple[etree._Element, dict[str, etree._Element]]:
     element = etree.Element(CORRECTION, nsmap={None: NAMESPACE})
     slots: dict[str, etree._Element] = {}
 
@@ -314,7 +324,9 @@ def _check_correction(c: Correction, number: int) -> None:
     elif c.payment_method == "inkasso":
         problem = "payment method inkasso came through the agency and is never a balance correction"
     elif c.payment_method not in PAYMENT_METHODS:
-        problem = f"payment_method must be one of {', '.join(PAYMENT_METHODS)}, got {c.payment_method!r}"
+        problem = (
+            f"payment_method must be one of {', '.join(PAYMENT_METHODS)}, got {c.payment_method!r}"
+        )
     elif type(c.date) is not dt.date:
         problem = f"date must be a datetime.date, got {c.date!r}"
     elif not isinstance(c.national_id, str) or not _NATIONAL_ID.fullmatch(c.national_id):
@@ -325,13 +337,19 @@ def _check_correction(c: Correction, number: int) -> None:
         problem = (
             _token_problem("correction_id", str(c.correction_id), 50)
             or _token_problem("case_number", c.case_number, 40)
-            or (_token_problem("agency_reference", c.agency_reference, 100) if c.agency_reference else None)
+            or (
+                _token_problem("agency_reference", c.agency_reference, 100)
+                if c.agency_reference
+                else None
+            )
             or _token_problem("customer_number", c.customer_number, 40)
             or _token_problem("customer_name", c.customer_name, 200)
             or _token_problem("invoice_number", c.invoice_number, 40)
         )
     if problem:
-        raise BalanceXmlError(f"correction {number} (id {c.correction_id}, invoice {c.invoice_number}): {problem}")
+        raise BalanceXmlError(
+            f"correction {number} (id {c.correction_id}, invoice {c.invoice_number}): {problem}"
+        )
 
 
 class _ValidatingSink:
@@ -380,7 +398,9 @@ def read_balance_xml(path: str | os.PathLike[str]) -> tuple[BalanceFileHeader, l
     return header, corrections
 
 
-def _validate(source: Target, on_correction: Callable[[etree._Element], None] | None) -> BalanceFileHeader:
+def _validate(
+    source: Target, on_correction: Callable[[etree._Element], None] | None
+) -> BalanceFileHeader:
     name = target_name(source)
     rewind = _rewinder(source)
     fast = _FastValidator(name, on_correction)
@@ -415,7 +435,9 @@ def _chunks(source: Target) -> Iterator[bytes]:
             with open(source, "rb") as handle:
                 yield from iter(lambda: handle.read(_READ_CHUNK), b"")
         except OSError as exc:
-            raise BalanceXmlError(f"{os.fspath(source)}: cannot read the file: {exc.strerror or exc}") from exc
+            raise BalanceXmlError(
+                f"{os.fspath(source)}: cannot read the file: {exc.strerror or exc}"
+            ) from exc
     else:
         yield from iter(lambda: source.read(_READ_CHUNK), b"")
 
@@ -465,7 +487,9 @@ class _Tally:
         if info.doctype or info.internalDTD is not None:
             raise self.error(1, "a DOCTYPE is not allowed in a balance file")
 
-    def validate(self, checker: etree.XMLSchema, element: etree._Element, fallback_line: int | None) -> None:
+    def validate(
+        self, checker: etree.XMLSchema, element: etree._Element, fallback_line: int | None
+    ) -> None:
         """Validate ``element`` (a shell or a correction); BalanceXmlError with the line if not."""
         try:
             valid = checker.validate(element)
@@ -487,7 +511,11 @@ class _FastValidator(_Tally):
     """libxml2 validates while it parses; Python only tallies and clears finished corrections."""
 
     def __init__(
-        self, name: str, on_correction: Callable[[etree._Element], None] | None = None, *, tally: bool = True
+        self,
+        name: str,
+        on_correction: Callable[[etree._Element], None] | None = None,
+        *,
+        tally: bool = True,
     ) -> None:
         super().__init__(name)
         self._parser = _pull_parser(schema=schema())
@@ -597,7 +625,9 @@ class _LocatingValidator(_Tally):
                 continue  # misplaced: reported with the unexpected root child that holds it
             self._check_unexpected(element)
             if (element.tail or "").strip():
-                raise self.error(element.sourceline, f"text after the {_local(element.tag)} element")
+                raise self.error(
+                    element.sourceline, f"text after the {_local(element.tag)} element"
+                )
             if element.tag == HEADER:
                 self._take_header(element)
             else:
@@ -631,7 +661,9 @@ class _LocatingValidator(_Tally):
 
     def _take_header(self, element: etree._Element) -> None:
         if self.header is not None:
-            raise self.error(element.sourceline, f"a second Header (the first is on line {self.header_line})")
+            raise self.error(
+                element.sourceline, f"a second Header (the first is on line {self.header_line})"
+            )
         self._validate_shell(element)
         self.header = _header_from(element)
         self.header_line = element.sourceline or 0
@@ -646,7 +678,10 @@ class _LocatingValidator(_Tally):
 
     def _take_correction(self, element: etree._Element) -> None:
         if self.header is None:
-            raise self.error(element.sourceline, "a Correction before the Header; the file must begin with its Header")
+            raise self.error(
+                element.sourceline,
+                "a Correction before the Header; the file must begin with its Header",
+            )
         self.validate(part_schema(), element, element.sourceline)
         element.clear(keep_tail=True)
 

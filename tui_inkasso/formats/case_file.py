@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from tui_inkasso.domain.sfi import SfiCategory, debt_type
-from tui_inkasso.formats.layout import Context, Layout, RecordValueError, load_layout
+from tui_inkasso.formats.layout import Context, Layout, RecordSpec, RecordValueError, load_layout
 from tui_inkasso.formats.output import open_target
 
 
@@ -139,12 +139,17 @@ class FileFacts:
     sum_total_ore: int
 
 
-def file_facts(cases: Sequence[CaseRecord], layout: Layout, created_at: datetime, file_id: str = "") -> FileFacts:
+def file_facts(
+    cases: Sequence[CaseRecord], layout: Layout, created_at: datetime, file_id: str = ""
+) -> FileFacts:
     """Counts and sums of the file, known before the first line is written."""
     claims = sum(len(c.claims) for c in cases)
     recs = layout.records
     count_records = (
-        len(recs["header"]) + len(recs["trailer"]) + len(cases) * len(recs["case"]) + claims * len(recs["claim"])
+        len(recs["header"])
+        + len(recs["trailer"])
+        + len(cases) * len(recs["case"])
+        + claims * len(recs["claim"])
     )
     return FileFacts(
         created=created_at,
@@ -183,7 +188,13 @@ def render_case_file(
         _emit(lines, record, (facts, creditor, None, None, None, len(lines) + 1, 0), None, None)
     for case in cases:
         for record in recs["case"]:
-            _emit(lines, record, (facts, case.creditor, case, case.debtor, None, len(lines) + 1, 0), case, None)
+            _emit(
+                lines,
+                record,
+                (facts, case.creditor, case, case.debtor, None, len(lines) + 1, 0),
+                case,
+                None,
+            )
         for sequence, claim in enumerate(case.claims, 1):
             for record in recs["claim"]:
                 ctx = (facts, case.creditor, case, case.debtor, claim, len(lines) + 1, sequence)
@@ -193,7 +204,9 @@ def render_case_file(
     return layout.join_lines(lines)
 
 
-def case_file_name(layout: Layout, cases: Sequence[CaseRecord], created_at: datetime, file_id: str = "") -> str:
+def case_file_name(
+    layout: Layout, cases: Sequence[CaseRecord], created_at: datetime, file_id: str = ""
+) -> str:
     """The layout's file name for these cases (their creditor) created at ``created_at``."""
     if not cases:
         raise CaseFileError("no cases: there is no file to name")
@@ -222,9 +235,11 @@ def write_case_file(
     return path
 
 
-def _emit(lines: list[str], record: object, ctx: Context, case: CaseRecord | None, claim: Claim | None) -> None:
+def _emit(
+    lines: list[str], record: RecordSpec, ctx: Context, case: CaseRecord | None, claim: Claim | None
+) -> None:
     try:
-        lines.append(record.render(ctx))  # type: ignore[attr-defined]
+        lines.append(record.render(ctx))
     except RecordValueError as exc:
         where = f"line {ctx[5]}"
         if case is not None:

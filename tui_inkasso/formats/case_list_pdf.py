@@ -22,7 +22,9 @@ CASE_LIST_COLUMNS = (
 )
 
 
-def case_list_rows(cases: Iterable[CaseRecord], system: str = "none") -> list[tuple[str, str, str, str, str]]:
+def case_list_rows(
+    cases: Iterable[CaseRecord], system: str = "none"
+) -> list[tuple[str, str, str, str, str]]:
     """The list's rows as display text; the same rows a screen shows and Excel exports."""
     rows = []
     for case in cases:
@@ -51,4 +53,6 @@ def render_case_list_pdf(
     total = sum(c.sum_total_ore for c in cases)
     totals = (f"{len(cases)} ärenden", "", f"{invoices} fakturor", format_sek(total), "")
     subtitle = f"{len(cases)} ärenden, {invoices} fakturor, totalt {format_sek(total)} kr"
-    return render_table_pdf(title, CASE_LIST_COLUMNS, rows, created_at=created_at, subtitle=subtitle, totals=totals)
+    return render_table_pdf(
+        title, CASE_LIST_COLUMNS, rows, created_at=created_at, subtitle=subtitle, totals=totals
+    )

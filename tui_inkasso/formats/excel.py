@@ -97,7 +97,9 @@ def write_cases_xlsx(cases: Iterable[CaseRecord], target: Target, *, system: str
 def _case_rows(cases: Iterable[CaseRecord], system: str) -> Iterable[tuple[Any, ...]]:
     for case in cases:
         debtor, creditor = case.debtor, case.creditor
-        address = ", ".join(p for p in (debtor.address, f"{debtor.postal_code} {debtor.city}".strip()) if p)
+        address = ", ".join(
+            p for p in (debtor.address, f"{debtor.postal_code} {debtor.city}".strip()) if p
+        )
         for claim in case.claims:
             obj = " ".join(p for p in (claim.object_id, claim.object_address) if p)
             yield (
@@ -144,7 +146,9 @@ def write_table_xlsx(
     return len(data)
 
 
-def read_xlsx_preview(path: str | os.PathLike[str], max_rows: int = 200) -> tuple[list[str], list[list[str]]]:
+def read_xlsx_preview(
+    path: str | os.PathLike[str], max_rows: int = 200
+) -> tuple[list[str], list[list[str]]]:
     """The first sheet's header and up to ``max_rows`` rows as display text, for the terminal.
 
     Dates show as yyyy-mm-dd, numbers with two decimals in Swedish style ("1 234,50") when the
@@ -202,10 +206,18 @@ def _skeleton(
 
 
 def _splice_rows(
-    skeleton: bytes, sheet_part: str, handle: BinaryIO, chunks: Iterator[str], width: int, count: int
+    skeleton: bytes,
+    sheet_part: str,
+    handle: BinaryIO,
+    chunks: Iterator[str],
+    width: int,
+    count: int,
 ) -> None:
     """Copy the skeleton package to ``handle``, streaming the data rows into the sheet part."""
-    with zipfile.ZipFile(io.BytesIO(skeleton)) as source, zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as out:
+    with (
+        zipfile.ZipFile(io.BytesIO(skeleton)) as source,
+        zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as out,
+    ):
         for info in source.infolist():
             content = source.read(info.filename)
             if info.filename != sheet_part:
@@ -214,9 +226,13 @@ def _splice_rows(
             xml = content.decode("utf-8")
             head, sep, tail = xml.partition("</sheetData>")
             if not sep:
-                raise ExcelError(f"{sheet_part}: openpyxl wrote no <sheetData>; cannot add the rows")
+                raise ExcelError(
+                    f"{sheet_part}: openpyxl wrote no <sheetData>; cannot add the rows"
+                )
             last = f"{get_column_letter(width)}{count + 1}"
-            head = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last}"/>', head, count=1)
+            head = re.sub(
+                r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last}"/>', head, count=1
+            )
             entry = zipfile.ZipInfo(sheet_part, date_time=info.date_time)
             entry.compress_type = zipfile.ZIP_DEFLATED
             with out.open(entry, "w", force_zip64=True) as stream:
@@ -243,7 +259,11 @@ class _RowWriter:
 
     def register_styles(self, sheet: Any) -> None:
         """Let openpyxl define the date, amount and quoted-text styles; remember their ids."""
-        styles = (("date", DATE_FORMAT, False), ("amount", AMOUNT_FORMAT, False), ("quoted", "General", True))
+        styles = (
+            ("date", DATE_FORMAT, False),
+            ("amount", AMOUNT_FORMAT, False),
+            ("quoted", "General", True),
+        )
         for column, (name, fmt, quote) in enumerate(styles, 1):
             probe = sheet.cell(row=2, column=column)
             probe.number_format = fmt
@@ -256,14 +276,18 @@ class _RowWriter:
         for col, kind in enumerate(self.kinds):
             allowed = _ALLOWED_TYPES[kind]
             types = {type(row[col]) for row in data}
-            if types <= allowed and not (kind == "text" and str in types and self._too_long(data, col)):
+            if types <= allowed and not (
+                kind == "text" and str in types and self._too_long(data, col)
+            ):
                 continue
             for line, row in enumerate(data, 2):
                 self._check_value(line, col, kind, row[col])
 
     @staticmethod
     def _too_long(data: list[tuple[Any, ...]], col: int) -> bool:
-        return max((len(row[col]) for row in data if type(row[col]) is str), default=0) > MAX_CELL_TEXT
+        return (
+            max((len(row[col]) for row in data if type(row[col]) is str), default=0) > MAX_CELL_TEXT
+        )
 
     def _check_value(self, line: int, col: int, kind: str, value: Any) -> None:
         if value is None:
@@ -272,35 +296,49 @@ class _RowWriter:
             if isinstance(value, bool | float) or not isinstance(value, str | int):
                 raise self._error(line, col, value, "text or a whole number")
             if isinstance(value, str) and len(value) > MAX_CELL_TEXT:
-                raise self._error(line, col, value[:40] + "...", f"at most {MAX_CELL_TEXT} characters")
+                raise self._error(
+                    line, col, value[:40] + "...", f"at most {MAX_CELL_TEXT} characters"
+                )
         elif kind == "date":
             if type(value) is not dt.date:
                 raise self._error(line, col, value, "a date (datetime.date)")
         elif type(value) is not int:
-            raise self._error(line, col, value, "a whole number" + (" of öre" if kind == "amount_ore" else ""))
+            raise self._error(
+                line, col, value, "a whole number" + (" of öre" if kind == "amount_ore" else "")
+            )
 
     def _error(self, line: int, col: int, value: Any, expected: str) -> ExcelError:
-        return ExcelError(f"row {line}, column '{self.columns[col].title}': {value!r} is not {expected}")
+        return ExcelError(
+            f"row {line}, column '{self.columns[col].title}': {value!r} is not {expected}"
+        )
 
     def xml_chunks(self, data: list[tuple[Any, ...]], per_chunk: int = 1000) -> Iterator[str]:
         """The data rows as XML text, a thousand rows a chunk, built column by column."""
         for first in range(0, len(data), per_chunk):
             block = data[first : first + per_chunk]
             numbers = range(first + 2, first + 2 + len(block))
-            columns = [self._column_cells(col, numbers, [row[col] for row in block]) for col in range(len(self.kinds))]
+            columns = [
+                self._column_cells(col, numbers, [row[col] for row in block])
+                for col in range(len(self.kinds))
+            ]
             yield "".join(
-                f'<row r="{n}">{"".join(cells)}</row>' for n, cells in zip(numbers, zip(*columns, strict=True), strict=True)
+                f'<row r="{n}">{"".join(cells)}</row>'
+                for n, cells in zip(numbers, zip(*columns, strict=True), strict=True)
             )
 
     def _column_cells(self, col: int, numbers: range, values: list[Any]) -> list[str]:
         letter, kind = self.letters[col], self.kinds[col]
         if kind == "text":
             quoted = f' s="{self.style["quoted"]}"'
-            return [_text_cell(f"{letter}{n}", v, quoted) for n, v in zip(numbers, values, strict=True)]
+            return [
+                _text_cell(f"{letter}{n}", v, quoted) for n, v in zip(numbers, values, strict=True)
+            ]
         if kind == "date":
             style = self.style["date"]
             return [
-                "" if v is None else f'<c r="{letter}{n}" s="{style}"><v>{v.toordinal() - _EXCEL_EPOCH}</v></c>'
+                ""
+                if v is None
+                else f'<c r="{letter}{n}" s="{style}"><v>{v.toordinal() - _EXCEL_EPOCH}</v></c>'
                 for n, v in zip(numbers, values, strict=True)
             ]
         if kind == "amount_ore":
@@ -309,7 +347,10 @@ class _RowWriter:
                 "" if v is None else f'<c r="{letter}{n}" s="{style}"><v>{format_amount(v)}</v></c>'
                 for n, v in zip(numbers, values, strict=True)
             ]
-        return ["" if v is None else f'<c r="{letter}{n}"><v>{v}</v></c>' for n, v in zip(numbers, values, strict=True)]
+        return [
+            "" if v is None else f'<c r="{letter}{n}"><v>{v}</v></c>'
+            for n, v in zip(numbers, values, strict=True)
+        ]
 
 
 def _text_cell(ref: str, value: Any, quoted: str) -> str:
@@ -390,4 +431,3 @@ def _display_number(value: float | int | Decimal, number_format: str) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).replace(".", ",")
-

@@ -132,17 +132,51 @@ _TYPE_KINDS: dict[str, frozenset[str]] = {
     "count": frozenset({"int"}),
 }
 _DEFAULT_TYPE = {"str": "text", "int": "count", "ore": "amount", "date": "date", "datetime": "date"}
-_DEFAULT_ALIGN = {"text": "left", "digits": "right", "amount": "right", "date": "left", "count": "right"}
+_DEFAULT_ALIGN = {
+    "text": "left",
+    "digits": "right",
+    "amount": "right",
+    "date": "left",
+    "count": "right",
+}
 _DEFAULT_PAD = {"text": " ", "digits": "0", "amount": "0", "date": " ", "count": "0"}
 
 _TOP_KEYS = frozenset(
-    {"name", "system", "note", "version", "encoding", "unencodable", "line_end", "kind",
-     "separator", "quote", "quote_char", "file_name", "records"}
+    {
+        "name",
+        "system",
+        "note",
+        "version",
+        "encoding",
+        "unencodable",
+        "line_end",
+        "kind",
+        "separator",
+        "quote",
+        "quote_char",
+        "file_name",
+        "records",
+    }
 )
 _RECORD_KEYS = frozenset({"name", "note", "length", "fields"})
 _FIELD_KEYS = frozenset(
-    {"name", "note", "source", "const", "type", "width", "start", "align", "pad", "date_format",
-     "amount_format", "truncate", "required", "signed", "map"}
+    {
+        "name",
+        "note",
+        "source",
+        "const",
+        "type",
+        "width",
+        "start",
+        "align",
+        "pad",
+        "date_format",
+        "amount_format",
+        "truncate",
+        "required",
+        "signed",
+        "map",
+    }
 )
 _FILE_NAME_FIELDS = frozenset({"creditor", "owner", "client", "created", "file_id", "system"})
 
@@ -184,7 +218,11 @@ class FieldSpec:
     def where(self) -> str:
         """Field name, source and columns, as error messages show them."""
         what = self.source if self.source else "constant"
-        cols = f", columns {self.start}-{self.start + self.width - 1}" if self.width and self.start else ""
+        cols = (
+            f", columns {self.start}-{self.start + self.width - 1}"
+            if self.width and self.start
+            else ""
+        )
         return f"field '{self.name}' ({what}{cols})"
 
 
@@ -269,7 +307,9 @@ def load_layout(source: str | Path) -> Layout:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise LayoutError(f"{path}: line {exc.lineno}, column {exc.colno}: not valid JSON: {exc.msg}") from exc
+        raise LayoutError(
+            f"{path}: line {exc.lineno}, column {exc.colno}: not valid JSON: {exc.msg}"
+        ) from exc
     return parse_layout(document, origin=str(path))
 
 
@@ -293,8 +333,12 @@ def parse_layout(document: Any, origin: str = "<layout>") -> Layout:
         )
     line_end = document.get("line_end")
     if line_end not in LINE_ENDS:
-        raise LayoutError(f"{origin}: line_end must be one of \"\\r\\n\", \"\\n\", \"\\r\", got {line_end!r}")
-    unencodable = _choice(document, "unencodable", ("transliterate", "refuse"), "refuse", origin, "layout")
+        raise LayoutError(
+            f'{origin}: line_end must be one of "\\r\\n", "\\n", "\\r", got {line_end!r}'
+        )
+    unencodable = _choice(
+        document, "unencodable", ("transliterate", "refuse"), "refuse", origin, "layout"
+    )
     separator, quote, quote_char = _separator_options(document, kind, line_end, origin)
     file_name = _required_str(document, "file_name", origin, "layout")
     opts = _Options(encoding, unencodable, kind, separator, quote, quote_char, system)
@@ -329,29 +373,41 @@ class _Options:
     system: str
 
 
-def _separator_options(document: dict[str, Any], kind: str, line_end: str, origin: str) -> tuple[str, str, str]:
+def _separator_options(
+    document: dict[str, Any], kind: str, line_end: str, origin: str
+) -> tuple[str, str, str]:
     """Separator, quote rule and quote character; only separated layouts have them."""
     if kind == "fixed":
         for key in ("separator", "quote", "quote_char"):
             if key in document:
-                raise LayoutError(f"{origin}: {key!r} is only for separated layouts (kind is fixed)")
+                raise LayoutError(
+                    f"{origin}: {key!r} is only for separated layouts (kind is fixed)"
+                )
         return "", "never", ""
     separator = document.get("separator")
     if not isinstance(separator, str) or len(separator) != 1 or separator in line_end:
-        raise LayoutError(f"{origin}: a separated layout needs a one-character separator, got {separator!r}")
+        raise LayoutError(
+            f"{origin}: a separated layout needs a one-character separator, got {separator!r}"
+        )
     quote = _choice(document, "quote", QUOTE_RULES, "minimal", origin, "layout")
     quote_char = document.get("quote_char", '"')
     if not isinstance(quote_char, str) or len(quote_char) != 1 or quote_char == separator:
-        raise LayoutError(f"{origin}: quote_char must be one character other than the separator, got {quote_char!r}")
+        raise LayoutError(
+            f"{origin}: quote_char must be one character other than the separator, got {quote_char!r}"
+        )
     return separator, quote, quote_char
 
 
 def _parse_records(raw: Any, opts: _Options, origin: str) -> dict[str, tuple[RecordSpec, ...]]:
     if not isinstance(raw, dict):
-        raise LayoutError(f"{origin}: 'records' must be an object with header, case, claim, trailer")
+        raise LayoutError(
+            f"{origin}: 'records' must be an object with header, case, claim, trailer"
+        )
     unknown = set(raw) - set(LEVELS)
     if unknown:
-        raise LayoutError(f"{origin}: records: unknown level {sorted(unknown)[0]!r}; the levels are {', '.join(LEVELS)}")
+        raise LayoutError(
+            f"{origin}: records: unknown level {sorted(unknown)[0]!r}; the levels are {', '.join(LEVELS)}"
+        )
     if not raw.get("claim"):
         raise LayoutError(f"{origin}: records.claim: a layout needs at least one claim record")
     out: dict[str, tuple[RecordSpec, ...]] = {}
@@ -360,7 +416,8 @@ def _parse_records(raw: Any, opts: _Options, origin: str) -> dict[str, tuple[Rec
         if not isinstance(items, list):
             raise LayoutError(f"{origin}: records.{level} must be a list of records")
         out[level] = tuple(
-            _parse_record(item, level, opts, f"{origin}: records.{level}[{i}]") for i, item in enumerate(items)
+            _parse_record(item, level, opts, f"{origin}: records.{level}[{i}]")
+            for i, item in enumerate(items)
         )
     return out
 
@@ -373,7 +430,9 @@ def _parse_record(raw: Any, level: str, opts: _Options, where: str) -> RecordSpe
     where = f"{where} ('{name}')"
     length = raw.get("length")
     if length is not None and (opts.kind != "fixed" or not _positive_int(length)):
-        raise LayoutError(f"{where}: 'length' is a positive whole number, and only for fixed layouts")
+        raise LayoutError(
+            f"{where}: 'length' is a positive whole number, and only for fixed layouts"
+        )
     raw_fields = raw.get("fields")
     if not isinstance(raw_fields, list) or not raw_fields:
         raise LayoutError(f"{where}: 'fields' must be a non-empty list")
@@ -385,7 +444,9 @@ def _parse_record(raw: Any, level: str, opts: _Options, where: str) -> RecordSpe
         position += spec.width or 0
     used = position - 1
     if length is not None and used > length:
-        raise LayoutError(f"{where}: the fields take {used} columns but the record length is {length}")
+        raise LayoutError(
+            f"{where}: the fields take {used} columns but the record length is {length}"
+        )
     names = [s.name for s in specs]
     duplicate = next((n for n in names if names.count(n) > 1), None)
     if duplicate is not None:
@@ -413,9 +474,13 @@ def _parse_field(raw: Any, level: str, opts: _Options, where: str, position: int
         raise LayoutError(f"{where}: type must be one of {', '.join(FIELD_TYPES)}, got {ftype!r}")
     if const is not None or mapping is not None:
         if ftype not in ("text", "digits"):
-            raise LayoutError(f"{where}: a constant or a mapped field must be of type text or digits")
+            raise LayoutError(
+                f"{where}: a constant or a mapped field must be of type text or digits"
+            )
     elif kind == "bool":
-        raise LayoutError(f"{where}: {source} is yes/no; give a 'map' with the codes for \"true\" and \"false\"")
+        raise LayoutError(
+            f'{where}: {source} is yes/no; give a \'map\' with the codes for "true" and "false"'
+        )
     elif kind not in _TYPE_KINDS[ftype]:
         raise LayoutError(f"{where}: type {ftype!r} cannot show {source} (a {kind} value)")
     width = _check_width(raw, opts, where, position)
@@ -434,7 +499,9 @@ def _parse_field(raw: Any, level: str, opts: _Options, where: str, position: int
     if "amount_format" in raw and ftype != "amount":
         raise LayoutError(f"{where}: 'amount_format' is only for amount fields")
     if amount_format not in AMOUNT_FORMATS:
-        raise LayoutError(f"{where}: amount_format must be one of {', '.join(AMOUNT_FORMATS)}, got {amount_format!r}")
+        raise LayoutError(
+            f"{where}: amount_format must be one of {', '.join(AMOUNT_FORMATS)}, got {amount_format!r}"
+        )
     signed = _flag(raw, "signed", False, where)
     if "signed" in raw and ftype != "amount":
         raise LayoutError(f"{where}: 'signed' is only for amount fields")
@@ -478,15 +545,21 @@ def _check_map(raw: Any, source: str | None, where: str) -> dict[str, str] | Non
         return None
     if source is None:
         raise LayoutError(f"{where}: a 'map' needs a 'source'")
-    if not isinstance(raw, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in raw.items()):
+    if not isinstance(raw, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in raw.items()
+    ):
         raise LayoutError(f"{where}: 'map' must be an object of text to text")
     expected = ENUM_VALUES.get(source)
     if expected is not None:
         missing, extra = expected - set(raw), set(raw) - expected
         if missing:
-            raise LayoutError(f"{where}: the map lacks {', '.join(sorted(missing))} (values of {source})")
+            raise LayoutError(
+                f"{where}: the map lacks {', '.join(sorted(missing))} (values of {source})"
+            )
         if extra:
-            raise LayoutError(f"{where}: the map has unknown key {sorted(extra)[0]!r}; {source} is one of {', '.join(sorted(expected))}")
+            raise LayoutError(
+                f"{where}: the map has unknown key {sorted(extra)[0]!r}; {source} is one of {', '.join(sorted(expected))}"
+            )
     return dict(raw)
 
 
@@ -502,9 +575,13 @@ def _check_width(raw: dict[str, Any], opts: _Options, where: str, position: int)
             if not _positive_int(start):
                 raise LayoutError(f"{where}: 'start' must be a column number from 1, got {start!r}")
             if start < position:
-                raise LayoutError(f"{where}: starts at column {start} but the field before ends at column {position - 1} (overlap)")
+                raise LayoutError(
+                    f"{where}: starts at column {start} but the field before ends at column {position - 1} (overlap)"
+                )
             if start > position:
-                raise LayoutError(f"{where}: starts at column {start} but the field before ends at column {position - 1}; declare a filler for columns {position}-{start - 1}")
+                raise LayoutError(
+                    f"{where}: starts at column {start} but the field before ends at column {position - 1}; declare a filler for columns {position}-{start - 1}"
+                )
     elif start is not None:
         raise LayoutError(f"{where}: 'start' is only for fixed-width layouts")
     return width
@@ -517,13 +594,17 @@ def _check_date_format(raw: dict[str, Any], ftype: str, width: int | None, where
         return ""
     fmt = raw.get("date_format", "%Y%m%d")
     if not isinstance(fmt, str) or "%" not in fmt:
-        raise LayoutError(f"{where}: date_format {fmt!r} has no % directive; write e.g. \"%Y%m%d\" or \"%Y-%m-%d\"")
+        raise LayoutError(
+            f'{where}: date_format {fmt!r} has no % directive; write e.g. "%Y%m%d" or "%Y-%m-%d"'
+        )
     try:
         sample = datetime(2026, 12, 31, 23, 59, 58).strftime(fmt)
     except ValueError as exc:
         raise LayoutError(f"{where}: date_format {fmt!r} is not valid: {exc}") from exc
     if width is not None and len(sample) > width:
-        raise LayoutError(f"{where}: date_format {fmt!r} gives {len(sample)} characters ({sample}) but the width is {width}")
+        raise LayoutError(
+            f"{where}: date_format {fmt!r} gives {len(sample)} characters ({sample}) but the width is {width}"
+        )
     return fmt
 
 
@@ -535,7 +616,9 @@ def _check_constants(spec: FieldSpec, opts: _Options, where: str) -> None:
         if bad is not None:
             raise LayoutError(f"{where}: {text!r} has {bad!r}, which {opts.encoding} cannot write")
         if spec.width is not None and len(text) > spec.width:
-            raise LayoutError(f"{where}: {text!r} is {len(text)} characters, the width is {spec.width}")
+            raise LayoutError(
+                f"{where}: {text!r} is {len(text)} characters, the width is {spec.width}"
+            )
         if spec.type == "digits" and not text.isdigit():
             raise LayoutError(f"{where}: {text!r} is not digits but the field is of type digits")
 
@@ -549,12 +632,20 @@ def _check_file_name(pattern: str, system: str, origin: str) -> None:
         if name is None:
             continue
         if name not in _FILE_NAME_FIELDS:
-            raise LayoutError(f"{origin}: file_name {pattern!r}: unknown placeholder {{{name}}}; use {', '.join(sorted(_FILE_NAME_FIELDS))}")
+            raise LayoutError(
+                f"{origin}: file_name {pattern!r}: unknown placeholder {{{name}}}; use {', '.join(sorted(_FILE_NAME_FIELDS))}"
+            )
         if conversion or (spec and name != "created"):
-            raise LayoutError(f"{origin}: file_name {pattern!r}: only {{created:...}} takes a format")
-    sample = _format_file_name(pattern, _SampleCreditor(), datetime(2026, 12, 31, 23, 59, 58), "F1", system)
-    if not sample or sample.startswith(".") or any(c in sample for c in '/\\:\0'):
-        raise LayoutError(f"{origin}: file_name {pattern!r} gives {sample!r}, not a plain file name")
+            raise LayoutError(
+                f"{origin}: file_name {pattern!r}: only {{created:...}} takes a format"
+            )
+    sample = _format_file_name(
+        pattern, _SampleCreditor(), datetime(2026, 12, 31, 23, 59, 58), "F1", system
+    )
+    if not sample or sample.startswith(".") or any(c in sample for c in "/\\:\0"):
+        raise LayoutError(
+            f"{origin}: file_name {pattern!r} gives {sample!r}, not a plain file name"
+        )
 
 
 @dataclass(frozen=True)
@@ -564,7 +655,9 @@ class _SampleCreditor:
     agency_customer_number: str = "12345"
 
 
-def _format_file_name(pattern: str, creditor: Any, created: datetime, file_id: str, system: str) -> str:
+def _format_file_name(
+    pattern: str, creditor: Any, created: datetime, file_id: str, system: str
+) -> str:
     org_digits = "".join(c for c in str(getattr(creditor, "org_no", "") or "") if c.isdigit())
     return pattern.format(
         creditor=org_digits,
@@ -579,7 +672,9 @@ def _format_file_name(pattern: str, creditor: Any, created: datetime, file_id: s
 def _no_unknown_keys(raw: dict[str, Any], allowed: frozenset[str], where: str, what: str) -> None:
     unknown = sorted(set(raw) - allowed)
     if unknown:
-        raise LayoutError(f"{where}: unknown {what} key {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}")
+        raise LayoutError(
+            f"{where}: unknown {what} key {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}"
+        )
 
 
 def _required_str(raw: dict[str, Any], key: str, where: str, what: str) -> str:
@@ -589,10 +684,19 @@ def _required_str(raw: dict[str, Any], key: str, where: str, what: str) -> str:
     return value
 
 
-def _choice(raw: dict[str, Any], key: str, allowed: Sequence[str], default: str | None, where: str, what: str) -> str:
+def _choice(
+    raw: dict[str, Any],
+    key: str,
+    allowed: Sequence[str],
+    default: str | None,
+    where: str,
+    what: str,
+) -> str:
     value = raw.get(key, default)
     if value not in allowed:
-        raise LayoutError(f"{where}: {what} key {key!r} must be one of {', '.join(allowed)}, got {value!r}")
+        raise LayoutError(
+            f"{where}: {what} key {key!r} must be one of {', '.join(allowed)}, got {value!r}"
+        )
     return value
 
 
@@ -611,7 +715,9 @@ def _positive_int(value: Any) -> bool:
 # Compiling: each field becomes getter + formatter closures, each record one function.
 
 
-def _compile_record(name: str, specs: tuple[FieldSpec, ...], length: int | None, opts: _Options) -> Callable[[Context], str]:
+def _compile_record(
+    name: str, specs: tuple[FieldSpec, ...], length: int | None, opts: _Options
+) -> Callable[[Context], str]:
     compiled = [(spec, _getter(spec, opts), _formatter(spec, opts)) for spec in specs]
     used = sum(spec.width or 0 for spec in specs)
     filler = " " * ((length or used) - used)
@@ -656,7 +762,7 @@ def _formatter(spec: FieldSpec, opts: _Options) -> Callable[[Any], str]:
     convert = _TO_TEXT[spec.type](spec)
     if spec.map is not None:
         convert = _mapped(spec, convert)
-    check_encoding = spec.type == "text" and spec.map is None
+    needs_encoding_check = spec.type == "text" and spec.map is None
     required, truncate, width = spec.required, spec.truncate, spec.width
     fixed = opts.kind == "fixed"
     blank = " " * width if fixed and width else ""
@@ -667,7 +773,7 @@ def _formatter(spec: FieldSpec, opts: _Options) -> Callable[[Any], str]:
 
     def fmt(value: Any) -> str:
         text = "" if value is None else convert(value)
-        if check_encoding and not text.isascii():
+        if needs_encoding_check and not text.isascii():
             text = _encodable(text, opts)
         if not text:
             if required:
@@ -675,7 +781,9 @@ def _formatter(spec: FieldSpec, opts: _Options) -> Callable[[Any], str]:
             return blank
         if width is not None and len(text) > width:
             if not truncate:
-                raise _FieldProblem(f"{text!r} has {len(text)} characters, the field {holds} {width}; it is never cut")
+                raise _FieldProblem(
+                    f"{text!r} has {len(text)} characters, the field {holds} {width}; it is never cut"
+                )
             text = text[:width]
         if fixed:
             return justify(text, width, pad)
@@ -692,7 +800,9 @@ def _mapped(spec: FieldSpec, to_text: Callable[[Any], str]) -> Callable[[Any], s
         try:
             return to_text(mapping[key])
         except KeyError:
-            raise _FieldProblem(f"value {key!r} is not in the field's map ({', '.join(sorted(mapping))})") from None
+            raise _FieldProblem(
+                f"value {key!r} is not in the field's map ({', '.join(sorted(mapping))})"
+            ) from None
 
     return convert
 
@@ -719,7 +829,9 @@ def _quoter(opts: _Options) -> Callable[[str], str] | None:
     def quote(text: str) -> str:
         if sep in text or q in text:
             if rule == "never":
-                raise _FieldProblem(f"{text!r} contains the separator or the quote character, and the layout never quotes")
+                raise _FieldProblem(
+                    f"{text!r} contains the separator or the quote character, and the layout never quotes"
+                )
             return q + text.replace(q, doubled) + q
         return text
 
@@ -745,7 +857,9 @@ def _digits(spec: FieldSpec) -> Callable[[Any], str]:
             raise _FieldProblem(f"{value!r} is not a number of digits")
         text = str(value).replace(" ", "").replace("-", "")
         if not (text.isdigit() and text.isascii()) and text:
-            raise _FieldProblem(f"{value!r} must consist of digits (spaces and hyphens are dropped)")
+            raise _FieldProblem(
+                f"{value!r} must consist of digits (spaces and hyphens are dropped)"
+            )
         return text
 
     return convert

@@ -86,7 +86,12 @@ class _TablePdf(FPDF):
     """FPDF with our page header (title, date, column titles) and footer (page x of y)."""
 
     def __init__(
-        self, title: str, subtitle: str, columns: Sequence[PdfColumn], created_at: datetime, landscape: bool
+        self,
+        title: str,
+        subtitle: str,
+        columns: Sequence[PdfColumn],
+        created_at: datetime,
+        landscape: bool,
     ) -> None:
         super().__init__(orientation="L" if landscape else "P", unit="mm", format="A4")
         self.table_title = latin1(title)
@@ -131,7 +136,9 @@ class _TablePdf(FPDF):
     def footer(self) -> None:
         self.set_font(FONT, "", 7)
         self.set_xy(MARGIN, self.h - MARGIN - 1)
-        self.cell(self.w - 2 * MARGIN, 4, f"Sida {self.page_no()} av {{nb}}", align="R")  # cell() expands {nb}
+        self.cell(
+            self.w - 2 * MARGIN, 4, f"Sida {self.page_no()} av {{nb}}", align="R"
+        )  # cell() expands {nb}
 
     def row(self, values: Sequence[str]) -> None:
         if self.y + ROW_HEIGHT > self.bottom:
@@ -150,7 +157,9 @@ class _TablePdf(FPDF):
 
     def _draw(self, values: Sequence[str]) -> None:
         baseline = self.y + ROW_HEIGHT - 1.3
-        for left, width, align, text in zip(self.lefts, self.widths, self.aligns, values, strict=True):
+        for left, width, align, text in zip(
+            self.lefts, self.widths, self.aligns, values, strict=True
+        ):
             if not text:
                 continue
             room = width - 2 * CELL_PAD
