@@ -283,12 +283,17 @@ def search_customers(text: str, limit: int = 50) -> list[CustomerHit]:
                 found[cid] = (matched_by, invoice_number)
 
     digits = digits_only(query) if _NUMERIC.match(query) else ""
+    exact = False
     for cid, number, how in _by_invoice(query, digits):
         add([cid], how, number)
+        exact = True
     if digits:
-        add(_by_national_id(digits, limit), "personnummer")
-    add(_by_customer_number(query, limit), "kundnummer")
-    if len(found) < limit:
+        national = _by_national_id(digits, limit)
+        add(national, "personnummer")
+        exact = exact or (len(digits) >= 10 and bool(national))
+    numbers, exact_number = _by_customer_number(query, limit)
+    add(numbers, "kundnummer")
+    if not (exact or exact_number) and len(found) < limit:
         add(_by_text(query, limit), "namn")
     return _hits(found)
 
@@ -329,27 +334,44 @@ def _national_id_prefixes(digits: str) -> list[str]:
 
 
 def _by_national_id(digits: str, limit: int) -> list[int]:
-    prefixes = _national_id_prefixes(digits)
-    if not prefixes:
-        return []
-    condition = _any_prefix(Customer.national_id, prefixes)
-    rows = Customer.select(Customer.id).where(condition).order_by(Customer.national_id).limit(limit)
-    return [cid for (cid,) in rows.tuples()]
+    return _prefix_ids(Customer.national_id, _national_id_prefixes(digits), limit)
 
 
-def _by_customer_number(query: str, limit: int) -> list[int]:
+def _prefix_ids(column: pw.Field, prefixes: list[str], limit: int) -> list[int]:
+    """Customer ids whose ``column`` begins with one of ``prefixes``, ordered by the column.
+
+    One query per prefix: each is an index range, while their OR makes SQLite scan the index.
+    """
+    found: list[tuple[str, int]] = []
+    for prefix in prefixes:
+        query = Customer.select(column, Customer.id).where(_any_prefix(column, [prefix])).order_by(column).limit(limit)
+        found += list(query.tuples())
+    return list(dict.fromkeys(cid for _, cid in sorted(found)))[:limit]
+
+
+def _by_customer_number(query: str, limit: int) -> tuple[list[int], bool]:
+    """Customers whose number is ``query`` (then the bool is True) or begins with it."""
     forms = sorted({query, query.upper(), query.replace(" ", "")} - {""})
-    exact = Customer.select(Customer.id).where(Customer.number.in_(forms)).tuples()
-    ids = [cid for (cid,) in exact]
-    prefix = Customer.select(Customer.id).where(_any_prefix(Customer.number, forms))
-    ids += [cid for (cid,) in prefix.order_by(Customer.number).limit(limit).tuples() if cid not in ids]
-    return ids
+    exact = [cid for (cid,) in Customer.select(Customer.id).where(Customer.number.in_(forms)).tuples()]
+    ids = exact + [cid for cid in _prefix_ids(Customer.number, forms, limit) if cid not in exact]
+    return ids, bool(exact)
 
 
 def _by_text(query: str, limit: int) -> list[int]:
+    """Customers whose search text holds every word of ``query``, by name.
+
+    On SQLite the table is scanned (``NOT INDEXED``) and the sorter keeps the first ``limit``
+    names: walking the name index in order looks cheaper to the planner, but for a word that few
+    customers have it reads every row through the index, several times slower than a scan.
+    """
     terms = [t for t in query.lower().split() if t]
     if not terms:
         return []
+    patterns = [f"%{_escape_like(t)}%" for t in terms]
+    if not is_postgres():
+        where = " AND ".join(["search_text LIKE ? ESCAPE '\\'"] * len(terms))
+        sql = f'SELECT id FROM "{Customer._meta.table_name}" NOT INDEXED WHERE {where} ORDER BY name, id LIMIT ?'
+        return [cid for (cid,) in Customer._meta.database.execute_sql(sql, [*patterns, limit]).fetchall()]
     condition = _contains(Customer.search_text, terms[0])
     for term in terms[1:]:
         condition &= _contains(Customer.search_text, term)
