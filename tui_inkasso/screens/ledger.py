@@ -332,6 +332,7 @@ class LedgerScreen(BaseScreen):
             sort=message.query.sort,
             descending=message.query.descending,
             filter=message.query.filter,
+            preload=(total, message.rows),
         )
 
     def _clear_ledger(self) -> None:

@@ -298,15 +298,34 @@ class PagedTable(ScrollView, can_focus=True):
         sort: str | None = None,
         descending: bool | None = None,
         filter: str | None = None,
+        preload: tuple[int, Sequence[TableRow]] | None = None,
     ) -> None:
-        """Show another source (None empties the table); sort and filter stay unless given."""
+        """Show another source (None empties the table); sort and filter stay unless given.
+
+        ``preload`` is (row count, first page) when the caller already has them for this sort
+        and filter (e.g. they came with the data that chose the source): the table shows them at
+        once instead of asking the source again in a worker.
+        """
         self._source = source
         self._query = PageQuery(
             sort if sort is not None else self._query.sort,
             descending if descending is not None else self._query.descending,
             filter if filter is not None else self._query.filter,
         )
-        self.reload(keep_cursor=False)
+        if preload is None or source is None:
+            self.reload(keep_cursor=False)
+            return
+        self._generation += 1
+        self._pages = {0: list(preload[1][: self.page_size])}
+        self._pending.clear()
+        self._loaded = True
+        self.cursor_row = 0
+        self.scroll_to(y=0, animate=False)
+        self._set_total(preload[0])
+        self.refresh()
+        self.post_message(self.Loaded(self, self._total))
+        if self._total:
+            self.post_message(self.RowHighlighted(self, 0, self.current_row))
 
     def set_filter(self, text: str) -> None:
         """Ask the source for rows matching ``text`` (what it means is the source's business)."""
