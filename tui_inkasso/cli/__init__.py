@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
+    app_db = _app_start(sys.argv[1:] if argv is None else list(argv))
+    if app_db is not None:
+        return _run_app(app_db or None)
     parser = build_parser()
     args = parser.parse_args(argv)
     db_arg = getattr(args, "db", None)
@@ -64,6 +67,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif output.text:
         print(output.text)
     return output.exit_code
+
+
+def _app_start(argv: list[str]) -> str | None:
+    """The --db value ("" for none) when the command line just starts the app, else None.
+
+    Building the full parser imports every command module and what they need (PDF, Excel,
+    XML, SSH: most of a second), which starting the app does not; the menu must be up within
+    a second.
+    """
+    if any(arg in ("-h", "--help", "--version") for arg in argv):
+        return None
+    try:
+        known, rest = common_options().parse_known_args(argv)
+    except SystemExit:
+        return None
+    if rest:
+        return None
+    return getattr(known, "db", None) or ""
 
 
 def _dispatch(args: argparse.Namespace, db_arg: str | None) -> Output:
