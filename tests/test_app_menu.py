@@ -216,3 +216,14 @@ async def test_audit_log_shows_recent_entries_and_filters(small: SmallLedger) ->
         assert table.total == 1
         only = table.row_at(0)
         assert only is not None and only.data.action == "case.created"
+
+
+def test_starting_the_app_skips_the_command_parser() -> None:
+    """`tui-inkasso [--db X]` goes straight to the app; anything else to the commands."""
+    from tui_inkasso.cli import _app_start
+
+    assert _app_start([]) == ""
+    assert _app_start(["--db", "/tmp/x.db"]) == "/tmp/x.db"
+    assert _app_start(["invoice", "1"]) is None
+    assert _app_start(["--db", "x", "settings", "show"]) is None
+    assert _app_start(["--help"]) is None and _app_start(["--version"]) is None
