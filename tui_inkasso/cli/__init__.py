@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "tui_inkasso.cli.settings_cmd",
     "tui_inkasso.cli.invoice_cmd",
     "tui_inkasso.cli.demo_cmd",
+    "tui_inkasso.cli.import_ledger_cmd",
     "tui_inkasso.cli.services_cmd",
     "tui_inkasso.cli.daemon_cmd",
     "tui_inkasso.cli.delivery_cmd",

@@ -1,0 +1,283 @@
+"""The ledger import: the example as it is, re-imports, refusals with exact reasons, the CLI."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import SHARED_DOCS
+from tui_inkasso.cli import main
+from tui_inkasso.db.connection import close_database, db
+from tui_inkasso.db.models import (
+    MODELS,
+    Account,
+    AccountRole,
+    AuditEntry,
+    Customer,
+    DunningLevelConfig,
+    DunningNotice,
+    Invoice,
+    InvoiceRow,
+    ObjectType,
+    Owner,
+    Payment,
+)
+from tui_inkasso.services import settings
+from tui_inkasso.services.ledger_import import LedgerImportError, import_ledger, import_ledger_bytes
+
+EXAMPLE = SHARED_DOCS / "ledger-import-example.json"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _example() -> dict[str, Any]:
+    return json.loads(EXAMPLE.read_text(encoding="utf-8"))
+
+
+def _import(data: dict[str, Any], name: str = "ledger.json"):  # type: ignore[no-untyped-def]
+    return import_ledger_bytes(json.dumps(data, ensure_ascii=False).encode(), name)
+
+
+def _digest() -> str:
+    sha = hashlib.sha256()
+    for model in MODELS:
+        table = model._meta.table_name
+        if table == "schema_version":
+            continue
+        for row in db.obj.execute_sql(f'SELECT * FROM "{table}" ORDER BY 1'):
+            sha.update(repr((table, row)).encode())
+    return sha.hexdigest()
+
+
+def _rows() -> int:
+    return sum(model.select().count() for model in MODELS if model._meta.table_name != "schema_version")
+
+
+def test_example_imports_as_it_is(any_db: str) -> None:
+    result = import_ledger(EXAMPLE)
+    counts = {name: (c.created, c.updated, c.unchanged) for name, c in result.counts.items()}
+    assert counts == {
+        "settings": (2, 0, 1), "dunning_levels": (2, 0, 0), "owners": (2, 0, 0), "accounts": (7, 0, 0),
+        "properties": (2, 0, 0), "object_types": (6, 0, 0), "objects": (6, 0, 0), "customers": (3, 0, 0),
+        "invoices": (8, 0, 0), "invoice_rows": (9, 0, 0), "dunning_notices": (13, 0, 0), "payments": (3, 0, 0),
+    }
+    invoice = Invoice.get(Invoice.number == "100236")
+    assert (invoice.amount, invoice.balance, invoice.fees) == (1875000, 1375000, 6000)
+    assert [(r.text, r.amount) for r in InvoiceRow.select().where(InvoiceRow.invoice == invoice).order_by(InvoiceRow.line_no)] == [
+        ("Lokalhyra september", 1500000), ("Moms 25 %", 375000)]
+    assert (invoice.dunning_level, str(invoice.dunning_date), str(invoice.dunning_deadline)) == (2, "2026-09-18", "2026-09-28")
+    assert invoice.owner.code == "BAB" and invoice.customer.number == "K1002" and invoice.kind == "rent"
+    assert Invoice.get(Invoice.number == "300001").balance == 20000
+    paid = Invoice.get(Invoice.number == "100238")
+    assert (paid.balance, paid.dunning_level, paid.fees) == (0, 0, 0)
+    assert Invoice.get(Invoice.number == "100237").dunning_level == 1
+    assert Invoice.get(Invoice.number == "200001").kind == "direct"
+    assert {p.method for p in Payment.select()} == {"bankgiro", "autogiro"}
+    assert all(p.bank_ref.startswith("import:") and p.status == "booked" for p in Payment.select())
+    levels = [(lv.level, lv.name, lv.days, lv.fee, lv.deadline_days) for lv in DunningLevelConfig.select().order_by(DunningLevelConfig.level)]
+    assert levels == [(1, "Påminnelse", 8, 6000, 10), (2, "Krav", 10, 0, 10)]
+    fab = Owner.get(Owner.code == "FAB")
+    assert (fab.org_no, fab.bankgiro) == ("559012-3450", "1234566")
+    assert AccountRole.COLLECTION_OVERPAYMENT.value not in {a.role for a in Account.select().where(Account.owner == fab)}
+    anna = Customer.get(Customer.number == "K1001")
+    assert (anna.national_id, anna.is_company, anna.email) == ("19800101-0001", False, "anna@example.se")
+    assert Customer.get(Customer.number == "K1002").is_company
+    assert ObjectType.get(ObjectType.code == "OVR").sfi == "ej_vald"
+    assert settings.collection_system().value == "intrum"
+    assert settings.agency_accounts() == {"5051057", "9912346"}
+    first = DunningNotice.select().join(Invoice).where(Invoice.number == "100236", DunningNotice.level == 1).get()
+    assert (first.capital, first.fee, str(first.deadline)) == (1875000, 6000, "2026-09-18")
+    assert AuditEntry.select().where(AuditEntry.action == "ledger.imported").count() == 1
+
+
+def test_second_import_changes_nothing(any_db: str) -> None:
+    import_ledger(EXAMPLE)
+    before = _digest()
+    result = import_ledger(EXAMPLE)
+    assert not result.changed
+    assert all(c.created == c.updated == 0 for c in result.counts.values())
+    assert result.counts["payments"].unchanged == 3 and result.counts["invoices"].unchanged == 8
+    assert _digest() == before, "not even an audit entry"
+
+
+def _broken() -> dict[str, Any]:
+    data = _example()
+    data["invoices"][3]["ocr"] = "20000189"
+    data["invoices"][0]["customer"] = "K9"
+    data["payments"][1]["amount"] = "100.005"
+    data["invoices"][2]["due_date"] = "2026-02-30"
+    data["customers"][0]["national_id"] = "800101-0002"
+    return data
+
+
+BROKEN_ERRORS = [
+    "customers[0].national_id: not a valid personnummer: '800101-0002' (wrong check digit)",
+    "invoices[2].due_date: not a date (YYYY-MM-DD): '2026-02-30'",
+    "invoices[3].ocr: wrong check digit",
+    "payments[1].amount: more than two decimals",
+    "invoices[0].customer: unknown customer 'K9'",
+]
+
+
+def test_invalid_file_is_refused_whole_with_every_error(any_db: str) -> None:
+    with pytest.raises(LedgerImportError) as caught:
+        _import(_broken())
+    assert caught.value.errors == BROKEN_ERRORS
+    assert str(caught.value).splitlines()[0] == "ledger.json: 5 errors, nothing was imported"
+    assert _rows() == 0, "nothing written, not even the valid settings"
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        (lambda d: d["invoices"][5].update(ocr="30000187"), "invoices[5].ocr: wrong check digit"),
+        (lambda d: d["invoices"][5].update(ocr="30000178"), "invoices[5].ocr: wrong length digit"),
+        (lambda d: d["invoices"][5]["rows"][0].update(amount="12,50"),
+         "invoices[5].rows[0].amount: not an amount (digits, a point and at most two decimals): '12,50'"),
+        (lambda d: d["payments"][0].update(invoice="999"), "payments[0].invoice: unknown invoice '999'"),
+        (lambda d: d["objects"][0].update(type="XYZ"), "objects[0].type: unknown object type 'XYZ'"),
+        (lambda d: d["properties"][1].update(owner="NOPE"), "properties[1].owner: unknown owner 'NOPE'"),
+        (lambda d: d["owners"][0].update(org_no="556677-8898"),
+         "owners[0].org_no: not a valid organisationsnummer: '556677-8898' (wrong check digit)"),
+        (lambda d: d["owners"][1].update(bankgiro="123-4567"), "owners[1].bankgiro: bankgiro has a wrong check digit: '123-4567'"),
+        (lambda d: d["invoices"][1].update(number="100234"), "invoices[1].number: the same invoice number '100234' as invoices[0].number"),
+        (lambda d: d["invoices"][6]["dunning"][0].update(level=2), "invoices[6].dunning[0].level: level 2 after level 0; levels go 1, 2, 3 ..."),
+        (lambda d: d["invoices"][6]["dunning"][0].update(date="2026-09-30"), "invoices[6].dunning[0].date: not after the due date 2026-09-30"),
+        (lambda d: d["payments"][2].update(method="swish"), None),
+        (lambda d: d["payments"][2].update(amount=900.001), "payments[2].amount: more than two decimals"),
+        (lambda d: d["customers"][1].update(colour="blue"), None),
+        (lambda d: d.update(format="other/2"), "format: must be 'tui-inkasso-ledger/1', not 'other/2'"),
+        (lambda d: d["settings"].update({"collection.system": "kronofogden"}),
+         "settings.collection.system: must be one of inhouse, intrum, svea, none, not 'kronofogden'"),
+        (lambda d: d["invoices"][0]["rows"][0].update(amount="-8450.00"),
+         "invoices[0].rows: the rows add up to zero or less; an invoice claims an amount"),
+    ],
+)
+def test_one_bad_field_refuses_the_file(sqlite_url: str, change: Any, error: str | None) -> None:
+    data = _example()
+    change(data)
+    with pytest.raises(LedgerImportError) as caught:
+        _import(data)
+    if error is not None:
+        assert caught.value.errors == [error]
+    else:
+        assert len(caught.value.errors) == 1
+    assert _rows() == 0
+
+
+def test_json_numbers_are_exact_amounts(sqlite_url: str) -> None:
+    raw = EXAMPLE.read_text(encoding="utf-8").replace('"amount": "15000.00"', '"amount": 15000.00')
+    import_ledger_bytes(raw.encode(), "numbers.json")
+    assert Invoice.get(Invoice.number == "100236").amount == 1875000
+
+
+def test_changed_master_data_is_updated(sqlite_url: str) -> None:
+    import_ledger(EXAMPLE)
+    data = _example()
+    data["customers"][2]["city"] = "Luleå"
+    data["owners"][0]["accounts"]["Bank"] = "1940"
+    data["dunning_levels"][0]["fee"] = "50.00"
+    result = _import(data)
+    assert result.counts["customers"].updated == 1 and result.counts["customers"].unchanged == 2
+    assert result.counts["accounts"].updated == 1 and result.counts["dunning_levels"].updated == 1
+    assert Customer.get(Customer.number == "K2001").city == "Luleå"
+    assert Account.get(Account.role == "Bank", Account.owner == Owner.get(Owner.code == "BAB")).number == "1940"
+    assert DunningLevelConfig.get(DunningLevelConfig.level == 1).fee == 5000
+    assert Invoice.get(Invoice.number == "100234").fees == 6000, "fees recorded on notices stay"
+    entry = AuditEntry.select().where(AuditEntry.action == "ledger.imported").order_by(AuditEntry.id.desc()).get()
+    assert "customers K2001: city" in entry.details
+
+
+def test_changed_invoice_or_notice_is_refused(sqlite_url: str) -> None:
+    import_ledger(EXAMPLE)
+    before = _digest()
+    data = _example()
+    data["invoices"][2]["rows"][1]["amount"] = "3800.00"
+    data["invoices"][0]["dunning"][1]["fee"] = "10.00"
+    with pytest.raises(LedgerImportError) as caught:
+        _import(data)
+    assert caught.value.errors == [
+        "invoices[0].dunning[1]: level 2 is stored as issued 2026-09-18, fee 0.00, deadline 2026-09-28; the file differs",
+        "invoices[2].rows: invoice 100236 is stored with rows Lokalhyra september 15000.00; Moms 25 % 3750.00, "
+        "the file says rows Lokalhyra september 15000.00; Moms 25 % 3800.00; a stored invoice is never changed",
+    ]
+    assert _digest() == before
+
+
+def test_later_file_adds_payments_and_notices(any_db: str) -> None:
+    import_ledger(EXAMPLE)
+    later = {
+        "format": "tui-inkasso-ledger/1",
+        "invoices": [_example()["invoices"][6] | {"dunning": [
+            {"level": 1, "date": "2026-10-08", "fee": "60.00"}, {"level": 2, "date": "2026-10-19", "fee": "0.00"}]}],
+        "payments": [
+            {"invoice": "100237", "date": "2026-10-25", "amount": "8000.00", "method": "bankgiro"},
+            {"invoice": "100234", "date": "2026-10-26", "amount": "9000.00", "method": "inkasso",
+             "sender_account": "5051057"},
+            {"invoice": "100235", "date": "2026-10-26", "amount": "100.00", "method": "credit"},
+        ],
+    }
+    result = _import(later, "later.json")
+    assert result.counts["payments"].created == 3 and result.counts["dunning_notices"].created == 1
+    assert result.counts["dunning_notices"].unchanged == 1 and result.counts["invoices"].updated == 1
+    inv = Invoice.get(Invoice.number == "100237")
+    assert (inv.balance, inv.dunning_level, str(inv.dunning_deadline), inv.fees) == (45000, 2, "2026-10-29", 6000)
+    over = Payment.get(Payment.method == "inkasso")
+    assert (over.invoice_amount, over.excess_amount, over.excess_role) == (845000, 55000, AccountRole.COLLECTION_OVERPAYMENT.value)
+    assert Invoice.get(Invoice.number == "100234").balance == 0
+    credit = Payment.get(Payment.method == "credit")
+    assert (credit.kind, credit.invoice_amount, credit.reference) == ("credit", 10000, "10023588")
+    assert Invoice.get(Invoice.number == "100235").balance == 35000
+    assert not _import(later, "later.json").changed
+
+
+def test_same_payment_twice_in_one_file_is_two_payments(sqlite_url: str) -> None:
+    data = _example()
+    data["payments"].append(dict(data["payments"][1]))
+    result = _import(data)
+    assert result.counts["payments"].created == 4
+    assert Invoice.get(Invoice.number == "300001").balance == 10000
+    assert not _import(data).changed
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "TUI_INKASSO_DB"}
+    return subprocess.run([sys.executable, "-m", "tui_inkasso.cli", *args], env=env, cwd=ROOT,
+                          capture_output=True, text=True)
+
+
+def test_cli_exit_codes_stderr_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    database = str(tmp_path / "cli.db")
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(_broken(), ensure_ascii=False), encoding="utf-8")
+    refused = _cli("--db", database, "import-ledger", str(broken))
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr.splitlines() == [
+        f"tui-inkasso import-ledger: {broken}: 5 errors, nothing was imported", *BROKEN_ERRORS]
+    bad_json = tmp_path / "bad.json"
+    bad_json.write_text('{"format": "tui-inkasso-ledger/1",\n "owners": [}', encoding="utf-8")
+    assert main(["--db", database, "import-ledger", str(bad_json)]) == 2
+    assert "not valid JSON at line 2 column 13" in capsys.readouterr().err
+    assert main(["--db", database, "import-ledger", str(EXAMPLE), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["changed"] is True and data["counts"]["invoices"] == {"created": 8, "updated": 0, "unchanged": 0}
+    assert main(["--db", database, "import-ledger", str(EXAMPLE), "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["changed"] is False and again["counts"]["payments"] == {"created": 0, "updated": 0, "unchanged": 3}
+    assert main(["--db", database, "import-ledger", str(tmp_path / "nope.json")]) == 2
+    assert "cannot read the file" in capsys.readouterr().err
+    close_database()
+
+
+def test_cli_in_process_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--db", str(tmp_path / "t.db"), "import-ledger", str(EXAMPLE)]) == 0
+    out = capsys.readouterr().out
+    assert "inläst" in out and "invoices" in out
+    close_database()
+
