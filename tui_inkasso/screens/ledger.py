@@ -27,7 +27,8 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
 from tui_inkasso.screens.base import BaseScreen
-from tui_inkasso.services import ledger
+from tui_inkasso.screens.reprint import BlockFlow, ReprintMenu
+from tui_inkasso.services import dunning, ledger
 from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, PageQuery, TableRow
@@ -171,7 +172,27 @@ def customer_card(data: ledger.CustomerLedger, only_open: bool) -> Text:
     return card
 
 
-class LedgerScreen(BaseScreen):
+REPRINT_BINDINGS: list[BindingType] = [
+    Binding("p", "reprint", "Påminnelse/krav", id="ledger.reprint",
+            tooltip="Återutskrift: förhandsgranska eller skriv ut fakturans påminnelser och krav"),
+    Binding("b", "block_invoice", "Kravspärr faktura", id="ledger.block_invoice",
+            tooltip="Spärra påminnelser och krav för fakturan, eller ta bort spärren"),
+]
+"""Återutskrift and the invoice's dunning block (screens/reprint.py), on the ledger and an invoice."""
+
+
+def open_reprint(screen: BaseScreen, line: ledger.InvoiceLine | None) -> None:
+    """The reprint menu for ``line``, or a note why there is nothing to reprint."""
+    if line is None:
+        screen.notify("Välj en faktura i listan först.", title="Ingen faktura vald")
+    elif line.dunning_level == 0:
+        screen.notify(f"Faktura {line.number} har inte fått någon påminnelse eller något krav.",
+                      title="Inget att skriva ut")
+    else:
+        screen.app.push_screen(ReprintMenu(line.id, line.number))
+
+
+class LedgerScreen(BlockFlow, BaseScreen):
     """Reskontra (kundsök): search, customers, the chosen customer's invoices."""
 
     SUB_TITLE = "Reskontra (kundsök)"
@@ -181,6 +202,9 @@ class LedgerScreen(BaseScreen):
         Binding("u", "toggle_open", "Obetalda/alla", id="ledger.only_open",
                 tooltip="Visa endast fakturor med saldo, eller alla"),
         Binding("f5", "refresh", "Uppdatera", id="ledger.refresh"),
+        *REPRINT_BINDINGS,
+        Binding("B", "block_customer", "Kravspärr kund", id="ledger.block_customer",
+                tooltip="Spärra påminnelser och krav för kunden, eller ta bort spärren"),
     ]
 
     class SearchDone(Message):
@@ -369,14 +393,43 @@ class LedgerScreen(BaseScreen):
         if self._customer_id is not None:
             self._open_customer(self._customer_id)
 
+    def _current_invoice(self) -> ledger.InvoiceLine | None:
+        row = self.query_one("#invoices", PagedTable).current_row
+        return row.data if row is not None else None
 
-class InvoiceDetailScreen(BaseScreen):
+    def action_reprint(self) -> None:
+        """Återutskrift of the highlighted invoice's reminders and demands."""
+        open_reprint(self, self._current_invoice())
+
+    def action_block_invoice(self) -> None:
+        """Set or lift the highlighted invoice's dunning block."""
+        line = self._current_invoice()
+        if line is None:
+            self.notify("Välj en faktura i listan först.", title="Ingen faktura vald")
+            return
+        self.toggle_block("invoice", line.id)
+
+    def action_block_customer(self) -> None:
+        """Set or lift the chosen customer's dunning block."""
+        if self._customer_id is None:
+            self.notify("Välj en kund först.", title="Ingen kund vald")
+            return
+        self.toggle_block("customer", self._customer_id)
+
+    def block_changed(self, block: dunning.BlockInfo) -> None:
+        """Show the new block in the card and the Spärr column."""
+        if self._customer_id is not None:
+            self._open_customer(self._customer_id)
+
+
+class InvoiceDetailScreen(BlockFlow, BaseScreen):
     """One invoice: its facts, rows, payments, dunning history, case, exclusion and blocks."""
 
     SUB_TITLE = "Faktura"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f5", "refresh", "Uppdatera", id="invoice.refresh"),
+        *REPRINT_BINDINGS,
     ]
 
     class Loaded(Message):
@@ -412,6 +465,18 @@ class InvoiceDetailScreen(BaseScreen):
 
     def action_refresh(self) -> None:
         """Read the invoice again."""
+        self._load()
+
+    def action_reprint(self) -> None:
+        """Återutskrift of this invoice's reminders and demands."""
+        open_reprint(self, self.detail.invoice if self.detail is not None else None)
+
+    def action_block_invoice(self) -> None:
+        """Set or lift this invoice's dunning block."""
+        self.toggle_block("invoice", self.invoice_id)
+
+    def block_changed(self, block: dunning.BlockInfo) -> None:
+        """Show the new block."""
         self._load()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="invoice", name="Fakturadetaljer")

@@ -63,9 +63,19 @@ MENU_ENTRIES: list[MenuEntry] = [
         lazy("tui_inkasso.screens.ledger:LedgerScreen"),
     ),
     MenuEntry(
+        "Reskontra", "Påminnelse/krav", "p",
+        "Påminnelse- och kravkörning: urval, fakturor som står på tur, skapa breven (en PDF).",
+        lazy("tui_inkasso.screens.dunning:DunningRunScreen"),
+    ),
+    MenuEntry(
         "Inställningar", "Alternativ – Inkasso", "i",
         "Inkassosystem, inkassobolagets bankgiro/plusgiro, mapp och FTP-server för inkassofiler.",
         lazy("tui_inkasso.screens.settings:SettingsScreen"),
+    ),
+    MenuEntry(
+        "Inställningar", "Alternativ – Påminnelse/krav", "k",
+        "Kravnivåer, avgifter och tak, lägsta belopp, skrivare och referensräntor.",
+        lazy("tui_inkasso.screens.dunning_levels:DunningLevelsScreen"),
     ),
     MenuEntry(
         "Verktyg", "Granskningslogg", "g",

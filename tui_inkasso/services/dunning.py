@@ -78,7 +78,14 @@ from tui_inkasso.services.bulk import execute_many, insert_rows, reserve_ids
 from tui_inkasso.services.clock import current_user, now
 from tui_inkasso.services.errors import NotFound, UserError
 from tui_inkasso.services.selection import Selection, apply_selection, validate_selection
-from tui_inkasso.services.settings import get_setting, output_dir
+from tui_inkasso.services.settings import (
+    SettingError,
+    get_setting,
+    output_dir,
+    set_settings,
+    setting_key,
+    validate_setting,
+)
 from tui_inkasso.services.transaction import is_postgres, write_transaction
 from tui_inkasso.transport.atomic_file import FileWriteError, atomic_write
 
@@ -177,6 +184,8 @@ def save_levels(levels: Sequence[DunningLevel]) -> list[DunningLevel]:
     if problems:
         raise DunningError("Kravnivåerna sparades inte:\n" + "\n".join(problems))
     old = get_levels()
+    if list(levels) == old:
+        return old
     with write_transaction():
         DunningLevelConfig.delete().execute()
         insert_rows(DunningLevelConfig, [
@@ -219,6 +228,8 @@ def save_reference_rates(rates: Sequence[ReferenceRate]) -> list[ReferenceRate]:
     if problems:
         raise DunningError("Referensräntorna sparades inte:\n" + "\n".join(problems))
     old = get_reference_rates()
+    if rates == old and ReferenceRateRow.select().exists():
+        return old
     with write_transaction():
         ReferenceRateRow.delete().execute()
         insert_rows(ReferenceRateRow, [{"valid_from": r.valid_from, "rate_bp": r.rate_bp} for r in rates])
@@ -239,6 +250,41 @@ def _seed_rates_if_empty() -> None:
     insert_rows(ReferenceRateRow, [{"valid_from": r.valid_from, "rate_bp": r.rate_bp} for r in rates])
     audit.record("dunning.reference_rates", "reference_rate", "all",
                  f"standardtabellen sparad: {_describe_rates(rates)}")
+
+
+CONFIGURATION_KEYS = ("dunning.min_amount", "dunning.reminder_fee_cap", "dunning.demand_fee_cap",
+                      "dunning.printer", "dunning.letters_dir")
+"""The settings edited beside the levels (Inställningar → Alternativ → Påminnelse/krav)."""
+
+
+def save_configuration(levels: Sequence[DunningLevel], values: dict[str, str],
+                       rates: Sequence[ReferenceRate]) -> None:
+    """Levels, the dunning settings and the reference rates, checked together, saved together.
+
+    Every problem is collected first (the levels are checked against the caps being saved), so
+    the settings screen can list them all; nothing is stored unless all are right.
+    """
+    problems: list[str] = []
+    cleaned: dict[str, str] = {}
+    for key, value in values.items():
+        try:
+            cleaned[key] = validate_setting(key, value)
+        except SettingError as exc:
+            problems.append(f"{setting_key(key).label}: {str(exc).removeprefix(key + ': ')}")
+    caps = fee_caps()
+    if "dunning.reminder_fee_cap" in cleaned and "dunning.demand_fee_cap" in cleaned:
+        caps = FeeCaps(parse_amount(cleaned["dunning.reminder_fee_cap"]),
+                       parse_amount(cleaned["dunning.demand_fee_cap"]))
+    problems += level_problems(levels, caps)
+    problems += validate_rates(rates)
+    if not rates:
+        problems.append("Minst en referensränta behövs för att räkna dröjsmålsränta.")
+    if problems:
+        raise DunningError("Inget sparades:\n" + "\n".join(problems))
+    with write_transaction():
+        set_settings(cleaned)
+        save_levels(levels)
+        save_reference_rates(rates)
 
 
 # --------------------------------------------------------------------------- blocks
@@ -302,6 +348,16 @@ def _set_block(model: type[Customer] | type[Invoice], object_id: int, reason: st
         details = reason if old is None else f"{old!r} -> {reason!r}"
         audit.record(action, kind, row.number, details or "")
     return BlockInfo(kind, object_id, row.number, reason, by, at)
+
+
+def get_block(object_type: str, object_id: int) -> BlockInfo:
+    """The dunning block of a customer or an invoice (``reason`` None when there is none)."""
+    model: type[Customer] | type[Invoice] = Customer if object_type == "customer" else Invoice
+    row = model.get_or_none(model.id == object_id)
+    if row is None:
+        raise NotFound(f"{'kund' if model is Customer else 'faktura'} med id {object_id} finns inte")
+    return BlockInfo(object_type, object_id, row.number, row.dunning_blocked_reason, row.dunning_blocked_by,
+                     row.dunning_blocked_at)
 
 
 def customer_id_by_number(number: str) -> int:

@@ -1,0 +1,361 @@
+"""Inställningar → Alternativ → Påminnelse/krav: the levels, the dunning settings, the rates.
+
+The levels are edited as blocks, one per level (name, days, fee in kronor, payment deadline in
+days, letter text); level 1 is the reminder, every later level a demand. F3 adds a level after
+the one with the focus, F4 removes it, F7 and F8 move it up and down (the numbers follow the
+order). Below them: minimum amount, fee caps, printer and letters folder, and the table of
+Riksbank reference rates as text, one row per half year ("2026-01-01  2,00").
+
+F2 (Spara) reads everything, checks it together with ``services.dunning.save_configuration``
+(levels against the caps being saved) and stores all or nothing; every problem is listed at the
+top and nothing changes until all are fixed. F5 throws the edits away.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Footer, Header, Input, Label, Static, TextArea
+
+from tui_inkasso.domain.dunning import DunningLevel
+from tui_inkasso.domain.interest import ReferenceRate, format_rate_bp
+from tui_inkasso.domain.money import MoneyError, format_sek, parse_amount
+from tui_inkasso.screens.base import BaseScreen
+from tui_inkasso.services import dunning, settings
+from tui_inkasso.services.dunning import DunningError
+from tui_inkasso.services.threads import thread_connection
+
+_ids = itertools.count(1)
+
+NEW_LEVEL_TEXT = "Trots påminnelse har fakturan nedan inte betalats. Betala senast det datum som anges."
+
+
+class LevelForm(Vertical):
+    """The fields of one level; its number and kind follow its place in the list."""
+
+    DEFAULT_CSS = """
+    LevelForm {
+        height: auto; border: round $panel-lighten-2; padding: 0 1; margin-bottom: 1;
+        &:focus-within { border: round $primary; }
+    }
+    LevelForm Horizontal { height: auto; }
+    LevelForm .level-field { width: 1fr; height: auto; margin-right: 1; }
+    LevelForm TextArea { height: 6; }
+    """
+
+    def __init__(self, level: DunningLevel) -> None:
+        self.uid = next(_ids)
+        super().__init__(id=f"level-{self.uid}")
+        self._level = level
+
+    def compose(self) -> ComposeResult:
+        lv = self._level
+        with Horizontal():
+            for name, label, value in (
+                ("name", "Benämning", lv.name),
+                ("days", "Dagar", str(lv.days)),
+                ("fee", "Avgift (kr)", format_sek(lv.fee_ore).replace("\u00a0", "")),
+                ("deadline", "Betalningstid (dagar)", str(lv.deadline_days)),
+            ):
+                with Vertical(classes="level-field"):
+                    yield Label(label)
+                    yield Input(value, id=f"level-{self.uid}-{name}")
+        yield Label("Brevtext")
+        yield TextArea(lv.letter_text, id=f"level-{self.uid}-text")
+
+    def number(self, position: int) -> None:
+        """Show the level's number and kind for its place in the list."""
+        kind = "Påminnelse" if position == 1 else "Krav"
+        self.border_title = f"Nivå {position} – {kind}"
+
+    def read(self, position: int) -> tuple[DunningLevel | None, list[str]]:
+        """The level as typed, or the fields that cannot be read."""
+        where = f"Nivå {position}"
+        problems: list[str] = []
+
+        def whole(name: str, label: str) -> int:
+            text = self.query_one(f"#level-{self.uid}-{name}", Input).value.strip()
+            if not text.lstrip("-").isdigit():
+                problems.append(f"{where}: {label} {text!r} är inget heltal.")
+                return 0
+            return int(text)
+
+        days = whole("days", "antal dagar")
+        deadline = whole("deadline", "betalningstiden")
+        fee_text = self.query_one(f"#level-{self.uid}-fee", Input).value
+        try:
+            fee = parse_amount(fee_text or "0")
+        except MoneyError:
+            problems.append(f"{where}: avgiften {fee_text!r} är inget belopp (t.ex. 60,00).")
+            fee = 0
+        name = self.query_one(f"#level-{self.uid}-name", Input).value.strip()
+        text = self.query_one(f"#level-{self.uid}-text", TextArea).text
+        if problems:
+            return None, problems
+        return DunningLevel(position, name, days, fee, deadline, text, position > 1), []
+
+
+def parse_rates(text: str) -> tuple[list[ReferenceRate], list[str]]:
+    """Rows "ÅÅÅÅ-MM-DD  2,00" (percent, may be negative) as rates, or the rows that are wrong."""
+    rates: list[ReferenceRate] = []
+    problems: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        parts = line.replace("%", " ").split()
+        if not parts:
+            continue
+        where = f"Referensränta rad {number}"
+        if len(parts) != 2:
+            problems.append(f"{where}: skriv datum och ränta, t.ex. 2026-01-01 2,00.")
+            continue
+        try:
+            valid_from = dt.date.fromisoformat(parts[0])
+        except ValueError:
+            problems.append(f"{where}: {parts[0]!r} är inget datum (ÅÅÅÅ-MM-DD).")
+            continue
+        try:
+            rate_bp = parse_amount(parts[1])
+        except MoneyError:
+            problems.append(f"{where}: {parts[1]!r} är ingen procentsats (t.ex. 2,00 eller -0,50).")
+            continue
+        rates.append(ReferenceRate(valid_from, rate_bp))
+    return rates, problems
+
+
+def rates_text(rates: list[ReferenceRate]) -> str:
+    """The table as the text field shows it."""
+    return "\n".join(f"{r.valid_from.isoformat()}  {format_rate_bp(r.rate_bp).removesuffix(' %')}"
+                     for r in rates)
+
+
+class DunningLevelsScreen(BaseScreen):
+    """Alternativ – Påminnelse/krav: levels, settings and reference rates, saved all or nothing."""
+
+    SUB_TITLE = "Alternativ – Påminnelse/krav"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "save", "Spara", id="levels.save", tooltip="Kontrollera och spara allt"),
+        Binding("f3", "add", "Ny nivå", id="levels.add", tooltip="Lägg till en nivå efter den markerade"),
+        Binding("f4", "remove", "Ta bort nivå", id="levels.remove"),
+        Binding("f7", "move(-1)", "Flytta upp", id="levels.up"),
+        Binding("f8", "move(1)", "Flytta ner", id="levels.down"),
+        Binding("f5", "reload", "Ångra ändringar", id="levels.reload", tooltip="Läs in sparade värden igen"),
+    ]
+
+    DEFAULT_CSS = """
+    DunningLevelsScreen #levels-form { padding: 0 2; }
+    DunningLevelsScreen #levels { height: auto; }
+    DunningLevelsScreen #levels-intro { color: $text-muted; margin: 1 0; }
+    DunningLevelsScreen #levels-problems { color: $error; text-style: bold; }
+    DunningLevelsScreen .section-title { text-style: bold; color: $primary; margin-top: 1; }
+    DunningLevelsScreen .setting-row { height: auto; }
+    DunningLevelsScreen .setting-row > Vertical { width: 1fr; height: auto; margin-right: 1; }
+    DunningLevelsScreen #levels-rates { height: 10; width: 40; }
+    """
+
+    class Loaded(Message):
+        """The stored configuration has arrived."""
+
+        def __init__(self, levels: list[DunningLevel], values: dict[str, str], rates: list[ReferenceRate]) -> None:
+            super().__init__()
+            self.levels = levels
+            self.values = values
+            self.rates = rates
+
+    class Saved(Message):
+        """Saving finished: ``problem`` is None when everything was stored."""
+
+        def __init__(self, problem: str | None) -> None:
+            super().__init__()
+            self.problem = problem
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.problems: list[str] = []
+        self.saved = False
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="≡")
+        with VerticalScroll(id="levels-form"):
+            yield Static("Kravnivåerna i den ordning de skickas: nivå 1 är påminnelsen, följande nivåer är "
+                         "krav. Dagar räknas från förfallodagen (nivå 1) eller från föregående nivå; "
+                         "betalningstiden är minst 8 dagar. F3 ny nivå, F4 ta bort, F7/F8 flytta, F2 sparar "
+                         "allt eller inget.", id="levels-intro")
+            yield Static("", id="levels-problems")
+            yield Static("Kravnivåer", classes="section-title")
+            yield Vertical(id="levels")
+            yield Static("Inställningar", classes="section-title")
+            keys = [settings.setting_key(k) for k in dunning.CONFIGURATION_KEYS]
+            for row in (keys[:3], keys[3:]):
+                with Horizontal(classes="setting-row"):
+                    for definition in row:
+                        with Vertical():
+                            yield Label(definition.label)
+                            yield Input(id=_field_id(definition.key), placeholder=definition.help)
+            yield Static("Referensräntor (Riksbanken): ett halvår per rad, datum och procent", classes="section-title")
+            yield TextArea("", id="levels-rates")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.action_reload()
+
+    # ------------------------------------------------------------------ loading
+
+    def action_reload(self) -> None:
+        """Show what is stored (drops unsaved edits)."""
+        self._load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="levels", name="Kravnivåer")
+    def _load(self) -> None:
+        with thread_connection():
+            levels = dunning.get_levels()
+            values = {k: settings.get_setting(k) for k in dunning.CONFIGURATION_KEYS}
+            rates = dunning.get_reference_rates()
+        self.post_message(self.Loaded(levels, values, rates))
+
+    async def on_dunning_levels_screen_loaded(self, message: DunningLevelsScreen.Loaded) -> None:
+        box = self.query_one("#levels", Vertical)
+        await box.remove_children()
+        await box.mount_all([LevelForm(level) for level in message.levels])
+        self._renumber()
+        for key, value in message.values.items():
+            self.query_one(f"#{_field_id(key)}", Input).value = value
+        self.query_one("#levels-rates", TextArea).text = rates_text(message.rates)
+        self._show_problems([])
+        forms = self._forms()
+        if forms:
+            forms[0].query_one(Input).focus()
+
+    # ------------------------------------------------------------------ editing the list
+
+    def _forms(self) -> list[LevelForm]:
+        return list(self.query_one("#levels", Vertical).query_children(LevelForm))
+
+    def _renumber(self) -> None:
+        for position, form in enumerate(self._forms(), start=1):
+            form.number(position)
+
+    def _focused_form(self) -> LevelForm | None:
+        node: Widget | None = self.focused
+        while node is not None and not isinstance(node, LevelForm):
+            node = node.parent if isinstance(node.parent, Widget) else None
+        return node
+
+    async def action_add(self) -> None:
+        """A new demand level after the focused one (or last)."""
+        forms = self._forms()
+        current = self._focused_form()
+        previous_deadline = 10
+        if forms:
+            last = current or forms[-1]
+            deadline_text = last.query_one(f"#level-{last.uid}-deadline", Input).value.strip()
+            previous_deadline = int(deadline_text) if deadline_text.isdigit() else 10
+        form = LevelForm(DunningLevel(len(forms) + 1, "Krav", max(previous_deadline, 10), 0, 10,
+                                      NEW_LEVEL_TEXT, True))
+        box = self.query_one("#levels", Vertical)
+        if current is not None:
+            await box.mount(form, after=current)
+        else:
+            await box.mount(form)
+        self._renumber()
+        form.query_one(Input).focus()
+
+    async def action_remove(self) -> None:
+        """Remove the focused level."""
+        current = self._focused_form()
+        if current is None:
+            self.notify("Flytta markören till den nivå som ska tas bort.", title="Ingen nivå vald")
+            return
+        forms = self._forms()
+        index = forms.index(current)
+        await current.remove()
+        self._renumber()
+        rest = self._forms()
+        if rest:
+            rest[min(index, len(rest) - 1)].query_one(Input).focus()
+
+    async def action_move(self, step: int) -> None:
+        """Move the focused level up (-1) or down (1)."""
+        current = self._focused_form()
+        if current is None:
+            return
+        forms = self._forms()
+        index = forms.index(current)
+        target = index + step
+        if not 0 <= target < len(forms):
+            return
+        focused = self.focused
+        box = self.query_one("#levels", Vertical)
+        if step < 0:
+            box.move_child(current, before=forms[target])
+        else:
+            box.move_child(current, after=forms[target])
+        self._renumber()
+        if focused is not None:
+            focused.focus()
+
+    # ------------------------------------------------------------------ saving
+
+    def read(self) -> tuple[list[DunningLevel], dict[str, str], list[ReferenceRate], list[str]]:
+        """Everything on the screen, with the fields that cannot be read."""
+        levels: list[DunningLevel] = []
+        problems: list[str] = []
+        for position, form in enumerate(self._forms(), start=1):
+            level, wrong = form.read(position)
+            problems += wrong
+            if level is not None:
+                levels.append(level)
+        values = {k: self.query_one(f"#{_field_id(k)}", Input).value for k in dunning.CONFIGURATION_KEYS}
+        rates, wrong = parse_rates(self.query_one("#levels-rates", TextArea).text)
+        return levels, values, rates, problems + wrong
+
+    def action_save(self) -> None:
+        """Check everything; store all of it or nothing."""
+        levels, values, rates, problems = self.read()
+        if problems:
+            self._refuse(problems)
+            return
+        self._save(levels, values, rates)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="levels-save", name="Spara kravnivåer")
+    def _save(self, levels: list[DunningLevel], values: dict[str, str], rates: list[ReferenceRate]) -> None:
+        problem: str | None = None
+        with thread_connection():
+            try:
+                dunning.save_configuration(levels, values, rates)
+            except DunningError as exc:
+                problem = str(exc)
+        self.post_message(self.Saved(problem))
+
+    def on_dunning_levels_screen_saved(self, message: DunningLevelsScreen.Saved) -> None:
+        if message.problem is not None:
+            self._refuse(message.problem.removeprefix("Inget sparades:\n").splitlines())
+            return
+        self.saved = True
+        self._show_problems([])
+        self.notify("Kravnivåer, inställningar och referensräntor sparades.", title="Sparat")
+        self._load()
+
+    def _refuse(self, problems: list[str]) -> None:
+        self._show_problems(problems)
+        self.query_one("#levels-form", VerticalScroll).scroll_home(animate=False)
+        count = len(problems)
+        self.notify(f"Inget sparades: {count} {'fel' if count == 1 else 'fel'} att rätta (se överst).",
+                    title="Kontrollera fälten", severity="error")
+
+    def _show_problems(self, problems: list[str]) -> None:
+        self.problems = problems
+        self.query_one("#levels-problems", Static).update(
+            Text("Inget sparades:\n" + "\n".join(f"• {p}" for p in problems)) if problems else "")
+
+
+def _field_id(key: str) -> str:
+    return "levels-" + key.replace(".", "-").replace("_", "-")

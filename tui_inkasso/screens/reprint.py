@@ -1,0 +1,304 @@
+"""Återutskrift and kravspärr from the ledger view: the letters an invoice was sent, and blocks.
+
+* :class:`ReprintMenu` (key ``p`` in Reskontra and on an invoice, also in the command palette):
+  the reminders and demands of the invoice; Enter or ``f`` shows the highlighted one's letter in
+  the terminal (:class:`LetterPreviewScreen`), ``s`` prints it: a PDF to a chosen path (default
+  in the letters folder) and, when a printer is configured, to the printer through ``lp``.
+* :class:`BlockFlow`: ``b`` (invoice) and ``B`` (customer) set a dunning block after asking for
+  the reason, or lift the one there is after asking for confirmation.
+
+Every service call runs in a thread worker; reprints and blocks are audit-logged by the service.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tui_inkasso.domain.money import format_sek
+from tui_inkasso.screens.base import BaseScreen
+from tui_inkasso.services import dunning
+from tui_inkasso.services.threads import thread_connection
+from tui_inkasso.widgets.dialogs import ConfirmDialog, PrintDialog, ReasonDialog
+from tui_inkasso.widgets.worker_errors import ForwardWorkerErrors
+
+
+class Printed(Message):
+    """A reprint finished."""
+
+    def __init__(self, result: dunning.PrintResult) -> None:
+        super().__init__()
+        self.result = result
+
+
+class PrintTarget(Message):
+    """The default path and the printer for the print dialog have been read."""
+
+    def __init__(self, notice_id: int, path: Path, printer: str) -> None:
+        super().__init__()
+        self.notice_id = notice_id
+        self.path = path
+        self.printer = printer
+
+
+class BlockRead(Message):
+    """The current dunning block of an invoice or customer has been read."""
+
+    def __init__(self, block: dunning.BlockInfo) -> None:
+        super().__init__()
+        self.block = block
+
+
+class BlockChanged(Message):
+    """A dunning block was set or lifted."""
+
+    def __init__(self, block: dunning.BlockInfo) -> None:
+        super().__init__()
+        self.block = block
+
+
+class _Printer(ForwardWorkerErrors):
+    """Shared by the menu and the preview: ask where, then print in a worker and tell the result."""
+
+    def print_notice(self, notice_id: int) -> None:
+        """Start a reprint: find the default path, then ask."""
+        self._target(notice_id)  # type: ignore[attr-defined]
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="reprint", name="Återutskrift")
+    def _target(self, notice_id: int) -> None:
+        with thread_connection():
+            path = dunning.default_reprint_path(notice_id)
+            printer = dunning.printer()
+        self.post_message(PrintTarget(notice_id, path, printer))  # type: ignore[attr-defined]
+
+    def on_print_target(self, message: PrintTarget) -> None:
+        def chosen(answer: tuple[Path | None, bool] | None) -> None:
+            if answer is not None:
+                self._print(message.notice_id, *answer)  # type: ignore[attr-defined]
+
+        self.app.push_screen(PrintDialog(message.path, message.printer, "Skriv ut påminnelse/krav"),  # type: ignore[attr-defined]
+                             chosen)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="reprint", name="Återutskrift")
+    def _print(self, notice_id: int, path: Path | None, to_printer: bool) -> None:
+        with thread_connection():
+            result = dunning.print_notice(notice_id, path, to_printer=to_printer)
+        self.post_message(Printed(result))  # type: ignore[attr-defined]
+
+    def on_printed(self, message: Printed) -> None:
+        self.last_print = message.result
+        note = " (återskapat brev)" if message.result.rebuilt else ""
+        self.notify(message.result.message + note, title="Utskrivet")  # type: ignore[attr-defined]
+
+
+class ReprintMenu(_Printer, ModalScreen[None]):
+    """Återutskrift of an invoice's reminders and demands: preview or print one."""
+
+    DEFAULT_CSS = """
+    ReprintMenu { align: center middle; }
+    ReprintMenu > Vertical {
+        width: 100; height: auto; max-height: 90%;
+        border: thick $primary; background: $surface; padding: 1 2;
+    }
+    ReprintMenu OptionList { height: auto; max-height: 10; }
+    ReprintMenu .reprint-keys { color: $text-muted; margin-top: 1; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f", "preview", "Förhandsgranska", id="reprint.preview"),
+        Binding("s", "print", "Skriv ut", id="reprint.print"),
+        Binding("escape", "close", "Stäng", id="reprint.close"),
+    ]
+
+    class Loaded(Message):
+        """The invoice's notices have arrived."""
+
+        def __init__(self, notices: list[dunning.NoticeInfo]) -> None:
+            super().__init__()
+            self.notices = notices
+
+    def __init__(self, invoice_id: int, invoice_number: str = "") -> None:
+        super().__init__()
+        self.invoice_id = invoice_id
+        self.invoice_number = invoice_number
+        self.notices: list[dunning.NoticeInfo] | None = None
+        self.last_print: dunning.PrintResult | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = f"Återutskrift av påminnelse/krav {self.invoice_number}".strip()
+            yield Static("Hämtar …", id="reprint-intro")
+            yield OptionList(id="reprint-notices")
+            yield Static("Enter eller f = Förhandsgranska · s = Skriv ut · Esc = Stäng", classes="reprint-keys")
+
+    def on_mount(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="reprint-list", name="Påminnelser och krav")
+    def _load(self) -> None:
+        with thread_connection():
+            notices = dunning.invoice_notices(self.invoice_id)
+        self.post_message(self.Loaded(notices))
+
+    def on_reprint_menu_loaded(self, message: ReprintMenu.Loaded) -> None:
+        self.notices = message.notices
+        options = self.query_one("#reprint-notices", OptionList)
+        options.clear_options()
+        if not message.notices:
+            self.query_one("#reprint-intro", Static).update(
+                "Fakturan har inte fått någon påminnelse eller något krav; det finns inget att skriva ut.")
+            options.display = False
+            return
+        number = message.notices[0].invoice_number
+        self.query_one("#reprint-intro", Static).update(Text(f"Faktura {number}: välj brev."))
+        options.add_options([
+            Option(Text(f"Nivå {n.level} {n.name:<12} {n.issued_on.isoformat()}  betalas senast "
+                        f"{n.deadline.isoformat()} {format_sek(n.fee):>8} kr"
+                        + ("" if n.has_letter else "  (återskapas)")), id=str(n.notice_id))
+            for n in message.notices
+        ])
+        options.highlighted = len(message.notices) - 1
+        options.focus()
+
+    def _chosen(self) -> int | None:
+        options = self.query_one("#reprint-notices", OptionList)
+        option = options.highlighted_option
+        return int(option.id) if option is not None and option.id else None
+
+    @on(OptionList.OptionSelected, "#reprint-notices")
+    def _selected(self) -> None:
+        self.action_preview()
+
+    def action_preview(self) -> None:
+        """Show the highlighted letter in the terminal."""
+        notice_id = self._chosen()
+        if notice_id is not None:
+            self.app.push_screen(LetterPreviewScreen(notice_id))
+
+    def action_print(self) -> None:
+        """Print the highlighted letter (asks where)."""
+        notice_id = self._chosen()
+        if notice_id is not None:
+            self.print_notice(notice_id)
+
+    def action_close(self) -> None:
+        """Back to the ledger."""
+        self.dismiss(None)
+
+
+class LetterPreviewScreen(_Printer, BaseScreen):
+    """Förhandsgranska: a notice's letter as it was sent, as text; ``s`` prints it."""
+
+    SUB_TITLE = "Förhandsgranska påminnelse/krav"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "print", "Skriv ut", id="letter.print"),
+    ]
+
+    class Loaded(Message):
+        """The letter's text has arrived."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, notice_id: int) -> None:
+        super().__init__()
+        self.notice_id = notice_id
+        self.text: str | None = None
+        self.last_print: dunning.PrintResult | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="≡")
+        with VerticalScroll(id="letter-preview"):
+            yield Static("Hämtar brevet …", id="letter-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#letter-preview", VerticalScroll).focus()
+        self._load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="letter", name="Förhandsgranska")
+    def _load(self) -> None:
+        with thread_connection():
+            text = dunning.preview_text(self.notice_id)
+        self.post_message(self.Loaded(text))
+
+    def on_letter_preview_screen_loaded(self, message: LetterPreviewScreen.Loaded) -> None:
+        self.text = message.text
+        self.query_one("#letter-text", Static).update(Text(message.text))
+
+    def action_print(self) -> None:
+        """Print this letter (asks where)."""
+        self.print_notice(self.notice_id)
+
+
+class BlockFlow(ForwardWorkerErrors):
+    """Mixin for a screen: set or lift a dunning block on an invoice or a customer by keyboard.
+
+    The screen calls :meth:`toggle_block`; afterwards :meth:`block_changed` is called (override
+    it to reload what is shown).
+    """
+
+    def toggle_block(self, object_type: str, object_id: int) -> None:
+        """Ask for a reason and block, or (when blocked) confirm and lift the block."""
+        self._read_block(object_type, object_id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="block", name="Kravspärr")
+    def _read_block(self, object_type: str, object_id: int) -> None:
+        with thread_connection():
+            block = dunning.get_block(object_type, object_id)
+        self.post_message(BlockRead(block))  # type: ignore[attr-defined]
+
+    def on_block_read(self, message: BlockRead) -> None:
+        block = message.block
+        what = "kunden" if block.object_type == "customer" else "fakturan"
+        if block.reason:
+            when = f" ({block.by}, {block.at:%Y-%m-%d %H:%M})" if block.at else ""
+            question = f"Ta bort kravspärren på {what} {block.number}? Skäl: {block.reason}{when}"
+
+            def lift(yes: bool | None) -> None:
+                if yes:
+                    self._change_block(block.object_type, block.object_id, None)  # type: ignore[attr-defined]
+
+            self.app.push_screen(ConfirmDialog(question, "Ta bort kravspärr"), lift)  # type: ignore[attr-defined]
+            return
+
+        def set_reason(reason: str | None) -> None:
+            if reason:
+                self._change_block(block.object_type, block.object_id, reason)  # type: ignore[attr-defined]
+
+        self.app.push_screen(  # type: ignore[attr-defined]
+            ReasonDialog(f"Inga påminnelser eller krav till {what} {block.number}. Varför?", "Kravspärr"),
+            set_reason)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="block", name="Kravspärr")
+    def _change_block(self, object_type: str, object_id: int, reason: str | None) -> None:
+        with thread_connection():
+            if object_type == "customer":
+                block = (dunning.block_customer(object_id, reason) if reason
+                         else dunning.unblock_customer(object_id))
+            else:
+                block = dunning.block_invoice(object_id, reason) if reason else dunning.unblock_invoice(object_id)
+        self.post_message(BlockChanged(block))  # type: ignore[attr-defined]
+
+    def on_block_changed(self, message: BlockChanged) -> None:
+        block = message.block
+        what = "Kunden" if block.object_type == "customer" else "Fakturan"
+        text = (f"{what} {block.number} har kravspärr: {block.reason}" if block.reason
+                else f"{what} {block.number} har inte längre någon kravspärr.")
+        self.notify(text, title="Kravspärr")  # type: ignore[attr-defined]
+        self.block_changed(block)
+
+    def block_changed(self, block: dunning.BlockInfo) -> None:
+        """Called after a change; screens reload what they show."""
