@@ -292,3 +292,32 @@ def test_nothing_is_ready_without_levels(any_db: str) -> None:
     Invoice.update(dunning_level=2, dunning_deadline=dt.date(2026, 7, 1)).where(Invoice.id == inv.id).execute()
     assert dunning.ready_for_collection_query(dt.date(2026, 8, 1)).count() == 0
     assert not dunning.is_invoice_ready(inv.id, dt.date(2026, 8, 1))
+
+
+def test_configuration_is_checked_together_and_saved_all_or_nothing(levels: list[DunningLevel]) -> None:
+    values = {"dunning.min_amount": "10", "dunning.reminder_fee_cap": "50", "dunning.demand_fee_cap": "180",
+              "dunning.printer": "kontoret", "dunning.letters_dir": ""}
+    # The reminder's 60 kr is above the cap being saved (50 kr), and one rate row is wrong.
+    with pytest.raises(DunningError) as refused:
+        dunning.save_configuration([REMINDER, DEMAND], values, [Rate(dt.date(2026, 2, 1), 200)])
+    message = str(refused.value)
+    assert "högre än högsta påminnelseavgift 50,00 kr" in message and "1 januari eller 1 juli" in message
+    assert dunning.min_amount() == 0 and dunning.printer() == "" and ReferenceRate.select().count() == 0
+    with pytest.raises(DunningError, match="Skrivare för återutskrift"):
+        dunning.save_configuration([REMINDER, DEMAND], {**values, "dunning.printer": "a b"},
+                                   default_reference_rates())
+    cheaper = DunningLevel(1, "Påminnelse", 10, 5000, 10, REMINDER.letter_text, False)
+    dunning.save_configuration([cheaper, DEMAND], values, default_reference_rates())
+    assert dunning.get_levels() == [cheaper, DEMAND]
+    assert (dunning.min_amount(), dunning.fee_caps().reminder_ore, dunning.printer()) == (1000, 5000, "kontoret")
+    assert ReferenceRate.select().count() == len(default_reference_rates())
+
+
+def test_get_block(levels: list[DunningLevel]) -> None:
+    inv = invoice("9001")
+    assert dunning.get_block("invoice", inv.id).reason is None
+    dunning.block_customer(inv.customer_id, "Dödsbo")
+    block = dunning.get_block("customer", inv.customer_id)
+    assert (block.number, block.reason, block.by) == ("K1001", "Dödsbo", "testare")
+    with pytest.raises(NotFound):
+        dunning.get_block("invoice", 999999)
