@@ -1,0 +1,85 @@
+"""Collection cases and bookings for the balance-correction tests, made the way the program does.
+
+Payments and credits go through the ONE booking service (``services.booking.book_one``), so a
+payment on an invoice already in a case gets ``Payment.collection_case`` exactly as in
+production. Cases are made with the models (the collection service is another issue's).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from pathlib import Path
+
+from tests.factories import make_customer, make_invoice, make_object, make_owner
+from tui_inkasso.db.models import (
+    Account,
+    AccountRole,
+    CaseInvoice,
+    CollectionCase,
+    Invoice,
+    Owner,
+)
+from tui_inkasso.formats.balance_xml import read_balance_xml
+from tui_inkasso.services.booking import PaymentIn, book_one
+from tui_inkasso.services.clock import now
+from tui_inkasso.services.transaction import write_transaction
+
+_cases = itertools.count(1)
+
+
+def make_case(*invoices: Invoice, agency_reference: str = "") -> CollectionCase:
+    """A collection case holding ``invoices`` (collection-marked from now on)."""
+    first = invoices[0]
+    with write_transaction():
+        case = CollectionCase.create(
+            number=f"IK-{next(_cases):05d}", system="intrum", owner=first.owner_id,
+            customer=first.customer_id, created_at=now(), created_by="testare",
+            agency_reference=agency_reference, capital=sum(i.balance for i in invoices),
+        )
+        for invoice in invoices:
+            fresh = Invoice.get_by_id(invoice.id)
+            CaseInvoice.create(case=case, invoice=fresh.id, balance=fresh.balance, debt_type="17")
+            Invoice.update(collection_case=case, collection_marked_at=now()).where(
+                Invoice.id == invoice.id).execute()
+    return case
+
+
+def pay(invoice: Invoice, amount: int, day: dt.date = dt.date(2026, 11, 10), *,
+        method: str = "bankgiro", kind: str = "payment") -> int:
+    """Book a payment (or credit) on ``invoice`` through the booking service; its id."""
+    _ensure_rent_income(invoice.owner_id)
+    booked = book_one(PaymentIn(amount=amount, pay_date=day, method=method, invoice_id=invoice.id,
+                                kind=kind))
+    return booked.payment_id
+
+
+def _ensure_rent_income(owner_id: int) -> None:
+    """Credits are booked against the rent income account; the factory owner lacks it."""
+    if not Account.select().where((Account.owner == owner_id)
+                                  & (Account.role == AccountRole.RENT_INCOME.value)).exists():
+        Account.create(owner=owner_id, role=AccountRole.RENT_INCOME.value, number="3010",
+                       name="Hyresintäkter")
+
+
+def second_owner() -> Owner:
+    """Another creditor with its own object, for one-file-per-owner tests."""
+    owner = make_owner("FAB", name="Fastighets AB Norr", org_no="556012-3456")
+    make_object("2002-0101", owner=owner)
+    return owner
+
+
+def invoice_for(owner: Owner | None = None, *, kind: str = "rent", amount: int = 845000,
+                customer: str = "K1001", object_code: str | None = None) -> Invoice:
+    """An invoice of ``owner`` (the default owner when None)."""
+    if owner is None:
+        return make_invoice(kind=kind, amount=amount, customer=make_customer(customer))
+    code = object_code or ("2002-0101" if owner.code == "FAB" else "1001-1101")
+    return make_invoice(kind=kind, amount=amount, customer=make_customer(customer),
+                        rental_object=make_object(code, owner=owner))
+
+
+def file_payment_ids(path: Path) -> list[int]:
+    """The payment ids a balance file holds (validated on reading)."""
+    _header, corrections = read_balance_xml(path)
+    return [int(c.correction_id) for c in corrections]
