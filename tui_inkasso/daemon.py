@@ -285,6 +285,7 @@ class Daemon:
         """Interrupted runs first (their slots are not rerun), then each due slot once."""
         started = self.clock()
         scheduled.recover_interrupted(started)
+        _recover_balance_files()
         for service_id, slot, trigger in scheduled.due_slots(started):
             if self.stop.is_set():
                 self._log_stop_request()
@@ -403,6 +404,18 @@ class Daemon:
 
 
 # --------------------------------------------------------------------------- logging, entry
+
+
+def _recover_balance_files() -> None:
+    """Finish balance files a crashed run left half done, before any new run (never raises)."""
+    from tui_inkasso.services.balance_corrections import recover_balance_files
+
+    try:
+        for action in recover_balance_files():
+            log.warning("balance file %s: %s after an interrupted run %s", action.path,
+                        action.action, action.detail)
+    except Exception:  # the schedule must run even when this check cannot
+        log.exception("checking for unfinished balance files failed")
 
 
 def configure_logging(log_file: str | None, stream: IO[str] | None = None) -> None:

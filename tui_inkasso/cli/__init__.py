@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "tui_inkasso.cli.daemon_cmd",
     "tui_inkasso.cli.delivery_cmd",
     "tui_inkasso.cli.dunning_cmd",
+    "tui_inkasso.cli.balance_cmd",
 ]
 """Modules that add subcommands; each has ``register(subparsers, parent)``."""
 
@@ -123,7 +124,20 @@ def _run_app(db_arg: str | None) -> int:
     except CliError as exc:
         print(f"tui-inkasso: {exc}", file=sys.stderr)
         return exc.exit_code
+    _recover_balance_files()
     from tui_inkasso.app import InkassoApp
 
     InkassoApp().run()
     return 0
+
+
+def _recover_balance_files() -> None:
+    """Finish balance files a crashed run left half done (docs/balance-corrections.md)."""
+    import logging
+
+    from tui_inkasso.services.balance_corrections import recover_balance_files
+
+    try:
+        recover_balance_files()
+    except Exception:  # never keep the app from starting; the next run tries again
+        logging.getLogger(__name__).exception("checking for unfinished balance files failed")
