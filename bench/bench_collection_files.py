@@ -5,9 +5,9 @@ within 5 s; 100,000 corrections into one XML file within 5 s, memory not growing
 
 Each step runs twice: once for the time (wall clock and CPU seconds of this process; the CPU
 figure is the steadier one on a shared machine), once under tracemalloc for the peak of memory
-Python allocated during the step (tracing slows the step, so its time is not used). The cases
-are built before the clock starts; the corrections come from a generator, as a service would
-stream them from the database.
+Python allocated during the step (tracing slows the step, so its time is not used). Cases and
+corrections are built before the clock starts; the corrections reach the writer through an
+iterator, as a service streams them from the database, so the peak is what the writer holds.
 
 Run: ``.venv/bin/python bench/bench_collection_files.py [--cases N] [--corrections N]``.
 """
@@ -158,15 +158,16 @@ def main() -> None:
         )
         print(f"{'':<52} {len(pdf) / 1e6:7.1f} MB", flush=True)
 
-        total = sum(c.amount_ore for c in corrections(args.corrections))
+        rows = list(corrections(args.corrections))
+        total = sum(c.amount_ore for c in rows)
         header = BalanceFileHeader(
-            "SALDO-BENCH", CREATED, CREDITOR.name, CREDITOR.org_no, args.corrections, total
+            "SALDO-BENCH", CREATED, CREDITOR.name, CREDITOR.org_no, len(rows), total
         )
         xml = out / "saldo.xml"
 
         def write_xml() -> Path:
             xml.unlink(missing_ok=True)
-            return write_balance_file(xml, header, corrections(args.corrections))
+            return write_balance_file(xml, header, iter(rows))
 
         measure("balance XML, written and validated while writing", write_xml)
         print(f"{'':<52} {xml.stat().st_size / 1e6:7.1f} MB", flush=True)
