@@ -326,3 +326,22 @@ def test_the_writer_passes_every_byte_through_the_schema() -> None:
         BalanceXmlError, match=r"saldo.xml: the XML written does not match the schema: .*version"
     ):
         sink.close()
+
+
+def test_files_are_validated_in_parallel_threads(tmp_path: Path, valid_file: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    bad, _ = broken(valid_file, "<Kind>payment</Kind>", "<Kind>refund</Kind>", 1)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        good = list(pool.map(lambda _: validate_balance_xml(valid_file).count, range(8)))
+        errors = list(pool.map(lambda _: _error_of(bad), range(8)))
+    assert good == [3] * 8
+    assert all("refund" in e for e in errors)
+
+
+def _error_of(path: Path) -> str:
+    try:
+        validate_balance_xml(path)
+    except BalanceXmlError as exc:
+        return str(exc)
+    return ""

@@ -19,6 +19,7 @@ import copy
 import datetime as dt
 import os
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
@@ -91,34 +92,32 @@ def schema_path() -> Path:
     return Path(str(resources.files("tui_inkasso.formats") / "schemas" / "saldokorrigeringar.xsd"))
 
 
-_SCHEMA: etree.XMLSchema | None = None
+_PER_THREAD = threading.local()
 
 
 def schema() -> etree.XMLSchema:
-    """The compiled XSD (compiled once per process)."""
-    global _SCHEMA
-    if _SCHEMA is None:
-        _SCHEMA = etree.XMLSchema(etree.parse(str(schema_path())))
-    return _SCHEMA
-
-
-_PART_SCHEMA: etree.XMLSchema | None = None
+    """The compiled XSD, one per thread: a validator keeps its error log, so a screen's worker
+    and another thread must not share one."""
+    compiled = getattr(_PER_THREAD, "schema", None)
+    if compiled is None:
+        compiled = _PER_THREAD.schema = etree.XMLSchema(etree.parse(str(schema_path())))
+    return compiled
 
 
 def part_schema() -> etree.XMLSchema:
-    """The same XSD with Header and Correction also declared as global elements.
+    """The same XSD with Header and Correction also declared as global elements (per thread).
 
     Derived in memory, never shipped: it lets one correction be validated against exactly the
     type the full schema gives it, keeping the correction's source lines in the errors.
     """
-    global _PART_SCHEMA
-    if _PART_SCHEMA is None:
+    compiled = getattr(_PER_THREAD, "part_schema", None)
+    if compiled is None:
         document = etree.parse(str(schema_path()))
         xs = "{http://www.w3.org/2001/XMLSchema}"
         for name, type_name in (("Header", "HeaderType"), ("Correction", "CorrectionType")):
             etree.SubElement(document.getroot(), f"{xs}element", name=name, type=type_name)
-        _PART_SCHEMA = etree.XMLSchema(document)
-    return _PART_SCHEMA
+        compiled = _PER_THREAD.part_schema = etree.XMLSchema(document)
+    return compiled
 
 
 # --------------------------------------------------------------------------------------------
