@@ -1,0 +1,277 @@
+"""Collection commands: `collect` (the collection run, headless) and `cases` (the case register).
+
+* ``tui-inkasso collect --system inhouse|intrum|svea|none [--date D] [selection] [--exclude INVOICE
+  ...] [--reason TEXT] [--out PATH] [--yes]`` does what Reskontra → Inkasso does: every invoice
+  ready for collection in the selection goes into a case (one per customer and owner), except
+  those given to ``--exclude`` (excluded persistently, like "Undanta", with ``--reason``). PATH
+  is an existing folder to write in, or the file's name. Without ``--yes`` it shows what it
+  would do and asks (on a terminal; otherwise it refuses).
+* ``tui-inkasso cases [list | show CASE | status CASE STATUS | close CASE | note CASE TEXT |
+  pay CASE INVOICE AMOUNT]``.
+
+``--json`` prints one object; amounts are strings "1234.50".
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tui_inkasso.cli.common import CliError, Output, date_arg
+from tui_inkasso.cli.selection_options import add_selection_options, selection_from_args
+from tui_inkasso.db.models import CaseStatus, CollectionSystem, PaymentMethod
+from tui_inkasso.domain.money import MoneyError, format_amount, format_sek, parse_amount
+from tui_inkasso.services import clock
+
+if TYPE_CHECKING:
+    from tui_inkasso.services import collection
+
+DEFAULT_REASON = "Undantagen vid inkassokörning (tui-inkasso collect)"
+
+
+def register(subparsers: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
+    """Add collect and cases."""
+    _register_collect(subparsers, parent)
+    _register_cases(subparsers, parent)
+
+
+# --------------------------------------------------------------------------- collect
+
+
+def _register_collect(subparsers: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
+    cmd = subparsers.add_parser(
+        "collect", parents=[parent], help="skapa underlag för inkasso: cases, file or Excel sheet",
+        description="Skapar inkassoärenden av alla fakturor som är klara för inkasso i urvalet: "
+        "eget ärenderegister (inhouse), fil till Intrum eller Svea, eller en Excelfil (none). "
+        "Allt registreras i en transaktion; filen skickas direkt när en FTP-server är inställd.",
+    )
+    cmd.add_argument("--system", choices=[c.value for c in CollectionSystem],
+                     help="collection system (default: the setting collection.system)")
+    cmd.add_argument("--date", type=date_arg, metavar="DATE", help="run date (default: today)")
+    cmd.add_argument("--exclude", nargs="+", default=[], metavar="INVOICE",
+                     help="invoice numbers to exclude from collection (kept excluded, like Undanta)")
+    cmd.add_argument("--reason", default=DEFAULT_REASON, help="why --exclude invoices are excluded")
+    cmd.add_argument("--out", type=Path, metavar="PATH",
+                     help="an existing folder to write in, or the file's name (default: collection.output_dir)")
+    cmd.add_argument("--yes", action="store_true", help="do not ask")
+    add_selection_options(cmd)
+    cmd.set_defaults(handler=_collect)
+
+
+def _collect(args: argparse.Namespace) -> Output:
+    from tui_inkasso.services import collection
+    from tui_inkasso.services.ledger import find_invoice
+
+    today = args.date or clock.today()
+    selection = selection_from_args(args)
+    system = args.system or collection.collection_system().value
+    candidates = collection.collection_candidates(today, selection)
+    excluded = {find_invoice(number).id: number for number in args.exclude}
+    ids = [i for i in candidates.ready.ids() if i not in excluded]
+    plan = collection.plan_totals(ids)
+    question = (f"{plan.count} fakturor (saldo {format_sek(plan.balance)} kr, avgifter "
+                f"{format_sek(plan.fees)} kr) blir {plan.cases} inkassoärenden "
+                f"({collection.SYSTEM_LABELS[system]}) {today.isoformat()}")
+    if excluded:
+        question += f"; {len(excluded)} fakturor undantas ({args.reason})"
+    if not args.yes:
+        _confirm(question, getattr(args, "json", False))
+    moved: list[int] = []
+    if excluded:
+        moved = collection.exclude(list(excluded), args.reason).moved
+    data: dict[str, Any] = {"system": system, "date": today, "selection": selection.to_dict(),
+                            "excluded": [excluded[i] for i in moved]}
+    if not ids:
+        data.update(file=None, files=[], cases=[], count_cases=0, count_invoices=0, total="0.00",
+                    deliveries=[], warnings=candidates.notes)
+        return Output(data, "Inga fakturor är klara för inkasso i urvalet; inga ärenden skapades.")
+    result = collection.create_cases(today, selection, ids, system, out=args.out)
+    data.update(run_json(result))
+    lines = [f"{c.number:<18} {c.customer_number:<10} {c.customer_name[:30]:<30} "
+             f"{', '.join(x.number for x in c.claims)[:30]:<30} {format_sek(c.total):>14} {c.debt_types}"
+             for c in result.cases]
+    lines.append(result.message)
+    lines += [f"Utkorg: {d.status} {d.path} {d.error}".rstrip() for d in result.deliveries]
+    lines += [f"Varning: {w}" for w in result.warnings]
+    return Output(data, "\n".join(lines))
+
+
+def run_json(result: collection.CaseRunResult) -> dict[str, Any]:
+    """A run's result as JSON: ``file`` and ``cases`` (with their invoices) first."""
+    return {
+        "file": str(result.file) if result.file else None,
+        "files": [str(f) for f in result.files],
+        "cases": [
+            {"case": c.number, "customer": c.customer_number, "customer_name": c.customer_name,
+             "owner": c.owner_code, "file": str(c.file) if c.file else None, "total": format_amount(c.total),
+             "invoices": [{"number": x.number, "balance": format_amount(x.balance), "fees": format_amount(x.fees),
+                           "interest": format_amount(x.interest), "debt_type": x.debt_type} for x in c.claims]}
+            for c in result.cases
+        ],
+        "count_cases": len(result.cases),
+        "count_invoices": result.invoice_count,
+        "total": format_amount(result.total),
+        "created_at": result.created_at,
+        "deliveries": [{"file": d.path, "status": d.status, "remote_path": d.remote_path, "error": d.error}
+                       for d in result.deliveries],
+        "warnings": result.warnings,
+    }
+
+
+def _confirm(question: str, want_json: bool) -> None:
+    """Show the plan and ask; without a terminal (or with --json) only --yes may confirm."""
+    if want_json or not sys.stdin.isatty():
+        raise CliError(f"would create: {question}; confirm with --yes (no terminal to ask on)")
+    print(question)
+    answer = input("Skapa inkassoärendena? Skriv ja: ").strip().lower()
+    if answer not in ("ja", "j", "yes", "y"):
+        raise CliError("nothing was created", 1)
+
+
+# --------------------------------------------------------------------------- cases
+
+
+def _register_cases(subparsers: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
+    cmd = subparsers.add_parser("cases", parents=[parent], help="the case register: list, show, status, close",
+                                description="Inkassoärenden: lista, visa, ändra status, anteckning, "
+                                "betalning, avsluta.")
+    sub = cmd.add_subparsers(dest="action", metavar="ACTION")
+    _list_options(cmd)
+    cmd.set_defaults(handler=_list)
+    listing = sub.add_parser("list", parents=[parent], help="list cases")
+    _list_options(listing)
+    listing.set_defaults(handler=_list)
+    show = sub.add_parser("show", parents=[parent], help="one case with invoices, payments and events")
+    show.add_argument("case", metavar="CASE", help="case number")
+    show.set_defaults(handler=_show)
+    status = sub.add_parser("status", parents=[parent], help="change a case's status")
+    status.add_argument("case", metavar="CASE")
+    status.add_argument("status", metavar="STATUS", help="; ".join(s.value for s in CaseStatus))
+    status.add_argument("--note", default="", help="a note on the change")
+    status.set_defaults(handler=_status)
+    close = sub.add_parser("close", parents=[parent], help="close a case (its invoices stay collection-marked)")
+    close.add_argument("case", metavar="CASE")
+    close.add_argument("--reason", required=True, help="why the case is closed")
+    close.set_defaults(handler=_close)
+    note = sub.add_parser("note", parents=[parent], help="add a note to a case")
+    note.add_argument("case", metavar="CASE")
+    note.add_argument("text", metavar="TEXT")
+    note.set_defaults(handler=_note)
+    pay = sub.add_parser("pay", parents=[parent], help="register a payment on one of the case's invoices")
+    pay.add_argument("case", metavar="CASE")
+    pay.add_argument("invoice", metavar="INVOICE", help="invoice number")
+    pay.add_argument("amount", metavar="AMOUNT", help="kronor, e.g. 1234.50")
+    pay.add_argument("--date", type=date_arg, metavar="DATE", help="payment date (default: today)")
+    pay.add_argument("--method", default=PaymentMethod.MANUAL.value,
+                     choices=[m.value for m in PaymentMethod if m is not PaymentMethod.CREDIT])
+    pay.set_defaults(handler=_pay)
+
+
+def _list_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--status", help="only cases with this status")
+    parser.add_argument("--system", choices=[c.value for c in CollectionSystem], help="only this system")
+    parser.add_argument("--open", action="store_true", help="only cases that are not closed")
+    parser.add_argument("--text", default="", help="case number, customer number or name contains")
+    parser.add_argument("--limit", type=int, default=200, help="at most this many (default 200)")
+
+
+def summary_json(s: collection.CaseSummary) -> dict[str, Any]:
+    """A case as the register lists it, as JSON."""
+    return {"case": s.number, "system": s.system, "status": s.status, "owner": s.owner_code,
+            "customer": s.customer_number, "customer_name": s.customer_name, "created_at": s.created_at,
+            "created_by": s.created_by, "invoices": s.invoices, "capital": format_amount(s.capital),
+            "fees": format_amount(s.fees), "interest": format_amount(s.interest),
+            "claimed": format_amount(s.claimed), "balance": format_amount(s.balance),
+            "remaining": format_amount(s.remaining), "closed_at": s.closed_at, "file": s.file_path}
+
+
+def _list(args: argparse.Namespace) -> Output:
+    from tui_inkasso.services import collection
+
+    flt = collection.CaseFilter(args.text, args.status, args.system, args.open)
+    total = collection.count_cases(flt)
+    cases = collection.list_cases(flt, limit=args.limit)
+    data = {"count": total, "cases": [summary_json(s) for s in cases]}
+    if not cases:
+        return Output(data, "Inga inkassoärenden.")
+    lines = [f"{s.number:<18} {s.status:<20} {s.customer_number:<10} {s.customer_name[:28]:<28} "
+             f"{s.invoices:>3} fakt. {format_sek(s.claimed):>14} kvar {format_sek(s.remaining):>14}" for s in cases]
+    if total > len(cases):
+        lines.append(f"… {total - len(cases)} ärenden till (--limit)")
+    return Output(data, "\n".join(lines))
+
+
+def _show(args: argparse.Namespace) -> Output:
+    from tui_inkasso.services import collection
+
+    case = collection.find_case(args.case)
+    detail = collection.case_detail(case.id)
+    s = detail.summary
+    data = summary_json(s) | {
+        "national_id": detail.national_id,
+        "address": detail.customer_address,
+        "invoice_lines": [
+            {"number": i.number, "kind": i.kind, "due_date": i.due_date, "claimed": format_amount(i.claimed_balance),
+             "fees": format_amount(i.fees), "interest": format_amount(i.interest), "debt_type": i.debt_type,
+             "balance": format_amount(i.current_balance)} for i in detail.invoices],
+        "payments": [
+            {"invoice": p.invoice_number, "pay_date": p.pay_date, "amount": format_amount(p.amount),
+             "method": p.method, "kind": p.kind, "after_case": p.after_case, "correction": p.is_correction,
+             "reported": p.reported} for p in detail.payments],
+        "events": [{"at": e.at, "user": e.user, "kind": e.kind, "text": e.text} for e in detail.events],
+    }
+    lines = [f"Ärende {s.number} ({s.system}), status {s.status}", f"Kund {s.customer_number} {s.customer_name}, "
+             f"{detail.national_id}, ägare {s.owner_code}",
+             f"Krav {format_sek(s.claimed)} kr, kvar {format_sek(s.remaining)} kr"]
+    lines += [f"  {i.number:<12} {i.due_date} krav {format_sek(i.claimed_balance):>12} saldo nu "
+              f"{format_sek(i.current_balance):>12} {i.debt_type}" for i in detail.invoices]
+    lines += [f"  {p.pay_date} {p.invoice_number:<12} {format_sek(p.amount):>12} {p.method:<10} "
+              f"{'saldokorrigering' if p.is_correction else ('efter ärendet' if p.after_case else 'före ärendet')}"
+              for p in detail.payments]
+    lines += [f"  {e.at:%Y-%m-%d %H:%M} {e.user}: {e.text}" for e in detail.events]
+    return Output(data, "\n".join(lines))
+
+
+def _status(args: argparse.Namespace) -> Output:
+    from tui_inkasso.services import collection
+
+    case = collection.find_case(args.case)
+    summary = collection.set_case_status(case.id, args.status, args.note)
+    return Output(summary_json(summary), f"Ärende {summary.number}: status {summary.status}")
+
+
+def _close(args: argparse.Namespace) -> Output:
+    from tui_inkasso.services import collection
+
+    case = collection.find_case(args.case)
+    summary = collection.close_case(case.id, args.reason)
+    return Output(summary_json(summary), f"Ärende {summary.number} avslutat")
+
+
+def _note(args: argparse.Namespace) -> Output:
+    from tui_inkasso.services import collection
+
+    case = collection.find_case(args.case)
+    event = collection.add_case_note(case.id, args.text)
+    return Output({"case": case.number, "at": event.at, "user": event.user, "text": event.text},
+                  f"Anteckning sparad i ärende {case.number}")
+
+
+def _pay(args: argparse.Namespace) -> Output:
+    from tui_inkasso.services import collection
+    from tui_inkasso.services.ledger import find_invoice
+
+    case = collection.find_case(args.case)
+    invoice = find_invoice(args.invoice)
+    try:
+        amount = parse_amount(args.amount)
+    except MoneyError as exc:
+        raise CliError(f"AMOUNT: {exc}") from None
+    booked = collection.register_case_payment(case.id, invoice.id, amount, args.date or clock.today(), args.method)
+    data = {"case": case.number, "invoice": booked.invoice_number, "payment_id": booked.payment_id,
+            "amount": format_amount(amount), "invoice_amount": format_amount(booked.split.invoice_amount),
+            "excess": format_amount(booked.split.excess_amount)}
+    return Output(data, f"Betalning {format_sek(amount)} kr registrerad på faktura {booked.invoice_number} "
+                        f"i ärende {case.number}")
