@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "tui_inkasso.cli.delivery_cmd",
     "tui_inkasso.cli.dunning_cmd",
     "tui_inkasso.cli.balance_cmd",
+    "tui_inkasso.cli.collect_cmd",
 ]
 """Modules that add subcommands; each has ``register(subparsers, parent)``."""
 
