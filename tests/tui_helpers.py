@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -49,6 +51,24 @@ def freeze_cursors(pilot: Pilot[object]) -> None:
             field.cursor_blink = False
 
 
+_RECORD = "_test_notifications"
+_original_notify = App.notify
+
+
+def _recording_notify(self: App[object], message: str, **options: Any) -> None:
+    """App.notify that also remembers the notification (toasts expire after a few seconds)."""
+    record = self.__dict__.setdefault(_RECORD, [])
+    record.append((options.get("severity", "information"), options.get("title", ""), message))
+    _original_notify(self, message, **options)
+
+
+App.notify = _recording_notify  # type: ignore[method-assign]
+
+
 def notifications(pilot: Pilot[object]) -> list[tuple[str, str, str]]:
-    """(severity, title, message) of every notification shown so far."""
-    return [(n.severity, n.title, n.message) for n in pilot.app._notifications]
+    """(severity, title, message) of every notification shown so far, expired ones included.
+
+    A toast disappears after its timeout, which a slow test machine can exceed between the
+    action and the assertion; this list keeps them all.
+    """
+    return list(pilot.app.__dict__.get(_RECORD, []))
