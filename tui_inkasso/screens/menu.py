@@ -82,6 +82,8 @@ MENU_ENTRIES: list[MenuEntry] = [
         "Vem gjorde vad och när: ändrade inställningar, ärenden, betalningar.",
         lazy("tui_inkasso.screens.audit:AuditScreen"),
     ),
+    MenuEntry("Verktyg", "Schemalagda tjänster", "t", "Skapa saldofil enligt schema: ny, redigera, ta bort, kör nu, körningar.", lazy("tui_inkasso.screens.scheduled:ScheduledServicesScreen")),
+    MenuEntry("Verktyg", "Utkorg", "u", "Filer till inkassobolaget: väntande, skickade och misslyckade; skicka igen.", lazy("tui_inkasso.screens.outbox:OutboxScreen")),
 ]
 """Every menu entry; add one line here to put a new screen in the menu."""
 

@@ -1,0 +1,752 @@
+"""Verktyg → Schemalagda tjänster: the list, the guide's wizard, each service's runs.
+
+The list shows every service (name, service, Aktiverad, next run, last result). Keys: N = Ny,
+E = Redigera, Delete = Ta bort (asks first), K = Kör nu (in a thread worker: a balance file
+takes seconds), Enter = the service's runs.
+
+Ny and Redigera walk the guide's steps as typed screens (conventions §3), chained by
+:class:`Wizard`: the service ("Skapa saldofil") → name, description, Aktiverad →
+who gets mail when a run fails, and whether also on success → how often → when → Kontrollera and
+Spara. Every step dismisses with the draft (F2 or Enter goes on) or None (Esc goes back a step;
+from the first step it leaves the wizard). Each step checks its own fields with the same parsers
+the service uses; Spara runs the service's full validation and shows its reasons in place.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from functools import partial
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Checkbox, Footer, Header, Input, Label, Select, Static
+from textual.widgets.option_list import Option
+
+from tui_inkasso.domain import schedule_rules as rules
+from tui_inkasso.domain.email_address import EmailAddressError, split_emails
+from tui_inkasso.screens.base import BaseScreen
+from tui_inkasso.services import scheduled
+from tui_inkasso.services.errors import UserError
+from tui_inkasso.services.scheduled import RunInfo, ServiceInfo, ServiceSpec
+from tui_inkasso.services.threads import thread_connection
+from tui_inkasso.widgets import cells
+from tui_inkasso.widgets.lists import KeyList
+from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, TableRow
+from tui_inkasso.widgets.worker_errors import ForwardWorkerErrors
+
+SERVICE_COLUMNS = [
+    Column("name", "Namn", 0, min_width=20),
+    Column("service", "Tjänst", 16),
+    Column("enabled", "Aktiverad", 9),
+    Column("schedule", "Hur ofta", 30),
+    Column("next", "Nästa körning", 16),
+    Column("last", "Senaste resultat", 28),
+]
+
+RUN_COLUMNS = [
+    Column("start", "Start", 16),
+    Column("end", "Slut", 16),
+    Column("result", "Resultat", 12),
+    Column("trigger", "Körning", 12),
+    Column("file", "Fil", 0, min_width=16),
+    Column("error", "Fel", 0, min_width=16, sortable=False),
+]
+
+RESULT_STYLES = {"ok": "green", "failed": "bold red", "interrupted": "bold yellow", "running": "cyan"}
+
+WIZARD_CSS = """
+WizardStep #wizard-box { padding: 1 2; }
+WizardStep .wizard-intro { color: $text-muted; margin-bottom: 1; }
+WizardStep .field-label { margin-top: 1; text-style: bold; }
+WizardStep Input, WizardStep Select { width: 60; }
+WizardStep #weekdays { height: auto; }
+WizardStep #weekdays Checkbox { width: auto; }
+WizardStep .step-error { color: $error; text-style: bold; margin-top: 1; height: auto; }
+WizardStep #summary { height: auto; margin-bottom: 1; }
+"""
+
+
+# --------------------------------------------------------------------------- rows
+
+
+def last_result(run: RunInfo | None) -> Text:
+    """"Klar 2026-01-15 06:00" coloured by the result."""
+    if run is None:
+        return Text("Har inte körts", style="dim")
+    return Text(f"{run.result_label} {run.started_at:%Y-%m-%d %H:%M}", style=RESULT_STYLES.get(run.result, ""))
+
+
+def service_row(service: ServiceInfo) -> TableRow:
+    """A service as a list row."""
+    return TableRow(
+        str(service.id),
+        (
+            cells.text(service.name),
+            cells.text(service.service_label),
+            Text("Ja" if service.enabled else "Nej", style="" if service.enabled else "dim"),
+            cells.text(service.schedule_text),
+            cells.date(service.next_run) if service.next_run else Text("–", style="dim"),
+            last_result(service.last_run),
+        ),
+        data=service,
+    )
+
+
+def run_row(run: RunInfo) -> TableRow:
+    """A run as a row of the runs screen."""
+    return TableRow(
+        str(run.id),
+        (
+            cells.date(run.started_at),
+            cells.date(run.finished_at),
+            Text(run.result_label, style=RESULT_STYLES.get(run.result, "")),
+            cells.text(run.trigger_label),
+            cells.text(run.file or "–"),
+            cells.text(run.error.splitlines()[0] if run.error else ""),
+        ),
+        data=run,
+    )
+
+
+def _service_sort(row: TableRow, key: str) -> object:
+    service: ServiceInfo = row.data
+    if key == "next":
+        return service.next_run.isoformat() if service.next_run else "9999"
+    return row.cells[[c.key for c in SERVICE_COLUMNS].index(key)].plain  # type: ignore[union-attr]
+
+
+# --------------------------------------------------------------------------- small modals
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """A yes/no question: J (or Enter) answers yes, N or Esc no."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "answer(True)", "Ja", id="confirm.yes"),
+        Binding("enter", "answer(True)", "Ja", show=False, id="confirm.yes_enter"),
+        Binding("n", "answer(False)", "Nej", id="confirm.no"),
+        Binding("escape", "answer(False)", "Avbryt", show=False, id="confirm.cancel"),
+    ]
+
+    DEFAULT_CSS = """
+    ConfirmScreen { align: center middle; }
+    ConfirmScreen > #confirm-box {
+        width: 70; height: auto; border: thick $warning; background: $surface; padding: 1 2;
+    }
+    """
+
+    def __init__(self, question: str, title: str = "Bekräfta") -> None:
+        super().__init__()
+        self._question = question
+        self._title = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-box") as box:
+            box.border_title = self._title
+            box.border_subtitle = "J = ja, N = nej"
+            yield Static(Text(self._question))
+
+    def action_answer(self, yes: bool) -> None:
+        """Close with the answer."""
+        self.dismiss(yes)
+
+
+class TextScreen(ModalScreen[None]):
+    """Long text (a run's whole error, a file's path) to read; Esc or Enter closes."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Stäng", id="text.close"),
+        Binding("enter", "close", "Stäng", show=False, id="text.close_enter"),
+    ]
+
+    DEFAULT_CSS = """
+    TextScreen { align: center middle; }
+    TextScreen > #text-box {
+        width: 90%; height: auto; max-height: 80%; border: thick $primary;
+        background: $surface; padding: 1 2;
+    }
+    """
+
+    def __init__(self, title: str, body: str) -> None:
+        super().__init__()
+        self._title = title
+        self._body = body
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="text-box") as box:
+            box.border_title = self._title
+            box.border_subtitle = "Esc stänger"
+            yield Static(Text(self._body))
+
+    def action_close(self) -> None:
+        """Back to the screen underneath."""
+        self.dismiss()
+
+
+# --------------------------------------------------------------------------- the list
+
+
+class ScheduledServicesScreen(BaseScreen):
+    """Schemalagda tjänster: list, Ny, Redigera, Ta bort, Kör nu, Körningar."""
+
+    SUB_TITLE = "Schemalagda tjänster"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "new", "Ny", id="services.new", tooltip="Lägg till en schemalagd tjänst"),
+        Binding("e", "edit", "Redigera", id="services.edit", tooltip="Ändra den markerade tjänsten"),
+        Binding("delete", "delete", "Ta bort", id="services.delete",
+                tooltip="Ta bort den markerade tjänsten och dess körningar"),
+        Binding("k", "run_now", "Kör nu", id="services.run", tooltip="Kör den markerade tjänsten nu"),
+        Binding("f5", "refresh", "Uppdatera", id="services.refresh"),
+    ]
+
+    class Loaded(Message):
+        """The services have been read."""
+
+        def __init__(self, services: list[ServiceInfo]) -> None:
+            super().__init__()
+            self.services = services
+
+    class RunDone(Message):
+        """A manual run has finished (or could not start)."""
+
+        def __init__(self, run: RunInfo) -> None:
+            super().__init__()
+            self.run = run
+
+    _keep_on: int | None = None
+    """The service the cursor was on when the list was read again."""
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="≡")
+        yield Static(
+            "Tjänsterna körs av tui-inkasso daemon på servern. N = ny, E = redigera, "
+            "Delete = ta bort, K = kör nu, Enter = körningar.",
+            id="services-intro",
+        )
+        yield PagedTable(SERVICE_COLUMNS, id="services-table", empty_text="Inga schemalagda tjänster – N lägger till en")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#services-table", PagedTable).focus()
+        self.action_refresh()
+
+    def selected(self) -> ServiceInfo | None:
+        """The highlighted service."""
+        row = self.query_one("#services-table", PagedTable).current_row
+        return row.data if row is not None else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Redigera, Ta bort and Kör nu only when a service is highlighted."""
+        if action in ("edit", "delete", "run_now") and self.is_mounted:
+            return True if self.selected() is not None else None
+        return True
+
+    # -- loading
+
+    def action_refresh(self) -> None:
+        """Read the services again."""
+        self._load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="services", name="Schemalagda tjänster")
+    def _load(self) -> None:
+        with thread_connection():
+            services = scheduled.list_services()
+        self.post_message(self.Loaded(services))
+
+    def on_scheduled_services_screen_loaded(self, message: ScheduledServicesScreen.Loaded) -> None:
+        table = self.query_one("#services-table", PagedTable)
+        current = self.selected()
+        self._keep_on = current.id if current is not None else None
+        table.border_title = f"{len(message.services)} schemalagda tjänster"
+        table.set_source(ListSource(SERVICE_COLUMNS, [service_row(s) for s in message.services],
+                                    sort_value=_service_sort))
+
+    @on(PagedTable.Loaded, "#services-table")
+    def _loaded(self) -> None:
+        """Keep the cursor on the service it was on before the list was read again."""
+        table = self.query_one("#services-table", PagedTable)
+        keep, self._keep_on = self._keep_on, None
+        for index in range(table.total):
+            row = table.row_at(index)
+            if keep is not None and row is not None and row.data.id == keep:
+                table.cursor_row = index
+                break
+        self.refresh_bindings()
+
+    @on(PagedTable.RowHighlighted, "#services-table")
+    def _highlight_changed(self) -> None:
+        self.refresh_bindings()
+
+    # -- actions
+
+    def action_new(self) -> None:
+        """The wizard for a new service."""
+        self._wizard(None)
+
+    def action_edit(self) -> None:
+        """The wizard, filled with the highlighted service."""
+        service = self.selected()
+        if service is not None:
+            self._wizard(service)
+
+    def _wizard(self, existing: ServiceInfo | None) -> None:
+        Wizard(self, existing, self._wizard_done).start()
+
+    def _wizard_done(self, saved: ServiceInfo | None) -> None:
+        if saved is not None:
+            self.notify(f"{saved.name}: {saved.schedule_text}.", title="Tjänsten sparades")
+            self._load()
+
+    def action_delete(self) -> None:
+        """Ask, then remove the highlighted service and its runs."""
+        service = self.selected()
+        if service is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                scheduled.delete_service(service.id)
+                self.notify(f"{service.name} togs bort.", title="Borttagen")
+                self._load()
+
+        self.app.push_screen(
+            ConfirmScreen(f"Ta bort {service.name} ({service.service_label}) och alla dess körningar?",
+                          "Ta bort tjänst"),
+            answered,
+        )
+
+    def action_run_now(self) -> None:
+        """Run the highlighted service now, in a thread (a balance file takes a while)."""
+        service = self.selected()
+        if service is None:
+            return
+        self.notify(f"{service.name} körs …", title="Kör nu", timeout=3)
+        self._run(service.id)
+
+    @work(thread=True, exit_on_error=False, group="service-run", name="Kör nu")
+    def _run(self, service_id: int) -> None:
+        with thread_connection():
+            run = scheduled.run_now(service_id)
+        self.post_message(self.RunDone(run))
+
+    def on_scheduled_services_screen_run_done(self, message: ScheduledServicesScreen.RunDone) -> None:
+        run = message.run
+        if run.result == "ok":
+            detail = run.summary or (f"Fil: {run.file}" if run.file else "")
+            self.notify(detail or "Körningen är klar.", title="Körningen är klar")
+        else:
+            self.notify(run.error, title=f"Körningen {run.result_label.lower()}", severity="error", timeout=15)
+        self._load()
+
+    @on(PagedTable.RowSelected, "#services-table")
+    def _open_runs(self, event: PagedTable.RowSelected) -> None:
+        service: ServiceInfo = event.row.data
+        self.app.push_screen(ServiceRunsScreen(service.id, service.name))
+
+
+# --------------------------------------------------------------------------- runs
+
+
+class ServiceRunsScreen(BaseScreen):
+    """One service's runs: start, end, result, trigger, file, error (Enter shows all of it)."""
+
+    SUB_TITLE = "Körningar"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f5", "refresh", "Uppdatera", id="runs.refresh"),
+    ]
+
+    class Loaded(Message):
+        """The runs have been read."""
+
+        def __init__(self, runs: list[RunInfo]) -> None:
+            super().__init__()
+            self.runs = runs
+
+    def __init__(self, service_id: int, name: str) -> None:
+        super().__init__()
+        self.service_id = service_id
+        self.service_name = name
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="≡")
+        yield PagedTable(RUN_COLUMNS, id="runs-table", empty_text="Tjänsten har inte körts ännu")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"Körningar – {self.service_name}"
+        self.query_one("#runs-table", PagedTable).focus()
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        """Read the runs again."""
+        self._load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="runs", name="Körningar")
+    def _load(self) -> None:
+        with thread_connection():
+            runs = scheduled.list_runs(self.service_id, limit=500)
+        self.post_message(self.Loaded(runs))
+
+    def on_service_runs_screen_loaded(self, message: ServiceRunsScreen.Loaded) -> None:
+        table = self.query_one("#runs-table", PagedTable)
+        table.border_title = f"{self.service_name}: {len(message.runs)} körningar, nyaste först"
+        table.set_source(ListSource(RUN_COLUMNS, [run_row(r) for r in message.runs]))
+
+    @on(PagedTable.RowSelected, "#runs-table")
+    def _show_run(self, event: PagedTable.RowSelected) -> None:
+        run: RunInfo = event.row.data
+        lines = [
+            f"Resultat: {run.result_label}",
+            f"Körning: {run.trigger_label} (planerad: {run.slot})",
+            f"Start: {run.started_at:%Y-%m-%d %H:%M:%S}",
+            f"Slut: {run.finished_at:%Y-%m-%d %H:%M:%S}" if run.finished_at else "Slut: –",
+            f"Fil: {run.file or 'ingen fil'}",
+            f"Dator: {run.worker}",
+        ]
+        if run.error:
+            lines += ["", "Fel:", run.error]
+        self.app.push_screen(TextScreen(f"Körning {run.id} – {self.service_name}", "\n".join(lines)))
+
+
+# --------------------------------------------------------------------------- the wizard
+
+
+class WizardStep(ForwardWorkerErrors, Screen[ServiceSpec | None]):
+    """One step of the guide: shows the draft, dismisses with the changed draft or None (back)."""
+
+    STEP_TITLE = ""
+    INTRO = ""
+    NEXT_LABEL = "Nästa"
+
+    DEFAULT_CSS = WIZARD_CSS
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "next", "Nästa", id="wizard.next", tooltip="Till nästa steg"),
+        Binding("escape", "back", "Tillbaka", id="wizard.back", tooltip="Till föregående steg"),
+    ]
+
+    def __init__(self, draft: ServiceSpec, step: int, steps: int, heading: str) -> None:
+        super().__init__()
+        self.draft = draft
+        self.step = step
+        self.steps = steps
+        self.heading = heading
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="≡")
+        with VerticalScroll(id="wizard-box") as box:
+            box.border_title = f"Steg {self.step} av {self.steps}: {self.STEP_TITLE}"
+            yield Static(Text(self.intro()), classes="wizard-intro")
+            yield from self.fields()
+            yield Static("", id="step-error", classes="step-error")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"{self.heading} – {self.STEP_TITLE}"
+        self.focus_first()
+
+    def intro(self) -> str:
+        """The line that says what this step asks."""
+        return self.INTRO
+
+    def fields(self) -> ComposeResult:
+        """The step's own widgets."""
+        yield from ()
+
+    def focus_first(self) -> None:
+        """Focus the step's first field."""
+        self.focus_next()
+
+    def collect(self) -> ServiceSpec:
+        """The draft with this step's fields; raise ValueError (Swedish reason) when one is wrong."""
+        return self.draft
+
+    def show_error(self, message: str) -> None:
+        """Say why the step cannot go on."""
+        self.query_one("#step-error", Static).update(Text(message))
+
+    def action_next(self) -> None:
+        """Check this step's fields and go on."""
+        try:
+            draft = self.collect()
+        except (ValueError, UserError) as exc:  # ScheduleError from Spara is a UserError
+            self.show_error(str(exc))
+            return
+        self.dismiss(draft)
+
+    def action_back(self) -> None:
+        """One step back (from the first step: leave the guide)."""
+        self.dismiss(None)
+
+    @on(Input.Submitted)
+    def _enter_goes_on(self) -> None:
+        self.action_next()
+
+
+class ServiceKindStep(WizardStep):
+    """Step 1: which service ("Skapa saldofil")."""
+
+    STEP_TITLE = "Tjänst"
+    INTRO = "Välj vilken tjänst som ska köras. Enter väljer."
+
+    def fields(self) -> ComposeResult:
+        options = [Option(scheduled.service_label(kind), id=kind) for kind in scheduled.JOBS]
+        yield KeyList(*options, id="service-kind", markup=False)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        kinds = list(scheduled.JOBS)
+        listing = self.query_one("#service-kind", KeyList)
+        listing.highlighted = kinds.index(self.draft.service) if self.draft.service in kinds else 0
+        listing.focus()
+
+    def collect(self) -> ServiceSpec:
+        listing = self.query_one("#service-kind", KeyList)
+        index = listing.highlighted or 0
+        option_id = listing.get_option_at_index(index).id or ""
+        return dataclasses.replace(self.draft, service=option_id)
+
+    @on(KeyList.OptionSelected, "#service-kind")
+    def _chosen(self) -> None:
+        self.action_next()
+
+
+class NameStep(WizardStep):
+    """Step 2: name, description, Aktiverad."""
+
+    STEP_TITLE = "Namn och beskrivning"
+    INTRO = "Ge tjänsten ett namn som syns i listan. En inaktiverad tjänst sparas men körs inte."
+
+    def fields(self) -> ComposeResult:
+        yield Label("Namn", classes="field-label")
+        yield Input(self.draft.name, placeholder="t.ex. Saldofil varje natt", id="name", max_length=100)
+        yield Label("Beskrivning", classes="field-label")
+        yield Input(self.draft.description, placeholder="valfri", id="description")
+        yield Checkbox("Aktiverad", self.draft.enabled, id="enabled")
+
+    def collect(self) -> ServiceSpec:
+        name = self.query_one("#name", Input).value.strip()
+        if not name:
+            raise ValueError("Ange ett namn.")
+        return dataclasses.replace(
+            self.draft, name=name, description=self.query_one("#description", Input).value.strip(),
+            enabled=self.query_one("#enabled", Checkbox).value,
+        )
+
+
+class NotifyStep(WizardStep):
+    """Step 3: who gets mail when a run fails, and whether also when it succeeds."""
+
+    STEP_TITLE = "E-post"
+    INTRO = "Vem ska få e-post när en körning misslyckas? Flera adresser skiljs med komma."
+
+    def fields(self) -> ComposeResult:
+        yield Label("E-postadresser", classes="field-label")
+        yield Input(", ".join(self.draft.notify_emails), placeholder="ekonomi@exempel.se", id="emails")
+        yield Checkbox("Skicka e-post även när körningen lyckas", self.draft.notify_success, id="success")
+
+    def collect(self) -> ServiceSpec:
+        try:
+            emails = split_emails(self.query_one("#emails", Input).value)
+        except EmailAddressError as exc:
+            raise ValueError(f"E-post: {exc}") from None
+        success = self.query_one("#success", Checkbox).value
+        if success and not emails:
+            raise ValueError("Ange minst en adress för e-post när körningen lyckas.")
+        return dataclasses.replace(self.draft, notify_emails=emails, notify_success=success)
+
+
+class FrequencyStep(WizardStep):
+    """Step 4: how often."""
+
+    STEP_TITLE = "Hur ofta"
+    INTRO = "Hur ofta ska tjänsten köras? Enter väljer."
+
+    def fields(self) -> ComposeResult:
+        options = [Option(label, id=code) for code, label in rules.FREQUENCY_LABELS.items()]
+        yield KeyList(*options, id="frequency", markup=False)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        codes = list(rules.FREQUENCY_LABELS)
+        listing = self.query_one("#frequency", KeyList)
+        listing.highlighted = codes.index(self.draft.frequency) if self.draft.frequency in codes else 0
+        listing.focus()
+
+    def collect(self) -> ServiceSpec:
+        listing = self.query_one("#frequency", KeyList)
+        option_id = listing.get_option_at_index(listing.highlighted or 0).id or "day"
+        return dataclasses.replace(self.draft, frequency=option_id)
+
+    @on(KeyList.OptionSelected, "#frequency")
+    def _chosen(self) -> None:
+        self.action_next()
+
+
+class WhenStep(WizardStep):
+    """Step 5: when: the time, and the weekdays, the day of the month or N hours."""
+
+    STEP_TITLE = "När"
+
+    def fields(self) -> ComposeResult:
+        freq = self.draft.frequency
+        yield Label("Klockslag (HH:MM)", classes="field-label")
+        yield Input(self.draft.at_time, placeholder="06:00", id="at", max_length=5)
+        if freq == "week":
+            yield Label("Veckodagar (mellanslag kryssar)", classes="field-label")
+            chosen = set(rules.parse_weekdays(self.draft.weekdays))
+            with Horizontal(id="weekdays"):
+                for i, code in enumerate(rules.WEEKDAYS):
+                    yield Checkbox(rules.WEEKDAY_LABELS[i].capitalize(), i in chosen, id=f"day-{code}")
+        elif freq == "month":
+            yield Label("Dag i månaden (1-28 eller sista)", classes="field-label")
+            day = self.draft.month_day
+            yield Input("" if day is None else ("sista" if day in ("last", rules.LAST_DAY) else str(day)),
+                        placeholder="1", id="month-day", max_length=5)
+        elif freq == "hour":
+            yield Label("Var N:e timme", classes="field-label")
+            yield Select([(f"Var {n}:e timme" if n > 1 else "Varje timme", n) for n in rules.HOUR_STEPS],
+                         value=self.draft.every_hours or 1, allow_blank=False, id="hours")
+
+    def intro(self) -> str:
+        """Depends on the frequency chosen in the step before."""
+        return {
+            "day": "Tjänsten körs varje dag vid klockslaget.",
+            "week": "Tjänsten körs de valda veckodagarna vid klockslaget.",
+            "month": "Tjänsten körs en dag i månaden. 29-31 finns inte alla månader: välj sista.",
+            "hour": "Tjänsten körs var N:e timme, räknat från klockslaget (t.ex. 06:00, 14:00, 22:00).",
+        }.get(self.draft.frequency, "")
+
+    def collect(self) -> ServiceSpec:
+        freq = self.draft.frequency
+        at = self.query_one("#at", Input).value.strip()
+        weekdays: tuple[str, ...] = ()
+        month_day: int | str | None = None
+        hours: int | None = None
+        if freq == "week":
+            weekdays = tuple(code for code in rules.WEEKDAYS if self.query_one(f"#day-{code}", Checkbox).value)
+        elif freq == "month":
+            month_day = self.query_one("#month-day", Input).value.strip()
+        elif freq == "hour":
+            value = self.query_one("#hours", Select).value
+            hours = int(value) if isinstance(value, int) else None
+        try:
+            rule = scheduled.rule_from_fields(freq, at, weekdays, month_day, hours)
+        except rules.ScheduleRuleError as exc:
+            raise ValueError(str(exc).capitalize()) from None
+        stored_day: int | str | None = None
+        if rule.month_day is not None:
+            stored_day = "last" if rule.month_day == rules.LAST_DAY else rule.month_day
+        return dataclasses.replace(
+            self.draft, at_time=rules.format_time(rule.at_time), weekdays=weekdays,
+            month_day=stored_day, every_hours=rule.every_hours,
+        )
+
+
+class ReviewStep(WizardStep):
+    """Step 6: Kontrollera: the whole service in words; F2 saves."""
+
+    STEP_TITLE = "Kontrollera och spara"
+    INTRO = "Kontrollera uppgifterna. F2 sparar; Esc går tillbaka och ändrar."
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "next", "Spara", id="wizard.save", tooltip="Spara tjänsten"),
+        Binding("escape", "back", "Tillbaka", id="wizard.back", tooltip="Till föregående steg"),
+    ]
+
+    def __init__(self, draft: ServiceSpec, step: int, steps: int, heading: str,
+                 save: Callable[[ServiceSpec], ServiceInfo]) -> None:
+        super().__init__(draft, step, steps, heading)
+        self._save = save
+        self.saved: ServiceInfo | None = None
+
+    def fields(self) -> ComposeResult:
+        yield Static(Text(summary(self.draft)), id="summary")
+
+    def focus_first(self) -> None:
+        """Nothing to type here: F2 saves, Esc goes back."""
+
+    def collect(self) -> ServiceSpec:
+        self.saved = self._save(self.draft)
+        return self.draft
+
+
+def summary(spec: ServiceSpec) -> str:
+    """The draft in Swedish, as Kontrollera shows it."""
+    try:
+        when = rules.describe(scheduled.rule_from_fields(
+            spec.frequency, spec.at_time, spec.weekdays, spec.month_day, spec.every_hours))
+    except rules.ScheduleRuleError as exc:
+        when = f"ogiltigt: {exc}"
+    mail = ", ".join(spec.notify_emails) or "ingen"
+    return "\n".join([
+        f"Tjänst:       {scheduled.service_label(spec.service)}",
+        f"Namn:         {spec.name}",
+        f"Beskrivning:  {spec.description or '–'}",
+        f"Aktiverad:    {'Ja' if spec.enabled else 'Nej'}",
+        f"E-post vid fel: {mail}",
+        f"E-post när den lyckas: {'Ja' if spec.notify_success else 'Nej'}",
+        f"Hur ofta:     {when}",
+    ])
+
+
+class Wizard:
+    """Walks the steps: each typed step screen dismisses with the draft (on) or None (back).
+
+    Chained with ``push_screen(..., callback)`` rather than ``push_screen_wait`` in a worker: such
+    a worker would count as running for as long as a person sits in the guide, so everything that
+    waits for the app's workers to finish (tests, the "busy" checks) would wait with it.
+    """
+
+    STEPS: ClassVar[list[type[WizardStep]]] = [
+        ServiceKindStep, NameStep, NotifyStep, FrequencyStep, WhenStep, ReviewStep,
+    ]
+
+    def __init__(
+        self, screen: Screen[object], existing: ServiceInfo | None,
+        done: Callable[[ServiceInfo | None], None],
+    ) -> None:
+        self.screen = screen
+        self.draft = existing.spec() if existing is not None else ServiceSpec(name="")
+        self.save: Callable[[ServiceSpec], ServiceInfo] = (
+            partial(scheduled.update_service, existing.id) if existing is not None
+            else scheduled.create_service
+        )
+        self.heading = f"Redigera {existing.name}" if existing is not None else "Ny schemalagd tjänst"
+        self.done = done
+        self.index = 0
+        self._step: WizardStep | None = None
+
+    def start(self) -> None:
+        """Show the first step."""
+        self._show()
+
+    def _show(self) -> None:
+        cls = self.STEPS[self.index]
+        args = (self.draft, self.index + 1, len(self.STEPS), self.heading)
+        self._step = ReviewStep(*args, self.save) if cls is ReviewStep else cls(*args)
+        self.screen.app.push_screen(self._step, self._answered)
+
+    def _answered(self, result: ServiceSpec | None) -> None:
+        step = self._step
+        if result is None:
+            self.index -= 1
+        else:
+            self.draft = result
+            if isinstance(step, ReviewStep):
+                self.done(step.saved)
+                return
+            self.index += 1
+        if self.index < 0:
+            self.done(None)
+            return
+        self._show()
