@@ -127,6 +127,12 @@ def test_level_schedule_with_holiday_and_weekend_moves(levels: list[DunningLevel
     inv = Invoice.get(Invoice.number == "9001")
     assert (inv.dunning_level, inv.dunning_date, inv.dunning_deadline, inv.fees) == (
         1, dt.date(2026, 7, 2), dt.date(2026, 7, 13), 6000)
+    entry = AuditEntry.get(AuditEntry.action == "dunning.notice")
+    assert (entry.object_type, entry.object_id, entry.user) == ("invoice", "9001", "testare")
+    assert isinstance(entry.at, dt.datetime) and "Påminnelse (nivå 1), avgift 60.00" in entry.details
+    notice = DunningNotice.get(DunningNotice.invoice == inv.id)
+    assert (notice.issued_on, notice.deadline, notice.run_id) == (dt.date(2026, 7, 2), dt.date(2026, 7, 13),
+                                                                   result.run_id)
     # The demand: 12 days after the reminder (14 July), after its deadline (13 July).
     assert dunning.preview_run(dt.date(2026, 7, 13)).count == 0
     [demand] = dunning.preview_run(dt.date(2026, 7, 14)).rows

@@ -26,14 +26,19 @@ def record(action: str, object_type: str, object_id: object, details: str = "") 
 
 
 def record_many(entries: list[tuple[str, str, object, str]]) -> None:
-    """Write many audit entries in one statement (bulk runs)."""
+    """Write many audit entries at once (bulk runs).
+
+    Through the driver's executemany: peewee's SQL building for 20,000 rows of insert_many
+    costs seconds, the statement itself milliseconds.
+    """
+    from tui_inkasso.services.bulk import execute_many
+
     at, user = now(), current_user()
-    rows = [
-        {"at": at, "user": user, "action": a, "object_type": t, "object_id": str(i), "details": d}
-        for a, t, i, d in entries
-    ]
-    for start in range(0, len(rows), 500):
-        AuditEntry.insert_many(rows[start : start + 500]).execute()
+    execute_many(
+        'INSERT INTO "audit_entry" ("at", "user", "action", "object_type", "object_id", "details") '
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [(at, user, a, t, str(i), d) for a, t, i, d in entries],
+    )
 
 
 @dataclass(frozen=True)

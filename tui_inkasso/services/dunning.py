@@ -775,13 +775,15 @@ def _record_run(
     fees = sum(c.row.fee for c in candidates)
     DunningRun.insert(id=run_id, run_date=run_date, created_at=started, created_by=current_user(),
                       notices=len(candidates), fees=fees, pdf_path=str(pdf_path)).execute()
-    insert_rows(DunningNotice, (
-        {"id": nid, "invoice": c.row.invoice_id, "run": run_id, "level": c.row.level,
-         "name": c.row.level_name, "issued_on": run_date, "deadline": c.row.deadline,
-         "capital": c.row.balance, "fee": c.row.fee, "interest": c.row.interest,
-         "letter": letter.to_json()}
-        for nid, c, letter in zip(notice_ids, candidates, letters, strict=True)
-    ))
+    # The driver's executemany: peewee's SQL building for 20,000 rows costs seconds.
+    issued_on = run_date.isoformat()
+    execute_many(
+        'INSERT INTO "dunning_notice" ("id", "invoice_id", "run_id", "level", "name", "issued_on", '
+        '"deadline", "capital", "fee", "interest", "letter") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        [(nid, c.row.invoice_id, run_id, c.row.level, c.row.level_name, issued_on,
+          c.row.deadline.isoformat(), c.row.balance, c.row.fee, c.row.interest, letter.to_json())
+         for nid, c, letter in zip(notice_ids, candidates, letters, strict=True)],
+    )
     execute_many(
         "UPDATE invoice SET dunning_level = ?, dunning_date = ?, dunning_deadline = ?, "
         "fees = fees + ? WHERE id = ?",
