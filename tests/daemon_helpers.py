@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests import service_jobs
+from tests.balance_helpers import invoice_for, make_case, pay
 from tests.servers import SmtpServer
 from tui_inkasso.db.models import ScheduledService, ServiceRun
 from tui_inkasso.services import scheduled, settings
@@ -116,6 +117,13 @@ def due_service(kind: str, **kw: object) -> int:
     ScheduledService.update(created_at=now() - dt.timedelta(days=3)).where(
         ScheduledService.id == service.id).execute()
     return service.id
+
+
+def make_correction() -> int:
+    """A payment booked on an invoice already in a collection case: one balance correction."""
+    rent = invoice_for(amount=845000)
+    make_case(rent, agency_reference="INT-1")
+    return pay(rent, 200000, dt.date(2026, 11, 10))
 
 
 def runs(service_id: int) -> list[ServiceRun]:

@@ -14,9 +14,9 @@ import pytest
 
 from tests import daemon_helpers as dh
 from tests import fixtures_servers as fx
-from tests.daemon_helpers import ROOT, Daemons, due_service, mails, runs, wait_for
+from tests.daemon_helpers import ROOT, Daemons, due_service, mails, make_correction, runs, wait_for
 from tests.servers import FtpServer, SmtpServer, listing
-from tui_inkasso.db.models import CollectionFile, OutboxFile
+from tui_inkasso.db.models import BalanceReport, CollectionFile, OutboxFile
 from tui_inkasso.services import settings
 
 ftp_server = fx.ftp_server
@@ -32,12 +32,14 @@ def test_the_daemon_never_imports_textual() -> None:
 
 
 def test_once_catches_up_a_missed_run_exactly_once_and_delivers(
-    daemons: Daemons, ftp_server: FtpServer, monkeypatch: pytest.MonkeyPatch
+    daemons: Daemons, ftp_server: FtpServer
 ) -> None:
+    """The real "Skapa saldofil" job: the balance file is made once and reaches the FTP server."""
     folder = fx.fresh_dir(ftp_server.root)
     settings.set_setting("collection.upload_url", ftp_server.url(folder))
     daemons.env["TUI_INKASSO_UPLOAD_PASSWORD"] = ftp_server.password
-    service_id = due_service("testfil")
+    make_correction()
+    service_id = due_service("saldofil")
     code, log = daemons.once()
     assert code == 0, log
     [run] = runs(service_id)
@@ -47,7 +49,7 @@ def test_once_catches_up_a_missed_run_exactly_once_and_delivers(
     assert OutboxFile.get().status == "sent"
     code, log = daemons.once(name="again")
     assert code == 0, log
-    assert len(runs(service_id)) == 1 and daemons.jobs() == ["start testfil", "end testfil"]
+    assert len(runs(service_id)) == 1 and BalanceReport.select().count() == 1
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])

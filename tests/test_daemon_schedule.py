@@ -17,9 +17,9 @@ import pytest
 
 from tests import daemon_helpers as dh
 from tests import fixtures_servers as fx
-from tests.daemon_helpers import ROOT, Daemons, due_service, mails, runs, wait_for
+from tests.daemon_helpers import ROOT, Daemons, due_service, mails, make_correction, runs, wait_for
 from tests.servers import SmtpServer
-from tui_inkasso.db.models import CollectionFile, OutboxFile
+from tui_inkasso.db.models import BalanceReport, CollectionFile, OutboxFile, ReportedCorrection
 from tui_inkasso.services import scheduled, settings
 from tui_inkasso.services.scheduled import ServiceSpec
 
@@ -106,7 +106,8 @@ def test_disk_full_while_writing_the_file_fails_clearly_and_records_nothing(
     out = tmp_path / "full"
     out.mkdir()
     settings.set_setting("collection.output_dir", str(out))
-    service_id = due_service("testfil")
+    make_correction()
+    service_id = due_service("saldofil")
     script = (
         f"mount -t tmpfs -o size=16k tmpfs {out} && (head -c 1048576 /dev/zero > {out}/filler; true) && "
         f"exec {sys.executable} -m tests.daemon_main --db {daemons.db_url} daemon --once"
@@ -116,8 +117,9 @@ def test_disk_full_while_writing_the_file_fails_clearly_and_records_nothing(
     assert result.returncode == 1, result.stderr  # --once says: a run failed
     [run] = runs(service_id)
     assert run.result == "failed"
-    assert f"{out}/testfil_" in run.error and "No space left on device" in run.error
+    assert str(out) in run.error and "No space left on device" in run.error
     assert run.error.startswith("Körningen misslyckades: ")
     assert CollectionFile.select().count() == 0 and OutboxFile.select().count() == 0
+    assert BalanceReport.select().count() == 0 and ReportedCorrection.select().count() == 0
     assert "No space left on device" in result.stderr
     assert list(out.iterdir()) == []  # the tmpfs is gone with its namespace; nothing leaked here

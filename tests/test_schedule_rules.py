@@ -13,6 +13,7 @@ from tui_inkasso.domain.schedule_rules import (
     ScheduleRuleError,
     describe,
     next_run,
+    normalize_frequency,
     parse_month_day,
     parse_slot_key,
     parse_time,
@@ -88,6 +89,8 @@ def test_invalid_rules_name_the_field(kwargs: dict[str, object], message: str) -
 
 
 def test_parsers() -> None:
+    assert normalize_frequency("Daily") == "day" and normalize_frequency("månad") == "month"
+    assert normalize_frequency("year") == "year"
     assert parse_time("6:05") == dt.time(6, 5)
     assert parse_time("23.59") == dt.time(23, 59)
     for bad in ("24:00", "6", "06:60", "kl 6"):

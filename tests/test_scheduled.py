@@ -14,6 +14,7 @@ import pytest
 
 from tests import fixtures_servers as fx
 from tests import service_jobs
+from tests.balance_helpers import invoice_for, make_case, pay
 from tests.servers import SmtpServer
 from tui_inkasso.db.models import AuditEntry, CollectionFile, ScheduledService, ServiceRun
 from tui_inkasso.services import scheduled, settings
@@ -218,10 +219,19 @@ def test_an_interrupted_run_is_recorded_mailed_and_not_rerun(mail_to: SmtpServer
     assert "avbröts" in mail["Subject"] and "Resultat: Avbruten" in mail.get_content()
 
 
-def test_balance_file_job_uses_the_balance_service(db_ready: str) -> None:
-    pytest.importorskip("tui_inkasso.services.balance_corrections",
-                        reason="balance corrections (issue 6) not in this tree yet")
-    service = scheduled.create_service(_spec(service="saldofil"))
+def test_the_real_balance_file_job(db_ready: str, mail_to: SmtpServer) -> None:
+    """ "saldofil" runs services.balance_corrections.create_balance_file with no selection."""
+    service = scheduled.create_service(_spec(service="saldofil", notify_emails=("a@fastighet.se",),
+                                             notify_success=True))
+    empty = scheduled.run_now(service.id)
+    assert empty.result == "ok" and empty.file == ""
+    assert empty.summary == "Inga saldokorrigeringar att rapportera"
+    rent = invoice_for(amount=845000)
+    make_case(rent, agency_reference="INT-1")
+    pay(rent, 200000, dt.date(2026, 11, 10))
     run = scheduled.run_now(service.id)
     assert run.result == "ok", run.error
-    assert run.file == "" and "Inga nya saldokorrigeringar" in run.summary
+    assert Path(run.file).exists() and "1 saldokorrigeringar" in run.summary
+    assert [p.name for p in Path(run.file).parent.iterdir()] == [Path(run.file).name]
+    body = _mails(mail_to)[-1].get_content()
+    assert f"Fil: {run.file}" in body and "Sammanfattning: Saldofil skapad:" in body

@@ -31,6 +31,20 @@ FREQUENCY_LABELS = {"day": "Dagligen", "week": "Vissa veckodagar", "month": "En 
                     "hour": "Var N:e timme"}
 """What staff read for each frequency."""
 
+FREQUENCY_ALIASES = {
+    "daily": "day", "weekly": "week", "monthly": "month", "hourly": "hour",
+    "dag": "day", "dagligen": "day", "vecka": "week", "veckodagar": "week", "månad": "month",
+    "timme": "hour", "timmar": "hour",
+}
+"""Other spellings people (and scripts) use, mapped to the stored codes."""
+
+
+def normalize_frequency(text: str) -> str:
+    """The stored code for ``text`` (``daily`` → ``day``); unknown text is returned as typed."""
+    key = str(text).strip().lower()
+    return FREQUENCY_ALIASES.get(key, key)
+
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 """Weekday codes, Monday first (``date.weekday()`` order)."""
 

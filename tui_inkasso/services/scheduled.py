@@ -57,17 +57,23 @@ Job = Callable[[], JobOutcome]
 
 
 def balance_file_job() -> JobOutcome:
-    """"Skapa saldofil": every unreported balance correction, no standard selection (the guide)."""
-    from tui_inkasso.domain.money import format_sek
+    """"Skapa saldofil": every unreported balance correction, no standard selection (the guide).
+
+    The summary carries the balance service's own line and, per file, what became of its upload,
+    so the run's mail says whether the agency has the file or it waits in the outbox.
+    """
     from tui_inkasso.services.balance_corrections import create_balance_file
 
     result = create_balance_file()
-    if result.file is None:
-        return JobOutcome(None, "Inga nya saldokorrigeringar att rapportera; ingen fil skapades.")
-    return JobOutcome(
-        Path(result.file),
-        f"{result.corrections} saldokorrigeringar, {format_sek(result.amount)} kr",
-    )
+    lines = [result.message]
+    for created in result.files:
+        line = f"{created.path} ({created.owner_name}: {created.corrections} st)"
+        if created.delivery is not None:
+            line += f"; uppladdning: {created.delivery.label}"
+            if created.delivery.error:
+                line += f" – {created.delivery.error}"
+        lines.append(line)
+    return JobOutcome(Path(result.file) if result.file else None, "\n".join(lines))
 
 
 JOBS: dict[str, Job] = {"saldofil": balance_file_job}
@@ -230,6 +236,7 @@ def rule_from_fields(
 ) -> rules.ScheduleRule:
     """A rule from typed fields; fields that do not belong to the frequency are dropped."""
     at = rules.parse_time(at_time)
+    frequency = rules.normalize_frequency(frequency)
     if frequency == "week":
         return rules.ScheduleRule("week", at, weekdays=rules.parse_weekdays(weekdays))
     if frequency == "month":
