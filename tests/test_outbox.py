@@ -266,3 +266,21 @@ def test_unreachable_server_via_deliver_now_never_raises(
     assert [e.file_name for e in outbox.list_outbox("waiting")] == [balance_file.name]
     with pytest.raises(NotFound):
         outbox.resend(999)
+
+
+def test_delivery_and_back_off_on_sqlite_and_postgresql(
+    any_db: str, tmp_path: Path, ftp_server: FtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "saldo_pg.xml"
+    path.write_bytes(CONTENT)
+    settings.set_setting("collection.upload_url", f"ftp://inkasso@127.0.0.1:{refused_port()}/in")
+    row = _create_with_record(path)
+    assert row is not None
+    t0 = now()
+    [waiting] = outbox.deliver_pending(t0)
+    assert waiting.status == "waiting" and waiting.next_attempt_at == t0 + dt.timedelta(minutes=1)
+    remote = _ftp_setup(ftp_server, monkeypatch)  # the server's right address is set meanwhile
+    assert outbox.deliver_pending(t0) == []
+    [sent] = outbox.deliver_pending(t0 + dt.timedelta(minutes=1))
+    assert sent.status == "sent" and listing(remote) == [path.name]
+    assert outbox.get_entry(row.id).target_url == ftp_server.url(remote.name)

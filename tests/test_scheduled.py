@@ -43,6 +43,13 @@ def db_ready(sqlite_url: str, tmp_path: Path) -> str:
 
 
 @pytest.fixture
+def any_ready(any_db: str, tmp_path: Path) -> str:
+    """SQLite and again PostgreSQL."""
+    settings.set_setting("collection.output_dir", str(tmp_path / "out"))
+    return any_db
+
+
+@pytest.fixture
 def mail_to(smtp_server: SmtpServer, db_ready: str) -> SmtpServer:
     settings.set_settings({"mail.host": "127.0.0.1", "mail.port": str(smtp_server.port),
                            "mail.starttls": "nej", "mail.sender": "inkasso@fastighet.se"})
@@ -113,7 +120,7 @@ def test_a_run_is_recorded_with_its_file_and_the_file_with_its_record(
     assert service_jobs.job_log(_jobs) == ["start testfil", "end testfil"]
 
 
-def test_the_same_slot_never_runs_twice(db_ready: str, _jobs: Path) -> None:
+def test_the_same_slot_never_runs_twice(any_ready: str, _jobs: Path) -> None:
     service = scheduled.create_service(_spec())
     assert scheduled.run_service(service.id, "schedule", "2026-01-15T06:00") is not None
     assert scheduled.run_service(service.id, "catch-up", "2026-01-15T06:00") is None
@@ -177,7 +184,7 @@ def test_mail_that_cannot_be_sent_is_noted_on_the_run(db_ready: str) -> None:
     assert "E-post till a@fastighet.se kunde inte skickas: no mail server is set" in run.error
 
 
-def test_due_slots_and_catch_up(db_ready: str) -> None:
+def test_due_slots_and_catch_up(any_ready: str) -> None:
     at = dt.datetime.combine(now().date() + dt.timedelta(days=1), dt.time(12, 1))
     fresh = scheduled.create_service(_spec(name="Ny"))
     missed = scheduled.create_service(_spec(name="Missad"))
@@ -235,3 +242,24 @@ def test_the_real_balance_file_job(db_ready: str, mail_to: SmtpServer) -> None:
     assert [p.name for p in Path(run.file).parent.iterdir()] == [Path(run.file).name]
     body = _mails(mail_to)[-1].get_content()
     assert f"Fil: {run.file}" in body and "Sammanfattning: Saldofil skapad:" in body
+
+
+def test_one_daemon_lock_per_database_on_postgresql(postgres_url: str) -> None:
+    import psycopg2
+
+    from tui_inkasso.daemon import DaemonLock
+
+    lock = DaemonLock(postgres_url)
+    assert lock.acquire() and lock.held
+    other = psycopg2.connect(postgres_url)
+    try:
+        cursor = other.cursor()
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", (lock._pg_key,))
+        assert cursor.fetchone()[0] is False, "a second daemon must not get the lock"
+        lock.release()
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", (lock._pg_key,))
+        assert cursor.fetchone()[0] is True, "released: the standby takes over"
+        assert DaemonLock(postgres_url).acquire() is False
+    finally:
+        other.close()
+    assert "another connection" in lock.holder()
