@@ -53,7 +53,10 @@ def test_once_catches_up_a_missed_run_exactly_once_and_delivers(
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_a_signal_mid_run_finishes_the_run_and_exits_0(daemons: Daemons, signum: int) -> None:
+def test_a_signal_mid_run_finishes_the_run_and_exits_0(
+    daemons: Daemons, signum: int, tmp_path: Path
+) -> None:
+    settings.set_setting("daemon.log_file", str(tmp_path / "logs" / "daemon.log"))
     service_id = due_service("slow")
     proc = daemons.start(TEST_JOB_SECONDS="1")
     wait_for("the slow job to start", lambda: "start slow" in daemons.jobs())
@@ -65,6 +68,7 @@ def test_a_signal_mid_run_finishes_the_run_and_exits_0(daemons: Daemons, signum:
     log = daemons.log()
     assert f"received {signal.Signals(signum).name}: stopping after the run in progress" in log
     assert "stopped cleanly" in log
+    assert (tmp_path / "logs" / "daemon.log").read_text(encoding="utf-8") == log, "stderr and the log file"
 
 
 def test_a_killed_daemon_leaves_an_interrupted_run_that_is_not_rerun(

@@ -261,6 +261,9 @@ class Daemon:
         try:
             self._start_up()
             self._loop()
+        except pw.DatabaseError as exc:
+            log.error("the database failed at start (%s); exiting with 1 so systemd restarts us", exc)
+            return 1
         finally:
             self.scheduler.clear()
             self.lock.release()
