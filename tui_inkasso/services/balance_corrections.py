@@ -61,6 +61,9 @@ from tui_inkasso.services.transaction import is_postgres, write_transaction
 
 log = logging.getLogger(__name__)
 
+_PEEWEE_ERRORS = getattr(pw, "__exception_wrapper__")  # noqa: B009 - a module dunder
+"""Turns driver errors into peewee's (IntegrityError ...), as ``execute_sql`` does."""
+
 FILE_KIND = "saldofil"
 """``CollectionFile.kind`` and the outbox kind of balance-correction files."""
 
@@ -721,10 +724,11 @@ def _insert_reported(report_id: int, spool: bf.IdSpool) -> None:
                 (report_id, chunk),
             )
         else:
-            db.cursor().executemany(
-                f'INSERT INTO "{table}" ({columns}) VALUES (?, ?)',
-                [(report_id, pid) for pid in chunk],
-            )
+            with _PEEWEE_ERRORS:  # sqlite3 errors as peewee's, as execute_sql gives them
+                db.cursor().executemany(
+                    f'INSERT INTO "{table}" ({columns}) VALUES (?, ?)',
+                    [(report_id, pid) for pid in chunk],
+                )
 
 
 def _conflict_message(written: list[_Written]) -> str:

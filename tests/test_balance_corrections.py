@@ -1,0 +1,332 @@
+"""Balance corrections: what is one, each reported exactly once, the files, history, on SQLite and
+PostgreSQL. Crash safety and a full disk are in test_balance_crash.py, the screens elsewhere."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.balance_helpers import file_payment_ids, invoice_for, make_case, pay, second_owner
+from tui_inkasso.db.models import (
+    AuditEntry,
+    BalanceReport,
+    CollectionFile,
+    Customer,
+    ReportedCorrection,
+)
+from tui_inkasso.formats.balance_xml import read_balance_xml, validate_balance_xml
+from tui_inkasso.services import balance_corrections as bc
+from tui_inkasso.services import balance_files as bf
+from tui_inkasso.services import scheduled
+from tui_inkasso.services.balance_corrections import CorrectionStatus
+from tui_inkasso.services.errors import Conflict, NotFound, UserError
+from tui_inkasso.services.selection import Selection, SelectionError
+from tui_inkasso.services.settings import set_setting
+from tui_inkasso.services.threads import thread_connection
+
+YEAR = (dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+
+
+def _output_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "inkasso-filer"
+    folder.mkdir()
+    set_setting("collection.output_dir", str(folder))
+    return folder
+
+
+@pytest.fixture
+def out(sqlite_url: str, tmp_path: Path) -> Path:
+    """The output folder (collection.output_dir) on a fresh SQLite database."""
+    return _output_folder(tmp_path)
+
+
+@pytest.fixture
+def ledger(out: Path) -> dict[str, int]:
+    """A rent and a direct invoice in one case, with money of every sort; name -> payment id."""
+    return _ledger()
+
+
+@pytest.fixture
+def any_ledger(any_db: str, tmp_path: Path) -> dict[str, int]:
+    """The same on SQLite and on PostgreSQL (for what depends on the database's SQL)."""
+    _output_folder(tmp_path)
+    return _ledger()
+
+
+def _ledger() -> dict[str, int]:
+    rent = invoice_for(amount=845000)
+    direct = invoice_for(kind="direct", amount=125000)
+    ids = {"before": pay(rent, 100000, dt.date(2026, 9, 1))}
+    make_case(rent, direct, agency_reference="INT-77881")
+    ids["rent_payment"] = pay(rent, 200000, dt.date(2026, 11, 10))
+    ids["direct_credit"] = pay(direct, 25000, dt.date(2026, 11, 12), kind="credit", method="credit")
+    ids["agency"] = pay(rent, 300000, dt.date(2026, 11, 14), method="inkasso")
+    ids["direct_cash"] = pay(direct, 50000, dt.date(2026, 10, 5), method="cash")
+    return ids
+
+
+def _status(rows: list[bc.CorrectionRow]) -> dict[int, CorrectionStatus]:
+    return {r.payment_id: r.status for r in rows}
+
+
+def _folder_files(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+# ---------------------------------------------------------------- what is a correction
+
+
+def test_what_is_and_is_not_a_correction(any_ledger: dict[str, int]) -> None:
+    ledger = any_ledger
+    rows = bc.corrections_in_range(None, *YEAR)
+    assert _status(rows) == {
+        ledger["before"]: CorrectionStatus.BEFORE_CASE,
+        ledger["rent_payment"]: CorrectionStatus.UNREPORTED,
+        ledger["direct_credit"]: CorrectionStatus.UNREPORTED,
+        ledger["agency"]: CorrectionStatus.AGENCY,
+        ledger["direct_cash"]: CorrectionStatus.UNREPORTED,
+    }
+    corrections = {ledger["rent_payment"], ledger["direct_credit"], ledger["direct_cash"]}
+    assert {r.payment_id for r in rows if r.is_correction} == corrections
+    assert {r.payment_id for r in bc.unreported_corrections()} == corrections
+    assert bc.unreported_totals() == bc.Totals(3, 275000)
+    summary = bc.range_summary(None, *YEAR)
+    assert summary.rows == 5 and summary.of(CorrectionStatus.UNREPORTED) == bc.Totals(3, 275000)
+    assert summary.of(CorrectionStatus.AGENCY) == bc.Totals(1, 300000)
+
+
+def test_the_step_two_range_and_invoice_kind(ledger: dict[str, int]) -> None:
+    november = (dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+    assert {r.payment_id for r in bc.corrections_in_range(None, *november)} == {
+        ledger["rent_payment"], ledger["direct_credit"], ledger["agency"]}
+    direct = bc.corrections_in_range(None, *YEAR, ["direct"])
+    assert {r.payment_id for r in direct} == {ledger["direct_credit"], ledger["direct_cash"]}
+    assert {r.invoice_kind for r in direct} == {"direct"}
+    assert len(bc.corrections_in_range(None, *YEAR, ["rent", "direct"])) == 5
+    assert bc.count_in_range(None, *YEAR, ["both"]) == 5
+    by_amount = bc.corrections_in_range(None, *YEAR, sort="amount", descending=True, limit=2)
+    assert [r.amount for r in by_amount] == [300000, 200000]
+    with pytest.raises(UserError, match="efter datum till"):
+        bc.corrections_in_range(None, YEAR[1], YEAR[0])
+
+
+def test_file_holds_each_correction_once_with_the_right_header(
+    any_ledger: dict[str, int], tmp_path: Path
+) -> None:
+    ledger, out = any_ledger, tmp_path / "inkasso-filer"
+    result = bc.create_balance_file()
+    assert result.file is not None and result.file.parent == out.resolve()
+    assert result.corrections == 3 and result.amount == 275000
+    header, corrections = read_balance_xml(result.file)
+    assert (header.count, header.sum_ore) == (3, 275000)
+    assert header.file_id == result.files[0].file_id and header.creditor_org_no == "556677-8899"
+    assert {int(c.correction_id) for c in corrections} == {
+        ledger["rent_payment"], ledger["direct_credit"], ledger["direct_cash"]}
+    credit = next(c for c in corrections if c.kind == "credit")
+    assert (credit.payment_method, credit.amount_ore, credit.agency_reference) == ("credit", 25000, "INT-77881")
+    assert validate_balance_xml(result.file) == header
+    record = CollectionFile.get(CollectionFile.file_id == header.file_id)
+    assert record.path == str(result.file) and record.sha256 == bf.sha256_of(result.file)
+    assert (record.kind, record.records, record.amount) == ("saldofil", 3, 275000)
+    assert _folder_files(out) == [result.file.name], "no temporary file is left"
+    rows = _status(bc.corrections_in_range(None, *YEAR))
+    assert rows[ledger["rent_payment"]] == CorrectionStatus.REPORTED
+    reported = next(r for r in bc.corrections_in_range(None, *YEAR) if r.reported)
+    assert reported.file_id == header.file_id and reported.file_path == str(result.file)
+    assert AuditEntry.select().where(AuditEntry.action == "balance_file.created").count() == 1
+
+
+def test_each_correction_is_reported_exactly_once_across_runs(any_ledger: dict[str, int]) -> None:
+    ledger = any_ledger
+    first = bc.create_balance_file()
+    assert set(file_payment_ids(first.file)) == {
+        ledger["rent_payment"], ledger["direct_credit"], ledger["direct_cash"]}
+    assert bc.create_balance_file().file is None, "the second run finds nothing new"
+    rent = invoice_for(amount=50000, customer="K1009")
+    make_case(rent)
+    late = pay(rent, 12345, dt.date(2026, 11, 27))
+    third = bc.create_balance_file()
+    assert file_payment_ids(third.file) == [late]
+    assert len(set(file_payment_ids(first.file)) & {late}) == 0
+    assert ReportedCorrection.select().count() == 4
+    assert bc.unreported_corrections() == []
+
+
+def test_nothing_to_report_makes_no_file(out: Path) -> None:
+    rent = invoice_for()
+    pay(rent, 1000, dt.date(2026, 9, 1))
+    make_case(rent)
+    pay(rent, 2000, method="inkasso")
+    result = bc.create_balance_file()
+    assert (result.file, result.corrections, result.amount, result.files) == (None, 0, 0, ())
+    assert result.message == "Inga saldokorrigeringar att rapportera"
+    assert _folder_files(out) == [] and BalanceReport.select().count() == 0
+
+
+# ---------------------------------------------------------------- selection, owners, names
+
+
+def test_selection_narrows_and_the_rest_waits(ledger: dict[str, int]) -> None:
+    rent_only = Selection(kinds=("rent",))
+    assert {r.payment_id for r in bc.unreported_corrections(rent_only)} == {ledger["rent_payment"]}
+    result = bc.create_balance_file(selection=rent_only)
+    assert file_payment_ids(result.file) == [ledger["rent_payment"]]
+    assert {r.payment_id for r in bc.unreported_corrections()} == {
+        ledger["direct_credit"], ledger["direct_cash"]}
+    with pytest.raises(SelectionError, match="okänd ägare: NOPE"):
+        bc.create_balance_file(selection=Selection(owners=("NOPE",)))
+
+
+def test_one_file_per_owner(ledger: dict[str, int], out: Path) -> None:
+    other = invoice_for(second_owner(), customer="K2001")
+    make_case(other)
+    theirs = pay(other, 77700)
+    result = bc.create_balance_file()
+    assert [f.owner_code for f in result.files] == ["BAB", "FAB"]
+    assert result.corrections == 4 and result.amount == 275000 + 77700
+    fab = result.files[1]
+    header, corrections = read_balance_xml(fab.path)
+    assert header.creditor_name == "Fastighets AB Norr" and header.creditor_org_no == "556012-3456"
+    assert [int(c.correction_id) for c in corrections] == [theirs]
+    assert len(set(result.report_ids)) == 2
+    assert {f.path.name for f in result.files} == set(_folder_files(out))
+    only_fab = Selection(owners=("FAB",))
+    assert bc.unreported_totals(only_fab) == bc.Totals(0, 0)
+
+
+def test_out_is_a_folder_or_a_file_name(ledger: dict[str, int], tmp_path: Path) -> None:
+    elsewhere = tmp_path / "annan"
+    elsewhere.mkdir()
+    with pytest.raises(UserError, match="finns inte"):
+        bc.create_balance_file(tmp_path / "saknas" / "x.xml")
+    named = bc.create_balance_file(elsewhere / "till-intrum.xml", selection=Selection(kinds=("rent",)))
+    assert named.file == (elsewhere / "till-intrum.xml").resolve()
+    with pytest.raises(UserError, match="finns redan"):
+        bc.create_balance_file(elsewhere / "till-intrum.xml")
+    in_folder = bc.create_balance_file(elsewhere)
+    assert in_folder.file is not None and in_folder.file.parent == elsewhere.resolve()
+    assert in_folder.file.name.startswith("saldo-BAB-")
+
+
+def test_a_name_taken_on_disk_gets_a_suffix(ledger: dict[str, int], out: Path) -> None:
+    stamp = bc.now()
+    (out / f"saldo-BAB-{stamp:%Y%m%d-%H%M%S}.xml").write_text("someone else's")
+    (out / f"saldo-BAB-{stamp + dt.timedelta(seconds=1):%Y%m%d-%H%M%S}.xml").write_text("and again")
+    result = bc.create_balance_file()
+    assert result.file is not None and result.file.name.endswith("-2.xml")
+    assert result.files[0].file_id.endswith("-2")
+
+
+def test_a_correction_the_format_refuses_is_named_and_nothing_recorded(
+    ledger: dict[str, int], out: Path
+) -> None:
+    Customer.update(national_id="okänt").execute()
+    with pytest.raises(bc.BalanceFileError, match=r"national_id must be .*ingenting sparades"):
+        bc.create_balance_file()
+    assert _folder_files(out) == [] and ReportedCorrection.select().count() == 0
+
+
+# ---------------------------------------------------------------- a concurrent run
+
+
+def test_a_concurrent_run_that_lost_reports_the_winner(
+    any_ledger: dict[str, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run A has written its file; run B (another thread and connection) reports everything first."""
+    out = tmp_path / "inkasso-filer"
+    winner: list[bc.BalanceFileResult] = []
+    started: list[bool] = []
+    real_crash_point = bf.crash_point
+
+    def other_run_first(step: str) -> None:
+        if step == "after-write" and not started:
+            started.append(True)
+            def run_b() -> None:
+                with thread_connection():
+                    winner.append(bc.create_balance_file())
+
+            worker = threading.Thread(target=run_b)
+            worker.start()
+            worker.join()
+        real_crash_point(step)
+
+    monkeypatch.setattr(bf, "crash_point", other_run_first)
+    with pytest.raises(Conflict) as refused:
+        bc.create_balance_file()
+    [won] = winner
+    assert won.corrections == 3
+    assert f"redan rapporterad i fil {won.files[0].file_id}" in str(refused.value)
+    assert _folder_files(out) == [won.file.name], "the loser removed its temporary file"
+    assert ReportedCorrection.select().count() == 3 and BalanceReport.select().count() == 1
+
+
+# ---------------------------------------------------------------- history
+
+
+def test_history_detail_and_rewrite_gives_the_same_bytes(any_ledger: dict[str, int], tmp_path: Path) -> None:
+    result = bc.create_balance_file()
+    [summary] = bc.balance_reports()
+    assert (summary.report_id, summary.corrections, summary.amount) == (result.report_ids[0], 3, 275000)
+    assert summary.file_exists and not summary.pending and summary.delivery_label == "Ej skickad"
+    detail = bc.report_detail(summary.report_id)
+    assert {r.payment_id for r in detail.corrections} == set(file_payment_ids(result.file))
+    assert all(r.reported and r.file_id == summary.file_id for r in detail.corrections)
+    copy_folder = tmp_path / "kopia"
+    copy_folder.mkdir()
+    again = bc.rewrite_report(summary.report_id, copy_folder)
+    assert again.path == copy_folder.resolve() / result.file.name and again.identical
+    assert again.path.read_bytes() == result.file.read_bytes()
+    with pytest.raises(bc.BalanceFileError, match="exists already"):
+        bc.rewrite_report(summary.report_id, copy_folder)
+    Customer.update(name="Anna Omgift").execute()
+    changed = bc.rewrite_report(summary.report_id, tmp_path / "andrad.xml")
+    assert not changed.identical and read_balance_xml(changed.path)[0].file_id == summary.file_id
+    assert AuditEntry.select().where(AuditEntry.action == "balance_file.rewritten").count() == 2
+    with pytest.raises(NotFound):
+        bc.report_detail(9999)
+
+
+def test_the_scheduled_service_makes_the_file(ledger: dict[str, int], out: Path) -> None:
+    service = scheduled.create_service(scheduled.ServiceSpec(name="Saldofil varje natt", service="saldofil",
+                                                             frequency="daily", at_time="03:00"))
+    run = scheduled.run_now(service.id)
+    assert run.result == "ok", run.error
+    [report] = bc.balance_reports()
+    assert run.file == report.path and "3 saldokorrigeringar" in run.summary
+
+
+# ---------------------------------------------------------------- recovery in process
+
+
+def test_recovery_leaves_a_live_runs_folder_alone(out: Path) -> None:
+    stray = out / f".saldo-BAB-20261128-030000.xml{bf.TEMP_SUFFIX}"
+    stray.write_text("half a file")
+    with bf.dir_lock(out, exclusive=False, wait=True):
+        assert bc.recover_balance_files() == []
+        assert stray.exists(), "a run holds the folder: its temporary file may be in use"
+    [removed] = bc.recover_balance_files()
+    assert (removed.action, removed.path) == ("removed", str(stray)) and not stray.exists()
+
+
+def test_a_record_left_on_its_temporary_name_is_finished_or_regenerated(
+    ledger: dict[str, int], out: Path
+) -> None:
+    result = bc.create_balance_file()
+    original = result.file.read_bytes()
+    record = CollectionFile.get_by_id(result.files[0].collection_file_id)
+    temp = bf.temp_path(result.file)
+    result.file.rename(temp)  # as if the process died after its commit, before the rename
+    CollectionFile.update(path=str(temp)).where(CollectionFile.id == record.id).execute()
+    assert bc.balance_reports()[0].pending
+    [renamed] = bc.recover_balance_files()
+    assert renamed.action == "renamed" and result.file.read_bytes() == original
+    assert CollectionFile.get_by_id(record.id).path == str(result.file)
+    result.file.unlink()  # and now as if the temporary file had been lost too
+    CollectionFile.update(path=str(temp)).where(CollectionFile.id == record.id).execute()
+    [regenerated] = bc.recover_balance_files()
+    assert (regenerated.action, regenerated.detail) == ("regenerated", "")
+    assert result.file.read_bytes() == original
+    assert bc.recover_balance_files() == []
