@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "tui_inkasso.cli.daemon_cmd",
     "tui_inkasso.cli.delivery_cmd",
     "tui_inkasso.cli.dunning_cmd",
+    "tui_inkasso.cli.payments_cmd",
     "tui_inkasso.cli.balance_cmd",
     "tui_inkasso.cli.collect_cmd",
 ]
