@@ -125,3 +125,11 @@ def _build() -> CollectionLedger:
     Invoice.update(balance=0).where(Invoice.id == paid.id).execute()
     ids["3012"] = paid.id
     return CollectionLedger(ids)
+
+
+def assert_no_invoice_in_two_cases() -> None:
+    """Every invoice is in at most one case, and its mark names that case."""
+    links = list(CaseInvoice.select(CaseInvoice.invoice, CaseInvoice.case).tuples())
+    assert len({i for i, _ in links}) == len(links)
+    for invoice_id, case_id in links:
+        assert Invoice.get_by_id(invoice_id).collection_case_id == case_id

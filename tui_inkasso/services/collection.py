@@ -978,7 +978,7 @@ def _plan_files(system: str, cases: list[_Case], records: list[CaseRecord], crea
             entry[1].append(record)
         groups = list(by_owner.values())
         if name is not None and len(groups) > 1:
-            codes = ", ".join(sorted(c[0].owner.code for c in groups))
+            codes = ", ".join(sorted(g[0][0].owner.code for g in groups))
             raise CollectionError(
                 f"Ärendena gäller {len(groups)} ägare ({codes}) och {SYSTEM_LABELS[system]} vill ha en "
                 "fil per ägare: ange en mapp i stället för ett filnamn. Inget har registrerats.")
