@@ -5,9 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import peewee as pw
@@ -77,10 +74,13 @@ def _digest() -> str:
 def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One 6,000-invoice demo built once for the read-only checks of this module."""
     path = tmp_path_factory.mktemp("demo") / "demo.db"
-    env = {**os.environ, "TUI_INKASSO_TODAY": TODAY.isoformat(), "TUI_INKASSO_USER": "testare"}
-    env.pop("TUI_INKASSO_DB", None)
-    subprocess.run([sys.executable, "-m", "tui_inkasso.cli", "--db", str(path), "demo", "--invoices", "6000"],
-                   check=True, env=env, cwd=ROOT, capture_output=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TUI_INKASSO_TODAY", TODAY.isoformat())
+        open_database(f"sqlite:///{path}")
+        try:
+            create_demo(6000, 1)
+        finally:
+            close_database()
     return path
 
 
@@ -287,9 +287,19 @@ def test_cli_json_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     close_database()
 
 
-def test_cli_bad_arguments() -> None:
-    env = {**os.environ, "TUI_INKASSO_TODAY": TODAY.isoformat()}
-    result = subprocess.run([sys.executable, "-m", "tui_inkasso.cli", "demo", "--invoices", "12"],
-                            env=env, cwd=ROOT, capture_output=True, text=True)
-    assert result.returncode == 2 and result.stdout == ""
-    assert result.stderr == "tui-inkasso demo: --invoices must be between 500 and 5000000, not 12\n"
+def test_cli_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "bad.db"
+    assert main(["--db", str(path), "demo", "--invoices", "12"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == "tui-inkasso demo: --invoices must be between 500 and 5000000, not 12\n"
+    assert main(["--db", str(path), "demo", "--reset", "--if-missing"]) == 2
+    assert "contradict" in capsys.readouterr().err
+    close_database()
+
+
+def test_cli_not_a_number(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["demo", "--invoices", "abc"])
+    assert stopped.value.code == 2
+    assert "argument --invoices: not a whole number: 'abc'" in capsys.readouterr().err

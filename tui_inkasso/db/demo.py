@@ -13,6 +13,25 @@ statement. The caller owns the transaction.
 
 Determinism: everything comes from one ``random.Random(seed)`` and the business date, never from
 the clock or from set/hash order, so the same seed and date give the same rows, id for id.
+
+The story the data tells (business date T):
+
+* 4 owners (5 from 100,000 invoices), each with accounts for every role except that one owner
+  (KLA) has no "Överskjutande betalning inkasso"; properties in areas; objects of every type and
+  SFI category; persons with personnummer from real birth dates, companies with orgnr; one big
+  company (K900001) renting dozens of parking spaces, with hundreds of invoices.
+* Rent invoices for the 24 months whose invoice date (the 20th of the month before) is on or
+  before T, rows for rent, extras and VAT for companies' premises; 5 % direct invoices.
+* Payers have habits: autogiro on the due date, bankgiro before it, some late, some partial,
+  some never. Reminder/demand runs issue level 1 eight days after the due date and level 2 when
+  level 1's deadline has passed; collection runs (Wednesdays) put unpaid invoices in in-house
+  cases. Each owner ran those runs up to its own lag before T (``_OwnerSpec``), so on T some
+  invoices are due for a reminder, some for a demand and some are ready for collection.
+* Payments after a case are balance corrections (``Payment.collection_case``); some came from
+  the agency's bankgiro (method inkasso). A fixed set of scenario invoices (``_SCENARIOS``)
+  guarantees each workflow's material at any size: excluded invoices, an agency overpayment,
+  a credit, a dunning-blocked invoice and customer, an unmatched payment.
+* No vouchers: the demo's history was booked before the program came.
 """
 
 from __future__ import annotations
@@ -317,8 +336,10 @@ class BulkWriter:
         full = len(rows) - len(rows) % per
         if full:
             statement = head + ", ".join([one] * per)
-            for start in range(0, full, per):
-                cursor.execute(statement, list(chain.from_iterable(rows[start : start + per])))
+            flat = list(chain.from_iterable(rows[:full]))
+            step = per * width
+            for start in range(0, len(flat), step):
+                cursor.execute(statement, flat[start : start + step])
         if full < len(rows):
             cursor.executemany(head + one, rows[full:])
 
@@ -400,6 +421,8 @@ def has_ledger(database: pw.Database) -> bool:
 
 @dataclass(slots=True)
 class _Contract:
+    """A lease as the generator needs it: who, what, which months of the window (start..end)."""
+
     id: int
     number: str
     customer: int
@@ -421,6 +444,12 @@ class _Contract:
 
 @dataclass(slots=True)
 class _Person:
+    """A customer's paying habit (AUTOGIRO, GOOD, SLOPPY, BAD) and what a payment shows of them.
+
+    ``sender`` is a company's own bankgiro, the sender account of its payments; persons pay from
+    an internet bank and leave it empty, which is also how the generator tells the two apart.
+    """
+
     profile: int
     name: str
     sender: str
@@ -428,6 +457,8 @@ class _Person:
 
 @dataclass(slots=True)
 class _Case:
+    """A collection case being filled; its totals and status are written when all is known."""
+
     id: int
     owner: int
     customer: int
