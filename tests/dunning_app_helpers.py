@@ -73,6 +73,9 @@ def steps(*keys: str) -> Steps:
             await pilot.press(key)
             await settle(pilot)
         freeze_cursors(pilot)
+        # A modal's picture includes the screen beneath it: let that finish painting too.
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
         await pilot.pause()
 
     return run
