@@ -244,6 +244,8 @@ SETTINGS: dict[str, SettingKey] = {
                    "Namnet i lp -d; tomt = ingen skrivare, bara PDF", group="Påminnelse/krav"),
         SettingKey("dunning.letters_dir", "Mapp för påminnelser och krav (PDF)", "", _optional_path,
                    "Tomt = mappen för inkassofiler/brev", group="Påminnelse/krav"),
+        SettingKey("payments.import_dir", "Mapp för betalfiler (BgMax, Total IN)", "", _optional_path,
+                   "Där filväljaren i Läs in betalfil börjar; tom = hemkatalogen", group="Betalningar"),
     ]
 }
 
