@@ -83,3 +83,13 @@ def file_payment_ids(path: Path) -> list[int]:
     """The payment ids a balance file holds (validated on reading)."""
     _header, corrections = read_balance_xml(path)
     return [int(c.correction_id) for c in corrections]
+
+
+def pay_many(invoice: Invoice, amounts: list[int], day: dt.date = dt.date(2026, 11, 10)) -> list[int]:
+    """Book many payments on ``invoice`` in one transaction (one booking-service call); ids."""
+    from tui_inkasso.services.booking import book_payments
+
+    with write_transaction():
+        booked = book_payments([PaymentIn(amount=a, pay_date=day, method="bankgiro",
+                                          invoice_id=invoice.id) for a in amounts])
+    return [b.payment_id for b in booked]
