@@ -121,12 +121,22 @@ def measure(label: str, step: Callable[[], Any]) -> Any:
     return result
 
 
+def reference_seconds() -> float:
+    """CPU seconds of a fixed pure-Python loop, to compare runs on a busy or a quiet machine."""
+    start = time.process_time()
+    total = 0
+    for i in range(5_000_000):
+        total += i
+    return time.process_time() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--corrections", type=int, default=100_000)
     args = parser.parse_args()
 
+    print(f"reference loop (5M additions): {reference_seconds():.2f} s cpu", flush=True)
     cases = build_cases(args.cases)
     claims = sum(len(c.claims) for c in cases)
     print(f"{args.cases} cases, {claims} invoices; {args.corrections} corrections", flush=True)
@@ -172,6 +182,7 @@ def main() -> None:
         measure("balance XML, written and validated while writing", write_xml)
         print(f"{'':<52} {xml.stat().st_size / 1e6:7.1f} MB", flush=True)
         measure("balance XML, validated from the file", lambda: validate_balance_xml(xml))
+    print(f"reference loop (5M additions): {reference_seconds():.2f} s cpu", flush=True)
 
 
 if __name__ == "__main__":

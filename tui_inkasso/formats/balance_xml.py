@@ -212,11 +212,6 @@ _OCR = re.compile(r"[0-9]{2,25}")
 _MAX_ORE = 10**17
 
 
-def _token_ok(value: object, limit: int) -> bool:
-    """Quick form of ``_token_problem`` for text that needs no collapsing."""
-    return type(value) is str and 0 < len(value) <= limit and not value.isspace()
-
-
 def _token_problem(name: str, value: object, limit: int) -> str | None:
     """xs:token with minLength 1 and maxLength ``limit``, as the XSD counts it."""
     if not isinstance(value, str):
@@ -298,23 +293,35 @@ def _build_shape(
 def _check_correction(c: Correction, number: int) -> None:
     """The correction's values, checked with the XSD's limits, so that an error names the
     correction (the XSD would only name a line of a file nobody has seen yet)."""
-    if (
-        type(c.amount_ore) is int
-        and -_MAX_ORE < c.amount_ore < _MAX_ORE
-        and c.kind in KINDS
-        and c.payment_method in PAYMENT_METHODS
-        and type(c.date) is dt.date
-        and type(c.national_id) is str
-        and _NATIONAL_ID.fullmatch(c.national_id)
-        and (not c.ocr or (type(c.ocr) is str and _OCR.fullmatch(c.ocr)))
-        and _token_ok(c.correction_id, 50)
-        and _token_ok(c.case_number, 40)
-        and (not c.agency_reference or _token_ok(c.agency_reference, 100))
-        and _token_ok(c.customer_number, 40)
-        and _token_ok(c.customer_name, 200)
-        and _token_ok(c.invoice_number, 40)
-    ):
-        return  # the common case, without building messages
+    try:  # the common case in one expression, without calls or messages
+        ocr, reference = c.ocr, c.agency_reference
+        fine = (
+            type(c.amount_ore) is int
+            and -_MAX_ORE < c.amount_ore < _MAX_ORE
+            and c.kind in KINDS
+            and c.payment_method in PAYMENT_METHODS
+            and type(c.date) is dt.date
+            and _NATIONAL_ID.fullmatch(c.national_id) is not None
+            and (not ocr or _OCR.fullmatch(ocr) is not None)
+            and 0 < len(c.correction_id) <= 50
+            and 0 < len(c.case_number) <= 40
+            and (not reference or len(reference) <= 100)
+            and 0 < len(c.customer_number) <= 40
+            and 0 < len(c.customer_name) <= 200
+            and 0 < len(c.invoice_number) <= 40
+            and not (
+                c.correction_id.isspace()
+                or c.case_number.isspace()
+                or c.customer_number.isspace()
+                or c.customer_name.isspace()
+                or c.invoice_number.isspace()
+                or (reference and reference.isspace())
+            )
+        )
+    except (TypeError, AttributeError):
+        fine = False
+    if fine:
+        return
     problem = None
     if type(c.amount_ore) is not int or abs(c.amount_ore) >= _MAX_ORE:
         problem = f"amount_ore must be whole öre below 10^17, got {c.amount_ore!r}"
