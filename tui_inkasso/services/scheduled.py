@@ -391,10 +391,10 @@ def run_service(service_id: int, trigger: str, slot: str) -> RunInfo | None:
 
 def run_now(service_id: int) -> RunInfo:
     """A manual run ("Kör nu", `services run ID`): its own slot, so it never blocks a schedule."""
-    slot = "manual-" + dt.datetime.now().strftime("%Y%m%dT%H%M%S")
+    slot = "manual-" + dt.datetime.now().strftime("%Y%m%dT%H%M%S.%f")
     info = run_service(service_id, "manual", slot)
     if info is None:
-        raise Conflict(f"schemalagd tjänst {service_id} startades nyss manuellt; försök igen om en sekund")
+        raise Conflict(f"schemalagd tjänst {service_id} startades nyss manuellt; försök igen")
     return info
 
 
