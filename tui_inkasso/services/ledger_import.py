@@ -34,6 +34,8 @@ from typing import Any
 
 import peewee as pw
 
+from tui_inkasso.db.bulk import BulkWriter
+from tui_inkasso.db.connection import db
 from tui_inkasso.db.models import (
     Account,
     AccountRole,
@@ -710,7 +712,6 @@ class _InvoiceState:
     owner: str
     amount: int
     balance: int
-    stored: Invoice | None = None
 
 
 def _in_chunks(model: type[pw.Model], key: pw.Field, values: Iterable[str], *columns: pw.Field) -> list[Any]:
@@ -848,7 +849,7 @@ def _compare_stored_invoices(ledger: _Ledger, known: _Known, reader: _Reader) ->
         other = by_ocr.get(invoice.ocr)
         if other is not None and other != invoice.number:
             reader.error(f"{invoice.path}.ocr", f"stored invoice {other} has the same OCR {invoice.ocr}")
-    stored = {i.number: i for i in _in_chunks(Invoice, Invoice.number, [i.number for i in ledger.invoices])}
+    stored = _stored_invoices([i.number for i in ledger.invoices])
     if not stored:
         return
     rows = _rows_by_invoice([i.id for i in stored.values()])
@@ -878,8 +879,34 @@ def _compare_stored_invoices(ledger: _Ledger, known: _Known, reader: _Reader) ->
             if (had.issued_on, had.fee, had.deadline) != (notice.date, notice.fee, deadline):
                 reader.error(notice.path, f"level {notice.level} is stored as issued {had.issued_on}, fee "
                              f"{format_amount(had.fee)}, deadline {had.deadline}; the file differs")
-        state = known.invoices[invoice.number]
-        state.balance, state.stored = old.balance, old
+        known.invoices[invoice.number].balance = old.balance
+
+
+@dataclass
+class _StoredInvoice:
+    """The stored fields of an invoice that a re-import compares."""
+
+    id: int
+    kind: str
+    customer_id: int
+    rental_object_id: int | None
+    owner_id: int
+    invoice_date: dt.date
+    due_date: dt.date
+    ocr: str
+    balance: int
+
+
+def _stored_invoices(numbers: list[str]) -> dict[str, _StoredInvoice]:
+    found: dict[str, _StoredInvoice] = {}
+    unique = list(dict.fromkeys(numbers))
+    for start in range(0, len(unique), CHUNK):
+        query = (Invoice.select(Invoice.number, Invoice.id, Invoice.kind, Invoice.customer, Invoice.rental_object,
+                                Invoice.owner, Invoice.invoice_date, Invoice.due_date, Invoice.ocr, Invoice.balance)
+                 .where(Invoice.number.in_(unique[start : start + CHUNK])).tuples())
+        for number, *values in query:
+            found[number] = _StoredInvoice(*values)
+    return found
 
 
 def _shown(value: Any) -> str:
@@ -895,8 +922,8 @@ def _rows_by_invoice(ids: list[int]) -> dict[int, list[tuple[str, int]]]:
     for start in range(0, len(ids), CHUNK):
         query = (InvoiceRow.select(InvoiceRow.invoice, InvoiceRow.text, InvoiceRow.amount)
                  .where(InvoiceRow.invoice.in_(ids[start : start + CHUNK])).order_by(InvoiceRow.line_no))
-        for row in query:
-            rows.setdefault(row.invoice_id, []).append((row.text, row.amount))
+        for invoice_id, text, amount in query.tuples():
+            rows.setdefault(invoice_id, []).append((text, amount))
     return rows
 
 
@@ -929,7 +956,7 @@ def _resolve_payments(ledger: _Ledger, known: _Known, reader: _Reader) -> None:
     owners = {o.id: o.code for o in Owner.select(Owner.id, Owner.code)} if wanted else {}
     for inv in _in_chunks(Invoice, Invoice.number, wanted):
         known.invoices[inv.number] = _InvoiceState(inv.number, inv.kind, owners[inv.owner_id], inv.amount,
-                                                   inv.balance, inv)
+                                                   inv.balance)
     seen: dict[tuple, int] = {}
     declared = ledger.declared.get("invoices", set())
     for payment in ledger.payments:
@@ -1049,8 +1076,11 @@ class _Writer:
                 self.changes.append(f"{section} {values[key.name]}: {', '.join(sorted(changed))}")
             else:
                 counts.unchanged += 1
-        for start in range(0, len(new), CHUNK):
-            model.insert_many(new[start : start + CHUNK]).execute()
+        if new:
+            bulk = BulkWriter(db.obj)
+            columns = tuple(new[0])
+            bulk.insert(model, columns, [tuple(bulk.flag(v) if isinstance(v, bool) else v for v in values.values())
+                                         for values in new])
         counts.created += len(new)
         ids = self.ids.setdefault(model, {})
         for row in _in_chunks(model, key, [v[key.name] for v in wanted], model.id, key):
@@ -1091,24 +1121,36 @@ def _stored_value(row: pw.Model, name: str) -> Any:
 
 
 class _InvoiceWriter:
-    """Invoices with rows, dunning notices and payments; balances and dunning state follow."""
+    """Invoices with rows, dunning notices and payments, written in bulk.
+
+    New invoices are inserted with their final state (balance after the file's payments, fees
+    and dunning level from their history), so nothing is updated row by row; a stored invoice is
+    updated only when the file adds notices or payments to it.
+    """
 
     def __init__(self, writer: _Writer) -> None:
         self.writer = writer
         self.ledger = writer.ledger
         self.known = writer.known
         self.counts = writer.counts
+        self.bulk = BulkWriter(db.obj)
         self.user = current_user()
-        self.at = now()
+        self.at = str(now())
 
     def run(self) -> None:
         self._referenced_ids()
-        new = [i for i in self.ledger.invoices if self.known.invoices[i.number].stored is None]
-        self._create_invoices(new)
-        stored = {i.number: i for i in _in_chunks(Invoice, Invoice.number, list(self.known.invoices))}
-        paid = self._payments(stored)
-        self._notices(stored)
-        self._invoice_state(stored, paid, {i.number for i in new})
+        stored = self._stored()
+        planned = self._plan_payments(stored)
+        applied: dict[str, list[tuple[dt.date, int]]] = {}
+        for payment, split in planned:
+            applied.setdefault(payment.invoice, []).append((payment.date, split.invoice_amount))
+        new = [i for i in self.ledger.invoices if i.number not in stored]
+        self._create_invoices(new, applied)
+        ids = {number: state.id for number, state in stored.items()}
+        ids.update(self._ids_of([i.number for i in new]))
+        added = self._notices(stored, ids, applied)
+        self._payments(planned, stored, ids)
+        self._update_stored(stored, applied, added)
 
     def _referenced_ids(self) -> None:
         """Ids of the customers, objects and owners the invoices name (stored or just written)."""
@@ -1117,53 +1159,34 @@ class _InvoiceWriter:
                          lambda i: i.object)
         self.writer._ids(Owner, Owner.code, self.ledger.invoices, lambda i: i.owner)
 
-    def _create_invoices(self, invoices: list[_Invoice]) -> None:
-        ids = self.writer.ids
-        rows = [{
-            "number": i.number, "kind": i.kind, "owner": ids[Owner][i.owner], "customer": ids[Customer][i.customer],
-            "rental_object": ids[RentalObject][i.object] if i.object else None, "invoice_date": i.invoice_date,
-            "due_date": i.due_date, "ocr": i.ocr, "amount": i.amount, "balance": i.amount,
-        } for i in invoices]
-        for start in range(0, len(rows), CHUNK):
-            Invoice.insert_many(rows[start : start + CHUNK]).execute()
-        self.counts["invoices"].created = len(rows)
-        created = {row.number: row.id for row in _in_chunks(Invoice, Invoice.number, [i.number for i in invoices],
-                                                            Invoice.id, Invoice.number)}
-        lines = [{"invoice": created[i.number], "line_no": n, "text": text, "amount": amount}
-                 for i in invoices for n, (text, amount) in enumerate(i.rows, 1)]
-        for start in range(0, len(lines), CHUNK):
-            InvoiceRow.insert_many(lines[start : start + CHUNK]).execute()
-        self.counts["invoice_rows"].created = len(lines)
-        self.counts["invoice_rows"].unchanged = sum(len(i.rows) for i in self.ledger.invoices) - len(lines)
+    def _stored(self) -> dict[str, _Stored]:
+        """The stored invoices the file names (as invoices or in payments)."""
+        found: dict[str, _Stored] = {}
+        numbers = list(self.known.invoices)
+        for start in range(0, len(numbers), CHUNK):
+            query = (Invoice.select(Invoice.number, Invoice.id, Invoice.customer, Invoice.owner, Invoice.ocr,
+                                    Invoice.amount, Invoice.balance, Invoice.collection_case)
+                     .where(Invoice.number.in_(numbers[start : start + CHUNK])).tuples())
+            for number, *values in query:
+                found[number] = _Stored(*values)
+        return found
 
-    def _payments(self, stored: dict[str, Invoice]) -> dict[str, int]:
-        """Book the new payments in date order, split as the booking service splits them;
-        returns what they took off each invoice's balance."""
+    def _plan_payments(self, stored: dict[str, _Stored]) -> list[tuple[_Payment, Split]]:
+        """The new payments in date order (file order within a day), split against the balance
+        each invoice has when its turn comes, as the booking service splits them."""
         counts = self.counts["payments"]
-        balances = {number: inv.balance for number, inv in stored.items()}
-        new = []
+        amounts = {i.number: i.amount for i in self.ledger.invoices}
+        balances = {number: s.balance for number, s in stored.items()}
+        planned = []
         for payment in sorted(self.ledger.payments, key=lambda p: p.date):
             if payment.key in self.known.stored_payments:
                 counts.unchanged += 1
                 continue
-            invoice = stored[payment.invoice]
-            split = self._split(payment, balances[payment.invoice])
-            balances[payment.invoice] -= split.invoice_amount
-            new.append({
-                "kind": payment.kind, "method": payment.method, "invoice": invoice.id,
-                "customer": invoice.customer_id, "owner": invoice.owner_id, "amount": payment.amount,
-                "invoice_amount": split.invoice_amount, "excess_amount": split.excess_amount,
-                "excess_role": split.excess_role, "pay_date": payment.date, "registered_at": self.at,
-                "registered_by": self.user, "reference": payment.reference or invoice.ocr,
-                "sender_account": payment.sender_account, "payer_name": payment.payer_name,
-                "bank_ref": payment.key, "status": "booked", "note": "importerad",
-                "collection_case": invoice.collection_case_id,
-            })
-        for start in range(0, len(new), CHUNK):
-            Payment.insert_many(new[start : start + CHUNK]).execute()
-        counts.created = len(new)
-        return {number: stored[number].balance - balance for number, balance in balances.items()
-                if balance != stored[number].balance}
+            balance = balances.get(payment.invoice, amounts.get(payment.invoice, 0))
+            split = self._split(payment, balance)
+            balances[payment.invoice] = balance - split.invoice_amount
+            planned.append((payment, split))
+        return planned
 
     def _split(self, payment: _Payment, balance: int) -> Split:
         if payment.kind == PaymentKind.CREDIT.value:
@@ -1175,55 +1198,120 @@ class _InvoiceWriter:
             owner_has_overpayment_account=COLLECTION_OVERPAYMENT_ROLE in self.known.owners.get(owner_code, set()),
         )
 
-    def _notices(self, stored: dict[str, Invoice]) -> None:
-        """New notices; each records the capital left on the day it was issued."""
+    def _create_invoices(self, invoices: list[_Invoice], applied: dict[str, list[tuple[dt.date, int]]]) -> None:
+        ids = self.writer.ids
+        rows = []
+        for i in invoices:
+            last = i.notices[-1] if i.notices else None
+            rows.append((
+                i.number, i.kind, ids[Owner][i.owner], ids[Customer][i.customer],
+                ids[RentalObject][i.object] if i.object else None, str(i.invoice_date), str(i.due_date), i.ocr,
+                i.amount, i.amount - sum(a for _, a in applied.get(i.number, [])), sum(n.fee for n in i.notices),
+                last.level if last else 0, str(last.date) if last else None,
+                str(last.deadline or _deadline(last, self.known)) if last else None,
+            ))
+        self.bulk.insert(Invoice, _INVOICE_COLUMNS, rows)
+        self.counts["invoices"].created = len(rows)
+        created = self._ids_of([i.number for i in invoices])
+        lines = [(created[i.number], n, text, amount) for i in invoices for n, (text, amount) in enumerate(i.rows, 1)]
+        self.bulk.insert(InvoiceRow, ("invoice", "line_no", "text", "amount"), lines)
+        self.counts["invoice_rows"].created = len(lines)
+        self.counts["invoice_rows"].unchanged = sum(len(i.rows) for i in self.ledger.invoices) - len(lines)
+
+    @staticmethod
+    def _ids_of(numbers: list[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for start in range(0, len(numbers), CHUNK):
+            query = Invoice.select(Invoice.number, Invoice.id).where(Invoice.number.in_(numbers[start : start + CHUNK]))
+            found.update(dict(query.tuples()))
+        return found
+
+    def _notices(self, stored: dict[str, _Stored], ids: dict[str, int],
+                 applied: dict[str, list[tuple[dt.date, int]]]) -> set[str]:
+        """New notices, each with the capital left on its date; returns the invoices that got any."""
         counts = self.counts["dunning_notices"]
-        invoice_ids = [stored[i.number].id for i in self.ledger.invoices if i.notices]
-        existing = _notices_by_invoice(invoice_ids)
-        payments = _applied_by_invoice(invoice_ids)
-        new = []
+        stored_ids = [stored[i.number].id for i in self.ledger.invoices if i.notices and i.number in stored]
+        existing = _notices_by_invoice(stored_ids)
+        paid_earlier = _applied_by_invoice(stored_ids)
+        rows = []
+        added: set[str] = set()
         for invoice in self.ledger.invoices:
-            row = stored[invoice.number]
+            invoice_id = ids[invoice.number]
+            payments = paid_earlier.get(invoice_id, []) + applied.get(invoice.number, [])
             for notice in invoice.notices:
-                if notice.level in existing.get(row.id, {}):
+                if notice.level in existing.get(invoice_id, {}):
                     counts.unchanged += 1
                     continue
-                paid_before = sum(a for d, a in payments.get(row.id, []) if d < notice.date)
-                new.append({
-                    "invoice": row.id, "level": notice.level, "name": self.known.levels[notice.level].name,
-                    "issued_on": notice.date, "deadline": notice.deadline or _deadline(notice, self.known),
-                    "capital": max(invoice.amount - paid_before, 0), "fee": notice.fee, "interest": 0,
-                })
-        for start in range(0, len(new), CHUNK):
-            DunningNotice.insert_many(new[start : start + CHUNK]).execute()
-        counts.created = len(new)
+                paid_before = sum(a for d, a in payments if d < notice.date)
+                rows.append((invoice_id, notice.level, self.known.levels[notice.level].name, str(notice.date),
+                             str(notice.deadline or _deadline(notice, self.known)),
+                             max(invoice.amount - paid_before, 0), notice.fee, 0))
+                added.add(invoice.number)
+        self.bulk.insert(DunningNotice, ("invoice", "level", "name", "issued_on", "deadline", "capital", "fee",
+                                         "interest"), rows)
+        counts.created = len(rows)
+        return added
 
-    def _invoice_state(self, stored: dict[str, Invoice], paid: dict[str, int], created: set[str]) -> None:
-        """Balance, fees and dunning level/date/deadline of every invoice the file touched."""
+    def _payments(self, planned: list[tuple[_Payment, Split]], stored: dict[str, _Stored], ids: dict[str, int]) -> None:
+        """The new payments; one on an invoice already in a case records the case (a correction)."""
+        writer_ids = self.writer.ids
+        new_invoices = {i.number: i for i in self.ledger.invoices if i.number not in stored}
+        rows = []
+        for payment, split in planned:
+            if payment.invoice in stored:
+                s = stored[payment.invoice]
+                customer, owner, ocr, case = s.customer_id, s.owner_id, s.ocr, s.case_id
+            else:
+                invoice = new_invoices[payment.invoice]
+                customer, owner = writer_ids[Customer][invoice.customer], writer_ids[Owner][invoice.owner]
+                ocr, case = invoice.ocr, None
+            rows.append((
+                payment.kind, payment.method, ids[payment.invoice], customer, owner, payment.amount,
+                split.invoice_amount, split.excess_amount, split.excess_role, str(payment.date), self.at,
+                self.user, payment.reference or ocr, payment.sender_account, payment.payer_name, payment.key,
+                "booked", "importerad", case,
+            ))
+        self.bulk.insert(Payment, _PAYMENT_COLUMNS, rows)
+        self.counts["payments"].created = len(rows)
+
+    def _update_stored(self, stored: dict[str, _Stored], applied: dict[str, list[tuple[dt.date, int]]],
+                       added: set[str]) -> None:
+        """Balance, fees and dunning state of stored invoices the file added notices or payments to."""
         counts = self.counts["invoices"]
         in_file = {i.number for i in self.ledger.invoices}
-        touched = list(dict.fromkeys([i.number for i in self.ledger.invoices] + list(paid)))
-        notices = _notices_by_invoice([stored[n].id for n in touched])
-        for number in touched:
-            row = stored[number]
-            issued = notices.get(row.id, {})
-            last = issued[max(issued)] if issued else None
-            values = {
-                "balance": row.balance - paid.get(number, 0),
-                "fees": sum(n.fee for n in issued.values()),
-                "dunning_level": last.level if last else 0,
-                "dunning_date": last.issued_on if last else None,
-                "dunning_deadline": last.deadline if last else None,
-            }
-            changed = {k: v for k, v in values.items() if getattr(row, k) != v}
-            if changed:
-                Invoice.update(**changed).where(Invoice.id == row.id).execute()
-            if number in created or number not in in_file:
-                continue
-            if changed:
-                counts.updated += 1
-            else:
-                counts.unchanged += 1
+        changed = [n for n in stored if n in applied or n in added]
+        notices = _notices_by_invoice([stored[n].id for n in changed if n in added])
+        for number in changed:
+            state = stored[number]
+            values: dict[str, Any] = {"balance": state.balance - sum(a for _, a in applied.get(number, []))}
+            issued = notices.get(state.id)
+            if issued:
+                last = issued[max(issued)]
+                values.update(fees=sum(n.fee for n in issued.values()), dunning_level=last.level,
+                              dunning_date=last.issued_on, dunning_deadline=last.deadline)
+            Invoice.update(**values).where(Invoice.id == state.id).execute()
+        counts.updated = sum(1 for n in changed if n in in_file)
+        counts.unchanged = sum(1 for n in stored if n in in_file) - counts.updated
+
+
+@dataclass
+class _Stored:
+    """What the writer needs of a stored invoice."""
+
+    id: int
+    customer_id: int
+    owner_id: int
+    ocr: str
+    amount: int
+    balance: int
+    case_id: int | None
+
+
+_INVOICE_COLUMNS = ("number", "kind", "owner", "customer", "rental_object", "invoice_date", "due_date", "ocr",
+                    "amount", "balance", "fees", "dunning_level", "dunning_date", "dunning_deadline")
+_PAYMENT_COLUMNS = ("kind", "method", "invoice", "customer", "owner", "amount", "invoice_amount", "excess_amount",
+                    "excess_role", "pay_date", "registered_at", "registered_by", "reference", "sender_account",
+                    "payer_name", "bank_ref", "status", "note", "collection_case")
 
 
 def _applied_by_invoice(ids: list[int]) -> dict[int, list[tuple[dt.date, int]]]:
