@@ -834,10 +834,26 @@ def _resolve_levels(ledger: _Ledger, known: _Known, reader: _Reader) -> None:
         reader.error("dunning_levels", f"levels {file_levels} must be 1, 2, 3 ... without gaps")
     for level in ledger.levels:
         known.levels[level.level] = level
+    if ledger.levels:
+        _check_levels_by_law(known, reader)
     for invoice in ledger.invoices:
         for notice in invoice.notices:
             if notice.level not in known.levels:
                 reader.error(f"{notice.path}.level", f"dunning level {notice.level} is not configured")
+
+
+def _check_levels_by_law(known: _Known, reader: _Reader) -> None:
+    """The levels as they would be after the import, checked as the levels screen checks them
+    (payment time of at least 8 days, fee caps, a demand not before the reminder's deadline)."""
+    from tui_inkasso.domain.dunning import DunningLevel
+    from tui_inkasso.services.dunning import fee_caps, level_problems
+
+    levels = [DunningLevel(level=lv.level, name=lv.name, days=lv.days, fee_ore=lv.fee,
+                           deadline_days=lv.deadline_days, letter_text=lv.letter_text or "",
+                           is_demand=lv.level > 1)
+              for lv in sorted(known.levels.values(), key=lambda lv: lv.level)]
+    for problem in level_problems(levels, fee_caps()):
+        reader.error("dunning_levels", problem)
 
 
 def _compare_stored_invoices(ledger: _Ledger, known: _Known, reader: _Reader) -> None:
