@@ -1,10 +1,12 @@
 """A database connection for code that runs in a worker thread.
 
 peewee keeps one connection per thread. The app's main thread opens the database at start; a
-Textual thread worker runs in the event loop's thread pool and needs its own. It is opened on the
-first use in a pool thread and then kept: the pool is small and its threads are reused, so each
-keeps a warm SQLite page cache (and PostgreSQL is spared a new login per keystroke of a search).
-The connections end with the process.
+Textual thread worker (or any other thread) needs its own, opened for the work and closed after.
+Keeping them open in the pool threads would spare a connect and keep SQLite's page cache warm,
+but pool threads outlive the event loop that made them (one per test, in the test suite), and
+their connections would pile up until the process runs out of file handles or PostgreSQL of
+client slots. Opening a SQLite connection costs about a millisecond. In a thread that already
+has a connection (the main thread, tests) the existing one is used and left open.
 """
 
 from __future__ import annotations
@@ -17,7 +19,12 @@ from tui_inkasso.db.connection import db
 
 @contextlib.contextmanager
 def thread_connection() -> Iterator[None]:
-    """Make sure this thread has a connection (opened once per thread, then reused)."""
-    if db.is_closed():
+    """Use this thread's connection, opening (and afterwards closing) one when it has none."""
+    opened = db.is_closed()
+    if opened:
         db.connect()
-    yield
+    try:
+        yield
+    finally:
+        if opened and not db.is_closed():
+            db.close()
