@@ -114,7 +114,7 @@ def _build() -> CollectionLedger:
     marked = make_invoice("3011", customer=anna, rental_object=objects["bostad"], due_date=dt.date(2026, 6, 30))
     _notices(marked, 2, last=dt.date(2026, 8, 1))
     case = CollectionCase.create(number="IK-2026-000001", system="inhouse", owner=bab, customer=anna,
-                                 created_at=STAMP, created_by="testare", capital=845000)
+                                 created_at=STAMP, created_by="testare", capital=845000, fees=24000)
     CaseInvoice.create(case=case, invoice=marked, balance=845000, fees=24000, debt_type="bostad")
     Invoice.update(collection_case=case, collection_marked_at=STAMP).where(Invoice.id == marked.id).execute()
     ids["3011"] = marked.id

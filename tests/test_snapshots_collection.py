@@ -1,0 +1,46 @@
+"""SVG snapshots of the Inkasso wizard (snapshots/test_snapshots_collection/): the selection, the
+two tables with marked rows, the reason for Undanta, filtered and sorted, the question before
+the cases are created. The result list, the register and a case are in test_snapshots_cases.py.
+Update with ``--snapshot-update`` and look at the SVGs before committing.
+"""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+
+from tests.collection_app_helpers import SIZE, ledger, steps
+from tests.collection_data import CollectionLedger
+from tests.tui_helpers import type_text
+from tui_inkasso.app import InkassoApp
+
+__all__ = ["ledger"]  # the fixture, imported for pytest
+
+
+def test_snapshot_selection(ledger: CollectionLedger, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(InkassoApp(), terminal_size=SIZE, run_before=steps("n"))
+
+
+def test_snapshot_two_tables_with_marks(ledger: CollectionLedger, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(InkassoApp(), terminal_size=SIZE, run_before=steps("n", "f2", "down", "space", "space"))
+
+
+def test_snapshot_undanta_asks_why(ledger: CollectionLedger, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    async def run(pilot: Pilot[None]) -> None:
+        await steps("n", "f2", "space", "u")(pilot)
+        await type_text(pilot, "Tvist om hyran")
+        await steps()(pilot)
+
+    assert snap_compare(InkassoApp(), terminal_size=SIZE, run_before=run)
+
+
+def test_snapshot_filtered_and_sorted(ledger: CollectionLedger, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    async def run(pilot: Pilot[None]) -> None:
+        await steps("n", "f2", "slash")(pilot)
+        await type_text(pilot, "anna")
+        await steps("enter", "s", "s", "s", "s", "s", "s", "s", "s", "r")(pilot)
+
+    assert snap_compare(InkassoApp(), terminal_size=SIZE, run_before=run)
+
+
+def test_snapshot_create_question(ledger: CollectionLedger, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(InkassoApp(), terminal_size=SIZE, run_before=steps("n", "f2", "f2"))

@@ -1,0 +1,721 @@
+"""Reskontra → Inkasso: "Skapa underlag för inkasso", from the selection to the file on disk.
+
+1. The standard selection (:class:`~tui_inkasso.screens.selection.SelectionScreen`).
+2. Two tables, keyboard only. Upper "Fakturor till inkasso": the invoices ready for collection;
+   lower "Undantagna fakturor": those excluded (earlier, persisted, or now). Space marks a row,
+   ``a`` (or Ctrl+A) marks all, ``u`` (Undanta) moves the marked rows (or the highlighted one)
+   down and asks why, ``i`` (Inkludera) moves them up, Tab switches tables, typing (or ``/``)
+   filters both, ``s``/``r`` sort by the next column / reverse; count and sums under each table.
+   Rows are fetched a page at a time from SQL (``services.collection.CandidateTable``).
+3. F2 finishes by the collection system in the settings: "Skapa inkassoärende" (in-house, Intrum,
+   Svea) asks for confirmation; "Skapa Excelfil" (none) asks where to save, then whether to open
+   the sheet now, and shows it inside the terminal. Invoices someone else took meanwhile are
+   named; the tables are refreshed and the run can go on without them.
+4. The result: the cases created (case, customer, invoices, amount, debt type), exportable to
+   Excel (``e``) or as PDF (``p``); Enter opens a case.
+
+Everything slow runs in thread workers; keys are shown only where they apply (check_action).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Input, Label, Static
+
+from tui_inkasso.domain.money import format_sek
+from tui_inkasso.screens.base import BaseScreen
+from tui_inkasso.screens.selection import SelectionScreen
+from tui_inkasso.services import clock, collection
+from tui_inkasso.services.selection import Selection
+from tui_inkasso.services.threads import thread_connection
+from tui_inkasso.widgets import cells
+from tui_inkasso.widgets.dialogs import DIALOG_CSS, ConfirmDialog, ReasonDialog
+from tui_inkasso.widgets.mark_table import MarkTable
+from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, PageQuery, TableRow
+
+KIND_SHORT = {"rent": "Hyra", "direct": "Direkt"}
+FILTER_DELAY = 0.25
+"""Seconds of quiet typing before the filter is applied."""
+
+CANDIDATE_COLUMNS = [
+    Column("invoice", "Faktura", 9),
+    Column("kind", "Typ", 6),
+    Column("customer", "Kund", 0, min_width=18),
+    Column("national_id", "Person-/orgnr", 13),
+    Column("object", "Objekt", 8),
+    Column("sfi", "SFI-kategori", 10),
+    Column("due_date", "Förfaller", 10),
+    Column("level", "Senaste nivå", 17),
+    Column("balance", "Saldo", 10, align="right"),
+    Column("fees", "Avgifter", 8, align="right"),
+    Column("interest", "Ränta", 8, align="right", sortable=False),
+]
+"""The upper table's columns (keys are the service's sort keys)."""
+
+EXCLUDED_COLUMNS = [
+    *CANDIDATE_COLUMNS[:3],
+    Column("object", "Objekt", 8),
+    Column("due_date", "Förfaller", 10),
+    Column("level", "Senaste nivå", 17),
+    Column("balance", "Saldo", 10, align="right"),
+    Column("fees", "Avgifter", 8, align="right"),
+    Column("reason", "Skäl", 0, min_width=16),
+    Column("excluded_at", "Undantagen av", 20),
+]
+"""The lower table: who excluded the invoice, when and why, instead of the identity columns."""
+
+RESULT_COLUMNS = [
+    Column("case", "Ärende", 17),
+    Column("customer", "Kund", 0, min_width=20),
+    Column("invoices", "Fakturor", 0, min_width=16),
+    Column("amount", "Belopp", 14, align="right"),
+    Column("debt_type", "Skuldtyp", 16),
+]
+
+
+def level_text(row: collection.CandidateRow) -> str:
+    """"Krav 1 2026-10-31": the last level and the day it was issued."""
+    name = row.level_name or f"Nivå {row.level}"
+    return f"{name} {row.level_date.isoformat()}" if row.level_date else name
+
+
+class CandidateSource:
+    """One of the wizard's tables for a MarkTable: pages, counts and keys from SQL."""
+
+    def __init__(self, table: collection.CandidateTable) -> None:
+        self.table = table
+
+    def count(self, query: PageQuery) -> int:
+        """Rows that pass the filter."""
+        with thread_connection():
+            return self.table.count(query.filter)
+
+    def rows(self, query: PageQuery, offset: int, limit: int) -> Sequence[TableRow]:
+        """One sorted, filtered page."""
+        with thread_connection():
+            page = self.table.page(offset, limit, query.sort, query.descending, query.filter)
+        return [self.row(r) for r in page]
+
+    def keys(self, query: PageQuery) -> Sequence[str]:
+        """Every invoice id that passes the filter (for "mark all")."""
+        with thread_connection():
+            return [str(i) for i in self.table.ids(query.filter)]
+
+    def row(self, r: collection.CandidateRow) -> TableRow:
+        """A candidate as a table row (the first cell is the mark column's)."""
+        common = (
+            Text(""),
+            cells.text(r.invoice_number),
+            cells.text(KIND_SHORT.get(r.kind, r.kind)),
+            cells.text(f"{r.customer_number} {r.customer_name}"),
+        )
+        if self.table.which == "excluded":
+            when = f"{r.excluded_by or ''} {r.excluded_at:%Y-%m-%d}" if r.excluded_at else ""
+            rest: tuple[Text, ...] = (
+                cells.text(r.object_code), cells.date(r.due_date), cells.text(level_text(r)),
+                cells.amount(r.balance), cells.amount(r.fees), cells.text(r.excluded_reason), cells.text(when),
+            )
+        else:
+            rest = (
+                cells.text(r.national_id), cells.text(r.object_code), cells.text(r.sfi.label),
+                cells.date(r.due_date), cells.text(level_text(r)), cells.amount(r.balance),
+                cells.amount(r.fees), cells.amount(r.interest),
+            )
+        return TableRow(str(r.invoice_id), (*common, *rest), data=r)
+
+
+def totals_text(totals: collection.CandidateTotals, marked: int, *, ready: bool, filtered: bool) -> Text:
+    """The line under a table: count, cases, sums, and how many rows are marked."""
+    text = Text()
+    noun = "faktura" if totals.count == 1 else "fakturor"
+    text.append(f"{totals.count} {noun}", style="bold")
+    if filtered:
+        text.append(" (filtrerat)")
+    if ready:
+        text.append(f" · {totals.cases} ärenden")
+    text.append(f" · saldo {format_sek(totals.balance)} kr · avgifter {format_sek(totals.fees)} kr")
+    if marked:
+        text.append(f" · {marked} markerade", style="bold yellow")
+    return text
+
+
+class SavePathDialog(ModalScreen[Path | None]):
+    """Where to save a file: a path proposed, Enter (or F2) saves, Esc cancels."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="SavePathDialog")
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Avbryt", id="save.cancel"),
+        Binding("f2", "save", "Spara", id="save.done"),
+    ]
+
+    def __init__(self, question: str, default: Path, title: str = "Spara som") -> None:
+        super().__init__()
+        self._question = question
+        self._default = default
+        self._title = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = self._title
+            yield Static(Text(self._question), classes="dialog-question")
+            yield Input(str(self._default), id="save-path")
+            yield Static("", id="save-error", classes="dialog-error")
+            yield Static("Enter eller F2 = Spara · Esc = Avbryt", classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        self.query_one("#save-path", Input).focus()
+
+    @on(Input.Submitted, "#save-path")
+    def _submitted(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        """Answer with the path typed."""
+        text = self.query_one("#save-path", Input).value.strip()
+        if not text:
+            self.query_one("#save-error", Static).update("Ange en fil eller en mapp.")
+            return
+        self.dismiss(Path(text).expanduser())
+
+    def action_cancel(self) -> None:
+        """Close without saving."""
+        self.dismiss(None)
+
+
+class CollectionScreen(BaseScreen):
+    """Inkasso: the two tables of step 2 and the finish by collection system."""
+
+    SUB_TITLE = "Inkasso – skapa underlag"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Tillbaka", id="screen.back"),
+        Binding("u", "exclude", "Undanta", id="collection.exclude",
+                tooltip="Flytta de markerade fakturorna (eller raden) till Undantagna fakturor; frågar efter skäl"),
+        Binding("i", "include", "Inkludera", id="collection.include",
+                tooltip="Flytta de markerade fakturorna (eller raden) tillbaka till Fakturor till inkasso"),
+        Binding("tab", "switch_table", "Byt tabell", id="collection.switch"),
+        Binding("slash", "filter", "Filtrera", id="collection.filter", tooltip="Skriv för att filtrera båda tabellerna"),
+        Binding("f2", "finish", "Skapa inkassoärende", id="collection.create_cases",
+                tooltip="Skapa inkassoärenden av alla fakturor i den övre listan"),
+        Binding("f2", "finish_excel", "Skapa Excelfil", id="collection.create_excel",
+                tooltip="Skapa en Excelfil med alla fakturor i den övre listan"),
+        Binding("f4", "edit_selection", "Urval", id="collection.selection", tooltip="Ändra urvalet"),
+        Binding("f5", "refresh", "Uppdatera", id="collection.refresh"),
+    ]
+
+    DEFAULT_CSS = """
+    CollectionScreen #coll-head { height: 1; margin: 0 1; color: $text-muted; }
+    CollectionScreen #coll-filter { margin: 0 1; height: 3; }
+    CollectionScreen .coll-title { margin: 0 1; text-style: bold; }
+    CollectionScreen MarkTable { margin: 0 1; border: round $panel-lighten-2; }
+    CollectionScreen MarkTable:focus { border: round $primary; }
+    CollectionScreen #coll-ready { height: 2fr; }
+    CollectionScreen #coll-excluded { height: 1fr; }
+    CollectionScreen .coll-totals { height: 1; margin: 0 1; }
+    """
+
+    class TotalsLoaded(Message):
+        """The count and sums of a table for the filter that was asked for."""
+
+        def __init__(self, which: str, text: str, totals: collection.CandidateTotals) -> None:
+            super().__init__()
+            self.which = which
+            self.text = text
+            self.totals = totals
+
+    class Moved(Message):
+        """An exclusion or inclusion is done."""
+
+        def __init__(self, result: collection.MoveResult, excluded: bool) -> None:
+            super().__init__()
+            self.result = result
+            self.excluded = excluded
+
+    class FinishPlanned(Message):
+        """What the finish would send: the upper list's ids and their totals."""
+
+        def __init__(self, ids: list[int], totals: collection.CandidateTotals, confirmed: bool,
+                     out: Path | None) -> None:
+            super().__init__()
+            self.ids = ids
+            self.totals = totals
+            self.confirmed = confirmed
+            self.out = out
+
+    class RunDone(Message):
+        """The cases are created."""
+
+        def __init__(self, result: collection.CaseRunResult) -> None:
+            super().__init__()
+            self.result = result
+
+    class Taken(Message):
+        """Someone took some of the invoices meanwhile; nothing was written."""
+
+        def __init__(self, error: collection.InvoicesTaken, out: Path | None) -> None:
+            super().__init__()
+            self.error = error
+            self.out = out
+
+    def __init__(self, selection: Selection | None = None, today: dt.date | None = None) -> None:
+        super().__init__()
+        self.selection = selection
+        self.today = today or clock.today()
+        self.candidates: collection.CandidateSet | None = None
+        self.system = ""
+        self.result: collection.CaseRunResult | None = None
+        self._search_timer: Timer | None = None
+        self._last_table = "coll-ready"
+        self._totals: dict[str, collection.CandidateTotals] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="≡")
+        yield Static("", id="coll-head")
+        yield Input(placeholder="Filtrera: skriv fakturanummer, kund, person-/orgnr eller objekt (/ eller bara börja skriva)",
+                    id="coll-filter", select_on_focus=False)
+        yield Label("Fakturor till inkasso", classes="coll-title", id="coll-ready-title")
+        yield MarkTable(CANDIDATE_COLUMNS, id="coll-ready", empty_text="Inga fakturor är klara för inkasso",
+                        page_size=200, sort="invoice")
+        yield Static("", id="coll-ready-totals", classes="coll-totals")
+        yield Label("Undantagna fakturor", classes="coll-title", id="coll-excluded-title")
+        yield MarkTable(EXCLUDED_COLUMNS, id="coll-excluded", empty_text="Inga undantagna fakturor",
+                        page_size=200, sort="invoice")
+        yield Static("", id="coll-excluded-totals", classes="coll-totals")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._recover()
+        if self.selection is None:
+            self.action_edit_selection()
+        else:
+            self._load()
+
+    # ------------------------------------------------------------------ tables
+
+    def _ready(self) -> MarkTable:
+        return self.query_one("#coll-ready", MarkTable)
+
+    def _excluded(self) -> MarkTable:
+        return self.query_one("#coll-excluded", MarkTable)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="collection-recover", name="Kontroll av inkassofiler")
+    def _recover(self) -> None:
+        with thread_connection():
+            messages = collection.recover()
+        for message in messages:
+            self.app.call_from_thread(self.notify, message, title="Inkassofiler", timeout=10)
+
+    def action_edit_selection(self) -> None:
+        """The standard selection step; Esc there (before any list) leaves the wizard."""
+        self.app.push_screen(SelectionScreen("Inkasso – urval", self.selection), self._selected)
+
+    def _selected(self, selection: Selection | None) -> None:
+        if selection is None:
+            if self.candidates is None:
+                self.dismiss()
+            return
+        self.selection = selection
+        self._load()
+
+    def _load(self) -> None:
+        self._open_candidates(self.today, self.selection or Selection())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="collection-open", name="Inkasso: urval")
+    def _open_candidates(self, today: dt.date, selection: Selection) -> None:
+        with thread_connection():
+            candidates = collection.collection_candidates(today, selection)
+        self.app.call_from_thread(self._show_candidates, candidates)
+
+    def _show_candidates(self, candidates: collection.CandidateSet) -> None:
+        self.candidates = candidates
+        self.system = candidates.system
+        label = collection.SYSTEM_LABELS.get(self.system, self.system)
+        self.query_one("#coll-head", Static).update(Text(
+            f"Inkassosystem: {label} · datum {self.today.isoformat()} · urval: {candidates.selection.describe()}"))
+        text = self.query_one("#coll-filter", Input).value
+        self._ready().set_source(CandidateSource(candidates.ready), filter=text)
+        self._excluded().set_source(CandidateSource(candidates.excluded), filter=text)
+        self._ready().focus()
+        self.refresh_bindings()
+        for note in candidates.notes:
+            self.notify(note, title="Inget kan gå till inkasso", severity="warning", timeout=10)
+
+    def action_refresh(self) -> None:
+        """Read both tables again (marks are kept where the rows still are)."""
+        for table in (self._ready(), self._excluded()):
+            table.reload()
+
+    @on(PagedTable.Loaded)
+    def _table_loaded(self, event: PagedTable.Loaded) -> None:
+        if event.table.id in ("coll-ready", "coll-excluded"):
+            self._count(event.table.id, event.table.query.filter)
+
+    @work(thread=True, exit_on_error=False, group="collection-totals", name="Inkasso: summor")
+    def _count(self, which: str, text: str) -> None:
+        if self.candidates is None:
+            return
+        table = self.candidates.ready if which == "coll-ready" else self.candidates.excluded
+        with thread_connection():
+            totals = table.totals(text)
+        self.post_message(self.TotalsLoaded(which, text, totals))
+
+    def on_collection_screen_totals_loaded(self, message: CollectionScreen.TotalsLoaded) -> None:
+        table = self.query_one(f"#{message.which}", MarkTable)
+        if message.text != table.query.filter:
+            return
+        self._totals[message.which] = message.totals
+        self._show_totals(table)
+
+    def _show_totals(self, table: MarkTable) -> None:
+        totals = self._totals.get(str(table.id))
+        if totals is None or table.id is None:
+            return
+        self.query_one(f"#{table.id}-totals", Static).update(
+            totals_text(totals, len(table.marked), ready=table.id == "coll-ready", filtered=bool(table.query.filter)))
+
+    @on(MarkTable.MarksChanged)
+    def _marks_changed(self, event: MarkTable.MarksChanged) -> None:
+        self._show_totals(event.table)
+
+    # ------------------------------------------------------------------ focus and filter
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if isinstance(event.widget, MarkTable) and event.widget.id:
+            self._last_table = event.widget.id
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Undanta only in the upper table, Inkludera only in the lower, F2 by the system."""
+        focused = self.focused
+        if action == "exclude":
+            return isinstance(focused, MarkTable) and focused.id == "coll-ready"
+        if action == "include":
+            return isinstance(focused, MarkTable) and focused.id == "coll-excluded"
+        if action == "finish":
+            return self.candidates is not None and self.system != "none"
+        if action == "finish_excel":
+            return self.candidates is not None and self.system == "none"
+        if action in ("switch_table", "filter", "refresh"):
+            return self.candidates is not None
+        return True
+
+    def action_switch_table(self) -> None:
+        """Tab: from one table to the other (from the filter back to the last table)."""
+        focused = self.focused
+        if isinstance(focused, MarkTable):
+            target = self._excluded() if focused.id == "coll-ready" else self._ready()
+        else:
+            target = self.query_one(f"#{self._last_table}", MarkTable)
+        target.focus()
+
+    def action_filter(self) -> None:
+        """Move to the filter field."""
+        self.query_one("#coll-filter", Input).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """A printable key that is not a command starts the filter (typing filters)."""
+        if not isinstance(self.focused, MarkTable) or not event.is_printable or not event.character:
+            return
+        if event.key in self.active_bindings:
+            return
+        field = self.query_one("#coll-filter", Input)
+        field.focus()
+        field.insert_text_at_cursor(event.character)
+        event.stop()
+        event.prevent_default()
+
+    @on(Input.Changed, "#coll-filter")
+    def _filter_changed(self) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(FILTER_DELAY, self._apply_filter)
+
+    def _apply_filter(self) -> None:
+        self._search_timer = None
+        text = self.query_one("#coll-filter", Input).value.strip()
+        for table in (self._ready(), self._excluded()):
+            table.set_filter(text)
+
+    @on(Input.Submitted, "#coll-filter")
+    def _filter_done(self) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+            self._apply_filter()
+        self.query_one(f"#{self._last_table}", MarkTable).focus()
+
+    def action_back(self) -> None:
+        """Esc: from the filter back to the table; from a table out of the wizard."""
+        if isinstance(self.focused, Input):
+            self.query_one(f"#{self._last_table}", MarkTable).focus()
+            return
+        super().action_back()
+
+    # ------------------------------------------------------------------ undanta / inkludera
+
+    def _chosen(self, table: MarkTable) -> list[int]:
+        if table.marked:
+            return [int(k) for k in table.marked_keys]
+        row = table.current_row
+        return [int(row.key)] if row is not None else []
+
+    def action_exclude(self) -> None:
+        """Undanta: ask why, then move the marked (or highlighted) invoices down."""
+        ids = self._chosen(self._ready())
+        if not ids:
+            self.notify("Markera fakturor att undanta först (mellanslag).", title="Inget markerat")
+            return
+        noun = "fakturan" if len(ids) == 1 else f"de {len(ids)} fakturorna"
+        question = f"Varför ska {noun} undantas från inkasso? Skälet sparas med ditt namn och tid."
+        self.app.push_screen(ReasonDialog(question, "Undanta från inkasso", "Skäl till undantaget"),
+                             lambda reason: self._move(ids, reason, exclude=True) if reason else None)
+
+    def action_include(self) -> None:
+        """Inkludera: move the marked (or highlighted) invoices back up."""
+        ids = self._chosen(self._excluded())
+        if not ids:
+            self.notify("Markera fakturor att inkludera först (mellanslag).", title="Inget markerat")
+            return
+        self._move(ids, None, exclude=False)
+
+    @work(thread=True, exit_on_error=False, group="collection-move", name="Undanta/inkludera")
+    def _move(self, ids: list[int], reason: str | None, *, exclude: bool) -> None:
+        with thread_connection():
+            result = collection.exclude(ids, reason or "") if exclude else collection.include(ids)
+        self.post_message(self.Moved(result, exclude))
+
+    def on_collection_screen_moved(self, message: CollectionScreen.Moved) -> None:
+        source = self._ready() if message.excluded else self._excluded()
+        source.clear_marks()
+        for table in (self._ready(), self._excluded()):
+            table.reload()
+        verb = "undantagna" if message.excluded else "inkluderade"
+        text = f"{message.result.count} fakturor {verb}."
+        if message.result.skipped:
+            text += " Inte flyttade: " + ", ".join(f"{t.number} ({t.reason})" for t in message.result.skipped)
+        self.notify(text, title="Undanta" if message.excluded else "Inkludera")
+
+    # ------------------------------------------------------------------ finish
+
+    def action_finish(self) -> None:
+        """Skapa inkassoärende: every invoice of the upper list, after a question."""
+        self._plan(confirmed=False, out=None)
+
+    def action_finish_excel(self) -> None:
+        """Skapa Excelfil: ask where to save, then create the cases and the sheet."""
+        default = collection.default_excel_path()
+        self.app.push_screen(
+            SavePathDialog("Var ska Excelfilen sparas? (En mapp eller ett filnamn.)", default, "Skapa Excelfil"),
+            lambda path: self._plan(confirmed=True, out=path) if path else None,
+        )
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="collection-plan", name="Inkasso: förbered")
+    def _plan(self, *, confirmed: bool, out: Path | None) -> None:
+        if self.candidates is None:
+            return
+        with thread_connection():
+            ids = self.candidates.ready.ids()
+            totals = collection.plan_totals(ids)
+        self.post_message(self.FinishPlanned(ids, totals, confirmed, out))
+
+    def on_collection_screen_finish_planned(self, message: CollectionScreen.FinishPlanned) -> None:
+        if not message.ids:
+            self.notify("Den övre listan är tom: inga inkassoärenden att skapa.", title="Inget att skapa")
+            return
+        if message.confirmed:
+            self._create(message.ids, message.out)
+            return
+        totals = message.totals
+        label = collection.SYSTEM_LABELS.get(self.system, self.system)
+        question = (f"Skapa {totals.cases} inkassoärenden av {totals.count} fakturor (saldo "
+                    f"{format_sek(totals.balance)} kr, avgifter {format_sek(totals.fees)} kr) – {label}?")
+        if self.system in ("intrum", "svea"):
+            question += " Filen med de nya ärendena skapas och skickas direkt om en FTP-server är inställd."
+        if self._ready().query.filter:
+            question += " Alla fakturor i den övre listan tas med, även de som filtret döljer."
+        self.app.push_screen(ConfirmDialog(question, "Skapa inkassoärende"),
+                             lambda yes: self._create(message.ids, None) if yes else None)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="collection-run", name="Skapa inkassoärenden")
+    def _create(self, ids: list[int], out: Path | None) -> None:
+        with thread_connection():
+            try:
+                result = collection.create_cases(self.today, self.selection, ids, self.system, out=out)
+            except collection.InvoicesTaken as exc:
+                self.post_message(self.Taken(exc, out))
+                return
+        self.post_message(self.RunDone(result))
+
+    def on_collection_screen_taken(self, message: CollectionScreen.Taken) -> None:
+        self._ready().clear_marks()
+        self.action_refresh()
+        question = f"{message.error}\n\nVill du fortsätta utan dem?"
+        self.app.push_screen(ConfirmDialog(question, "Fakturor har tagits av någon annan"),
+                             lambda yes: self._plan(confirmed=True, out=message.out) if yes else None)
+
+    def on_collection_screen_run_done(self, message: CollectionScreen.RunDone) -> None:
+        result = self.result = message.result
+        self._ready().clear_marks()
+        self.action_refresh()
+        for warning in result.warnings:
+            self.notify(warning, title="Filen", severity="warning", timeout=15)
+        for delivery in result.deliveries:
+            if delivery.status != "sent":
+                self.notify(f"{delivery.path}: {delivery.error or delivery.status}. Filen ligger kvar i utkorgen.",
+                            title="Filen kunde inte skickas", severity="warning", timeout=15)
+        if result.system == "none" and result.file is not None:
+            path = result.file
+            self.app.push_screen(
+                ConfirmDialog(f"{result.message}\n\nVill du öppna filen nu?", "Excelfilen är skapad"),
+                lambda yes: self.app.push_screen(XlsxPreviewScreen(path)) if yes else None,
+            )
+            return
+        self.app.push_screen(CaseResultScreen(result))
+
+
+class CaseResultScreen(BaseScreen):
+    """The cases a run created: the list the guide calls "återkoppling", exportable and printable."""
+
+    SUB_TITLE = "Inkasso – skapade ärenden"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("e", "export_excel", "Exportera till Excel", id="result.excel", tooltip="Spara listan som .xlsx"),
+        Binding("p", "export_pdf", "Skriv ut (PDF)", id="result.pdf", tooltip="Spara listan som PDF för utskrift"),
+    ]
+
+    DEFAULT_CSS = """
+    CaseResultScreen #result-summary { margin: 0 1; height: auto; }
+    CaseResultScreen #result-list { margin: 0 1; border: round $primary; }
+    """
+
+    class Exported(Message):
+        """The list was written to ``path``."""
+
+        def __init__(self, path: Path) -> None:
+            super().__init__()
+            self.path = path
+
+    def __init__(self, result: collection.CaseRunResult) -> None:
+        super().__init__()
+        self.result = result
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="≡")
+        yield Static(self._summary(), id="result-summary")
+        yield PagedTable(RESULT_COLUMNS, id="result-list", empty_text="Inga ärenden")
+        yield Footer()
+
+    def _summary(self) -> Text:
+        r = self.result
+        text = Text(r.message, style="bold")
+        for delivery in r.deliveries:
+            state = "skickad" if delivery.status == "sent" else f"{delivery.status}: {delivery.error}"
+            text.append(f"\nUppladdning {Path(delivery.path).name}: {state}")
+        for warning in r.warnings:
+            text.append(f"\n{warning}", style="bold yellow")
+        return text
+
+    def on_mount(self) -> None:
+        rows = [
+            TableRow(str(case.case_id), (cells.text(number), cells.text(customer), cells.text(invoices),
+                                         cells.amount(amount), cells.text(debt)), data=case)
+            for case, (number, customer, invoices, amount, debt) in zip(
+                self.result.cases, collection.result_list_rows(self.result), strict=True)
+        ]
+        table = self.query_one("#result-list", PagedTable)
+        table.border_title = f"Skapade inkassoärenden ({len(rows)})"
+        table.set_source(ListSource(RESULT_COLUMNS, rows))
+        table.focus()
+
+    def action_export_excel(self) -> None:
+        """Ask for a path, save the list as .xlsx."""
+        self._ask("xlsx")
+
+    def action_export_pdf(self) -> None:
+        """Ask for a path, save the list as PDF."""
+        self._ask("pdf")
+
+    def _ask(self, kind: str) -> None:
+        stamp = self.result.created_at.strftime("%Y%m%d_%H%M%S")
+        default = collection.output_folder() / f"inkassoarenden_{stamp}.{kind}"
+        what = "Excelfil" if kind == "xlsx" else "PDF"
+        self.app.push_screen(SavePathDialog(f"Spara listan som {what}:", default, f"Exportera ({what})"),
+                             lambda path: self._export(path, kind) if path else None)
+
+    @work(thread=True, exit_on_error=False, group="result-export", name="Exportera listan")
+    def _export(self, path: Path, kind: str) -> None:
+        with thread_connection():
+            written = collection.case_list_export(self.result, path, kind)  # type: ignore[arg-type]
+        self.post_message(self.Exported(written))
+
+    def on_case_result_screen_exported(self, message: CaseResultScreen.Exported) -> None:
+        self.notify(f"Listan sparad: {message.path}", title="Exporterad")
+
+    def action_open_case(self) -> None:
+        """Open the highlighted case in the case register."""
+        row = self.query_one("#result-list", PagedTable).current_row
+        if row is not None:
+            from tui_inkasso.screens.cases import CaseScreen
+
+            self.app.push_screen(CaseScreen(int(row.key)))
+
+    def on_paged_table_row_selected(self, event: PagedTable.RowSelected) -> None:
+        event.stop()
+        self.action_open_case()
+
+
+class XlsxPreviewScreen(BaseScreen):
+    """The Excel sheet just written, shown inside the terminal (read back with openpyxl)."""
+
+    SUB_TITLE = "Excelfil"
+
+    class Loaded(Message):
+        """The sheet's header and first rows."""
+
+        def __init__(self, header: list[str], rows: list[list[str]]) -> None:
+            super().__init__()
+            self.header = header
+            self.rows = rows
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="≡")
+        yield Static(Text(str(self.path)), id="xlsx-path")
+        yield PagedTable([Column("loading", "Läser …")], id="xlsx-sheet")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._read()
+
+    @work(thread=True, exit_on_error=False, group="xlsx-preview", name="Läs Excelfilen")
+    def _read(self) -> None:
+        from tui_inkasso.formats.excel import read_xlsx_preview
+
+        header, rows = read_xlsx_preview(self.path)
+        self.post_message(self.Loaded(header, rows))
+
+    def on_xlsx_preview_screen_loaded(self, message: XlsxPreviewScreen.Loaded) -> None:
+        widths = [max([len(h), *(len(r[i]) for r in message.rows if i < len(r))]) for i, h in enumerate(message.header)]
+        columns = [Column(f"c{i}", h, min(max(w, 4), 30)) for i, (h, w) in enumerate(zip(message.header, widths,
+                                                                                          strict=True))]
+        rows = [TableRow(str(n), tuple(cells.text(v) for v in r)) for n, r in enumerate(message.rows)]
+        table = self.query_one("#xlsx-sheet", PagedTable)
+        table.columns = columns
+        table.border_title = f"{self.path.name}: {len(rows)} rader" + (" (de första)" if len(rows) >= 200 else "")
+        table.set_source(ListSource(columns, rows))
+        table.focus()
