@@ -68,6 +68,16 @@ MENU_ENTRIES: list[MenuEntry] = [
         lazy("tui_inkasso.screens.dunning:DunningRunScreen"),
     ),
     MenuEntry(
+        "Reskontra", "Inkasso", "n",
+        "Skapa underlag för inkasso: urval, fakturor till inkasso och undantagna, skapa ärenden, fil eller Excel.",
+        lazy("tui_inkasso.screens.collection:CollectionScreen"),
+    ),
+    MenuEntry(
+        "Reskontra", "Inkassoärenden", "e",
+        "Ärenderegistret: status, händelser och anteckningar, betalningar, saldo; avsluta ärenden.",
+        lazy("tui_inkasso.screens.cases:CaseListScreen"),
+    ),
+    MenuEntry(
         "Inställningar", "Alternativ – Inkasso", "i",
         "Inkassosystem, inkassobolagets bankgiro/plusgiro, mapp och FTP-server för inkassofiler.",
         lazy("tui_inkasso.screens.settings:SettingsScreen"),
