@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from textual import events
 from textual.widgets import DataTable, Input, Static
 
 from tests.factories import make_customer, make_invoice
@@ -219,3 +220,20 @@ async def test_ten_thousand_invoices_page_lazily(sqlite_url: str, monkeypatch: p
         await pilot.press("end")
         await settle(pilot)
         assert invoices.current_row is not None and invoices.current_row.data.number == "4009999"
+
+
+async def test_name_typed_right_after_r_is_not_lost(small: SmallLedger) -> None:
+    """A fast typist: "r" and the name arrive before the ledger screen exists."""
+    app = InkassoApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for char in "ranna":  # all at once, as a terminal delivers them, without waiting in between
+            key = events.Key(char, char)
+            key.set_sender(app)
+            app._driver.send_message(key)
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert [type(screen).__name__ for screen in app.screen_stack] == ["MenuScreen", "LedgerScreen"]
+        assert app.screen.query_one("#search", Input).value == "anna"
+        customers, _ = _tables(app)
+        assert [hit.number for hit in _loaded(customers)] == ["K1001"]

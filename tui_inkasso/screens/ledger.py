@@ -17,7 +17,7 @@ from typing import ClassVar
 
 from rich.table import Table
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -254,6 +254,19 @@ class LedgerScreen(BlockFlow, BaseScreen):
         self.query_one("#search", Input).focus()
 
     # ------------------------------------------------------------------ search
+
+    def on_key(self, event: events.Key) -> None:
+        """Keep what was typed while the screen was still opening (type-ahead after "r").
+
+        Keys that arrive before the search box has the focus are handed to the screen itself;
+        a printable one that reaches the screen while the box has the focus can only be such a
+        key (the box stops the ones it receives), so it goes into the box instead of being lost.
+        """
+        search = self.query_one("#search", Input)
+        if self.focused is search and event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            search.insert_text_at_cursor(event.character)
 
     @on(Input.Changed, "#search")
     def _typed(self, event: Input.Changed) -> None:

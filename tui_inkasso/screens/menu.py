@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -137,6 +138,26 @@ class MenuScreen(ForwardWorkerErrors, Screen[None]):
         first = self.query(OptionList).first()
         first.highlighted = 0
         first.focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """Open an entry on its key at once, and pass on what is typed right after it.
+
+        Textual hands keys to the focused list as they arrive and checks bindings only after the
+        queued keys have been seen, so "r" typed and at once followed by a name would open the
+        ledger after the name had gone to the menu. Here the entry opens as its key is seen,
+        and keys that still reach the menu once another screen is on top are sent on to it.
+        """
+        if self.app.screen is not self:
+            if event.is_printable:
+                event.stop()
+                event.prevent_default()
+                self.app.post_message(events.Key(event.key, event.character))
+            return
+        entry = next((e for e in MENU_ENTRIES if e.key == event.key), None)
+        if entry is not None:
+            event.stop()
+            event.prevent_default()
+            self.action_open_entry(entry.id)
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option.id:
