@@ -28,12 +28,12 @@ from tui_inkasso.services.transaction import write_transaction
 _cases = itertools.count(1)
 
 
-def make_case(*invoices: Invoice, agency_reference: str = "") -> CollectionCase:
+def make_case(*invoices: Invoice, agency_reference: str = "", number: str | None = None) -> CollectionCase:
     """A collection case holding ``invoices`` (collection-marked from now on)."""
     first = invoices[0]
     with write_transaction():
         case = CollectionCase.create(
-            number=f"IK-{next(_cases):05d}", system="intrum", owner=first.owner_id,
+            number=number or f"IK-{next(_cases):05d}", system="intrum", owner=first.owner_id,
             customer=first.customer_id, created_at=now(), created_by="testare",
             agency_reference=agency_reference, capital=sum(i.balance for i in invoices),
         )
@@ -70,12 +70,14 @@ def second_owner() -> Owner:
 
 
 def invoice_for(owner: Owner | None = None, *, kind: str = "rent", amount: int = 845000,
-                customer: str = "K1001", object_code: str | None = None) -> Invoice:
+                customer: str = "K1001", object_code: str | None = None, number: str | None = None,
+                name: str = "Anna Andersson") -> Invoice:
     """An invoice of ``owner`` (the default owner when None)."""
+    who = make_customer(customer, name=name)
     if owner is None:
-        return make_invoice(kind=kind, amount=amount, customer=make_customer(customer))
+        return make_invoice(number, kind=kind, amount=amount, customer=who)
     code = object_code or ("2002-0101" if owner.code == "FAB" else "1001-1101")
-    return make_invoice(kind=kind, amount=amount, customer=make_customer(customer),
+    return make_invoice(number, kind=kind, amount=amount, customer=who,
                         rental_object=make_object(code, owner=owner))
 
 

@@ -100,7 +100,7 @@ def test_reports_list_show_rewrite_and_errors(
     [row] = shown["corrections"]
     assert (row["payment_id"], row["amount"], row["reported"]) == (corrections["BAB"], "1500.50", True)
     code, text, _ = run(capsys, sqlite_url, "balance-reports", "show", str(report["id"]))
-    assert code == 0 and "1 saldokorrigeringar, 1\u00a0500,50 kr" in text
+    assert code == 0 and "1 saldokorrigering, 1\u00a0500,50 kr" in text
     copy = tmp_path / "kopia.xml"
     rewritten = run_json(capsys, sqlite_url, "balance-reports", "rewrite", str(report["id"]),
                          "--out", str(copy))

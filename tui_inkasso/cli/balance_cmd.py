@@ -170,8 +170,8 @@ def _show(args: argparse.Namespace) -> Output:
             "count": s.corrections}
     lines = [
         f"Saldofil {s.file_id or '(ingen fil)'} – {s.owner_code} {s.owner_name}",
-        f"Skapad {s.created_at:%Y-%m-%d %H:%M} av {s.created_by}; {s.corrections} "
-        f"saldokorrigeringar, {format_sek(s.amount)} kr; {s.delivery_label}",
+        f"Skapad {s.created_at:%Y-%m-%d %H:%M} av {s.created_by}; "
+        f"{bc.corrections_text(s.corrections)}, {format_sek(s.amount)} kr; {s.delivery_label}",
         f"Fil: {s.path or '–'}" + ("" if s.file_exists or not s.path else " (saknas)"),
     ]
     lines += [

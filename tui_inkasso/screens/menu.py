@@ -69,6 +69,16 @@ MENU_ENTRIES: list[MenuEntry] = [
         lazy("tui_inkasso.screens.dunning:DunningRunScreen"),
     ),
     MenuEntry(
+        "Reskontra", "Saldokorrigering", "s",
+        "Betalningar och krediteringar på inkassomärkta fakturor: vilka som rapporterats, skapa saldofil till inkassobolaget.",
+        lazy("tui_inkasso.screens.balance_corrections:BalanceCorrectionScreen"),
+    ),
+    MenuEntry(
+        "Reskontra", "Saldofiler", "f",
+        "Tidigare saldofiler: öppna en fil och se dess saldokorrigeringar, skriv den igen eller skicka den igen.",
+        lazy("tui_inkasso.screens.balance_files:BalanceFilesScreen"),
+    ),
+    MenuEntry(
         "Reskontra", "Inkasso", "n",
         "Skapa underlag för inkasso: urval, fakturor till inkasso och undantagna, skapa ärenden, fil eller Excel.",
         lazy("tui_inkasso.screens.collection:CollectionScreen"),

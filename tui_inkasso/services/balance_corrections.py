@@ -67,11 +67,17 @@ FILE_KIND = "saldofil"
 
 NOTHING_TO_REPORT = "Inga saldokorrigeringar att rapportera"
 
+
+def corrections_text(count: int) -> str:
+    """"1 saldokorrigering", "3 saldokorrigeringar" (for every text staff read)."""
+    return f"{count} saldokorrigering" if count == 1 else f"{count} saldokorrigeringar"
+
+
 __all__ = [
     "NOTHING_TO_REPORT", "BalanceFileError", "BalanceFileResult", "CorrectionRow",
     "CorrectionStatus", "CreatedFile", "DeliveryInfo", "RangeSummary", "RecoveryAction",
     "ReportDetail", "ReportSummary", "RewriteResult", "Totals", "balance_reports",
-    "corrections_in_range", "count_in_range", "create_balance_file", "range_summary",
+    "corrections_in_range", "corrections_text", "count_in_range", "create_balance_file", "range_summary",
     "recover_balance_files", "report_detail", "resend_report", "rewrite_report",
     "unreported_corrections", "unreported_totals",
 ]
@@ -219,7 +225,7 @@ class BalanceFileResult:
         if not self.files:
             return NOTHING_TO_REPORT
         where = str(self.file) if len(self.files) == 1 else f"{len(self.files)} filer (en per ägare)"
-        return (f"Saldofil skapad: {where}; {self.corrections} saldokorrigeringar, "
+        return (f"Saldofil skapad: {where}; {corrections_text(self.corrections)}, "
                 f"{format_sek(self.amount)} kr")
 
 
@@ -721,7 +727,7 @@ def _record_one(w: _Written, user: str, system: str) -> _Recorded:
     _insert_reported(report.id, w.spool)
     audit.record(
         "balance_file.created", "balance_report", report.id,
-        f"{w.plan.file_id}: {w.group.count} saldokorrigeringar, {format_sek(w.group.amount)} kr, "
+        f"{w.plan.file_id}: {corrections_text(w.group.count)}, {format_sek(w.group.amount)} kr, "
         f"{w.plan.final}",
     )
     return _Recorded(cf.id, report.id)
