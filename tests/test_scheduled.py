@@ -238,7 +238,7 @@ def test_the_real_balance_file_job(db_ready: str, mail_to: SmtpServer) -> None:
     pay(rent, 200000, dt.date(2026, 11, 10))
     run = scheduled.run_now(service.id)
     assert run.result == "ok", run.error
-    assert Path(run.file).exists() and "1 saldokorrigeringar" in run.summary
+    assert Path(run.file).exists() and "1 saldokorrigering," in run.summary
     assert [p.name for p in Path(run.file).parent.iterdir()] == [Path(run.file).name]
     body = _mails(mail_to)[-1].get_content()
     assert f"Fil: {run.file}" in body and "Sammanfattning: Saldofil skapad:" in body

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import peewee as pw
-from peewee import JOIN, Case, fn
+from peewee import JOIN, SQL, Case, fn
 
 from tui_inkasso.db.connection import db
 from tui_inkasso.db.models import (
@@ -302,13 +302,32 @@ SORT_COLUMNS: dict[str, Any] = {
 
 
 def _booked() -> pw.Expression:
-    return Payment.status == "booked"
+    """Status "booked", compared as ``status || ''`` to keep its index out of SQLite's choice."""
+    return Payment.status.concat("") == "booked"
 
 
 def _is_correction() -> pw.Expression:
-    return _booked() & Payment.collection_case.is_null(False) & (
-        Payment.method != PaymentMethod.INKASSO.value
+    """Booked on an invoice already in a case, not from the agency."""
+    return (
+        _on_a_case() & _booked() & (Payment.method != PaymentMethod.INKASSO.value)
     )
+
+
+def _on_a_case() -> pw.Expression:
+    """``Payment.collection_case`` is set, with a hint for SQLite's planner.
+
+    SQLite keeps no statistics here, so it guesses that "status = 'booked'" or an invoice's owner
+    narrows more than "collection_case IS NOT NULL", and walks nearly every payment. In a ledger
+    only a few payments in a thousand are on a case: ``likelihood`` says so and the planner takes
+    the index on collection_case (0.3 s → milliseconds on a million payments). PostgreSQL has
+    statistics.
+    """
+    return _rare(Payment.collection_case.is_null(False))
+
+
+def _rare(condition: pw.Expression) -> pw.Expression:
+    """``condition``, marked for SQLite's planner as true for about one row in a thousand."""
+    return condition if is_postgres() else fn.likelihood(condition, SQL("0.001"))
 
 
 def _not_reported() -> pw.Expression:
@@ -395,7 +414,7 @@ def _range_where(
 ) -> pw.Expression:
     if date_from and date_to and date_from > date_to:
         raise UserError(f"datum från ({date_from}) är efter datum till ({date_to})")
-    where = _booked() & Invoice.collection_case.is_null(False)
+    where = _booked() & _rare(Invoice.collection_case.is_null(False))
     if date_from:
         where &= Payment.pay_date >= date_from
     if date_to:
@@ -577,7 +596,7 @@ def _write_files(folder: Path, exact_name: str | None, selection: Selection) -> 
                 )
                 rows = bf.stream_tuples(_correction_query(
                     apply_selection(_stream_base().where(
-                        _is_correction() & _not_reported() & (Invoice.owner == group.owner_id)
+                        _is_correction() & _not_reported() & ((Invoice.owner + 0) == group.owner_id)
                     ), selection)
                 ))
                 crash_at = max(1, group.count // 2) if len(written) == 1 else 0
