@@ -92,26 +92,43 @@ def level_text(row: collection.CandidateRow) -> str:
 
 
 class CandidateSource:
-    """One of the wizard's tables for a MarkTable: pages, counts and keys from SQL."""
+    """One of the wizard's tables for a MarkTable, from SQL.
+
+    The ids of the current sort and filter are read once (plain integers, one scan of the ready
+    set); the count is their number and a page is read by primary key. A new sort or filter
+    reads the ids again.
+    """
 
     def __init__(self, table: collection.CandidateTable) -> None:
         self.table = table
+        self._ids: tuple[PageQuery, list[int]] | None = None
+
+    def _ordered(self, query: PageQuery) -> list[int]:
+        cached = self._ids
+        if cached is None or cached[0] != query:
+            with thread_connection():
+                ids = self.table.ordered_ids(query.sort, query.descending, query.filter)
+            self._ids = cached = (query, ids)
+        return cached[1]
+
+    def invalidate(self) -> None:
+        """Forget the ids read (the rows changed): the next count reads them again."""
+        self._ids = None
 
     def count(self, query: PageQuery) -> int:
         """Rows that pass the filter."""
-        with thread_connection():
-            return self.table.count(query.filter)
+        return len(self._ordered(query))
 
     def rows(self, query: PageQuery, offset: int, limit: int) -> Sequence[TableRow]:
-        """One sorted, filtered page."""
+        """One sorted, filtered page, read by id."""
+        ids = self._ordered(query)[offset : offset + limit]
         with thread_connection():
-            page = self.table.page(offset, limit, query.sort, query.descending, query.filter)
+            page = self.table.rows_by_ids(ids)
         return [self.row(r) for r in page]
 
     def keys(self, query: PageQuery) -> Sequence[str]:
         """Every invoice id that passes the filter (for "mark all")."""
-        with thread_connection():
-            return [str(i) for i in self.table.ids(query.filter)]
+        return [str(i) for i in self._ordered(query)]
 
     def row(self, r: collection.CandidateRow) -> TableRow:
         """A candidate as a table row (the first cell is the mark column's)."""
@@ -280,6 +297,8 @@ class CollectionScreen(BaseScreen):
         self._search_timer: Timer | None = None
         self._last_table = "coll-ready"
         self._totals: dict[str, collection.CandidateTotals] = {}
+        self._excluded_pending: CandidateSource | None = None
+        self._sources: dict[str, CandidateSource] = {}
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
@@ -346,8 +365,13 @@ class CollectionScreen(BaseScreen):
         self.query_one("#coll-head", Static).update(Text(
             f"Inkassosystem: {label} · datum {self.today.isoformat()} · urval: {candidates.selection.describe()}"))
         text = self.query_one("#coll-filter", Input).value
-        self._ready().set_source(CandidateSource(candidates.ready), filter=text)
-        self._excluded().set_source(CandidateSource(candidates.excluded), filter=text)
+        # The lower table is read once the upper one shows its rows: on two cores the two scans
+        # side by side would make the first rows wait for both.
+        self._sources = {"coll-ready": CandidateSource(candidates.ready),
+                         "coll-excluded": CandidateSource(candidates.excluded)}
+        self._excluded_pending = self._sources["coll-excluded"]
+        self._excluded().set_source(None)
+        self._ready().set_source(self._sources["coll-ready"], filter=text)
         self._ready().focus()
         self.refresh_bindings()
         for note in candidates.notes:
@@ -356,10 +380,20 @@ class CollectionScreen(BaseScreen):
     def action_refresh(self) -> None:
         """Read both tables again (marks are kept where the rows still are)."""
         for table in (self._ready(), self._excluded()):
+            self._reload(table)
+
+    def _reload(self, table: MarkTable) -> None:
+        source = self._sources.get(str(table.id))
+        if source is not None:
+            source.invalidate()
+        if self._excluded_pending is None or table.id == "coll-ready":
             table.reload()
 
     @on(PagedTable.Loaded)
     def _table_loaded(self, event: PagedTable.Loaded) -> None:
+        if event.table.id == "coll-ready" and self._excluded_pending is not None:
+            source, self._excluded_pending = self._excluded_pending, None
+            self._excluded().set_source(source, filter=event.table.query.filter)
         if event.table.id in ("coll-ready", "coll-excluded"):
             self._count(event.table.id, event.table.query.filter)
 
@@ -499,8 +533,7 @@ class CollectionScreen(BaseScreen):
     def on_collection_screen_moved(self, message: CollectionScreen.Moved) -> None:
         source = self._ready() if message.excluded else self._excluded()
         source.clear_marks()
-        for table in (self._ready(), self._excluded()):
-            table.reload()
+        self.action_refresh()
         verb = "undantagna" if message.excluded else "inkluderade"
         text = f"{message.result.count} fakturor {verb}."
         if message.result.skipped:
