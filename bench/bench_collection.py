@@ -156,6 +156,7 @@ def files(prepared: Path) -> None:
     for system in ("inhouse", "intrum", "svea", "none"):
         target = OUT / f"bench-collection-{system}.db"
         shutil.copy(prepared, target)
+        os.sync()  # the copy's dirty pages would otherwise be flushed inside the timed commit
         open_database(f"sqlite:///{target}", migrate=False)
         folder = Path(tempfile.mkdtemp(prefix=f"bench-collection-{system}-"))
         try:
@@ -181,6 +182,7 @@ def main() -> None:
     os.environ.setdefault("TUI_INKASSO_USER", "bench")
     source = demo_db()
     prepared = copy_db(source, "bench-collection.db")
+    os.sync()
 
     from tui_inkasso.db.connection import close_database, open_database
     from tui_inkasso.services.dunning import ready_for_collection_query

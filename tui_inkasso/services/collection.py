@@ -106,9 +106,6 @@ RUN_LOCK_KEY = 727_274_204
 
 CHUNK = 500
 
-WHOLE_READ = 2000
-"""Above this many invoices a run reads the whole ready set once instead of by id."""
-
 OWNER_SPAN = 1 << 20
 """Owner ids are below this: (customer, owner) pairs are counted as customer × span + owner."""
 
@@ -902,14 +899,8 @@ def _read_claimed(today: dt.date, selection: Selection, ids: list[int]) -> dict[
     base = base.join(RentalObject, pw.JOIN.LEFT_OUTER, on=(Invoice.rental_object == RentalObject.id))
     base = base.join_from(RentalObject, ObjectType, pw.JOIN.LEFT_OUTER,
                           on=(RentalObject.object_type == ObjectType.id))
-    wanted = set(ids)
-    if len(ids) > WHOLE_READ:
-        # Many invoices: one pass over the ready set is cheaper than forty IN lists.
-        sql, params = base.sql()
-        rows = [r for r in db.execute_sql(sql, params) if r[0] in wanted]
-    else:
-        sql, params = base.where(pw.SQL("1 = 1")).sql()
-        rows = _by_ids(f'{sql} AND "t1"."id" IN', params, ids)
+    sql, params = base.sql()
+    rows = _by_ids(f'{sql} AND "t1"."id" IN', params, ids)
     found: dict[int, _Claimed] = {}
     dates = _Dates()
     categories: dict[Any, SfiCategory] = {}
