@@ -36,10 +36,25 @@ from tui_inkasso.db.models import (
 )
 from tui_inkasso.domain.allocation import Split, split_payment
 from tui_inkasso.services import audit
-from tui_inkasso.services.bulk import execute_many, fetch_in_chunks, insert_rows, reserve_ids
+from tui_inkasso.services.bulk import (
+    execute_many,
+    insert_plain,
+    insert_rows,
+    reserve_ids,
+    select_in,
+)
 from tui_inkasso.services.clock import current_user, now
 from tui_inkasso.services.errors import UserError
 from tui_inkasso.services.transaction import is_postgres, write_transaction
+
+_CREDIT = PaymentKind.CREDIT.value
+_INKASSO = PaymentMethod.INKASSO.value
+_BANK_ROLE = AccountRole.BANK.value
+_RECEIVABLES_ROLE = AccountRole.RECEIVABLES.value
+_PREPAYMENT_ROLE = AccountRole.PREPAYMENTS.value
+_OVERPAYMENT_ROLE = AccountRole.COLLECTION_OVERPAYMENT.value
+_RENT_INCOME_ROLE = AccountRole.RENT_INCOME.value
+# Enum member lookups cost about a microsecond each; a 100,000-payment file made a million.
 
 
 class BookingError(UserError):
@@ -113,12 +128,12 @@ def book_payments(items: Sequence[PaymentIn], *, voucher_text: str = "Inbetalnin
     registered_at, user = now(), current_user()
     for item, payment_id, voucher_id in zip(items, payment_ids, voucher_ids, strict=True):
         _plan_one(plan, item, payment_id, voucher_id, invoices, accounts, next_voucher, registered_at, user, voucher_text)
-    insert_rows(Payment, plan.payments)
-    insert_rows(Voucher, plan.vouchers)
-    insert_rows(VoucherRow, plan.voucher_rows)
+    insert_plain(Payment, plan.payments)
+    insert_plain(Voucher, plan.vouchers)
+    insert_plain(VoucherRow, plan.voucher_rows)
     execute_many(
         "UPDATE invoice SET balance = balance - ? WHERE id = ?",
-        [(delta, invoice_id) for invoice_id, delta in plan.balance_changes.items() if delta],
+        [(delta, invoice_id) for invoice_id, delta in sorted(plan.balance_changes.items()) if delta],
     )
     return plan.booked
 
@@ -148,8 +163,8 @@ def _plan_one(
         raise BookingError(f"faktura med id {item.invoice_id} finns inte")
     owner_id = invoice.owner_id if invoice else item.owner_id
     if invoice is None:
-        split = Split(0, item.amount, AccountRole.PREPAYMENTS.value)
-    elif item.kind == PaymentKind.CREDIT.value:
+        split = Split(0, item.amount, _PREPAYMENT_ROLE)
+    elif item.kind == _CREDIT:
         if item.amount > invoice.balance:
             raise BookingError(
                 f"kreditering {item.amount / 100:.2f} kr är större än fakturans saldo {invoice.balance / 100:.2f} kr"
@@ -160,8 +175,8 @@ def _plan_one(
         split = split_payment(
             item.amount,
             invoice.balance,
-            from_agency=item.method == PaymentMethod.INKASSO.value,
-            owner_has_overpayment_account=AccountRole.COLLECTION_OVERPAYMENT.value in owner_accounts,
+            from_agency=item.method == _INKASSO,
+            owner_has_overpayment_account=_OVERPAYMENT_ROLE in owner_accounts,
         )
     if invoice is not None:
         invoice.balance -= split.invoice_amount
@@ -206,7 +221,7 @@ def _plan_one(
                 "number": number,
                 "date": item.pay_date,
                 "text": text[:200],
-                "source": "credit" if item.kind == PaymentKind.CREDIT.value else "payment",
+                "source": "credit" if item.kind == _CREDIT else "payment",
                 "payment": payment_id,
                 "created_at": registered_at,
             }
@@ -227,16 +242,13 @@ def _plan_one(
 
 def _voucher_rows(item: PaymentIn, split: Split, owner_id: int, accounts: dict[int, dict[str, str]]) -> list[dict]:
     """Balanced rows: debit what money came into, credit what it settled."""
-    if item.kind == PaymentKind.CREDIT.value:
-        debit_role = AccountRole.RENT_INCOME.value
-    else:
-        debit_role = AccountRole.BANK.value
+    debit_role = _RENT_INCOME_ROLE if item.kind == _CREDIT else _BANK_ROLE
     lines: dict[str, int] = defaultdict(int)
     lines[_account(accounts, owner_id, debit_role)] += item.amount
     if split.invoice_amount:
-        lines[_account(accounts, owner_id, AccountRole.RECEIVABLES.value)] -= split.invoice_amount
+        lines[_account(accounts, owner_id, _RECEIVABLES_ROLE)] -= split.invoice_amount
     if split.excess_amount:
-        lines[_account(accounts, owner_id, split.excess_role or AccountRole.PREPAYMENTS.value)] -= split.excess_amount
+        lines[_account(accounts, owner_id, split.excess_role or _PREPAYMENT_ROLE)] -= split.excess_amount
     rows = [{"account": account, "amount": amount, "text": ""} for account, amount in lines.items() if amount]
     assert sum(r["amount"] for r in rows) == 0, "unbalanced voucher"
     return rows
@@ -254,16 +266,13 @@ def _account(accounts: dict[int, dict[str, str]], owner_id: int, role: str) -> s
 
 def _lock_invoices(ids: list[int]) -> dict[int, _InvoiceState]:
     """The invoices' current state, locked against concurrent bookings on PostgreSQL."""
-
-    def query(chunk: list[int]) -> pw.ModelSelect:
-        q = Invoice.select(
-            Invoice.id, Invoice.number, Invoice.owner, Invoice.customer, Invoice.balance, Invoice.collection_case
-        ).where(Invoice.id.in_(chunk))
-        if is_postgres():
-            q = q.for_update()
-        return q.tuples()
-
-    rows = fetch_in_chunks(query, ids)
+    columns = ", ".join(
+        f'"{field.column_name}"'
+        for field in (Invoice.id, Invoice.number, Invoice.owner, Invoice.customer, Invoice.balance, Invoice.collection_case)
+    )
+    suffix = " FOR UPDATE" if is_postgres() else ""
+    sql = f'SELECT {columns} FROM "{Invoice._meta.table_name}" WHERE "id" IN ({{}}){suffix}'
+    rows = select_in(sql, list(dict.fromkeys(ids)))
     return {r[0]: _InvoiceState(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows}
 
 
