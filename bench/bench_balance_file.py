@@ -128,9 +128,11 @@ def measure(database: Path, mode: str) -> dict[str, float]:
     try:
         copy = work / "db.sqlite"
         shutil.copy(database, copy)
-        database_obj = open_database(f"sqlite:///{copy}")
-        if mode == "small-cache":
-            database_obj.execute_sql("PRAGMA cache_size = -2000")
+        if mode == "small-cache":  # every connection (the reading thread opens its own)
+            from tui_inkasso.db import connection
+
+            connection.SQLITE_PRAGMAS["cache_size"] = -2000
+        open_database(f"sqlite:///{copy}")
         set_setting("collection.output_dir", str(work))
         rss_before = _rss_kb()
         if mode == "trace":
