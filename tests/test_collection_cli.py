@@ -107,3 +107,13 @@ def test_cases_commands(ledger: CollectionLedger, sqlite_url: str, capsys: pytes
     assert code == 1 and "okänd status 'betald'" in err
     assert sorted(i.number for i in Invoice.select().where(Invoice.collection_case.is_null(False))) == sorted(
         [*READY, "3011"])
+
+
+def test_the_collection_core_never_imports_textual() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, tui_inkasso.cli.collect_cmd, tui_inkasso.services.collection, "
+            "tui_inkasso.services.case_register, tui_inkasso.services.collection_files;"
+            "assert 'textual' not in sys.modules, 'textual imported by the collection core'")
+    subprocess.run([sys.executable, "-c", code], check=True)
