@@ -332,6 +332,7 @@ class CollectionScreen(BaseScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="collection-recover", name="Kontroll av inkassofiler")
     def _recover(self) -> None:
+        collection.warm_up(self.today)
         with thread_connection():
             messages = collection.recover()
         for message in messages:

@@ -288,13 +288,12 @@ class CandidateTable:
         return query
 
     def prepare(self) -> None:
-        """Read what every row needs once (reference rates, level names, this year's bank days),
-        so the first page costs only its own query."""
+        """Read what every row needs once (reference rates, level names), so the first page
+        costs only its own query. The bank-day calendar is :func:`warm_up`'s business."""
         if self._rates is None:
             self._rates = get_reference_rates()
         if self._level_names is None:
             self._level_names = level_names()
-        next_bank_day(self.today)
 
     def count(self, text: str = "") -> int:
         """Rows that pass the filter."""
@@ -394,6 +393,12 @@ def collection_candidates(today: dt.date, selection: Selection | None = None) ->
     ready.prepare()
     excluded._rates, excluded._level_names = ready._rates, ready._level_names
     return CandidateSet(today, selection, collection_system().value, ready, excluded, notes)
+
+
+def warm_up(today: dt.date) -> None:
+    """Load the bank-day calendar (the holidays package, a fifth of a second) ahead of the first
+    page, which needs it for interest: a screen calls this beside the first table read."""
+    next_bank_day(today)
 
 
 def plan_totals(invoice_ids: Sequence[int]) -> CandidateTotals:
