@@ -192,7 +192,7 @@ def _list(args: argparse.Namespace) -> Output:
 
     flt = collection.CaseFilter(args.text, args.status, args.system, args.open)
     total = collection.count_cases(flt)
-    cases = collection.list_cases(flt, limit=args.limit)
+    cases = collection.list_cases(flt, limit=args.limit, sort="created_at")
     data = {"count": total, "cases": [summary_json(s) for s in cases]}
     if not cases:
         return Output(data, "Inga inkassoärenden.")

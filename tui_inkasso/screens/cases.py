@@ -118,7 +118,7 @@ class CaseSource:
 
     def rows(self, query: PageQuery, offset: int, limit: int) -> Sequence[TableRow]:
         """One page, sorted in SQL (newest first unless asked otherwise)."""
-        sort = query.sort or "number"
+        sort = query.sort or "created_at"
         descending = query.descending if query.sort else True
         with thread_connection():
             cases = register.list_cases(self._filter(query), offset=offset, limit=limit, sort=sort,

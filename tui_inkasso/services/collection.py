@@ -132,6 +132,11 @@ TAKEN_SHOWN = 20
 """Invoices named one by one in a conflict message (the rest are counted)."""
 
 
+def count(n: int, one: str, many: str) -> str:
+    """"1 faktura", "3 fakturor": a number with its noun in Swedish."""
+    return f"{n} {one if n == 1 else many}"
+
+
 class CollectionError(UserError):
     """A collection run, exclusion or export that cannot be done; the message says why."""
 
@@ -685,7 +690,8 @@ class CaseRunResult:
     @property
     def message(self) -> str:
         """One Swedish line for the screen and the CLI."""
-        text = (f"{len(self.cases)} inkassoärenden med {self.invoice_count} fakturor skapade "
+        text = (f"{count(len(self.cases), 'inkassoärende', 'inkassoärenden')} med "
+                f"{count(self.invoice_count, 'faktura', 'fakturor')} skapade "
                 f"({SYSTEM_LABELS.get(self.system, self.system)}), totalt {format_sek(self.total)} kr.")
         if self.files:
             text += " Fil: " + ", ".join(str(f) for f in self.files)
@@ -1188,7 +1194,7 @@ def _insert(model: type[pw.Model], columns: tuple[str, ...], rows: list[tuple[An
 
 def _created_text(system: str, case: _Case, file_name: str | None) -> str:
     total = sum(x.balance + x.fees + x.interest for x in case.claims)
-    text = (f"Ärende registrerat ({SYSTEM_LABELS[system]}): {len(case.claims)} fakturor, "
+    text = (f"Ärende registrerat ({SYSTEM_LABELS[system]}): {count(len(case.claims), 'faktura', 'fakturor')}, "
             f"{format_sek(total)} kr")
     return text + (f", fil {file_name}" if file_name else "")
 
