@@ -68,7 +68,7 @@ from tui_inkasso.formats.excel import Column, ExcelError, write_cases_xlsx, writ
 from tui_inkasso.formats.layout import Layout, LayoutError, load_layout
 from tui_inkasso.services import audit, outbox
 from tui_inkasso.services.balance_files import crash_point
-from tui_inkasso.services.bulk import execute_many, fetch_in_chunks, reserve_ids
+from tui_inkasso.services.bulk import fetch_in_chunks, insert_plain, reserve_ids
 from tui_inkasso.services.case_register import (  # noqa: F401 - the register is part of this API
     CaseDetail,
     CaseError,
@@ -1154,42 +1154,37 @@ def _stage(system: str, plan: _PlannedFile, created: dt.datetime, layout: Layout
 
 
 def _insert_rows(system: str, cases: list[_Case], planned: list[_PlannedFile], created: dt.datetime) -> None:
-    """The file records, cases, their invoices and "registered" events, through executemany
-    (peewee's SQL building for 30,000 rows of insert_many costs seconds)."""
+    """The file records, cases, their invoices and "registered" events, through the driver
+    (``bulk.insert_plain``: peewee's SQL building for 30,000 rows of insert_many costs seconds)."""
     user = current_user()
     file_of: dict[int, int] = {}
     for plan in planned:
         for case in plan.cases:
             file_of[case.case_id] = plan.collection_file_id
-    _insert(CollectionFile, ("id", "kind", "system", "path", "file_id", "created_at", "created_by", "records",
-                             "amount", "sha256"), [
-        (p.collection_file_id, "cases", system, str(p.final), p.file_id, created, user, len(p.cases),
-         sum(r.sum_total_ore for r in p.records), p.staged.sha256 if p.staged else "")
+    insert_plain(CollectionFile, [
+        {"id": p.collection_file_id, "kind": "cases", "system": system, "path": str(p.final), "file_id": p.file_id,
+         "created_at": created, "created_by": user, "records": len(p.cases),
+         "amount": sum(r.sum_total_ore for r in p.records), "sha256": p.staged.sha256 if p.staged else ""}
         for p in planned
     ])
-    _insert(CollectionCase, ("id", "number", "system", "owner_id", "customer_id", "status", "created_at",
-                             "created_by", "file_id", "agency_reference", "capital", "fees", "interest"), [
-        (c.case_id, c.number, system, c.owner.id, c.customer.id, CaseStatus.REGISTERED.value, created, user,
-         file_of.get(c.case_id), "", sum(x.balance for x in c.claims), sum(x.fees for x in c.claims),
-         sum(x.interest for x in c.claims))
+    insert_plain(CollectionCase, [
+        {"id": c.case_id, "number": c.number, "system": system, "owner": c.owner.id, "customer": c.customer.id,
+         "status": CaseStatus.REGISTERED.value, "created_at": created, "created_by": user,
+         "file": file_of.get(c.case_id), "agency_reference": "", "capital": sum(x.balance for x in c.claims),
+         "fees": sum(x.fees for x in c.claims), "interest": sum(x.interest for x in c.claims)}
         for c in cases
     ])
-    _insert(CaseInvoice, ("case_id", "invoice_id", "balance", "fees", "interest", "debt_type"), [
-        (c.case_id, x.invoice_id, x.balance, x.fees, x.interest, _debt_type(system, x.sfi))
+    insert_plain(CaseInvoice, [
+        {"case": c.case_id, "invoice": x.invoice_id, "balance": x.balance, "fees": x.fees, "interest": x.interest,
+         "debt_type": _debt_type(system, x.sfi)}
         for c in cases for x in c.claims
     ])
     file_names = {p.collection_file_id: p.final.name for p in planned}
-    _insert(CaseEvent, ("case_id", "at", "user", "kind", "text"), [
-        (c.case_id, created, user, "created", _created_text(system, c, file_names.get(file_of.get(c.case_id, 0))))
+    insert_plain(CaseEvent, [
+        {"case": c.case_id, "at": created, "user": user, "kind": "created",
+         "text": _created_text(system, c, file_names.get(file_of.get(c.case_id, 0)))}
         for c in cases
     ])
-
-
-def _insert(model: type[pw.Model], columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    """INSERT ``rows`` (values in ``columns`` order) into ``model``'s table in one executemany."""
-    names = ", ".join(f'"{c}"' for c in columns)
-    marks = ", ".join("?" for _ in columns)
-    execute_many(f'INSERT INTO "{model._meta.table_name}" ({names}) VALUES ({marks})', rows)
 
 
 def _created_text(system: str, case: _Case, file_name: str | None) -> str:
