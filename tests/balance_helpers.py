@@ -95,3 +95,21 @@ def pay_many(invoice: Invoice, amounts: list[int], day: dt.date = dt.date(2026, 
         booked = book_payments([PaymentIn(amount=a, pay_date=day, method="bankgiro",
                                           invoice_id=invoice.id) for a in amounts])
     return [b.payment_id for b in booked]
+
+
+def case_by_collection_run(invoice: Invoice, today: dt.date = dt.date(2026, 11, 28)) -> int:
+    """Put ``invoice`` in a case the way staff do (the collection run, in-house), after the one
+    reminder the configured levels ask for; the case's id."""
+    from tui_inkasso.db.models import DunningLevelConfig, DunningNotice
+    from tui_inkasso.services import collection
+
+    if not DunningLevelConfig.select().exists():
+        DunningLevelConfig.create(level=1, name="Påminnelse", days=10, fee=0, deadline_days=10)
+    issued, deadline = dt.date(2026, 10, 1), dt.date(2026, 10, 11)
+    fresh = Invoice.get_by_id(invoice.id)
+    DunningNotice.create(invoice=fresh, level=1, name="Påminnelse", issued_on=issued,
+                         deadline=deadline, capital=fresh.balance)
+    Invoice.update(dunning_level=1, dunning_date=issued, dunning_deadline=deadline).where(
+        Invoice.id == invoice.id).execute()
+    [case] = collection.create_cases(today, None, [invoice.id], "inhouse").cases
+    return case.case_id

@@ -9,10 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.balance_helpers import file_payment_ids, invoice_for, make_case, pay, second_owner
+from tests.balance_helpers import (
+    case_by_collection_run,
+    file_payment_ids,
+    invoice_for,
+    make_case,
+    pay,
+    second_owner,
+)
 from tui_inkasso.db.models import (
     AuditEntry,
     BalanceReport,
+    CollectionCase,
     CollectionFile,
     Customer,
     ReportedCorrection,
@@ -96,6 +104,21 @@ def test_what_is_and_is_not_a_correction(any_ledger: dict[str, int]) -> None:
     summary = bc.range_summary(None, *YEAR)
     assert summary.rows == 5 and summary.of(CorrectionStatus.UNREPORTED) == bc.Totals(3, 275000)
     assert summary.of(CorrectionStatus.AGENCY) == bc.Totals(1, 300000)
+
+
+def test_a_case_made_by_the_collection_run(out: Path) -> None:
+    """End to end with the real collection run: before the case part of the claim, after it a
+    correction, reported once."""
+    invoice = invoice_for()
+    before = pay(invoice, 1000, dt.date(2026, 9, 1))
+    case_id = case_by_collection_run(invoice)
+    after = pay(invoice, 2000, dt.date(2026, 11, 20))
+    assert _status(bc.corrections_in_range(None, *YEAR)) == {
+        before: CorrectionStatus.BEFORE_CASE, after: CorrectionStatus.UNREPORTED}
+    result = bc.create_balance_file()
+    [correction] = read_balance_xml(result.file)[1]
+    assert int(correction.correction_id) == after
+    assert correction.case_number == CollectionCase.get_by_id(case_id).number
 
 
 def test_the_step_two_range_and_invoice_kind(ledger: dict[str, int]) -> None:
