@@ -78,6 +78,7 @@ MENU_ENTRIES: list[MenuEntry] = [
         "Tidigare saldofiler: öppna en fil och se dess saldokorrigeringar, skriv den igen eller skicka den igen.",
         lazy("tui_inkasso.screens.balance_files:BalanceFilesScreen"),
     ),
+    MenuEntry("Reskontra", "Betalningar", "b", "Läs in betalfil (BgMax, Total IN): sammanställning, bokföring och resultatlogg; ej matchade betalningar.", lazy("tui_inkasso.screens.payments:PaymentsScreen")),
     MenuEntry(
         "Reskontra", "Inkasso", "n",
         "Skapa underlag för inkasso: urval, fakturor till inkasso och undantagna, skapa ärenden, fil eller Excel.",

@@ -1,0 +1,161 @@
+"""Benchmark: import a BgMax file of 100,000 payments into the 1,000,000-invoice demo database.
+
+The file is written with the project's BgMax writer from a scratch copy of the cached demo
+database (``bench.common.demo_db``): the payments' references are OCRs of its open invoices (two
+part payments per invoice, so both fit the 45,000 or so open invoices), every 25th payment comes
+from the collection agency's bankgiro (some of them exceed the balance: overpayments), every 20th
+has a reference no invoice has (unmatched), every 50th is a deduction. Each owner's payments go
+to the owner's bankgiro in deposits of 1,000.
+
+The import runs in a child process (so the peak RSS is the import's, not the file generation's):
+reading alone (records a second), then ``import_payment_file``: read, match, book, commit, timed
+as a whole and by phase. Targets: under 15 s, peak RSS under 500 MB.
+
+Run: ``.venv/bin/python bench/bench_payment_import.py [--payments N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import OUT, TODAY, copy_db, demo_db  # noqa: E402
+
+TARGET_SECONDS = 15.0
+TARGET_RSS_MB = 500
+
+
+def build_file(db_path: Path, target: Path, count: int) -> dict[str, int]:
+    """Write the BgMax file from the open invoices of ``db_path``; returns what it holds."""
+    from tui_inkasso.db.connection import close_database, open_database
+    from tui_inkasso.db.models import Invoice, Owner
+    from tui_inkasso.formats.bgmax import write_bgmax
+    from tui_inkasso.formats.payment_file import BankPayment
+    from tui_inkasso.transport.atomic_file import write_bytes_atomic
+
+    open_database(f"sqlite:///{db_path}")
+    giro = {o.id: o.bankgiro for o in Owner.select()}
+    invoices = list(
+        Invoice.select(Invoice.ocr, Invoice.owner, Invoice.balance)
+        .where(Invoice.balance > 0)
+        .order_by(Invoice.owner, Invoice.id)
+        .tuples()
+    )
+    close_database()
+    by_owner: dict[int, list[BankPayment]] = {}
+    stats = {"payments": 0, "agency": 0, "unmatched": 0, "deductions": 0}
+    for i in range(count):
+        ocr, owner_id, balance = invoices[(i // 2) % len(invoices)]
+        amount, reference, sender = max(balance // 2, 100), ocr, str(3783511 + i % 5000)
+        deduction = i % 50 == 49
+        if i % 25 == 7:
+            sender, amount = "5051057", amount + 10000
+            stats["agency"] += 1
+        if i % 20 == 11:
+            reference = f"9{i:09d}"
+            stats["unmatched"] += 1
+        if deduction:
+            amount = -min(amount, 5000)
+            stats["deductions"] += 1
+        by_owner.setdefault(owner_id, []).append(BankPayment(
+            amount=amount, pay_date=dt.date(2026, 11, 27), reference=reference,
+            reference_code="3" if deduction else "2", sender_account=sender,
+            payer_name=f"Hyresgäst {i}", bank_serial=f"{i:012d}", channel="1",
+            deduction_code="0" if deduction else None, is_deduction=deduction,
+            receiving_account=giro[owner_id], deposit_serial=f"{(i // 1000) % 100000:05d}",
+        ))
+        stats["payments"] += 1
+    payments = [p for owner_payments in by_owner.values() for p in owner_payments]
+    write_bytes_atomic(target, write_bgmax(payments, created_at=dt.datetime(2026, 11, 27, 18, 0)), overwrite=True)
+    return stats
+
+
+def child(file: Path, db_path: Path) -> None:
+    """In a fresh process: read alone, then the whole import; print one JSON line of figures."""
+    from tui_inkasso.db.connection import open_database
+    from tui_inkasso.db.models import Payment
+    from tui_inkasso.formats.payment_file import read_payment_file
+    from tui_inkasso.services import payment_import as pi
+
+    figures: dict[str, float] = {}
+    data = file.read_bytes()
+    started = time.perf_counter()
+    parsed = read_payment_file(data, file.name)
+    figures["read_s"] = time.perf_counter() - started
+    figures["records"] = parsed.line_count
+    figures["records_per_s"] = parsed.line_count / figures["read_s"]
+    del parsed, data
+    open_database(f"sqlite:///{db_path}")
+    phases: dict[str, float] = {}
+    last = [time.perf_counter()]
+
+    def progress(done: int, total: int) -> None:
+        now = time.perf_counter()
+        phases[f"booked {done}"] = now - last[0]
+        last[0] = now
+
+    started, cpu = time.perf_counter(), time.process_time()
+    last[0] = started
+    result = pi.import_payment_file(file, progress=progress)
+    figures["import_s"] = time.perf_counter() - started
+    figures["import_cpu_s"] = time.process_time() - cpu
+    figures["first_chunk_s"] = next(iter(phases.values()))
+    summary = result.summary
+    assert summary is not None
+    figures.update(
+        payments=summary.payments, matched=summary.matched, unmatched=summary.unmatched,
+        agency=summary.collection_payments, overpayments=len(summary.overpayments),
+        rows=Payment.select().where(Payment.payment_file == result.payment_file_id).count(),
+        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    )
+    print(json.dumps(figures))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--payments", type=int, default=100_000)
+    parser.add_argument("--child", nargs=2, metavar=("FILE", "DB"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    os.environ.setdefault("TUI_INKASSO_TODAY", TODAY)
+    if args.child:
+        child(Path(args.child[0]), Path(args.child[1]))
+        return
+    source = demo_db()
+    scratch = copy_db(source, "payment-import.db")
+    file = OUT / "payments-100k.bgmax.txt"
+    started = time.perf_counter()
+    stats = build_file(scratch, file, args.payments)
+    print(f"file: {stats} ({file.stat().st_size / 1e6:.1f} MB) written in {time.perf_counter() - started:.1f} s")
+    run = subprocess.run(
+        [sys.executable, __file__, "--child", str(file), str(scratch)],
+        capture_output=True, text=True, check=False, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    if run.returncode:
+        print(run.stdout, run.stderr)
+        raise SystemExit(run.returncode)
+    figures = json.loads(run.stdout.strip().splitlines()[-1])
+    print(f"reading alone: {figures['records']:.0f} records in {figures['read_s']:.2f} s "
+          f"= {figures['records_per_s']:,.0f} records/s")
+    print(f"import (read, match, book, commit): {figures['import_s']:.2f} s wall, {figures['import_cpu_s']:.2f} s CPU "
+          f"(first {5000} payments booked after {figures['first_chunk_s']:.2f} s)")
+    print(f"  payments {figures['payments']:.0f}, rows {figures['rows']:.0f}, matched {figures['matched']:.0f}, "
+          f"unmatched {figures['unmatched']:.0f}, from the agency {figures['agency']:.0f}, "
+          f"overpayments {figures['overpayments']:.0f}")
+    print(f"peak RSS of the import process: {figures['peak_rss_mb']:.0f} MB")
+    print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f}")
+    ok = figures["import_s"] < TARGET_SECONDS and figures["peak_rss_mb"] < TARGET_RSS_MB
+    print(f"targets (< {TARGET_SECONDS:.0f} s, < {TARGET_RSS_MB} MB): {'met' if ok else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()
