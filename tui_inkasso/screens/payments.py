@@ -53,14 +53,14 @@ from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, Tabl
 
 LOG_COLUMNS = [
     Column("kind", "Typ", 14),
-    Column("line", "Rad", 5, align="right"),
+    Column("line", "Rad", 4, align="right"),
     Column("date", "Datum", 10),
-    Column("amount", "Belopp", 12, align="right"),
-    Column("reference", "Referens", 16),
-    Column("payer", "Betalare", 0, min_width=12),
-    Column("invoice", "Faktura", 9),
+    Column("amount", "Belopp", 11, align="right"),
+    Column("reference", "Referens", 12),
+    Column("payer", "Betalare", 0, min_width=10),
+    Column("invoice", "Faktura", 8),
     Column("method", "Betalsätt", 9),
-    Column("note", "Kommentar", 0, min_width=16),
+    Column("note", "Kommentar", 0, min_width=12),
 ]
 
 FILE_COLUMNS = [
@@ -107,7 +107,12 @@ class PaymentsScreen(BaseScreen):
     SUB_TITLE = "Betalningar"
 
     DEFAULT_CSS = """
-    PaymentsScreen #payments-menu { height: auto; min-height: 4; margin: 1 2 0 2; }
+    PaymentsScreen #payments-menu {
+        height: auto; margin: 1 2 0 2; padding: 0 1; border: round $panel-lighten-2;
+        border-title-color: $foreground; border-title-style: bold;
+        &:focus-within { border: round $primary; border-title-color: $primary; }
+        & > OptionList { border: none; height: auto; background: transparent; padding: 0; }
+    }
     PaymentsScreen #payments-status { margin: 1 3; height: auto; }
     PaymentsScreen #payment-files {
         margin: 0 1; border: round $panel-lighten-2;
@@ -133,7 +138,7 @@ class PaymentsScreen(BaseScreen):
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
-        with Vertical(classes="menu-group", id="payments-menu") as box:
+        with Vertical(id="payments-menu") as box:
             box.border_title = "Betalningar"
             yield KeyList(
                 Option("Läs in betalfil  [l]", id="import"),
@@ -516,6 +521,12 @@ class ResultScreen(BaseScreen):
         yield Static(head, id="result-head")
         yield PagedTable(LOG_COLUMNS, id="result-log", empty_text="Inget behöver åtgärdas: alla betalningar matchade")
         yield Footer()
+
+    @on(PagedTable.RowSelected, "#result-log")
+    def _row_chosen(self, event: PagedTable.RowSelected) -> None:
+        row: pi.LogRow = event.row.data
+        self.notify(f"Rad {row.line}: {format_sek(row.amount)} kr, {row.payer or 'okänd betalare'}, "
+                    f"referens {row.reference or '–'}. {row.note}", title=row.kind, timeout=10)
 
     def on_mount(self) -> None:
         summary = self.result.summary

@@ -886,9 +886,8 @@ def _log_rows(item: _Planned, overpayments: list[Overpayment], payment_id: int |
     if p.amount < 0:
         rows.append(row("Avdrag", f"avdragskod {p.deduction_code or '-'}" + (f"; {item.note}" if item.note else "")))
     for over in overpayments:
-        where = "Överskjutande betalning inkasso" if over.to_collection_account else "förskott på kunden"
-        rows.append(row("Överbetalning", f"{format_sek(over.amount)} kr till {over.account} ({where}) "
-                        f"på faktura {over.invoice}", over.amount))
+        where = "överskjutande betalning inkasso" if over.to_collection_account else "förskott"
+        rows.append(row("Överbetalning", f"till {over.account} ({where}), faktura {over.invoice}", over.amount))
     return rows
 
 
