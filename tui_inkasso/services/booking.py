@@ -181,7 +181,7 @@ def _plan_one(
     if invoice is not None:
         invoice.balance -= split.invoice_amount
         plan.balance_changes[invoice.id] += split.invoice_amount
-    voucher_rows = _voucher_rows(item, split, owner_id, accounts) if owner_id else []
+    voucher_rows = _voucher_rows(item, split, owner_id, accounts, voucher_id) if owner_id else []
     status = "booked" if invoice else "unmatched"
     plan.payments.append(
         {
@@ -226,7 +226,7 @@ def _plan_one(
                 "created_at": registered_at,
             }
         )
-        plan.voucher_rows.extend({"voucher": voucher_id, **row} for row in voucher_rows)
+        plan.voucher_rows.extend(voucher_rows)
     plan.booked.append(
         Booked(
             payment_id,
@@ -240,17 +240,24 @@ def _plan_one(
     )
 
 
-def _voucher_rows(item: PaymentIn, split: Split, owner_id: int, accounts: dict[int, dict[str, str]]) -> list[dict]:
-    """Balanced rows: debit what money came into, credit what it settled."""
+def _voucher_rows(
+    item: PaymentIn, split: Split, owner_id: int, accounts: dict[int, dict[str, str]], voucher_id: int
+) -> list[dict]:
+    """Balanced rows of voucher ``voucher_id``: debit what money came into, credit what it settled."""
     debit_role = _RENT_INCOME_ROLE if item.kind == _CREDIT else _BANK_ROLE
-    lines: dict[str, int] = defaultdict(int)
-    lines[_account(accounts, owner_id, debit_role)] += item.amount
+    lines = {_account(accounts, owner_id, debit_role): item.amount}
     if split.invoice_amount:
-        lines[_account(accounts, owner_id, _RECEIVABLES_ROLE)] -= split.invoice_amount
+        receivables = _account(accounts, owner_id, _RECEIVABLES_ROLE)
+        lines[receivables] = lines.get(receivables, 0) - split.invoice_amount
     if split.excess_amount:
-        lines[_account(accounts, owner_id, split.excess_role or _PREPAYMENT_ROLE)] -= split.excess_amount
-    rows = [{"account": account, "amount": amount, "text": ""} for account, amount in lines.items() if amount]
-    assert sum(r["amount"] for r in rows) == 0, "unbalanced voucher"
+        excess = _account(accounts, owner_id, split.excess_role or _PREPAYMENT_ROLE)
+        lines[excess] = lines.get(excess, 0) - split.excess_amount
+    rows = [
+        {"voucher": voucher_id, "account": account, "amount": amount, "text": ""}
+        for account, amount in lines.items()
+        if amount
+    ]
+    assert sum(lines.values()) == 0, "unbalanced voucher"
     return rows
 
 

@@ -629,6 +629,9 @@ def _plan_payment(p: BankPayment, key: str, tokens: list[str], file_format: str,
         if owner_id is None and p.receiving_plusgiro:
             owner_id = context.owners_by_giro.get(p.receiving_plusgiro.lstrip("0"))
         return _Planned(p, method, owner_id, [_Part(None, p.amount, key)], (), note)
+    if len(matched) == 1:
+        invoice = context.invoices[matched[0]]
+        return _Planned(p, method, invoice.owner_id, [_Part(invoice.id, 0, key)], (invoice.number,), note)
     invoices = [context.invoices[i] for i in matched]
     parts = [_Part(inv.id, 0, key if n == 0 else f"{key}+{n + 1}") for n, inv in enumerate(invoices)]
     return _Planned(p, method, invoices[0].owner_id, parts, tuple(inv.number for inv in invoices), note)
