@@ -10,6 +10,9 @@ The order that can neither lose nor duplicate a case (docs/collection.md, "Files
 3. Only then is the file linked to its final name (never replacing an existing file) and the
    pending name removed; the folder is fsynced.
 
+Each run stages under a name of its own (``<final name>.<random>.part``), so a file left by a run
+that died before its commit can never block the next run that wants the same final name.
+
 A crash before 2 leaves at most a pending file without a record: no cases, no visible file.
 A crash between 2 and 3 leaves cases, a record and the complete pending file: the next run (or
 ``recover_pending_files``) moves it into place, so the cases are never without their file. A
@@ -23,6 +26,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import os
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,8 +70,25 @@ class StagedFile:
 
 
 def pending_path(final: Path) -> Path:
-    """Where ``final`` is staged before its transaction commits."""
-    return final.parent / PENDING_DIR / final.name
+    """A fresh, unique name under which ``final`` is staged before its transaction commits."""
+    return final.parent / PENDING_DIR / f"{final.name}.{uuid.uuid4().hex[:12]}.part"
+
+
+def pending_candidates(final: Path) -> list[Path]:
+    """Every staged file that may hold ``final``'s content (one per run that staged it)."""
+    staging = final.parent / PENDING_DIR
+    if not staging.is_dir():
+        return []
+    return sorted(staging.glob(f"{_glob_escape(final.name)}.*.part"))
+
+
+def final_name_of(pending: Path) -> str:
+    """The final file name a staged file stands for."""
+    return pending.name.rsplit(".", 2)[0]
+
+
+def _glob_escape(name: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
 
 
 def stage_file(final: Path, write: Callable[[BinaryIO], object]) -> StagedFile:
@@ -158,9 +179,9 @@ def recover_pending_files(folders: list[Path] | None = None, now: dt.datetime | 
     """Finish what a crash interrupted: publish committed files, remove stale rolled-back ones.
 
     A recorded collection file whose final name is missing but whose pending file is there with
-    the recorded SHA-256 is published. In ``folders`` (the output folder), a pending file without
-    a record and older than :data:`ORPHAN_AGE` is removed: its run rolled back or died before
-    the commit (a younger one may belong to a run that is committing right now).
+    the recorded SHA-256 is published. In ``folders`` (the output folder), any other pending file
+    older than :data:`ORPHAN_AGE` is removed: its run rolled back or died before the commit (a
+    younger one may belong to a run that is committing right now).
     """
     published: list[Path] = []
     removed: list[Path] = []
@@ -170,12 +191,32 @@ def recover_pending_files(folders: list[Path] | None = None, now: dt.datetime | 
     for row in latest:
         final = Path(row.path)
         recorded.add(final)
-        pending = pending_path(final)
-        if final.exists() or not pending.exists():
+        if final.exists():
             continue
+        _publish_recorded(row, final, published, problems)
+    cutoff = (now or dt.datetime.now()) - ORPHAN_AGE
+    for folder in folders or []:
+        staging = folder / PENDING_DIR
+        if not staging.is_dir():
+            continue
+        for pending in staging.iterdir():
+            final = folder / final_name_of(pending)
+            if not final.exists() and (
+                final in recorded or CollectionFile.select().where(CollectionFile.path == str(final)).exists()
+            ):
+                continue  # a committed file still waiting for its name: never remove it
+            if dt.datetime.fromtimestamp(pending.stat().st_mtime) < cutoff:
+                pending.unlink(missing_ok=True)
+                removed.append(pending)
+        _remove_empty(staging)
+    return Recovery(published, removed, problems)
+
+
+def _publish_recorded(row: CollectionFile, final: Path, published: list[Path], problems: list[str]) -> None:
+    """Publish the staged file whose content is the one recorded for ``final``, if there is one."""
+    for pending in pending_candidates(final):
         digest, _size = file_digest(pending)
         if row.sha256 and digest != row.sha256:
-            problems.append(f"{pending}: innehållet stämmer inte med det registrerade; flyttas inte")
             continue
         try:
             publish_pending(pending, final)
@@ -183,20 +224,9 @@ def recover_pending_files(folders: list[Path] | None = None, now: dt.datetime | 
             problems.append(str(exc))
         else:
             published.append(final)
-    cutoff = (now or dt.datetime.now()) - ORPHAN_AGE
-    for folder in folders or []:
-        staging = folder / PENDING_DIR
-        if not staging.is_dir():
-            continue
-        for pending in staging.iterdir():
-            final = folder / pending.name
-            if final in recorded or CollectionFile.select().where(CollectionFile.path == str(final)).exists():
-                continue
-            if dt.datetime.fromtimestamp(pending.stat().st_mtime) < cutoff:
-                pending.unlink(missing_ok=True)
-                removed.append(pending)
-        _remove_empty(staging)
-    return Recovery(published, removed, problems)
+        return
+    if pending_candidates(final):
+        problems.append(f"{final}: inget förberett filinnehåll stämmer med det registrerade; flyttas inte")
 
 
 def _remove_empty(folder: Path) -> None:
