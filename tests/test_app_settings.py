@@ -1,4 +1,5 @@
-"""Inställningar → Alternativ – Inkasso by keyboard: a form from the registry, all or nothing."""
+"""Inställningar → Alternativ – Inkasso, E-post/tjänster, Betalningar by keyboard: forms from the
+registry, every group reachable, all or nothing, reasons in Swedish next to the fields."""
 
 from __future__ import annotations
 
@@ -7,10 +8,19 @@ from textual.widgets import Input, Select, Static
 
 from tests.tui_helpers import notifications, settle, type_text
 from tui_inkasso.app import InkassoApp
+from tui_inkasso.cli import main
 from tui_inkasso.db.models import AuditEntry, Setting
-from tui_inkasso.screens.menu import MenuScreen
-from tui_inkasso.screens.settings import SettingsScreen, error_id, field_id
+from tui_inkasso.screens.menu import MENU_ENTRIES, MenuScreen
+from tui_inkasso.screens.settings import (
+    SETTINGS_SCREENS,
+    MailServiceSettingsScreen,
+    PaymentSettingsScreen,
+    SettingsScreen,
+    error_id,
+    field_id,
+)
 from tui_inkasso.services import settings
+from tui_inkasso.services.dunning import CONFIGURATION_KEYS
 from tui_inkasso.services.settings import SettingKey
 
 SIZE = (120, 40)
@@ -24,12 +34,26 @@ def _audit_count() -> int:
     return AuditEntry.select().where(AuditEntry.action == "setting.changed").count()
 
 
-async def _open_settings(pilot) -> SettingsScreen:  # type: ignore[no-untyped-def]
-    await pilot.press("i")
+async def _open_settings(pilot, key: str = "i", kind: type[SettingsScreen] = SettingsScreen) -> SettingsScreen:  # type: ignore[no-untyped-def]
+    await pilot.press(key)
     await settle(pilot)
     screen = pilot.app.screen
-    assert isinstance(screen, SettingsScreen)
+    assert type(screen) is kind
     return screen
+
+
+def _shown_reason(screen: SettingsScreen, key: str) -> str:
+    return str(screen.query_one(f"#{error_id(key)}", Static).render())
+
+
+def test_every_setting_can_be_set_from_a_screen_in_the_menu() -> None:
+    on_forms = {d.key for screen in SETTINGS_SCREENS for group in screen.GROUPS
+                for d in settings.SETTINGS.values() if d.group == group}
+    assert on_forms | set(CONFIGURATION_KEYS) == set(settings.SETTINGS), "every key has a form"
+    assert {d.group for d in settings.SETTINGS.values() if d.key in CONFIGURATION_KEYS} == {"Påminnelse/krav"}
+    opened = {entry.screen.__qualname__.rpartition(":")[2].rstrip("')") for entry in MENU_ENTRIES
+              if entry.group == "Inställningar"}
+    assert {screen.__name__ for screen in SETTINGS_SCREENS} | {"DunningLevelsScreen"} == opened
 
 
 async def test_form_is_generated_from_the_registry(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -74,9 +98,9 @@ async def test_refused_values_are_shown_by_their_fields_and_nothing_is_stored(sq
         await settle(pilot)
         assert set(screen.refused) == {"collection.agency_accounts", "collection.output_dir", "collection.upload_url"}
         shown = {key: str(screen.query_one(f"#{error_id(key)}", Static).render()) for key in screen.refused}
-        assert "wrong check digit" in shown["collection.agency_accounts"]
-        assert "a folder is required" in shown["collection.output_dir"]
-        assert "unknown scheme 'http'" in shown["collection.upload_url"]
+        assert shown["collection.agency_accounts"] == "Ogiltigt värde: bankgironumret '1234-5678' har fel kontrollsiffra"
+        assert shown["collection.output_dir"] == "Ogiltigt värde: en mapp måste anges"
+        assert "det okända protokollet 'http'" in shown["collection.upload_url"]
         assert all(text.startswith("Ogiltigt värde: ") for text in shown.values())
         assert screen.query_one(f"#{error_id('collection.system')}", Static).display is False
         assert _stored() == {} and _audit_count() == before, "nothing stored when any value is refused"
@@ -116,3 +140,68 @@ async def test_valid_values_are_stored_together_and_shown_as_stored(sqlite_url: 
         await settle(pilot)
         assert accounts.value == "58056201"
         assert _stored()["collection.agency_accounts"] == "58056201"
+
+
+async def test_mail_server_and_port_are_set_by_keyboard_and_a_bad_port_is_refused(
+    sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = InkassoApp()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_settings(pilot, "m", MailServiceSettingsScreen)
+        assert screen.sub_title == "Alternativ – E-post/tjänster"
+        sections = [str(s.render()) for s in screen.query(".setting-section")]
+        assert sections == ["E-post", "Tjänster"]
+        assert app.focused is screen.query_one(f"#{field_id('mail.host')}", Input)
+        assert screen.query_one(f"#{field_id('mail.starttls')}", Select).value == "ja"
+        assert screen.query(f"#{field_id('daemon.log_file')}"), "the daemon's log file is on this form"
+        await type_text(pilot, "smtp.fastighet.se")
+        await pilot.press("tab", "end", "ctrl+u")  # the port: its default 587 out
+        await type_text(pilot, "2525")
+        await pilot.press("f2")
+        await settle(pilot)
+        assert screen.refused == {}
+        assert _stored() == {"mail.host": "smtp.fastighet.se", "mail.port": "2525"}
+        before = _audit_count()
+
+        await pilot.press("shift+tab", "end", "ctrl+u")  # back to the host: a name with the port
+        await type_text(pilot, "smtp.fastighet.se:25")
+        await pilot.press("tab", "end", "ctrl+u")
+        await type_text(pilot, "99999")
+        await pilot.press("f2")
+        await settle(pilot)
+        assert set(screen.refused) == {"mail.host", "mail.port"}
+        assert _shown_reason(screen, "mail.port") == "Ogiltigt värde: 99999 är inget portnummer (1–65535)"
+        assert _shown_reason(screen, "mail.host").startswith("Ogiltigt värde: 'smtp.fastighet.se:25' är inget servernamn")
+        assert all(screen.query_one(f"#{field_id(k)}").has_class("-refused") for k in ("mail.host", "mail.port"))
+        assert app.focused is screen.query_one(f"#{field_id('mail.host')}"), "focus on the first refused field"
+        assert _stored() == {"mail.host": "smtp.fastighet.se", "mail.port": "2525"}, "nothing stored"
+        assert _audit_count() == before
+        assert ("error", "Kontrollera fälten", "Inget sparades: 2 värden är felaktiga.") in notifications(pilot)
+
+        await pilot.press("f5")  # drop the edits: the stored values are back, the reasons gone
+        await settle(pilot)
+        assert screen.query_one(f"#{field_id('mail.port')}", Input).value == "2525"
+        assert screen.refused == {} and _shown_reason(screen, "mail.port") == ""
+        await pilot.press("escape")
+        assert isinstance(app.screen, MenuScreen)
+    # The command line gives the same reason, in the same words.
+    assert main(["--db", sqlite_url, "settings", "set", "mail.port", "99999"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "tui-inkasso settings: mail.port: 99999 är inget portnummer (1–65535)"
+    )
+
+
+async def test_the_payment_folder_is_set_on_its_own_form(sqlite_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "betalfiler"
+    app = InkassoApp()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_settings(pilot, "l", PaymentSettingsScreen)
+        assert [d.key for d in screen._keys] == ["payments.import_dir"]
+        assert not screen.query(".setting-section"), "one group: no section heading"
+        field = screen.query_one(f"#{field_id('payments.import_dir')}", Input)
+        assert app.focused is field and field.value == ""
+        field.value = str(folder)  # a long path is pasted, not typed
+        await pilot.press("f2")
+        await settle(pilot)
+        assert _stored() == {"payments.import_dir": str(folder)}
+        assert ("information", "Sparat", "Inställningarna sparades.") in notifications(pilot)

@@ -38,18 +38,18 @@ def test_a_password_in_the_upload_url_is_refused_by_settings_set(
     code, out, err = run(capsys, sqlite_url, "settings", "set", "collection.upload_url",
                          "sftp://inkasso:hemligt@files.agency.se/in")
     assert code == 2 and out == ""
-    assert "contains a password" in err and "TUI_INKASSO_UPLOAD_PASSWORD" in err
+    assert "innehåller ett lösenord" in err and "TUI_INKASSO_UPLOAD_PASSWORD" in err
     assert "hemligt" not in err and "inkasso:***@" in err
     assert settings.get_setting("collection.upload_url") == ""
 
 
 @pytest.mark.parametrize(("key", "value", "message"), [
-    ("mail.port", "smtp", "not a port number"),
-    ("mail.port", "70000", "not a port number"),
-    ("mail.starttls", "kanske", "ja or nej"),
-    ("mail.sender", "inkasso.fastighet.se", "not an e-mail address"),
-    ("mail.host", "smtp.x.se:587", "not a host name"),
-    ("collection.upload_key_file", "/tmp", "is a folder"),
+    ("mail.port", "smtp", "inget portnummer"),
+    ("mail.port", "70000", "inget portnummer"),
+    ("mail.starttls", "kanske", "ja eller nej"),
+    ("mail.sender", "inkasso.fastighet.se", "ingen e-postadress"),
+    ("mail.host", "smtp.x.se:587", "inget servernamn"),
+    ("collection.upload_key_file", "/tmp", "är en mapp"),
 ])
 def test_new_settings_are_validated(
     sqlite_url: str, capsys: pytest.CaptureFixture[str], key: str, value: str, message: str

@@ -87,9 +87,9 @@ def test_settings_have_their_defaults_and_are_validated(sqlite_url: str) -> None
     assert dunning.printer() == ""
     assert set_setting("dunning.min_amount", "100") == "100.00"
     assert dunning.min_amount() == 10000
-    with pytest.raises(ValueError, match="negative"):
+    with pytest.raises(ValueError, match="negativt"):
         set_setting("dunning.demand_fee_cap", "-1")
-    with pytest.raises(ValueError, match="not a printer name"):
+    with pytest.raises(ValueError, match="inget skrivarnamn"):
         set_setting("dunning.printer", "my printer")
 
 

@@ -154,7 +154,7 @@ def test_invalid_file_is_refused_whole_with_every_error(any_db: str) -> None:
         (lambda d: d["customers"][1].update(colour="blue"), None),
         (lambda d: d.update(format="other/2"), "format: must be 'tui-inkasso-ledger/1', not 'other/2'"),
         (lambda d: d["settings"].update({"collection.system": "kronofogden"}),
-         "settings.collection.system: must be one of inhouse, intrum, svea, none, not 'kronofogden'"),
+         "settings.collection.system: ska vara en av inhouse, intrum, svea, none, inte 'kronofogden'"),
         (lambda d: d["dunning_levels"][1].update(deadline_days=5), None),
         (lambda d: d["dunning_levels"][0].update(fee="75.00"), None),
         (lambda d: d["invoices"][0]["rows"][0].update(amount="-8450.00"),

@@ -81,5 +81,14 @@ def test_settings_refused(small: SmallLedger, snap_compare) -> None:  # type: ig
     assert snap_compare(InkassoApp(), terminal_size=(120, 44), run_before=run)
 
 
+def test_settings_mail_refused(small: SmallLedger, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    run = _steps("m", text="smtp.fastighet.se", then=("tab", "end", "ctrl+u", "9", "9", "9", "9", "9", "f2"))
+    assert snap_compare(InkassoApp(), terminal_size=(120, 44), run_before=run)
+
+
+def test_settings_payments(small: SmallLedger, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(InkassoApp(), terminal_size=SIZE, run_before=_steps("l"))
+
+
 def test_audit_log(small: SmallLedger, snap_compare) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(InkassoApp(), terminal_size=SIZE, run_before=_steps("g"))

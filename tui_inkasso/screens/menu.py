@@ -100,6 +100,16 @@ MENU_ENTRIES: list[MenuEntry] = [
         lazy("tui_inkasso.screens.dunning_levels:DunningLevelsScreen"),
     ),
     MenuEntry(
+        "Inställningar", "Alternativ – E-post/tjänster", "m",
+        "E-postserver, port, kryptering, användare och avsändare för e-post om körningar; tjänstens loggfil.",
+        lazy("tui_inkasso.screens.settings:MailServiceSettingsScreen"),
+    ),
+    MenuEntry(
+        "Inställningar", "Alternativ – Betalningar", "l",
+        "Mappen där filväljaren i Läs in betalfil börjar (BgMax, Total IN).",
+        lazy("tui_inkasso.screens.settings:PaymentSettingsScreen"),
+    ),
+    MenuEntry(
         "Verktyg", "Granskningslogg", "g",
         "Vem gjorde vad och när: ändrade inställningar, ärenden, betalningar.",
         lazy("tui_inkasso.screens.audit:AuditScreen"),

@@ -1,15 +1,26 @@
-"""Inställningar → Alternativ → Inkasso: the collection settings as a form.
+"""Inställningar → Alternativ: the settings of one or more groups as a form.
 
-The form is generated from ``services.settings.SETTINGS`` (every key of group "Inkasso"), so a key
-added there appears here without code: a Select for keys with ``choices``, a text field for the
-rest, each with its label, help and a line for the reason a value is refused. Spara (F2) checks
-every value with the same validators as ``tui-inkasso settings set``, shows each refusal next to
-its field and stores nothing until all are valid; then the changed ones are stored in one
+Each form is generated from ``services.settings.SETTINGS`` (every key of the screen's groups), so
+a key added there appears here without code: a Select for keys with ``choices``, a text field for
+the rest, each with its label, help and a line for the reason a value is refused. Spara (F2)
+checks every value with the same validators as ``tui-inkasso settings set``, shows each refusal
+next to its field and stores nothing until all are valid; then the changed ones are stored in one
 transaction (so the audit log records what changed, not every key of the form).
+
+One screen per menu entry, each a subclass naming its groups (the menu opens screens by class):
+
+* Alternativ – Inkasso (:class:`SettingsScreen`): group "Inkasso";
+* Alternativ – E-post/tjänster (:class:`MailServiceSettingsScreen`): "E-post" and
+  "Tjänster", one section each;
+* Alternativ – Betalningar (:class:`PaymentSettingsScreen`): "Betalningar".
+
+The dunning keys (group "Påminnelse/krav") are edited beside the levels they cap, on
+``screens/dunning_levels.py``. A test checks that every group has its screen.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.text import Text
@@ -22,14 +33,13 @@ from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.services import settings
 from tui_inkasso.services.settings import SettingError, SettingKey
 
-GROUP = "Inkasso"
-"""The settings group this screen edits."""
-
 CHOICE_LABELS = {
     "inhouse": "Eget ärenderegister (inhouse)",
     "intrum": "Intrum",
     "svea": "Svea Inkasso",
     "none": "Inget – Excelfil",
+    "ja": "Ja",
+    "nej": "Nej",
 }
 """Swedish names for choice values; a value without one is shown as it is."""
 
@@ -44,45 +54,73 @@ def error_id(key: str) -> str:
     return "error-" + key.replace(".", "-").replace("_", "-")
 
 
-def group_keys() -> list[SettingKey]:
-    """The settings shown on this screen, in registry order."""
-    return [definition for definition in settings.SETTINGS.values() if definition.group == GROUP]
+SAVE_RULE = "F2 sparar; alla värden kontrolleras först och inget sparas om något är fel."
+"""The last sentence of every form's introduction."""
+
+
+def group_keys(groups: Sequence[str] = ("Inkasso",)) -> list[SettingKey]:
+    """The settings of ``groups``, group by group, each in registry order."""
+    return [d for group in groups for d in settings.SETTINGS.values() if d.group == group]
 
 
 class SettingsScreen(BaseScreen):
-    """Alternativ – Inkasso: edit, validate all, store all or nothing."""
+    """Alternativ – Inkasso (and, through subclasses, the other groups): validate all, store all or nothing."""
 
     SUB_TITLE = "Alternativ – Inkasso"
+
+    GROUPS: ClassVar[tuple[str, ...]] = ("Inkasso",)
+    """The settings groups this screen edits; with more than one, each gets a heading."""
+
+    INTRO: ClassVar[str] = "Inställningar för inkasso."
+    """What the form is for, above its fields."""
+
+    DEFAULT_CSS = """
+    SettingsScreen .setting-section {
+        margin: 1 0 1 0;
+        text-style: bold;
+        color: $accent;
+    }
+    SettingsScreen .setting > .-refused { border: tall $error; }
+    """
+    """Refused fields get a class of their own: Input sets and clears its "-invalid" itself
+    whenever it validates (on every blur), which took the red border off a refused field as
+    soon as the focus moved to the first refusal."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "save", "Spara", id="settings.save", tooltip="Kontrollera och spara alla värden"),
         Binding("f5", "reload", "Ångra ändringar", id="settings.reload", tooltip="Läs in sparade värden igen"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, groups: Sequence[str] | None = None) -> None:
         super().__init__()
-        self._keys = group_keys()
+        self.groups = tuple(groups) if groups is not None else self.GROUPS
+        self._keys = group_keys(self.groups)
         self.refused: dict[str, str] = {}
         """Key -> reason, from the last Spara that was refused (empty after a successful one)."""
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
         with VerticalScroll(id="settings-form"):
-            yield Static(
-                "Inställningar för inkasso. F2 sparar; alla värden kontrolleras först och inget "
-                "sparas om något är fel.",
-                id="settings-intro",
-            )
-            for definition in self._keys:
-                with Vertical(classes="setting"):
-                    label = Text(definition.label, style="bold")
-                    label.append(f"  ({definition.key})", style="dim")
-                    yield Label(label, classes="setting-label")
-                    yield self._field(definition)
-                    if definition.help:
-                        yield Static(Text(definition.help), classes="setting-help")
-                    yield Static("", id=error_id(definition.key), classes="setting-error")
+            yield Static(f"{self.INTRO} {SAVE_RULE}", id="settings-intro")
+            sections = len(self.groups) > 1
+            for group in self.groups:
+                if sections:
+                    yield Static(group, classes="setting-section")
+                for definition in self._keys:
+                    if definition.group == group:
+                        yield from self._setting(definition)
         yield Footer()
+
+    def _setting(self, definition: SettingKey) -> ComposeResult:
+        """Label, field, help and the (hidden) line for a refusal's reason."""
+        with Vertical(classes="setting"):
+            label = Text(definition.label, style="bold")
+            label.append(f"  ({definition.key})", style="dim")
+            yield Label(label, classes="setting-label")
+            yield self._field(definition)
+            if definition.help:
+                yield Static(Text(definition.help), classes="setting-help")
+            yield Static("", id=error_id(definition.key), classes="setting-error")
 
     def _field(self, definition: SettingKey) -> Input | Select[str]:
         if definition.choices:
@@ -125,7 +163,7 @@ class SettingsScreen(BaseScreen):
             reason = errors.get(definition.key)
             line.update(Text(f"Ogiltigt värde: {reason}") if reason else "")
             line.set_class(reason is not None, "-visible")
-            self.query_one(f"#{field_id(definition.key)}").set_class(reason is not None, "-invalid")
+            self.query_one(f"#{field_id(definition.key)}").set_class(reason is not None, "-refused")
 
     def action_reload(self) -> None:
         """Show the stored values (dropping unsaved edits)."""
@@ -168,7 +206,7 @@ class SettingsScreen(BaseScreen):
         self.query_one(f"#{field_id(first)}").focus()
         count = len(errors)
         self.notify(
-            f"Inget sparades: {count} {'värde är' if count == 1 else 'värden är'} felaktiga.",
+            f"Inget sparades: {count} {'värde är felaktigt' if count == 1 else 'värden är felaktiga'}.",
             title="Kontrollera fälten",
             severity="error",
         )
@@ -178,3 +216,26 @@ def _reason(key: str, message: str) -> str:
     """The validator's reason without the "key: " prefix the service adds."""
     prefix = f"{key}: "
     return message[len(prefix):] if message.startswith(prefix) else message
+
+
+class MailServiceSettingsScreen(SettingsScreen):
+    """Alternativ – E-post/tjänster: the mail server for run reports and the daemon's log file."""
+
+    SUB_TITLE = "Alternativ – E-post/tjänster"
+    GROUPS = ("E-post", "Tjänster")
+    INTRO = ("E-post om schemalagda körningar (lösenordet tas från miljövariabeln "
+             "TUI_INKASSO_SMTP_PASSWORD) och tjänstens loggfil.")
+
+
+class PaymentSettingsScreen(SettingsScreen):
+    """Alternativ – Betalningar: where the payment-file picker starts."""
+
+    SUB_TITLE = "Alternativ – Betalningar"
+    GROUPS = ("Betalningar",)
+    INTRO = "Inställningar för inläsning av betalfiler (BgMax, Total IN)."
+
+
+SETTINGS_SCREENS: tuple[type[SettingsScreen], ...] = (
+    SettingsScreen, MailServiceSettingsScreen, PaymentSettingsScreen,
+)
+"""Every settings form; with the dunning screen they cover every group of the registry."""

@@ -2,11 +2,18 @@
 
 Each key has a Swedish label, a default and a validator that returns the value in its one stored
 form (or raises :class:`SettingError` with the reason). Later features add their keys to
-``SETTINGS`` below; nothing else needs to change for them to appear in the CLI and the screen.
+``SETTINGS`` below; nothing else needs to change for them to appear in the CLI and the screens
+(each ``group`` has its screen under Inställningar, see ``screens/settings.py``).
+
+The reasons are in Swedish: staff read them next to the field on the settings screens and on the
+command line. Reasons that come from other layers in English (check digits in
+``domain/identifiers.py``, e-mail addresses, upload URLs) are put into Swedish here, at the
+settings layer, so those layers keep the messages their file formats and logs use.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +47,7 @@ def _choice(*allowed: str) -> Callable[[str], str]:
     def check(value: str) -> str:
         text = value.strip().lower()
         if text not in allowed:
-            raise SettingError(f"must be one of {', '.join(allowed)}, not {value!r}")
+            raise SettingError(f"ska vara en av {', '.join(allowed)}, inte {value!r}")
         return text
 
     return check
@@ -55,16 +62,24 @@ def _agency_accounts(value: str) -> str:
         try:
             numbers.append(normalize_giro(part))
         except IdentifierError as exc:
-            raise SettingError(str(exc)) from None
+            raise SettingError(_giro_reason(part.strip(), str(exc))) from None
     return ";".join(dict.fromkeys(numbers))
+
+
+def _giro_reason(number: str, message: str) -> str:
+    """The Swedish reason for a refused bankgiro/plusgiro (the domain says it in English)."""
+    if "check digit" in message:
+        kind = "plusgironumret" if message.startswith("plusgiro") else "bankgironumret"
+        return f"{kind} {number!r} har fel kontrollsiffra"
+    return f"{number!r} är inget bankgiro- eller plusgironummer (bankgiro 7 eller 8 siffror, plusgiro 2–8)"
 
 
 def _path(value: str) -> str:
     text = value.strip()
     if not text:
-        raise SettingError("a folder is required")
+        raise SettingError("en mapp måste anges")
     if "\x00" in text:
-        raise SettingError("the path contains a NUL character")
+        raise SettingError("sökvägen innehåller ett NUL-tecken")
     return text
 
 
@@ -75,11 +90,11 @@ def _upload_url(value: str) -> str:
     try:
         from tui_inkasso.transport.upload_url import parse_upload_url
     except ImportError:  # pragma: no cover - the transport layer ships with the package
-        raise SettingError("upload is not available in this installation") from None
+        raise SettingError("uppladdning finns inte i den här installationen") from None
     try:
         parse_upload_url(text)
     except ValueError as exc:
-        raise SettingError(str(exc)) from None
+        raise SettingError(_in_swedish(str(exc), _URL_REASONS)) from None
     return text
 
 
@@ -91,16 +106,16 @@ def _optional_file(value: str) -> str:
     """A file that may be set later; refused when it names a folder or contains NUL."""
     text = value.strip()
     if "\x00" in text:
-        raise SettingError("the path contains a NUL character")
+        raise SettingError("sökvägen innehåller ett NUL-tecken")
     if text and Path(text).expanduser().is_dir():
-        raise SettingError(f"{text} is a folder, not a file")
+        raise SettingError(f"{text} är en mapp, inte en fil")
     return text
 
 
 def _optional_host(value: str) -> str:
     text = value.strip()
     if any(ch.isspace() or ord(ch) < 32 or ch in "/@:" for ch in text):
-        raise SettingError(f"{text!r} is not a host name (no spaces, '/', '@' or ':'; the port is separate)")
+        raise SettingError(f"{text!r} är inget servernamn (inga mellanslag, '/', '@' eller ':'; porten anges för sig)")
     return text
 
 
@@ -108,9 +123,9 @@ def _port(value: str) -> str:
     try:
         port = int(value.strip())
     except ValueError:
-        raise SettingError(f"{value!r} is not a port number (1-65535)") from None
+        raise SettingError(f"{value.strip()!r} är inget portnummer (1–65535)") from None
     if not 1 <= port <= 65535:
-        raise SettingError(f"{port} is not a port number (1-65535)")
+        raise SettingError(f"{port} är inget portnummer (1–65535)")
     return str(port)
 
 
@@ -120,13 +135,13 @@ def _yes_no(value: str) -> str:
         return "ja"
     if text in ("nej", "n", "no", "false", "0", "off"):
         return "nej"
-    raise SettingError(f"must be ja or nej (or true/false), not {value!r}")
+    raise SettingError(f"ska vara ja eller nej (eller true/false), inte {value!r}")
 
 
 def _optional_user(value: str) -> str:
     text = value.strip()
     if any(ord(ch) < 32 for ch in text):
-        raise SettingError("the user name contains control characters")
+        raise SettingError("användarnamnet innehåller styrtecken")
     return text
 
 
@@ -138,7 +153,7 @@ def _optional_email(value: str) -> str:
     try:
         return normalize_email(value)
     except EmailAddressError as exc:
-        raise SettingError(str(exc)) from None
+        raise SettingError(_in_swedish(str(exc), _EMAIL_REASONS)) from None
 
 
 def _amount_kr(value: str) -> str:
@@ -147,10 +162,10 @@ def _amount_kr(value: str) -> str:
 
     try:
         ore = parse_amount(value)
-    except MoneyError as exc:
-        raise SettingError(str(exc)) from None
+    except MoneyError:
+        raise SettingError(f"{value.strip()!r} är inget belopp i kronor (t.ex. 60 eller 60,00; högst två decimaler)") from None
     if ore < 0:
-        raise SettingError(f"must not be negative, not {value!r}")
+        raise SettingError(f"beloppet får inte vara negativt: {value.strip()!r}")
     return format_amount(ore)
 
 
@@ -158,8 +173,67 @@ def _printer(value: str) -> str:
     """An ``lp -d`` destination: letters, digits, "-", "_", "." and "@" (CUPS names), or empty."""
     text = value.strip()
     if any(not (ch.isalnum() or ch in "-_.@") for ch in text):
-        raise SettingError(f"{text!r} is not a printer name (letters, digits, - _ . @; no spaces)")
+        raise SettingError(f"{text!r} är inget skrivarnamn (bokstäver, siffror, - _ . @; inga mellanslag)")
     return text
+
+
+_URL_REASONS: list[tuple[str, str]] = [
+    (r"upload URL is empty: .*", "adressen är tom: skriv ftp://, ftps:// eller sftp://server/mapp"),
+    (r"upload URL (?P<u>.+) contains spaces or control characters",
+     r"adressen \g<u> innehåller mellanslag eller styrtecken"),
+    (r"upload URL (?P<u>.+) is malformed: .*",
+     r"adressen \g<u> är felaktig: porten ska vara ett tal 1–65535 och en IPv6-adress skrivs inom [hakparenteser]"),
+    (r"upload URL (?P<u>.+) contains a password; .*",
+     r"adressen \g<u> innehåller ett lösenord, och lösenord får inte sparas i inställningarna: ta bort det ur "
+     r"adressen och ange det i miljövariabeln TUI_INKASSO_UPLOAD_PASSWORD eller i en fil "
+     r"(inställningen collection.upload_password_file)"),
+    (r"upload URL (?P<u>.+) has the unknown scheme (?P<s>'[^']*') \(for FTP with explicit TLS write ftps://\): .*",
+     r"adressen \g<u> har det okända protokollet \g<s> (för FTP med explicit TLS, skriv ftps://): "
+     r"använd ftp://, ftps:// eller sftp://"),
+    (r"upload URL (?P<u>.+) has the unknown scheme (?P<s>'[^']*') \(for SSH file transfer write sftp://\): .*",
+     r"adressen \g<u> har det okända protokollet \g<s> (för filöverföring över SSH, skriv sftp://): "
+     r"använd ftp://, ftps:// eller sftp://"),
+    (r"upload URL (?P<u>.+) has the unknown scheme 'none': .*",
+     r"adressen \g<u> saknar protokoll: börja med ftp://, ftps:// (explicit TLS) eller sftp://"),
+    (r"upload URL (?P<u>.+) has the unknown scheme (?P<s>'[^']*'): .*",
+     r"adressen \g<u> har det okända protokollet \g<s>: använd ftp://, ftps:// (explicit TLS) eller sftp://"),
+    (r"upload URL (?P<u>.+) has no host name", r"adressen \g<u> saknar servernamn"),
+    (r"upload URL (?P<u>.+): port 0 is not a valid port", r"adressen \g<u>: port 0 är ingen giltig port"),
+    (r"upload URL (?P<u>.+) must not contain '\?' or '#'", r"adressen \g<u> får inte innehålla '?' eller '#'"),
+    (r"upload URL (?P<u>.+) has an empty user name before '@'",
+     r"adressen \g<u> har ett tomt användarnamn före '@'"),
+    (r"upload URL (?P<u>.+): the user name contains control characters",
+     r"adressen \g<u>: användarnamnet innehåller styrtecken"),
+    (r"upload URL (?P<u>.+): the path contains control characters", r"adressen \g<u>: sökvägen innehåller styrtecken"),
+    (r"upload URL (?P<u>.+): the path must not contain '\.\.'", r"adressen \g<u>: sökvägen får inte innehålla '..'"),
+]
+"""``transport/upload_url.py``'s reasons (English, as in its logs) and what staff read instead."""
+
+_EMAIL_REASONS: list[tuple[str, str]] = [
+    (r"the e-mail address is empty", "e-postadressen är tom"),
+    (r"(?P<a>.+) is not an e-mail address \(spaces or .*\)",
+     "\\g<a> är ingen e-postadress (mellanslag och <>,;\"() är inte tillåtna)"),
+    (r"(?P<a>.+) is not an e-mail address \(no name before @\)", r"\g<a> är ingen e-postadress (inget namn före @)"),
+    (r"(?P<a>.+) is not an e-mail address \(the part before @ is invalid\)",
+     r"\g<a> är ingen e-postadress (delen före @ är ogiltig)"),
+    (r"(?P<a>.+) is not an e-mail address \(the domain after @ must be like example.se\)",
+     r"\g<a> är ingen e-postadress (domänen efter @ ska se ut som exempel.se)"),
+    (r"(?P<a>.+) is longer than 254 characters", r"\g<a> är längre än 254 tecken"),
+]
+"""``domain/email_address.py``'s reasons and their Swedish form."""
+
+
+def _in_swedish(message: str, table: list[tuple[str, str]]) -> str:
+    """``message`` put into Swedish by the first pattern of ``table`` that matches all of it.
+
+    A message no pattern knows (a reason added later in the other layer) is passed on as it is:
+    an English reason is better than none.
+    """
+    for pattern, swedish in table:
+        match = re.fullmatch(pattern, message, flags=re.DOTALL)
+        if match:
+            return match.expand(swedish)
+    return message
 
 
 SETTINGS: dict[str, SettingKey] = {
@@ -255,7 +329,7 @@ def setting_key(key: str) -> SettingKey:
     try:
         return SETTINGS[key]
     except KeyError:
-        raise SettingError(f"unknown setting {key!r}; known: {', '.join(sorted(SETTINGS))}") from None
+        raise SettingError(f"okänd inställning {key!r}; kända: {', '.join(sorted(SETTINGS))}") from None
 
 
 def get_setting(key: str) -> str:
