@@ -19,8 +19,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from tui_inkasso.domain.identifiers import ocr_with_check
+from tui_inkasso.fileio import write_bytes_atomic
 from tui_inkasso.formats.letter import LetterData, render_letters_pdf
-from tui_inkasso.transport.atomic_file import write_bytes_atomic
 
 _TEXT = (
     "Enligt våra noteringar har vi ännu inte fått betalt för fakturan nedan. Vi ber dig "

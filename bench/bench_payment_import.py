@@ -39,9 +39,9 @@ def build_file(db_path: Path, target: Path, count: int) -> dict[str, int]:
     """Write the BgMax file from the open invoices of ``db_path``; returns what it holds."""
     from tui_inkasso.db.connection import close_database, open_database
     from tui_inkasso.db.models import Invoice, Owner
+    from tui_inkasso.fileio import write_bytes_atomic
     from tui_inkasso.formats.bgmax import write_bgmax
     from tui_inkasso.formats.payment_file import BankPayment
-    from tui_inkasso.transport.atomic_file import write_bytes_atomic
 
     open_database(f"sqlite:///{db_path}")
     giro = {o.id: o.bankgiro for o in Owner.select()}

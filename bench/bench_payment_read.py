@@ -24,6 +24,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from tui_inkasso.domain.identifiers import ocr_with_check
+from tui_inkasso.fileio import write_bytes_atomic
 from tui_inkasso.formats.bgmax import write_bgmax
 from tui_inkasso.formats.payment_file import (
     BankPayment,
@@ -33,7 +34,6 @@ from tui_inkasso.formats.payment_file import (
     read_payment_file,
 )
 from tui_inkasso.formats.totalin import write_totalin
-from tui_inkasso.transport.atomic_file import write_bytes_atomic
 
 SECTION_SIZE = 1000
 CREATED = datetime(2025, 3, 3, 17, 30, 35, 10331)

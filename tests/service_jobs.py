@@ -16,11 +16,11 @@ import time
 from pathlib import Path
 
 from tui_inkasso.db.models import CollectionFile
+from tui_inkasso.fileio import write_bytes_atomic
 from tui_inkasso.services import outbox, scheduled, settings
 from tui_inkasso.services.clock import current_user, now
 from tui_inkasso.services.scheduled import JobOutcome
 from tui_inkasso.services.transaction import write_transaction
-from tui_inkasso.transport.atomic_file import write_bytes_atomic
 
 LOG_ENV = "TEST_JOB_LOG"
 FAIL_ONCE_ENV = "TEST_JOB_FAIL_ONCE"

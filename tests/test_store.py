@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import peewee as pw
@@ -88,12 +86,3 @@ def test_unique_invoice_number_enforced(any_db: str) -> None:
     make_invoice(number="1001")
     with pytest.raises(pw.IntegrityError):
         make_invoice(number="1001")
-
-
-def test_core_never_imports_textual() -> None:
-    code = (
-        "import sys, tui_inkasso.cli, tui_inkasso.services.settings, tui_inkasso.db.models;"
-        "import tui_inkasso.domain.identifiers;"
-        "assert 'textual' not in sys.modules, 'textual imported by the core'"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)

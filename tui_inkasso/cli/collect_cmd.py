@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from tui_inkasso.cli.common import CliError, Output, date_arg
 from tui_inkasso.cli.selection_options import add_selection_options, selection_from_args
-from tui_inkasso.db.models import CaseStatus, CollectionSystem, PaymentMethod
+from tui_inkasso.domain.codes import CaseStatus, CollectionSystem, PaymentMethod
 from tui_inkasso.domain.money import MoneyError, format_amount, format_sek, parse_amount
 from tui_inkasso.services import clock
 

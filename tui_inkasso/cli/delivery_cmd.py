@@ -37,35 +37,16 @@ def register(subparsers: argparse._SubParsersAction, parent: argparse.ArgumentPa
 
 
 def _trust_host(args: argparse.Namespace) -> Output:
-    from tui_inkasso.transport.errors import UploadError
-    from tui_inkasso.transport.hostkeys import (
-        default_known_hosts,
-        fetch_host_key,
-        host_id,
-        trust_host,
-    )
-    from tui_inkasso.transport.upload_url import parse_upload_url
-
     url = args.url or get_setting("collection.upload_url")
     if not url:
         raise CliError("no URL given and collection.upload_url is empty: tui-inkasso trust-host sftp://user@host/dir")
-    try:
-        target = parse_upload_url(url)
-    except ValueError as exc:
-        raise CliError(str(exc)) from None
-    if target.scheme != "sftp":
-        raise CliError(f"{target.url}: only sftp:// servers have host keys to trust")
-    known = Path(get_setting("collection.upload_known_hosts") or default_known_hosts()).expanduser()
-    try:
-        shown = fetch_host_key(target)
-        if not args.yes:
-            _confirm(host_id(target), shown.keytype, shown.fingerprint, getattr(args, "json", False))
-        trusted = trust_host(target, known, expected_fingerprint=shown.fingerprint)
-    except UploadError as exc:
-        raise CliError(exc.message, 1) from None
-    data = {"host": host_id(target), "keytype": trusted.keytype,
-            "fingerprint": trusted.fingerprint, "known_hosts": str(known)}
-    return Output(data, f"Betrodd: {host_id(target)} {trusted.keytype} {trusted.fingerprint} (i {known})")
+    shown = outbox.show_host_key(url)
+    if not args.yes:
+        _confirm(shown.host, shown.keytype, shown.fingerprint, getattr(args, "json", False))
+    trusted = outbox.trust_host_key(url, shown.fingerprint)
+    data = {"host": trusted.host, "keytype": trusted.keytype,
+            "fingerprint": trusted.fingerprint, "known_hosts": str(trusted.known_hosts)}
+    return Output(data, f"Betrodd: {trusted.host} {trusted.keytype} {trusted.fingerprint} (i {trusted.known_hosts})")
 
 
 def _confirm(host: str, keytype: str, fingerprint: str, want_json: bool) -> None:

@@ -8,68 +8,18 @@ payments, notices and cases keep those columns right inside the same transaction
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 import peewee as pw
 
 from tui_inkasso.db.connection import db
 
-
-class InvoiceKind(StrEnum):
-    """Rent invoice (hyresfaktura/hyresavi) or direct invoice (direktfaktura)."""
-
-    RENT = "rent"
-    DIRECT = "direct"
-
-
-class PaymentMethod(StrEnum):
-    """Betalsätt. INKASSO is money that came through the collection agency."""
-
-    BANKGIRO = "bankgiro"
-    PLUSGIRO = "plusgiro"
-    AUTOGIRO = "autogiro"
-    CASH = "cash"
-    CREDIT = "credit"
-    INKASSO = "inkasso"
-    MANUAL = "manual"
-
-
-class PaymentKind(StrEnum):
-    """A payment received, or a credit note reducing the claim."""
-
-    PAYMENT = "payment"
-    CREDIT = "credit"
-
-
-class AccountRole(StrEnum):
-    """Kontovärde: a named role that each owner maps to a ledger account number."""
-
-    RECEIVABLES = "Kundfordringar"
-    BANK = "Bank"
-    PREPAYMENTS = "Förskott från kunder"
-    COLLECTION_OVERPAYMENT = "Överskjutande betalning inkasso"
-    FEE_INCOME = "Påminnelseavgifter"
-    INTEREST_INCOME = "Ränteintäkter"
-    RENT_INCOME = "Hyresintäkter"
-
-
-class CollectionSystem(StrEnum):
-    """Inkassosystem: in-house case register, an agency file, or an Excel sheet (none)."""
-
-    INHOUSE = "inhouse"
-    INTRUM = "intrum"
-    SVEA = "svea"
-    NONE = "none"
-
-
-class CaseStatus(StrEnum):
-    """Status of a collection case in the case register."""
-
-    REGISTERED = "registrerat"
-    DEMAND_SENT = "inkassokrav skickat"
-    INSTALMENT_PLAN = "avbetalningsplan"
-    ENFORCEMENT = "hos Kronofogden"
-    CLOSED = "avslutat"
+# The closed sets of codes stored in these columns live in the domain (screens and the CLI need
+# them without the database layer); they stay importable from here, where the columns are.
+from tui_inkasso.domain.codes import AccountRole as AccountRole
+from tui_inkasso.domain.codes import CaseStatus as CaseStatus
+from tui_inkasso.domain.codes import CollectionSystem as CollectionSystem
+from tui_inkasso.domain.codes import InvoiceKind as InvoiceKind
+from tui_inkasso.domain.codes import PaymentKind as PaymentKind
+from tui_inkasso.domain.codes import PaymentMethod as PaymentMethod
 
 
 class BaseModel(pw.Model):

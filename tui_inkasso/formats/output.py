@@ -1,10 +1,10 @@
 """Where a format writes: an open binary handle, or a path written atomically.
 
 Format modules are pure (rows in, bytes out), but several of them are most naturally called with a
-file name. A path is always written through ``transport.atomic_file.atomic_write`` (temporary name
+file name. A path is always written through ``tui_inkasso.fileio.atomic_write`` (temporary name
 in the same folder, fsync, rename), so a reader never sees half a file and a failed run leaves
-nothing under the final name. ``atomic_file`` is a pure file helper without sockets; it is the one
-thing formats/ takes from transport/.
+nothing under the final name. ``fileio`` imports only the standard library, so formats/ stays free
+of the other layers.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from tui_inkasso.transport.atomic_file import FileWriteError, atomic_write
+from tui_inkasso.fileio import FileWriteError, atomic_write
 
 __all__ = ["FileWriteError", "Target", "open_target", "target_name"]
 

@@ -26,7 +26,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from tui_inkasso.db.models import CaseStatus, PaymentMethod
+from tui_inkasso.domain.codes import CaseStatus, PaymentMethod
 from tui_inkasso.domain.money import MoneyError, format_sek, parse_amount
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.selection import parse_date

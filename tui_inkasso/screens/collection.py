@@ -738,9 +738,7 @@ class XlsxPreviewScreen(BaseScreen):
 
     @work(thread=True, exit_on_error=False, group="xlsx-preview", name="Läs Excelfilen")
     def _read(self) -> None:
-        from tui_inkasso.formats.excel import read_xlsx_preview
-
-        header, rows = read_xlsx_preview(self.path)
+        header, rows = collection.excel_preview(self.path)
         self.post_message(self.Loaded(header, rows))
 
     def on_xlsx_preview_screen_loaded(self, message: XlsxPreviewScreen.Loaded) -> None:

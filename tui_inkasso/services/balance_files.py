@@ -37,6 +37,7 @@ from typing import Any
 import peewee as pw
 
 from tui_inkasso.db.connection import db
+from tui_inkasso.fileio import file_digest, fsync_dir
 from tui_inkasso.formats.balance_xml import BalanceFileHeader, Correction, write_balance_xml
 from tui_inkasso.services.errors import UserError
 from tui_inkasso.services.transaction import is_postgres
@@ -226,30 +227,12 @@ def place(temp: Path, final: Path) -> None:
     fsync_dir(final.parent)
 
 
-def fsync_dir(folder: Path) -> None:
-    """Make a rename in ``folder`` durable (a no-op where folders cannot be opened)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def sha256_of(path: Path) -> str | None:
-    """The file's SHA-256, or None when it cannot be read."""
-    digest = hashlib.sha256()
+    """The file's SHA-256, or None when it cannot be read (recovery then treats it as missing)."""
     try:
-        with path.open("rb") as handle:
-            while chunk := handle.read(1 << 16):
-                digest.update(chunk)
+        return file_digest(path)[0]
     except OSError:
         return None
-    return digest.hexdigest()
 
 
 # --------------------------------------------------------------------------- locks

@@ -55,6 +55,7 @@ from tui_inkasso.domain.bank_days import next_bank_day
 from tui_inkasso.domain.interest import InterestError, ReferenceRate, late_interest
 from tui_inkasso.domain.money import format_amount, format_sek
 from tui_inkasso.domain.sfi import SfiCategory, debt_type
+from tui_inkasso.fileio import FileWriteError, write_bytes_atomic
 from tui_inkasso.formats.case_file import (
     CaseFileError,
     CaseRecord,
@@ -64,7 +65,13 @@ from tui_inkasso.formats.case_file import (
     render_case_file,
 )
 from tui_inkasso.formats.case_list_pdf import render_case_list_pdf
-from tui_inkasso.formats.excel import Column, ExcelError, write_cases_xlsx, write_table_xlsx
+from tui_inkasso.formats.excel import (
+    Column,
+    ExcelError,
+    read_xlsx_preview,
+    write_cases_xlsx,
+    write_table_xlsx,
+)
 from tui_inkasso.formats.layout import Layout, LayoutError, load_layout
 from tui_inkasso.services import audit, outbox
 from tui_inkasso.services.balance_files import crash_point
@@ -99,7 +106,6 @@ from tui_inkasso.services.errors import Conflict, UserError
 from tui_inkasso.services.selection import Selection, apply_selection, validate_selection
 from tui_inkasso.services.settings import collection_system, get_setting
 from tui_inkasso.services.transaction import is_postgres, write_transaction
-from tui_inkasso.transport.atomic_file import FileWriteError, write_bytes_atomic
 
 RUN_LOCK_KEY = 727_274_204
 """PostgreSQL advisory lock key: one collection run at a time numbers cases and marks invoices."""
@@ -1391,8 +1397,15 @@ def result_list_rows(result: CaseRunResult) -> list[tuple[str, str, str, int, st
 def default_excel_path(at: dt.datetime | None = None) -> Path:
     """Where "Skapa Excelfil" proposes to save: the output folder, a dated name."""
     when = at or now()
-    folder = Path(get_setting("collection.output_dir")).expanduser().absolute()
-    return folder / f"inkasso_{when:%Y%m%d_%H%M%S}.xlsx"
+    return output_folder() / f"inkasso_{when:%Y%m%d_%H%M%S}.xlsx"
+
+
+def excel_preview(path: Path, max_rows: int = 200) -> tuple[list[str], list[list[str]]]:
+    """The header and first ``max_rows`` rows of an Excel list, as display text for the screen.
+
+    The Excel-only system has no agency to look at the file, so staff read it in the app.
+    """
+    return read_xlsx_preview(path, max_rows)
 
 
 def output_folder() -> Path:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import os
 import uuid
 from collections.abc import Callable
@@ -33,6 +32,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from tui_inkasso.db.models import CollectionFile
+from tui_inkasso.fileio import file_digest, fsync_dir
 
 PENDING_DIR = ".inkasso-pending"
 """Folder (beside the final file) that holds files whose transaction has not committed yet."""
@@ -132,17 +132,6 @@ def _create(pending: Path) -> int:
     raise AssertionError("unreachable")
 
 
-def file_digest(path: Path) -> tuple[str, int]:
-    """SHA-256 and size of ``path``."""
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 16):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
-
-
 def publish_pending(pending: Path, final: Path) -> None:
     """Link ``pending`` to ``final`` (fails when ``final`` exists), drop the pending name, fsync."""
     try:
@@ -162,7 +151,7 @@ def publish_pending(pending: Path, final: Path) -> None:
     except OSError as exc:
         raise StagingError(f"{final}: could not give the file its name: {exc.strerror or exc}; "
                            f"it is complete in {pending}") from exc
-    _fsync_dir(final.parent)
+    fsync_dir(final.parent)
     _remove_empty(pending.parent)
 
 
@@ -235,16 +224,3 @@ def _remove_empty(folder: Path) -> None:
     with contextlib.suppress(OSError):
         folder.rmdir()
 
-
-def _fsync_dir(folder: Path) -> None:
-    """Make a rename durable (a no-op where directories cannot be opened)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -67,6 +67,7 @@ from tui_inkasso.domain.interest import (
     validate_rates,
 )
 from tui_inkasso.domain.money import format_amount, format_sek, parse_amount
+from tui_inkasso.fileio import FileWriteError, atomic_write
 from tui_inkasso.formats.letter import (
     LetterData,
     LetterError,
@@ -87,7 +88,6 @@ from tui_inkasso.services.settings import (
     validate_setting,
 )
 from tui_inkasso.services.transaction import is_postgres, write_transaction
-from tui_inkasso.transport.atomic_file import FileWriteError, atomic_write
 
 RUN_LOCK_KEY = 727_274_203
 """PostgreSQL advisory lock key that lets one dunning run at a time recompute and write."""

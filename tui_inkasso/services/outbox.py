@@ -21,7 +21,6 @@ file that is already on the server with the same content.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from peewee import fn
 
 from tui_inkasso.db.connection import db
 from tui_inkasso.db.models import OutboxFile
+from tui_inkasso.fileio import file_digest
 from tui_inkasso.services import audit
 from tui_inkasso.services.clock import now as clock_now
 from tui_inkasso.services.errors import Conflict, NotFound, UserError
@@ -161,16 +161,11 @@ def _create(
 
 def _measure(file: Path) -> tuple[int, str]:
     """Size and SHA-256 of the local file; a file that is not there cannot be recorded."""
-    digest = hashlib.sha256()
-    size = 0
     try:
-        with file.open("rb") as handle:
-            while chunk := handle.read(1 << 16):
-                digest.update(chunk)
-                size += len(chunk)
+        digest, size = file_digest(file)
     except OSError as exc:
         raise UserError(f"{file}: cannot record the file for delivery: {exc.strerror or exc}") from None
-    return size, digest.hexdigest()
+    return size, digest
 
 
 # --------------------------------------------------------------------------- delivering
@@ -269,16 +264,87 @@ def _config() -> _DeliveryConfig:
         password = upload_password(get_setting("collection.upload_password_file") or None)
     except (ValueError, CredentialError) as exc:
         raise DeliveryConfigError(str(exc)) from None
-    from tui_inkasso.transport.hostkeys import default_known_hosts  # paramiko: 0.5 s to import
-
-    known = get_setting("collection.upload_known_hosts")
     return _DeliveryConfig(
         target=target,
         password=password,
         key_file=get_setting("collection.upload_key_file") or None,
-        known_hosts=Path(known).expanduser() if known else default_known_hosts(),
+        known_hosts=known_hosts_path(),
         ca_file=get_setting("collection.upload_ca_file") or None,
     )
+
+
+def known_hosts_path() -> Path:
+    """The known_hosts file SFTP delivery checks: the setting, or the app's own file."""
+    from tui_inkasso.transport.hostkeys import default_known_hosts  # paramiko: 0.5 s to import
+
+    known = get_setting("collection.upload_known_hosts")
+    return Path(known).expanduser() if known else default_known_hosts()
+
+
+# --------------------------------------------------------------------------- host keys
+
+
+@dataclass(frozen=True)
+class ServerKey:
+    """An SFTP server's host key as staff compare it with the one the agency gave them."""
+
+    host: str
+    """The name OpenSSH files the server under: ``host`` or ``[host]:port``."""
+    keytype: str
+    fingerprint: str
+    """``SHA256:...``, as ``ssh-keygen -lf`` shows it."""
+    known_hosts: Path
+
+
+class HostKeyError(UserError):
+    """The server's key could not be read or stored (server down, key changed meanwhile)."""
+
+    exit_code = 1
+
+
+def show_host_key(url: str) -> ServerKey:
+    """Read the key the SFTP server at ``url`` presents; nothing is trusted or written.
+
+    The first half of trusting a server: a person compares the fingerprint before
+    :func:`trust_host_key` stores it.
+    """
+    from tui_inkasso.transport.hostkeys import fetch_host_key, host_id
+
+    target = _sftp_target(url)
+    known = known_hosts_path()
+    try:
+        key = fetch_host_key(target)
+    except UploadError as exc:
+        raise HostKeyError(exc.message) from None
+    return ServerKey(host_id(target), key.keytype, key.fingerprint, known)
+
+
+def trust_host_key(url: str, fingerprint: str) -> ServerKey:
+    """Store the key of the SFTP server at ``url`` in known_hosts, if it is still ``fingerprint``.
+
+    The fingerprint is the one a person confirmed, so a key swapped between showing and storing
+    is refused rather than trusted.
+    """
+    from tui_inkasso.transport.hostkeys import host_id, trust_host
+
+    target = _sftp_target(url)
+    known = known_hosts_path()
+    try:
+        key = trust_host(target, known, expected_fingerprint=fingerprint)
+    except UploadError as exc:
+        raise HostKeyError(exc.message) from None
+    return ServerKey(host_id(target), key.keytype, key.fingerprint, known)
+
+
+def _sftp_target(url: str) -> UploadTarget:
+    """The parsed ``sftp://`` URL; other schemes have no host key to trust."""
+    try:
+        target = parse_upload_url(url)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    if target.scheme != "sftp":
+        raise UserError(f"{target.url}: only sftp:// servers have host keys to trust")
+    return target
 
 
 def _attempt(

@@ -22,12 +22,12 @@ import peewee as pw
 
 from tui_inkasso import __version__
 from tui_inkasso.db.models import Account, Owner, Voucher, VoucherRow
+from tui_inkasso.fileio import atomic_write
 from tui_inkasso.formats.sie import SieHeader, SieTransaction, SieVoucher, write_sie
 from tui_inkasso.services import audit
 from tui_inkasso.services.clock import current_user, today
 from tui_inkasso.services.errors import NotFound, UserError
 from tui_inkasso.services.transaction import write_transaction
-from tui_inkasso.transport.atomic_file import atomic_write
 
 DEFAULT_SERIES = "I"
 

@@ -24,7 +24,7 @@ from typing import NamedTuple
 import paramiko
 import platformdirs
 
-from tui_inkasso.transport.atomic_file import atomic_write
+from tui_inkasso.fileio import atomic_write
 from tui_inkasso.transport.errors import (
     ChangedHostKeyError,
     UnknownHostKeyError,

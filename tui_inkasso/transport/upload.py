@@ -28,6 +28,7 @@ from typing import BinaryIO, Protocol
 
 import paramiko
 
+from tui_inkasso.fileio import file_digest
 from tui_inkasso.transport.errors import UploadError, connection_failure
 from tui_inkasso.transport.hostkeys import (
     connect_transport,
@@ -119,13 +120,8 @@ def upload_file(
 
 def _read_local(path: Path) -> _LocalFile:
     """Hash the file first: a missing local file fails before any connection is made."""
-    digest = hashlib.sha256()
-    size = 0
     try:
-        with path.open("rb") as handle:
-            while chunk := handle.read(CHUNK):
-                digest.update(chunk)
-                size += len(chunk)
+        digest, size = file_digest(path)
     except FileNotFoundError:
         raise UploadError(
             f"{path}: the local file does not exist; nothing was sent",
@@ -138,7 +134,7 @@ def _read_local(path: Path) -> _LocalFile:
             retryable=False,
             reason="local_file",
         ) from None
-    return _LocalFile(path, size, digest.hexdigest())
+    return _LocalFile(path, size, digest)
 
 
 def _check_name(name: str) -> str:

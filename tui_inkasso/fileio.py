@@ -1,18 +1,30 @@
-"""Write a file so that readers see either nothing or the whole file.
+"""Crash-safe file writing and file hashing, shared by every layer.
 
-The content goes to a temporary name in the target's own folder (so the rename stays on one file
-system), is flushed and fsynced, and only then renamed over the final name. A crash, a full disk or
-an exception leaves at most a stray ``.tmp`` file, which is removed when we still can.
+Formats write their output through :func:`atomic_write`, transport writes ``known_hosts`` with it,
+and services stage and publish their files with :func:`fsync_dir` and :func:`file_digest`. The
+module imports only the standard library, so every layer may use it without pulling in another
+layer (tests/test_architecture.py checks the arrows).
+
+:func:`atomic_write` puts the content under a temporary name in the target's own folder (so the
+rename stays on one file system), flushes and fsyncs it, and only then renames it over the final
+name and fsyncs the folder. A crash, a full disk or an exception leaves at most a stray ``.tmp``
+file, which is removed when we still can.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
+
+__all__ = ["FileWriteError", "atomic_write", "file_digest", "fsync_dir", "write_bytes_atomic"]
+
+DIGEST_CHUNK = 1 << 16
+"""Bytes read at a time while hashing: large enough that hashing, not the loop, is the cost."""
 
 
 class FileWriteError(OSError):
@@ -42,7 +54,7 @@ def atomic_write(path: str | os.PathLike[str], *, overwrite: bool = False) -> It
         if not overwrite and target.exists():
             raise FileWriteError(f"{target}: the file exists already")
         os.replace(tmp, target)
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         if isinstance(exc, FileWriteError):
@@ -60,8 +72,8 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes, *, overwrite: 
     return Path(path)
 
 
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename itself durable (a no-op where directories cannot be opened)."""
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (a no-op where folders cannot be opened or synced)."""
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:
@@ -72,3 +84,17 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def file_digest(path: Path) -> tuple[str, int]:
+    """SHA-256 (hex) and size of ``path``, read in chunks; OSError when it cannot be read.
+
+    Callers turn the OSError into their own message (a missing upload, an unreadable outbox file).
+    """
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(DIGEST_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
