@@ -10,19 +10,24 @@ Shared here, once for every screen:
   the node that started a worker, so screens and widgets forward failures as ``WorkerFailed``);
 * a command palette (Ctrl+P) that lists every menu entry and every action of the screen in use;
 * a dark and a light theme, toggled with Ctrl+T;
-* a help screen (F1 or ?) that lists the keys of the screen in use.
+* a help screen (F1 or ?) that lists the keys of the screen in use;
+* recovery at start (``services.startup``): files of balance-file and collection runs that
+  crashed between their commit and their rename are finished in a thread worker once the menu's
+  first frame is on screen, so the menu never waits for it; what it did is shown as
+  notifications, and a failure is shown and logged, never fatal.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import partial
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from textual import log
+from textual import log, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
+from textual.message import Message
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.worker import Worker, WorkerState
@@ -30,6 +35,9 @@ from textual.worker import Worker, WorkerState
 from tui_inkasso.screens.help import HelpScreen, key_rows, screen_bindings
 from tui_inkasso.screens.menu import MENU_ENTRIES, MenuEntry, MenuScreen
 from tui_inkasso.widgets.worker_errors import WorkerFailed
+
+if TYPE_CHECKING:
+    from tui_inkasso.services.startup import StartupNote
 
 DARK_THEME = Theme(
     name="inkasso-dark",
@@ -96,6 +104,14 @@ class InkassoCommands(Provider):
                 yield Hit(score, matcher.highlight(title), command, text=title, help=help_text or None)  # type: ignore[arg-type]
 
 
+class RecoveryNotes(Message):
+    """What recovery at start did, for the notifications."""
+
+    def __init__(self, notes: list[StartupNote]) -> None:
+        super().__init__()
+        self.notes = notes
+
+
 class InkassoApp(App[None]):
     """tui-inkasso: the menu, the ledger, the settings and the tools, by keyboard."""
 
@@ -124,6 +140,28 @@ class InkassoApp(App[None]):
     def get_default_screen(self) -> Screen[None]:
         """The main menu is the bottom of the screen stack: Esc never leaves it."""
         return MenuScreen()
+
+    # ------------------------------------------------------------------ start-up work
+
+    def on_ready(self) -> None:
+        """The menu's first frame is on screen: now the start-up work that must not delay it."""
+        self.recover_at_start()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="startup", name="Kontroll efter avbrott")
+    def recover_at_start(self) -> None:
+        """Finish files of runs that crashed (``services.startup``); report what was done."""
+        from tui_inkasso.services.startup import recover_at_start
+        from tui_inkasso.services.threads import thread_connection
+
+        with thread_connection():
+            notes = recover_at_start()
+        if notes:
+            self.post_message(RecoveryNotes(list(notes)))
+
+    def on_recovery_notes(self, message: RecoveryNotes) -> None:
+        """One notification per file recovery finished, or could not finish."""
+        for note in message.notes:
+            self.notify(note.text, title=note.title, severity=note.severity, timeout=20)
 
     # ------------------------------------------------------------------ actions
 

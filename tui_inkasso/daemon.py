@@ -11,8 +11,9 @@ docs/daemon.md). It never imports Textual. ``schedule`` keeps nothing and forgiv
 * the loop waits on a ``threading.Event`` (at most one tick, 1 s) that SIGTERM and SIGINT set: a
   run in progress finishes, then the daemon exits 0;
 * services added or changed in the app are picked up every few seconds, without a restart;
-* at start: runs left "running" by a dead process are marked interrupted (not rerun), and the
-  latest missed slot of each service is run once as a catch-up;
+* at start: runs left "running" by a dead process are marked interrupted (not rerun), files of
+  balance-file and collection runs that crashed after their commit are finished
+  (``services.startup``), and the latest missed slot of each service is run once as a catch-up;
 * one instance per database runs the schedule (a lock file beside a SQLite database, an advisory
   lock on PostgreSQL); a second one waits as a standby. The unique (service, slot) row is the
   final guard, so even two daemons that both thought they held the lock never run a slot twice;
@@ -288,7 +289,7 @@ class Daemon:
         """Interrupted runs first (their slots are not rerun), then each due slot once."""
         started = self.clock()
         scheduled.recover_interrupted(started)
-        _recover_balance_files()
+        _recover_files()
         for service_id, slot, trigger in scheduled.due_slots(started):
             if self.stop.is_set():
                 self._log_stop_request()
@@ -409,16 +410,17 @@ class Daemon:
 # --------------------------------------------------------------------------- logging, entry
 
 
-def _recover_balance_files() -> None:
-    """Finish balance files a crashed run left half done, before any new run (never raises)."""
-    from tui_inkasso.services.balance_corrections import recover_balance_files
+def _recover_files() -> None:
+    """Finish the files of balance-file and collection runs that crashed, before any new run.
 
+    ``recover_at_start`` logs what it does and never raises; the guard is for the import.
+    """
     try:
-        for action in recover_balance_files():
-            log.warning("balance file %s: %s after an interrupted run %s", action.path,
-                        action.action, action.detail)
+        from tui_inkasso.services.startup import recover_at_start
+
+        recover_at_start()
     except Exception:  # the schedule must run even when this check cannot
-        log.exception("checking for unfinished balance files failed")
+        log.exception("checking for unfinished files of crashed runs failed")
 
 
 def configure_logging(log_file: str | None, stream: IO[str] | None = None) -> None:

@@ -126,20 +126,7 @@ def _run_app(db_arg: str | None) -> int:
     except CliError as exc:
         print(f"tui-inkasso: {exc}", file=sys.stderr)
         return exc.exit_code
-    _recover_balance_files()
     from tui_inkasso.app import InkassoApp
 
-    InkassoApp().run()
+    InkassoApp().run()  # the app itself finishes crashed runs' files, after its first frame
     return 0
-
-
-def _recover_balance_files() -> None:
-    """Finish balance files a crashed run left half done (docs/balance-corrections.md)."""
-    import logging
-
-    from tui_inkasso.services.balance_corrections import recover_balance_files
-
-    try:
-        recover_balance_files()
-    except Exception:  # never keep the app from starting; the next run tries again
-        logging.getLogger(__name__).exception("checking for unfinished balance files failed")

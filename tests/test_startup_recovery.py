@@ -1,0 +1,145 @@
+"""Recovery at start: the app and the daemon finish the files of runs that were killed after their
+commit, before anyone works on top of them; a failing check is reported and never stops the start.
+
+The crashes are real: the collection run and `tui-inkasso balance-file` run in processes of their
+own and end with ``os._exit(137)`` at the step named by ``TUI_INKASSO_CRASH_AT`` (as SIGKILL
+would). Then the real app starts (``App.run_test``) or the real daemon (``daemon --once``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from textual import events
+from textual.message import Message
+from textual.worker import Worker, WorkerState
+
+from tests.balance_helpers import invoice_for, make_case, pay
+from tests.collection_data import TODAY, build_collection_ledger
+from tests.tui_helpers import notifications, settle
+from tui_inkasso.app import InkassoApp
+from tui_inkasso.db.connection import db
+from tui_inkasso.db.models import CollectionFile
+from tui_inkasso.screens.menu import MenuScreen
+from tui_inkasso.screens.settings import SettingsScreen
+from tui_inkasso.services import balance_files as bf
+from tui_inkasso.services import settings
+from tui_inkasso.services.collection_files import PENDING_DIR
+from tui_inkasso.services.startup import collection_files_to_recover, recover_at_start
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZE = (120, 36)
+
+
+def _run(*args: str, crash_at: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != bf.CRASH_ENV}
+    env["PYTHONPATH"] = str(ROOT)
+    if crash_at:
+        env[bf.CRASH_ENV] = crash_at
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def crashed_collection_run(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[Path]:
+    """A collection run (svea: two files) killed after its commit, before the files got their names."""
+    monkeypatch.setenv("TUI_INKASSO_TODAY", TODAY)
+    ledger = build_collection_ledger()
+    settings.set_setting("collection.output_dir", str(tmp_path / "ut"))
+    go = tmp_path / "go"
+    go.touch()
+    done = _run("-m", "tests.collection_worker", sqlite_url, "svea", str(go), *map(str, ledger.ready_ids()),
+                crash_at="collection-after-commit")
+    assert done.returncode == 137, done.stderr
+    finals = [Path(r.path) for r in CollectionFile.select()]
+    assert len(finals) == 2 and not any(p.exists() for p in finals), "committed, not yet renamed"
+    assert collection_files_to_recover()
+    return finals
+
+
+@pytest.fixture
+def crashed_balance_run(sqlite_url: str, tmp_path: Path) -> Path:
+    """`tui-inkasso balance-file` killed after its commit: the file is on its temporary name."""
+    invoice = invoice_for()
+    make_case(invoice)
+    for amount in (100, 200, 300):
+        pay(invoice, amount)
+    folder = tmp_path / "saldo"
+    folder.mkdir()
+    done = _run("-m", "tui_inkasso.cli", "--db", sqlite_url, "balance-file", "--out", str(folder), "--json",
+                crash_at="after-commit")
+    assert done.returncode == 137, done.stderr
+    [record] = CollectionFile.select().where(CollectionFile.kind == "saldofil")
+    assert bf.is_temp_path(record.path) and Path(record.path).exists()
+    return folder
+
+
+def _in_place(finals: list[Path]) -> bool:
+    recorded = {Path(r.path): r.sha256 for r in CollectionFile.select()}
+    return all(p.exists() and hashlib.sha256(p.read_bytes()).hexdigest() == recorded[p] for p in finals)
+
+
+async def test_the_app_publishes_a_crashed_collection_runs_files_after_its_first_frame(
+    crashed_collection_run: list[Path],
+) -> None:
+    seen: list[Message] = []
+    app = InkassoApp()
+    async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, MenuScreen)
+        assert _in_place(crashed_collection_run), "both files have their final names and recorded content"
+        assert not (crashed_collection_run[0].parent / PENDING_DIR).exists()
+        shown = [n for n in notifications(pilot) if n[1] == "Inkassofiler"]
+        assert len(shown) == 2 and all(s == "warning" and "flyttades på plats" in m for s, _, m in shown)
+    ready = next(i for i, m in enumerate(seen) if isinstance(m, events.Ready))
+    started = next(i for i, m in enumerate(seen) if isinstance(m, Worker.StateChanged)
+                   and m.worker.group == "startup" and m.state == WorkerState.RUNNING)
+    assert ready < started, "the recovery starts once the menu's first frame is on screen"
+    assert not collection_files_to_recover()
+    assert recover_at_start() == [], "nothing left to do"
+
+
+async def test_the_app_names_a_crashed_balance_file(crashed_balance_run: Path) -> None:
+    app = InkassoApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        [record] = CollectionFile.select().where(CollectionFile.kind == "saldofil")
+        final = Path(record.path)
+        assert not bf.is_temp_path(final) and final.exists() and bf.sha256_of(final) == record.sha256
+        assert [p.name for p in crashed_balance_run.iterdir()] == [final.name], "no temporary file left"
+        assert ("warning", "Saldofiler", f"Saldofilen {final} fick sitt namn efter ett avbrott.") in notifications(pilot)
+
+
+async def test_a_failing_check_is_shown_and_the_app_carries_on(sqlite_url: str) -> None:
+    db.execute_sql("ALTER TABLE collection_file RENAME TO collection_file_away")  # both checks read it
+    app = InkassoApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        errors = [(title, text) for severity, title, text in notifications(pilot) if severity == "error"]
+        assert [title for title, _ in errors] == ["Saldofiler", "Inkassofiler"]
+        assert all("misslyckades: OperationalError: no such table: collection_file" in text for _, text in errors)
+        await pilot.press("i")
+        await settle(pilot)
+        assert isinstance(app.screen, SettingsScreen), "the app works on"
+
+
+def test_the_daemon_finishes_both_at_start(crashed_collection_run: list[Path], sqlite_url: str) -> None:
+    invoice = invoice_for()
+    make_case(invoice)
+    pay(invoice, 500)
+    folder = crashed_collection_run[0].parent.parent / "saldo"
+    folder.mkdir()
+    done = _run("-m", "tui_inkasso.cli", "--db", sqlite_url, "balance-file", "--out", str(folder), "--json",
+                crash_at="after-commit")
+    assert done.returncode == 137, done.stderr
+    daemon = _run("-m", "tui_inkasso.cli", "--db", sqlite_url, "daemon", "--once")
+    assert daemon.returncode == 0, daemon.stderr
+    assert _in_place(crashed_collection_run)
+    assert daemon.stderr.count("collection files: Inkassofilen") == 2
+    [record] = CollectionFile.select().where(CollectionFile.kind == "saldofil")
+    assert not bf.is_temp_path(record.path) and Path(record.path).exists()
+    assert f"balance file {record.path}: renamed after an interrupted run" in daemon.stderr

@@ -1,0 +1,123 @@
+"""Recovery at start: finish what a crashed run left half done, before anyone builds on it.
+
+Two kinds of run write their file in two steps (the transaction commits, then the file gets its
+final name), so a process killed between the two leaves a committed file under a temporary name:
+
+* a balance-correction file (docs/balance-corrections.md):
+  ``balance_corrections.recover_balance_files``;
+* a collection run's case file (docs/collection.md, "Files and crashes"):
+  ``collection.recover``, built on ``collection_files.recover_pending_files``.
+
+:func:`recover_at_start` runs both, whichever way the program starts: the terminal app (in a
+thread worker once the menu's first frame is on screen) and the daemon (before its first run).
+The next run of the same kind does it too, so a start that cannot (the database or a folder is
+unreachable) loses nothing: each part's failure is logged and reported as a note, never raised,
+and never keeps the other part from running.
+
+``services.collection`` imports the PDF and Excel libraries (about 1.3 s of CPU here), which
+most sessions never need; it is imported only when there is something for its recovery to act
+on: a staging folder beside the collection output, or a recent recorded file that is missing
+and has staged content waiting. That check is the first step of ``recover_pending_files``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from tui_inkasso.db.models import CollectionFile
+from tui_inkasso.services.collection_files import PENDING_DIR, RECOVERY_SCAN, pending_candidates
+from tui_inkasso.services.settings import get_setting
+
+log = logging.getLogger("tui_inkasso.startup")
+
+BALANCE_TITLE = "Saldofiler"
+COLLECTION_TITLE = "Inkassofiler"
+
+_BALANCE_TEXT = {
+    "finished": "Saldofilen {path} färdigställdes efter ett avbrott.",
+    "renamed": "Saldofilen {path} fick sitt namn efter ett avbrott.",
+    "regenerated": "Saldofilen {path} skrevs om från de rapporterade saldokorrigeringarna efter ett avbrott.",
+    "removed": ("Den halvskrivna filen {path} från en avbruten körning togs bort; dess "
+                "saldokorrigeringar kommer med i nästa saldofil."),
+    "blocked": "Saldofilen {path} kunde inte göras klar efter ett avbrott: {detail}",
+}
+"""What staff read for each ``RecoveryAction.action``."""
+
+
+@dataclass(frozen=True)
+class StartupNote:
+    """Something recovery at start did, or could not do, in Swedish for the person at the screen.
+
+    ``severity`` is a Textual notification severity: "warning" for a file that was finished
+    (worth knowing: a run had crashed), "error" for one that was not, or a check that failed.
+    """
+
+    title: str
+    text: str
+    severity: Literal["information", "warning", "error"] = "warning"
+
+
+def recover_at_start() -> list[StartupNote]:
+    """Finish crashed balance-file and collection runs; what was done, as notes. Never raises."""
+    return [*_balance_files(), *_collection_files()]
+
+
+def _balance_files() -> list[StartupNote]:
+    try:
+        from tui_inkasso.services.balance_corrections import recover_balance_files
+
+        actions = recover_balance_files()
+    except Exception as exc:  # the start goes on; the next balance-file run recovers too
+        log.exception("checking for unfinished balance files failed")
+        return [_failed(BALANCE_TITLE, "saldofiler", exc)]
+    notes = []
+    for action in actions:
+        log.warning("balance file %s: %s after an interrupted run %s", action.path, action.action, action.detail)
+        text = _BALANCE_TEXT.get(action.action, "Saldofilen {path}: {action} efter ett avbrott.").format(
+            path=action.path, action=action.action, detail=action.detail)
+        if action.action == "regenerated" and action.detail:
+            text = f"{text[:-1]} ({action.detail})."
+        notes.append(StartupNote(BALANCE_TITLE, text, "error" if action.action == "blocked" else "warning"))
+    return notes
+
+
+def _collection_files() -> list[StartupNote]:
+    try:
+        if not collection_files_to_recover():
+            return []
+        from tui_inkasso.services import collection
+
+        messages = collection.recover()
+    except Exception as exc:  # the start goes on; the collection wizard recovers when it opens
+        log.exception("checking for unfinished collection files failed")
+        return [_failed(COLLECTION_TITLE, "inkassofiler", exc)]
+    for message in messages:
+        log.warning("collection files: %s", message)
+    return [StartupNote(COLLECTION_TITLE, message) for message in messages]
+
+
+def collection_files_to_recover() -> bool:
+    """True when ``collection.recover()`` may have something to do (a cheap look, no big imports).
+
+    It publishes a recent recorded file that is missing but staged in the ``.inkasso-pending``
+    folder beside it, and tidies the staging folder of the output folder; without such a folder
+    there is nothing for it to do.
+    """
+    output = Path(get_setting("collection.output_dir")).expanduser().absolute()
+    if (output / PENDING_DIR).is_dir():
+        return True
+    latest = (CollectionFile.select(CollectionFile.path).order_by(CollectionFile.id.desc())
+              .limit(RECOVERY_SCAN).tuples())
+    return any(not Path(path).exists() and pending_candidates(Path(path)) for (path,) in latest)
+
+
+def _failed(title: str, what: str, exc: Exception) -> StartupNote:
+    return StartupNote(
+        title,
+        f"Kontrollen av avbrutna körningar ({what}) misslyckades: {type(exc).__name__}: {exc}. "
+        "Den görs igen vid nästa start och nästa körning.",
+        "error",
+    )
