@@ -282,3 +282,27 @@ def zeros(value: int | str, width: int, field: str) -> str:
     if not text_value.isdigit() or len(text_value) > width:
         raise ValueError(f"{field} does not fit {width} digits: {value!r}")
     return text_value.zfill(width)
+
+
+def record_writer(what: str) -> Callable[[str], str]:
+    """A writer's ``line(text)``: ``text`` blank-padded to 80 columns; longer is an error.
+
+    ``what`` names the format in the error ("BgMax record longer than 80 characters").
+    """
+
+    def line(text: str) -> str:
+        if len(text) > RECORD_WIDTH:
+            raise ValueError(f"{what} record longer than 80 characters: {text!r}")
+        return text.ljust(RECORD_WIDTH)
+
+    return line
+
+
+def stamp(at: datetime) -> str:
+    """The 20-digit timestamp :func:`timestamp` reads: YYYYMMDDHHMMSS + microseconds."""
+    return at.strftime("%Y%m%d%H%M%S") + f"{at.microsecond:06d}"
+
+
+def encode_records(lines: list[str]) -> bytes:
+    """A writer's records as the banks send them: ISO-8859-1, CR LF after every record."""
+    return ("\r\n".join(lines) + "\r\n").encode("latin-1")

@@ -11,10 +11,10 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import NoReturn
 
 from tui_inkasso.domain.money import format_sek
 from tui_inkasso.formats import _fixed_width as fw
+from tui_inkasso.formats._bank_file import RecordReader, Section, check_deduction_sign, read_records
 from tui_inkasso.formats.payment_file import (
     BGMAX,
     BankPayment,
@@ -43,79 +43,61 @@ RECORD_NAMES = {
     "70": "end record TK70",
 }
 
-class _Section:
+class _Section(Section):
     """An open TK05 section: the payee's accounts and the payments read so far."""
 
-    __slots__ = ("receiving_account", "plusgiro", "currency", "first_line", "payments", "n20",
-                 "n21", "total")
+    __slots__ = ("receiving_account", "plusgiro", "currency")
 
     def __init__(self, receiving_account: str, plusgiro: str, currency: str, line: int) -> None:
+        super().__init__(line)
         self.receiving_account = receiving_account
         self.plusgiro = plusgiro
         self.currency = currency
-        self.first_line = line
-        self.payments: list[PaymentSlots] = []
-        self.n20 = self.n21 = self.total = 0
 
 
-class _Reader:
+class _Reader(RecordReader):
     """One pass over a BgMax file; each ``_tkNN`` method handles one record type.
 
     A payment is a PaymentSlots filled by its TK20/21 and the records after it, and sealed into a
-    BankPayment when the section's TK15 brings the payment date. ``handlers`` holds only TK01
-    until the start record has been read and is emptied by the end record, so "first record must
-    be TK01" and "nothing after TK70" cost nothing per line: records without a handler go to
-    :meth:`other`.
+    BankPayment when the section's TK15 brings the payment date. The frame checks (first record
+    TK01, nothing after TK70, sections left open) are :class:`RecordReader`'s.
     """
 
+    FORMAT = BGMAX
+    NAMES = RECORD_NAMES
+    START, END = "01", "70"
+    SECTION_END = "deposit record TK15"
+    SECTION = "section"
+    OUTSIDE = "outside a section: an opening record TK05 must come first"
+    ITEM = "payment"
+    FOLLOWS = "a TK20 or TK21 in a section"
+    ORDER = "22/23, 25, 26, 27, 28, 29; 26-29 at most once"
+
+    section: _Section | None
+
     def __init__(self, path: str, quirks: fw.Quirks) -> None:
-        self.path = path
-        self.quirks = quirks
-        self.created_at: datetime | None = None
-        self.timestamp = ""
-        self.is_test = False
-        self.section: _Section | None = None
-        self.current: PaymentSlots | None = None
-        self.rank = 0  # order of the records after a TK20/21, see _tk22
-        self.payments: list[BankPayment] = []
-        self.sections: list[PaymentSection] = []
+        super().__init__(path, quirks)
         self.n_extra = 0
-        self.end_line = 0
-        self.handlers: dict[str, fw.Handler] = {"01": self._tk01}
 
     def _all_handlers(self) -> dict[str, fw.Handler]:
         return {
             "20": self._tk20, "26": self._tk26, "27": self._tk27, "28": self._tk28,
             "29": self._tk29, "25": self._tk25, "22": self._tk22, "23": self._tk23,
-            "21": self._tk21, "05": self._tk05, "15": self._tk15, "01": self._tk01,
+            "21": self._tk21, "05": self._tk05, "15": self._tk15, "01": self._start,
             "70": self._tk70,
         }
 
-    def other(self, line: str, number: int) -> None:
-        """A record without a handler: before TK01, after TK70, unknown or not a record."""
-        tk = line[:2]
-        if self.end_line:
-            raise fw.RecordError("record type", (1, 2), f"record {tk!r} after the end record TK70")
-        if self.created_at is None:
-            raise fw.RecordError(
-                "record type", (1, 2),
-                f"the first record must be the start record TK01, found {_name(tk)}",
-            )
-        if not (tk.isdigit() and tk.isascii()):
-            raise fw.RecordError("record type", (1, 2), f"not a record type: {tk!r}")
-        self.quirks.add("unknown", number)
-
     # -- file and section frame -------------------------------------------------------------
 
-    def _tk01(self, line: str, number: int) -> None:
-        if self.created_at is not None:
-            raise fw.RecordError("record type", (1, 2), "a second start record TK01")
+    def _start(self, line: str, number: int) -> None:
+        """TK01."""
+        self.check_started_once()
         if fw.text(line, 3, 22) != "BGMAX":
             raise fw.RecordError("layout name", (3, 22), f"not 'BGMAX': {line[2:22]!r}")
         if line[22:24] != "01":
             raise fw.RecordError("version", (23, 24), f"unsupported BgMax version {line[22:24]!r}")
         self.created_at = fw.timestamp(line, 25, 44, "timestamp")
-        self.timestamp = line[24:44]
+        self.file_id = line[24:44]
         marker = line[44]
         if marker not in ("T", "P"):
             raise fw.RecordError("test marker", (45, 45), f"not 'T' or 'P': {marker!r}")
@@ -123,12 +105,7 @@ class _Reader:
         self.handlers.update(self._all_handlers())
 
     def _tk05(self, line: str, number: int) -> None:
-        if self.section is not None:
-            raise fw.RecordError(
-                "record type", (1, 2),
-                f"opening record TK05 while the section from line {self.section.first_line} "
-                "has no deposit record TK15",
-            )
+        self.check_no_open_section("05")
         account = fw.digits(line, 3, 12, "receiving_bankgiro").lstrip("0")
         plusgiro = fw.optional_digits(line, 13, 22, "receiving_plusgiro").lstrip("0")
         self.section = _Section(account, plusgiro, fw.currency(line, 23, 25), number)
@@ -137,7 +114,7 @@ class _Reader:
     def _tk15(self, line: str, number: int) -> None:
         section = self.section
         if section is None:
-            self._outside("15")
+            self.outside("15")
         bank_account = fw.digits(line, 3, 37, "bank_account").lstrip("0")
         pay_date = fw.yyyymmdd(line, 38, 45, "pay_date")
         serial = fw.digits(line, 46, 50, "deposit_serial")
@@ -148,8 +125,8 @@ class _Reader:
         index = len(self.sections)
         self.sections.append(PaymentSection(
             index=index, receiving_account=section.receiving_account, currency=currency,
-            pay_date=pay_date, count=count, amount=amount, payment_count=section.n20,
-            deduction_count=section.n21, first_line=section.first_line, last_line=number,
+            pay_date=pay_date, count=count, amount=amount, payment_count=section.n_payments,
+            deduction_count=section.n_deductions, first_line=section.first_line, last_line=number,
             receiving_plusgiro=section.plusgiro, receiving_bank_account=bank_account,
             deposit_serial=serial, deposit_type=line[79].strip(),
         ))
@@ -164,12 +141,7 @@ class _Reader:
         self.current = None
 
     def _tk70(self, line: str, number: int) -> None:
-        if self.section is not None:
-            raise fw.RecordError(
-                "record type", (1, 2),
-                f"end record TK70 while the section from line {self.section.first_line} has no "
-                "deposit record TK15",
-            )
+        self.check_no_open_section("70")
         actual = (sum(s.payment_count for s in self.sections),
                   sum(s.deduction_count for s in self.sections), self.n_extra, len(self.sections))
         for (start, end, name, what), count in zip(_TK70_FIELDS, actual, strict=True):
@@ -178,36 +150,29 @@ class _Reader:
                 raise fw.RecordError(
                     name, (start, end), f"TK70 states {stated} {what}, the file has {count}"
                 )
-        self.end_line = number
-        self.handlers.clear()
-
-    def _outside(self, tk: str) -> NoReturn:
-        raise fw.RecordError(
-            "record type", (1, 2),
-            f"{_name(tk)} outside a section: an opening record TK05 must come first",
-        )
+        self.end(number)
 
     # -- payments ------------------------------------------------------------------------------
 
     def _tk20(self, line: str, number: int) -> None:
         section = self.section
         if section is None:
-            self._outside("20")
+            self.outside("20")
         p = self._payment(line, number, section)
         section.payments.append(p)
-        section.n20 += 1
+        section.n_payments += 1
         section.total += p.amount
 
     def _tk21(self, line: str, number: int) -> None:
         section = self.section
         if section is None:
-            self._outside("21")
+            self.outside("21")
         p = self._payment(line, number, section)
         p.deduction_code = fw.digits(line, 71, 71, "deduction_code")
         p.is_deduction = True
         p.amount = -p.amount
         section.payments.append(p)
-        section.n21 += 1
+        section.n_deductions += 1
         section.total += p.amount
 
     def _payment(self, line: str, number: int, section: _Section) -> PaymentSlots:
@@ -257,26 +222,13 @@ class _Reader:
             self.quirks.add("sender_blank", number)
         return stripped.lstrip("0")
 
-    def _misplaced(self, tk: str) -> NoReturn:
-        """Raise for a TK22-29 without a payment or out of the order of §1.2."""
-        if self.current is None:
-            raise fw.RecordError(
-                "record type", (1, 2),
-                f"{_name(tk)} without a payment: it must follow a TK20 or TK21 in a section",
-            )
-        raise fw.RecordError(
-            "record type", (1, 2),
-            f"{_name(tk)} out of order in the payment of line {self.current.line} "
-            "(expected 22/23, 25, 26, 27, 28, 29; 26-29 at most once)",
-        )
-
     # Records after a TK20/21 come in the order 22/23 (rank 1), 25 (2), 26 (3), 27 (4), 28 (5),
     # 29 (6); 22, 23 and 25 may repeat. Each handler checks its rank inline (hot loop).
 
     def _tk22(self, line: str, number: int, sign: int = 1) -> None:
         p = self.current
         if p is None or self.rank > 1:
-            self._misplaced(line[:2])
+            self.misplaced(line[:2])
         self.rank = 1
         sender = line[2:12]
         if not (sender.isdigit() and sender.isascii()):
@@ -297,7 +249,7 @@ class _Reader:
     def _tk25(self, line: str, number: int) -> None:
         p = self.current
         if p is None or self.rank > 2:
-            self._misplaced("25")
+            self.misplaced("25")
         self.rank = 2
         message = line[2:52].strip()
         if message:
@@ -306,7 +258,7 @@ class _Reader:
     def _tk26(self, line: str, number: int) -> None:
         p = self.current
         if p is None or self.rank >= 3:
-            self._misplaced("26")
+            self.misplaced("26")
         self.rank = 3
         p.payer_name = line[2:37].strip()
         p.payer_name_extra = line[37:72].strip()
@@ -314,7 +266,7 @@ class _Reader:
     def _tk27(self, line: str, number: int) -> None:
         p = self.current
         if p is None or self.rank >= 4:
-            self._misplaced("27")
+            self.misplaced("27")
         self.rank = 4
         p.payer_address = line[2:37].strip()
         p.payer_postcode = line[37:46].strip()
@@ -322,7 +274,7 @@ class _Reader:
     def _tk28(self, line: str, number: int) -> None:
         p = self.current
         if p is None or self.rank >= 5:
-            self._misplaced("28")
+            self.misplaced("28")
         self.rank = 5
         p.payer_city = line[2:37].strip()
         p.payer_country = line[37:72].strip()
@@ -331,33 +283,13 @@ class _Reader:
     def _tk29(self, line: str, number: int) -> None:
         p = self.current
         if p is None or self.rank >= 6:
-            self._misplaced("29")
+            self.misplaced("29")
         self.rank = 6
         value = line[2:14]
         if not (value.isdigit() and value.isascii()):
             value = fw.optional_digits(line, 3, 14, "orgno")
             self.quirks.add("orgno_blank", number)
         p.payer_orgno = value.lstrip("0")
-
-    def finish(self, encoding: str, last_line: int) -> PaymentFile:
-        """Check that the file was complete and return it."""
-        if self.section is not None:
-            raise PaymentFileError(
-                self.path, self.section.first_line, None,
-                "the file ends inside the section opened here: no deposit record TK15",
-            )
-        if not self.end_line:
-            raise PaymentFileError(
-                self.path, last_line, None,
-                "the file ends without the end record TK70 (truncated file?)",
-            )
-        assert self.created_at is not None
-        return PaymentFile(
-            format=BGMAX, file_id=self.timestamp, created_at=self.created_at,
-            is_test=self.is_test, payments=tuple(self.payments), sections=tuple(self.sections),
-            total_amount=sum(s.amount for s in self.sections), path=self.path,
-            encoding=encoding, line_count=self.end_line, warnings=self.quirks.messages(),
-        )
 
 
 _TK70_FIELDS = (
@@ -371,10 +303,6 @@ _PAYMENT_NUMBERS = (
     (38, 55, "amount"), (56, 56, "reference_code"), (57, 57, "channel"),
     (58, 69, "bank_serial"), (70, 70, "image"),
 )
-
-
-def _name(tk: str) -> str:
-    return RECORD_NAMES.get(tk, f"record {tk!r}")
 
 
 def _numeric_fields(line: str, spans: tuple[tuple[int, int, str], ...]) -> None:
@@ -391,11 +319,11 @@ def _check_deposit(section: _Section, currency: str, count: int, amount: int) ->
             f"{currency} differs from {section.currency} of the opening record on line "
             f"{section.first_line}",
         )
-    if count != section.n20 + section.n21:
+    if count != section.n_payments + section.n_deductions:
         raise fw.RecordError(
             "payment_count", (72, 79),
             f"TK15 states {count} payments, the section from line {section.first_line} has "
-            f"{section.n20 + section.n21} (TK20 + TK21)",
+            f"{section.n_payments + section.n_deductions} (TK20 + TK21)",
         )
     if amount != section.total:
         raise fw.RecordError(
@@ -413,16 +341,7 @@ def read_bgmax(data: bytes, path: str, *, check_format: bool = True) -> PaymentF
     """
     if check_format and detect_format(data, path) != BGMAX:
         raise PaymentFileError(path, 1, None, "not a BgMax file: it is a Total IN file")
-    text, encoding = fw.decode_text(data)
-    quirks = fw.Quirks()
-    if encoding == "utf-8":
-        quirks.notes.append("the file is UTF-8, not ISO-8859-1 as banks write it (re-encoded?)")
-    reader = _Reader(path, quirks)
-    try:
-        last = fw.feed_lines(text, quirks, reader.handlers, reader.other)
-    except fw.LineProblem as exc:
-        raise PaymentFileError(path, exc.line, exc.field, exc.reason, exc.pos) from None
-    return reader.finish(encoding, last)
+    return read_records(_Reader, data, path)
 
 
 # -- writer ----------------------------------------------------------------------------------
@@ -462,7 +381,7 @@ def write_bgmax(
             + fw.zeros(section_count, 8, "payment count")
         ))
     lines.append(_line("70" + "".join(fw.zeros(c, 8, "count") for c in counts)))
-    return ("\r\n".join(lines) + "\r\n").encode("latin-1")
+    return fw.encode_records(lines)
 
 
 def _section_key(p: BankPayment) -> tuple[str, str, str, str, date, str | None]:
@@ -471,14 +390,10 @@ def _section_key(p: BankPayment) -> tuple[str, str, str, str, date, str | None]:
 
 
 def _start_line(created_at: datetime, is_test: bool) -> str:
-    stamp = created_at.strftime("%Y%m%d%H%M%S") + f"{created_at.microsecond:06d}"
-    return _line("01" + "BGMAX".ljust(20) + "01" + stamp + ("T" if is_test else "P"))
+    return _line("01" + "BGMAX".ljust(20) + "01" + fw.stamp(created_at) + ("T" if is_test else "P"))
 
 
-def _line(text: str) -> str:
-    if len(text) > 80:
-        raise ValueError(f"BgMax record longer than 80 characters: {text!r}")
-    return text.ljust(80)
+_line = fw.record_writer("BgMax")
 
 
 def _check_bgmax_only(p: BankPayment) -> None:
@@ -490,8 +405,7 @@ def _check_bgmax_only(p: BankPayment) -> None:
             f"payment {p.reference!r}: BgMax extra references are written from "
             "extra_reference_items; extra_references must list the same references"
         )
-    if p.is_deduction != (p.amount < 0) and p.amount != 0:
-        raise ValueError(f"payment {p.reference!r}: a deduction needs a negative amount")
+    check_deduction_sign(p)
 
 
 def _payment_lines(p: BankPayment) -> list[str]:

@@ -11,10 +11,10 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import NoReturn
 
 from tui_inkasso.domain.money import format_sek
 from tui_inkasso.formats import _fixed_width as fw
+from tui_inkasso.formats._bank_file import RecordReader, Section, check_deduction_sign, read_records
 from tui_inkasso.formats.payment_file import (
     TOTALIN,
     BankPayment,
@@ -52,75 +52,58 @@ _NO_REFERENCE = "0" * 35
 _BLANK_BANKGIRO = " " * 8
 
 
-class _Section:
+class _Section(Section):
     """An open account section (record 10): account, currency, posting date, transactions."""
 
-    __slots__ = ("account", "currency", "pay_date", "first_line", "payments", "n20", "n25",
-                 "total")
+    __slots__ = ("account", "currency", "pay_date")
 
     def __init__(self, account: str, currency: str, pay_date: date, line: int) -> None:
+        super().__init__(line)
         self.account = account
         self.currency = currency
         self.pay_date = pay_date
-        self.first_line = line
-        self.payments: list[PaymentSlots] = []
-        self.n20 = self.n25 = self.total = 0
 
 
-class _Reader:
+class _Reader(RecordReader):
     """One pass over a Total IN file; each ``_rNN`` method handles one record type.
 
     A transaction is a PaymentSlots filled by its record 20/25 and the records after it, sealed
-    into a BankPayment when the section's record 90 has been checked. ``handlers`` holds only
-    record 00 until it has been read and is emptied by record 99; everything without a handler
-    goes to :meth:`other`.
+    into a BankPayment when the section's record 90 has been checked. The frame checks (first
+    record 00, nothing after 99, sections left open) are :class:`RecordReader`'s.
     """
 
-    def __init__(self, path: str, quirks: fw.Quirks) -> None:
-        self.path = path
-        self.quirks = quirks
-        self.created_at: datetime | None = None
-        self.file_id = ""
-        self.sender_id = ""
-        self.delivery = 0
-        self.is_test = False
-        self.section: _Section | None = None
-        self.current: PaymentSlots | None = None
-        self.rank = 0  # order of the records after a 20/25, see _r30
-        self.payments: list[BankPayment] = []
-        self.sections: list[PaymentSection] = []
-        self.end_line = 0
-        self.handlers: dict[str, fw.Handler] = {"00": self._r00}
+    FORMAT = TOTALIN
+    NAMES = RECORD_NAMES
+    START, END = "00", "99"
+    SECTION_END = "end record 90"
+    SECTION = "account section"
+    OUTSIDE = "outside an account section: a record 10 must come first"
+    ITEM = "transaction"
+    FOLLOWS = "a record 20 or 25"
+    ORDER = "30, 40, 50, 51, 52, 60, 61, 62, 63, 70; 50-70 at most once"
+
+    section: _Section | None
 
     def _all_handlers(self) -> dict[str, fw.Handler]:
         return {
             "20": self._r20, "40": self._r40, "60": self._r60, "61": self._r61, "62": self._r62,
             "63": self._r63, "50": self._r50, "51": self._r51, "52": self._r52, "30": self._r30,
-            "25": self._r25, "70": self._r70, "10": self._r10, "90": self._r90, "00": self._r00,
+            "25": self._r25, "70": self._r70, "10": self._r10, "90": self._r90, "00": self._start,
             "99": self._r99,
         }
 
-    def other(self, line: str, number: int) -> None:
-        """A record without a handler: before 00, after 99, unknown or not a record."""
-        rec = line[:2]
-        if self.end_line:
-            raise fw.RecordError("record type", (1, 2), f"record {rec!r} after the end record 99")
-        if self.created_at is None:
-            raise fw.RecordError(
-                "record type", (1, 2), f"the first record must be the start record 00, found {rec!r}"
-            )
-        if not (rec.isdigit() and rec.isascii()):
-            raise fw.RecordError("record type", (1, 2), f"not a record type: {rec!r}")
-        self.quirks.add("unknown", number)
+    def found(self, rec: str) -> str:
+        """Total IN's message shows a wrong first record as it stands (BgMax names it)."""
+        return repr(rec)
 
     # -- file and section frame ---------------------------------------------------------------
 
-    def _r00(self, line: str, number: int) -> None:
-        if self.created_at is not None:
-            raise fw.RecordError("record type", (1, 2), "a second start record 00")
+    def _start(self, line: str, number: int) -> None:
+        """Record 00."""
+        self.check_started_once()
         self.sender_id = fw.text(line, 3, 14)
         self.created_at = fw.timestamp(line, 15, 34, "timestamp")
-        self.delivery = fw.num(line, 35, 36, "delivery_number")
+        self.delivery_number = fw.num(line, 35, 36, "delivery_number")
         if line[36:39] != "TL1":
             raise fw.RecordError("file_type", (37, 39), f"not 'TL1': {line[36:39]!r}")
         name = fw.text(line, 40, 49)
@@ -131,12 +114,7 @@ class _Reader:
         self.handlers.update(self._all_handlers())
 
     def _r10(self, line: str, number: int) -> None:
-        if self.section is not None:
-            raise fw.RecordError(
-                "record type", (1, 2),
-                f"account start record 10 while the section from line {self.section.first_line} "
-                "has no end record 90",
-            )
+        self.check_no_open_section("10")
         account = fw.optional_digits(line, 3, 38, "receiving_account").lstrip("0")
         if not account:
             raise fw.RecordError("receiving_account", (3, 38), "blank")
@@ -147,7 +125,7 @@ class _Reader:
     def _r90(self, line: str, number: int) -> None:
         section = self.section
         if section is None:
-            self._outside("90")
+            self.outside("90")
         count = fw.num(line, 3, 10, "transaction_count")
         amount = fw.num(line, 11, 27, "amount")
         reference = fw.text(line, 28, 38) or None
@@ -155,8 +133,9 @@ class _Reader:
         index = len(self.sections)
         self.sections.append(PaymentSection(
             index=index, receiving_account=section.account, currency=section.currency,
-            pay_date=section.pay_date, count=count, amount=amount, payment_count=section.n20,
-            deduction_count=section.n25, first_line=section.first_line, last_line=number,
+            pay_date=section.pay_date, count=count, amount=amount,
+            payment_count=section.n_payments, deduction_count=section.n_deductions,
+            first_line=section.first_line, last_line=number,
             deposit_serial=reference,
         ))
         append = self.payments.append
@@ -170,52 +149,40 @@ class _Reader:
         self.current = None
 
     def _r99(self, line: str, number: int) -> None:
-        if self.section is not None:
-            raise fw.RecordError(
-                "record type", (1, 2),
-                f"end record 99 while the section from line {self.section.first_line} has no "
-                "end record 90",
-            )
+        self.check_no_open_section("99")
         stated = fw.num(line, 3, 17, "line_count")
         if stated != number:
             raise fw.RecordError(
                 "line_count", (3, 17),
                 f"record 99 states {stated} lines, the file has {number} (00 to 99)",
             )
-        self.end_line = number
-        self.handlers.clear()
-
-    def _outside(self, rec: str) -> NoReturn:
-        raise fw.RecordError(
-            "record type", (1, 2),
-            f"{_name(rec)} outside an account section: a record 10 must come first",
-        )
+        self.end(number)
 
     # -- transactions --------------------------------------------------------------------------
 
     def _r20(self, line: str, number: int) -> None:
         section = self.section
         if section is None:
-            self._outside("20")
+            self.outside("20")
         p = self._transaction(line, number, section)
         bankgiro = line[69:77]
         if bankgiro != _BLANK_BANKGIRO:
             p.reported_bankgiro = fw.optional_digits(line, 70, 77, "bankgiro").lstrip("0")
         section.payments.append(p)
-        section.n20 += 1
+        section.n_payments += 1
         section.total += p.amount
 
     def _r25(self, line: str, number: int) -> None:
         section = self.section
         if section is None:
-            self._outside("25")
+            self.outside("25")
         p = self._transaction(line, number, section)
         p.deduction_code = fw.optional_digits(line, 70, 70, "deduction_code") or None
         p.reported_bankgiro = fw.optional_digits(line, 71, 78, "bankgiro").lstrip("0")
         p.is_deduction = True
         p.amount = -p.amount
         section.payments.append(p)
-        section.n25 += 1
+        section.n_deductions += 1
         section.total += p.amount
 
     def _transaction(self, line: str, number: int, section: _Section) -> PaymentSlots:
@@ -249,19 +216,6 @@ class _Reader:
         self.rank = 0
         return p
 
-    def _misplaced(self, rec: str) -> NoReturn:
-        """Raise for a record 30-70 without a transaction or out of the order of §2.3."""
-        if self.current is None:
-            raise fw.RecordError(
-                "record type", (1, 2),
-                f"{_name(rec)} without a transaction: it must follow a record 20 or 25",
-            )
-        raise fw.RecordError(
-            "record type", (1, 2),
-            f"{_name(rec)} out of order in the transaction of line {self.current.line} "
-            "(expected 30, 40, 50, 51, 52, 60, 61, 62, 63, 70; 50-70 at most once)",
-        )
-
     # Records after a 20/25 come in the order 30 (rank 1), 40 (2), 50 (3), 51 (4), 52 (5),
     # 60 (6), 61 (7), 62 (8), 63 (9), 70 (10); 30 and 40 may repeat. Each handler checks its rank
     # inline (hot loop).
@@ -269,7 +223,7 @@ class _Reader:
     def _r30(self, line: str, number: int) -> None:
         p = self.current
         if p is None or self.rank > 1:
-            self._misplaced("30")
+            self.misplaced("30")
         self.rank = 1
         for value in (line[2:37].strip(), line[37:72].strip()):
             if value and not _NO_REFERENCE.startswith(value):
@@ -278,7 +232,7 @@ class _Reader:
     def _r40(self, line: str, number: int) -> None:
         p = self.current
         if p is None or self.rank > 2:
-            self._misplaced("40")
+            self.misplaced("40")
         self.rank = 2
         for value in (line[2:37].strip(), line[37:72].strip()):
             if value:
@@ -287,7 +241,7 @@ class _Reader:
     def _r50(self, line: str, number: int) -> None:
         p = self.current
         if p is None or self.rank >= 3:
-            self._misplaced("50")
+            self.misplaced("50")
         self.rank = 3
         p.payer_name = line[2:37].strip()
         p.payer_name_extra = line[37:72].strip()
@@ -295,7 +249,7 @@ class _Reader:
     def _r51(self, line: str, number: int) -> None:
         p = self.current
         if p is None or self.rank >= 4:
-            self._misplaced("51")
+            self.misplaced("51")
         self.rank = 4
         p.payer_address = line[2:37].strip()
         p.payer_address_extra = line[37:72].strip()
@@ -303,7 +257,7 @@ class _Reader:
     def _r52(self, line: str, number: int) -> None:
         p = self.current
         if p is None or self.rank >= 5:
-            self._misplaced("52")
+            self.misplaced("52")
         self.rank = 5
         p.payer_postcode = line[2:11].strip()
         p.payer_city = line[11:46].strip()
@@ -312,7 +266,7 @@ class _Reader:
     def _r60(self, line: str, number: int) -> None:
         p = self.current
         if p is None or self.rank >= 6:
-            self._misplaced("60")
+            self.misplaced("60")
         self.rank = 6
         account = line[2:38].strip()
         if account.isdigit() and account.isascii():
@@ -329,7 +283,7 @@ class _Reader:
         """The account holder that records 61-63 fill; sealed into a Party by record 90."""
         p = self.current
         if p is None or self.rank >= rank:
-            self._misplaced(rec)
+            self.misplaced(rec)
         self.rank = rank
         if p.account_holder is None:
             p.account_holder = PartySlots()
@@ -354,7 +308,7 @@ class _Reader:
     def _r70(self, line: str, number: int) -> None:
         p = self.current
         if p is None or self.rank >= 10:
-            self._misplaced("70")
+            self.misplaced("70")
         self.rank = 10
         p.foreign = ForeignAmount(
             amount=fw.num(line, 39, 53, "original_amount"),
@@ -364,39 +318,14 @@ class _Reader:
             bank_cost_currency=fw.text(line, 18, 20),
         )
 
-    def finish(self, encoding: str, last_line: int) -> PaymentFile:
-        """Check that the file was complete and return it."""
-        if self.section is not None:
-            raise PaymentFileError(
-                self.path, self.section.first_line, None,
-                "the file ends inside the account section opened here: no end record 90",
-            )
-        if not self.end_line:
-            raise PaymentFileError(
-                self.path, last_line, None,
-                "the file ends without the end record 99 (truncated file?)",
-            )
-        assert self.created_at is not None
-        return PaymentFile(
-            format=TOTALIN, file_id=self.file_id, created_at=self.created_at,
-            is_test=self.is_test, payments=tuple(self.payments), sections=tuple(self.sections),
-            total_amount=sum(s.amount for s in self.sections), path=self.path,
-            sender_id=self.sender_id, delivery_number=self.delivery, encoding=encoding,
-            line_count=self.end_line, warnings=self.quirks.messages(),
-        )
-
-
-def _name(rec: str) -> str:
-    return RECORD_NAMES.get(rec, f"record {rec!r}")
-
 
 def _check_section_end(section: _Section, count: int, amount: int) -> None:
     """Record 90 must agree with its section: number of transactions and net amount (§2.4)."""
-    if count != section.n20 + section.n25:
+    if count != section.n_payments + section.n_deductions:
         raise fw.RecordError(
             "transaction_count", (3, 10),
             f"record 90 states {count} transactions, the section from line "
-            f"{section.first_line} has {section.n20 + section.n25} (20 + 25)",
+            f"{section.first_line} has {section.n_payments + section.n_deductions} (20 + 25)",
         )
     if amount != section.total:
         raise fw.RecordError(
@@ -423,16 +352,7 @@ def read_totalin(data: bytes, path: str, *, check_format: bool = True) -> Paymen
     """
     if check_format and detect_format(data, path) != TOTALIN:
         raise PaymentFileError(path, 1, None, "not a Total IN file: it is a BgMax file")
-    text, encoding = fw.decode_text(data)
-    quirks = fw.Quirks()
-    if encoding == "utf-8":
-        quirks.notes.append("the file is UTF-8, not ISO-8859-1 as banks write it (re-encoded?)")
-    reader = _Reader(path, quirks)
-    try:
-        last = fw.feed_lines(text, quirks, reader.handlers, reader.other)
-    except fw.LineProblem as exc:
-        raise PaymentFileError(path, exc.line, exc.field, exc.reason, exc.pos) from None
-    return reader.finish(encoding, last)
+    return read_records(_Reader, data, path)
 
 
 # -- writer ----------------------------------------------------------------------------------
@@ -454,8 +374,7 @@ def write_totalin(
     code, channel, image, extra-reference amounts, payer country name) must be empty. Meant for
     tests and benchmarks.
     """
-    stamp = created_at.strftime("%Y%m%d%H%M%S") + f"{created_at.microsecond:06d}"
-    lines = [_line("00" + fw.pad(customer_id, 12, "customer_id") + stamp
+    lines = [_line("00" + fw.pad(customer_id, 12, "customer_id") + fw.stamp(created_at)
                    + fw.zeros(delivery_number, 2, "delivery_number") + "TL1"
                    + ("TOTALIN-T" if is_test else "TOTALIN"))]
     for (account, currency, pay_date, reference), group in itertools.groupby(
@@ -473,21 +392,17 @@ def write_totalin(
                            + fw.zeros(total, 17, "section amount")
                            + fw.pad(reference or "", 11, "deposit_serial")))
     lines.append(_line("99" + fw.zeros(len(lines) + 1, 15, "line count")))
-    return ("\r\n".join(lines) + "\r\n").encode("latin-1")
+    return fw.encode_records(lines)
 
 
-def _line(text: str) -> str:
-    if len(text) > 80:
-        raise ValueError(f"Total IN record longer than 80 characters: {text!r}")
-    return text.ljust(80)
+_line = fw.record_writer("Total IN")
 
 
 def _check_totalin_only(p: BankPayment) -> None:
     if p.reference_code is not None or p.channel is not None or p.image or p.payer_country \
             or p.extra_reference_items or p.receiving_plusgiro or p.receiving_bank_account:
         raise ValueError(f"payment {p.reference!r}: Total IN cannot carry BgMax-only fields")
-    if p.is_deduction != (p.amount < 0) and p.amount != 0:
-        raise ValueError(f"payment {p.reference!r}: a deduction needs a negative amount")
+    check_deduction_sign(p)
 
 
 def _pairs(values: tuple[str, ...], rec: str, what: str) -> list[str]:

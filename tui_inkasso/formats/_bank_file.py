@@ -1,0 +1,187 @@
+"""What the BgMax and Total IN modules share beyond the fixed-width helpers of ``_fixed_width``.
+
+Both files are a start record, sections (BgMax TK05…TK15, Total IN 10…90) of payments, each
+payment followed by its records in a fixed order, and an end record. :class:`RecordReader` holds
+the state of one pass and the checks that differ between the formats only in names (a record
+before the start or after the end, a section left open, a record outside a section or out of
+order, a truncated file), with the wording of each format's own records. The record handlers stay
+in the format modules: they are the hot loop and each reads its own positions.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, NoReturn
+
+from tui_inkasso.formats import _fixed_width as fw
+from tui_inkasso.formats.payment_file import (
+    BankPayment,
+    PaymentFile,
+    PaymentFileError,
+    PaymentSection,
+    PaymentSlots,
+)
+
+
+class Section:
+    """An open section: where it began, its payments so far, their counts and net amount."""
+
+    __slots__ = ("first_line", "payments", "n_payments", "n_deductions", "total")
+
+    def __init__(self, line: int) -> None:
+        self.first_line = line
+        self.payments: list[PaymentSlots] = []
+        self.n_payments = self.n_deductions = self.total = 0
+
+
+class RecordReader:
+    """One pass over a bank file: the state and the frame checks both formats share.
+
+    ``handlers`` holds only the start record's handler until the start record has been read
+    (the subclass then adds the rest) and is emptied by the end record, so "the first record must
+    be the start record" and "nothing after the end record" cost nothing per line: records
+    without a handler go to :meth:`other`. The class attributes name the records in messages.
+    """
+
+    FORMAT: ClassVar[str]
+    NAMES: ClassVar[dict[str, str]]
+    """Record type -> its name in messages ("deposit record TK15")."""
+    START: ClassVar[str]
+    END: ClassVar[str]
+    """Record types of the start and the end record."""
+    SECTION_END: ClassVar[str]
+    """What the record that closes a section is called: "deposit record TK15", "end record 90"."""
+    SECTION: ClassVar[str]
+    """What a section is called: "section", "account section"."""
+    OUTSIDE: ClassVar[str]
+    """The end of the message for a payment record outside a section."""
+    ITEM: ClassVar[str]
+    """What a payment is called: "payment", "transaction"."""
+    FOLLOWS: ClassVar[str]
+    """The records a payment's detail records must follow."""
+    ORDER: ClassVar[str]
+    """The order of the detail records, for the message when it is broken."""
+
+    def __init__(self, path: str, quirks: fw.Quirks) -> None:
+        self.path = path
+        self.quirks = quirks
+        self.created_at: datetime | None = None
+        self.file_id = ""
+        self.sender_id = ""
+        self.delivery_number: int | None = None
+        self.is_test = False
+        self.section: Section | None = None
+        self.current: PaymentSlots | None = None
+        self.rank = 0  # how far the records after the current payment have come
+        self.payments: list[BankPayment] = []
+        self.sections: list[PaymentSection] = []
+        self.end_line = 0
+        self.handlers: dict[str, fw.Handler] = {self.START: self._start}
+
+    def _start(self, line: str, number: int) -> None:
+        raise NotImplementedError
+
+    def name(self, rec: str) -> str:
+        """The record's name for messages ("payment record TK20"), or ``record '42'``."""
+        return self.NAMES.get(rec, f"record {rec!r}")
+
+    def found(self, rec: str) -> str:
+        """How a wrong first record is shown after "found"."""
+        return self.name(rec)
+
+    def other(self, line: str, number: int) -> None:
+        """A record without a handler: before the start, after the end, unknown or no record."""
+        rec = line[:2]
+        if self.end_line:
+            raise fw.RecordError("record type", (1, 2), f"record {rec!r} after the {self.NAMES[self.END]}")
+        if self.created_at is None:
+            raise fw.RecordError(
+                "record type", (1, 2),
+                f"the first record must be the {self.NAMES[self.START]}, found {self.found(rec)}",
+            )
+        if not (rec.isdigit() and rec.isascii()):
+            raise fw.RecordError("record type", (1, 2), f"not a record type: {rec!r}")
+        self.quirks.add("unknown", number)
+
+    def check_started_once(self) -> None:
+        """A second start record is refused."""
+        if self.created_at is not None:
+            raise fw.RecordError("record type", (1, 2), f"a second {self.NAMES[self.START]}")
+
+    def check_no_open_section(self, rec: str) -> None:
+        """A section start or the end record while a section is still open is refused."""
+        if self.section is not None:
+            raise fw.RecordError(
+                "record type", (1, 2),
+                f"{self.NAMES[rec]} while the section from line {self.section.first_line} has no "
+                f"{self.SECTION_END}",
+            )
+
+    def outside(self, rec: str) -> NoReturn:
+        """Raise for a payment or section-end record outside a section."""
+        raise fw.RecordError("record type", (1, 2), f"{self.name(rec)} {self.OUTSIDE}")
+
+    def misplaced(self, rec: str) -> NoReturn:
+        """Raise for a detail record without a payment or out of the format's order."""
+        if self.current is None:
+            raise fw.RecordError(
+                "record type", (1, 2),
+                f"{self.name(rec)} without a {self.ITEM}: it must follow {self.FOLLOWS}",
+            )
+        raise fw.RecordError(
+            "record type", (1, 2),
+            f"{self.name(rec)} out of order in the {self.ITEM} of line {self.current.line} "
+            f"(expected {self.ORDER})",
+        )
+
+    def end(self, number: int) -> None:
+        """The end record was read: nothing may follow."""
+        self.end_line = number
+        self.handlers.clear()
+
+    def finish(self, encoding: str, last_line: int) -> PaymentFile:
+        """Check that the file was complete and return it."""
+        if self.section is not None:
+            raise PaymentFileError(
+                self.path, self.section.first_line, None,
+                f"the file ends inside the {self.SECTION} opened here: no {self.SECTION_END}",
+            )
+        if not self.end_line:
+            raise PaymentFileError(
+                self.path, last_line, None,
+                f"the file ends without the {self.NAMES[self.END]} (truncated file?)",
+            )
+        assert self.created_at is not None
+        return PaymentFile(
+            format=self.FORMAT, file_id=self.file_id, created_at=self.created_at,
+            is_test=self.is_test, payments=tuple(self.payments), sections=tuple(self.sections),
+            total_amount=sum(s.amount for s in self.sections), path=self.path,
+            sender_id=self.sender_id, delivery_number=self.delivery_number, encoding=encoding,
+            line_count=self.end_line, warnings=self.quirks.messages(),
+        )
+
+
+def read_records(reader_class: type[RecordReader], data: bytes, path: str) -> PaymentFile:
+    """Decode ``data``, feed its lines to a fresh ``reader_class`` and return the checked file.
+
+    A problem on a line becomes a PaymentFileError naming the file, the line and the field.
+    """
+    text, encoding = fw.decode_text(data)
+    quirks = fw.Quirks()
+    if encoding == "utf-8":
+        quirks.notes.append("the file is UTF-8, not ISO-8859-1 as banks write it (re-encoded?)")
+    reader = reader_class(path, quirks)
+    try:
+        last = fw.feed_lines(text, quirks, reader.handlers, reader.other)
+    except fw.LineProblem as exc:
+        raise PaymentFileError(path, exc.line, exc.field, exc.reason, exc.pos) from None
+    return reader.finish(encoding, last)
+
+
+# -- writers ---------------------------------------------------------------------------------
+
+
+def check_deduction_sign(p: BankPayment) -> None:
+    """A writer refuses a deduction with a positive amount, or a payment with a negative one."""
+    if p.is_deduction != (p.amount < 0) and p.amount != 0:
+        raise ValueError(f"payment {p.reference!r}: a deduction needs a negative amount")
