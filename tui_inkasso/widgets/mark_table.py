@@ -16,7 +16,15 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
-from tui_inkasso.widgets.paged_table import Column, PagedTable, PageQuery, RowSource, TableRow
+from tui_inkasso.widgets.paged_table import (
+    CURSOR_BINDINGS,
+    Column,
+    PagedTable,
+    PageQuery,
+    RowSource,
+    TableMessage,
+    TableRow,
+)
 
 MARK = "●"
 MARK_COLUMN = Column("mark", "✓", 1, sortable=False, min_width=1)
@@ -32,7 +40,7 @@ class MarkSource(RowSource, Protocol):
 
 
 class MarkTable(PagedTable, inherit_bindings=False):
-    """PagedTable with marks; the screen decides what marked rows are for."""
+    """PagedTable with marks; the screen decides what marked rows are for (no Enter: space marks)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "toggle_mark", "Markera", id="mark.toggle", tooltip="Markera raden, eller ta bort markeringen"),
@@ -40,26 +48,17 @@ class MarkTable(PagedTable, inherit_bindings=False):
                 tooltip="Markera alla rader i tabellen (med filtret), eller ta bort alla markeringar"),
         Binding("ctrl+a", "mark_all", "Markera alla", show=False, id="mark.all_ctrl"),
         Binding("s", "next_sort", "Sortera", id="table.sort", tooltip="Sortera på nästa kolumn"),
-        Binding("r", "reverse_sort", "Omvänd ordning", id="table.reverse"),
-        Binding("up", "cursor_up", "Föregående rad", show=False, id="table.up"),
-        Binding("down", "cursor_down", "Nästa rad", show=False, id="table.down"),
-        Binding("pageup", "page_up", "Föregående sida", show=False, id="table.page_up"),
-        Binding("pagedown", "page_down", "Nästa sida", show=False, id="table.page_down"),
-        Binding("home", "first_row", "Första raden", show=False, id="table.first"),
-        Binding("end", "last_row", "Sista raden", show=False, id="table.last"),
+        *CURSOR_BINDINGS,
     ]
 
-    class MarksChanged(Message):
+    class MarksChanged(TableMessage):
         """The set of marked rows changed; ``count`` is how many are marked now."""
 
-        def __init__(self, table: MarkTable, count: int) -> None:
-            super().__init__()
-            self.table = table
-            self.count = count
+        table: MarkTable
 
-        @property
-        def control(self) -> MarkTable:
-            return self.table
+        def __init__(self, table: MarkTable, count: int) -> None:
+            super().__init__(table)
+            self.count = count
 
     class _KeysArrived(Message):
         def __init__(self, generation: int, keys: Sequence[str]) -> None:

@@ -137,19 +137,37 @@ class ListSource:
         return self._view(query)[offset : offset + limit]
 
 
+CURSOR_BINDINGS: tuple[BindingType, ...] = (
+    Binding("r", "reverse_sort", "Omvänd ordning", id="table.reverse"),
+    Binding("up", "cursor_up", "Föregående rad", show=False, id="table.up"),
+    Binding("down", "cursor_down", "Nästa rad", show=False, id="table.down"),
+    Binding("pageup", "page_up", "Föregående sida", show=False, id="table.page_up"),
+    Binding("pagedown", "page_down", "Nästa sida", show=False, id="table.page_down"),
+    Binding("home", "first_row", "Första raden", show=False, id="table.first"),
+    Binding("end", "last_row", "Sista raden", show=False, id="table.last"),
+)
+"""Reverse the sort and move the cursor: every table has these (MarkTable replaces the rest)."""
+
+
+class TableMessage(Message):
+    """A message about one table; ``control`` is the table, so ``@on(..., "#id")`` can pick it."""
+
+    def __init__(self, table: PagedTable) -> None:
+        super().__init__()
+        self.table = table
+
+    @property
+    def control(self) -> PagedTable:
+        return self.table
+
+
 class PagedTable(ScrollView, can_focus=True):
     """A keyboard-driven table over a RowSource that fetches only the pages it shows."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select_row", "Öppna", id="table.select"),
         Binding("s", "next_sort", "Sortera", id="table.sort"),
-        Binding("r", "reverse_sort", "Omvänd ordning", id="table.reverse"),
-        Binding("up", "cursor_up", "Föregående rad", show=False, id="table.up"),
-        Binding("down", "cursor_down", "Nästa rad", show=False, id="table.down"),
-        Binding("pageup", "page_up", "Föregående sida", show=False, id="table.page_up"),
-        Binding("pagedown", "page_down", "Nästa sida", show=False, id="table.page_down"),
-        Binding("home", "first_row", "Första raden", show=False, id="table.first"),
-        Binding("end", "last_row", "Sista raden", show=False, id="table.last"),
+        *CURSOR_BINDINGS,
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -184,43 +202,28 @@ class PagedTable(ScrollView, can_focus=True):
     cursor_row: reactive[int] = reactive(0, always_update=True)
     """Index of the highlighted row (0-based, over the whole query)."""
 
-    class RowHighlighted(Message):
+    class RowHighlighted(TableMessage):
         """The cursor moved to ``index``; ``row`` is None while its page is loading."""
 
         def __init__(self, table: PagedTable, index: int, row: TableRow | None) -> None:
-            super().__init__()
-            self.table = table
+            super().__init__(table)
             self.index = index
             self.row = row
 
-        @property
-        def control(self) -> PagedTable:
-            return self.table
-
-    class RowSelected(Message):
+    class RowSelected(TableMessage):
         """Enter was pressed on a loaded row."""
 
         def __init__(self, table: PagedTable, index: int, row: TableRow) -> None:
-            super().__init__()
-            self.table = table
+            super().__init__(table)
             self.index = index
             self.row = row
 
-        @property
-        def control(self) -> PagedTable:
-            return self.table
-
-    class Loaded(Message):
+    class Loaded(TableMessage):
         """The row count of a new source, sort or filter is known and the first page has arrived."""
 
         def __init__(self, table: PagedTable, total: int) -> None:
-            super().__init__()
-            self.table = table
+            super().__init__(table)
             self.total = total
-
-        @property
-        def control(self) -> PagedTable:
-            return self.table
 
     class _PageArrived(Message):
         def __init__(
