@@ -100,16 +100,20 @@ IN_CHUNK = 1000
 """Keys per ``IN (...)`` in :func:`select_in` (SQLite allows 32,766 parameters a statement)."""
 
 
-def select_in(sql: str, keys: Sequence[Any], chunk: int = IN_CHUNK) -> Iterable[tuple[Any, ...]]:
+def select_in(
+    sql: str, keys: Sequence[Any], chunk: int = IN_CHUNK, *, params: Sequence[Any] = ()
+) -> Iterable[tuple[Any, ...]]:
     """Rows of ``sql`` (``{}`` where the ``IN`` placeholders go) over ``keys``, in chunks.
 
     Plain SQL for lookups by many keys: peewee builds the SQL of an ``in_()`` list value by
     value in Python, which costs more than the lookups themselves for a 100,000-payment file.
+    ``params`` are the values of placeholders before the ``IN`` list (a query peewee built, with
+    ``.sql()``); each chunk passes them again.
     """
     mark = "%s" if is_postgres() else "?"
     for start in range(0, len(keys), chunk):
         part = list(keys[start : start + chunk])
-        yield from db.execute_sql(sql.format(", ".join([mark] * len(part))), part).fetchall()
+        yield from db.execute_sql(sql.format(", ".join([mark] * len(part))), [*params, *part]).fetchall()
 
 
 def fetch_in_chunks(query_for: Any, ids: Sequence[int], chunk: int = CHUNK) -> list[Any]:
