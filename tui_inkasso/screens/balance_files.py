@@ -17,10 +17,8 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
-from textual.widgets import Footer, Header, Input, Label, Static
+from textual.widgets import Footer, Header, Label, Static
 
 from tui_inkasso.domain.money import format_sek
 from tui_inkasso.screens.balance_corrections import method_text
@@ -29,7 +27,7 @@ from tui_inkasso.services import balance_corrections as bc
 from tui_inkasso.services.outbox import DeliveryResult
 from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
-from tui_inkasso.widgets.dialogs import DIALOG_CSS, ConfirmDialog
+from tui_inkasso.widgets.dialogs import DIALOG_CSS, ConfirmDialog, PathQuestion
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, PageQuery, TableRow
 
 REPORT_COLUMNS = [
@@ -108,8 +106,8 @@ def delivery_text(result: DeliveryResult) -> tuple[str, str]:
     return f"{name} kunde inte skickas: {result.error}", "error"
 
 
-class PathDialog(ModalScreen[Path | None]):
-    """Asks where to write a file: a folder (the file keeps its name) or a new file's name."""
+class PathDialog(PathQuestion):
+    """Asks where to write a file again: a folder (the file keeps its name) or a new file's name."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="PathDialog")
 
@@ -117,34 +115,12 @@ class PathDialog(ModalScreen[Path | None]):
         Binding("escape", "cancel", "Avbryt", id="path.cancel"),
     ]
 
-    def __init__(self, question: str, default: Path, title: str = "Skriv igen") -> None:
-        super().__init__()
-        self._question = question
-        self._default = default
-        self._title = title
+    KEYS = "Enter = Skriv · Esc = Avbryt"
+    DEFAULT_TITLE = "Skriv igen"
 
-    def compose(self) -> ComposeResult:
-        with Vertical() as box:
-            box.border_title = self._title
-            yield Label(Text(self._question))
-            yield Input(str(self._default), id="path")
-            yield Static("", id="path-error", classes="dialog-error")
-            yield Static("Enter = Skriv · Esc = Avbryt", classes="dialog-keys")
-
-    def on_mount(self) -> None:
-        self.query_one("#path", Input).focus()
-
-    @on(Input.Submitted, "#path")
-    def _submitted(self, event: Input.Submitted) -> None:
-        text = event.value.strip()
-        if not text:
-            self.query_one("#path-error", Static).update("Ange en mapp eller ett filnamn.")
-            return
-        self.dismiss(Path(text).expanduser())
-
-    def action_cancel(self) -> None:
-        """Close without an answer."""
-        self.dismiss(None)
+    def question_widget(self, question: Text) -> Static:
+        """A plain label: this dialog sits over a file list and keeps to the fewest lines."""
+        return Label(question)
 
 
 class _FileActions(BaseScreen):

@@ -28,9 +28,7 @@ from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Label, Static
 
@@ -41,7 +39,7 @@ from tui_inkasso.services import clock, collection
 from tui_inkasso.services.selection import Selection
 from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
-from tui_inkasso.widgets.dialogs import DIALOG_CSS, ConfirmDialog, ReasonDialog
+from tui_inkasso.widgets.dialogs import DIALOG_CSS, ConfirmDialog, PathQuestion, ReasonDialog
 from tui_inkasso.widgets.mark_table import MarkTable
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, PageQuery, TableRow
 
@@ -168,7 +166,7 @@ def totals_text(totals: collection.CandidateTotals, marked: int, *, ready: bool,
     return text
 
 
-class SavePathDialog(ModalScreen[Path | None]):
+class SavePathDialog(PathQuestion):
     """Where to save a file: a path proposed, Enter (or F2) saves, Esc cancels."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="SavePathDialog")
@@ -178,38 +176,9 @@ class SavePathDialog(ModalScreen[Path | None]):
         Binding("f2", "save", "Spara", id="save.done"),
     ]
 
-    def __init__(self, question: str, default: Path, title: str = "Spara som") -> None:
-        super().__init__()
-        self._question = question
-        self._default = default
-        self._title = title
-
-    def compose(self) -> ComposeResult:
-        with Vertical() as box:
-            box.border_title = self._title
-            yield Static(Text(self._question), classes="dialog-question")
-            yield Input(str(self._default), id="save-path")
-            yield Static("", id="save-error", classes="dialog-error")
-            yield Static("Enter eller F2 = Spara · Esc = Avbryt", classes="dialog-keys")
-
-    def on_mount(self) -> None:
-        self.query_one("#save-path", Input).focus()
-
-    @on(Input.Submitted, "#save-path")
-    def _submitted(self) -> None:
-        self.action_save()
-
-    def action_save(self) -> None:
-        """Answer with the path typed."""
-        text = self.query_one("#save-path", Input).value.strip()
-        if not text:
-            self.query_one("#save-error", Static).update("Ange en fil eller en mapp.")
-            return
-        self.dismiss(Path(text).expanduser())
-
-    def action_cancel(self) -> None:
-        """Close without saving."""
-        self.dismiss(None)
+    FIELD = "save-path"
+    KEYS = "Enter eller F2 = Spara · Esc = Avbryt"
+    EMPTY = "Ange en fil eller en mapp."
 
 
 class CollectionScreen(BaseScreen):

@@ -1,4 +1,4 @@
-"""Small modal questions, by keyboard: yes or no, a reason, a file (and whether to print).
+"""Small modal questions, by keyboard: yes or no, a reason, a path, a file (and whether to print).
 
 Each is a ``ModalScreen[T]`` that dismisses with its answer (None when the user pressed Esc),
 so a screen asks with ``push_screen(Dialog(...), callback)`` or, inside a worker,
@@ -91,6 +91,58 @@ class ReasonDialog(ModalScreen[str | None]):
             self.query_one("#reason-error", Static).update("Skriv ett skäl (det syns i reskontran och loggen).")
             return
         self.dismiss(text)
+
+    def action_cancel(self) -> None:
+        """Close without an answer."""
+        self.dismiss(None)
+
+
+class PathQuestion(ModalScreen[Path | None]):
+    """Asks for a path (a folder or a file name), one proposed; Enter answers, Esc cancels.
+
+    The screens word it in a subclass: ``FIELD`` is the Input's id, ``KEYS`` the key line,
+    ``EMPTY`` what Enter on an empty field says, ``DEFAULT_TITLE`` the border title. What a
+    folder means (the file keeps its own name) is the caller's business. A binding to
+    ``save`` answers too (F2 where a screen offers it).
+    """
+
+    FIELD: ClassVar[str] = "path"
+    KEYS: ClassVar[str] = "Enter = Spara · Esc = Avbryt"
+    EMPTY: ClassVar[str] = "Ange en mapp eller ett filnamn."
+    DEFAULT_TITLE: ClassVar[str] = "Spara som"
+
+    def __init__(self, question: str, default: Path, title: str | None = None) -> None:
+        super().__init__()
+        self._question = question
+        self._default = default
+        self._title = title or self.DEFAULT_TITLE
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = self._title
+            yield self.question_widget(Text(self._question))
+            yield Input(str(self._default), id=self.FIELD)
+            yield Static("", id=f"{self.FIELD}-error", classes="dialog-error")
+            yield Static(self.KEYS, classes="dialog-keys")
+
+    def question_widget(self, question: Text) -> Static:
+        """The question above the field."""
+        return Static(question, classes="dialog-question")
+
+    def on_mount(self) -> None:
+        self.query_one(f"#{self.FIELD}", Input).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        """Answer with the path typed."""
+        text = self.query_one(f"#{self.FIELD}", Input).value.strip()
+        if not text:
+            self.query_one(f"#{self.FIELD}-error", Static).update(self.EMPTY)
+            return
+        self.dismiss(Path(text).expanduser())
 
     def action_cancel(self) -> None:
         """Close without an answer."""
