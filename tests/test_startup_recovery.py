@@ -30,7 +30,11 @@ from tui_inkasso.screens.settings import SettingsScreen
 from tui_inkasso.services import balance_files as bf
 from tui_inkasso.services import settings
 from tui_inkasso.services.collection_files import PENDING_DIR
-from tui_inkasso.services.startup import collection_files_to_recover, recover_at_start
+from tui_inkasso.services.startup import (
+    balance_files_to_recover,
+    collection_files_to_recover,
+    recover_at_start,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZE = (120, 36)
@@ -112,6 +116,28 @@ async def test_the_app_names_a_crashed_balance_file(crashed_balance_run: Path) -
         assert not bf.is_temp_path(final) and final.exists() and bf.sha256_of(final) == record.sha256
         assert [p.name for p in crashed_balance_run.iterdir()] == [final.name], "no temporary file left"
         assert ("warning", "Saldofiler", f"Saldofilen {final} fick sitt namn efter ett avbrott.") in notifications(pilot)
+
+
+async def test_a_half_written_balance_file_without_a_record_is_removed(sqlite_url: str, tmp_path: Path) -> None:
+    folder = tmp_path / "ut"
+    folder.mkdir()
+    settings.set_setting("collection.output_dir", str(folder))
+    assert not balance_files_to_recover() and not collection_files_to_recover()
+    assert recover_at_start() == []
+    clean = _run("-c", "import sys; from tui_inkasso.db.connection import open_database; "
+                 f"open_database({sqlite_url!r}); from tui_inkasso.services.startup import recover_at_start; "
+                 "assert recover_at_start() == []; "
+                 "print(sorted(m for m in sys.modules if m.endswith(('.collection', '.balance_corrections'))))")
+    assert clean.returncode == 0 and clean.stdout.strip() == "[]", "a clean start leaves the heavy services unloaded"
+    stray = folder / f".saldo-BAB-20261128-030000.xml{bf.TEMP_SUFFIX}"
+    stray.write_text("half a file")  # written by a run killed before its commit
+    assert balance_files_to_recover()
+    app = InkassoApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert not stray.exists()
+        [(severity, title, text)] = notifications(pilot)
+        assert (severity, title) == ("warning", "Saldofiler") and text.startswith(f"Den halvskrivna filen {stray} ")
 
 
 async def test_a_failing_check_is_shown_and_the_app_carries_on(sqlite_url: str) -> None:

@@ -9,7 +9,9 @@ Shared here, once for every screen:
 * one handler for failed workers, which shows the error as a notification (Textual only tells
   the node that started a worker, so screens and widgets forward failures as ``WorkerFailed``);
 * a command palette (Ctrl+P) that lists every menu entry and every action of the screen in use;
-* a dark and a light theme, toggled with Ctrl+T;
+* a dark and a light theme, toggled with Ctrl+T (the chosen one is in place before
+  ``App.__init__`` builds the CSS variables: set afterwards, it made Textual parse and apply all
+  CSS a second time as the app started, about 15 ms);
 * a help screen (F1 or ?) that lists the keys of the screen in use;
 * recovery at start (``services.startup``): files of balance-file and collection runs that
   crashed between their commit and their rename are finished in a thread worker once the menu's
@@ -19,6 +21,7 @@ Shared here, once for every screen:
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
@@ -28,11 +31,11 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.message import Message
+from textual.reactive import Initialize, Reactive
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
-from tui_inkasso.screens.help import HelpScreen, key_rows, screen_bindings
 from tui_inkasso.screens.menu import MENU_ENTRIES, MenuEntry, MenuScreen
 from tui_inkasso.widgets.worker_errors import WorkerFailed
 
@@ -71,11 +74,16 @@ LIGHT_THEME = Theme(
 )
 """For bright rooms and projectors."""
 
+THEMES = {theme.name: theme for theme in (DARK_THEME, LIGHT_THEME)}
+"""Our themes by name, beside Textual's own."""
+
 
 class InkassoCommands(Provider):
     """Every menu entry, and every action the screen in use has a key for."""
 
     def _commands(self) -> Iterator[tuple[str, str, object]]:
+        from tui_inkasso.screens.help import screen_bindings
+
         app = self.app
         assert isinstance(app, InkassoApp)
         for entry in MENU_ENTRIES:
@@ -131,11 +139,17 @@ class InkassoApp(App[None]):
         Binding("ctrl+c", "help_quit", show=False, system=True),
     ]
 
+    theme: Reactive[str] = Reactive(Initialize(lambda app: app.start_theme))
+    """The theme in use: ours from the start, so ``App.__init__`` builds the CSS variables from it."""
+
     def __init__(self, *, light: bool = False) -> None:
+        self.start_theme = LIGHT_THEME.name if light else DARK_THEME.name
         super().__init__()
-        self.register_theme(DARK_THEME)
-        self.register_theme(LIGHT_THEME)
-        self.theme = LIGHT_THEME.name if light else DARK_THEME.name
+
+    @property
+    def available_themes(self) -> dict[str, Theme]:
+        """Textual's themes and ours (known before ``App.__init__`` reads the theme)."""
+        return {**super().available_themes, **THEMES}
 
     def get_default_screen(self) -> Screen[None]:
         """The main menu is the bottom of the screen stack: Esc never leaves it."""
@@ -144,7 +158,12 @@ class InkassoApp(App[None]):
     # ------------------------------------------------------------------ start-up work
 
     def on_ready(self) -> None:
-        """The menu's first frame is on screen: now the start-up work that must not delay it."""
+        """The menu's first frame is on screen: now the start-up work that must not delay it.
+
+        The command line turns the garbage collector off for the start (``cli._run_app``);
+        from here on the app creates and drops objects as it works, so it is turned back on.
+        """
+        gc.enable()
         self.recover_at_start()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="startup", name="Kontroll efter avbrott")
@@ -174,7 +193,9 @@ class InkassoApp(App[None]):
         self.theme = LIGHT_THEME.name if self.theme == DARK_THEME.name else DARK_THEME.name
 
     def action_help(self) -> None:
-        """Show the keys of the screen in use."""
+        """Show the keys of the screen in use (the help screen is imported when first asked for)."""
+        from tui_inkasso.screens.help import HelpScreen, key_rows
+
         if isinstance(self.screen, HelpScreen | CommandPalette):
             return
         title = self.screen.sub_title or self.screen.title or "Meny"

@@ -12,8 +12,6 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import peewee
-import platformdirs
-from playhouse.db_url import connect
 
 db = peewee.DatabaseProxy()
 """The database every model uses; bound by :func:`open_database`."""
@@ -36,6 +34,8 @@ class DatabaseUrlError(ValueError):
 
 def default_database_path() -> Path:
     """``inkasso.db`` in the user's data directory (XDG on Linux)."""
+    import platformdirs  # here, not at the top: starting the app with --db never needs it
+
     return Path(platformdirs.user_data_dir(APP_NAME)) / "inkasso.db"
 
 
@@ -77,6 +77,8 @@ def make_database(url: str) -> peewee.Database:
         return peewee.SqliteDatabase(":memory:", pragmas={"foreign_keys": 1})
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://") :]
+    from playhouse.db_url import connect  # imports every backend's module: only for PostgreSQL
+
     return connect(url)
 
 

@@ -14,10 +14,12 @@ The next run of the same kind does it too, so a start that cannot (the database 
 unreachable) loses nothing: each part's failure is logged and reported as a note, never raised,
 and never keeps the other part from running.
 
-``services.collection`` imports the PDF and Excel libraries (about 1.3 s of CPU here), which
-most sessions never need; it is imported only when there is something for its recovery to act
-on: a staging folder beside the collection output, or a recent recorded file that is missing
-and has staged content waiting. That check is the first step of ``recover_pending_files``.
+The two services import the PDF, Excel and XML libraries (``services.collection`` about 1.3 s
+of CPU here, ``services.balance_corrections`` 0.1-0.2 s), which most sessions never need and
+which, imported beside the app's first frame, delayed it by 50-90 ms in a terminal. So each is
+imported only when a cheap look finds something for its recovery to act on
+(:func:`balance_files_to_recover`, :func:`collection_files_to_recover`); the look reads the same
+rows and folders the recovery starts from.
 """
 
 from __future__ import annotations
@@ -67,6 +69,8 @@ def recover_at_start() -> list[StartupNote]:
 
 def _balance_files() -> list[StartupNote]:
     try:
+        if not balance_files_to_recover():
+            return []
         from tui_inkasso.services.balance_corrections import recover_balance_files
 
         actions = recover_balance_files()
@@ -97,6 +101,21 @@ def _collection_files() -> list[StartupNote]:
     for message in messages:
         log.warning("collection files: %s", message)
     return [StartupNote(COLLECTION_TITLE, message) for message in messages]
+
+
+def balance_files_to_recover() -> bool:
+    """True when ``recover_balance_files()`` may have something to do (a cheap look, no big imports).
+
+    It finishes files whose record still names the temporary name, and removes temporary files
+    no record names from the folders of those records and the configured output folder; without
+    either there is nothing for it to do.
+    """
+    from tui_inkasso.services.balance_files import TEMP_SUFFIX
+
+    if CollectionFile.select().where(CollectionFile.path.endswith(TEMP_SUFFIX)).exists():
+        return True
+    output = Path(get_setting("collection.output_dir")).expanduser()
+    return output.is_dir() and any(output.glob(f".*{TEMP_SUFFIX}"))
 
 
 def collection_files_to_recover() -> bool:
