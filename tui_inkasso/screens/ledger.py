@@ -8,6 +8,11 @@ rows, payments, dunning history, case, exclusion and blocks.
 
 Every service call runs in a thread worker with its own connection; results come back as
 messages, and a result for a search text or customer that is no longer current is dropped.
+
+What the screen shows can change on a screen opened on top of it: a block set on the invoice
+detail, payments booked or dunning levels renamed through the command palette. So when the
+screen comes back into view, the hits and the open customer are read again in place (cursors
+and sort kept), not only when F5 is pressed.
 """
 
 from __future__ import annotations
@@ -131,6 +136,11 @@ class InvoiceSource:
         self.customer_blocked = customer_blocked
         self._primed = primed
 
+    def renew(self, customer_blocked: bool, primed: tuple[PageQuery, int, list[TableRow]]) -> None:
+        """Fresh data for the same customer: what was primed before is out of date."""
+        self.customer_blocked = customer_blocked
+        self._primed = primed
+
     def count(self, query: PageQuery) -> int:
         """Invoices (with a balance, when filtered) of the customer."""
         if self._primed and self._primed[0] == query:
@@ -153,6 +163,26 @@ class InvoiceSource:
                 customer_blocked=self.customer_blocked,
             )
         return [invoice_row(line) for line in lines]
+
+
+class HitSource:
+    """The search hits as rows of the customer list; the rows can be renewed in place."""
+
+    def __init__(self, rows: list[TableRow]) -> None:
+        self.renew(rows)
+
+    def renew(self, rows: list[TableRow]) -> None:
+        """Show these rows from now on (the table is reloaded by the caller)."""
+        self.keys = [row.key for row in rows]
+        self._rows = ListSource(CUSTOMER_COLUMNS, rows, sort_value=_customer_sort_value)
+
+    def count(self, query: PageQuery) -> int:
+        """Hits that pass the filter."""
+        return self._rows.count(query)
+
+    def rows(self, query: PageQuery, offset: int, limit: int) -> Sequence[TableRow]:
+        """One page of the sorted hits."""
+        return self._rows.rows(query, offset, limit)
 
 
 def customer_card(data: ledger.CustomerLedger, only_open: bool) -> Text:
@@ -218,11 +248,23 @@ class LedgerScreen(BlockFlow, BaseScreen):
     class LedgerLoaded(Message):
         """A customer's ledger (card, totals, first page) has arrived."""
 
-        def __init__(self, data: ledger.CustomerLedger, query: PageQuery, rows: list[TableRow]) -> None:
+        def __init__(
+            self, data: ledger.CustomerLedger, query: PageQuery, rows: list[TableRow], in_place: bool = False,
+        ) -> None:
             super().__init__()
             self.data = data
             self.query = query
             self.rows = rows
+            self.in_place = in_place
+            """Read again for the customer already shown: keep the invoice table's cursor."""
+
+    class HitsRenewed(Message):
+        """The hits for ``text``, searched again when the screen came back into view."""
+
+        def __init__(self, text: str, hits: list[ledger.CustomerHit]) -> None:
+            super().__init__()
+            self.text = text
+            self.hits = hits
 
     def __init__(self) -> None:
         super().__init__()
@@ -231,6 +273,9 @@ class LedgerScreen(BlockFlow, BaseScreen):
         self._customer_id: int | None = None
         self._only_open = False
         self.last_ledger: ledger.CustomerLedger | None = None
+        self._hits: HitSource | None = None
+        self._invoice_source: InvoiceSource | None = None
+        self._shown_before = False
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
@@ -303,8 +348,8 @@ class LedgerScreen(BlockFlow, BaseScreen):
     def _show_hits(self, text: str, hits: list[ledger.CustomerHit]) -> None:
         table = self.query_one("#customers", PagedTable)
         table.empty_text = "Ingen kund matchar sökningen" if text.strip() else "Skriv i sökfältet för att hitta en kund"
-        rows = [customer_row(hit) for hit in hits]
-        table.set_source(ListSource(CUSTOMER_COLUMNS, rows, sort_value=_customer_sort_value))
+        self._hits = HitSource([customer_row(hit) for hit in hits])
+        table.set_source(self._hits)
         table.border_title = f"Kunder ({len(hits)}{'+' if len(hits) >= 50 else ''})" if text.strip() else "Kunder"
         if not hits:
             self._clear_ledger()
@@ -341,7 +386,7 @@ class LedgerScreen(BlockFlow, BaseScreen):
         return ONLY_OPEN if self._only_open else ""
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="ledger", name="Kundreskontra")
-    def _load_ledger(self, customer_id: int, query: PageQuery) -> None:
+    def _load_ledger(self, customer_id: int, query: PageQuery, in_place: bool = False) -> None:
         with thread_connection():
             data = ledger.customer_ledger(
                 customer_id,
@@ -352,7 +397,7 @@ class LedgerScreen(BlockFlow, BaseScreen):
             )
         rows = [invoice_row(line) for line in data.invoices]
         if not get_current_worker().is_cancelled:
-            self.post_message(self.LedgerLoaded(data, query, rows))
+            self.post_message(self.LedgerLoaded(data, query, rows, in_place))
 
     def on_ledger_screen_ledger_loaded(self, message: LedgerScreen.LedgerLoaded) -> None:
         data = message.data
@@ -361,19 +406,65 @@ class LedgerScreen(BlockFlow, BaseScreen):
         self.last_ledger = data
         self.query_one("#customer-card", Static).update(customer_card(data, self._only_open))
         total = data.open_count if message.query.filter == ONLY_OPEN else data.invoice_count
+        primed = (message.query, total, message.rows)
         table = self.query_one("#invoices", PagedTable)
         table.empty_text = "Kunden har inga obetalda fakturor" if self._only_open else "Kunden har inga fakturor"
         table.border_title = f"Fakturor – {data.customer.name}"
+        source = self._invoice_source
+        if message.in_place and source is not None and source.customer_id == data.customer.id \
+                and message.query == table.query:
+            source.renew(data.customer.block is not None, primed)
+            table.reload(keep_cursor=True)
+            return
+        self._invoice_source = InvoiceSource(data.customer.id, data.customer.block is not None, primed)
         table.set_source(
-            InvoiceSource(data.customer.id, data.customer.block is not None, (message.query, total, message.rows)),
+            self._invoice_source,
             sort=message.query.sort,
             descending=message.query.descending,
             filter=message.query.filter,
             preload=(total, message.rows),
         )
 
+    # ------------------------------------------------------------------ back from another screen
+
+    def on_screen_resume(self) -> None:
+        """Back from a screen opened on top of this one: show what was changed there."""
+        if self._shown_before:
+            self.renew_in_place()
+        self._shown_before = True
+
+    def renew_in_place(self) -> None:
+        """Read the hits and the open customer again, keeping cursors, sort and filter.
+
+        A block set on the invoice detail, payments booked or dunning levels renamed on another
+        screen show at once (F5 searches again from the top).
+        """
+        text = self.query_one("#search", Input).value
+        if text.strip() and self._search_timer is None and self._hits is not None:
+            self._renew_hits(text)
+        if self._customer_id is not None:
+            table = self.query_one("#invoices", PagedTable)
+            self._load_ledger(self._customer_id, table.query, in_place=True)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="search-renew", name="Kundsökning")
+    def _renew_hits(self, text: str) -> None:
+        with thread_connection():
+            hits = ledger.search_customers(text, limit=50)
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.HitsRenewed(text, hits))
+
+    def on_ledger_screen_hits_renewed(self, message: LedgerScreen.HitsRenewed) -> None:
+        """The same customers in the same order: new figures under the cursor (else F5 reorders)."""
+        rows = [customer_row(hit) for hit in message.hits]
+        if (self._hits is None or message.text != self.query_one("#search", Input).value
+                or [row.key for row in rows] != self._hits.keys):
+            return
+        self._hits.renew(rows)
+        self.query_one("#customers", PagedTable).reload(keep_cursor=True)
+
     def _clear_ledger(self) -> None:
         self._customer_id = None
+        self._invoice_source = None
         self.last_ledger = None
         self.query_one("#customer-card", Static).update("")
         table = self.query_one("#invoices", PagedTable)
@@ -430,9 +521,8 @@ class LedgerScreen(BlockFlow, BaseScreen):
         self.toggle_block("customer", self._customer_id)
 
     def block_changed(self, block: dunning.BlockInfo) -> None:
-        """Show the new block in the card and the Spärr column."""
-        if self._customer_id is not None:
-            self._open_customer(self._customer_id)
+        """Show the new block in the card and the Spärr column (the cursor stays on the invoice)."""
+        self.renew_in_place()
 
 
 class InvoiceDetailScreen(BlockFlow, BaseScreen):
