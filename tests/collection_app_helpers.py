@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from tests.collection_data import TODAY, CollectionLedger, build_collection_ledger
-from tests.tui_helpers import freeze_cursors, settle
+from tests.collection_data import CollectionLedger, collection_on_business_day
+from tests.tui_helpers import settle
 from tui_inkasso.app import InkassoApp
 from tui_inkasso.db.models import CaseEvent, CollectionCase
 from tui_inkasso.services import settings
@@ -21,9 +21,7 @@ STAMP = dt.datetime(2026, 11, 2, 9, 30)
 
 @pytest.fixture
 def ledger(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CollectionLedger:
-    monkeypatch.setenv("TUI_INKASSO_TODAY", TODAY)
-    built = build_collection_ledger()
-    settings.set_setting("collection.output_dir", str(tmp_path / "ut"))
+    built = collection_on_business_day(monkeypatch, tmp_path)
     settings.set_setting("collection.system", "intrum")
     case = CollectionCase.get(CollectionCase.number == "IK-2026-000001")
     CaseEvent.create(case=case, at=STAMP, user="testare", kind="created", text="Ärende registrerat (eget ärenderegister)")
@@ -61,17 +59,3 @@ async def to_row(pilot: Pilot[None], table: MarkTable, number: str) -> None:
             return
         await pilot.press("down")
     raise AssertionError(f"{number} is not in the table")
-
-
-def steps(*keys: str):  # type: ignore[no-untyped-def]
-    """Press ``keys``, waiting for the app after each; freeze cursors (for snapshots)."""
-
-    async def run(pilot: Pilot[None]) -> None:
-        await settle(pilot)
-        for key in keys:
-            await pilot.press(key)
-            await settle(pilot)
-        freeze_cursors(pilot)
-        await pilot.pause()
-
-    return run

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
 
 from tests.factories import make_customer, make_invoice, make_object, make_owner
 from tui_inkasso.db.connection import db
@@ -20,6 +23,7 @@ from tui_inkasso.db.models import (
     Invoice,
     PaymentMethod,
 )
+from tui_inkasso.services import collection, settings
 from tui_inkasso.services.booking import PaymentIn, book_payments
 
 TODAY = "2026-11-28"
@@ -60,6 +64,30 @@ def _notices(invoice: Invoice, levels: int, last: dt.date = dt.date(2026, 10, 31
     day = issued if levels == 1 else last
     Invoice.update(dunning_level=levels, dunning_date=day, dunning_deadline=day + dt.timedelta(days=10),
                    fees=fees).where(Invoice.id == invoice.id).execute()
+
+
+def collection_on_business_day(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CollectionLedger:
+    """Pin the business date, build the ledger, and send collection files to ``tmp_path/ut``."""
+    monkeypatch.setenv("TUI_INKASSO_TODAY", TODAY)
+    built = build_collection_ledger()
+    settings.set_setting("collection.output_dir", str(tmp_path / "ut"))
+    return built
+
+
+@pytest.fixture
+def ledger(any_db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CollectionLedger:
+    """The collection ledger on SQLite and on PostgreSQL (import it and list it in ``__all__``)."""
+    return collection_on_business_day(monkeypatch, tmp_path)
+
+
+def numbers(rows: list[collection.CandidateRow]) -> list[str]:
+    """The invoice numbers of candidate rows, in order."""
+    return [r.invoice_number for r in rows]
+
+
+def marked(number: str) -> CollectionCase | None:
+    """The collection case the invoice ``number`` is marked with, if any."""
+    return Invoice.get(Invoice.number == number).collection_case
 
 
 def build_collection_ledger() -> CollectionLedger:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 
-from tests.ledger_data import TODAY, SmallLedger, build_small_ledger
-from tests.tui_helpers import freeze_cursors, settle, type_text
+from tests.ledger_data import SmallLedger, small_on_business_day
+from tests.tui_helpers import settle, type_text
 from tui_inkasso.app import InkassoApp
 from tui_inkasso.screens.selection import SelectionScreen
 from tui_inkasso.services.settings import set_setting
@@ -21,8 +20,7 @@ DUE_ON_TODAY = ["2026002", "2026003", "2026005", "2026008", "2026101", "2026301"
 
 @pytest.fixture
 def small(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> SmallLedger:
-    monkeypatch.setenv("TUI_INKASSO_TODAY", TODAY)
-    ledger = build_small_ledger()
+    ledger = small_on_business_day(monkeypatch)
     set_setting("dunning.letters_dir", str(tmp_path / "brev"))
     return ledger
 
@@ -58,24 +56,3 @@ async def to_invoice(pilot: Pilot[None], customer: str, number: str) -> None:
             return
         await pilot.press("down")
     raise AssertionError(f"invoice {number} not in the list")
-
-
-
-Steps = Callable[[Pilot[None]], Awaitable[None]]
-
-
-def steps(*keys: str) -> Steps:
-    """Press ``keys``, waiting for the app after each; freeze cursors (for snapshots)."""
-
-    async def run(pilot: Pilot[None]) -> None:
-        await settle(pilot)
-        for key in keys:
-            await pilot.press(key)
-            await settle(pilot)
-        freeze_cursors(pilot)
-        # A modal's picture includes the screen beneath it: let that finish painting too.
-        await pilot.wait_for_scheduled_animations()
-        await pilot.pause()
-        await pilot.pause()
-
-    return run

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import pytest
+
 from tests.factories import make_customer, make_invoice, make_object, make_owner
 from tui_inkasso.db.connection import db
 from tui_inkasso.db.models import (
@@ -72,6 +74,24 @@ def _notice(invoice: Invoice, level: int, name: str, issued: dt.date, fee: int) 
         dunning_level=level, dunning_date=issued, dunning_deadline=issued + dt.timedelta(days=10),
         fees=Invoice.fees + fee,
     ).where(Invoice.id == invoice.id).execute()
+
+
+def small_on_business_day(monkeypatch: pytest.MonkeyPatch) -> SmallLedger:
+    """Pin the business date to ``TODAY`` and build the ledger in the bound database."""
+    monkeypatch.setenv("TUI_INKASSO_TODAY", TODAY)
+    return build_small_ledger()
+
+
+@pytest.fixture
+def small(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> SmallLedger:
+    """The small ledger on SQLite (import it into a test module and list it in ``__all__``)."""
+    return small_on_business_day(monkeypatch)
+
+
+@pytest.fixture
+def small_any(any_db: str, monkeypatch: pytest.MonkeyPatch) -> SmallLedger:
+    """The small ledger on SQLite and again on PostgreSQL (for the queries that differ)."""
+    return small_on_business_day(monkeypatch)
 
 
 def build_small_ledger() -> SmallLedger:

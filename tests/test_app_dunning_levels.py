@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from textual.widgets import Input, TextArea
 
-from tests.dunning_app_helpers import (
-    small,
-    steps,
-)
+from tests.dunning_app_helpers import small
 from tests.ledger_data import SmallLedger
-from tests.tui_helpers import notifications, settle
+from tests.tui_helpers import notifications, settle, steps
 from tui_inkasso.app import InkassoApp
 from tui_inkasso.db.models import (
     DunningLevelConfig,

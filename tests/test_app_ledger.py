@@ -9,7 +9,7 @@ from textual import events
 from textual.widgets import DataTable, Input, Static
 
 from tests.factories import make_customer, make_invoice
-from tests.ledger_data import TODAY, SmallLedger, build_small_ledger
+from tests.ledger_data import TODAY, SmallLedger, small
 from tests.tui_helpers import settle, type_text
 from tui_inkasso.app import InkassoApp
 from tui_inkasso.db.connection import db
@@ -21,11 +21,7 @@ from tui_inkasso.widgets.paged_table import PagedTable
 
 SIZE = (120, 36)
 
-
-@pytest.fixture
-def small(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> SmallLedger:
-    monkeypatch.setenv("TUI_INKASSO_TODAY", TODAY)
-    return build_small_ledger()
+__all__ = ["small"]  # the fixture, imported for pytest
 
 
 def _tables(app: InkassoApp) -> tuple[PagedTable, PagedTable]:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.widgets import DataTable
 
-from tests.ledger_data import TODAY, SmallLedger, build_small_ledger
+from tests.ledger_data import SmallLedger, small
 from tests.tui_helpers import notifications, settle, type_text
 from tui_inkasso.app import DARK_THEME, LIGHT_THEME, InkassoApp
 from tui_inkasso.db.models import Invoice
@@ -24,11 +23,7 @@ from tui_inkasso.widgets.paged_table import PagedTable
 
 SIZE = (120, 36)
 
-
-@pytest.fixture
-def small(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> SmallLedger:
-    monkeypatch.setenv("TUI_INKASSO_TODAY", TODAY)
-    return build_small_ledger()
+__all__ = ["small"]  # the fixture, imported for pytest
 
 
 async def test_menu_has_the_guides_groups_and_only_real_entries(small: SmallLedger) -> None:

@@ -9,8 +9,9 @@ from textual.widgets import Static
 
 from tests import fixtures_servers as fx
 from tests import service_jobs
+from tests.common import app_db
 from tests.servers import FtpServer, listing
-from tests.tui_helpers import notifications, settle
+from tests.tui_helpers import notifications, settle, table_data
 from tui_inkasso.app import InkassoApp
 from tui_inkasso.db.models import CollectionFile, OutboxFile, ServiceRun
 from tui_inkasso.screens.outbox import OutboxScreen
@@ -30,23 +31,12 @@ from tui_inkasso.services import outbox, scheduled, settings
 from tui_inkasso.services.clock import now
 from tui_inkasso.services.scheduled import ServiceSpec
 from tui_inkasso.services.transaction import write_transaction
-from tui_inkasso.widgets.paged_table import PagedTable
 
 ftp_server = fx.ftp_server
 SIZE = (130, 40)
 
 
-@pytest.fixture
-def app_db(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setattr(scheduled, "JOBS", dict(scheduled.JOBS))
-    monkeypatch.setattr(scheduled, "SERVICE_LABELS", dict(scheduled.SERVICE_LABELS))
-    settings.set_setting("collection.output_dir", str(tmp_path / "out"))
-    return sqlite_url
-
-
-def rows(app: InkassoApp, table_id: str) -> list[object]:
-    table = app.screen.query_one(table_id, PagedTable)
-    return [table.row_at(i).data for i in range(table.total) if table.row_at(i) is not None]
+__all__ = ["app_db"]  # the fixture, imported for pytest
 
 
 async def test_run_now_and_the_runs_of_a_service(app_db: str) -> None:
@@ -66,12 +56,12 @@ async def test_run_now_and_the_runs_of_a_service(app_db: str) -> None:
         await settle(pilot)
         assert scheduled.list_runs(bad.id)[0].result == "failed"
         assert any(sev == "error" and "RuntimeError" in msg for sev, _, msg in notifications(pilot))
-        listed = rows(app, "#services-table")
+        listed = table_data(app, "#services-table")
         assert [s.last_run.result for s in listed] == ["ok", "failed"]
         await pilot.press("enter")                                  # B trasig's runs
         await settle(pilot)
         assert isinstance(app.screen, ServiceRunsScreen)
-        [shown] = rows(app, "#runs-table")
+        [shown] = table_data(app, "#runs-table")
         assert shown.result == "failed"
         await pilot.press("enter")
         await settle(pilot)
@@ -102,23 +92,23 @@ async def test_the_outbox_shows_states_and_resends(
         await pilot.press("u")
         await settle(pilot)
         assert isinstance(app.screen, OutboxScreen)
-        [entry] = rows(app, "#outbox-table")
+        [entry] = table_data(app, "#outbox-table")
         assert entry.status == "failed" and "refused the login" in entry.last_error
         counts = str(app.screen.query_one("#outbox-counts", Static).render())
         assert "Misslyckade 1" in counts
         monkeypatch.setenv("TUI_INKASSO_UPLOAD_PASSWORD", ftp_server.password)
         await pilot.press("i")                                      # Skicka igen
         await settle(pilot)
-        [entry] = rows(app, "#outbox-table")
+        [entry] = table_data(app, "#outbox-table")
         assert entry.status == "sent" and entry.remote_path == f"{folder}/{path.name}"
         assert listing(ftp_server.root / folder) == [path.name]
         assert any(title == "Skickad" for _, title, _ in notifications(pilot))
         await pilot.press("f")                                      # only waiting: none
         await settle(pilot)
-        assert rows(app, "#outbox-table") == []
+        assert table_data(app, "#outbox-table") == []
         await pilot.press("f", "f")                                 # sent
         await settle(pilot)
-        assert len(rows(app, "#outbox-table")) == 1
+        assert len(table_data(app, "#outbox-table")) == 1
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, TextScreen)

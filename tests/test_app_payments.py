@@ -4,9 +4,7 @@ prepayment. Asserts on the database and the files, not only on the screen."""
 
 from __future__ import annotations
 
-import asyncio
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,7 @@ from textual.widgets import Input, Static
 from tests.conftest import SHARED_DOCS
 from tests.payment_files import AGENCY, bgmax_payment, write_bgmax_file
 from tests.tui_helpers import notifications, type_text
+from tests.tui_helpers import settle_tree as settle
 from tui_inkasso.app import InkassoApp
 from tui_inkasso.db.models import Invoice, Payment, PaymentFile, Voucher
 from tui_inkasso.formats.excel import read_xlsx_preview
@@ -37,35 +36,6 @@ from tui_inkasso.services.settings import set_setting
 from tui_inkasso.widgets.paged_table import PagedTable
 
 SIZE = (120, 36)
-
-
-def _busy(pilot: Pilot[None]) -> bool:
-    """Like tests.tui_helpers.busy, but the folder tree's loader (a worker that lives as long as
-    the tree and waits for folders to read) does not count while its queue is empty."""
-    app = pilot.app
-    for worker in app.workers:
-        if worker.is_running and worker.group != "_loader":
-            return True
-    for screen in app.screen_stack:
-        if any(not tree._load_queue.empty() for tree in screen.query(FileTree)):
-            return True
-    if any(table.is_loading for table in app.screen.query(PagedTable)):
-        return True
-    return any(getattr(app.screen, name, None) is not None for name in ("_search_timer",))
-
-
-async def settle(pilot: Pilot[None], timeout: float = 10.0) -> None:
-    """Wait until the app has finished what the last keys started."""
-    deadline = time.monotonic() + timeout
-    await pilot.pause()
-    while time.monotonic() < deadline:
-        await pilot.pause()
-        if not _busy(pilot):
-            await pilot.pause(0.02)
-            if not _busy(pilot):
-                return
-        await asyncio.sleep(0.02)
-    raise AssertionError("the app did not settle in time")
 
 
 @pytest.fixture

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from textual.widgets import Checkbox, Input, Static
 
 from tests import fixtures_servers as fx
-from tests.tui_helpers import notifications, settle, type_text
+from tests.common import app_db
+from tests.tui_helpers import notifications, settle, table_data, type_text
 from tui_inkasso.app import InkassoApp
 from tui_inkasso.db.models import ScheduledService
 from tui_inkasso.screens.scheduled import (
@@ -21,25 +19,14 @@ from tui_inkasso.screens.scheduled import (
     ServiceKindStep,
     WhenStep,
 )
-from tui_inkasso.services import scheduled, settings
+from tui_inkasso.services import scheduled
 from tui_inkasso.services.scheduled import ServiceSpec
-from tui_inkasso.widgets.paged_table import PagedTable
 
 ftp_server = fx.ftp_server
 SIZE = (130, 40)
 
 
-@pytest.fixture
-def app_db(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setattr(scheduled, "JOBS", dict(scheduled.JOBS))
-    monkeypatch.setattr(scheduled, "SERVICE_LABELS", dict(scheduled.SERVICE_LABELS))
-    settings.set_setting("collection.output_dir", str(tmp_path / "out"))
-    return sqlite_url
-
-
-def rows(app: InkassoApp, table_id: str) -> list[object]:
-    table = app.screen.query_one(table_id, PagedTable)
-    return [table.row_at(i).data for i in range(table.total) if table.row_at(i) is not None]
+__all__ = ["app_db"]  # the fixture, imported for pytest
 
 
 async def clear_and_type(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -107,7 +94,7 @@ async def test_the_wizard_creates_a_service_step_by_step(app_db: str) -> None:
             "Saldofil till Intrum", "saldofil", "0,3", "05:30")
         assert row.notify_emails == "ekonomi@fastighet.se,drift@fastighet.se" and row.notify_success
         assert row.description == "Alla okända korrigeringar" and row.enabled
-        [listed] = rows(app, "#services-table")
+        [listed] = table_data(app, "#services-table")
         assert listed.name == "Saldofil till Intrum" and listed.next_run is not None
         assert ("information", "Tjänsten sparades",
                 "Saldofil till Intrum: Varje måndag och torsdag kl. 05:30.") in notifications(pilot)
@@ -141,7 +128,7 @@ async def test_edit_month_day_rules_and_delete(app_db: str) -> None:
         await settle(pilot)
         info = scheduled.get_service(service.id)
         assert info.schedule_text == "Sista dagen i månaden kl. 06:00" and not info.enabled
-        [listed] = rows(app, "#services-table")
+        [listed] = table_data(app, "#services-table")
         assert listed.next_run is None
         await pilot.press("delete")
         await settle(pilot)
@@ -154,4 +141,4 @@ async def test_edit_month_day_rules_and_delete(app_db: str) -> None:
         await pilot.press("j")
         await settle(pilot)
         assert ScheduledService.select().count() == 0
-        assert rows(app, "#services-table") == []
+        assert table_data(app, "#services-table") == []

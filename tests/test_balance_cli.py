@@ -4,15 +4,14 @@ outbox to a real FTP server (pyftpdlib)."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import pytest
 
 from tests import fixtures_servers as fx
 from tests.balance_helpers import file_payment_ids, invoice_for, make_case, pay, second_owner
+from tests.common import run, run_json
 from tests.servers import FtpServer, refused_port
-from tui_inkasso.cli import main
 from tui_inkasso.db.models import OutboxFile
 from tui_inkasso.services.settings import set_setting
 
@@ -35,19 +34,6 @@ def corrections(out: Path) -> dict[str, int]:
     make_case(bab)
     make_case(fab)
     return {"BAB": pay(bab, 150050), "FAB": pay(fab, 9900)}
-
-
-def run(capsys: pytest.CaptureFixture[str], url: str, *argv: str) -> tuple[int, str, str]:
-    code = main(["--db", url, *argv])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def run_json(capsys: pytest.CaptureFixture[str], url: str, *argv: str, code: int = 0) -> dict:
-    got, out, err = run(capsys, url, *argv, "--json")
-    assert got == code, err
-    assert out.count("\n") == 1, "exactly one JSON object on one line"
-    return json.loads(out)
 
 
 def _ftp(server: FtpServer, monkeypatch: pytest.MonkeyPatch) -> Path:

@@ -4,25 +4,23 @@ excluded) as paged, sorted, filtered SQL, and exclusions persisted with who, whe
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
 from tests.collection_data import (
     DAY,
     READY,
-    TODAY,
     CollectionLedger,
-    build_collection_ledger,
+    ledger,
+    numbers,
 )
 from tui_inkasso.db.models import (
     AuditEntry,
-    CollectionCase,
     Invoice,
 )
 from tui_inkasso.domain.bank_days import next_bank_day
 from tui_inkasso.domain.interest import late_interest
-from tui_inkasso.services import collection, settings
+from tui_inkasso.services import collection
 from tui_inkasso.services.dunning import get_reference_rates
 from tui_inkasso.services.selection import Selection
 
@@ -30,20 +28,7 @@ INTRUM = {"bostad": "17", "ovriga": "18", "parkering": "19", "lager": "20", "gar
 SVEA = {"bostad": "BO", "ovriga": "LO", "parkering": "PA", "lager": "LO", "garage": "LO", "ej_vald": "LO"}
 
 
-@pytest.fixture
-def ledger(any_db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CollectionLedger:
-    monkeypatch.setenv("TUI_INKASSO_TODAY", TODAY)
-    built = build_collection_ledger()
-    settings.set_setting("collection.output_dir", str(tmp_path / "ut"))
-    return built
-
-
-def numbers(rows: list[collection.CandidateRow]) -> list[str]:
-    return [r.invoice_number for r in rows]
-
-
-def marked(number: str) -> CollectionCase | None:
-    return Invoice.get(Invoice.number == number).collection_case
+__all__ = ["ledger"]  # the fixture, imported for pytest
 
 
 # --------------------------------------------------------------------------- the two tables

@@ -2,37 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
-from tests.collection_data import READY, TODAY, CollectionLedger, build_collection_ledger
-from tui_inkasso.cli import main
+from tests.collection_data import READY, TODAY, CollectionLedger, collection_on_business_day
+from tests.common import run, run_json
 from tui_inkasso.db.models import CollectionCase, Invoice
-from tui_inkasso.services import settings
 
 
 @pytest.fixture
 def ledger(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CollectionLedger:
-    monkeypatch.setenv("TUI_INKASSO_TODAY", TODAY)
-    built = build_collection_ledger()
-    settings.set_setting("collection.output_dir", str(tmp_path / "ut"))
-    return built
-
-
-def run(capsys: pytest.CaptureFixture[str], url: str, *argv: str) -> tuple[int, str, str]:
-    code = main(["--db", url, *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def run_json(capsys: pytest.CaptureFixture[str], url: str, *argv: str) -> dict:
-    code, out, err = run(capsys, url, *argv, "--json")
-    assert code == 0, err
-    assert out.count("\n") == 1, "exactly one JSON object on one line"
-    return json.loads(out)
+    return collection_on_business_day(monkeypatch, tmp_path)
 
 
 def test_collect_json_names_the_file_and_the_cases(ledger: CollectionLedger, sqlite_url: str,

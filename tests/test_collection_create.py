@@ -15,9 +15,9 @@ from tests.collection_data import (
     DAY,
     READY,
     SFI_OF,
-    TODAY,
     CollectionLedger,
-    build_collection_ledger,
+    ledger,
+    marked,
 )
 from tui_inkasso.db.models import (
     AuditEntry,
@@ -36,20 +36,7 @@ INTRUM = {"bostad": "17", "ovriga": "18", "parkering": "19", "lager": "20", "gar
 SVEA = {"bostad": "BO", "ovriga": "LO", "parkering": "PA", "lager": "LO", "garage": "LO", "ej_vald": "LO"}
 
 
-@pytest.fixture
-def ledger(any_db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CollectionLedger:
-    monkeypatch.setenv("TUI_INKASSO_TODAY", TODAY)
-    built = build_collection_ledger()
-    settings.set_setting("collection.output_dir", str(tmp_path / "ut"))
-    return built
-
-
-def numbers(rows: list[collection.CandidateRow]) -> list[str]:
-    return [r.invoice_number for r in rows]
-
-
-def marked(number: str) -> CollectionCase | None:
-    return Invoice.get(Invoice.number == number).collection_case
+__all__ = ["ledger"]  # the fixture, imported for pytest
 
 
 # --------------------------------------------------------------------------- creating cases

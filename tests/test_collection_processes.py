@@ -16,12 +16,11 @@ import pytest
 from tests.collection_data import (
     DAY,
     READY,
-    TODAY,
     assert_no_invoice_in_two_cases,
-    build_collection_ledger,
+    collection_on_business_day,
 )
 from tui_inkasso.db.models import CollectionCase, CollectionFile
-from tui_inkasso.services import collection, settings
+from tui_inkasso.services import collection
 from tui_inkasso.services.collection_files import PENDING_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,9 +36,7 @@ def _worker(url: str, system: str, go: Path, ids: list[int], **env: str) -> subp
 
 def test_two_processes_on_a_file_database(sqlite_url: str, monkeypatch: pytest.MonkeyPatch,
                                           tmp_path: Path) -> None:
-    monkeypatch.setenv("TUI_INKASSO_TODAY", TODAY)
-    ledger = build_collection_ledger()
-    settings.set_setting("collection.output_dir", str(tmp_path / "ut"))
+    ledger = collection_on_business_day(monkeypatch, tmp_path)
     go = tmp_path / "go"
     workers = [_worker(sqlite_url, "svea", go, ledger.ready_ids()) for _ in range(2)]
     go.touch()
@@ -56,10 +53,8 @@ def test_two_processes_on_a_file_database(sqlite_url: str, monkeypatch: pytest.M
 
 def test_a_crash_before_the_commit_leaves_no_cases_and_no_file(sqlite_url: str, monkeypatch: pytest.MonkeyPatch,
                                                                tmp_path: Path) -> None:
-    monkeypatch.setenv("TUI_INKASSO_TODAY", TODAY)
-    ledger = build_collection_ledger()
+    ledger = collection_on_business_day(monkeypatch, tmp_path)
     out = tmp_path / "ut"
-    settings.set_setting("collection.output_dir", str(out))
     go = tmp_path / "go"
     go.touch()
     worker = _worker(sqlite_url, "intrum", go, ledger.ready_ids(), TUI_INKASSO_CRASH_AT="collection-before-commit")
@@ -72,10 +67,8 @@ def test_a_crash_before_the_commit_leaves_no_cases_and_no_file(sqlite_url: str, 
 
 def test_a_crash_after_the_commit_is_finished_by_recovery(sqlite_url: str, monkeypatch: pytest.MonkeyPatch,
                                                           tmp_path: Path) -> None:
-    monkeypatch.setenv("TUI_INKASSO_TODAY", TODAY)
-    ledger = build_collection_ledger()
+    ledger = collection_on_business_day(monkeypatch, tmp_path)
     out = tmp_path / "ut"
-    settings.set_setting("collection.output_dir", str(out))
     go = tmp_path / "go"
     go.touch()
     worker = _worker(sqlite_url, "svea", go, ledger.ready_ids(), TUI_INKASSO_CRASH_AT="collection-after-commit")

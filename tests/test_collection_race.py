@@ -5,7 +5,6 @@ Two processes and crashes are in test_collection_processes.py."""
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import pytest
 
@@ -13,10 +12,9 @@ from tests import fixtures_servers as fx
 from tests.collection_data import (
     DAY,
     READY,
-    TODAY,
     CollectionLedger,
     assert_no_invoice_in_two_cases,
-    build_collection_ledger,
+    ledger,
 )
 from tests.servers import FtpServer
 from tui_inkasso.db.connection import db
@@ -25,13 +23,7 @@ from tui_inkasso.services import collection, settings
 
 ftp_server = fx.ftp_server
 
-
-@pytest.fixture
-def ledger(any_db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CollectionLedger:
-    monkeypatch.setenv("TUI_INKASSO_TODAY", TODAY)
-    built = build_collection_ledger()
-    settings.set_setting("collection.output_dir", str(tmp_path / "ut"))
-    return built
+__all__ = ["ledger"]  # the fixture, imported for pytest
 
 
 def _race(jobs: list[list[int]], system: str) -> list[object]:

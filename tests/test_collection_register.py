@@ -8,22 +8,12 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from tests.collection_data import DAY, TODAY, CollectionLedger, build_collection_ledger
+from tests.collection_data import DAY, CollectionLedger, ledger, marked
 from tui_inkasso.db.models import AuditEntry, Invoice, Payment, PaymentMethod
-from tui_inkasso.services import collection, settings
+from tui_inkasso.services import collection
 from tui_inkasso.services.booking import PaymentIn, book_one
 
-
-@pytest.fixture
-def ledger(any_db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CollectionLedger:
-    monkeypatch.setenv("TUI_INKASSO_TODAY", TODAY)
-    built = build_collection_ledger()
-    settings.set_setting("collection.output_dir", str(tmp_path / "ut"))
-    return built
-
-
-def marked(number: str) -> object:
-    return Invoice.get(Invoice.number == number).collection_case
+__all__ = ["ledger"]  # the fixture, imported for pytest
 
 
 # --------------------------------------------------------------------------- payments and the register

@@ -9,8 +9,8 @@ import pytest
 
 from tests import fixtures_servers as fx
 from tests import service_jobs
+from tests.common import run
 from tests.servers import SshdServer, listing, ssh_fingerprint
-from tui_inkasso.cli import main
 from tui_inkasso.db.models import CollectionFile
 from tui_inkasso.services import outbox, scheduled, settings
 from tui_inkasso.services.clock import now
@@ -24,12 +24,6 @@ def _jobs(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(scheduled, "JOBS", dict(scheduled.JOBS))
     monkeypatch.setattr(scheduled, "SERVICE_LABELS", dict(scheduled.SERVICE_LABELS))
     service_jobs.register()
-
-
-def run(capsys: pytest.CaptureFixture[str], url: str, *args: str) -> tuple[int, str, str]:
-    code = main(["--db", url, *args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_a_password_in_the_upload_url_is_refused_by_settings_set(

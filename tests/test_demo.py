@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from pathlib import Path
 
 import peewee as pw
 import pytest
 
+from tests.common import database_digest
 from tui_inkasso.cli import main
 from tui_inkasso.db import demo as demo_db
 from tui_inkasso.db.connection import close_database, db, open_database
 from tui_inkasso.db.models import (
-    MODELS,
     Account,
     AccountRole,
     AuditEntry,
@@ -56,18 +55,7 @@ def _scalar(sql: str, params: tuple = ()) -> int:
 
 def _digest() -> str:
     """A hash of every table's rows in id order, without what the clock writes."""
-    sha = hashlib.sha256()
-    for model in MODELS:
-        table = model._meta.table_name
-        if table in ("audit_entry", "schema_version"):
-            continue
-        columns = [f.column_name for f in model._meta.sorted_fields
-                   if not (table == "setting" and f.name == "changed_at")]
-        order = model._meta.primary_key.column_name
-        names = ", ".join(f'"{c}"' for c in columns)
-        for row in db.obj.execute_sql(f'SELECT {names} FROM "{table}" ORDER BY "{order}"'):
-            sha.update(repr((table, row)).encode())
-    return sha.hexdigest()
+    return database_digest(skip_tables=("audit_entry",), skip_columns=(("setting", "changed_at"),))
 
 
 @pytest.fixture(scope="module")

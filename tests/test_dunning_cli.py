@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.ledger_data import TODAY, SmallLedger, build_small_ledger
-from tui_inkasso.cli import main
+from tests.common import run, run_json
+from tests.ledger_data import TODAY, SmallLedger, small
 from tui_inkasso.db.models import DunningNotice, DunningRun
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,23 +20,7 @@ overdue ones, demands for those with a reminder; not the blocked customer's, the
 nor the one at the last level."""
 
 
-@pytest.fixture
-def small(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> SmallLedger:
-    monkeypatch.setenv("TUI_INKASSO_TODAY", TODAY)
-    return build_small_ledger()
-
-
-def run(capsys: pytest.CaptureFixture[str], url: str, *argv: str) -> tuple[int, str, str]:
-    code = main(["--db", url, *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def run_json(capsys: pytest.CaptureFixture[str], url: str, *argv: str) -> dict:
-    code, out, err = run(capsys, url, *argv, "--json")
-    assert code == 0, err
-    assert out.count("\n") == 1, "exactly one JSON object on one line"
-    return json.loads(out)
+__all__ = ["small"]  # the fixture, imported for pytest
 
 
 def test_dry_run_lists_and_writes_nothing(small: SmallLedger, sqlite_url: str,

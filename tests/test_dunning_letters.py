@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.common import pdf_pages, words
 from tests.test_dunning_service import DEMAND, REMINDER, invoice
-from tests.test_letter import pdf_pages, words
 from tui_inkasso.db.models import AuditEntry, DunningNotice, Invoice, Owner
 from tui_inkasso.domain.dunning import DunningLevel
 from tui_inkasso.formats.letter import LetterData, render_letter_text

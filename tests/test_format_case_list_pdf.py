@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-import zlib
 from dataclasses import replace
 from datetime import datetime
 
 import pytest
 
 from tests.collection_samples import PERSON, case, many_cases, sample_cases
+from tests.common import pdf_pages
 from tui_inkasso.formats.case_list_pdf import case_list_rows, render_case_list_pdf
 from tui_inkasso.formats.pdf_table import PdfColumn, latin1, render_table_pdf
 
@@ -17,23 +17,9 @@ CREATED = datetime(2026, 11, 28, 14, 30)
 
 
 def page_texts(pdf: bytes) -> list[str]:
-    """The text shown on each page (core-font strings of the content streams, Latin-1)."""
-    texts = []
-    for match in re.finditer(rb"/Length (\d+)[^>]*>>\s*stream\r?\n", pdf):
-        data = pdf[match.end() : match.end() + int(match.group(1))]
-        try:
-            content = zlib.decompress(data)
-        except zlib.error:
-            continue
-        if b" Tj" not in content:
-            continue
-        strings = re.findall(rb"\(((?:[^()\\]|\\.)*)\) ?Tj", content)
-        text = "\n".join(
-            s.decode("latin-1").replace("\\(", "(").replace("\\)", ")") for s in strings
-        )
-        texts.append(re.sub(r"(Sida \d+ av )\n", r"\1", text))  # cell() splits the page-count alias
-    return texts
-
+    """The text shown on each page, one drawn string a line."""
+    # cell() splits the page-count alias: "Sida 1 av " and "2" are drawn apart.
+    return [re.sub(r"(Sida \d+ av )\n", r"\1", "\n".join(strings)) for strings in pdf_pages(pdf)]
 
 def test_case_list_shows_each_case_with_customer_invoices_amount_and_debt_type() -> None:
     pdf = render_case_list_pdf(sample_cases(), "Skapade inkassoärenden", CREATED, system="intrum")

@@ -10,16 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.ledger_data import TODAY, SmallLedger, build_small_ledger
+from tests.ledger_data import TODAY, SmallLedger, small
 from tui_inkasso.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 
-
-@pytest.fixture
-def small(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> SmallLedger:
-    monkeypatch.setenv("TUI_INKASSO_TODAY", TODAY)
-    return build_small_ledger()
+__all__ = ["small"]  # the fixture, imported for pytest
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

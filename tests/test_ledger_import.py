@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
@@ -12,9 +11,10 @@ from typing import Any
 
 import pytest
 
+from tests.common import database_digest
 from tests.conftest import SHARED_DOCS
 from tui_inkasso.cli import main
-from tui_inkasso.db.connection import close_database, db
+from tui_inkasso.db.connection import close_database
 from tui_inkasso.db.models import (
     MODELS,
     Account,
@@ -42,17 +42,6 @@ def _example() -> dict[str, Any]:
 
 def _import(data: dict[str, Any], name: str = "ledger.json"):  # type: ignore[no-untyped-def]
     return import_ledger_bytes(json.dumps(data, ensure_ascii=False).encode(), name)
-
-
-def _digest() -> str:
-    sha = hashlib.sha256()
-    for model in MODELS:
-        table = model._meta.table_name
-        if table == "schema_version":
-            continue
-        for row in db.obj.execute_sql(f'SELECT * FROM "{table}" ORDER BY 1'):
-            sha.update(repr((table, row)).encode())
-    return sha.hexdigest()
 
 
 def _rows() -> int:
@@ -98,12 +87,12 @@ def test_example_imports_as_it_is(any_db: str) -> None:
 
 def test_second_import_changes_nothing(any_db: str) -> None:
     import_ledger(EXAMPLE)
-    before = _digest()
+    before = database_digest()
     result = import_ledger(EXAMPLE)
     assert not result.changed
     assert all(c.created == c.updated == 0 for c in result.counts.values())
     assert result.counts["payments"].unchanged == 3 and result.counts["invoices"].unchanged == 8
-    assert _digest() == before, "not even an audit entry"
+    assert database_digest() == before, "not even an audit entry"
 
 
 def _broken() -> dict[str, Any]:
@@ -198,7 +187,7 @@ def test_changed_master_data_is_updated(sqlite_url: str) -> None:
 
 def test_changed_invoice_or_notice_is_refused(sqlite_url: str) -> None:
     import_ledger(EXAMPLE)
-    before = _digest()
+    before = database_digest()
     data = _example()
     data["invoices"][2]["rows"][1]["amount"] = "3800.00"
     data["invoices"][0]["dunning"][1]["fee"] = "10.00"
@@ -209,7 +198,7 @@ def test_changed_invoice_or_notice_is_refused(sqlite_url: str) -> None:
         "invoices[2].rows: invoice 100236 is stored with rows Lokalhyra september 15000.00; Moms 25 % 3750.00, "
         "the file says rows Lokalhyra september 15000.00; Moms 25 % 3800.00; a stored invoice is never changed",
     ]
-    assert _digest() == before
+    assert database_digest() == before
 
 
 def test_later_file_adds_payments_and_notices(any_db: str) -> None:

@@ -7,25 +7,13 @@ import datetime as dt
 import pytest
 
 from tests.factories import make_customer, make_invoice
-from tests.ledger_data import TODAY, SmallLedger, build_small_ledger
+from tests.ledger_data import TODAY, SmallLedger, small, small_any
 from tui_inkasso.db.models import Invoice
 from tui_inkasso.domain.invoice_status import InvoiceStatus, dunning_level_label, invoice_status
 from tui_inkasso.services import ledger
 from tui_inkasso.services.errors import NotFound
 
-
-@pytest.fixture
-def small(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> SmallLedger:
-    """The small ledger on SQLite."""
-    monkeypatch.setenv("TUI_INKASSO_TODAY", TODAY)
-    return build_small_ledger()
-
-
-@pytest.fixture
-def small_any(any_db: str, monkeypatch: pytest.MonkeyPatch) -> SmallLedger:
-    """The small ledger on SQLite and again on PostgreSQL (for the queries that differ)."""
-    monkeypatch.setenv("TUI_INKASSO_TODAY", TODAY)
-    return build_small_ledger()
+__all__ = ["small", "small_any"]  # the fixtures, imported for pytest
 
 
 def _found(text: str) -> list[tuple[str, str]]:

@@ -6,12 +6,12 @@ import dataclasses
 import json
 import re
 import time
-import zlib
 from collections import Counter
 from datetime import date, datetime
 
 import pytest
 
+from tests.common import pdf_pages, words
 from tui_inkasso.domain.dunning import LETTER_TEXT_MAX_LINES
 from tui_inkasso.formats.letter import (
     LetterData,
@@ -48,26 +48,6 @@ def reminder_for_direct_invoice() -> LetterData:
                   fee_ore=6_000, earlier_fees_ore=0, interest_ore=0,
                   total_ore=1_234_550 + 6_000, forfeiture_notice=False, customer_number="",
                   interest_to=None, letter_text="Vi har inte fått betalt.")
-
-
-def words(text: str) -> str:
-    """Whitespace-normalised text, so wrapped phrases can be searched."""
-    return " ".join(text.split())
-
-
-def pdf_pages(pdf: bytes) -> list[list[str]]:
-    """The strings drawn on each page, read back from the PDF's compressed content streams."""
-    pages = []
-    for raw in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.DOTALL):
-        try:
-            content = zlib.decompress(raw)
-        except zlib.error:
-            continue
-        if b" Tj" not in content:
-            continue
-        strings = re.findall(rb"\(((?:[^()\\]|\\.)*)\) Tj", content)
-        pages.append([re.sub(rb"\\(.)", rb"\1", s).decode("latin-1") for s in strings])
-    return pages
 
 
 def page_objects(pdf: bytes) -> int:

@@ -50,6 +50,19 @@ def _ftp_setup(server: FtpServer, monkeypatch: pytest.MonkeyPatch) -> Path:
     return server.root / folder
 
 
+def _sftp_setup(server: SshdServer, tmp_path: Path) -> str:
+    """Trust ``server``'s host key and send to a fresh folder there with its user key; the folder."""
+    folder = fx.fresh_dir(server.home)
+    known = tmp_path / "known_hosts"
+    trust_host(parse_upload_url(server.url()), known)
+    settings.set_settings({
+        "collection.upload_url": server.url(folder),
+        "collection.upload_key_file": str(server.user_key),
+        "collection.upload_known_hosts": str(known),
+    })
+    return folder
+
+
 def _create_with_record(path: Path) -> OutboxFile | None:
     """What a file creator does: its own record and the delivery record in one transaction."""
     with write_transaction():
@@ -117,14 +130,7 @@ def test_ftps_delivery_with_the_agency_ca(
 def test_sftp_delivery_with_key_and_known_hosts(
     balance_file: Path, sshd_server: SshdServer, tmp_path: Path
 ) -> None:
-    folder = fx.fresh_dir(sshd_server.home)
-    known = tmp_path / "known_hosts"
-    trust_host(parse_upload_url(sshd_server.url()), known)
-    settings.set_settings({
-        "collection.upload_url": sshd_server.url(folder),
-        "collection.upload_key_file": str(sshd_server.user_key),
-        "collection.upload_known_hosts": str(known),
-    })
+    folder = _sftp_setup(sshd_server, tmp_path)
     row = _create_with_record(balance_file)
     result = outbox.deliver_now(row)
     assert result is not None and result.status == "sent", result
@@ -136,14 +142,7 @@ def test_server_down_backs_off_then_delivers_exactly_once(
 ) -> None:
     server = start_sshd(tmp_path / "sshd")
     try:
-        folder = fx.fresh_dir(server.home)
-        known = tmp_path / "known_hosts"
-        trust_host(parse_upload_url(server.url()), known)
-        settings.set_settings({
-            "collection.upload_url": server.url(folder),
-            "collection.upload_key_file": str(server.user_key),
-            "collection.upload_known_hosts": str(known),
-        })
+        folder = _sftp_setup(server, tmp_path)
         server.stop()
         row = _create_with_record(balance_file)
         assert row is not None
@@ -189,14 +188,7 @@ def test_changed_host_key_fails_showing_the_new_fingerprint(
 ) -> None:
     server = start_sshd(tmp_path / "sshd")
     try:
-        folder = fx.fresh_dir(server.home)
-        known = tmp_path / "known_hosts"
-        trust_host(parse_upload_url(server.url()), known)
-        settings.set_settings({
-            "collection.upload_url": server.url(folder),
-            "collection.upload_key_file": str(server.user_key),
-            "collection.upload_known_hosts": str(known),
-        })
+        folder = _sftp_setup(server, tmp_path)
         new_key = make_ssh_key(tmp_path / "new_host_key")
         server.restart(host_key=new_key)
         result = outbox.deliver_now(_create_with_record(balance_file))

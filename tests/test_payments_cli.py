@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.common import run
 from tests.conftest import ROOT, SHARED_DOCS
 from tests.payment_files import AGENCY, bgmax_payment, write_bgmax_file
 from tui_inkasso.cli import main
@@ -29,9 +30,8 @@ def ledger(any_db: str) -> dict[str, str]:
 
 
 def _run(capsys: pytest.CaptureFixture[str], db_url: str, *args: str) -> tuple[int, dict, str]:
-    code = main(["--db", db_url, *args])
-    captured = capsys.readouterr()
-    return code, json.loads(captured.out) if "--json" in args else {}, captured.err
+    code, out, err = run(capsys, db_url, *args)
+    return code, json.loads(out) if "--json" in args else {}, err
 
 
 def test_import_payments_json(ledger: dict[str, str], any_db: str, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]

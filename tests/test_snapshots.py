@@ -7,88 +7,59 @@ blinking cursors are frozen, so the pictures are the same on every run.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-import pytest
 from textual.pilot import Pilot
 
-from tests.ledger_data import TODAY, SmallLedger, build_small_ledger
-from tests.tui_helpers import freeze_cursors, settle, type_text
+from tests.ledger_data import SmallLedger, small
+from tests.tui_helpers import steps
 from tui_inkasso.app import InkassoApp
 from tui_inkasso.widgets.paged_table import PagedTable
 
 SIZE = (120, 36)
 
-Steps = Callable[[Pilot[None]], Awaitable[None]]
-
-
-@pytest.fixture
-def small(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> SmallLedger:
-    monkeypatch.setenv("TUI_INKASSO_TODAY", TODAY)
-    return build_small_ledger()
-
-
-def _steps(*keys: str, text: str = "", then: tuple[str, ...] = ()) -> Steps:
-    """Press ``keys``, type ``text``, press ``then``; wait for the app after each; freeze cursors."""
-
-    async def run(pilot: Pilot[None]) -> None:
-        await settle(pilot)
-        for key in keys:
-            await pilot.press(key)
-            await settle(pilot)
-        if text:
-            await type_text(pilot, text)
-            await settle(pilot)
-        for key in then:
-            await pilot.press(key)
-            await settle(pilot)
-        freeze_cursors(pilot)
-        await pilot.pause()
-
-    return run
+__all__ = ["small"]  # the fixture, imported for pytest
 
 
 def test_menu(small: SmallLedger, snap_compare) -> None:  # type: ignore[no-untyped-def]
-    assert snap_compare(InkassoApp(), terminal_size=SIZE, run_before=_steps())
+    assert snap_compare(InkassoApp(), terminal_size=SIZE, run_before=steps())
 
 
 def test_menu_light_theme(small: SmallLedger, snap_compare) -> None:  # type: ignore[no-untyped-def]
-    assert snap_compare(InkassoApp(), terminal_size=SIZE, run_before=_steps("ctrl+t", "tab"))
+    assert snap_compare(InkassoApp(), terminal_size=SIZE, run_before=steps("ctrl+t", "tab"))
 
 
 def test_help(small: SmallLedger, snap_compare) -> None:  # type: ignore[no-untyped-def]
-    assert snap_compare(InkassoApp(), terminal_size=SIZE, run_before=_steps("f1"))
+    assert snap_compare(InkassoApp(), terminal_size=SIZE, run_before=steps("f1"))
 
 
 def test_ledger_search(small: SmallLedger, snap_compare) -> None:  # type: ignore[no-untyped-def]
-    run = _steps("r", text="anna", then=("enter", "enter"))
+    run = steps("r", text="anna", then=("enter", "enter"))
     assert snap_compare(InkassoApp(), terminal_size=SIZE, run_before=run)
 
 
 def test_invoice_detail(small: SmallLedger, snap_compare) -> None:  # type: ignore[no-untyped-def]
     async def run(pilot: Pilot[None]) -> None:
-        await _steps("r", text=small.invoices["collection"], then=("enter", "enter"))(pilot)
+        await steps("r", text=small.invoices["collection"], then=("enter", "enter"))(pilot)
         table = pilot.app.screen.query_one("#invoices", PagedTable)
         while table.current_row is not None and table.current_row.data.number != small.invoices["collection"]:
             await pilot.press("down")
-        await _steps("enter")(pilot)
+        await steps("enter")(pilot)
 
     assert snap_compare(InkassoApp(), terminal_size=SIZE, run_before=run)
 
 
 def test_settings_refused(small: SmallLedger, snap_compare) -> None:  # type: ignore[no-untyped-def]
-    run = _steps("i", "tab", text="1234-5678", then=("f2",))
+    run = steps("i", "tab", text="1234-5678", then=("f2",))
     assert snap_compare(InkassoApp(), terminal_size=(120, 44), run_before=run)
 
 
 def test_settings_mail_refused(small: SmallLedger, snap_compare) -> None:  # type: ignore[no-untyped-def]
-    run = _steps("m", text="smtp.fastighet.se", then=("tab", "end", "ctrl+u", "9", "9", "9", "9", "9", "f2"))
+    run = steps("m", text="smtp.fastighet.se", then=("tab", "end", "ctrl+u", "9", "9", "9", "9", "9", "f2"))
     assert snap_compare(InkassoApp(), terminal_size=(120, 44), run_before=run)
 
 
 def test_settings_payments(small: SmallLedger, snap_compare) -> None:  # type: ignore[no-untyped-def]
-    assert snap_compare(InkassoApp(), terminal_size=SIZE, run_before=_steps("l"))
+    assert snap_compare(InkassoApp(), terminal_size=SIZE, run_before=steps("l"))
 
 
 def test_audit_log(small: SmallLedger, snap_compare) -> None:  # type: ignore[no-untyped-def]
-    assert snap_compare(InkassoApp(), terminal_size=SIZE, run_before=_steps("g"))
+    assert snap_compare(InkassoApp(), terminal_size=SIZE, run_before=steps("g"))

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
 
 from tests.balance_helpers import invoice_for, make_case, pay
-from tests.tui_helpers import freeze_cursors, settle
+from tests.tui_helpers import Steps
+from tests.tui_helpers import steps as tui_steps
 from tui_inkasso.app import InkassoApp
 from tui_inkasso.services import balance_corrections as bc
 from tui_inkasso.services.selection import Selection
@@ -24,8 +23,6 @@ from tui_inkasso.services.settings import set_setting
 
 SIZE = (120, 36)
 FOLDER = Path("/tmp/tui-inkasso-snapshots/saldofiler")
-
-Steps = Callable[[Pilot[None]], Awaitable[None]]
 
 
 @pytest.fixture
@@ -52,17 +49,8 @@ def ledger(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, request: pytest.Fix
 
 
 def steps(*keys: str) -> Steps:
-    """Press ``keys``, waiting for the app after each; freeze cursors."""
-
-    async def run(pilot: Pilot[None]) -> None:
-        await settle(pilot)
-        for key in keys:
-            await pilot.press(key)
-            await settle(pilot, timeout=30)
-        freeze_cursors(pilot)
-        await pilot.pause()
-
-    return run
+    """Press ``keys``, waiting for the app after each (a balance file may take a while)."""
+    return tui_steps(*keys, timeout=30)
 
 
 def test_snapshot_step_two(ledger: None, snap_compare) -> None:  # type: ignore[no-untyped-def]

@@ -3,8 +3,9 @@ register and a case screen (snapshots/test_snapshots_cases/)."""
 
 from __future__ import annotations
 
-from tests.collection_app_helpers import SIZE, ledger, steps
+from tests.collection_app_helpers import SIZE, ledger
 from tests.collection_data import CollectionLedger
+from tests.tui_helpers import steps
 from tui_inkasso.app import InkassoApp
 from tui_inkasso.services import settings
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from textual.pilot import Pilot
 
-from tests.collection_app_helpers import SIZE, ledger, steps
+from tests.collection_app_helpers import SIZE, ledger
 from tests.collection_data import CollectionLedger
-from tests.tui_helpers import type_text
+from tests.tui_helpers import steps, type_text
 from tui_inkasso.app import InkassoApp
 
 __all__ = ["ledger"]  # the fixture, imported for pytest

@@ -7,10 +7,10 @@ from textual.pilot import Pilot
 from tests.dunning_app_helpers import (
     SIZE,
     small,
-    steps,
     to_invoice,
 )
 from tests.ledger_data import SmallLedger
+from tests.tui_helpers import steps
 from tui_inkasso.app import InkassoApp
 
 __all__ = ["small"]  # the fixture, imported for pytest

@@ -10,7 +10,6 @@ Update after an intended change with ``.venv/bin/python -m pytest tests/test_sna
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -18,8 +17,7 @@ from textual.pilot import Pilot
 
 from tests.conftest import SHARED_DOCS
 from tests.payment_files import AGENCY, bgmax_payment, write_bgmax_file
-from tests.test_app_payments import settle
-from tests.tui_helpers import freeze_cursors
+from tests.tui_helpers import Steps, settle_tree, steps
 from tui_inkasso.app import InkassoApp
 from tui_inkasso.db.models import Invoice, PaymentFile
 from tui_inkasso.screens.payments import FileTree
@@ -28,8 +26,6 @@ from tui_inkasso.services.payment_import import import_payment_file
 from tui_inkasso.services.settings import set_setting
 
 SIZE = (120, 36)
-
-Steps = Callable[[Pilot[None]], Awaitable[None]]
 
 
 @pytest.fixture
@@ -59,22 +55,14 @@ def _steps(*keys: str, choose: str | None = None, then: tuple[str, ...] = ()) ->
     """Press ``keys``; pick ``choose`` in the folder tree; press ``then``; wait after each."""
 
     async def run(pilot: Pilot[None]) -> None:
-        await settle(pilot)
-        for key in keys:
-            await pilot.press(key)
-            await settle(pilot)
+        await steps(*keys, wait=settle_tree)(pilot)
         if choose:
             tree = pilot.app.screen.query_one(FileTree)
             while tree.cursor_node is None or tree.cursor_node.data is None or tree.cursor_node.data.path.name != choose:
                 await pilot.press("down")
-                await settle(pilot)
+                await settle_tree(pilot)
             await pilot.press("enter")
-            await settle(pilot)
-        for key in then:
-            await pilot.press(key)
-            await settle(pilot)
-        freeze_cursors(pilot)
-        await pilot.pause()
+        await steps(*then, wait=settle_tree)(pilot)
 
     return run
 

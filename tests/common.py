@@ -1,0 +1,90 @@
+"""Helpers several test modules share that do not drive the app: the CLI in-process, a digest of
+the whole database, the text drawn in a PDF, and the scheduled-services registry isolated per test.
+
+(Pilot helpers are in tests/tui_helpers.py, the fixed ledgers and their fixtures in
+tests/ledger_data.py and tests/collection_data.py.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import zlib
+from collections.abc import Collection
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tui_inkasso.cli import main
+from tui_inkasso.db.connection import db
+from tui_inkasso.db.models import MODELS
+from tui_inkasso.services import scheduled, settings
+
+
+def run(capsys: pytest.CaptureFixture[str], url: str, *argv: str) -> tuple[int, str, str]:
+    """``tui-inkasso --db URL ARGV...`` in this process: exit code, stdout, stderr."""
+    code = main(["--db", url, *argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def run_json(capsys: pytest.CaptureFixture[str], url: str, *argv: str, code: int = 0) -> dict[str, Any]:
+    """The command with ``--json``: checks the exit code and that stdout is one JSON object."""
+    got, out, err = run(capsys, url, *argv, "--json")
+    assert got == code, err
+    assert out.count("\n") == 1, "exactly one JSON object on one line"
+    return json.loads(out)
+
+
+def database_digest(skip_tables: Collection[str] = (), skip_columns: Collection[tuple[str, str]] = ()) -> str:
+    """A SHA-256 of every table's rows in primary-key order, to prove that nothing changed.
+
+    ``schema_version`` is always left out; ``skip_tables`` and ``skip_columns`` (table, column)
+    leave out what the clock writes when a test does not care about it.
+    """
+    sha = hashlib.sha256()
+    for model in MODELS:
+        table = model._meta.table_name
+        if table == "schema_version" or table in skip_tables:
+            continue
+        columns = [f.column_name for f in model._meta.sorted_fields if (table, f.column_name) not in skip_columns]
+        order = model._meta.primary_key.column_name
+        names = ", ".join(f'"{c}"' for c in columns)
+        for row in db.obj.execute_sql(f'SELECT {names} FROM "{table}" ORDER BY "{order}"'):
+            sha.update(repr((table, row)).encode())
+    return sha.hexdigest()
+
+
+def pdf_pages(pdf: bytes) -> list[list[str]]:
+    """The strings drawn on each page (``(...) Tj`` in the compressed content streams), Latin-1.
+
+    Only pages' content streams draw text, so streams without ``Tj`` (fonts, images) are skipped.
+    """
+    pages = []
+    for match in re.finditer(rb"/Length (\d+)[^>]*>>\s*stream\r?\n", pdf):
+        data = pdf[match.end() : match.end() + int(match.group(1))]
+        try:
+            content = zlib.decompress(data)
+        except zlib.error:
+            continue
+        if b" Tj" not in content and b")Tj" not in content:
+            continue
+        strings = re.findall(rb"\(((?:[^()\\]|\\.)*)\) ?Tj", content)
+        pages.append([re.sub(rb"\\(.)", rb"\1", s).decode("latin-1") for s in strings])
+    return pages
+
+
+def words(text: str) -> str:
+    """Whitespace-normalised text, so wrapped phrases can be searched."""
+    return " ".join(text.split())
+
+
+@pytest.fixture
+def app_db(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A SQLite database whose scheduled-services registry a test may extend without leaking."""
+    monkeypatch.setattr(scheduled, "JOBS", dict(scheduled.JOBS))
+    monkeypatch.setattr(scheduled, "SERVICE_LABELS", dict(scheduled.SERVICE_LABELS))
+    settings.set_setting("collection.output_dir", str(tmp_path / "out"))
+    return sqlite_url
