@@ -22,11 +22,6 @@ class Split:
     excess_amount: int
     excess_role: str | None
 
-    @property
-    def is_overpayment_to_collection_account(self) -> bool:
-        """True when the excess goes to "Överskjutande betalning inkasso"."""
-        return self.excess_role == COLLECTION_OVERPAYMENT_ROLE and self.excess_amount > 0
-
 
 def split_payment(
     amount: int,

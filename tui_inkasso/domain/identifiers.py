@@ -100,15 +100,6 @@ def normalize_ocr(text: str, *, length_digit: bool = True) -> str:
     return digits
 
 
-def is_valid_ocr(text: str, *, length_digit: bool = True) -> bool:
-    """True when ``text`` is a valid OCR reference."""
-    try:
-        normalize_ocr(text, length_digit=length_digit)
-    except IdentifierError:
-        return False
-    return True
-
-
 def normalize_personnummer(text: str) -> str:
     """A personnummer as YYYYMMDD-NNNN: twelve digits, so the century is never guessed twice."""
     try:

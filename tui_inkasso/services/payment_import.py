@@ -271,10 +271,6 @@ class ImportPlan:
         """True when the one obstacle is that the file is a test file (allow_test would pass)."""
         return bool(self.refusals) and all(r.kind == "test" for r in self.refusals)
 
-    def refusal_text(self) -> str:
-        """Every refusal, one per line, each naming the file."""
-        return "\n".join(r.text(self.summary.file_name) for r in self.refusals)
-
 
 @dataclass(frozen=True)
 class ImportResult:

@@ -10,7 +10,7 @@ planner on the invoice indexes instead of joining a million rows.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 
 import peewee as pw
 
@@ -87,10 +87,6 @@ class Selection:
             else:
                 values[f.name] = tuple(str(v) for v in raw)  # type: ignore[union-attr]
         return cls(**values)  # type: ignore[arg-type]
-
-    def with_(self, **changes: object) -> Selection:
-        """A copy with some fields changed."""
-        return replace(self, **changes)  # type: ignore[arg-type]
 
 
 def validate_selection(selection: Selection) -> None:
