@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import OUT, TODAY
+from bench.common import OUT, TODAY, reference_seconds
 
 INVOICES_PER_CUSTOMER = 4
 PAYMENTS_PER_INVOICE = 5
@@ -161,16 +161,6 @@ def _subprocess(database: Path, mode: str) -> dict[str, float]:
         check=True, capture_output=True, text=True, env={**os.environ, "TUI_INKASSO_TODAY": TODAY},
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def reference_seconds() -> float:
-    """CPU seconds of a fixed pure-Python loop (as in bench_collection_files.py), to compare runs
-    on a busy and a quiet machine."""
-    start = time.process_time()
-    total = 0
-    for i in range(5_000_000):
-        total += i
-    return time.process_time() - start
 
 
 def main() -> None:

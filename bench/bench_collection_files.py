@@ -26,6 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.common import reference_seconds
 from tui_inkasso.domain.identifiers import ocr_with_check
 from tui_inkasso.domain.sfi import SfiCategory
 from tui_inkasso.formats.balance_xml import (
@@ -119,15 +120,6 @@ def measure(label: str, step: Callable[[], Any]) -> Any:
         f"{label:<52} {wall:7.2f} s wall {cpu:7.2f} s cpu   peak {peak / 1e6:8.1f} MB", flush=True
     )
     return result
-
-
-def reference_seconds() -> float:
-    """CPU seconds of a fixed pure-Python loop, to compare runs on a busy or a quiet machine."""
-    start = time.process_time()
-    total = 0
-    for i in range(5_000_000):
-        total += i
-    return time.process_time() - start
 
 
 def main() -> None:

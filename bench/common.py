@@ -59,3 +59,12 @@ def timed(label: str, results: dict[str, float] | None = None) -> Iterator[None]
     if results is not None:
         results[label] = ms
     print(f"{label:<60} {ms:10.1f} ms")
+
+
+def reference_seconds() -> float:
+    """CPU seconds of a fixed pure-Python loop, to compare runs on a busy and a quiet machine."""
+    start = time.process_time()
+    total = 0
+    for i in range(5_000_000):
+        total += i
+    return time.process_time() - start
