@@ -55,10 +55,6 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
     # the CLI itself stays headless.
     ("tui_inkasso.cli", "tui_inkasso.app"): "`tui-inkasso` without a command starts the app",
     ("tui_inkasso.cli.daemon_cmd", "tui_inkasso.daemon"): "`tui-inkasso daemon` runs the loop",
-    # Left for the owner of daemon.py (see the report of the hygiene pass): the daemon reads the
-    # enabled services itself and redacts URLs for its log; both belong behind services/.
-    ("tui_inkasso.daemon", "tui_inkasso.db.models"): "reads ScheduledService rows (to move)",
-    ("tui_inkasso.daemon", "tui_inkasso.transport.upload_url"): "redact_url for its log (to move)",
 }
 """(importer, imported) pairs that break a layer rule on purpose, each with its reason."""
 

@@ -208,6 +208,24 @@ def test_due_slots_and_catch_up(any_ready: str) -> None:
     assert runs == {missed.id: "catch-up", on_time.id: "schedule"}
 
 
+def test_enabled_schedules_give_the_daemon_rules_not_rows(db_ready: str) -> None:
+    """What the daemon schedules: enabled services only, a broken one with its reason, and a
+    signature that changes when the service does."""
+    daily = scheduled.create_service(_spec(name="Daglig", at_time="06:30"))
+    scheduled.create_service(_spec(name="Av", enabled=False))
+    broken = scheduled.create_service(_spec(name="Trasig"))
+    ScheduledService.update(at_time="25:99").where(ScheduledService.id == broken.id).execute()
+    entries = {e.name: e for e in scheduled.enabled_schedules()}
+    assert sorted(entries) == ["Daglig", "Trasig"]
+    assert entries["Daglig"].rule is not None and entries["Daglig"].error == ""
+    assert entries["Daglig"].rule.at_time == dt.time(6, 30)
+    assert entries["Trasig"].rule is None and "25:99" in entries["Trasig"].error
+    before = entries["Daglig"].signature
+    scheduled.update_service(daily.id, dataclasses.replace(daily.spec(), at_time="07:00"))
+    after = {e.name: e for e in scheduled.enabled_schedules()}["Daglig"].signature
+    assert after != before
+
+
 def test_an_interrupted_run_is_recorded_mailed_and_not_rerun(mail_to: SmtpServer, db_ready: str) -> None:
     service = scheduled.create_service(_spec(notify_emails=("drift@fastighet.se",)))
     dead = subprocess.Popen([sys.executable, "-c", "pass"])

@@ -44,12 +44,11 @@ import peewee as pw
 import schedule
 
 from tui_inkasso.db.connection import db, sqlite_path
-from tui_inkasso.db.models import ScheduledService
 from tui_inkasso.domain import schedule_rules as rules
 from tui_inkasso.services import outbox, scheduled
 from tui_inkasso.services.clock import now as clock_now
+from tui_inkasso.services.redaction import redact_url
 from tui_inkasso.services.settings import get_setting
-from tui_inkasso.transport.upload_url import redact_url
 
 log = logging.getLogger("tui_inkasso.daemon")
 
@@ -367,26 +366,21 @@ class Daemon:
     def _sync_jobs(self, after: dt.datetime | None = None) -> None:
         """Make the scheduler's jobs match the enabled services in the database."""
         seen: set[int] = set()
-        for row in ScheduledService.select():
-            if not row.enabled:
-                continue
-            seen.add(row.id)
-            signature = (row.service, row.frequency, row.weekdays, row.month_day,
-                         row.every_hours, row.at_time, row.changed_at)
-            current = self._jobs.get(row.id)
-            if current is not None and current[0] == signature:
+        for entry in scheduled.enabled_schedules():
+            seen.add(entry.id)
+            current = self._jobs.get(entry.id)
+            if current is not None and current[0] == entry.signature:
                 continue
             if current is not None:
                 self.scheduler.cancel_job(current[1])
-            try:
-                rule = scheduled.rule_of(row)
-            except ValueError as exc:
-                log.error("service %s (%s) has an invalid schedule and is skipped: %s", row.id, row.name, exc)
+            if entry.rule is None:
+                log.error("service %s (%s) has an invalid schedule and is skipped: %s",
+                          entry.id, entry.name, entry.error)
                 continue
-            job = ServiceJob(self.scheduler, row.id, rule, self.clock, after)
+            job = ServiceJob(self.scheduler, entry.id, entry.rule, self.clock, after)
             job.do(self._fire, job)
-            self._jobs[row.id] = (signature, job)
-            log.info("service %s (%s): %s; next run %s", row.id, row.name,
+            self._jobs[entry.id] = (entry.signature, job)
+            log.info("service %s (%s): %s; next run %s", entry.id, entry.name,
                      "scheduled" if current is None else "changed", f"{job.next_run:%Y-%m-%d %H:%M}")
         for service_id in set(self._jobs) - seen:
             self.scheduler.cancel_job(self._jobs.pop(service_id)[1])

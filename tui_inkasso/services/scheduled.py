@@ -453,6 +453,40 @@ def _error_text(exc: Exception) -> str:
     return f"Körningen misslyckades: {text}"
 
 
+# --------------------------------------------------------------------------- the daemon's view
+
+
+@dataclass(frozen=True)
+class ScheduleEntry:
+    """An enabled service as the daemon schedules it: its rule, or why it has none.
+
+    ``signature`` holds the stored columns the job depends on (``changed_at`` included), so the
+    daemon can tell a changed service from an unchanged one without knowing the columns.
+    """
+
+    id: int
+    name: str
+    rule: rules.ScheduleRule | None
+    """None when the stored schedule cannot be run; ``error`` says why."""
+    error: str
+    signature: tuple[object, ...]
+
+
+def enabled_schedules() -> list[ScheduleEntry]:
+    """Every enabled service with its rule, for the daemon's scheduler (read every few seconds)."""
+    entries: list[ScheduleEntry] = []
+    query = ScheduledService.select().where(ScheduledService.enabled == True)  # noqa: E712
+    for row in query.order_by(ScheduledService.id):
+        signature = (row.service, row.frequency, row.weekdays, row.month_day, row.every_hours,
+                     row.at_time, row.changed_at)
+        try:
+            rule, error = rule_of(row), ""
+        except ValueError as exc:
+            rule, error = None, str(exc)
+        entries.append(ScheduleEntry(row.id, row.name, rule, error, signature))
+    return entries
+
+
 # --------------------------------------------------------------------------- due slots, recovery
 
 
