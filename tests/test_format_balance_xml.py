@@ -156,6 +156,19 @@ def test_a_bad_correction_is_refused_naming_it(
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("field", ["case_number", "invoice_number", "customer_number"])
+def test_a_character_xml_cannot_hold_is_refused_and_no_file_is_left(
+    tmp_path: Path, field: str
+) -> None:
+    """Corrections are spelled as text: a control character (XML 1.0 has no spelling for it) is
+    refused naming the correction and the field, instead of letting a broken file out."""
+    corrections = [correction(1), correction(2, **{field: "F\x01002"})]
+    message = rf"correction 2 \(id 2, .*\): {field} holds the control character U\+0001"
+    with pytest.raises(BalanceXmlError, match=message):
+        write_balance_file(tmp_path / "saldo.xml", header_for(corrections), corrections)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_bad_header_is_refused() -> None:
     with pytest.raises(BalanceXmlError, match=r"header: creditor_org_no must be NNNNNN-NNNN"):
         write_balance_xml(header_for([], creditor_org_no="5560360793"), [], io.BytesIO())
