@@ -39,8 +39,8 @@ def test_collect_without_yes_asks_and_without_a_terminal_refuses(ledger: Collect
                                                                  capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, sqlite_url, "collect", "--system", "svea")
     assert code == 2 and out == ""
-    assert "would create: 7 fakturor (saldo 29\u00a0400,00 kr" in err and "5 inkassoärenden (Svea Inkasso)" in err
-    assert "confirm with --yes" in err
+    assert "skulle skapa: 7 fakturor (saldo 29\u00a0400,00 kr" in err and "5 inkassoärenden (Svea Inkasso)" in err
+    assert "bekräfta med --yes" in err
     assert CollectionCase.select().count() == 1 and Invoice.get(Invoice.number == "3002").excluded_at is None
 
 

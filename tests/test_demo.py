@@ -230,13 +230,13 @@ def test_refused_on_a_ledger_kept_with_if_missing_replaced_with_reset(sqlite_url
     first = create_demo(700, 3)
     assert first.created and first.counts["invoice"] == 700
     before = _digest()
-    with pytest.raises(LedgerExists, match="already holds a ledger.*--reset"):
+    with pytest.raises(LedgerExists, match="har redan en reskontra.*--reset"):
         create_demo(900, 3)
     assert _digest() == before
     kept = create_demo(900, 3, if_missing=True)
     assert not kept.created and kept.invoices == 700
     assert _digest() == before
-    with pytest.raises(UserError, match="contradict"):
+    with pytest.raises(UserError, match="går inte ihop"):
         create_demo(900, 3, True, if_missing=True)
     again = create_demo(700, 3, reset=True)
     assert again.deleted["invoice"] == 700
@@ -268,7 +268,7 @@ def test_cli_json_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     close_database()
     assert main(["--db", str(path), "demo", "--invoices", "600"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "already holds a ledger" in err[0]
+    assert len(err) == 1 and "har redan en reskontra" in err[0]
     close_database()
     assert main(["--db", str(path), "demo", "--if-missing", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["created"] is False
@@ -280,9 +280,9 @@ def test_cli_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert main(["--db", str(path), "demo", "--invoices", "12"]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err == "tui-inkasso demo: --invoices must be between 500 and 5000000, not 12\n"
+    assert captured.err == "tui-inkasso demo: --invoices ska vara mellan 500 och 5000000, inte 12\n"
     assert main(["--db", str(path), "demo", "--reset", "--if-missing"]) == 2
-    assert "contradict" in capsys.readouterr().err
+    assert "går inte ihop" in capsys.readouterr().err
     close_database()
 
 
@@ -290,4 +290,6 @@ def test_cli_not_a_number(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as stopped:
         main(["demo", "--invoices", "abc"])
     assert stopped.value.code == 2
-    assert "argument --invoices: not a whole number: 'abc'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "användning: tui-inkasso demo" in err
+    assert "tui-inkasso demo: fel: argument --invoices: inget heltal: 'abc'" in err

@@ -86,13 +86,13 @@ def test_levels_show_and_set(small: SmallLedger, sqlite_url: str, tmp_path: Path
     assert code == 0 and "3. Krav 2" in out
     file.write_text('{"levels": [{"level": 1, "name": "P", "days": 10, "fee": "60,001", "deadline_days": 10}]}')
     code, _, err = run(capsys, sqlite_url, "dunning-levels", "set", str(file))
-    assert code == 2 and "levels.json: level 1: field fee" in err
+    assert code == 2 and "levels.json: nivå 1: fältet fee" in err
     file.write_text('{"levels": [{"level": 1, "name": "P", "days": 10, "fee": "60", "deadline_days": 5}]}')
     code, _, err = run(capsys, sqlite_url, "dunning-levels", "set", str(file))
     assert code == 1 and "betalningstiden är 5 dagar; minst 8" in err
     file.write_text("{oops")
     code, _, err = run(capsys, sqlite_url, "dunning-levels", "set", str(file))
-    assert code == 2 and "line 1, column 2" in err
+    assert code == 2 and "levels.json: rad 1, kolumn 2: ogiltig JSON" in err
 
 
 def test_reprint_and_blocks(small: SmallLedger, sqlite_url: str, tmp_path: Path,

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from tui_inkasso import __version__
-from tui_inkasso.cli.common import CliError, Output, common_options, to_json
+from tui_inkasso.cli.common import VERSION_HELP, CliError, Output, Parser, common_options, to_json
 
 COMMAND_MODULES = [
     "tui_inkasso.cli.settings_cmd",
@@ -33,15 +33,15 @@ COMMAND_MODULES = [
 """Modules that add subcommands; each has ``register(subparsers, parent)``."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> Parser:
     """The argument parser with every registered subcommand."""
     parent = common_options()
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="tui-inkasso",
         description="Inkasso för hyresreskontran: starta appen utan kommando, eller kör ett kommando.",
         parents=[parent],
     )
-    parser.add_argument("--version", action="version", version=f"tui-inkasso {__version__}")
+    parser.add_argument("--version", action="version", version=f"tui-inkasso {__version__}", help=VERSION_HELP)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers, parent)
@@ -65,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"tui-inkasso {args.command}: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print(f"tui-inkasso {args.command}: interrupted, nothing more was written", file=sys.stderr)
+        print(f"tui-inkasso {args.command}: avbrutet, inget mer skrevs", file=sys.stderr)
         return 130
     if want_json:
         print(to_json(output.data))
@@ -83,9 +83,11 @@ def _app_start(argv: list[str]) -> str | None:
     """
     if any(arg in ("-h", "--help", "--version") for arg in argv):
         return None
+    parser = common_options()
+    parser.exit_on_error = False  # the full parser reports a mistake, once and with the right name
     try:
-        known, rest = common_options().parse_known_args(argv)
-    except SystemExit:
+        known, rest = parser.parse_known_args(argv)
+    except (argparse.ArgumentError, SystemExit):
         return None
     if rest:
         return None
@@ -116,7 +118,7 @@ def _open(db_arg: str | None) -> None:
         raise CliError(str(exc), 1) from None
     except Exception as exc:  # a database that cannot be reached or read
         if type(exc).__module__.startswith(("peewee", "psycopg2", "sqlite3")):
-            raise CliError(f"cannot open the database: {exc}".strip(), 1) from None
+            raise CliError(f"databasen kan inte öppnas: {exc}".strip(), 1) from None
         raise
 
 

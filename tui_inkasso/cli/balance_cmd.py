@@ -35,13 +35,13 @@ def register(subparsers: argparse._SubParsersAction, parent: argparse.ArgumentPa
 def _register_file(subparsers: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
     cmd = subparsers.add_parser(
         "balance-file", parents=[parent],
-        help="skapa saldofil: every unreported balance correction into the agency's XML file",
+        help="skapa saldofil: alla saldokorrigeringar som inte rapporterats, i inkassobolagets XML-fil",
         description="Skapar Meddelande om saldokorrigeringar: alla betalningar och krediteringar "
         "på inkassomärkta fakturor som inkassobolaget inte fått veta om än, en fil per ägare. "
         "Filen skickas direkt när en FTP-server är inställd.",
     )
     cmd.add_argument("--out", type=Path, metavar="PATH",
-                     help="an existing folder, or the file's name (default: collection.output_dir)")
+                     help="en befintlig mapp eller filens namn (standard: collection.output_dir)")
     add_selection_options(cmd)
     cmd.set_defaults(handler=_file)
 
@@ -110,24 +110,24 @@ def _recovery_text(a: bc.RecoveryAction) -> str:
 
 def _register_reports(subparsers: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
     cmd = subparsers.add_parser(
-        "balance-reports", parents=[parent], help="earlier balance files: list, show, rewrite, resend",
+        "balance-reports", parents=[parent], help="tidigare saldofiler: lista, visa, skriv igen, skicka igen",
         description="Tidigare saldofiler: lista, visa en fils saldokorrigeringar, skriv filen igen "
         "(samma fil-id och innehåll) eller skicka den igen.",
     )
     sub = cmd.add_subparsers(dest="action", metavar="ACTION")
     cmd.set_defaults(handler=_list)
-    listing = sub.add_parser("list", parents=[parent], help="earlier files, newest first")
+    listing = sub.add_parser("list", parents=[parent], help="tidigare saldofiler, nyaste först")
     listing.set_defaults(handler=_list)
-    show = sub.add_parser("show", parents=[parent], help="one file and its corrections")
-    show.add_argument("id", type=int, metavar="ID", help="the report id (from list)")
+    show = sub.add_parser("show", parents=[parent], help="en fil och dess saldokorrigeringar")
+    show.add_argument("id", type=int, metavar="ID", help="saldofilens id (från list)")
     show.set_defaults(handler=_show)
-    rewrite = sub.add_parser("rewrite", parents=[parent], help="write the same file again")
-    rewrite.add_argument("id", type=int, metavar="ID")
+    rewrite = sub.add_parser("rewrite", parents=[parent], help="skriv samma fil igen (samma fil-id och innehåll)")
+    rewrite.add_argument("id", type=int, metavar="ID", help="saldofilens id (från list)")
     rewrite.add_argument("--out", type=Path, required=True, metavar="PATH",
-                         help="an existing folder (the file keeps its name) or a new file's name")
+                         help="en befintlig mapp (filen behåller sitt namn) eller ett nytt filnamn")
     rewrite.set_defaults(handler=_rewrite)
-    resend = sub.add_parser("resend", parents=[parent], help="send the file to the agency again")
-    resend.add_argument("id", type=int, metavar="ID")
+    resend = sub.add_parser("resend", parents=[parent], help="skicka filen till inkassobolaget igen")
+    resend.add_argument("id", type=int, metavar="ID", help="saldofilens id (från list)")
     resend.set_defaults(handler=_resend)
 
 

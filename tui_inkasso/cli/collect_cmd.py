@@ -42,20 +42,22 @@ def register(subparsers: argparse._SubParsersAction, parent: argparse.ArgumentPa
 
 def _register_collect(subparsers: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
     cmd = subparsers.add_parser(
-        "collect", parents=[parent], help="skapa underlag för inkasso: cases, file or Excel sheet",
+        "collect", parents=[parent], help="skapa underlag för inkasso: ärenden, fil eller Excelfil",
         description="Skapar inkassoärenden av alla fakturor som är klara för inkasso i urvalet: "
         "eget ärenderegister (inhouse), fil till Intrum eller Svea, eller en Excelfil (none). "
         "Allt registreras i en transaktion; filen skickas direkt när en FTP-server är inställd.",
     )
     cmd.add_argument("--system", choices=[c.value for c in CollectionSystem],
-                     help="collection system (default: the setting collection.system)")
-    cmd.add_argument("--date", type=date_arg, metavar="DATE", help="run date (default: today)")
+                     help="inkassosystem: inhouse = eget ärenderegister, intrum, svea, none = Excelfil "
+                     "(standard: inställningen collection.system)")
+    cmd.add_argument("--date", type=date_arg, metavar="DATE", help="körningsdatum, ÅÅÅÅ-MM-DD (standard: i dag)")
     cmd.add_argument("--exclude", nargs="+", default=[], metavar="INVOICE",
-                     help="invoice numbers to exclude from collection (kept excluded, like Undanta)")
-    cmd.add_argument("--reason", default=DEFAULT_REASON, help="why --exclude invoices are excluded")
+                     help="fakturanummer som undantas från inkasso (de förblir undantagna, som med Undanta)")
+    cmd.add_argument("--reason", default=DEFAULT_REASON,
+                     help=f"skälet till undantaget för --exclude (standard: \"{DEFAULT_REASON}\")")
     cmd.add_argument("--out", type=Path, metavar="PATH",
-                     help="an existing folder to write in, or the file's name (default: collection.output_dir)")
-    cmd.add_argument("--yes", action="store_true", help="do not ask")
+                     help="en befintlig mapp att skriva i, eller filens namn (standard: collection.output_dir)")
+    cmd.add_argument("--yes", action="store_true", help="fråga inte")
     add_selection_options(cmd)
     cmd.set_defaults(handler=_collect)
 
@@ -123,58 +125,59 @@ def run_json(result: collection.CaseRunResult) -> dict[str, Any]:
 def _confirm(question: str, want_json: bool) -> None:
     """Show the plan and ask; without a terminal (or with --json) only --yes may confirm."""
     if want_json or not sys.stdin.isatty():
-        raise CliError(f"would create: {question}; confirm with --yes (no terminal to ask on)")
+        raise CliError(f"skulle skapa: {question}; bekräfta med --yes (ingen terminal att fråga på)")
     print(question)
     answer = input("Skapa inkassoärendena? Skriv ja: ").strip().lower()
     if answer not in ("ja", "j", "yes", "y"):
-        raise CliError("nothing was created", 1)
+        raise CliError("inget skapades", 1)
 
 
 # --------------------------------------------------------------------------- cases
 
 
 def _register_cases(subparsers: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    cmd = subparsers.add_parser("cases", parents=[parent], help="the case register: list, show, status, close",
+    cmd = subparsers.add_parser("cases", parents=[parent], help="ärenderegistret: lista, visa, ändra status, avsluta",
                                 description="Inkassoärenden: lista, visa, ändra status, anteckning, "
                                 "betalning, avsluta.")
     sub = cmd.add_subparsers(dest="action", metavar="ACTION")
     _list_options(cmd)
     cmd.set_defaults(handler=_list)
-    listing = sub.add_parser("list", parents=[parent], help="list cases")
+    listing = sub.add_parser("list", parents=[parent], help="lista ärenden (standard)")
     _list_options(listing)
     listing.set_defaults(handler=_list)
-    show = sub.add_parser("show", parents=[parent], help="one case with invoices, payments and events")
-    show.add_argument("case", metavar="CASE", help="case number")
+    show = sub.add_parser("show", parents=[parent], help="ett ärende med fakturor, betalningar och händelser")
+    show.add_argument("case", metavar="CASE", help="ärendenummer")
     show.set_defaults(handler=_show)
-    status = sub.add_parser("status", parents=[parent], help="change a case's status")
-    status.add_argument("case", metavar="CASE")
-    status.add_argument("status", metavar="STATUS", help="; ".join(s.value for s in CaseStatus))
-    status.add_argument("--note", default="", help="a note on the change")
+    status = sub.add_parser("status", parents=[parent], help="ändra ett ärendes status")
+    status.add_argument("case", metavar="CASE", help="ärendenummer")
+    status.add_argument("status", metavar="STATUS", help="ny status: " + "; ".join(s.value for s in CaseStatus))
+    status.add_argument("--note", default="", help="en anteckning om ändringen")
     status.set_defaults(handler=_status)
-    close = sub.add_parser("close", parents=[parent], help="close a case (its invoices stay collection-marked)")
-    close.add_argument("case", metavar="CASE")
-    close.add_argument("--reason", required=True, help="why the case is closed")
+    close = sub.add_parser("close", parents=[parent], help="avsluta ett ärende (fakturorna förblir inkassomärkta)")
+    close.add_argument("case", metavar="CASE", help="ärendenummer")
+    close.add_argument("--reason", required=True, help="varför ärendet avslutas")
     close.set_defaults(handler=_close)
-    note = sub.add_parser("note", parents=[parent], help="add a note to a case")
-    note.add_argument("case", metavar="CASE")
-    note.add_argument("text", metavar="TEXT")
+    note = sub.add_parser("note", parents=[parent], help="lägg till en anteckning i ett ärende")
+    note.add_argument("case", metavar="CASE", help="ärendenummer")
+    note.add_argument("text", metavar="TEXT", help="anteckningen")
     note.set_defaults(handler=_note)
-    pay = sub.add_parser("pay", parents=[parent], help="register a payment on one of the case's invoices")
-    pay.add_argument("case", metavar="CASE")
-    pay.add_argument("invoice", metavar="INVOICE", help="invoice number")
-    pay.add_argument("amount", metavar="AMOUNT", help="kronor, e.g. 1234.50")
-    pay.add_argument("--date", type=date_arg, metavar="DATE", help="payment date (default: today)")
+    pay = sub.add_parser("pay", parents=[parent], help="registrera en betalning på en av ärendets fakturor")
+    pay.add_argument("case", metavar="CASE", help="ärendenummer")
+    pay.add_argument("invoice", metavar="INVOICE", help="fakturanummer")
+    pay.add_argument("amount", metavar="AMOUNT", help="kronor, t.ex. 1234,50")
+    pay.add_argument("--date", type=date_arg, metavar="DATE", help="betaldag, ÅÅÅÅ-MM-DD (standard: i dag)")
     pay.add_argument("--method", default=PaymentMethod.MANUAL.value,
-                     choices=[m.value for m in PaymentMethod if m is not PaymentMethod.CREDIT])
+                     choices=[m.value for m in PaymentMethod if m is not PaymentMethod.CREDIT],
+                     help=f"betalsätt (standard: {PaymentMethod.MANUAL.value})")
     pay.set_defaults(handler=_pay)
 
 
 def _list_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--status", help="only cases with this status")
-    parser.add_argument("--system", choices=[c.value for c in CollectionSystem], help="only this system")
-    parser.add_argument("--open", action="store_true", help="only cases that are not closed")
-    parser.add_argument("--text", default="", help="case number, customer number or name contains")
-    parser.add_argument("--limit", type=int, default=200, help="at most this many (default 200)")
+    parser.add_argument("--status", help="bara ärenden med den här statusen: " + "; ".join(s.value for s in CaseStatus))
+    parser.add_argument("--system", choices=[c.value for c in CollectionSystem], help="bara ärenden i det här systemet")
+    parser.add_argument("--open", action="store_true", help="bara ärenden som inte är avslutade")
+    parser.add_argument("--text", default="", help="ärendenummer, kundnummer eller namn innehåller texten")
+    parser.add_argument("--limit", type=int, default=200, help="högst så här många (standard: 200)")
 
 
 def summary_json(s: collection.CaseSummary) -> dict[str, Any]:

@@ -1,13 +1,80 @@
-"""What every command shares: the result type, errors, and the --db/--json options."""
+"""What every command shares: the parser in Swedish, the result type, errors, the --db/--json options."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import json
-from collections.abc import Callable
+import re
+import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
+
+USAGE = "användning: "
+HELP = "visa den här hjälpen och avsluta"
+VERSION_HELP = "visa versionen och avsluta"
+
+_ARGPARSE_ERRORS = [
+    (re.compile(pattern), swedish)
+    for pattern, swedish in (
+        (r"the following arguments are required: (.*)$", r"de här argumenten saknas: \1"),
+        (r"unrecognized arguments: (.*)$", r"okända argument: \1"),
+        (r"invalid choice: (.*) \(choose from (.*)\)$", r"ogiltigt val: \1 (välj bland \2)"),
+        (r"expected one argument$", "ett värde behövs"),
+        (r"expected at most one argument$", "högst ett värde"),
+        (r"expected at least one argument$", "minst ett värde behövs"),
+        (r"invalid int value: (.*)$", r"inget heltal: \1"),
+        (r"invalid (\S+) value: (.*)$", r"ogiltigt värde (\1): \2"),
+        (r"ambiguous option: (.*) could match (.*)$", r"tvetydig flagga: \1 kan vara \2"),
+        (r"ignored explicit argument (.*)$", r"flaggan tar inget värde: \1"),
+    )
+]
+"""argparse's own error messages that a user meets, in Swedish; others are shown as they are."""
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter with a Swedish "användning:"."""
+
+    def add_usage(self, usage: str | None, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, USAGE if prefix is None else prefix)
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser that speaks Swedish: headings, -h, usage and its common error messages.
+
+    argparse takes these words from gettext, whose catalogue is global to the process; setting
+    them on our own parsers keeps the change to the ``tui-inkasso`` command. Subcommands inherit
+    the class (argparse creates them with ``type(parent)``). ``parents`` are merged after the
+    headings are renamed, so their options join the same "flaggor" group.
+    """
+
+    def __init__(
+        self, *, parents: Sequence[argparse.ArgumentParser] = (), add_help: bool = True, **kwargs: Any
+    ) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(add_help=False, **kwargs)
+        self._positionals.title = "argument"
+        self._optionals.title = "flaggor"
+        if add_help:
+            self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help=HELP)
+        for parent in parents:  # what ArgumentParser.__init__ does with parents
+            self._add_container_actions(parent)
+            self._defaults.update(parent._defaults)
+
+    def error(self, message: str) -> NoReturn:
+        """Usage and the error on stderr, exit code 2, as argparse does, in Swedish."""
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: fel: {swedish_argparse_error(message)}\n")
+
+
+def swedish_argparse_error(message: str) -> str:
+    """``message`` with argparse's own wording in Swedish (our own texts are Swedish already)."""
+    for pattern, swedish in _ARGPARSE_ERRORS:
+        message, count = pattern.subn(swedish, message, count=1)
+        if count:
+            break
+    return message
 
 
 class CliError(Exception):
@@ -31,17 +98,18 @@ class Output:
 Handler = Callable[[argparse.Namespace], Output]
 
 
-def common_options() -> argparse.ArgumentParser:
+def common_options() -> Parser:
     """--db and --json, accepted before or after the subcommand."""
-    parent = argparse.ArgumentParser(add_help=False)
+    parent = Parser(add_help=False)
     parent.add_argument(
         "--db",
         default=argparse.SUPPRESS,
         metavar="URL",
-        help="database: a path, sqlite:///PATH or postgresql://... (default: $TUI_INKASSO_DB or inkasso.db in the data directory)",
+        help="databasen: en sökväg, sqlite:///SÖKVÄG eller postgresql://... "
+        "(standard: $TUI_INKASSO_DB eller inkasso.db i datamappen)",
     )
     parent.add_argument(
-        "--json", action="store_true", default=argparse.SUPPRESS, help="print one JSON object"
+        "--json", action="store_true", default=argparse.SUPPRESS, help="skriv resultatet som ett JSON-objekt"
     )
     return parent
 
@@ -51,7 +119,7 @@ def date_arg(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+        raise argparse.ArgumentTypeError(f"inget giltigt datum (ÅÅÅÅ-MM-DD): {text!r}") from None
 
 
 def to_json(data: dict[str, Any]) -> str:

@@ -28,18 +28,20 @@ def register(subparsers: argparse._SubParsersAction, parent: argparse.ArgumentPa
     box = subparsers.add_parser("outbox", parents=[parent], help="utkorgen: filer till inkassobolaget")
     sub = box.add_subparsers(dest="action", metavar="ACTION", required=True)
     listing = sub.add_parser("list", parents=[parent], help="filer i utkorgen, nyaste först")
-    listing.add_argument("--status", choices=[s.value for s in outbox.OutboxStatus], default=None)
+    listing.add_argument("--status", choices=[s.value for s in outbox.OutboxStatus], default=None,
+                         help="bara filer med den här statusen (waiting = väntar, sending = skickas, "
+                         "sent = skickad, failed = misslyckad)")
     listing.set_defaults(handler=_list)
     send = sub.add_parser("send", parents=[parent],
                           help="skicka det som väntar; med ID: skicka den filen igen")
-    send.add_argument("id", type=int, nargs="?", default=None)
+    send.add_argument("id", type=int, nargs="?", default=None, help="filens id (från list)")
     send.set_defaults(handler=_send)
 
 
 def _trust_host(args: argparse.Namespace) -> Output:
     url = args.url or get_setting("collection.upload_url")
     if not url:
-        raise CliError("no URL given and collection.upload_url is empty: tui-inkasso trust-host sftp://user@host/dir")
+        raise CliError("ingen URL angiven och collection.upload_url är tom: tui-inkasso trust-host sftp://user@host/dir")
     shown = outbox.show_host_key(url)
     if not args.yes:
         _confirm(shown.host, shown.keytype, shown.fingerprint, getattr(args, "json", False))
@@ -53,14 +55,14 @@ def _confirm(host: str, keytype: str, fingerprint: str, want_json: bool) -> None
     """Show the key and ask; without a terminal (or with --json) only --yes may confirm."""
     if want_json or not sys.stdin.isatty():
         raise CliError(
-            f"SFTP server {host} shows {keytype} {fingerprint}; compare it with the agency's and "
-            "confirm with --yes (no terminal to ask on)"
+            f"SFTP-servern {host} visar nyckeln {keytype} {fingerprint}; jämför fingeravtrycket med "
+            "inkassobolagets och bekräfta med --yes (ingen terminal att fråga på)"
         )
     print(f"SFTP-servern {host} visar nyckeln {keytype} {fingerprint}")
     print("Jämför fingeravtrycket med det inkassobolaget har gett dig.")
     answer = input("Lita på nyckeln? Skriv ja: ").strip().lower()
     if answer not in ("ja", "j", "yes", "y"):
-        raise CliError("not trusted: nothing was written", 1)
+        raise CliError("inte betrodd: inget sparades", 1)
 
 
 def _list(args: argparse.Namespace) -> Output:

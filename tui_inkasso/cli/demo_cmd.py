@@ -18,9 +18,9 @@ def register(subparsers: argparse._SubParsersAction, parent: argparse.ArgumentPa
         "hyres- och direktfakturor med betalningar, påminnelser, krav och inkassoärenden.",
     )
     cmd.add_argument("--invoices", type=_count, default=demo.DEFAULT_INVOICES, metavar="N",
-                     help=f"antal fakturor (standard {demo.DEFAULT_INVOICES})")
+                     help=f"antal fakturor (standard: {demo.DEFAULT_INVOICES})")
     cmd.add_argument("--seed", type=int, default=demo.DEFAULT_SEED, metavar="S",
-                     help="slumpfrö: samma frö och dag ger samma data (standard 1)")
+                     help=f"slumpfrö: samma frö och dag ger samma data (standard: {demo.DEFAULT_SEED})")
     cmd.add_argument("--reset", action="store_true", help="töm reskontran först (allt utom inställningar)")
     cmd.add_argument("--if-missing", action="store_true",
                      help="gör ingenting om databasen redan har en reskontra")
@@ -32,7 +32,7 @@ def _count(text: str) -> int:
     try:
         return int(text.replace("_", ""))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"inget heltal: {text!r}") from None
 
 
 def _run(args: argparse.Namespace) -> Output:

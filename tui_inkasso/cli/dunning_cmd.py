@@ -37,15 +37,15 @@ def register(subparsers: argparse._SubParsersAction, parent: argparse.ArgumentPa
 
 def _register_run(subparsers: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
     cmd = subparsers.add_parser(
-        "dunning-run", parents=[parent], help="påminnelse-/kravkörning: issue the next dunning level",
+        "dunning-run", parents=[parent], help="påminnelse-/kravkörning: skicka nästa kravnivå",
         description="Skickar nästa kravnivå till varje faktura som står på tur: alla brev i en "
         "PDF, allt registrerat i en transaktion. --dry-run visar bara vad som skulle skickas.",
     )
-    cmd.add_argument("--date", type=date_arg, metavar="DATE", help="run date (default: today)")
-    cmd.add_argument("--dry-run", action="store_true", help="list what would be issued; write nothing")
+    cmd.add_argument("--date", type=date_arg, metavar="DATE", help="körningsdatum, ÅÅÅÅ-MM-DD (standard: i dag)")
+    cmd.add_argument("--dry-run", action="store_true", help="visa bara vad som skulle skickas; inget sparas")
     cmd.add_argument("--leave-out", nargs="+", default=[], metavar="INVOICE",
-                     help="invoice numbers to leave out of this run")
-    cmd.add_argument("--out", type=Path, metavar="DIR", help="folder for the PDF (default: dunning.letters_dir)")
+                     help="fakturanummer som lämnas utanför den här körningen")
+    cmd.add_argument("--out", type=Path, metavar="DIR", help="mapp för PDF:en (standard: dunning.letters_dir)")
     add_selection_options(cmd)
     cmd.set_defaults(handler=_run)
 
@@ -117,14 +117,14 @@ def _dry_run(run_date: Any, selection: Any, leave_out: dict[int, str]) -> Output
 
 
 def _register_levels(subparsers: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    cmd = subparsers.add_parser("dunning-levels", parents=[parent], help="show or replace the dunning levels",
+    cmd = subparsers.add_parser("dunning-levels", parents=[parent], help="visa eller ersätt kravnivåerna",
                                 description="Visa kravnivåerna, eller ersätt alla med dem i en JSON-fil.")
     sub = cmd.add_subparsers(dest="action", metavar="ACTION")
     cmd.set_defaults(handler=_levels_show)
-    show = sub.add_parser("show", parents=[parent], help="the configured levels")
+    show = sub.add_parser("show", parents=[parent], help="de inlagda kravnivåerna")
     show.set_defaults(handler=_levels_show)
-    put = sub.add_parser("set", parents=[parent], help="replace every level with those in FILE.json")
-    put.add_argument("file", type=Path, metavar="FILE.json")
+    put = sub.add_parser("set", parents=[parent], help="ersätt alla kravnivåer med dem i FILE.json")
+    put.add_argument("file", type=Path, metavar="FILE.json", help="samma form som dunning-levels show --json skriver")
     put.set_defaults(handler=_levels_set)
 
 
@@ -150,30 +150,34 @@ def read_levels_file(path: Path) -> list[DunningLevel]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise CliError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
+        raise CliError(f"{path}: filen kan inte läsas: {exc.strerror or exc}") from None
     except json.JSONDecodeError as exc:
-        raise CliError(f"{path}: line {exc.lineno}, column {exc.colno}: not JSON ({exc.msg})") from None
+        raise CliError(f"{path}: rad {exc.lineno}, kolumn {exc.colno}: ogiltig JSON") from None
     items = data.get("levels") if isinstance(data, dict) else data
     if not isinstance(items, list):
-        raise CliError(f'{path}: expected {{"levels": [...]}} or a list of levels')
+        raise CliError(f'{path}: väntade {{"levels": [...]}} eller en lista med kravnivåer')
     return [_level_from_json(path, number, item) for number, item in enumerate(items, start=1)]
 
 
+_KIND_WORDS = {int: "ett heltal", str: "en text"}
+"""A JSON field's expected type, as the error message names it."""
+
+
 def _level_from_json(path: Path, number: int, item: Any) -> DunningLevel:
-    where = f"{path}: level {number}"
+    where = f"{path}: nivå {number}"
     if not isinstance(item, dict):
-        raise CliError(f"{where}: expected an object")
+        raise CliError(f"{where}: väntade ett objekt")
 
     def field(name: str, kind: type) -> Any:
         value = item.get(name)
         if not isinstance(value, kind) or isinstance(value, bool):
-            raise CliError(f"{where}: field {name} is {value!r}; expected {kind.__name__}")
+            raise CliError(f"{where}: fältet {name} är {value!r}; väntade {_KIND_WORDS[kind]}")
         return value
 
     try:
         fee = parse_amount(str(item.get("fee", "0")))
     except MoneyError as exc:
-        raise CliError(f"{where}: field fee: {exc}") from None
+        raise CliError(f"{where}: fältet fee: {exc}") from None
     level = field("level", int)
     return DunningLevel(level, field("name", str), field("days", int), fee, field("deadline_days", int),
                         str(item.get("letter_text", "")), level > 1)
@@ -188,15 +192,15 @@ def _levels_set(args: argparse.Namespace) -> Output:
 
 def _register_reprint(subparsers: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
     cmd = subparsers.add_parser(
-        "reprint", parents=[parent], help="återutskrift: a reminder or demand's stored letter again",
+        "reprint", parents=[parent], help="återutskrift: skriv ut en påminnelse eller ett krav igen",
         description="Skriv ut en påminnelse eller ett krav igen, precis som det skickades. Utan "
         "--out, --print och --text sparas PDF:en i mappen för påminnelser och krav.",
     )
-    cmd.add_argument("invoice", metavar="INVOICE", help="invoice number or OCR")
-    cmd.add_argument("--level", type=int, metavar="N", help="dunning level (default: the last one issued)")
-    cmd.add_argument("--out", type=Path, metavar="PATH", help="write the PDF here")
-    cmd.add_argument("--print", dest="to_printer", action="store_true", help="send to the printer (dunning.printer)")
-    cmd.add_argument("--text", action="store_true", help="show the letter as text; write nothing")
+    cmd.add_argument("invoice", metavar="INVOICE", help="fakturanummer eller OCR-nummer")
+    cmd.add_argument("--level", type=int, metavar="N", help="kravnivå (standard: den senast skickade)")
+    cmd.add_argument("--out", type=Path, metavar="PATH", help="spara PDF:en här")
+    cmd.add_argument("--print", dest="to_printer", action="store_true", help="skicka till skrivaren (dunning.printer)")
+    cmd.add_argument("--text", action="store_true", help="visa brevet som text; inget sparas")
     cmd.set_defaults(handler=_reprint)
 
 
@@ -222,16 +226,16 @@ def _reprint(args: argparse.Namespace) -> Output:
 
 
 def _register_blocks(subparsers: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    block = subparsers.add_parser("block", parents=[parent], help="kravspärr: no reminders for an invoice or customer",
+    block = subparsers.add_parser("block", parents=[parent], help="kravspärr: inga påminnelser eller krav för en faktura eller kund",
                                   description="Spärra påminnelser och krav för en faktura eller en kund.")
-    block.add_argument("what", choices=["invoice", "customer"])
-    block.add_argument("number", metavar="NUMBER", help="invoice number or customer number")
-    block.add_argument("--reason", required=True, help="why (shown in the ledger and the audit log)")
+    block.add_argument("what", choices=["invoice", "customer"], help="invoice = faktura, customer = kund")
+    block.add_argument("number", metavar="NUMBER", help="fakturanummer eller kundnummer")
+    block.add_argument("--reason", required=True, help="skälet (syns i reskontran och i loggen)")
     block.set_defaults(handler=_block)
-    unblock = subparsers.add_parser("unblock", parents=[parent], help="lift a dunning block",
+    unblock = subparsers.add_parser("unblock", parents=[parent], help="ta bort en kravspärr",
                                     description="Ta bort en kravspärr från en faktura eller en kund.")
-    unblock.add_argument("what", choices=["invoice", "customer"])
-    unblock.add_argument("number", metavar="NUMBER", help="invoice number or customer number")
+    unblock.add_argument("what", choices=["invoice", "customer"], help="invoice = faktura, customer = kund")
+    unblock.add_argument("number", metavar="NUMBER", help="fakturanummer eller kundnummer")
     unblock.set_defaults(handler=_unblock)
 
 

@@ -14,10 +14,10 @@ def register(subparsers: argparse._SubParsersAction, parent: argparse.ArgumentPa
     cmd = subparsers.add_parser(
         "invoice",
         parents=[parent],
-        help="show an invoice: status, balance, dunning level, case, payments",
+        help="visa en faktura: status, saldo, kravnivå, ärende, betalningar",
         description="Visa en fakturas läge. NUMBER är fakturanumret (eller OCR-numret).",
     )
-    cmd.add_argument("number", metavar="NUMBER", help="invoice number or OCR reference")
+    cmd.add_argument("number", metavar="NUMBER", help="fakturanummer eller OCR-nummer")
     cmd.set_defaults(handler=_show)
 
 

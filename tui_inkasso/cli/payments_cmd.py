@@ -23,45 +23,48 @@ def register(subparsers: argparse._SubParsersAction, parent: argparse.ArgumentPa
     cmd = subparsers.add_parser(
         "import-payments",
         parents=[parent],
-        help="import BgMax / Total IN payment files and book them",
+        help="läs in betalfiler (BgMax, Total IN) och bokför dem",
         description="Läs in betalfiler (BgMax, Total IN) och bokför dem: varje fil i en egen transaktion.",
     )
-    cmd.add_argument("files", nargs="+", metavar="FILE", help="payment files")
-    cmd.add_argument("--dry-run", action="store_true", help="analyse only: show what would be booked")
-    cmd.add_argument("--allow-test", action="store_true", help="book files the bank marked as test files")
-    cmd.add_argument("--progress", action="store_true", help="report booked payments on stderr")
+    cmd.add_argument("files", nargs="+", metavar="FILE", help="betalfiler")
+    cmd.add_argument("--dry-run", action="store_true", help="analysera bara: visa vad som skulle bokföras; inget sparas")
+    cmd.add_argument("--allow-test", action="store_true", help="bokför även filer som banken märkt som testfiler")
+    cmd.add_argument("--progress", action="store_true", help="visa förloppet (bokförda betalningar) på stderr")
     cmd.set_defaults(handler=_import)
 
     unmatched = subparsers.add_parser(
         "unmatched",
         parents=[parent],
-        help="payments not matched to an invoice: list, allocate, keep as prepayment",
+        help="ej matchade betalningar: lista, fördela, behåll som förskott",
         description="Ej matchade betalningar: lista, fördela till en faktura eller behåll som förskott.",
     )
     actions = unmatched.add_subparsers(dest="action", metavar="ACTION")
-    listing = actions.add_parser("list", parents=[parent], help="list unmatched payments (default)")
-    listing.add_argument("--search", default="", help="only payments whose reference, payer or sender match")
-    allocate = actions.add_parser("allocate", parents=[parent], help="allocate a payment to an invoice")
-    allocate.add_argument("payment", type=int, metavar="PAYMENT", help="payment id (from the list)")
-    allocate.add_argument("invoice", metavar="INVOICE", help="invoice number or OCR")
-    prepay = actions.add_parser("prepay", parents=[parent], help="keep a payment as a prepayment on a customer")
-    prepay.add_argument("payment", type=int, metavar="PAYMENT", help="payment id (from the list)")
-    prepay.add_argument("customer", metavar="CUSTOMER", help="customer number")
+    listing = actions.add_parser("list", parents=[parent], help="lista ej matchade betalningar (standard)")
+    listing.add_argument("--search", default="",
+                         help="bara betalningar vars referens, betalare eller avsändarkonto innehåller texten")
+    allocate = actions.add_parser("allocate", parents=[parent], help="fördela en betalning till en faktura")
+    allocate.add_argument("payment", type=int, metavar="PAYMENT", help="betalningens id (från list)")
+    allocate.add_argument("invoice", metavar="INVOICE", help="fakturanummer eller OCR-nummer")
+    prepay = actions.add_parser("prepay", parents=[parent], help="behåll en betalning som förskott hos en kund")
+    prepay.add_argument("payment", type=int, metavar="PAYMENT", help="betalningens id (från list)")
+    prepay.add_argument("customer", metavar="CUSTOMER", help="kundnummer")
     unmatched.set_defaults(handler=_unmatched, action=None, search="")
 
     sie = subparsers.add_parser(
         "sie-export",
         parents=[parent],
-        help="write the vouchers of a period as SIE 4I for the owner's accounting",
+        help="skriv periodens verifikationer som SIE 4I till ägarens bokföring",
         description="Verifikationer som SIE 4I-fil (importfil) per ägare. Utan --owner är FILE en mapp "
         "som får en fil per ägare med verifikationer under perioden.",
     )
-    sie.add_argument("--from", dest="from_date", type=date_arg, required=True, metavar="YYYY-MM-DD")
-    sie.add_argument("--to", dest="to_date", type=date_arg, required=True, metavar="YYYY-MM-DD")
-    sie.add_argument("--owner", metavar="CODE", help="the owner (ägare) code; without it one file per owner")
-    sie.add_argument("--series", default="I", help="voucher series in the file (default I)")
-    sie.add_argument("--overwrite", action="store_true", help="replace existing files")
-    sie.add_argument("target", metavar="FILE", help="the .si file (with --owner) or a folder")
+    sie.add_argument("--from", dest="from_date", type=date_arg, required=True, metavar="YYYY-MM-DD",
+                     help="periodens första dag")
+    sie.add_argument("--to", dest="to_date", type=date_arg, required=True, metavar="YYYY-MM-DD",
+                     help="periodens sista dag")
+    sie.add_argument("--owner", metavar="CODE", help="ägarens kod; utan den en fil per ägare")
+    sie.add_argument("--series", default="I", help="verifikationsserie i filen (standard: I)")
+    sie.add_argument("--overwrite", action="store_true", help="ersätt befintliga filer")
+    sie.add_argument("target", metavar="FILE", help="SIE-filen (.si) med --owner, annars en mapp")
     sie.set_defaults(handler=_sie_export)
 
 

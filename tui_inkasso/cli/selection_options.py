@@ -11,14 +11,14 @@ from tui_inkasso.services.selection import Selection
 def add_selection_options(parser: argparse.ArgumentParser) -> None:
     """--owner, --property, --area, --object-type, --customer (repeatable), --kind, --due-from/--due-to."""
     group = parser.add_argument_group("standardurval")
-    group.add_argument("--owner", action="append", default=[], metavar="CODE", help="owner code (repeatable)")
-    group.add_argument("--property", action="append", default=[], metavar="CODE", help="property code")
-    group.add_argument("--area", action="append", default=[], metavar="AREA", help="area")
-    group.add_argument("--object-type", action="append", default=[], metavar="CODE", help="object type code")
-    group.add_argument("--customer", action="append", default=[], metavar="NUMBER", help="customer number")
-    group.add_argument("--kind", choices=["rent", "direct", "both"], default="both", help="invoice kind")
-    group.add_argument("--due-from", type=date_arg, metavar="DATE", help="due date from (YYYY-MM-DD)")
-    group.add_argument("--due-to", type=date_arg, metavar="DATE", help="due date to (YYYY-MM-DD)")
+    group.add_argument("--owner", action="append", default=[], metavar="CODE", help="ägarens kod (kan upprepas)")
+    group.add_argument("--property", action="append", default=[], metavar="CODE", help="fastighetens kod (kan upprepas)")
+    group.add_argument("--area", action="append", default=[], metavar="AREA", help="område (kan upprepas)")
+    group.add_argument("--object-type", action="append", default=[], metavar="CODE", help="objektstypens kod (kan upprepas)")
+    group.add_argument("--customer", action="append", default=[], metavar="NUMBER", help="kundnummer (kan upprepas)")
+    group.add_argument("--kind", choices=["rent", "direct", "both"], default="both", help="fakturatyp: rent = hyresfakturor, direct = direktfakturor, both = båda (standard: both)")
+    group.add_argument("--due-from", type=date_arg, metavar="DATE", help="förfallodag från (ÅÅÅÅ-MM-DD)")
+    group.add_argument("--due-to", type=date_arg, metavar="DATE", help="förfallodag till (ÅÅÅÅ-MM-DD)")
 
 
 def selection_from_args(args: argparse.Namespace) -> Selection:

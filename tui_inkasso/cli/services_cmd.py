@@ -22,29 +22,30 @@ def register(subparsers: argparse._SubParsersAction, parent: argparse.ArgumentPa
     sub.add_parser("list", parents=[parent], help="alla tjänster med nästa och senaste körning") \
         .set_defaults(handler=_list)
     show = sub.add_parser("show", parents=[parent], help="en tjänst och dess körningar")
-    show.add_argument("id", type=int)
-    show.add_argument("--runs", type=int, default=20, metavar="N", help="antal körningar (20)")
+    show.add_argument("id", type=int, help="tjänstens id (från list)")
+    show.add_argument("--runs", type=int, default=20, metavar="N", help="antal körningar (standard: 20)")
     show.set_defaults(handler=_show)
     add = sub.add_parser("add", parents=[parent], help="lägg till en tjänst")
     _add_arguments(add)
     add.set_defaults(handler=_add)
     run = sub.add_parser("run", parents=[parent], help="kör en tjänst nu (manuell körning)")
-    run.add_argument("id", type=int)
+    run.add_argument("id", type=int, help="tjänstens id (från list)")
     run.set_defaults(handler=_run)
     remove = sub.add_parser("remove", parents=[parent], help="ta bort en tjänst och dess körningar")
-    remove.add_argument("id", type=int)
+    remove.add_argument("id", type=int, help="tjänstens id (från list)")
     remove.set_defaults(handler=_remove)
 
 
 def _add_arguments(add: argparse.ArgumentParser) -> None:
     add.add_argument("--name", required=True, help="namn, t.ex. \"Saldofil varje natt\"")
     add.add_argument("--service", default="saldofil",
-                     help="tjänst: " + ", ".join(f"{k} ({v})" for k, v in scheduled.SERVICE_LABELS.items()))
+                     help="tjänst: " + ", ".join(f"{k} ({v})" for k, v in scheduled.SERVICE_LABELS.items())
+                     + " (standard: saldofil)")
     add.add_argument("--description", default="", help="beskrivning")
     add.add_argument("--every", required=True, choices=FREQUENCIES,
                      help="day = dagligen, week = vissa veckodagar, month = en dag i månaden, "
                      "hour = var N:e timme")
-    add.add_argument("--at", default="06:00", metavar="HH:MM", help="klockslag (06:00)")
+    add.add_argument("--at", default="06:00", metavar="HH:MM", help="klockslag (standard: 06:00)")
     add.add_argument("--weekday", nargs="+", default=[], metavar="DAY",
                      help="för week: mon tue wed thu fri sat sun (eller måndag ...)")
     add.add_argument("--day", default=None, metavar="N", help="för month: 1-28 eller last")

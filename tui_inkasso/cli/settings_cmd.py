@@ -10,16 +10,18 @@ from tui_inkasso.services import settings
 
 def register(subparsers: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
     """Add the settings command."""
-    cmd = subparsers.add_parser("settings", parents=[parent], help="show or change settings")
+    cmd = subparsers.add_parser("settings", parents=[parent], help="visa eller ändra inställningar",
+                                description="Inställningarna (Meny → Inställningar). Ett nytt värde kontrolleras "
+                                "innan det sparas, med samma regler som i appen.")
     sub = cmd.add_subparsers(dest="action", metavar="ACTION", required=True)
-    show = sub.add_parser("show", parents=[parent], help="every setting and its value")
+    show = sub.add_parser("show", parents=[parent], help="alla inställningar och deras värden")
     show.set_defaults(handler=_show)
-    get = sub.add_parser("get", parents=[parent], help="one setting's value")
-    get.add_argument("key")
+    get = sub.add_parser("get", parents=[parent], help="en inställnings värde")
+    get.add_argument("key", help="inställningens namn, t.ex. collection.system (se settings show)")
     get.set_defaults(handler=_get)
-    put = sub.add_parser("set", parents=[parent], help="validate and store a value")
-    put.add_argument("key")
-    put.add_argument("value")
+    put = sub.add_parser("set", parents=[parent], help="kontrollera och spara ett värde")
+    put.add_argument("key", help="inställningens namn, t.ex. collection.system (se settings show)")
+    put.add_argument("value", help="det nya värdet")
     put.set_defaults(handler=_set)
 
 

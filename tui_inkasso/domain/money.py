@@ -26,13 +26,13 @@ def parse_amount(text: str | int) -> Ore:
     More than two decimals is an error, never a rounding.
     """
     if isinstance(text, bool):
-        raise MoneyError(f"not an amount: {text!r}")
+        raise MoneyError(f"inget belopp: {text!r}")
     if isinstance(text, int):
         return text * 100
     cleaned = str(text).strip().replace("\u00a0", "").replace(" ", "")
     match = _AMOUNT.match(cleaned)
     if not match:
-        raise MoneyError(f"not an amount with at most two decimals: {text!r}")
+        raise MoneyError(f"inget belopp med högst två decimaler: {text!r}")
     ore = int(match["kr"]) * 100 + int((match["ore"] or "0").ljust(2, "0"))
     return -ore if match["sign"] == "-" else ore
 

@@ -68,9 +68,9 @@ def create_demo(
     an existing ledger is left alone and the summary says ``created=False``.
     """
     if reset and if_missing:
-        raise UserError("--reset and --if-missing contradict each other: choose one")
+        raise UserError("--reset och --if-missing går inte ihop: välj en av dem")
     if not MIN_INVOICES <= invoices <= MAX_INVOICES:
-        raise UserError(f"--invoices must be between {MIN_INVOICES} and {MAX_INVOICES}, not {invoices}")
+        raise UserError(f"--invoices ska vara mellan {MIN_INVOICES} och {MAX_INVOICES}, inte {invoices}")
     day = business_today()
     started = time.perf_counter()
     database = db.obj
@@ -80,8 +80,8 @@ def create_demo(
                 return DemoSummary(False, Invoice.select().count(), seed, day)
             if not reset:
                 raise LedgerExists(
-                    f"the database already holds a ledger ({Invoice.select().count()} invoices); "
-                    "use --reset to replace it with demo data"
+                    f"databasen har redan en reskontra ({Invoice.select().count()} fakturor); "
+                    "ersätt den med demodata med --reset"
                 )
         deleted = demo_db.clear_ledger(database) if reset else {}
         counts = demo_db.build_demo(database, invoices=invoices, seed=seed, today=day)
