@@ -14,12 +14,14 @@ The next run of the same kind does it too, so a start that cannot (the database 
 unreachable) loses nothing: each part's failure is logged and reported as a note, never raised,
 and never keeps the other part from running.
 
-The two services import the PDF, Excel and XML libraries (``services.collection`` about 1.3 s
-of CPU here, ``services.balance_corrections`` 0.1-0.2 s), which most sessions never need and
-which, imported beside the app's first frame, delayed it by 50-90 ms in a terminal. So each is
+The two services cost time to import that most sessions never need (``services.balance_corrections``
+0.1-0.2 s of CPU here with its XML library; ``services.collection`` about 0.15 s beyond what the
+start has loaded anyway, its PDF and Excel libraries being imported only when it writes a file),
+and imported beside the app's first frame they delayed it by 50-90 ms in a terminal. So each is
 imported only when a cheap look finds something for its recovery to act on
 (:func:`balance_files_to_recover`, :func:`collection_files_to_recover`); the look reads the same
-rows and folders the recovery starts from.
+rows and folders the recovery starts from. ``collection.recover()`` itself imports nothing
+heavy, so the collection wizard, which has the service loaded already, calls it directly.
 """
 
 from __future__ import annotations
