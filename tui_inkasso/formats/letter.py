@@ -28,9 +28,6 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
-from fpdf import FPDF
-from fpdf.fonts import CoreFont
-
 from tui_inkasso.domain.dunning import LETTER_CHAR_SUBSTITUTES, wrap_letter_text
 from tui_inkasso.domain.money import format_sek
 
@@ -348,6 +345,9 @@ _Text = tuple[float, float, str, bool, float]
 @functools.lru_cache(maxsize=1)
 def _char_widths() -> dict[bool, list[int]]:
     """Helvetica and Helvetica-Bold advance widths (1/1000 em) per Latin-1 code, from fpdf2."""
+    from fpdf import FPDF
+    from fpdf.fonts import CoreFont
+
     probe = FPDF()
     widths: dict[bool, list[int]] = {}
     for bold in (True, False):
@@ -383,25 +383,33 @@ def _right(x_right: float, y: float, text: str, size: float, bold: bool = False)
     return (x_right - _width_mm(text, bold, size), y, text, bold, size)
 
 
-class _LetterPdf(FPDF):
-    """fpdf2 with one call per page that writes all of the page's strings at once."""
+class _LetterPdf:
+    """An fpdf2 document with one call per page that writes all of the page's strings at once.
+
+    It holds the document rather than subclassing it, so that fpdf2 (about 0.4 s to import, with
+    fontTools) is imported on the first render and not with this module: the dunning and
+    collection services load :class:`LetterData` and the text preview on every start.
+    """
 
     def __init__(self) -> None:
-        super().__init__(orientation="portrait", unit="mm", format="A4")
-        self.set_auto_page_break(False)
-        self.set_compression(True)
-        self.set_creator("tui-inkasso")
-        self.set_title("Påminnelser och krav")
+        from fpdf import FPDF
+
+        self.doc = FPDF(orientation="portrait", unit="mm", format="A4")
+        self.doc.set_auto_page_break(False)
+        self.doc.set_compression(True)
+        self.doc.set_creator("tui-inkasso")
+        self.doc.set_title("Påminnelser och krav")
         self._font_ids: dict[bool, int] = {}
         for bold in (True, False):
-            self.set_font("helvetica", "B" if bold else "", 10)
-            assert self.current_font is not None
-            self._font_ids[bold] = self.current_font.i
+            self.doc.set_font("helvetica", "B" if bold else "", 10)
+            assert self.doc.current_font is not None
+            self._font_ids[bold] = self.doc.current_font.i
 
     def draw_page(self, texts: list[_Text], rules: list[tuple[float, float, float, float]],
                   box: tuple[float, float, float, float]) -> None:
         """A new page with ``texts``, straight ``rules`` and a framed ``box``."""
-        self.add_page()
+        doc = self.doc
+        doc.add_page()
         rest = list(texts)
         for bold in (True, False):
             first = next((t for t in rest if t[3] is bold), None)
@@ -409,8 +417,8 @@ class _LetterPdf(FPDF):
                 # Through the public API once per font, so that fpdf2 lists the font in the
                 # page's resources; all other strings go into the one text object below.
                 rest.remove(first)
-                self.set_font("helvetica", "B" if bold else "", first[4])
-                self.text(first[0], first[1], first[2])
+                doc.set_font("helvetica", "B" if bold else "", first[4])
+                doc.text(first[0], first[1], first[2])
         ops = ["BT"]
         append = ops.append
         font_ids = self._font_ids
@@ -424,11 +432,11 @@ class _LetterPdf(FPDF):
             append(f"1 0 0 1 {x * _PT_PER_MM:.2f} {(_A4_HEIGHT - y) * _PT_PER_MM:.2f} Tm "
                    f"({text}) Tj")
         append("ET")
-        self._out("\n".join(ops))
-        self.set_line_width(0.2)
+        doc._out("\n".join(ops))
+        doc.set_line_width(0.2)
         for x1, y1, x2, y2 in rules:
-            self.line(x1, y1, x2, y2)
-        self.rect(*box)
+            doc.line(x1, y1, x2, y2)
+        doc.rect(*box)
 
 
 def _page(pdf: _LetterPdf, letter: LetterData) -> None:
@@ -496,11 +504,11 @@ def render_letters_pdf(letters: Iterable[LetterData], *,
     """
     pdf = _LetterPdf()
     if creation_date is not None:
-        pdf.set_creation_date(creation_date)
+        pdf.doc.set_creation_date(creation_date)
     count = 0
     for letter in letters:
         _page(pdf, letter)
         count += 1
     if count == 0:
         raise LetterError("no letters to print: the PDF would have no pages")
-    return bytes(pdf.output())
+    return bytes(pdf.doc.output())
