@@ -106,11 +106,11 @@ def _broken() -> dict[str, Any]:
 
 
 BROKEN_ERRORS = [
-    "customers[0].national_id: not a valid personnummer: '800101-0002' (wrong check digit)",
-    "invoices[2].due_date: not a date (YYYY-MM-DD): '2026-02-30'",
-    "invoices[3].ocr: wrong check digit",
-    "payments[1].amount: more than two decimals",
-    "invoices[0].customer: unknown customer 'K9'",
+    "customers[0].national_id: inget giltigt personnummer: '800101-0002' (fel kontrollsiffra)",
+    "invoices[2].due_date: inget giltigt datum (ÅÅÅÅ-MM-DD): '2026-02-30'",
+    "invoices[3].ocr: fel kontrollsiffra",
+    "payments[1].amount: fler än två decimaler",
+    "invoices[0].customer: okänd kund 'K9'",
 ]
 
 
@@ -118,36 +118,36 @@ def test_invalid_file_is_refused_whole_with_every_error(any_db: str) -> None:
     with pytest.raises(LedgerImportError) as caught:
         _import(_broken())
     assert caught.value.errors == BROKEN_ERRORS
-    assert str(caught.value).splitlines()[0] == "ledger.json: 5 errors, nothing was imported"
+    assert str(caught.value).splitlines()[0] == "ledger.json: 5 fel, ingenting lästes in"
     assert _rows() == 0, "nothing written, not even the valid settings"
 
 
 @pytest.mark.parametrize(
     ("change", "error"),
     [
-        (lambda d: d["invoices"][5].update(ocr="30000187"), "invoices[5].ocr: wrong check digit"),
-        (lambda d: d["invoices"][5].update(ocr="30000178"), "invoices[5].ocr: wrong length digit"),
+        (lambda d: d["invoices"][5].update(ocr="30000187"), "invoices[5].ocr: fel kontrollsiffra"),
+        (lambda d: d["invoices"][5].update(ocr="30000178"), "invoices[5].ocr: fel längdsiffra"),
         (lambda d: d["invoices"][5]["rows"][0].update(amount="12,50"),
-         "invoices[5].rows[0].amount: not an amount (digits, a point and at most two decimals): '12,50'"),
-        (lambda d: d["payments"][0].update(invoice="999"), "payments[0].invoice: unknown invoice '999'"),
-        (lambda d: d["objects"][0].update(type="XYZ"), "objects[0].type: unknown object type 'XYZ'"),
-        (lambda d: d["properties"][1].update(owner="NOPE"), "properties[1].owner: unknown owner 'NOPE'"),
+         "invoices[5].rows[0].amount: inget belopp (siffror, punkt och högst två decimaler): '12,50'"),
+        (lambda d: d["payments"][0].update(invoice="999"), "payments[0].invoice: okänd faktura '999'"),
+        (lambda d: d["objects"][0].update(type="XYZ"), "objects[0].type: okänd objektstyp 'XYZ'"),
+        (lambda d: d["properties"][1].update(owner="NOPE"), "properties[1].owner: okänd ägare 'NOPE'"),
         (lambda d: d["owners"][0].update(org_no="556677-8898"),
-         "owners[0].org_no: not a valid organisationsnummer: '556677-8898' (wrong check digit)"),
-        (lambda d: d["owners"][1].update(bankgiro="123-4567"), "owners[1].bankgiro: bankgiro has a wrong check digit: '123-4567'"),
-        (lambda d: d["invoices"][1].update(number="100234"), "invoices[1].number: the same invoice number '100234' as invoices[0].number"),
-        (lambda d: d["invoices"][6]["dunning"][0].update(level=2), "invoices[6].dunning[0].level: level 2 after level 0; levels go 1, 2, 3 ..."),
-        (lambda d: d["invoices"][6]["dunning"][0].update(date="2026-09-30"), "invoices[6].dunning[0].date: not after the due date 2026-09-30"),
+         "owners[0].org_no: inget giltigt organisationsnummer: '556677-8898' (fel kontrollsiffra)"),
+        (lambda d: d["owners"][1].update(bankgiro="123-4567"), "owners[1].bankgiro: bankgironumret har fel kontrollsiffra: '123-4567'"),
+        (lambda d: d["invoices"][1].update(number="100234"), "invoices[1].number: samma fakturanummer '100234' som invoices[0].number"),
+        (lambda d: d["invoices"][6]["dunning"][0].update(level=2), "invoices[6].dunning[0].level: nivå 2 efter nivå 0; nivåerna går 1, 2, 3 ..."),
+        (lambda d: d["invoices"][6]["dunning"][0].update(date="2026-09-30"), "invoices[6].dunning[0].date: inte efter förfallodagen 2026-09-30"),
         (lambda d: d["payments"][2].update(method="swish"), None),
-        (lambda d: d["payments"][2].update(amount=900.001), "payments[2].amount: more than two decimals"),
+        (lambda d: d["payments"][2].update(amount=900.001), "payments[2].amount: fler än två decimaler"),
         (lambda d: d["customers"][1].update(colour="blue"), None),
-        (lambda d: d.update(format="other/2"), "format: must be 'tui-inkasso-ledger/1', not 'other/2'"),
+        (lambda d: d.update(format="other/2"), "format: ska vara 'tui-inkasso-ledger/1', inte 'other/2'"),
         (lambda d: d["settings"].update({"collection.system": "kronofogden"}),
          "settings.collection.system: ska vara en av inhouse, intrum, svea, none, inte 'kronofogden'"),
         (lambda d: d["dunning_levels"][1].update(deadline_days=5), None),
         (lambda d: d["dunning_levels"][0].update(fee="75.00"), None),
         (lambda d: d["invoices"][0]["rows"][0].update(amount="-8450.00"),
-         "invoices[0].rows: the rows add up to zero or less; an invoice claims an amount"),
+         "invoices[0].rows: raderna blir noll eller mindre; en faktura ska kräva ett belopp"),
     ],
 )
 def test_one_bad_field_refuses_the_file(sqlite_url: str, change: Any, error: str | None) -> None:
@@ -194,9 +194,10 @@ def test_changed_invoice_or_notice_is_refused(sqlite_url: str) -> None:
     with pytest.raises(LedgerImportError) as caught:
         _import(data)
     assert caught.value.errors == [
-        "invoices[0].dunning[1]: level 2 is stored as issued 2026-09-18, fee 0.00, deadline 2026-09-28; the file differs",
-        "invoices[2].rows: invoice 100236 is stored with rows Lokalhyra september 15000.00; Moms 25 % 3750.00, "
-        "the file says rows Lokalhyra september 15000.00; Moms 25 % 3800.00; a stored invoice is never changed",
+        "invoices[0].dunning[1]: nivå 2 är sparad som skickad 2026-09-18, avgift 0.00, sista betaldag 2026-09-28; "
+        "filen skiljer sig",
+        "invoices[2].rows: faktura 100236 är sparad med raderna Lokalhyra september 15000.00; Moms 25 % 3750.00, "
+        "filen säger raderna Lokalhyra september 15000.00; Moms 25 % 3800.00; en sparad faktura ändras aldrig",
     ]
     assert database_digest() == before
 
@@ -250,11 +251,11 @@ def test_cli_exit_codes_stderr_and_json(tmp_path: Path, capsys: pytest.CaptureFi
     refused = _cli("--db", database, "import-ledger", str(broken))
     assert refused.returncode == 2 and refused.stdout == ""
     assert refused.stderr.splitlines() == [
-        f"tui-inkasso import-ledger: {broken}: 5 errors, nothing was imported", *BROKEN_ERRORS]
+        f"tui-inkasso import-ledger: {broken}: 5 fel, ingenting lästes in", *BROKEN_ERRORS]
     bad_json = tmp_path / "bad.json"
     bad_json.write_text('{"format": "tui-inkasso-ledger/1",\n "owners": [}', encoding="utf-8")
     assert main(["--db", database, "import-ledger", str(bad_json)]) == 2
-    assert "not valid JSON at line 2 column 13" in capsys.readouterr().err
+    assert "(filen): ogiltig JSON på rad 2, kolumn 13" in capsys.readouterr().err
     assert main(["--db", database, "import-ledger", str(EXAMPLE), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["changed"] is True and data["counts"]["invoices"] == {"created": 8, "updated": 0, "unchanged": 0}
@@ -262,13 +263,13 @@ def test_cli_exit_codes_stderr_and_json(tmp_path: Path, capsys: pytest.CaptureFi
     again = json.loads(capsys.readouterr().out)
     assert again["changed"] is False and again["counts"]["payments"] == {"created": 0, "updated": 0, "unchanged": 3}
     assert main(["--db", database, "import-ledger", str(tmp_path / "nope.json")]) == 2
-    assert "cannot read the file" in capsys.readouterr().err
+    assert "nope.json: filen kan inte läsas" in capsys.readouterr().err
     close_database()
 
 
 def test_cli_in_process_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--db", str(tmp_path / "t.db"), "import-ledger", str(EXAMPLE)]) == 0
     out = capsys.readouterr().out
-    assert "inläst" in out and "invoices" in out
+    assert "inläst" in out and "fakturor" in out and "betalningar" in out
     close_database()
 

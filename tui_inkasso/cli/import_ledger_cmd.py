@@ -21,14 +21,24 @@ def register(subparsers: argparse._SubParsersAction, parent: argparse.ArgumentPa
     cmd.set_defaults(handler=_run)
 
 
+LABELS = {
+    "settings": "inställningar", "dunning_levels": "kravnivåer", "owners": "ägare", "accounts": "konton",
+    "properties": "fastigheter", "object_types": "objektstyper", "objects": "objekt", "customers": "kunder",
+    "invoices": "fakturor", "invoice_rows": "fakturarader", "dunning_notices": "påminnelser och krav",
+    "payments": "betalningar",
+}
+"""The record types of the counts (JSON keys, English) as the text table names them."""
+
+
 def _run(args: argparse.Namespace) -> Output:
     result = ledger_import.import_ledger(args.file)
     counts = ledger_import.counts_as_dict(result)
     data = {"file": result.source, "sha256": result.sha256, "changed": result.changed, "counts": counts}
-    width = max(len(name) for name in counts)
+    width = max(len(LABELS.get(name, name)) for name in counts)
     lines = [f"{result.source}: " + ("inläst." if result.changed else "redan inläst, inget ändrat.")]
     lines.append(f"  {'':<{width}}  {'nya':>8} {'ändrade':>8} {'oförändrade':>11}")
     for name, c in counts.items():
         if any(c.values()):
-            lines.append(f"  {name:<{width}}  {c['created']:>8} {c['updated']:>8} {c['unchanged']:>11}")
+            lines.append(f"  {LABELS.get(name, name):<{width}}  {c['created']:>8} {c['updated']:>8} "
+                         f"{c['unchanged']:>11}")
     return Output(data, "\n".join(lines))

@@ -7,7 +7,8 @@ The format is documented in ``docs/ledger-import.md``. The import has two phases
    bankgiro, plusgiro and OCR), references between records (in the file or already in the
    database), duplicates, and that nothing already stored would have to change where changing
    is not allowed. Every problem is collected as ``path: reason``
-   (``invoices[3].ocr: wrong check digit``); one problem refuses the whole file.
+   (``invoices[3].ocr: fel kontrollsiffra``, the reason in Swedish for the person migrating); one
+   problem refuses the whole file.
 2. **Write it all** in one transaction.
 
 Re-importing is safe. Records are found by their natural keys (owner id -> ``Owner.code``,
@@ -93,8 +94,7 @@ class LedgerImportError(UserError):
     def __init__(self, source: str, errors: Sequence[str]) -> None:
         self.source = source
         self.errors = list(errors)
-        noun = "error" if len(self.errors) == 1 else "errors"
-        lines = [f"{source}: {len(self.errors)} {noun}, nothing was imported", *self.errors]
+        lines = [f"{source}: {len(self.errors)} fel, ingenting lästes in", *self.errors]
         super().__init__("\n".join(lines))
 
 
@@ -261,17 +261,17 @@ class _Reader:
     def fields(self, record: Any, path: str, required: Iterable[str], optional: Iterable[str]) -> bool:
         """Check ``record`` is an object with the required fields and no unknown ones."""
         if not isinstance(record, dict):
-            self.error(path, f"must be an object, not {_json_type(record)}")
+            self.error(path, f"ska vara ett objekt, inte {_json_type(record)}")
             return False
         required = tuple(required)
         known = set(required) | set(optional)
         for name in required:
             if name not in record or record[name] is None:
-                self.error(f"{path}.{name}" if path else name, "missing")
+                self.error(f"{path}.{name}" if path else name, "saknas")
         for name in record:
             if name not in known:
                 self.error(f"{path}.{name}" if path else name,
-                           f"unknown field; expected one of {', '.join(sorted(known))}")
+                           f"okänt fält; kända fält: {', '.join(sorted(known))}")
         return True
 
     def text(self, record: dict, path: str, name: str, model_field: pw.Field | None = None,
@@ -282,15 +282,15 @@ class _Reader:
             return default
         where = f"{path}.{name}"
         if not isinstance(value, str):
-            self.error(where, f"must be a string, not {_json_type(value)}")
+            self.error(where, f"ska vara en text, inte {_json_type(value)}")
             return None
         value = value.strip()
         if not value and default is None:
-            self.error(where, "must not be empty")
+            self.error(where, "får inte vara tom")
             return None
         limit = getattr(model_field, "max_length", None)
         if limit and len(value) > limit:
-            self.error(where, f"longer than {limit} characters")
+            self.error(where, f"längre än {limit} tecken")
             return None
         return value
 
@@ -299,10 +299,10 @@ class _Reader:
         if value is None:
             return default
         if isinstance(value, bool) or not isinstance(value, int):
-            self.error(f"{path}.{name}", f"must be a whole number, not {_json_type(value)}")
+            self.error(f"{path}.{name}", f"ska vara ett heltal, inte {_json_type(value)}")
             return None
         if value < minimum:
-            self.error(f"{path}.{name}", f"must be at least {minimum}, not {value}")
+            self.error(f"{path}.{name}", f"ska vara minst {minimum}, inte {value}")
             return None
         return value
 
@@ -313,20 +313,20 @@ class _Reader:
             return None
         where = f"{path}.{name}"
         if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
-            self.error(where, f"must be an amount such as \"1234.50\", not {_json_type(value)}")
+            self.error(where, f"ska vara ett belopp som \"1234.50\", inte {_json_type(value)}")
             return None
         text = str(value).strip()
         if not _AMOUNT.match(text):
-            self.error(where, f"not an amount (digits, a point and at most two decimals): {value!r}")
+            self.error(where, f"inget belopp (siffror, punkt och högst två decimaler): {value!r}")
             return None
         whole, _, decimals = text.lstrip("-").partition(".")
         if len(decimals) > 2:
-            self.error(where, "more than two decimals")
+            self.error(where, "fler än två decimaler")
             return None
         ore = int(whole) * 100 + int(decimals.ljust(2, "0"))
         ore = -ore if text.startswith("-") else ore
         if minimum is not None and ore < minimum:
-            self.error(where, f"must be at least {format_amount(minimum)}, not {text}")
+            self.error(where, f"ska vara minst {format_amount(minimum)}, inte {text}")
             return None
         return ore
 
@@ -336,12 +336,12 @@ class _Reader:
             return None
         where = f"{path}.{name}"
         if not isinstance(value, str) or not _DATE.match(value):
-            self.error(where, f"not a date (YYYY-MM-DD): {value!r}")
+            self.error(where, f"inget giltigt datum (ÅÅÅÅ-MM-DD): {value!r}")
             return None
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
-            self.error(where, f"not a date (YYYY-MM-DD): {value!r}")
+            self.error(where, f"inget giltigt datum (ÅÅÅÅ-MM-DD): {value!r}")
             return None
 
     def identifier(self, record: dict, path: str, name: str, normalize: Callable[[str], str]) -> str | None:
@@ -351,7 +351,7 @@ class _Reader:
         try:
             return normalize(value)
         except IdentifierError as exc:
-            self.error(f"{path}.{name}", str(exc))
+            self.error(f"{path}.{name}", _identifier_reason(str(exc)))
             return None
 
     def items(self, data: dict, name: str) -> list[tuple[str, Any]]:
@@ -360,7 +360,7 @@ class _Reader:
         if value is None:
             return []
         if not isinstance(value, list):
-            self.error(name, f"must be a list, not {_json_type(value)}")
+            self.error(name, f"ska vara en lista, inte {_json_type(value)}")
             return []
         return [(f"{name}[{i}]", record) for i, record in enumerate(value)]
 
@@ -371,7 +371,7 @@ class _Reader:
             if key is None:
                 continue
             if key in first:
-                self.error(path, f"the same {what} {key!r} as {first[key]}")
+                self.error(path, f"samma {what} {key!r} som {first[key]}")
             else:
                 first[key] = path
 
@@ -382,36 +382,68 @@ def _json_type(value: Any) -> str:
     if isinstance(value, bool):
         return "true/false"
     if isinstance(value, int | Decimal):
-        return "a number"
+        return "ett tal"
     if isinstance(value, str):
-        return "a string"
+        return "en text"
     if isinstance(value, list):
-        return "a list"
-    return "an object"
+        return "en lista"
+    return "ett objekt"
+
+
+_IDENTIFIER_REASONS = [
+    (re.compile(pattern), swedish)
+    for pattern, swedish in (
+        (r"bankgiro must have 7 or 8 digits: (.*)", r"bankgironumret ska ha 7 eller 8 siffror: \1"),
+        (r"bankgiro has a wrong check digit: (.*)", r"bankgironumret har fel kontrollsiffra: \1"),
+        (r"plusgiro must have 2 to 8 digits: (.*)", r"plusgironumret ska ha 2 till 8 siffror: \1"),
+        (r"plusgiro has a wrong check digit: (.*)", r"plusgironumret har fel kontrollsiffra: \1"),
+        (r"not a valid (personnummer|organisationsnummer): (.*) \((.*)\)", r"inget giltigt \1: \2 (\3)"),
+    )
+]
+"""``domain/identifiers.py``'s reasons (English, as the domain keeps them) in Swedish."""
+
+_IDENTIFIER_DETAILS = {
+    "wrong check digit": "fel kontrollsiffra",
+    "wrong length": "fel längd",
+    "wrong format": "fel format",
+    "impossible date or number part": "omöjligt datum eller nummer",
+}
+
+
+def _identifier_reason(message: str) -> str:
+    """The domain's reason for a refused number, in Swedish (unknown ones are passed on as they are)."""
+    for pattern, swedish in _IDENTIFIER_REASONS:
+        match = pattern.fullmatch(message)
+        if match:
+            text = match.expand(swedish)
+            for english, detail in _IDENTIFIER_DETAILS.items():
+                text = text.replace(f"({english})", f"({detail})")
+            return text
+    return message
 
 
 def _ocr_reason(text: str) -> str | None:
     """Why ``text`` is not an OCR reference with length and check digit, or None."""
     digits = digits_only(text)
     if not digits.isdigit() or not 2 <= len(digits) <= 25:
-        return "must be 2 to 25 digits"
+        return "ska ha 2 till 25 siffror"
     if not is_luhn_valid(digits):
-        return "wrong check digit"
+        return "fel kontrollsiffra"
     if int(digits[-2]) != len(digits) % 10:
-        return "wrong length digit"
+        return "fel längdsiffra"
     return None
 
 
 def _read(data: Any, reader: _Reader) -> _Ledger:
     ledger = _Ledger()
     if not isinstance(data, dict):
-        reader.error("(file)", f"must be a JSON object, not {_json_type(data)}")
+        reader.error("(filen)", f"ska vara ett JSON-objekt, inte {_json_type(data)}")
         return ledger
     reader.fields(data, "", ["format"], [
         "settings", "dunning_levels", "owners", "properties", "object_types", "objects", "customers",
         "invoices", "payments"])
     if data.get("format") is not None and data.get("format") != FORMAT:
-        reader.error("format", f"must be {FORMAT!r}, not {data.get('format')!r}")
+        reader.error("format", f"ska vara {FORMAT!r}, inte {data.get('format')!r}")
     ledger.settings = _read_settings(data, reader)
     ledger.levels = [lv for path, rec in reader.items(data, "dunning_levels") if (lv := _read_level(rec, path, reader))]
     ledger.owners = [o for path, rec in reader.items(data, "owners") if (o := _read_owner(rec, path, reader))]
@@ -433,12 +465,12 @@ def _read_settings(data: dict, reader: _Reader) -> dict[str, str]:
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        reader.error("settings", f"must be an object, not {_json_type(raw)}")
+        reader.error("settings", f"ska vara ett objekt, inte {_json_type(raw)}")
         return {}
     values = {}
     for key, value in raw.items():
         if not isinstance(value, str):
-            reader.error(f"settings.{key}", f"must be a string, not {_json_type(value)}")
+            reader.error(f"settings.{key}", f"ska vara en text, inte {_json_type(value)}")
             continue
         try:
             values[key] = settings.validate_setting(key, value)
@@ -458,10 +490,10 @@ def _read_level(rec: Any, path: str, reader: _Reader) -> _Level | None:
     days_field = "days_after_due" if level == 1 else "days_after_previous"
     other = "days_after_previous" if level == 1 else "days_after_due"
     if level is not None and rec.get(days_field) is None:
-        reader.error(f"{path}.{days_field}", f"missing (level {level} counts from "
-                     + ("the due date)" if level == 1 else "the previous level)"))
+        reader.error(f"{path}.{days_field}", f"saknas (nivå {level} räknas från "
+                     + ("förfallodagen)" if level == 1 else "föregående nivå)"))
     if level is not None and rec.get(other) is not None:
-        reader.error(f"{path}.{other}", f"not for level {level}; use {days_field}")
+        reader.error(f"{path}.{other}", f"gäller inte nivå {level}; använd {days_field}")
     days = reader.integer(rec, path, days_field, minimum=1)
     fee = reader.amount(rec, path, "fee", minimum=0)
     deadline = reader.integer(rec, path, "deadline_days", minimum=1, default=DEFAULT_DEADLINE_DAYS)
@@ -493,15 +525,15 @@ def _read_accounts(raw: Any, path: str, reader: _Reader) -> dict[str, str]:
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        reader.error(path, f"must be an object of account role -> account number, not {_json_type(raw)}")
+        reader.error(path, f"ska vara ett objekt med kontovärde -> kontonummer, inte {_json_type(raw)}")
         return {}
     roles = {r.value for r in AccountRole}
     accounts = {}
     for role, number in raw.items():
         if role not in roles:
-            reader.error(f"{path}.{role}", f"unknown account role; known: {', '.join(sorted(roles))}")
+            reader.error(f"{path}.{role}", f"okänt kontovärde; kända: {', '.join(sorted(roles))}")
         elif not isinstance(number, str) or not _ACCOUNT.match(number):
-            reader.error(f"{path}.{role}", f"account number must be 1 to 10 digits as a string, not {number!r}")
+            reader.error(f"{path}.{role}", f"kontonumret ska vara 1 till 10 siffror som text, inte {number!r}")
         else:
             accounts[role] = number
     return accounts
@@ -525,12 +557,13 @@ def _read_type(rec: Any, path: str, reader: _Reader) -> _ObjectType | None:
     raw = rec.get("sfi")
     sfi = None
     if raw is not None and not isinstance(raw, str):
-        reader.error(f"{path}.sfi", f"must be a string or null, not {_json_type(raw)}")
+        reader.error(f"{path}.sfi", f"ska vara en text eller null, inte {_json_type(raw)}")
     else:
         try:
             sfi = SfiCategory.parse(raw).value
-        except ValueError as exc:
-            reader.error(f"{path}.sfi", str(exc))
+        except ValueError:
+            reader.error(f"{path}.sfi", f"okänd SFI-kategori {raw!r}; kända: "
+                         + ", ".join(c.value for c in SfiCategory))
     return None if None in (code, name, sfi) else _ObjectType(path, code, name, sfi)  # type: ignore[arg-type]
 
 
@@ -564,16 +597,16 @@ def _read_invoice(rec: Any, path: str, reader: _Reader) -> _Invoice | None:
     number = reader.text(rec, path, "number", Invoice.number)
     kind = reader.text(rec, path, "kind")
     if kind is not None and kind not in {k.value for k in InvoiceKind}:
-        reader.error(f"{path}.kind", f"must be rent or direct, not {kind!r}")
+        reader.error(f"{path}.kind", f"ska vara rent eller direct, inte {kind!r}")
     customer = reader.text(rec, path, "customer", Customer.number)
     obj = reader.text(rec, path, "object", RentalObject.code)
     owner = reader.text(rec, path, "owner", Owner.code)
     if obj is None and owner is None and "object" not in rec:
-        reader.error(f"{path}.owner", "missing (an invoice without an object names its owner)")
+        reader.error(f"{path}.owner", "saknas (en faktura utan objekt anger sin ägare)")
     invoice_date = reader.date(rec, path, "invoice_date")
     due_date = reader.date(rec, path, "due_date")
     if invoice_date and due_date and due_date < invoice_date:
-        reader.error(f"{path}.due_date", f"before the invoice date {invoice_date.isoformat()}")
+        reader.error(f"{path}.due_date", f"före fakturadatumet {invoice_date.isoformat()}")
     ocr = reader.text(rec, path, "ocr", Invoice.ocr)
     if ocr is not None and (reason := _ocr_reason(ocr)):
         reader.error(f"{path}.ocr", reason)
@@ -589,7 +622,7 @@ def _read_rows(raw: Any, path: str, reader: _Reader) -> list[tuple[str, int]]:
     if raw is None:
         return []
     if not isinstance(raw, list) or not raw:
-        reader.error(f"{path}.rows", "must be a non-empty list of {text, amount}")
+        reader.error(f"{path}.rows", "ska vara en lista med minst en rad {text, amount}")
         return []
     rows = []
     for i, row in enumerate(raw):
@@ -600,7 +633,7 @@ def _read_rows(raw: Any, path: str, reader: _Reader) -> list[tuple[str, int]]:
             if text is not None and amount is not None:
                 rows.append((text, amount))
     if len(rows) == len(raw) and sum(a for _, a in rows) <= 0:
-        reader.error(f"{path}.rows", "the rows add up to zero or less; an invoice claims an amount")
+        reader.error(f"{path}.rows", "raderna blir noll eller mindre; en faktura ska kräva ett belopp")
     return rows
 
 
@@ -608,7 +641,7 @@ def _read_notices(raw: Any, path: str, due: dt.date | None, reader: _Reader) -> 
     if raw is None:
         return []
     if not isinstance(raw, list):
-        reader.error(f"{path}.dunning", f"must be a list, not {_json_type(raw)}")
+        reader.error(f"{path}.dunning", f"ska vara en lista, inte {_json_type(raw)}")
         return []
     notices: list[_Notice] = []
     for i, rec in enumerate(raw):
@@ -622,13 +655,13 @@ def _read_notices(raw: Any, path: str, due: dt.date | None, reader: _Reader) -> 
         if level is None or date is None:
             continue
         if level != len(notices) + 1:
-            reader.error(f"{where}.level", f"level {level} after level {len(notices)}; levels go 1, 2, 3 ...")
+            reader.error(f"{where}.level", f"nivå {level} efter nivå {len(notices)}; nivåerna går 1, 2, 3 ...")
         if due and date <= due:
-            reader.error(f"{where}.date", f"not after the due date {due.isoformat()}")
+            reader.error(f"{where}.date", f"inte efter förfallodagen {due.isoformat()}")
         if notices and date < notices[-1].date:
-            reader.error(f"{where}.date", f"before level {notices[-1].level}'s date {notices[-1].date.isoformat()}")
+            reader.error(f"{where}.date", f"före datumet för nivå {notices[-1].level}, {notices[-1].date.isoformat()}")
         if deadline is not None and deadline < date:
-            reader.error(f"{where}.deadline", f"before the notice's date {date.isoformat()}")
+            reader.error(f"{where}.deadline", f"före brevets datum {date.isoformat()}")
         notices.append(_Notice(where, level, date, fee or 0, deadline))
     return notices
 
@@ -643,11 +676,11 @@ def _read_payment(rec: Any, path: str, reader: _Reader) -> _Payment | None:
     amount = reader.amount(rec, path, "amount", minimum=1)
     method = reader.text(rec, path, "method")
     if method is not None and method not in {m.value for m in PaymentMethod}:
-        reader.error(f"{path}.method", f"unknown payment method {method!r}; known: "
+        reader.error(f"{path}.method", f"okänt betalsätt {method!r}; kända: "
                      + ", ".join(m.value for m in PaymentMethod))
     kind = reader.text(rec, path, "kind") or (PaymentKind.CREDIT.value if method == "credit" else PaymentKind.PAYMENT.value)
     if kind not in {k.value for k in PaymentKind}:
-        reader.error(f"{path}.kind", f"must be payment or credit, not {kind!r}")
+        reader.error(f"{path}.kind", f"ska vara payment eller credit, inte {kind!r}")
     reference = reader.text(rec, path, "reference", Payment.reference, default="") or ""
     sender = reader.text(rec, path, "sender_account", Payment.sender_account, default="") or ""
     payer = reader.text(rec, path, "payer_name", Payment.payer_name, default="") or ""
@@ -660,10 +693,10 @@ def _read_payment(rec: Any, path: str, reader: _Reader) -> _Payment | None:
 def _check_unique(data: dict, reader: _Reader) -> None:
     """Keys that appear twice in a section (checked on the raw records, so none hides another)."""
     for section, key, what in (
-        ("dunning_levels", "level", "level"), ("owners", "id", "owner id"), ("properties", "id", "property id"),
-        ("object_types", "code", "object type code"), ("objects", "id", "object id"),
-        ("customers", "id", "customer id"), ("invoices", "number", "invoice number"),
-        ("invoices", "ocr", "OCR"),
+        ("dunning_levels", "level", "kravnivå"), ("owners", "id", "ägar-id"), ("properties", "id", "fastighets-id"),
+        ("object_types", "code", "objektstypskod"), ("objects", "id", "objekt-id"),
+        ("customers", "id", "kund-id"), ("invoices", "number", "fakturanummer"),
+        ("invoices", "ocr", "OCR-nummer"),
     ):
         pairs = [(f"{path}.{key}", _key_text(rec.get(key))) for path, rec in _raw_items(data, section)]
         if key == "ocr":
@@ -741,7 +774,7 @@ def _resolve(ledger: _Ledger, reader: _Reader) -> _Known:
     for prop in ledger.properties:
         known.properties[prop.code] = prop.owner
         if prop.owner not in known.owners:
-            err(f"{prop.path}.owner", f"unknown owner {prop.owner!r}")
+            err(f"{prop.path}.owner", f"okänd ägare {prop.owner!r}")
     known.object_types = {t.code for t in ledger.object_types} | ledger.declared.get("object_types", set())
     wanted_types = [o.object_type for o in ledger.objects if o.object_type not in known.object_types]
     known.object_types |= {t.code for t in _in_chunks(ObjectType, ObjectType.code, wanted_types, ObjectType.code)}
@@ -749,9 +782,9 @@ def _resolve(ledger: _Ledger, reader: _Reader) -> _Known:
     for obj in ledger.objects:
         known.objects[obj.code] = obj.property
         if obj.property not in known.properties:
-            err(f"{obj.path}.property", f"unknown property {obj.property!r}")
+            err(f"{obj.path}.property", f"okänd fastighet {obj.property!r}")
         if obj.object_type not in known.object_types:
-            err(f"{obj.path}.type", f"unknown object type {obj.object_type!r}")
+            err(f"{obj.path}.type", f"okänd objektstyp {obj.object_type!r}")
     _resolve_invoice_refs(ledger, known, reader)
     _resolve_levels(ledger, known, reader)
     _compare_stored_invoices(ledger, known, reader)
@@ -806,22 +839,22 @@ def _resolve_invoice_refs(ledger: _Ledger, known: _Known, reader: _Reader) -> No
     explicit: set[str] = set()
     for invoice in ledger.invoices:
         if invoice.customer not in known.customers:
-            reader.error(f"{invoice.path}.customer", f"unknown customer {invoice.customer!r}")
+            reader.error(f"{invoice.path}.customer", f"okänd kund {invoice.customer!r}")
         if not invoice.object:
             explicit.add(invoice.number)
         elif invoice.object not in known.objects:
-            reader.error(f"{invoice.path}.object", f"unknown object {invoice.object!r}")
+            reader.error(f"{invoice.path}.object", f"okänt objekt {invoice.object!r}")
         else:
             derived = known.properties.get(known.objects[invoice.object]) or None
             if invoice.owner and derived and invoice.owner != derived:
                 reader.error(f"{invoice.path}.owner",
-                             f"{invoice.owner!r}, but object {invoice.object!r} belongs to {derived!r}")
+                             f"{invoice.owner!r}, men objekt {invoice.object!r} hör till {derived!r}")
             invoice.owner = derived
     known.owners.update(_owner_roles([i.owner for i in ledger.invoices if i.owner and i.owner not in known.owners]))
     for invoice in ledger.invoices:
         # an owner that came from the object's property was checked with the property
         if invoice.number in explicit and invoice.owner not in known.owners:
-            reader.error(f"{invoice.path}.owner", f"unknown owner {invoice.owner!r}")
+            reader.error(f"{invoice.path}.owner", f"okänd ägare {invoice.owner!r}")
         known.invoices[invoice.number] = _InvoiceState(invoice.number, invoice.kind, invoice.owner or "",
                                                        invoice.amount, invoice.amount)
 
@@ -831,7 +864,7 @@ def _resolve_levels(ledger: _Ledger, known: _Known, reader: _Reader) -> None:
         known.levels[row.level] = _Level(row.level, row.name, row.days, row.fee, row.deadline_days, row.letter_text)
     file_levels = sorted(lv.level for lv in ledger.levels)
     if file_levels and file_levels != list(range(1, len(file_levels) + 1)):
-        reader.error("dunning_levels", f"levels {file_levels} must be 1, 2, 3 ... without gaps")
+        reader.error("dunning_levels", f"nivåerna {file_levels} ska vara 1, 2, 3 ... utan luckor")
     for level in ledger.levels:
         known.levels[level.level] = level
     if ledger.levels:
@@ -839,7 +872,7 @@ def _resolve_levels(ledger: _Ledger, known: _Known, reader: _Reader) -> None:
     for invoice in ledger.invoices:
         for notice in invoice.notices:
             if notice.level not in known.levels:
-                reader.error(f"{notice.path}.level", f"dunning level {notice.level} is not configured")
+                reader.error(f"{notice.path}.level", f"kravnivå {notice.level} finns inte inlagd")
 
 
 def _check_levels_by_law(known: _Known, reader: _Reader) -> None:
@@ -864,7 +897,7 @@ def _compare_stored_invoices(ledger: _Ledger, known: _Known, reader: _Reader) ->
     for invoice in ledger.invoices:
         other = by_ocr.get(invoice.ocr)
         if other is not None and other != invoice.number:
-            reader.error(f"{invoice.path}.ocr", f"stored invoice {other} has the same OCR {invoice.ocr}")
+            reader.error(f"{invoice.path}.ocr", f"den sparade fakturan {other} har samma OCR-nummer {invoice.ocr}")
     stored = _stored_invoices([i.number for i in ledger.invoices])
     if not stored:
         return
@@ -885,16 +918,16 @@ def _compare_stored_invoices(ledger: _Ledger, known: _Known, reader: _Reader) ->
                   "ocr": old.ocr, "rows": [(t, format_amount(a)) for t, a in rows.get(old.id, [])]}
         for name, value in mine.items():
             if value != theirs[name]:
-                reader.error(f"{invoice.path}.{name}", f"invoice {invoice.number} is stored with {_shown(theirs[name])}, "
-                             f"the file says {_shown(value)}; a stored invoice is never changed")
+                reader.error(f"{invoice.path}.{name}", f"faktura {invoice.number} är sparad med {_shown(theirs[name])}, "
+                             f"filen säger {_shown(value)}; en sparad faktura ändras aldrig")
         for notice in invoice.notices:
             had = notices.get(old.id, {}).get(notice.level)
             if had is None:
                 continue
             deadline = notice.deadline or _deadline(notice, known)
             if (had.issued_on, had.fee, had.deadline) != (notice.date, notice.fee, deadline):
-                reader.error(notice.path, f"level {notice.level} is stored as issued {had.issued_on}, fee "
-                             f"{format_amount(had.fee)}, deadline {had.deadline}; the file differs")
+                reader.error(notice.path, f"nivå {notice.level} är sparad som skickad {had.issued_on}, avgift "
+                             f"{format_amount(had.fee)}, sista betaldag {had.deadline}; filen skiljer sig")
         known.invoices[invoice.number].balance = old.balance
 
 
@@ -927,7 +960,7 @@ def _stored_invoices(numbers: list[str]) -> dict[str, _StoredInvoice]:
 
 def _shown(value: Any) -> str:
     if isinstance(value, list):
-        return "rows " + "; ".join(f"{t} {a}" for t, a in value)
+        return "raderna " + "; ".join(f"{t} {a}" for t, a in value)
     if isinstance(value, dt.date):
         return value.isoformat()
     return repr(value)
@@ -978,7 +1011,7 @@ def _resolve_payments(ledger: _Ledger, known: _Known, reader: _Reader) -> None:
     for payment in ledger.payments:
         if payment.invoice not in known.invoices:
             if payment.invoice not in declared:
-                reader.error(f"{payment.path}.invoice", f"unknown invoice {payment.invoice!r}")
+                reader.error(f"{payment.path}.invoice", f"okänd faktura {payment.invoice!r}")
             continue
         identity = (payment.invoice, payment.date, payment.amount, payment.method, payment.kind, payment.reference)
         occurrence = seen.get(identity, 0)
@@ -1003,8 +1036,8 @@ def _check_credits(ledger: _Ledger, known: _Known, reader: _Reader) -> None:
                           key=lambda p: p.date):
         balance = balances[payment.invoice]
         if payment.kind == PaymentKind.CREDIT.value and payment.amount > balance:
-            reader.error(f"{payment.path}.amount", f"credit {format_amount(payment.amount)} is more than the "
-                         f"invoice's balance {format_amount(balance)}")
+            reader.error(f"{payment.path}.amount", f"krediteringen {format_amount(payment.amount)} är mer än "
+                         f"fakturans saldo {format_amount(balance)}")
         balances[payment.invoice] = balance - min(payment.amount, max(balance, 0))
 
 
@@ -1355,9 +1388,9 @@ def load_json(raw: bytes, source: str) -> Any:
     try:
         return json.loads(raw.decode("utf-8-sig"), parse_float=Decimal)
     except UnicodeDecodeError as exc:
-        raise LedgerImportError(source, [f"(file): not UTF-8 text (byte {exc.start})"]) from None
+        raise LedgerImportError(source, [f"(filen): inte UTF-8-text (byte {exc.start})"]) from None
     except json.JSONDecodeError as exc:
-        raise LedgerImportError(source, [f"(file): not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"]) from None
+        raise LedgerImportError(source, [f"(filen): ogiltig JSON på rad {exc.lineno}, kolumn {exc.colno}"]) from None
 
 
 def import_ledger(path: str | Path) -> LedgerImportResult:
@@ -1366,7 +1399,7 @@ def import_ledger(path: str | Path) -> LedgerImportResult:
     try:
         raw = file.read_bytes()
     except OSError as exc:
-        raise UserError(f"{file}: cannot read the file: {exc.strerror}") from None
+        raise UserError(f"{file}: filen kan inte läsas: {exc.strerror}") from None
     return import_ledger_bytes(raw, str(file))
 
 
