@@ -82,12 +82,6 @@ def make_database(url: str) -> peewee.Database:
     return connect(url)
 
 
-def database_exists(url: str) -> bool:
-    """For SQLite: does the file exist. Other databases are assumed to exist."""
-    path = sqlite_path(url)
-    return path.exists() if path is not None else True
-
-
 def open_database(url: str, *, migrate: bool = True) -> peewee.Database:
     """Bind the proxy to ``url``, connect, and bring the schema up to date."""
     database = make_database(url)
