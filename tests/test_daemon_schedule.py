@@ -19,7 +19,13 @@ from tests import daemon_helpers as dh
 from tests import fixtures_servers as fx
 from tests.daemon_helpers import ROOT, Daemons, due_service, mails, make_correction, runs, wait_for
 from tests.servers import SmtpServer
-from tui_inkasso.db.models import BalanceReport, CollectionFile, OutboxFile, ReportedCorrection
+from tui_inkasso.db.models import (
+    BalanceReport,
+    CollectionFile,
+    OutboxFile,
+    ReportedCorrection,
+    ScheduledService,
+)
 from tui_inkasso.services import scheduled, settings
 from tui_inkasso.services.scheduled import ServiceSpec
 
@@ -85,6 +91,25 @@ def test_services_changed_in_the_app_are_picked_up_without_a_restart(daemons: Da
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=15) == 0
     assert f"service {service.id} (Ny i appen): scheduled" in daemons.log()
+
+
+def test_a_broken_stored_schedule_is_logged_once_and_the_others_still_run(
+    daemons: Daemons,
+) -> None:
+    """A row edited behind the app's back: the daemon says so once (not on every reload), the
+    catch-up at start skips it, and the other services keep their schedule."""
+    spec = ServiceSpec(name="Bra", service="testfil", frequency="hour", every_hours=1, at_time="00:00")
+    good = scheduled.create_service(spec)
+    broken = scheduled.create_service(ServiceSpec(**{**spec.__dict__, "name": "Trasig"}))
+    ScheduledService.update(at_time="25:61").where(ScheduledService.id == broken.id).execute()
+    proc = daemons.start(TUI_INKASSO_TEST_CLOCK_SPEED="3600")
+    wait_for("a run of the good service", lambda: runs(good.id))
+    time.sleep(1.5)  # seven reloads at the test tick
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=15) == 0
+    log = daemons.log()
+    assert log.count(f"service {broken.id} (Trasig) has an invalid schedule") == 1, log
+    assert runs(broken.id) == []
 
 
 def _unshare_prefix() -> list[str] | None:

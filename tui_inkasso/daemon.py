@@ -215,6 +215,8 @@ class Daemon:
         self.lock = DaemonLock(url)
         self.scheduler = schedule.Scheduler()
         self._jobs: dict[int, tuple[tuple[Any, ...], ServiceJob]] = {}
+        self._refused: dict[int, tuple[Any, ...]] = {}
+        """Services whose stored schedule cannot run, by the signature already logged."""
         self._signal: int | None = None
         self.failed_runs = 0
 
@@ -374,17 +376,27 @@ class Daemon:
             if current is not None:
                 self.scheduler.cancel_job(current[1])
             if entry.rule is None:
-                log.error("service %s (%s) has an invalid schedule and is skipped: %s",
-                          entry.id, entry.name, entry.error)
+                self._jobs.pop(entry.id, None)
+                self._refuse(entry)
                 continue
+            self._refused.pop(entry.id, None)
             job = ServiceJob(self.scheduler, entry.id, entry.rule, self.clock, after)
             job.do(self._fire, job)
             self._jobs[entry.id] = (entry.signature, job)
             log.info("service %s (%s): %s; next run %s", entry.id, entry.name,
                      "scheduled" if current is None else "changed", f"{job.next_run:%Y-%m-%d %H:%M}")
+        for service_id in set(self._refused) - seen:
+            del self._refused[service_id]
         for service_id in set(self._jobs) - seen:
             self.scheduler.cancel_job(self._jobs.pop(service_id)[1])
             log.info("service %s removed or disabled: no longer scheduled", service_id)
+
+    def _refuse(self, entry: scheduled.ScheduleEntry) -> None:
+        """Log a schedule that cannot run once per change of the service, not on every poll."""
+        if self._refused.get(entry.id) != entry.signature:
+            log.error("service %s (%s) has an invalid schedule and is skipped: %s",
+                      entry.id, entry.name, entry.error)
+            self._refused[entry.id] = entry.signature
 
     def _reconnect(self) -> None:
         with contextlib.suppress(pw.DatabaseError):

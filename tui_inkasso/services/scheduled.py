@@ -500,7 +500,11 @@ def due_slots(now: dt.datetime | None = None) -> list[tuple[int, str, str]]:
     at = now or clock_now()
     due: list[tuple[int, str, str]] = []
     for service in ScheduledService.select().where(ScheduledService.enabled == True):  # noqa: E712
-        slot = rules.previous_run(rule_of(service), at)
+        try:
+            rule = rule_of(service)
+        except ValueError:
+            continue  # the daemon logs the broken schedule; the other services still catch up
+        slot = rules.previous_run(rule, at)
         if slot < service.created_at.replace(second=0, microsecond=0):
             continue
         key = rules.slot_key(slot)
