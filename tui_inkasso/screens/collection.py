@@ -52,8 +52,8 @@ CANDIDATE_COLUMNS = [
     Column("kind", "Typ", 6),
     Column("customer", "Kund", 0, min_width=18),
     Column("national_id", "Person-/orgnr", 13),
-    Column("object", "Objekt", 8),
-    Column("sfi", "SFI-kategori", 10),
+    Column("object", "Objekt", 9),
+    Column("sfi", "SFI-kategori", 12),
     Column("due_date", "Förfaller", 10),
     Column("level", "Senaste nivå", 17),
     Column("balance", "Saldo", 10, align="right"),
@@ -64,7 +64,7 @@ CANDIDATE_COLUMNS = [
 
 EXCLUDED_COLUMNS = [
     *CANDIDATE_COLUMNS[:3],
-    Column("object", "Objekt", 8),
+    Column("object", "Objekt", 9),
     Column("due_date", "Förfaller", 10),
     Column("level", "Senaste nivå", 17),
     Column("balance", "Saldo", 10, align="right"),
