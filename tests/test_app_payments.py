@@ -107,7 +107,7 @@ async def test_read_a_file_see_the_summary_book_and_export(folder: Path) -> None
         await settle(pilot)
         assert isinstance(app.screen, PaymentsScreen), "Esc from the result leads back to Betalningar"
         status = str(app.screen.query_one("#payments-status", Static).render())
-        assert "1 ej matchade betalningar" in status
+        assert "1 ej matchad betalning" in status
         files = app.screen.query_one("#payment-files", PagedTable)
         assert files.total == 1 and files.row_at(0).data.file_name == "bg-1.txt"
 

@@ -186,7 +186,8 @@ class PaymentsScreen(BaseScreen):
 
     def on_payments_screen_loaded(self, message: PaymentsScreen.Loaded) -> None:
         status = Text()
-        status.append(f"{message.waiting} ej matchade betalningar", style="bold yellow" if message.waiting else "")
+        noun = "ej matchad betalning" if message.waiting == 1 else "ej matchade betalningar"
+        status.append(f"{message.waiting} {noun}", style="bold yellow" if message.waiting else "")
         status.append(" väntar på fördelning" if message.waiting else " – inget väntar")
         self.query_one("#payments-status", Static).update(status)
         rows = [
