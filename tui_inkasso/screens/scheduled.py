@@ -1,8 +1,9 @@
 """Verktyg → Schemalagda tjänster: the list, the guide's wizard, each service's runs.
 
-The list shows every service (name, service, Aktiverad, next run, last result). Keys: N = Ny,
-E = Redigera, Delete = Ta bort (asks first), K = Kör nu (in a thread worker: a balance file
-takes seconds), Enter = the service's runs.
+The list shows every service (name, service, Aktiverad, next run, last result). Keys (lowercase
+letters, as bound): n = Ny, e = Redigera, Delete = Ta bort (asks first: j = Ja, n = Nej),
+k = Kör nu (in a thread worker: a balance file takes seconds), F5 = Uppdatera, Enter = the
+service's runs.
 
 Ny and Redigera walk the guide's steps as typed screens (conventions §3), chained by
 :class:`Wizard`: the service ("Skapa saldofil") → name, description, Aktiverad →
