@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
@@ -33,7 +34,7 @@ from textual.widgets.option_list import Option
 from tui_inkasso.domain import schedule_rules as rules
 from tui_inkasso.domain.email_address import EmailAddressError, split_emails
 from tui_inkasso.screens.base import BaseScreen
-from tui_inkasso.services import scheduled
+from tui_inkasso.services import scheduled, settings
 from tui_inkasso.services.errors import UserError
 from tui_inkasso.services.scheduled import RunInfo, ServiceInfo, ServiceSpec
 from tui_inkasso.services.threads import thread_connection
@@ -43,13 +44,15 @@ from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, Tabl
 from tui_inkasso.widgets.worker_errors import ForwardWorkerErrors
 
 SERVICE_COLUMNS = [
-    Column("name", "Namn", 0, min_width=20),
-    Column("service", "Tjänst", 16),
-    Column("enabled", "Aktiverad", 9),
-    Column("schedule", "Hur ofta", 30),
+    Column("name", "Namn", 0, min_width=18),
+    Column("service", "Tjänst", 14),
+    Column("enabled", "Aktiv", 5),
+    Column("schedule", "Hur ofta", 34),
     Column("next", "Nästa körning", 16),
-    Column("last", "Senaste resultat", 28),
+    Column("last", "Senaste resultat", 29),
 ]
+"""Fits 128 columns with the rule in full ("Varje måndag och torsdag kl. 05:30") and the longest
+result ("Misslyckades 2026-11-23 07:02"); a wider terminal gives the rest to the name."""
 
 RUN_COLUMNS = [
     Column("start", "Start", 16),
@@ -109,7 +112,7 @@ def run_row(run: RunInfo) -> TableRow:
             cells.date(run.finished_at),
             Text(run.result_label, style=RESULT_STYLES.get(run.result, "")),
             cells.text(run.trigger_label),
-            cells.text(run.file or "–"),
+            cells.text(Path(run.file).name if run.file else "–"),  # the whole path: Enter
             cells.text(run.error.splitlines()[0] if run.error else ""),
         ),
         data=run,
@@ -559,7 +562,7 @@ class NotifyStep(WizardStep):
         try:
             emails = split_emails(self.query_one("#emails", Input).value)
         except EmailAddressError as exc:
-            raise ValueError(f"E-post: {exc}") from None
+            raise ValueError(f"E-post: {settings.email_reason_in_swedish(exc)}") from None
         success = self.query_one("#success", Checkbox).value
         if success and not emails:
             raise ValueError("Ange minst en adress för e-post när körningen lyckas.")
@@ -689,15 +692,17 @@ def summary(spec: ServiceSpec) -> str:
     except rules.ScheduleRuleError as exc:
         when = f"ogiltigt: {exc}"
     mail = ", ".join(spec.notify_emails) or "ingen"
-    return "\n".join([
-        f"Tjänst:       {scheduled.service_label(spec.service)}",
-        f"Namn:         {spec.name}",
-        f"Beskrivning:  {spec.description or '–'}",
-        f"Aktiverad:    {'Ja' if spec.enabled else 'Nej'}",
-        f"E-post vid fel: {mail}",
-        f"E-post när den lyckas: {'Ja' if spec.notify_success else 'Nej'}",
-        f"Hur ofta:     {when}",
-    ])
+    lines = [
+        ("Tjänst", scheduled.service_label(spec.service)),
+        ("Namn", spec.name),
+        ("Beskrivning", spec.description or "–"),
+        ("Aktiverad", "Ja" if spec.enabled else "Nej"),
+        ("E-post vid fel", mail),
+        ("E-post när den lyckas", "Ja" if spec.notify_success else "Nej"),
+        ("Hur ofta", when),
+    ]
+    width = max(len(label) for label, _ in lines) + 2
+    return "\n".join(f"{label + ':':<{width}}{value}" for label, value in lines)
 
 
 class Wizard:
