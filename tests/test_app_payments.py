@@ -163,7 +163,7 @@ async def test_unreadable_file_is_reported_and_nothing_opens(folder: Path) -> No
         await _choose(pilot, "fel.txt")
         assert isinstance(app.screen, ChooseFileScreen)
         [(severity, title, message)] = [n for n in notifications(pilot) if n[0] == "error"]
-        assert title == "Kunde inte utföras" and message.startswith("fel.txt, rad 1, fält record type")
+        assert title == "Kunde inte utföras" and message.startswith("fel.txt, rad 1, fält posttyp")
 
 
 async def test_allocate_and_prepay_unmatched_payments_by_keyboard(folder: Path) -> None:

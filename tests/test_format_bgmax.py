@@ -139,7 +139,7 @@ def test_stray_blank_in_the_sender_bankgiro_is_read_as_its_digits() -> None:
     assert payment.line == 10
     assert (payment.sender_account, payment.reference, payment.amount) == (
         "9701233", "524967", 80000)
-    assert any("sender account" in w and "line 10" in w for w in quirky.warnings)
+    assert any("avsändarbankgiro" in w and "rad 10" in w for w in quirky.warnings)
     # BgMaxfil2 is the same file with the sender field written correctly ("0009701233").
     assert quirky.payments == read(JACOB / "BgMaxfil2.txt").payments
 
@@ -174,8 +174,8 @@ def test_tabs_are_expanded_as_the_haskell_parser_does() -> None:
     with_tabs = read(FABHED)
     payment = next(p for p in with_tabs.payments if p.line == 13)
     assert payment.extra_references == ("657866", "658765", "657767", "657965")
-    assert any("TAB" in w and "line 17" in w for w in with_tabs.warnings)
-    assert any("shorter than 80" in w for w in with_tabs.warnings)
+    assert any("TAB" in w and "rad 17" in w for w in with_tabs.warnings)
+    assert any("kortare än 80" in w for w in with_tabs.warnings)
     # The tree-sitter copy is the same file re-encoded to UTF-8 with LF and the TABs replaced
     # by blanks: it must give exactly the same payments.
     utf8 = read(TREE_SITTER)
@@ -188,16 +188,16 @@ def test_short_and_long_lines_and_the_13_character_tk29_are_tolerated() -> None:
     result = read(JACOB / "bginbetalningar_exempelfil_1.txt")
     olles = next(p for p in result.payments if p.line == 13)
     assert olles.payer_orgno == "550000432"
-    assert any("longer than 80" in w and "line 6" in w for w in result.warnings)
+    assert any("längre än 80" in w and "rad 6" in w for w in result.warnings)
 
 
 def test_bad_fixture_with_wrong_end_record_is_refused_with_line_and_field() -> None:
     for folder in (ZIMPLER, BARSOOM):
         error = refused((folder / "BgMaxfil4_broken.txt").read_bytes(), "BgMaxfil4_broken.txt")
-        assert (error.line, error.field, error.pos) == (67, "payment_count", (3, 10))
+        assert (error.line, error.field, error.pos) == (67, "antal betalningar", (3, 10))
         assert str(error) == (
-            "BgMaxfil4_broken.txt, line 67, field payment_count (pos 3-10): "
-            "TK70 states 8 payment records (TK20), the file has 9"
+            "BgMaxfil4_broken.txt, rad 67, fält antal betalningar (pos 3–10): "
+            "TK70 anger 8 betalningsposter (TK20), filen har 9"
         )
 
 
@@ -205,7 +205,7 @@ def test_bad_fixture_with_wrong_end_record_is_refused_with_line_and_field() -> N
                                          ("isolated_payment.txt", "TK20")])
 def test_fragments_without_start_and_end_record_are_refused(name: str, first: str) -> None:
     error = refused((ZIMPLER / name).read_bytes(), name)
-    assert (error.line, error.field) == (1, "record type")
+    assert (error.line, error.field) == (1, "posttyp")
     assert first in error.reason and "TK01" in error.reason
 
 
@@ -214,48 +214,48 @@ def test_non_numeric_amount_names_line_field_and_value() -> None:
     lines[2] = lines[2][:37] + b"000000000001A00000" + lines[2][55:]
     error = refused(b"\r\n".join(lines), "minimal.txt")
     assert str(error) == (
-        "minimal.txt, line 3, field amount (pos 38-55): not numeric: '000000000001A00000'"
+        "minimal.txt, rad 3, fält belopp (pos 38–55): inte numeriskt: '000000000001A00000'"
     )
 
 
 def test_non_numeric_serial_and_sender_are_refused() -> None:
     lines = lines_of(MINIMAL)
     lines[2] = lines[2][:60] + b"X" + lines[2][61:]
-    assert (refused(b"\r\n".join(lines)).field) == "bank_serial"
+    assert (refused(b"\r\n".join(lines)).field) == "BGC-löpnummer"
     lines = lines_of(MINIMAL)
     lines[2] = b"2000970X2333" + lines[2][12:]
     error = refused(b"\r\n".join(lines))
-    assert (error.line, error.field, error.pos) == (3, "sender_account", (3, 12))
+    assert (error.line, error.field, error.pos) == (3, "avsändarbankgiro", (3, 12))
 
 
 def test_wrong_deposit_sum_is_refused() -> None:
     data = MINIMAL.replace(b"000000000000110000SEK", b"000000000000110001SEK")
     error = refused(data)
-    assert (error.line, error.field, error.pos) == (4, "amount", (51, 68))
+    assert (error.line, error.field, error.pos) == (4, "belopp", (51, 68))
     assert "1\u00a0100,01" in error.reason and "1\u00a0100,00" in error.reason
 
 
 def test_wrong_deposit_count_is_refused() -> None:
     data = MINIMAL.replace(b"SEK00000001", b"SEK00000002")
     error = refused(data)
-    assert (error.line, error.field) == (4, "payment_count")
+    assert (error.line, error.field) == (4, "antal betalningar")
 
 
 def test_deposit_currency_must_match_the_opening_record() -> None:
     error = refused(MINIMAL.replace(b"110000SEK", b"110000EUR"))
-    assert (error.line, error.field) == (4, "currency")
+    assert (error.line, error.field) == (4, "valuta")
 
 
 def test_impossible_payment_date_is_refused() -> None:
     error = refused(MINIMAL.replace(b"20040525000", b"20041340000"))
-    assert (error.line, error.field) == (4, "pay_date")
+    assert (error.line, error.field) == (4, "betalningsdag")
 
 
 def test_payment_before_the_opening_record_is_refused() -> None:
     lines = lines_of(MINIMAL)
     lines[1], lines[2] = lines[2], lines[1]
     error = refused(b"\r\n".join(lines))
-    assert (error.line, error.field) == (2, "record type")
+    assert (error.line, error.field) == (2, "posttyp")
     assert "TK20" in error.reason and "TK05" in error.reason
 
 
@@ -275,31 +275,31 @@ def test_missing_deposit_record_is_refused() -> None:
 def test_end_record_counts_are_checked_field_by_field() -> None:
     data = MINIMAL.replace(b"7000000001000000000000000000000001", b"7000000001000000000000000000000002")
     error = refused(data)
-    assert (error.line, error.field, error.pos) == (5, "deposit_count", (27, 34))
+    assert (error.line, error.field, error.pos) == (5, "antal insättningar", (27, 34))
 
 
 def test_records_after_a_payment_must_keep_their_order() -> None:
     lines = lines_of((JACOB / "BgMaxfil1.txt").read_bytes())
     lines[4], lines[6] = lines[6], lines[4]  # 20, 25, 28, 27, 26: TK27 after TK28
     error = refused(b"\r\n".join(lines))
-    assert error.line == 6 and "TK27" in error.reason and "out of order" in error.reason
-    assert "payment of line 3" in error.reason
+    assert error.line == 6 and "TK27" in error.reason and "i fel ordning" in error.reason
+    assert "betalning på rad 3" in error.reason
     lines = lines_of((JACOB / "BgMaxfil1.txt").read_bytes())
     lines.insert(5, lines[4])  # a second TK26
-    assert "out of order" in refused(b"\r\n".join(lines)).reason
+    assert "i fel ordning" in refused(b"\r\n".join(lines)).reason
 
 
 def test_extra_reference_without_payment_is_refused() -> None:
     lines = lines_of((JACOB / "BgMaxfil2.txt").read_bytes())
     lines.insert(2, lines[23])  # a TK22 right after TK05
     error = refused(b"\r\n".join(lines))
-    assert error.line == 3 and "without a payment" in error.reason
+    assert error.line == 3 and "utan betalning" in error.reason
 
 
 def test_empty_line_between_records_is_refused_but_trailing_ones_are_not() -> None:
     lines = lines_of(MINIMAL)
     error = refused(b"\r\n".join([*lines[:2], b"", *lines[2:]]))
-    assert error.line == 3 and "empty line" in error.reason
+    assert error.line == 3 and "tom rad" in error.reason
     assert len(read_bgmax(MINIMAL + b"\r\n\r\n   \r\n", "x").payments) == 1
 
 
@@ -307,28 +307,28 @@ def test_text_beyond_column_80_is_refused() -> None:
     lines = lines_of(MINIMAL)
     lines[2] = lines[2].ljust(80) + b"  X"
     error = refused(b"\r\n".join(lines))
-    assert error.line == 3 and "after position 80" in error.reason
+    assert error.line == 3 and "efter position 80" in error.reason
 
 
 def test_record_after_the_end_record_is_refused() -> None:
     lines = lines_of(MINIMAL)
     error = refused(b"\r\n".join([*lines[:5], lines[2]]))
-    assert error.line == 6 and "after the end record" in error.reason
+    assert error.line == 6 and "efter slutpost TK70" in error.reason
 
 
 def test_unknown_record_types_are_ignored_as_the_manual_says() -> None:
     lines = lines_of(MINIMAL)
     result = read_bgmax(b"\r\n".join([*lines[:3], b"99 something new".ljust(80), *lines[3:]]), "x")
     assert len(result.payments) == 1
-    assert any("unknown type" in w and "line 4" in w for w in result.warnings)
+    assert any("okänd typ" in w and "rad 4" in w for w in result.warnings)
     error = refused(b"\r\n".join([*lines[:3], b"X9 not a record".ljust(80), *lines[3:]]))
-    assert error.line == 4 and error.field == "record type"
+    assert error.line == 4 and error.field == "posttyp"
 
 
 def test_test_marker_and_version_are_read_from_the_start_record() -> None:
     test_file = read_bgmax(MINIMAL.replace(b"010331P", b"010331T"), "x")
     assert test_file.is_test
-    assert refused(MINIMAL.replace(b"010331P", b"010331X")).field == "test marker"
+    assert refused(MINIMAL.replace(b"010331P", b"010331X")).field == "testmarkering"
     assert refused(MINIMAL.replace(b"BGMAX               01", b"BGMAX               02")).field \
         == "version"
 

@@ -45,14 +45,14 @@ EXPECTED: dict[str, object] = {
     "bankgiroinbetalningar_exempelfil_avtal-om-ocr-kontroll_checksiffra_langd_sv.txt": "bgmax",
     "dmitry-krasilnikov-tree-sitter-bgmax/"
     "bankgiroinbetalningar_exempelfil_avtal-om-ocr-kontroll_checksiffra_langd_sv.txt": "bgmax",
-    "Zimpler-bankgiro_inbetalningar/BgMaxfil4_broken.txt": (67, "TK70 states 8 payment"),
-    "barsoom-bankgiro_inbetalningar/BgMaxfil4_broken.txt": (67, "TK70 states 8 payment"),
-    "Zimpler-bankgiro_inbetalningar/isolated_deposit.txt": (1, "opening record TK05"),
-    "Zimpler-bankgiro_inbetalningar/isolated_payment.txt": (1, "payment record TK20"),
-    "barsoom-bankgiro_inbetalningar/not_bgmax_at_all.pdf": (1, "not a BgMax or Total IN file"),
-    "oktavilla-total-in-ruby/total_in_large.txt": (96, "record 90 states 6 transactions"),
+    "Zimpler-bankgiro_inbetalningar/BgMaxfil4_broken.txt": (67, "TK70 anger 8 betalningsposter"),
+    "barsoom-bankgiro_inbetalningar/BgMaxfil4_broken.txt": (67, "TK70 anger 8 betalningsposter"),
+    "Zimpler-bankgiro_inbetalningar/isolated_deposit.txt": (1, "öppningspost TK05"),
+    "Zimpler-bankgiro_inbetalningar/isolated_payment.txt": (1, "betalningspost TK20"),
+    "barsoom-bankgiro_inbetalningar/not_bgmax_at_all.pdf": (1, "ingen BgMax- eller Total IN-fil"),
+    "oktavilla-total-in-ruby/total_in_large.txt": (96, "post 90 anger 6 transaktioner"),
     **{
-        f"jage-rbankgiro-legacy-not-bgmax/{name}": (1, "older Bankgirot OCR format")
+        f"jage-rbankgiro-legacy-not-bgmax/{name}": (1, "Bankgirots äldre OCR-format")
         for name in (
             "corrupt_header_09_02_27.txt", "file_format_error_09_02_27.txt",
             "invalid_bankgiro_number_09_02_27.txt", "missing_transaction_09_02_27.txt",
@@ -92,7 +92,7 @@ def test_every_fixture_is_read_or_refused_with_line_and_reason(name: str) -> Non
     error = caught.value
     assert error.path == name and error.line == line
     assert words in error.reason
-    assert str(error).startswith(f"{name}, line {line}")
+    assert str(error).startswith(f"{name}, rad {line}")
 
 
 def test_legacy_bankgirot_format_gets_a_precise_reason() -> None:
@@ -100,20 +100,20 @@ def test_legacy_bankgirot_format_gets_a_precise_reason() -> None:
     with pytest.raises(PaymentFileError) as caught:
         detect_format((FIXTURES / name).read_bytes(), "one_transaction_09_02_27.txt")
     assert str(caught.value) == (
-        "one_transaction_09_02_27.txt, line 1: not a BgMax or Total IN file: looks like the "
-        "older Bankgirot OCR format (first record '00…BANKGIROT'): '00909897 090227 BANKGIROT'"
+        "one_transaction_09_02_27.txt, rad 1: ingen BgMax- eller Total IN-fil: ser ut som "
+        "Bankgirots äldre OCR-format (första posten '00…BANKGIROT'): '00909897 090227 BANKGIROT'"
     )
 
 
 @pytest.mark.parametrize("data, words", [
-    (b"", "the file is empty"),
-    (b"\r\n \r\n", "the file is empty"),
-    (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj", "PDF document"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary content (byte 0x00 at offset 8)"),
-    (b"01BGMAX               01" + b"\x00" * 20, "binary content"),
-    (b"PK\x03\x04\x14\x00", "binary content"),
-    (b"Datum;Belopp;OCR\r\n2025-03-03;100,00;123\r\n", "the first line is 'Datum;Belopp;OCR'"),
-    (b"01BGMIN               01", "start record TK01 must begin '01BGMAX'"),
+    (b"", "filen är tom"),
+    (b"\r\n \r\n", "filen är tom"),
+    (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj", "PDF-dokument"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binärt innehåll (byte 0x00 på offset 8)"),
+    (b"01BGMAX               01" + b"\x00" * 20, "binärt innehåll"),
+    (b"PK\x03\x04\x14\x00", "binärt innehåll"),
+    (b"Datum;Belopp;OCR\r\n2025-03-03;100,00;123\r\n", "första raden är 'Datum;Belopp;OCR'"),
+    (b"01BGMIN               01", "startposten TK01 ska börja med '01BGMAX'"),
 ])
 def test_non_payment_files_are_refused_with_a_reason(data: bytes, words: str) -> None:
     with pytest.raises(PaymentFileError) as caught:
@@ -123,15 +123,16 @@ def test_non_payment_files_are_refused_with_a_reason(data: bytes, words: str) ->
 
 
 def test_error_text_attributes_and_pickling() -> None:
-    error = PaymentFileError("BgMaxfil4_broken.txt", 12, "amount", "not numeric: 'X'", (38, 55))
-    assert str(error) == "BgMaxfil4_broken.txt, line 12, field amount (pos 38-55): not numeric: 'X'"
+    error = PaymentFileError("BgMaxfil4_broken.txt", 12, "belopp", "inte numeriskt: 'X'", (38, 55))
+    assert str(error) == (
+        "BgMaxfil4_broken.txt, rad 12, fält belopp (pos 38–55): inte numeriskt: 'X'")
     assert (error.path, error.line, error.field, error.reason, error.pos) == (
-        "BgMaxfil4_broken.txt", 12, "amount", "not numeric: 'X'", (38, 55))
+        "BgMaxfil4_broken.txt", 12, "belopp", "inte numeriskt: 'X'", (38, 55))
     assert isinstance(error, ValueError)
-    assert str(PaymentFileError("f.txt", 3, "image", "bad", (70, 70))) == (
-        "f.txt, line 3, field image (pos 70): bad")
-    assert str(PaymentFileError("f.txt", None, None, "the file is empty")) == (
-        "f.txt: the file is empty")
+    assert str(PaymentFileError("f.txt", 3, "avibildmarkering", "fel", (70, 70))) == (
+        "f.txt, rad 3, fält avibildmarkering (pos 70): fel")
+    assert str(PaymentFileError("f.txt", None, None, "filen är tom")) == (
+        "f.txt: filen är tom")
     copy = pickle.loads(pickle.dumps(error))
     assert (str(copy), copy.pos) == (str(error), error.pos)
 
@@ -139,9 +140,9 @@ def test_error_text_attributes_and_pickling() -> None:
 def test_each_reader_refuses_the_other_format() -> None:
     bgmax = (FIXTURES / "Zimpler-bankgiro_inbetalningar" / "minimal.txt").read_bytes()
     totalin = (FIXTURES / "jacob22-accounting" / "total_in_bas_exempelfil.txt").read_bytes()
-    with pytest.raises(PaymentFileError, match="it is a Total IN file"):
+    with pytest.raises(PaymentFileError, match="det är en Total IN-fil"):
         read_bgmax(totalin, "t.txt")
-    with pytest.raises(PaymentFileError, match="it is a BgMax file"):
+    with pytest.raises(PaymentFileError, match="det är en BgMax-fil"):
         read_totalin(bgmax, "b.txt")
 
 

@@ -116,10 +116,10 @@ def test_large_file_with_wrong_totals_is_refused_at_its_first_wrong_section() ->
     with pytest.raises(PaymentFileError) as caught:
         read_totalin(LARGE_PATH.read_bytes(), "total_in_large.txt")
     error = caught.value
-    assert (error.line, error.field, error.pos) == (96, "transaction_count", (3, 10))
+    assert (error.line, error.field, error.pos) == (96, "antal transaktioner", (3, 10))
     assert str(error) == (
-        "total_in_large.txt, line 96, field transaction_count (pos 3-10): record 90 states 6 "
-        "transactions, the section from line 40 has 9 (20 + 25)"
+        "total_in_large.txt, rad 96, fält antal transaktioner (pos 3–10): post 90 anger 6 "
+        "transaktioner, kontoavsnittet från rad 40 har 9 (20 + 25)"
     )
 
 
@@ -127,52 +127,52 @@ def test_non_numeric_amount_is_refused() -> None:
     lines = lines_of()
     lines[2] = lines[2][:40] + b"X" + lines[2][41:]
     error = refused(joined(lines))
-    assert (error.line, error.field, error.pos) == (3, "amount", (38, 52))
+    assert (error.line, error.field, error.pos) == (3, "belopp", (38, 52))
 
 
 def test_wrong_section_sum_is_refused() -> None:
     error = refused(SAMPLE.replace(b"90000000060000000000191900020111024001",
                                    b"90000000060000000000191900120111024001"))
-    assert (error.line, error.field, error.pos) == (39, "amount", (11, 27))
+    assert (error.line, error.field, error.pos) == (39, "belopp", (11, 27))
     assert "19\u00a0190,01" in error.reason and "19\u00a0190,00" in error.reason
 
 
 def test_wrong_line_count_in_the_end_record_is_refused() -> None:
     error = refused(SAMPLE.replace(b"99000000000000061", b"99000000000000062"))
-    assert (error.line, error.field) == (61, "line_count")
+    assert (error.line, error.field) == (61, "antal rader")
 
 
 def test_missing_end_record_is_refused() -> None:
     error = refused(joined(lines_of()[:60]))
-    assert error.line == 60 and "record 99" in error.reason
+    assert error.line == 60 and "slutpost 99" in error.reason
 
 
 def test_payment_before_the_account_record_is_refused() -> None:
     lines = lines_of()
     lines[1], lines[2] = lines[2], lines[1]
     error = refused(joined(lines))
-    assert (error.line, error.field) == (2, "record type")
-    assert "outside an account section" in error.reason
+    assert (error.line, error.field) == (2, "posttyp")
+    assert "utanför ett kontoavsnitt" in error.reason
 
 
 def test_sender_records_keep_their_order() -> None:
     lines = lines_of()
     lines[6], lines[7] = lines[7], lines[6]  # 61 before 60
     error = refused(joined(lines))
-    assert error.line == 8 and "out of order" in error.reason
+    assert error.line == 8 and "i fel ordning" in error.reason
 
 
 def test_extra_record_without_transaction_is_refused() -> None:
     lines = lines_of()
     lines.insert(2, lines[6])  # a record 60 right after record 10
     error = refused(joined(lines))
-    assert error.line == 3 and "without a transaction" in error.reason
+    assert error.line == 3 and "utan transaktion" in error.reason
 
 
 def test_test_file_and_file_type_are_read_from_record_00() -> None:
     test_file = read(SAMPLE.replace(b"TL1TOTALIN  ", b"TL1TOTALIN-T"))
     assert test_file.is_test
-    assert refused(SAMPLE.replace(b"TL1TOTALIN", b"TL2TOTALIN")).field == "file_type"
+    assert refused(SAMPLE.replace(b"TL1TOTALIN", b"TL2TOTALIN")).field == "filtyp"
 
 
 def test_lf_only_gives_the_same_payments() -> None:

@@ -146,6 +146,6 @@ def test_a_broken_sample_names_file_line_and_field(sqlite_url: str) -> None:
     path = FIXTURES / "Zimpler-bankgiro_inbetalningar" / "BgMaxfil4_broken.txt"
     with pytest.raises(pi.PaymentImportError) as caught:
         pi.import_payment_file(path)
-    assert str(caught.value).startswith("BgMaxfil4_broken.txt, rad 67, fält payment_count (pos 3-10): TK70 states 8")
+    assert str(caught.value).startswith("BgMaxfil4_broken.txt, rad 67, fält antal betalningar (pos 3–10): TK70 anger 8")
 
 

@@ -64,7 +64,7 @@ def test_several_files_one_refused(ledger: dict[str, str], any_db: str, tmp_path
     assert [f["status"] for f in data["files"]] == ["imported", "refused", "refused"]
     lines = err.strip().splitlines()
     assert len(lines) == 2
-    assert lines[0].startswith("tui-inkasso import-payments: b.txt, rad 3, fält amount (pos 38-55): not numeric")
+    assert lines[0].startswith("tui-inkasso import-payments: b.txt, rad 3, fält belopp (pos 38–55): inte numeriskt")
     assert lines[1].startswith("tui-inkasso import-payments: a.txt: filen är redan inläst: a.txt den ")
     assert (data["payments"], data["files_imported"], data["files_refused"]) == (1, 1, 2)
     assert PaymentFile.select().count() == 1

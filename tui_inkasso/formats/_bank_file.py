@@ -22,6 +22,9 @@ from tui_inkasso.formats.payment_file import (
     PaymentSlots,
 )
 
+RECORD_TYPE = "posttyp"
+"""The label of the record type field (pos 1-2) in messages."""
+
 
 class Section:
     """An open section: where it began, its payments so far, their counts and net amount."""
@@ -40,23 +43,25 @@ class RecordReader:
     ``handlers`` holds only the start record's handler until the start record has been read
     (the subclass then adds the rest) and is emptied by the end record, so "the first record must
     be the start record" and "nothing after the end record" cost nothing per line: records
-    without a handler go to :meth:`other`. The class attributes name the records in messages.
+    without a handler go to :meth:`other`. The class attributes name the records in messages,
+    which are Swedish (the staff read them); the names are indefinite ("startpost TK01") so they
+    fit every sentence below.
     """
 
     FORMAT: ClassVar[str]
     NAMES: ClassVar[dict[str, str]]
-    """Record type -> its name in messages ("deposit record TK15")."""
+    """Record type -> its name in messages ("insättningspost TK15")."""
     START: ClassVar[str]
     END: ClassVar[str]
     """Record types of the start and the end record."""
     SECTION_END: ClassVar[str]
-    """What the record that closes a section is called: "deposit record TK15", "end record 90"."""
+    """What the record that closes a section is called: "insättningspost TK15", "kontoslutpost 90"."""
     SECTION: ClassVar[str]
-    """What a section is called: "section", "account section"."""
+    """A section, in the definite form: "avsnittet", "kontoavsnittet"."""
     OUTSIDE: ClassVar[str]
     """The end of the message for a payment record outside a section."""
     ITEM: ClassVar[str]
-    """What a payment is called: "payment", "transaction"."""
+    """What a payment is called: "betalning", "transaktion"."""
     FOLLOWS: ClassVar[str]
     """The records a payment's detail records must follow."""
     ORDER: ClassVar[str]
@@ -82,56 +87,56 @@ class RecordReader:
         raise NotImplementedError
 
     def name(self, rec: str) -> str:
-        """The record's name for messages ("payment record TK20"), or ``record '42'``."""
-        return self.NAMES.get(rec, f"record {rec!r}")
+        """The record's name for messages ("betalningspost TK20"), or ``post '42'``."""
+        return self.NAMES.get(rec, f"post {rec!r}")
 
     def found(self, rec: str) -> str:
-        """How a wrong first record is shown after "found"."""
+        """How a wrong first record is shown after "inte"."""
         return self.name(rec)
 
     def other(self, line: str, number: int) -> None:
         """A record without a handler: before the start, after the end, unknown or no record."""
         rec = line[:2]
         if self.end_line:
-            raise fw.RecordError("record type", (1, 2), f"record {rec!r} after the {self.NAMES[self.END]}")
+            raise fw.RecordError(RECORD_TYPE, (1, 2), f"post {rec!r} efter {self.NAMES[self.END]}")
         if self.created_at is None:
             raise fw.RecordError(
-                "record type", (1, 2),
-                f"the first record must be the {self.NAMES[self.START]}, found {self.found(rec)}",
+                RECORD_TYPE, (1, 2),
+                f"första posten ska vara {self.NAMES[self.START]}, inte {self.found(rec)}",
             )
         if not (rec.isdigit() and rec.isascii()):
-            raise fw.RecordError("record type", (1, 2), f"not a record type: {rec!r}")
+            raise fw.RecordError(RECORD_TYPE, (1, 2), f"ingen giltig posttyp: {rec!r}")
         self.quirks.add("unknown", number)
 
     def check_started_once(self) -> None:
         """A second start record is refused."""
         if self.created_at is not None:
-            raise fw.RecordError("record type", (1, 2), f"a second {self.NAMES[self.START]}")
+            raise fw.RecordError(RECORD_TYPE, (1, 2), f"en andra {self.NAMES[self.START]}")
 
     def check_no_open_section(self, rec: str) -> None:
         """A section start or the end record while a section is still open is refused."""
         if self.section is not None:
             raise fw.RecordError(
-                "record type", (1, 2),
-                f"{self.NAMES[rec]} while the section from line {self.section.first_line} has no "
-                f"{self.SECTION_END}",
+                RECORD_TYPE, (1, 2),
+                f"{self.NAMES[rec]}, men {self.SECTION} från rad {self.section.first_line} har "
+                f"ingen {self.SECTION_END}",
             )
 
     def outside(self, rec: str) -> NoReturn:
         """Raise for a payment or section-end record outside a section."""
-        raise fw.RecordError("record type", (1, 2), f"{self.name(rec)} {self.OUTSIDE}")
+        raise fw.RecordError(RECORD_TYPE, (1, 2), f"{self.name(rec)} {self.OUTSIDE}")
 
     def misplaced(self, rec: str) -> NoReturn:
         """Raise for a detail record without a payment or out of the format's order."""
         if self.current is None:
             raise fw.RecordError(
-                "record type", (1, 2),
-                f"{self.name(rec)} without a {self.ITEM}: it must follow {self.FOLLOWS}",
+                RECORD_TYPE, (1, 2),
+                f"{self.name(rec)} utan {self.ITEM}: den ska följa {self.FOLLOWS}",
             )
         raise fw.RecordError(
-            "record type", (1, 2),
-            f"{self.name(rec)} out of order in the {self.ITEM} of line {self.current.line} "
-            f"(expected {self.ORDER})",
+            RECORD_TYPE, (1, 2),
+            f"{self.name(rec)} i fel ordning för {self.ITEM} på rad {self.current.line} "
+            f"(ordningen är {self.ORDER})",
         )
 
     def end(self, number: int) -> None:
@@ -144,12 +149,12 @@ class RecordReader:
         if self.section is not None:
             raise PaymentFileError(
                 self.path, self.section.first_line, None,
-                f"the file ends inside the {self.SECTION} opened here: no {self.SECTION_END}",
+                f"filen slutar inne i {self.SECTION} som börjar här: ingen {self.SECTION_END}",
             )
         if not self.end_line:
             raise PaymentFileError(
                 self.path, last_line, None,
-                f"the file ends without the {self.NAMES[self.END]} (truncated file?)",
+                f"filen slutar utan {self.NAMES[self.END]} (ofullständig fil?)",
             )
         assert self.created_at is not None
         return PaymentFile(
@@ -169,7 +174,7 @@ def read_records(reader_class: type[RecordReader], data: bytes, path: str) -> Pa
     text, encoding = fw.decode_text(data)
     quirks = fw.Quirks()
     if encoding == "utf-8":
-        quirks.notes.append("the file is UTF-8, not ISO-8859-1 as banks write it (re-encoded?)")
+        quirks.notes.append("filen är UTF-8, inte ISO-8859-1 som bankerna skriver (omkodad?)")
     reader = reader_class(path, quirks)
     try:
         last = fw.feed_lines(text, quirks, reader.handlers, reader.other)

@@ -44,16 +44,22 @@ class Quirks:
     """Counts the irregularities we tolerated, so the import can show them without flooding.
 
     Each kind keeps a count and the first line it was seen on; :meth:`messages` turns that into
-    one sentence per kind.
+    one Swedish sentence per kind (singular or plural noun by the count).
     """
 
     _TEXT = {
-        "tab": "line(s) with TAB characters expanded to {w} columns",
-        "short": "line(s) shorter than 80 characters padded with blanks",
-        "long": "line(s) longer than 80 characters with trailing blanks ignored",
-        "sender_blank": "sender account field(s) with stray blanks (read as digits only)",
-        "unknown": "record(s) of an unknown type ignored",
-        "orgno_blank": "organisation number field(s) with stray blanks (read as digits only)",
+        # kind: (one, several, the rest of the sentence); the count comes first
+        "tab": ("rad", "rader", "med TAB-tecken (varje TAB räknas som {w} kolumner)"),
+        "short": ("rad", "rader", "kortare än 80 tecken har fyllts ut med blanksteg"),
+        "long": ("rad", "rader", "längre än 80 tecken: blankstegen efter position 80 har ignorerats"),
+        "sender_blank": (
+            "avsändarbankgiro", "avsändarbankgiron", "med lösa blanksteg har lästs som bara siffror",
+        ),
+        "unknown": ("post", "poster", "av okänd typ har ignorerats"),
+        "orgno_blank": (
+            "organisationsnummer", "organisationsnummer",
+            "med lösa blanksteg har lästs som bara siffror",
+        ),
     }
 
     def __init__(self) -> None:
@@ -72,8 +78,9 @@ class Quirks:
         """One readable sentence per kind of irregularity, plus the free notes."""
         out = list(self.notes)
         for kind, (count, first) in self.seen.items():
-            text = self._TEXT.get(kind, kind).format(w=TAB_WIDTH)
-            out.append(f"{count} {text} (first: line {first})")
+            one, several, rest = self._TEXT.get(kind, (kind, kind, ""))
+            text = f"{one if count == 1 else several} {rest.format(w=TAB_WIDTH)}".rstrip()
+            out.append(f"{count} {text} (första på rad {first})")
         return tuple(out)
 
 
@@ -155,7 +162,7 @@ def feed_lines(text: str, quirks: Quirks, handlers: dict[str, Handler], other: H
 def _only_blank_lines_follow(lines: list[str], blank: int) -> None:
     """Empty lines may end a file; an empty line with records after it is refused."""
     if any(line.strip() for line in lines[blank:]):
-        raise LineProblem(blank, None, None, "empty line between records")
+        raise LineProblem(blank, None, None, "tom rad mellan poster")
 
 
 class LineProblem(ValueError):
@@ -199,7 +206,7 @@ def _normalise(line: str, number: int, quirks: Quirks) -> str:
         extra = line[RECORD_WIDTH:]
         if extra.strip():
             raise LineProblem(
-                number, None, (81, len(line)), f"text after position 80: {extra.strip()[:20]!r}"
+                number, None, (81, len(line)), f"text efter position 80: {extra.strip()[:20]!r}"
             )
         quirks.add("long", number)
         return line[:RECORD_WIDTH]
@@ -211,7 +218,7 @@ def num(line: str, start: int, end: int, field: str) -> int:
     value = line[start - 1 : end]
     if value.isdigit() and value.isascii():
         return int(value)
-    raise RecordError(field, (start, end), f"not numeric: {value!r}")
+    raise RecordError(field, (start, end), f"inte numeriskt: {value!r}")
 
 
 def digits(line: str, start: int, end: int, field: str) -> str:
@@ -219,7 +226,7 @@ def digits(line: str, start: int, end: int, field: str) -> str:
     value = line[start - 1 : end]
     if value.isdigit() and value.isascii():
         return value
-    raise RecordError(field, (start, end), f"not numeric: {value!r}")
+    raise RecordError(field, (start, end), f"inte numeriskt: {value!r}")
 
 
 def optional_digits(line: str, start: int, end: int, field: str) -> str:
@@ -227,7 +234,7 @@ def optional_digits(line: str, start: int, end: int, field: str) -> str:
     value = line[start - 1 : end].strip()
     if not value or (value.isdigit() and value.isascii()):
         return value
-    raise RecordError(field, (start, end), f"not numeric: {line[start - 1 : end]!r}")
+    raise RecordError(field, (start, end), f"inte numeriskt: {line[start - 1 : end]!r}")
 
 
 def text(line: str, start: int, end: int) -> str:
@@ -235,12 +242,12 @@ def text(line: str, start: int, end: int) -> str:
     return line[start - 1 : end].strip()
 
 
-def currency(line: str, start: int, end: int, field: str = "currency") -> str:
+def currency(line: str, start: int, end: int, field: str = "valuta") -> str:
     """A three-letter currency code such as SEK."""
     value = line[start - 1 : end]
     if len(value) == 3 and value.isalpha() and value.isascii() and value.isupper():
         return value
-    raise RecordError(field, (start, end), f"not a currency code: {value!r}")
+    raise RecordError(field, (start, end), f"ingen valutakod: {value!r}")
 
 
 def yyyymmdd(line: str, start: int, end: int, field: str) -> date:
@@ -251,7 +258,7 @@ def yyyymmdd(line: str, start: int, end: int, field: str) -> date:
             return date(int(value[:4]), int(value[4:6]), int(value[6:8]))
         except ValueError:
             pass
-    raise RecordError(field, (start, end), f"not a date (YYYYMMDD): {value!r}")
+    raise RecordError(field, (start, end), f"inget giltigt datum (ÅÅÅÅMMDD): {value!r}")
 
 
 def timestamp(line: str, start: int, end: int, field: str) -> datetime:
@@ -265,7 +272,9 @@ def timestamp(line: str, start: int, end: int, field: str) -> datetime:
             )
         except ValueError:
             pass
-    raise RecordError(field, (start, end), f"not a timestamp (YYYYMMDDHHMMSS + 6 digits): {value!r}")
+    raise RecordError(
+        field, (start, end), f"ingen giltig tidsstämpel (ÅÅÅÅMMDDTTMMSS + 6 siffror): {value!r}"
+    )
 
 
 def pad(value: str, width: int, field: str) -> str:

@@ -28,20 +28,21 @@ from tui_inkasso.formats.payment_file import (
 )
 
 RECORD_NAMES = {
-    "01": "start record TK01",
-    "05": "opening record TK05",
-    "20": "payment record TK20",
-    "21": "deduction record TK21",
-    "22": "extra reference record TK22",
-    "23": "extra reference record TK23",
-    "25": "information record TK25",
-    "26": "name record TK26",
-    "27": "address record TK27",
-    "28": "address record TK28",
-    "29": "organisation number record TK29",
-    "15": "deposit record TK15",
-    "70": "end record TK70",
+    "01": "startpost TK01",
+    "05": "öppningspost TK05",
+    "20": "betalningspost TK20",
+    "21": "avdragspost TK21",
+    "22": "extra referenspost TK22",
+    "23": "extra referenspost TK23",
+    "25": "informationspost TK25",
+    "26": "namnpost TK26",
+    "27": "adresspost TK27",
+    "28": "adresspost TK28",
+    "29": "organisationsnummerpost TK29",
+    "15": "insättningspost TK15",
+    "70": "slutpost TK70",
 }
+"""Bankgirot's Swedish record names, as the messages show them."""
 
 class _Section(Section):
     """An open TK05 section: the payee's accounts and the payments read so far."""
@@ -66,12 +67,12 @@ class _Reader(RecordReader):
     FORMAT = BGMAX
     NAMES = RECORD_NAMES
     START, END = "01", "70"
-    SECTION_END = "deposit record TK15"
-    SECTION = "section"
-    OUTSIDE = "outside a section: an opening record TK05 must come first"
-    ITEM = "payment"
-    FOLLOWS = "a TK20 or TK21 in a section"
-    ORDER = "22/23, 25, 26, 27, 28, 29; 26-29 at most once"
+    SECTION_END = "insättningspost TK15"
+    SECTION = "avsnittet"
+    OUTSIDE = "utanför ett avsnitt: en öppningspost TK05 måste komma först"
+    ITEM = "betalning"
+    FOLLOWS = "en TK20 eller TK21 i ett avsnitt"
+    ORDER = "22/23, 25, 26, 27, 28, 29; 26–29 högst en gång vardera"
 
     section: _Section | None
 
@@ -93,21 +94,21 @@ class _Reader(RecordReader):
         """TK01."""
         self.check_started_once()
         if fw.text(line, 3, 22) != "BGMAX":
-            raise fw.RecordError("layout name", (3, 22), f"not 'BGMAX': {line[2:22]!r}")
+            raise fw.RecordError("layoutnamn", (3, 22), f"ska vara 'BGMAX', inte {line[2:22]!r}")
         if line[22:24] != "01":
-            raise fw.RecordError("version", (23, 24), f"unsupported BgMax version {line[22:24]!r}")
-        self.created_at = fw.timestamp(line, 25, 44, "timestamp")
+            raise fw.RecordError("version", (23, 24), f"BgMax-version {line[22:24]!r} stöds inte")
+        self.created_at = fw.timestamp(line, 25, 44, "tidsstämpel")
         self.file_id = line[24:44]
         marker = line[44]
         if marker not in ("T", "P"):
-            raise fw.RecordError("test marker", (45, 45), f"not 'T' or 'P': {marker!r}")
+            raise fw.RecordError("testmarkering", (45, 45), f"ska vara 'T' eller 'P', inte {marker!r}")
         self.is_test = marker == "T"
         self.handlers.update(self._all_handlers())
 
     def _tk05(self, line: str, number: int) -> None:
         self.check_no_open_section("05")
-        account = fw.digits(line, 3, 12, "receiving_bankgiro").lstrip("0")
-        plusgiro = fw.optional_digits(line, 13, 22, "receiving_plusgiro").lstrip("0")
+        account = fw.digits(line, 3, 12, "mottagarbankgiro").lstrip("0")
+        plusgiro = fw.optional_digits(line, 13, 22, "mottagarplusgiro").lstrip("0")
         self.section = _Section(account, plusgiro, fw.currency(line, 23, 25), number)
         self.current = None
 
@@ -115,12 +116,12 @@ class _Reader(RecordReader):
         section = self.section
         if section is None:
             self.outside("15")
-        bank_account = fw.digits(line, 3, 37, "bank_account").lstrip("0")
-        pay_date = fw.yyyymmdd(line, 38, 45, "pay_date")
-        serial = fw.digits(line, 46, 50, "deposit_serial")
-        amount = fw.num(line, 51, 68, "amount")
+        bank_account = fw.digits(line, 3, 37, "bankkonto").lstrip("0")
+        pay_date = fw.yyyymmdd(line, 38, 45, "betalningsdag")
+        serial = fw.digits(line, 46, 50, "insättningsnummer")
+        amount = fw.num(line, 51, 68, "belopp")
         currency = fw.currency(line, 69, 71)
-        count = fw.num(line, 72, 79, "payment_count")
+        count = fw.num(line, 72, 79, "antal betalningar")
         _check_deposit(section, currency, count, amount)
         index = len(self.sections)
         self.sections.append(PaymentSection(
@@ -148,7 +149,7 @@ class _Reader(RecordReader):
             stated = fw.num(line, start, end, name)
             if stated != count:
                 raise fw.RecordError(
-                    name, (start, end), f"TK70 states {stated} {what}, the file has {count}"
+                    name, (start, end), f"TK70 anger {stated} {what}, filen har {count}"
                 )
         self.end(number)
 
@@ -168,7 +169,7 @@ class _Reader(RecordReader):
         if section is None:
             self.outside("21")
         p = self._payment(line, number, section)
-        p.deduction_code = fw.digits(line, 71, 71, "deduction_code")
+        p.deduction_code = fw.digits(line, 71, 71, "avdragskod")
         p.is_deduction = True
         p.amount = -p.amount
         section.payments.append(p)
@@ -217,7 +218,7 @@ class _Reader(RecordReader):
         digits. Anything else than digits and blanks is refused."""
         stripped = value.strip()
         if stripped and not (stripped.isdigit() and stripped.isascii()):
-            raise fw.RecordError("sender_account", (3, 12), f"not numeric: {value!r}")
+            raise fw.RecordError("avsändarbankgiro", (3, 12), f"inte numeriskt: {value!r}")
         if stripped:
             self.quirks.add("sender_blank", number)
         return stripped.lstrip("0")
@@ -233,8 +234,8 @@ class _Reader(RecordReader):
         sender = line[2:12]
         if not (sender.isdigit() and sender.isascii()):
             self._odd_sender(sender, number)
-        amount = fw.num(line, 38, 55, "amount")
-        code = fw.digits(line, 56, 56, "reference_code")
+        amount = fw.num(line, 38, 55, "belopp")
+        code = fw.digits(line, 56, 56, "referenskod")
         reference = line[12:37].strip()
         p.extra_reference_items = (
             *p.extra_reference_items, ExtraReference(reference, sign * amount, code, number)
@@ -287,21 +288,21 @@ class _Reader(RecordReader):
         self.rank = 6
         value = line[2:14]
         if not (value.isdigit() and value.isascii()):
-            value = fw.optional_digits(line, 3, 14, "orgno")
+            value = fw.optional_digits(line, 3, 14, "organisationsnummer")
             self.quirks.add("orgno_blank", number)
         p.payer_orgno = value.lstrip("0")
 
 
 _TK70_FIELDS = (
-    (3, 10, "payment_count", "payment records (TK20)"),
-    (11, 18, "deduction_count", "deduction records (TK21)"),
-    (19, 26, "extra_reference_count", "extra reference records (TK22 + TK23)"),
-    (27, 34, "deposit_count", "deposit records (TK15)"),
+    (3, 10, "antal betalningar", "betalningsposter (TK20)"),
+    (11, 18, "antal avdrag", "avdragsposter (TK21)"),
+    (19, 26, "antal extra referenser", "extra referensposter (TK22 + TK23)"),
+    (27, 34, "antal insättningar", "insättningsposter (TK15)"),
 )
 
 _PAYMENT_NUMBERS = (
-    (38, 55, "amount"), (56, 56, "reference_code"), (57, 57, "channel"),
-    (58, 69, "bank_serial"), (70, 70, "image"),
+    (38, 55, "belopp"), (56, 56, "referenskod"), (57, 57, "betalningskanal"),
+    (58, 69, "BGC-löpnummer"), (70, 70, "avibildmarkering"),
 )
 
 
@@ -315,21 +316,21 @@ def _check_deposit(section: _Section, currency: str, count: int, amount: int) ->
     """TK15 must agree with its section: currency, number of payments, net amount (§1.6)."""
     if currency != section.currency:
         raise fw.RecordError(
-            "currency", (69, 71),
-            f"{currency} differs from {section.currency} of the opening record on line "
+            "valuta", (69, 71),
+            f"{currency} skiljer sig från {section.currency} i öppningsposten på rad "
             f"{section.first_line}",
         )
     if count != section.n_payments + section.n_deductions:
         raise fw.RecordError(
-            "payment_count", (72, 79),
-            f"TK15 states {count} payments, the section from line {section.first_line} has "
+            "antal betalningar", (72, 79),
+            f"TK15 anger {count} betalningar, avsnittet från rad {section.first_line} har "
             f"{section.n_payments + section.n_deductions} (TK20 + TK21)",
         )
     if amount != section.total:
         raise fw.RecordError(
-            "amount", (51, 68),
-            f"TK15 states {format_sek(amount)} kr, the payments of the section from line "
-            f"{section.first_line} sum to {format_sek(section.total)} kr (TK20 − TK21)",
+            "belopp", (51, 68),
+            f"TK15 anger {format_sek(amount)} kr, betalningarna i avsnittet från rad "
+            f"{section.first_line} blir sammanlagt {format_sek(section.total)} kr (TK20 − TK21)",
         )
 
 
@@ -340,7 +341,7 @@ def read_bgmax(data: bytes, path: str, *, check_format: bool = True) -> PaymentF
     has just done it, as ``read_payment_file`` has.
     """
     if check_format and detect_format(data, path) != BGMAX:
-        raise PaymentFileError(path, 1, None, "not a BgMax file: it is a Total IN file")
+        raise PaymentFileError(path, 1, None, "ingen BgMax-fil: det är en Total IN-fil")
     return read_records(_Reader, data, path)
 
 

@@ -21,9 +21,10 @@ TOTALIN = "totalin"
 class PaymentFileError(ValueError):
     """A payment file we refuse, with where and why.
 
-    ``str()`` reads ``BgMaxfil4_broken.txt, line 12, field amount (pos 38-55): not numeric:
-    '00000000001A0000'``; parts that are unknown (no line, no field) are left out. ``pos`` holds
-    the 1-based, inclusive column span of ``field`` when there is one.
+    ``str()`` reads ``BgMaxfil4_broken.txt, rad 12, fält belopp (pos 38–55): inte numeriskt:
+    '00000000001A0000'`` (Swedish, for the staff who see it); parts that are unknown (no line, no
+    field) are left out. ``field`` is the field's Swedish label, ``pos`` the 1-based, inclusive
+    column span of ``field`` when there is one.
     """
 
     def __init__(
@@ -44,9 +45,9 @@ class PaymentFileError(ValueError):
     def _text(self) -> str:
         parts = [self.path]
         if self.line is not None:
-            parts.append(f"line {self.line}")
+            parts.append(f"rad {self.line}")
         if self.field is not None:
-            parts.append(f"field {self.field}{_pos_text(self.pos)}")
+            parts.append(f"fält {self.field}{_pos_text(self.pos)}")
         return f"{', '.join(parts)}: {self.reason}"
 
     def __reduce__(self) -> tuple[object, ...]:
@@ -57,7 +58,7 @@ def _pos_text(pos: tuple[int, int] | None) -> str:
     if pos is None:
         return ""
     start, end = pos
-    return f" (pos {start})" if start == end else f" (pos {start}-{end})"
+    return f" (pos {start})" if start == end else f" (pos {start}–{end})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,22 +272,22 @@ def detect_format(data: bytes, path: str = "<data>") -> str:
     Bankgirot OCR format (first record ``00…BANKGIROT``).
     """
     if not data or data.isspace():
-        raise PaymentFileError(path, None, None, "not a BgMax or Total IN file: the file is empty")
+        raise PaymentFileError(path, None, None, "ingen BgMax- eller Total IN-fil: filen är tom")
     if data.startswith(b"%PDF"):
-        raise PaymentFileError(path, 1, None, "not a BgMax or Total IN file: it is a PDF document")
+        raise PaymentFileError(path, 1, None, "ingen BgMax- eller Total IN-fil: det är ett PDF-dokument")
     binary = find_binary(data)
     if binary is not None:
         offset, byte, line = binary
         raise PaymentFileError(
             path, line, None,
-            f"not a BgMax or Total IN file: binary content (byte 0x{byte:02x} at offset {offset})",
+            f"ingen BgMax- eller Total IN-fil: binärt innehåll (byte 0x{byte:02x} på offset {offset})",
         )
     first = _first_line(data)
     if first.startswith("01BGMAX"):
         return BGMAX
     if first.startswith("00") and "TOTALIN" in first[39:49]:
         return TOTALIN
-    field, pos = (None, None) if _looks_legacy(first) else ("record type", (1, 2))
+    field, pos = (None, None) if _looks_legacy(first) else ("posttyp", (1, 2))
     raise PaymentFileError(path, 1, field, _unknown_reason(first), pos)
 
 
@@ -309,11 +310,11 @@ def _first_line(data: bytes) -> str:
 
 
 _BGMAX_RECORDS = {
-    "05": "an opening record TK05", "15": "a deposit record TK15", "20": "a payment record TK20",
-    "21": "a deduction record TK21", "22": "an extra reference record TK22",
-    "23": "an extra reference record TK23", "25": "an information record TK25",
-    "26": "a name record TK26", "27": "an address record TK27", "28": "an address record TK28",
-    "29": "an organisation number record TK29", "70": "an end record TK70",
+    "05": "en öppningspost TK05", "15": "en insättningspost TK15", "20": "en betalningspost TK20",
+    "21": "en avdragspost TK21", "22": "en extra referenspost TK22",
+    "23": "en extra referenspost TK23", "25": "en informationspost TK25",
+    "26": "en namnpost TK26", "27": "en adresspost TK27", "28": "en adresspost TK28",
+    "29": "en organisationsnummerpost TK29", "70": "en slutpost TK70",
 }
 
 
@@ -326,17 +327,17 @@ def _unknown_reason(first: str) -> str:
     shown = " ".join(first.split())[:60]
     if _looks_legacy(first):
         return (
-            "not a BgMax or Total IN file: looks like the older Bankgirot OCR format "
-            f"(first record '00…BANKGIROT'): {shown!r}"
+            "ingen BgMax- eller Total IN-fil: ser ut som Bankgirots äldre OCR-format "
+            f"(första posten '00…BANKGIROT'): {shown!r}"
         )
     if first.startswith("01"):
-        return f"not a BgMax file: the start record TK01 must begin '01BGMAX': {shown!r}"
+        return f"ingen BgMax-fil: startposten TK01 ska börja med '01BGMAX': {shown!r}"
     if first[:2] in _BGMAX_RECORDS and len(first.rstrip()) >= 10:
         return (
-            "not a complete BgMax file: it starts with "
-            f"{_BGMAX_RECORDS[first[:2]]} instead of the start record TK01 (a fragment?)"
+            "ingen komplett BgMax-fil: den börjar med "
+            f"{_BGMAX_RECORDS[first[:2]]} i stället för startposten TK01 (ett utdrag?)"
         )
     return (
-        "not a BgMax or Total IN file: a BgMax file starts with '01BGMAX', a Total IN file with "
-        f"'00' and 'TL1TOTALIN'; the first line is {shown!r}"
+        "ingen BgMax- eller Total IN-fil: en BgMax-fil börjar med '01BGMAX', en Total IN-fil med "
+        f"'00' och 'TL1TOTALIN'; första raden är {shown!r}"
     )

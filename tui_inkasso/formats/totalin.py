@@ -30,23 +30,24 @@ from tui_inkasso.formats.payment_file import (
 )
 
 RECORD_NAMES = {
-    "00": "start record 00",
-    "10": "account start record 10",
-    "20": "payment record 20",
-    "25": "deduction record 25",
-    "30": "extra reference record 30",
-    "40": "message record 40",
-    "50": "sender name record 50",
-    "51": "sender address record 51",
-    "52": "sender locality record 52",
-    "60": "sender account record 60",
-    "61": "account holder name record 61",
-    "62": "account holder address record 62",
-    "63": "account holder locality record 63",
-    "70": "international payment record 70",
-    "90": "account end record 90",
-    "99": "end record 99",
+    "00": "startpost 00",
+    "10": "kontostartpost 10",
+    "20": "betalningspost 20",
+    "25": "avdragspost 25",
+    "30": "extra referenspost 30",
+    "40": "meddelandepost 40",
+    "50": "avsändarnamnpost 50",
+    "51": "avsändaradresspost 51",
+    "52": "avsändarortpost 52",
+    "60": "avsändarkontopost 60",
+    "61": "kontohavarnamnpost 61",
+    "62": "kontohavaradresspost 62",
+    "63": "kontohavarortpost 63",
+    "70": "utlandsbetalningspost 70",
+    "90": "kontoslutpost 90",
+    "99": "slutpost 99",
 }
+"""The records' Swedish names, as the messages show them."""
 
 _NO_REFERENCE = "0" * 35
 _BLANK_BANKGIRO = " " * 8
@@ -75,12 +76,12 @@ class _Reader(RecordReader):
     FORMAT = TOTALIN
     NAMES = RECORD_NAMES
     START, END = "00", "99"
-    SECTION_END = "end record 90"
-    SECTION = "account section"
-    OUTSIDE = "outside an account section: a record 10 must come first"
-    ITEM = "transaction"
-    FOLLOWS = "a record 20 or 25"
-    ORDER = "30, 40, 50, 51, 52, 60, 61, 62, 63, 70; 50-70 at most once"
+    SECTION_END = "kontoslutpost 90"
+    SECTION = "kontoavsnittet"
+    OUTSIDE = "utanför ett kontoavsnitt: en kontostartpost 10 måste komma först"
+    ITEM = "transaktion"
+    FOLLOWS = "en post 20 eller 25"
+    ORDER = "30, 40, 50, 51, 52, 60, 61, 62, 63, 70; 50–70 högst en gång vardera"
 
     section: _Section | None
 
@@ -102,32 +103,34 @@ class _Reader(RecordReader):
         """Record 00."""
         self.check_started_once()
         self.sender_id = fw.text(line, 3, 14)
-        self.created_at = fw.timestamp(line, 15, 34, "timestamp")
-        self.delivery_number = fw.num(line, 35, 36, "delivery_number")
+        self.created_at = fw.timestamp(line, 15, 34, "tidsstämpel")
+        self.delivery_number = fw.num(line, 35, 36, "leveransnummer")
         if line[36:39] != "TL1":
-            raise fw.RecordError("file_type", (37, 39), f"not 'TL1': {line[36:39]!r}")
+            raise fw.RecordError("filtyp", (37, 39), f"ska vara 'TL1', inte {line[36:39]!r}")
         name = fw.text(line, 40, 49)
         if name not in ("TOTALIN", "TOTALIN-T"):
-            raise fw.RecordError("file_name", (40, 49), f"not 'TOTALIN' or 'TOTALIN-T': {name!r}")
+            raise fw.RecordError(
+                "filnamn", (40, 49), f"ska vara 'TOTALIN' eller 'TOTALIN-T', inte {name!r}"
+            )
         self.is_test = name == "TOTALIN-T"
         self.file_id = f"{self.sender_id}-{line[14:34]}-{line[34:36]}"
         self.handlers.update(self._all_handlers())
 
     def _r10(self, line: str, number: int) -> None:
         self.check_no_open_section("10")
-        account = fw.optional_digits(line, 3, 38, "receiving_account").lstrip("0")
+        account = fw.optional_digits(line, 3, 38, "mottagarkonto").lstrip("0")
         if not account:
-            raise fw.RecordError("receiving_account", (3, 38), "blank")
+            raise fw.RecordError("mottagarkonto", (3, 38), "saknas (blankt)")
         self.section = _Section(account, fw.currency(line, 39, 41),
-                                fw.yyyymmdd(line, 42, 49, "pay_date"), number)
+                                fw.yyyymmdd(line, 42, 49, "bokföringsdag"), number)
         self.current = None
 
     def _r90(self, line: str, number: int) -> None:
         section = self.section
         if section is None:
             self.outside("90")
-        count = fw.num(line, 3, 10, "transaction_count")
-        amount = fw.num(line, 11, 27, "amount")
+        count = fw.num(line, 3, 10, "antal transaktioner")
+        amount = fw.num(line, 11, 27, "belopp")
         reference = fw.text(line, 28, 38) or None
         _check_section_end(section, count, amount)
         index = len(self.sections)
@@ -150,11 +153,11 @@ class _Reader(RecordReader):
 
     def _r99(self, line: str, number: int) -> None:
         self.check_no_open_section("99")
-        stated = fw.num(line, 3, 17, "line_count")
+        stated = fw.num(line, 3, 17, "antal rader")
         if stated != number:
             raise fw.RecordError(
-                "line_count", (3, 17),
-                f"record 99 states {stated} lines, the file has {number} (00 to 99)",
+                "antal rader", (3, 17),
+                f"post 99 anger {stated} rader, filen har {number} (00 till 99)",
             )
         self.end(number)
 
@@ -167,7 +170,7 @@ class _Reader(RecordReader):
         p = self._transaction(line, number, section)
         bankgiro = line[69:77]
         if bankgiro != _BLANK_BANKGIRO:
-            p.reported_bankgiro = fw.optional_digits(line, 70, 77, "bankgiro").lstrip("0")
+            p.reported_bankgiro = fw.optional_digits(line, 70, 77, "bankgironummer").lstrip("0")
         section.payments.append(p)
         section.n_payments += 1
         section.total += p.amount
@@ -177,8 +180,8 @@ class _Reader(RecordReader):
         if section is None:
             self.outside("25")
         p = self._transaction(line, number, section)
-        p.deduction_code = fw.optional_digits(line, 70, 70, "deduction_code") or None
-        p.reported_bankgiro = fw.optional_digits(line, 71, 78, "bankgiro").lstrip("0")
+        p.deduction_code = fw.optional_digits(line, 70, 70, "avdragskod") or None
+        p.reported_bankgiro = fw.optional_digits(line, 71, 78, "bankgironummer").lstrip("0")
         p.is_deduction = True
         p.amount = -p.amount
         section.payments.append(p)
@@ -192,8 +195,8 @@ class _Reader(RecordReader):
         """
         numbers = line[37:69]
         if not (numbers.isdigit() and numbers.isascii()):
-            fw.digits(line, 38, 52, "amount")
-            fw.digits(line, 53, 69, "bank_serial")
+            fw.digits(line, 38, 52, "belopp")
+            fw.digits(line, 53, 69, "löpnummer")
         reference = line[2:37].strip()
         p = PaymentSlots()
         p.amount = int(numbers[:15])
@@ -276,7 +279,7 @@ class _Reader(RecordReader):
         p.sender_origin_code = line[38].strip() or None
         orgno = line[39:59].strip()
         if orgno and not (orgno.isdigit() and orgno.isascii()):
-            fw.optional_digits(line, 40, 59, "orgno")
+            fw.optional_digits(line, 40, 59, "organisationsnummer")
         p.payer_orgno = orgno.lstrip("0")
 
     def _holder(self, rec: str, rank: int) -> PartySlots:
@@ -311,10 +314,10 @@ class _Reader(RecordReader):
             self.misplaced("70")
         self.rank = 10
         p.foreign = ForeignAmount(
-            amount=fw.num(line, 39, 53, "original_amount"),
-            currency=fw.currency(line, 54, 56, "original_currency"),
-            exchange_rate=fw.num(line, 57, 68, "exchange_rate"),
-            bank_cost=fw.num(line, 3, 17, "bank_cost"),
+            amount=fw.num(line, 39, 53, "ursprungligt belopp"),
+            currency=fw.currency(line, 54, 56, "ursprunglig valuta"),
+            exchange_rate=fw.num(line, 57, 68, "växelkurs"),
+            bank_cost=fw.num(line, 3, 17, "bankkostnad"),
             bank_cost_currency=fw.text(line, 18, 20),
         )
 
@@ -323,15 +326,15 @@ def _check_section_end(section: _Section, count: int, amount: int) -> None:
     """Record 90 must agree with its section: number of transactions and net amount (§2.4)."""
     if count != section.n_payments + section.n_deductions:
         raise fw.RecordError(
-            "transaction_count", (3, 10),
-            f"record 90 states {count} transactions, the section from line "
-            f"{section.first_line} has {section.n_payments + section.n_deductions} (20 + 25)",
+            "antal transaktioner", (3, 10),
+            f"post 90 anger {count} transaktioner, kontoavsnittet från rad "
+            f"{section.first_line} har {section.n_payments + section.n_deductions} (20 + 25)",
         )
     if amount != section.total:
         raise fw.RecordError(
-            "amount", (11, 27),
-            f"record 90 states {format_sek(amount)} kr, the transactions of the section from "
-            f"line {section.first_line} sum to {format_sek(section.total)} kr (20 − 25)",
+            "belopp", (11, 27),
+            f"post 90 anger {format_sek(amount)} kr, transaktionerna i kontoavsnittet från "
+            f"rad {section.first_line} blir sammanlagt {format_sek(section.total)} kr (20 − 25)",
         )
 
 
@@ -351,7 +354,7 @@ def read_totalin(data: bytes, path: str, *, check_format: bool = True) -> Paymen
     has just done it, as ``read_payment_file`` has.
     """
     if check_format and detect_format(data, path) != TOTALIN:
-        raise PaymentFileError(path, 1, None, "not a Total IN file: it is a BgMax file")
+        raise PaymentFileError(path, 1, None, "ingen Total IN-fil: det är en BgMax-fil")
     return read_records(_Reader, data, path)
 
 

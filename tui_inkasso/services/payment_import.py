@@ -408,7 +408,7 @@ def _field_text(exc: PaymentFileError) -> str | None:
     if exc.pos is None:
         return exc.field
     start, end = exc.pos
-    return f"{exc.field} (pos {start})" if start == end else f"{exc.field} (pos {start}-{end})"
+    return f"{exc.field} (pos {start})" if start == end else f"{exc.field} (pos {start}–{end})"
 
 
 def _refused(name: str, refusals: Sequence[Refusal]) -> PaymentImportError:
