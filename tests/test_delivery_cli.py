@@ -106,7 +106,8 @@ def test_unknown_host_then_trust_host_then_resend(
 
 def test_trust_host_refuses_other_schemes(sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, sqlite_url, "trust-host", "ftp://u@h/in", "--yes")
-    assert code == 2 and "only sftp://" in err
+    assert code == 2 and err == (
+        "tui-inkasso trust-host: ftp://u@h/in: bara sftp://-servrar har värdnycklar att lita på\n")
 
 
 def test_services_add_list_run_remove(

@@ -56,7 +56,7 @@ def test_file_readable_by_others_is_refused_with_its_mode(tmp_path: Path, mode: 
         upload_password(path, environ={})
     message = str(info.value)
     assert str(path) in message
-    assert f"mode {mode:04o}" in message
+    assert f"rättigheterna {mode:04o}" in message
     assert "chmod 600" in message
     assert SECRET not in message
 
@@ -65,13 +65,13 @@ def test_file_readable_by_others_is_refused_with_its_mode(tmp_path: Path, mode: 
 def test_file_of_another_user_is_refused(tmp_path: Path) -> None:
     path = _file(tmp_path, 0o600)
     os.chown(path, 65534, 65534)
-    with pytest.raises(CredentialError, match="owned by user id 65534") as info:
+    with pytest.raises(CredentialError, match="ägs av användar-id 65534") as info:
         upload_password(path, environ={})
     assert str(path) in str(info.value)
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(CredentialError, match=r"upload.pw: the password file does not exist"):
+    with pytest.raises(CredentialError, match=r"upload.pw: lösenordsfilen finns inte"):
         upload_password(tmp_path / "upload.pw", environ={})
 
 
@@ -79,18 +79,18 @@ def test_symbolic_link_is_refused(tmp_path: Path) -> None:
     real = _file(tmp_path, 0o600)
     link = tmp_path / "link.pw"
     link.symlink_to(real)
-    with pytest.raises(CredentialError, match="symbolic link is not accepted"):
+    with pytest.raises(CredentialError, match="symbolisk länk godtas inte"):
         upload_password(link, environ={})
 
 
 def test_empty_file_is_refused(tmp_path: Path) -> None:
     path = _file(tmp_path, 0o600, "\n")
-    with pytest.raises(CredentialError, match="password file is empty"):
+    with pytest.raises(CredentialError, match="lösenordsfilen är tom"):
         upload_password(path, environ={})
 
 
 def test_directory_is_refused(tmp_path: Path) -> None:
     folder = tmp_path / "dir"
     folder.mkdir(mode=0o700)
-    with pytest.raises(CredentialError, match="not a regular file"):
+    with pytest.raises(CredentialError, match="lösenordsfilen är ingen vanlig fil"):
         upload_password(folder, environ={})

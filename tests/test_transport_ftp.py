@@ -89,8 +89,8 @@ def test_other_file_with_the_same_name_is_never_overwritten(
                     password=ftp_server.password)
     err = info.value
     assert err.retryable is False and err.reason == "remote_conflict"
-    assert f"a different file named {case_file.name} is already there" in str(err)
-    assert "not overwritten" in str(err)
+    assert f"det finns redan en annan fil som heter {case_file.name}" in str(err)
+    assert "den skrevs inte över och ingenting skickades" in str(err)
     assert existing.read_bytes() == other
     assert listing(ftp_server.root / folder) == [case_file.name]
 
@@ -114,8 +114,8 @@ def test_wrong_password_is_not_retryable_and_never_shown(
         upload_file(case_file, parse_upload_url(ftp_server.url(folder)), password="Fel-Lösen-77")
     err = info.value
     assert err.retryable is False and err.reason == "auth"
-    assert f"FTP server 127.0.0.1:{ftp_server.port}" in str(err)
-    assert "refused the login of user 'inkasso'" in str(err)
+    assert f"FTP-servern 127.0.0.1:{ftp_server.port}" in str(err)
+    assert "servern nekade inloggning för användaren 'inkasso'" in str(err)
     assert "Fel-Lösen-77" not in error_chain_text(err)
     assert "Fel-Lösen-77" not in caplog.text
     assert listing(ftp_server.root / folder) == []
@@ -127,8 +127,9 @@ def test_server_down_is_retryable(case_file: Path) -> None:
         upload_file(case_file, parse_upload_url(f"ftp://u@127.0.0.1:{port}/in"), password="x")
     err = info.value
     assert err.retryable is True and err.reason == "unreachable"
-    assert f"FTP server 127.0.0.1:{port}" in str(err)
-    assert "connection refused" in str(err)
+    assert f"FTP-servern 127.0.0.1:{port} (vid anslutningen)" in str(err)
+    assert "anslutningen nekades" in str(err)
+    assert str(err).endswith("; nytt försök görs senare")
 
 
 def test_server_that_does_not_answer_times_out_retryable(case_file: Path) -> None:
@@ -137,7 +138,7 @@ def test_server_that_does_not_answer_times_out_retryable(case_file: Path) -> Non
                     password="x", timeout=0.3)
     err = info.value
     assert err.retryable is True and err.reason == "timeout"
-    assert "no answer within 0.3 seconds" in str(err)
+    assert "inget svar inom 0.3 sekunder" in str(err)
 
 
 def test_missing_remote_directory_is_a_refused_path(ftp_server: FtpServer, case_file: Path) -> None:
@@ -146,7 +147,7 @@ def test_missing_remote_directory_is_a_refused_path(ftp_server: FtpServer, case_
                     password=ftp_server.password)
     err = info.value
     assert err.retryable is False and err.reason == "remote_path"
-    assert "the remote directory 'finns/inte' is missing or refused" in str(err)
+    assert "mappen 'finns/inte' på servern finns inte eller får inte användas" in str(err)
 
 
 def test_missing_local_file_fails_before_connecting(tmp_path: Path) -> None:
@@ -155,11 +156,11 @@ def test_missing_local_file_fails_before_connecting(tmp_path: Path) -> None:
         upload_file(tmp_path / "saknas.txt", target, password="x")
     err = info.value
     assert err.retryable is False and err.reason == "local_file"
-    assert f"{tmp_path / 'saknas.txt'}: the local file does not exist; nothing was sent" == str(err)
+    assert f"{tmp_path / 'saknas.txt'}: den lokala filen finns inte; ingenting skickades" == str(err)
 
 
 def test_unusable_remote_name_is_refused(ftp_server: FtpServer, case_file: Path) -> None:
-    with pytest.raises(UploadError, match="cannot be a remote file name"):
+    with pytest.raises(UploadError, match="kan inte vara ett filnamn på servern"):
         upload_file(case_file, parse_upload_url(ftp_server.url()), password=ftp_server.password,
                     remote_name="../x.txt")
 
@@ -183,7 +184,8 @@ def test_size_mismatch_after_sending_removes_the_part_file(
         server.stop()
     err = info.value
     assert err.retryable is True and err.reason == "remote_error"
-    assert f"has {len(CONTENT) + 1} bytes on the server after sending" in str(err)
+    assert f"är {len(CONTENT) + 1} byte på servern efter sändningen" in str(err)
+    assert "den ofullständiga filen togs bort" in str(err)
     assert listing(server.root) == []
 
 
@@ -227,7 +229,8 @@ def test_ftps_untrusted_certificate_is_refused(ftps_server: FtpServer, case_file
                     password=ftps_server.password)
     err = info.value
     assert err.retryable is False and err.reason == "tls"
-    assert "TLS certificate is not trusted" in str(err)
+    assert "serverns TLS-certifikat är inte betrott" in str(err)
+    assert "collection.upload_ca_file" in str(err)
     assert listing(ftps_server.root / folder) == []
 
 
@@ -238,7 +241,7 @@ def test_plain_ftp_to_a_tls_only_server_suggests_ftps(ftps_server: FtpServer, ca
         upload_file(case_file, parse_upload_url(url), password=ftps_server.password)
     err = info.value
     assert err.retryable is False and err.reason == "auth"
-    assert "use ftps://" in str(err)
+    assert "använd då ftps://" in str(err)
 
 
 def test_ftps_against_a_server_without_tls(ftp_server: FtpServer, case_file: Path,
@@ -249,7 +252,7 @@ def test_ftps_against_a_server_without_tls(ftp_server: FtpServer, case_file: Pat
                     ca_file=tls_cert.cert)
     err = info.value
     assert err.retryable is False and err.reason == "tls"
-    assert "does not offer explicit TLS (AUTH TLS)" in str(err)
+    assert "servern erbjuder inte explicit TLS (AUTH TLS)" in str(err)
 
 
 def test_transport_imports_neither_textual_nor_peewee() -> None:

@@ -92,8 +92,8 @@ def test_wrong_password_is_not_retryable_and_never_shown(
         send_mail(_tls(smtp_tls_server, wrong), ["ekonomi@bolaget.se"], SUBJECT, BODY)
     err = info.value
     assert err.retryable is False and err.reason == "auth"
-    assert f"SMTP server 127.0.0.1:{smtp_tls_server.port}" in str(err)
-    assert f"refused the login of '{fx.SMTP_USER}'" in str(err)
+    assert f"SMTP-servern 127.0.0.1:{smtp_tls_server.port}" in str(err)
+    assert f"servern nekade inloggning för '{fx.SMTP_USER}'" in str(err)
     assert wrong not in error_chain_text(err)
     assert wrong not in caplog.text
     assert len(smtp_tls_server.messages) == count
@@ -102,7 +102,7 @@ def test_wrong_password_is_not_retryable_and_never_shown(
 def test_untrusted_certificate_is_refused(smtp_tls_server: SmtpServer) -> None:
     settings = MailSettings(host=smtp_tls_server.host, port=smtp_tls_server.port,
                             user=fx.SMTP_USER, sender="a@bolaget.se", password=fx.SMTP_PASSWORD)
-    with pytest.raises(MailError, match="TLS certificate is not trusted") as info:
+    with pytest.raises(MailError, match="serverns TLS-certifikat är inte betrott") as info:
         send_mail(settings, ["ekonomi@bolaget.se"], SUBJECT, BODY)
     assert info.value.reason == "tls" and info.value.retryable is False
 
@@ -110,14 +110,14 @@ def test_untrusted_certificate_is_refused(smtp_tls_server: SmtpServer) -> None:
 def test_starttls_required_but_not_offered(smtp_server: SmtpServer) -> None:
     settings = MailSettings(host=smtp_server.host, port=smtp_server.port, starttls=True,
                             sender="a@bolaget.se", password=None)
-    with pytest.raises(MailError, match="does not offer STARTTLS; refusing to send in clear text"):
+    with pytest.raises(MailError, match="servern erbjuder inte STARTTLS, och e-post skickas inte okrypterat"):
         send_mail(settings, ["ekonomi@bolaget.se"], SUBJECT, BODY)
 
 
 def test_password_is_never_sent_without_tls(smtp_server: SmtpServer) -> None:
     settings = MailSettings(host=smtp_server.host, port=smtp_server.port, starttls=False,
                             user="robot", sender="a@bolaget.se", password="x")
-    with pytest.raises(MailError, match="refusing to send the password of 'robot' in clear text"):
+    with pytest.raises(MailError, match="lösenordet för 'robot' skickas inte okrypterat"):
         send_mail(settings, ["ekonomi@bolaget.se"], SUBJECT, BODY)
 
 
@@ -129,7 +129,7 @@ def test_server_down_is_retryable() -> None:
         send_mail(settings, ["ekonomi@bolaget.se"], SUBJECT, BODY)
     err = info.value
     assert err.retryable is True and err.reason == "unreachable"
-    assert f"SMTP server 127.0.0.1:{port} (while connecting): connection refused" in str(err)
+    assert f"SMTP-servern 127.0.0.1:{port} (vid anslutningen): anslutningen nekades" in str(err)
 
 
 def test_refused_recipient_is_named_and_the_others_still_get_it(smtp_server: SmtpServer) -> None:
@@ -140,23 +140,23 @@ def test_refused_recipient_is_named_and_the_others_still_get_it(smtp_server: Smt
     err = info.value
     assert err.retryable is False and err.reason == "refused"
     assert "refuse.me@bolaget.se: 550" in str(err)
-    assert "(sent to ekonomi@bolaget.se)" in str(err)
+    assert "(skickades till ekonomi@bolaget.se)" in str(err)
     assert smtp_server.messages[-1].rcpt_tos == ["ekonomi@bolaget.se"]
     assert len(smtp_server.messages) == count + 1
 
 
 def test_all_recipients_refused(smtp_server: SmtpServer) -> None:
-    with pytest.raises(MailError, match=r"\(sent to nobody\): refuse.a@bolaget.se: 550"):
+    with pytest.raises(MailError, match=r"\(skickades inte till någon\): refuse.a@bolaget.se: 550"):
         send_mail(_plain(smtp_server), ["refuse.a@bolaget.se"], SUBJECT, BODY)
 
 
 @pytest.mark.parametrize(
     ("to", "sender", "fragment"),
     [
-        ([], "a@bolaget.se", "no recipient given"),
-        (["inte-en-adress"], "a@bolaget.se", "the recipient address 'inte-en-adress'"),
-        (["x@bolaget.se\nBcc: y@evil.se"], "a@bolaget.se", "is not an e-mail address"),
-        (["x@bolaget.se"], "", "the sender address ''"),
+        ([], "a@bolaget.se", "ingen mottagare angiven"),
+        (["inte-en-adress"], "a@bolaget.se", "mottagaradressen 'inte-en-adress' är ingen e-postadress"),
+        (["x@bolaget.se\nBcc: y@evil.se"], "a@bolaget.se", "är ingen e-postadress"),
+        (["x@bolaget.se"], "", "avsändaradressen '' är ingen e-postadress"),
     ],
 )
 def test_bad_addresses_are_refused_before_connecting(
@@ -172,12 +172,12 @@ def test_bad_addresses_are_refused_before_connecting(
 def test_missing_attachment_is_refused_before_connecting(tmp_path: Path) -> None:
     settings = MailSettings(host="127.0.0.1", port=refused_port(), starttls=False,
                             sender="a@bolaget.se", password=None)
-    with pytest.raises(MailError, match="saknas.xml: cannot read the attachment"):
+    with pytest.raises(MailError, match="saknas.xml: bilagan kan inte läsas"):
         send_mail(settings, ["x@bolaget.se"], SUBJECT, BODY, [tmp_path / "saknas.xml"])
 
 
 def test_subject_with_a_line_break_is_refused(smtp_server: SmtpServer) -> None:
-    with pytest.raises(MailError, match="cannot build the mail"):
+    with pytest.raises(MailError, match="e-postmeddelandet kan inte skapas"):
         send_mail(_plain(smtp_server), ["x@bolaget.se"], "Rad ett\nBcc: y@evil.se", BODY)
 
 
@@ -199,5 +199,5 @@ def test_user_without_password_says_which_variable(monkeypatch: pytest.MonkeyPat
     settings = MailSettings(host=smtp_tls_server.host, port=smtp_tls_server.port,
                             user=fx.SMTP_USER, sender="a@bolaget.se",
                             ca_file=str(smtp_tls_server.cert.cert))
-    with pytest.raises(MailError, match=f"no password: set {ENV_SMTP_PASSWORD}"):
+    with pytest.raises(MailError, match=f"inget lösenord: ange det i miljövariabeln {ENV_SMTP_PASSWORD}"):
         send_mail(settings, ["x@bolaget.se"], SUBJECT, BODY)

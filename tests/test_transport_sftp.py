@@ -102,7 +102,7 @@ def test_other_file_with_the_same_name_is_never_overwritten(
                     known_hosts=known_hosts)
     err = info.value
     assert err.retryable is False and err.reason == "remote_conflict"
-    assert "the same size but other content" in str(err)
+    assert "samma storlek men annat innehåll" in str(err)
     assert (remote / case_file.name).read_bytes() == b"y" * len(CONTENT)
     assert listing(remote) == [case_file.name]
 
@@ -127,7 +127,8 @@ def test_wrong_password_is_not_retryable_and_never_shown(
         upload_file(case_file, target, password="Fel-Lösen-88", known_hosts=known_hosts)
     err = info.value
     assert err.retryable is False and err.reason == "auth"
-    assert f"login refused: the password was not accepted for user '{sshd_server.user}'" in str(err)
+    assert f"inloggningen nekades: lösenordet godtogs inte för användaren '{sshd_server.user}'" \
+        in str(err)
     assert "Fel-Lösen-88" not in error_chain_text(err)
     assert "Fel-Lösen-88" not in caplog.text
     assert listing(remote) == []
@@ -141,7 +142,7 @@ def test_key_the_server_does_not_know_is_refused(
     with pytest.raises(UploadError) as info:
         upload_file(case_file, target, password=None, key_file=stranger, known_hosts=known_hosts)
     assert info.value.reason == "auth" and info.value.retryable is False
-    assert "the key was not accepted" in str(info.value)
+    assert "nyckeln godtogs inte" in str(info.value)
     assert listing(remote) == []
 
 
@@ -150,7 +151,7 @@ def test_key_file_readable_by_others_is_refused(
 ) -> None:
     key = make_ssh_key(tmp_path / "keys" / "id_open")
     key.chmod(0o644)
-    with pytest.raises(UploadError, match="mode 0644, so others can read it") as info:
+    with pytest.raises(UploadError, match="rättigheterna 0644, så andra kan läsa den") as info:
         upload_file(case_file, _target(sshd_server)[0], password=None, key_file=key,
                     known_hosts=known_hosts)
     assert info.value.reason == "config"
@@ -165,7 +166,7 @@ def test_missing_remote_directory_is_a_refused_path(
                     known_hosts=known_hosts)
     err = info.value
     assert err.retryable is False and err.reason == "remote_path"
-    assert "the remote directory 'finns/inte' is missing or refused" in str(err)
+    assert "mappen 'finns/inte' på servern finns inte eller får inte användas" in str(err)
 
 
 def test_server_down_is_retryable(case_file: Path, tmp_path: Path) -> None:
@@ -175,7 +176,7 @@ def test_server_down_is_retryable(case_file: Path, tmp_path: Path) -> None:
         upload_file(case_file, target, password="x", known_hosts=tmp_path / "kh")
     err = info.value
     assert err.retryable is True and err.reason == "unreachable"
-    assert f"SFTP server 127.0.0.1:{port}: connection refused" in str(err)
+    assert f"SFTP-servern 127.0.0.1:{port}: anslutningen nekades" in str(err)
 
 
 def test_server_that_does_not_speak_ssh_times_out_retryable(case_file: Path, tmp_path: Path) -> None:
@@ -184,11 +185,11 @@ def test_server_that_does_not_speak_ssh_times_out_retryable(case_file: Path, tmp
                     known_hosts=tmp_path / "kh", timeout=0.3)
     err = info.value
     assert err.retryable is True and err.reason == "timeout"
-    assert f"SFTP server 127.0.0.1:{port}: no SSH handshake within 0.3 seconds" in str(err)
+    assert f"SFTP-servern 127.0.0.1:{port}: inget SSH-handslag inom 0.3 sekunder" in str(err)
 
 
 def test_missing_local_file(sshd_server: SshdServer, known_hosts: Path, tmp_path: Path) -> None:
-    with pytest.raises(UploadError, match="the local file does not exist") as info:
+    with pytest.raises(UploadError, match="den lokala filen finns inte") as info:
         upload_file(tmp_path / "saknas.txt", _target(sshd_server)[0], password=None,
                     key_file=sshd_server.user_key, known_hosts=known_hosts)
     assert info.value.retryable is False
@@ -214,7 +215,8 @@ def test_unknown_host_is_refused_with_fingerprint_and_command(
     assert err.retryable is False and err.reason == "host_key_unknown"
     assert ssh_fingerprint(sshd_server.host_key) in str(err)
     assert f"tui-inkasso trust-host {target.url}" in str(err)
-    assert "Nothing was sent" in str(err)
+    assert f"SFTP-servern {host_id(target)} är okänd" in str(err)
+    assert "Ingenting skickades" in str(err)
     assert listing(remote) == []
     assert not (tmp_path / "empty_known_hosts").exists(), "never added automatically"
 
@@ -236,7 +238,7 @@ def test_changed_host_key_is_refused_showing_both_fingerprints(
     err = info.value
     message = str(err)
     assert err.retryable is False and err.reason == "host_key_changed"
-    assert "has CHANGED" in message and "intercepting" in message
+    assert "har BYTT värdnyckel" in message and "avlyssna" in message
     assert ssh_fingerprint(original) in message
     assert ssh_fingerprint(impostor) in message
     assert err.known == [("ssh-ed25519", ssh_fingerprint(original))]
@@ -326,19 +328,19 @@ def test_trust_host_refuses_a_key_other_than_the_confirmed_one(
     sshd_server: SshdServer, tmp_path: Path
 ) -> None:
     path = tmp_path / "known_hosts"
-    with pytest.raises(ChangedHostKeyError, match="nothing was trusted"):
+    with pytest.raises(ChangedHostKeyError, match="ingen nyckel betroddes"):
         trust_host(parse_upload_url(sshd_server.url()), path,
                    expected_fingerprint="SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
     assert not path.exists()
 
 
 def test_trust_host_needs_an_sftp_url(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="host keys exist only for sftp://"):
+    with pytest.raises(ValueError, match="bara sftp://-servrar har värdnycklar"):
         trust_host(parse_upload_url("ftp://h.se"), tmp_path / "kh")
 
 
 def test_trust_host_when_the_server_is_down(tmp_path: Path) -> None:
-    with pytest.raises(UploadError, match="connection refused") as info:
+    with pytest.raises(UploadError, match="anslutningen nekades") as info:
         trust_host(parse_upload_url(f"sftp://127.0.0.1:{refused_port()}"), tmp_path / "kh")
     assert info.value.retryable is True
 

@@ -6,9 +6,9 @@ form (or raises :class:`SettingError` with the reason). Later features add their
 (each ``group`` has its screen under Inställningar, see ``screens/settings.py``).
 
 The reasons are in Swedish: staff read them next to the field on the settings screens and on the
-command line. Reasons that come from other layers in English (check digits in
-``domain/identifiers.py``, e-mail addresses, upload URLs) are put into Swedish here, at the
-settings layer, so those layers keep the messages their file formats and logs use.
+command line. Upload URLs are refused in Swedish by ``transport/upload_url.py`` itself (its
+reasons also reach the outbox and ``trust-host``). Reasons that come from the domain layer in
+English (check digits in ``domain/identifiers.py``, e-mail addresses) are put into Swedish here.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def _upload_url(value: str) -> str:
     try:
         parse_upload_url(text)
     except ValueError as exc:
-        raise SettingError(_in_swedish(str(exc), _URL_REASONS)) from None
+        raise SettingError(str(exc)) from None
     return text
 
 
@@ -176,38 +176,6 @@ def _printer(value: str) -> str:
         raise SettingError(f"{text!r} är inget skrivarnamn (bokstäver, siffror, - _ . @; inga mellanslag)")
     return text
 
-
-_URL_REASONS: list[tuple[str, str]] = [
-    (r"upload URL is empty: .*", "adressen är tom: skriv ftp://, ftps:// eller sftp://server/mapp"),
-    (r"upload URL (?P<u>.+) contains spaces or control characters",
-     r"adressen \g<u> innehåller mellanslag eller styrtecken"),
-    (r"upload URL (?P<u>.+) is malformed: .*",
-     r"adressen \g<u> är felaktig: porten ska vara ett tal 1–65535 och en IPv6-adress skrivs inom [hakparenteser]"),
-    (r"upload URL (?P<u>.+) contains a password; .*",
-     r"adressen \g<u> innehåller ett lösenord, och lösenord får inte sparas i inställningarna: ta bort det ur "
-     r"adressen och ange det i miljövariabeln TUI_INKASSO_UPLOAD_PASSWORD eller i en fil "
-     r"(inställningen collection.upload_password_file)"),
-    (r"upload URL (?P<u>.+) has the unknown scheme (?P<s>'[^']*') \(for FTP with explicit TLS write ftps://\): .*",
-     r"adressen \g<u> har det okända protokollet \g<s> (för FTP med explicit TLS, skriv ftps://): "
-     r"använd ftp://, ftps:// eller sftp://"),
-    (r"upload URL (?P<u>.+) has the unknown scheme (?P<s>'[^']*') \(for SSH file transfer write sftp://\): .*",
-     r"adressen \g<u> har det okända protokollet \g<s> (för filöverföring över SSH, skriv sftp://): "
-     r"använd ftp://, ftps:// eller sftp://"),
-    (r"upload URL (?P<u>.+) has the unknown scheme 'none': .*",
-     r"adressen \g<u> saknar protokoll: börja med ftp://, ftps:// (explicit TLS) eller sftp://"),
-    (r"upload URL (?P<u>.+) has the unknown scheme (?P<s>'[^']*'): .*",
-     r"adressen \g<u> har det okända protokollet \g<s>: använd ftp://, ftps:// (explicit TLS) eller sftp://"),
-    (r"upload URL (?P<u>.+) has no host name", r"adressen \g<u> saknar servernamn"),
-    (r"upload URL (?P<u>.+): port 0 is not a valid port", r"adressen \g<u>: port 0 är ingen giltig port"),
-    (r"upload URL (?P<u>.+) must not contain '\?' or '#'", r"adressen \g<u> får inte innehålla '?' eller '#'"),
-    (r"upload URL (?P<u>.+) has an empty user name before '@'",
-     r"adressen \g<u> har ett tomt användarnamn före '@'"),
-    (r"upload URL (?P<u>.+): the user name contains control characters",
-     r"adressen \g<u>: användarnamnet innehåller styrtecken"),
-    (r"upload URL (?P<u>.+): the path contains control characters", r"adressen \g<u>: sökvägen innehåller styrtecken"),
-    (r"upload URL (?P<u>.+): the path must not contain '\.\.'", r"adressen \g<u>: sökvägen får inte innehålla '..'"),
-]
-"""``transport/upload_url.py``'s reasons (English, as in its logs) and what staff read instead."""
 
 _EMAIL_REASONS: list[tuple[str, str]] = [
     (r"the e-mail address is empty", "e-postadressen är tom"),

@@ -45,10 +45,10 @@ def read_password_file(path: str | os.PathLike[str]) -> str:
     try:
         fd = os.open(file, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except FileNotFoundError:
-        raise CredentialError(f"{file}: the password file does not exist") from None
+        raise CredentialError(f"{file}: lösenordsfilen finns inte") from None
     except OSError as exc:
         raise CredentialError(
-            f"{file}: cannot open the password file (a symbolic link is not accepted): "
+            f"{file}: lösenordsfilen kan inte öppnas (en symbolisk länk godtas inte): "
             f"{exc.strerror}"
         ) from None
     try:
@@ -62,30 +62,30 @@ def read_password_file(path: str | os.PathLike[str]) -> str:
 def _check_file(file: Path, st: os.stat_result) -> None:
     """Checked on the opened descriptor, so the file cannot be swapped between check and read."""
     if not stat.S_ISREG(st.st_mode):
-        raise CredentialError(f"{file}: the password file is not a regular file")
+        raise CredentialError(f"{file}: lösenordsfilen är ingen vanlig fil")
     mode = stat.S_IMODE(st.st_mode)
     if mode & 0o077:
         raise CredentialError(
-            f"{file}: the password file has mode {mode:04o}, so others can read it; it must be "
-            f"0600 or 0400 (only the owner may read it): run chmod 600 {file}"
+            f"{file}: lösenordsfilen har rättigheterna {mode:04o}, så andra kan läsa den; den "
+            f"måste ha 0600 eller 0400 (bara ägaren får läsa den): kör chmod 600 {file}"
         )
     uid = os.geteuid()
     if st.st_uid != uid:
         raise CredentialError(
-            f"{file}: the password file is owned by user id {st.st_uid}, not by the user "
-            f"running tui-inkasso (id {uid}): run chown {uid} {file}"
+            f"{file}: lösenordsfilen ägs av användar-id {st.st_uid}, inte av användaren som "
+            f"kör tui-inkasso (id {uid}): kör chown {uid} {file}"
         )
 
 
 def _first_line(file: Path, raw: bytes) -> str:
     """The password is the first line, without its line ending (editors add one)."""
     if len(raw) > 4096:
-        raise CredentialError(f"{file}: the password file is larger than 4096 bytes")
+        raise CredentialError(f"{file}: lösenordsfilen är större än 4096 byte")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise CredentialError(f"{file}: the password file is not UTF-8 text") from None
+        raise CredentialError(f"{file}: lösenordsfilen är inte UTF-8-text") from None
     line = text.splitlines()[0] if text else ""
     if not line:
-        raise CredentialError(f"{file}: the password file is empty (the first line is the password)")
+        raise CredentialError(f"{file}: lösenordsfilen är tom (första raden är lösenordet)")
     return line

@@ -2,8 +2,9 @@
 
 Every error carries ``retryable``: the outbox and the daemon must know whether to try again later
 (server down, timeout) or to stop and tell a person (wrong password, unknown host key, a file that
-is already on the server with other content). ``reason`` is a short stable code that screens can
-translate into Swedish without parsing the English message.
+is already on the server with other content). The message is what staff read (in Swedish, naming
+the server or file); ``reason`` is a short stable code for code that must decide on the kind of
+failure without parsing the message.
 """
 
 from __future__ import annotations
@@ -64,15 +65,15 @@ def connection_failure(exc: BaseException, where: str, timeout: float) -> Upload
     so the outbox retries them with back-off.
     """
     if isinstance(exc, ConnectionRefusedError):
-        text, reason = "connection refused (the server is down or the port is wrong)", "unreachable"
+        text, reason = "anslutningen nekades (servern är nere eller porten är fel)", "unreachable"
     elif isinstance(exc, TimeoutError):
-        text, reason = f"no answer within {timeout:g} seconds", "timeout"
+        text, reason = f"inget svar inom {timeout:g} sekunder", "timeout"
     elif isinstance(exc, OSError) and exc.__class__.__name__ == "gaierror":
-        text, reason = f"cannot look up the host name ({exc.strerror or exc})", "unreachable"
+        text, reason = f"servernamnet kan inte slås upp ({exc.strerror or exc})", "unreachable"
     elif isinstance(exc, (ConnectionResetError, BrokenPipeError, EOFError)):
-        text, reason = "the server closed the connection", "unreachable"
+        text, reason = "servern stängde anslutningen", "unreachable"
     elif isinstance(exc, OSError):
-        text, reason = f"network error: {exc.strerror or exc}", "unreachable"
+        text, reason = f"nätverksfel: {exc.strerror or exc}", "unreachable"
     else:
         text, reason = f"{type(exc).__name__}: {exc}", "unreachable"
-    return UploadError(f"{where}: {text}; will retry later", retryable=True, reason=reason)
+    return UploadError(f"{where}: {text}; nytt försök görs senare", retryable=True, reason=reason)

@@ -92,8 +92,8 @@ def trust_host(
     found = _describe(key)
     if expected_fingerprint is not None and found.fingerprint != expected_fingerprint:
         raise ChangedHostKeyError(
-            f"{target.url}: the server now shows {found.keytype} {found.fingerprint}, not the "
-            f"confirmed {expected_fingerprint}; nothing was trusted",
+            f"{target.url}: servern visar nu {found.keytype} {found.fingerprint}, inte den "
+            f"bekräftade {expected_fingerprint}; ingen nyckel betroddes",
             host_id=host_id(target),
             keytype=found.keytype,
             fingerprint=found.fingerprint,
@@ -109,7 +109,7 @@ def connect_transport(
 ) -> paramiko.Transport:
     """Open the SSH transport (key exchange done, host key not yet checked, not logged in)."""
     _require_sftp(target)
-    where = f"SFTP server {target.host}:{target.port}"
+    where = f"SFTP-servern {target.host}:{target.port}"
     try:
         sock = socket.create_connection((target.host, target.port), timeout=timeout)
     except OSError as exc:
@@ -128,12 +128,12 @@ def connect_transport(
         transport.close()
         if "banner" in str(exc).lower():  # the server accepted but did not speak SSH in time
             raise UploadError(
-                f"{where}: no SSH handshake within {timeout:g} seconds; will retry later",
+                f"{where}: inget SSH-handslag inom {timeout:g} sekunder; nytt försök görs senare",
                 retryable=True,
                 reason="timeout",
             ) from None
         raise UploadError(
-            f"{where}: the SSH handshake failed ({exc}); will retry later",
+            f"{where}: SSH-handslaget misslyckades ({exc}); nytt försök görs senare",
             retryable=True,
             reason="protocol",
         ) from None
@@ -141,7 +141,7 @@ def connect_transport(
         # paramiko returns from start_client without an error when its own wait runs out.
         transport.close()
         raise UploadError(
-            f"{where}: no SSH handshake within {timeout:g} seconds; will retry later",
+            f"{where}: inget SSH-handslag inom {timeout:g} sekunder; nytt försök görs senare",
             retryable=True,
             reason="timeout",
         )
@@ -158,9 +158,9 @@ def verify_host_key(
     known = _load(known_hosts).lookup(name)
     if not known:
         raise UnknownHostKeyError(
-            f"SFTP server {name} is not known: it shows the {found.keytype} key "
-            f"{found.fingerprint}. Nothing was sent. Check that fingerprint with the agency, "
-            f"then run: tui-inkasso trust-host {target.url}",
+            f"SFTP-servern {name} är okänd: den visar {found.keytype}-nyckeln "
+            f"{found.fingerprint}. Ingenting skickades. Kontrollera fingeravtrycket med "
+            f"inkassobolaget och kör sedan: tui-inkasso trust-host {target.url}",
             host_id=name,
             keytype=found.keytype,
             fingerprint=found.fingerprint,
@@ -170,10 +170,11 @@ def verify_host_key(
     old = [_describe(k) for k in known.values()]
     old_text = ", ".join(f"{k.keytype} {k.fingerprint}" for k in old)
     raise ChangedHostKeyError(
-        f"WARNING: the host key of SFTP server {name} has CHANGED. Someone may be intercepting "
-        f"the connection (or the server was reinstalled). Trusted: {old_text} (in {known_hosts}); "
-        f"now shown: {found.keytype} {found.fingerprint}. Nothing was sent. Ask the agency "
-        f"whether they changed the key; only then run: tui-inkasso trust-host {target.url}",
+        f"VARNING: SFTP-servern {name} har BYTT värdnyckel. Någon kan avlyssna anslutningen "
+        f"(eller så har servern installerats om). Betrodd: {old_text} (i {known_hosts}); "
+        f"visas nu: {found.keytype} {found.fingerprint}. Ingenting skickades. Fråga "
+        f"inkassobolaget om de har bytt nyckel; kör först därefter: "
+        f"tui-inkasso trust-host {target.url}",
         host_id=name,
         keytype=found.keytype,
         fingerprint=found.fingerprint,
@@ -193,7 +194,7 @@ def _describe(key: paramiko.PKey) -> HostKey:
 
 def _require_sftp(target: UploadTarget) -> None:
     if target.scheme != "sftp":
-        raise ValueError(f"{target.url}: host keys exist only for sftp:// servers")
+        raise ValueError(f"{target.url}: bara sftp://-servrar har värdnycklar")
 
 
 def _load(path: Path) -> paramiko.HostKeys:
@@ -205,7 +206,7 @@ def _load(path: Path) -> paramiko.HostKeys:
         pass
     except OSError as exc:
         raise UploadError(
-            f"{path}: cannot read the known_hosts file: {exc.strerror}",
+            f"{path}: known_hosts-filen kan inte läsas: {exc.strerror}",
             retryable=False,
             reason="config",
         ) from None

@@ -75,19 +75,19 @@ def send_mail(
     recipients = _check_addresses(settings, to)
     message = build_message(settings.sender, recipients, subject, body,
                             [_attachment(a) for a in attachments])
-    where = f"SMTP server {settings.host}:{settings.port}"
-    step = "connecting"
+    where = f"SMTP-servern {settings.host}:{settings.port}"
+    step = "anslutningen"  # staff read it in "... vid {step}"
     try:
         with smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout) as smtp:
-            step = "greeting (EHLO)"
+            step = "hälsningen (EHLO)"
             smtp.ehlo()
             if settings.starttls:
-                step = "starting TLS"
+                step = "starten av TLS (STARTTLS)"
                 _starttls(smtp, settings, where)
             if settings.user:
-                step = "logging in"
+                step = "inloggningen"
                 _login(smtp, settings, where)
-            step = "sending"
+            step = "sändningen"
             refused = smtp.send_message(message, from_addr=settings.sender, to_addrs=recipients)
     except MailError:
         raise
@@ -108,7 +108,8 @@ def build_message(
         message["To"] = ", ".join(to)
         message["Subject"] = subject
     except ValueError as exc:
-        raise MailError(f"cannot build the mail: {exc}", retryable=False, reason="config") from None
+        raise MailError(f"e-postmeddelandet kan inte skapas: {exc}", retryable=False,
+                        reason="config") from None
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     message.set_content(body, charset="utf-8")
@@ -125,11 +126,12 @@ def _check_addresses(settings: MailSettings, to: Sequence[str]) -> list[str]:
         to = [to]
     recipients = [address.strip() for address in to if address.strip()]
     if not recipients:
-        raise MailError("no recipient given for the mail", retryable=False, reason="config")
+        raise MailError("ingen mottagare angiven för e-postmeddelandet", retryable=False,
+                        reason="config")
     for address in [settings.sender, *recipients]:
         if not _plausible(address):
-            what = "sender" if address == settings.sender else "recipient"
-            raise MailError(f"the {what} address {address!r} is not an e-mail address",
+            what = "avsändaradressen" if address == settings.sender else "mottagaradressen"
+            raise MailError(f"{what} {address!r} är ingen e-postadress",
                             retryable=False, reason="config")
     return recipients
 
@@ -148,7 +150,7 @@ def _attachment(item: Attachment | str | os.PathLike[str]) -> Attachment:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise MailError(f"{path}: cannot read the attachment: {exc.strerror}; nothing was sent",
+        raise MailError(f"{path}: bilagan kan inte läsas: {exc.strerror}; ingenting skickades",
                         retryable=False, reason="config") from None
     mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     return Attachment(path.name, data, mime_type)
@@ -157,8 +159,9 @@ def _attachment(item: Attachment | str | os.PathLike[str]) -> Attachment:
 def _starttls(smtp: smtplib.SMTP, settings: MailSettings, where: str) -> None:
     if not smtp.has_extn("starttls"):
         raise MailError(
-            f"{where}: the server does not offer STARTTLS; refusing to send in clear text "
-            "(turn STARTTLS off in the mail settings only for a relay on this machine)",
+            f"{where}: servern erbjuder inte STARTTLS, och e-post skickas inte okrypterat "
+            "(stäng av STARTTLS i e-postinställningarna bara för en e-postserver på den här "
+            "datorn)",
             retryable=False, reason="tls")
     context = ssl.create_default_context(cafile=settings.ca_file)
     smtp.starttls(context=context)
@@ -168,12 +171,13 @@ def _starttls(smtp: smtplib.SMTP, settings: MailSettings, where: str) -> None:
 def _login(smtp: smtplib.SMTP, settings: MailSettings, where: str) -> None:
     if settings.password is None:
         raise MailError(
-            f"{where}: user {settings.user!r} is set but no password: set {ENV_SMTP_PASSWORD}",
+            f"{where}: användaren {settings.user!r} är inställd men inget lösenord: ange det "
+            f"i miljövariabeln {ENV_SMTP_PASSWORD}",
             retryable=False, reason="config")
     if not settings.starttls:
         raise MailError(
-            f"{where}: refusing to send the password of {settings.user!r} in clear text: "
-            "turn STARTTLS on", retryable=False, reason="config")
+            f"{where}: lösenordet för {settings.user!r} skickas inte okrypterat: "
+            "slå på STARTTLS", retryable=False, reason="config")
     user, password = settings.user or "", settings.password
     if (user + password).isascii():
         smtp.login(user, password)
@@ -186,8 +190,8 @@ def _login_utf8(smtp: smtplib.SMTP, user: str, password: str, where: str) -> Non
     mechanisms = smtp.esmtp_features.get("auth", "").upper().split()
     if "PLAIN" not in mechanisms:
         raise MailError(
-            f"{where}: the user name or password contains non-ASCII characters (such as å, ä, ö), "
-            "which only AUTH PLAIN can carry, and the server does not offer AUTH PLAIN",
+            f"{where}: användarnamnet eller lösenordet innehåller tecken utanför ASCII (som å, "
+            "ä, ö), som bara AUTH PLAIN kan föra över, och servern erbjuder inte AUTH PLAIN",
             retryable=False, reason="auth")
     token = base64.b64encode(b"\0" + user.encode() + b"\0" + password.encode()).decode("ascii")
     code, reply = smtp.docmd("AUTH", f"PLAIN {token}")
@@ -198,42 +202,43 @@ def _login_utf8(smtp: smtplib.SMTP, user: str, password: str, where: str) -> Non
 def _failure(exc: Exception, where: str, step: str, settings: MailSettings) -> MailError:
     """Network trouble and 4xx replies pass (retry); 5xx replies and TLS problems do not."""
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return MailError(f"{where}: the server's TLS certificate is not trusted "
-                         f"({exc.verify_message}); nothing was sent", retryable=False, reason="tls")
+        return MailError(f"{where}: serverns TLS-certifikat är inte betrott "
+                         f"({exc.verify_message}); ingenting skickades", retryable=False,
+                         reason="tls")
     if isinstance(exc, ssl.SSLError):
-        return MailError(f"{where}: TLS failed while {step}: {exc.reason or exc}",
+        return MailError(f"{where}: TLS misslyckades vid {step}: {exc.reason or exc}",
                          retryable=False, reason="tls")
     if isinstance(exc, smtplib.SMTPAuthenticationError):
-        return MailError(f"{where}: the server refused the login of {settings.user!r}: "
+        return MailError(f"{where}: servern nekade inloggning för {settings.user!r}: "
                          f"{_reply(exc)}", retryable=False, reason="auth")
     if isinstance(exc, smtplib.SMTPNotSupportedError):
-        return MailError(f"{where}: the server does not support {step}: {exc}",
+        return MailError(f"{where}: servern saknar stöd för det som behövs vid {step}: {exc}",
                          retryable=False, reason="protocol")
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return _partly_refused(where, exc.recipients, list(exc.recipients))
     if isinstance(exc, smtplib.SMTPResponseException):
         temporary = 400 <= exc.smtp_code < 500
         return MailError(
-            f"{where}: the server refused while {step}: {_reply(exc)}"
-            + ("; will retry later" if temporary else ""),
+            f"{where}: servern nekade vid {step}: {_reply(exc)}"
+            + ("; nytt försök görs senare" if temporary else ""),
             retryable=temporary, reason="refused")
     return _network(exc, where, step, settings.timeout)
 
 
 def _network(exc: Exception, where: str, step: str, timeout: float) -> MailError:
     if isinstance(exc, ConnectionRefusedError):
-        text, reason = "connection refused (the server is down or the port is wrong)", "unreachable"
+        text, reason = "anslutningen nekades (servern är nere eller porten är fel)", "unreachable"
     elif isinstance(exc, TimeoutError):
-        text, reason = f"no answer within {timeout:g} seconds", "timeout"
+        text, reason = f"inget svar inom {timeout:g} sekunder", "timeout"
     elif isinstance(exc, socket.gaierror):
-        text, reason = f"cannot look up the host name ({exc.strerror})", "unreachable"
+        text, reason = f"servernamnet kan inte slås upp ({exc.strerror})", "unreachable"
     elif isinstance(exc, (smtplib.SMTPServerDisconnected, ConnectionError, EOFError)):
-        text, reason = "the server closed the connection", "unreachable"
+        text, reason = "servern stängde anslutningen", "unreachable"
     elif isinstance(exc, OSError):
-        text, reason = f"network error: {exc.strerror or exc}", "unreachable"
+        text, reason = f"nätverksfel: {exc.strerror or exc}", "unreachable"
     else:  # not the text: an encoding error, say, could quote part of the password
-        text, reason = f"unexpected {type(exc).__name__}", "protocol"
-    return MailError(f"{where} (while {step}): {text}; will retry later",
+        text, reason = f"oväntat fel ({type(exc).__name__})", "protocol"
+    return MailError(f"{where} (vid {step}): {text}; nytt försök görs senare",
                      retryable=True, reason=reason)
 
 
@@ -244,9 +249,9 @@ def _partly_refused(
     details = "; ".join(f"{addr}: {code} {msg.decode('utf-8', 'replace')}"
                         for addr, (code, msg) in refused.items())
     others = [r for r in recipients if r not in refused]
-    sent = f" (sent to {', '.join(others)})" if others else " (sent to nobody)"
+    sent = f" (skickades till {', '.join(others)})" if others else " (skickades inte till någon)"
     temporary = all(400 <= code < 500 for code, _ in refused.values())
-    return MailError(f"{where}: recipients refused{sent}: {details}",
+    return MailError(f"{where}: servern nekade mottagare{sent}: {details}",
                      retryable=temporary, reason="refused")
 
 

@@ -48,6 +48,15 @@ _BAD_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
 # second timeout. The part name is overwritten by the next attempt anyway.
 _DEAD_CONNECTION = (TimeoutError, ConnectionError, EOFError, ssl.SSLError, paramiko.SSHException)
 
+# What a session is doing, as staff read it in "... vid {step}" and "servern nekade {step}".
+STEP_CONNECT = "anslutningen"
+STEP_AUTH_TLS = "starten av TLS (AUTH TLS)"
+STEP_LOGIN = "inloggningen"
+STEP_PROT_P = "skyddet av datakanalen (PROT P)"
+STEP_OPEN_SFTP = "starten av SFTP"
+STEP_CHDIR = "bytet till mappen"
+"""Followed by the directory; failures in this step name the remote directory."""
+
 
 @dataclass(frozen=True)
 class UploadReceipt:
@@ -124,13 +133,13 @@ def _read_local(path: Path) -> _LocalFile:
         digest, size = file_digest(path)
     except FileNotFoundError:
         raise UploadError(
-            f"{path}: the local file does not exist; nothing was sent",
+            f"{path}: den lokala filen finns inte; ingenting skickades",
             retryable=False,
             reason="local_file",
         ) from None
     except OSError as exc:
         raise UploadError(
-            f"{path}: cannot read the local file: {exc.strerror}; nothing was sent",
+            f"{path}: den lokala filen kan inte läsas: {exc.strerror}; ingenting skickades",
             retryable=False,
             reason="local_file",
         ) from None
@@ -140,7 +149,7 @@ def _read_local(path: Path) -> _LocalFile:
 def _check_name(name: str) -> str:
     if not name or name in (".", "..") or _BAD_NAME.search(name):
         raise UploadError(
-            f"{name!r} cannot be a remote file name (empty, a path or control characters)",
+            f"{name!r} kan inte vara ett filnamn på servern (tomt, en sökväg eller styrtecken)",
             retryable=False,
             reason="local_file",
         )
@@ -165,27 +174,27 @@ class _Session(Protocol):
 
 def _deliver(session: _Session, local: _LocalFile, name: str) -> bool:
     """Send under the part name, check the size, rename. Returns True if it was already there."""
-    session.step = f"checking for an existing {name}"
+    session.step = f"kontrollen om {name} redan finns"
     if _already_there(session, local, name):
         return True
     part = part_name(name)
     try:
-        session.step = f"sending {part}"
+        session.step = f"sändningen av {part}"
         session.put(local.path, part)
-        session.step = f"checking the size of {part}"
+        session.step = f"kontrollen av storleken på {part}"
         size = session.size(part)
         if size != local.size:
             raise UploadError(
-                f"{session.where}: {part} has {size} bytes on the server after sending, but the "
-                f"file has {local.size}; the partial file was removed, will retry later",
+                f"{session.where}: {part} är {size} byte på servern efter sändningen, men filen "
+                f"är {local.size} byte; den ofullständiga filen togs bort, nytt försök görs senare",
                 retryable=True,
                 reason="remote_error",
             )
-        session.step = f"checking for an existing {name}"
+        session.step = f"kontrollen om {name} redan finns"
         if _already_there(session, local, name):
             session.delete(part)
             return True
-        session.step = f"renaming {part} to {name}"
+        session.step = f"namnbytet från {part} till {name}"
         session.rename(part, name)
     except BaseException as exc:
         if not isinstance(exc, _DEAD_CONNECTION):
@@ -207,13 +216,13 @@ def _already_there(session: _Session, local: _LocalFile, name: str) -> bool:
             return True
         if remote == local.sha256:
             return True
-        detail = "the same size but other content"
+        detail = "samma storlek men annat innehåll"
     else:
-        detail = f"{size} bytes, ours has {local.size}"
+        detail = f"{size} byte, vår är {local.size} byte"
     raise UploadError(
-        f"{session.where}: a different file named {name} is already there ({detail}); it was "
-        "not overwritten and nothing was sent. Ask the agency whether that file is theirs or an "
-        "old delivery",
+        f"{session.where}: det finns redan en annan fil som heter {name} ({detail}); den skrevs "
+        "inte över och ingenting skickades. Fråga inkassobolaget om filen är deras eller en "
+        "gammal leverans",
         retryable=False,
         reason="remote_conflict",
     )
@@ -249,7 +258,7 @@ class _FtpSession:
     def __init__(self, ftp: ftplib.FTP, where: str) -> None:
         self.ftp = ftp
         self.where = where
-        self.step = "connecting"
+        self.step = STEP_CONNECT
 
     def size(self, name: str) -> int | None:
         try:
@@ -267,14 +276,14 @@ class _FtpSession:
             if str(exc).startswith("550"):
                 return None
             raise UploadError(
-                f"{self.where}: the server supports neither SIZE ({size_error}) nor MLST ({exc}), "
-                "so a delivered file cannot be checked",
+                f"{self.where}: servern har varken SIZE ({size_error}) eller MLST ({exc}), "
+                "så en skickad fil kan inte kontrolleras",
                 retryable=False,
                 reason="protocol",
             ) from None
         match = re.search(r"(?i)size=(\d+);", reply)
         if match is None:
-            raise UploadError(f"{self.where}: MLST gave no size for {name}: {reply!r}",
+            raise UploadError(f"{self.where}: MLST gav ingen storlek för {name}: {reply!r}",
                               retryable=False, reason="protocol")
         return int(match[1])
 
@@ -306,7 +315,7 @@ def _ftp_upload(
     ca_file: str | os.PathLike[str] | None,
 ) -> bool:
     tls = target.scheme == "ftps"
-    where = f"{'FTPS' if tls else 'FTP'} server {target.host}:{target.port}"
+    where = f"{'FTPS' if tls else 'FTP'}-servern {target.host}:{target.port}"
     ftp: ftplib.FTP
     if tls:
         context = ssl.create_default_context(cafile=None if ca_file is None else str(ca_file))
@@ -317,15 +326,15 @@ def _ftp_upload(
     try:
         ftp.connect(target.host, target.port, timeout=timeout)
         if isinstance(ftp, ftplib.FTP_TLS):
-            session.step = "starting TLS (AUTH TLS)"
+            session.step = STEP_AUTH_TLS
             ftp.auth()
-        session.step = "logging in"
+        session.step = STEP_LOGIN
         ftp.login(target.user or "anonymous", password or "")
         if isinstance(ftp, ftplib.FTP_TLS):
-            session.step = "protecting the data channel (PROT P)"
+            session.step = STEP_PROT_P
             ftp.prot_p()
         if target.directory:
-            session.step = f"changing to the directory {target.directory}"
+            session.step = f"{STEP_CHDIR} {target.directory}"
             ftp.cwd(target.directory)
         ftp.voidcmd("TYPE I")
         return _deliver(session, local, name)
@@ -344,43 +353,50 @@ def _ftp_failure(
     where, step = session.where, session.step
     if isinstance(exc, ssl.SSLCertVerificationError):
         return UploadError(
-            f"{where}: the server's TLS certificate is not trusted ({exc.verify_message}); "
-            "nothing was sent. If the agency uses its own certificate, set its CA file",
+            f"{where}: serverns TLS-certifikat är inte betrott ({exc.verify_message}); "
+            "ingenting skickades. Har inkassobolaget ett eget certifikat, ange dess CA-fil "
+            "(inställningen collection.upload_ca_file)",
             retryable=False,
             reason="tls",
         )
     if isinstance(exc, ssl.SSLError):
-        return UploadError(f"{where}: TLS failed while {step}: {exc.reason or exc}",
+        return UploadError(f"{where}: TLS misslyckades vid {step}: {exc.reason or exc}",
                            retryable=False, reason="tls")
     if isinstance(exc, (OSError, EOFError)):
-        return connection_failure(exc, f"{where} (while {step})", timeout)
+        return connection_failure(exc, f"{where} (vid {step})", timeout)
     reply = str(exc).strip()
     if isinstance(exc, ftplib.error_temp):
-        return UploadError(f"{where}: temporary refusal while {step}: {reply}; will retry later",
+        return UploadError(f"{where}: tillfälligt fel från servern vid {step}: {reply}; "
+                           "nytt försök görs senare",
                            retryable=True, reason="remote_error")
     if isinstance(exc, ftplib.error_perm):
         return _ftp_refusal(where, step, reply, target)
-    return UploadError(f"{where}: unexpected answer while {step}: {reply}",
+    return UploadError(f"{where}: oväntat svar vid {step}: {reply}",
                        retryable=True, reason="protocol")
 
 
 def _ftp_refusal(where: str, step: str, reply: str, target: UploadTarget) -> UploadError:
     """A 5xx reply: permanent until someone changes the settings or the server."""
-    if step == "logging in":
+    if step == STEP_LOGIN:
         user = target.user or "anonymous"
-        hint = " (does the server require TLS? then use ftps://)" if "TLS" in reply else ""
-        return UploadError(f"{where}: the server refused the login of user {user!r}: {reply}{hint}",
-                           retryable=False, reason="auth")
-    if step.startswith("starting TLS"):
+        hint = " (kräver servern TLS? använd då ftps://)" if "TLS" in reply else ""
         return UploadError(
-            f"{where}: the server does not offer explicit TLS (AUTH TLS): {reply}; nothing was "
-            "sent", retryable=False, reason="tls")
-    if step.startswith("changing to"):
+            f"{where}: servern nekade inloggning för användaren {user!r}: {reply}{hint}",
+            retryable=False, reason="auth")
+    if step == STEP_AUTH_TLS:
         return UploadError(
-            f"{where}: the remote directory {target.directory!r} is missing or refused: {reply}",
-            retryable=False, reason="remote_path")
-    return UploadError(f"{where}: the server refused {step}: {reply}",
+            f"{where}: servern erbjuder inte explicit TLS (AUTH TLS): {reply}; ingenting "
+            "skickades", retryable=False, reason="tls")
+    if step.startswith(STEP_CHDIR):
+        return _missing_directory(where, target, reply)
+    return UploadError(f"{where}: servern nekade {step}: {reply}",
                        retryable=False, reason="remote_path")
+
+
+def _missing_directory(where: str, target: UploadTarget, reply: str) -> UploadError:
+    return UploadError(
+        f"{where}: mappen {target.directory!r} på servern finns inte eller får inte användas: "
+        f"{reply}", retryable=False, reason="remote_path")
 
 
 def _close_ftp(ftp: ftplib.FTP) -> None:
@@ -399,7 +415,7 @@ class _SftpSession:
     def __init__(self, sftp: paramiko.SFTPClient, where: str) -> None:
         self.sftp = sftp
         self.where = where
-        self.step = "opening SFTP"
+        self.step = STEP_OPEN_SFTP
 
     def size(self, name: str) -> int | None:
         try:
@@ -445,10 +461,10 @@ def _sftp_upload(
     known_hosts: Path,
     timeout: float,
 ) -> bool:
-    where = f"SFTP server {target.host}:{target.port}"
+    where = f"SFTP-servern {target.host}:{target.port}"
     key = _load_key(Path(key_file), password) if key_file is not None else None
     if key is None and password is None:
-        raise UploadError(f"{where}: neither a key file nor a password is configured",
+        raise UploadError(f"{where}: varken en nyckelfil eller ett lösenord är inställt",
                           retryable=False, reason="config")
     transport = connect_transport(target, timeout=timeout,
                                   prefer=known_key_types(target, known_hosts))
@@ -458,18 +474,18 @@ def _sftp_upload(
         _authenticate(transport, target, where, key, password, timeout)
         sftp = paramiko.SFTPClient.from_transport(transport)
         if sftp is None:
-            raise UploadError(f"{where}: the server refused the SFTP subsystem",
+            raise UploadError(f"{where}: servern tillåter inte SFTP (delsystemet nekades)",
                               retryable=False, reason="protocol")
         sftp.get_channel().settimeout(timeout)
         session = _SftpSession(sftp, where)
         if target.directory:
-            session.step = f"changing to the directory {target.directory}"
+            session.step = f"{STEP_CHDIR} {target.directory}"
             sftp.chdir(target.directory)
         return _deliver(session, local, name)
     except UploadError:
         raise
     except Exception as exc:
-        raise _sftp_failure(exc, where, session.step if session else "opening SFTP",
+        raise _sftp_failure(exc, where, session.step if session else STEP_OPEN_SFTP,
                             target, timeout) from exc
     finally:
         transport.close()
@@ -496,16 +512,17 @@ def _authenticate(
         transport.auth_password(user, password or "")
     except paramiko.BadAuthenticationType as exc:
         raise UploadError(
-            f"{where}: the server does not accept this way of logging in for user {user!r} "
-            f"(it allows: {', '.join(exc.allowed_types)})",
+            f"{where}: servern tar inte emot det här sättet att logga in för användaren "
+            f"{user!r} (den tillåter: {', '.join(exc.allowed_types)})",
             retryable=False, reason="auth") from None
     except paramiko.AuthenticationException:
-        what = "key and password were" if key is not None and password is not None else (
-            "key was" if key is not None else "password was")
-        raise UploadError(f"{where}: login refused: the {what} not accepted for user {user!r}",
+        what = "nyckeln och lösenordet" if key is not None and password is not None else (
+            "nyckeln" if key is not None else "lösenordet")
+        raise UploadError(f"{where}: inloggningen nekades: {what} godtogs inte för användaren "
+                          f"{user!r}",
                           retryable=False, reason="auth") from None
     except (OSError, EOFError, paramiko.SSHException) as exc:
-        raise connection_failure(exc, f"{where} (while logging in)", timeout) from None
+        raise connection_failure(exc, f"{where} (vid {STEP_LOGIN})", timeout) from None
 
 
 def _load_key(path: Path, passphrase: str | None) -> paramiko.PKey:
@@ -513,21 +530,21 @@ def _load_key(path: Path, passphrase: str | None) -> paramiko.PKey:
     try:
         st = path.stat()
     except FileNotFoundError:
-        raise UploadError(f"{path}: the SSH key file does not exist", retryable=False,
+        raise UploadError(f"{path}: SSH-nyckelfilen finns inte", retryable=False,
                           reason="config") from None
     mode = stat.S_IMODE(st.st_mode)
     if mode & 0o077:
         raise UploadError(
-            f"{path}: the SSH key file has mode {mode:04o}, so others can read it; it must be "
-            f"0600 or 0400: run chmod 600 {path}", retryable=False, reason="config")
+            f"{path}: SSH-nyckelfilen har rättigheterna {mode:04o}, så andra kan läsa den; den "
+            f"måste ha 0600 eller 0400: kör chmod 600 {path}", retryable=False, reason="config")
     try:
         return paramiko.PKey.from_path(path, passphrase)
     except paramiko.PasswordRequiredException:
         raise UploadError(
-            f"{path}: the SSH key is protected by a passphrase; give it in "
+            f"{path}: SSH-nyckeln är skyddad med en lösenfras; ange den i miljövariabeln "
             "TUI_INKASSO_UPLOAD_PASSWORD", retryable=False, reason="config") from None
     except (paramiko.SSHException, ValueError, OSError) as exc:
-        raise UploadError(f"{path}: cannot read the SSH key: {type(exc).__name__}",
+        raise UploadError(f"{path}: SSH-nyckeln kan inte läsas: {type(exc).__name__}",
                           retryable=False, reason="config") from None
 
 
@@ -535,17 +552,13 @@ def _sftp_failure(
     exc: Exception, where: str, step: str, target: UploadTarget, timeout: float
 ) -> UploadError:
     """Timeouts and lost connections pass (retry); the server's own refusals do not."""
-    if isinstance(exc, TimeoutError):
-        return connection_failure(exc, f"{where} (while {step})", timeout)
-    if isinstance(exc, (EOFError, ConnectionError, paramiko.SSHException)):
-        return connection_failure(exc, f"{where} (while {step})", timeout)
+    if isinstance(exc, (TimeoutError, EOFError, ConnectionError, paramiko.SSHException)):
+        return connection_failure(exc, f"{where} (vid {step})", timeout)
     if isinstance(exc, OSError):
-        text = exc.strerror or str(exc) or "failure"
-        if step.startswith("changing to"):
-            return UploadError(
-                f"{where}: the remote directory {target.directory!r} is missing or refused: {text}",
-                retryable=False, reason="remote_path")
-        return UploadError(f"{where}: the server refused {step}: {text}",
+        text = exc.strerror or str(exc) or "fel utan beskrivning"
+        if step.startswith(STEP_CHDIR):
+            return _missing_directory(where, target, text)
+        return UploadError(f"{where}: servern nekade {step}: {text}",
                            retryable=False, reason="remote_path")
-    return UploadError(f"{where}: unexpected error while {step}: {type(exc).__name__}: {exc}",
+    return UploadError(f"{where}: oväntat fel vid {step}: {type(exc).__name__}: {exc}",
                        retryable=True, reason="protocol")

@@ -25,7 +25,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class UploadUrlError(ValueError):
-    """The upload URL cannot be used; the message says why and how to fix it."""
+    """The upload URL cannot be used; the message says why and how to fix it (in Swedish: staff
+    read it beside the setting, on the command line and in the outbox)."""
 
 
 @dataclass(frozen=True)
@@ -76,32 +77,33 @@ def redact_url(url: str) -> str:
 def parse_upload_url(url: str) -> UploadTarget:
     """Parse and check ``collection.upload_url``; raise :class:`UploadUrlError` with the reason."""
     if not isinstance(url, str) or not url.strip():
-        raise UploadUrlError("upload URL is empty: give ftp://, ftps:// or sftp://host/directory")
+        raise UploadUrlError("uppladdningsadressen är tom: skriv ftp://, ftps:// eller sftp://server/mapp")
     shown = redact_url(url.strip())
     if url != url.strip() or _CONTROL.search(url) or " " in url:
-        raise UploadUrlError(f"upload URL {shown!r} contains spaces or control characters")
+        raise UploadUrlError(f"uppladdningsadressen {shown!r} innehåller mellanslag eller styrtecken")
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
         # The parser's own text may quote part of a password, so it is not passed on.
         raise UploadUrlError(
-            f"upload URL {shown!r} is malformed: the port must be a number from 1 to 65535 "
-            "and an IPv6 address must be written in [brackets]"
+            f"uppladdningsadressen {shown!r} är felaktig: porten ska vara ett tal 1–65535 "
+            "och en IPv6-adress skrivs inom [hakparenteser]"
         ) from None
     if parts.password is not None:
         raise UploadUrlError(
-            f"upload URL {shown!r} contains a password; passwords must not be stored in the "
-            "settings: remove it from the URL and set the environment variable "
-            "TUI_INKASSO_UPLOAD_PASSWORD or the setting collection.upload_password_file"
+            f"uppladdningsadressen {shown!r} innehåller ett lösenord, och lösenord får inte "
+            "sparas i inställningarna: ta bort det ur adressen och ange det i miljövariabeln "
+            "TUI_INKASSO_UPLOAD_PASSWORD eller i en fil (inställningen "
+            "collection.upload_password_file)"
         )
     scheme = _check_scheme(parts.scheme.lower(), shown)
     if not parts.hostname:
-        raise UploadUrlError(f"upload URL {shown!r} has no host name")
+        raise UploadUrlError(f"uppladdningsadressen {shown!r} saknar servernamn")
     if port == 0:
-        raise UploadUrlError(f"upload URL {shown!r}: port 0 is not a valid port")
+        raise UploadUrlError(f"uppladdningsadressen {shown!r}: port 0 är ingen giltig port")
     if parts.query or parts.fragment or url.endswith(("?", "#")):
-        raise UploadUrlError(f"upload URL {shown!r} must not contain '?' or '#'")
+        raise UploadUrlError(f"uppladdningsadressen {shown!r} får inte innehålla '?' eller '#'")
     return UploadTarget(
         scheme=scheme,
         host=parts.hostname,
@@ -115,15 +117,19 @@ def _check_scheme(scheme: str, shown: str) -> Scheme:
     """Only the three protocols we deliver with; name the usual mix-ups."""
     if scheme in ("ftp", "ftps", "sftp"):
         return scheme  # type: ignore[return-value]
+    if not scheme:
+        raise UploadUrlError(
+            f"uppladdningsadressen {shown!r} saknar protokoll: börja med ftp://, ftps:// "
+            "(explicit TLS) eller sftp://"
+        )
     hint = ""
     if scheme in ("ftpes", "ftp+tls", "ftp+ssl"):
-        hint = " (for FTP with explicit TLS write ftps://)"
+        hint = " (för FTP med explicit TLS, skriv ftps://)"
     elif scheme in ("scp", "ssh"):
-        hint = " (for SSH file transfer write sftp://)"
-    name = scheme or "none"
+        hint = " (för filöverföring över SSH, skriv sftp://)"
     raise UploadUrlError(
-        f"upload URL {shown!r} has the unknown scheme {name!r}{hint}: "
-        "use ftp://, ftps:// (explicit TLS) or sftp://"
+        f"uppladdningsadressen {shown!r} har det okända protokollet {scheme!r}{hint}: "
+        "använd ftp://, ftps:// (explicit TLS) eller sftp://"
     )
 
 
@@ -133,9 +139,9 @@ def _check_user(raw: str | None, shown: str) -> str | None:
         return None
     user = unquote(raw)
     if not user:
-        raise UploadUrlError(f"upload URL {shown!r} has an empty user name before '@'")
+        raise UploadUrlError(f"uppladdningsadressen {shown!r} har ett tomt användarnamn före '@'")
     if _CONTROL.search(user):
-        raise UploadUrlError(f"upload URL {shown!r}: the user name contains control characters")
+        raise UploadUrlError(f"uppladdningsadressen {shown!r}: användarnamnet innehåller styrtecken")
     return user
 
 
@@ -144,9 +150,9 @@ def _directory(path: str, shown: str) -> str:
     relative = path[1:] if path.startswith("/") else path
     directory = unquote(relative)
     if _CONTROL.search(directory):
-        raise UploadUrlError(f"upload URL {shown!r}: the path contains control characters")
+        raise UploadUrlError(f"uppladdningsadressen {shown!r}: sökvägen innehåller styrtecken")
     if ".." in directory.split("/"):
-        raise UploadUrlError(f"upload URL {shown!r}: the path must not contain '..'")
+        raise UploadUrlError(f"uppladdningsadressen {shown!r}: sökvägen får inte innehålla '..'")
     if len(directory) > 1:
         directory = directory.rstrip("/")
     return directory
