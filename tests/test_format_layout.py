@@ -206,7 +206,7 @@ def test_file_name_follows_the_pattern_and_the_file_is_written_atomically(tmp_pa
     assert path == tmp_path / "INTRUM_5560360793_20261128140509.txt"
     assert path.read_bytes() == render_case_file(cases, layout, created_at=CREATED)
     assert [p.name for p in tmp_path.iterdir()] == [path.name]
-    with pytest.raises(FileWriteError, match="exists already"):
+    with pytest.raises(FileWriteError, match="filen finns redan"):
         write_case_file(tmp_path, cases, layout, created_at=CREATED)
 
 
@@ -226,18 +226,18 @@ def test_an_id_longer_than_its_field_is_refused_naming_line_case_invoice_and_fie
     with pytest.raises(CaseFileError) as caught:
         render_case_file([bad], "intrum", created_at=CREATED)
     message = str(caught.value)
-    assert "line 4" in message
-    assert "case 2026-0042" in message
-    assert f"invoice {long_number}" in message
-    assert "field 'invoice_number'" in message
-    assert "never cut" in message
+    assert "rad 4" in message
+    assert "ärende 2026-0042" in message
+    assert f"faktura {long_number}" in message
+    assert "fält 'invoice_number'" in message
+    assert "kortas aldrig" in message
 
 
 def test_an_amount_too_large_for_its_width_is_refused() -> None:
     bad = case(claims=(claim(capital_ore=10**12),))
     with pytest.raises(
         CaseFileError,
-        match=r"field 'capital' \(claim.capital_ore, columns 88-99\): '1000000000000' has 13 characters, the field holds 12",
+        match=r"fält 'capital' \(claim.capital_ore, kolumn 88–99\): '1000000000000' har 13 tecken, fältet rymmer 12",
     ):
         render_case_file([bad], "intrum", created_at=CREATED)
 
@@ -253,20 +253,20 @@ def test_names_and_addresses_may_be_cut_when_the_field_says_so() -> None:
 
 
 def test_a_missing_required_value_is_refused() -> None:
-    with pytest.raises(CaseFileError, match=r"field 'address'.*no value"):
+    with pytest.raises(CaseFileError, match=r"fält 'address'.*inget värde"):
         render_case_file([case(debtor=replace(PERSON, address=""))], "intrum", created_at=CREATED)
 
 
 def test_a_float_amount_is_refused() -> None:
     bad = case(claims=(replace(claim(), capital_ore=8500.0),))
-    with pytest.raises(CaseFileError, match="not an amount in öre"):
+    with pytest.raises(CaseFileError, match="inget belopp i öre"):
         render_case_file([bad], "intrum", created_at=CREATED)
 
 
 def test_negative_amounts_only_in_signed_fields() -> None:
     document = tiny_layout()
     bad = case(claims=(claim(capital_ore=-12_345),))
-    with pytest.raises(CaseFileError, match="negative amount"):
+    with pytest.raises(CaseFileError, match="negativt belopp"):
         render_case_file([bad], parse_layout(document), created_at=CREATED)
     document["records"]["claim"][0]["fields"][2]["signed"] = True
     data = render_case_file([bad], parse_layout(document), created_at=CREATED)
@@ -302,7 +302,7 @@ def test_letters_outside_the_encoding_are_refused_when_the_layout_says_so() -> N
 
 
 def test_characters_without_any_spelling_are_refused_even_when_transliterating() -> None:
-    with pytest.raises(CaseFileError, match=r"field 'name'.*cannot be written in iso-8859-1"):
+    with pytest.raises(CaseFileError, match=r"fält 'name'.*kan inte skrivas i iso-8859-1"):
         render_case_file(
             [case(debtor=replace(PERSON, name="王小明"))], "intrum", created_at=CREATED
         )
@@ -319,15 +319,15 @@ def test_line_breaks_inside_an_address_become_spaces() -> None:
 
 def test_cases_of_two_owners_are_refused_when_the_header_names_the_creditor() -> None:
     cases = [case("2026-0001"), case("2026-0002", creditor=OTHER_CREDITOR)]
-    with pytest.raises(CaseFileError, match="one file per owner"):
+    with pytest.raises(CaseFileError, match="en fil per ägare"):
         render_case_file(cases, "intrum", created_at=CREATED)
     assert render_case_file(cases, parse_layout(tiny_layout()), created_at=CREATED)
 
 
 def test_no_cases_and_cases_without_invoices_are_refused() -> None:
-    with pytest.raises(CaseFileError, match="no cases"):
+    with pytest.raises(CaseFileError, match="inga ärenden"):
         render_case_file([], "intrum", created_at=CREATED)
-    with pytest.raises(CaseFileError, match="case 2026-0001 has no invoices"):
+    with pytest.raises(CaseFileError, match="ärende 2026-0001 har inga fakturor"):
         render_case_file([case(claims=())], "intrum", created_at=CREATED)
 
 
@@ -356,50 +356,50 @@ CLAIM_FIELDS = ("records", "claim", 0, "fields")
         (
             (*CLAIM_FIELDS, 8, "source"),
             "claim.capitol_ore",
-            r"fields\[8\] \('capital'\): unknown source 'claim.capitol_ore'; known sources: .*claim.capital_ore",
+            r"fields\[8\] \('capital'\): okänd källa \(source\) 'claim.capitol_ore'; kända källor: .*claim.capital_ore",
         ),
         (
             (*CLAIM_FIELDS, 3, "width"),
             _DELETE,
-            r"\('invoice_number'\): a fixed-width field needs a 'width'",
+            r"\('invoice_number'\): ett fält med fast bredd behöver 'width'",
         ),
         (
             (*CLAIM_FIELDS, 3, "start"),
             20,
-            r"starts at column 20 but the field before ends at column 25 \(overlap\)",
+            r"börjar i kolumn 20 men fältet före slutar i kolumn 25 \(överlappar\)",
         ),
-        ((*CLAIM_FIELDS, 3, "start"), 30, r"declare a filler for columns 26-29"),
+        ((*CLAIM_FIELDS, 3, "start"), 30, r"lägg in ett utfyllnadsfält för kolumn 26–29"),
         (
             (*CLAIM_FIELDS, 7, "truncate"),
             True,
-            r"\('ocr'\): 'truncate' is allowed only on names and addresses",
+            r"\('ocr'\): 'truncate' är bara tillåtet på namn och adresser",
         ),
-        ((*CLAIM_FIELDS, 4, "map"), {"rent": "H"}, r"the map lacks direct"),
-        ((*CLAIM_FIELDS, 5, "date_format"), "YYYYMMDD", r"has no % directive"),
-        ((*CLAIM_FIELDS, 5, "widht"), 8, r"unknown field key 'widht'"),
-        ((*CLAIM_FIELDS, 8, "type"), "date", r"type 'date' cannot show claim.capital_ore"),
+        ((*CLAIM_FIELDS, 4, "map"), {"rent": "H"}, r"map saknar direct"),
+        ((*CLAIM_FIELDS, 5, "date_format"), "YYYYMMDD", r"har inget %-direktiv"),
+        ((*CLAIM_FIELDS, 5, "widht"), 8, r"okänd nyckel 'widht' i fältet"),
+        ((*CLAIM_FIELDS, 8, "type"), "date", r"type 'date' kan inte visa claim.capital_ore"),
         (
             ("records", "claim", 0, "length"),
             100,
-            r"the fields take 186 columns but the record length is 100",
+            r"fälten tar 186 kolumner men postens längd \(length\) är 100",
         ),
         (
             ("records", "header", 0, "fields", 1, "source"),
             "claim.ocr",
-            r"'claim.ocr' is not available in a header record",
+            r"källan 'claim.ocr' finns inte i en header-post",
         ),
         (
             ("records", "header", 0, "fields", 0, "const"),
             "000",
-            r"'000' is 3 characters, the width is 2",
+            r"'000' är 3 tecken, bredden \(width\) är 2",
         ),
-        (("encoding",), "utf-8", r"fixed-width layout needs a single-byte encoding"),
-        (("encoding",), "klingon", r"encoding 'klingon' is not known"),
-        (("line_end",), "\r\r", r"line_end must be one of"),
-        (("file_name",), "INTRUM_{owner_name}.txt", r"unknown placeholder \{owner_name\}"),
-        (("file_name",), "../{creditor}.txt", r"not a plain file name"),
-        (("records", "claim"), [], r"needs at least one claim record"),
-        (("separator",), ";", r"'separator' is only for separated layouts"),
+        (("encoding",), "utf-8", r"en layout med fast bredd behöver en teckenkodning med en byte per tecken"),
+        (("encoding",), "klingon", r"encoding 'klingon' är ingen teckenkodning som Python känner"),
+        (("line_end",), "\r\r", r"line_end ska vara något av"),
+        (("file_name",), "INTRUM_{owner_name}.txt", r"okänd platshållare \{owner_name\}"),
+        (("file_name",), "../{creditor}.txt", r"inget vanligt filnamn"),
+        (("records", "claim"), [], r"behöver minst en claim-post"),
+        (("separator",), ";", r"'separator' gäller bara layouter med avgränsare"),
     ],
 )
 def test_layout_errors_name_the_place_and_the_reason(
@@ -410,18 +410,18 @@ def test_layout_errors_name_the_place_and_the_reason(
 
 
 def test_a_bool_source_needs_a_map_and_svea_needs_a_separator() -> None:
-    with pytest.raises(LayoutError, match=r"debtor.is_company is yes/no; give a 'map'"):
+    with pytest.raises(LayoutError, match=r"debtor.is_company är ja/nej; ange en 'map'"):
         parse_layout(_mutate(svea_document(), ("records", "case", 0, "fields", 4, "map"), _DELETE))
-    with pytest.raises(LayoutError, match="one-character separator"):
+    with pytest.raises(LayoutError, match="separator på ett tecken"):
         parse_layout(_mutate(svea_document(), ("separator",), ";;"))
 
 
 def test_a_layout_file_with_broken_json_is_refused_with_its_line(tmp_path: Path) -> None:
     path = tmp_path / "agency.json"
     path.write_text('{\n  "name": "X",\n  "kind": fixed\n}\n', encoding="utf-8")
-    with pytest.raises(LayoutError, match=r"agency.json: line 3, column 11: not valid JSON"):
+    with pytest.raises(LayoutError, match=r"agency.json: rad 3, kolumn 11: ogiltig JSON"):
         load_layout(path)
-    with pytest.raises(LayoutError, match="no built-in layout named 'lowell'"):
+    with pytest.raises(LayoutError, match="det finns ingen inbyggd layout 'lowell'"):
         load_layout("lowell")
 
 

@@ -20,7 +20,8 @@ from tui_inkasso.formats.output import open_target
 
 
 class CaseFileError(ValueError):
-    """The cases cannot be written in this layout; the message names line, case, invoice, field."""
+    """The cases cannot be written in this layout; the message (Swedish) names line, case, invoice,
+    field."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +210,7 @@ def case_file_name(
 ) -> str:
     """The layout's file name for these cases (their creditor) created at ``created_at``."""
     if not cases:
-        raise CaseFileError("no cases: there is no file to name")
+        raise CaseFileError("inga ärenden: det finns ingen fil att namnge")
     return layout.file_name(cases[0].creditor, created_at, file_id)
 
 
@@ -241,24 +242,24 @@ def _emit(
     try:
         lines.append(record.render(ctx))
     except RecordValueError as exc:
-        where = f"line {ctx[5]}"
+        where = f"rad {ctx[5]}"
         if case is not None:
-            where += f", case {case.case_number}"
+            where += f", ärende {case.case_number}"
         if claim is not None:
-            where += f", invoice {claim.invoice_number}"
+            where += f", faktura {claim.invoice_number}"
         raise CaseFileError(f"{where}: {exc}") from None
 
 
 def _check_cases(cases: list[CaseRecord], layout: Layout) -> None:
     if not cases:
-        raise CaseFileError("no cases to write: an agency file needs at least one case")
+        raise CaseFileError("inga ärenden att skriva: en fil till inkassobolaget behöver minst ett ärende")
     for case in cases:
         if not case.claims:
-            raise CaseFileError(f"case {case.case_number} has no invoices")
+            raise CaseFileError(f"ärende {case.case_number} har inga fakturor")
     if layout.file_level_uses_creditor:
         owners = sorted({str(c.creditor.owner_id) for c in cases})
         if len(owners) > 1:
             raise CaseFileError(
-                f"cases of several owners ({', '.join(owners)}) in one file, but the {layout.name} "
-                "layout names one creditor in its header or file name: write one file per owner"
+                f"ärenden från flera ägare ({', '.join(owners)}) i en fil, men layouten {layout.name} "
+                "anger en borgenär i filhuvudet eller filnamnet: skriv en fil per ägare"
             )

@@ -10,6 +10,9 @@ The engine is strict where a silent change would cost money or misdirect a claim
 validated completely when it is loaded (unknown keys and sources, missing widths, overlapping
 columns, maps that miss a value), and at render time a value that does not fit its field is
 refused, never cut, unless the field is a name or address marked ``"truncate": true``.
+
+Messages are Swedish (they reach the staff through the collection run); the layout's own keys
+and values ('width', 'source', claim.capital_ore) are quoted as they are written in the JSON.
 """
 
 from __future__ import annotations
@@ -217,13 +220,13 @@ class FieldSpec:
 
     def where(self) -> str:
         """Field name, source and columns, as error messages show them."""
-        what = self.source if self.source else "constant"
+        what = self.source if self.source else "konstant"
         cols = (
-            f", columns {self.start}-{self.start + self.width - 1}"
+            f", kolumn {self.start}–{self.start + self.width - 1}"
             if self.width and self.start
             else ""
         )
-        return f"field '{self.name}' ({what}{cols})"
+        return f"fält '{self.name}' ({what}{cols})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,16 +302,16 @@ def load_layout(source: str | Path) -> Layout:
     if not path.suffix and path.name == str(source):
         path = builtin_layout_path(str(source))
         if not path.exists():
-            raise LayoutError(f"no built-in layout named {source!r} (there are: intrum, svea)")
+            raise LayoutError(f"det finns ingen inbyggd layout {source!r} (det finns: intrum, svea)")
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise LayoutError(f"{path}: cannot read the layout: {exc.strerror or exc}") from exc
+        raise LayoutError(f"{path}: kan inte läsa layouten: {exc.strerror or exc}") from exc
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise LayoutError(
-            f"{path}: line {exc.lineno}, column {exc.colno}: not valid JSON: {exc.msg}"
+            f"{path}: rad {exc.lineno}, kolumn {exc.colno}: ogiltig JSON: {exc.msg}"
         ) from exc
     return parse_layout(document, origin=str(path))
 
@@ -316,31 +319,29 @@ def load_layout(source: str | Path) -> Layout:
 def parse_layout(document: Any, origin: str = "<layout>") -> Layout:
     """Validate a layout document (already parsed from JSON) and compile its records."""
     if not isinstance(document, dict):
-        raise LayoutError(f"{origin}: a layout must be a JSON object")
-    _no_unknown_keys(document, _TOP_KEYS, origin, "layout")
-    name = _required_str(document, "name", origin, "layout")
-    system = _required_str(document, "system", origin, "layout")
-    encoding = _required_str(document, "encoding", origin, "layout")
+        raise LayoutError(f"{origin}: en layout ska vara ett JSON-objekt")
+    _no_unknown_keys(document, _TOP_KEYS, origin, "layouten")
+    name = _required_str(document, "name", origin, "layouten")
+    system = _required_str(document, "system", origin, "layouten")
+    encoding = _required_str(document, "encoding", origin, "layouten")
     try:
         canonical = check_encoding(encoding)
     except LookupError:
-        raise LayoutError(f"{origin}: encoding {encoding!r} is not known to Python") from None
-    kind = _choice(document, "kind", ("fixed", "separated"), None, origin, "layout")
+        raise LayoutError(f"{origin}: encoding {encoding!r} är ingen teckenkodning som Python känner") from None
+    kind = _choice(document, "kind", ("fixed", "separated"), None, origin)
     if kind == "fixed" and canonical.startswith("utf"):
         raise LayoutError(
-            f"{origin}: encoding {encoding!r}: a fixed-width layout needs a single-byte encoding "
-            "(such as iso-8859-1), because widths count characters"
+            f"{origin}: encoding {encoding!r}: en layout med fast bredd behöver en teckenkodning "
+            "med en byte per tecken (som iso-8859-1), eftersom bredderna räknar tecken"
         )
     line_end = document.get("line_end")
     if line_end not in LINE_ENDS:
         raise LayoutError(
-            f'{origin}: line_end must be one of "\\r\\n", "\\n", "\\r", got {line_end!r}'
+            f'{origin}: line_end ska vara något av "\\r\\n", "\\n", "\\r", inte {line_end!r}'
         )
-    unencodable = _choice(
-        document, "unencodable", ("transliterate", "refuse"), "refuse", origin, "layout"
-    )
+    unencodable = _choice(document, "unencodable", ("transliterate", "refuse"), "refuse", origin)
     separator, quote, quote_char = _separator_options(document, kind, line_end, origin)
-    file_name = _required_str(document, "file_name", origin, "layout")
+    file_name = _required_str(document, "file_name", origin, "layouten")
     opts = _Options(encoding, unencodable, kind, separator, quote, quote_char, system)
     records = _parse_records(document.get("records"), opts, origin)
     _check_file_name(file_name, system, origin)
@@ -381,19 +382,19 @@ def _separator_options(
         for key in ("separator", "quote", "quote_char"):
             if key in document:
                 raise LayoutError(
-                    f"{origin}: {key!r} is only for separated layouts (kind is fixed)"
+                    f"{origin}: {key!r} gäller bara layouter med avgränsare (kind är fixed)"
                 )
         return "", "never", ""
     separator = document.get("separator")
     if not isinstance(separator, str) or len(separator) != 1 or separator in line_end:
         raise LayoutError(
-            f"{origin}: a separated layout needs a one-character separator, got {separator!r}"
+            f"{origin}: en layout med avgränsare behöver en separator på ett tecken, inte {separator!r}"
         )
-    quote = _choice(document, "quote", QUOTE_RULES, "minimal", origin, "layout")
+    quote = _choice(document, "quote", QUOTE_RULES, "minimal", origin)
     quote_char = document.get("quote_char", '"')
     if not isinstance(quote_char, str) or len(quote_char) != 1 or quote_char == separator:
         raise LayoutError(
-            f"{origin}: quote_char must be one character other than the separator, got {quote_char!r}"
+            f"{origin}: quote_char ska vara ett tecken som inte är separatorn, inte {quote_char!r}"
         )
     return separator, quote, quote_char
 
@@ -401,20 +402,20 @@ def _separator_options(
 def _parse_records(raw: Any, opts: _Options, origin: str) -> dict[str, tuple[RecordSpec, ...]]:
     if not isinstance(raw, dict):
         raise LayoutError(
-            f"{origin}: 'records' must be an object with header, case, claim, trailer"
+            f"{origin}: 'records' ska vara ett objekt med header, case, claim, trailer"
         )
     unknown = set(raw) - set(LEVELS)
     if unknown:
         raise LayoutError(
-            f"{origin}: records: unknown level {sorted(unknown)[0]!r}; the levels are {', '.join(LEVELS)}"
+            f"{origin}: records: okänd nivå {sorted(unknown)[0]!r}; nivåerna är {', '.join(LEVELS)}"
         )
     if not raw.get("claim"):
-        raise LayoutError(f"{origin}: records.claim: a layout needs at least one claim record")
+        raise LayoutError(f"{origin}: records.claim: en layout behöver minst en claim-post")
     out: dict[str, tuple[RecordSpec, ...]] = {}
     for level in LEVELS:
         items = raw.get(level, [])
         if not isinstance(items, list):
-            raise LayoutError(f"{origin}: records.{level} must be a list of records")
+            raise LayoutError(f"{origin}: records.{level} ska vara en lista med poster")
         out[level] = tuple(
             _parse_record(item, level, opts, f"{origin}: records.{level}[{i}]")
             for i, item in enumerate(items)
@@ -424,18 +425,18 @@ def _parse_records(raw: Any, opts: _Options, origin: str) -> dict[str, tuple[Rec
 
 def _parse_record(raw: Any, level: str, opts: _Options, where: str) -> RecordSpec:
     if not isinstance(raw, dict):
-        raise LayoutError(f"{where}: a record must be an object with 'name' and 'fields'")
-    _no_unknown_keys(raw, _RECORD_KEYS, where, "record")
-    name = _required_str(raw, "name", where, "record")
+        raise LayoutError(f"{where}: en post ska vara ett objekt med 'name' och 'fields'")
+    _no_unknown_keys(raw, _RECORD_KEYS, where, "posten")
+    name = _required_str(raw, "name", where, "posten")
     where = f"{where} ('{name}')"
     length = raw.get("length")
     if length is not None and (opts.kind != "fixed" or not _positive_int(length)):
         raise LayoutError(
-            f"{where}: 'length' is a positive whole number, and only for fixed layouts"
+            f"{where}: 'length' ska vara ett positivt heltal, och finns bara i layouter med fast bredd"
         )
     raw_fields = raw.get("fields")
     if not isinstance(raw_fields, list) or not raw_fields:
-        raise LayoutError(f"{where}: 'fields' must be a non-empty list")
+        raise LayoutError(f"{where}: 'fields' ska vara en lista som inte är tom")
     specs: list[FieldSpec] = []
     position = 1
     for i, item in enumerate(raw_fields):
@@ -445,12 +446,12 @@ def _parse_record(raw: Any, level: str, opts: _Options, where: str) -> RecordSpe
     used = position - 1
     if length is not None and used > length:
         raise LayoutError(
-            f"{where}: the fields take {used} columns but the record length is {length}"
+            f"{where}: fälten tar {used} kolumner men postens längd (length) är {length}"
         )
     names = [s.name for s in specs]
     duplicate = next((n for n in names if names.count(n) > 1), None)
     if duplicate is not None:
-        raise LayoutError(f"{where}: two fields are named {duplicate!r}")
+        raise LayoutError(f"{where}: två fält heter {duplicate!r}")
     fields_ = tuple(specs)
     render = _compile_record(name, fields_, length, opts)
     return RecordSpec(name=name, level=level, fields=fields_, length=length, _render=render)
@@ -458,53 +459,53 @@ def _parse_record(raw: Any, level: str, opts: _Options, where: str) -> RecordSpe
 
 def _parse_field(raw: Any, level: str, opts: _Options, where: str, position: int) -> FieldSpec:
     if not isinstance(raw, dict):
-        raise LayoutError(f"{where}: a field must be an object")
-    _no_unknown_keys(raw, _FIELD_KEYS, where, "field")
-    name = _required_str(raw, "name", where, "field")
+        raise LayoutError(f"{where}: ett fält ska vara ett objekt")
+    _no_unknown_keys(raw, _FIELD_KEYS, where, "fältet")
+    name = _required_str(raw, "name", where, "fältet")
     where = f"{where} ('{name}')"
     source, const = raw.get("source"), raw.get("const")
     if (source is None) == (const is None):
-        raise LayoutError(f"{where}: give exactly one of 'source' and 'const'")
+        raise LayoutError(f"{where}: ange exakt en av 'source' och 'const'")
     kind = _check_source(source, level, where) if source is not None else "str"
     if const is not None and not isinstance(const, str):
-        raise LayoutError(f"{where}: 'const' must be a string, got {const!r}")
+        raise LayoutError(f"{where}: 'const' ska vara en text, inte {const!r}")
     mapping = _check_map(raw.get("map"), source, where)
     ftype = raw.get("type") or ("text" if const is not None or mapping else _DEFAULT_TYPE.get(kind))
     if ftype not in FIELD_TYPES:
-        raise LayoutError(f"{where}: type must be one of {', '.join(FIELD_TYPES)}, got {ftype!r}")
+        raise LayoutError(f"{where}: type ska vara en av {', '.join(FIELD_TYPES)}, inte {ftype!r}")
     if const is not None or mapping is not None:
         if ftype not in ("text", "digits"):
             raise LayoutError(
-                f"{where}: a constant or a mapped field must be of type text or digits"
+                f"{where}: ett fält med const eller map ska ha type text eller digits"
             )
     elif kind == "bool":
         raise LayoutError(
-            f'{where}: {source} is yes/no; give a \'map\' with the codes for "true" and "false"'
+            f'{where}: {source} är ja/nej; ange en \'map\' med koderna för "true" och "false"'
         )
     elif kind not in _TYPE_KINDS[ftype]:
-        raise LayoutError(f"{where}: type {ftype!r} cannot show {source} (a {kind} value)")
+        raise LayoutError(f"{where}: type {ftype!r} kan inte visa {source} (ett värde av typen {kind})")
     width = _check_width(raw, opts, where, position)
     truncate = _flag(raw, "truncate", False, where)
     if truncate and (ftype != "text" or source not in TRUNCATABLE):
         raise LayoutError(
-            f"{where}: 'truncate' is allowed only on names and addresses "
-            f"({', '.join(sorted(TRUNCATABLE))}); ids and amounts are never cut"
+            f"{where}: 'truncate' är bara tillåtet på namn och adresser "
+            f"({', '.join(sorted(TRUNCATABLE))}); nummer och belopp kortas aldrig"
         )
-    align = _choice(raw, "align", ("left", "right"), _DEFAULT_ALIGN[ftype], where, "field")
+    align = _choice(raw, "align", ("left", "right"), _DEFAULT_ALIGN[ftype], where)
     pad = raw.get("pad", _DEFAULT_PAD[ftype])
     if not isinstance(pad, str) or len(pad) != 1 or first_unencodable(pad, opts.encoding):
-        raise LayoutError(f"{where}: 'pad' must be one character of the encoding, got {pad!r}")
+        raise LayoutError(f"{where}: 'pad' ska vara ett tecken i teckenkodningen, inte {pad!r}")
     date_format = _check_date_format(raw, ftype, width, where)
     amount_format = raw.get("amount_format", "ore")
     if "amount_format" in raw and ftype != "amount":
-        raise LayoutError(f"{where}: 'amount_format' is only for amount fields")
+        raise LayoutError(f"{where}: 'amount_format' gäller bara fält av typen amount")
     if amount_format not in AMOUNT_FORMATS:
         raise LayoutError(
-            f"{where}: amount_format must be one of {', '.join(AMOUNT_FORMATS)}, got {amount_format!r}"
+            f"{where}: amount_format ska vara en av {', '.join(AMOUNT_FORMATS)}, inte {amount_format!r}"
         )
     signed = _flag(raw, "signed", False, where)
     if "signed" in raw and ftype != "amount":
-        raise LayoutError(f"{where}: 'signed' is only for amount fields")
+        raise LayoutError(f"{where}: 'signed' gäller bara fält av typen amount")
     spec = FieldSpec(
         name=name,
         source=source,
@@ -530,12 +531,12 @@ def _check_source(source: Any, level: str, where: str) -> str:
     if not isinstance(source, str) or source not in SOURCES:
         scope = str(source).split(".")[0] if isinstance(source, str) else ""
         known = sorted(s for s in SOURCES if s.startswith(scope + ".")) or sorted(SOURCES)
-        raise LayoutError(f"{where}: unknown source {source!r}; known sources: {', '.join(known)}")
+        raise LayoutError(f"{where}: okänd källa (source) {source!r}; kända källor: {', '.join(known)}")
     scope = source.split(".")[0]
     if scope not in _LEVEL_SCOPES[level]:
         raise LayoutError(
-            f"{where}: source {source!r} is not available in a {level} record "
-            f"(there: {', '.join(sorted(_LEVEL_SCOPES[level]))})"
+            f"{where}: källan {source!r} finns inte i en {level}-post "
+            f"(där finns: {', '.join(sorted(_LEVEL_SCOPES[level]))})"
         )
     return SOURCES[source]
 
@@ -544,21 +545,21 @@ def _check_map(raw: Any, source: str | None, where: str) -> dict[str, str] | Non
     if raw is None:
         return None
     if source is None:
-        raise LayoutError(f"{where}: a 'map' needs a 'source'")
+        raise LayoutError(f"{where}: en 'map' behöver en 'source'")
     if not isinstance(raw, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in raw.items()
     ):
-        raise LayoutError(f"{where}: 'map' must be an object of text to text")
+        raise LayoutError(f"{where}: 'map' ska vara ett objekt från text till text")
     expected = ENUM_VALUES.get(source)
     if expected is not None:
         missing, extra = expected - set(raw), set(raw) - expected
         if missing:
             raise LayoutError(
-                f"{where}: the map lacks {', '.join(sorted(missing))} (values of {source})"
+                f"{where}: map saknar {', '.join(sorted(missing))} (värden för {source})"
             )
         if extra:
             raise LayoutError(
-                f"{where}: the map has unknown key {sorted(extra)[0]!r}; {source} is one of {', '.join(sorted(expected))}"
+                f"{where}: map har den okända nyckeln {sorted(extra)[0]!r}; {source} är en av {', '.join(sorted(expected))}"
             )
     return dict(raw)
 
@@ -566,44 +567,44 @@ def _check_map(raw: Any, source: str | None, where: str) -> dict[str, str] | Non
 def _check_width(raw: dict[str, Any], opts: _Options, where: str, position: int) -> int | None:
     width = raw.get("width")
     if width is not None and not _positive_int(width):
-        raise LayoutError(f"{where}: 'width' must be a positive whole number, got {width!r}")
+        raise LayoutError(f"{where}: 'width' ska vara ett positivt heltal, inte {width!r}")
     start = raw.get("start")
     if opts.kind == "fixed":
         if width is None:
-            raise LayoutError(f"{where}: a fixed-width field needs a 'width'")
+            raise LayoutError(f"{where}: ett fält med fast bredd behöver 'width'")
         if start is not None:
             if not _positive_int(start):
-                raise LayoutError(f"{where}: 'start' must be a column number from 1, got {start!r}")
+                raise LayoutError(f"{where}: 'start' ska vara ett kolumnnummer från 1, inte {start!r}")
             if start < position:
                 raise LayoutError(
-                    f"{where}: starts at column {start} but the field before ends at column {position - 1} (overlap)"
+                    f"{where}: börjar i kolumn {start} men fältet före slutar i kolumn {position - 1} (överlappar)"
                 )
             if start > position:
                 raise LayoutError(
-                    f"{where}: starts at column {start} but the field before ends at column {position - 1}; declare a filler for columns {position}-{start - 1}"
+                    f"{where}: börjar i kolumn {start} men fältet före slutar i kolumn {position - 1}; lägg in ett utfyllnadsfält för kolumn {position}–{start - 1}"
                 )
     elif start is not None:
-        raise LayoutError(f"{where}: 'start' is only for fixed-width layouts")
+        raise LayoutError(f"{where}: 'start' gäller bara layouter med fast bredd")
     return width
 
 
 def _check_date_format(raw: dict[str, Any], ftype: str, width: int | None, where: str) -> str:
     if ftype != "date":
         if "date_format" in raw:
-            raise LayoutError(f"{where}: 'date_format' is only for date fields")
+            raise LayoutError(f"{where}: 'date_format' gäller bara fält av typen date")
         return ""
     fmt = raw.get("date_format", "%Y%m%d")
     if not isinstance(fmt, str) or "%" not in fmt:
         raise LayoutError(
-            f'{where}: date_format {fmt!r} has no % directive; write e.g. "%Y%m%d" or "%Y-%m-%d"'
+            f'{where}: date_format {fmt!r} har inget %-direktiv; skriv t.ex. "%Y%m%d" eller "%Y-%m-%d"'
         )
     try:
         sample = datetime(2026, 12, 31, 23, 59, 58).strftime(fmt)
     except ValueError as exc:
-        raise LayoutError(f"{where}: date_format {fmt!r} is not valid: {exc}") from exc
+        raise LayoutError(f"{where}: date_format {fmt!r} är ogiltigt: {exc}") from exc
     if width is not None and len(sample) > width:
         raise LayoutError(
-            f"{where}: date_format {fmt!r} gives {len(sample)} characters ({sample}) but the width is {width}"
+            f"{where}: date_format {fmt!r} ger {len(sample)} tecken ({sample}) men bredden (width) är {width}"
         )
     return fmt
 
@@ -614,13 +615,13 @@ def _check_constants(spec: FieldSpec, opts: _Options, where: str) -> None:
     for text in texts:
         bad = first_unencodable(text, opts.encoding)
         if bad is not None:
-            raise LayoutError(f"{where}: {text!r} has {bad!r}, which {opts.encoding} cannot write")
+            raise LayoutError(f"{where}: {text!r} innehåller {bad!r}, som {opts.encoding} inte kan skriva")
         if spec.width is not None and len(text) > spec.width:
             raise LayoutError(
-                f"{where}: {text!r} is {len(text)} characters, the width is {spec.width}"
+                f"{where}: {text!r} är {len(text)} tecken, bredden (width) är {spec.width}"
             )
         if spec.type == "digits" and not text.isdigit():
-            raise LayoutError(f"{where}: {text!r} is not digits but the field is of type digits")
+            raise LayoutError(f"{where}: {text!r} är inte bara siffror, men fältet har type digits")
 
 
 def _check_file_name(pattern: str, system: str, origin: str) -> None:
@@ -633,18 +634,18 @@ def _check_file_name(pattern: str, system: str, origin: str) -> None:
             continue
         if name not in _FILE_NAME_FIELDS:
             raise LayoutError(
-                f"{origin}: file_name {pattern!r}: unknown placeholder {{{name}}}; use {', '.join(sorted(_FILE_NAME_FIELDS))}"
+                f"{origin}: file_name {pattern!r}: okänd platshållare {{{name}}}; använd {', '.join(sorted(_FILE_NAME_FIELDS))}"
             )
         if conversion or (spec and name != "created"):
             raise LayoutError(
-                f"{origin}: file_name {pattern!r}: only {{created:...}} takes a format"
+                f"{origin}: file_name {pattern!r}: bara {{created:...}} kan ha ett format"
             )
     sample = _format_file_name(
         pattern, _SampleCreditor(), datetime(2026, 12, 31, 23, 59, 58), "F1", system
     )
     if not sample or sample.startswith(".") or any(c in sample for c in "/\\:\0"):
         raise LayoutError(
-            f"{origin}: file_name {pattern!r} gives {sample!r}, not a plain file name"
+            f"{origin}: file_name {pattern!r} ger {sample!r}, inget vanligt filnamn"
         )
 
 
@@ -670,32 +671,29 @@ def _format_file_name(
 
 
 def _no_unknown_keys(raw: dict[str, Any], allowed: frozenset[str], where: str, what: str) -> None:
+    """``what`` is the object in the definite form the message needs: "layouten", "fältet"."""
     unknown = sorted(set(raw) - allowed)
     if unknown:
         raise LayoutError(
-            f"{where}: unknown {what} key {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}"
+            f"{where}: okänd nyckel {unknown[0]!r} i {what}; tillåtna: {', '.join(sorted(allowed))}"
         )
 
 
 def _required_str(raw: dict[str, Any], key: str, where: str, what: str) -> str:
+    """``what`` as in :func:`_no_unknown_keys`."""
     value = raw.get(key)
     if not isinstance(value, str) or not value:
-        raise LayoutError(f"{where}: the {what} needs {key!r} (text)")
+        raise LayoutError(f"{where}: {what} behöver {key!r} (text)")
     return value
 
 
 def _choice(
-    raw: dict[str, Any],
-    key: str,
-    allowed: Sequence[str],
-    default: str | None,
-    where: str,
-    what: str,
+    raw: dict[str, Any], key: str, allowed: Sequence[str], default: str | None, where: str
 ) -> str:
     value = raw.get(key, default)
     if value not in allowed:
         raise LayoutError(
-            f"{where}: {what} key {key!r} must be one of {', '.join(allowed)}, got {value!r}"
+            f"{where}: {key!r} ska vara en av {', '.join(allowed)}, inte {value!r}"
         )
     return value
 
@@ -703,7 +701,7 @@ def _choice(
 def _flag(raw: dict[str, Any], key: str, default: bool, where: str) -> bool:
     value = raw.get(key, default)
     if not isinstance(value, bool):
-        raise LayoutError(f"{where}: {key!r} must be true or false, got {value!r}")
+        raise LayoutError(f"{where}: {key!r} ska vara true eller false, inte {value!r}")
     return value
 
 
@@ -729,7 +727,7 @@ def _compile_record(
             try:
                 parts.append(fmt(get(ctx)))
             except _FieldProblem as exc:
-                raise RecordValueError(f"{name} record, {spec.where()}: {exc}") from None
+                raise RecordValueError(f"post '{name}', {spec.where()}: {exc}") from None
         return joiner.join(parts) + filler
 
     return render
@@ -769,7 +767,7 @@ def _formatter(spec: FieldSpec, opts: _Options) -> Callable[[Any], str]:
     justify = str.ljust if spec.align == "left" else str.rjust
     pad = spec.pad
     quote = _quoter(opts) if not fixed else None
-    holds = "holds" if fixed else "holds at most"
+    holds = "rymmer" if fixed else "rymmer högst"
 
     def fmt(value: Any) -> str:
         text = "" if value is None else convert(value)
@@ -777,12 +775,12 @@ def _formatter(spec: FieldSpec, opts: _Options) -> Callable[[Any], str]:
             text = _encodable(text, opts)
         if not text:
             if required:
-                raise _FieldProblem("no value, but the field is required")
+                raise _FieldProblem("inget värde, men fältet är obligatoriskt (required)")
             return blank
         if width is not None and len(text) > width:
             if not truncate:
                 raise _FieldProblem(
-                    f"{text!r} has {len(text)} characters, the field {holds} {width}; it is never cut"
+                    f"{text!r} har {len(text)} tecken, fältet {holds} {width}; värdet kortas aldrig"
                 )
             text = text[:width]
         if fixed:
@@ -801,7 +799,7 @@ def _mapped(spec: FieldSpec, to_text: Callable[[Any], str]) -> Callable[[Any], s
             return to_text(mapping[key])
         except KeyError:
             raise _FieldProblem(
-                f"value {key!r} is not in the field's map ({', '.join(sorted(mapping))})"
+                f"värdet {key!r} finns inte i fältets map ({', '.join(sorted(mapping))})"
             ) from None
 
     return convert
@@ -830,7 +828,7 @@ def _quoter(opts: _Options) -> Callable[[str], str] | None:
         if sep in text or q in text:
             if rule == "never":
                 raise _FieldProblem(
-                    f"{text!r} contains the separator or the quote character, and the layout never quotes"
+                    f"{text!r} innehåller separatorn eller citattecknet, och layouten citerar aldrig (quote never)"
                 )
             return q + text.replace(q, doubled) + q
         return text
@@ -842,7 +840,7 @@ def _text(spec: FieldSpec) -> Callable[[Any], str]:
     def convert(value: Any) -> str:
         if type(value) is not str:
             if isinstance(value, bool | float | date):
-                raise _FieldProblem(f"{value!r} is not text")
+                raise _FieldProblem(f"{value!r} är ingen text")
             value = str(value)
         if not value.isprintable():
             value = one_line(value)
@@ -854,11 +852,11 @@ def _text(spec: FieldSpec) -> Callable[[Any], str]:
 def _digits(spec: FieldSpec) -> Callable[[Any], str]:
     def convert(value: Any) -> str:
         if isinstance(value, bool) or not isinstance(value, str | int):
-            raise _FieldProblem(f"{value!r} is not a number of digits")
+            raise _FieldProblem(f"{value!r} är inga siffror")
         text = str(value).replace(" ", "").replace("-", "")
         if not (text.isdigit() and text.isascii()) and text:
             raise _FieldProblem(
-                f"{value!r} must consist of digits (spaces and hyphens are dropped)"
+                f"{value!r} ska bestå av siffror (blanksteg och bindestreck tas bort)"
             )
         return text
 
@@ -872,9 +870,9 @@ def _amount(spec: FieldSpec) -> Callable[[Any], str]:
 
     def convert(value: Any) -> str:
         if type(value) is not int:
-            raise _FieldProblem(f"{value!r} is not an amount in öre (a whole number)")
+            raise _FieldProblem(f"{value!r} är inget belopp i öre (ett heltal)")
         if value < 0 and not signed:
-            raise _FieldProblem(f"negative amount {value} öre, and the field is not signed")
+            raise _FieldProblem(f"negativt belopp {value} öre, men fältet är inte signed")
         if amount_format == "ore":
             body = str(abs(value))
         else:
@@ -895,7 +893,7 @@ def _date(spec: FieldSpec) -> Callable[[Any], str]:
         text = cache.get(value) if type(value) is date else None
         if text is None:
             if not isinstance(value, date):
-                raise _FieldProblem(f"{value!r} is not a date")
+                raise _FieldProblem(f"{value!r} är inget datum")
             text = value.strftime(fmt)
             if type(value) is date and len(cache) < 10_000:
                 cache[value] = text
@@ -907,7 +905,7 @@ def _date(spec: FieldSpec) -> Callable[[Any], str]:
 def _count(spec: FieldSpec) -> Callable[[Any], str]:
     def convert(value: Any) -> str:
         if type(value) is not int or value < 0:
-            raise _FieldProblem(f"{value!r} is not a count (a whole number from 0)")
+            raise _FieldProblem(f"{value!r} är inget antal (ett heltal från 0)")
         return str(value)
 
     return convert

@@ -61,13 +61,14 @@ _SPECIAL: dict[str, str] = {
 
 
 class UnencodableError(ValueError):
-    """A character has no spelling in the target encoding; ``char`` is the culprit."""
+    """A character has no spelling in the target encoding; ``char`` is the culprit.
+
+    The message is Swedish; the character's Unicode name stays as Unicode spells it.
+    """
 
     def __init__(self, char: str, encoding: str) -> None:
-        name = unicodedata.name(char, "unnamed character")
-        super().__init__(
-            f"character {char!r} (U+{ord(char):04X} {name}) cannot be written in {encoding}"
-        )
+        name = unicodedata.name(char, "namnlöst tecken")
+        super().__init__(f"tecknet {char!r} (U+{ord(char):04X} {name}) kan inte skrivas i {encoding}")
         self.char = char
         self.encoding = encoding
 
