@@ -193,7 +193,7 @@ async def test_worker_failure_is_shown_as_a_notification(small: SmallLedger) -> 
         assert isinstance(app.screen, InvoiceDetailScreen)
         assert app.is_running, "a failed worker does not stop the app"
         shown = notifications(pilot)
-        assert ("error", "Kunde inte utföras", f"invoice id {first.key} not found") in shown
+        assert ("error", "Kunde inte utföras", f"faktura med id {first.key} finns inte") in shown
 
 
 async def test_audit_log_shows_recent_entries_and_filters(small: SmallLedger) -> None:

@@ -93,7 +93,7 @@ async def test_the_outbox_shows_states_and_resends(
         await settle(pilot)
         assert isinstance(app.screen, OutboxScreen)
         [entry] = table_data(app, "#outbox-table")
-        assert entry.status == "failed" and "refused the login" in entry.last_error
+        assert entry.status == "failed" and "servern nekade inloggning" in entry.last_error
         counts = str(app.screen.query_one("#outbox-counts", Static).render())
         assert "Misslyckade 1" in counts
         monkeypatch.setenv("TUI_INKASSO_UPLOAD_PASSWORD", ftp_server.password)

@@ -128,7 +128,7 @@ def test_a_failed_upload_keeps_the_file_and_resend_sends_it(
     assert code == 0, err
     assert "Saldofil skapad" in text and "väntar i utkorgen" in text
     [row] = OutboxFile.select()
-    assert row.status == "waiting" and "connection refused" in row.last_error
+    assert row.status == "waiting" and "anslutningen nekades" in row.last_error
     assert Path(row.path).exists()
     remote = _ftp(ftp_server, monkeypatch)
     [report] = run_json(capsys, sqlite_url, "balance-reports")["reports"]

@@ -302,7 +302,7 @@ def test_history_detail_and_rewrite_gives_the_same_bytes(any_ledger: dict[str, i
     again = bc.rewrite_report(summary.report_id, copy_folder)
     assert again.path == copy_folder.resolve() / result.file.name and again.identical
     assert again.path.read_bytes() == result.file.read_bytes()
-    with pytest.raises(bc.BalanceFileError, match="exists already"):
+    with pytest.raises(bc.BalanceFileError, match="filen finns redan"):
         bc.rewrite_report(summary.report_id, copy_folder)
     Customer.update(name="Anna Omgift").execute()
     changed = bc.rewrite_report(summary.report_id, tmp_path / "andrad.xml")

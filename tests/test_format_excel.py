@@ -175,7 +175,7 @@ def test_wrong_values_are_refused_naming_row_and_column(
 def test_an_existing_file_is_not_replaced(tmp_path: Path) -> None:
     path = tmp_path / "inkasso.xlsx"
     path.write_bytes(b"keep me")
-    with pytest.raises(FileWriteError, match="exists already"):
+    with pytest.raises(FileWriteError, match="filen finns redan"):
         write_cases_xlsx(sample_cases(), path)
     assert path.read_bytes() == b"keep me"
 

@@ -65,7 +65,7 @@ def test_unknown_invoice_exits_2_with_one_line(small: SmallLedger, sqlite_url: s
     assert code == 2
     assert out == ""
     assert err.strip() == (
-        "tui-inkasso invoice: invoice '999999' not found (neither an invoice number nor an OCR reference)"
+        "tui-inkasso invoice: faktura '999999' finns inte (varken som fakturanummer eller som OCR-referens)"
     )
 
 

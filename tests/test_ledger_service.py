@@ -147,9 +147,9 @@ def test_customer_invoices_pages_sort_and_filter(small_any: SmallLedger) -> None
     assert small_any.invoices["paid"] not in {i.number for i in unpaid}
     assert ledger.count_customer_invoices(small_any.anna) == 8
     assert ledger.count_customer_invoices(small_any.anna, only_open=True) == len(unpaid) == 7
-    with pytest.raises(ledger.LedgerError, match="cannot sort invoices by 'status'"):
+    with pytest.raises(ledger.LedgerError, match="fakturor kan inte sorteras på 'status'"):
         ledger.customer_invoices(small_any.anna, sort="status")
-    with pytest.raises(NotFound, match="customer id 999999 not found"):
+    with pytest.raises(NotFound, match="kund med id 999999 finns inte"):
         ledger.customer_ledger(999999)
 
 
@@ -181,9 +181,9 @@ def test_invoice_detail_exclusion_and_blocks(small: SmallLedger) -> None:
 
 
 def test_unknown_invoice_is_not_found_with_what_was_asked(small: SmallLedger) -> None:
-    with pytest.raises(NotFound, match="invoice '424242' not found"):
+    with pytest.raises(NotFound, match="faktura '424242' finns inte"):
         ledger.invoice_detail("424242")
-    with pytest.raises(NotFound, match="invoice id 999999 not found"):
+    with pytest.raises(NotFound, match="faktura med id 999999 finns inte"):
         ledger.invoice_detail(999999)
 
 

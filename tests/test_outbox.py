@@ -121,7 +121,7 @@ def test_ftps_delivery_with_the_agency_ca(
     assert row is not None
     failed = outbox.deliver_now(row)
     assert failed is not None and failed.status == "failed" and failed.reason == "tls"
-    assert "not trusted" in outbox.get_entry(row.id).last_error
+    assert "serverns TLS-certifikat är inte betrott" in outbox.get_entry(row.id).last_error
     settings.set_setting("collection.upload_ca_file", str(tls_cert.cert))
     assert outbox.resend(row.id).status == "sent"
     assert (remote / balance_file.name).read_bytes() == CONTENT
@@ -149,14 +149,14 @@ def test_server_down_backs_off_then_delivers_exactly_once(
         t0 = now()
         first = outbox.deliver_pending(t0)
         assert [r.status for r in first] == ["waiting"]
-        assert first[0].reason == "unreachable" and "connection refused" in first[0].error
+        assert first[0].reason == "unreachable" and "anslutningen nekades" in first[0].error
         assert first[0].next_attempt_at == t0 + dt.timedelta(minutes=1)
         second = outbox.deliver_pending(t0 + dt.timedelta(minutes=1))
         assert second[0].next_attempt_at == t0 + dt.timedelta(minutes=3)  # 1, then 2 minutes
         assert outbox.deliver_pending(t0 + dt.timedelta(minutes=2)) == []  # not due yet
         entry = outbox.get_entry(row.id)
         assert (entry.status, entry.attempts) == ("waiting", 2)
-        assert "connection refused" in entry.last_error
+        assert "anslutningen nekades" in entry.last_error
         server.start()
         done = outbox.deliver_pending(t0 + dt.timedelta(minutes=3))
         assert [r.status for r in done] == ["sent"]
@@ -175,7 +175,8 @@ def test_wrong_password_fails_with_the_reason(
     result = outbox.deliver_now(row)
     assert result is not None and (result.status, result.reason) == ("failed", "auth")
     entry = outbox.get_entry(row.id)
-    assert entry.status == "failed" and "refused the login of user 'inkasso'" in entry.last_error
+    assert entry.status == "failed"
+    assert "servern nekade inloggning för användaren 'inkasso'" in entry.last_error
     assert "fel-lösen" not in entry.last_error
     assert outbox.deliver_pending(now() + dt.timedelta(days=1)) == []  # failed waits for a person
     monkeypatch.setenv("TUI_INKASSO_UPLOAD_PASSWORD", ftp_server.password)
@@ -194,7 +195,7 @@ def test_changed_host_key_fails_showing_the_new_fingerprint(
         result = outbox.deliver_now(_create_with_record(balance_file))
         assert result is not None and (result.status, result.reason) == ("failed", "host_key_changed")
         assert ssh_fingerprint(new_key) in result.error
-        assert "CHANGED" in result.error and "trust-host" in result.error
+        assert "har BYTT värdnyckel" in result.error and "trust-host" in result.error
         assert listing(server.home / folder) == []
     finally:
         server.stop()
@@ -212,7 +213,7 @@ def test_stale_sending_record_is_taken_again(
         OutboxFile.id == row.id
     ).execute()
     assert outbox.deliver_pending(t0) == []  # still leased to the (dead) sender
-    with pytest.raises(outbox.Conflict, match="being sent right now"):
+    with pytest.raises(outbox.Conflict, match="skickas just nu; vänta på resultatet"):
         outbox.resend(row.id, t0)
     results = outbox.deliver_pending(t0 + outbox.SENDING_LEASE)
     assert [r.status for r in results] == ["sent"]
@@ -228,7 +229,8 @@ def test_a_changed_local_file_is_not_delivered(
     balance_file.write_bytes(CONTENT + b"<!-- edited -->")
     result = outbox.deliver_now(row)
     assert result is not None and result.status == "failed"
-    assert "changed since it was recorded" in result.error
+    assert f"{balance_file}: den lokala filen har ändrats sedan den lades i utkorgen" in result.error
+    assert "den skickades inte" in result.error
     assert listing(remote) == []
 
 
@@ -243,7 +245,7 @@ def test_a_password_file_others_can_read_fails_with_the_reason(
     settings.set_setting("collection.upload_password_file", str(secret))
     result = outbox.deliver_now(_create_with_record(balance_file))
     assert result is not None and result.status == "failed"
-    assert "mode 0644" in result.error and "chmod 600" in result.error
+    assert "rättigheterna 0644" in result.error and "chmod 600" in result.error
     os.chmod(secret, 0o600)
     assert outbox.resend(result.outbox_id).status == "sent"
 
@@ -256,7 +258,7 @@ def test_unreachable_server_via_deliver_now_never_raises(
     assert result is not None and result.status == "waiting"
     assert outbox.status_counts()["waiting"] == 1
     assert [e.file_name for e in outbox.list_outbox("waiting")] == [balance_file.name]
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match="utkorgen har ingen fil med id 999"):
         outbox.resend(999)
 
 

@@ -292,7 +292,7 @@ def test_result_log_exports_to_excel(example: dict[str, Invoice], tmp_path: Path
     header, rows = read_xlsx_preview(target)
     assert header[:4] == ["Typ", "Rad", "Betaldatum", "Belopp"]
     assert [(r[0], r[3], r[5]) for r in rows] == [("Överbetalning", "550,00", ""), ("Ej matchad", "10,00", "Märta [AB]")]
-    with pytest.raises(OSError, match="exists already"):
+    with pytest.raises(OSError, match="logg.xlsx: filen finns redan"):
         pi.export_log_xlsx(result.summary, target)
 
 

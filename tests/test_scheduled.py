@@ -181,7 +181,7 @@ def test_mail_that_cannot_be_sent_is_noted_on_the_run(db_ready: str) -> None:
     service = scheduled.create_service(_spec(service="failing", notify_emails=("a@fastighet.se",)))
     run = scheduled.run_now(service.id)  # no mail.host set
     assert run.result == "failed"
-    assert "E-post till a@fastighet.se kunde inte skickas: no mail server is set" in run.error
+    assert "E-post till a@fastighet.se kunde inte skickas: ingen e-postserver är inställd" in run.error
 
 
 def test_due_slots_and_catch_up(any_ready: str) -> None:

@@ -47,7 +47,7 @@ def test_newer_database_is_refused(tmp_path: Path) -> None:
     database = open_database(url)
     migrations.stamp_version(database, migrations.LATEST + 1)
     close_database()
-    with pytest.raises(migrations.MigrationError, match="newer than this program"):
+    with pytest.raises(migrations.MigrationError, match=r"databasen har schemaversion \d+, som är nyare än det här programmets \(\d+\): uppgradera tui-inkasso"):
         open_database(url)
     close_database()
 

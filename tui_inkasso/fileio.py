@@ -28,7 +28,7 @@ DIGEST_CHUNK = 1 << 16
 
 
 class FileWriteError(OSError):
-    """Writing failed; the message names the file and the operating system's reason."""
+    """Writing failed; the message (Swedish, staff read it) names the file and the OS's reason."""
 
 
 @contextlib.contextmanager
@@ -40,11 +40,11 @@ def atomic_write(path: str | os.PathLike[str], *, overwrite: bool = False) -> It
     """
     target = Path(path)
     if target.exists() and not overwrite:
-        raise FileWriteError(f"{target}: the file exists already")
+        raise FileWriteError(f"{target}: filen finns redan")
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:
-        raise FileWriteError(f"{target}: cannot create a file in {target.parent}: {exc.strerror}") from exc
+        raise FileWriteError(f"{target}: ingen fil kan skapas i {target.parent}: {exc.strerror}") from exc
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -52,14 +52,14 @@ def atomic_write(path: str | os.PathLike[str], *, overwrite: bool = False) -> It
             handle.flush()
             os.fsync(handle.fileno())
         if not overwrite and target.exists():
-            raise FileWriteError(f"{target}: the file exists already")
+            raise FileWriteError(f"{target}: filen finns redan")
         os.replace(tmp, target)
         fsync_dir(target.parent)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         if isinstance(exc, FileWriteError):
             raise
-        raise FileWriteError(f"{target}: could not write the file: {exc.strerror or exc}") from exc
+        raise FileWriteError(f"{target}: filen kunde inte skrivas: {exc.strerror or exc}") from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

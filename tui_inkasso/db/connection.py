@@ -29,7 +29,7 @@ SQLITE_PRAGMAS = {
 
 
 class DatabaseUrlError(ValueError):
-    """The database URL or path cannot be used; the message says why."""
+    """The database URL or path cannot be used; the message says why (in Swedish, on stderr)."""
 
 
 def default_database_path() -> Path:
@@ -48,7 +48,10 @@ def resolve_database_url(arg: str | None = None) -> str:
     if "://" in raw:
         scheme = urlparse(raw).scheme
         if scheme not in ("sqlite", "postgresql", "postgres"):
-            raise DatabaseUrlError(f"unsupported database URL scheme {scheme!r}: use a path, sqlite:///PATH or postgresql://")
+            raise DatabaseUrlError(
+                f"databasadressen har det okända protokollet {scheme!r}: ange en sökväg, "
+                "sqlite:///SÖKVÄG eller postgresql://..."
+            )
         return raw
     return f"sqlite:///{Path(raw).expanduser().resolve()}"
 

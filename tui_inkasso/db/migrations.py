@@ -122,8 +122,8 @@ def migrate(database: pw.Database, *, lock_path: Path | None = None) -> int:
             return LATEST
         if version > LATEST:
             raise MigrationError(
-                f"the database has schema version {version}, newer than this program ({LATEST}): "
-                "upgrade tui-inkasso"
+                f"databasen har schemaversion {version}, som är nyare än det här programmets "
+                f"({LATEST}): uppgradera tui-inkasso"
             )
         for step_version in range(version + 1, LATEST + 1):
             with database.atomic():

@@ -227,7 +227,7 @@ def list_cases(flt: CaseFilter | None = None, *, offset: int = 0, limit: int | N
                sort: str = "number", descending: bool = True) -> list[CaseSummary]:
     """A page of the register, sorted in SQL (``sort`` a key of SORT_KEYS)."""
     if sort not in SORT_KEYS:
-        raise CaseError(f"cannot sort cases by {sort!r}; choose one of {', '.join(SORT_KEYS)}")
+        raise CaseError(f"ärenden kan inte sorteras på {sort!r}; välj en av {', '.join(SORT_KEYS)}")
     order = SORT_KEYS[sort].desc() if descending else SORT_KEYS[sort].asc()
     tiebreak = CollectionCase.id.desc() if descending else CollectionCase.id.asc()
     query = _filtered(_query(), flt).order_by(order, tiebreak)

@@ -475,7 +475,7 @@ def _order(sort: str | None, descending: bool, *, for_scan: bool = False) -> lis
     not walk the sort column's index over a million invoices (unary plus: sort what the
     ready-set index found instead)."""
     if sort is not None and sort not in SORT_COLUMNS:
-        raise CollectionError(f"cannot sort by {sort!r}; choose one of {', '.join(SORT_COLUMNS)}")
+        raise CollectionError(f"listan kan inte sorteras på {sort!r}; välj en av {', '.join(SORT_COLUMNS)}")
     column: Any = SORT_COLUMNS[sort or "invoice"]
     if for_scan and not is_postgres():
         column = pw.NodeList((pw.SQL("+"), column), glue="")

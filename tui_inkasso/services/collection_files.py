@@ -98,13 +98,13 @@ def stage_file(final: Path, write: Callable[[BinaryIO], object]) -> StagedFile:
     StagingError naming the file and the operating system's reason.
     """
     if final.exists():
-        raise StagingError(f"{final}: the file exists already")
+        raise StagingError(f"{final}: filen finns redan")
     pending = pending_path(final)
     staged = StagedFile(final, pending)
     try:
         fd = _create(pending)
     except OSError as exc:
-        raise StagingError(f"{final}: cannot write in {final.parent}: {exc.strerror or exc}") from exc
+        raise StagingError(f"{final}: ingen fil kan skapas i {final.parent}: {exc.strerror or exc}") from exc
     try:
         with os.fdopen(fd, "wb") as handle:
             write(handle)
@@ -113,7 +113,7 @@ def stage_file(final: Path, write: Callable[[BinaryIO], object]) -> StagedFile:
         staged.sha256, staged.size = file_digest(pending)
     except OSError as exc:
         staged.discard()
-        raise StagingError(f"{final}: could not write the file: {exc.strerror or exc}") from exc
+        raise StagingError(f"{final}: filen kunde inte skrivas: {exc.strerror or exc}") from exc
     except BaseException:
         staged.discard()
         raise
@@ -138,19 +138,19 @@ def publish_pending(pending: Path, final: Path) -> None:
         try:
             os.link(pending, final)
         except FileExistsError:
-            raise StagingError(f"{final}: the file exists already; the new file stays in {pending}") from None
+            raise StagingError(f"{final}: filen finns redan; den nya filen ligger kvar i {pending}") from None
         except OSError:
             # File systems without hard links: check, then rename (the run's lock excludes a race).
             if final.exists():
-                raise StagingError(f"{final}: the file exists already; the new file stays in {pending}") from None
+                raise StagingError(f"{final}: filen finns redan; den nya filen ligger kvar i {pending}") from None
             os.rename(pending, final)
         else:
             pending.unlink()
     except StagingError:
         raise
     except OSError as exc:
-        raise StagingError(f"{final}: could not give the file its name: {exc.strerror or exc}; "
-                           f"it is complete in {pending}") from exc
+        raise StagingError(f"{final}: filen kunde inte få sitt namn: {exc.strerror or exc}; "
+                           f"den finns komplett i {pending}") from exc
     fsync_dir(final.parent)
     _remove_empty(pending.parent)
 

@@ -452,7 +452,7 @@ def customer_info(customer_id: int) -> CustomerInfo:
     """A customer's card, or NotFound."""
     customer = Customer.get_or_none(Customer.id == customer_id)
     if customer is None:
-        raise NotFound(f"customer id {customer_id} not found")
+        raise NotFound(f"kund med id {customer_id} finns inte")
     return _customer_info(customer)
 
 
@@ -529,7 +529,7 @@ def customer_invoices(
 ) -> list[InvoiceLine]:
     """A page of the customer's invoices, sorted in SQL by ``sort`` (a key of SORT_KEYS)."""
     if sort not in SORT_KEYS:
-        raise LedgerError(f"cannot sort invoices by {sort!r}; choose one of {', '.join(SORT_KEYS)}")
+        raise LedgerError(f"fakturor kan inte sorteras på {sort!r}; välj en av {', '.join(SORT_KEYS)}")
     if customer_blocked is None:
         customer_blocked = customer_info(customer_id).block is not None
     column = SORT_KEYS[sort]
@@ -607,14 +607,14 @@ def find_invoice(ref: int | str) -> Invoice:
     if isinstance(ref, int):
         invoice = Invoice.get_or_none(Invoice.id == ref)
         if invoice is None:
-            raise NotFound(f"invoice id {ref} not found")
+            raise NotFound(f"faktura med id {ref} finns inte")
         return invoice
     text = str(ref).strip()
     invoice = Invoice.get_or_none(Invoice.number == text)
     if invoice is None and digits_only(text).isdigit():
         invoice = Invoice.select().where(Invoice.ocr == digits_only(text)).order_by(Invoice.id).first()
     if invoice is None:
-        raise NotFound(f"invoice {text!r} not found (neither an invoice number nor an OCR reference)")
+        raise NotFound(f"faktura {text!r} finns inte (varken som fakturanummer eller som OCR-referens)")
     return invoice
 
 

@@ -39,8 +39,11 @@ def send_notification(to: Sequence[str], subject: str, body: str) -> None:
     settings = mail_settings()
     if settings is None:
         raise MailNotConfigured(
-            "no mail server is set: tui-inkasso settings set mail.host HOST (and mail.sender)"
+            "ingen e-postserver är inställd: tui-inkasso settings set mail.host SERVER "
+            "(och mail.sender)"
         )
     if not settings.sender:
-        raise MailNotConfigured("no sender address is set: tui-inkasso settings set mail.sender ADDRESS")
+        raise MailNotConfigured(
+            "ingen avsändaradress är inställd: tui-inkasso settings set mail.sender ADRESS"
+        )
     send_mail(settings, list(to), subject, body)

@@ -164,7 +164,7 @@ def _measure(file: Path) -> tuple[int, str]:
     try:
         digest, size = file_digest(file)
     except OSError as exc:
-        raise UserError(f"{file}: cannot record the file for delivery: {exc.strerror or exc}") from None
+        raise UserError(f"{file}: filen kan inte läggas i utkorgen: {exc.strerror or exc}") from None
     return size, digest
 
 
@@ -256,8 +256,8 @@ def _config() -> _DeliveryConfig:
     url = get_setting("collection.upload_url")
     if not url:
         raise DeliveryConfigError(
-            "no upload server is set (collection.upload_url is empty), so nothing can be sent; "
-            "set it, then resend"
+            "ingen FTP-server är inställd (collection.upload_url är tom), så ingenting kan "
+            "skickas; ställ in den och skicka sedan igen"
         )
     try:
         target = parse_upload_url(url)
@@ -343,7 +343,7 @@ def _sftp_target(url: str) -> UploadTarget:
     except ValueError as exc:
         raise UserError(str(exc)) from None
     if target.scheme != "sftp":
-        raise UserError(f"{target.url}: only sftp:// servers have host keys to trust")
+        raise UserError(f"{target.url}: bara sftp://-servrar har värdnycklar att lita på")
     return target
 
 
@@ -370,7 +370,7 @@ def _attempt(
         return _fail(row, str(exc), "config")
     except Exception as exc:  # a bug or an unforeseen library error: keep the file, try again
         log.exception("outbox %s: unexpected error while sending %s", row.id, path)
-        return _retry_later(row, f"unexpected {type(exc).__name__}: {exc}", "protocol", at)
+        return _retry_later(row, f"oväntat fel: {type(exc).__name__}: {exc}", "protocol", at)
     return _sent(row, receipt.remote_path, receipt.already_delivered, config.target.url, at)
 
 
@@ -381,9 +381,9 @@ def _check_unchanged(path: Path, recorded: str) -> None:
     _, digest = _measure(path)
     if digest != recorded:
         raise UploadError(
-            f"{path}: the local file has changed since it was recorded for delivery "
-            f"(SHA-256 {digest[:12]}…, recorded {recorded[:12]}…); it was not sent. "
-            "Create the file again.",
+            f"{path}: den lokala filen har ändrats sedan den lades i utkorgen "
+            f"(SHA-256 {digest[:12]}…, då {recorded[:12]}…); den skickades inte. "
+            "Skapa filen igen.",
             retryable=False, reason="local_file",
         )
 
@@ -396,7 +396,7 @@ def _sent(
             status=OutboxStatus.SENT.value, sent_at=at, remote_path=remote_path,
             last_error="", next_attempt_at=None, target_url=url,
         ).where(OutboxFile.id == row.id).execute()
-        note = " (already on the server)" if already else ""
+        note = " (fanns redan på servern)" if already else ""
         audit.record("outbox.sent", "outbox_file", row.id, f"{Path(row.path).name} -> {remote_path}{note}")
     log.info("outbox %s: %s delivered as %s%s", row.id, row.path, remote_path, note)
     return DeliveryResult(row.id, row.path, OutboxStatus.SENT.value, remote_path=remote_path,
@@ -439,19 +439,20 @@ def resend(outbox_id: int, now: dt.datetime | None = None) -> DeliveryResult:
     with write_transaction():
         row = OutboxFile.get_or_none(OutboxFile.id == outbox_id)
         if row is None:
-            raise NotFound(f"outbox record {outbox_id} does not exist")
+            raise NotFound(f"utkorgen har ingen fil med id {outbox_id}")
         if row.status == OutboxStatus.SENDING.value and row.next_attempt_at and row.next_attempt_at > at:
             raise Conflict(
-                f"outbox record {outbox_id} ({Path(row.path).name}) is being sent right now; "
-                "wait for the result"
+                f"filen {outbox_id} i utkorgen ({Path(row.path).name}) skickas just nu; "
+                "vänta på resultatet"
             )
         OutboxFile.update(status=OutboxStatus.WAITING.value, next_attempt_at=at).where(
             OutboxFile.id == outbox_id
         ).execute()
-        audit.record("outbox.resend", "outbox_file", outbox_id, f"{Path(row.path).name} (was {row.status})")
+        was = STATUS_LABELS.get(row.status, row.status).lower()
+        audit.record("outbox.resend", "outbox_file", outbox_id, f"{Path(row.path).name} (var {was})")
     results = deliver_pending(at, only_ids=[outbox_id])
     if not results:
-        raise Conflict(f"outbox record {outbox_id} was taken by another process; see the outbox")
+        raise Conflict(f"filen {outbox_id} i utkorgen togs av en annan process; se utkorgen")
     return results[0]
 
 
@@ -463,7 +464,7 @@ def list_outbox(status: str | None = None, limit: int = 500) -> list[OutboxEntry
     query = OutboxFile.select().order_by(OutboxFile.created_at.desc(), OutboxFile.id.desc()).limit(limit)
     if status:
         if status not in {s.value for s in OutboxStatus}:
-            raise UserError(f"unknown outbox status {status!r}; use waiting, sending, sent or failed")
+            raise UserError(f"okänd status {status!r} i utkorgen; använd waiting, sending, sent eller failed")
         query = query.where(OutboxFile.status == status)
     return [_entry(row) for row in query]
 
@@ -472,7 +473,7 @@ def get_entry(outbox_id: int) -> OutboxEntry:
     """One record, or :class:`NotFound`."""
     row = OutboxFile.get_or_none(OutboxFile.id == outbox_id)
     if row is None:
-        raise NotFound(f"outbox record {outbox_id} does not exist")
+        raise NotFound(f"utkorgen har ingen fil med id {outbox_id}")
     return _entry(row)
 
 
