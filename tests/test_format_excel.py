@@ -148,12 +148,12 @@ def test_an_empty_list_still_gives_a_sheet_with_its_header() -> None:
     [
         (
             ("x", date(2026, 1, 1), 12.5, 1),
-            r"row 2, column 'Belopp': 12.5 is not a whole number of öre",
+            r"rad 2, kolumn 'Belopp': 12.5 ska vara ett belopp i hela öre",
         ),
-        (("x", "2026-01-01", 100, 1), r"row 2, column 'Datum': '2026-01-01' is not a date"),
-        ((1.5, date(2026, 1, 1), 100, 1), r"row 2, column 'Namn': 1.5 is not text"),
-        (("x", date(2026, 1, 1), True, 1), r"row 2, column 'Belopp': True is not a whole number"),
-        (("x", date(2026, 1, 1), 100), r"row 2: 3 values for 4 columns"),
+        (("x", "2026-01-01", 100, 1), r"rad 2, kolumn 'Datum': '2026-01-01' ska vara ett datum"),
+        ((1.5, date(2026, 1, 1), 100, 1), r"rad 2, kolumn 'Namn': 1.5 ska vara text"),
+        (("x", date(2026, 1, 1), True, 1), r"rad 2, kolumn 'Belopp': True ska vara ett belopp i hela öre"),
+        (("x", date(2026, 1, 1), 100), r"rad 2: 3 värden för 4 kolumner"),
     ],
 )
 def test_wrong_values_are_refused_naming_row_and_column(
@@ -196,7 +196,7 @@ def test_preview_shows_the_sheet_as_swedish_text(tmp_path: Path) -> None:
 def test_preview_refuses_a_file_that_is_no_workbook(tmp_path: Path) -> None:
     path = tmp_path / "fake.xlsx"
     path.write_bytes(b"not a zip")
-    with pytest.raises(ExcelError, match="fake.xlsx: cannot be read as an .xlsx file"):
+    with pytest.raises(ExcelError, match="fake.xlsx: kan inte läsas som en .xlsx-fil"):
         read_xlsx_preview(path)
 
 

@@ -97,11 +97,11 @@ def test_a_direct_invoice_reminder_has_no_forfeiture_notice() -> None:
 
 
 def test_the_letter_refuses_inconsistent_amounts_and_kinds() -> None:
-    with pytest.raises(LetterError, match="invoice '100123': field total_ore is 1 but"):
+    with pytest.raises(LetterError, match="faktura '100123': fältet total_ore är 1 men"):
         letter(total_ore=1)
-    with pytest.raises(LetterError, match="field kind is 'rental'"):
+    with pytest.raises(LetterError, match="fältet kind är 'rental'"):
         letter(kind="rental")
-    with pytest.raises(LetterError, match="field interest_ore is negative"):
+    with pytest.raises(LetterError, match="fältet interest_ore är negativt"):
         letter(interest_ore=-1, total_ore=1_234_550 - 1 + 18_000 + 6_000)
 
 
@@ -128,13 +128,13 @@ def test_json_from_an_older_row_without_optional_fields() -> None:
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    (lambda d: d.pop("ocr"), "field ocr is missing"),
-    (lambda d: d.update(capital_ore="12345.50"), "field capital_ore is '12345.50'; expected a whole"),
-    (lambda d: d.update(due_date="31/3/2026"), "field due_date is '31/3/2026'; expected a date"),
-    (lambda d: d.update(format=2), "field format is 2; expected 1"),
-    (lambda d: d.update(colour="red"), "unknown field.s. colour"),
-    (lambda d: d.update(is_demand="yes"), "field is_demand is 'yes'; expected true or false"),
-    (lambda d: d.update(owner_address="Storgatan 1"), "field owner_address .*list of text"),
+    (lambda d: d.pop("ocr"), "fältet ocr saknas"),
+    (lambda d: d.update(capital_ore="12345.50"), "fältet capital_ore är '12345.50'; ska vara ett heltal"),
+    (lambda d: d.update(due_date="31/3/2026"), "fältet due_date är '31/3/2026'; ska vara ett datum"),
+    (lambda d: d.update(format=2), "fältet format är 2; ska vara 1"),
+    (lambda d: d.update(colour="red"), "okända fält colour"),
+    (lambda d: d.update(is_demand="yes"), "fältet is_demand är 'yes'; ska vara true eller false"),
+    (lambda d: d.update(owner_address="Storgatan 1"), "fältet owner_address .*lista med textrader"),
 ])
 def test_json_errors_name_the_field(change, message: str) -> None:  # type: ignore[no-untyped-def]
     data = json.loads(letter().to_json())
@@ -144,7 +144,7 @@ def test_json_errors_name_the_field(change, message: str) -> None:  # type: igno
 
 
 def test_json_that_is_not_json() -> None:
-    with pytest.raises(LetterError, match=r"not JSON \(line 1, column 1"):
+    with pytest.raises(LetterError, match=r"ingen JSON \(rad 1, kolumn 1"):
         LetterData.from_json("<xml/>")
 
 
@@ -201,12 +201,12 @@ def test_the_longest_allowed_letter_fits_on_one_page() -> None:
 
 def test_a_letter_too_long_for_the_page_is_an_error_naming_the_invoice() -> None:
     data = letter(letter_text="\n".join(f"Rad {i}" for i in range(40)))
-    with pytest.raises(LetterError, match="invoice '100123': the content does not fit"):
+    with pytest.raises(LetterError, match="faktura '100123': innehållet får inte plats"):
         render_letters_pdf([data])
 
 
 def test_no_letters_is_an_error() -> None:
-    with pytest.raises(LetterError, match="no letters"):
+    with pytest.raises(LetterError, match="inga brev"):
         render_letters_pdf([])
 
 

@@ -157,7 +157,7 @@ def read_xlsx_preview(
     try:
         workbook = load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:
-        raise ExcelError(f"{os.fspath(path)}: cannot be read as an .xlsx file ({exc})") from exc
+        raise ExcelError(f"{os.fspath(path)}: kan inte läsas som en .xlsx-fil ({exc})") from exc
     try:
         sheet = workbook.worksheets[0]
         rows = sheet.iter_rows()
@@ -227,7 +227,7 @@ def _splice_rows(
             head, sep, tail = xml.partition("</sheetData>")
             if not sep:
                 raise ExcelError(
-                    f"{sheet_part}: openpyxl wrote no <sheetData>; cannot add the rows"
+                    f"{sheet_part}: openpyxl skrev inget <sheetData>; raderna kan inte läggas till"
                 )
             last = f"{get_column_letter(width)}{count + 1}"
             head = re.sub(
@@ -294,23 +294,21 @@ class _RowWriter:
             return
         if kind == "text":
             if isinstance(value, bool | float) or not isinstance(value, str | int):
-                raise self._error(line, col, value, "text or a whole number")
+                raise self._error(line, col, value, "ska vara text eller ett heltal")
             if isinstance(value, str) and len(value) > MAX_CELL_TEXT:
                 raise self._error(
-                    line, col, value[:40] + "...", f"at most {MAX_CELL_TEXT} characters"
+                    line, col, value[:40] + "...", f"är längre än {MAX_CELL_TEXT} tecken"
                 )
         elif kind == "date":
             if type(value) is not dt.date:
-                raise self._error(line, col, value, "a date (datetime.date)")
+                raise self._error(line, col, value, "ska vara ett datum (datetime.date)")
         elif type(value) is not int:
-            raise self._error(
-                line, col, value, "a whole number" + (" of öre" if kind == "amount_ore" else "")
-            )
+            reason = "ska vara ett belopp i hela öre" if kind == "amount_ore" else "ska vara ett heltal"
+            raise self._error(line, col, value, reason)
 
-    def _error(self, line: int, col: int, value: Any, expected: str) -> ExcelError:
-        return ExcelError(
-            f"row {line}, column '{self.columns[col].title}': {value!r} is not {expected}"
-        )
+    def _error(self, line: int, col: int, value: Any, reason: str) -> ExcelError:
+        """The refusal in Swedish, naming the sheet row and the column's title."""
+        return ExcelError(f"rad {line}, kolumn '{self.columns[col].title}': {value!r} {reason}")
 
     def xml_chunks(self, data: list[tuple[Any, ...]], per_chunk: int = 1000) -> Iterator[str]:
         """The data rows as XML text, a thousand rows a chunk, built column by column."""
@@ -374,10 +372,10 @@ def _xml_text(text: str) -> str:
 
 def _check_shapes(columns: Sequence[Column], data: list[tuple[Any, ...]]) -> None:
     if not columns:
-        raise ExcelError("a sheet needs at least one column")
+        raise ExcelError("ett ark behöver minst en kolumn")
     for line, row in enumerate(data, 2):
         if len(row) != len(columns):
-            raise ExcelError(f"row {line}: {len(row)} values for {len(columns)} columns")
+            raise ExcelError(f"rad {line}: {len(row)} värden för {len(columns)} kolumner")
 
 
 def _widths(columns: Sequence[Column], data: list[tuple[Any, ...]]) -> list[float]:

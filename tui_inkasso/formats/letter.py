@@ -59,7 +59,8 @@ _BOOL_FIELDS = frozenset({"is_demand", "forfeiture_notice"})
 
 
 class LetterError(ValueError):
-    """A letter that cannot be built or read; the message names the invoice and the field."""
+    """A letter that cannot be built or read; the message (Swedish) names the invoice and the
+    field (as the stored JSON calls it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,16 +103,16 @@ class LetterData:
     interest_to: date | None = None
 
     def __post_init__(self) -> None:
-        where = f"letter for invoice {self.invoice_number!r}"
+        where = f"brevet för faktura {self.invoice_number!r}"
         if self.kind not in KINDS:
-            raise LetterError(f"{where}: field kind is {self.kind!r}; expected rent or direct")
+            raise LetterError(f"{where}: fältet kind är {self.kind!r}; ska vara rent eller direct")
         for name in ("capital_ore", "interest_ore", "fee_ore", "earlier_fees_ore"):
             if getattr(self, name) < 0:
-                raise LetterError(f"{where}: field {name} is negative ({getattr(self, name)})")
+                raise LetterError(f"{where}: fältet {name} är negativt ({getattr(self, name)})")
         parts = self.capital_ore + self.interest_ore + self.fee_ore + self.earlier_fees_ore
         if self.total_ore != parts:
-            raise LetterError(f"{where}: field total_ore is {self.total_ore} but capital, "
-                              f"interest and fees add up to {parts}")
+            raise LetterError(f"{where}: fältet total_ore är {self.total_ore} men kapital, "
+                              f"ränta och avgifter blir sammanlagt {parts}")
 
     def to_json(self) -> str:
         """Stable JSON (sorted keys, ISO dates, öre as integers) to store with the notice."""
@@ -131,21 +132,21 @@ class LetterData:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise LetterError(f"stored letter: not JSON (line {exc.lineno}, column {exc.colno}: "
+            raise LetterError(f"sparat brev: ingen JSON (rad {exc.lineno}, kolumn {exc.colno}: "
                               f"{exc.msg})") from exc
         if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
             found = data.get("format") if isinstance(data, dict) else type(data).__name__
-            raise LetterError(f"stored letter: field format is {found!r}; "
-                              f"expected {FORMAT_VERSION}")
+            raise LetterError(f"sparat brev: fältet format är {found!r}; "
+                              f"ska vara {FORMAT_VERSION}")
         unknown = sorted(set(data) - set(_FIELD_NAMES) - {"format"})
         if unknown:
-            raise LetterError(f"stored letter: unknown field(s) {', '.join(unknown)}")
+            raise LetterError(f"sparat brev: okända fält {', '.join(unknown)}")
         values = {}
         for name in _FIELD_NAMES:
             if name not in data:
                 if name in _OPTIONAL_FIELDS:
                     continue
-                raise LetterError(f"stored letter: field {name} is missing")
+                raise LetterError(f"sparat brev: fältet {name} saknas")
             values[name] = _read_field(name, data[name])
         return cls(**values)
 
@@ -156,28 +157,28 @@ _OPTIONAL_FIELDS = frozenset({"customer_number", "interest_to"})
 
 def _read_field(name: str, value: Any) -> Any:
     """One JSON value back to its Python type, refusing what does not fit."""
-    where = f"stored letter: field {name}"
+    where = f"sparat brev: fältet {name}"
     if name in _DATE_FIELDS:
         if value is None and name == "interest_to":
             return None
         try:
             return date.fromisoformat(value)
         except (TypeError, ValueError):
-            raise LetterError(f"{where} is {value!r}; expected a date YYYY-MM-DD") from None
+            raise LetterError(f"{where} är {value!r}; ska vara ett datum ÅÅÅÅ-MM-DD") from None
     if name in _TUPLE_FIELDS:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise LetterError(f"{where} is {value!r}; expected a list of text lines")
+            raise LetterError(f"{where} är {value!r}; ska vara en lista med textrader")
         return tuple(value)
     if name in _BOOL_FIELDS:
         if not isinstance(value, bool):
-            raise LetterError(f"{where} is {value!r}; expected true or false")
+            raise LetterError(f"{where} är {value!r}; ska vara true eller false")
         return value
     if name in _INT_FIELDS:
         if not isinstance(value, int) or isinstance(value, bool):
-            raise LetterError(f"{where} is {value!r}; expected a whole number")
+            raise LetterError(f"{where} är {value!r}; ska vara ett heltal")
         return value
     if not isinstance(value, str):
-        raise LetterError(f"{where} is {value!r}; expected text")
+        raise LetterError(f"{where} är {value!r}; ska vara text")
     return value
 
 
@@ -489,8 +490,8 @@ def _page(pdf: _LetterPdf, letter: LetterData) -> None:
             y += 4.1
         y += 1.5
     if y - 5.6 > _BOTTOM:
-        raise LetterError(f"letter for invoice {letter.invoice_number!r}: the content does not "
-                          f"fit on one page (field letter_text has {len(c.body)} lines)")
+        raise LetterError(f"brevet för faktura {letter.invoice_number!r}: innehållet får inte "
+                          f"plats på en sida (fältet letter_text har {len(c.body)} rader)")
     for i, line in enumerate(c.footer):
         add(_fit(_LEFT, 284.0 + 4.0 * i, line, 8.0))
     pdf.draw_page(texts, rules, box)
@@ -510,5 +511,5 @@ def render_letters_pdf(letters: Iterable[LetterData], *,
         _page(pdf, letter)
         count += 1
     if count == 0:
-        raise LetterError("no letters to print: the PDF would have no pages")
+        raise LetterError("inga brev att skriva ut: PDF-filen skulle inte få några sidor")
     return bytes(pdf.doc.output())
