@@ -1230,8 +1230,8 @@ def _enqueue(system: str, planned: list[_PlannedFile]) -> list[int]:
         assert plan.staged is not None
         try:
             row = outbox.enqueue_delivery(plan.staged.pending, "cases", plan.collection_file_id)
-        except UserError as exc:
-            raise CollectionError(f"Filen kunde inte läggas i utkorgen: {exc}. Inget har registrerats.") from None
+        except UserError as exc:  # outbox's own words: "<file>: filen kan inte läggas i utkorgen: ..."
+            raise CollectionError(f"{exc}. Inget har registrerats.") from None
         if row is not None:
             OutboxFile.update(path=str(plan.final.resolve())).where(OutboxFile.id == row.id).execute()
             ids.append(row.id)
