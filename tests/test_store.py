@@ -8,7 +8,13 @@ import peewee as pw
 import pytest
 
 from tui_inkasso.db import migrations
-from tui_inkasso.db.connection import close_database, db, open_database, resolve_database_url
+from tui_inkasso.db.connection import (
+    DatabaseUrlError,
+    close_database,
+    db,
+    open_database,
+    resolve_database_url,
+)
 from tui_inkasso.db.models import AuditEntry, Setting
 from tui_inkasso.services import settings
 from tui_inkasso.services.settings import SettingError
@@ -59,6 +65,12 @@ def test_url_resolution(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None
     assert resolve_database_url("sqlite:///x.db") == "sqlite:///x.db"
     monkeypatch.delenv("TUI_INKASSO_DB")
     assert resolve_database_url(None).endswith("/tui-inkasso/inkasso.db")
+    with pytest.raises(DatabaseUrlError) as refused:
+        resolve_database_url("mysql://u@h/d")
+    assert str(refused.value) == (
+        "databasadressen har det okända protokollet 'mysql': ange en sökväg, sqlite:///SÖKVÄG "
+        "eller postgresql://..."
+    )
 
 
 def test_settings_validate_and_audit(any_db: str) -> None:
