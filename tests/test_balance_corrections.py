@@ -247,7 +247,7 @@ def test_a_correction_the_format_refuses_is_named_and_nothing_recorded(
     ledger: dict[str, int], out: Path
 ) -> None:
     Customer.update(national_id="okänt").execute()
-    with pytest.raises(bc.BalanceFileError, match=r"national_id must be .*ingenting sparades"):
+    with pytest.raises(bc.BalanceFileError, match=r"national_id ska vara .*ingenting sparades"):
         bc.create_balance_file()
     assert _folder_files(out) == [] and ReportedCorrection.select().count() == 0
 

@@ -115,12 +115,12 @@ def test_header_count_or_sum_that_does_not_match_is_refused_and_no_file_is_left(
     corrections = sample()
     with pytest.raises(
         BalanceXmlError,
-        match=r"promises 4 corrections summing 990.03, but 3 corrections summing 990.03",
+        match=r"filhuvudet anger 4 korrigeringar på sammanlagt 990.03, men 3 korrigeringar på sammanlagt 990.03",
     ):
         write_balance_file(tmp_path / "a.xml", header_for(corrections, count=4), corrections)
     with pytest.raises(
         BalanceXmlError,
-        match=r"promises 3 corrections summing 990.04, but 3 corrections summing 990.03",
+        match=r"filhuvudet anger 3 korrigeringar på sammanlagt 990.04, men 3 korrigeringar på sammanlagt 990.03",
     ):
         write_balance_file(tmp_path / "b.xml", header_for(corrections, sum_ore=99_004), corrections)
     assert list(tmp_path.iterdir()) == []
@@ -131,19 +131,19 @@ def test_header_count_or_sum_that_does_not_match_is_refused_and_no_file_is_left(
     [
         (
             {"payment_method": "inkasso"},
-            r"correction 2 \(id 2, invoice F1002\): payment method inkasso came through the agency",
+            r"korrigering 2 \(id 2, faktura F1002\): betalsättet inkasso kom via inkassobolaget",
         ),
-        ({"payment_method": "swish"}, r"payment_method must be one of"),
+        ({"payment_method": "swish"}, r"payment_method ska vara en av"),
         (
             {"national_id": "811218-98"},
-            r"national_id must be YYYYMMDD-NNNN or NNNNNN-NNNN, got '811218-98'",
+            r"national_id ska vara ÅÅÅÅMMDD-NNNN eller NNNNNN-NNNN, inte '811218-98'",
         ),
-        ({"ocr": "12ab"}, r"ocr must be 2 to 25 digits"),
-        ({"amount_ore": 500.5}, r"amount_ore must be whole öre"),
-        ({"kind": "refund"}, r"kind must be payment or credit"),
-        ({"case_number": "   "}, r"case_number is empty"),
-        ({"customer_name": "x" * 201}, r"customer_name has 201 characters, at most 200"),
-        ({"date": datetime(2026, 4, 1, 12, 0)}, r"date must be a datetime.date"),
+        ({"ocr": "12ab"}, r"ocr ska vara 2 till 25 siffror"),
+        ({"amount_ore": 500.5}, r"amount_ore ska vara hela öre"),
+        ({"kind": "refund"}, r"kind ska vara payment eller credit"),
+        ({"case_number": "   "}, r"case_number är tomt"),
+        ({"customer_name": "x" * 201}, r"customer_name har 201 tecken, högst 200"),
+        ({"date": datetime(2026, 4, 1, 12, 0)}, r"date ska vara ett datetime.date"),
     ],
 )
 def test_a_bad_correction_is_refused_naming_it(
@@ -163,14 +163,14 @@ def test_a_character_xml_cannot_hold_is_refused_and_no_file_is_left(
     """Corrections are spelled as text: a control character (XML 1.0 has no spelling for it) is
     refused naming the correction and the field, instead of letting a broken file out."""
     corrections = [correction(1), correction(2, **{field: "F\x01002"})]
-    message = rf"correction 2 \(id 2, .*\): {field} holds the control character U\+0001"
+    message = rf"korrigering 2 \(id 2, .*\): {field} innehåller styrtecknet U\+0001"
     with pytest.raises(BalanceXmlError, match=message):
         write_balance_file(tmp_path / "saldo.xml", header_for(corrections), corrections)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_a_bad_header_is_refused() -> None:
-    with pytest.raises(BalanceXmlError, match=r"header: creditor_org_no must be NNNNNN-NNNN"):
+    with pytest.raises(BalanceXmlError, match=r"filhuvudet: creditor_org_no ska vara NNNNNN-NNNN"):
         write_balance_xml(header_for([], creditor_org_no="5560360793"), [], io.BytesIO())
 
 
@@ -244,9 +244,9 @@ def test_a_hand_broken_file_is_refused_naming_the_line(
     valid_file: Path, old: str, new: str, occurrence: int, reason: str
 ) -> None:
     path, line = broken(valid_file, old, new, occurrence)
-    with pytest.raises(BalanceXmlError, match=rf"broken.xml: line {line}: .*{reason}"):
+    with pytest.raises(BalanceXmlError, match=rf"broken.xml: rad {line}: .*{reason}"):
         validate_balance_xml(path)
-    with pytest.raises(BalanceXmlError, match=rf"line {line}: "):
+    with pytest.raises(BalanceXmlError, match=rf"rad {line}: "):
         read_balance_xml(path)
 
 
@@ -256,14 +256,14 @@ def test_an_unexpected_element_between_corrections_is_refused_with_its_line(
     path, line = broken(valid_file, "</Correction>", "</Correction>\n  <Note>paid twice</Note>", 1)
     with pytest.raises(
         BalanceXmlError,
-        match=rf"line {line + 1}: Element '{{{NAMESPACE}}}Note': This element is not expected",
+        match=rf"rad {line + 1}: Element '{{{NAMESPACE}}}Note': This element is not expected",
     ):
         validate_balance_xml(path)
 
 
 def test_a_file_that_is_not_well_formed_is_refused_with_its_line(valid_file: Path) -> None:
     path, line = broken(valid_file, "<Kind>credit</Kind>", "<Kind>credit</Knd>", 1)
-    with pytest.raises(BalanceXmlError, match=rf"line {line}: not well-formed XML"):
+    with pytest.raises(BalanceXmlError, match=rf"rad {line}: inte välformad XML"):
         validate_balance_xml(path)
 
 
@@ -276,7 +276,7 @@ def test_a_header_whose_sum_was_edited_is_refused(valid_file: Path) -> None:
     header_line = line_of(path.read_text(encoding="utf-8"), "<Header")
     with pytest.raises(
         BalanceXmlError,
-        match=rf"line {header_line}: the header promises 3 corrections summing 1990.03, but the file holds 3 summing 990.03",
+        match=rf"rad {header_line}: filhuvudet anger 3 korrigeringar på sammanlagt 1990.03, men filen innehåller 3 på sammanlagt 990.03",
     ):
         validate_balance_xml(path)
 
@@ -290,7 +290,7 @@ def test_corrections_before_the_header_are_refused(tmp_path: Path, valid_file: P
     )
     path = tmp_path / "order.xml"
     path.write_text(moved, encoding="utf-8")
-    with pytest.raises(BalanceXmlError, match=rf"line {line_of(moved, '<Correction')}: "):
+    with pytest.raises(BalanceXmlError, match=rf"rad {line_of(moved, '<Correction')}: "):
         validate_balance_xml(path)
 
 
@@ -301,7 +301,7 @@ def test_a_wrong_root_or_namespace_is_refused(tmp_path: Path, valid_file: Path) 
         encoding="utf-8",
     )
     with pytest.raises(
-        BalanceXmlError, match=r"other.xml: line 2: .*No matching global declaration"
+        BalanceXmlError, match=r"other.xml: rad 2: .*No matching global declaration"
     ):
         validate_balance_xml(path)
 
@@ -316,14 +316,14 @@ def test_entities_are_never_expanded(tmp_path: Path, valid_file: Path) -> None:
     path = tmp_path / "xxe.xml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(
-        BalanceXmlError, match=r"xxe.xml: line 1: a DOCTYPE is not allowed"
+        BalanceXmlError, match=r"xxe.xml: rad 1: en DOCTYPE är inte tillåten"
     ) as caught:
         read_balance_xml(path)
     assert "root:" not in str(caught.value)
 
 
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
-    with pytest.raises(BalanceXmlError, match=r"nothing.xml: cannot read the file"):
+    with pytest.raises(BalanceXmlError, match=r"nothing.xml: kan inte läsa filen"):
         validate_balance_xml(tmp_path / "nothing.xml")
 
 
@@ -336,7 +336,7 @@ def test_the_writer_passes_every_byte_through_the_schema() -> None:
         f'<BalanceCorrections xmlns="{NAMESPACE}" version="2"><Header/></BalanceCorrections>'.encode()
     )
     with pytest.raises(
-        BalanceXmlError, match=r"saldo.xml: the XML written does not match the schema: .*version"
+        BalanceXmlError, match=r"saldo.xml: den skrivna XML-texten följer inte schemat: .*version"
     ):
         sink.close()
 

@@ -11,6 +11,9 @@ So the fast pass decides; when it fails, a second pass finds the line: it valida
 header as a shell document, then each correction on its own against the same type (the parsed
 nodes keep their source lines). For this schema, a header followed by independent corrections,
 both passes give the same verdict.
+
+Messages are Swedish and name the file and line (or the correction and its field, by the
+attribute name of :class:`Correction`); libxml2's own schema messages are passed on as they are.
 """
 
 from __future__ import annotations
@@ -159,9 +162,9 @@ def write_balance_xml(
     sink.write("".join(batch).encode())
     if count != header.count or total != header.sum_ore:
         raise BalanceXmlError(
-            f"{sink.name}: the header promises {header.count} corrections summing "
-            f"{format_amount(header.sum_ore)}, but {count} corrections summing {format_amount(total)} "
-            "were written; the file is not valid"
+            f"{sink.name}: filhuvudet anger {header.count} korrigeringar på sammanlagt "
+            f"{format_amount(header.sum_ore)}, men {count} korrigeringar på sammanlagt "
+            f"{format_amount(total)} skrevs; filen är inte giltig"
         )
     sink.close()
     return count
@@ -203,20 +206,20 @@ def _check_header(header: BalanceFileHeader) -> None:
     problem = None
     if not isinstance(header.created_at, dt.datetime) or header.created_at.tzinfo is not None:
         problem = (
-            f"created_at must be a local datetime without time zone, got {header.created_at!r}"
+            f"created_at ska vara en lokal tidpunkt utan tidszon, inte {header.created_at!r}"
         )
     elif type(header.count) is not int or header.count < 0:
-        problem = f"count must be a whole number from 0, got {header.count!r}"
+        problem = f"count ska vara ett heltal från 0, inte {header.count!r}"
     elif type(header.sum_ore) is not int or abs(header.sum_ore) >= _MAX_ORE:
-        problem = f"sum_ore must be whole öre below 10^17, got {header.sum_ore!r}"
+        problem = f"sum_ore ska vara hela öre under 10^17, inte {header.sum_ore!r}"
     elif not _ORG_NO.fullmatch(str(header.creditor_org_no)):
-        problem = f"creditor_org_no must be NNNNNN-NNNN, got {header.creditor_org_no!r}"
+        problem = f"creditor_org_no ska vara NNNNNN-NNNN, inte {header.creditor_org_no!r}"
     else:
         problem = _token_problem("file_id", header.file_id, 100) or _token_problem(
             "creditor_name", header.creditor_name, 200
         )
     if problem:
-        raise BalanceXmlError(f"header: {problem}")
+        raise BalanceXmlError(f"filhuvudet: {problem}")
 
 
 _ORG_NO = re.compile(r"[0-9]{6}-[0-9]{4}")
@@ -228,14 +231,14 @@ _MAX_ORE = 10**17
 def _token_problem(name: str, value: object, limit: int) -> str | None:
     """xs:token with minLength 1 and maxLength ``limit``, as the XSD counts it."""
     if not isinstance(value, str):
-        return f"{name} must be text, got {value!r}"
+        return f"{name} ska vara text, inte {value!r}"
     if 0 < len(value) <= limit and not value.isspace():
         return None  # collapsing whitespace can only shorten it
     collapsed = " ".join(one_line(value).split())
     if not collapsed:
-        return f"{name} is empty"
+        return f"{name} är tomt"
     if len(collapsed) > limit:
-        return f"{name} has {len(collapsed)} characters, at most {limit} are allowed: {value!r}"
+        return f"{name} har {len(collapsed)} tecken, högst {limit} är tillåtna: {value!r}"
     return None
 
 
@@ -315,21 +318,21 @@ def _check_correction(c: Correction, number: int) -> None:
         return
     problem = None
     if type(c.amount_ore) is not int or abs(c.amount_ore) >= _MAX_ORE:
-        problem = f"amount_ore must be whole öre below 10^17, got {c.amount_ore!r}"
+        problem = f"amount_ore ska vara hela öre under 10^17, inte {c.amount_ore!r}"
     elif c.kind not in KINDS:
-        problem = f"kind must be payment or credit, got {c.kind!r}"
+        problem = f"kind ska vara payment eller credit, inte {c.kind!r}"
     elif c.payment_method == "inkasso":
-        problem = "payment method inkasso came through the agency and is never a balance correction"
+        problem = "betalsättet inkasso kom via inkassobolaget och är aldrig en saldokorrigering"
     elif c.payment_method not in PAYMENT_METHODS:
         problem = (
-            f"payment_method must be one of {', '.join(PAYMENT_METHODS)}, got {c.payment_method!r}"
+            f"payment_method ska vara en av {', '.join(PAYMENT_METHODS)}, inte {c.payment_method!r}"
         )
     elif type(c.date) is not dt.date:
-        problem = f"date must be a datetime.date, got {c.date!r}"
+        problem = f"date ska vara ett datetime.date, inte {c.date!r}"
     elif not isinstance(c.national_id, str) or not _NATIONAL_ID.fullmatch(c.national_id):
-        problem = f"national_id must be YYYYMMDD-NNNN or NNNNNN-NNNN, got {c.national_id!r}"
+        problem = f"national_id ska vara ÅÅÅÅMMDD-NNNN eller NNNNNN-NNNN, inte {c.national_id!r}"
     elif c.ocr and (not isinstance(c.ocr, str) or not _OCR.fullmatch(c.ocr)):
-        problem = f"ocr must be 2 to 25 digits, got {c.ocr!r}"
+        problem = f"ocr ska vara 2 till 25 siffror, inte {c.ocr!r}"
     else:
         problem = (
             _token_problem("correction_id", str(c.correction_id), 50)
@@ -346,7 +349,7 @@ def _check_correction(c: Correction, number: int) -> None:
     problem = problem or _unwritable_problem(c)
     if problem:
         raise BalanceXmlError(
-            f"correction {number} (id {c.correction_id}, invoice {c.invoice_number}): {problem}"
+            f"korrigering {number} (id {c.correction_id}, faktura {c.invoice_number}): {problem}"
         )
 
 
@@ -366,7 +369,7 @@ def _unwritable_problem(c: Correction) -> str | None:
     for name, value in fields.items():
         bad = _NOT_IN_XML.search(value)
         if bad:
-            return f"{name} holds the control character U+{ord(bad.group()):04X}, which XML cannot hold"
+            return f"{name} innehåller styrtecknet U+{ord(bad.group()):04X}, som XML inte kan innehålla"
     return None
 
 
@@ -393,7 +396,7 @@ class _ValidatingSink:
             raise self._refused(failure) from None
 
     def _refused(self, failure: _SchemaFailure) -> BalanceXmlError:
-        return BalanceXmlError(f"{self.name}: the XML written does not match the schema: {failure}")
+        return BalanceXmlError(f"{self.name}: den skrivna XML-texten följer inte schemat: {failure}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -428,13 +431,13 @@ def _validate(
         return fast.close()
     except _SchemaFailure as failure:
         if rewind is None:
-            raise BalanceXmlError(f"{name}: line ?: {failure}") from None
+            raise BalanceXmlError(f"{name}: rad ?: {failure}") from None
         rewind()
         locate = _LocatingValidator(name)
         for chunk in _chunks(source):
             locate.feed(chunk)
         locate.close()
-        raise BalanceXmlError(f"{name}: line ?: {failure}") from None
+        raise BalanceXmlError(f"{name}: rad ?: {failure}") from None
 
 
 def _rewinder(source: Target) -> Callable[[], None] | None:
@@ -454,7 +457,7 @@ def _chunks(source: Target) -> Iterator[bytes]:
                 yield from iter(lambda: handle.read(_READ_CHUNK), b"")
         except OSError as exc:
             raise BalanceXmlError(
-                f"{os.fspath(source)}: cannot read the file: {exc.strerror or exc}"
+                f"{os.fspath(source)}: kan inte läsa filen: {exc.strerror or exc}"
             ) from exc
     else:
         yield from iter(lambda: source.read(_READ_CHUNK), b"")
@@ -493,12 +496,13 @@ class _Tally:
     def check_promises(self) -> BalanceFileHeader:
         header = self.header
         if header is None:
-            raise self.error(None, "the file has no Header")
+            raise self.error(None, "filen har inget Header-element")
         if header.count != self.count or header.sum_ore != self.sum:
             raise self.error(
                 self.header_line,
-                f"the header promises {header.count} corrections summing {format_amount(header.sum_ore)}, "
-                f"but the file holds {self.count} summing {format_amount(self.sum)}",
+                f"filhuvudet anger {header.count} korrigeringar på sammanlagt "
+                f"{format_amount(header.sum_ore)}, men filen innehåller {self.count} på sammanlagt "
+                f"{format_amount(self.sum)}",
             )
         return header
 
@@ -506,7 +510,7 @@ class _Tally:
         """A balance file never has a DOCTYPE; refusing it keeps entities out altogether."""
         info = root.getroottree().docinfo
         if info.doctype or info.internalDTD is not None:
-            raise self.error(1, "a DOCTYPE is not allowed in a balance file")
+            raise self.error(1, "en DOCTYPE är inte tillåten i en saldofil")
 
     def validate(
         self, checker: etree.XMLSchema, element: etree._Element, fallback_line: int | None
@@ -515,17 +519,17 @@ class _Tally:
         try:
             valid = checker.validate(element)
         except etree.XMLSchemaValidateError as exc:
-            raise self.error(fallback_line, f"cannot be validated: {exc}") from None
+            raise self.error(fallback_line, f"kan inte valideras: {exc}") from None
         if not valid:
             error = checker.error_log[0]
             raise self.error(error.line or fallback_line, error.message)
 
     def syntax_error(self, exc: etree.XMLSyntaxError) -> BalanceXmlError:
         line = exc.lineno or (exc.error_log[0].line if len(exc.error_log) else 0)
-        return self.error(line, f"not well-formed XML: {exc.msg}")
+        return self.error(line, f"inte välformad XML: {exc.msg}")
 
     def error(self, line: int | None, reason: str) -> BalanceXmlError:
-        return BalanceXmlError(f"{self.name}: line {line or '?'}: {reason}")
+        return BalanceXmlError(f"{self.name}: rad {line or '?'}: {reason}")
 
 
 class _SchemaOnlyValidator:
@@ -541,7 +545,7 @@ class _SchemaOnlyValidator:
         try:
             self._parser.feed(data)
         except etree.XMLSyntaxError as exc:
-            raise _SchemaFailure(f"line {exc.lineno}: {exc.msg}") from None
+            raise _SchemaFailure(f"rad {exc.lineno}: {exc.msg}") from None
         if self._root is None:
             for _event, element in self._parser.read_events():
                 self._root = element
@@ -582,7 +586,7 @@ class _FastValidator(_Tally):
         self._drain()
         self.check_no_doctype(root)
         if self._unreadable:
-            raise _SchemaFailure("a value cannot be read although the schema accepted it")
+            raise _SchemaFailure("ett värde kan inte läsas fast schemat godtog det")
         return self.check_promises()
 
     def _count_in(self, element: etree._Element) -> None:
@@ -666,7 +670,7 @@ class _LocatingValidator(_Tally):
             self._check_unexpected(element)
             if (element.tail or "").strip():
                 raise self.error(
-                    element.sourceline, f"text after the {_local(element.tag)} element"
+                    element.sourceline, f"text efter elementet {_local(element.tag)}"
                 )
             if element.tag == HEADER:
                 self._take_header(element)
@@ -680,7 +684,7 @@ class _LocatingValidator(_Tally):
     def _check_root_text(self) -> None:
         assert self._root is not None
         if (self._root.text or "").strip():
-            raise self.error(self._root.sourceline, "text directly inside the root element")
+            raise self.error(self._root.sourceline, "text direkt i rotelementet")
 
     def _check_unexpected(self, upto: etree._Element | None) -> None:
         """Root children between the last handled element and ``upto`` are not in the schema."""
@@ -702,7 +706,7 @@ class _LocatingValidator(_Tally):
     def _take_header(self, element: etree._Element) -> None:
         if self.header is not None:
             raise self.error(
-                element.sourceline, f"a second Header (the first is on line {self.header_line})"
+                element.sourceline, f"ett andra Header-element (det första står på rad {self.header_line})"
             )
         self._validate_shell(element)
         self.header = _header_from(element)
@@ -720,7 +724,7 @@ class _LocatingValidator(_Tally):
         if self.header is None:
             raise self.error(
                 element.sourceline,
-                "a Correction before the Header; the file must begin with its Header",
+                "ett Correction-element före Header; filen ska börja med sitt Header-element",
             )
         self.validate(part_schema(), element, element.sourceline)
         element.clear(keep_tail=True)
