@@ -29,7 +29,7 @@ async def test_levels_screen_refuses_then_saves_all_or_nothing(small: SmallLedge
         assert isinstance(screen, DunningLevelsScreen)
         forms = screen.query(LevelForm)
         assert [f.border_title for f in forms] == ["Nivå 1 – Påminnelse", "Nivå 2 – Krav"]
-        assert screen.query_one("#levels-dunning-reminder-fee-cap", Input).value == "60.00"
+        assert screen.query_one("#levels-dunning-reminder-fee-cap", Input).value == "60,00"
         first = forms.first(LevelForm)
         fee = first.query_one(f"#level-{first.uid}-fee", Input)
         fee.value = "75"

@@ -1,7 +1,12 @@
-"""SVG snapshots of the Påminnelse/krav screens (snapshots/test_snapshots_dunning.py/)."""
+"""SVG snapshots of the Påminnelse/krav screens (snapshots/test_snapshots_dunning/)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
 from textual.pilot import Pilot
 
 from tests.dunning_app_helpers import (
@@ -12,8 +17,12 @@ from tests.dunning_app_helpers import (
 from tests.ledger_data import SmallLedger
 from tests.tui_helpers import steps
 from tui_inkasso.app import InkassoApp
+from tui_inkasso.services import dunning
+from tui_inkasso.services.settings import set_setting
 
 __all__ = ["small"]  # the fixture, imported for pytest
+
+LETTERS = Path("/tmp/tui-inkasso-snapshots/brev")
 
 
 def test_snapshot_selection(small: SmallLedger, snap_compare) -> None:  # type: ignore[no-untyped-def]
@@ -37,4 +46,20 @@ def test_snapshot_letter_preview(small: SmallLedger, snap_compare) -> None:  # t
         await to_invoice(pilot, "anna", "2026006")
         await steps("p", "enter")(pilot)
 
+    assert snap_compare(InkassoApp(), terminal_size=SIZE, run_before=run)
+
+
+@pytest.fixture
+def fixed_letters(small: SmallLedger, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Path:
+    """The run's PDF in a fixed folder, named with a fixed time (the result screen shows its path)."""
+    folder = LETTERS / request.node.name
+    shutil.rmtree(folder, ignore_errors=True)
+    set_setting("dunning.letters_dir", str(folder))
+    monkeypatch.setattr(dunning, "now", lambda: dt.datetime(2026, 11, 28, 9, 0, 0))
+    return folder
+
+
+def test_snapshot_run_result(fixed_letters: Path, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    """The selection as it is, one invoice left out, F2, the question answered with Enter."""
+    run = steps("p", "f2", "space", "f2", "enter", timeout=30)
     assert snap_compare(InkassoApp(), terminal_size=SIZE, run_before=run)

@@ -58,6 +58,15 @@ class CollectionSystem(StrEnum):
     NONE = "none"
 
 
+SYSTEM_LABELS = {
+    CollectionSystem.INHOUSE.value: "eget ärenderegister",
+    CollectionSystem.INTRUM.value: "Intrum",
+    CollectionSystem.SVEA.value: "Svea Inkasso",
+    CollectionSystem.NONE.value: "Excelfil",
+}
+"""What staff read for each system (the stored code is for files, settings and the CLI)."""
+
+
 class CaseStatus(StrEnum):
     """Status of a collection case in the case register."""
 

@@ -176,7 +176,7 @@ def summary_text(summary: bc.RangeSummary) -> Text:
     waiting = summary.of(CorrectionStatus.UNREPORTED)
     text = Text()
     text.append(f"{summary.rows} betalningar och krediteringar", style="bold")
-    text.append(f" · {reported.count} rapporterade tidigare (X)")
+    text.append(f" · {reported.count} rapporterad{'e' if reported.count != 1 else ''} tidigare (X)")
     text.append(f" · {waiting.count} ej rapporterade ({format_sek(waiting.amount)} kr)",
                 style="bold yellow" if waiting.count else "")
     text.append(f" · {summary.of(CorrectionStatus.AGENCY).count} från inkassobolaget")

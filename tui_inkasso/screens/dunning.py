@@ -355,15 +355,15 @@ class RunResultScreen(BaseScreen):
         text.append(r.message + "\n", style="bold")
         if not r.notices:
             return text
-        levels: dict[str, int] = {}
+        levels: dict[tuple[int, str], int] = {}
         for n in r.notices:
-            levels[n.level_name] = levels.get(n.level_name, 0) + 1
-        text.append(", ".join(f"{count} {name}" for name, count in levels.items()))
+            levels[(n.level, n.level_name)] = levels.get((n.level, n.level_name), 0) + 1
+        text.append(" · ".join(f"{name}: {count} st" for (_, name), count in sorted(levels.items())))
         text.append(f"\nAvgifter {format_sek(r.fees)} kr · ränta {format_sek(r.interest)} kr · "
                     f"att betala {format_sek(r.total)} kr")
         if r.left_out:
-            text.append(f"\n{len(r.left_out)} fakturor utelämnades ur körningen.")
-        text.append(f"\nPDF: {r.pdf_path}")
+            noun = "faktura" if len(r.left_out) == 1 else "fakturor"
+            text.append(f"\n{len(r.left_out)} {noun} utelämnades ur körningen.")
         shown = min(LETTERS_SHOWN, len(r.notices))
         text.append(f"\n\nDe {shown} första breven som text:" if shown > 1 else "\n\nBrevet som text:",
                     style="bold")

@@ -227,7 +227,7 @@ class DunningLevelsScreen(BaseScreen):
         await box.mount_all([LevelForm(level) for level in message.levels])
         self._renumber()
         for key, value in message.values.items():
-            self.query_one(f"#{_field_id(key)}", Input).value = value
+            self.query_one(f"#{_field_id(key)}", Input).value = _shown(key, value)
         self.query_one("#levels-rates", TextArea).text = rates_text(message.rates)
         self._show_problems([])
         forms = self._forms()
@@ -359,3 +359,17 @@ class DunningLevelsScreen(BaseScreen):
 
 def _field_id(key: str) -> str:
     return "levels-" + key.replace(".", "-").replace("_", "-")
+
+
+AMOUNT_KEYS = ("dunning.min_amount", "dunning.reminder_fee_cap", "dunning.demand_fee_cap")
+"""The settings beside the levels that are amounts in kronor."""
+
+
+def _shown(key: str, value: str) -> str:
+    """A stored amount ("60.00") as the level fields show theirs ("60,00"); the rest as stored."""
+    if key not in AMOUNT_KEYS:
+        return value
+    try:
+        return format_sek(parse_amount(value)).replace("\u00a0", "")
+    except MoneyError:
+        return value

@@ -31,6 +31,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
+from tui_inkasso.domain.codes import SYSTEM_LABELS
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.reprint import BlockFlow, ReprintMenu
 from tui_inkasso.services import dunning, ledger
@@ -194,7 +195,8 @@ def customer_card(data: ledger.CustomerLedger, only_open: bool) -> Text:
     card.append(f"   {c.number}   {c.national_id}   {place}")
     card.append(
         f"\n{data.invoice_count} fakturor · {data.open_count} obetalda · "
-        f"öppet saldo {cells.amount(data.open_balance).plain} kr · {data.collection_count} inkassomärkta"
+        f"öppet saldo {cells.amount(data.open_balance).plain} kr · {data.collection_count} inkassomärkt"
+        + ("a" if data.collection_count != 1 else "")
     )
     card.append("   Visar: " + ("endast obetalda" if only_open else "alla fakturor"), style="italic")
     if c.block:
@@ -674,7 +676,8 @@ def _collection_text(detail: ledger.InvoiceDetail) -> Text:
         c = detail.case
         lines.append("Inkassoärende ", style="bold")
         lines.append(
-            f"{c.number} · {c.system} · {c.status} · skapat {c.created_at:%Y-%m-%d %H:%M} av {c.created_by}"
+            f"{c.number} · {SYSTEM_LABELS.get(c.system, c.system)} · {c.status} · "
+            f"skapat {c.created_at:%Y-%m-%d %H:%M} av {c.created_by}"
             + (f" · referens {c.agency_reference}" if c.agency_reference else "")
             + "\n"
         )

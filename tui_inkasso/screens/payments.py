@@ -45,6 +45,7 @@ from tui_inkasso.domain.money import format_sek
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.services import payment_import as pi
 from tui_inkasso.services.clock import today
+from tui_inkasso.services.ledger import METHOD_LABELS
 from tui_inkasso.services.settings import get_setting
 from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
@@ -79,7 +80,8 @@ def log_row(row: pi.LogRow, index: int) -> TableRow:
         str(index),
         (
             cells.text(row.kind), cells.text(row.line), cells.date(row.pay_date), cells.amount(row.amount),
-            cells.text(row.reference), cells.text(row.payer), cells.text(row.invoice), cells.text(row.method),
+            cells.text(row.reference), cells.text(row.payer), cells.text(row.invoice),
+            cells.text(METHOD_LABELS.get(row.method, row.method)),
             cells.text(row.note),
         ),
         data=row,

@@ -29,7 +29,7 @@ from textual.widgets import Footer, Header, Input, Label, Static
 from tui_inkasso.domain.money import format_sek
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.services import payment_import as pi
-from tui_inkasso.services.ledger import CustomerHit
+from tui_inkasso.services.ledger import METHOD_LABELS, CustomerHit
 from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, PageQuery, TableRow
@@ -74,7 +74,7 @@ def payment_row(p: pi.UnmatchedPayment) -> TableRow:
         str(p.id),
         (
             cells.date(p.pay_date), cells.amount(p.amount), cells.text(p.owner_code or "–"), cells.text(p.reference),
-            cells.text(p.payer_name), cells.text(p.method), cells.text(p.file_name or ""), cells.text(p.note),
+            cells.text(p.payer_name), cells.text(METHOD_LABELS.get(p.method, p.method)), cells.text(p.file_name or ""), cells.text(p.note),
         ),
         data=p,
     )

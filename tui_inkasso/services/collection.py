@@ -51,6 +51,7 @@ from tui_inkasso.db.models import (
     Owner,
     RentalObject,
 )
+from tui_inkasso.domain import codes
 from tui_inkasso.domain.bank_days import next_bank_day
 from tui_inkasso.domain.interest import InterestError, ReferenceRate, late_interest
 from tui_inkasso.domain.money import format_amount, format_sek
@@ -115,13 +116,8 @@ CASE_PREFIX = {
 }
 """Case numbers are ``<prefix>-<year>-<sequence>``, a sequence per system and year."""
 
-SYSTEM_LABELS = {
-    CollectionSystem.INHOUSE.value: "eget ärenderegister",
-    CollectionSystem.INTRUM.value: "Intrum",
-    CollectionSystem.SVEA.value: "Svea Inkasso",
-    CollectionSystem.NONE.value: "Excelfil",
-}
-"""What staff read for each system."""
+SYSTEM_LABELS = codes.SYSTEM_LABELS
+"""What staff read for each system (kept here for the screens and the CLI that use it)."""
 
 KIND_LABELS = {"rent": "Hyresfaktura", "direct": "Direktfaktura"}
 
