@@ -159,7 +159,7 @@ def totals_text(totals: collection.CandidateTotals, marked: int, *, ready: bool,
     if filtered:
         text.append(" (filtrerat)")
     if ready:
-        text.append(f" · {totals.cases} ärenden")
+        text.append(f" · {totals.cases} {'ärende' if totals.cases == 1 else 'ärenden'}")
     text.append(f" · saldo {format_sek(totals.balance)} kr · avgifter {format_sek(totals.fees)} kr")
     if marked:
         text.append(f" · {marked} markerade", style="bold yellow")
