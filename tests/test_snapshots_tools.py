@@ -3,8 +3,8 @@
 The list of services with their last runs, every step of the Ny wizard (and a refused step),
 Redigera's first filled step, a service's runs and one run in full; the outbox with a waiting,
 a retried, a sent and a failed file, and one record in full. Next runs are computed from the
-scheduled service's clock, which is pinned here, and every stored time is fixed, so the pictures
-are the same whatever time of day the tests run. Update with ``--snapshot-update`` and look at
+scheduled service's clock and the outbox stamps with its own: both are pinned here, and every
+stored time is fixed, so the pictures are the same whatever time of day the tests run. Update with ``--snapshot-update`` and look at
 the SVGs before committing.
 """
 
@@ -20,7 +20,7 @@ from tests.common import app_db
 from tests.tui_helpers import Steps, steps
 from tui_inkasso.app import InkassoApp
 from tui_inkasso.db.models import OutboxFile, ServiceRun
-from tui_inkasso.services import scheduled
+from tui_inkasso.services import outbox, scheduled, settings
 from tui_inkasso.services.scheduled import ServiceSpec
 
 __all__ = ["app_db"]  # the fixture, imported for pytest
@@ -142,33 +142,38 @@ def test_wizard_edit_name(services: None, snap_compare) -> None:  # type: ignore
 
 @pytest.fixture
 def outbox_files(app_db: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
-    """Four files to Intrum's server: failed (login refused), waiting for a retry, new, sent.
+    """Four files for the agency's server, through the real outbox: sent, failed, retried, new.
 
-    The errors are in the wording the transport gives them; the local files exist in a fixed folder
-    (a missing one would be flagged), and every time is fixed.
+    The server is a closed port on this machine, so a try fails at once with the transport's own
+    words and is retried later; a file changed after it was recorded is refused for good. The
+    outbox's clock is set before each step and the files lie in a fixed folder, so every time,
+    path and checksum is the same on every run.
     """
     monkeypatch.setenv("TUI_INKASSO_TODAY", NOW.date().isoformat())
+    settings.set_setting("collection.upload_url", "ftp://inkasso@127.0.0.1:1/in")
     folder = FOLDER / request.node.name
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    server = "ftps://inkasso@ftp.intrum.example/in"
-    where = "ftps://ftp.intrum.example:21"
+    clock = [NOW]
+    monkeypatch.setattr(outbox, "clock_now", lambda: clock[0])
 
-    def record(name: str, created: dt.datetime, **fields: object) -> None:
+    def record(name: str, at: dt.datetime) -> OutboxFile:
+        clock[0] = at
         path = folder / name
         path.write_bytes(b"<Saldokorrigeringar/>\n")
-        OutboxFile.create(path=str(path), kind="saldofil", target_url=server, created_at=created,
-                          size=22, sha256="9" * 64, **fields)
+        row = outbox.enqueue_delivery(path, "saldofil")
+        assert row is not None
+        return row
 
-    record("saldo-BAB-20261119-053001.xml", dt.datetime(2026, 11, 19, 5, 30, 5), status="sent", attempts=1,
-           sent_at=dt.datetime(2026, 11, 19, 5, 30, 7), remote_path="/in/saldo-BAB-20261119-053001.xml")
-    record("saldo-BAB-20261126-053002.xml", dt.datetime(2026, 11, 26, 5, 30, 6), status="failed", attempts=1,
-           last_error=f"{where}: the server refused the login of user 'inkasso': 530 Login incorrect.")
-    record("IK-2026-000007.xml", dt.datetime(2026, 11, 28, 9, 58, 12), status="waiting", attempts=3,
-           next_attempt_at=dt.datetime(2026, 11, 28, 10, 19, 12),
-           last_error=f"{where} (while connecting): connection refused (the server is down or the port is "
-                      "wrong); will retry later")
-    record("saldo-BAB-20261128-101400.xml", dt.datetime(2026, 11, 28, 10, 14), status="waiting")
+    sent = record("saldo-BAB-20261119-053001.xml", dt.datetime(2026, 11, 19, 5, 30, 5))
+    OutboxFile.update(status="sent", attempts=1, next_attempt_at=None, sent_at=dt.datetime(2026, 11, 19, 5, 30, 7),
+                      remote_path="/in/saldo-BAB-20261119-053001.xml").where(OutboxFile.id == sent.id).execute()
+    changed = record("saldo-BAB-20261126-053002.xml", dt.datetime(2026, 11, 26, 5, 30, 6))
+    (folder / "saldo-BAB-20261126-053002.xml").write_bytes(b"<Saldokorrigeringar>andrad</Saldokorrigeringar>\n")
+    assert outbox.deliver_now(changed).status == "failed"  # type: ignore[union-attr]
+    retried = record("IK-2026-000007.xml", dt.datetime(2026, 11, 28, 9, 58, 12))
+    assert outbox.deliver_now(retried).status == "waiting"  # type: ignore[union-attr]
+    record("saldo-BAB-20261128-101400.xml", dt.datetime(2026, 11, 28, 10, 14))
 
 
 def test_outbox(outbox_files: None, snap_compare) -> None:  # type: ignore[no-untyped-def]

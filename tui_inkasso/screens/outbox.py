@@ -11,6 +11,7 @@ answer takes up to its timeout, and the screen stays usable meanwhile.
 from __future__ import annotations
 
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 from rich.text import Text
 from textual import on, work
@@ -58,6 +59,7 @@ def outbox_row(entry: OutboxEntry) -> TableRow:
     else:
         when = Text("")
         event = entry.last_error
+    event = _without_place(entry, event)
     if not entry.local_exists:
         event = f"Lokala filen saknas! {event}"
     return TableRow(
@@ -72,6 +74,19 @@ def outbox_row(entry: OutboxEntry) -> TableRow:
         ),
         data=entry,
     )
+
+
+def _without_place(entry: OutboxEntry, message: str) -> str:
+    """A reason without the place it names first ("FTP-servern h:21 (vid ...): ", "/path/file: ").
+
+    The row already shows the file, and the server is the same for every row, so the narrow column
+    starts with what went wrong; Enter shows the whole message.
+    """
+    place, colon, reason = message.partition(": ")
+    host = urlsplit(entry.target_url).hostname or ""
+    if colon and reason and ((host and host in place) or entry.file_name in place):
+        return reason
+    return message
 
 
 def entry_text(entry: OutboxEntry) -> str:
