@@ -1,6 +1,6 @@
 """Verktyg → Schemalagda tjänster: the list, the guide's wizard, each service's runs.
 
-The list shows every service (name, service, Aktiverad, next run, last result). Keys (lowercase
+The list shows every service (name, service, Aktiv, next run, last result). Keys (lowercase
 letters, as bound): n = Ny, e = Redigera, Delete = Ta bort (asks first: j = Ja, n = Nej),
 k = Kör nu (in a thread worker: a balance file takes seconds), F5 = Uppdatera, Enter = the
 service's runs.
@@ -130,7 +130,7 @@ def _service_sort(row: TableRow, key: str) -> object:
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    """A yes/no question: J (or Enter) answers yes, N or Esc no."""
+    """A yes/no question: j (or Enter) answers yes, n or Esc no."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "answer(True)", "Ja", id="confirm.yes"),
@@ -154,7 +154,7 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box") as box:
             box.border_title = self._title
-            box.border_subtitle = "J = ja, N = nej"
+            box.border_subtitle = "j = ja, n = nej"
             yield Static(Text(self._question))
 
     def action_answer(self, yes: bool) -> None:
@@ -231,11 +231,11 @@ class ScheduledServicesScreen(BaseScreen):
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
         yield Static(
-            "Tjänsterna körs av tui-inkasso daemon på servern. N = ny, E = redigera, "
-            "Delete = ta bort, K = kör nu, Enter = körningar.",
+            "Tjänsterna körs av tui-inkasso daemon på servern. n = ny, e = redigera, "
+            "Delete = ta bort, k = kör nu, Enter = körningar.",
             id="services-intro",
         )
-        yield PagedTable(SERVICE_COLUMNS, id="services-table", empty_text="Inga schemalagda tjänster – N lägger till en")
+        yield PagedTable(SERVICE_COLUMNS, id="services-table", empty_text="Inga schemalagda tjänster – n lägger till en")
         yield Footer()
 
     def on_mount(self) -> None:
