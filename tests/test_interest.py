@@ -88,7 +88,7 @@ def test_a_custom_margin() -> None:
 
 
 def test_a_period_before_the_table_is_an_error_that_says_what_to_do() -> None:
-    with pytest.raises(InterestError, match="half year starting 2019-07-01.*settings"):
+    with pytest.raises(InterestError, match="ingen referensränta för halvåret från 2019-07-01.*Inställningar"):
         late_interest(1_000_000, date(2019, 12, 1), date(2020, 2, 1), RATES)
 
 

@@ -108,7 +108,7 @@ def _broken() -> dict[str, Any]:
 BROKEN_ERRORS = [
     "customers[0].national_id: inget giltigt personnummer: '800101-0002' (fel kontrollsiffra)",
     "invoices[2].due_date: inget giltigt datum (ÅÅÅÅ-MM-DD): '2026-02-30'",
-    "invoices[3].ocr: fel kontrollsiffra",
+    "invoices[3].ocr: OCR-numret har fel kontrollsiffra: '20000189'",
     "payments[1].amount: fler än två decimaler",
     "invoices[0].customer: okänd kund 'K9'",
 ]
@@ -125,8 +125,8 @@ def test_invalid_file_is_refused_whole_with_every_error(any_db: str) -> None:
 @pytest.mark.parametrize(
     ("change", "error"),
     [
-        (lambda d: d["invoices"][5].update(ocr="30000187"), "invoices[5].ocr: fel kontrollsiffra"),
-        (lambda d: d["invoices"][5].update(ocr="30000178"), "invoices[5].ocr: fel längdsiffra"),
+        (lambda d: d["invoices"][5].update(ocr="30000187"), "invoices[5].ocr: OCR-numret har fel kontrollsiffra: '30000187'"),
+        (lambda d: d["invoices"][5].update(ocr="30000178"), "invoices[5].ocr: OCR-numret har fel längdsiffra: '30000178'"),
         (lambda d: d["invoices"][5]["rows"][0].update(amount="12,50"),
          "invoices[5].rows[0].amount: inget belopp (siffror, punkt och högst två decimaler): '12,50'"),
         (lambda d: d["payments"][0].update(invoice="999"), "payments[0].invoice: okänd faktura '999'"),
@@ -135,6 +135,8 @@ def test_invalid_file_is_refused_whole_with_every_error(any_db: str) -> None:
         (lambda d: d["owners"][0].update(org_no="556677-8898"),
          "owners[0].org_no: inget giltigt organisationsnummer: '556677-8898' (fel kontrollsiffra)"),
         (lambda d: d["owners"][1].update(bankgiro="123-4567"), "owners[1].bankgiro: bankgironumret har fel kontrollsiffra: '123-4567'"),
+        (lambda d: d["object_types"][0].update(sfi="kontor"),
+         "object_types[0].sfi: okänd SFI-kategori 'kontor'; kända: bostad, ovriga, parkering, lager, garage, ej_vald"),
         (lambda d: d["invoices"][1].update(number="100234"), "invoices[1].number: samma fakturanummer '100234' som invoices[0].number"),
         (lambda d: d["invoices"][6]["dunning"][0].update(level=2), "invoices[6].dunning[0].level: nivå 2 efter nivå 0; nivåerna går 1, 2, 3 ..."),
         (lambda d: d["invoices"][6]["dunning"][0].update(date="2026-09-30"), "invoices[6].dunning[0].date: inte efter förfallodagen 2026-09-30"),

@@ -119,5 +119,5 @@ def test_email_addresses() -> None:
     assert split_emails("a@x.se, b@x.se;a@x.se\nc@y.se") == ("a@x.se", "b@x.se", "c@y.se")
     for bad in ("anna.example.se", "anna@exempel", "a b@x.se", "a@x.se\nBcc: evil@x.se",
                 "<a@x.se>", "@x.se", "a..b@x.se", "a@-x.se"):
-        with pytest.raises(EmailAddressError, match="not an e-mail address|empty"):
+        with pytest.raises(EmailAddressError, match="är ingen e-postadress|är tom"):
             normalize_email(bad)

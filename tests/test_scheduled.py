@@ -99,7 +99,7 @@ def test_validation_names_every_wrong_field(db_ready: str) -> None:
     text = str(caught.value)
     assert "namn: ett namn krävs" in text
     assert "tjänst: 'kaffe' finns inte" in text and "saldofil (Skapa saldofil)" in text
-    assert "e-post: 'anna.example.se' is not an e-mail address" in text
+    assert "e-post: 'anna.example.se' är ingen e-postadress (inget namn före @)" in text
     assert "antal timmar: 5 går inte" in text
     with pytest.raises(ScheduleError, match="tid: '25:00'"):
         scheduled.create_service(_spec(at_time="25:00"))

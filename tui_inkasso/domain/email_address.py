@@ -15,28 +15,28 @@ _LABEL = re.compile(r"^[A-Za-z0-9\u00c0-\u024f]([A-Za-z0-9\-\u00c0-\u024f]*[A-Za
 
 
 class EmailAddressError(ValueError):
-    """Not an e-mail address; the message quotes it and says what is wrong."""
+    """Not an e-mail address; the message (Swedish, shown as it is) quotes it and says what is wrong."""
 
 
 def normalize_email(text: str) -> str:
     """The address without surrounding spaces, or :class:`EmailAddressError` with the reason."""
     address = str(text).strip()
     if not address:
-        raise EmailAddressError("the e-mail address is empty")
+        raise EmailAddressError("e-postadressen är tom")
     if any(ch.isspace() or ch in "<>,;\"()[]\\" for ch in address):
-        raise EmailAddressError(f"{address!r} is not an e-mail address (spaces or <>,;\"() are not allowed)")
+        raise EmailAddressError(f"{address!r} är ingen e-postadress (mellanslag och <>,;\"() är inte tillåtna)")
     local, at, domain = address.rpartition("@")
     if not at or not local:
-        raise EmailAddressError(f"{address!r} is not an e-mail address (no name before @)")
+        raise EmailAddressError(f"{address!r} är ingen e-postadress (inget namn före @)")
     if not _LOCAL.match(local) or local.startswith(".") or local.endswith(".") or ".." in local:
-        raise EmailAddressError(f"{address!r} is not an e-mail address (the part before @ is invalid)")
+        raise EmailAddressError(f"{address!r} är ingen e-postadress (delen före @ är ogiltig)")
     labels = domain.split(".")
     if len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
         raise EmailAddressError(
-            f"{address!r} is not an e-mail address (the domain after @ must be like example.se)"
+            f"{address!r} är ingen e-postadress (domänen efter @ ska se ut som exempel.se)"
         )
     if len(address) > 254:
-        raise EmailAddressError(f"{address!r} is longer than 254 characters")
+        raise EmailAddressError(f"{address!r} är längre än 254 tecken")
     return address
 
 

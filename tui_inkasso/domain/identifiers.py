@@ -16,7 +16,13 @@ from stdnum.se import personnummer as _personnummer
 
 
 class IdentifierError(ValueError):
-    """A number that fails its format or its check digit; the message says which."""
+    """A number that fails its format or its check digit.
+
+    The message is Swedish and names the kind of number and the value as given
+    ("OCR-numret har fel kontrollsiffra: '20000189'"): services show it to staff as it is.
+    Bankgiro and plusgiro reasons are still English for now: ``services/settings._giro_reason``
+    tells a wrong check digit from a wrong length by that text, and it changes in the same step.
+    """
 
 
 def digits_only(text: str) -> str:
@@ -82,7 +88,7 @@ def ocr_with_check(base: str, *, length_digit: bool = True) -> str:
     of the Luhn computation (Bankgirot's "checksiffra och längd").
     """
     if not base.isdigit():
-        raise IdentifierError(f"OCR base must be digits: {base!r}")
+        raise IdentifierError(f"underlaget till OCR-numret ska vara siffror: {base!r}")
     if length_digit:
         base += str((len(base) + 2) % 10)
     return base + luhn_check_digit(base)
@@ -92,11 +98,11 @@ def normalize_ocr(text: str, *, length_digit: bool = True) -> str:
     """An OCR reference: 2-25 digits, Luhn check digit last, length digit second to last."""
     digits = digits_only(text)
     if not digits.isdigit() or not 2 <= len(digits) <= 25:
-        raise IdentifierError(f"OCR must have 2 to 25 digits: {text!r}")
+        raise IdentifierError(f"OCR-numret ska ha 2 till 25 siffror: {text!r}")
     if not is_luhn_valid(digits):
-        raise IdentifierError(f"OCR has a wrong check digit: {text!r}")
+        raise IdentifierError(f"OCR-numret har fel kontrollsiffra: {text!r}")
     if length_digit and int(digits[-2]) != len(digits) % 10:
-        raise IdentifierError(f"OCR has a wrong length digit: {text!r}")
+        raise IdentifierError(f"OCR-numret har fel längdsiffra: {text!r}")
     return digits
 
 
@@ -106,7 +112,7 @@ def normalize_personnummer(text: str) -> str:
         compact = _personnummer.validate(text)
         born = _personnummer.get_birth_date(compact)
     except Exception as exc:  # stdnum raises several ValidationError subclasses
-        raise IdentifierError(f"not a valid personnummer: {text!r} ({_reason(exc)})") from exc
+        raise IdentifierError(f"inget giltigt personnummer: {text!r} ({_reason(exc)})") from exc
     serial = digits_only(compact)[-4:]
     return f"{born.year:04d}{digits_only(compact)[-10:-4][2:]}-{serial}"
 
@@ -116,7 +122,7 @@ def normalize_orgnr(text: str) -> str:
     try:
         return _orgnr.format(_orgnr.validate(text))
     except Exception as exc:
-        raise IdentifierError(f"not a valid organisationsnummer: {text!r} ({_reason(exc)})") from exc
+        raise IdentifierError(f"inget giltigt organisationsnummer: {text!r} ({_reason(exc)})") from exc
 
 
 def is_organisation(text: str) -> bool:
@@ -135,10 +141,11 @@ def normalize_national_id(text: str) -> str:
 
 
 def _reason(exc: Exception) -> str:
+    """python-stdnum's failure in Swedish by its class; an unknown one keeps the library's text."""
     message = str(exc) or type(exc).__name__
     return {
-        "InvalidChecksum": "wrong check digit",
-        "InvalidLength": "wrong length",
-        "InvalidFormat": "wrong format",
-        "InvalidComponent": "impossible date or number part",
+        "InvalidChecksum": "fel kontrollsiffra",
+        "InvalidLength": "fel längd",
+        "InvalidFormat": "fel format",
+        "InvalidComponent": "omöjligt datum eller nummer",
     }.get(type(exc).__name__, message)

@@ -26,7 +26,11 @@ _BP_PER_UNIT = 10_000
 
 
 class InterestError(ValueError):
-    """No reference rate is known for a half year the interest period touches."""
+    """No reference rate is known for a half year the interest period touches.
+
+    The message is Swedish (staff read it in the dunning and collection runs) and says where the
+    missing rate is added.
+    """
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -92,8 +96,8 @@ def reference_rate_for(d: date, rates: Iterable[ReferenceRate]) -> int:
             best = rate
     if best is None:
         raise InterestError(
-            f"no reference rate for the half year starting {start.isoformat()}: "
-            "add it to the table of reference rates in the settings"
+            f"ingen referensränta för halvåret från {start.isoformat()}: lägg in den bland "
+            "referensräntorna under Inställningar, Alternativ – Påminnelse/krav"
         )
     return best.rate_bp
 

@@ -26,7 +26,10 @@ class SfiCategory(StrEnum):
 
     @classmethod
     def parse(cls, value: str | None) -> SfiCategory:
-        """Read a category from a file or the user; None, "" and "ej vald" are NONE."""
+        """Read a category from a file or the user; None, "" and "ej vald" are NONE.
+
+        Unknown text raises ``ValueError`` with a Swedish reason listing the stored codes.
+        """
         if value is None or str(value).strip().lower() in ("", "none", "ej vald", "ej_vald"):
             return cls.NONE
         text = str(value).strip().lower().replace("ö", "o")
@@ -36,8 +39,7 @@ class SfiCategory(StrEnum):
             return cls(text)
         except ValueError:
             raise ValueError(
-                f"unknown SFI category {value!r}; expected one of "
-                + ", ".join(c.value for c in cls)
+                f"okänd SFI-kategori {value!r}; kända: " + ", ".join(c.value for c in cls)
             ) from None
 
 

@@ -1,0 +1,65 @@
+"""The domain's refusals of numbers and codes: Swedish, naming the kind of number and the value.
+
+Services show these messages as they are (the ledger import after the field's path), so the
+words are tested where they are made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from tui_inkasso.domain.identifiers import (
+    IdentifierError,
+    normalize_bankgiro,
+    normalize_ocr,
+    normalize_orgnr,
+    normalize_personnummer,
+    normalize_plusgiro,
+    ocr_with_check,
+)
+from tui_inkasso.domain.sfi import SfiCategory
+
+
+def test_valid_numbers_are_stored_in_one_form() -> None:
+    assert normalize_bankgiro("5050-1055") == "50501055"
+    assert normalize_plusgiro("43 45 66-6") == "4345666"
+    assert normalize_ocr(ocr_with_check("10023")) == "1002377"
+    assert normalize_personnummer("800101-0019") == "19800101-0019"
+    assert normalize_orgnr("5560360793") == "556036-0793"
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: ocr_with_check("12a"), "underlaget till OCR-numret ska vara siffror: '12a'"),
+        (lambda: normalize_ocr("1"), "OCR-numret ska ha 2 till 25 siffror: '1'"),
+        (lambda: normalize_ocr("20000189"), "OCR-numret har fel kontrollsiffra: '20000189'"),
+        (lambda: normalize_ocr("30000178"), "OCR-numret har fel längdsiffra: '30000178'"),
+        (lambda: normalize_personnummer("800101-0002"),
+         "inget giltigt personnummer: '800101-0002' (fel kontrollsiffra)"),
+        (lambda: normalize_personnummer("801301-0000"),
+         "inget giltigt personnummer: '801301-0000' (omöjligt datum eller nummer)"),
+        (lambda: normalize_personnummer("8001"),
+         "inget giltigt personnummer: '8001' (fel längd)"),
+        (lambda: normalize_personnummer("800101-001"),
+         "inget giltigt personnummer: '800101-001' (fel format)"),
+        (lambda: normalize_orgnr("556677-8898"),
+         "inget giltigt organisationsnummer: '556677-8898' (fel kontrollsiffra)"),
+    ],
+)
+def test_a_refused_number_says_which_number_what_is_wrong_and_the_value(
+    call: Callable[[], object], message: str,
+) -> None:
+    with pytest.raises(IdentifierError) as caught:
+        call()
+    assert str(caught.value) == message
+
+
+def test_an_unknown_sfi_category_lists_the_known_codes() -> None:
+    with pytest.raises(ValueError) as caught:
+        SfiCategory.parse("kontor")
+    assert str(caught.value) == (
+        "okänd SFI-kategori 'kontor'; kända: bostad, ovriga, parkering, lager, garage, ej_vald"
+    )
