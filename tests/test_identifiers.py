@@ -13,6 +13,7 @@ import pytest
 from tui_inkasso.domain.identifiers import (
     IdentifierError,
     normalize_bankgiro,
+    normalize_giro,
     normalize_ocr,
     normalize_orgnr,
     normalize_personnummer,
@@ -25,6 +26,8 @@ from tui_inkasso.domain.sfi import SfiCategory
 def test_valid_numbers_are_stored_in_one_form() -> None:
     assert normalize_bankgiro("5050-1055") == "50501055"
     assert normalize_plusgiro("43 45 66-6") == "4345666"
+    assert normalize_giro("5050-1055") == "50501055"
+    assert normalize_giro("43 45 66-6") == "4345666"
     assert normalize_ocr(ocr_with_check("10023")) == "1002377"
     assert normalize_personnummer("800101-0019") == "19800101-0019"
     assert normalize_orgnr("5560360793") == "556036-0793"
@@ -33,6 +36,10 @@ def test_valid_numbers_are_stored_in_one_form() -> None:
 @pytest.mark.parametrize(
     ("call", "message"),
     [
+        (lambda: normalize_giro("123-456-789"),
+         "'123-456-789' är inget bankgiro- eller plusgironummer (bankgiro 7 eller 8 siffror, plusgiro 2–8)"),
+        (lambda: normalize_giro("Bg 5050-1055"),
+         "'Bg 5050-1055' är inget bankgiro- eller plusgironummer (bankgiro 7 eller 8 siffror, plusgiro 2–8)"),
         (lambda: ocr_with_check("12a"), "underlaget till OCR-numret ska vara siffror: '12a'"),
         (lambda: normalize_ocr("1"), "OCR-numret ska ha 2 till 25 siffror: '1'"),
         (lambda: normalize_ocr("20000189"), "OCR-numret har fel kontrollsiffra: '20000189'"),

@@ -73,12 +73,17 @@ def format_plusgiro(digits: str) -> str:
 def normalize_giro(text: str) -> str:
     """A bankgiro or plusgiro number (the agency may give either) as bare digits.
 
-    A number of 7-8 digits is read as bankgiro, shorter as plusgiro; both must pass Luhn.
+    A number of 7-8 digits is read as bankgiro, shorter as plusgiro; both must pass Luhn. A
+    number that is neither is refused naming both forms (not as "a plusgiro of 9 digits"), and
+    every message quotes ``text`` as given, so staff find it in what they typed.
     """
     digits = digits_only(text).lstrip("0")
+    if not digits.isdigit() or not 2 <= len(digits) <= 8:
+        raise IdentifierError(f"{text!r} är inget bankgiro- eller plusgironummer "
+                              "(bankgiro 7 eller 8 siffror, plusgiro 2–8)")
     if 7 <= len(digits) <= 8:
-        return normalize_bankgiro(digits)
-    return normalize_plusgiro(digits)
+        return normalize_bankgiro(text)
+    return normalize_plusgiro(text)
 
 
 def ocr_with_check(base: str, *, length_digit: bool = True) -> str:
