@@ -19,7 +19,7 @@ class IdentifierError(ValueError):
     """A number that fails its format or its check digit.
 
     The message is Swedish and names the kind of number and the value as given
-    ("OCR-numret har fel kontrollsiffra: '20000189'"): services show it to staff as it is.
+    ("OCR-numret '20000189' har fel kontrollsiffra"): services show it to staff as it is.
     Bankgiro and plusgiro reasons are still English for now: ``services/settings._giro_reason``
     tells a wrong check digit from a wrong length by that text, and it changes in the same step.
     """
@@ -93,7 +93,7 @@ def ocr_with_check(base: str, *, length_digit: bool = True) -> str:
     of the Luhn computation (Bankgirot's "checksiffra och längd").
     """
     if not base.isdigit():
-        raise IdentifierError(f"underlaget till OCR-numret ska vara siffror: {base!r}")
+        raise IdentifierError(f"underlaget {base!r} till OCR-numret ska vara siffror")
     if length_digit:
         base += str((len(base) + 2) % 10)
     return base + luhn_check_digit(base)
@@ -103,11 +103,11 @@ def normalize_ocr(text: str, *, length_digit: bool = True) -> str:
     """An OCR reference: 2-25 digits, Luhn check digit last, length digit second to last."""
     digits = digits_only(text)
     if not digits.isdigit() or not 2 <= len(digits) <= 25:
-        raise IdentifierError(f"OCR-numret ska ha 2 till 25 siffror: {text!r}")
+        raise IdentifierError(f"OCR-numret {text!r} ska ha 2 till 25 siffror")
     if not is_luhn_valid(digits):
-        raise IdentifierError(f"OCR-numret har fel kontrollsiffra: {text!r}")
+        raise IdentifierError(f"OCR-numret {text!r} har fel kontrollsiffra")
     if length_digit and int(digits[-2]) != len(digits) % 10:
-        raise IdentifierError(f"OCR-numret har fel längdsiffra: {text!r}")
+        raise IdentifierError(f"OCR-numret {text!r} har fel längdsiffra")
     return digits
 
 

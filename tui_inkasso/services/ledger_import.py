@@ -7,7 +7,7 @@ The format is documented in ``docs/ledger-import.md``. The import has two phases
    bankgiro, plusgiro and OCR), references between records (in the file or already in the
    database), duplicates, and that nothing already stored would have to change where changing
    is not allowed. Every problem is collected as ``path: reason``
-   (``invoices[3].ocr: OCR-numret har fel kontrollsiffra: '20000189'``, the reason in Swedish for
+   (``invoices[3].ocr: OCR-numret '20000189' har fel kontrollsiffra``, the reason in Swedish for
    the person migrating, as the domain words it); one problem refuses the whole file.
 2. **Write it all** in one transaction.
 
