@@ -18,6 +18,7 @@ from tui_inkasso.screens.settings import (
     SettingsScreen,
     error_id,
     field_id,
+    help_text,
 )
 from tui_inkasso.services import settings
 from tui_inkasso.services.dunning import CONFIGURATION_KEYS
@@ -54,6 +55,30 @@ def test_every_setting_can_be_set_from_a_screen_in_the_menu() -> None:
     opened = {entry.screen.__qualname__.rpartition(":")[2].rstrip("')") for entry in MENU_ENTRIES
               if entry.group == "Inställningar"}
     assert {screen.__name__ for screen in SETTINGS_SCREENS} | {"DunningLevelsScreen"} == opened
+
+
+def test_every_setting_has_help_for_the_form_in_words_not_codes() -> None:
+    """Staff read the help next to the field: no "code = meaning" lists written for the command line."""
+    for definition in settings.SETTINGS.values():
+        assert len(definition.help) >= 15, f"{definition.key} has help"
+        assert " = " not in definition.help.replace("Tomt = ", "").replace("tomt = ", ""), definition.key
+        for code in definition.choices:
+            if code in settings.CHOICE_LABELS:
+                assert f"{code} =" not in definition.help and f"{code}/" not in definition.help, definition.key
+
+
+async def test_fields_show_label_help_and_the_key_dim_at_the_end(sqlite_url: str) -> None:
+    app = InkassoApp()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_settings(pilot)
+        labels = [label.render() for label in screen.query(".setting-label")]
+        assert [str(t) for t in labels][:2] == ["Inkassosystem", "Inkassobolagets bankgiro/plusgiro"]
+        shown = str(screen.query(".setting-help").first(Static).render())
+        assert shown.startswith("Vad Inkasso gör av fakturorna: eget ärenderegister")
+        assert shown.endswith("  collection.system")
+        help_line = help_text(settings.SETTINGS["collection.system"])
+        key_style = [span.style for span in help_line.spans if help_line.plain[span.start:span.end] == "collection.system"]
+        assert key_style == ["dim"]
 
 
 async def test_form_is_generated_from_the_registry(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -31,17 +31,7 @@ from textual.widgets import Footer, Header, Input, Label, Select, Static
 
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.services import settings
-from tui_inkasso.services.settings import SettingError, SettingKey
-
-CHOICE_LABELS = {
-    "inhouse": "Eget ärenderegister (inhouse)",
-    "intrum": "Intrum",
-    "svea": "Svea Inkasso",
-    "none": "Inget – Excelfil",
-    "ja": "Ja",
-    "nej": "Nej",
-}
-"""Swedish names for choice values; a value without one is shown as it is."""
+from tui_inkasso.services.settings import CHOICE_LABELS, SettingError, SettingKey
 
 
 def field_id(key: str) -> str:
@@ -56,6 +46,16 @@ def error_id(key: str) -> str:
 
 SAVE_RULE = "F2 sparar; alla värden kontrolleras först och inget sparas om något är fel."
 """The last sentence of every form's introduction."""
+
+
+def help_text(definition: SettingKey) -> Text:
+    """The help under a field, the key last and dim: staff read the sentence, an admin who
+    scripts ``tui-inkasso settings set`` finds the key there."""
+    text = Text(definition.help)
+    if definition.help:
+        text.append("  ")
+    text.append(definition.key, style="dim")
+    return text
 
 
 def group_keys(groups: Sequence[str] = ("Inkasso",)) -> list[SettingKey]:
@@ -81,6 +81,7 @@ class SettingsScreen(BaseScreen):
         color: $accent;
     }
     SettingsScreen .setting > .-refused { border: tall $error; }
+    SettingsScreen .setting-help { width: 80; }
     """
     """Refused fields get a class of their own: Input sets and clears its "-invalid" itself
     whenever it validates (on every blur), which took the red border off a refused field as
@@ -114,12 +115,9 @@ class SettingsScreen(BaseScreen):
     def _setting(self, definition: SettingKey) -> ComposeResult:
         """Label, field, help and the (hidden) line for a refusal's reason."""
         with Vertical(classes="setting"):
-            label = Text(definition.label, style="bold")
-            label.append(f"  ({definition.key})", style="dim")
-            yield Label(label, classes="setting-label")
+            yield Label(Text(definition.label, style="bold"), classes="setting-label")
             yield self._field(definition)
-            if definition.help:
-                yield Static(Text(definition.help), classes="setting-help")
+            yield Static(help_text(definition), classes="setting-help")
             yield Static("", id=error_id(definition.key), classes="setting-error")
 
     def _field(self, definition: SettingKey) -> Input | Select[str]:

@@ -39,6 +39,8 @@ class SettingKey:
     default: str
     validate: Callable[[str], str]
     help: str = ""
+    """What the form shows under the field, for staff: what the setting does and what a value
+    means, with choices by their names (CHOICE_LABELS), not their codes."""
     group: str = "Inkasso"
     choices: tuple[str, ...] = ()
 
@@ -209,6 +211,18 @@ def _in_swedish(message: str, table: list[tuple[str, str]]) -> str:
     return message
 
 
+CHOICE_LABELS = {
+    CollectionSystem.INHOUSE.value: "Eget ärenderegister (inhouse)",
+    CollectionSystem.INTRUM.value: "Intrum",
+    CollectionSystem.SVEA.value: "Svea Inkasso",
+    CollectionSystem.NONE.value: "Inget – Excelfil",
+    "ja": "Ja",
+    "nej": "Nej",
+}
+"""Swedish names for choice values (the forms' dropdowns, the audit log); a value without one is
+shown as it is. The stored value, and what ``tui-inkasso settings set`` takes, is the code."""
+
+
 SETTINGS: dict[str, SettingKey] = {
     s.key: s
     for s in [
@@ -217,7 +231,8 @@ SETTINGS: dict[str, SettingKey] = {
             "Inkassosystem",
             CollectionSystem.NONE.value,
             _choice(*(c.value for c in CollectionSystem)),
-            "inhouse = eget ärenderegister, intrum/svea = fil till inkassobolaget, none = Excelfil",
+            "Vad Inkasso gör av fakturorna: eget ärenderegister håller ärendena här i programmet, "
+            "Intrum och Svea Inkasso får en fil med ärendena, Inget – Excelfil ger ett underlag i Excel.",
             choices=tuple(c.value for c in CollectionSystem),
         ),
         SettingKey(
@@ -225,62 +240,73 @@ SETTINGS: dict[str, SettingKey] = {
             "Inkassobolagets bankgiro/plusgiro",
             "",
             _agency_accounts,
-            "Flera nummer separeras med ;",
+            "Inbetalningar i en betalfil från de här numren bokas som betalningar via inkassobolaget. "
+            "Flera nummer skiljs med semikolon (;).",
         ),
         SettingKey(
             "collection.output_dir",
             "Mapp för inkassofiler",
             "inkasso-filer",
             _path,
-            "Relativ sökväg räknas från arbetskatalogen",
+            "Där inkassofiler, saldofiler och Excelunderlag sparas. En relativ sökväg räknas från "
+            "mappen där programmet startas.",
         ),
         SettingKey(
             "collection.upload_url",
             "FTP-server (ftp://, ftps://, sftp://)",
             "",
             _upload_url,
-            "Filen skickas direkt när den skapas. Inget lösenord i adressen.",
+            "Inkassobolagets server, t.ex. sftp://användare@server/inkorg; filerna skickas dit direkt "
+            "när de skapas. Tomt = filerna skickas inte. Skriv inget lösenord i adressen.",
         ),
         SettingKey(
             "collection.upload_password_file",
             "Fil med lösenord för FTP-servern",
             "",
             _optional_path,
-            "Filen får bara vara läsbar för ägaren (chmod 600)",
+            "En fil som bara innehåller lösenordet och bara får läsas av ägaren (chmod 600). "
+            "Tomt = inget lösenord.",
         ),
         SettingKey(
             "collection.upload_key_file",
             "Privat nyckel för SFTP",
             "",
             _optional_file,
-            "Nyckelfil för inloggning med sftp:// (chmod 600); tom = lösenord",
+            "Nyckelfilen för inloggning på en sftp://-server (chmod 600). Tomt = logga in med lösenord.",
         ),
         SettingKey(
             "collection.upload_ca_file",
             "CA-certifikat för FTPS",
             "",
             _optional_file,
-            "Inkassobolagets eget CA-certifikat (PEM) för ftps://; tom = systemets",
+            "Inkassobolagets eget CA-certifikat (PEM) för en ftps://-server. Tomt = datorns vanliga "
+            "certifikat.",
         ),
         SettingKey(
             "collection.upload_known_hosts",
             "Fil med kända SFTP-servrar (known_hosts)",
             "",
             _optional_file,
-            "Tom = ~/.config/tui-inkasso/known_hosts; fylls av tui-inkasso trust-host",
+            "Serverns nyckel kontrolleras mot den här filen. Tomt = ~/.config/tui-inkasso/known_hosts; "
+            "en ny server läggs till med kommandot tui-inkasso trust-host.",
         ),
         SettingKey("mail.host", "E-postserver (SMTP)", "", _optional_host,
-                   "Tom = ingen e-post från schemalagda tjänster", group="E-post"),
-        SettingKey("mail.port", "Port för e-postservern", "587", _port, group="E-post"),
+                   "Servern som skickar e-post om schemalagda körningar. Tomt = ingen e-post skickas.",
+                   group="E-post"),
+        SettingKey("mail.port", "Port för e-postservern", "587", _port,
+                   "Oftast 587 (med STARTTLS) eller 25.", group="E-post"),
         SettingKey("mail.starttls", "Kryptera med STARTTLS", "ja", _yes_no,
-                   "ja/nej; nej bara för en server på samma dator", group="E-post",
-                   choices=("ja", "nej")),
+                   "Ja krypterar förbindelsen till e-postservern. Nej bara för en server på samma dator.",
+                   group="E-post", choices=("ja", "nej")),
         SettingKey("mail.user", "Användare på e-postservern", "", _optional_user,
-                   "Lösenordet tas från TUI_INKASSO_SMTP_PASSWORD", group="E-post"),
+                   "Tomt = ingen inloggning. Lösenordet läses från miljövariabeln "
+                   "TUI_INKASSO_SMTP_PASSWORD, aldrig härifrån.", group="E-post"),
         SettingKey("mail.sender", "Avsändaradress", "", _optional_email,
-                   "Från-adress i e-post om körningar", group="E-post"),
+                   "Adressen som e-post om körningar skickas från, t.ex. ekonomi@exempel.se.",
+                   group="E-post"),
         SettingKey("daemon.log_file", "Loggfil för tjänsten (daemon)", "", _optional_file,
-                   "Tom = logg bara till stderr (journald)", group="Tjänster"),
+                   "Där tjänsten som kör schemalagda körningar skriver sin logg. Tomt = bara systemets "
+                   "logg (journald).", group="Tjänster"),
         SettingKey("dunning.min_amount", "Lägsta belopp för påminnelse (kr)", "0.00", _amount_kr,
                    "En faktura med lägre saldo får ingen påminnelse", group="Påminnelse/krav"),
         SettingKey("dunning.reminder_fee_cap", "Högsta påminnelseavgift (kr)", "60.00", _amount_kr,
@@ -292,7 +318,8 @@ SETTINGS: dict[str, SettingKey] = {
         SettingKey("dunning.letters_dir", "Mapp för påminnelser och krav (PDF)", "", _optional_path,
                    "Tomt = mappen för inkassofiler/brev", group="Påminnelse/krav"),
         SettingKey("payments.import_dir", "Mapp för betalfiler (BgMax, Total IN)", "", _optional_path,
-                   "Där filväljaren i Läs in betalfil börjar; tom = hemkatalogen", group="Betalningar"),
+                   "Mappen som filväljaren i Läs in betalfil öppnar först. Tomt = din hemkatalog.",
+                   group="Betalningar"),
     ]
 }
 
@@ -303,6 +330,18 @@ def setting_key(key: str) -> SettingKey:
         return SETTINGS[key]
     except KeyError:
         raise SettingError(f"okänd inställning {key!r}; kända: {', '.join(sorted(SETTINGS))}") from None
+
+
+def display_value(key: str, value: str) -> str:
+    """A stored value as staff read it: a choice by its name, an amount with a decimal comma,
+    nothing as "(tomt)". For the audit log, which keeps what was stored."""
+    if value == "":
+        return "(tomt)"
+    if value in CHOICE_LABELS and key in SETTINGS and SETTINGS[key].choices:
+        return CHOICE_LABELS[value]
+    if key in SETTINGS and SETTINGS[key].validate is _amount_kr:
+        return value.replace(".", ",")
+    return value
 
 
 def get_setting(key: str) -> str:
