@@ -75,3 +75,13 @@ class CaseStatus(StrEnum):
     INSTALMENT_PLAN = "avbetalningsplan"
     ENFORCEMENT = "hos Kronofogden"
     CLOSED = "avslutat"
+
+
+CASE_STATUS_LABELS = {status.value: status.value[0].upper() + status.value[1:] for status in CaseStatus}
+"""A status as it starts a field or a cell ("Registrerat", "Hos Kronofogden"); the stored value
+is the lowercase word, which reads right inside a sentence and is what the CLI takes."""
+
+
+def case_status_label(status: str) -> str:
+    """The capitalised label of a stored status (an unknown one as it is)."""
+    return CASE_STATUS_LABELS.get(status, status)

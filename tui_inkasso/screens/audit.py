@@ -1,13 +1,17 @@
 """Verktyg → Granskningslogg: who did what, and when (``services.audit.recent``).
 
-The latest entries, newest first, in a PagedTable; the filter box narrows them to entries whose
-text contains what is typed (user, action, object or details).
+The latest entries, newest first, in a PagedTable, in words: the action and the object by their
+Swedish names, the details as ``services.audit.readable_details`` words them. The filter box
+narrows them to entries whose text contains what is typed: the words shown, or the stored codes
+and text (``invoice.excluded``, ``collection_case``), so an admin can still search by code.
+Enter shows the whole entry, words and codes.
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -15,6 +19,7 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Input
 
 from tui_inkasso.screens.base import BaseScreen
+from tui_inkasso.screens.scheduled import TextScreen
 from tui_inkasso.services import audit
 from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
@@ -26,31 +31,53 @@ AUDIT_LIMIT = 2000
 AUDIT_COLUMNS = [
     Column("at", "Tid", 16),
     Column("user", "Användare", 12),
-    Column("action", "Händelse", 22),
-    Column("object_type", "Objekt", 16),
-    Column("object_id", "Id", 18),
+    Column("action_label", "Händelse", 23),
+    Column("object_label", "Objekt", 27),
     Column("details", "Detaljer", 0, sortable=False, min_width=20),
 ]
 
 
 def audit_row(index: int, line: audit.AuditLine) -> TableRow:
-    """An audit entry as a table row."""
+    """An audit entry as a table row, in words."""
     return TableRow(
         str(index),
         (
             cells.date(line.at),
             cells.text(line.user),
-            cells.text(line.action),
-            cells.text(line.object_type),
-            cells.text(line.object_id),
-            cells.text(line.details),
+            cells.text(line.action_label),
+            cells.text(line.object_label),
+            cells.text(line.readable_details),
         ),
         data=line,
     )
 
 
+def entry_text(line: audit.AuditLine) -> str:
+    """The whole entry for the Enter view: words first, the stored codes and text after."""
+    lines = [
+        f"Tid: {line.at:%Y-%m-%d %H:%M:%S}",
+        f"Användare: {line.user}",
+        f"Händelse: {line.action_label}  (kod {line.action})",
+        f"Objekt: {line.object_label}  (kod {line.object_type})",
+        "",
+        line.readable_details or "(inga detaljer)",
+    ]
+    if line.readable_details != line.details:
+        lines += ["", "Sparad text:", line.details]
+    return "\n".join(lines)
+
+
 def _sort_value(row: TableRow, key: str) -> object:
     return getattr(row.data, key)
+
+
+def _matches(row: TableRow, text: str) -> bool:
+    """The text occurs in what is shown or in the stored codes and details."""
+    line: audit.AuditLine = row.data
+    needle = text.lower()
+    shown = (cell.plain if isinstance(cell, Text) else cell for cell in row.cells)
+    stored = (line.action, line.object_type, line.object_id, line.details)
+    return any(needle in value.lower() for values in (shown, stored) for value in values)
 
 
 class AuditScreen(BaseScreen):
@@ -72,7 +99,7 @@ class AuditScreen(BaseScreen):
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
-        yield Input(placeholder="Filtrera: användare, händelse, objekt eller text", id="audit-filter")
+        yield Input(placeholder="Filtrera: användare, händelse, objekt, text eller kod", id="audit-filter")
         yield PagedTable(AUDIT_COLUMNS, id="audit-table", empty_text="Inga händelser", page_size=200)
         yield Footer()
 
@@ -98,7 +125,12 @@ class AuditScreen(BaseScreen):
         table = self.query_one("#audit-table", PagedTable)
         rows = [audit_row(i, line) for i, line in enumerate(message.lines)]
         table.border_title = f"Senaste {len(rows)} händelser"
-        table.set_source(ListSource(AUDIT_COLUMNS, rows, sort_value=_sort_value))
+        table.set_source(ListSource(AUDIT_COLUMNS, rows, sort_value=_sort_value, matches=_matches))
+
+    @on(PagedTable.RowSelected, "#audit-table")
+    def _show(self, event: PagedTable.RowSelected) -> None:
+        line: audit.AuditLine = event.row.data
+        self.app.push_screen(TextScreen(f"Granskningslogg – {line.action_label}", entry_text(line)))
 
     @on(Input.Changed, "#audit-filter")
     def _filter(self, event: Input.Changed) -> None:
