@@ -78,8 +78,8 @@ def test_every_n_hours_is_anchored_on_the_time_not_on_the_start() -> None:
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"frequency": "year"}, "frekvens"),
     ({"frequency": "week"}, "minst en veckodag"),
-    ({"frequency": "month", "month_day": 30}, "1-28"),
-    ({"frequency": "month"}, "1-28"),
+    ({"frequency": "month", "month_day": 30}, "ange 1-28 eller sista$"),
+    ({"frequency": "month"}, "ange 1-28 eller sista$"),
     ({"frequency": "hour", "every_hours": 5}, "delare av 24"),
     ({"frequency": "hour"}, "delare av 24"),
 ])
@@ -102,7 +102,7 @@ def test_parsers() -> None:
     assert parse_month_day("sista") == LAST_DAY
     assert parse_month_day("last") == LAST_DAY
     assert parse_month_day("12") == 12
-    with pytest.raises(ScheduleRuleError, match="1-28"):
+    with pytest.raises(ScheduleRuleError, match="31 går inte; ange 1-28 eller sista$"):
         parse_month_day("31")
 
 

@@ -103,7 +103,7 @@ def check_rule(rule: ScheduleRule) -> None:
         rule.month_day is None or (rule.month_day != LAST_DAY and not 1 <= rule.month_day <= 28)
     ):
         raise ScheduleRuleError(
-            f"dag i månaden: {rule.month_day!r} går inte; ange 1-28 eller sista (last)"
+            f"dag i månaden: {rule.month_day!r} går inte; ange 1-28 eller sista"
         )
     if rule.frequency == "hour" and rule.every_hours not in HOUR_STEPS:
         steps = ", ".join(str(n) for n in HOUR_STEPS)
@@ -151,10 +151,10 @@ def parse_month_day(value: int | str | None) -> int | None:
         day = int(value)
     except (TypeError, ValueError):
         raise ScheduleRuleError(
-            f"dag i månaden: {value!r} går inte; ange 1-28 eller sista (last)"
+            f"dag i månaden: {value!r} går inte; ange 1-28 eller sista"
         ) from None
     if day != LAST_DAY and not 1 <= day <= 28:
-        raise ScheduleRuleError(f"dag i månaden: {day} går inte; ange 1-28 eller sista (last)")
+        raise ScheduleRuleError(f"dag i månaden: {day} går inte; ange 1-28 eller sista")
     return day
 
 
