@@ -47,6 +47,8 @@ async def test_the_wizard_creates_a_service_step_by_step(app_db: str) -> None:
         await pilot.press("n")
         await settle(pilot)
         assert isinstance(app.screen, ServiceKindStep)
+        enter = [b.binding.description for b in app.active_bindings.values() if b.binding.key == "enter"]
+        assert enter[:1] == ["Välj"], "choosing from a list says Välj, not Öppna"
         await pilot.press("enter")                                  # Skapa saldofil
         await settle(pilot)
         assert isinstance(app.screen, NameStep)

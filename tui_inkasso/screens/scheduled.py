@@ -39,7 +39,7 @@ from tui_inkasso.services.errors import UserError
 from tui_inkasso.services.scheduled import RunInfo, ServiceInfo, ServiceSpec
 from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
-from tui_inkasso.widgets.lists import KeyList
+from tui_inkasso.widgets.lists import ChoiceList, KeyList
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, TableRow
 from tui_inkasso.widgets.worker_errors import ForwardWorkerErrors
 
@@ -504,7 +504,7 @@ class ServiceKindStep(WizardStep):
 
     def fields(self) -> ComposeResult:
         options = [Option(scheduled.service_label(kind), id=kind) for kind in scheduled.JOBS]
-        yield KeyList(*options, id="service-kind", markup=False)
+        yield ChoiceList(*options, id="service-kind", markup=False)
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -577,7 +577,7 @@ class FrequencyStep(WizardStep):
 
     def fields(self) -> ComposeResult:
         options = [Option(label, id=code) for code, label in rules.FREQUENCY_LABELS.items()]
-        yield KeyList(*options, id="frequency", markup=False)
+        yield ChoiceList(*options, id="frequency", markup=False)
 
     def on_mount(self) -> None:
         super().on_mount()

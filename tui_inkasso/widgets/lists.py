@@ -20,3 +20,12 @@ class KeyList(OptionList, inherit_bindings=False):
         Binding("pageup", "page_up", "Föregående sida", show=False, id="list.page_up"),
         Binding("pagedown", "page_down", "Nästa sida", show=False, id="list.page_down"),
     ]
+
+
+class ChoiceList(KeyList, inherit_bindings=False):
+    """A KeyList for picking one value in a form or a wizard step: Enter reads "Välj", not "Öppna"."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select", "Välj", id="list.choose"),
+        *(b for b in KeyList.BINDINGS if not (isinstance(b, Binding) and b.key == "enter")),
+    ]
