@@ -1,7 +1,7 @@
 """The domain's refusals of numbers and codes: Swedish, naming the kind of number and the value.
 
-Services show these messages as they are (the ledger import after the field's path), so the
-words are tested where they are made.
+Services show these messages as they are (the ledger import after the field's path, the settings
+next to the field), so the words are tested where they are made.
 """
 
 from __future__ import annotations
@@ -36,6 +36,12 @@ def test_valid_numbers_are_stored_in_one_form() -> None:
 @pytest.mark.parametrize(
     ("call", "message"),
     [
+        (lambda: normalize_bankgiro("123-45"), "bankgironumret '123-45' ska ha 7 eller 8 siffror"),
+        (lambda: normalize_bankgiro("123-4567"), "bankgironumret '123-4567' har fel kontrollsiffra"),
+        (lambda: normalize_plusgiro("1"), "plusgironumret '1' ska ha 2 till 8 siffror"),
+        (lambda: normalize_plusgiro("4345667"), "plusgironumret '4345667' har fel kontrollsiffra"),
+        (lambda: normalize_giro("1234-5678"), "bankgironumret '1234-5678' har fel kontrollsiffra"),
+        (lambda: normalize_giro("1234-5"), "plusgironumret '1234-5' har fel kontrollsiffra"),
         (lambda: normalize_giro("123-456-789"),
          "'123-456-789' är inget bankgiro- eller plusgironummer (bankgiro 7 eller 8 siffror, plusgiro 2–8)"),
         (lambda: normalize_giro("Bg 5050-1055"),

@@ -19,9 +19,7 @@ class IdentifierError(ValueError):
     """A number that fails its format or its check digit.
 
     The message is Swedish and names the kind of number and the value as given
-    ("OCR-numret '20000189' har fel kontrollsiffra"): services show it to staff as it is.
-    Bankgiro and plusgiro reasons are still English for now: ``services/settings._giro_reason``
-    tells a wrong check digit from a wrong length by that text, and it changes in the same step.
+    ("bankgironumret '123-4567' har fel kontrollsiffra"): services show it to staff as it is.
     """
 
 
@@ -44,9 +42,9 @@ def normalize_bankgiro(text: str) -> str:
     """A bankgiro number as its 7 or 8 digits, no hyphen; leading zeros of BgMax fields dropped."""
     digits = digits_only(text).lstrip("0")
     if not digits.isdigit() or not 7 <= len(digits) <= 8:
-        raise IdentifierError(f"bankgiro must have 7 or 8 digits: {text!r}")
+        raise IdentifierError(f"bankgironumret {text!r} ska ha 7 eller 8 siffror")
     if not is_luhn_valid(digits):
-        raise IdentifierError(f"bankgiro has a wrong check digit: {text!r}")
+        raise IdentifierError(f"bankgironumret {text!r} har fel kontrollsiffra")
     return digits
 
 
@@ -59,9 +57,9 @@ def normalize_plusgiro(text: str) -> str:
     """A plusgiro number as its 2 to 8 digits, no hyphen."""
     digits = digits_only(text).lstrip("0")
     if not digits.isdigit() or not 2 <= len(digits) <= 8:
-        raise IdentifierError(f"plusgiro must have 2 to 8 digits: {text!r}")
+        raise IdentifierError(f"plusgironumret {text!r} ska ha 2 till 8 siffror")
     if not is_luhn_valid(digits):
-        raise IdentifierError(f"plusgiro has a wrong check digit: {text!r}")
+        raise IdentifierError(f"plusgironumret {text!r} har fel kontrollsiffra")
     return digits
 
 

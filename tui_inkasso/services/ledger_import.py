@@ -351,7 +351,7 @@ class _Reader:
         try:
             return normalize(value)
         except IdentifierError as exc:
-            self.error(f"{path}.{name}", _giro_in_swedish(str(exc)))
+            self.error(f"{path}.{name}", str(exc))
             return None
 
     def items(self, data: dict, name: str) -> list[tuple[str, Any]]:
@@ -388,24 +388,6 @@ def _json_type(value: Any) -> str:
     if isinstance(value, list):
         return "en lista"
     return "ett objekt"
-
-
-_GIRO_REASONS = [
-    (re.compile(r"bankgiro must have 7 or 8 digits: (.*)"), r"bankgironumret ska ha 7 eller 8 siffror: \1"),
-    (re.compile(r"bankgiro has a wrong check digit: (.*)"), r"bankgironumret har fel kontrollsiffra: \1"),
-    (re.compile(r"plusgiro must have 2 to 8 digits: (.*)"), r"plusgironumret ska ha 2 till 8 siffror: \1"),
-    (re.compile(r"plusgiro has a wrong check digit: (.*)"), r"plusgironumret har fel kontrollsiffra: \1"),
-]
-"""The domain's bankgiro/plusgiro reasons, still English until ``services/settings._giro_reason``
-no longer reads that text; then the domain says them in Swedish and this table goes. Every
-other identifier reason comes from the domain in Swedish and is shown as it is."""
-
-
-def _giro_in_swedish(message: str) -> str:
-    for pattern, swedish in _GIRO_REASONS:
-        if match := pattern.fullmatch(message):
-            return match.expand(swedish)
-    return message
 
 
 def _read(data: Any, reader: _Reader) -> _Ledger:

@@ -62,18 +62,10 @@ def _agency_accounts(value: str) -> str:
         if not part.strip():
             continue
         try:
-            numbers.append(normalize_giro(part))
+            numbers.append(normalize_giro(part.strip()))
         except IdentifierError as exc:
-            raise SettingError(_giro_reason(part.strip(), str(exc))) from None
+            raise SettingError(str(exc)) from None
     return ";".join(dict.fromkeys(numbers))
-
-
-def _giro_reason(number: str, message: str) -> str:
-    """The Swedish reason for a refused bankgiro/plusgiro (the domain says it in English)."""
-    if "check digit" in message:
-        kind = "plusgironumret" if message.startswith("plusgiro") else "bankgironumret"
-        return f"{kind} {number!r} har fel kontrollsiffra"
-    return f"{number!r} är inget bankgiro- eller plusgironummer (bankgiro 7 eller 8 siffror, plusgiro 2–8)"
 
 
 def _path(value: str) -> str:
