@@ -38,7 +38,7 @@ async def test_register_and_case_screen_by_keyboard(ledger: CollectionLedger) ->
         case = CollectionCase.get(CollectionCase.number == "IK-2026-000002")
         assert case_screen.case_id == case.id
         card = str(case_screen.query_one("#case-card", Static).render())
-        assert "IK-2026-000002" in card and "Anna Andersson" in card and "registrerat" in card
+        assert "IK-2026-000002" in card and "Anna Andersson" in card and "Status: Registrerat" in card
         assert case_screen.query_one("#case-invoices", PagedTable).total == 3
         payments = case_screen.query_one("#case-payments", PagedTable)
         assert payments.total == 1 and "före ärendet" in payments.row_at(0).cells[4].plain
@@ -48,6 +48,8 @@ async def test_register_and_case_screen_by_keyboard(ledger: CollectionLedger) ->
         dialog = app.screen
         assert isinstance(dialog, StatusDialog)
         options = dialog.query_one("#status-list", OptionList)
+        assert [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)] == [
+            "Registrerat", "Inkassokrav skickat", "Avbetalningsplan", "Hos Kronofogden", "Avslutat"]
         while options.highlighted_option.id != "avbetalningsplan":
             await pilot.press("down")
         await pilot.press("enter")
@@ -55,6 +57,8 @@ async def test_register_and_case_screen_by_keyboard(ledger: CollectionLedger) ->
         await pilot.press("enter")
         await settle(pilot)
         assert CollectionCase.get_by_id(case.id).status == "avbetalningsplan"
+        event = CaseEvent.get((CaseEvent.case == case.id) & (CaseEvent.kind == "status"))
+        assert event.text == "Status: Registrerat → Avbetalningsplan. 500 kr per månad"
         # n: a note.
         await pilot.press("n")
         await settle(pilot)

@@ -26,7 +26,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from tui_inkasso.domain.codes import CaseStatus, PaymentMethod
+from tui_inkasso.domain.codes import CaseStatus, PaymentMethod, case_status_label
 from tui_inkasso.domain.money import MoneyError, format_sek, parse_amount
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.selection import parse_date
@@ -98,8 +98,8 @@ EVENT_COLUMNS = [
 
 
 def status_cell(status: str) -> Text:
-    """The status in colour (how far the case has gone)."""
-    return Text(status, style=STATUS_STYLES.get(status, ""))
+    """The status by its label ("Registrerat"), in colour (how far the case has gone)."""
+    return Text(case_status_label(status), style=STATUS_STYLES.get(status, ""))
 
 
 class CaseSource:
@@ -253,8 +253,10 @@ class StatusDialog(ModalScreen[tuple[str, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "Ändra status"
-            yield Static(Text(f"Nuvarande status: {self.current}. Välj ny status:"), classes="dialog-question")
-            yield OptionList(*[Option(s, id=s, disabled=s == self.current) for s in register.STATUS_ORDER],
+            yield Static(Text(f"Nuvarande status: {case_status_label(self.current)}. Välj ny status:"),
+                         classes="dialog-question")
+            yield OptionList(*[Option(case_status_label(s), id=s, disabled=s == self.current)
+                               for s in register.STATUS_ORDER],
                              id="status-list", markup=False)
             yield Label("Anteckning (valfri):")
             yield Input(id="status-note", max_length=register.MAX_TEXT)
@@ -478,7 +480,7 @@ class CaseScreen(BaseScreen):
         s = detail.summary
         text = Text()
         text.append(f"{s.number}", style="bold")
-        text.append(f"  {SYSTEM_SHORT.get(s.system, s.system)} · status ")
+        text.append(f"  {SYSTEM_SHORT.get(s.system, s.system)} · Status: ")
         text.append_text(status_cell(s.status))
         text.append(f" · skapat {s.created_at:%Y-%m-%d %H:%M} av {s.created_by}")
         if s.closed_at:
@@ -524,7 +526,7 @@ class CaseScreen(BaseScreen):
             if what == "status":
                 status, note = answer  # type: ignore[misc]
                 summary = register.set_case_status(self.case_id, status, note)
-                message = f"Status: {summary.status}"
+                message = f"Status: {case_status_label(summary.status)}"
             elif what == "note":
                 register.add_case_note(self.case_id, str(answer))
                 message = "Anteckningen är sparad."

@@ -31,7 +31,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
-from tui_inkasso.domain.codes import SYSTEM_LABELS
+from tui_inkasso.domain.codes import SYSTEM_LABELS, case_status_label
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.reprint import BlockFlow, ReprintMenu
 from tui_inkasso.services import dunning, ledger
@@ -676,7 +676,7 @@ def _collection_text(detail: ledger.InvoiceDetail) -> Text:
         c = detail.case
         lines.append("Inkassoärende ", style="bold")
         lines.append(
-            f"{c.number} · {SYSTEM_LABELS.get(c.system, c.system)} · {c.status} · "
+            f"{c.number} · {SYSTEM_LABELS.get(c.system, c.system)} · {case_status_label(c.status)} · "
             f"skapat {c.created_at:%Y-%m-%d %H:%M} av {c.created_by}"
             + (f" · referens {c.agency_reference}" if c.agency_reference else "")
             + "\n"

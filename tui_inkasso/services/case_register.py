@@ -32,6 +32,7 @@ from tui_inkasso.db.models import (
     PaymentMethod,
     ReportedCorrection,
 )
+from tui_inkasso.domain.codes import case_status_label
 from tui_inkasso.domain.money import format_amount, format_sek
 from tui_inkasso.domain.sfi import SfiCategory
 from tui_inkasso.services import audit
@@ -393,7 +394,8 @@ def set_case_status(case_id: int, status: str | CaseStatus, note: str = "") -> C
         at = now()
         closed_at = at if new is CaseStatus.CLOSED else None
         CollectionCase.update(status=new.value, closed_at=closed_at).where(CollectionCase.id == case.id).execute()
-        _event(case, "status", f"Status: {old} → {new.value}" + (f". {text}" if text else ""), at)
+        _event(case, "status", f"Status: {case_status_label(old)} → {case_status_label(new.value)}"
+               + (f". {text}" if text else ""), at)
         audit.record("case.status", "collection_case", case.number, f"{old} -> {new.value}" + (f": {text}" if text else ""))
     return case_summary(case_id)
 
