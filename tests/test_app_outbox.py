@@ -112,7 +112,9 @@ async def test_the_outbox_shows_states_and_resends(
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, TextScreen)
-        assert f"som {folder}/{path.name}" in str(app.screen.query_one(Static).render())
+        whole = str(app.screen.query_one(Static).render())
+        assert f"som {folder}/{path.name}" in whole
+        assert "Slag: Saldofil (saldokorrigeringar)" in whole, "the kind by its label, not 'saldofil'"
     assert OutboxFile.get().attempts == 2
 
 

@@ -94,7 +94,7 @@ def entry_text(entry: OutboxEntry) -> str:
     lines = [
         f"Status: {entry.status_label}",
         f"Fil: {entry.path}" + ("" if entry.local_exists else "  (finns inte längre lokalt!)"),
-        f"Slag: {entry.kind}",
+        f"Slag: {entry.kind_label}",
         f"Server: {entry.target_url}",
         f"Storlek: {entry.size} byte, SHA-256 {entry.sha256}",
         f"Skapad: {entry.created_at:%Y-%m-%d %H:%M:%S}",

@@ -68,6 +68,13 @@ STATUS_LABELS = {
 }
 """What staff read for each status."""
 
+KIND_LABELS = {
+    "saldofil": "Saldofil (saldokorrigeringar)",
+    "cases": "Inkassofil (ärenden)",
+}
+"""What staff read for the kind of file a record holds (the stored kind is what the services that
+queue files name them: ``balance_corrections.FILE_KIND``, the collection run's "cases")."""
+
 
 class DeliveryConfigError(UserError):
     """The delivery settings cannot be used (no URL, a bad password file): a person must act."""
@@ -83,6 +90,7 @@ class OutboxEntry:
     path: str
     file_name: str
     kind: str
+    """The stored kind ("saldofil", "cases"): for the CLI's --json and for code."""
     target_url: str
     status: str
     status_label: str
@@ -96,6 +104,11 @@ class OutboxEntry:
     sha256: str
     collection_file_id: int | None
     local_exists: bool
+
+    @property
+    def kind_label(self) -> str:
+        """The kind of file in Swedish ("Saldofil (saldokorrigeringar)"); an unknown kind as stored."""
+        return KIND_LABELS.get(self.kind, self.kind)
 
 
 @dataclass(frozen=True)
