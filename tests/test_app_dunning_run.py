@@ -42,6 +42,8 @@ async def test_run_by_keyboard_with_a_row_left_out(small: SmallLedger, tmp_path:
         assert app.focused is table
         totals = str(screen.query_one("#run-totals", Static).render())
         assert "6 brev" in totals and "avgifter 360,00" in totals
+        room = table.scrollable_content_region.width
+        assert sum(w + 2 for w in table._widths) <= room, "Att betala keeps its space before the border"
         first = table.current_row.data.invoice_number
         await pilot.press("space")
         await settle(pilot)

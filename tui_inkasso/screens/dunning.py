@@ -45,8 +45,8 @@ PREVIEW_COLUMNS = [
     Column("due_date", "Förfaller", 10),
     Column("level", "Nivå", 12),
     Column("balance", "Saldo", 11, align="right"),
-    Column("fee", "Avgift", 8, align="right"),
-    Column("interest", "Ränta", 9, align="right"),
+    Column("fee", "Avgift", 7, align="right"),
+    Column("interest", "Ränta", 8, align="right"),
     Column("total", "Att betala", 11, align="right"),
 ]
 
