@@ -53,6 +53,19 @@ def make_owner(code: str = "BAB", *, overpayment_account: bool = True, **fields:
     return owner
 
 
+OBJECT_TYPES = {
+    "bostad": ("LGH", "Lägenhet"),
+    "ovriga": ("LOK", "Lokal"),
+    "parkering": ("PP", "Parkeringsplats"),
+    "lager": ("FRD", "Förråd"),
+    "garage": ("GAR", "Garage"),
+    "ej_vald": ("OVR", "Övrigt"),
+}
+"""The object type (code, name) a test object of each SFI category gets: codes and names as a
+landlord's register has them (as in the demo data), so screens and snapshots show "LGH – Lägenhet",
+never "EJ_VALD – Ej_vald"."""
+
+
 def make_object(code: str = "1001-1101", *, sfi: str = "bostad", owner: Owner | None = None) -> RentalObject:
     found = RentalObject.get_or_none(RentalObject.code == code)
     if found:
@@ -61,8 +74,9 @@ def make_object(code: str = "1001-1101", *, sfi: str = "bostad", owner: Owner | 
     prop = Property.get_or_none(Property.code == f"P-{owner.code}") or Property.create(
         code=f"P-{owner.code}", owner=owner, designation="Exempla 1:23", name="Kv. Exempla", area="Centrum"
     )
-    otype = ObjectType.get_or_none(ObjectType.code == sfi.upper()) or ObjectType.create(
-        code=sfi.upper(), name=sfi.capitalize(), sfi=sfi
+    type_code, type_name = OBJECT_TYPES[sfi]
+    otype = ObjectType.get_or_none(ObjectType.code == type_code) or ObjectType.create(
+        code=type_code, name=type_name, sfi=sfi
     )
     return RentalObject.create(code=code, property=prop, object_type=otype, address="Storgatan 1")
 
