@@ -39,6 +39,7 @@ from tui_inkasso.services.selection import Selection
 from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.dialogs import ConfirmDialog
+from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS, OPEN_KEY
 from tui_inkasso.widgets.paged_table import Column, PagedTable, PageQuery, TableRow
 
 KIND_SHORT = {"rent": "Hyra", "direct": "Direkt"}
@@ -354,6 +355,9 @@ class UnreportedScreen(BaseScreen):
     """Saldokorrigering, step 3: all unreported corrections within the selection; Skapa fil."""
 
     SUB_TITLE = "Saldokorrigering – att rapportera"
+
+    FOOTER_HIDDEN: ClassVar[frozenset[str]] = APP_WIDE_KEYS | {OPEN_KEY}
+    """Enter opens nothing in this table, so the footer does not offer ⏎ Öppna."""
 
     DEFAULT_CSS = """
     UnreportedScreen #unreported-selection { margin: 0 2; color: $text-muted; }

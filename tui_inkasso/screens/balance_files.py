@@ -28,6 +28,7 @@ from tui_inkasso.services.outbox import DeliveryResult
 from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.dialogs import DIALOG_CSS, ConfirmDialog, PathQuestion
+from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS, OPEN_KEY
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, PageQuery, TableRow
 
 REPORT_COLUMNS = [
@@ -323,6 +324,9 @@ class BalanceFileDetailScreen(_FileActions):
 
     SUB_TITLE = "Saldofil"
     PAGE = 200
+
+    FOOTER_HIDDEN: ClassVar[frozenset[str]] = APP_WIDE_KEYS | {OPEN_KEY}
+    """Enter opens nothing in this table, so the footer does not offer ⏎ Öppna."""
 
     DEFAULT_CSS = """
     BalanceFileDetailScreen #balance-file-head { height: auto; margin: 1 2; }

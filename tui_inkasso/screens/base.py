@@ -1,4 +1,4 @@
-"""What every screen of the app shares: Esc goes back, and failed workers reach the app."""
+"""What every screen of the app shares: Esc goes back, the footer, and failed workers reach the app."""
 
 from __future__ import annotations
 
@@ -7,11 +7,15 @@ from typing import ClassVar
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from tui_inkasso.widgets.footer_keys import FooterKeys
 from tui_inkasso.widgets.worker_errors import ForwardWorkerErrors
 
 
-class BaseScreen(ForwardWorkerErrors, Screen[None]):
-    """A full screen pushed from the menu (or from another screen); Esc returns to where it came from."""
+class BaseScreen(FooterKeys, ForwardWorkerErrors, Screen[None]):
+    """A full screen pushed from the menu (or from another screen); Esc returns to where it came from.
+
+    Its footer starts with F1 Hjälp and leaves the app-wide keys to the menu (:class:`FooterKeys`).
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Tillbaka", id="screen.back"),

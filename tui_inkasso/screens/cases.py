@@ -35,6 +35,7 @@ from tui_inkasso.services import clock
 from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.dialogs import DIALOG_CSS, ReasonDialog
+from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS, TABLE_KEYS
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, PageQuery, TableRow
 
 SYSTEM_SHORT = {"inhouse": "Eget", "intrum": "Intrum", "svea": "Svea", "none": "Excel"}
@@ -369,6 +370,9 @@ class CaseScreen(BaseScreen):
     """One case: status, claim and balance, invoices, payments, events; change it by keyboard."""
 
     SUB_TITLE = "Inkassoärende"
+
+    FOOTER_HIDDEN: ClassVar[frozenset[str]] = APP_WIDE_KEYS | TABLE_KEYS
+    """Enter opens nothing in the case's tables; s Sortera gives its room to the case's own keys."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f3", "change_status", "Ändra status", id="case.status"),

@@ -40,6 +40,7 @@ from tui_inkasso.services.selection import Selection
 from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.dialogs import DIALOG_CSS, ConfirmDialog, PathQuestion, ReasonDialog
+from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS
 from tui_inkasso.widgets.mark_table import MarkTable
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, PageQuery, TableRow
 
@@ -185,6 +186,9 @@ class CollectionScreen(BaseScreen):
     """Inkasso: the two tables of step 2 and the finish by collection system."""
 
     SUB_TITLE = "Inkasso – skapa underlag"
+
+    FOOTER_HIDDEN: ClassVar[frozenset[str]] = APP_WIDE_KEYS | {"table.sort", "mark.all", "collection.switch"}
+    """s Sortera, a Markera alla and Tab give their room to the screen's own keys (F1 lists them)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Tillbaka", id="screen.back"),

@@ -5,7 +5,7 @@
    its next level on the run date, with level, balance, fee, interest and what the letter asks
    for; count and sums below. Space leaves the highlighted invoice out of this run (and takes it
    back), ``a`` leaves all out or takes all back, ``d`` changes the run date, ``u`` the selection.
-3. F2 "Skapa påminnelser/krav" asks for confirmation and runs ``run_dunning`` in a thread
+3. F2 "Skapa breven" asks for confirmation and runs ``run_dunning`` in a thread
    worker (it recomputes everything; the invoices left out are passed by id).
 4. The result: notices, fees, the PDF's path and the first letters as text.
 """
@@ -32,6 +32,7 @@ from tui_inkasso.services.selection import Selection
 from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.dialogs import ConfirmDialog
+from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS, TABLE_KEYS
 from tui_inkasso.widgets.paged_table import Column, PagedTable, PageQuery, TableRow
 
 KIND_SHORT = {"rent": "Hyra", "direct": "Direkt"}
@@ -128,6 +129,9 @@ class DunningRunScreen(BaseScreen):
 
     SUB_TITLE = "Påminnelse/krav"
 
+    FOOTER_HIDDEN: ClassVar[frozenset[str]] = APP_WIDE_KEYS | TABLE_KEYS
+    """Enter opens nothing in the list; s Sortera gives its room to the run's own keys."""
+
     DEFAULT_CSS = """
     DunningRunScreen #run-head { height: 3; margin: 0 1; }
     DunningRunScreen #run-head > Label { padding-top: 1; }
@@ -145,7 +149,7 @@ class DunningRunScreen(BaseScreen):
                 tooltip="Utelämna alla fakturor, eller ta med alla igen"),
         Binding("d", "edit_date", "Datum", id="dunning.date", tooltip="Ändra körningsdatum"),
         Binding("u", "edit_selection", "Urval", id="dunning.selection", tooltip="Ändra urvalet"),
-        Binding("f2", "create", "Skapa påminnelser/krav", id="dunning.create",
+        Binding("f2", "create", "Skapa breven", id="dunning.create",
                 tooltip="Skapa påminnelserna och kraven i listan"),
         Binding("f5", "refresh", "Uppdatera", id="dunning.refresh"),
     ]

@@ -37,6 +37,7 @@ from tui_inkasso.screens.reprint import BlockFlow, ReprintMenu
 from tui_inkasso.services import dunning, ledger
 from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
+from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS, TABLE_KEYS
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, PageQuery, TableRow
 
 SEARCH_DELAY = 0.12
@@ -205,12 +206,13 @@ def customer_card(data: ledger.CustomerLedger, only_open: bool) -> Text:
 
 
 REPRINT_BINDINGS: list[BindingType] = [
-    Binding("p", "reprint", "Påminnelse/krav", id="ledger.reprint",
+    Binding("p", "reprint", "Återutskrift", id="ledger.reprint",
             tooltip="Återutskrift: förhandsgranska eller skriv ut fakturans påminnelser och krav"),
-    Binding("b", "block_invoice", "Kravspärr faktura", id="ledger.block_invoice",
+    Binding("b", "block_invoice", "Spärr faktura", id="ledger.block_invoice",
             tooltip="Spärra påminnelser och krav för fakturan, eller ta bort spärren"),
 ]
-"""Återutskrift and the invoice's dunning block (screens/reprint.py), on the ledger and an invoice."""
+"""Återutskrift and the invoice's dunning block (kravspärr; screens/reprint.py), on the ledger and an
+invoice. Short labels, so the ledger's footer shows every key of the screen in 120 columns."""
 
 
 def open_reprint(screen: BaseScreen, line: ledger.InvoiceLine | None) -> None:
@@ -229,13 +231,16 @@ class LedgerScreen(BlockFlow, BaseScreen):
 
     SUB_TITLE = "Reskontra (kundsök)"
 
+    FOOTER_HIDDEN: ClassVar[frozenset[str]] = APP_WIDE_KEYS | TABLE_KEYS
+    """Enter and s of the tables give their room to the screen's own keys (F1 lists them)."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+f", "focus_search", "Sök", id="ledger.search"),
         Binding("u", "toggle_open", "Obetalda/alla", id="ledger.only_open",
                 tooltip="Visa endast fakturor med saldo, eller alla"),
         Binding("f5", "refresh", "Uppdatera", id="ledger.refresh"),
         *REPRINT_BINDINGS,
-        Binding("B", "block_customer", "Kravspärr kund", id="ledger.block_customer",
+        Binding("B", "block_customer", "Spärr kund", id="ledger.block_customer",
                 tooltip="Spärra påminnelser och krav för kunden, eller ta bort spärren"),
     ]
 

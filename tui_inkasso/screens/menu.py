@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui_inkasso.widgets.footer_keys import FooterKeys
 from tui_inkasso.widgets.lists import KeyList
 from tui_inkasso.widgets.worker_errors import ForwardWorkerErrors
 
@@ -134,10 +135,13 @@ def _entry_bindings() -> list[BindingType]:
     ]
 
 
-class MenuScreen(ForwardWorkerErrors, Screen[None]):
+class MenuScreen(FooterKeys, ForwardWorkerErrors, Screen[None]):
     """The start screen: one list per group; Enter or the entry's letter opens it."""
 
     SUB_TITLE = "Meny"
+
+    FOOTER_HIDDEN: ClassVar[frozenset[str]] = frozenset()
+    """The menu's footer is the one that shows the app-wide keys (Avsluta, Mörkt/ljust)."""
 
     BINDINGS: ClassVar[list[BindingType]] = _entry_bindings()
 

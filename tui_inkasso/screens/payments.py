@@ -49,6 +49,7 @@ from tui_inkasso.services.ledger import METHOD_LABELS
 from tui_inkasso.services.settings import get_setting
 from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
+from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS, OPEN_KEY
 from tui_inkasso.widgets.lists import KeyList
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, TableRow
 
@@ -107,6 +108,9 @@ class PaymentsScreen(BaseScreen):
     """Betalningar: read a file in, or handle the unmatched payments; the latest files below."""
 
     SUB_TITLE = "Betalningar"
+
+    FOOTER_HIDDEN: ClassVar[frozenset[str]] = APP_WIDE_KEYS | {OPEN_KEY}
+    """Enter opens nothing in the table of files read (it does in the list above it)."""
 
     DEFAULT_CSS = """
     PaymentsScreen #payments-menu {

@@ -39,6 +39,7 @@ from tui_inkasso.services.errors import UserError
 from tui_inkasso.services.scheduled import RunInfo, ServiceInfo, ServiceSpec
 from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
+from tui_inkasso.widgets.footer_keys import FooterKeys
 from tui_inkasso.widgets.lists import ChoiceList, KeyList
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, TableRow
 from tui_inkasso.widgets.worker_errors import ForwardWorkerErrors
@@ -424,7 +425,7 @@ class ServiceRunsScreen(BaseScreen):
 # --------------------------------------------------------------------------- the wizard
 
 
-class WizardStep(ForwardWorkerErrors, Screen[ServiceSpec | None]):
+class WizardStep(FooterKeys, ForwardWorkerErrors, Screen[ServiceSpec | None]):
     """One step of the guide: shows the draft, dismisses with the changed draft or None (back)."""
 
     STEP_TITLE = ""

@@ -138,7 +138,7 @@ class ListSource:
 
 
 CURSOR_BINDINGS: tuple[BindingType, ...] = (
-    Binding("r", "reverse_sort", "Omvänd ordning", id="table.reverse"),
+    Binding("r", "reverse_sort", "Omvänd ordning", show=False, id="table.reverse"),
     Binding("up", "cursor_up", "Föregående rad", show=False, id="table.up"),
     Binding("down", "cursor_down", "Nästa rad", show=False, id="table.down"),
     Binding("pageup", "page_up", "Föregående sida", show=False, id="table.page_up"),
