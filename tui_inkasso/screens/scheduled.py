@@ -34,7 +34,7 @@ from textual.widgets.option_list import Option
 from tui_inkasso.domain import schedule_rules as rules
 from tui_inkasso.domain.email_address import EmailAddressError, split_emails
 from tui_inkasso.screens.base import BaseScreen
-from tui_inkasso.services import scheduled, settings
+from tui_inkasso.services import scheduled
 from tui_inkasso.services.errors import UserError
 from tui_inkasso.services.scheduled import RunInfo, ServiceInfo, ServiceSpec
 from tui_inkasso.services.threads import thread_connection
@@ -563,7 +563,7 @@ class NotifyStep(WizardStep):
         try:
             emails = split_emails(self.query_one("#emails", Input).value)
         except EmailAddressError as exc:
-            raise ValueError(f"E-post: {settings.email_reason_in_swedish(exc)}") from None
+            raise ValueError(f"E-post: {exc}") from None
         success = self.query_one("#success", Checkbox).value
         if success and not emails:
             raise ValueError("Ange minst en adress för e-post när körningen lyckas.")

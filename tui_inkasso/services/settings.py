@@ -6,14 +6,12 @@ form (or raises :class:`SettingError` with the reason). Later features add their
 (each ``group`` has its screen under Inställningar, see ``screens/settings.py``).
 
 The reasons are in Swedish: staff read them next to the field on the settings screens and on the
-command line. Upload URLs are refused in Swedish by ``transport/upload_url.py`` itself (its
-reasons also reach the outbox and ``trust-host``). Reasons that come from the domain layer in
-English (check digits in ``domain/identifiers.py``, e-mail addresses) are put into Swedish here.
+command line. Reasons from other layers (upload URLs in ``transport/upload_url.py``, check digits
+in ``domain/identifiers.py``, e-mail addresses) are Swedish at their source and passed on as they are.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,7 +145,7 @@ def _optional_email(value: str) -> str:
     try:
         return normalize_email(value)
     except EmailAddressError as exc:
-        raise SettingError(email_reason_in_swedish(exc)) from None
+        raise SettingError(str(exc)) from None
 
 
 def _amount_kr(value: str) -> str:
@@ -169,38 +167,6 @@ def _printer(value: str) -> str:
     if any(not (ch.isalnum() or ch in "-_.@") for ch in text):
         raise SettingError(f"{text!r} är inget skrivarnamn (bokstäver, siffror, - _ . @; inga mellanslag)")
     return text
-
-
-_EMAIL_REASONS: list[tuple[str, str]] = [
-    (r"the e-mail address is empty", "e-postadressen är tom"),
-    (r"(?P<a>.+) is not an e-mail address \(spaces or .*\)",
-     "\\g<a> är ingen e-postadress (mellanslag och <>,;\"() är inte tillåtna)"),
-    (r"(?P<a>.+) is not an e-mail address \(no name before @\)", r"\g<a> är ingen e-postadress (inget namn före @)"),
-    (r"(?P<a>.+) is not an e-mail address \(the part before @ is invalid\)",
-     r"\g<a> är ingen e-postadress (delen före @ är ogiltig)"),
-    (r"(?P<a>.+) is not an e-mail address \(the domain after @ must be like example.se\)",
-     r"\g<a> är ingen e-postadress (domänen efter @ ska se ut som exempel.se)"),
-    (r"(?P<a>.+) is longer than 254 characters", r"\g<a> är längre än 254 tecken"),
-]
-"""``domain/email_address.py``'s reasons and their Swedish form."""
-
-
-def email_reason_in_swedish(exc: Exception) -> str:
-    """Why an e-mail address was refused, as staff read it (the scheduled-services wizard too)."""
-    return _in_swedish(str(exc), _EMAIL_REASONS)
-
-
-def _in_swedish(message: str, table: list[tuple[str, str]]) -> str:
-    """``message`` put into Swedish by the first pattern of ``table`` that matches all of it.
-
-    A message no pattern knows (a reason added later in the other layer) is passed on as it is:
-    an English reason is better than none.
-    """
-    for pattern, swedish in table:
-        match = re.fullmatch(pattern, message, flags=re.DOTALL)
-        if match:
-            return match.expand(swedish)
-    return message
 
 
 CHOICE_LABELS = {
