@@ -397,13 +397,14 @@ class UnreportedScreen(BaseScreen):
         yield Header(icon="≡")
         yield Static(Text(f"Urval: {self.selection.describe()} · alla datum"), id="unreported-selection")
         yield PagedTable(UNREPORTED_COLUMNS, id="unreported-list", page_size=200, sort="pay_date",
-                         empty_text="Inga saldokorrigeringar att rapportera")
+                         empty_text="Inga saldokorrigeringar att rapportera", loading=True)
         yield Static("Räknar …", id="unreported-totals")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#unreported-list", PagedTable).border_title = (
-            "Saldokorrigeringar som inte rapporterats till inkassobolaget")
+        table = self.query_one("#unreported-list", PagedTable)
+        table.border_title = "Saldokorrigeringar som inte rapporterats till inkassobolaget"
+        table.focus()
         self.action_refresh()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -426,7 +427,6 @@ class UnreportedScreen(BaseScreen):
         self.totals = message.totals
         table = self.query_one("#unreported-list", PagedTable)
         table.set_source(UnreportedSource(self.selection, message.totals.count))
-        table.focus()
         self.query_one("#unreported-totals", Static).update(totals_text(message.totals))
         self.refresh_bindings()
 

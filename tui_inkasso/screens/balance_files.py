@@ -226,7 +226,8 @@ class BalanceFilesScreen(_FileActions):
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
-        yield PagedTable(REPORT_COLUMNS, id="balance-files", empty_text="Inga saldofiler har skapats än")
+        yield PagedTable(REPORT_COLUMNS, id="balance-files", empty_text="Inga saldofiler har skapats än",
+                         loading=True)
         yield Static("Enter öppnar filen · W skriver den igen · I skickar den igen", id="balance-files-help")
         yield Footer()
 
@@ -357,7 +358,7 @@ class BalanceFileDetailScreen(_FileActions):
         yield Header(icon="≡")
         yield Static("Läser …", id="balance-file-head")
         yield PagedTable(DETAIL_COLUMNS, id="balance-file-rows", page_size=self.PAGE,
-                         empty_text="Filen har inga saldokorrigeringar")
+                         empty_text="Filen har inga saldokorrigeringar", loading=True)
         yield Footer()
 
     def on_mount(self) -> None:

@@ -1,4 +1,5 @@
-"""What every screen of the app shares: Esc goes back, the footer, and failed workers reach the app."""
+"""What every screen of the app shares: Esc goes back, the footer, and failed workers reach the app
+(and no table waits for rows a failed worker will never bring)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from tui_inkasso.widgets.footer_keys import FooterKeys
+from tui_inkasso.widgets.paged_table import PagedTable
 from tui_inkasso.widgets.worker_errors import ForwardWorkerErrors
 
 
@@ -25,3 +28,11 @@ class BaseScreen(FooterKeys, ForwardWorkerErrors, Screen[None]):
         """Leave this screen."""
         if len(self.app.screen_stack) > 1:
             self.dismiss()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A failed worker may be the one a table waits for (``PagedTable.expect_rows``): tables
+        still waiting show their empty text instead of "Hämtar …" for ever (the app shows the
+        error). One that was waiting for another worker gets its rows all the same."""
+        if event.state == WorkerState.ERROR:
+            for table in self.query(PagedTable):
+                table.stop_expecting()

@@ -37,6 +37,7 @@ from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.dialogs import DIALOG_CSS, ReasonDialog
 from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS, TABLE_KEYS
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, PageQuery, TableRow
+from tui_inkasso.widgets.typeahead import MoveOnInput
 
 SYSTEM_SHORT = {"inhouse": "Eget", "intrum": "Intrum", "svea": "Svea", "none": "Excel"}
 METHOD_LABELS = {
@@ -161,8 +162,8 @@ class CaseListScreen(BaseScreen):
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
-        yield Input(placeholder="Filtrera: ärendenummer, kundnummer eller namn (/ eller bara börja skriva)",
-                    id="cases-filter", select_on_focus=False)
+        yield MoveOnInput(placeholder="Filtrera: ärendenummer, kundnummer eller namn (/ eller bara börja skriva)",
+                          id="cases-filter", select_on_focus=False)
         yield PagedTable(CASE_COLUMNS, CaseSource(False), id="cases", empty_text="Inga inkassoärenden")
         yield Footer()
 
@@ -417,14 +418,16 @@ class CaseScreen(BaseScreen):
         yield Header(icon="≡")
         yield Static("Hämtar ärendet …", id="case-card")
         yield Label("Fakturor", classes="case-title")
-        yield PagedTable(INVOICE_COLUMNS, id="case-invoices", empty_text="Inga fakturor")
+        yield PagedTable(INVOICE_COLUMNS, id="case-invoices", empty_text="Inga fakturor", loading=True)
         yield Label("Betalningar på ärendets fakturor", classes="case-title")
-        yield PagedTable(PAYMENT_COLUMNS, id="case-payments", empty_text="Inga betalningar")
+        yield PagedTable(PAYMENT_COLUMNS, id="case-payments", empty_text="Inga betalningar", loading=True)
         yield Label("Händelser och anteckningar", classes="case-title")
-        yield PagedTable(EVENT_COLUMNS, id="case-events", empty_text="Inga händelser")
+        yield PagedTable(EVENT_COLUMNS, id="case-events", empty_text="Inga händelser", loading=True)
         yield Footer()
 
     def on_mount(self) -> None:
+        """The invoices have the focus at once; the tables wait for the case (keys typed meanwhile too)."""
+        self.query_one("#case-invoices", PagedTable).focus()
         self._load()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -447,7 +450,6 @@ class CaseScreen(BaseScreen):
         self.post_message(self.DetailLoaded(detail))
 
     def on_case_screen_detail_loaded(self, message: CaseScreen.DetailLoaded) -> None:
-        first_load = self.detail is None
         self.detail = detail = message.detail
         s = detail.summary
         self.sub_title = f"Inkassoärende {s.number}"
@@ -467,8 +469,6 @@ class CaseScreen(BaseScreen):
                                         ("#case-payments", PAYMENT_COLUMNS, payments),
                                         ("#case-events", EVENT_COLUMNS, events_)):
             self.query_one(table_id, PagedTable).set_source(ListSource(columns, rows))
-        if first_load:
-            self.query_one("#case-invoices", PagedTable).focus()
         self.refresh_bindings()
 
     @staticmethod

@@ -43,6 +43,7 @@ from tui_inkasso.widgets.dialogs import DIALOG_CSS, ConfirmDialog, PathQuestion,
 from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS
 from tui_inkasso.widgets.mark_table import MarkTable
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, PageQuery, TableRow
+from tui_inkasso.widgets.typeahead import MoveOnInput
 
 KIND_SHORT = {"rent": "Hyra", "direct": "Direkt"}
 FILTER_DELAY = 0.25
@@ -276,15 +277,15 @@ class CollectionScreen(BaseScreen):
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
         yield Static("", id="coll-head")
-        yield Input(placeholder="Filtrera: skriv fakturanummer, kund, person-/orgnr eller objekt (/ eller bara börja skriva)",
-                    id="coll-filter", select_on_focus=False)
+        yield MoveOnInput(placeholder="Filtrera: skriv fakturanummer, kund, person-/orgnr eller objekt (/ eller bara börja skriva)",
+                          id="coll-filter", select_on_focus=False)
         yield Label("Fakturor till inkasso", classes="coll-title", id="coll-ready-title")
         yield MarkTable(CANDIDATE_COLUMNS, id="coll-ready", empty_text="Inga fakturor är klara för inkasso",
-                        page_size=200, sort="invoice")
+                        page_size=200, sort="invoice", row_keys=("u",))
         yield Static("", id="coll-ready-totals", classes="coll-totals")
         yield Label("Undantagna fakturor", classes="coll-title", id="coll-excluded-title")
         yield MarkTable(EXCLUDED_COLUMNS, id="coll-excluded", empty_text="Inga undantagna fakturor",
-                        page_size=200, sort="invoice")
+                        page_size=200, sort="invoice", row_keys=("i",))
         yield Static("", id="coll-excluded-totals", classes="coll-totals")
         yield Footer()
 
@@ -324,6 +325,10 @@ class CollectionScreen(BaseScreen):
         self._load()
 
     def _load(self) -> None:
+        """Read the candidates; the upper table has the focus at once and waits for them (so do
+        the keys typed meanwhile)."""
+        self._ready().expect_rows()
+        self._ready().focus()
         self._open_candidates(self.today, self.selection or Selection())
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="collection-open", name="Inkasso: urval")
@@ -346,7 +351,6 @@ class CollectionScreen(BaseScreen):
         self._excluded_pending = self._sources["coll-excluded"]
         self._excluded().set_source(None)
         self._ready().set_source(self._sources["coll-ready"], filter=text)
-        self._ready().focus()
         self.refresh_bindings()
         for note in candidates.notes:
             self.notify(note, title="Inget kan gå till inkasso", severity="warning", timeout=10)
@@ -703,10 +707,12 @@ class XlsxPreviewScreen(BaseScreen):
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
         yield Static(Text(str(self.path)), id="xlsx-path")
-        yield PagedTable([Column("loading", "Läser …")], id="xlsx-sheet")
+        yield PagedTable([Column("loading", "Läser …")], id="xlsx-sheet", loading=True)
         yield Footer()
 
     def on_mount(self) -> None:
+        """The sheet has the focus at once and waits for its rows (keys typed meanwhile too)."""
+        self.query_one("#xlsx-sheet", PagedTable).focus()
         self._read()
 
     @work(thread=True, exit_on_error=False, group="xlsx-preview", name="Läs Excelfilen")
@@ -723,4 +729,3 @@ class XlsxPreviewScreen(BaseScreen):
         table.columns = columns
         table.border_title = f"{self.path.name}: {len(rows)} rader" + (" (de första)" if len(rows) >= 200 else "")
         table.set_source(ListSource(columns, rows))
-        table.focus()

@@ -183,7 +183,7 @@ class DunningRunScreen(BaseScreen):
             yield Input(self.run_date.isoformat(), id="run-date", placeholder="ÅÅÅÅ-MM-DD")
             yield Static("", id="run-selection")
         yield PagedTable(PREVIEW_COLUMNS, id="run-preview", empty_text="Inga fakturor står på tur",
-                         page_size=200, sort="invoice_number")
+                         page_size=200, sort="invoice_number", row_keys=("space", "a"))
         yield Static("", id="run-totals")
         yield Footer()
 
@@ -193,6 +193,7 @@ class DunningRunScreen(BaseScreen):
             self.action_edit_selection()
         else:
             self._load()
+            self.query_one("#run-preview", PagedTable).focus()
 
     # ------------------------------------------------------------------ selection and date
 
@@ -207,6 +208,7 @@ class DunningRunScreen(BaseScreen):
             return
         self.selection = selection
         self._load()
+        self.query_one("#run-preview", PagedTable).focus()
 
     def action_edit_date(self) -> None:
         """Move to the run date field."""
@@ -233,6 +235,8 @@ class DunningRunScreen(BaseScreen):
         self._load()
 
     def _load(self) -> None:
+        """Compute the preview; the list waits for it (keys typed meanwhile too), not showing the old one."""
+        self.query_one("#run-preview", PagedTable).expect_rows()
         self.query_one("#run-totals", Static).update("Beräknar …")
         self.query_one("#run-selection", Static).update(
             Text(f"   Urval: {(self.selection or Selection()).describe()}"))
@@ -253,7 +257,6 @@ class DunningRunScreen(BaseScreen):
         table = self.query_one("#run-preview", PagedTable)
         table.set_source(PreviewSource(preview.rows, self.left_out))
         table.border_title = f"Fakturor som får nästa kravnivå {preview.run_date.isoformat()} ({preview.count})"
-        table.focus()
         self._show_totals()
         if preview.problems:
             self.notify("\n".join(preview.problems), title="Körningen kan inte göras", severity="error",

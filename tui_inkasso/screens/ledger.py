@@ -9,6 +9,10 @@ rows, payments, dunning history, case, exclusion and blocks.
 Every service call runs in a thread worker with its own connection; results come back as
 messages, and a result for a search text or customer that is no longer current is dropped.
 
+Type-ahead: Enter moves the focus at once, to a table that shows "Hämtar …" until its rows are
+there (``PagedTable.expect_rows``) and keeps the keys typed meanwhile for them. So "anna", Enter,
+Enter, Down, Enter opens Anna's second invoice however slow the search and her ledger are.
+
 What the screen shows can change on a screen opened on top of it: a block set on the invoice
 detail, payments booked or dunning levels renamed through the command palette. So when the
 screen comes back into view, the hits and the open customer are read again in place (cursors
@@ -29,7 +33,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui_inkasso.domain.codes import SYSTEM_LABELS, case_status_label
 from tui_inkasso.screens.base import BaseScreen
@@ -39,6 +43,7 @@ from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS, TABLE_KEYS
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, PageQuery, TableRow
+from tui_inkasso.widgets.typeahead import MoveOnInput
 
 SEARCH_DELAY = 0.12
 """Seconds of quiet typing before a search runs (each keystroke restarts the wait)."""
@@ -276,6 +281,8 @@ class LedgerScreen(BlockFlow, BaseScreen):
     def __init__(self) -> None:
         super().__init__()
         self._search_timer: Timer | None = None
+        self._searching: str | None = None
+        """The text of the search in flight, until its hits are shown."""
         self._highlight_timer: Timer | None = None
         self._customer_id: int | None = None
         self._only_open = False
@@ -286,7 +293,7 @@ class LedgerScreen(BlockFlow, BaseScreen):
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
-        yield Input(
+        yield MoveOnInput(
             placeholder="Sök kund: namn, kundnummer, personnummer, OCR eller fakturanummer",
             id="search",
         )
@@ -296,7 +303,7 @@ class LedgerScreen(BlockFlow, BaseScreen):
         yield Static("", id="customer-card")
         yield PagedTable(
             INVOICE_COLUMNS, id="invoices", page_size=INVOICE_PAGE, sort=ledger.DEFAULT_SORT, descending=True,
-            empty_text="Ingen kund vald",
+            empty_text="Ingen kund vald", row_keys=("p", "b"),
         )
         yield Footer()
 
@@ -328,17 +335,23 @@ class LedgerScreen(BlockFlow, BaseScreen):
 
     @on(Input.Submitted, "#search")
     def _submitted(self, event: Input.Submitted) -> None:
+        """To the customer list; while its hits are on their way it keeps the keys typed at it."""
         if self._search_timer is not None:
             self._search_timer.stop()
             self._search_now()
-        self.query_one("#customers", PagedTable).focus()
+        customers = self.query_one("#customers", PagedTable)
+        if self._searching is not None:
+            customers.expect_rows()
+        customers.focus()
 
     def _search_now(self) -> None:
         self._search_timer = None
         text = self.query_one("#search", Input).value
         if text.strip():
+            self._searching = text
             self._run_search(text)
         else:
+            self._searching = None
             self._show_hits(text, [])
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search", name="Kundsökning")
@@ -350,6 +363,7 @@ class LedgerScreen(BlockFlow, BaseScreen):
 
     def on_ledger_screen_search_done(self, message: LedgerScreen.SearchDone) -> None:
         if message.text == self.query_one("#search", Input).value:
+            self._searching = None
             self._show_hits(message.text, message.hits)
 
     def _show_hits(self, text: str, hits: list[ledger.CustomerHit]) -> None:
@@ -382,12 +396,21 @@ class LedgerScreen(BlockFlow, BaseScreen):
         self.query_one("#invoices", PagedTable).focus()
 
     def _open_customer(self, customer_id: int) -> None:
+        """Load the customer's ledger; the invoice table waits for it (no other customer's rows)."""
         if self._highlight_timer is not None:
             self._highlight_timer.stop()
             self._highlight_timer = None
         self._customer_id = customer_id
         table = self.query_one("#invoices", PagedTable)
-        self._load_ledger(customer_id, PageQuery(table.query.sort, table.query.descending, self._filter()))
+        query = PageQuery(table.query.sort, table.query.descending, self._filter())
+        self._invoice_source = None
+        table.expect_rows()
+        self._load_ledger(customer_id, query)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A failed search is no longer in flight (BaseScreen stops the tables waiting for it)."""
+        if event.state == WorkerState.ERROR and event.worker.group == "search":
+            self._searching = None
 
     def _filter(self) -> str:
         return ONLY_OPEN if self._only_open else ""
@@ -637,6 +660,10 @@ class InvoiceDetailScreen(BlockFlow, BaseScreen):
             table.add_column(label, key=f"c{index}", width=width)
         for number, row in enumerate(rows):
             table.add_row(*row, key=str(number))
+        # The header and one line a row (max-height in app.tcss caps it, the table scrolls).
+        # height: auto waited for the DataTable to measure itself when idle, and when the layout
+        # came first the table stayed 0 lines high: now and then an invoice showed no rows.
+        table.styles.height = len(rows) + 1
         table.display = bool(rows)
         self.query_one(f"{selector}-empty", Static).update(Text(empty) if not rows else "")
         self.query_one(f"{selector}-empty", Static).display = not rows

@@ -15,22 +15,29 @@ the collection wizard and the balance-correction screens reuse it unchanged::
 Keyboard only: Tab moves between the fields, space ticks an entry in a list, F2 (Nästa) checks
 the dates and the codes (``validate_selection``, in a thread worker) and answers; a refusal is
 shown under the fields and keeps the screen open. F5 clears every field.
+
+Keys typed while the selection is checked (F2, then at once Down and space for the list that
+comes next) are kept and handed to the next screen once it has its focus, or back to the fields
+when the selection is refused: they never tick an entry here after F2.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, Label, Select, SelectionList, Static
+from textual.worker import Worker, WorkerState
 
 from tui_inkasso.services.errors import UserError
 from tui_inkasso.services.selection import (
@@ -41,6 +48,7 @@ from tui_inkasso.services.selection import (
 )
 from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets.footer_keys import FooterKeys
+from tui_inkasso.widgets.typeahead import KeyPress, after_bubbling, hand_over, post_keys
 from tui_inkasso.widgets.worker_errors import ForwardWorkerErrors
 
 KIND_OPTIONS = [
@@ -114,6 +122,9 @@ class SelectionScreen(FooterKeys, ForwardWorkerErrors, Screen[Selection | None])
         self._intro = intro or ("Välj vad som ska ingå. Inget valt i en lista betyder alla. "
                                 "Tab flyttar, mellanslag väljer, F2 går vidare.")
         self.choices: SelectionChoices | None = None
+        self._held: list[KeyPress] | None = None
+        """Keys typed while the selection is checked (None when it is not being checked)."""
+        self._focus_before: Widget | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
@@ -205,13 +216,40 @@ class SelectionScreen(FooterKeys, ForwardWorkerErrors, Screen[Selection | None])
     # ------------------------------------------------------------------ actions
 
     def action_next(self) -> None:
-        """Read and check the selection; answer with it when it is right."""
+        """Read and check the selection; answer with it when it is right.
+
+        While it is checked no field has the focus, so every key typed meanwhile reaches the
+        screen and is kept (``on_key``) for the screen that comes next.
+        """
+        if self._held is not None:
+            return
         try:
             selection = self.selection()
         except ValueError as exc:
             self._refuse(str(exc))
             return
+        self._held = []
+        self._focus_before = self.focused
+        self.set_focus(None)
         self._check(selection)
+
+    def on_key(self, event: events.Key) -> None:
+        """Keep the keys typed while the selection is checked."""
+        if self._held is not None:
+            event.stop()
+            event.prevent_default()
+            self._held.append((event.key, event.character))
+
+    def _stop_holding(self) -> list[KeyPress]:
+        held, self._held = self._held or [], None
+        return held
+
+    def _back_to_the_fields(self) -> None:
+        """The selection was not accepted: the focus and the keys typed meanwhile go back to the fields."""
+        held = self._stop_holding()
+        if self._focus_before is not None and self._focus_before.is_attached:
+            self.set_focus(self._focus_before)
+        post_keys(self, held)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="selection-check", name="Kontroll av urvalet")
     def _check(self, selection: Selection) -> None:
@@ -225,9 +263,21 @@ class SelectionScreen(FooterKeys, ForwardWorkerErrors, Screen[Selection | None])
 
     def on_selection_screen_checked(self, message: SelectionScreen.Checked) -> None:
         if message.problem is not None:
+            self._back_to_the_fields()
             self._refuse(message.problem)
             return
+        held = self._stop_holding()
+        below = self.app.screen_stack[-2] if len(self.app.screen_stack) > 1 else None
         self.dismiss(message.selection)
+        if held and below is not None:
+            # The answer reaches the screen below through its call_next queue, where it moves its
+            # focus (on the app's queue): the keys follow both.
+            below.call_next(after_bubbling, below, partial(hand_over, below, held))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A check that failed (the app shows why) gives the fields back."""
+        if event.state == WorkerState.ERROR and event.worker.group == "selection-check":
+            self._back_to_the_fields()
 
     def _refuse(self, problem: str) -> None:
         self.query_one("#selection-error", Static).update(Text(f"Kontrollera urvalet: {problem}"))

@@ -25,6 +25,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Label, Static
+from textual.worker import Worker, WorkerState
 
 from tui_inkasso.domain.money import format_sek
 from tui_inkasso.screens.base import BaseScreen
@@ -33,6 +34,8 @@ from tui_inkasso.services.ledger import METHOD_LABELS, CustomerHit
 from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, PageQuery, TableRow
+from tui_inkasso.widgets.typeahead import MoveOnInput
+from tui_inkasso.widgets.worker_errors import ForwardWorkerErrors
 
 SEARCH_DELAY = 0.15
 """Seconds of quiet typing before a search runs."""
@@ -133,7 +136,7 @@ class UnmatchedPaymentsScreen(BaseScreen):
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
-        yield Input(placeholder="Filtrera på referens, betalare eller avsändarkonto", id="unmatched-filter")
+        yield MoveOnInput(placeholder="Filtrera på referens, betalare eller avsändarkonto", id="unmatched-filter")
         yield PagedTable(PAYMENT_COLUMNS, UnmatchedSource(), id="unmatched", sort="date", page_size=200,
                          empty_text="Inga ej matchade betalningar")
         yield Footer()
@@ -234,7 +237,7 @@ class UnmatchedPaymentsScreen(BaseScreen):
 # ------------------------------------------------------------------------------------ dialogs
 
 
-class _Picker(ModalScreen[Any]):
+class _Picker(ForwardWorkerErrors, ModalScreen[Any]):
     """A search box over a list: typing searches (in a worker), Enter on a row picks it, Esc cancels."""
 
     DEFAULT_CSS = """
@@ -267,17 +270,19 @@ class _Picker(ModalScreen[Any]):
         self.title_text = title
         self.initial = text
         self._search_timer: Timer | None = None
+        self._searching: str | None = None
+        """The text of the search in flight, until its rows are shown."""
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = self.title_text
-            yield Input(self.initial, placeholder=self.PLACEHOLDER, id="picker-search")
+            yield MoveOnInput(self.initial, placeholder=self.PLACEHOLDER, id="picker-search")
             yield PagedTable(self.COLUMNS, id="picker-rows", empty_text="Inga träffar: skriv något annat")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
         if self.initial.strip():
-            self._search(self.initial)
+            self._start_search(self.initial)
 
     @on(Input.Changed, "#picker-search")
     def _typed(self, event: Input.Changed) -> None:
@@ -287,7 +292,11 @@ class _Picker(ModalScreen[Any]):
 
     def _search_now(self) -> None:
         self._search_timer = None
-        self._search(self.query_one(Input).value)
+        self._start_search(self.query_one(Input).value)
+
+    def _start_search(self, text: str) -> None:
+        self._searching = text
+        self._search(text)
 
     @on(Input.Submitted, "#picker-search")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -297,8 +306,18 @@ class _Picker(ModalScreen[Any]):
         self.action_to_list()
 
     def action_to_list(self) -> None:
-        """From the search box to the list."""
-        self.query_one(PagedTable).focus()
+        """From the search box to the list; while its rows are on their way it keeps the keys
+        typed at it (Enter picks from the new rows, never from those of the text before)."""
+        table = self.query_one(PagedTable)
+        if self._searching is not None:
+            table.expect_rows()
+        table.focus()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A failed search leaves the list empty, not waiting (the app shows the error)."""
+        if event.state == WorkerState.ERROR and event.worker.group == "picker":
+            self._searching = None
+            self.query_one(PagedTable).set_source(None)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="picker", name="Sök")
     def _search(self, text: str) -> None:
@@ -314,6 +333,7 @@ class _Picker(ModalScreen[Any]):
     def _found(self, message: _Picker.Found) -> None:
         if message.text != self.query_one(Input).value:
             return
+        self._searching = None
         self.query_one(PagedTable).set_source(ListSource(self.COLUMNS, message.rows))
 
     @on(PagedTable.RowSelected, "#picker-rows")

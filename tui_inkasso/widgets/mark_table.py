@@ -94,6 +94,12 @@ class MarkTable(PagedTable, inherit_bindings=False):
         super().set_source(source, **kwargs)  # type: ignore[arg-type]
         self._marks_changed()
 
+    def expect_rows(self) -> None:
+        """New rows are coming: the marks belonged to the old ones."""
+        self.marked.clear()
+        super().expect_rows()
+        self._marks_changed()
+
     def action_toggle_mark(self) -> None:
         """Mark the highlighted row (or unmark it) and move to the next."""
         row = self.current_row

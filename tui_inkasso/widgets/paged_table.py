@@ -17,6 +17,17 @@ filter or the source starts a new generation; pages of an older one are dropped 
 Keys (all with ids, for keymaps): arrows, PageUp/PageDown, Home/End move the cursor; Enter posts
 :class:`PagedTable.RowSelected`; ``s`` sorts by the next sortable column and ``r`` reverses it.
 
+Type-ahead: over SSH people type ahead of the screen. Screens move the focus to a table at once
+(in the key handler) even when its rows are still on their way; a key of the table typed before
+they arrive waits for them and is replayed once they are on screen (and the screen has seen
+:class:`PagedTable.Loaded`), so Down then Enter opens the second row of the new rows, not of the
+old ones, and is not lost on an empty table. A screen that fetches a table's rows itself says
+so with ``loading=True`` (rows on their way from the start) or :meth:`PagedTable.expect_rows`
+(new rows on their way). When Enter opens a row (typed or replayed), the keys after it
+are handed to whatever has the focus once the screen has handled :class:`PagedTable.RowSelected`
+(another table waiting for its rows keeps them the same way), even when they arrive in one burst
+before the app has handled the Enter.
+
 For small lists already in memory, :class:`ListSource` does the same in Python.
 """
 
@@ -38,6 +49,13 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import Worker, WorkerState
 
+from tui_inkasso.widgets.typeahead import (
+    KeyPress,
+    after_bubbling,
+    after_handled,
+    hand_over,
+    post_keys,
+)
 from tui_inkasso.widgets.worker_errors import WorkerFailed
 
 Cell = str | Text
@@ -245,6 +263,8 @@ class PagedTable(ScrollView, can_focus=True):
         sort: str | None = None,
         descending: bool = False,
         empty_text: str = "Inga rader",
+        row_keys: Sequence[str] = (),
+        loading: bool = False,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -253,14 +273,25 @@ class PagedTable(ScrollView, can_focus=True):
         self.columns = list(columns)
         self.page_size = page_size
         self.empty_text = empty_text
+        self.row_keys = frozenset(row_keys)
+        """The screen's keys that act on this table's highlighted or marked rows (e.g. space to
+        leave an invoice out): typed before the rows are here, they wait for them like the
+        table's own keys."""
         self._source = source
         self._query = PageQuery(sort, descending, "")
         self._generation = 0
         self._total = 0
         self._loaded = False
+        self._expecting = loading and source is None
+        """Rows come from the screen (``loading`` or :meth:`expect_rows`) and are not here yet."""
         self._pages: dict[int, Sequence[TableRow]] = {}
         self._pending: set[int] = set()
         self._widths: list[int] = []
+        self._typeahead: list[KeyPress] = []
+        self._replay_due = False
+        """The rows are here and the waiting keys are about to be replayed."""
+        self._handing_over = False
+        """Enter opened a row: keys typed after it wait for the screen to move on, then follow."""
 
     # ------------------------------------------------------------------ public API
 
@@ -277,7 +308,12 @@ class PagedTable(ScrollView, can_focus=True):
     @property
     def is_loading(self) -> bool:
         """True until the count and first page of the current query have arrived."""
-        return self._source is not None and (not self._loaded or bool(self._pending))
+        return self._expecting or (self._source is not None and (not self._loaded or bool(self._pending)))
+
+    @property
+    def awaiting_rows(self) -> bool:
+        """True from a new source, sort, filter or :meth:`expect_rows` until the rows are here."""
+        return self._expecting or (self._source is not None and not self._loaded)
 
     @property
     def current_row(self) -> TableRow | None:
@@ -310,6 +346,7 @@ class PagedTable(ScrollView, can_focus=True):
         once instead of asking the source again in a worker.
         """
         self._source = source
+        self._expecting = False
         self._query = PageQuery(
             sort if sort is not None else self._query.sort,
             descending if descending is not None else self._query.descending,
@@ -329,6 +366,31 @@ class PagedTable(ScrollView, can_focus=True):
         self.post_message(self.Loaded(self, self._total))
         if self._total:
             self.post_message(self.RowHighlighted(self, 0, self.current_row))
+        self._rows_ready()
+
+    def expect_rows(self) -> None:
+        """The screen is fetching this table's rows itself and will pass them to :meth:`set_source`.
+
+        Until then the table is empty and shows "Hämtar …" instead of rows that no longer apply
+        (the previous customer's invoices, the previous preview), and keeps the keys typed at it
+        for the new rows. The screen passes them with ``set_source``; when its worker fails,
+        ``BaseScreen`` calls :meth:`stop_expecting`.
+        """
+        self._source = None
+        self._generation += 1
+        self._pages.clear()
+        self._pending.clear()
+        self._loaded = False
+        self._expecting = True
+        self._set_total(0)
+        self.cursor_row = 0
+        self.scroll_to(y=0, animate=False)
+        self.refresh()
+
+    def stop_expecting(self) -> None:
+        """The rows the screen was fetching will not come (its worker failed): stop waiting."""
+        if self._expecting:
+            self.set_source(None)
 
     def set_filter(self, text: str) -> None:
         """Ask the source for rows matching ``text`` (what it means is the source's business)."""
@@ -354,6 +416,7 @@ class PagedTable(ScrollView, can_focus=True):
             self._set_total(0)
             self._loaded = True
             self.refresh()
+            self._rows_ready()
             return
         self._fetch(self.cursor_row // self.page_size, with_count=True)
         self.refresh()
@@ -390,6 +453,8 @@ class PagedTable(ScrollView, can_focus=True):
         self.refresh()
         if self._total and message.page == self.cursor_row // self.page_size:
             self.post_message(self.RowHighlighted(self, self.cursor_row, self.current_row))
+        if message.total is not None:
+            self._rows_ready()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A failed fetch goes to the app's one error handler; the table stops waiting for it."""
@@ -398,6 +463,7 @@ class PagedTable(ScrollView, can_focus=True):
             self._loaded = True
             self.refresh()
             self.post_message(WorkerFailed(event.worker))
+            self._rows_ready()
 
     def _set_total(self, total: int) -> None:
         self._total = total
@@ -542,7 +608,66 @@ class PagedTable(ScrollView, can_focus=True):
         if self._source is not None and not self._loaded and not self._pending:
             self.reload()
 
-    async def _on_click(self, event: events.Click) -> None:
-        """Clicking a row moves the cursor there (the app is for keyboards, but mice exist)."""
-        if event.y >= self.HEADER_HEIGHT:
-            self.cursor_row = round(self.scroll_y) + event.y - self.HEADER_HEIGHT
+    # ------------------------------------------------------------------ type-ahead
+
+    def on_key(self, event: events.Key) -> None:
+        """Keep keys typed ahead of the table (see the module's docstring).
+
+        After Enter on a row every key waits until the screen has handled the row (it opens
+        another screen or moves the focus) and then goes to where the focus is. While the rows
+        are on their way only the table's keys and ``row_keys`` wait for them: Esc and the
+        screen's other keys work at once.
+        """
+        if self._handing_over:
+            self._hold(event)
+        elif self.awaiting_rows or self._replay_due:
+            if event.key in self._bindings.key_to_bindings or event.key in self.row_keys:
+                self._hold(event)
+        elif self._opens(event.key) and self.current_row is not None:
+            self._handing_over = True
+            after_handled(self, self._hand_over_held)
+
+    def _hold(self, event: events.Key) -> None:
+        event.stop()
+        event.prevent_default()
+        self._typeahead.append((event.key, event.character))
+
+    def _opens(self, key: str) -> bool:
+        return any(binding.action == "select_row" for binding in self._bindings.key_to_bindings.get(key, ()))
+
+    def type_ahead(self, keys: Sequence[KeyPress]) -> None:
+        """Keys (key, character) typed for this table: kept until its rows are here, else run now."""
+        self._typeahead.extend(keys)
+        if not (self.awaiting_rows or self._replay_due or self._handing_over):
+            self._replay_typeahead()
+
+    def _rows_ready(self) -> None:
+        """The rows are here: replay the waiting keys once the screen has handled Loaded."""
+        if self._typeahead and not self._replay_due:
+            self._replay_due = True
+            after_bubbling(self, self._replay_typeahead)
+
+    def _replay_typeahead(self) -> None:
+        self._replay_due = False
+        keys, self._typeahead = self._typeahead, []
+        for index, (key, _character) in enumerate(keys):
+            if self.awaiting_rows or self._handing_over:  # a replayed s/r asked for rows, or Enter opened a row
+                self._typeahead = [*keys[index:], *self._typeahead]
+                return
+            bindings = self._bindings.key_to_bindings.get(key)
+            action = getattr(self, f"action_{bindings[0].action}", None) if bindings else None
+            if action is None:  # a row key, or another's key handed over: the app dispatches it and the rest
+                post_keys(self, keys[index:])
+                return
+            opens = self._opens(key) and self.current_row is not None
+            action()
+            if opens:
+                self._handing_over = True
+                after_bubbling(self, self._hand_over_held)
+
+    def _hand_over_held(self) -> None:
+        """The screen has handled the opened row: the keys typed after Enter go where the focus is."""
+        self._handing_over = False
+        keys, self._typeahead = self._typeahead, []
+        if keys:
+            hand_over(self, keys)
