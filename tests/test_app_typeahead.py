@@ -7,6 +7,7 @@ and checks which row was opened or marked.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable
@@ -118,6 +119,22 @@ async def test_enter_then_down_enter_opens_the_second_invoice_of_the_new_custome
         await settle(pilot)
         assert isinstance(app.screen, InvoiceDetailScreen)
         assert app.screen.detail is not None and app.screen.detail.invoice.number == expected
+
+
+@pytest.mark.parametrize("turns", [0, 2, 4, 6, 8, 12])
+async def test_a_name_typed_right_after_the_menu_key_arrives_whole(small: SmallLedger, turns: int) -> None:
+    """"r" and "anna" at once: some keys reach the menu before the ledger is on top, some the
+    ledger before its search box has the focus; ``turns`` lets the app run a little between."""
+    app = InkassoApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        burst(app, "r", "a")
+        for _ in range(turns):
+            await asyncio.sleep(0)
+        burst(app, "n", "n", "a")
+        await settle(pilot)
+        assert isinstance(app.screen, LedgerScreen)
+        assert app.screen.query_one("#search", Input).value == "anna"
 
 
 async def test_a_burst_of_keys_after_the_search_opens_the_invoice_they_name(small: SmallLedger) -> None:

@@ -144,15 +144,8 @@ def terminal(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
 def test_search_a_customer_and_open_an_invoice_in_a_real_terminal(terminal: Terminal) -> None:
     terminal.wait_for("Reskontra", "Inställningar", "Verktyg", "Reskontra (kundsök)")
-    terminal.keys("r")
-    terminal.wait_for("Sök kund")
-    time.sleep(0.3)  # drawn is not yet focused on a busy machine
+    terminal.keys("r")  # and the name at once: the keys wait for the ledger's search box
     terminal.type("anna")
-    try:
-        terminal.wait_for("  anna ", timeout=5)
-    except AssertionError:  # the keys went nowhere while the screen was still being set up
-        terminal.keys("C-f")
-        terminal.type("anna")
     terminal.wait_for("Anna Andersson", "19800101-0001", "8 fakturor", "Inkassomärkt", "Undantagen", "Påminnelse")
     # Typed ahead in one go, as people do: to the customer list, open Anna, reverse the order
     # (oldest due date first), the second invoice. The app keeps each key for the widget that

@@ -13,6 +13,7 @@ Shared here, once for every screen:
   ``App.__init__`` builds the CSS variables: set afterwards, it made Textual parse and apply all
   CSS a second time as the app started, about 15 ms);
 * a help screen (F1 or ?) that lists the keys of the screen in use;
+* keys typed while the menu opens a screen wait for that screen's focus (``KeyGate``);
 * recovery at start (``services.startup``): files of balance-file and collection runs that
   crashed between their commit and their rename are finished in a thread worker once the menu's
   first frame is on screen, so the menu never waits for it; what it did is shown as
@@ -37,6 +38,7 @@ from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
 from tui_inkasso.screens.menu import MENU_ENTRIES, MenuEntry, MenuScreen
+from tui_inkasso.widgets.typeahead import KeyGate
 from tui_inkasso.widgets.worker_errors import WorkerFailed
 
 if TYPE_CHECKING:
@@ -120,7 +122,7 @@ class RecoveryNotes(Message):
         self.notes = notes
 
 
-class InkassoApp(App[None]):
+class InkassoApp(KeyGate, App[None]):
     """tui-inkasso: the menu, the ledger, the settings and the tools, by keyboard."""
 
     TITLE = "tui-inkasso"

@@ -24,6 +24,7 @@ from textual.widgets.option_list import Option
 
 from tui_inkasso.widgets.footer_keys import FooterKeys
 from tui_inkasso.widgets.lists import KeyList
+from tui_inkasso.widgets.typeahead import KeyGate
 from tui_inkasso.widgets.worker_errors import ForwardWorkerErrors
 
 GROUPS = ("Reskontra", "Inställningar", "Verktyg")
@@ -169,14 +170,18 @@ class MenuScreen(FooterKeys, ForwardWorkerErrors, Screen[None]):
 
         Textual hands keys to the focused list as they arrive and checks bindings only after the
         queued keys have been seen, so "r" typed and at once followed by a name would open the
-        ledger after the name had gone to the menu. Here the entry opens as its key is seen,
-        and keys that still reach the menu once another screen is on top are sent on to it.
+        ledger after the name had gone to the menu. Here the entry opens as its key is seen
+        (and the app keeps the keys read from then on until the new screen has its focus), and
+        keys that still reach the menu once another screen is on top go to it before those.
         """
         if self.app.screen is not self:
             if event.is_printable:
                 event.stop()
                 event.prevent_default()
-                self.app.post_message(events.Key(event.key, event.character))
+                if isinstance(self.app, KeyGate):
+                    self.app.key_read_before_gate((event.key, event.character))
+                else:
+                    self.app.post_message(events.Key(event.key, event.character))
             return
         entry = next((e for e in MENU_ENTRIES if e.key == event.key), None)
         if entry is not None:
@@ -203,7 +208,9 @@ class MenuScreen(FooterKeys, ForwardWorkerErrors, Screen[None]):
             self.action_open_entry(event.option.id)
 
     def action_open_entry(self, entry_id: str) -> None:
-        """Open the screen of the entry ``entry_id``."""
+        """Open the screen of the entry ``entry_id``; keys typed meanwhile wait for its focus."""
+        if isinstance(self.app, KeyGate):
+            self.app.hold_keys_until_focus()
         self.app.push_screen(entry_by_id(entry_id).screen())
 
 

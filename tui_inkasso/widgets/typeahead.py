@@ -11,10 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.dom import DOMNode
+from textual.timer import Timer
 from textual.widgets import Input
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    _AppBase = App[Any]
+else:
+    _AppBase = object
 
 KeyPress = tuple[str, str | None]
 """A key as Textual names it, and the character it types (None for keys like Down)."""
@@ -86,3 +95,59 @@ class MoveOnInput(Input):
         held, self._held = self._held or [], None
         if held:
             hand_over(self, held)
+
+
+GATE_TIMEOUT = 0.5
+"""Seconds keys wait at most for an opening screen to focus a widget."""
+
+
+class KeyGate(_AppBase):
+    """Mixin for the App: while a screen opens, keys wait for it to focus a widget.
+
+    The menu opens a screen on its letter at once, but the screen focuses its first field only
+    once it is mounted. Keys read meanwhile went to the menu (which sent them on, behind the
+    later ones) or to the new screen itself: "r" and a name typed at once came out as "nnaa".
+    Now the menu closes the gate as it opens the screen; keys the app reads are kept, and when a
+    widget of the top screen gets the focus (or after ``GATE_TIMEOUT``) they are handed to it in
+    order, after the keys the menu had already been given (``key_read_before_gate``).
+    """
+
+    _gate: list[events.Key] | None = None
+    _gate_early = 0
+    _gate_timer: Timer | None = None
+
+    def hold_keys_until_focus(self) -> None:
+        """A screen is opening: keep the keys read from now until it has focused a widget."""
+        if self._gate is None:
+            self._gate, self._gate_early = [], 0
+            self._gate_timer = self.set_timer(GATE_TIMEOUT, self._open_gate)
+
+    def key_read_before_gate(self, key: KeyPress) -> None:
+        """A key read before the gate closed reached a screen that is no longer on top: it goes
+        before the keys read since (in the order such keys arrive), or now if there is no gate."""
+        event = events.Key(*key)
+        if self._gate is None:
+            self.post_message(event)
+        else:
+            self._gate.insert(self._gate_early, event)
+            self._gate_early += 1
+
+    async def on_event(self, event: events.Event) -> None:
+        """Keep the keys read while the gate is closed."""
+        if self._gate is not None and isinstance(event, events.Key) and not event.is_forwarded:
+            self._gate.append(event)
+            return
+        await super().on_event(event)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """A widget of the top screen has the focus: the kept keys are for it."""
+        if self._gate is not None and event.widget.screen is self.screen:
+            self.call_later(self._open_gate)
+
+    async def _open_gate(self) -> None:
+        held, self._gate = self._gate, None
+        if self._gate_timer is not None:
+            self._gate_timer.stop()
+            self._gate_timer = None
+        for event in held or ():
+            await super().on_event(event)
