@@ -8,35 +8,26 @@ wizard's two tables and a case.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from textual.pilot import Pilot
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
 from tests.collection_app_helpers import ledger, open_wizard
 from tests.collection_data import CollectionLedger
-from tests.ledger_data import SmallLedger, small_on_business_day
+from tests.dunning_app_helpers import small
+from tests.ledger_data import SmallLedger
 from tests.tui_helpers import settle, type_text
 from tui_inkasso.app import InkassoApp
 from tui_inkasso.screens.cases import CaseScreen
 from tui_inkasso.screens.dunning import DunningRunScreen
 from tui_inkasso.screens.ledger import InvoiceDetailScreen, LedgerScreen
 from tui_inkasso.screens.menu import MENU_ENTRIES, MenuScreen
-from tui_inkasso.services.settings import set_setting
 
 WIDTH = 120
 SIZE = (WIDTH, 36)
 
-__all__ = ["ledger"]  # the fixture, imported for pytest
+__all__ = ["ledger", "small"]  # the fixtures, imported for pytest
 
-
-@pytest.fixture
-def small(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> SmallLedger:
-    built = small_on_business_day(monkeypatch)
-    set_setting("dunning.letters_dir", str(tmp_path / "brev"))
-    return built
 
 
 def shown_keys(pilot: Pilot[None]) -> list[str]:

@@ -23,7 +23,8 @@ from tests.collection_app_helpers import ledger as collection_ledger
 from tests.collection_app_helpers import numbers, ready_table
 from tests.collection_data import CollectionLedger
 from tests.conftest import SHARED_DOCS
-from tests.ledger_data import TODAY, SmallLedger, small_on_business_day
+from tests.dunning_app_helpers import small
+from tests.ledger_data import TODAY, SmallLedger
 from tests.payment_files import bgmax_payment, write_bgmax_file
 from tests.tui_helpers import settle, type_text
 from tui_inkasso.app import InkassoApp
@@ -38,21 +39,14 @@ from tui_inkasso.services import collection, dunning, ledger
 from tui_inkasso.services import payment_import as pi
 from tui_inkasso.services.ledger_import import import_ledger
 from tui_inkasso.services.payment_import import import_payment_file
-from tui_inkasso.services.settings import set_setting
 from tui_inkasso.widgets.paged_table import PagedTable
 
 SIZE = (120, 36)
 WAIT = 10.0
 """Seconds a held service call waits at most for the test to let it through."""
 
-__all__ = ["collection_ledger"]  # the fixture, imported for pytest
+__all__ = ["collection_ledger", "small"]  # the fixtures, imported for pytest
 
-
-@pytest.fixture
-def small(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> SmallLedger:
-    built = small_on_business_day(monkeypatch)
-    set_setting("dunning.letters_dir", str(tmp_path / "brev"))
-    return built
 
 
 class Gate:
