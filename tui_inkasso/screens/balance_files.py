@@ -227,7 +227,7 @@ class BalanceFilesScreen(_FileActions):
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
         yield PagedTable(REPORT_COLUMNS, id="balance-files", empty_text="Inga saldofiler har skapats än",
-                         loading=True)
+                         loading=True, row_keys=("w", "i"))
         yield Static("Enter öppnar filen · W skriver den igen · I skickar den igen", id="balance-files-help")
         yield Footer()
 

@@ -144,7 +144,8 @@ class OutboxScreen(BaseScreen):
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
         yield Static("", id="outbox-counts")
-        yield PagedTable(OUTBOX_COLUMNS, id="outbox-table", empty_text="Utkorgen är tom", loading=True)
+        yield PagedTable(OUTBOX_COLUMNS, id="outbox-table", empty_text="Utkorgen är tom", loading=True,
+                         row_keys=("i",))
         yield Footer()
 
     def on_mount(self) -> None:

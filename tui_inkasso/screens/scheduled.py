@@ -236,7 +236,8 @@ class ScheduledServicesScreen(BaseScreen):
             "Delete = ta bort, k = kör nu, Enter = körningar.",
             id="services-intro",
         )
-        yield PagedTable(SERVICE_COLUMNS, id="services-table", empty_text="Inga schemalagda tjänster – n lägger till en")
+        yield PagedTable(SERVICE_COLUMNS, id="services-table", empty_text="Inga schemalagda tjänster – n lägger till en",
+                         loading=True, row_keys=("e", "delete", "k"))
         yield Footer()
 
     def on_mount(self) -> None:
@@ -383,7 +384,7 @@ class ServiceRunsScreen(BaseScreen):
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
-        yield PagedTable(RUN_COLUMNS, id="runs-table", empty_text="Tjänsten har inte körts ännu")
+        yield PagedTable(RUN_COLUMNS, id="runs-table", empty_text="Tjänsten har inte körts ännu", loading=True)
         yield Footer()
 
     def on_mount(self) -> None:
