@@ -120,6 +120,16 @@ async def test_theme_toggles_by_key_and_from_the_palette(small: SmallLedger) -> 
         assert app.theme == DARK_THEME.name
 
 
+async def test_ctrl_c_says_in_swedish_how_to_quit(small: SmallLedger) -> None:
+    app = InkassoApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert app.is_running
+        notes = [(n.title, n.message) for n in app._notifications]
+        assert ("Vill du avsluta?", "Tryck [b]ctrl+q[/b] för att avsluta programmet.") in notes
+
+
 async def test_palette_lists_every_menu_entry_and_opens_them(small: SmallLedger) -> None:
     app = InkassoApp()
     async with app.run_test(size=SIZE) as pilot:

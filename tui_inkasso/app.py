@@ -190,6 +190,10 @@ class InkassoApp(KeyGate, App[None]):
         """Open a menu entry's screen from anywhere (the command palette)."""
         self.push_screen(entry.screen())
 
+    def action_help_quit(self) -> None:
+        """Ctrl+C copies in a text field and quits nothing: say how to quit (Textual says it in English)."""
+        self.notify("Tryck [b]ctrl+q[/b] för att avsluta programmet.", title="Vill du avsluta?")
+
     def action_toggle_theme(self) -> None:
         """Switch between the dark and the light theme."""
         self.theme = LIGHT_THEME.name if self.theme == DARK_THEME.name else DARK_THEME.name

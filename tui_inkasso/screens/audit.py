@@ -100,7 +100,7 @@ class AuditScreen(BaseScreen):
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
         yield Input(placeholder="Filtrera: användare, händelse, objekt, text eller kod", id="audit-filter")
-        yield PagedTable(AUDIT_COLUMNS, id="audit-table", empty_text="Inga händelser", page_size=200)
+        yield PagedTable(AUDIT_COLUMNS, id="audit-table", empty_text="Inga händelser", page_size=200, loading=True)
         yield Footer()
 
     def on_mount(self) -> None:
