@@ -608,6 +608,11 @@ class PagedTable(ScrollView, can_focus=True):
         if self._source is not None and not self._loaded and not self._pending:
             self.reload()
 
+    async def _on_click(self, event: events.Click) -> None:
+        """Clicking a row moves the cursor there (the app is for keyboards, but mice exist)."""
+        if event.y >= self.HEADER_HEIGHT:
+            self.cursor_row = round(self.scroll_y) + event.y - self.HEADER_HEIGHT
+
     # ------------------------------------------------------------------ type-ahead
 
     def on_key(self, event: events.Key) -> None:
