@@ -73,7 +73,7 @@ INVOICE_COLUMNS = [
     Column("number", "Faktura", 9),
     Column("kind", "Typ", 6),
     Column("invoice_date", "Datum", 10),
-    Column("due_date", "Förfaller", 10),
+    Column("due_date", "Förfaller", 11),
     Column("amount", "Belopp", 11, align="right"),
     Column("balance", "Saldo", 11, align="right"),
     Column("status", "Status", 12, sortable=False),
