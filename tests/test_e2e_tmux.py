@@ -107,8 +107,8 @@ def _oldest_first(screen: str) -> list[str]:
     """What is missing before Anna's invoices are shown oldest due date first (after "r")."""
     lines = {number: index for index, line in enumerate(screen.splitlines()) for number in INVOICES if number in line}
     missing = [f"{n} shown" for n in INVOICES if n not in lines]
-    if "Förfall… ▲" not in screen:
-        missing.append("Förfall… ▲")
+    if "Förfaller ▲" not in screen:
+        missing.append("Förfaller ▲")
     if not missing and sorted(INVOICES, key=lines.__getitem__) != sorted(INVOICES, reverse=True):
         missing.append("the invoices in ascending due date order")
     return missing
