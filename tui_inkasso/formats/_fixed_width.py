@@ -13,11 +13,11 @@ Positions in the signatures are 1-based and inclusive, as in the bank manuals.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, datetime
+
+from tui_inkasso.gc_pause import gc_paused
 
 RECORD_WIDTH = 80
 TAB_WIDTH = 6
@@ -142,7 +142,7 @@ def feed_lines(text: str, quirks: Quirks, handlers: dict[str, Handler], other: H
     tabs = "\t" in text
     lines = split_lines(text)
     number = 0
-    with _gc_paused():
+    with gc_paused():
         try:
             for number, line in enumerate(lines, 1):
                 if len(line) != RECORD_WIDTH or (tabs and "\t" in line):
@@ -176,17 +176,6 @@ class LineProblem(ValueError):
         self.field = field
         self.pos = pos
         self.reason = reason
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _normalise(line: str, number: int, quirks: Quirks) -> str:
