@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tui_inkasso.db.models import AuditEntry
-from tui_inkasso.domain.codes import CASE_STATUS_LABELS, CaseStatus
+from tui_inkasso.domain.codes import CaseStatus, case_status_label
 from tui_inkasso.domain.money import format_sek, parse_amount
 from tui_inkasso.services.clock import current_user, now
 
@@ -216,7 +216,7 @@ def _case_status(_: str, details: str) -> str:
     for status in sorted(CaseStatus, key=lambda s: -len(s.value)):
         if separator and (rest == status.value or rest.startswith(status.value + ": ")):
             note = rest[len(status.value):]
-            return f"{CASE_STATUS_LABELS.get(old, old)}{ARROW}{CASE_STATUS_LABELS[status.value]}{note}"
+            return f"{case_status_label(old)}{ARROW}{case_status_label(status.value)}{note}"
     return details
 
 
