@@ -10,7 +10,8 @@ from the same list of strings (:func:`_content`), so they cannot say different t
 Speed: a run prints some 20 000 letters into one PDF. Measured here with fpdf2 2.8.9, a page
 of some 45 strings takes 4.8 ms through ``cell()`` and 1.6 ms through ``text()``: 95 s and
 32 s for a run. So each page's strings are written as one PDF text object through fpdf2's
-page buffer (``_out``; the one private call, covered by the tests that read the PDF back),
+page buffer (``_out``; the one private call, covered by the tests that read the PDF back,
+and the reason pyproject.toml pins fpdf2 exactly),
 in the PDF core fonts (Helvetica, Latin-1: nothing to parse or embed per page), and wrapping
 and string widths are cached. fpdf2 still builds the document, the page tree, the font
 resources and the zlib compression (0.1 ms a page, and a file five times smaller).
