@@ -1,8 +1,8 @@
 """The file of new collection cases for an agency (Intrum, Svea), as plain rows in, bytes out.
 
 The collection run (services) fills ``CaseRecord`` rows from the ledger; this module turns them
-into the agency's file through a declarative layout (``formats/layout.py``,
-``formats/layouts/*.json``). Nothing here knows a record position: that is the layout's business,
+into the agency's file through a declarative layout (``formats/layouts/*.json``, read by
+``formats/layout.py``, rendered by ``formats/layout_renderer.py``). Nothing here knows a record position: that is the layout's business,
 so an agency's specification is matched by editing JSON, see docs/formats/intrum.md.
 """
 
@@ -15,7 +15,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 from tui_inkasso.domain.sfi import SfiCategory, debt_type
-from tui_inkasso.formats.layout import Context, Layout, RecordSpec, RecordValueError, load_layout
+from tui_inkasso.formats.layout import Layout, RecordSpec, load_layout
+from tui_inkasso.formats.layout_renderer import Context, RecordValueError
 from tui_inkasso.formats.output import open_target
 
 

@@ -1,4 +1,4 @@
-"""The declarative record-layout engine behind the agencies' case files.
+"""The declarative record layouts behind the agencies' case files: the schema and its loader.
 
 Intrum's and Svea's record layouts are not public, and each customer's agreement may differ in
 details (client number, field widths, encoding). So the layout is data: a JSON document in
@@ -6,10 +6,11 @@ details (client number, field widths, encoding). So the layout is data: a JSON d
 record the fields with their source, type and width. Matching an agency's specification is an
 edit of that document, not of code (docs/formats/intrum.md explains every key).
 
-The engine is strict where a silent change would cost money or misdirect a claim: a layout is
-validated completely when it is loaded (unknown keys and sources, missing widths, overlapping
-columns, maps that miss a value), and at render time a value that does not fit its field is
-refused, never cut, unless the field is a name or address marked ``"truncate": true``.
+This module is the schema: what a layout document may say, read and validated completely when
+it is loaded (unknown keys and sources, missing widths, overlapping columns, maps that miss a
+value), because a silent change would cost money or misdirect a claim. Each validated record is
+handed to :mod:`tui_inkasso.formats.layout_renderer`, which compiles it into the function that
+renders its lines and refuses a value that does not fit its field.
 
 Messages are Swedish (they reach the staff through the collection run); the layout's own keys
 and values ('width', 'source', claim.capital_ore) are quoted as they are written in the JSON.
@@ -21,20 +22,14 @@ import json
 import string
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from importlib import resources
-from operator import attrgetter
 from pathlib import Path
 from typing import Any, Literal
 
-from tui_inkasso.domain.sfi import SfiCategory, debt_type
-from tui_inkasso.formats.text import (
-    UnencodableError,
-    check_encoding,
-    first_unencodable,
-    one_line,
-    transliterate,
-)
+from tui_inkasso.domain.sfi import SfiCategory
+from tui_inkasso.formats.layout_renderer import Context, RenderOptions, compile_record
+from tui_inkasso.formats.text import check_encoding, first_unencodable
 
 Level = Literal["header", "case", "claim", "trailer"]
 LEVELS: tuple[Level, ...] = ("header", "case", "claim", "trailer")
@@ -122,11 +117,6 @@ _LEVEL_SCOPES: dict[str, frozenset[str]] = {
     "trailer": frozenset({"file", "creditor", "record"}),
 }
 
-# Position of each scope in the context tuple a record is rendered from.
-_SCOPE_INDEX = {"file": 0, "creditor": 1, "case": 2, "debtor": 3, "claim": 4}
-_RECORD_NUMBER = 5
-_CLAIM_SEQUENCE = 6
-
 _TYPE_KINDS: dict[str, frozenset[str]] = {
     "text": frozenset({"str", "int"}),
     "digits": frozenset({"str", "int"}),
@@ -183,20 +173,9 @@ _FIELD_KEYS = frozenset(
 )
 _FILE_NAME_FIELDS = frozenset({"creditor", "owner", "client", "created", "file_id", "system"})
 
-Context = tuple[Any, Any, Any, Any, Any, int, int]
-"""(file facts, creditor, case, debtor, claim, record number, claim sequence) for one record."""
-
 
 class LayoutError(ValueError):
     """A layout document is wrong; the message names the document, the key path and the reason."""
-
-
-class RecordValueError(ValueError):
-    """A value does not fit its field; the message names line, record, field and value."""
-
-
-class _FieldProblem(ValueError):
-    """Raised inside a field formatter; the record adds where it happened."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,7 +321,7 @@ def parse_layout(document: Any, origin: str = "<layout>") -> Layout:
     unencodable = _choice(document, "unencodable", ("transliterate", "refuse"), "refuse", origin)
     separator, quote, quote_char = _separator_options(document, kind, line_end, origin)
     file_name = _required_str(document, "file_name", origin, "layouten")
-    opts = _Options(encoding, unencodable, kind, separator, quote, quote_char, system)
+    opts = RenderOptions(encoding, unencodable, kind, separator, quote, quote_char, system)
     records = _parse_records(document.get("records"), opts, origin)
     _check_file_name(file_name, system, origin)
     note = document.get("note", "")
@@ -361,17 +340,6 @@ def parse_layout(document: Any, origin: str = "<layout>") -> Layout:
         records=records,
         note=note if isinstance(note, str) else "",
     )
-
-
-@dataclass(frozen=True, slots=True)
-class _Options:
-    encoding: str
-    unencodable: str
-    kind: str
-    separator: str
-    quote: str
-    quote_char: str
-    system: str
 
 
 def _separator_options(
@@ -399,7 +367,7 @@ def _separator_options(
     return separator, quote, quote_char
 
 
-def _parse_records(raw: Any, opts: _Options, origin: str) -> dict[str, tuple[RecordSpec, ...]]:
+def _parse_records(raw: Any, opts: RenderOptions, origin: str) -> dict[str, tuple[RecordSpec, ...]]:
     if not isinstance(raw, dict):
         raise LayoutError(
             f"{origin}: 'records' ska vara ett objekt med header, case, claim, trailer"
@@ -423,7 +391,7 @@ def _parse_records(raw: Any, opts: _Options, origin: str) -> dict[str, tuple[Rec
     return out
 
 
-def _parse_record(raw: Any, level: str, opts: _Options, where: str) -> RecordSpec:
+def _parse_record(raw: Any, level: str, opts: RenderOptions, where: str) -> RecordSpec:
     if not isinstance(raw, dict):
         raise LayoutError(f"{where}: en post ska vara ett objekt med 'name' och 'fields'")
     _no_unknown_keys(raw, _RECORD_KEYS, where, "posten")
@@ -453,11 +421,11 @@ def _parse_record(raw: Any, level: str, opts: _Options, where: str) -> RecordSpe
     if duplicate is not None:
         raise LayoutError(f"{where}: två fält heter {duplicate!r}")
     fields_ = tuple(specs)
-    render = _compile_record(name, fields_, length, opts)
+    render = compile_record(name, fields_, length, opts)
     return RecordSpec(name=name, level=level, fields=fields_, length=length, _render=render)
 
 
-def _parse_field(raw: Any, level: str, opts: _Options, where: str, position: int) -> FieldSpec:
+def _parse_field(raw: Any, level: str, opts: RenderOptions, where: str, position: int) -> FieldSpec:
     if not isinstance(raw, dict):
         raise LayoutError(f"{where}: ett fält ska vara ett objekt")
     _no_unknown_keys(raw, _FIELD_KEYS, where, "fältet")
@@ -564,7 +532,7 @@ def _check_map(raw: Any, source: str | None, where: str) -> dict[str, str] | Non
     return dict(raw)
 
 
-def _check_width(raw: dict[str, Any], opts: _Options, where: str, position: int) -> int | None:
+def _check_width(raw: dict[str, Any], opts: RenderOptions, where: str, position: int) -> int | None:
     width = raw.get("width")
     if width is not None and not _positive_int(width):
         raise LayoutError(f"{where}: 'width' ska vara ett positivt heltal, inte {width!r}")
@@ -609,7 +577,7 @@ def _check_date_format(raw: dict[str, Any], ftype: str, width: int | None, where
     return fmt
 
 
-def _check_constants(spec: FieldSpec, opts: _Options, where: str) -> None:
+def _check_constants(spec: FieldSpec, opts: RenderOptions, where: str) -> None:
     """Constants and map values must be encodable and fit the width."""
     texts = [spec.const] if spec.const is not None else list((spec.map or {}).values())
     for text in texts:
@@ -707,214 +675,3 @@ def _flag(raw: dict[str, Any], key: str, default: bool, where: str) -> bool:
 
 def _positive_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
-
-
-# --------------------------------------------------------------------------------------------
-# Compiling: each field becomes getter + formatter closures, each record one function.
-
-
-def _compile_record(
-    name: str, specs: tuple[FieldSpec, ...], length: int | None, opts: _Options
-) -> Callable[[Context], str]:
-    compiled = [(spec, _getter(spec, opts), _formatter(spec, opts)) for spec in specs]
-    used = sum(spec.width or 0 for spec in specs)
-    filler = " " * ((length or used) - used)
-    joiner = opts.separator if opts.kind == "separated" else ""
-
-    def render(ctx: Context) -> str:
-        parts: list[str] = []
-        for spec, get, fmt in compiled:
-            try:
-                parts.append(fmt(get(ctx)))
-            except _FieldProblem as exc:
-                raise RecordValueError(f"post '{name}', {spec.where()}: {exc}") from None
-        return joiner.join(parts) + filler
-
-    return render
-
-
-def _getter(spec: FieldSpec, opts: _Options) -> Callable[[Context], Any]:
-    if spec.const is not None:
-        const = spec.const
-        return lambda ctx: const
-    source = spec.source or ""
-    if source == "record.number":
-        return lambda ctx: ctx[_RECORD_NUMBER]
-    if source == "claim.sequence":
-        return lambda ctx: ctx[_CLAIM_SEQUENCE]
-    if source == "claim.debt_type":
-        system = opts.system
-        return lambda ctx: ctx[4].debt_type or debt_type(system, ctx[4].sfi_category)
-    scope, attr = source.split(".", 1)
-    index = _SCOPE_INDEX[scope]
-    get = attrgetter(attr)
-    return lambda ctx: get(ctx[index])
-
-
-def _formatter(spec: FieldSpec, opts: _Options) -> Callable[[Any], str]:
-    """value -> field text: converted, checked, cut only when allowed, padded or quoted.
-
-    One closure per field with the checks inlined: 10,000 cases are some 400,000 field values,
-    and every extra call level costs a tenth of a second.
-    """
-    convert = _TO_TEXT[spec.type](spec)
-    if spec.map is not None:
-        convert = _mapped(spec, convert)
-    needs_encoding_check = spec.type == "text" and spec.map is None
-    required, truncate, width = spec.required, spec.truncate, spec.width
-    fixed = opts.kind == "fixed"
-    blank = " " * width if fixed and width else ""
-    justify = str.ljust if spec.align == "left" else str.rjust
-    pad = spec.pad
-    quote = _quoter(opts) if not fixed else None
-    holds = "rymmer" if fixed else "rymmer högst"
-
-    def fmt(value: Any) -> str:
-        text = "" if value is None else convert(value)
-        if needs_encoding_check and not text.isascii():
-            text = _encodable(text, opts)
-        if not text:
-            if required:
-                raise _FieldProblem("inget värde, men fältet är obligatoriskt (required)")
-            return blank
-        if width is not None and len(text) > width:
-            if not truncate:
-                raise _FieldProblem(
-                    f"{text!r} har {len(text)} tecken, fältet {holds} {width}; värdet kortas aldrig"
-                )
-            text = text[:width]
-        if fixed:
-            return justify(text, width, pad)
-        return quote(text) if quote is not None else text
-
-    return fmt
-
-
-def _mapped(spec: FieldSpec, to_text: Callable[[Any], str]) -> Callable[[Any], str]:
-    mapping = spec.map or {}
-
-    def convert(value: Any) -> str:
-        key = ("true" if value else "false") if isinstance(value, bool) else str(value)
-        try:
-            return to_text(mapping[key])
-        except KeyError:
-            raise _FieldProblem(
-                f"värdet {key!r} finns inte i fältets map ({', '.join(sorted(mapping))})"
-            ) from None
-
-    return convert
-
-
-def _encodable(text: str, opts: _Options) -> str:
-    try:
-        if opts.unencodable == "transliterate":
-            return transliterate(text, opts.encoding)
-        bad = first_unencodable(text, opts.encoding)
-        if bad is not None:
-            raise UnencodableError(bad, opts.encoding)
-    except UnencodableError as exc:
-        raise _FieldProblem(f"{text!r}: {exc}") from None
-    return text
-
-
-def _quoter(opts: _Options) -> Callable[[str], str] | None:
-    """Quote a separated value per the layout's rule (None when values are never changed)."""
-    q, sep, rule = opts.quote_char, opts.separator, opts.quote
-    doubled = q + q
-    if rule == "always":
-        return lambda text: q + text.replace(q, doubled) + q
-
-    def quote(text: str) -> str:
-        if sep in text or q in text:
-            if rule == "never":
-                raise _FieldProblem(
-                    f"{text!r} innehåller separatorn eller citattecknet, och layouten citerar aldrig (quote never)"
-                )
-            return q + text.replace(q, doubled) + q
-        return text
-
-    return quote
-
-
-def _text(spec: FieldSpec) -> Callable[[Any], str]:
-    def convert(value: Any) -> str:
-        if type(value) is not str:
-            if isinstance(value, bool | float | date):
-                raise _FieldProblem(f"{value!r} är ingen text")
-            value = str(value)
-        if not value.isprintable():
-            value = one_line(value)
-        return value.strip()
-
-    return convert
-
-
-def _digits(spec: FieldSpec) -> Callable[[Any], str]:
-    def convert(value: Any) -> str:
-        if isinstance(value, bool) or not isinstance(value, str | int):
-            raise _FieldProblem(f"{value!r} är inga siffror")
-        text = str(value).replace(" ", "").replace("-", "")
-        if not (text.isdigit() and text.isascii()) and text:
-            raise _FieldProblem(
-                f"{value!r} ska bestå av siffror (blanksteg och bindestreck tas bort)"
-            )
-        return text
-
-    return convert
-
-
-def _amount(spec: FieldSpec) -> Callable[[Any], str]:
-    amount_format, signed = spec.amount_format, spec.signed
-    zero_fill = spec.pad == "0" and spec.align == "right" and spec.width is not None
-    width = spec.width or 0
-
-    def convert(value: Any) -> str:
-        if type(value) is not int:
-            raise _FieldProblem(f"{value!r} är inget belopp i öre (ett heltal)")
-        if value < 0 and not signed:
-            raise _FieldProblem(f"negativt belopp {value} öre, men fältet är inte signed")
-        if amount_format == "ore":
-            body = str(abs(value))
-        else:
-            kr, ore = divmod(abs(value), 100)
-            body = f"{kr},{ore:02d}" if amount_format == "decimal_comma" else f"{kr}.{ore:02d}"
-        if value >= 0:
-            return body
-        return "-" + (body.rjust(width - 1, "0") if zero_fill else body)
-
-    return convert
-
-
-def _date(spec: FieldSpec) -> Callable[[Any], str]:
-    fmt = spec.date_format
-    cache: dict[date, str] = {}
-
-    def convert(value: Any) -> str:
-        text = cache.get(value) if type(value) is date else None
-        if text is None:
-            if not isinstance(value, date):
-                raise _FieldProblem(f"{value!r} är inget datum")
-            text = value.strftime(fmt)
-            if type(value) is date and len(cache) < 10_000:
-                cache[value] = text
-        return text
-
-    return convert
-
-
-def _count(spec: FieldSpec) -> Callable[[Any], str]:
-    def convert(value: Any) -> str:
-        if type(value) is not int or value < 0:
-            raise _FieldProblem(f"{value!r} är inget antal (ett heltal från 0)")
-        return str(value)
-
-    return convert
-
-
-_TO_TEXT: dict[str, Callable[[FieldSpec], Callable[[Any], str]]] = {
-    "text": _text,
-    "digits": _digits,
-    "amount": _amount,
-    "date": _date,
-    "count": _count,
-}
