@@ -121,7 +121,7 @@ def measure(database: Path, mode: str) -> dict[str, float]:
     the RSS that remains above the start is what the run itself holds.
     """
     from tui_inkasso.db.connection import close_database, open_database
-    from tui_inkasso.services.balance_corrections import create_balance_file
+    from tui_inkasso.services.balance_file_run import create_balance_file
     from tui_inkasso.services.settings import set_setting
 
     work = Path(tempfile.mkdtemp(prefix="bench-balance-", dir=OUT))

@@ -13,7 +13,7 @@ from tests.tui_helpers import settle
 from tui_inkasso.app import InkassoApp
 from tui_inkasso.screens.balance_corrections import BalanceCorrectionScreen
 from tui_inkasso.screens.selection import SelectionScreen
-from tui_inkasso.services import balance_corrections as bc
+from tui_inkasso.services import balance_file_run as brun
 from tui_inkasso.services.selection import Selection
 from tui_inkasso.services.settings import set_setting
 from tui_inkasso.widgets.paged_table import PagedTable
@@ -34,7 +34,7 @@ def ledger(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     ids = {"before": pay(rent, 100000, dt.date(2026, 10, 30))}
     make_case(rent, direct, agency_reference="INT-77881")
     ids["earlier"] = pay(rent, 50000, dt.date(2026, 11, 2))
-    bc.create_balance_file(selection=Selection(kinds=("rent",)))
+    brun.create_balance_file(selection=Selection(kinds=("rent",)))
     ids["rent"] = pay(rent, 200000, dt.date(2026, 11, 10))
     ids["credit"] = pay(direct, 25000, dt.date(2026, 11, 12), kind="credit", method="credit")
     ids["agency"] = pay(rent, 300000, dt.date(2026, 11, 14), method="inkasso")

@@ -16,7 +16,7 @@ from tui_inkasso.screens.balance_files import (
     BalanceFilesScreen,
     PathDialog,
 )
-from tui_inkasso.services import balance_corrections as bc
+from tui_inkasso.services import balance_history as bh
 from tui_inkasso.services.settings import set_setting
 from tui_inkasso.widgets.dialogs import ConfirmDialog
 
@@ -42,7 +42,7 @@ async def test_enter_on_a_reported_payment_opens_its_file(ledger: dict[str, int]
 async def test_history_open_rewrite_and_resend(
     ledger: dict[str, int], ftp_server: FtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    [report] = bc.balance_reports()
+    [report] = bh.balance_reports()
     original = Path(report.path)
     app = InkassoApp()
     async with app.run_test(size=SIZE) as pilot:
@@ -64,7 +64,7 @@ async def test_history_open_rewrite_and_resend(
         assert isinstance(detail, BalanceFileDetailScreen)
         assert report.file_id in text_of(app, "balance-file-head")
         [correction] = rows_of(table_of(app, "balance-file-rows"))
-        assert correction[1] == bc.report_detail(report.report_id).corrections[0].invoice_number
+        assert correction[1] == bh.report_detail(report.report_id).corrections[0].invoice_number
         await pilot.press("w")
         await settle(pilot)
         assert isinstance(app.screen, PathDialog)

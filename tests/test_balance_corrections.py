@@ -27,7 +27,10 @@ from tui_inkasso.db.models import (
 )
 from tui_inkasso.formats.balance_xml import read_balance_xml, validate_balance_xml
 from tui_inkasso.services import balance_corrections as bc
+from tui_inkasso.services import balance_file_run as brun
 from tui_inkasso.services import balance_files as bf
+from tui_inkasso.services import balance_history as bh
+from tui_inkasso.services import balance_recovery as brec
 from tui_inkasso.services import scheduled
 from tui_inkasso.services.balance_corrections import CorrectionStatus
 from tui_inkasso.services.errors import Conflict, NotFound, UserError
@@ -115,7 +118,7 @@ def test_a_case_made_by_the_collection_run(out: Path) -> None:
     after = pay(invoice, 2000, dt.date(2026, 11, 20))
     assert _status(bc.corrections_in_range(None, *YEAR)) == {
         before: CorrectionStatus.BEFORE_CASE, after: CorrectionStatus.UNREPORTED}
-    result = bc.create_balance_file()
+    result = brun.create_balance_file()
     [correction] = read_balance_xml(result.file)[1]
     assert int(correction.correction_id) == after
     assert correction.case_number == CollectionCase.get_by_id(case_id).number
@@ -140,7 +143,7 @@ def test_file_holds_each_correction_once_with_the_right_header(
     any_ledger: dict[str, int], tmp_path: Path
 ) -> None:
     ledger, out = any_ledger, tmp_path / "inkasso-filer"
-    result = bc.create_balance_file()
+    result = brun.create_balance_file()
     assert result.file is not None and result.file.parent == out.resolve()
     assert result.corrections == 3 and result.amount == 275000
     header, corrections = read_balance_xml(result.file)
@@ -164,14 +167,14 @@ def test_file_holds_each_correction_once_with_the_right_header(
 
 def test_each_correction_is_reported_exactly_once_across_runs(any_ledger: dict[str, int]) -> None:
     ledger = any_ledger
-    first = bc.create_balance_file()
+    first = brun.create_balance_file()
     assert set(file_payment_ids(first.file)) == {
         ledger["rent_payment"], ledger["direct_credit"], ledger["direct_cash"]}
-    assert bc.create_balance_file().file is None, "the second run finds nothing new"
+    assert brun.create_balance_file().file is None, "the second run finds nothing new"
     rent = invoice_for(amount=50000, customer="K1009")
     make_case(rent)
     late = pay(rent, 12345, dt.date(2026, 11, 27))
-    third = bc.create_balance_file()
+    third = brun.create_balance_file()
     assert file_payment_ids(third.file) == [late]
     assert len(set(file_payment_ids(first.file)) & {late}) == 0
     assert ReportedCorrection.select().count() == 4
@@ -183,7 +186,7 @@ def test_nothing_to_report_makes_no_file(out: Path) -> None:
     pay(rent, 1000, dt.date(2026, 9, 1))
     make_case(rent)
     pay(rent, 2000, method="inkasso")
-    result = bc.create_balance_file()
+    result = brun.create_balance_file()
     assert (result.file, result.corrections, result.amount, result.files) == (None, 0, 0, ())
     assert result.message == "Inga saldokorrigeringar att rapportera"
     assert _folder_files(out) == [] and BalanceReport.select().count() == 0
@@ -195,19 +198,19 @@ def test_nothing_to_report_makes_no_file(out: Path) -> None:
 def test_selection_narrows_and_the_rest_waits(ledger: dict[str, int]) -> None:
     rent_only = Selection(kinds=("rent",))
     assert {r.payment_id for r in bc.unreported_corrections(rent_only)} == {ledger["rent_payment"]}
-    result = bc.create_balance_file(selection=rent_only)
+    result = brun.create_balance_file(selection=rent_only)
     assert file_payment_ids(result.file) == [ledger["rent_payment"]]
     assert {r.payment_id for r in bc.unreported_corrections()} == {
         ledger["direct_credit"], ledger["direct_cash"]}
     with pytest.raises(SelectionError, match="okänd ägare: NOPE"):
-        bc.create_balance_file(selection=Selection(owners=("NOPE",)))
+        brun.create_balance_file(selection=Selection(owners=("NOPE",)))
 
 
 def test_one_file_per_owner(ledger: dict[str, int], out: Path) -> None:
     other = invoice_for(second_owner(), customer="K2001")
     make_case(other)
     theirs = pay(other, 77700)
-    result = bc.create_balance_file()
+    result = brun.create_balance_file()
     assert [f.owner_code for f in result.files] == ["BAB", "FAB"]
     assert result.corrections == 4 and result.amount == 275000 + 77700
     fab = result.files[1]
@@ -224,21 +227,21 @@ def test_out_is_a_folder_or_a_file_name(ledger: dict[str, int], tmp_path: Path) 
     elsewhere = tmp_path / "annan"
     elsewhere.mkdir()
     with pytest.raises(UserError, match="finns inte"):
-        bc.create_balance_file(tmp_path / "saknas" / "x.xml")
-    named = bc.create_balance_file(elsewhere / "till-intrum.xml", selection=Selection(kinds=("rent",)))
+        brun.create_balance_file(tmp_path / "saknas" / "x.xml")
+    named = brun.create_balance_file(elsewhere / "till-intrum.xml", selection=Selection(kinds=("rent",)))
     assert named.file == (elsewhere / "till-intrum.xml").resolve()
     with pytest.raises(UserError, match="finns redan"):
-        bc.create_balance_file(elsewhere / "till-intrum.xml")
-    in_folder = bc.create_balance_file(elsewhere)
+        brun.create_balance_file(elsewhere / "till-intrum.xml")
+    in_folder = brun.create_balance_file(elsewhere)
     assert in_folder.file is not None and in_folder.file.parent == elsewhere.resolve()
     assert in_folder.file.name.startswith("saldo-BAB-")
 
 
 def test_a_name_taken_on_disk_gets_a_suffix(ledger: dict[str, int], out: Path) -> None:
-    stamp = bc.now()
+    stamp = brun.now()
     (out / f"saldo-BAB-{stamp:%Y%m%d-%H%M%S}.xml").write_text("someone else's")
     (out / f"saldo-BAB-{stamp + dt.timedelta(seconds=1):%Y%m%d-%H%M%S}.xml").write_text("and again")
-    result = bc.create_balance_file()
+    result = brun.create_balance_file()
     assert result.file is not None and result.file.name.endswith("-2.xml")
     assert result.files[0].file_id.endswith("-2")
 
@@ -247,8 +250,8 @@ def test_a_correction_the_format_refuses_is_named_and_nothing_recorded(
     ledger: dict[str, int], out: Path
 ) -> None:
     Customer.update(national_id="okänt").execute()
-    with pytest.raises(bc.BalanceFileError, match=r"national_id ska vara .*ingenting sparades"):
-        bc.create_balance_file()
+    with pytest.raises(bf.BalanceFileError, match=r"national_id ska vara .*ingenting sparades"):
+        brun.create_balance_file()
     assert _folder_files(out) == [] and ReportedCorrection.select().count() == 0
 
 
@@ -260,7 +263,7 @@ def test_a_concurrent_run_that_lost_reports_the_winner(
 ) -> None:
     """Run A has written its file; run B (another thread and connection) reports everything first."""
     out = tmp_path / "inkasso-filer"
-    winner: list[bc.BalanceFileResult] = []
+    winner: list[brun.BalanceFileResult] = []
     started: list[bool] = []
     real_crash_point = bf.crash_point
 
@@ -269,7 +272,7 @@ def test_a_concurrent_run_that_lost_reports_the_winner(
             started.append(True)
             def run_b() -> None:
                 with thread_connection():
-                    winner.append(bc.create_balance_file())
+                    winner.append(brun.create_balance_file())
 
             worker = threading.Thread(target=run_b)
             worker.start()
@@ -278,7 +281,7 @@ def test_a_concurrent_run_that_lost_reports_the_winner(
 
     monkeypatch.setattr(bf, "crash_point", other_run_first)
     with pytest.raises(Conflict) as refused:
-        bc.create_balance_file()
+        brun.create_balance_file()
     [won] = winner
     assert won.corrections == 3
     assert f"redan rapporterad i fil {won.files[0].file_id}" in str(refused.value)
@@ -290,26 +293,26 @@ def test_a_concurrent_run_that_lost_reports_the_winner(
 
 
 def test_history_detail_and_rewrite_gives_the_same_bytes(any_ledger: dict[str, int], tmp_path: Path) -> None:
-    result = bc.create_balance_file()
-    [summary] = bc.balance_reports()
+    result = brun.create_balance_file()
+    [summary] = bh.balance_reports()
     assert (summary.report_id, summary.corrections, summary.amount) == (result.report_ids[0], 3, 275000)
     assert summary.file_exists and not summary.pending and summary.delivery_label == "Ej skickad"
-    detail = bc.report_detail(summary.report_id)
+    detail = bh.report_detail(summary.report_id)
     assert {r.payment_id for r in detail.corrections} == set(file_payment_ids(result.file))
     assert all(r.reported and r.file_id == summary.file_id for r in detail.corrections)
     copy_folder = tmp_path / "kopia"
     copy_folder.mkdir()
-    again = bc.rewrite_report(summary.report_id, copy_folder)
+    again = bh.rewrite_report(summary.report_id, copy_folder)
     assert again.path == copy_folder.resolve() / result.file.name and again.identical
     assert again.path.read_bytes() == result.file.read_bytes()
-    with pytest.raises(bc.BalanceFileError, match="filen finns redan"):
-        bc.rewrite_report(summary.report_id, copy_folder)
+    with pytest.raises(bf.BalanceFileError, match="filen finns redan"):
+        bh.rewrite_report(summary.report_id, copy_folder)
     Customer.update(name="Anna Omgift").execute()
-    changed = bc.rewrite_report(summary.report_id, tmp_path / "andrad.xml")
+    changed = bh.rewrite_report(summary.report_id, tmp_path / "andrad.xml")
     assert not changed.identical and read_balance_xml(changed.path)[0].file_id == summary.file_id
     assert AuditEntry.select().where(AuditEntry.action == "balance_file.rewritten").count() == 2
     with pytest.raises(NotFound):
-        bc.report_detail(9999)
+        bh.report_detail(9999)
 
 
 def test_the_scheduled_service_makes_the_file(ledger: dict[str, int], out: Path) -> None:
@@ -317,7 +320,7 @@ def test_the_scheduled_service_makes_the_file(ledger: dict[str, int], out: Path)
                                                              frequency="daily", at_time="03:00"))
     run = scheduled.run_now(service.id)
     assert run.result == "ok", run.error
-    [report] = bc.balance_reports()
+    [report] = bh.balance_reports()
     assert run.file == report.path and "3 saldokorrigeringar" in run.summary
 
 
@@ -328,28 +331,28 @@ def test_recovery_leaves_a_live_runs_folder_alone(out: Path) -> None:
     stray = out / f".saldo-BAB-20261128-030000.xml{bf.TEMP_SUFFIX}"
     stray.write_text("half a file")
     with bf.dir_lock(out, exclusive=False, wait=True):
-        assert bc.recover_balance_files() == []
+        assert brec.recover_balance_files() == []
         assert stray.exists(), "a run holds the folder: its temporary file may be in use"
-    [removed] = bc.recover_balance_files()
+    [removed] = brec.recover_balance_files()
     assert (removed.action, removed.path) == ("removed", str(stray)) and not stray.exists()
 
 
 def test_a_record_left_on_its_temporary_name_is_finished_or_regenerated(
     ledger: dict[str, int], out: Path
 ) -> None:
-    result = bc.create_balance_file()
+    result = brun.create_balance_file()
     original = result.file.read_bytes()
     record = CollectionFile.get_by_id(result.files[0].collection_file_id)
     temp = bf.temp_path(result.file)
     result.file.rename(temp)  # as if the process died after its commit, before the rename
     CollectionFile.update(path=str(temp)).where(CollectionFile.id == record.id).execute()
-    assert bc.balance_reports()[0].pending
-    [renamed] = bc.recover_balance_files()
+    assert bh.balance_reports()[0].pending
+    [renamed] = brec.recover_balance_files()
     assert renamed.action == "renamed" and result.file.read_bytes() == original
     assert CollectionFile.get_by_id(record.id).path == str(result.file)
     result.file.unlink()  # and now as if the temporary file had been lost too
     CollectionFile.update(path=str(temp)).where(CollectionFile.id == record.id).execute()
-    [regenerated] = bc.recover_balance_files()
+    [regenerated] = brec.recover_balance_files()
     assert (regenerated.action, regenerated.detail) == ("regenerated", "")
     assert result.file.read_bytes() == original
-    assert bc.recover_balance_files() == []
+    assert brec.recover_balance_files() == []

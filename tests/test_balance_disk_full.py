@@ -18,6 +18,8 @@ from tests.balance_helpers import invoice_for, make_case, pay_many
 from tui_inkasso.db.connection import db
 from tui_inkasso.db.models import BalanceReport, CollectionFile, ReportedCorrection
 from tui_inkasso.services import balance_corrections as bc
+from tui_inkasso.services import balance_file_run as brun
+from tui_inkasso.services import balance_files as bf
 
 ROOT = Path(__file__).resolve().parent.parent
 LIMIT = 64 * 1024
@@ -54,8 +56,8 @@ def _nothing_recorded() -> None:
 
 
 def test_a_full_file_system(many: int, tiny_disk: Path) -> None:
-    with pytest.raises(bc.BalanceFileError) as refused:
-        bc.create_balance_file(tiny_disk)
+    with pytest.raises(bf.BalanceFileError) as refused:
+        brun.create_balance_file(tiny_disk)
     message = str(refused.value)
     assert message.startswith(f"{tiny_disk}/saldo-BAB-") and ".xml: kunde inte skriva filen" in message
     assert "disken är full (No space left on device)" in message and "ingenting sparades" in message

@@ -245,7 +245,7 @@ def test_an_interrupted_run_is_recorded_mailed_and_not_rerun(mail_to: SmtpServer
 
 
 def test_the_real_balance_file_job(db_ready: str, mail_to: SmtpServer) -> None:
-    """ "saldofil" runs services.balance_corrections.create_balance_file with no selection."""
+    """ "saldofil" runs services.balance_file_run.create_balance_file with no selection."""
     service = scheduled.create_service(_spec(service="saldofil", notify_emails=("a@fastighet.se",),
                                              notify_success=True))
     empty = scheduled.run_now(service.id)

@@ -17,7 +17,7 @@ from tests.balance_helpers import invoice_for, make_case, pay
 from tests.tui_helpers import Steps
 from tests.tui_helpers import steps as tui_steps
 from tui_inkasso.app import InkassoApp
-from tui_inkasso.services import balance_corrections as bc
+from tui_inkasso.services import balance_file_run as brun
 from tui_inkasso.services.selection import Selection
 from tui_inkasso.services.settings import set_setting
 
@@ -40,12 +40,12 @@ def ledger(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, request: pytest.Fix
     make_case(rent, number="IK-2026-0001", agency_reference="INT-77881")
     make_case(direct, number="IK-2026-0002")
     pay(rent, 50000, dt.date(2026, 11, 2))
-    monkeypatch.setattr(bc, "now", lambda: dt.datetime(2026, 11, 28, 2, 0, 0))
-    bc.create_balance_file(selection=Selection(kinds=("rent",)))
+    monkeypatch.setattr(brun, "now", lambda: dt.datetime(2026, 11, 28, 2, 0, 0))
+    brun.create_balance_file(selection=Selection(kinds=("rent",)))
     pay(rent, 200000, dt.date(2026, 11, 10))
     pay(direct, 25000, dt.date(2026, 11, 12), kind="credit", method="credit")
     pay(rent, 300000, dt.date(2026, 11, 14), method="inkasso")
-    monkeypatch.setattr(bc, "now", lambda: dt.datetime(2026, 11, 28, 3, 0, 0))
+    monkeypatch.setattr(brun, "now", lambda: dt.datetime(2026, 11, 28, 3, 0, 0))
 
 
 def steps(*keys: str) -> Steps:

@@ -20,6 +20,9 @@ from tui_inkasso.cli.common import Output
 from tui_inkasso.cli.selection_options import add_selection_options, selection_from_args
 from tui_inkasso.domain.money import format_amount, format_sek
 from tui_inkasso.services import balance_corrections as bc
+from tui_inkasso.services import balance_file_run as brun
+from tui_inkasso.services import balance_history as bh
+from tui_inkasso.services import balance_recovery as brec
 from tui_inkasso.services.outbox import DeliveryResult
 
 
@@ -48,7 +51,7 @@ def _register_file(subparsers: argparse._SubParsersAction, parent: argparse.Argu
 
 def _file(args: argparse.Namespace) -> Output:
     selection = selection_from_args(args)
-    result = bc.create_balance_file(args.out, selection=None if selection.is_empty() else selection)
+    result = brun.create_balance_file(args.out, selection=None if selection.is_empty() else selection)
     data = {
         "file": str(result.file) if result.file else None,
         "files": [_created_json(f) for f in result.files],
@@ -68,7 +71,7 @@ def _file(args: argparse.Namespace) -> Output:
     return Output(data, "\n".join(lines))
 
 
-def _created_json(f: bc.CreatedFile) -> dict[str, Any]:
+def _created_json(f: brun.CreatedFile) -> dict[str, Any]:
     delivery = f.delivery
     return {
         "path": str(f.path), "file_id": f.file_id, "owner": f.owner_code,
@@ -81,7 +84,7 @@ def _created_json(f: bc.CreatedFile) -> dict[str, Any]:
     }
 
 
-def _delivery_text(f: bc.CreatedFile) -> str:
+def _delivery_text(f: brun.CreatedFile) -> str:
     d = f.delivery
     assert d is not None
     if d.status == "sent":
@@ -89,11 +92,11 @@ def _delivery_text(f: bc.CreatedFile) -> str:
     return f"{f.path.name}: {d.label.lower()} i utkorgen ({d.error or 'skickas senare'})"
 
 
-def _recovery_json(a: bc.RecoveryAction) -> dict[str, str]:
+def _recovery_json(a: brec.RecoveryAction) -> dict[str, str]:
     return {"path": a.path, "action": a.action, "file_id": a.file_id, "detail": a.detail}
 
 
-def _recovery_text(a: bc.RecoveryAction) -> str:
+def _recovery_text(a: brec.RecoveryAction) -> str:
     words = {
         "finished": "färdigställd efter ett avbrott",
         "renamed": "fick sitt namn efter ett avbrott",
@@ -132,7 +135,7 @@ def _register_reports(subparsers: argparse._SubParsersAction, parent: argparse.A
 
 
 def _list(args: argparse.Namespace) -> Output:
-    reports = bc.balance_reports()
+    reports = bh.balance_reports()
     lines = [
         f"{r.report_id:>5}  {r.created_at:%Y-%m-%d %H:%M}  {r.owner_code:<8} {r.corrections:>7} st "
         f"{format_sek(r.amount):>14} kr  {r.delivery_label:<11} {r.file_name}"
@@ -142,7 +145,7 @@ def _list(args: argparse.Namespace) -> Output:
     return Output({"reports": [_summary_json(r) for r in reports]}, "\n".join(lines))
 
 
-def _summary_json(r: bc.ReportSummary) -> dict[str, Any]:
+def _summary_json(r: bh.ReportSummary) -> dict[str, Any]:
     return {
         "id": r.report_id, "file_id": r.file_id, "path": r.path or None,
         "created_at": r.created_at, "created_by": r.created_by, "owner": r.owner_code,
@@ -164,7 +167,7 @@ def correction_json(row: bc.CorrectionRow) -> dict[str, Any]:
 
 
 def _show(args: argparse.Namespace) -> Output:
-    detail = bc.report_detail(args.id)
+    detail = bh.report_detail(args.id)
     s = detail.summary
     data = {**_summary_json(s), "corrections": [correction_json(c) for c in detail.corrections],
             "count": s.corrections}
@@ -182,7 +185,7 @@ def _show(args: argparse.Namespace) -> Output:
 
 
 def _rewrite(args: argparse.Namespace) -> Output:
-    result = bc.rewrite_report(args.id, args.out)
+    result = bh.rewrite_report(args.id, args.out)
     data = {"path": str(result.path), "file_id": result.file_id, "corrections": result.corrections,
             "amount": format_amount(result.amount), "identical": result.identical}
     text = f"Saldofil {result.file_id} skriven igen: {result.path}"
@@ -193,7 +196,7 @@ def _rewrite(args: argparse.Namespace) -> Output:
 
 
 def _resend(args: argparse.Namespace) -> Output:
-    result = bc.resend_report(args.id)
+    result = bh.resend_report(args.id)
     return Output(_resend_json(result), _resend_text(result),
                   exit_code=0 if result.status == "sent" else 1)
 

@@ -33,6 +33,7 @@ from tui_inkasso.domain.money import format_sek
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.selection import KIND_OPTIONS, SelectionScreen, parse_date
 from tui_inkasso.services import balance_corrections as bc
+from tui_inkasso.services import balance_file_run as brun
 from tui_inkasso.services import clock
 from tui_inkasso.services.balance_corrections import CorrectionRow, CorrectionStatus
 from tui_inkasso.services.selection import Selection
@@ -382,7 +383,7 @@ class UnreportedScreen(BaseScreen):
     class Created(Message):
         """The file run finished."""
 
-        def __init__(self, result: bc.BalanceFileResult) -> None:
+        def __init__(self, result: brun.BalanceFileResult) -> None:
             super().__init__()
             self.result = result
 
@@ -390,7 +391,7 @@ class UnreportedScreen(BaseScreen):
         super().__init__()
         self.selection = selection
         self.totals: bc.Totals | None = None
-        self.result: bc.BalanceFileResult | None = None
+        self.result: brun.BalanceFileResult | None = None
         self.creating = False
 
     def compose(self) -> ComposeResult:
@@ -452,7 +453,7 @@ class UnreportedScreen(BaseScreen):
     def _create(self, selection: Selection) -> None:
         try:
             with thread_connection():
-                result = bc.create_balance_file(selection=None if selection.is_empty() else selection)
+                result = brun.create_balance_file(selection=None if selection.is_empty() else selection)
         finally:
             self.app.call_from_thread(self._created_or_failed)
         self.post_message(self.Created(result))
@@ -488,7 +489,7 @@ class FileResultScreen(BaseScreen):
     FileResultScreen #balance-result { padding: 1 2; }
     """
 
-    def __init__(self, result: bc.BalanceFileResult) -> None:
+    def __init__(self, result: brun.BalanceFileResult) -> None:
         super().__init__()
         self.result = result
 
@@ -502,7 +503,7 @@ class FileResultScreen(BaseScreen):
         self.query_one("#balance-result", VerticalScroll).focus()
 
 
-def result_text(result: bc.BalanceFileResult) -> Text:
+def result_text(result: brun.BalanceFileResult) -> Text:
     """The result as staff read it."""
     text = Text()
     text.append(result.message + "\n", style="bold")
@@ -518,7 +519,7 @@ def result_text(result: bc.BalanceFileResult) -> Text:
     return text
 
 
-def delivery_words(delivery: bc.DeliveryInfo | None) -> tuple[str, str]:
+def delivery_words(delivery: brun.DeliveryInfo | None) -> tuple[str, str]:
     """Text and style of a delivery status."""
     if delivery is None:
         return "ingen FTP-server är inställd; filen skickas inte automatiskt", "dim"

@@ -24,6 +24,7 @@ from tui_inkasso.domain.money import format_sek
 from tui_inkasso.screens.balance_corrections import method_text
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.services import balance_corrections as bc
+from tui_inkasso.services import balance_history as bh
 from tui_inkasso.services.outbox import DeliveryResult
 from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
@@ -52,7 +53,7 @@ DETAIL_COLUMNS = [
 DELIVERY_STYLES = {"sent": "green", "waiting": "yellow", "sending": "cyan", "failed": "bold red"}
 
 
-def report_row(report: bc.ReportSummary) -> TableRow:
+def report_row(report: bh.ReportSummary) -> TableRow:
     """A file of the history."""
     name = report.file_name or "(ingen fil registrerad)"
     if report.pending:
@@ -74,7 +75,7 @@ def report_row(report: bc.ReportSummary) -> TableRow:
 
 
 def _sort_value(row: TableRow, key: str) -> object:
-    report: bc.ReportSummary = row.data
+    report: bh.ReportSummary = row.data
     return {
         "created": (report.created_at, report.report_id), "owner": report.owner_code,
         "count": report.corrections, "amount": report.amount, "delivery": report.delivery_label,
@@ -82,7 +83,7 @@ def _sort_value(row: TableRow, key: str) -> object:
     }[key]
 
 
-def summary_text(report: bc.ReportSummary) -> Text:
+def summary_text(report: bh.ReportSummary) -> Text:
     """One file's head lines."""
     text = Text()
     text.append(f"{report.file_id or '(ingen fil)'}", style="bold")
@@ -130,7 +131,7 @@ class _FileActions(BaseScreen):
     class Rewritten(Message):
         """A file was written again."""
 
-        def __init__(self, result: bc.RewriteResult) -> None:
+        def __init__(self, result: bh.RewriteResult) -> None:
             super().__init__()
             self.result = result
 
@@ -141,7 +142,7 @@ class _FileActions(BaseScreen):
             super().__init__()
             self.result = result
 
-    def selected_report(self) -> bc.ReportSummary | None:
+    def selected_report(self) -> bh.ReportSummary | None:
         """The file the actions apply to."""
         raise NotImplementedError
 
@@ -160,7 +161,7 @@ class _FileActions(BaseScreen):
     @work(thread=True, exit_on_error=False, group="balance-rewrite", name="Skriv igen")
     def _rewrite(self, report_id: int, path: Path) -> None:
         with thread_connection():
-            result = bc.rewrite_report(report_id, path)
+            result = bh.rewrite_report(report_id, path)
         self.post_message(self.Rewritten(result))
 
     @on(Rewritten)
@@ -185,7 +186,7 @@ class _FileActions(BaseScreen):
     @work(thread=True, exit_on_error=False, group="balance-resend", name="Skicka igen")
     def _resend(self, report_id: int) -> None:
         with thread_connection():
-            result = bc.resend_report(report_id)
+            result = bh.resend_report(report_id)
         self.post_message(self.Resent(result))
 
     @on(Resent)
@@ -220,7 +221,7 @@ class BalanceFilesScreen(_FileActions):
     class Loaded(Message):
         """The history has been read."""
 
-        def __init__(self, reports: list[bc.ReportSummary]) -> None:
+        def __init__(self, reports: list[bh.ReportSummary]) -> None:
             super().__init__()
             self.reports = reports
 
@@ -251,7 +252,7 @@ class BalanceFilesScreen(_FileActions):
     def _highlight_changed(self) -> None:
         self.refresh_bindings()
 
-    def selected_report(self) -> bc.ReportSummary | None:
+    def selected_report(self) -> bh.ReportSummary | None:
         """The highlighted file."""
         row = self.query_one("#balance-files", PagedTable).current_row
         return row.data if row is not None else None
@@ -267,7 +268,7 @@ class BalanceFilesScreen(_FileActions):
     @work(thread=True, exclusive=True, exit_on_error=False, group="balance-files", name="Saldofiler")
     def _load(self) -> None:
         with thread_connection():
-            reports = bc.balance_reports()
+            reports = bh.balance_reports()
         self.post_message(self.Loaded(reports))
 
     def on_balance_files_screen_loaded(self, message: BalanceFilesScreen.Loaded) -> None:
@@ -281,7 +282,7 @@ class BalanceFilesScreen(_FileActions):
 
     @on(PagedTable.RowSelected, "#balance-files")
     def _open(self, event: PagedTable.RowSelected) -> None:
-        report: bc.ReportSummary = event.row.data
+        report: bh.ReportSummary = event.row.data
         self.app.push_screen(BalanceFileDetailScreen(report.report_id))
 
 
@@ -300,7 +301,7 @@ class DetailSource:
     def rows(self, query: PageQuery, offset: int, limit: int) -> Sequence[TableRow]:
         """One page, in payment-date order."""
         with thread_connection():
-            found = bc.report_detail(self.report_id, offset=offset, limit=limit).corrections
+            found = bh.report_detail(self.report_id, offset=offset, limit=limit).corrections
         return [detail_row(r) for r in found]
 
 
@@ -345,14 +346,14 @@ class BalanceFileDetailScreen(_FileActions):
     class Loaded(Message):
         """The file's head and first page."""
 
-        def __init__(self, detail: bc.ReportDetail) -> None:
+        def __init__(self, detail: bh.ReportDetail) -> None:
             super().__init__()
             self.detail = detail
 
     def __init__(self, report_id: int) -> None:
         super().__init__()
         self.report_id = report_id
-        self.detail: bc.ReportDetail | None = None
+        self.detail: bh.ReportDetail | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
@@ -372,7 +373,7 @@ class BalanceFileDetailScreen(_FileActions):
             return True if report is not None and report.file_id else None
         return True
 
-    def selected_report(self) -> bc.ReportSummary | None:
+    def selected_report(self) -> bh.ReportSummary | None:
         """This screen's file."""
         return self.detail.summary if self.detail else None
 
@@ -383,7 +384,7 @@ class BalanceFileDetailScreen(_FileActions):
     @work(thread=True, exclusive=True, exit_on_error=False, group="balance-file", name="Saldofil")
     def _load(self, report_id: int) -> None:
         with thread_connection():
-            detail = bc.report_detail(report_id, limit=self.PAGE)
+            detail = bh.report_detail(report_id, limit=self.PAGE)
         self.post_message(self.Loaded(detail))
 
     def on_balance_file_detail_screen_loaded(self, message: BalanceFileDetailScreen.Loaded) -> None:

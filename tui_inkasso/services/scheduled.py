@@ -62,7 +62,7 @@ def balance_file_job() -> JobOutcome:
     The summary carries the balance service's own line and, per file, what became of its upload,
     so the run's mail says whether the agency has the file or it waits in the outbox.
     """
-    from tui_inkasso.services.balance_corrections import create_balance_file
+    from tui_inkasso.services.balance_file_run import create_balance_file
 
     result = create_balance_file()
     lines = [result.message]

@@ -4,7 +4,7 @@ Two kinds of run write their file in two steps (the transaction commits, then th
 final name), so a process killed between the two leaves a committed file under a temporary name:
 
 * a balance-correction file (docs/balance-corrections.md):
-  ``balance_corrections.recover_balance_files``;
+  ``balance_recovery.recover_balance_files``;
 * a collection run's case file (docs/collection.md, "Files and crashes"):
   ``collection.recover``, built on ``collection_files.recover_pending_files``.
 
@@ -14,7 +14,7 @@ The next run of the same kind does it too, so a start that cannot (the database 
 unreachable) loses nothing: each part's failure is logged and reported as a note, never raised,
 and never keeps the other part from running.
 
-The two services cost time to import that most sessions never need (``services.balance_corrections``
+The two services cost time to import that most sessions never need (``services.balance_recovery``
 0.1-0.2 s of CPU here with its XML library; ``services.collection`` about 0.15 s beyond what the
 start has loaded anyway, its PDF and Excel libraries being imported only when it writes a file),
 and imported beside the app's first frame they delayed it by 50-90 ms in a terminal. So each is
@@ -73,7 +73,7 @@ def _balance_files() -> list[StartupNote]:
     try:
         if not balance_files_to_recover():
             return []
-        from tui_inkasso.services.balance_corrections import recover_balance_files
+        from tui_inkasso.services.balance_recovery import recover_balance_files
 
         actions = recover_balance_files()
     except Exception as exc:  # the start goes on; the next balance-file run recovers too
