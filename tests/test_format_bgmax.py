@@ -404,3 +404,49 @@ def test_ten_thousand_payments_round_trip() -> None:
     assert list(result.payments) == payments
     assert len(result.sections) == 10
     assert result.total_amount == sum(p.amount for p in payments)
+
+
+# -- a payment or a deposit that stands twice (issue 14, item 2) ---------------------------------
+
+def _ocr_payment(serial: str, amount: int = 110000, deposit: str = "00001") -> BankPayment:
+    return BankPayment(
+        amount=amount, pay_date=date(2026, 9, 25), reference="100234", reference_code="2",
+        sender_account="3783511", bank_serial=serial, channel="1", receiving_account="1234566",
+        receiving_bank_account="5841000001009823", deposit_serial=deposit,
+    )
+
+
+CREATED_2026 = datetime(2026, 9, 25, 18, 0)
+
+
+def test_a_payment_line_written_twice_with_agreeing_totals_is_refused_naming_both_lines() -> None:
+    twice = _ocr_payment("000000000016")
+    data = write_bgmax([_ocr_payment("000000000015"), twice, twice], created_at=CREATED_2026)
+    error = refused(data)
+    assert (error.line, error.field, error.pos) == (5, "BGC-löpnummer", (58, 69))
+    assert "rad 4" in error.reason and "000000000016" in error.reason
+    assert "två gånger" in error.reason
+
+
+def test_the_same_payment_in_a_renumbered_deposit_is_refused_too() -> None:
+    payment = _ocr_payment("000000000016")
+    data = write_bgmax([payment, replace(payment, deposit_serial="00002")], created_at=CREATED_2026)
+    error = refused(data)
+    assert (error.line, error.field) == (6, "BGC-löpnummer")
+    assert "rad 3" in error.reason
+
+
+def test_a_repeated_deposit_section_is_refused_naming_both_sections() -> None:
+    first = [_ocr_payment("000000000001"), _ocr_payment("000000000002", 5000)]
+    other = [_ocr_payment("000000000003", deposit="00002")]
+    data = write_bgmax([*first, *other, *first], created_at=CREATED_2026)
+    error = refused(data)
+    # 01, [05 20 20 15] = 2-5, [05 20 15] = 6-8, [05 20 20 15] = 9-12
+    assert (error.line, error.field, error.pos) == (12, "insättningsnummer", (46, 50))
+    assert "rad 9–12" in error.reason and "rad 2–5" in error.reason and "00001" in error.reason
+
+
+def test_two_different_payments_sharing_a_bgc_serial_stay_accepted_as_in_bankgirots_sample() -> None:
+    data = write_bgmax([_ocr_payment("000000000016"), _ocr_payment("000000000016", 5000)],
+                       created_at=CREATED_2026)
+    assert [p.amount for p in read_bgmax(data, "x.txt").payments] == [110000, 5000]

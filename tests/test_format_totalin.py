@@ -201,3 +201,40 @@ def test_writer_marks_test_files_and_refuses_bgmax_only_fields() -> None:
         write_totalin([replace(payment, channel="1")], created_at=datetime(2025, 3, 3))
     with pytest.raises(ValueError, match="longer than 35"):
         write_totalin([replace(payment, reference="9" * 36)], created_at=datetime(2025, 3, 3))
+
+
+# -- a transaction or an account section that stands twice (issue 14, item 2) --------------------
+
+def _transaction(serial: str, amount: int = 110000, reference: str | None = "20260925001") -> BankPayment:
+    return BankPayment(amount=amount, pay_date=date(2026, 9, 25), reference="100234",
+                       sender_account="3783511", bank_serial=serial, receiving_account="1234566",
+                       deposit_serial=reference)
+
+
+CREATED_2026 = datetime(2026, 9, 25, 18, 0)
+
+
+def test_a_transaction_written_twice_with_agreeing_totals_is_refused_naming_both_lines() -> None:
+    twice = _transaction("00000000000000016")
+    error = refused(write_totalin([_transaction("00000000000000015"), twice, twice], created_at=CREATED_2026))
+    # 00, 10, [20 60] = 3-4, [20 60] = 5-6, [20 60] = 7-8, 90, 99
+    assert (error.line, error.field, error.pos) == (7, "löpnummer", (53, 69))
+    assert "rad 5" in error.reason and "00000000000000016" in error.reason
+
+
+def test_a_repeated_account_section_is_refused_naming_both_sections() -> None:
+    first = [_transaction("00000000000000001"), _transaction("00000000000000002", 5000)]
+    other = [_transaction("00000000000000003", reference="20260925002")]
+    error = refused(write_totalin([*first, *other, *first], created_at=CREATED_2026))
+    # 00, [10 20 60 20 60 90] = 2-7, [10 20 60 90] = 8-11, [10 20 60 20 60 90] = 12-17, 99
+    assert (error.line, error.field, error.pos) == (17, "referens", (28, 38))
+    assert "rad 12–17" in error.reason and "rad 2–7" in error.reason
+
+
+def test_a_repeated_section_without_statement_reference_is_refused_by_its_transactions() -> None:
+    first = [_transaction("00000000000000001", reference=None)]
+    other = [_transaction("00000000000000003", reference="20260925002")]
+    error = refused(write_totalin([*first, *other, *first], created_at=CREATED_2026))
+    # 00, [10 20 60 90] = 2-5, [10 20 60 90] = 6-9, [10 20 60 90] = 10-13, 99
+    assert (error.line, error.field) == (11, "löpnummer")
+    assert "rad 3" in error.reason

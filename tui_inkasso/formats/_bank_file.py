@@ -4,8 +4,9 @@ Both files are a start record, sections (BgMax TK05…TK15, Total IN 10…90) of
 payment followed by its records in a fixed order, and an end record. :class:`RecordReader` holds
 the state of one pass and the checks that differ between the formats only in names (a record
 before the start or after the end, a section left open, a record outside a section or out of
-order, a truncated file), with the wording of each format's own records. The record handlers stay
-in the format modules: they are the hot loop and each reads its own positions.
+order, a truncated file, a payment or a section that stands twice in the file), with the wording
+of each format's own records. The record handlers stay in the format modules: they are the hot loop
+and each reads its own positions.
 """
 
 from __future__ import annotations
@@ -66,6 +67,10 @@ class RecordReader:
     """The records a payment's detail records must follow."""
     ORDER: ClassVar[str]
     """The order of the detail records, for the message when it is broken."""
+    SERIAL: ClassVar[tuple[str, tuple[int, int]]]
+    """The payment record's bank serial: its label and position ("BGC-löpnummer", (58, 69))."""
+    DEPOSIT: ClassVar[tuple[str, tuple[int, int]]]
+    """The section end record's serial of the deposit: label and position."""
 
     def __init__(self, path: str, quirks: fw.Quirks) -> None:
         self.path = path
@@ -82,6 +87,9 @@ class RecordReader:
         self.sections: list[PaymentSection] = []
         self.end_line = 0
         self.handlers: dict[str, fw.Handler] = {self.START: self._start}
+        self._by_serial: dict[str, PaymentSlots] = {}
+        self._shared_serial: dict[str, list[PaymentSlots]] = {}
+        self._deposits: dict[tuple[object, ...], PaymentSection] = {}
 
     def _start(self, line: str, number: int) -> None:
         raise NotImplementedError
@@ -139,6 +147,52 @@ class RecordReader:
             f"(ordningen är {self.ORDER})",
         )
 
+    def check_repeated_section(self, key: tuple[object, ...], section: PaymentSection, what: str) -> None:
+        """Refuse a section that repeats an earlier one: same ``key`` (receiving account, date,
+        deposit serial...), described by ``what`` in the message.
+
+        A bank numbers its deposits; the same deposit twice in one file is a file put together by
+        hand (or an attack) and would book every payment in it twice. Sections without a serial
+        (a blank Total IN statement reference) are left to :meth:`check_repeated_payments`.
+        """
+        first = self._deposits.setdefault(key, section)
+        if first is not section:
+            field, pos = self.DEPOSIT
+            raise fw.LineProblem(
+                section.last_line, field, pos,
+                f"{self.SECTION} på rad {section.first_line}–{section.last_line} upprepar "
+                f"{self.SECTION} på rad {first.first_line}–{first.last_line} ({what}): filen har "
+                "samma insättning två gånger och läses inte in",
+            )
+
+    def check_repeated_payments(self, payments: list[PaymentSlots]) -> None:
+        """Refuse a payment that repeats an earlier one of the file: the same bank serial, amount,
+        reference, sender and receiving account.
+
+        Bankgirot's own sample gives two different payments of one deposit the same BGC serial,
+        so a shared serial alone is allowed; only a payment the bank could not tell from the
+        earlier one is a repeated line. One dictionary lookup per payment; the comparison runs
+        only for a serial seen before.
+        """
+        seen = self._by_serial
+        for p in payments:
+            first = seen.setdefault(p.bank_serial, p)
+            if first is not p:
+                self._compare_shared_serial(first, p)
+
+    def _compare_shared_serial(self, first: PaymentSlots, p: PaymentSlots) -> None:
+        earlier = self._shared_serial.setdefault(p.bank_serial, [first])
+        for other in earlier:
+            if _same_payment(other, p):
+                field, pos = self.SERIAL
+                raise fw.LineProblem(
+                    p.line, field, pos,
+                    f"{self.ITEM}en upprepar {self.ITEM}en på rad {other.line} (samma {field} "
+                    f"{p.bank_serial}, belopp, referens, avsändare och mottagare): filen har samma "
+                    f"{self.ITEM} två gånger och läses inte in",
+                )
+        earlier.append(p)
+
     def end(self, number: int) -> None:
         """The end record was read: nothing may follow."""
         self.end_line = number
@@ -164,6 +218,14 @@ class RecordReader:
             sender_id=self.sender_id, delivery_number=self.delivery_number, encoding=encoding,
             line_count=self.end_line, warnings=self.quirks.messages(),
         )
+
+
+def _same_payment(a: PaymentSlots, b: PaymentSlots) -> bool:
+    """Whether two payments with the same bank serial are the same payment written twice."""
+    return (a.amount == b.amount and a.reference == b.reference
+            and a.sender_account == b.sender_account and a.is_deduction == b.is_deduction
+            and a.receiving_account == b.receiving_account
+            and a.receiving_plusgiro == b.receiving_plusgiro and a.currency == b.currency)
 
 
 def read_records(reader_class: type[RecordReader], data: bytes, path: str) -> PaymentFile:

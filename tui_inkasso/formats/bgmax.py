@@ -73,6 +73,8 @@ class _Reader(RecordReader):
     ITEM = "betalning"
     FOLLOWS = "en TK20 eller TK21 i ett avsnitt"
     ORDER = "22/23, 25, 26, 27, 28, 29; 26–29 högst en gång vardera"
+    SERIAL = ("BGC-löpnummer", (58, 69))
+    DEPOSIT = ("insättningsnummer", (46, 50))
 
     section: _Section | None
 
@@ -124,13 +126,19 @@ class _Reader(RecordReader):
         count = fw.num(line, 72, 79, "antal betalningar")
         _check_deposit(section, currency, count, amount)
         index = len(self.sections)
-        self.sections.append(PaymentSection(
+        deposit = PaymentSection(
             index=index, receiving_account=section.receiving_account, currency=currency,
             pay_date=pay_date, count=count, amount=amount, payment_count=section.n_payments,
             deduction_count=section.n_deductions, first_line=section.first_line, last_line=number,
             receiving_plusgiro=section.plusgiro, receiving_bank_account=bank_account,
             deposit_serial=serial, deposit_type=line[79].strip(),
-        ))
+        )
+        self.check_repeated_section(
+            (section.receiving_account, section.plusgiro, bank_account, currency, pay_date, serial),
+            deposit, f"samma mottagare, bankkonto, betalningsdag {pay_date} och insättningsnummer {serial}",
+        )
+        self.check_repeated_payments(section.payments)
+        self.sections.append(deposit)
         append = self.payments.append
         for p in section.payments:
             p.pay_date = pay_date

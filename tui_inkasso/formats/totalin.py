@@ -82,6 +82,8 @@ class _Reader(RecordReader):
     ITEM = "transaktion"
     FOLLOWS = "en post 20 eller 25"
     ORDER = "30, 40, 50, 51, 52, 60, 61, 62, 63, 70; 50–70 högst en gång vardera"
+    SERIAL = ("löpnummer", (53, 69))
+    DEPOSIT = ("referens", (28, 38))
 
     section: _Section | None
 
@@ -134,13 +136,20 @@ class _Reader(RecordReader):
         reference = fw.text(line, 28, 38) or None
         _check_section_end(section, count, amount)
         index = len(self.sections)
-        self.sections.append(PaymentSection(
+        account_section = PaymentSection(
             index=index, receiving_account=section.account, currency=section.currency,
             pay_date=section.pay_date, count=count, amount=amount,
             payment_count=section.n_payments, deduction_count=section.n_deductions,
             first_line=section.first_line, last_line=number,
             deposit_serial=reference,
-        ))
+        )
+        if reference:
+            self.check_repeated_section(
+                (section.account, section.currency, section.pay_date, reference), account_section,
+                f"samma konto, bokföringsdag {section.pay_date} och referens {reference}",
+            )
+        self.check_repeated_payments(section.payments)
+        self.sections.append(account_section)
         append = self.payments.append
         for p in section.payments:
             p.deposit_serial = reference
