@@ -1,0 +1,738 @@
+"""The ledger file (``tui-inkasso-ledger/1``, docs/ledger-import.md): JSON in, checked records out.
+
+This is the first half of ``tui-inkasso import-ledger``: it reads the file's JSON into typed
+records and checks everything the file can be checked against by itself (types, ISO dates that
+exist, amounts with at most two decimals read without a float, check digits of
+organisationsnummer, personnummer, bankgiro, plusgiro and OCR, texts within their column,
+unknown and missing fields, keys that appear twice in a section). It knows no database: whether a
+reference names a stored record, and whether a stored invoice would have to change, is the
+import service's business (``services/ledger_import.py``).
+
+Every problem is a :class:`Problem`: the JSON path of the value (``invoices[3].ocr``) and the
+reason in Swedish, worded for the person migrating (``OCR-numret '20000189' har fel
+kontrollsiffra``). The reader never stops at the first problem: it collects them all, so one
+refusal lists everything to fix, and a later check (size limits, duplicate keys) is one more
+``problems.add(path, reason)``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from tui_inkasso.domain.codes import AccountRole, InvoiceKind, PaymentKind, PaymentMethod
+from tui_inkasso.domain.identifiers import (
+    IdentifierError,
+    digits_only,
+    is_organisation,
+    normalize_bankgiro,
+    normalize_national_id,
+    normalize_ocr,
+    normalize_orgnr,
+    normalize_plusgiro,
+)
+from tui_inkasso.domain.money import format_amount
+from tui_inkasso.domain.sfi import SfiCategory
+
+FORMAT = "tui-inkasso-ledger/1"
+"""The value of the file's ``format`` field this version reads."""
+
+DEFAULT_DEADLINE_DAYS = 10
+"""A dunning level's payment time when the file does not give one."""
+
+FILE = "(filen)"
+"""The path of a problem with the file as a whole (not UTF-8, not JSON, not an object)."""
+
+MAX_LENGTH: dict[str, int] = {
+    "dunning_levels.name": 60,
+    "owners.id": 40, "owners.name": 200, "owners.address": 200, "owners.postal_code": 10,
+    "owners.city": 100, "owners.phone": 40, "owners.email": 200,
+    "properties.id": 40, "properties.owner": 40, "properties.designation": 100,
+    "properties.name": 200, "properties.area": 100,
+    "object_types.code": 20, "object_types.name": 100,
+    "objects.id": 40, "objects.property": 40, "objects.type": 20, "objects.address": 200,
+    "customers.id": 40, "customers.name": 200, "customers.address": 200,
+    "customers.postal_code": 10, "customers.city": 100, "customers.email": 200,
+    "customers.phone": 40,
+    "invoices.number": 40, "invoices.customer": 40, "invoices.object": 40, "invoices.owner": 40,
+    "invoices.ocr": 25, "invoices.rows.text": 200,
+    "payments.invoice": 40, "payments.reference": 100, "payments.sender_account": 40,
+    "payments.payer_name": 200,
+}
+"""The longest text of each field (``section.field``): the column the value is stored in, so a
+value the ledger cannot hold is refused here with its path. ``tests/test_ledger_json.py`` checks
+every number against the model's column."""
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_AMOUNT = re.compile(r"^-?\d+(?:\.\d+)?$")
+_ACCOUNT = re.compile(r"^\d{1,10}$")
+_SECTIONS = ("settings", "dunning_levels", "owners", "properties", "object_types", "objects",
+             "customers", "invoices", "payments")
+
+
+class Problem(NamedTuple):
+    """One thing wrong in the file: where (a JSON path) and why (Swedish)."""
+
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+class Problems(list[Problem]):
+    """The problems found so far, in the order they were found."""
+
+    def add(self, path: str, reason: str) -> None:
+        """Record that the value at ``path`` is wrong because of ``reason``."""
+        self.append(Problem(path, reason))
+
+
+class LedgerFileError(ValueError):
+    """The bytes are no ledger file at all (not UTF-8, not JSON); ``problems`` says where."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(str(p) for p in self.problems))
+
+
+# --------------------------------------------------------------------------- the records
+@dataclass
+class LevelRecord:
+    """A dunning level (``dunning_levels[i]``)."""
+
+    level: int
+    name: str
+    days: int
+    fee: int
+    deadline_days: int
+    letter_text: str | None
+    """None: the file leaves the level's letter text as it is."""
+
+
+@dataclass
+class OwnerRecord:
+    """An owner (``owners[i]``) with its accounts: account role -> account number."""
+
+    path: str
+    code: str
+    name: str
+    org_no: str
+    bankgiro: str | None
+    plusgiro: str | None
+    address: str
+    postal_code: str
+    city: str
+    phone: str
+    email: str
+    accounts: dict[str, str]
+
+
+@dataclass
+class PropertyRecord:
+    """A property (``properties[i]``), naming its owner by code."""
+
+    path: str
+    code: str
+    owner: str
+    designation: str
+    name: str
+    area: str
+
+
+@dataclass
+class ObjectTypeRecord:
+    """An object type (``object_types[i]``) with its SFI category code."""
+
+    path: str
+    code: str
+    name: str
+    sfi: str
+
+
+@dataclass
+class ObjectRecord:
+    """A rental object (``objects[i]``), naming its property and type by code."""
+
+    path: str
+    code: str
+    property: str
+    object_type: str
+    address: str
+
+
+@dataclass
+class CustomerRecord:
+    """A customer (``customers[i]``); ``is_company`` follows from the national id."""
+
+    path: str
+    number: str
+    name: str
+    national_id: str
+    is_company: bool
+    address: str
+    postal_code: str
+    city: str
+    email: str
+    phone: str
+
+
+@dataclass
+class NoticeRecord:
+    """A reminder or demand already sent (``invoices[i].dunning[j]``)."""
+
+    path: str
+    level: int
+    date: dt.date
+    fee: int
+    deadline: dt.date | None
+    """None: the level's payment time from ``date``."""
+
+
+@dataclass
+class InvoiceRecord:
+    """An invoice (``invoices[i]``) with its rows (text, öre) and dunning history."""
+
+    path: str
+    number: str
+    kind: str
+    customer: str
+    object: str | None
+    owner: str | None
+    """As the file gives it; the import fills it in from the object's property."""
+    invoice_date: dt.date
+    due_date: dt.date
+    ocr: str
+    rows: list[tuple[str, int]]
+    notices: list[NoticeRecord]
+
+    @property
+    def amount(self) -> int:
+        """An invoice's amount is the sum of its rows."""
+        return sum(amount for _, amount in self.rows)
+
+
+@dataclass
+class PaymentRecord:
+    """A payment or credit (``payments[i]``) on an invoice named by number."""
+
+    path: str
+    invoice: str
+    date: dt.date
+    amount: int
+    method: str
+    kind: str
+    reference: str
+    sender_account: str
+    payer_name: str
+
+    @property
+    def identity(self) -> tuple[str, dt.date, int, str, str, str]:
+        """What makes two payments the same payment (see :func:`payment_key`)."""
+        return (self.invoice, self.date, self.amount, self.method, self.kind, self.reference)
+
+
+@dataclass
+class Ledger:
+    """Every record of the file that has no problem of its own, by section."""
+
+    settings: dict[str, str] = field(default_factory=dict)
+    levels: list[LevelRecord] = field(default_factory=list)
+    owners: list[OwnerRecord] = field(default_factory=list)
+    properties: list[PropertyRecord] = field(default_factory=list)
+    object_types: list[ObjectTypeRecord] = field(default_factory=list)
+    objects: list[ObjectRecord] = field(default_factory=list)
+    customers: list[CustomerRecord] = field(default_factory=list)
+    invoices: list[InvoiceRecord] = field(default_factory=list)
+    payments: list[PaymentRecord] = field(default_factory=list)
+    declared: dict[str, set[str]] = field(default_factory=dict)
+    """Keys of every record in each section, valid or not: a reference to a record that is in
+    the file but has an error of its own is not reported again as unknown."""
+
+
+def payment_key(payment: PaymentRecord, occurrence: int) -> str:
+    """A payment's stable key: its content, and which of identical payments in the file it is
+    (0 for the first), so two equal payments on one day stay two on every re-import."""
+    invoice, date, amount, method, kind, reference = payment.identity
+    text = f"{invoice}|{date.isoformat()}|{amount}|{method}|{kind}|{reference}|{occurrence}"
+    return "import:" + hashlib.sha256(text.encode()).hexdigest()[:40]
+
+
+# --------------------------------------------------------------------------- entry points
+def parse_json(raw: bytes) -> Any:
+    """The file's JSON; decimals stay exact (``Decimal``), so 18750.005 is an error, not a rounding."""
+    try:
+        return json.loads(raw.decode("utf-8-sig"), parse_float=Decimal)
+    except UnicodeDecodeError as exc:
+        raise LedgerFileError([Problem(FILE, f"inte UTF-8-text (byte {exc.start})")]) from None
+    except json.JSONDecodeError as exc:
+        raise LedgerFileError(
+            [Problem(FILE, f"ogiltig JSON på rad {exc.lineno}, kolumn {exc.colno}")]) from None
+
+
+SettingCheck = Callable[[str, str], str]
+"""(key, value) -> the value as it is stored, or ValueError with the reason."""
+
+
+def read_ledger(data: Any, check_setting: SettingCheck | None = None) -> tuple[Ledger, Problems]:
+    """The records of a parsed file, and every problem found in it.
+
+    What a setting may hold is the settings' business, not the file's: ``check_setting`` checks
+    one value (the import passes the settings service's check); without it a setting only has to
+    be a text.
+    """
+    reader = _Reader(check_setting)
+    return reader.ledger(data), reader.problems
+
+
+# --------------------------------------------------------------------------- reading
+class _Reader:
+    """Reads the JSON records into typed values, collecting every problem instead of stopping."""
+
+    def __init__(self, check_setting: SettingCheck | None) -> None:
+        self.problems = Problems()
+        self.check_setting = check_setting
+
+    def error(self, path: str, reason: str) -> None:
+        self.problems.add(path, reason)
+
+    def ledger(self, data: Any) -> Ledger:
+        ledger = Ledger()
+        if not isinstance(data, dict):
+            self.error(FILE, f"ska vara ett JSON-objekt, inte {_json_type(data)}")
+            return ledger
+        self.fields(data, "", ["format"], _SECTIONS)
+        if data.get("format") is not None and data.get("format") != FORMAT:
+            self.error("format", f"ska vara {FORMAT!r}, inte {data.get('format')!r}")
+        ledger.settings = self.settings(data)
+        ledger.levels = self.section(data, "dunning_levels", _read_level)
+        ledger.owners = self.section(data, "owners", _read_owner)
+        ledger.properties = self.section(data, "properties", _read_property)
+        ledger.object_types = self.section(data, "object_types", _read_type)
+        ledger.objects = self.section(data, "objects", _read_object)
+        ledger.customers = self.section(data, "customers", _read_customer)
+        ledger.invoices = self.section(data, "invoices", _read_invoice)
+        ledger.payments = self.section(data, "payments", _read_payment)
+        _check_unique(data, self)
+        for section, key in (("owners", "id"), ("properties", "id"), ("object_types", "code"),
+                             ("objects", "id"), ("customers", "id"), ("invoices", "number")):
+            ledger.declared[section] = {k for _, rec in _raw_items(data, section)
+                                        if (k := _key_text(rec.get(key)))}
+        return ledger
+
+    def section(self, data: dict, name: str, read: Callable[[Any, str, _Reader], Any]) -> list[Any]:
+        """The records of section ``name`` that have no problem of their own."""
+        return [record for path, raw in self.items(data, name)
+                if (record := read(raw, path, self)) is not None]
+
+    def settings(self, data: dict) -> dict[str, str]:
+        raw = data.get("settings")
+        if raw is None:
+            return {}
+        if not isinstance(raw, dict):
+            self.error("settings", f"ska vara ett objekt, inte {_json_type(raw)}")
+            return {}
+        values = {}
+        for key, value in raw.items():
+            if not isinstance(value, str):
+                self.error(f"settings.{key}", f"ska vara en text, inte {_json_type(value)}")
+                continue
+            if self.check_setting is None:
+                values[key] = value
+                continue
+            try:
+                values[key] = self.check_setting(key, value)
+            except ValueError as exc:
+                self.error(f"settings.{key}", str(exc))
+        return values
+
+    def fields(self, record: Any, path: str, required: Iterable[str], optional: Iterable[str]) -> bool:
+        """Check ``record`` is an object with the required fields and no unknown ones."""
+        if not isinstance(record, dict):
+            self.error(path, f"ska vara ett objekt, inte {_json_type(record)}")
+            return False
+        required = tuple(required)
+        known = set(required) | set(optional)
+        for name in required:
+            if name not in record or record[name] is None:
+                self.error(f"{path}.{name}" if path else name, "saknas")
+        for name in record:
+            if name not in known:
+                self.error(f"{path}.{name}" if path else name,
+                           f"okänt fält; kända fält: {', '.join(sorted(known))}")
+        return True
+
+    def text(self, record: dict, path: str, name: str, *, default: str | None = None) -> str | None:
+        """A non-empty string (or ``default`` when absent), within its column's length."""
+        value = record.get(name)
+        if value is None:
+            return default
+        where = f"{path}.{name}"
+        if not isinstance(value, str):
+            self.error(where, f"ska vara en text, inte {_json_type(value)}")
+            return None
+        value = value.strip()
+        if not value and default is None:
+            self.error(where, "får inte vara tom")
+            return None
+        limit = MAX_LENGTH.get(_field_of(where))
+        if limit and len(value) > limit:
+            self.error(where, f"längre än {limit} tecken")
+            return None
+        return value
+
+    def integer(self, record: dict, path: str, name: str, *, minimum: int,
+                default: int | None = None) -> int | None:
+        value = record.get(name)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.error(f"{path}.{name}", f"ska vara ett heltal, inte {_json_type(value)}")
+            return None
+        if value < minimum:
+            self.error(f"{path}.{name}", f"ska vara minst {minimum}, inte {value}")
+            return None
+        return value
+
+    def amount(self, record: dict, path: str, name: str, *, minimum: int | None = None) -> int | None:
+        """An amount in öre from "1234.50" or 1234.50: at most two decimals, never rounded."""
+        value = record.get(name)
+        if value is None:
+            return None
+        where = f"{path}.{name}"
+        if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+            self.error(where, f"ska vara ett belopp som \"1234.50\", inte {_json_type(value)}")
+            return None
+        text = str(value).strip()
+        if not _AMOUNT.match(text):
+            self.error(where, f"inget belopp (siffror, punkt och högst två decimaler): {value!r}")
+            return None
+        whole, _, decimals = text.lstrip("-").partition(".")
+        if len(decimals) > 2:
+            self.error(where, "fler än två decimaler")
+            return None
+        ore = int(whole) * 100 + int(decimals.ljust(2, "0"))
+        ore = -ore if text.startswith("-") else ore
+        if minimum is not None and ore < minimum:
+            self.error(where, f"ska vara minst {format_amount(minimum)}, inte {text}")
+            return None
+        return ore
+
+    def date(self, record: dict, path: str, name: str) -> dt.date | None:
+        value = record.get(name)
+        if value is None:
+            return None
+        where = f"{path}.{name}"
+        if not isinstance(value, str) or not _DATE.match(value):
+            self.error(where, f"inget giltigt datum (ÅÅÅÅ-MM-DD): {value!r}")
+            return None
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            self.error(where, f"inget giltigt datum (ÅÅÅÅ-MM-DD): {value!r}")
+            return None
+
+    def identifier(self, record: dict, path: str, name: str,
+                   normalize: Callable[[str], str]) -> str | None:
+        value = self.text(record, path, name)
+        if value is None:
+            return None
+        try:
+            return normalize(value)
+        except IdentifierError as exc:
+            self.error(f"{path}.{name}", str(exc))
+            return None
+
+    def items(self, data: dict, name: str) -> list[tuple[str, Any]]:
+        """The section ``name`` as (path, record) pairs; absent means empty."""
+        value = data.get(name)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.error(name, f"ska vara en lista, inte {_json_type(value)}")
+            return []
+        return [(f"{name}[{i}]", record) for i, record in enumerate(value)]
+
+    def unique(self, records: Iterable[tuple[str, str | None]], what: str) -> None:
+        """Report a key that appears twice in a section."""
+        first: dict[str, str] = {}
+        for path, key in records:
+            if key is None:
+                continue
+            if key in first:
+                self.error(path, f"samma {what} {key!r} som {first[key]}")
+            else:
+                first[key] = path
+
+
+def _field_of(path: str) -> str:
+    """``invoices[3].rows[0].text`` -> ``invoices.rows.text``, the key of :data:`MAX_LENGTH`."""
+    return re.sub(r"\[\d+\]", "", path)
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | Decimal):
+        return "ett tal"
+    if isinstance(value, str):
+        return "en text"
+    if isinstance(value, list):
+        return "en lista"
+    return "ett objekt"
+
+
+def _read_level(rec: Any, path: str, reader: _Reader) -> LevelRecord | None:
+    optional = ["days_after_due", "days_after_previous", "fee", "deadline_days", "letter_text"]
+    if not reader.fields(rec, path, ["level", "name"], optional):
+        return None
+    before = len(reader.problems)
+    level = reader.integer(rec, path, "level", minimum=1)
+    name = reader.text(rec, path, "name")
+    days_field = "days_after_due" if level == 1 else "days_after_previous"
+    other = "days_after_previous" if level == 1 else "days_after_due"
+    if level is not None and rec.get(days_field) is None:
+        reader.error(f"{path}.{days_field}", f"saknas (nivå {level} räknas från "
+                     + ("förfallodagen)" if level == 1 else "föregående nivå)"))
+    if level is not None and rec.get(other) is not None:
+        reader.error(f"{path}.{other}", f"gäller inte nivå {level}; använd {days_field}")
+    days = reader.integer(rec, path, days_field, minimum=1)
+    fee = reader.amount(rec, path, "fee", minimum=0)
+    deadline = reader.integer(rec, path, "deadline_days", minimum=1, default=DEFAULT_DEADLINE_DAYS)
+    letter = reader.text(rec, path, "letter_text", default="")
+    if len(reader.problems) > before or level is None or name is None or days is None or deadline is None:
+        return None
+    return LevelRecord(level, name, days, fee or 0, deadline, letter or None)
+
+
+def _read_owner(rec: Any, path: str, reader: _Reader) -> OwnerRecord | None:
+    optional = ["bankgiro", "plusgiro", "address", "postal_code", "city", "phone", "email", "accounts"]
+    if not reader.fields(rec, path, ["id", "name", "org_no"], optional):
+        return None
+    before = len(reader.problems)
+    code = reader.text(rec, path, "id")
+    name = reader.text(rec, path, "name")
+    org_no = reader.identifier(rec, path, "org_no", normalize_orgnr)
+    bankgiro = reader.identifier(rec, path, "bankgiro", normalize_bankgiro) if rec.get("bankgiro") else None
+    plusgiro = reader.identifier(rec, path, "plusgiro", normalize_plusgiro) if rec.get("plusgiro") else None
+    extra = {n: reader.text(rec, path, n, default="") or ""
+             for n in ("address", "postal_code", "city", "phone", "email")}
+    accounts = _read_accounts(rec.get("accounts"), f"{path}.accounts", reader)
+    if len(reader.problems) > before or code is None or name is None or org_no is None:
+        return None
+    return OwnerRecord(path, code, name, org_no, bankgiro, plusgiro, accounts=accounts, **extra)
+
+
+def _read_accounts(raw: Any, path: str, reader: _Reader) -> dict[str, str]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        reader.error(path, f"ska vara ett objekt med kontovärde -> kontonummer, inte {_json_type(raw)}")
+        return {}
+    roles = {r.value for r in AccountRole}
+    accounts = {}
+    for role, number in raw.items():
+        if role not in roles:
+            reader.error(f"{path}.{role}", f"okänt kontovärde; kända: {', '.join(sorted(roles))}")
+        elif not isinstance(number, str) or not _ACCOUNT.match(number):
+            reader.error(f"{path}.{role}", f"kontonumret ska vara 1 till 10 siffror som text, inte {number!r}")
+        else:
+            accounts[role] = number
+    return accounts
+
+
+def _read_property(rec: Any, path: str, reader: _Reader) -> PropertyRecord | None:
+    if not reader.fields(rec, path, ["id", "owner", "designation"], ["name", "area"]):
+        return None
+    code, owner, designation = (reader.text(rec, path, n) for n in ("id", "owner", "designation"))
+    name = reader.text(rec, path, "name", default="") or ""
+    area = reader.text(rec, path, "area", default="") or ""
+    if code is None or owner is None or designation is None:
+        return None
+    return PropertyRecord(path, code, owner, designation, name, area)
+
+
+def _read_type(rec: Any, path: str, reader: _Reader) -> ObjectTypeRecord | None:
+    if not reader.fields(rec, path, ["code", "name"], ["sfi"]):
+        return None
+    code = reader.text(rec, path, "code")
+    name = reader.text(rec, path, "name")
+    raw = rec.get("sfi")
+    sfi = None
+    if raw is not None and not isinstance(raw, str):
+        reader.error(f"{path}.sfi", f"ska vara en text eller null, inte {_json_type(raw)}")
+    else:
+        try:
+            sfi = SfiCategory.parse(raw).value
+        except ValueError as exc:
+            reader.error(f"{path}.sfi", str(exc))
+    if code is None or name is None or sfi is None:
+        return None
+    return ObjectTypeRecord(path, code, name, sfi)
+
+
+def _read_object(rec: Any, path: str, reader: _Reader) -> ObjectRecord | None:
+    if not reader.fields(rec, path, ["id", "property", "type"], ["address"]):
+        return None
+    code, prop, object_type = (reader.text(rec, path, n) for n in ("id", "property", "type"))
+    address = reader.text(rec, path, "address", default="") or ""
+    if code is None or prop is None or object_type is None:
+        return None
+    return ObjectRecord(path, code, prop, object_type, address)
+
+
+def _read_customer(rec: Any, path: str, reader: _Reader) -> CustomerRecord | None:
+    optional = ["address", "postal_code", "city", "email", "phone"]
+    if not reader.fields(rec, path, ["id", "name", "national_id"], optional):
+        return None
+    number = reader.text(rec, path, "id")
+    name = reader.text(rec, path, "name")
+    national_id = reader.identifier(rec, path, "national_id", normalize_national_id)
+    extra = {n: reader.text(rec, path, n, default="") or "" for n in optional}
+    if number is None or name is None or national_id is None:
+        return None
+    return CustomerRecord(path, number, name, national_id, is_organisation(national_id), **extra)
+
+
+def _read_invoice(rec: Any, path: str, reader: _Reader) -> InvoiceRecord | None:
+    required = ["number", "kind", "customer", "invoice_date", "due_date", "ocr", "rows"]
+    if not reader.fields(rec, path, required, ["object", "owner", "dunning"]):
+        return None
+    before = len(reader.problems)
+    number = reader.text(rec, path, "number")
+    kind = reader.text(rec, path, "kind")
+    if kind is not None and kind not in {k.value for k in InvoiceKind}:
+        reader.error(f"{path}.kind", f"ska vara rent eller direct, inte {kind!r}")
+    customer = reader.text(rec, path, "customer")
+    obj = reader.text(rec, path, "object")
+    owner = reader.text(rec, path, "owner")
+    if obj is None and owner is None and "object" not in rec:
+        reader.error(f"{path}.owner", "saknas (en faktura utan objekt anger sin ägare)")
+    invoice_date = reader.date(rec, path, "invoice_date")
+    due_date = reader.date(rec, path, "due_date")
+    if invoice_date and due_date and due_date < invoice_date:
+        reader.error(f"{path}.due_date", f"före fakturadatumet {invoice_date.isoformat()}")
+    ocr = reader.text(rec, path, "ocr")
+    if ocr is not None:
+        try:
+            ocr = normalize_ocr(ocr)
+        except IdentifierError as exc:
+            reader.error(f"{path}.ocr", str(exc))
+    rows = _read_rows(rec.get("rows"), path, reader)
+    notices = _read_notices(rec.get("dunning"), path, due_date, reader)
+    if len(reader.problems) > before:
+        return None
+    assert number and kind and customer and invoice_date and due_date and ocr
+    return InvoiceRecord(path, number, kind, customer, obj, owner, invoice_date, due_date, ocr, rows,
+                         notices)
+
+
+def _read_rows(raw: Any, path: str, reader: _Reader) -> list[tuple[str, int]]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or not raw:
+        reader.error(f"{path}.rows", "ska vara en lista med minst en rad {text, amount}")
+        return []
+    rows = []
+    for i, row in enumerate(raw):
+        where = f"{path}.rows[{i}]"
+        if reader.fields(row, where, ["text", "amount"], []):
+            text = reader.text(row, where, "text")
+            amount = reader.amount(row, where, "amount")
+            if text is not None and amount is not None:
+                rows.append((text, amount))
+    if len(rows) == len(raw) and sum(a for _, a in rows) <= 0:
+        reader.error(f"{path}.rows", "raderna blir noll eller mindre; en faktura ska kräva ett belopp")
+    return rows
+
+
+def _read_notices(raw: Any, path: str, due: dt.date | None, reader: _Reader) -> list[NoticeRecord]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        reader.error(f"{path}.dunning", f"ska vara en lista, inte {_json_type(raw)}")
+        return []
+    notices: list[NoticeRecord] = []
+    for i, rec in enumerate(raw):
+        where = f"{path}.dunning[{i}]"
+        if not reader.fields(rec, where, ["level", "date"], ["fee", "deadline"]):
+            continue
+        level = reader.integer(rec, where, "level", minimum=1)
+        date = reader.date(rec, where, "date")
+        fee = reader.amount(rec, where, "fee", minimum=0)
+        deadline = reader.date(rec, where, "deadline")
+        if level is None or date is None:
+            continue
+        if level != len(notices) + 1:
+            reader.error(f"{where}.level", f"nivå {level} efter nivå {len(notices)}; nivåerna går 1, 2, 3 ...")
+        if due and date <= due:
+            reader.error(f"{where}.date", f"inte efter förfallodagen {due.isoformat()}")
+        if notices and date < notices[-1].date:
+            reader.error(f"{where}.date",
+                         f"före datumet för nivå {notices[-1].level}, {notices[-1].date.isoformat()}")
+        if deadline is not None and deadline < date:
+            reader.error(f"{where}.deadline", f"före brevets datum {date.isoformat()}")
+        notices.append(NoticeRecord(where, level, date, fee or 0, deadline))
+    return notices
+
+
+def _read_payment(rec: Any, path: str, reader: _Reader) -> PaymentRecord | None:
+    optional = ["kind", "reference", "sender_account", "payer_name"]
+    if not reader.fields(rec, path, ["invoice", "date", "amount", "method"], optional):
+        return None
+    before = len(reader.problems)
+    invoice = reader.text(rec, path, "invoice")
+    date = reader.date(rec, path, "date")
+    amount = reader.amount(rec, path, "amount", minimum=1)
+    method = reader.text(rec, path, "method")
+    if method is not None and method not in {m.value for m in PaymentMethod}:
+        reader.error(f"{path}.method", f"okänt betalsätt {method!r}; kända: "
+                     + ", ".join(m.value for m in PaymentMethod))
+    default_kind = PaymentKind.CREDIT.value if method == "credit" else PaymentKind.PAYMENT.value
+    kind = reader.text(rec, path, "kind") or default_kind
+    if kind not in {k.value for k in PaymentKind}:
+        reader.error(f"{path}.kind", f"ska vara payment eller credit, inte {kind!r}")
+    reference = reader.text(rec, path, "reference", default="") or ""
+    sender = reader.text(rec, path, "sender_account", default="") or ""
+    payer = reader.text(rec, path, "payer_name", default="") or ""
+    if len(reader.problems) > before:
+        return None
+    assert invoice and date and amount and method
+    return PaymentRecord(path, invoice, date, amount, method, kind, reference, sender, payer)
+
+
+def _check_unique(data: dict, reader: _Reader) -> None:
+    """Keys that appear twice in a section (checked on the raw records, so none hides another)."""
+    for section, key, what in (
+        ("dunning_levels", "level", "kravnivå"), ("owners", "id", "ägar-id"),
+        ("properties", "id", "fastighets-id"), ("object_types", "code", "objektstypskod"),
+        ("objects", "id", "objekt-id"), ("customers", "id", "kund-id"),
+        ("invoices", "number", "fakturanummer"), ("invoices", "ocr", "OCR-nummer"),
+    ):
+        pairs = [(f"{path}.{key}", _key_text(rec.get(key))) for path, rec in _raw_items(data, section)]
+        if key == "ocr":
+            pairs = [(path, digits_only(text) if text else text) for path, text in pairs]
+        reader.unique(pairs, what)
+
+
+def _raw_items(data: dict, section: str) -> list[tuple[str, dict]]:
+    value = data.get(section)
+    if not isinstance(value, list):
+        return []
+    return [(f"{section}[{i}]", rec) for i, rec in enumerate(value) if isinstance(rec, dict)]
+
+
+def _key_text(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
