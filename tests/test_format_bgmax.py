@@ -450,3 +450,27 @@ def test_two_different_payments_sharing_a_bgc_serial_stay_accepted_as_in_bankgir
     data = write_bgmax([_ocr_payment("000000000016"), _ocr_payment("000000000016", 5000)],
                        created_at=CREATED_2026)
     assert [p.amount for p in read_bgmax(data, "x.txt").payments] == [110000, 5000]
+
+
+# -- amounts of 0 öre and near the field's maximum (issue 14, item 3) ----------------------------
+
+@pytest.mark.parametrize("amount", [0, 100_000_000_000, 999_999_999_999_999_998])
+def test_a_payment_of_0_ore_or_above_the_largest_amount_is_refused_with_line_and_field(amount: int) -> None:
+    data = write_bgmax([_ocr_payment("000000000001", 1), _ocr_payment("000000000002", amount)],
+                       created_at=CREATED_2026)
+    error = refused(data)
+    assert (error.line, error.field, error.pos) == (4, "belopp", (38, 55))
+    assert ("0 kr" if amount == 0 else "999\u00a0999\u00a0999,99 kr") in error.reason
+
+
+def test_the_largest_amount_is_read() -> None:
+    data = write_bgmax([_ocr_payment("000000000001", 99_999_999_999)], created_at=CREATED_2026)
+    assert read_bgmax(data, "x.txt").payments[0].amount == 99_999_999_999
+
+
+def test_an_extra_reference_above_the_largest_amount_is_refused() -> None:
+    payment = replace(_ocr_payment("000000000001"),
+                      extra_reference_items=(ExtraReference("100234", 10**17, "2"),),
+                      extra_references=("100234",))
+    error = refused(write_bgmax([payment], created_at=CREATED_2026))
+    assert (error.line, error.field, error.pos) == (4, "belopp", (38, 55))

@@ -238,3 +238,9 @@ def test_a_repeated_section_without_statement_reference_is_refused_by_its_transa
     # 00, [10 20 60 90] = 2-5, [10 20 60 90] = 6-9, [10 20 60 90] = 10-13, 99
     assert (error.line, error.field) == (11, "löpnummer")
     assert "rad 3" in error.reason
+
+
+@pytest.mark.parametrize("amount", [0, 999_999_999_999_999])
+def test_a_transaction_of_0_ore_or_above_the_largest_amount_is_refused_with_line_and_field(amount: int) -> None:
+    error = refused(write_totalin([_transaction("00000000000000001", amount)], created_at=CREATED_2026))
+    assert (error.line, error.field, error.pos) == (3, "belopp", (38, 52))

@@ -15,6 +15,16 @@ Ore = int
 _AMOUNT = re.compile(r"^(?P<sign>[-+]?)(?P<kr>\d+)(?:[.,](?P<ore>\d{1,2}))?$")
 
 
+MAX_AMOUNT: Ore = 99_999_999_999
+"""The largest single amount the ledger books: 999 999 999,99 kr.
+
+Far above any rent, invoice or settlement, and small enough that the sum of ten million such
+amounts still fits the 64-bit integers SQLite and PostgreSQL store (a bank file's 18-digit amount
+field does not: a few amounts near its maximum overflowed the database). Readers of files refuse
+an amount above it with the line and the field.
+"""
+
+
 class MoneyError(ValueError):
     """Raised for text that is not an amount with at most two decimals."""
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar, NoReturn
 
+from tui_inkasso.domain.money import MAX_AMOUNT, format_sek
 from tui_inkasso.formats import _fixed_width as fw
 from tui_inkasso.formats.payment_file import (
     BankPayment,
@@ -218,6 +219,26 @@ class RecordReader:
             sender_id=self.sender_id, delivery_number=self.delivery_number, encoding=encoding,
             line_count=self.end_line, warnings=self.quirks.messages(),
         )
+
+
+def refuse_amount(amount: int, pos: tuple[int, int]) -> NoReturn:
+    """Raise for a payment amount of 0 öre or above :data:`MAX_AMOUNT` (the caller's fast check
+    ``0 < amount <= MAX_AMOUNT`` failed)."""
+    if amount == 0:
+        raise fw.RecordError("belopp", pos, "beloppet är 0 kr: en betalning utan belopp bokförs inte")
+    raise fw.RecordError(
+        "belopp", pos,
+        f"beloppet {format_sek(amount)} kr är större än det högsta en betalning kan vara "
+        f"({format_sek(MAX_AMOUNT)} kr)",
+    )
+
+
+def check_extra_amount(amount: int, pos: tuple[int, int]) -> int:
+    """An extra reference's amount (0 is usual: the reference only names an invoice); above
+    :data:`MAX_AMOUNT` it is refused like a payment's."""
+    if amount > MAX_AMOUNT:
+        refuse_amount(amount, pos)
+    return amount
 
 
 def _same_payment(a: PaymentSlots, b: PaymentSlots) -> bool:

@@ -12,9 +12,16 @@ import itertools
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from tui_inkasso.domain.money import format_sek
+from tui_inkasso.domain.money import MAX_AMOUNT, format_sek
 from tui_inkasso.formats import _fixed_width as fw
-from tui_inkasso.formats._bank_file import RecordReader, Section, check_deduction_sign, read_records
+from tui_inkasso.formats._bank_file import (
+    RecordReader,
+    Section,
+    check_deduction_sign,
+    check_extra_amount,
+    read_records,
+    refuse_amount,
+)
 from tui_inkasso.formats.payment_file import (
     BGMAX,
     BankPayment,
@@ -197,8 +204,11 @@ class _Reader(RecordReader):
             sender = sender.lstrip("0")
         else:
             sender = self._odd_sender(sender, number)
+        amount = int(numbers[:18])
+        if not 0 < amount <= MAX_AMOUNT:
+            refuse_amount(amount, (38, 55))
         p = PaymentSlots()
-        p.amount = int(numbers[:18])
+        p.amount = amount
         p.reference = line[12:37].strip()
         p.reference_code = numbers[18]
         p.channel = numbers[19]
@@ -242,7 +252,7 @@ class _Reader(RecordReader):
         sender = line[2:12]
         if not (sender.isdigit() and sender.isascii()):
             self._odd_sender(sender, number)
-        amount = fw.num(line, 38, 55, "belopp")
+        amount = check_extra_amount(fw.num(line, 38, 55, "belopp"), (38, 55))
         code = fw.digits(line, 56, 56, "referenskod")
         reference = line[12:37].strip()
         p.extra_reference_items = (

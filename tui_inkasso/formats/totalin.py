@@ -12,9 +12,15 @@ import itertools
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from tui_inkasso.domain.money import format_sek
+from tui_inkasso.domain.money import MAX_AMOUNT, format_sek
 from tui_inkasso.formats import _fixed_width as fw
-from tui_inkasso.formats._bank_file import RecordReader, Section, check_deduction_sign, read_records
+from tui_inkasso.formats._bank_file import (
+    RecordReader,
+    Section,
+    check_deduction_sign,
+    read_records,
+    refuse_amount,
+)
 from tui_inkasso.formats.payment_file import (
     TOTALIN,
     BankPayment,
@@ -207,8 +213,11 @@ class _Reader(RecordReader):
             fw.digits(line, 38, 52, "belopp")
             fw.digits(line, 53, 69, "löpnummer")
         reference = line[2:37].strip()
+        amount = int(numbers[:15])
+        if not 0 < amount <= MAX_AMOUNT:
+            refuse_amount(amount, (38, 52))
         p = PaymentSlots()
-        p.amount = int(numbers[:15])
+        p.amount = amount
         p.bank_serial = numbers[15:]
         p.reference = "" if _NO_REFERENCE.startswith(reference) else reference
         p.line = number
