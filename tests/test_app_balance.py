@@ -1,6 +1,6 @@
 """Reskontra → Saldokorrigering by keyboard: the three steps and the file.
 
-Saldofiler (the history) is in test_app_balance_files.py.
+Saldofiler (the history) is in test_app_balance_history.py.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from tui_inkasso.screens.balance_corrections import (
     FileResultScreen,
     UnreportedScreen,
 )
-from tui_inkasso.screens.balance_files import (
+from tui_inkasso.screens.balance_history import (
     BalanceFileDetailScreen,
     BalanceFilesScreen,
     PathDialog,

@@ -335,7 +335,7 @@ class BalanceCorrectionScreen(BaseScreen):
         if row.report_id is None:
             self.notify(row.status_label, title=f"Faktura {row.invoice_number}", timeout=4)
             return
-        from tui_inkasso.screens.balance_files import BalanceFileDetailScreen
+        from tui_inkasso.screens.balance_history import BalanceFileDetailScreen
 
         self.app.push_screen(BalanceFileDetailScreen(row.report_id))
 

@@ -78,7 +78,7 @@ MENU_ENTRIES: list[MenuEntry] = [
     MenuEntry(
         "Reskontra", "Saldofiler", "f",
         "Tidigare saldofiler: öppna en fil och se dess saldokorrigeringar, skriv den igen eller skicka den igen.",
-        lazy("tui_inkasso.screens.balance_files:BalanceFilesScreen"),
+        lazy("tui_inkasso.screens.balance_history:BalanceFilesScreen"),
     ),
     MenuEntry("Reskontra", "Betalningar", "b", "Läs in betalfil (BgMax, Total IN): sammanställning, bokföring och resultatlogg; ej matchade betalningar.", lazy("tui_inkasso.screens.payments:PaymentsScreen")),
     MenuEntry(

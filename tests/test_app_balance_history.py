@@ -11,7 +11,7 @@ from tests.balance_app_helpers import SIZE, ledger, open_step_two, rows_of, tabl
 from tests.servers import FtpServer
 from tests.tui_helpers import notifications, settle
 from tui_inkasso.app import InkassoApp
-from tui_inkasso.screens.balance_files import (
+from tui_inkasso.screens.balance_history import (
     BalanceFileDetailScreen,
     BalanceFilesScreen,
     PathDialog,
