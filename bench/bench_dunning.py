@@ -40,7 +40,7 @@ def main() -> None:
     target = copy_db(source, "bench-dunning.db")
 
     from tui_inkasso.db.connection import close_database, open_database
-    from tui_inkasso.services import dunning
+    from tui_inkasso.services import dunning_run
     from tui_inkasso.services.selection import Selection
 
     open_database(f"sqlite:///{target}")
@@ -52,24 +52,24 @@ def main() -> None:
             (f"preview, {RUN_DATE}, owners {'+'.join(OWNERS)}", RUN_DATE, selection),
         ):
             started, cpu = time.perf_counter(), time.process_time()
-            preview = dunning.preview_run(day, chosen)
+            preview = dunning_run.preview_run(day, chosen)
             seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
             print(f"{label:<52} {seconds:6.2f} s  {preview.count:>6} notices {preview.per_level()}, "
                   f"{cpu:.2f} s CPU")
         started = time.perf_counter()
-        ready = dunning.ready_for_collection_query(dt.date.fromisoformat(TODAY)).count()
+        ready = dunning_run.ready_for_collection_query(dt.date.fromisoformat(TODAY)).count()
         print(f"{'ready for collection (count)':<52} {(time.perf_counter() - started) * 1000:6.0f} ms "
               f"{ready:>6} invoices")
         with tempfile.TemporaryDirectory(prefix="bench-letters-") as folder:
             started, cpu = time.perf_counter(), time.process_time()
-            result = dunning.run_dunning(RUN_DATE, selection, out_dir=Path(folder))
+            result = dunning_run.run_dunning(RUN_DATE, selection, out_dir=Path(folder))
             seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
             size = result.pdf_path.stat().st_size if result.pdf_path else 0
             print(f"{'run with letters (one transaction, one PDF)':<52} {seconds:6.2f} s  "
                   f"{result.count:>6} notices, {cpu:.1f} s CPU, PDF {size / 1e6:.1f} MB, "
                   f"fees {result.fees / 100:,.2f} kr")
             started = time.perf_counter()
-            again = dunning.run_dunning(RUN_DATE, selection, out_dir=Path(folder))
+            again = dunning_run.run_dunning(RUN_DATE, selection, out_dir=Path(folder))
             print(f"{'second run on the same date':<52} {time.perf_counter() - started:6.2f} s  "
                   f"{again.count:>6} notices")
     finally:

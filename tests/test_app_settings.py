@@ -21,7 +21,7 @@ from tui_inkasso.screens.settings import (
     help_text,
 )
 from tui_inkasso.services import settings
-from tui_inkasso.services.dunning import CONFIGURATION_KEYS
+from tui_inkasso.services.dunning_levels import CONFIGURATION_KEYS
 from tui_inkasso.services.settings import SettingKey
 
 SIZE = (120, 40)

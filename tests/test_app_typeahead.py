@@ -35,7 +35,7 @@ from tui_inkasso.screens.dunning import DunningRunScreen
 from tui_inkasso.screens.ledger import InvoiceDetailScreen, LedgerScreen
 from tui_inkasso.screens.selection import SelectionScreen
 from tui_inkasso.screens.unmatched import Confirm, InvoicePicker, UnmatchedPaymentsScreen
-from tui_inkasso.services import collection, dunning, ledger
+from tui_inkasso.services import collection, dunning_run, ledger
 from tui_inkasso.services import payment_import as pi
 from tui_inkasso.services.ledger_import import import_ledger
 from tui_inkasso.services.payment_import import import_payment_file
@@ -201,7 +201,7 @@ async def test_f2_then_down_space_leaves_out_the_second_invoice_of_the_run(
         assert isinstance(app.screen, SelectionScreen)
         selection = app.screen
         check = Gate(monkeypatch, selection_screen, "validate_selection")
-        gate = Gate(monkeypatch, dunning, "preview_run")
+        gate = Gate(monkeypatch, dunning_run, "preview_run")
         await pilot.press("f2", "down", "space")  # while the selection is checked, then computed
         assert app.screen is selection and not selection.query_one("#sel-owners", SelectionList).selected, \
             "space ticked no owner in the selection being checked"

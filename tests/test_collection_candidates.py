@@ -21,7 +21,7 @@ from tui_inkasso.db.models import (
 from tui_inkasso.domain.bank_days import next_bank_day
 from tui_inkasso.domain.interest import late_interest
 from tui_inkasso.services import collection
-from tui_inkasso.services.dunning import get_reference_rates
+from tui_inkasso.services.dunning_levels import get_reference_rates
 from tui_inkasso.services.selection import Selection
 
 INTRUM = {"bostad": "17", "ovriga": "18", "parkering": "19", "lager": "20", "garage": "30", "ej_vald": "99"}

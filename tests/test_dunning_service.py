@@ -22,9 +22,8 @@ from tui_inkasso.db.models import (
 from tui_inkasso.domain.dunning import DunningLevel
 from tui_inkasso.domain.interest import ReferenceRate as Rate
 from tui_inkasso.domain.interest import default_reference_rates, late_interest
-from tui_inkasso.services import dunning
-from tui_inkasso.services.dunning import DunningError
-from tui_inkasso.services.errors import NotFound
+from tui_inkasso.services import dunning_blocks, dunning_levels, dunning_run
+from tui_inkasso.services.errors import DunningError, NotFound
 from tui_inkasso.services.selection import Selection
 from tui_inkasso.services.settings import set_setting
 
@@ -36,7 +35,7 @@ MIDSUMMER_EVE = dt.date(2026, 6, 19)
 
 @pytest.fixture
 def levels(any_db: str) -> list[DunningLevel]:
-    return dunning.save_levels([REMINDER, DEMAND])
+    return dunning_levels.save_levels([REMINDER, DEMAND])
 
 
 def contract(number: str, *, fee_allowed: bool = True, customer_number: str = "K1001") -> Contract:
@@ -66,27 +65,27 @@ def issued(number: str) -> list[tuple[int, dt.date, int]]:
 
 
 def test_levels_round_trip_and_invalid_ones_are_refused_whole(levels: list[DunningLevel]) -> None:
-    assert dunning.get_levels() == [REMINDER, DEMAND]
+    assert dunning_levels.get_levels() == [REMINDER, DEMAND]
     too_short = DunningLevel(2, "Krav", 5, 18000, 7, "x", True)
     with pytest.raises(DunningError) as refused:
-        dunning.save_levels([REMINDER, too_short])
+        dunning_levels.save_levels([REMINDER, too_short])
     message = str(refused.value)
     assert "Nivå 2 (Krav): betalningstiden är 7 dagar; minst 8." in message
-    assert dunning.get_levels() == [REMINDER, DEMAND]
+    assert dunning_levels.get_levels() == [REMINDER, DEMAND]
     over_cap = DunningLevel(1, "Påminnelse", 10, 7500, 10, "x", False)
     with pytest.raises(DunningError, match="högre än högsta påminnelseavgift 60,00 kr"):
-        dunning.save_levels([over_cap, DEMAND])
+        dunning_levels.save_levels([over_cap, DEMAND])
     with pytest.raises(DunningError, match="nivå 1 är påminnelsen"):
-        dunning.save_levels([REMINDER, DunningLevel(2, "Krav", 12, 6000, 10, "x", False)])
+        dunning_levels.save_levels([REMINDER, DunningLevel(2, "Krav", 12, 6000, 10, "x", False)])
     assert AuditEntry.select().where(AuditEntry.action == "dunning.levels").count() == 1
 
 
 def test_settings_have_their_defaults_and_are_validated(sqlite_url: str) -> None:
-    assert dunning.min_amount() == 0
-    assert (dunning.fee_caps().reminder_ore, dunning.fee_caps().demand_ore) == (6000, 18000)
-    assert dunning.printer() == ""
+    assert dunning_levels.min_amount() == 0
+    assert (dunning_levels.fee_caps().reminder_ore, dunning_levels.fee_caps().demand_ore) == (6000, 18000)
+    assert dunning_levels.printer() == ""
     assert set_setting("dunning.min_amount", "100") == "100.00"
-    assert dunning.min_amount() == 10000
+    assert dunning_levels.min_amount() == 10000
     with pytest.raises(ValueError, match="negativt"):
         set_setting("dunning.demand_fee_cap", "-1")
     with pytest.raises(ValueError, match="inget skrivarnamn"):
@@ -95,14 +94,14 @@ def test_settings_have_their_defaults_and_are_validated(sqlite_url: str) -> None
 
 def test_reference_rates_default_until_saved_and_seeded_by_the_first_run(levels: list[DunningLevel],
                                                                         tmp_path: Path) -> None:
-    assert dunning.get_reference_rates() == default_reference_rates()
+    assert dunning_levels.get_reference_rates() == default_reference_rates()
     assert ReferenceRate.select().count() == 0
     invoice("9001")
-    dunning.run_dunning(dt.date(2026, 7, 2), out_dir=tmp_path / "brev")
+    dunning_run.run_dunning(dt.date(2026, 7, 2), out_dir=tmp_path / "brev")
     assert ReferenceRate.select().count() == len(default_reference_rates())
     with pytest.raises(DunningError, match="1 januari eller 1 juli"):
-        dunning.save_reference_rates([Rate(dt.date(2026, 3, 1), 200)])
-    saved = dunning.save_reference_rates([*default_reference_rates(), Rate(dt.date(2026, 7, 1), 175)])
+        dunning_levels.save_reference_rates([Rate(dt.date(2026, 3, 1), 200)])
+    saved = dunning_levels.save_reference_rates([*default_reference_rates(), Rate(dt.date(2026, 7, 1), 175)])
     assert saved[-1] == Rate(dt.date(2026, 7, 1), 175)
 
 
@@ -112,8 +111,8 @@ def test_reference_rates_default_until_saved_and_seeded_by_the_first_run(levels:
 def test_level_schedule_with_holiday_and_weekend_moves(levels: list[DunningLevel], tmp_path: Path) -> None:
     invoice("9001")
     # Due on midsummer eve: on time until Monday 22 June, so the reminder goes from 2 July.
-    assert dunning.preview_run(dt.date(2026, 7, 1)).count == 0
-    preview = dunning.preview_run(dt.date(2026, 7, 2))
+    assert dunning_run.preview_run(dt.date(2026, 7, 1)).count == 0
+    preview = dunning_run.preview_run(dt.date(2026, 7, 2))
     [row] = preview.rows
     assert (row.invoice_number, row.level, row.level_name, row.fee) == ("9001", 1, "Påminnelse", 6000)
     # 2 July + 10 days is Sunday 12 July: the deadline moves to Monday 13 July.
@@ -122,7 +121,7 @@ def test_level_schedule_with_holiday_and_weekend_moves(levels: list[DunningLevel
     assert row.interest == late_interest(845000, dt.date(2026, 6, 22), dt.date(2026, 7, 2),
                                          default_reference_rates()) == 2315
     assert row.total == 845000 + 2315 + 6000
-    result = dunning.run_dunning(dt.date(2026, 7, 2), out_dir=tmp_path / "brev")
+    result = dunning_run.run_dunning(dt.date(2026, 7, 2), out_dir=tmp_path / "brev")
     assert [(n.invoice_number, n.level, n.fee) for n in result.notices] == [("9001", 1, 6000)]
     inv = Invoice.get(Invoice.number == "9001")
     assert (inv.dunning_level, inv.dunning_date, inv.dunning_deadline, inv.fees) == (
@@ -134,21 +133,21 @@ def test_level_schedule_with_holiday_and_weekend_moves(levels: list[DunningLevel
     assert (notice.issued_on, notice.deadline, notice.run_id) == (dt.date(2026, 7, 2), dt.date(2026, 7, 13),
                                                                    result.run_id)
     # The demand: 12 days after the reminder (14 July), after its deadline (13 July).
-    assert dunning.preview_run(dt.date(2026, 7, 13)).count == 0
-    [demand] = dunning.preview_run(dt.date(2026, 7, 14)).rows
+    assert dunning_run.preview_run(dt.date(2026, 7, 13)).count == 0
+    [demand] = dunning_run.preview_run(dt.date(2026, 7, 14)).rows
     assert (demand.level, demand.fee, demand.earlier_fees) == (2, 18000, 6000)
-    dunning.run_dunning(dt.date(2026, 7, 14), out_dir=tmp_path / "brev")
+    dunning_run.run_dunning(dt.date(2026, 7, 14), out_dir=tmp_path / "brev")
     assert issued("9001") == [(1, dt.date(2026, 7, 2), 6000), (2, dt.date(2026, 7, 14), 18000)]
     assert Invoice.get(Invoice.number == "9001").fees == 24000
-    assert dunning.preview_run(dt.date(2026, 12, 1)).count == 0
+    assert dunning_run.preview_run(dt.date(2026, 12, 1)).count == 0
 
 
 def test_a_second_run_on_the_same_date_issues_nothing_new(levels: list[DunningLevel], tmp_path: Path) -> None:
     invoice("9001")
     invoice("9002", customer_number="K1002")
-    first = dunning.run_dunning(dt.date(2026, 7, 2), out_dir=tmp_path / "brev")
+    first = dunning_run.run_dunning(dt.date(2026, 7, 2), out_dir=tmp_path / "brev")
     assert first.count == 2 and first.pdf_path is not None and first.pdf_path.exists()
-    again = dunning.run_dunning(dt.date(2026, 7, 2), out_dir=tmp_path / "brev")
+    again = dunning_run.run_dunning(dt.date(2026, 7, 2), out_dir=tmp_path / "brev")
     assert (again.count, again.run_id, again.pdf_path) == (0, None, None)
     assert "Inget att skicka" in again.message
     assert DunningRun.select().count() == 1
@@ -161,11 +160,11 @@ def test_fee_caps_and_the_contracts_reminder_fee(levels: list[DunningLevel], tmp
     invoice("9002", fee_allowed=False, customer_number="K1002")
     invoice("9003", fee_allowed=None, customer_number="K1003")
     set_setting("dunning.reminder_fee_cap", "50")
-    fees = {r.invoice_number: r.fee for r in dunning.preview_run(dt.date(2026, 7, 2)).rows}
+    fees = {r.invoice_number: r.fee for r in dunning_run.preview_run(dt.date(2026, 7, 2)).rows}
     assert fees == {"9001": 5000, "9002": 0, "9003": 0}
-    dunning.run_dunning(dt.date(2026, 7, 2), out_dir=tmp_path / "brev")
+    dunning_run.run_dunning(dt.date(2026, 7, 2), out_dir=tmp_path / "brev")
     set_setting("dunning.demand_fee_cap", "150")
-    demands = {r.invoice_number: r.fee for r in dunning.preview_run(dt.date(2026, 7, 14)).rows}
+    demands = {r.invoice_number: r.fee for r in dunning_run.preview_run(dt.date(2026, 7, 14)).rows}
     assert demands == {"9001": 15000, "9002": 15000, "9003": 15000}
 
 
@@ -173,7 +172,7 @@ def test_minimum_amount(levels: list[DunningLevel]) -> None:
     invoice("9001", amount=9999)
     invoice("9002", amount=10000, customer_number="K1002")
     set_setting("dunning.min_amount", "100.00")
-    assert [r.invoice_number for r in dunning.preview_run(dt.date(2026, 7, 2)).rows] == ["9002"]
+    assert [r.invoice_number for r in dunning_run.preview_run(dt.date(2026, 7, 2)).rows] == ["9002"]
 
 
 def test_paid_collection_marked_and_excluded_invoices(levels: list[DunningLevel]) -> None:
@@ -187,26 +186,26 @@ def test_paid_collection_marked_and_excluded_invoices(levels: list[DunningLevel]
     Invoice.update(excluded_reason="Tvist", excluded_by="testare", excluded_at=dt.datetime(2026, 7, 1)).where(
         Invoice.id == excluded.id).execute()
     # Exclusion keeps an invoice from collection, not from reminders (a block does that).
-    assert [r.invoice_number for r in dunning.preview_run(dt.date(2026, 7, 2)).rows] == ["9003"]
+    assert [r.invoice_number for r in dunning_run.preview_run(dt.date(2026, 7, 2)).rows] == ["9003"]
 
 
 def test_blocks_on_invoice_and_customer(levels: list[DunningLevel], tmp_path: Path) -> None:
     one = invoice("9001")
     two = invoice("9002", customer_number="K1002")
     invoice("9003", customer_number="K1003")
-    block = dunning.block_invoice(one.id, "  Reklamation   pågår ")
+    block = dunning_blocks.block_invoice(one.id, "  Reklamation   pågår ")
     assert (block.reason, block.by) == ("Reklamation pågår", "testare")
-    dunning.block_customer(two.customer_id, "Betalningsplan")
-    assert [r.invoice_number for r in dunning.preview_run(dt.date(2026, 7, 2)).rows] == ["9003"]
+    dunning_blocks.block_customer(two.customer_id, "Betalningsplan")
+    assert [r.invoice_number for r in dunning_run.preview_run(dt.date(2026, 7, 2)).rows] == ["9003"]
     with pytest.raises(DunningError, match="skäl"):
-        dunning.block_invoice(one.id, "   ")
+        dunning_blocks.block_invoice(one.id, "   ")
     with pytest.raises(NotFound):
-        dunning.block_customer(999999, "x")
-    dunning.unblock_invoice(one.id)
-    dunning.unblock_customer(two.customer_id)
+        dunning_blocks.block_customer(999999, "x")
+    dunning_blocks.unblock_invoice(one.id)
+    dunning_blocks.unblock_customer(two.customer_id)
     with pytest.raises(DunningError, match="ingen kravspärr"):
-        dunning.unblock_invoice(one.id)
-    assert len(dunning.run_dunning(dt.date(2026, 7, 2), out_dir=tmp_path / "brev").notices) == 3
+        dunning_blocks.unblock_invoice(one.id)
+    assert len(dunning_run.run_dunning(dt.date(2026, 7, 2), out_dir=tmp_path / "brev").notices) == 3
     actions = [a for (a,) in AuditEntry.select(AuditEntry.action).where(
         AuditEntry.action.startswith("dunning.") & ~AuditEntry.action.in_(["dunning.notice"]))
         .order_by(AuditEntry.id).tuples()]
@@ -218,13 +217,13 @@ def test_leave_out_and_selection(levels: list[DunningLevel], tmp_path: Path) -> 
     one = invoice("9001")
     invoice("9002", customer_number="K1002", kind="direct")
     invoice("9003", customer_number="K1003")
-    assert [r.invoice_number for r in dunning.preview_run(dt.date(2026, 7, 2), Selection(kinds=("rent",))).rows] \
+    assert [r.invoice_number for r in dunning_run.preview_run(dt.date(2026, 7, 2), Selection(kinds=("rent",))).rows] \
         == ["9001", "9003"]
-    result = dunning.run_dunning(dt.date(2026, 7, 2), Selection(kinds=("rent",)), leave_out={one.id},
+    result = dunning_run.run_dunning(dt.date(2026, 7, 2), Selection(kinds=("rent",)), leave_out={one.id},
                                  out_dir=tmp_path / "brev")
     assert [n.invoice_number for n in result.notices] == ["9003"]
     assert result.left_out == [one.id]
-    assert [r.invoice_number for r in dunning.preview_run(dt.date(2026, 7, 2)).rows] == ["9001", "9002"]
+    assert [r.invoice_number for r in dunning_run.preview_run(dt.date(2026, 7, 2)).rows] == ["9001", "9002"]
 
 
 def test_an_unwritable_letters_folder_records_nothing(levels: list[DunningLevel], tmp_path: Path) -> None:
@@ -233,11 +232,11 @@ def test_an_unwritable_letters_folder_records_nothing(levels: list[DunningLevel]
     not_a_folder.write_text("a file where the folder should be")
     audit_before = AuditEntry.select().count()
     with pytest.raises(DunningError, match="inget har registrerats") as refused:
-        dunning.run_dunning(dt.date(2026, 7, 2), out_dir=not_a_folder / "körning")
+        dunning_run.run_dunning(dt.date(2026, 7, 2), out_dir=not_a_folder / "körning")
     assert "brev.txt" in str(refused.value)
     set_setting("dunning.letters_dir", str(not_a_folder))
     with pytest.raises(DunningError, match="ingen mapp"):
-        dunning.run_dunning(dt.date(2026, 7, 2))
+        dunning_run.run_dunning(dt.date(2026, 7, 2))
     assert DunningNotice.select().count() == 0 and DunningRun.select().count() == 0
     assert Invoice.get(Invoice.number == "9001").dunning_level == 0
     assert ReferenceRate.select().count() == 0
@@ -245,17 +244,17 @@ def test_an_unwritable_letters_folder_records_nothing(levels: list[DunningLevel]
 
 
 def test_nothing_to_issue_says_so_and_writes_no_file(levels: list[DunningLevel], tmp_path: Path) -> None:
-    result = dunning.run_dunning(dt.date(2026, 7, 2), out_dir=tmp_path / "brev")
+    result = dunning_run.run_dunning(dt.date(2026, 7, 2), out_dir=tmp_path / "brev")
     assert result.count == 0 and "Inget att skicka 2026-07-02" in result.message
     assert list((tmp_path / "brev").iterdir()) == []
 
 
 def test_levels_must_be_valid_before_a_run(sqlite_url: str, tmp_path: Path) -> None:
     invoice("9001")
-    preview = dunning.preview_run(dt.date(2026, 7, 2))
+    preview = dunning_run.preview_run(dt.date(2026, 7, 2))
     assert preview.rows == [] and "Inga kravnivåer" in preview.problems[0]
     with pytest.raises(DunningError, match="Inga kravnivåer"):
-        dunning.run_dunning(dt.date(2026, 7, 2), out_dir=tmp_path / "brev")
+        dunning_run.run_dunning(dt.date(2026, 7, 2), out_dir=tmp_path / "brev")
 
 
 def test_an_owner_without_bankgiro_stops_the_run(levels: list[DunningLevel], tmp_path: Path) -> None:
@@ -263,9 +262,9 @@ def test_an_owner_without_bankgiro_stops_the_run(levels: list[DunningLevel], tmp
     from tui_inkasso.db.models import Owner
 
     Owner.update(bankgiro=None, plusgiro=None).where(Owner.id == inv.owner_id).execute()
-    assert "saknar bankgiro och plusgiro" in dunning.preview_run(dt.date(2026, 7, 2)).problems[0]
+    assert "saknar bankgiro och plusgiro" in dunning_run.preview_run(dt.date(2026, 7, 2)).problems[0]
     with pytest.raises(DunningError, match="saknar bankgiro"):
-        dunning.run_dunning(dt.date(2026, 7, 2), out_dir=tmp_path / "brev")
+        dunning_run.run_dunning(dt.date(2026, 7, 2), out_dir=tmp_path / "brev")
     assert DunningNotice.select().count() == 0 and list((tmp_path / "brev").iterdir()) == []
 
 
@@ -276,28 +275,28 @@ def test_ready_for_collection(levels: list[DunningLevel], tmp_path: Path) -> Non
     one = invoice("9001")
     two = invoice("9002", customer_number="K1002")
     three = invoice("9003", customer_number="K1003")
-    dunning.run_dunning(dt.date(2026, 7, 2), out_dir=tmp_path / "brev")
-    dunning.run_dunning(dt.date(2026, 7, 14), out_dir=tmp_path / "brev")
+    dunning_run.run_dunning(dt.date(2026, 7, 2), out_dir=tmp_path / "brev")
+    dunning_run.run_dunning(dt.date(2026, 7, 14), out_dir=tmp_path / "brev")
     # The demand of 14 July gives until 24 July (a Friday): ready from 25 July.
     assert Invoice.get_by_id(one.id).dunning_deadline == dt.date(2026, 7, 24)
-    assert not dunning.is_invoice_ready(one.id, dt.date(2026, 7, 24))
-    assert dunning.is_invoice_ready(one.id, dt.date(2026, 7, 25))
+    assert not dunning_run.is_invoice_ready(one.id, dt.date(2026, 7, 24))
+    assert dunning_run.is_invoice_ready(one.id, dt.date(2026, 7, 25))
     Invoice.update(balance=0).where(Invoice.id == two.id).execute()
     Invoice.update(excluded_reason="Tvist", excluded_by="t", excluded_at=dt.datetime(2026, 7, 20)).where(
         Invoice.id == three.id).execute()
-    ready = [i.number for i in dunning.ready_for_collection_query(dt.date(2026, 7, 25)).order_by(Invoice.number)]
+    ready = [i.number for i in dunning_run.ready_for_collection_query(dt.date(2026, 7, 25)).order_by(Invoice.number)]
     assert ready == ["9001"]
-    assert dunning.ready_for_collection_query(dt.date(2026, 7, 25), Selection(customers=("K1002",))).count() == 0
+    assert dunning_run.ready_for_collection_query(dt.date(2026, 7, 25), Selection(customers=("K1002",))).count() == 0
     # A third level configured later: no invoice has had it, so none is ready.
-    dunning.save_levels([REMINDER, DEMAND, DunningLevel(3, "Krav 2", 14, 0, 10, "Sista krav.", True)])
-    assert dunning.ready_for_collection_query(dt.date(2026, 7, 25)).count() == 0
+    dunning_levels.save_levels([REMINDER, DEMAND, DunningLevel(3, "Krav 2", 14, 0, 10, "Sista krav.", True)])
+    assert dunning_run.ready_for_collection_query(dt.date(2026, 7, 25)).count() == 0
 
 
 def test_nothing_is_ready_without_levels(any_db: str) -> None:
     inv = invoice("9001")
     Invoice.update(dunning_level=2, dunning_deadline=dt.date(2026, 7, 1)).where(Invoice.id == inv.id).execute()
-    assert dunning.ready_for_collection_query(dt.date(2026, 8, 1)).count() == 0
-    assert not dunning.is_invoice_ready(inv.id, dt.date(2026, 8, 1))
+    assert dunning_run.ready_for_collection_query(dt.date(2026, 8, 1)).count() == 0
+    assert not dunning_run.is_invoice_ready(inv.id, dt.date(2026, 8, 1))
 
 
 def test_configuration_is_checked_together_and_saved_all_or_nothing(levels: list[DunningLevel]) -> None:
@@ -305,25 +304,25 @@ def test_configuration_is_checked_together_and_saved_all_or_nothing(levels: list
               "dunning.printer": "kontoret", "dunning.letters_dir": ""}
     # The reminder's 60 kr is above the cap being saved (50 kr), and one rate row is wrong.
     with pytest.raises(DunningError) as refused:
-        dunning.save_configuration([REMINDER, DEMAND], values, [Rate(dt.date(2026, 2, 1), 200)])
+        dunning_levels.save_configuration([REMINDER, DEMAND], values, [Rate(dt.date(2026, 2, 1), 200)])
     message = str(refused.value)
     assert "högre än högsta påminnelseavgift 50,00 kr" in message and "1 januari eller 1 juli" in message
-    assert dunning.min_amount() == 0 and dunning.printer() == "" and ReferenceRate.select().count() == 0
+    assert dunning_levels.min_amount() == 0 and dunning_levels.printer() == "" and ReferenceRate.select().count() == 0
     with pytest.raises(DunningError, match="Skrivare för återutskrift"):
-        dunning.save_configuration([REMINDER, DEMAND], {**values, "dunning.printer": "a b"},
+        dunning_levels.save_configuration([REMINDER, DEMAND], {**values, "dunning.printer": "a b"},
                                    default_reference_rates())
     cheaper = DunningLevel(1, "Påminnelse", 10, 5000, 10, REMINDER.letter_text, False)
-    dunning.save_configuration([cheaper, DEMAND], values, default_reference_rates())
-    assert dunning.get_levels() == [cheaper, DEMAND]
-    assert (dunning.min_amount(), dunning.fee_caps().reminder_ore, dunning.printer()) == (1000, 5000, "kontoret")
+    dunning_levels.save_configuration([cheaper, DEMAND], values, default_reference_rates())
+    assert dunning_levels.get_levels() == [cheaper, DEMAND]
+    assert (dunning_levels.min_amount(), dunning_levels.fee_caps().reminder_ore, dunning_levels.printer()) == (1000, 5000, "kontoret")
     assert ReferenceRate.select().count() == len(default_reference_rates())
 
 
 def test_get_block(levels: list[DunningLevel]) -> None:
     inv = invoice("9001")
-    assert dunning.get_block("invoice", inv.id).reason is None
-    dunning.block_customer(inv.customer_id, "Dödsbo")
-    block = dunning.get_block("customer", inv.customer_id)
+    assert dunning_blocks.get_block("invoice", inv.id).reason is None
+    dunning_blocks.block_customer(inv.customer_id, "Dödsbo")
+    block = dunning_blocks.get_block("customer", inv.customer_id)
     assert (block.number, block.reason, block.by) == ("K1001", "Dödsbo", "testare")
     with pytest.raises(NotFound):
-        dunning.get_block("invoice", 999999)
+        dunning_blocks.get_block("invoice", 999999)

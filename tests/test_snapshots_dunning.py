@@ -17,7 +17,7 @@ from tests.dunning_app_helpers import (
 from tests.ledger_data import SmallLedger
 from tests.tui_helpers import steps
 from tui_inkasso.app import InkassoApp
-from tui_inkasso.services import dunning
+from tui_inkasso.services import dunning_run
 from tui_inkasso.services.settings import set_setting
 
 __all__ = ["small"]  # the fixture, imported for pytest
@@ -55,7 +55,7 @@ def fixed_letters(small: SmallLedger, monkeypatch: pytest.MonkeyPatch, request: 
     folder = LETTERS / request.node.name
     shutil.rmtree(folder, ignore_errors=True)
     set_setting("dunning.letters_dir", str(folder))
-    monkeypatch.setattr(dunning, "now", lambda: dt.datetime(2026, 11, 28, 9, 0, 0))
+    monkeypatch.setattr(dunning_run, "now", lambda: dt.datetime(2026, 11, 28, 9, 0, 0))
     return folder
 
 

@@ -21,7 +21,7 @@ from tui_inkasso.cli.common import CliError, Output, date_arg
 from tui_inkasso.cli.selection_options import add_selection_options, selection_from_args
 from tui_inkasso.domain.dunning import DunningLevel
 from tui_inkasso.domain.money import MoneyError, format_amount, format_sek, parse_amount
-from tui_inkasso.services import clock, dunning
+from tui_inkasso.services import clock, dunning_blocks, dunning_levels, dunning_reprint, dunning_run
 
 
 def register(subparsers: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -62,7 +62,7 @@ def _run(args: argparse.Namespace) -> Output:
     leave_out = _invoice_ids(args.leave_out)
     if args.dry_run:
         return _dry_run(run_date, selection, leave_out)
-    result = dunning.run_dunning(run_date, selection, set(leave_out), args.out)
+    result = dunning_run.run_dunning(run_date, selection, set(leave_out), args.out)
     data = {
         "run_date": run_date,
         "dry_run": False,
@@ -84,7 +84,7 @@ def _run(args: argparse.Namespace) -> Output:
 
 
 def _dry_run(run_date: Any, selection: Any, leave_out: dict[int, str]) -> Output:
-    preview = dunning.preview_run(run_date, selection)
+    preview = dunning_run.preview_run(run_date, selection)
     rows = [r for r in preview.rows if r.invoice_id not in leave_out]
     data = {
         "run_date": run_date,
@@ -142,7 +142,7 @@ def _levels_output(levels: list[DunningLevel]) -> Output:
 
 
 def _levels_show(args: argparse.Namespace) -> Output:
-    return _levels_output(dunning.get_levels())
+    return _levels_output(dunning_levels.get_levels())
 
 
 def read_levels_file(path: Path) -> list[DunningLevel]:
@@ -184,7 +184,7 @@ def _level_from_json(path: Path, number: int, item: Any) -> DunningLevel:
 
 
 def _levels_set(args: argparse.Namespace) -> Output:
-    return _levels_output(dunning.save_levels(read_levels_file(args.file)))
+    return _levels_output(dunning_levels.save_levels(read_levels_file(args.file)))
 
 
 # --------------------------------------------------------------------------- reprint
@@ -205,17 +205,17 @@ def _register_reprint(subparsers: argparse._SubParsersAction, parent: argparse.A
 
 
 def _reprint(args: argparse.Namespace) -> Output:
-    notice = dunning.find_notice(args.invoice, args.level)
+    notice = dunning_reprint.find_notice(args.invoice, args.level)
     base = {"invoice": notice.invoice_number, "level": notice.level, "name": notice.name,
             "issued_on": notice.issued_on, "notice_id": notice.notice_id}
     if args.text:
-        stored = dunning.stored_letter(notice.notice_id)
-        text = dunning.preview_text(notice.notice_id)
+        stored = dunning_reprint.stored_letter(notice.notice_id)
+        text = dunning_reprint.preview_text(notice.notice_id)
         return Output({**base, "rebuilt": stored.rebuilt, "text": text}, text.rstrip("\n"))
     path = args.out
     if path is None and not args.to_printer:
-        path = dunning.default_reprint_path(notice.notice_id)
-    result = dunning.print_notice(notice.notice_id, path, to_printer=args.to_printer)
+        path = dunning_reprint.default_reprint_path(notice.notice_id)
+    result = dunning_reprint.print_notice(notice.notice_id, path, to_printer=args.to_printer)
     data = {**base, "pdf": str(result.path) if result.path else None, "printer": result.printer,
             "rebuilt": result.rebuilt}
     note = " (brevet återskapat: det sparades inte när kravet skickades)" if result.rebuilt else ""
@@ -241,13 +241,13 @@ def _register_blocks(subparsers: argparse._SubParsersAction, parent: argparse.Ar
 
 def _target(what: str, number: str) -> int:
     if what == "customer":
-        return dunning.customer_id_by_number(number)
+        return dunning_blocks.customer_id_by_number(number)
     from tui_inkasso.services.ledger import find_invoice
 
     return find_invoice(number).id
 
 
-def _block_output(info: dunning.BlockInfo) -> Output:
+def _block_output(info: dunning_blocks.BlockInfo) -> Output:
     label = "Kunden" if info.object_type == "customer" else "Fakturan"
     text = (f"{label} {info.number} har kravspärr: {info.reason}" if info.reason
             else f"{label} {info.number} har inte längre någon kravspärr.")
@@ -259,12 +259,12 @@ def _block_output(info: dunning.BlockInfo) -> Output:
 def _block(args: argparse.Namespace) -> Output:
     target = _target(args.what, args.number)
     if args.what == "customer":
-        return _block_output(dunning.block_customer(target, args.reason))
-    return _block_output(dunning.block_invoice(target, args.reason))
+        return _block_output(dunning_blocks.block_customer(target, args.reason))
+    return _block_output(dunning_blocks.block_invoice(target, args.reason))
 
 
 def _unblock(args: argparse.Namespace) -> Output:
     target = _target(args.what, args.number)
     if args.what == "customer":
-        return _block_output(dunning.unblock_customer(target))
-    return _block_output(dunning.unblock_invoice(target))
+        return _block_output(dunning_blocks.unblock_customer(target))
+    return _block_output(dunning_blocks.unblock_invoice(target))

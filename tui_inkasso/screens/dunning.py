@@ -1,7 +1,7 @@
 """Reskontra → Påminnelse/krav: selection, the list of what the run would issue, confirm, result.
 
 1. The standard selection step (:class:`~tui_inkasso.screens.selection.SelectionScreen`).
-2. The preview (``services.dunning.preview_run``, in a thread worker): every invoice that gets
+2. The preview (``services.dunning_run.preview_run``, in a thread worker): every invoice that gets
    its next level on the run date, with level, balance, fee, interest and what the letter asks
    for; count and sums below. Space leaves the highlighted invoice out of this run (and takes it
    back), ``a`` leaves all out or takes all back, ``d`` changes the run date, ``u`` the selection.
@@ -27,7 +27,7 @@ from textual.widgets import Footer, Header, Input, Label, Static
 from tui_inkasso.domain.money import format_sek
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.selection import SelectionScreen, parse_date
-from tui_inkasso.services import clock, dunning
+from tui_inkasso.services import clock, dunning_reprint, dunning_run
 from tui_inkasso.services.selection import Selection
 from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
@@ -62,12 +62,12 @@ class PreviewSource:
     done here; leaving a row out only needs the table to draw its page again.
     """
 
-    def __init__(self, rows: Sequence[dunning.PreviewRow], left_out: set[int]) -> None:
+    def __init__(self, rows: Sequence[dunning_run.PreviewRow], left_out: set[int]) -> None:
         self._rows = list(rows)
         self._left_out = left_out
-        self._sorted: tuple[PageQuery, list[dunning.PreviewRow]] | None = None
+        self._sorted: tuple[PageQuery, list[dunning_run.PreviewRow]] | None = None
 
-    def _view(self, query: PageQuery) -> list[dunning.PreviewRow]:
+    def _view(self, query: PageQuery) -> list[dunning_run.PreviewRow]:
         if self._sorted is None or self._sorted[0] != query:
             rows = list(self._rows)
             if query.sort:
@@ -83,7 +83,7 @@ class PreviewSource:
         """One page, with the left-out mark as it is now."""
         return [self.row(r) for r in self._view(query)[offset : offset + limit]]
 
-    def row(self, r: dunning.PreviewRow) -> TableRow:
+    def row(self, r: dunning_run.PreviewRow) -> TableRow:
         """A preview row as a table row."""
         out = r.invoice_id in self._left_out
         return TableRow(
@@ -104,7 +104,7 @@ class PreviewSource:
         )
 
 
-def totals_text(preview: dunning.RunPreview, left_out: set[int]) -> Text:
+def totals_text(preview: dunning_run.RunPreview, left_out: set[int]) -> Text:
     """Count and sums of what the run would issue, the left-out invoices not counted."""
     rows = [r for r in preview.rows if r.invoice_id not in left_out]
     text = Text()
@@ -157,14 +157,14 @@ class DunningRunScreen(BaseScreen):
     class PreviewLoaded(Message):
         """A preview has arrived (for the date and selection it was asked for)."""
 
-        def __init__(self, preview: dunning.RunPreview) -> None:
+        def __init__(self, preview: dunning_run.RunPreview) -> None:
             super().__init__()
             self.preview = preview
 
     class RunDone(Message):
         """The run finished."""
 
-        def __init__(self, result: dunning.RunResult) -> None:
+        def __init__(self, result: dunning_run.RunResult) -> None:
             super().__init__()
             self.result = result
 
@@ -172,9 +172,9 @@ class DunningRunScreen(BaseScreen):
         super().__init__()
         self.selection = selection
         self.run_date = run_date or clock.today()
-        self.preview: dunning.RunPreview | None = None
+        self.preview: dunning_run.RunPreview | None = None
         self.left_out: set[int] = set()
-        self.result: dunning.RunResult | None = None
+        self.result: dunning_run.RunResult | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
@@ -245,7 +245,7 @@ class DunningRunScreen(BaseScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="dunning-preview", name="Förhandsvisning")
     def _compute(self, run_date: dt.date, selection: Selection) -> None:
         with thread_connection():
-            preview = dunning.preview_run(run_date, selection)
+            preview = dunning_run.preview_run(run_date, selection)
         self.post_message(self.PreviewLoaded(preview))
 
     def on_dunning_run_screen_preview_loaded(self, message: DunningRunScreen.PreviewLoaded) -> None:
@@ -318,7 +318,7 @@ class DunningRunScreen(BaseScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="dunning-run", name="Påminnelse-/kravkörning")
     def _run(self, run_date: dt.date, selection: Selection, left_out: frozenset[int]) -> None:
         with thread_connection():
-            result = dunning.run_dunning(run_date, selection, left_out)
+            result = dunning_run.run_dunning(run_date, selection, left_out)
         self.post_message(self.RunDone(result))
 
     def on_dunning_run_screen_run_done(self, message: DunningRunScreen.RunDone) -> None:
@@ -345,7 +345,7 @@ class RunResultScreen(BaseScreen):
             super().__init__()
             self.texts = texts
 
-    def __init__(self, result: dunning.RunResult) -> None:
+    def __init__(self, result: dunning_run.RunResult) -> None:
         super().__init__()
         self.result = result
 
@@ -384,7 +384,7 @@ class RunResultScreen(BaseScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="dunning-letters", name="Brev som text")
     def _letters(self, notice_ids: list[int]) -> None:
         with thread_connection():
-            texts = [dunning.preview_text(i) for i in notice_ids]
+            texts = [dunning_reprint.preview_text(i) for i in notice_ids]
         self.post_message(self.LettersLoaded(texts))
 
     def on_run_result_screen_letters_loaded(self, message: RunResultScreen.LettersLoaded) -> None:

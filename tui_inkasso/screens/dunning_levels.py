@@ -6,7 +6,7 @@ the one with the focus, F4 removes it, F7 and F8 move it up and down (the number
 order). Below them: minimum amount, fee caps, printer and letters folder, and the table of
 Riksbank reference rates as text, one row per half year ("2026-01-01  2,00").
 
-F2 (Spara) reads everything, checks it together with ``services.dunning.save_configuration``
+F2 (Spara) reads everything, checks it together with ``services.dunning_levels.save_configuration``
 (levels against the caps being saved) and stores all or nothing; every problem is listed at the
 top and nothing changes until all are fixed. F5 throws the edits away.
 """
@@ -30,8 +30,8 @@ from tui_inkasso.domain.dunning import DunningLevel
 from tui_inkasso.domain.interest import ReferenceRate, format_rate_bp
 from tui_inkasso.domain.money import MoneyError, format_sek, parse_amount
 from tui_inkasso.screens.base import BaseScreen
-from tui_inkasso.services import dunning, settings
-from tui_inkasso.services.dunning import DunningError
+from tui_inkasso.services import dunning_levels, settings
+from tui_inkasso.services.errors import DunningError
 from tui_inkasso.services.threads import thread_connection
 
 _ids = itertools.count(1)
@@ -193,7 +193,7 @@ class DunningLevelsScreen(BaseScreen):
             yield Static("Kravnivåer", classes="section-title")
             yield Vertical(id="levels")
             yield Static("Inställningar", classes="section-title")
-            keys = [settings.setting_key(k) for k in dunning.CONFIGURATION_KEYS]
+            keys = [settings.setting_key(k) for k in dunning_levels.CONFIGURATION_KEYS]
             for row in (keys[:3], keys[3:]):
                 with Horizontal(classes="setting-row"):
                     for definition in row:
@@ -216,9 +216,9 @@ class DunningLevelsScreen(BaseScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="levels", name="Kravnivåer")
     def _load(self) -> None:
         with thread_connection():
-            levels = dunning.get_levels()
-            values = {k: settings.get_setting(k) for k in dunning.CONFIGURATION_KEYS}
-            rates = dunning.get_reference_rates()
+            levels = dunning_levels.get_levels()
+            values = {k: settings.get_setting(k) for k in dunning_levels.CONFIGURATION_KEYS}
+            rates = dunning_levels.get_reference_rates()
         self.post_message(self.Loaded(levels, values, rates))
 
     async def on_dunning_levels_screen_loaded(self, message: DunningLevelsScreen.Loaded) -> None:
@@ -313,7 +313,7 @@ class DunningLevelsScreen(BaseScreen):
             problems += wrong
             if level is not None:
                 levels.append(level)
-        values = {k: self.query_one(f"#{_field_id(k)}", Input).value for k in dunning.CONFIGURATION_KEYS}
+        values = {k: self.query_one(f"#{_field_id(k)}", Input).value for k in dunning_levels.CONFIGURATION_KEYS}
         rates, wrong = parse_rates(self.query_one("#levels-rates", TextArea).text)
         return levels, values, rates, problems + wrong
 
@@ -330,7 +330,7 @@ class DunningLevelsScreen(BaseScreen):
         problem: str | None = None
         with thread_connection():
             try:
-                dunning.save_configuration(levels, values, rates)
+                dunning_levels.save_configuration(levels, values, rates)
             except DunningError as exc:
                 problem = str(exc)
         self.post_message(self.Saved(problem))

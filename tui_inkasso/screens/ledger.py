@@ -38,7 +38,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from tui_inkasso.domain.codes import SYSTEM_LABELS, case_status_label
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.reprint import BlockFlow, ReprintMenu
-from tui_inkasso.services import dunning, ledger
+from tui_inkasso.services import dunning_blocks, ledger
 from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS, TABLE_KEYS
@@ -550,7 +550,7 @@ class LedgerScreen(BlockFlow, BaseScreen):
             return
         self.toggle_block("customer", self._customer_id)
 
-    def block_changed(self, block: dunning.BlockInfo) -> None:
+    def block_changed(self, block: dunning_blocks.BlockInfo) -> None:
         """Show the new block in the card and the Spärr column (the cursor stays on the invoice)."""
         self.renew_in_place()
 
@@ -608,7 +608,7 @@ class InvoiceDetailScreen(BlockFlow, BaseScreen):
         """Set or lift this invoice's dunning block."""
         self.toggle_block("invoice", self.invoice_id)
 
-    def block_changed(self, block: dunning.BlockInfo) -> None:
+    def block_changed(self, block: dunning_blocks.BlockInfo) -> None:
         """Show the new block."""
         self._load()
 

@@ -27,7 +27,7 @@ from textual.widgets.option_list import Option
 
 from tui_inkasso.domain.money import format_sek
 from tui_inkasso.screens.base import BaseScreen
-from tui_inkasso.services import dunning
+from tui_inkasso.services import dunning_blocks, dunning_levels, dunning_reprint
 from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets.dialogs import ConfirmDialog, PrintDialog, ReasonDialog
 from tui_inkasso.widgets.worker_errors import ForwardWorkerErrors
@@ -36,7 +36,7 @@ from tui_inkasso.widgets.worker_errors import ForwardWorkerErrors
 class Printed(Message):
     """A reprint finished."""
 
-    def __init__(self, result: dunning.PrintResult) -> None:
+    def __init__(self, result: dunning_reprint.PrintResult) -> None:
         super().__init__()
         self.result = result
 
@@ -54,7 +54,7 @@ class PrintTarget(Message):
 class BlockRead(Message):
     """The current dunning block of an invoice or customer has been read."""
 
-    def __init__(self, block: dunning.BlockInfo) -> None:
+    def __init__(self, block: dunning_blocks.BlockInfo) -> None:
         super().__init__()
         self.block = block
 
@@ -62,7 +62,7 @@ class BlockRead(Message):
 class BlockChanged(Message):
     """A dunning block was set or lifted."""
 
-    def __init__(self, block: dunning.BlockInfo) -> None:
+    def __init__(self, block: dunning_blocks.BlockInfo) -> None:
         super().__init__()
         self.block = block
 
@@ -77,8 +77,8 @@ class _Printer(ForwardWorkerErrors):
     @work(thread=True, exclusive=True, exit_on_error=False, group="reprint", name="Återutskrift")
     def _target(self, notice_id: int) -> None:
         with thread_connection():
-            path = dunning.default_reprint_path(notice_id)
-            printer = dunning.printer()
+            path = dunning_reprint.default_reprint_path(notice_id)
+            printer = dunning_levels.printer()
         self.post_message(PrintTarget(notice_id, path, printer))  # type: ignore[attr-defined]
 
     def on_print_target(self, message: PrintTarget) -> None:
@@ -92,7 +92,7 @@ class _Printer(ForwardWorkerErrors):
     @work(thread=True, exclusive=True, exit_on_error=False, group="reprint", name="Återutskrift")
     def _print(self, notice_id: int, path: Path | None, to_printer: bool) -> None:
         with thread_connection():
-            result = dunning.print_notice(notice_id, path, to_printer=to_printer)
+            result = dunning_reprint.print_notice(notice_id, path, to_printer=to_printer)
         self.post_message(Printed(result))  # type: ignore[attr-defined]
 
     def on_printed(self, message: Printed) -> None:
@@ -123,7 +123,7 @@ class ReprintMenu(_Printer, ModalScreen[None]):
     class Loaded(Message):
         """The invoice's notices have arrived."""
 
-        def __init__(self, notices: list[dunning.NoticeInfo]) -> None:
+        def __init__(self, notices: list[dunning_reprint.NoticeInfo]) -> None:
             super().__init__()
             self.notices = notices
 
@@ -131,8 +131,8 @@ class ReprintMenu(_Printer, ModalScreen[None]):
         super().__init__()
         self.invoice_id = invoice_id
         self.invoice_number = invoice_number
-        self.notices: list[dunning.NoticeInfo] | None = None
-        self.last_print: dunning.PrintResult | None = None
+        self.notices: list[dunning_reprint.NoticeInfo] | None = None
+        self.last_print: dunning_reprint.PrintResult | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -147,7 +147,7 @@ class ReprintMenu(_Printer, ModalScreen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="reprint-list", name="Påminnelser och krav")
     def _load(self) -> None:
         with thread_connection():
-            notices = dunning.invoice_notices(self.invoice_id)
+            notices = dunning_reprint.invoice_notices(self.invoice_id)
         self.post_message(self.Loaded(notices))
 
     def on_reprint_menu_loaded(self, message: ReprintMenu.Loaded) -> None:
@@ -216,7 +216,7 @@ class LetterPreviewScreen(_Printer, BaseScreen):
         super().__init__()
         self.notice_id = notice_id
         self.text: str | None = None
-        self.last_print: dunning.PrintResult | None = None
+        self.last_print: dunning_reprint.PrintResult | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
@@ -231,7 +231,7 @@ class LetterPreviewScreen(_Printer, BaseScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="letter", name="Förhandsgranska")
     def _load(self) -> None:
         with thread_connection():
-            text = dunning.preview_text(self.notice_id)
+            text = dunning_reprint.preview_text(self.notice_id)
         self.post_message(self.Loaded(text))
 
     def on_letter_preview_screen_loaded(self, message: LetterPreviewScreen.Loaded) -> None:
@@ -257,7 +257,7 @@ class BlockFlow(ForwardWorkerErrors):
     @work(thread=True, exclusive=True, exit_on_error=False, group="block", name="Kravspärr")
     def _read_block(self, object_type: str, object_id: int) -> None:
         with thread_connection():
-            block = dunning.get_block(object_type, object_id)
+            block = dunning_blocks.get_block(object_type, object_id)
         self.post_message(BlockRead(block))  # type: ignore[attr-defined]
 
     def on_block_read(self, message: BlockRead) -> None:
@@ -286,10 +286,11 @@ class BlockFlow(ForwardWorkerErrors):
     def _change_block(self, object_type: str, object_id: int, reason: str | None) -> None:
         with thread_connection():
             if object_type == "customer":
-                block = (dunning.block_customer(object_id, reason) if reason
-                         else dunning.unblock_customer(object_id))
+                block = (dunning_blocks.block_customer(object_id, reason) if reason
+                         else dunning_blocks.unblock_customer(object_id))
             else:
-                block = dunning.block_invoice(object_id, reason) if reason else dunning.unblock_invoice(object_id)
+                block = (dunning_blocks.block_invoice(object_id, reason) if reason
+                         else dunning_blocks.unblock_invoice(object_id))
         self.post_message(BlockChanged(block))  # type: ignore[attr-defined]
 
     def on_block_changed(self, message: BlockChanged) -> None:
@@ -300,5 +301,5 @@ class BlockFlow(ForwardWorkerErrors):
         self.notify(text, title="Kravspärr")  # type: ignore[attr-defined]
         self.block_changed(block)
 
-    def block_changed(self, block: dunning.BlockInfo) -> None:
+    def block_changed(self, block: dunning_blocks.BlockInfo) -> None:
         """Called after a change; screens reload what they show."""

@@ -1,7 +1,7 @@
 """The collection run (Meny → Reskontra → Inkasso, "Skapa underlag för inkasso"), end to end.
 
 * **Candidates** (:func:`collection_candidates`): the upper table is the dunning service's
-  ready-for-collection rule (``services.dunning.ready_for_collection_query``) within the
+  ready-for-collection rule (``services.dunning_run.ready_for_collection_query``) within the
   standard selection; the lower table holds the excluded invoices of the selection (excluded
   earlier or now, with who, when and why) that still have a balance and no case. Both are SQL
   behind a paged interface (count, sums, one sorted and filtered page, all ids), so 50,000 rows
@@ -94,7 +94,8 @@ from tui_inkasso.services.collection_files import (
     recover_pending_files,
     stage_file,
 )
-from tui_inkasso.services.dunning import get_reference_rates, ready_for_collection_query
+from tui_inkasso.services.dunning_levels import get_reference_rates
+from tui_inkasso.services.dunning_run import ready_for_collection_query
 from tui_inkasso.services.errors import Conflict, UserError
 from tui_inkasso.services.selection import Selection, apply_selection, validate_selection
 from tui_inkasso.services.settings import collection_system, get_setting

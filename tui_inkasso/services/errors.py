@@ -20,3 +20,10 @@ class Conflict(UserError):
     """Someone else changed what this action depends on; nothing was written."""
 
     exit_code = 1
+
+
+class DunningError(UserError):
+    """A reminder/demand run, a level configuration, a block or a reprint that cannot be done;
+    the message says why."""
+
+    exit_code = 1
