@@ -80,6 +80,17 @@ async def test_register_and_case_screen_by_keyboard(ledger: CollectionLedger) ->
         assert payment.collection_case_id == case.id and payment.amount == 95_000
         assert "saldokorrigering" in " ".join(
             case_screen.query_one("#case-payments", PagedTable).row_at(i).cells[4].plain for i in range(2))
+        # F3: Hos Kronofogden (stored with a capital K, chosen from the list by its label).
+        await pilot.press("f3")
+        await settle(pilot)
+        options = app.screen.query_one("#status-list", OptionList)
+        while options.highlighted_option.id != "hos Kronofogden":
+            await pilot.press("down")
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, StatusDialog)
+        assert CollectionCase.get_by_id(case.id).status == "hos Kronofogden"
+        assert "Status: Hos Kronofogden" in str(case_screen.query_one("#case-card", Static).render())
         # x: close, with a reason; then no payment and no closing keys.
         assert "x" in case_screen.active_bindings and "b" in case_screen.active_bindings
         await pilot.press("x")
@@ -91,7 +102,7 @@ async def test_register_and_case_screen_by_keyboard(ledger: CollectionLedger) ->
         assert closed.status == "avslutat" and closed.closed_at is not None
         assert "x" not in case_screen.active_bindings and "b" not in case_screen.active_bindings
         kinds = [e.kind for e in CaseEvent.select().where(CaseEvent.case == case.id).order_by(CaseEvent.id)]
-        assert kinds == ["created", "status", "note", "payment", "closed"]
+        assert kinds == ["created", "status", "note", "payment", "status", "closed"]
         events = case_screen.query_one("#case-events", PagedTable)
         assert events.row_at(0).cells[3].plain == "Ärendet avslutat: Uppgörelse klar"
         # Back in the register: only open cases.

@@ -87,6 +87,9 @@ def test_cases_commands(ledger: CollectionLedger, sqlite_url: str, capsys: pytes
     assert code == 2 and "finns inte" in err
     code, _, err = run(capsys, sqlite_url, "cases", "status", "IK-2026-000003", "betald")
     assert code == 1 and "okänd status 'betald'" in err
+    for typed in ("hos Kronofogden", "registrerat", "Hos Kronofogden", "registrerat", "HOS  KRONOFOGDEN"):
+        moved = run_json(capsys, sqlite_url, "cases", "status", "IK-2026-000003", typed)
+        assert moved["status"] == ("registrerat" if typed == "registrerat" else "hos Kronofogden"), typed
     assert sorted(i.number for i in Invoice.select().where(Invoice.collection_case.is_null(False))) == sorted(
         [*READY, "3011"])
 

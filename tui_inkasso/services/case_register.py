@@ -350,11 +350,13 @@ def _event_lines(case_id: int) -> list[CaseEventLine]:
 
 
 def _status(value: str | CaseStatus) -> CaseStatus:
+    """The status named by ``value``, in any case ("hos kronofogden", "Hos Kronofogden", the
+    stored "hos Kronofogden"), or by its code name ("enforcement")."""
     if isinstance(value, CaseStatus):
         return value
-    text = str(value).strip().lower()
+    text = " ".join(str(value).split()).casefold()
     for status in CaseStatus:
-        if text in (status.value, status.name.lower(), status.name.lower().replace("_", " ")):
+        if text in (status.value.casefold(), status.name.casefold(), status.name.casefold().replace("_", " ")):
             return status
     raise CaseError(f"okänd status {value!r}; välj en av: {', '.join(STATUS_ORDER)}")
 
