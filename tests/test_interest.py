@@ -9,12 +9,15 @@ import pytest
 
 from tui_inkasso.domain.interest import (
     InterestError,
+    LateInterest,
     ReferenceRate,
     default_reference_rates,
     format_rate_bp,
     half_year_start,
+    interest_on,
     late_interest,
     missing_half_years,
+    rate_days,
     reference_rate_for,
     validate_rates,
 )
@@ -132,3 +135,26 @@ def test_helpers() -> None:
     assert half_year_start(date(2026, 7, 1)) == date(2026, 7, 1)
     assert format_rate_bp(-50) == "-0,50 %"
     assert format_rate_bp(1150) == "11,50 %"
+
+
+def test_one_rounding_half_up_for_the_period_sum() -> None:
+    # 21-30 June 2025 at 11 %, 1-10 July at 10 %: 10 × 1100 + 10 × 1000 basis-point days.
+    assert rate_days(date(2025, 6, 20), date(2025, 7, 10), RATES) == 21_000
+    assert rate_days(date(2026, 1, 1), date(2026, 1, 1), RATES) == 0
+    assert interest_on(1_000_000, 21_000) == 5753            # 5 753.42 öre
+    assert interest_on(1, 1_825_000) == 1                    # exactly half an öre rounds up
+    assert interest_on(1, 1_824_999) == 0
+    assert interest_on(0, 21_000) == interest_on(-100, 21_000) == 0
+
+
+def test_many_claims_over_a_few_periods_get_late_interest_to_the_ore() -> None:
+    """LateInterest (the runs' and collection files' shortcut) is late_interest, not a copy."""
+    late = LateInterest(RATES)
+    periods = [(date(2023, 11, 15), date(2025, 5, 2)), (date(2025, 6, 20), date(2025, 7, 10)),
+               (date(2026, 3, 2), date(2026, 3, 2)), (date(2026, 3, 2), date(2026, 2, 1))]
+    for capital in (-5, 0, 1, 20, 99_999, 845_000, 123_456_789):
+        for from_date, to_date in periods:
+            assert late(capital, from_date, to_date) == late_interest(capital, from_date, to_date, RATES)
+    assert LateInterest(RATES, margin_bp=0)(3_650_000, date(2026, 3, 1), date(2026, 3, 2)) == 200
+    with pytest.raises(InterestError):
+        late(1_000_000, date(2019, 12, 1), date(2020, 2, 1))

@@ -51,7 +51,7 @@ from tui_inkasso.domain.dunning import (
     payment_deadline,
 )
 from tui_inkasso.domain.identifiers import format_bankgiro, format_plusgiro
-from tui_inkasso.domain.interest import InterestError, ReferenceRate, late_interest
+from tui_inkasso.domain.interest import InterestError, LateInterest, ReferenceRate
 from tui_inkasso.domain.money import format_amount, format_sek
 from tui_inkasso.fileio import FileWriteError, atomic_write
 from tui_inkasso.formats.letter import LetterData, LetterError, render_letters_pdf
@@ -215,33 +215,6 @@ def _date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
-class _InterestTable:
-    """Late-payment interest for many invoices, the rate arithmetic done once per period.
-
-    :func:`~tui_inkasso.domain.interest.late_interest` is ``capital × S`` rounded half-up over
-    ``10 000 × 365``, where ``S`` (the sum of days × rate in basis points) depends only on the
-    period. Asked for a capital of exactly ``10 000 × 365`` it returns ``S`` itself, so ``S`` is
-    taken from the domain function once per (from, to) and each invoice costs one division:
-    the same integers, the same rounding, without repeating the half-year walk 20,000 times.
-    """
-
-    DENOMINATOR = 10_000 * 365
-
-    def __init__(self, rates: Sequence[ReferenceRate]) -> None:
-        self._rates = rates
-        self._sums: dict[tuple[dt.date, dt.date], int] = {}
-
-    def interest(self, capital: int, from_date: dt.date, to_date: dt.date) -> int:
-        """``late_interest(capital, from_date, to_date, rates)``."""
-        if capital <= 0:
-            return 0
-        key = (from_date, to_date)
-        total = self._sums.get(key)
-        if total is None:
-            total = self._sums[key] = late_interest(self.DENOMINATOR, from_date, to_date, self._rates)
-        return (2 * capital * total + self.DENOMINATOR) // (2 * self.DENOMINATOR)
-
-
 class _Dates(dict[Any, dt.date]):
     """Dates as read from the cursor (ISO text on SQLite), each parsed once."""
 
@@ -260,7 +233,7 @@ def _candidates(run_date: dt.date, selection: Selection, levels: Sequence[Dunnin
     """
     result: list[_Candidate] = []
     dates = _Dates()
-    interest_table = _InterestTable(rates)
+    late_interest = LateInterest(rates)
     deadlines = {level.level: payment_deadline(run_date, level) for level in levels}
     fees_by = {(level.level, allowed): capped_fee(level, caps, allowed)
                for level in levels for allowed in (True, False)}
@@ -275,7 +248,7 @@ def _candidates(run_date: dt.date, selection: Selection, levels: Sequence[Dunnin
             continue
         fee = fees_by[level.level, bool(fee_allowed)]
         try:
-            interest = interest_table.interest(balance, next_bank_day(due), run_date)
+            interest = late_interest(balance, next_bank_day(due), run_date)
         except InterestError as exc:
             raise DunningError(f"Faktura {number}: {exc}") from None
         row = PreviewRow(
