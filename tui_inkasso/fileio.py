@@ -9,6 +9,11 @@ layer (tests/test_architecture.py checks the arrows).
 rename stays on one file system), flushes and fsyncs it, and only then renames it over the final
 name and fsyncs the folder. A crash, a full disk or an exception leaves at most a stray ``.tmp``
 file, which is removed when we still can.
+
+:func:`read_regular_file` is the other direction: every file a user names for reading (a bank
+payment file, a ledger to import) is read through it, so a FIFO, ``/dev/zero`` or a folder is
+refused at once instead of hanging or filling the memory, and a file above its format's
+documented size limit is refused before it is read.
 """
 
 from __future__ import annotations
@@ -16,12 +21,21 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["FileWriteError", "atomic_write", "file_digest", "fsync_dir", "write_bytes_atomic"]
+__all__ = [
+    "FileWriteError",
+    "InputFileError",
+    "atomic_write",
+    "file_digest",
+    "fsync_dir",
+    "read_regular_file",
+    "write_bytes_atomic",
+]
 
 DIGEST_CHUNK = 1 << 16
 """Bytes read at a time while hashing: large enough that hashing, not the loop, is the cost."""
@@ -63,6 +77,101 @@ def atomic_write(path: str | os.PathLike[str], *, overwrite: bool = False) -> It
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+class InputFileError(OSError):
+    """A file named for reading that we refuse: not a regular file, too large or unreadable.
+
+    ``path`` and ``reason`` (Swedish, staff read it) are kept apart so a caller can put them into
+    its own message; ``str()`` is ``"PATH: REASON"``.
+    """
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+_NOT_REGULAR = (
+    (stat.S_ISDIR, "är en mapp, ingen fil"),
+    (stat.S_ISFIFO, "är en namngiven pipe (FIFO), ingen vanlig fil"),
+    (stat.S_ISCHR, "är en enhet (som /dev/zero), ingen vanlig fil"),
+    (stat.S_ISBLK, "är en blockenhet, ingen vanlig fil"),
+    (stat.S_ISSOCK, "är en socket, ingen vanlig fil"),
+)
+
+
+def read_regular_file(path: str | os.PathLike[str], *, limit: int) -> bytes:
+    """The whole content of ``path``; InputFileError unless it is a regular file of at most
+    ``limit`` bytes.
+
+    The file is opened without blocking (opening a FIFO for reading would wait for a writer
+    forever) and checked with ``fstat`` on the open descriptor, so what is checked is what is
+    read. A symbolic link to a regular file is read. At most ``limit + 1`` bytes are ever read,
+    also when the file grows while it is read.
+    """
+    name = os.fspath(path)
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except IsADirectoryError:
+        raise InputFileError(name, "är en mapp, ingen fil") from None
+    except FileNotFoundError:
+        raise InputFileError(name, "filen kan inte läsas: den finns inte") from None
+    except PermissionError:
+        raise InputFileError(name, "filen kan inte läsas: behörighet saknas") from None
+    except OSError as exc:
+        raise InputFileError(name, f"filen kan inte läsas: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        for test, reason in _NOT_REGULAR:
+            if test(info.st_mode):
+                raise InputFileError(name, reason)
+        if not stat.S_ISREG(info.st_mode):
+            raise InputFileError(name, "är ingen vanlig fil")
+        if info.st_size > limit:
+            raise InputFileError(name, _too_large(info.st_size, limit))
+        os.set_blocking(fd, True)
+        data = _read_at_most(fd, limit + 1)
+    except InputFileError:
+        raise
+    except OSError as exc:
+        raise InputFileError(name, f"filen kan inte läsas: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise InputFileError(name, _too_large(len(data), limit))
+    return data
+
+
+def _read_at_most(fd: int, count: int) -> bytes:
+    chunks = []
+    left = count
+    while left > 0:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(size: int, limit: int) -> str:
+    shown, most = _megabytes(size), _megabytes(limit)
+    if shown == most:  # just above the limit: in bytes, or the message would say "200 MB > 200 MB"
+        shown, most = (f"{n:,} byte".replace(",", "\u00a0") for n in (size, limit))
+    return f"filen är {shown}, större än gränsen {most} för den här sortens fil"
+
+
+def _megabytes(size: int) -> str:
+    """Bytes as Swedish megabytes (10^6 bytes): "100 MB", "1 073,7 MB"; below 1 MB in bytes."""
+    if size < 1_000_000:
+        return f"{size} byte"
+    whole, tenth = divmod(round(size / 100_000), 10)
+    grouped = f"{whole:,}".replace(",", "\u00a0")
+    return f"{grouped} MB" if tenth == 0 else f"{grouped},{tenth} MB"
 
 
 def write_bytes_atomic(path: str | os.PathLike[str], data: bytes, *, overwrite: bool = False) -> Path:

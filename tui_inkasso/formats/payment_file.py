@@ -17,6 +17,16 @@ from tui_inkasso.formats._fixed_width import decode_text, find_binary
 BGMAX = "bgmax"
 TOTALIN = "totalin"
 
+MAX_FILE_SIZE = 100_000_000
+"""The largest payment file we read: 100 MB (docs/payments.md).
+
+The largest real bank file is far smaller: a day's BgMax file of 50,000 rent payments (more than
+the largest Swedish landlord receives on its busiest day) is about 20 MB with names and addresses,
+a Total IN file of 100,000 payments with every sender record 68 MB (bench/bench_payment_read.py).
+Reading takes about five times the file's size in memory, so the limit also keeps a mistaken
+file (a backup, a disk image) from exhausting a server the staff share.
+"""
+
 
 class PaymentFileError(ValueError):
     """A payment file we refuse, with where and why.
