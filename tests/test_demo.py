@@ -10,8 +10,8 @@ import peewee as pw
 import pytest
 
 from tests.common import database_digest
+from tui_inkasso import demo as demo_db
 from tui_inkasso.cli import main
-from tui_inkasso.db import demo as demo_db
 from tui_inkasso.db.connection import close_database, db, open_database
 from tui_inkasso.db.models import (
     Account,

@@ -1,6 +1,6 @@
 """Create the demo ledger (`tui-inkasso demo`): one transaction, refused on top of real data.
 
-The bulk work is in :mod:`tui_inkasso.db.demo`; this use case decides whether it may run (an
+The bulk work is in the :mod:`tui_inkasso.demo` package; this use case decides whether it may run (an
 existing ledger is only replaced with ``reset``), sets the demo's settings through the settings
 service (validated and audit-logged), records the run in the audit log, and reports counts.
 """
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import peewee as pw
 
-from tui_inkasso.db import demo as demo_db
+from tui_inkasso import demo as demo_db
 from tui_inkasso.db.connection import db
 from tui_inkasso.db.models import CollectionSystem, Invoice
 from tui_inkasso.services import audit, settings
