@@ -35,8 +35,7 @@ from tui_inkasso.screens.dunning import DunningRunScreen
 from tui_inkasso.screens.ledger import InvoiceDetailScreen, LedgerScreen
 from tui_inkasso.screens.selection import SelectionScreen
 from tui_inkasso.screens.unmatched import Confirm, InvoicePicker, UnmatchedPaymentsScreen
-from tui_inkasso.services import collection, dunning_run, ledger
-from tui_inkasso.services import payment_import as pi
+from tui_inkasso.services import collection, dunning_run, ledger, unmatched_payments
 from tui_inkasso.services.ledger_import import import_ledger
 from tui_inkasso.services.payment_import import import_payment_file
 from tui_inkasso.widgets.paged_table import PagedTable
@@ -265,7 +264,7 @@ async def test_enter_enter_in_the_invoice_picker_picks_from_the_new_search(
         await pilot.press("a")
         await settle(pilot)
         assert isinstance(app.screen, InvoicePicker)
-        gate = Gate(monkeypatch, pi, "find_invoices")
+        gate = Gate(monkeypatch, unmatched_payments, "find_invoices")
         picker = app.screen
         search = picker.query_one("#picker-search", Input)
         search.value = ""

@@ -31,6 +31,7 @@ from tui_inkasso.db.models import (
 )
 from tui_inkasso.formats.excel import read_xlsx_preview
 from tui_inkasso.services import payment_import as pi
+from tui_inkasso.services import payment_plan, payment_report, unmatched_payments
 from tui_inkasso.services.booking import BookingError
 from tui_inkasso.services.ledger_import import import_ledger
 
@@ -121,25 +122,25 @@ def test_unmatched_payment_goes_to_the_receiving_owner_then_by_hand(example: dic
     result = pi.import_payment_file(path)
     assert result.summary is not None and result.summary.unmatched == 3
     assert any("saknar ägare" in w for w in result.summary.warnings)
-    listed = pi.unmatched_payments()
+    listed = unmatched_payments.unmatched_payments()
     assert [(u.amount, u.owner_code) for u in listed] == [(45000, "BAB"), (30000, "FAB"), (12000, None)]
-    assert pi.count_unmatched() == 3 and pi.count_unmatched("Bengt") == 1
+    assert unmatched_payments.count_unmatched() == 3 and unmatched_payments.count_unmatched("Bengt") == 1
     first, second, third = listed
     assert {r.account: r.amount for r in Voucher.get(Voucher.payment == first.id).rows} == {"1930": 45000, "2420": -45000}
     assert not Voucher.select().where(Voucher.payment == third.id).exists(), "no owner: no voucher yet"
     with pytest.raises(BookingError, match="kom in till ägare BAB, faktura 200002 tillhör FAB"):
-        pi.allocate_payment(first.id, "200002")
-    booked = pi.allocate_payment(first.id, "100235")
+        unmatched_payments.allocate_payment(first.id, "200002")
+    booked = unmatched_payments.allocate_payment(first.id, "100235")
     assert booked.split.invoice_amount == 45000 and Invoice.get(Invoice.number == "100235").balance == 0
-    candidates = pi.find_invoices("Bengt")
+    candidates = unmatched_payments.find_invoices("Bengt")
     assert {c.number for c in candidates} == {"200002", "300001"}
-    assert [c.number for c in pi.find_invoices(example["100236"].ocr)] == ["100236"]
-    customer = pi.find_customers("Bengt")[0]
-    pi.keep_as_prepayment(second.id, customer.number)
+    assert [c.number for c in unmatched_payments.find_invoices(example["100236"].ocr)] == ["100236"]
+    customer = unmatched_payments.find_customers("Bengt")[0]
+    unmatched_payments.keep_as_prepayment(second.id, customer.number)
     assert Payment.get_by_id(second.id).status == "prepayment"
-    pi.allocate_payment(third.id, "100237")
+    unmatched_payments.allocate_payment(third.id, "100237")
     assert {r.account: r.amount for r in Voucher.get(Voucher.payment == third.id).rows} == {"1930": 12000, "1510": -12000}
-    assert pi.unmatched_payments() == []
+    assert unmatched_payments.unmatched_payments() == []
 
 
 def test_same_file_again_is_refused_naming_the_first(example: dict[str, Invoice], tmp_path: Path) -> None:
@@ -147,7 +148,7 @@ def test_same_file_again_is_refused_naming_the_first(example: dict[str, Invoice]
     pi.import_payment_file(path)
     copy = tmp_path / "kopia.txt"
     copy.write_bytes(path.read_bytes())
-    with pytest.raises(pi.PaymentImportError) as caught:
+    with pytest.raises(payment_plan.PaymentImportError) as caught:
         pi.import_payment_file(copy)
     when = PaymentFile.get().imported_at.strftime("%Y-%m-%d %H:%M")
     assert str(caught.value) == f"kopia.txt: filen är redan inläst: forsta.txt den {when} av testare"
@@ -157,7 +158,7 @@ def test_same_file_again_is_refused_naming_the_first(example: dict[str, Invoice]
 def test_same_file_id_for_the_same_receiving_account_is_refused(example: dict[str, Invoice], tmp_path: Path) -> None:
     pi.import_payment_file(write_bgmax_file(tmp_path, "a.txt", [bgmax_payment(10000, example["100234"].ocr)]))
     changed = write_bgmax_file(tmp_path, "b.txt", [bgmax_payment(20000, example["100234"].ocr)])
-    with pytest.raises(pi.PaymentImportError, match=r"b.txt, rad 1, fält fil-id: en fil med samma fil-id \(\d+\) "
+    with pytest.raises(payment_plan.PaymentImportError, match=r"b.txt, rad 1, fält fil-id: en fil med samma fil-id \(\d+\) "
                        r"till mottagarkonto 58056201 är redan inläst: a.txt den .* av testare"):
         pi.import_payment_file(changed)
     other_account = write_bgmax_file(tmp_path, "c.txt", [
@@ -172,7 +173,7 @@ def test_a_payment_already_imported_in_another_file_is_refused(example: dict[str
     later = CREATED + dt.timedelta(days=1)
     again = write_bgmax_file(tmp_path, "mars-igen.txt", [bgmax_payment(5000, example["100235"].ocr), first],
                              created=later)
-    with pytest.raises(pi.PaymentImportError) as caught:
+    with pytest.raises(payment_plan.PaymentImportError) as caught:
         pi.import_payment_file(again)
     message = str(caught.value)
     assert message.startswith("mars-igen.txt, rad 4, fält BGC-löpnummer: 1 betalning(ar) är redan bokförda från "
@@ -186,7 +187,7 @@ def test_test_file_refused_unless_allowed(example: dict[str, Invoice], tmp_path:
     path = write_bgmax_file(tmp_path, "test.txt", [bgmax_payment(10000, example["100234"].ocr)], test=True)
     plan = pi.analyse_payment_file(path)
     assert plan.only_refused_as_test and plan.summary.is_test
-    with pytest.raises(pi.PaymentImportError, match="test.txt, rad 1, fält testmarkering: en testfil"):
+    with pytest.raises(payment_plan.PaymentImportError, match="test.txt, rad 1, fält testmarkering: en testfil"):
         pi.import_payment_file(path)
     assert PaymentFile.select().count() == 0
     assert pi.import_payment_file(path, allow_test=True).status == "imported"
@@ -250,7 +251,7 @@ def test_changed_file_after_the_summary_is_refused(example: dict[str, Invoice], 
     path = write_bgmax_file(tmp_path, "bg.txt", [bgmax_payment(10000, example["100234"].ocr)])
     plan = pi.analyse_payment_file(path)
     write_bgmax_file(tmp_path, "bg.txt", [bgmax_payment(99000, example["100234"].ocr)])
-    with pytest.raises(pi.PaymentImportError, match="har ändrats sedan sammanställningen"):
+    with pytest.raises(payment_plan.PaymentImportError, match="har ändrats sedan sammanställningen"):
         pi.import_payment_file(path, expected_sha256=plan.summary.sha256)
 
 
@@ -262,7 +263,7 @@ def test_missing_account_mapping_refuses_the_whole_file(example: dict[str, Invoi
         bgmax_payment(10000, example["100234"].ocr),
         bgmax_payment(10000, example["200002"].ocr, receiving="1234566", deposit="00002"),
     ])
-    with pytest.raises(pi.PaymentImportError, match='bg.txt: kunde inte bokföras, inget sparades: ägare FAB .* "Bank"'):
+    with pytest.raises(payment_plan.PaymentImportError, match='bg.txt: kunde inte bokföras, inget sparades: ägare FAB .* "Bank"'):
         pi.import_payment_file(path)
     assert PaymentFile.select().count() == 0 and Invoice.get(Invoice.number == "100234").balance == 845000
 
@@ -288,19 +289,19 @@ def test_result_log_exports_to_excel(example: dict[str, Invoice], tmp_path: Path
     ])
     result = pi.import_payment_file(path)
     assert result.summary is not None
-    target = pi.export_log_xlsx(result.summary, tmp_path / "logg.xlsx")
+    target = payment_report.export_log_xlsx(result.summary, tmp_path / "logg.xlsx")
     header, rows = read_xlsx_preview(target)
     assert header[:4] == ["Typ", "Rad", "Betaldatum", "Belopp"]
     assert [(r[0], r[3], r[5]) for r in rows] == [("Överbetalning", "550,00", ""), ("Ej matchad", "10,00", "Märta [AB]")]
     with pytest.raises(OSError, match="logg.xlsx: filen finns redan"):
-        pi.export_log_xlsx(result.summary, target)
+        payment_report.export_log_xlsx(result.summary, target)
 
 
 def test_recent_imports_and_summary_json(example: dict[str, Invoice], tmp_path: Path) -> None:
     result = pi.import_payment_file(write_bgmax_file(tmp_path, "bg.txt", [bgmax_payment(12345, example["100234"].ocr)]))
     assert result.summary is not None
-    data = pi.summary_json(result.summary)
+    data = payment_report.summary_json(result.summary)
     assert (data["payments"], data["amount"], data["matched"], data["unmatched"]) == (1, "123.45", 1, 0)
     assert data["collection_payments"] == 0 and data["overpayments"] == []
-    [recent] = pi.recent_imports()
+    [recent] = payment_report.recent_imports()
     assert (recent.file_name, recent.payments, recent.amount, recent.imported_by) == ("bg.txt", 1, 12345, "testare")

@@ -15,6 +15,7 @@ from tests.factories import make_invoice, make_owner
 from tui_inkasso.db.models import AuditEntry, Invoice, Payment, PaymentFile, Voucher
 from tui_inkasso.formats.payment_file import PaymentFileError, read_payment_file
 from tui_inkasso.services import payment_import as pi
+from tui_inkasso.services import payment_plan
 from tui_inkasso.services.settings import set_setting
 
 ON_POSTGRES = (
@@ -110,7 +111,7 @@ def test_every_good_sample_imports(name: str, ledger_db: str) -> None:
     assert Payment.select().where(Payment.status == "unmatched").count() == summary.unmatched
     assert len({p.bank_ref for p in Payment.select()}) == Payment.select().count()
     _vouchers_balance()
-    with pytest.raises(pi.PaymentImportError, match="filen är redan inläst"):
+    with pytest.raises(payment_plan.PaymentImportError, match="filen är redan inläst"):
         pi.import_payment_file(path)
 
 
@@ -119,7 +120,7 @@ def test_samples_with_a_foreign_currency_section_are_refused(name: str, sqlite_u
     _sample_ledger(name)
     path = FIXTURES / name
     section = next(s for s in read_payment_file(path.read_bytes(), path.name).sections if s.currency != "SEK")
-    with pytest.raises(pi.PaymentImportError) as caught:
+    with pytest.raises(payment_plan.PaymentImportError) as caught:
         pi.import_payment_file(path)
     error = caught.value
     assert (error.path, error.line, error.field) == (path.name, section.first_line, "valuta")
@@ -133,7 +134,7 @@ def test_samples_with_a_foreign_currency_section_are_refused(name: str, sqlite_u
 def test_bad_samples_are_refused_with_line_and_nothing_recorded(name: str, sqlite_url: str) -> None:
     make_owner("BAB", bankgiro="9912346")
     path = FIXTURES / name
-    with pytest.raises(pi.PaymentImportError) as caught:
+    with pytest.raises(payment_plan.PaymentImportError) as caught:
         pi.import_payment_file(path)
     error = caught.value
     assert error.path == path.name
@@ -144,7 +145,7 @@ def test_bad_samples_are_refused_with_line_and_nothing_recorded(name: str, sqlit
 
 def test_a_broken_sample_names_file_line_and_field(sqlite_url: str) -> None:
     path = FIXTURES / "Zimpler-bankgiro_inbetalningar" / "BgMaxfil4_broken.txt"
-    with pytest.raises(pi.PaymentImportError) as caught:
+    with pytest.raises(payment_plan.PaymentImportError) as caught:
         pi.import_payment_file(path)
     assert str(caught.value).startswith("BgMaxfil4_broken.txt, rad 67, fält antal betalningar (pos 3–10): TK70 anger 8")
 

@@ -88,7 +88,7 @@ def _import(args: argparse.Namespace) -> Output:
 
 def _import_json(results: list[Any], dry_run: bool) -> dict[str, Any]:
     from tui_inkasso.domain.money import format_amount
-    from tui_inkasso.services.payment_import import summary_json
+    from tui_inkasso.services.payment_report import summary_json
 
     files = []
     for r in results:
@@ -142,10 +142,10 @@ def _import_text(results: list[Any]) -> str:
 
 def _unmatched(args: argparse.Namespace) -> Output:
     from tui_inkasso.domain.money import format_amount, format_sek
-    from tui_inkasso.services import payment_import as pi
+    from tui_inkasso.services import unmatched_payments
 
     if args.action == "allocate":
-        booked = pi.allocate_payment(args.payment, args.invoice)
+        booked = unmatched_payments.allocate_payment(args.payment, args.invoice)
         split = booked.split
         data = {
             "payment": booked.payment_id, "invoice": booked.invoice_number,
@@ -157,10 +157,10 @@ def _unmatched(args: argparse.Namespace) -> Output:
             text += f", överskott {format_sek(split.excess_amount)} kr till {split.excess_role}"
         return Output(data, text)
     if args.action == "prepay":
-        customer_id = pi.keep_as_prepayment(args.payment, args.customer)
+        customer_id = unmatched_payments.keep_as_prepayment(args.payment, args.customer)
         return Output({"payment": args.payment, "customer": args.customer, "customer_id": customer_id, "status": "prepayment"},
                       f"Betalning {args.payment} behålls som förskott för kund {args.customer}")
-    payments = pi.unmatched_payments(text=args.search)
+    payments = unmatched_payments.unmatched_payments(text=args.search)
     data = {
         "count": len(payments),
         "amount": format_amount(sum(p.amount for p in payments)),

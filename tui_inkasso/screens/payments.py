@@ -12,8 +12,8 @@
 * :class:`ResultScreen`: the result log: the rows that need a hand (unmatched, overpayments,
   deductions, partly matched), exportable to Excel (x asks for the path).
 
-Reading, matching and booking run in thread workers (``services.payment_import``); the screens
-only show what comes back.
+Reading, matching and booking run in thread workers (``services.payment_import``, its summary and
+log ``services.payment_report``); the screens only show what comes back.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from textual.widgets.option_list import Option
 from tui_inkasso.domain.money import format_sek
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.services import payment_import as pi
+from tui_inkasso.services import payment_report, unmatched_payments
 from tui_inkasso.services.clock import today
 from tui_inkasso.services.ledger import METHOD_LABELS
 from tui_inkasso.services.settings import get_setting
@@ -75,7 +76,7 @@ FILE_COLUMNS = [
 ]
 
 
-def log_row(row: pi.LogRow, index: int) -> TableRow:
+def log_row(row: payment_report.LogRow, index: int) -> TableRow:
     """A result-log row for the table."""
     return TableRow(
         str(index),
@@ -90,7 +91,7 @@ def log_row(row: pi.LogRow, index: int) -> TableRow:
 
 
 def _log_sort_value(row: TableRow, key: str) -> object:
-    data: pi.LogRow = row.data
+    data: payment_report.LogRow = row.data
     return {"line": data.line, "amount": data.amount, "date": data.pay_date}.get(key, str(getattr(data, key, "")))
 
 
@@ -137,7 +138,7 @@ class PaymentsScreen(BaseScreen):
     class Loaded(Message):
         """Counts and the latest files have arrived."""
 
-        def __init__(self, waiting: int, files: list[pi.ImportedFile]) -> None:
+        def __init__(self, waiting: int, files: list[payment_report.ImportedFile]) -> None:
             super().__init__()
             self.waiting = waiting
             self.files = files
@@ -186,8 +187,8 @@ class PaymentsScreen(BaseScreen):
     def action_refresh(self) -> None:
         """Count the unmatched payments and read the latest files."""
         with thread_connection():
-            waiting = pi.count_unmatched()
-            files = pi.recent_imports(50)
+            waiting = unmatched_payments.count_unmatched()
+            files = payment_report.recent_imports(50)
         self.post_message(self.Loaded(waiting, files))
 
     def on_payments_screen_loaded(self, message: PaymentsScreen.Loaded) -> None:
@@ -198,7 +199,8 @@ class PaymentsScreen(BaseScreen):
         self.query_one("#payments-status", Static).update(status)
         rows = [
             TableRow(str(f.id), (
-                cells.date(f.imported_at), cells.text(f.file_name), cells.text(pi.FORMAT_LABELS.get(f.format, f.format)),
+                cells.date(f.imported_at), cells.text(f.file_name),
+                cells.text(payment_report.FORMAT_LABELS.get(f.format, f.format)),
                 cells.text(f.payments), cells.amount(f.amount), cells.text(f.imported_by),
             ), data=f)
             for f in message.files
@@ -333,7 +335,7 @@ class ChooseFileScreen(BaseScreen):
 # ------------------------------------------------------------------------------------ the summary
 
 
-def summary_text(summary: pi.ImportSummary) -> Text:
+def summary_text(summary: payment_report.ImportSummary) -> Text:
     """The figures staff check before booking, one per line."""
     text = Text()
     test = " (TESTFIL)" if summary.is_test else ""
@@ -531,7 +533,7 @@ class ResultScreen(BaseScreen):
 
     @on(PagedTable.RowSelected, "#result-log")
     def _row_chosen(self, event: PagedTable.RowSelected) -> None:
-        row: pi.LogRow = event.row.data
+        row: payment_report.LogRow = event.row.data
         self.notify(f"Rad {row.line}: {format_sek(row.amount)} kr, {row.payer or 'okänd betalare'}, "
                     f"referens {row.reference or '–'}. {row.note}", title=row.kind, timeout=10)
 
@@ -560,7 +562,7 @@ class ResultScreen(BaseScreen):
     def _export(self, target: Path) -> None:
         summary = self.result.summary
         assert summary is not None
-        path = pi.export_log_xlsx(summary, target)
+        path = payment_report.export_log_xlsx(summary, target)
         self.app.call_from_thread(self.notify, f"Sparad: {path}", title="Excelfil")
 
     def action_unmatched(self) -> None:

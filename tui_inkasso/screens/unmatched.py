@@ -1,6 +1,6 @@
 """Reskontra → Betalningar → Ej matchade betalningar: allocate by keyboard.
 
-The list holds every payment no invoice was found for (``services.payment_import``), a page at a
+The list holds every payment no invoice was found for (``services.unmatched_payments``), a page at a
 time, sorted and filtered in SQL. On a payment:
 
 * a (or Enter) "Fördela": search an invoice (number, OCR, customer name or number) in a dialog
@@ -29,7 +29,7 @@ from textual.worker import Worker, WorkerState
 
 from tui_inkasso.domain.money import format_sek
 from tui_inkasso.screens.base import BaseScreen
-from tui_inkasso.services import payment_import as pi
+from tui_inkasso.services import unmatched_payments
 from tui_inkasso.services.ledger import METHOD_LABELS, CustomerHit
 from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
@@ -71,7 +71,7 @@ CUSTOMER_COLUMNS = [
 _SORT_KEYS = {"date": "date", "amount": "amount", "reference": "reference", "payer": "payer"}
 
 
-def payment_row(p: pi.UnmatchedPayment) -> TableRow:
+def payment_row(p: unmatched_payments.UnmatchedPayment) -> TableRow:
     """An unmatched payment as a row."""
     return TableRow(
         str(p.id),
@@ -89,12 +89,12 @@ class UnmatchedSource:
     def count(self, query: PageQuery) -> int:
         """How many match the filter."""
         with thread_connection():
-            return pi.count_unmatched(query.filter)
+            return unmatched_payments.count_unmatched(query.filter)
 
     def rows(self, query: PageQuery, offset: int, limit: int) -> Sequence[TableRow]:
         """One page, sorted in SQL."""
         with thread_connection():
-            payments = pi.unmatched_payments(
+            payments = unmatched_payments.unmatched_payments(
                 offset=offset, limit=limit, sort=_SORT_KEYS.get(query.sort or "date", "date"),
                 descending=query.descending, text=query.filter,
             )
@@ -173,7 +173,7 @@ class UnmatchedPaymentsScreen(BaseScreen):
         """Read the list again."""
         self.query_one("#unmatched", PagedTable).reload()
 
-    def _current(self) -> pi.UnmatchedPayment | None:
+    def _current(self) -> unmatched_payments.UnmatchedPayment | None:
         row = self.query_one("#unmatched", PagedTable).current_row
         if row is None:
             self.notify("Välj en betalning i listan först.", title="Ingen betalning vald")
@@ -190,7 +190,7 @@ class UnmatchedPaymentsScreen(BaseScreen):
         if payment is None:
             return
 
-        def chosen(candidate: pi.InvoiceCandidate | None) -> None:
+        def chosen(candidate: unmatched_payments.InvoiceCandidate | None) -> None:
             if candidate is None:
                 return
             question = (f"Fördela {format_sek(payment.amount)} kr ({payment.payer_name or payment.reference or 'okänd'}) "
@@ -217,7 +217,7 @@ class UnmatchedPaymentsScreen(BaseScreen):
     @work(thread=True, exit_on_error=False, group="allocate", name="Fördela betalning")
     def _allocate(self, payment_id: int, invoice_id: int) -> None:
         with thread_connection():
-            booked = pi.allocate_payment(payment_id, invoice_id)
+            booked = unmatched_payments.allocate_payment(payment_id, invoice_id)
         text = f"Betalning fördelad på faktura {booked.invoice_number}"
         if booked.split.excess_amount:
             text += f"; överskott {format_sek(booked.split.excess_amount)} kr till {booked.split.excess_role}"
@@ -226,7 +226,7 @@ class UnmatchedPaymentsScreen(BaseScreen):
     @work(thread=True, exit_on_error=False, group="allocate", name="Behåll som förskott")
     def _prepay(self, payment_id: int, customer_id: int) -> None:
         with thread_connection():
-            pi.keep_as_prepayment(payment_id, customer_id)
+            unmatched_payments.keep_as_prepayment(payment_id, customer_id)
         self.post_message(self.Done("Betalningen behålls som förskott"))
 
     def on_unmatched_payments_screen_done(self, message: UnmatchedPaymentsScreen.Done) -> None:
@@ -352,7 +352,7 @@ class InvoicePicker(_Picker):
     COLUMNS: ClassVar[list[Column]] = INVOICE_COLUMNS
     PLACEHOLDER = "Fakturanummer, OCR, kundens namn eller kundnummer"
 
-    def __init__(self, payment: pi.UnmatchedPayment) -> None:
+    def __init__(self, payment: unmatched_payments.UnmatchedPayment) -> None:
         title = f"Fördela {format_sek(payment.amount)} kr – välj faktura (Enter), Esc avbryter"
         super().__init__(title, payment.reference.split(" ")[0] if payment.reference else payment.payer_name)
 
@@ -363,7 +363,7 @@ class InvoicePicker(_Picker):
                 cells.text(c.number), cells.text(c.ocr), cells.text(f"{c.customer_name} ({c.customer_number})"),
                 cells.text(c.owner_code), cells.date(c.due_date), cells.amount(c.amount), cells.amount(c.balance),
             ), data=c)
-            for c in pi.find_invoices(text)
+            for c in unmatched_payments.find_invoices(text)
         ]
 
 
@@ -382,7 +382,7 @@ class CustomerPicker(_Picker):
             TableRow(str(h.id), (
                 cells.text(h.number), cells.text(h.name), cells.text(h.national_id), cells.amount(h.open_balance),
             ), data=h)
-            for h in pi.find_customers(text)
+            for h in unmatched_payments.find_customers(text)
         ]
 
 
