@@ -84,3 +84,33 @@ def non_bank_weekdays(year: int) -> list[date]:
     if year not in _years_loaded:
         _load_year(year)
     return sorted(d for d in _closed_weekdays if d.year == year)
+
+
+def bank_days_between(start: date, end: date) -> int:
+    """The bank days after ``start`` up to and including ``end`` (0 when ``end <= start``).
+
+    How many days a debtor can actually pay on between a letter's date and its deadline.
+    """
+    count = 0
+    day = start + _ONE_DAY
+    while day <= end:
+        if is_bank_day(day):
+            count += 1
+        day += _ONE_DAY
+    return count
+
+
+def add_bank_days(d: date, n: int) -> date:
+    """The ``n``-th bank day after ``d`` (``d`` itself when ``n`` is 0).
+
+    When a letter posted on ``d`` can be assumed to have arrived: the postal service delivers
+    within a number of working days, and the banks' days are the working days that count here.
+    """
+    if n < 0:
+        raise ValueError(f"n must not be negative: {n}")
+    day = d
+    while n > 0:
+        day += _ONE_DAY
+        if is_bank_day(day):
+            n -= 1
+    return day
