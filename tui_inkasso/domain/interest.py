@@ -46,31 +46,17 @@ class ReferenceRate:
 
 
 def default_reference_rates() -> list[ReferenceRate]:
-    """The Riksbank reference rates per half year from 2020 to 2026, as known when written.
+    """The shipped reference rates, each with a source (``domain.reference_rates``).
 
-    Source: the Riksbank's published table of "referensränta enligt räntelagen" (the repo rate
-    at the end of the previous half year, rounded up to the nearest half percentage point).
-    This is only the seed for the settings: staff keep the table current in the settings
-    (a new row each 1 January and 1 July). The value for 2026-07-01 was not confirmed when
-    this table was written and is therefore not included: until staff add it, the last
-    entry (2026-01-01, 2.00 %) goes on applying, see :func:`missing_half_years`.
+    Only the seed for the settings: staff keep the table current there (a new row each
+    1 January and 1 July). The table ends with the last half year whose rate could be cited
+    (2026-01-01, 2,00 %); a computation that needs a later half year is refused until staff
+    add it (``domain.reference_rates.require_rates``).
     """
-    table = [
-        ("2020-01-01", 0),
-        ("2020-07-01", 0),
-        ("2021-01-01", 0),
-        ("2021-07-01", 0),
-        ("2022-01-01", 0),
-        ("2022-07-01", 50),
-        ("2023-01-01", 250),
-        ("2023-07-01", 350),
-        ("2024-01-01", 400),
-        ("2024-07-01", 400),
-        ("2025-01-01", 300),
-        ("2025-07-01", 200),
-        ("2026-01-01", 200),
-    ]
-    return [ReferenceRate(date.fromisoformat(day), bp) for day, bp in table]
+    # Imported here: reference_rates builds on this module.
+    from tui_inkasso.domain.reference_rates import shipped_reference_rates
+
+    return shipped_reference_rates()
 
 
 def half_year_start(d: date) -> date:

@@ -31,9 +31,9 @@ from tui_inkasso.domain.interest import (
 WHERE_TO_ENTER = "under Inställningar, Alternativ – Påminnelse/krav"
 """Where staff add a reference rate (the settings screen's block of rates)."""
 
-_LOANSTER = "loanster.se/guider/referensranta (Riksbankens tabell, återgiven)"
-_RULE = ("räntelagen 9 §: styrräntan vid halvårets utgång, avrundad uppåt till halv "
-         "procentenhet; styrräntan enligt mystep.se/styrranta (Riksbankens besked)")
+_LOANSTER = "https://loanster.se/guider/referensranta/ (Riksbankens tabell, återgiven)"
+_RULE = ("räntelagen 9 §: styrräntan vid halvårets utgång, avrundad uppåt till närmast halv "
+         "procentenhet; styrräntan enligt https://www.mystep.se/styrranta (Riksbankens besked)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,16 +58,18 @@ SHIPPED_RATES: tuple[SourcedRate, ...] = (
     SourcedRate(date(2022, 1, 1), 0, _LOANSTER),
     SourcedRate(date(2022, 7, 1), 50, _LOANSTER),
     SourcedRate(date(2023, 1, 1), 250,
-                "riksbank.se/sv/statistik (Referensränta 2,50 %, 1 januari – 30 juni 2023)"),
+                "https://www.riksbank.se/sv/statistik/ (Referensränta 2,50 %, "
+                "1 januari – 30 juni 2023)"),
     SourcedRate(date(2023, 7, 1), 350,
-                "riksbank.se nyhet 2023-07-03 \"Referensräntan fastställd till 3,50 procent\""),
+                "https://www.riksbank.se/sv/press-och-publicerat/nyheter-och-pressmeddelanden/"
+                "nyheter/2023/referensrantan-faststalld-till-350-procent/"),
     SourcedRate(date(2024, 1, 1), 400,
-                "capway.se 2024-01-02 \"Referensräntan fastställd till 4,00 %\""),
+                "https://www.capway.se/2024/01/02/referensrantan-faststalld-till-400/"),
     SourcedRate(date(2024, 7, 1), 400, _RULE + ": 3,75 % från 2024-05-15"),
     SourcedRate(date(2025, 1, 1), 300, _RULE + ": 2,75 % från 2024-11-13"),
     SourcedRate(date(2025, 7, 1), 200, _RULE + ": 2,00 % från 2025-06-25"),
     SourcedRate(date(2026, 1, 1), 200, _RULE + ": 1,75 % från 2025-10-01, oförändrad i "
-                "december 2025 (fastighetsvarlden.se)"),
+                "december 2025 (https://www.fastighetsvarlden.se/notiser/riksbankens-rantebesked-5/)"),
 )
 """Oldest first. 2026-07-01 is not shipped: the policy rate at 2026-06-30 was not found."""
 
