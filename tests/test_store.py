@@ -7,6 +7,7 @@ from pathlib import Path
 import peewee as pw
 import pytest
 
+from tests.schema_v1 import v1_models
 from tui_inkasso.db import migrations
 from tui_inkasso.db.connection import (
     DatabaseUrlError,
@@ -35,7 +36,9 @@ def test_sqlite_pragmas(sqlite_url: str) -> None:
 def test_older_database_upgrades_on_start(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
     old = open_database(url, migrate=False)
-    old.create_tables(migrations.V1_MODELS)
+    frozen = v1_models()
+    with old.bind_ctx(frozen):
+        old.create_tables(frozen)
     migrations.stamp_version(old, 1)
     Setting.create(key="collection.system", value="svea", changed_at="2025-01-01 00:00:00", changed_by="x")
     assert "scheduled_service" not in old.get_tables()

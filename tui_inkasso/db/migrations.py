@@ -2,9 +2,19 @@
 
 A new database gets the current models and is stamped with the latest version. An older one runs
 each step after its version, each in its own transaction, under a lock so that the app and the
-daemon never migrate at once (a lock file for SQLite, an advisory lock for PostgreSQL). Steps use
-frozen copies of the models as they were at that version, never the live ones, so a later change
-to ``models.py`` cannot change what an old step does.
+daemon never migrate at once (a lock file for SQLite, an advisory lock for PostgreSQL).
+
+How to write a step: a function ``(database, migrator)`` in :data:`MIGRATIONS` under the version it
+brings the database to. New tables are created from frozen copies of their models as they were at
+that version, never the live ones, so a later change to ``models.py`` cannot change what an old
+step does. Column changes go through ``playhouse.migrate`` with the ``migrator`` the runner hands
+in (``migrate(migrator.add_column("invoice", "x", pw.IntegerField(default=0)))``; also
+``drop_column``, ``rename_column``, ``add_index``, ``add_not_null`` ...): it writes the right SQL
+for SQLite and PostgreSQL, and on SQLite rebuilds a table where ``ALTER TABLE`` cannot. On SQLite
+the runner turns foreign-key enforcement off around the step (a rebuild drops and renames
+tables; SQLite can only change that setting outside a transaction) and checks every foreign key
+before the step commits. A model change without a step fails ``tests/test_migrations.py``, which
+upgrades a frozen version-1 database and compares it with a new one.
 """
 
 from __future__ import annotations
@@ -16,16 +26,18 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import peewee as pw
+from playhouse.migrate import SchemaMigrator
 
 from tui_inkasso.db import models
 
-Step = Callable[[pw.Database], None]
+Step = Callable[[pw.Database, SchemaMigrator], None]
+"""A migration step: the database (in the step's transaction) and its ``playhouse.migrate`` migrator."""
 
 LOCK_KEY = 727_274_101
 """PostgreSQL advisory lock key for migrations (any constant unique to this app)."""
 
 
-def _v2_scheduling_and_outbox(database: pw.Database) -> None:
+def _v2_scheduling_and_outbox(database: pw.Database, migrator: SchemaMigrator) -> None:
     """Version 2: scheduled services, their runs, and the outbox of files to deliver."""
 
     class Base(pw.Model):
@@ -92,11 +104,6 @@ MIGRATIONS: dict[int, Step] = {
 
 LATEST = max(MIGRATIONS, default=1)
 
-V1_MODELS = [
-    m for m in models.MODELS if m not in (models.ScheduledService, models.ServiceRun, models.OutboxFile)
-]
-"""The tables of schema version 1; tests build an old database from these to prove upgrades."""
-
 
 class MigrationError(RuntimeError):
     """The database is newer than this program, or a step failed."""
@@ -126,10 +133,24 @@ def migrate(database: pw.Database, *, lock_path: Path | None = None) -> int:
                 f"({LATEST}): uppgradera tui-inkasso"
             )
         for step_version in range(version + 1, LATEST + 1):
-            with database.atomic():
-                MIGRATIONS[step_version](database)
-                _stamp(database, step_version)
+            _run_step(database, step_version)
         return LATEST
+
+
+def _run_step(database: pw.Database, version: int) -> None:
+    """One step and its stamp in one transaction (SQLite: foreign keys checked, not enforced)."""
+    migrator = SchemaMigrator.from_database(database)
+    with migrator.migration_context():
+        MIGRATIONS[version](database, migrator)
+        if isinstance(database, pw.SqliteDatabase):
+            broken = database.execute_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                table, rowid, parent, _ = broken[0]
+                raise MigrationError(
+                    f"migreringen till schemaversion {version} lämnar {len(broken)} rader vars "
+                    f"främmande nyckel saknar sin rad (första: {table} rad {rowid} -> {parent})"
+                )
+        _stamp(database, version)
 
 
 def stamp_version(database: pw.Database, version: int) -> None:

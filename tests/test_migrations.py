@@ -1,0 +1,182 @@
+"""Migrations on SQLite and PostgreSQL: a frozen version 1 upgrades to exactly the schema of a new
+database, column changes run through ``playhouse.migrate`` inside the runner, and a step that
+fails or breaks a foreign key leaves the database as it was."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import peewee as pw
+import pytest
+from playhouse.migrate import SchemaMigrator, migrate
+
+from tests.conftest import PG_URL, _postgres_problem
+from tests.schema_v1 import v1_models
+from tui_inkasso.db import migrations
+from tui_inkasso.db.connection import close_database, db, open_database
+from tui_inkasso.db.models import MODELS
+
+Schema = dict[str, tuple[frozenset, frozenset, frozenset]]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str | None]]:
+    """(url, PostgreSQL schema or None) of an empty database nothing has been created in."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.db'}", None
+        close_database()
+        return
+    problem = _postgres_problem()
+    if problem:
+        pytest.skip(problem)
+    import psycopg2
+
+    schema = f"m_{uuid.uuid4().hex[:12]}"
+    admin = psycopg2.connect(PG_URL)
+    admin.autocommit = True
+    admin.cursor().execute(f'CREATE SCHEMA "{schema}"')
+    separator = "&" if "?" in PG_URL else "?"
+    try:
+        yield f"{PG_URL}{separator}options={quote(f'-c search_path={schema}')}", schema
+    finally:
+        close_database()
+        admin.cursor().execute(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.close()
+
+
+def _build_v1(url: str) -> pw.Database:
+    """A database at schema version 1, built from the frozen copies (tests/schema_v1.py)."""
+    database = open_database(url, migrate=False)
+    frozen = v1_models()
+    with database.bind_ctx(frozen):
+        database.create_tables(frozen)
+    migrations.stamp_version(database, 1)
+    return database
+
+
+def _schema(database: pw.Database, schema: str | None) -> Schema:
+    """Every table's columns (name, type, null, primary key), indexes and foreign keys."""
+    found: Schema = {}
+    for table in database.get_tables(schema=schema):
+        columns = frozenset((c.name, c.data_type.lower(), c.null, c.primary_key)
+                            for c in database.get_columns(table, schema=schema))
+        indexes = frozenset((i.name, tuple(i.columns), i.unique)
+                            for i in database.get_indexes(table, schema=schema))
+        keys = frozenset((k.column, k.dest_table, k.dest_column)
+                         for k in database.get_foreign_keys(table, schema=schema))
+        found[table] = (columns, indexes, keys)
+    return found
+
+
+def test_version_1_upgrades_to_the_schema_of_a_new_database(empty_url: tuple[str, str | None]) -> None:
+    url, schema = empty_url
+    _build_v1(url)
+    close_database()
+    upgraded = open_database(url)
+    assert migrations.current_version(upgraded) == migrations.LATEST
+    migrated = _schema(upgraded, schema)
+    with upgraded.atomic():
+        for table in migrated:
+            upgraded.execute_sql(f'DROP TABLE "{table}" CASCADE' if schema else f'DROP TABLE "{table}"')
+    upgraded.create_tables(MODELS)
+    fresh = _schema(upgraded, schema)
+    assert sorted(migrated) == sorted(fresh)
+    differences = {t: (migrated[t], fresh[t]) for t in fresh if migrated[t] != fresh[t]}
+    assert not differences, "a model changed without a migration step"
+
+
+def _add_owner_note(database: pw.Database, migrator: SchemaMigrator) -> None:
+    """A step as a real one is written: a new column, a rename, a NOT NULL (a table rebuild on
+    SQLite), all through playhouse.migrate."""
+    database.execute_sql("UPDATE owner SET bankgiro = '' WHERE bankgiro IS NULL")
+    migrate(
+        migrator.add_column("owner", "note", pw.TextField(default="")),
+        migrator.rename_column("owner", "phone", "telephone"),
+        migrator.add_not_null("owner", "bankgiro"),
+    )
+
+
+def _ledger_rows(database: pw.Database) -> None:
+    """An owner with a property and an account pointing at it (children of a table a step rebuilds)."""
+    database.execute_sql(
+        "INSERT INTO owner (code, name, org_no, bankgiro, plusgiro, address, postal_code, city, phone, email) "
+        "VALUES ('BAB', 'Bostads AB', '556036-0793', NULL, NULL, '', '', '', '08-1', '')")
+    owner_id = int(database.execute_sql("SELECT id FROM owner").fetchone()[0])
+    database.execute_sql("INSERT INTO property (code, owner_id, designation, name, area) "
+                         f"VALUES ('1001', {owner_id}, 'Exempla 1:1', '', 'Norr')")
+    database.execute_sql(f"INSERT INTO account (owner_id, role, number, name) VALUES ({owner_id}, 'Bank', '1930', 'Bank')")
+
+
+def test_a_column_change_runs_through_playhouse_migrate(
+    empty_url: tuple[str, str | None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, schema = empty_url
+    database = open_database(url)
+    _ledger_rows(database)
+    step = migrations.LATEST + 1
+    monkeypatch.setitem(migrations.MIGRATIONS, step, _add_owner_note)
+    monkeypatch.setattr(migrations, "LATEST", step)
+    close_database()
+
+    database = open_database(url)
+    assert migrations.current_version(database) == step
+    columns = {c.name: c.null for c in database.get_columns("owner", schema=schema)}
+    assert columns["note"] is False and columns["bankgiro"] is False
+    assert "telephone" in columns and "phone" not in columns
+    row = database.execute_sql("SELECT code, bankgiro, telephone, note FROM owner").fetchone()
+    assert tuple(row) == ("BAB", "", "08-1", "")
+    children = database.execute_sql(
+        "SELECT p.code, a.role FROM property p JOIN account a ON a.owner_id = p.owner_id "
+        "JOIN owner o ON o.id = p.owner_id").fetchall()
+    assert [tuple(c) for c in children] == [("1001", "Bank")], "the rebuilt table's children kept"
+    assert {k.dest_table for k in database.get_foreign_keys("property", schema=schema)} == {"owner"}
+    if schema is None:
+        assert database.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1, "enforcement back on"
+
+
+def _fails_half_way(database: pw.Database, migrator: SchemaMigrator) -> None:
+    migrate(migrator.add_column("owner", "note", pw.TextField(default="")))
+    database.execute_sql("UPDATE owner SET name = 'ändrat'")
+    raise RuntimeError("steget gick sönder")
+
+
+def test_a_failing_step_leaves_the_database_as_it_was(
+    empty_url: tuple[str, str | None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, schema = empty_url
+    database = open_database(url)
+    _ledger_rows(database)
+    before = migrations.current_version(database)
+    monkeypatch.setitem(migrations.MIGRATIONS, before + 1, _fails_half_way)
+    monkeypatch.setattr(migrations, "LATEST", before + 1)
+    close_database()
+    with pytest.raises(RuntimeError, match="steget gick sönder"):
+        open_database(url)
+    database = db.obj
+    assert migrations.current_version(database) == before
+    assert "note" not in {c.name for c in database.get_columns("owner", schema=schema)}
+    assert database.execute_sql("SELECT name FROM owner").fetchone()[0] == "Bostads AB"
+
+
+def _orphans_a_property(database: pw.Database, migrator: SchemaMigrator) -> None:
+    database.execute_sql("DELETE FROM owner")
+
+
+def test_a_step_that_breaks_a_foreign_key_is_refused_on_sqlite(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'fk.db'}"
+    database = open_database(url)
+    _ledger_rows(database)
+    step = migrations.LATEST + 1
+    monkeypatch.setitem(migrations.MIGRATIONS, step, _orphans_a_property)
+    monkeypatch.setattr(migrations, "LATEST", step)
+    close_database()
+    with pytest.raises(migrations.MigrationError, match=r"schemaversion \d+ lämnar 2 rader vars främmande nyckel"):
+        open_database(url)
+    assert db.obj.execute_sql("SELECT COUNT(*) FROM owner").fetchone()[0] == 1
+    assert migrations.current_version(db.obj) == step - 1
+    close_database()
