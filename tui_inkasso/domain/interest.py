@@ -50,8 +50,8 @@ def default_reference_rates() -> list[ReferenceRate]:
 
     Only the seed for the settings: staff keep the table current there (a new row each
     1 January and 1 July). The table ends with the last half year whose rate could be cited
-    (2026-01-01, 2,00 %); a computation that needs a later half year is refused until staff
-    add it (``domain.reference_rates.require_rates``).
+    (2026-01-01, 2,00 %); ``domain.reference_rates.require_rates`` tells a computation that
+    needs a later half year to stop until staff add it.
     """
     # Imported here: reference_rates builds on this module.
     from tui_inkasso.domain.reference_rates import shipped_reference_rates
