@@ -8,6 +8,11 @@ equal the ones written, and measures the reader's peak memory with tracemalloc i
 in well under 3 s. Each payment has an OCR reference, name, address, town and organisation
 number records; every 20th is a deduction, every 10th has extra references, every 7th a message.
 
+A third file holds plain OCR payments (one TK20 each, the common rent payment) and is read
+beside the *slicing floor*: decoding the same bytes, splitting the lines and summing the amounts
+sliced from the TK20 lines, the least any reader of the file must do. The reader's speed on it
+is printed as a share of that floor (issue 14 asks for at least half).
+
 Run: ``.venv/bin/python bench/bench_payment_read.py [--payments N] [--repeat N]``.
 """
 
@@ -36,7 +41,8 @@ from tui_inkasso.formats.payment_file import (
 from tui_inkasso.formats.totalin import write_totalin
 
 SECTION_SIZE = 1000
-CREATED = datetime(2025, 3, 3, 17, 30, 35, 10331)
+CREATED = datetime(2025, 3, 31, 17, 30, 35, 10331)
+"""After the last payment date of the files (a bank reports no payment dated after its file)."""
 
 
 def bgmax_payments(count: int) -> list[BankPayment]:
@@ -91,6 +97,50 @@ def totalin_payments(count: int) -> list[BankPayment]:
     return payments
 
 
+def plain_payments(count: int) -> list[BankPayment]:
+    """Plain OCR rent payments: one TK20 each (reference, amount, payer's bankgiro, serial)."""
+    return [
+        BankPayment(
+            amount=450000 + i % 100000, pay_date=date(2025, 3, 3), reference=ocr_with_check(str(100000 + i)),
+            reference_code="2", sender_account=str(3783511 + i % 5000), bank_serial=f"{i:012d}", channel="1",
+            receiving_account="9912346", receiving_bank_account="5841000001009823",
+            deposit_serial=f"{i // SECTION_SIZE % 100000:05d}",
+        )
+        for i in range(count)
+    ]
+
+
+def slicing_floor(data: bytes) -> int:
+    """What no reader can skip: decode, split into lines, slice and add up the TK20 amounts."""
+    total = 0
+    for line in data.decode("latin-1").split("\r\n"):
+        if line[:2] == "20":
+            total += int(line[37:55])
+    return total
+
+
+def measure_plain(payments: list[BankPayment], folder: Path, repeat: int) -> None:
+    """Read the plain OCR file and time the slicing floor on the same bytes (median CPU time)."""
+    data = write_bytes_atomic(folder / "plain.txt", write_bgmax(payments, created_at=CREATED)).read_bytes()
+    reads, floors = [], []
+    for _ in range(repeat):
+        gc.collect()
+        cpu = time.process_time()
+        result = read_payment_file(data, "plain.txt")
+        reads.append(time.process_time() - cpu)
+        _check(result, payments)
+        del result
+        gc.collect()
+        cpu = time.process_time()
+        slicing_floor(data)
+        floors.append(time.process_time() - cpu)
+    read, floor = statistics.median(reads), statistics.median(floors)
+    n = len(payments)
+    print(f"plain    {n:>7} payments (TK20 only) | read {n / read:>9,.0f} payments/s CPU | slicing "
+          f"floor {n / floor:>9,.0f} payments/s | reader = {floor / read:.0%} of the floor "
+          f"(target >= 50%)")
+
+
 def measure(name: str, payments: list[BankPayment], write: Callable[[list[BankPayment]], bytes],
             folder: Path, repeat: int) -> None:
     """Write, read back ``repeat`` times (timed), compare, then measure the reader's peak memory
@@ -139,6 +189,7 @@ def main() -> None:
         measure("totalin", totalin_payments(args.payments),
                 lambda p: write_totalin(p, created_at=CREATED, customer_id="TI222222"), folder,
                 args.repeat)
+        measure_plain(plain_payments(args.payments), folder, args.repeat)
 
 
 if __name__ == "__main__":

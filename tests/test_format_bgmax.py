@@ -474,3 +474,24 @@ def test_an_extra_reference_above_the_largest_amount_is_refused() -> None:
                       extra_references=("100234",))
     error = refused(write_bgmax([payment], created_at=CREATED_2026))
     assert (error.line, error.field, error.pos) == (4, "belopp", (38, 55))
+
+
+# -- absurd deposit dates (issue 14, item 3; the rule is domain/date_sanity.py) ------------------
+
+@pytest.mark.parametrize(("written", "reason"), [
+    (b"10100324", "1010-03-24 ligger mer än ett år före filens datum 2004-05-25"),
+    (b"19000101", "1900-01-01 ligger mer än ett år före filens datum 2004-05-25"),
+    (b"99991231", "9999-12-31 ligger efter filens datum 2004-05-25"),
+    (b"20040526", "2004-05-26 ligger efter filens datum 2004-05-25"),
+])
+def test_a_deposit_date_long_before_or_after_the_file_is_refused_with_line_and_field(
+    written: bytes, reason: str
+) -> None:
+    # notima/bankgiro-api's public sample BGMAX_Sample1.txt has the deposit date 10100324
+    error = refused(MINIMAL.replace(b"20040525000", written + b"000"))
+    assert (error.line, error.field, error.pos, error.reason) == (4, "betalningsdag", (38, 45), reason)
+
+
+def test_a_deposit_date_up_to_a_year_before_the_file_is_read() -> None:
+    result = read_bgmax(MINIMAL.replace(b"20040525000", b"20030525000"), "x.txt")
+    assert result.payments[0].pay_date == date(2003, 5, 25)

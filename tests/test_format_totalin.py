@@ -244,3 +244,14 @@ def test_a_repeated_section_without_statement_reference_is_refused_by_its_transa
 def test_a_transaction_of_0_ore_or_above_the_largest_amount_is_refused_with_line_and_field(amount: int) -> None:
     error = refused(write_totalin([_transaction("00000000000000001", amount)], created_at=CREATED_2026))
     assert (error.line, error.field, error.pos) == (3, "belopp", (38, 52))
+
+
+@pytest.mark.parametrize(("written", "reason"), [
+    (b"19000101", "1900-01-01 ligger mer än ett år före filens datum 2011-10-25"),
+    (b"99991231", "9999-12-31 ligger efter filens datum 2011-10-25"),
+])
+def test_an_absurd_posting_date_is_refused_with_line_and_field(written: bytes, reason: str) -> None:
+    lines = lines_of()
+    lines[1] = lines[1][:41] + written + lines[1][49:]
+    error = refused(joined(lines))
+    assert (error.line, error.field, error.pos, error.reason) == (2, "bokföringsdag", (42, 49), reason)

@@ -11,9 +11,10 @@ and each reads its own positions.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import ClassVar, NoReturn
 
+from tui_inkasso.domain.date_sanity import payment_date_problem
 from tui_inkasso.domain.money import MAX_AMOUNT, format_sek
 from tui_inkasso.formats import _fixed_width as fw
 from tui_inkasso.formats.payment_file import (
@@ -193,6 +194,20 @@ class RecordReader:
                     f"{self.ITEM} två gånger och läses inte in",
                 )
         earlier.append(p)
+
+    def section_date(self, line: str, start: int, end: int, field: str) -> date:
+        """A section's payment (posting) date: a real date, not after the file's creation date
+        and at most a year before it (domain/date_sanity.py, shared with the ledger import).
+
+        Bankgirot's public samples hold dates such as 1010-03-24; 1900-01-01 or 9999-12-31
+        would otherwise be booked and exported as they are.
+        """
+        value = fw.yyyymmdd(line, start, end, field)
+        assert self.created_at is not None  # a section record has a handler only after the start
+        problem = payment_date_problem(value, self.created_at.date())
+        if problem is not None:
+            raise fw.RecordError(field, (start, end), problem)
+        return value
 
     def end(self, number: int) -> None:
         """The end record was read: nothing may follow."""

@@ -126,7 +126,7 @@ class _Reader(RecordReader):
         if section is None:
             self.outside("15")
         bank_account = fw.digits(line, 3, 37, "bankkonto").lstrip("0")
-        pay_date = fw.yyyymmdd(line, 38, 45, "betalningsdag")
+        pay_date = self.section_date(line, 38, 45, "betalningsdag")
         serial = fw.digits(line, 46, 50, "insättningsnummer")
         amount = fw.num(line, 51, 68, "belopp")
         currency = fw.currency(line, 69, 71)

@@ -130,7 +130,7 @@ class _Reader(RecordReader):
         if not account:
             raise fw.RecordError("mottagarkonto", (3, 38), "saknas (blankt)")
         self.section = _Section(account, fw.currency(line, 39, 41),
-                                fw.yyyymmdd(line, 42, 49, "bokföringsdag"), number)
+                                self.section_date(line, 42, 49, "bokföringsdag"), number)
         self.current = None
 
     def _r90(self, line: str, number: int) -> None:
