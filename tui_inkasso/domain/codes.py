@@ -18,6 +18,18 @@ class InvoiceKind(StrEnum):
     DIRECT = "direct"
 
 
+INVOICE_KIND_LABELS = {InvoiceKind.RENT.value: "Hyresfaktura", InvoiceKind.DIRECT.value: "Direktfaktura"}
+"""Invoice kinds as staff name them (details, Excel sheets)."""
+
+INVOICE_KIND_SHORT = {InvoiceKind.RENT.value: "Hyra", InvoiceKind.DIRECT.value: "Direkt"}
+"""The same in a table column ("Typ")."""
+
+
+def invoice_kind_label(kind: str, *, short: bool = False) -> str:
+    """"Hyresfaktura"/"Direktfaktura" ("Hyra"/"Direkt" when ``short``); an unknown kind as it is."""
+    return (INVOICE_KIND_SHORT if short else INVOICE_KIND_LABELS).get(kind, kind)
+
+
 class PaymentMethod(StrEnum):
     """Betalsätt. INKASSO is money that came through the collection agency."""
 
@@ -30,11 +42,39 @@ class PaymentMethod(StrEnum):
     MANUAL = "manual"
 
 
+PAYMENT_METHOD_LABELS = {
+    PaymentMethod.BANKGIRO.value: "Bankgiro",
+    PaymentMethod.PLUSGIRO.value: "Plusgiro",
+    PaymentMethod.AUTOGIRO.value: "Autogiro",
+    PaymentMethod.CASH.value: "Kontant",
+    PaymentMethod.CREDIT.value: "Kredit",
+    PaymentMethod.INKASSO.value: "Inkasso",
+    PaymentMethod.MANUAL.value: "Manuell",
+}
+"""Payment methods (betalsätt) as staff name them, in every list, card, log and audit text. A
+credit's method is "Kredit" (it fits the narrow Betalsätt columns); the act is a "Kreditering"
+(:data:`PAYMENT_KIND_LABELS`), the guide's word."""
+
+
+def payment_method_label(method: str) -> str:
+    """The Swedish label of a stored payment method (an unknown one as it is)."""
+    return PAYMENT_METHOD_LABELS.get(method, method)
+
+
 class PaymentKind(StrEnum):
     """A payment received, or a credit note reducing the claim."""
 
     PAYMENT = "payment"
     CREDIT = "credit"
+
+
+PAYMENT_KIND_LABELS = {PaymentKind.PAYMENT.value: "Betalning", PaymentKind.CREDIT.value: "Kreditering"}
+"""A payment or a credit as staff name it."""
+
+
+def payment_kind_label(kind: str) -> str:
+    """"Betalning" or "Kreditering" (an unknown kind as it is)."""
+    return PAYMENT_KIND_LABELS.get(kind, kind)
 
 
 class AccountRole(StrEnum):

@@ -27,6 +27,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from tui_inkasso.domain.codes import invoice_kind_label
 from tui_inkasso.domain.money import format_amount, format_sek
 from tui_inkasso.formats.case_file import CaseRecord
 from tui_inkasso.formats.output import Target, open_target
@@ -47,7 +48,6 @@ _ALLOWED_TYPES: dict[str, frozenset[type]] = {
 }
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _SHEET_TITLE_BAD = str.maketrans({c: " " for c in "[]:*?/\\"})
-KIND_LABELS = {"rent": "Hyresfaktura", "direct": "Direktfaktura"}
 
 
 class ExcelError(ValueError):
@@ -110,7 +110,7 @@ def _case_rows(cases: Iterable[CaseRecord], system: str) -> Iterable[tuple[Any, 
                 debtor.national_id,
                 address,
                 claim.invoice_number,
-                KIND_LABELS.get(str(claim.kind), str(claim.kind)),
+                invoice_kind_label(str(claim.kind)),
                 claim.invoice_date,
                 claim.due_date,
                 claim.ocr,

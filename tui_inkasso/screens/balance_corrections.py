@@ -29,6 +29,12 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Footer, Header, Input, Label, Select, Static
 
+from tui_inkasso.domain.codes import (
+    PaymentKind,
+    PaymentMethod,
+    invoice_kind_label,
+    payment_method_label,
+)
 from tui_inkasso.domain.money import format_sek
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.selection import KIND_OPTIONS, SelectionScreen, parse_date
@@ -43,12 +49,6 @@ from tui_inkasso.widgets.dialogs import ConfirmDialog
 from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS, OPEN_KEY
 from tui_inkasso.widgets.paged_table import Column, PagedTable, PageQuery, TableRow
 
-KIND_SHORT = {"rent": "Hyra", "direct": "Direkt"}
-KIND_WORDS = {"payment": "Betalning", "credit": "Kredit"}
-METHOD_WORDS = {
-    "bankgiro": "Bankgiro", "plusgiro": "Plusgiro", "autogiro": "Autogiro", "cash": "Kontant",
-    "credit": "Kredit", "inkasso": "Inkasso", "manual": "Manuell",
-}
 STATUS_STYLES = {
     CorrectionStatus.REPORTED: "green",
     CorrectionStatus.UNREPORTED: "bold yellow",
@@ -92,9 +92,9 @@ DEFAULT_DAYS = 31
 
 def method_text(row: CorrectionRow) -> Text:
     """Betalsätt, "Kredit" for a credit."""
-    if row.kind == "credit":
-        return Text(KIND_WORDS["credit"])
-    return Text(METHOD_WORDS.get(row.method, row.method))
+    if row.kind == PaymentKind.CREDIT:
+        return Text(payment_method_label(PaymentMethod.CREDIT))
+    return Text(payment_method_label(row.method))
 
 
 def range_row(row: CorrectionRow) -> TableRow:
@@ -106,7 +106,7 @@ def range_row(row: CorrectionRow) -> TableRow:
             Text(REPORTED_MARK if row.reported else "", style="bold", justify="center"),
             cells.date(row.pay_date),
             cells.text(row.invoice_number),
-            cells.text(KIND_SHORT.get(row.invoice_kind, row.invoice_kind)),
+            cells.text(invoice_kind_label(row.invoice_kind, short=True)),
             cells.text(f"{row.customer_number} {row.customer_name}"),
             method_text(row),
             cells.amount(row.amount),
@@ -123,7 +123,7 @@ def unreported_row(row: CorrectionRow) -> TableRow:
         (
             cells.date(row.pay_date),
             cells.text(row.invoice_number),
-            cells.text(KIND_SHORT.get(row.invoice_kind, row.invoice_kind)),
+            cells.text(invoice_kind_label(row.invoice_kind, short=True)),
             cells.text(f"{row.customer_number} {row.customer_name}"),
             method_text(row),
             cells.amount(row.amount),

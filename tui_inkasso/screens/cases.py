@@ -26,7 +26,13 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from tui_inkasso.domain.codes import CaseStatus, PaymentMethod, case_status_label
+from tui_inkasso.domain.codes import (
+    CaseStatus,
+    PaymentMethod,
+    case_status_label,
+    invoice_kind_label,
+    payment_method_label,
+)
 from tui_inkasso.domain.money import MoneyError, format_sek, parse_amount
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.selection import parse_date
@@ -40,15 +46,6 @@ from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, Page
 from tui_inkasso.widgets.typeahead import MoveOnInput
 
 SYSTEM_SHORT = {"inhouse": "Eget", "intrum": "Intrum", "svea": "Svea", "none": "Excel"}
-METHOD_LABELS = {
-    PaymentMethod.BANKGIRO.value: "Bankgiro",
-    PaymentMethod.PLUSGIRO.value: "Plusgiro",
-    PaymentMethod.AUTOGIRO.value: "Autogiro",
-    PaymentMethod.CASH.value: "Kontant",
-    PaymentMethod.MANUAL.value: "Manuell",
-    PaymentMethod.INKASSO.value: "Inkasso",
-    PaymentMethod.CREDIT.value: "Kreditering",
-}
 EVENT_LABELS = {"created": "Registrerat", "status": "Status", "note": "Anteckning", "payment": "Betalning",
                 "closed": "Avslutat"}
 STATUS_STYLES = {
@@ -318,7 +315,7 @@ class PaymentDialog(ModalScreen[PaymentInput | None]):
     def compose(self) -> ComposeResult:
         options = [(f"{i.number} – saldo {format_sek(i.current_balance)} kr", i.invoice_id) for i in self.invoices]
         first = next((i.invoice_id for i in self.invoices if i.current_balance > 0), self.invoices[0].invoice_id)
-        methods = [(METHOD_LABELS[m.value], m.value) for m in PaymentMethod if m is not PaymentMethod.CREDIT]
+        methods = [(payment_method_label(m.value), m.value) for m in PaymentMethod if m is not PaymentMethod.CREDIT]
         with Vertical() as box:
             box.border_title = "Registrera betalning"
             yield Label("Faktura")
@@ -455,12 +452,12 @@ class CaseScreen(BaseScreen):
         self.sub_title = f"Inkassoärende {s.number}"
         self.query_one("#case-card", Static).update(self._card(detail))
         invoices = [TableRow(str(i.invoice_id), (
-            cells.text(i.number), cells.text({"rent": "Hyra", "direct": "Direkt"}.get(i.kind, i.kind)),
+            cells.text(i.number), cells.text(invoice_kind_label(i.kind, short=True)),
             cells.date(i.due_date), cells.amount(i.claimed_balance), cells.amount(i.fees), cells.amount(i.interest),
             cells.text(i.debt_type), cells.amount(i.current_balance)), data=i) for i in detail.invoices]
         payments = [TableRow(str(p.payment_id), (
             cells.date(p.pay_date), cells.text(p.invoice_number), cells.amount(p.amount),
-            cells.text(METHOD_LABELS.get(p.method, p.method)), self._payment_when(p),
+            cells.text(payment_method_label(p.method)), self._payment_when(p),
             cells.flag(p.reported, "X")), data=p) for p in detail.payments]
         events_ = [TableRow(str(n), (
             cells.date(e.at), cells.text(e.user), cells.text(EVENT_LABELS.get(e.kind, e.kind)), cells.text(e.text)),

@@ -24,6 +24,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Footer, Header, Input, Label, Static
 
+from tui_inkasso.domain.codes import invoice_kind_label
 from tui_inkasso.domain.money import format_sek
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.selection import SelectionScreen, parse_date
@@ -35,7 +36,6 @@ from tui_inkasso.widgets.dialogs import ConfirmDialog
 from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS, TABLE_KEYS
 from tui_inkasso.widgets.paged_table import Column, PagedTable, PageQuery, TableRow
 
-KIND_SHORT = {"rent": "Hyra", "direct": "Direkt"}
 LEFT_OUT_MARK = "✗"
 
 PREVIEW_COLUMNS = [
@@ -92,7 +92,7 @@ class PreviewSource:
                 Text(LEFT_OUT_MARK if out else "", style="bold red"),
                 cells.text(r.invoice_number),
                 cells.text(f"{r.customer_number} {r.customer_name}"),
-                cells.text(KIND_SHORT.get(r.kind, r.kind)),
+                cells.text(invoice_kind_label(r.kind, short=True)),
                 cells.date(r.due_date),
                 cells.text(f"{r.level} {r.level_name}"),
                 cells.amount(r.balance),

@@ -35,7 +35,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from tui_inkasso.domain.codes import SYSTEM_LABELS, case_status_label
+from tui_inkasso.domain.codes import SYSTEM_LABELS, case_status_label, invoice_kind_label
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.reprint import BlockFlow, ReprintMenu
 from tui_inkasso.services import dunning_blocks, ledger
@@ -57,7 +57,6 @@ INVOICE_PAGE = 100
 ONLY_OPEN = "open"
 """The invoice table's filter value for "only invoices with a balance"."""
 
-KIND_SHORT = {"rent": "Hyra", "direct": "Direkt"}
 
 CUSTOMER_COLUMNS = [
     Column("number", "Kundnr", 8),
@@ -112,7 +111,7 @@ def invoice_row(line: ledger.InvoiceLine) -> TableRow:
         str(line.id),
         (
             cells.text(line.number),
-            cells.text(KIND_SHORT.get(line.kind, line.kind)),
+            cells.text(invoice_kind_label(line.kind, short=True)),
             cells.date(line.invoice_date),
             cells.date(line.due_date),
             cells.amount(line.amount),

@@ -41,12 +41,12 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
+from tui_inkasso.domain.codes import payment_method_label
 from tui_inkasso.domain.money import format_sek
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.services import payment_import as pi
 from tui_inkasso.services import payment_report, unmatched_payments
 from tui_inkasso.services.clock import today
-from tui_inkasso.services.ledger import METHOD_LABELS
 from tui_inkasso.services.settings import get_setting
 from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
@@ -83,7 +83,7 @@ def log_row(row: payment_report.LogRow, index: int) -> TableRow:
         (
             cells.text(row.kind), cells.text(row.line), cells.date(row.pay_date), cells.amount(row.amount),
             cells.text(row.reference), cells.text(row.payer), cells.text(row.invoice),
-            cells.text(METHOD_LABELS.get(row.method, row.method)),
+            cells.text(payment_method_label(row.method)),
             cells.text(row.note),
         ),
         data=row,

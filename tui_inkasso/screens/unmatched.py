@@ -27,10 +27,11 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
+from tui_inkasso.domain.codes import payment_method_label
 from tui_inkasso.domain.money import format_sek
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.services import unmatched_payments
-from tui_inkasso.services.ledger import METHOD_LABELS, CustomerHit
+from tui_inkasso.services.ledger import CustomerHit
 from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, PageQuery, TableRow
@@ -77,7 +78,7 @@ def payment_row(p: unmatched_payments.UnmatchedPayment) -> TableRow:
         str(p.id),
         (
             cells.date(p.pay_date), cells.amount(p.amount), cells.text(p.owner_code or "–"), cells.text(p.reference),
-            cells.text(p.payer_name), cells.text(METHOD_LABELS.get(p.method, p.method)), cells.text(p.file_name or ""), cells.text(p.note),
+            cells.text(p.payer_name), cells.text(payment_method_label(p.method)), cells.text(p.file_name or ""), cells.text(p.note),
         ),
         data=p,
     )

@@ -18,7 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tui_inkasso.db.models import AuditEntry
-from tui_inkasso.domain.codes import CaseStatus, case_status_label
+from tui_inkasso.domain.codes import (
+    CaseStatus,
+    case_status_label,
+    payment_kind_label,
+    payment_method_label,
+)
 from tui_inkasso.domain.money import format_sek, parse_amount
 from tui_inkasso.services.clock import current_user, now
 
@@ -284,13 +289,11 @@ def _kr(text: str) -> str:
 
 
 def _booked(_: str, details: str) -> str:
-    from tui_inkasso.services.ledger import METHOD_LABELS, PAYMENT_KIND_LABELS
-
     match = _BOOKED.fullmatch(details)
     if not match:
         return details
-    kind = PAYMENT_KIND_LABELS.get(match["kind"], match["kind"])
-    method = METHOD_LABELS.get(match["method"], match["method"])
+    kind = payment_kind_label(match["kind"])
+    method = payment_method_label(match["method"])
     return _kr(f"{kind} {match['amount']} kr via {method}{match['rest']}")
 
 

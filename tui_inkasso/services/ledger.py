@@ -31,37 +31,19 @@ from tui_inkasso.db.models import (
     DunningLevelConfig,
     DunningNotice,
     Invoice,
-    InvoiceKind,
     InvoiceRow,
     Owner,
     Payment,
-    PaymentKind,
-    PaymentMethod,
     RentalObject,
     ReportedCorrection,
 )
+from tui_inkasso.domain.codes import invoice_kind_label, payment_kind_label, payment_method_label
 from tui_inkasso.domain.identifiers import digits_only
 from tui_inkasso.domain.invoice_status import InvoiceStatus, dunning_level_label, invoice_status
 from tui_inkasso.domain.money import format_amount
 from tui_inkasso.services.clock import today
 from tui_inkasso.services.errors import NotFound, UserError
 from tui_inkasso.services.transaction import is_postgres
-
-KIND_LABELS = {InvoiceKind.RENT.value: "Hyresfaktura", InvoiceKind.DIRECT.value: "Direktfaktura"}
-"""Invoice kinds as staff name them."""
-
-METHOD_LABELS = {
-    PaymentMethod.BANKGIRO.value: "Bankgiro",
-    PaymentMethod.PLUSGIRO.value: "Plusgiro",
-    PaymentMethod.AUTOGIRO.value: "Autogiro",
-    PaymentMethod.CASH.value: "Kontant",
-    PaymentMethod.CREDIT.value: "Kredit",
-    PaymentMethod.INKASSO.value: "Inkasso",
-    PaymentMethod.MANUAL.value: "Manuell",
-}
-"""Payment methods (betalsätt) as staff name them."""
-
-PAYMENT_KIND_LABELS = {PaymentKind.PAYMENT.value: "Betalning", PaymentKind.CREDIT.value: "Kreditering"}
 
 SORT_KEYS: dict[str, pw.Field] = {
     "number": Invoice.number,
@@ -152,7 +134,7 @@ class InvoiceLine:
     @property
     def kind_label(self) -> str:
         """"Hyresfaktura" or "Direktfaktura"."""
-        return KIND_LABELS.get(self.kind, self.kind)
+        return invoice_kind_label(self.kind)
 
     @property
     def status_text(self) -> str:
@@ -202,12 +184,12 @@ class PaymentLine:
     @property
     def method_label(self) -> str:
         """The payment method in Swedish."""
-        return METHOD_LABELS.get(self.method, self.method)
+        return payment_method_label(self.method)
 
     @property
     def kind_label(self) -> str:
         """"Betalning" or "Kreditering"."""
-        return PAYMENT_KIND_LABELS.get(self.kind, self.kind)
+        return payment_kind_label(self.kind)
 
 
 @dataclass(frozen=True)
