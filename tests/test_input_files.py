@@ -17,7 +17,9 @@ import pytest
 
 from tests.common import run
 from tui_inkasso.cli.import_ledger_cmd import MAX_LEDGER_FILE
+from tui_inkasso.db.models import PaymentFile
 from tui_inkasso.fileio import InputFileError, read_regular_file
+from tui_inkasso.formats.payment_file import MAX_FILE_SIZE
 
 
 @pytest.fixture(autouse=True)
@@ -32,6 +34,12 @@ def watchdog() -> Iterator[None]:
     yield
     signal.alarm(0)
     signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.fixture
+def database(sqlite_url: str) -> str:
+    """An empty ledger for the commands to import into."""
+    return sqlite_url
 
 
 @pytest.fixture
@@ -75,21 +83,39 @@ def test_a_missing_file_and_a_link_to_a_regular_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("what", ["fifo", "/dev/zero", "folder"])
 def test_import_ledger_refuses_what_is_not_a_regular_file_in_one_line(
-    what: str, fifo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    what: str, fifo: Path, tmp_path: Path, database: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = {"fifo": str(fifo), "/dev/zero": "/dev/zero", "folder": str(tmp_path)}[what]
-    code, out, err = run(capsys, str(tmp_path / "x.db"), "import-ledger", path)
+    code, out, err = run(capsys, database, "import-ledger", path)
     assert (code, out) == (2, "")
     assert err.startswith(f"tui-inkasso import-ledger: {path}: är ") and err.count("\n") == 1
 
 
 def test_import_ledger_refuses_a_file_above_its_documented_limit(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, database: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     big = tmp_path / "ledger.json"
     with big.open("wb") as handle:
         handle.truncate(MAX_LEDGER_FILE + 1)
-    code, _out, err = run(capsys, str(tmp_path / "x.db"), "import-ledger", str(big))
+    code, _out, err = run(capsys, database, "import-ledger", str(big))
     assert code == 2
     assert err == (f"tui-inkasso import-ledger: {big}: filen är 200\u00a0000\u00a0001 byte, större än gränsen "
                    "200\u00a0000\u00a0000 byte för den här sortens fil\n")
+
+
+@pytest.mark.parametrize("what", ["fifo", "/dev/zero", "folder", "too large"])
+def test_import_payments_refuses_what_is_not_a_regular_file_or_too_large_and_books_nothing(
+    what: str, fifo: Path, tmp_path: Path, database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    big = tmp_path / "stor.txt"
+    with big.open("wb") as handle:
+        handle.truncate(MAX_FILE_SIZE + 1)
+    path = {"fifo": str(fifo), "/dev/zero": "/dev/zero", "folder": str(tmp_path), "too large": str(big)}[what]
+    code, _out, err = run(capsys, database, "import-payments", path, "--json")
+    assert code == 1
+    reason = {"fifo": "är en namngiven pipe (FIFO), ingen vanlig fil",
+              "/dev/zero": "är en enhet (som /dev/zero), ingen vanlig fil",
+              "folder": "är en mapp, ingen fil",
+              "too large": "filen är 100\u00a0000\u00a0001 byte, större än gränsen 100\u00a0000\u00a0000 byte"}[what]
+    assert err.startswith(f"tui-inkasso import-payments: {path}: {reason}")
+    assert PaymentFile.select().count() == 0

@@ -278,7 +278,7 @@ def test_several_files_each_in_its_own_transaction(example: dict[str, Invoice], 
     assert [r.status for r in results] == ["imported", "refused", "imported", "refused", "refused"]
     assert results[1].message.startswith("b.txt, rad 1, fält posttyp (pos 1–2): ingen BgMax- eller Total IN-fil")
     assert "filen är redan inläst: a.txt" in results[3].message
-    assert "saknas.txt: kan inte läsa filen" in results[4].message
+    assert "saknas.txt: filen kan inte läsas: den finns inte" in results[4].message
     assert PaymentFile.select().count() == 2
 
 

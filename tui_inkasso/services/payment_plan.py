@@ -50,8 +50,10 @@ from tui_inkasso.db.models import (
 )
 from tui_inkasso.domain.allocation import Split, split_payment
 from tui_inkasso.domain.identifiers import digits_only
+from tui_inkasso.fileio import InputFileError, read_regular_file
 from tui_inkasso.formats.payment_file import (
     BGMAX,
+    MAX_FILE_SIZE,
     TOTALIN,
     BankPayment,
     PaymentFileError,
@@ -142,11 +144,9 @@ def read_bank_file(path: str | Path) -> tuple[BankFile, str]:
     """The parsed file and its sha256; any problem is a PaymentImportError naming file and line."""
     file = Path(path)
     try:
-        data = file.read_bytes()
-    except IsADirectoryError:
-        raise PaymentImportError(file.name, "är en mapp, inte en fil") from None
-    except OSError as exc:
-        raise PaymentImportError(str(file), f"kan inte läsa filen: {exc.strerror or exc}") from None
+        data = read_regular_file(file, limit=MAX_FILE_SIZE)
+    except InputFileError as exc:
+        raise PaymentImportError(str(file), exc.reason) from None
     try:
         bank_file = read_payment_file(data, file.name)
     except PaymentFileError as exc:
