@@ -248,6 +248,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_cli_exit_codes_stderr_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     database = str(tmp_path / "cli.db")
+    assert _cli("--db", database, "init").returncode == 0, "an import goes into a ledger that exists"
     broken = tmp_path / "broken.json"
     broken.write_text(json.dumps(_broken(), ensure_ascii=False), encoding="utf-8")
     refused = _cli("--db", database, "import-ledger", str(broken))
@@ -270,6 +271,7 @@ def test_cli_exit_codes_stderr_and_json(tmp_path: Path, capsys: pytest.CaptureFi
 
 
 def test_cli_in_process_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--db", str(tmp_path / "t.db"), "init"]) == 0
     assert main(["--db", str(tmp_path / "t.db"), "import-ledger", str(EXAMPLE)]) == 0
     out = capsys.readouterr().out
     assert "inläst" in out and "fakturor" in out and "betalningar" in out

@@ -20,6 +20,7 @@ from tui_inkasso.cli.common import VERSION_HELP, CliError, Output, Parser, commo
 COMMAND_MODULES = [
     "tui_inkasso.cli.settings_cmd",
     "tui_inkasso.cli.invoice_cmd",
+    "tui_inkasso.cli.init_cmd",
     "tui_inkasso.cli.demo_cmd",
     "tui_inkasso.cli.import_ledger_cmd",
     "tui_inkasso.cli.services_cmd",
@@ -100,7 +101,7 @@ def _dispatch(args: argparse.Namespace, db_arg: str | None) -> Output:
     needs_db = getattr(args, "needs_db", True)
     try:
         if needs_db:
-            _open(db_arg)
+            args.ledger_created = _open(db_arg, create=getattr(args, "creates_ledger", False))
         return args.handler(args)
     except UserError as exc:
         raise CliError(str(exc), exc.exit_code) from None
@@ -108,12 +109,29 @@ def _dispatch(args: argparse.Namespace, db_arg: str | None) -> Output:
         raise CliError(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "), 1) from None
 
 
-def _open(db_arg: str | None) -> None:
-    from tui_inkasso.db.connection import DatabaseUrlError, open_database, resolve_database_url
+def _open(db_arg: str | None, *, create: bool = False) -> bool:
+    """Open (and migrate) the ledger; True when ``create`` made a new one.
+
+    Only commands that set ``creates_ledger`` (``init``, ``demo``) may create one; the app and
+    every other command refuse a database without a ledger, naming it (a mistyped --db)."""
+    from tui_inkasso.db.connection import (
+        DatabaseUrlError,
+        LedgerMissing,
+        open_database,
+        resolve_database_url,
+    )
     from tui_inkasso.db.migrations import MigrationError
 
     try:
-        open_database(resolve_database_url(db_arg))
+        url = resolve_database_url(db_arg)
+        try:
+            open_database(url, create=False)
+        except LedgerMissing:
+            if not create:
+                raise
+            open_database(url, create=True)
+            return True
+        return False
     except (DatabaseUrlError, MigrationError) as exc:
         raise CliError(str(exc), 1) from None
     except Exception as exc:  # a database that cannot be reached or read

@@ -24,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction, parent: argparse.ArgumentPa
     cmd.add_argument("--reset", action="store_true", help="töm reskontran först (allt utom inställningar)")
     cmd.add_argument("--if-missing", action="store_true",
                      help="gör ingenting om databasen redan har en reskontra")
-    cmd.set_defaults(handler=_run)
+    cmd.set_defaults(handler=_run, creates_ledger=True)
 
 
 def _count(text: str) -> int:
