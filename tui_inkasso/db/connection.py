@@ -12,7 +12,6 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import peewee
-from playhouse.pool import PooledDatabase
 
 db = peewee.DatabaseProxy()
 """The database every model uses; bound by :func:`open_database`."""
@@ -27,18 +26,6 @@ SQLITE_PRAGMAS = {
     "synchronous": "normal",
     "cache_size": -64000,
 }
-
-
-POOL_SIZE = 8
-"""PostgreSQL connections one process keeps at most (the main thread, the workers of the screens
-or the daemon's runs at the same time); the pool grows only to what is used at once."""
-
-POOL_STALE_SECONDS = 300
-"""A pooled connection older than this is closed instead of reused (the server or a firewall may
-have dropped it meanwhile)."""
-
-POOL_WAIT_SECONDS = 30
-"""How long a call waits for a free pooled connection before it fails."""
 
 
 class DatabaseUrlError(ValueError):
@@ -98,12 +85,7 @@ def make_database(url: str) -> peewee.Database:
         url = "postgresql://" + url[len("postgres://") :]
     from playhouse.db_url import connect  # imports every backend's module: only for PostgreSQL
 
-    # Pooled: a screen runs each service call in a worker thread, which takes this thread's
-    # connection for the call (services/threads.py); a new PostgreSQL connection costs 2-5 ms
-    # and meets the server's caches cold, paid on every page and every key typed in a search
-    # (a search 9-20 ms new, 2-6 ms pooled: bench/bench_postgres_search.py).
-    return connect("postgresql+pool://" + url[len("postgresql://") :], max_connections=POOL_SIZE,
-                   stale_timeout=POOL_STALE_SECONDS, timeout=POOL_WAIT_SECONDS)
+    return connect(url)
 
 
 def open_database(url: str, *, migrate: bool = True, create: bool = True) -> peewee.Database:
@@ -190,22 +172,8 @@ def describe_open_database(*, full: bool = False) -> str:
 
 
 def close_database() -> None:
-    """Close this thread's connection, if any, and every idle connection of a PostgreSQL pool
-    (the process is done with this database)."""
+    """Close this thread's connection, if any."""
     if db.obj is not None and not db.is_closed():
-        db.close()
-    if isinstance(db.obj, PooledDatabase):
-        db.obj.close_idle()
-
-
-def discard_connection() -> None:
-    """Close this thread's connection for good, also when it is pooled: after a lost connection,
-    and where the session holds something that must go with it (a PostgreSQL advisory lock)."""
-    if db.obj is None or db.is_closed():
-        return
-    if isinstance(db.obj, PooledDatabase):
-        db.obj.manual_close()
-    else:
         db.close()
 
 
