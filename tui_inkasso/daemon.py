@@ -43,7 +43,7 @@ from typing import IO, Any
 import peewee as pw
 import schedule
 
-from tui_inkasso.db.connection import db, sqlite_path
+from tui_inkasso.db.connection import db, discard_connection, sqlite_path
 from tui_inkasso.domain import schedule_rules as rules
 from tui_inkasso.services import outbox, scheduled
 from tui_inkasso.services.clock import now as clock_now
@@ -400,7 +400,7 @@ class Daemon:
 
     def _reconnect(self) -> None:
         with contextlib.suppress(pw.DatabaseError):
-            db.close()
+            discard_connection()  # not back into the pool: it may be broken, and holds the lock
         if isinstance(db.obj, pw.PostgresqlDatabase):
             self.lock.release()  # an advisory lock dies with its connection
         try:

@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import peewee
+from playhouse.pool import PooledDatabase
 
 db = peewee.DatabaseProxy()
 """The database every model uses; bound by :func:`open_database`."""
@@ -26,6 +27,18 @@ SQLITE_PRAGMAS = {
     "synchronous": "normal",
     "cache_size": -64000,
 }
+
+
+POOL_SIZE = 8
+"""PostgreSQL connections one process keeps at most (the main thread, the workers of the screens
+or the daemon's runs at the same time); the pool grows only to what is used at once."""
+
+POOL_STALE_SECONDS = 300
+"""A pooled connection older than this is closed instead of reused (the server or a firewall may
+have dropped it meanwhile)."""
+
+POOL_WAIT_SECONDS = 30
+"""How long a call waits for a free pooled connection before it fails."""
 
 
 class DatabaseUrlError(ValueError):
@@ -69,15 +82,12 @@ def is_sqlite_url(url: str) -> bool:
     return url.startswith("sqlite:")
 
 
-class LedgerMissing(DatabaseUrlError):
-    """The database holds no ledger (a SQLite file that does not exist, a PostgreSQL database
-    without our tables): a mistyped ``--db`` must not quietly start an empty ledger."""
-
-
 def make_database(url: str) -> peewee.Database:
-    """A peewee database for ``url``, not yet connected (a missing folder is not created)."""
+    """A peewee database for ``url``, not yet connected."""
     path = sqlite_path(url)
     if path is not None:
+        if not path.parent.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
         return peewee.SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, timeout=10)
     if is_sqlite_url(url):
         return peewee.SqliteDatabase(":memory:", pragmas={"foreign_keys": 1})
@@ -85,34 +95,19 @@ def make_database(url: str) -> peewee.Database:
         url = "postgresql://" + url[len("postgres://") :]
     from playhouse.db_url import connect  # imports every backend's module: only for PostgreSQL
 
-    return connect(url)
+    # Pooled: a screen runs each service call in a worker thread, which takes this thread's
+    # connection for the call (services/threads.py); a new PostgreSQL connection costs 2-5 ms
+    # and meets the server's caches cold, paid on every page and every key typed in a search
+    # (a search 9-20 ms new, 2-6 ms pooled: bench/bench_postgres_search.py).
+    return connect("postgresql+pool://" + url[len("postgresql://") :], max_connections=POOL_SIZE,
+                   stale_timeout=POOL_STALE_SECONDS, timeout=POOL_WAIT_SECONDS)
 
 
-def open_database(url: str, *, migrate: bool = True, create: bool = True) -> peewee.Database:
-    """Bind the proxy to ``url``, connect, and bring the schema up to date.
-
-    ``create=False`` (the app and every command but ``init`` and ``demo``) refuses a database
-    that holds no ledger yet with :class:`LedgerMissing`, naming it, before anything is written:
-    no SQLite file is created, no folder, no tables. ``create=True`` makes the SQLite file's
-    folder when it is missing and the schema of a new ledger.
-    """
-    path = sqlite_path(url)
-    if path is not None and not create:
-        if not path.is_file():
-            raise LedgerMissing(_missing_text(f"databasfilen {path} finns inte"))
-        if not _sqlite_has_ledger(path):
-            raise LedgerMissing(_missing_text(f"databasfilen {path} har ingen reskontra"))
-    if path is not None and create:
-        path.parent.mkdir(parents=True, exist_ok=True)
+def open_database(url: str, *, migrate: bool = True) -> peewee.Database:
+    """Bind the proxy to ``url``, connect, and bring the schema up to date."""
     database = make_database(url)
     db.initialize(database)
     database.connect(reuse_if_open=True)
-    if path is None and not create:
-        from tui_inkasso.db.migrations import current_version
-
-        if current_version(database) is None:
-            database.close()
-            raise LedgerMissing(_missing_text(f"databasen {describe_database(url)} har ingen reskontra"))
     if migrate:
         from tui_inkasso.db.migrations import migrate as run_migrations
 
@@ -120,60 +115,23 @@ def open_database(url: str, *, migrate: bool = True, create: bool = True) -> pee
     return database
 
 
-def _sqlite_has_ledger(path: Path) -> bool:
-    """Whether the SQLite file has our schema, read without writing to it (opening it with the
-    app's pragmas would turn an empty file into a WAL database)."""
-    import sqlite3
-
-    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        return connection.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
-        ).fetchone() is not None
-    finally:
-        connection.close()
-
-
-def _missing_text(what: str) -> str:
-    return (f"{what}. Kontrollera --db eller {ENV_VAR}; en ny, tom reskontra skapas med "
-            "'tui-inkasso init', en demoreskontra med 'tui-inkasso demo'")
-
-
-def describe_database(url: str) -> str:
-    """Which ledger ``url`` names, in the header's words: the SQLite file's name, or the
-    PostgreSQL database and its host ("inkasso på db.example.se:5433"); no user or password."""
-    path = sqlite_path(url)
-    if path is not None:
-        return path.name
-    if is_sqlite_url(url):
-        return "minnesdatabas"
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/") or parsed.username or "postgres"
-    host = parsed.hostname or "lokal server"
-    port = f":{parsed.port}" if parsed.port and parsed.port != 5432 else ""
-    return f"{name} på {host}{port}"
-
-
-def describe_open_database(*, full: bool = False) -> str:
-    """:func:`describe_database` for the database the proxy is bound to now; ``full`` gives a
-    SQLite file's whole path instead of its name."""
-    database = db.obj
-    if database is None:
-        return ""
-    if isinstance(database, peewee.SqliteDatabase):
-        name = database.database
-        if name in ("", ":memory:"):
-            return "minnesdatabas"
-        return str(Path(name)) if full else Path(name).name
-    params = database.connect_params
-    host = params.get("host") or "lokal server"
-    port = params.get("port")
-    return f"{database.database} på {host}{f':{port}' if port and int(port) != 5432 else ''}"
-
-
 def close_database() -> None:
-    """Close this thread's connection, if any."""
+    """Close this thread's connection, if any, and every idle connection of a PostgreSQL pool
+    (the process is done with this database)."""
     if db.obj is not None and not db.is_closed():
+        db.close()
+    if isinstance(db.obj, PooledDatabase):
+        db.obj.close_idle()
+
+
+def discard_connection() -> None:
+    """Close this thread's connection for good, also when it is pooled: after a lost connection,
+    and where the session holds something that must go with it (a PostgreSQL advisory lock)."""
+    if db.obj is None or db.is_closed():
+        return
+    if isinstance(db.obj, PooledDatabase):
+        db.obj.manual_close()
+    else:
         db.close()
 
 

@@ -1,12 +1,15 @@
 """A database connection for code that runs in a worker thread.
 
 peewee keeps one connection per thread. The app's main thread opens the database at start; a
-Textual thread worker (or any other thread) needs its own, opened for the work and closed after.
-Keeping them open in the pool threads would spare a connect and keep SQLite's page cache warm,
-but pool threads outlive the event loop that made them (one per test, in the test suite), and
-their connections would pile up until the process runs out of file handles or PostgreSQL of
-client slots. Opening a SQLite connection costs about a millisecond. In a thread that already
-has a connection (the main thread, tests) the existing one is used and left open.
+Textual thread worker (or any other thread) needs its own, taken for the work and given back
+after. Keeping one open per worker thread would keep SQLite's page cache warm, but those threads
+outlive the event loop that made them (one per test, in the test suite), and their connections
+would pile up until the process runs out of file handles or PostgreSQL of client slots. Opening
+a SQLite connection costs about a millisecond. A new PostgreSQL connection costs more (2-5 ms
+here, and its first queries find the server's caches cold), so PostgreSQL's database is a pool
+(``db/connection.py``): ``connect`` takes an idle connection and ``close`` hands it back, rolled
+back if a transaction was left open. In a thread that already has a connection (the main
+thread, tests) the existing one is used and left open.
 """
 
 from __future__ import annotations

@@ -1,0 +1,123 @@
+"""Benchmark: a customer search as a screen runs it, on PostgreSQL, with and without the pool.
+
+A screen runs each service call in a thread worker inside ``thread_connection()``: every page of
+a table and every key typed in a search is one worker call. Without a pool each call opened a
+new PostgreSQL connection (TCP, authentication, backend start) and closed it again; with the
+pooled database that ``make_database`` returns (``playhouse.pool.PooledPostgresqlDatabase``) the
+call takes an idle connection and hands it back. Measured here, each in a fresh thread as a
+Textual worker is:
+
+1. connecting alone (connect + close) with a plain ``PostgresqlDatabase`` and with the pool;
+2. ``ledger.search_customers`` for a few texts inside ``thread_connection()``, plain and pooled:
+   median and worst of :data:`REPEAT` calls each.
+
+The demo ledger (:data:`INVOICES` invoices) is built once into the schema :data:`SCHEMA` of the
+PostgreSQL database ``$TUI_INKASSO_BENCH_PG`` (default: the tests' server) and reused; drop the
+schema to rebuild it. Run: ``.venv/bin/python bench/bench_postgres_search.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import quote
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import TODAY
+
+BASE_URL = os.environ.get("TUI_INKASSO_BENCH_PG", "postgresql://root@127.0.0.1:5432/test")
+INVOICES = 100_000
+SCHEMA = f"bench_demo_{INVOICES}"
+REPEAT = 41
+SEARCHES = ["lind", "karin lindström", "andersson", "xyzzy"]
+
+
+def _url() -> str:
+    separator = "&" if "?" in BASE_URL else "?"
+    return f"{BASE_URL}{separator}options={quote(f'-c search_path={SCHEMA}')}"
+
+
+def _ensure_demo() -> None:
+    """The demo ledger in its schema, built with the real command on first use."""
+    import psycopg2
+
+    admin = psycopg2.connect(BASE_URL)
+    admin.autocommit = True
+    cursor = admin.cursor()
+    cursor.execute("SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = 'invoice'",
+                   (SCHEMA,))
+    if cursor.fetchone() is None:
+        cursor.execute(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE')
+        cursor.execute(f'CREATE SCHEMA "{SCHEMA}"')
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "tui_inkasso.cli", "--db", _url(), "demo", "--invoices",
+                        str(INVOICES)], check=True, env={**os.environ, "TUI_INKASSO_TODAY": TODAY})
+        print(f"built {SCHEMA} in {time.perf_counter() - started:.1f} s")
+    admin.close()
+
+
+def _in_thread(work: Callable[[], object]) -> float:
+    """Seconds ``work`` takes in a new thread (a Textual thread worker is one)."""
+    took: list[float] = []
+
+    def run() -> None:
+        started = time.perf_counter()
+        work()
+        took.append(time.perf_counter() - started)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    return took[0]
+
+
+def _figures(label: str, seconds: list[float]) -> str:
+    return (f"{label:<52} median {statistics.median(seconds) * 1000:7.2f} ms   "
+            f"worst {max(seconds) * 1000:7.2f} ms")
+
+
+def main() -> None:
+    import peewee as pw
+
+    from tui_inkasso.db.connection import db, make_database
+    from tui_inkasso.services import ledger
+    from tui_inkasso.services.threads import thread_connection
+
+    _ensure_demo()
+    url = _url()
+    pooled = make_database(url)
+    params = dict(pooled.connect_params)
+    plain = pw.PostgresqlDatabase(pooled.database, **params)
+    kinds = {"new connection per call": plain, f"pooled ({type(pooled).__name__})": pooled}
+
+    def connect_close() -> None:
+        db.connect()
+        db.close()
+
+    print(f"PostgreSQL {BASE_URL} schema {SCHEMA}, {REPEAT} calls each, every call in a fresh thread")
+    for label, database in kinds.items():
+        db.initialize(database)
+        database.connect()  # the main thread's connection, as the app has one
+        _in_thread(connect_close)  # warm: the pool's first connection, the server's caches
+        print(_figures(f"connect + close, {label}", [_in_thread(connect_close) for _ in range(REPEAT)]))
+        for text in SEARCHES:
+            def search(text: str = text) -> None:
+                with thread_connection():
+                    ledger.search_customers(text)
+
+            _in_thread(search)
+            print(_figures(f"search {text!r}, {label}", [_in_thread(search) for _ in range(REPEAT)]))
+        database.close()
+        if hasattr(database, "close_all"):
+            database.close_all()
+
+
+if __name__ == "__main__":
+    main()
