@@ -82,12 +82,15 @@ def is_sqlite_url(url: str) -> bool:
     return url.startswith("sqlite:")
 
 
+class LedgerMissing(DatabaseUrlError):
+    """The database holds no ledger (a SQLite file that does not exist, a PostgreSQL database
+    without our tables): a mistyped ``--db`` must not quietly start an empty ledger."""
+
+
 def make_database(url: str) -> peewee.Database:
-    """A peewee database for ``url``, not yet connected."""
+    """A peewee database for ``url``, not yet connected (a missing folder is not created)."""
     path = sqlite_path(url)
     if path is not None:
-        if not path.parent.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
         return peewee.SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, timeout=10)
     if is_sqlite_url(url):
         return peewee.SqliteDatabase(":memory:", pragmas={"foreign_keys": 1})
@@ -103,16 +106,87 @@ def make_database(url: str) -> peewee.Database:
                    stale_timeout=POOL_STALE_SECONDS, timeout=POOL_WAIT_SECONDS)
 
 
-def open_database(url: str, *, migrate: bool = True) -> peewee.Database:
-    """Bind the proxy to ``url``, connect, and bring the schema up to date."""
+def open_database(url: str, *, migrate: bool = True, create: bool = True) -> peewee.Database:
+    """Bind the proxy to ``url``, connect, and bring the schema up to date.
+
+    ``create=False`` (the app and every command but ``init`` and ``demo``) refuses a database
+    that holds no ledger yet with :class:`LedgerMissing`, naming it, before anything is written:
+    no SQLite file is created, no folder, no tables. ``create=True`` makes the SQLite file's
+    folder when it is missing and the schema of a new ledger.
+    """
+    path = sqlite_path(url)
+    if path is not None and not create:
+        if not path.is_file():
+            raise LedgerMissing(_missing_text(f"databasfilen {path} finns inte"))
+        if not _sqlite_has_ledger(path):
+            raise LedgerMissing(_missing_text(f"databasfilen {path} har ingen reskontra"))
+    if path is not None and create:
+        path.parent.mkdir(parents=True, exist_ok=True)
     database = make_database(url)
     db.initialize(database)
     database.connect(reuse_if_open=True)
+    if path is None and not create:
+        from tui_inkasso.db.migrations import current_version
+
+        if current_version(database) is None:
+            database.close()
+            raise LedgerMissing(_missing_text(f"databasen {describe_database(url)} har ingen reskontra"))
     if migrate:
         from tui_inkasso.db.migrations import migrate as run_migrations
 
         run_migrations(database, lock_path=_lock_path(url))
     return database
+
+
+def _sqlite_has_ledger(path: Path) -> bool:
+    """Whether the SQLite file has our schema, read without writing to it (opening it with the
+    app's pragmas would turn an empty file into a WAL database)."""
+    import sqlite3
+
+    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return connection.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+        ).fetchone() is not None
+    finally:
+        connection.close()
+
+
+def _missing_text(what: str) -> str:
+    return (f"{what}. Kontrollera --db eller {ENV_VAR}; en ny, tom reskontra skapas med "
+            "'tui-inkasso init', en demoreskontra med 'tui-inkasso demo'")
+
+
+def describe_database(url: str) -> str:
+    """Which ledger ``url`` names, in the header's words: the SQLite file's name, or the
+    PostgreSQL database and its host ("inkasso på db.example.se:5433"); no user or password."""
+    path = sqlite_path(url)
+    if path is not None:
+        return path.name
+    if is_sqlite_url(url):
+        return "minnesdatabas"
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/") or parsed.username or "postgres"
+    host = parsed.hostname or "lokal server"
+    port = f":{parsed.port}" if parsed.port and parsed.port != 5432 else ""
+    return f"{name} på {host}{port}"
+
+
+def describe_open_database(*, full: bool = False) -> str:
+    """:func:`describe_database` for the database the proxy is bound to now; ``full`` gives a
+    SQLite file's whole path instead of its name."""
+    database = db.obj
+    if database is None:
+        return ""
+    if isinstance(database, peewee.SqliteDatabase):
+        name = database.database
+        if name in ("", ":memory:"):
+            return "minnesdatabas"
+        return str(Path(name)) if full else Path(name).name
+    params = database.connect_params
+    host = params.get("host") or "lokal server"
+    port = params.get("port")
+    return f"{database.database} på {host}{f':{port}' if port and int(port) != 5432 else ''}"
 
 
 def close_database() -> None:
