@@ -73,20 +73,20 @@ def make_ready(count: int) -> int:
 
 def step_two() -> None:
     """The service side of step 2, then the screen mounted headless."""
-    from tui_inkasso.services import collection
+    from tui_inkasso.services import collection_candidates
 
-    first, best, _ = best_of(3, lambda: collection.collection_candidates(DAY).ready.count())
+    first, best, _ = best_of(3, lambda: collection_candidates.collection_candidates(DAY).ready.count())
     line("step 2: count of the upper table", first, f"(best {best:.0f} ms)")
-    first, best, totals = best_of(3, lambda: collection.collection_candidates(DAY).ready.totals())
+    first, best, totals = best_of(3, lambda: collection_candidates.collection_candidates(DAY).ready.totals())
     line("step 2: count and sums (and cases) under the table", first, f"(best {best:.0f} ms, "
          f"{totals.count} invoices, {totals.cases} cases)")
-    first, best, rows = best_of(3, lambda: collection.collection_candidates(DAY).ready.page(0, 200))
+    first, best, rows = best_of(3, lambda: collection_candidates.collection_candidates(DAY).ready.page(0, 200))
     line("step 2: first page of 200 rows (sorted by invoice)", first, f"(best {best:.0f} ms)")
-    first, best, rows = best_of(3, lambda: collection.collection_candidates(DAY).ready.page(
+    first, best, rows = best_of(3, lambda: collection_candidates.collection_candidates(DAY).ready.page(
         0, 200, sort="customer", text="an"))
     line("step 2: first page, sorted by customer, filter 'an'", first, f"(best {best:.0f} ms)")
     started = time.perf_counter()
-    candidates = collection.collection_candidates(DAY)
+    candidates = collection_candidates.collection_candidates(DAY)
     tables = candidates.ready.totals(), candidates.ready.page(0, 200), candidates.excluded.totals()
     line("step 2: service total for the first screen (both tables)", (time.perf_counter() - started) * 1000,
          f"{tables[0].count} rows", target=1000)
@@ -120,15 +120,15 @@ async def mount_screen() -> float:
 
 def moving() -> None:
     """Undanta and Inkludera of 1,000 marked rows."""
-    from tui_inkasso.services import collection
+    from tui_inkasso.services import collection_candidates, collection_exclusion
 
-    ids = collection.collection_candidates(DAY).ready.ids()[:MOVED]
+    ids = collection_candidates.collection_candidates(DAY).ready.ids()[:MOVED]
     started = time.perf_counter()
-    moved = collection.exclude(ids, "Benchmark: undantagna")
+    moved = collection_exclusion.exclude(ids, "Benchmark: undantagna")
     line(f"move {MOVED} marked rows down (Undanta, persisted, audited)", (time.perf_counter() - started) * 1000,
          f"{moved.count} moved", target=200)
     started = time.perf_counter()
-    back = collection.include(ids)
+    back = collection_exclusion.include(ids)
     line(f"move {MOVED} marked rows up (Inkludera)", (time.perf_counter() - started) * 1000,
          f"{back.count} moved", target=200)
 
@@ -151,7 +151,7 @@ def case_ids_for(cases: int) -> list[int]:
 def files(prepared: Path) -> None:
     """10,000 cases per system, each on a fresh copy of the prepared database."""
     from tui_inkasso.db.connection import close_database, open_database
-    from tui_inkasso.services import collection, settings
+    from tui_inkasso.services import collection_run, settings
 
     for system in ("inhouse", "intrum", "svea", "none"):
         target = OUT / f"bench-collection-{system}.db"
@@ -163,7 +163,7 @@ def files(prepared: Path) -> None:
             settings.set_setting("collection.output_dir", str(folder))
             ids = case_ids_for(CASES)
             started, cpu = time.perf_counter(), time.process_time()
-            result = collection.create_cases(DAY, None, ids, system, deliver=False)
+            result = collection_run.create_cases(DAY, None, ids, system, deliver=False)
             ms, cpu = (time.perf_counter() - started) * 1000, time.process_time() - cpu
             size = sum(f.stat().st_size for f in result.files)
             what = {"inhouse": "register only", "none": "one .xlsx"}.get(system, f"{len(result.files)} files")

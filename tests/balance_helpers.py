@@ -101,7 +101,7 @@ def case_by_collection_run(invoice: Invoice, today: dt.date = dt.date(2026, 11, 
     """Put ``invoice`` in a case the way staff do (the collection run, in-house), after the one
     reminder the configured levels ask for; the case's id."""
     from tui_inkasso.db.models import DunningLevelConfig, DunningNotice
-    from tui_inkasso.services import collection
+    from tui_inkasso.services import collection_run
 
     if not DunningLevelConfig.select().exists():
         DunningLevelConfig.create(level=1, name="Påminnelse", days=10, fee=0, deadline_days=10)
@@ -111,5 +111,5 @@ def case_by_collection_run(invoice: Invoice, today: dt.date = dt.date(2026, 11, 
                          deadline=deadline, capital=fresh.balance)
     Invoice.update(dunning_level=1, dunning_date=issued, dunning_deadline=deadline).where(
         Invoice.id == invoice.id).execute()
-    [case] = collection.create_cases(today, None, [invoice.id], "inhouse").cases
+    [case] = collection_run.create_cases(today, None, [invoice.id], "inhouse").cases
     return case.case_id

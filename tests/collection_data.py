@@ -23,7 +23,7 @@ from tui_inkasso.db.models import (
     Invoice,
     PaymentMethod,
 )
-from tui_inkasso.services import collection, settings
+from tui_inkasso.services import collection_candidates, settings
 from tui_inkasso.services.booking import PaymentIn, book_payments
 
 TODAY = "2026-11-28"
@@ -80,7 +80,7 @@ def ledger(any_db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Coll
     return collection_on_business_day(monkeypatch, tmp_path)
 
 
-def numbers(rows: list[collection.CandidateRow]) -> list[str]:
+def numbers(rows: list[collection_candidates.CandidateRow]) -> list[str]:
     """The invoice numbers of candidate rows, in order."""
     return [r.invoice_number for r in rows]
 

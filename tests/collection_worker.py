@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from tui_inkasso.db.connection import open_database
-from tui_inkasso.services import clock, collection
+from tui_inkasso.services import clock, collection_errors, collection_run
 
 
 def main(argv: list[str]) -> int:
@@ -24,8 +24,8 @@ def main(argv: list[str]) -> int:
     while not Path(go).exists() and time.monotonic() < deadline:
         time.sleep(0.005)
     try:
-        result = collection.create_cases(clock.today(), None, [int(i) for i in ids], system)
-    except collection.InvoicesTaken as exc:
+        result = collection_run.create_cases(clock.today(), None, [int(i) for i in ids], system)
+    except collection_errors.InvoicesTaken as exc:
         print(json.dumps({"taken": exc.numbers}))
         return 3
     print(json.dumps({"cases": [c.number for c in result.cases], "files": [str(f) for f in result.files]}))

@@ -11,7 +11,7 @@ from tests.tui_helpers import settle, type_text
 from tui_inkasso.app import InkassoApp
 from tui_inkasso.db.models import CaseEvent, CollectionCase, Invoice, Payment
 from tui_inkasso.screens.cases import CaseListScreen, CaseScreen, PaymentDialog, StatusDialog
-from tui_inkasso.services import collection
+from tui_inkasso.services import collection_run
 from tui_inkasso.widgets.dialogs import ReasonDialog
 from tui_inkasso.widgets.paged_table import PagedTable
 
@@ -19,7 +19,7 @@ __all__ = ["ledger"]  # the fixture, imported for pytest
 
 
 async def test_register_and_case_screen_by_keyboard(ledger: CollectionLedger) -> None:
-    collection.create_cases(DAY, None, ledger.ready_ids(), "inhouse")
+    collection_run.create_cases(DAY, None, ledger.ready_ids(), "inhouse")
     app = InkassoApp()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("e")

@@ -20,7 +20,7 @@ from tui_inkasso.db.models import (
 )
 from tui_inkasso.domain.bank_days import next_bank_day
 from tui_inkasso.domain.interest import late_interest
-from tui_inkasso.services import collection
+from tui_inkasso.services import collection_candidates, collection_errors, collection_exclusion
 from tui_inkasso.services.dunning_levels import get_reference_rates
 from tui_inkasso.services.selection import Selection
 
@@ -35,7 +35,7 @@ __all__ = ["ledger"]  # the fixture, imported for pytest
 
 
 def test_upper_table_is_ready_for_collection_and_lower_the_earlier_exclusions(ledger: CollectionLedger) -> None:
-    tables = collection.collection_candidates(DAY)
+    tables = collection_candidates.collection_candidates(DAY)
     assert sorted(numbers(tables.ready.page(0, 100))) == READY
     assert tables.ready.count() == 7 and tables.excluded.count() == 1
     totals = tables.ready.totals()
@@ -55,7 +55,7 @@ def test_upper_table_is_ready_for_collection_and_lower_the_earlier_exclusions(le
 
 
 def test_paging_sorting_and_filtering_happen_in_sql(ledger: CollectionLedger) -> None:
-    ready = collection.collection_candidates(DAY).ready
+    ready = collection_candidates.collection_candidates(DAY).ready
     by_balance = ready.page(0, 3, sort="balance", descending=True)
     assert numbers(by_balance) == ["3004", "3001", "3007"]
     assert numbers(ready.page(3, 2, sort="balance", descending=True)) == ["3003", "3002"]
@@ -65,30 +65,30 @@ def test_paging_sorting_and_filtering_happen_in_sql(ledger: CollectionLedger) ->
     assert ready.count("559012") == 2 and ready.count("3006") == 1 and ready.count("100%") == 0
     assert ready.totals("norrbygg").cases == 2
     assert sorted(ready.ids("bengt")) == sorted([ledger.id("3003"), ledger.id("3006")])
-    owner = collection.collection_candidates(DAY, Selection(owners=("FAB",))).ready
+    owner = collection_candidates.collection_candidates(DAY, Selection(owners=("FAB",))).ready
     assert sorted(numbers(owner.page())) == ["3005", "3006"]
-    with pytest.raises(collection.CollectionError, match="listan kan inte sorteras på 'colour'"):
+    with pytest.raises(collection_errors.CollectionError, match="listan kan inte sorteras på 'colour'"):
         ready.page(sort="colour")
 
 
 def test_exclude_and_include_are_persisted_with_who_when_why(ledger: CollectionLedger) -> None:
     ids = [ledger.id("3002"), ledger.id("3003")]
-    result = collection.exclude(ids + [ledger.id("3011")], "  Ny   betalplan ")
+    result = collection_exclusion.exclude(ids + [ledger.id("3011")], "  Ny   betalplan ")
     assert result.moved == ids
     assert [(t.number, t.reason) for t in result.skipped] == [("3011", "redan i ett inkassoärende")]
     row = Invoice.get_by_id(ledger.id("3002"))
     assert (row.excluded_reason, row.excluded_by) == ("Ny betalplan", "testare")
     assert row.excluded_at.date() == DAY
-    tables = collection.collection_candidates(DAY)
+    tables = collection_candidates.collection_candidates(DAY)
     assert sorted(numbers(tables.excluded.page())) == ["3002", "3003", "3008"]
     assert "3002" not in numbers(tables.ready.page())
     entries = AuditEntry.select().where(AuditEntry.action == "invoice.excluded")
     assert sorted(e.object_id for e in entries) == ["3002", "3003"]
     assert all("Ny betalplan" in e.details and e.user == "testare" for e in entries)
-    back = collection.include([ledger.id("3008"), ledger.id("3002"), ledger.id("3001")])
+    back = collection_exclusion.include([ledger.id("3008"), ledger.id("3002"), ledger.id("3001")])
     assert back.moved == [ledger.id("3008"), ledger.id("3002")]
     assert [t.number for t in back.skipped] == ["3001"]
     assert Invoice.get_by_id(ledger.id("3008")).excluded_at is None
     assert AuditEntry.select().where(AuditEntry.action == "invoice.included").count() == 2
-    with pytest.raises(collection.CollectionError, match="Ange ett skäl"):
-        collection.exclude(ids, "   ")
+    with pytest.raises(collection_errors.CollectionError, match="Ange ett skäl"):
+        collection_exclusion.exclude(ids, "   ")

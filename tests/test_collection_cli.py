@@ -98,7 +98,8 @@ def test_the_collection_core_never_imports_textual() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, tui_inkasso.cli.collect_cmd, tui_inkasso.services.collection, "
-            "tui_inkasso.services.case_register, tui_inkasso.services.collection_files;"
+    code = ("import sys, tui_inkasso.cli.collect_cmd, tui_inkasso.services.collection_run, "
+            "tui_inkasso.services.collection_export, tui_inkasso.services.collection_exclusion, "
+            "tui_inkasso.services.case_register;"
             "assert 'textual' not in sys.modules, 'textual imported by the collection core'")
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -28,8 +28,14 @@ from tui_inkasso.db.models import (
     Invoice,
 )
 from tui_inkasso.formats.layout import load_layout
-from tui_inkasso.services import collection, settings
-from tui_inkasso.services.collection_files import PENDING_DIR
+from tui_inkasso.services import (
+    collection_candidates,
+    collection_errors,
+    collection_exclusion,
+    collection_run,
+    settings,
+)
+from tui_inkasso.services.collection_recovery import PENDING_DIR
 from tui_inkasso.services.selection import Selection
 
 INTRUM = {"bostad": "17", "ovriga": "18", "parkering": "19", "lager": "20", "garage": "30", "ej_vald": "99"}
@@ -43,7 +49,7 @@ __all__ = ["ledger"]  # the fixture, imported for pytest
 
 
 def test_inhouse_cases_one_per_customer_and_owner_in_the_register(ledger: CollectionLedger) -> None:
-    result = collection.create_cases(DAY, None, ledger.ready_ids(), "inhouse")
+    result = collection_run.create_cases(DAY, None, ledger.ready_ids(), "inhouse")
     assert result.files == [] and result.system == "inhouse"
     assert [c.number for c in result.cases] == [f"IK-2026-{n:06d}" for n in range(2, 7)], \
         "the sequence goes on after the case already there"
@@ -63,7 +69,7 @@ def test_inhouse_cases_one_per_customer_and_owner_in_the_register(ledger: Collec
     (event,) = CaseEvent.select().where(CaseEvent.case == anna.id)
     assert event.kind == "created" and event.text.startswith("Ärende registrerat (eget ärenderegister): 3 fakturor")
     assert AuditEntry.select().where(AuditEntry.action == "case.created").count() == 5
-    assert collection.collection_candidates(DAY).ready.count() == 0
+    assert collection_candidates.collection_candidates(DAY).ready.count() == 0
     shown = {x.number: x.debt_type for c in result.cases for x in c.claims}
     assert shown["3004"] == "Övriga (lokaler)" and shown["3006"] == "Ej vald"
 
@@ -76,7 +82,7 @@ def _intrum_fields(layout_name: str, line: str, level: str) -> dict[str, str]:
 
 def test_intrum_files_are_fixed_width_one_per_owner_with_debt_types_by_sfi(ledger: CollectionLedger,
                                                                            tmp_path: Path) -> None:
-    result = collection.create_cases(DAY, None, ledger.ready_ids(), "intrum")
+    result = collection_run.create_cases(DAY, None, ledger.ready_ids(), "intrum")
     assert len(result.files) == 2 and all(f.parent == tmp_path / "ut" for f in result.files)
     assert not (tmp_path / "ut" / PENDING_DIR).exists(), "no staging folder left behind"
     seen: dict[str, str] = {}
@@ -104,7 +110,7 @@ def test_intrum_files_are_fixed_width_one_per_owner_with_debt_types_by_sfi(ledge
 
 
 def test_svea_file_is_separated_with_svea_debt_types(ledger: CollectionLedger) -> None:
-    result = collection.create_cases(DAY, None, ledger.ready_ids(), "svea")
+    result = collection_run.create_cases(DAY, None, ledger.ready_ids(), "svea")
     debt_types: dict[str, str] = {}
     for path in result.files:
         rows = list(csv.reader(io.StringIO(path.read_bytes().decode("utf-8"), newline=""), delimiter=";"))
@@ -121,7 +127,7 @@ def test_svea_file_is_separated_with_svea_debt_types(ledger: CollectionLedger) -
 def test_excel_sheet_at_the_chosen_path_and_the_cases_recorded(ledger: CollectionLedger, tmp_path: Path) -> None:
     target = tmp_path / "mina" / "inkasso-november"
     target.parent.mkdir()
-    result = collection.create_cases(DAY, None, ledger.ready_ids(), "none", out=target)
+    result = collection_run.create_cases(DAY, None, ledger.ready_ids(), "none", out=target)
     assert result.files == [target.with_name("inkasso-november.xlsx")]
     sheet = load_workbook(result.files[0]).active
     rows = list(sheet.iter_rows(values_only=True))
@@ -130,24 +136,24 @@ def test_excel_sheet_at_the_chosen_path_and_the_cases_recorded(ledger: Collectio
     assert by_invoice["3004"][15] == "Övriga (lokaler)" and by_invoice["3007"][11] == 5450
     assert all(marked(n) is not None and marked(n).system == "none" for n in READY)
     assert CollectionFile.get().system == "none"
-    with pytest.raises(collection.InvoicesTaken):
-        collection.create_cases(DAY, None, ledger.ready_ids(), "none", out=tmp_path)
+    with pytest.raises(collection_errors.InvoicesTaken):
+        collection_run.create_cases(DAY, None, ledger.ready_ids(), "none", out=tmp_path)
 
 
 def test_an_unwritable_output_folder_records_nothing(ledger: CollectionLedger, tmp_path: Path) -> None:
     blocker = tmp_path / "en-fil"
     blocker.write_text("inte en mapp")
     settings.set_setting("collection.output_dir", str(blocker / "ut"))
-    with pytest.raises(collection.CollectionError, match=r"inkassofiler .*en-fil/ut kan inte skapas.*inget har registrerats"):
-        collection.create_cases(DAY, None, ledger.ready_ids(), "intrum")
+    with pytest.raises(collection_errors.CollectionError, match=r"inkassofiler .*en-fil/ut kan inte skapas.*inget har registrerats"):
+        collection_run.create_cases(DAY, None, ledger.ready_ids(), "intrum")
     settings.set_setting("collection.output_dir", str(tmp_path / "ut"))
     readonly = tmp_path / "ut"
     readonly.mkdir()
     (readonly / PENDING_DIR).write_text("a file where the staging folder goes")
-    with pytest.raises(collection.CollectionError, match=r"Inkassofilen kunde inte skrivas: .*Inget har registrerats"):
-        collection.create_cases(DAY, None, ledger.ready_ids(), "svea")
-    with pytest.raises(collection.CollectionError, match="mappen finns inte"):
-        collection.create_cases(DAY, None, ledger.ready_ids(), "none", out=tmp_path / "saknas" / "a.xlsx")
+    with pytest.raises(collection_errors.CollectionError, match=r"Inkassofilen kunde inte skrivas: .*Inget har registrerats"):
+        collection_run.create_cases(DAY, None, ledger.ready_ids(), "svea")
+    with pytest.raises(collection_errors.CollectionError, match="mappen finns inte"):
+        collection_run.create_cases(DAY, None, ledger.ready_ids(), "none", out=tmp_path / "saknas" / "a.xlsx")
     assert CollectionCase.select().count() == 1 and CollectionFile.select().count() == 0
     assert all(marked(n) is None for n in READY)
     assert AuditEntry.select().where(AuditEntry.action.startswith("case")).count() == 0
@@ -155,27 +161,27 @@ def test_an_unwritable_output_folder_records_nothing(ledger: CollectionLedger, t
 
 
 def test_a_file_name_for_several_owners_agency_files_is_refused(ledger: CollectionLedger, tmp_path: Path) -> None:
-    with pytest.raises(collection.CollectionError, match="2 ägare .*ange en mapp"):
-        collection.create_cases(DAY, None, ledger.ready_ids(), "intrum", out=tmp_path / "en.txt")
-    one = collection.create_cases(DAY, Selection(owners=("FAB",)), [ledger.id("3005"), ledger.id("3006")],
+    with pytest.raises(collection_errors.CollectionError, match="2 ägare .*ange en mapp"):
+        collection_run.create_cases(DAY, None, ledger.ready_ids(), "intrum", out=tmp_path / "en.txt")
+    one = collection_run.create_cases(DAY, Selection(owners=("FAB",)), [ledger.id("3005"), ledger.id("3006")],
                                   "intrum", out=tmp_path / "fab.txt")
     assert one.files == [tmp_path / "fab.txt"] and (tmp_path / "fab.txt").exists()
 
 
 def test_invoices_taken_meanwhile_are_named_and_nothing_is_written(ledger: CollectionLedger) -> None:
-    collection.create_cases(DAY, None, [ledger.id("3003")], "inhouse")
-    collection.exclude([ledger.id("3004")], "Konkurs")
+    collection_run.create_cases(DAY, None, [ledger.id("3003")], "inhouse")
+    collection_exclusion.exclude([ledger.id("3004")], "Konkurs")
     Invoice.update(balance=0).where(Invoice.id == ledger.id("3005")).execute()
     before = CollectionCase.select().count()
-    with pytest.raises(collection.InvoicesTaken) as caught:
-        collection.create_cases(DAY, None, ledger.ready_ids() + [ledger.id("3009")], "intrum")
+    with pytest.raises(collection_errors.InvoicesTaken) as caught:
+        collection_run.create_cases(DAY, None, ledger.ready_ids() + [ledger.id("3009")], "intrum")
     reasons = {t.number: t.reason for t in caught.value.invoices}
     assert reasons == {"3003": "i ärende IK-2026-000002", "3004": "undantagen av testare", "3005": "betald",
                        "3009": "inte klar för inkasso i urvalet"}
     assert "3003 (i ärende IK-2026-000002)" in str(caught.value) and "Inget har skapats" in str(caught.value)
     assert CollectionCase.select().count() == before and CollectionFile.select().count() == 0
     assert marked("3001") is None
-    with pytest.raises(collection.InvoicesTaken, match="inte klar för inkasso i urvalet"):
-        collection.create_cases(DAY, Selection(owners=("FAB",)), [ledger.id("3001")], "inhouse")
-    with pytest.raises(collection.CollectionError, match="övre listan är tom"):
-        collection.create_cases(DAY, None, [], "inhouse")
+    with pytest.raises(collection_errors.InvoicesTaken, match="inte klar för inkasso i urvalet"):
+        collection_run.create_cases(DAY, Selection(owners=("FAB",)), [ledger.id("3001")], "inhouse")
+    with pytest.raises(collection_errors.CollectionError, match="övre listan är tom"):
+        collection_run.create_cases(DAY, None, [], "inhouse")

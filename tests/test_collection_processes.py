@@ -20,8 +20,8 @@ from tests.collection_data import (
     collection_on_business_day,
 )
 from tui_inkasso.db.models import CollectionCase, CollectionFile
-from tui_inkasso.services import collection
-from tui_inkasso.services.collection_files import PENDING_DIR
+from tui_inkasso.services import collection_recovery, collection_run
+from tui_inkasso.services.collection_recovery import PENDING_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,7 +61,7 @@ def test_a_crash_before_the_commit_leaves_no_cases_and_no_file(sqlite_url: str, 
     assert worker.wait(timeout=60) == 137
     assert CollectionCase.select().count() == 1 and CollectionFile.select().count() == 0
     assert [p.name for p in out.iterdir()] == [PENDING_DIR], "only the hidden staging folder"
-    result = collection.create_cases(DAY, None, ledger.ready_ids(), "intrum")
+    result = collection_run.create_cases(DAY, None, ledger.ready_ids(), "intrum")
     assert len(result.cases) == 5 and all(f.exists() for f in result.files)
 
 
@@ -76,10 +76,10 @@ def test_a_crash_after_the_commit_is_finished_by_recovery(sqlite_url: str, monke
     records = list(CollectionFile.select())
     assert len(records) == 2 and CollectionCase.select().count() == 6
     assert not any(Path(r.path).exists() for r in records), "committed, not yet renamed"
-    messages = collection.recover(out)
+    messages = collection_recovery.recover(out)
     assert len(messages) == 2 and all("flyttades på plats" in m for m in messages)
     for record in records:
         path = Path(record.path)
         assert hashlib.sha256(path.read_bytes()).hexdigest() == record.sha256
     assert not (out / PENDING_DIR).exists()
-    assert collection.recover(out) == []
+    assert collection_recovery.recover(out) == []

@@ -19,7 +19,7 @@ from tests.collection_data import (
 from tests.servers import FtpServer
 from tui_inkasso.db.connection import db
 from tui_inkasso.db.models import CollectionCase, CollectionFile, OutboxFile
-from tui_inkasso.services import collection, settings
+from tui_inkasso.services import collection_errors, collection_exclusion, collection_run, settings
 
 ftp_server = fx.ftp_server
 
@@ -35,7 +35,7 @@ def _race(jobs: list[list[int]], system: str) -> list[object]:
         db.connect(reuse_if_open=True)
         try:
             barrier.wait()
-            results[index] = collection.create_cases(DAY, None, ids, system)
+            results[index] = collection_run.create_cases(DAY, None, ids, system)
         except Exception as exc:  # the loser's Conflict is the result under test
             results[index] = exc
         finally:
@@ -53,14 +53,14 @@ def test_two_sessions_racing_exactly_one_wins_the_other_is_told_which(ledger: Co
     first = [ledger.id(n) for n in ("3001", "3002", "3003")]
     second = [ledger.id(n) for n in ("3003", "3004")]
     results = _race([first, second], "intrum")
-    won = [r for r in results if isinstance(r, collection.CaseRunResult)]
-    lost = [r for r in results if isinstance(r, collection.InvoicesTaken)]
+    won = [r for r in results if isinstance(r, collection_run.CaseRunResult)]
+    lost = [r for r in results if isinstance(r, collection_errors.InvoicesTaken)]
     assert len(won) == 1 and len(lost) == 1, results
     assert lost[0].numbers == ["3003"] and "3003 (i ärende INT-2026-" in str(lost[0])
     assert_no_invoice_in_two_cases()
     assert CollectionFile.select().count() == 1, "the loser wrote no file and no record"
     loser_ids = first if results[1] is won[0] else second
-    again = collection.create_cases(DAY, None, [i for i in loser_ids if i not in lost[0].invoice_ids], "intrum")
+    again = collection_run.create_cases(DAY, None, [i for i in loser_ids if i not in lost[0].invoice_ids], "intrum")
     assert sorted(x.number for c in again.cases for x in c.claims) == sorted(
         {"3001", "3002", "3004"} - {x.number for c in won[0].cases for x in c.claims})
     assert_no_invoice_in_two_cases()
@@ -68,7 +68,7 @@ def test_two_sessions_racing_exactly_one_wins_the_other_is_told_which(ledger: Co
 
 def test_the_same_list_twice_at_once_makes_one_set_of_cases(ledger: CollectionLedger) -> None:
     results = _race([ledger.ready_ids(), ledger.ready_ids()], "inhouse")
-    lost = [r for r in results if isinstance(r, collection.InvoicesTaken)]
+    lost = [r for r in results if isinstance(r, collection_errors.InvoicesTaken)]
     assert len(lost) == 1 and sorted(lost[0].numbers) == READY
     assert CollectionCase.select().where(CollectionCase.system == "inhouse").count() == 1 + 5
     assert_no_invoice_in_two_cases()
@@ -80,17 +80,17 @@ def test_the_file_is_uploaded_through_the_outbox_right_after_the_commit(
     folder = fx.fresh_dir(ftp_server.root)
     settings.set_setting("collection.upload_url", ftp_server.url(folder))
     monkeypatch.setenv("TUI_INKASSO_UPLOAD_PASSWORD", ftp_server.password)
-    result = collection.create_cases(DAY, None, ledger.ready_ids(), "intrum")
+    result = collection_run.create_cases(DAY, None, ledger.ready_ids(), "intrum")
     assert [d.status for d in result.deliveries] == ["sent", "sent"]
     for path in result.files:
         assert (ftp_server.root / folder / path.name).read_bytes() == path.read_bytes()
         row = OutboxFile.get(OutboxFile.path == str(path.resolve()))
         assert row.status == "sent" and row.collection_file.path == str(path)
-    collection.include([ledger.id("3008")])
-    sheet = collection.create_cases(DAY, None, [ledger.id("3008")], "none")
+    collection_exclusion.include([ledger.id("3008")])
+    sheet = collection_run.create_cases(DAY, None, [ledger.id("3008")], "none")
     assert sheet.outbox_ids == [] and OutboxFile.select().count() == 2, "an Excel sheet is not uploaded"
 
 
 def test_without_an_upload_url_nothing_is_queued(ledger: CollectionLedger) -> None:
-    result = collection.create_cases(DAY, None, ledger.ready_ids(), "svea")
+    result = collection_run.create_cases(DAY, None, ledger.ready_ids(), "svea")
     assert result.outbox_ids == [] and result.deliveries == [] and OutboxFile.select().count() == 0

@@ -29,7 +29,7 @@ from tui_inkasso.screens.menu import MenuScreen
 from tui_inkasso.screens.settings import SettingsScreen
 from tui_inkasso.services import balance_files as bf
 from tui_inkasso.services import settings
-from tui_inkasso.services.collection_files import PENDING_DIR
+from tui_inkasso.services.collection_recovery import PENDING_DIR
 from tui_inkasso.services.startup import (
     balance_files_to_recover,
     collection_files_to_recover,
@@ -113,8 +113,8 @@ def test_collection_recovery_loads_no_pdf_or_excel_library(crashed_collection_ru
     here): importing it and publishing a crashed run's files needs neither."""
     heavy = ("fpdf", "openpyxl")
     done = _run("-c", "import sys; from tui_inkasso.db.connection import open_database; "
-                f"open_database({sqlite_url!r}); from tui_inkasso.services import collection; "
-                "print(len(collection.recover())); "
+                f"open_database({sqlite_url!r}); from tui_inkasso.services import collection_recovery, collection_run; "
+                "print(len(collection_recovery.recover())); "
                 f"print(sorted(m for m in sys.modules if m in {heavy!r}))")
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[:2] == ["2", "[]"]
@@ -141,7 +141,7 @@ async def test_a_half_written_balance_file_without_a_record_is_removed(sqlite_ur
     clean = _run("-c", "import sys; from tui_inkasso.db.connection import open_database; "
                  f"open_database({sqlite_url!r}); from tui_inkasso.services.startup import recover_at_start; "
                  "assert recover_at_start() == []; "
-                 "print(sorted(m for m in sys.modules if m.endswith(('.collection', '.balance_corrections'))))")
+                 "print(sorted(m for m in sys.modules if m.endswith(('.collection_run', '.balance_corrections', '.balance_recovery'))))")
     assert clean.returncode == 0 and clean.stdout.strip() == "[]", "a clean start leaves the heavy services unloaded"
     stray = folder / f".saldo-BAB-20261128-030000.xml{bf.TEMP_SUFFIX}"
     stray.write_text("half a file")  # written by a run killed before its commit

@@ -21,12 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 from tui_inkasso.cli.common import CliError, Output, date_arg
 from tui_inkasso.cli.selection_options import add_selection_options, selection_from_args
-from tui_inkasso.domain.codes import CaseStatus, CollectionSystem, PaymentMethod
+from tui_inkasso.domain.codes import CaseStatus, PaymentMethod
+from tui_inkasso.domain.collection_systems import CODES, SYSTEMS, system_label
 from tui_inkasso.domain.money import MoneyError, format_amount, format_sek, parse_amount
 from tui_inkasso.services import clock
 
 if TYPE_CHECKING:
-    from tui_inkasso.services import collection
+    from tui_inkasso.services.case_register import CaseSummary
+    from tui_inkasso.services.collection_run import CaseRunResult
 
 DEFAULT_REASON = "Undantagen vid inkassokörning (tui-inkasso collect)"
 
@@ -44,12 +46,12 @@ def _register_collect(subparsers: argparse._SubParsersAction, parent: argparse.A
     cmd = subparsers.add_parser(
         "collect", parents=[parent], help="skapa underlag för inkasso: ärenden, fil eller Excelfil",
         description="Skapar inkassoärenden av alla fakturor som är klara för inkasso i urvalet: "
-        "eget ärenderegister (inhouse), fil till Intrum eller Svea, eller en Excelfil (none). "
+        f"{_what_systems_do()}. "
         "Allt registreras i en transaktion; filen skickas direkt när en FTP-server är inställd.",
     )
-    cmd.add_argument("--system", choices=[c.value for c in CollectionSystem],
-                     help="inkassosystem: inhouse = eget ärenderegister, intrum, svea, none = Excelfil "
-                     "(standard: inställningen collection.system)")
+    cmd.add_argument("--system", choices=CODES,
+                     help="inkassosystem: " + ", ".join(f"{s.code} = {s.label}" for s in SYSTEMS)
+                     + " (standard: inställningen collection.system)")
     cmd.add_argument("--date", type=date_arg, metavar="DATE", help="körningsdatum, ÅÅÅÅ-MM-DD (standard: i dag)")
     cmd.add_argument("--exclude", nargs="+", default=[], metavar="INVOICE",
                      help="fakturanummer som undantas från inkasso (de förblir undantagna, som med Undanta)")
@@ -62,34 +64,46 @@ def _register_collect(subparsers: argparse._SubParsersAction, parent: argparse.A
     cmd.set_defaults(handler=_collect)
 
 
+def _what_systems_do() -> str:
+    """"eget ärenderegister (inhouse), fil till Intrum eller Svea Inkasso, eller en Excelfil (none)"."""
+    agencies = [s.label for s in SYSTEMS if s.is_agency]
+    parts = [f"{s.label} ({s.code})" for s in SYSTEMS if not s.writes_file]
+    if agencies:
+        names = agencies[0] if len(agencies) == 1 else f"{', '.join(agencies[:-1])} eller {agencies[-1]}"
+        parts.append(f"fil till {names}")
+    parts += [f"en {s.label} ({s.code})" for s in SYSTEMS if s.writes_excel]
+    return f"{', '.join(parts[:-1])}, eller {parts[-1]}" if len(parts) > 1 else parts[0]
+
+
 def _collect(args: argparse.Namespace) -> Output:
-    from tui_inkasso.services import collection
+    from tui_inkasso.services import collection_candidates, collection_exclusion, collection_run
     from tui_inkasso.services.ledger import find_invoice
+    from tui_inkasso.services.settings import collection_system
 
     today = args.date or clock.today()
     selection = selection_from_args(args)
-    system = args.system or collection.collection_system().value
-    candidates = collection.collection_candidates(today, selection)
+    system = args.system or collection_system().code
+    candidates = collection_candidates.collection_candidates(today, selection)
     excluded = {find_invoice(number).id: number for number in args.exclude}
     ids = [i for i in candidates.ready.ids() if i not in excluded]
-    plan = collection.plan_totals(ids)
+    plan = collection_candidates.plan_totals(ids)
     question = (f"{plan.count} fakturor (saldo {format_sek(plan.balance)} kr, avgifter "
                 f"{format_sek(plan.fees)} kr) blir {plan.cases} inkassoärenden "
-                f"({collection.SYSTEM_LABELS[system]}) {today.isoformat()}")
+                f"({system_label(system)}) {today.isoformat()}")
     if excluded:
         question += f"; {len(excluded)} fakturor undantas ({args.reason})"
     if not args.yes:
         _confirm(question, getattr(args, "json", False))
     moved: list[int] = []
     if excluded:
-        moved = collection.exclude(list(excluded), args.reason).moved
+        moved = collection_exclusion.exclude(list(excluded), args.reason).moved
     data: dict[str, Any] = {"system": system, "date": today, "selection": selection.to_dict(),
                             "excluded": [excluded[i] for i in moved]}
     if not ids:
         data.update(file=None, files=[], cases=[], count_cases=0, count_invoices=0, total="0.00",
                     deliveries=[], warnings=candidates.notes)
         return Output(data, "Inga fakturor är klara för inkasso i urvalet; inga ärenden skapades.")
-    result = collection.create_cases(today, selection, ids, system, out=args.out)
+    result = collection_run.create_cases(today, selection, ids, system, out=args.out)
     data.update(run_json(result))
     lines = [f"{c.number:<18} {c.customer_number:<10} {c.customer_name[:30]:<30} "
              f"{', '.join(x.number for x in c.claims)[:30]:<30} {format_sek(c.total):>14} {c.debt_types}"
@@ -100,7 +114,7 @@ def _collect(args: argparse.Namespace) -> Output:
     return Output(data, "\n".join(lines))
 
 
-def run_json(result: collection.CaseRunResult) -> dict[str, Any]:
+def run_json(result: CaseRunResult) -> dict[str, Any]:
     """A run's result as JSON: ``file`` and ``cases`` (with their invoices) first."""
     return {
         "file": str(result.file) if result.file else None,
@@ -174,13 +188,13 @@ def _register_cases(subparsers: argparse._SubParsersAction, parent: argparse.Arg
 
 def _list_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--status", help="bara ärenden med den här statusen: " + "; ".join(s.value for s in CaseStatus))
-    parser.add_argument("--system", choices=[c.value for c in CollectionSystem], help="bara ärenden i det här systemet")
+    parser.add_argument("--system", choices=CODES, help="bara ärenden i det här systemet")
     parser.add_argument("--open", action="store_true", help="bara ärenden som inte är avslutade")
     parser.add_argument("--text", default="", help="ärendenummer, kundnummer eller namn innehåller texten")
     parser.add_argument("--limit", type=int, default=200, help="högst så här många (standard: 200)")
 
 
-def summary_json(s: collection.CaseSummary) -> dict[str, Any]:
+def summary_json(s: CaseSummary) -> dict[str, Any]:
     """A case as the register lists it, as JSON."""
     return {"case": s.number, "system": s.system, "status": s.status, "owner": s.owner_code,
             "customer": s.customer_number, "customer_name": s.customer_name, "created_at": s.created_at,
@@ -191,11 +205,11 @@ def summary_json(s: collection.CaseSummary) -> dict[str, Any]:
 
 
 def _list(args: argparse.Namespace) -> Output:
-    from tui_inkasso.services import collection
+    from tui_inkasso.services import case_register
 
-    flt = collection.CaseFilter(args.text, args.status, args.system, args.open)
-    total = collection.count_cases(flt)
-    cases = collection.list_cases(flt, limit=args.limit, sort="created_at")
+    flt = case_register.CaseFilter(args.text, args.status, args.system, args.open)
+    total = case_register.count_cases(flt)
+    cases = case_register.list_cases(flt, limit=args.limit, sort="created_at")
     data = {"count": total, "cases": [summary_json(s) for s in cases]}
     if not cases:
         return Output(data, "Inga inkassoärenden.")
@@ -207,10 +221,10 @@ def _list(args: argparse.Namespace) -> Output:
 
 
 def _show(args: argparse.Namespace) -> Output:
-    from tui_inkasso.services import collection
+    from tui_inkasso.services import case_register
 
-    case = collection.find_case(args.case)
-    detail = collection.case_detail(case.id)
+    case = case_register.find_case(args.case)
+    detail = case_register.case_detail(case.id)
     s = detail.summary
     data = summary_json(s) | {
         "national_id": detail.national_id,
@@ -238,41 +252,41 @@ def _show(args: argparse.Namespace) -> Output:
 
 
 def _status(args: argparse.Namespace) -> Output:
-    from tui_inkasso.services import collection
+    from tui_inkasso.services import case_register
 
-    case = collection.find_case(args.case)
-    summary = collection.set_case_status(case.id, args.status, args.note)
+    case = case_register.find_case(args.case)
+    summary = case_register.set_case_status(case.id, args.status, args.note)
     return Output(summary_json(summary), f"Ärende {summary.number}: status {summary.status}")
 
 
 def _close(args: argparse.Namespace) -> Output:
-    from tui_inkasso.services import collection
+    from tui_inkasso.services import case_register
 
-    case = collection.find_case(args.case)
-    summary = collection.close_case(case.id, args.reason)
+    case = case_register.find_case(args.case)
+    summary = case_register.close_case(case.id, args.reason)
     return Output(summary_json(summary), f"Ärende {summary.number} avslutat")
 
 
 def _note(args: argparse.Namespace) -> Output:
-    from tui_inkasso.services import collection
+    from tui_inkasso.services import case_register
 
-    case = collection.find_case(args.case)
-    event = collection.add_case_note(case.id, args.text)
+    case = case_register.find_case(args.case)
+    event = case_register.add_case_note(case.id, args.text)
     return Output({"case": case.number, "at": event.at, "user": event.user, "text": event.text},
                   f"Anteckning sparad i ärende {case.number}")
 
 
 def _pay(args: argparse.Namespace) -> Output:
-    from tui_inkasso.services import collection
+    from tui_inkasso.services import case_register
     from tui_inkasso.services.ledger import find_invoice
 
-    case = collection.find_case(args.case)
+    case = case_register.find_case(args.case)
     invoice = find_invoice(args.invoice)
     try:
         amount = parse_amount(args.amount)
     except MoneyError as exc:
         raise CliError(f"AMOUNT: {exc}") from None
-    booked = collection.register_case_payment(case.id, invoice.id, amount, args.date or clock.today(), args.method)
+    booked = case_register.register_case_payment(case.id, invoice.id, amount, args.date or clock.today(), args.method)
     data = {"case": case.number, "invoice": booked.invoice_number, "payment_id": booked.payment_id,
             "amount": format_amount(amount), "invoice_amount": format_amount(booked.split.invoice_amount),
             "excess": format_amount(booked.split.excess_amount)}

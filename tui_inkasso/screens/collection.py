@@ -6,7 +6,7 @@
    ``a`` (or Ctrl+A) marks all, ``u`` (Undanta) moves the marked rows (or the highlighted one)
    down and asks why, ``i`` (Inkludera) moves them up, Tab switches tables, typing (or ``/``)
    filters both, ``s``/``r`` sort by the next column / reverse; count and sums under each table.
-   Rows are fetched a page at a time from SQL (``services.collection.CandidateTable``).
+   Rows are fetched a page at a time from SQL (``services.collection_candidates.CandidateTable``).
 3. F2 finishes by the collection system in the settings: "Skapa inkassoärende" (in-house, Intrum,
    Svea) asks for confirmation; "Skapa Excelfil" (none) asks where to save, then whether to open
    the sheet now, and shows it inside the terminal. Invoices someone else took meanwhile are
@@ -32,14 +32,23 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Label, Static
 
+from tui_inkasso.domain.collection_systems import system_label, system_spec
 from tui_inkasso.domain.money import format_sek
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.selection import SelectionScreen
-from tui_inkasso.services import clock, collection
+from tui_inkasso.services import (
+    clock,
+    collection_candidates,
+    collection_exclusion,
+    collection_export,
+    collection_recovery,
+    collection_run,
+)
+from tui_inkasso.services.collection_errors import InvoicesTaken
 from tui_inkasso.services.selection import Selection
 from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
-from tui_inkasso.widgets.dialogs import DIALOG_CSS, ConfirmDialog, PathQuestion, ReasonDialog
+from tui_inkasso.widgets.dialogs import ConfirmDialog, PathPrompt, ReasonDialog
 from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS
 from tui_inkasso.widgets.mark_table import MarkTable
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, PageQuery, TableRow
@@ -85,7 +94,7 @@ RESULT_COLUMNS = [
 ]
 
 
-def level_text(row: collection.CandidateRow) -> str:
+def level_text(row: collection_candidates.CandidateRow) -> str:
     """"Krav 1 2026-10-31": the last level and the day it was issued."""
     name = row.level_name or f"Nivå {row.level}"
     return f"{name} {row.level_date.isoformat()}" if row.level_date else name
@@ -99,7 +108,7 @@ class CandidateSource:
     reads the ids again.
     """
 
-    def __init__(self, table: collection.CandidateTable) -> None:
+    def __init__(self, table: collection_candidates.CandidateTable) -> None:
         self.table = table
         self._ids: tuple[PageQuery, list[int]] | None = None
 
@@ -130,7 +139,7 @@ class CandidateSource:
         """Every invoice id that passes the filter (for "mark all")."""
         return [str(i) for i in self._ordered(query)]
 
-    def row(self, r: collection.CandidateRow) -> TableRow:
+    def row(self, r: collection_candidates.CandidateRow) -> TableRow:
         """A candidate as a table row (the first cell is the mark column's)."""
         common = (
             Text(""),
@@ -153,7 +162,7 @@ class CandidateSource:
         return TableRow(str(r.invoice_id), (*common, *rest), data=r)
 
 
-def totals_text(totals: collection.CandidateTotals, marked: int, *, ready: bool, filtered: bool) -> Text:
+def totals_text(totals: collection_candidates.CandidateTotals, marked: int, *, ready: bool, filtered: bool) -> Text:
     """The line under a table: count, cases, sums, and how many rows are marked."""
     text = Text()
     noun = "faktura" if totals.count == 1 else "fakturor"
@@ -166,21 +175,6 @@ def totals_text(totals: collection.CandidateTotals, marked: int, *, ready: bool,
     if marked:
         text.append(f" · {marked} markerade", style="bold yellow")
     return text
-
-
-class SavePathDialog(PathQuestion):
-    """Where to save a file: a path proposed, Enter (or F2) saves, Esc cancels."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(name="SavePathDialog")
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Avbryt", id="save.cancel"),
-        Binding("f2", "save", "Spara", id="save.done"),
-    ]
-
-    FIELD = "save-path"
-    KEYS = "Enter eller F2 = Spara · Esc = Avbryt"
-    EMPTY = "Ange en fil eller en mapp."
 
 
 class CollectionScreen(BaseScreen):
@@ -221,7 +215,7 @@ class CollectionScreen(BaseScreen):
     class TotalsLoaded(Message):
         """The count and sums of a table for the filter that was asked for."""
 
-        def __init__(self, which: str, text: str, totals: collection.CandidateTotals) -> None:
+        def __init__(self, which: str, text: str, totals: collection_candidates.CandidateTotals) -> None:
             super().__init__()
             self.which = which
             self.text = text
@@ -230,7 +224,7 @@ class CollectionScreen(BaseScreen):
     class Moved(Message):
         """An exclusion or inclusion is done."""
 
-        def __init__(self, result: collection.MoveResult, excluded: bool) -> None:
+        def __init__(self, result: collection_exclusion.MoveResult, excluded: bool) -> None:
             super().__init__()
             self.result = result
             self.excluded = excluded
@@ -238,7 +232,7 @@ class CollectionScreen(BaseScreen):
     class FinishPlanned(Message):
         """What the finish would send: the upper list's ids and their totals."""
 
-        def __init__(self, ids: list[int], totals: collection.CandidateTotals, confirmed: bool,
+        def __init__(self, ids: list[int], totals: collection_candidates.CandidateTotals, confirmed: bool,
                      out: Path | None) -> None:
             super().__init__()
             self.ids = ids
@@ -249,14 +243,14 @@ class CollectionScreen(BaseScreen):
     class RunDone(Message):
         """The cases are created."""
 
-        def __init__(self, result: collection.CaseRunResult) -> None:
+        def __init__(self, result: collection_run.CaseRunResult) -> None:
             super().__init__()
             self.result = result
 
     class Taken(Message):
         """Someone took some of the invoices meanwhile; nothing was written."""
 
-        def __init__(self, error: collection.InvoicesTaken, out: Path | None) -> None:
+        def __init__(self, error: InvoicesTaken, out: Path | None) -> None:
             super().__init__()
             self.error = error
             self.out = out
@@ -265,12 +259,12 @@ class CollectionScreen(BaseScreen):
         super().__init__()
         self.selection = selection
         self.today = today or clock.today()
-        self.candidates: collection.CandidateSet | None = None
+        self.candidates: collection_candidates.CandidateSet | None = None
         self.system = ""
-        self.result: collection.CaseRunResult | None = None
+        self.result: collection_run.CaseRunResult | None = None
         self._search_timer: Timer | None = None
         self._last_table = "coll-ready"
-        self._totals: dict[str, collection.CandidateTotals] = {}
+        self._totals: dict[str, collection_candidates.CandidateTotals] = {}
         self._excluded_pending: CandidateSource | None = None
         self._sources: dict[str, CandidateSource] = {}
 
@@ -306,9 +300,9 @@ class CollectionScreen(BaseScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="collection-recover", name="Kontroll av inkassofiler")
     def _recover(self) -> None:
-        collection.warm_up(self.today)
+        collection_candidates.warm_up(self.today)
         with thread_connection():
-            messages = collection.recover()
+            messages = collection_recovery.recover()
         for message in messages:
             self.app.call_from_thread(self.notify, message, title="Inkassofiler", timeout=10)
 
@@ -334,13 +328,13 @@ class CollectionScreen(BaseScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="collection-open", name="Inkasso: urval")
     def _open_candidates(self, today: dt.date, selection: Selection) -> None:
         with thread_connection():
-            candidates = collection.collection_candidates(today, selection)
+            candidates = collection_candidates.collection_candidates(today, selection)
         self.app.call_from_thread(self._show_candidates, candidates)
 
-    def _show_candidates(self, candidates: collection.CandidateSet) -> None:
+    def _show_candidates(self, candidates: collection_candidates.CandidateSet) -> None:
         self.candidates = candidates
         self.system = candidates.system
-        label = collection.SYSTEM_LABELS.get(self.system, self.system)
+        label = system_label(self.system)
         self.query_one("#coll-head", Static).update(Text(
             f"Inkassosystem: {label} · datum {self.today.isoformat()} · urval: {candidates.selection.describe()}"))
         text = self.query_one("#coll-filter", Input).value
@@ -417,9 +411,9 @@ class CollectionScreen(BaseScreen):
         if action == "include":
             return isinstance(focused, MarkTable) and focused.id == "coll-excluded"
         if action == "finish":
-            return self.candidates is not None and self.system != "none"
+            return self.candidates is not None and not system_spec(self.system).writes_excel
         if action == "finish_excel":
-            return self.candidates is not None and self.system == "none"
+            return self.candidates is not None and system_spec(self.system).writes_excel
         if action in ("switch_table", "filter", "refresh"):
             return self.candidates is not None
         return True
@@ -505,7 +499,7 @@ class CollectionScreen(BaseScreen):
     @work(thread=True, exit_on_error=False, group="collection-move", name="Undanta/inkludera")
     def _move(self, ids: list[int], reason: str | None, *, exclude: bool) -> None:
         with thread_connection():
-            result = collection.exclude(ids, reason or "") if exclude else collection.include(ids)
+            result = collection_exclusion.exclude(ids, reason or "") if exclude else collection_exclusion.include(ids)
         self.post_message(self.Moved(result, exclude))
 
     def on_collection_screen_moved(self, message: CollectionScreen.Moved) -> None:
@@ -526,9 +520,9 @@ class CollectionScreen(BaseScreen):
 
     def action_finish_excel(self) -> None:
         """Skapa Excelfil: ask where to save, then create the cases and the sheet."""
-        default = collection.default_excel_path()
+        default = collection_export.default_excel_path()
         self.app.push_screen(
-            SavePathDialog("Var ska Excelfilen sparas? (En mapp eller ett filnamn.)", default, "Skapa Excelfil"),
+            PathPrompt("Var ska Excelfilen sparas? (En mapp eller ett filnamn.)", default, "Skapa Excelfil"),
             lambda path: self._plan(confirmed=True, out=path) if path else None,
         )
 
@@ -538,7 +532,7 @@ class CollectionScreen(BaseScreen):
             return
         with thread_connection():
             ids = self.candidates.ready.ids()
-            totals = collection.plan_totals(ids)
+            totals = collection_candidates.plan_totals(ids)
         self.post_message(self.FinishPlanned(ids, totals, confirmed, out))
 
     def on_collection_screen_finish_planned(self, message: CollectionScreen.FinishPlanned) -> None:
@@ -549,10 +543,10 @@ class CollectionScreen(BaseScreen):
             self._create(message.ids, message.out)
             return
         totals = message.totals
-        label = collection.SYSTEM_LABELS.get(self.system, self.system)
+        label = system_label(self.system)
         question = (f"Skapa {totals.cases} inkassoärenden av {totals.count} fakturor (saldo "
                     f"{format_sek(totals.balance)} kr, avgifter {format_sek(totals.fees)} kr) – {label}?")
-        if self.system in ("intrum", "svea"):
+        if system_spec(self.system).is_agency:
             question += " Filen med de nya ärendena skapas och skickas direkt om en FTP-server är inställd."
         if self._ready().query.filter:
             question += " Alla fakturor i den övre listan tas med, även de som filtret döljer."
@@ -563,8 +557,8 @@ class CollectionScreen(BaseScreen):
     def _create(self, ids: list[int], out: Path | None) -> None:
         with thread_connection():
             try:
-                result = collection.create_cases(self.today, self.selection, ids, self.system, out=out)
-            except collection.InvoicesTaken as exc:
+                result = collection_run.create_cases(self.today, self.selection, ids, self.system, out=out)
+            except InvoicesTaken as exc:
                 self.post_message(self.Taken(exc, out))
                 return
         self.post_message(self.RunDone(result))
@@ -586,7 +580,7 @@ class CollectionScreen(BaseScreen):
             if delivery.status != "sent":
                 self.notify(f"{delivery.path}: {delivery.error or delivery.status}. Filen ligger kvar i utkorgen.",
                             title="Filen kunde inte skickas", severity="warning", timeout=15)
-        if result.system == "none" and result.file is not None:
+        if system_spec(result.system).writes_excel and result.file is not None:
             path = result.file
             self.app.push_screen(
                 ConfirmDialog(f"{result.message}\n\nVill du öppna filen nu?", "Excelfilen är skapad"),
@@ -618,7 +612,7 @@ class CaseResultScreen(BaseScreen):
             super().__init__()
             self.path = path
 
-    def __init__(self, result: collection.CaseRunResult) -> None:
+    def __init__(self, result: collection_run.CaseRunResult) -> None:
         super().__init__()
         self.result = result
 
@@ -643,7 +637,7 @@ class CaseResultScreen(BaseScreen):
             TableRow(str(case.case_id), (cells.text(number), cells.text(customer), cells.text(invoices),
                                          cells.amount(amount), cells.text(debt)), data=case)
             for case, (number, customer, invoices, amount, debt) in zip(
-                self.result.cases, collection.result_list_rows(self.result), strict=True)
+                self.result.cases, collection_export.result_list_rows(self.result), strict=True)
         ]
         table = self.query_one("#result-list", PagedTable)
         table.border_title = f"Skapade inkassoärenden ({len(rows)})"
@@ -660,15 +654,15 @@ class CaseResultScreen(BaseScreen):
 
     def _ask(self, kind: str) -> None:
         stamp = self.result.created_at.strftime("%Y%m%d_%H%M%S")
-        default = collection.output_folder() / f"inkassoarenden_{stamp}.{kind}"
+        default = collection_recovery.output_folder() / f"inkassoarenden_{stamp}.{kind}"
         what = "Excelfil" if kind == "xlsx" else "PDF"
-        self.app.push_screen(SavePathDialog(f"Spara listan som {what}:", default, f"Exportera ({what})"),
+        self.app.push_screen(PathPrompt(f"Spara listan som {what}:", default, f"Exportera ({what})"),
                              lambda path: self._export(path, kind) if path else None)
 
     @work(thread=True, exit_on_error=False, group="result-export", name="Exportera listan")
     def _export(self, path: Path, kind: str) -> None:
         with thread_connection():
-            written = collection.case_list_export(self.result, path, kind)  # type: ignore[arg-type]
+            written = collection_export.case_list_export(self.result, path, kind)  # type: ignore[arg-type]
         self.post_message(self.Exported(written))
 
     def on_case_result_screen_exported(self, message: CaseResultScreen.Exported) -> None:
@@ -717,7 +711,7 @@ class XlsxPreviewScreen(BaseScreen):
 
     @work(thread=True, exit_on_error=False, group="xlsx-preview", name="Läs Excelfilen")
     def _read(self) -> None:
-        header, rows = collection.excel_preview(self.path)
+        header, rows = collection_export.excel_preview(self.path)
         self.post_message(self.Loaded(header, rows))
 
     def on_xlsx_preview_screen_loaded(self, message: XlsxPreviewScreen.Loaded) -> None:

@@ -1,226 +1,216 @@
-"""Files of the collection run: staged before the commit, published after it, recovered after a crash.
+"""The files of a collection run: where they go, what they are called, their content, their upload.
 
-The order that can neither lose nor duplicate a case (docs/collection.md, "Files and crashes"):
-
-1. Inside the run's write transaction the file is rendered and written, fsynced, to
-   ``<folder>/.inkasso-pending/<final name>``: a name no agency pick-up, FTP mirror or person
-   looks at. A render or write error rolls the transaction back; the pending file is removed.
-2. The transaction commits: the cases, the invoices' marks and the ``CollectionFile`` record
-   (with the final path and the file's SHA-256) exist together.
-3. Only then is the file linked to its final name (never replacing an existing file) and the
-   pending name removed; the folder is fsynced.
-
-Each run stages under a name of its own (``<final name>.<random>.part``), so a file left by a run
-that died before its commit can never block the next run that wants the same final name.
-
-A crash before 2 leaves at most a pending file without a record: no cases, no visible file.
-A crash between 2 and 3 leaves cases, a record and the complete pending file: the next run (or
-``recover_pending_files``) moves it into place, so the cases are never without their file. A
-rename before the commit would instead risk a visible file whose cases were rolled back, which
-someone could send to the agency and which the next run would send again.
+What a run writes is the system's business (``domain.collection_systems``): an agency gets one
+case file per owner (its header and file name name one creditor) in the agency's layout, queued
+for upload in the run's transaction; the Excel-only system gets one sheet with every case; the
+in-house register gets none. Each file is staged inside the run's transaction and published
+after the commit (``services.publishing``; docs/collection.md, "Files and crashes"), so a crash
+can leave neither cases without their file nor a file without its cases; what a crash left is
+finished by ``services.collection_recovery``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
-import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING
 
-from tui_inkasso.db.models import CollectionFile
-from tui_inkasso.fileio import file_digest, fsync_dir
+from tui_inkasso.db.models import CollectionFile, OutboxFile
+from tui_inkasso.domain.collection_systems import CollectionSystemSpec
+from tui_inkasso.fileio import FileWriteError
+from tui_inkasso.formats.case_file import CaseFileError, CaseRecord, render_case_file
+from tui_inkasso.formats.layout import Layout, LayoutError, load_layout
+from tui_inkasso.services import outbox, publishing
+from tui_inkasso.services.bulk import reserve_ids
+from tui_inkasso.services.collection_errors import CollectionError
+from tui_inkasso.services.collection_recovery import STAGING
+from tui_inkasso.services.errors import UserError
+from tui_inkasso.services.publishing import PublishError, StagedFile
+from tui_inkasso.services.settings import get_setting
 
-PENDING_DIR = ".inkasso-pending"
-"""Folder (beside the final file) that holds files whose transaction has not committed yet."""
+if TYPE_CHECKING:
+    from tui_inkasso.services.collection_run import PlannedCase
 
-ORPHAN_AGE = dt.timedelta(days=1)
-"""A pending file without a record older than this is left over from a rolled-back run."""
-
-RECOVERY_SCAN = 200
-"""How many of the latest collection files recovery checks for a missing final file."""
-
-
-class StagingError(OSError):
-    """A file could not be staged or published; the message names the file and the reason."""
+Destination = tuple[Path, str | None]
+"""(folder, file name): the name the user gave, or None when the run names its files."""
 
 
 @dataclass
-class StagedFile:
-    """A file written under its pending name, waiting for the commit to be published."""
+class PlannedFile:
+    """A file the run writes: its record's id, its file id, its final path, its cases."""
 
+    collection_file_id: int
+    file_id: str
     final: Path
-    pending: Path
-    sha256: str = ""
-    size: int = 0
-    published: bool = field(default=False)
-
-    def discard(self) -> None:
-        """Remove the pending file (the transaction rolled back)."""
-        self.pending.unlink(missing_ok=True)
-        _remove_empty(self.pending.parent)
-
-    def publish(self) -> None:
-        """Give the file its final name after the commit; never replaces an existing file."""
-        publish_pending(self.pending, self.final)
-        self.published = True
+    cases: list[PlannedCase]
+    records: list[CaseRecord]
+    staged: StagedFile | None = None
 
 
-def pending_path(final: Path) -> Path:
-    """A fresh, unique name under which ``final`` is staged before its transaction commits."""
-    return final.parent / PENDING_DIR / f"{final.name}.{uuid.uuid4().hex[:12]}.part"
+def layout_of(spec: CollectionSystemSpec) -> Layout | None:
+    """The agency's file layout (read before the run: a broken layout refuses it at once)."""
+    if spec.layout is None:
+        return None
+    try:
+        return load_layout(spec.layout)
+    except LayoutError as exc:
+        raise CollectionError(f"Filformatet för {spec.label} kan inte läsas: {exc}") from None
 
 
-def pending_candidates(final: Path) -> list[Path]:
-    """Every staged file that may hold ``final``'s content (one per run that staged it)."""
-    staging = final.parent / PENDING_DIR
-    if not staging.is_dir():
+def destination(spec: CollectionSystemSpec, out: Path | None) -> Destination | None:
+    """(folder, file name or None) for the run's files; None when the system writes none."""
+    if not spec.writes_file:
+        return None
+    if out is None:
+        folder = Path(get_setting("collection.output_dir")).expanduser().absolute()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CollectionError(f"Mappen för inkassofiler {folder} kan inte skapas: "
+                                  f"{exc.strerror or exc}; inget har registrerats.") from None
+        return folder, None
+    target = Path(out).expanduser().absolute()
+    if target.is_dir():
+        return target, None
+    if target.exists():
+        raise CollectionError(f"{target}: filen finns redan; välj ett annat namn. Inget har registrerats.")
+    if not target.parent.is_dir():
+        raise CollectionError(f"{target.parent}: mappen finns inte; inget har registrerats.")
+    name = target.name
+    if spec.writes_excel and not name.lower().endswith(".xlsx"):
+        name += ".xlsx"
+    return target.parent, name
+
+
+@contextlib.contextmanager
+def folder_held(where: Destination | None) -> Iterator[None]:
+    """The run's shared lock on its folder, from staging to publishing (recovery keeps out)."""
+    if where is None:
+        yield
+        return
+    with publishing.folder_lock(where[0], exclusive=False, wait=True):
+        yield
+
+
+def plan_files(spec: CollectionSystemSpec, cases: list[PlannedCase], records: list[CaseRecord],
+               created: dt.datetime, where: Destination | None, layout: Layout | None) -> list[PlannedFile]:
+    """Which files the run writes (none in-house, one sheet for Excel, one agency file per
+    owner), their records' ids reserved and their final names chosen; in the run's transaction."""
+    if where is None:
         return []
-    return sorted(staging.glob(f"{_glob_escape(final.name)}.*.part"))
-
-
-def final_name_of(pending: Path) -> str:
-    """The final file name a staged file stands for."""
-    return pending.name.rsplit(".", 2)[0]
-
-
-def _glob_escape(name: str) -> str:
-    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
-
-
-def stage_file(final: Path, write: Callable[[BinaryIO], object]) -> StagedFile:
-    """Write ``final``'s content (``write(handle)``) to its pending name, fsynced; hash it.
-
-    Refuses when the final name exists already. Any failure removes the pending file and raises
-    StagingError naming the file and the operating system's reason.
-    """
-    if final.exists():
-        raise StagingError(f"{final}: filen finns redan")
-    pending = pending_path(final)
-    staged = StagedFile(final, pending)
-    try:
-        fd = _create(pending)
-    except OSError as exc:
-        raise StagingError(f"{final}: ingen fil kan skapas i {final.parent}: {exc.strerror or exc}") from exc
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        staged.sha256, staged.size = file_digest(pending)
-    except OSError as exc:
-        staged.discard()
-        raise StagingError(f"{final}: filen kunde inte skrivas: {exc.strerror or exc}") from exc
-    except BaseException:
-        staged.discard()
-        raise
-    return staged
-
-
-def _create(pending: Path) -> int:
-    """Open a new pending file; the folder is made again if another run just removed it empty."""
-    for attempt in range(3):
-        pending.parent.mkdir(exist_ok=True)
-        try:
-            return os.open(pending, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileNotFoundError:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
-
-
-def publish_pending(pending: Path, final: Path) -> None:
-    """Link ``pending`` to ``final`` (fails when ``final`` exists), drop the pending name, fsync."""
-    try:
-        try:
-            os.link(pending, final)
-        except FileExistsError:
-            raise StagingError(f"{final}: filen finns redan; den nya filen ligger kvar i {pending}") from None
-        except OSError:
-            # File systems without hard links: check, then rename (the run's lock excludes a race).
-            if final.exists():
-                raise StagingError(f"{final}: filen finns redan; den nya filen ligger kvar i {pending}") from None
-            os.rename(pending, final)
+    folder, name = where
+    groups = file_groups(spec, cases, records, name)
+    file_ids = reserve_ids(CollectionFile, len(groups))
+    taken: set[Path] = set()
+    planned = []
+    for (group_cases, group_records), cf_id in zip(groups, file_ids, strict=True):
+        file_id = f"{spec.case_prefix}{created:%Y%m%d}-{cf_id}"
+        if name is not None:
+            wanted = name
+        elif layout is not None:
+            wanted = layout.file_name(group_records[0].creditor, created, file_id)
         else:
-            pending.unlink()
-    except StagingError:
-        raise
-    except OSError as exc:
-        raise StagingError(f"{final}: filen kunde inte få sitt namn: {exc.strerror or exc}; "
-                           f"den finns komplett i {pending}") from exc
-    fsync_dir(final.parent)
-    _remove_empty(pending.parent)
+            wanted = f"inkasso_{created:%Y%m%d_%H%M%S}.xlsx"
+        final = _free_path(folder, wanted, taken, exact=name is not None)
+        taken.add(final)
+        planned.append(PlannedFile(cf_id, file_id, final, group_cases, group_records))
+    return planned
 
 
-@dataclass(frozen=True)
-class Recovery:
-    """What :func:`recover_pending_files` did."""
+def file_groups(spec: CollectionSystemSpec, cases: list[PlannedCase], records: list[CaseRecord],
+                name: str | None) -> list[tuple[list[PlannedCase], list[CaseRecord]]]:
+    """The cases of each file: all in one sheet, or an agency's file per owner."""
+    if not spec.is_agency:
+        return [(cases, records)]
+    by_owner: dict[int, tuple[list[PlannedCase], list[CaseRecord]]] = {}
+    for case, record in zip(cases, records, strict=True):
+        entry = by_owner.setdefault(case.owner.id, ([], []))
+        entry[0].append(case)
+        entry[1].append(record)
+    groups = list(by_owner.values())
+    if name is not None and len(groups) > 1:
+        codes = ", ".join(sorted(g[0][0].owner.code for g in groups))
+        raise CollectionError(
+            f"Ärendena gäller {len(groups)} ägare ({codes}) och {spec.label} vill ha en "
+            "fil per ägare: ange en mapp i stället för ett filnamn. Inget har registrerats.")
+    return groups
 
-    published: list[Path]
-    removed: list[Path]
-    problems: list[str]
+
+def _free_path(folder: Path, name: str, taken: set[Path], *, exact: bool) -> Path:
+    """``folder/name``, or with ``_2``, ``_3`` ... when another file or run has that name."""
+    path = folder / name
+    stem, suffix = path.stem, path.suffix
+    n = 1
+    while path in taken or path.exists() or CollectionFile.select().where(CollectionFile.path == str(path)).exists():
+        if exact:
+            raise CollectionError(f"{path}: filen finns redan; välj ett annat namn. Inget har registrerats.")
+        n += 1
+        path = folder / f"{stem}_{n}{suffix}"
+    return path
 
 
-def recover_pending_files(folders: list[Path] | None = None, now: dt.datetime | None = None) -> Recovery:
-    """Finish what a crash interrupted: publish committed files, remove stale rolled-back ones.
+def stage(spec: CollectionSystemSpec, plan: PlannedFile, created: dt.datetime, layout: Layout | None) -> StagedFile:
+    """Render and write the file under its pending name; errors roll the run back."""
+    try:
+        if layout is not None:
+            data = render_case_file(plan.records, layout, created_at=created, file_id=plan.file_id)
+            return publishing.stage(plan.final, STAGING, lambda handle: handle.write(data))
+        return _stage_excel(plan)
+    except CaseFileError as exc:
+        raise CollectionError(f"Inkassofilen kan inte skapas: {exc}. Inget har registrerats.") from None
+    except (PublishError, FileWriteError) as exc:
+        what = "Excelfilen" if spec.writes_excel else "Inkassofilen"
+        raise CollectionError(f"{what} kunde inte skrivas: {exc}. Inget har registrerats.") from None
 
-    A recorded collection file whose final name is missing but whose pending file is there with
-    the recorded SHA-256 is published. In ``folders`` (the output folder), any other pending file
-    older than :data:`ORPHAN_AGE` is removed: its run rolled back or died before the commit (a
-    younger one may belong to a run that is committing right now).
+
+def _stage_excel(plan: PlannedFile) -> StagedFile:
+    """The Excel-only system's sheet; openpyxl is imported here, not with the module (see below)."""
+    from tui_inkasso.formats.excel import ExcelError, write_cases_xlsx
+
+    try:
+        return publishing.stage(plan.final, STAGING, lambda handle: write_cases_xlsx(plan.records, handle))
+    except ExcelError as exc:
+        raise CollectionError(f"Excelfilen kan inte skapas: {exc}. Inget har registrerats.") from None
+
+
+def enqueue(spec: CollectionSystemSpec, planned: list[PlannedFile]) -> list[int]:
+    """Record agency files for upload (when collection.upload_url is set), in this transaction.
+
+    The outbox measures the staged file; its record then names the final path it will have.
     """
-    published: list[Path] = []
-    removed: list[Path] = []
-    problems: list[str] = []
-    recorded: set[Path] = set()
-    latest = CollectionFile.select().order_by(CollectionFile.id.desc()).limit(RECOVERY_SCAN)
-    for row in latest:
-        final = Path(row.path)
-        recorded.add(final)
-        if final.exists():
-            continue
-        _publish_recorded(row, final, published, problems)
-    cutoff = (now or dt.datetime.now()) - ORPHAN_AGE
-    for folder in folders or []:
-        staging = folder / PENDING_DIR
-        if not staging.is_dir():
-            continue
-        for pending in staging.iterdir():
-            final = folder / final_name_of(pending)
-            if not final.exists() and (
-                final in recorded or CollectionFile.select().where(CollectionFile.path == str(final)).exists()
-            ):
-                continue  # a committed file still waiting for its name: never remove it
-            if dt.datetime.fromtimestamp(pending.stat().st_mtime) < cutoff:
-                pending.unlink(missing_ok=True)
-                removed.append(pending)
-        _remove_empty(staging)
-    return Recovery(published, removed, problems)
-
-
-def _publish_recorded(row: CollectionFile, final: Path, published: list[Path], problems: list[str]) -> None:
-    """Publish the staged file whose content is the one recorded for ``final``, if there is one."""
-    for pending in pending_candidates(final):
-        digest, _size = file_digest(pending)
-        if row.sha256 and digest != row.sha256:
-            continue
+    if not spec.is_agency:
+        return []
+    ids = []
+    for plan in planned:
+        assert plan.staged is not None
         try:
-            publish_pending(pending, final)
-        except StagingError as exc:
-            problems.append(str(exc))
-        else:
-            published.append(final)
-        return
-    if pending_candidates(final):
-        problems.append(f"{final}: inget förberett filinnehåll stämmer med det registrerade; flyttas inte")
+            row = outbox.enqueue_delivery(plan.staged.pending, "cases", plan.collection_file_id)
+        except UserError as exc:  # outbox's own words: "<file>: filen kan inte läggas i utkorgen: ..."
+            raise CollectionError(f"{exc}. Inget har registrerats.") from None
+        if row is not None:
+            OutboxFile.update(path=str(plan.final.resolve())).where(OutboxFile.id == row.id).execute()
+            ids.append(row.id)
+    return ids
 
 
-def _remove_empty(folder: Path) -> None:
-    if folder.name != PENDING_DIR:
-        return
-    with contextlib.suppress(OSError):
-        folder.rmdir()
+def discard(planned: list[PlannedFile]) -> None:
+    """Remove the staged files of a run whose transaction did not commit."""
+    for plan in planned:
+        if plan.staged is not None:
+            plan.staged.discard()
 
+
+def publish(planned: list[PlannedFile]) -> list[str]:
+    """Give each committed file its final name; a file that cannot is left to recovery (a warning)."""
+    warnings = []
+    for plan in planned:
+        if plan.staged is not None:
+            try:
+                plan.staged.publish()
+            except PublishError as exc:
+                warnings.append(f"Filen kunde inte få sitt namn: {exc}. Ärendena är skapade; "
+                                "nästa inkassokörning flyttar filen på plats.")
+    return warnings

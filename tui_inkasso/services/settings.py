@@ -16,7 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tui_inkasso.db.models import CollectionSystem, Setting
+from tui_inkasso.db.models import Setting
+from tui_inkasso.domain import collection_systems
+from tui_inkasso.domain.collection_systems import SYSTEMS, CollectionSystemSpec, system_spec
 from tui_inkasso.domain.identifiers import IdentifierError, normalize_giro
 from tui_inkasso.services import audit
 from tui_inkasso.services.clock import current_user, now
@@ -170,15 +172,24 @@ def _printer(value: str) -> str:
 
 
 CHOICE_LABELS = {
-    CollectionSystem.INHOUSE.value: "Eget ärenderegister (inhouse)",
-    CollectionSystem.INTRUM.value: "Intrum",
-    CollectionSystem.SVEA.value: "Svea Inkasso",
-    CollectionSystem.NONE.value: "Inget – Excelfil",
+    **{spec.code: spec.choice_label for spec in SYSTEMS},
     "ja": "Ja",
     "nej": "Nej",
 }
 """Swedish names for choice values (the forms' dropdowns, the audit log); a value without one is
 shown as it is. The stored value, and what ``tui-inkasso settings set`` takes, is the code."""
+
+
+def _system_help() -> str:
+    """The collection system's help text, naming each system the registry has."""
+    parts = []
+    for output, does in (("register", "håller ärendena här i programmet"), ("agency_file", "får en fil med ärendena"),
+                         ("excel", "ger ett underlag i Excel")):
+        names = [s.label if output == "register" else s.choice_label for s in SYSTEMS if s.output == output]
+        if names:
+            listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} och {names[-1]}"
+            parts.append(f"{listed} {does}")
+    return f"Vad Inkasso gör av fakturorna: {', '.join(parts)}."
 
 
 SETTINGS: dict[str, SettingKey] = {
@@ -187,11 +198,10 @@ SETTINGS: dict[str, SettingKey] = {
         SettingKey(
             "collection.system",
             "Inkassosystem",
-            CollectionSystem.NONE.value,
-            _choice(*(c.value for c in CollectionSystem)),
-            "Vad Inkasso gör av fakturorna: eget ärenderegister håller ärendena här i programmet, "
-            "Intrum och Svea Inkasso får en fil med ärendena, Inget – Excelfil ger ett underlag i Excel.",
-            choices=tuple(c.value for c in CollectionSystem),
+            collection_systems.DEFAULT,
+            _choice(*collection_systems.CODES),
+            _system_help(),
+            choices=collection_systems.CODES,
         ),
         SettingKey(
             "collection.agency_accounts",
@@ -345,9 +355,9 @@ def set_settings(values: dict[str, str]) -> dict[str, str]:
     return cleaned
 
 
-def collection_system() -> CollectionSystem:
+def collection_system() -> CollectionSystemSpec:
     """The collection system in use."""
-    return CollectionSystem(get_setting("collection.system"))
+    return system_spec(get_setting("collection.system"))
 
 
 def agency_accounts() -> frozenset[str]:

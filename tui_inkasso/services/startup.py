@@ -6,7 +6,7 @@ final name), so a process killed between the two leaves a committed file under a
 * a balance-correction file (docs/balance-corrections.md):
   ``balance_recovery.recover_balance_files``;
 * a collection run's case file (docs/collection.md, "Files and crashes"):
-  ``collection.recover``, built on ``collection_files.recover_pending_files``.
+  ``collection_recovery.recover``.
 
 :func:`recover_at_start` runs both, whichever way the program starts: the terminal app (in a
 thread worker once the menu's first frame is on screen) and the daemon (before its first run).
@@ -15,13 +15,11 @@ unreachable) loses nothing: each part's failure is logged and reported as a note
 and never keeps the other part from running.
 
 The two services cost time to import that most sessions never need (``services.balance_recovery``
-0.1-0.2 s of CPU here with its XML library; ``services.collection`` about 0.15 s beyond what the
-start has loaded anyway, its PDF and Excel libraries being imported only when it writes a file),
-and imported beside the app's first frame they delayed it by 50-90 ms in a terminal. So each is
-imported only when a cheap look finds something for its recovery to act on
-(:func:`balance_files_to_recover`, :func:`collection_files_to_recover`); the look reads the same
-rows and folders the recovery starts from. ``collection.recover()`` itself imports nothing
-heavy, so the collection wizard, which has the service loaded already, calls it directly.
+0.1-0.2 s of CPU here with its XML library), and imported beside the app's first frame it delayed
+it by 50-90 ms in a terminal. So each recovery runs only when a cheap look finds something for it
+to act on (:func:`balance_files_to_recover`, :func:`collection_files_to_recover`); the look reads
+the same rows and folders the recovery starts from. ``collection_recovery`` imports no file
+format, so the collection wizard calls its ``recover()`` directly too.
 """
 
 from __future__ import annotations
@@ -32,7 +30,7 @@ from pathlib import Path
 from typing import Literal
 
 from tui_inkasso.db.models import CollectionFile
-from tui_inkasso.services.collection_files import PENDING_DIR, RECOVERY_SCAN, pending_candidates
+from tui_inkasso.services import collection_recovery
 from tui_inkasso.services.settings import get_setting
 
 log = logging.getLogger("tui_inkasso.startup")
@@ -94,9 +92,7 @@ def _collection_files() -> list[StartupNote]:
     try:
         if not collection_files_to_recover():
             return []
-        from tui_inkasso.services import collection
-
-        messages = collection.recover()
+        messages = collection_recovery.recover()
     except Exception as exc:  # the start goes on; the collection wizard recovers when it opens
         log.exception("checking for unfinished collection files failed")
         return [_failed(COLLECTION_TITLE, "inkassofiler", exc)]
@@ -121,18 +117,8 @@ def balance_files_to_recover() -> bool:
 
 
 def collection_files_to_recover() -> bool:
-    """True when ``collection.recover()`` may have something to do (a cheap look, no big imports).
-
-    It publishes a recent recorded file that is missing but staged in the ``.inkasso-pending``
-    folder beside it, and tidies the staging folder of the output folder; without such a folder
-    there is nothing for it to do.
-    """
-    output = Path(get_setting("collection.output_dir")).expanduser().absolute()
-    if (output / PENDING_DIR).is_dir():
-        return True
-    latest = (CollectionFile.select(CollectionFile.path).order_by(CollectionFile.id.desc())
-              .limit(RECOVERY_SCAN).tuples())
-    return any(not Path(path).exists() and pending_candidates(Path(path)) for (path,) in latest)
+    """True when ``collection_recovery.recover()`` may have something to do (a cheap look)."""
+    return collection_recovery.files_to_recover()
 
 
 def _failed(title: str, what: str, exc: Exception) -> StartupNote:
