@@ -17,12 +17,12 @@ from tests.conftest import SHARED_DOCS
 from tests.payment_files import AGENCY, bgmax_payment, write_bgmax_file
 from tui_inkasso.cli import main
 from tui_inkasso.db.models import Invoice, Owner, Voucher, VoucherRow
+from tui_inkasso.domain.money import format_amount
 from tui_inkasso.formats.sie import (
     SieError,
     SieHeader,
     SieTransaction,
     SieVoucher,
-    amount_text,
     encode_pc8,
     quote,
     write_sie,
@@ -96,7 +96,8 @@ def read_sie(data: bytes) -> SieFile:
 def test_fields_amounts_and_pc8() -> None:
     assert quote('Hyra "garage" C:\\x') == '"Hyra \\"garage\\" C:\\\\x"'
     assert quote("rad\tett\nrad två") == '"rad ett rad två"'
-    assert (amount_text(123450), amount_text(-5), amount_text(0)) == ("1234.50", "-0.05", "0.00")
+    # SIE amounts are format_amount's form: point, two decimals, minus for credit
+    assert (format_amount(123450), format_amount(-5), format_amount(0)) == ("1234.50", "-0.05", "0.00")
     replaced: dict[str, str] = {}
     data = encode_pc8("Åsa Öberg ärvde é, 5€ och Łódź, Dvořák", replaced)
     assert data.decode("cp437") == "Åsa Öberg ärvde é, 5? och ?ódz, Dvorák"

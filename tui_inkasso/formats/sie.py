@@ -27,6 +27,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from tui_inkasso.domain.money import format_amount
+
 ENCODING = "cp437"
 CRLF = "\r\n"
 
@@ -84,13 +86,6 @@ def quote(text: str) -> str:
     return '"' + clean.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def amount_text(ore: int) -> str:
-    """Öre as a SIE amount: point decimal separator, two decimals, minus for credit."""
-    sign = "-" if ore < 0 else ""
-    kronor, rest = divmod(abs(ore), 100)
-    return f"{sign}{kronor}.{rest:02d}"
-
-
 def encode_pc8(text: str, replaced: dict[str, str] | None = None) -> bytes:
     """``text`` in CP437; characters it lacks become their unaccented letter or ``?``."""
     try:
@@ -140,12 +135,12 @@ def voucher_lines(voucher: SieVoucher) -> list[str]:
     if total != 0:
         raise SieError(
             f"verifikation {voucher.series}{voucher.number} ({voucher.date}) balanserar inte: "
-            f"differens {amount_text(total)}"
+            f"differens {format_amount(total)}"
         )
     if not voucher.rows:
         raise SieError(f"verifikation {voucher.series}{voucher.number} ({voucher.date}) saknar rader")
     lines = [f"#VER {quote(voucher.series)} {voucher.number} {voucher.date:%Y%m%d} {quote(voucher.text)}", "{"]
-    lines += [f"   #TRANS {row.account} {{}} {amount_text(row.amount)}" for row in voucher.rows]
+    lines += [f"   #TRANS {row.account} {{}} {format_amount(row.amount)}" for row in voucher.rows]
     lines.append("}")
     return lines
 
