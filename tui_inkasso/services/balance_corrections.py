@@ -46,6 +46,7 @@ from tui_inkasso.formats.balance_xml import BalanceFileHeader, Correction
 from tui_inkasso.services import balance_files as bf
 from tui_inkasso.services.errors import UserError
 from tui_inkasso.services.selection import Selection, apply_selection
+from tui_inkasso.services.stored_values import StoredDates
 from tui_inkasso.services.transaction import is_postgres
 
 FILE_KIND = "saldofil"
@@ -386,7 +387,7 @@ def file_corrections(
     payments, a day's many payments), so their clean forms are looked up, not recomputed.
     """
     national_ids: dict[str, str] = {}
-    dates: dict[Any, dt.date] = {}
+    dates = StoredDates()
     remember = spool.add if spool is not None else None
     for number, row in enumerate(rows, 1):
         (pid, case_number, reference, customer_number, name, national_id, invoice_number, ocr,
@@ -396,9 +397,7 @@ def file_corrections(
         clean_id = national_ids.get(national_id)
         if clean_id is None:
             clean_id = national_ids[national_id] = dashed_id(national_id)
-        day = dates.get(pay_date)
-        if day is None:
-            day = dates[pay_date] = _as_date(pay_date)
+        day = dates[pay_date]
         yield Correction(
             str(pid), case_number, customer_number, name, clean_id, invoice_number,
             ocr if ocr and ocr.isdigit() and 2 <= len(ocr) <= 25 else _ocr(ocr), kind, day, amount,
@@ -422,11 +421,6 @@ def _ocr(value: str | None) -> str:
     """The invoice's OCR when it has the format's form (2-25 digits), else none."""
     text = (value or "").strip()
     return text if text.isdigit() and 2 <= len(text) <= 25 else ""
-
-
-def _as_date(value: Any) -> dt.date:
-    """A date column read by raw SQL (SQLite gives text)."""
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
 def recorded_header(report: BalanceReport, cf: CollectionFile) -> BalanceFileHeader:

@@ -39,6 +39,7 @@ from tui_inkasso.services import audit
 from tui_inkasso.services.booking import Booked, PaymentIn, book_one
 from tui_inkasso.services.clock import current_user, now
 from tui_inkasso.services.errors import NotFound, UserError
+from tui_inkasso.services.stored_values import stored_date, stored_datetime
 from tui_inkasso.services.transaction import is_postgres, write_transaction
 
 MAX_TEXT = 2000
@@ -259,8 +260,8 @@ def _summary(row: tuple[Any, ...], counts: tuple[int, int]) -> CaseSummary:
      created_at, created_by, capital, fees, interest, closed_at, path) = row
     return CaseSummary(
         cid, number, system, status, owner_code, owner_name, customer_id, customer_number, customer_name,
-        _datetime(created_at), created_by, counts[0], capital, fees, interest, counts[1],
-        _datetime(closed_at) if closed_at else None, path,
+        stored_datetime(created_at), created_by, counts[0], capital, fees, interest, counts[1],
+        stored_datetime(closed_at) if closed_at else None, path,
     )
 
 
@@ -308,7 +309,7 @@ def _invoice_lines(summary: CaseSummary) -> list[CaseInvoiceLine]:
     lines = []
     for iid, number, kind, due, claimed, fees, interest, stored, current in query:
         shown = stored if agency else _sfi_label(stored)
-        lines.append(CaseInvoiceLine(iid, number, kind, _date(due), claimed, fees, interest, shown, current))
+        lines.append(CaseInvoiceLine(iid, number, kind, stored_date(due), claimed, fees, interest, shown, current))
     return lines
 
 
@@ -335,7 +336,7 @@ def _payment_lines(case_id: int) -> list[CasePaymentLine]:
     for pid, iid, number, pay_date, registered, kind, method, amount, invoice_amount, case, was_reported in query:
         after = case == case_id
         lines.append(CasePaymentLine(
-            pid, iid, number, _date(pay_date), _datetime(registered), kind, method, amount, invoice_amount,
+            pid, iid, number, stored_date(pay_date), stored_datetime(registered), kind, method, amount, invoice_amount,
             after, after and method != PaymentMethod.INKASSO.value, bool(was_reported),
         ))
     return lines
@@ -343,7 +344,7 @@ def _payment_lines(case_id: int) -> list[CasePaymentLine]:
 
 def _event_lines(case_id: int) -> list[CaseEventLine]:
     query = CaseEvent.select().where(CaseEvent.case == case_id).order_by(CaseEvent.at, CaseEvent.id)
-    return [CaseEventLine(_datetime(e.at), e.user, e.kind, e.text) for e in query]
+    return [CaseEventLine(stored_datetime(e.at), e.user, e.kind, e.text) for e in query]
 
 
 # --------------------------------------------------------------------------- changing
@@ -466,13 +467,3 @@ def register_case_payment(
         audit.record("case.payment_registered", "collection_case", case.number,
                      f"{format_amount(amount)} på {booked.invoice_number}, betalning {booked.payment_id}")
     return booked
-
-
-def _date(value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
-
-
-def _datetime(value: Any) -> dt.datetime:
-    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))

@@ -70,6 +70,7 @@ from tui_inkasso.services.dunning_levels import (
 )
 from tui_inkasso.services.errors import DunningError
 from tui_inkasso.services.selection import Selection, apply_selection, validate_selection
+from tui_inkasso.services.stored_values import StoredDates
 from tui_inkasso.services.transaction import is_postgres, write_transaction
 
 RUN_LOCK_KEY = 727_274_203
@@ -208,22 +209,6 @@ def _candidate_query(run_date: dt.date, selection: Selection, levels: Sequence[D
     return apply_selection(query, selection)
 
 
-def _date(value: Any) -> dt.date:
-    """A DateField read through ``.tuples()`` on SQLite can still be text."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
-
-
-class _Dates(dict[Any, dt.date]):
-    """Dates as read from the cursor (ISO text on SQLite), each parsed once."""
-
-    def __missing__(self, key: Any) -> dt.date:
-        value = _date(key)
-        self[key] = value
-        return value
-
-
 def _candidates(run_date: dt.date, selection: Selection, levels: Sequence[DunningLevel],
                 caps: FeeCaps, minimum: int, rates: Sequence[ReferenceRate]) -> list[_Candidate]:
     """The invoices that get their next level on ``run_date``, with fee and interest.
@@ -232,7 +217,7 @@ def _candidates(run_date: dt.date, selection: Selection, levels: Sequence[Dunnin
     the scan of a million.
     """
     result: list[_Candidate] = []
-    dates = _Dates()
+    dates = StoredDates()
     late_interest = LateInterest(rates)
     deadlines = {level.level: payment_deadline(run_date, level) for level in levels}
     fees_by = {(level.level, allowed): capped_fee(level, caps, allowed)

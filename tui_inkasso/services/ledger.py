@@ -43,6 +43,7 @@ from tui_inkasso.domain.invoice_status import InvoiceStatus, dunning_level_label
 from tui_inkasso.domain.money import format_amount
 from tui_inkasso.services.clock import today
 from tui_inkasso.services.errors import NotFound, UserError
+from tui_inkasso.services.stored_values import stored_date
 from tui_inkasso.services.transaction import is_postgres
 
 SORT_KEYS: dict[str, pw.Field] = {
@@ -554,7 +555,7 @@ def _invoice_query() -> pw.ModelSelect:
 
 def _invoice_line(row: tuple[Any, ...], names: dict[int, str], day: dt.date, customer_blocked: bool) -> InvoiceLine:
     (iid, number, kind, inv_date, due, ocr, amount, balance, fees, level, deadline, block, excluded, case) = row
-    inv_date, due, deadline = _date(inv_date), _date(due), _date(deadline) if deadline else None
+    inv_date, due, deadline = stored_date(inv_date), stored_date(due), stored_date(deadline) if deadline else None
     status = invoice_status(
         amount=amount,
         balance=balance,
@@ -569,11 +570,6 @@ def _invoice_line(row: tuple[Any, ...], names: dict[int, str], day: dt.date, cus
         dunning_level_label(level, names.get(level)), deadline, status, case,
         excluded is not None, bool(block) or customer_blocked,
     )
-
-
-def _date(value: dt.date | str) -> dt.date:
-    """A DateField read through ``.tuples()`` on SQLite can still be text."""
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
 def dunning_level_names() -> dict[int, str]:

@@ -27,6 +27,7 @@ from tui_inkasso.formats.sie import SieHeader, SieTransaction, SieVoucher, write
 from tui_inkasso.services import audit
 from tui_inkasso.services.clock import current_user, today
 from tui_inkasso.services.errors import NotFound, UserError
+from tui_inkasso.services.stored_values import stored_date
 from tui_inkasso.services.transaction import write_transaction
 
 DEFAULT_SERIES = "I"
@@ -158,13 +159,9 @@ def _sie_vouchers(owner_id: int, from_date: dt.date, to_date: dt.date, series: s
     rows: list[SieTransaction] = []
     for voucher_id, number, date, text, account, amount in query.iterator():
         if current is not None and current[0] != voucher_id:
-            yield SieVoucher(series, current[1], _date(current[2]), current[3], tuple(rows))
+            yield SieVoucher(series, current[1], stored_date(current[2]), current[3], tuple(rows))
             rows = []
         current = (voucher_id, number, date, text)
         rows.append(SieTransaction(account, amount))
     if current is not None:
-        yield SieVoucher(series, current[1], _date(current[2]), current[3], tuple(rows))
-
-
-def _date(value: dt.date | str) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+        yield SieVoucher(series, current[1], stored_date(current[2]), current[3], tuple(rows))
