@@ -33,6 +33,7 @@ from tui_inkasso.db.models import (
     RentalObject,
 )
 from tui_inkasso.domain.bank_days import next_bank_day
+from tui_inkasso.domain.codes import invoice_kind_label
 from tui_inkasso.domain.interest import InterestError, ReferenceRate, late_interest
 from tui_inkasso.domain.sfi import SfiCategory
 from tui_inkasso.services.bulk import fetch_in_chunks
@@ -41,6 +42,7 @@ from tui_inkasso.services.dunning_levels import get_reference_rates
 from tui_inkasso.services.dunning_run import ready_for_collection_query
 from tui_inkasso.services.selection import Selection, apply_selection, validate_selection
 from tui_inkasso.services.settings import collection_system
+from tui_inkasso.services.stored_values import stored_date, stored_datetime
 from tui_inkasso.services.transaction import is_postgres
 
 CHUNK = 500
@@ -48,9 +50,6 @@ CHUNK = 500
 
 OWNER_SPAN = 1 << 20
 """Owner ids are below this: (customer, owner) pairs are counted as customer × span + owner."""
-
-KIND_LABELS = {"rent": "Hyresfaktura", "direct": "Direktfaktura"}
-
 
 @dataclass(frozen=True)
 class CandidateRow:
@@ -85,7 +84,7 @@ class CandidateRow:
 
     @property
     def kind_label(self) -> str:
-        return KIND_LABELS.get(self.kind, self.kind)
+        return invoice_kind_label(self.kind)
 
 
 @dataclass(frozen=True)
@@ -354,16 +353,3 @@ def _order(sort: str | None, descending: bool, *, for_scan: bool = False) -> lis
         return [column.desc(), Invoice.id.desc()]
     return [column.asc(), Invoice.id.asc()]
 
-
-def stored_date(value: Any) -> dt.date:
-    """A DateField read through ``.tuples()`` on SQLite can still be text."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
-
-
-def stored_datetime(value: Any) -> dt.datetime:
-    """A DateTimeField read through ``.tuples()`` on SQLite can still be text."""
-    if isinstance(value, dt.datetime):
-        return value
-    return dt.datetime.fromisoformat(str(value))

@@ -30,10 +30,11 @@ from tui_inkasso.fileio import FileWriteError, write_bytes_atomic
 from tui_inkasso.formats.case_file import CaseRecord, Claim
 from tui_inkasso.services.bulk import fetch_in_chunks
 from tui_inkasso.services.clock import now
-from tui_inkasso.services.collection_candidates import stored_date
 from tui_inkasso.services.collection_errors import CollectionError
 from tui_inkasso.services.collection_recovery import output_folder
 from tui_inkasso.services.collection_run import CaseRunResult, creditor_of, debtor_of
+from tui_inkasso.services.settings import output_dir
+from tui_inkasso.services.stored_values import stored_date
 
 CHUNK = 500
 """Case ids per ``IN (...)`` lookup."""
@@ -118,6 +119,8 @@ def case_list_export(
         raise CollectionError("Inga ärenden att exportera.")
     created = now()
     target = Path(path).expanduser().absolute()
+    if target == output_folder() or target.parent == output_folder():
+        output_dir()  # the configured folder is created with its first file
     if target.is_dir():
         target = target / f"inkassoarenden_{created:%Y%m%d_%H%M%S}.{kind}"
     elif target.suffix.lower() != f".{kind}":

@@ -44,7 +44,6 @@ from tui_inkasso.formats.layout import Layout
 from tui_inkasso.services import audit, collection_files, outbox
 from tui_inkasso.services.bulk import fetch_in_chunks, insert_plain, reserve_ids, select_in
 from tui_inkasso.services.clock import current_user, now
-from tui_inkasso.services.collection_candidates import stored_date
 from tui_inkasso.services.collection_errors import CollectionError, InvoicesTaken, TakenInvoice
 from tui_inkasso.services.collection_files import Destination, PlannedFile
 from tui_inkasso.services.collection_recovery import FILE_KIND, recover
@@ -53,6 +52,7 @@ from tui_inkasso.services.dunning_run import ready_for_collection_query
 from tui_inkasso.services.publishing import crash_point
 from tui_inkasso.services.selection import Selection, validate_selection
 from tui_inkasso.services.settings import collection_system
+from tui_inkasso.services.stored_values import StoredDates
 from tui_inkasso.services.transaction import is_postgres, write_transaction
 
 RUN_LOCK_KEY = 727_274_204
@@ -309,7 +309,7 @@ def _read_claimed(today: dt.date, selection: Selection, ids: list[int]) -> dict[
     sql, params = base.sql()
     rows = _by_ids(f'{sql} AND "t1"."id" IN', params, ids)
     found: dict[int, _Claimed] = {}
-    dates = _Dates()
+    dates = StoredDates()
     categories: dict[Any, SfiCategory] = {}
     for values in rows:
         (iid, number, kind, inv_date, due, ocr, balance, fees, level, level_date, owner_id, customer_id,
@@ -333,14 +333,6 @@ def _by_ids(sql: str, params: Sequence[Any], ids: Sequence[int]) -> list[tuple[A
     ``.sql()`` with its values in ``params``, so it holds no braces of its own.
     """
     return list(select_in(sql + " ({})", list(dict.fromkeys(ids)), CHUNK, params=params))
-
-
-class _Dates(dict[Any, dt.date]):
-    """Dates as read from the cursor (ISO text on SQLite), each distinct value parsed once."""
-
-    def __missing__(self, key: Any) -> dt.date:
-        value = self[key] = stored_date(key)
-        return value
 
 
 class _Interest:
