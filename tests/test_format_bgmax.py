@@ -495,3 +495,44 @@ def test_a_deposit_date_long_before_or_after_the_file_is_refused_with_line_and_f
 def test_a_deposit_date_up_to_a_year_before_the_file_is_read() -> None:
     result = read_bgmax(MINIMAL.replace(b"20040525000", b"20030525000"), "x.txt")
     assert result.payments[0].pay_date == date(2003, 5, 25)
+
+
+# -- control characters in names (issue 14, item 10) ---------------------------------------------
+
+def _named(name: str) -> bytes:
+    payment = replace(_ocr_payment("000000000001"), payer_name=name)
+    return write_bgmax([payment], created_at=CREATED_2026)
+
+
+def _payer_name(data: bytes) -> tuple[str, tuple[str, ...]]:
+    result = read_bgmax(data, "x.txt")
+    return result.payments[0].payer_name, result.warnings
+
+
+def test_a_cp437_file_reads_swedish_letters_and_never_yields_the_8_bit_csi() -> None:
+    # byte 0x9B is CSI (an escape sequence) read as ISO-8859-1; in CP437 (PC8) it is '¢'
+    data = _named("Åsa Öberg ¢[2J").decode("latin-1").encode("cp437")
+    assert b"\x9b[2J" in data
+    name, warnings = _payer_name(data)
+    assert name == "Åsa Öberg ¢[2J"
+    assert any("CP437" in w for w in warnings)
+
+
+def test_c1_bytes_beside_iso_8859_1_letters_are_read_as_windows_1252() -> None:
+    data = _named("Åsa #Öberg").replace(b"#", b"\x9b")
+    name, warnings = _payer_name(data)
+    assert name == "Åsa \u203aÖberg" and not any("\x80" <= c <= "\x9f" for c in name)
+    assert any("Windows-1252" in w for w in warnings)
+
+
+def test_control_and_bidi_characters_in_a_utf8_file_become_blanks_in_place() -> None:
+    data = _named("Anna_Svensson_x").decode("latin-1").replace("_", "\u009b", 1).replace(
+        "_", "\u202e", 1).encode("utf-8")
+    name, warnings = _payer_name(data)
+    assert name == "Anna Svensson x"
+    assert any("2 styrtecken" in w for w in warnings)
+
+
+def test_an_escape_byte_in_a_name_refuses_the_file() -> None:
+    error = refused(_named("Anna #c Svensson").replace(b"#", b"\x1b"))
+    assert error.line == 4 and "0x1b" in error.reason

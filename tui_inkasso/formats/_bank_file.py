@@ -16,6 +16,7 @@ from typing import ClassVar, NoReturn
 
 from tui_inkasso.domain.date_sanity import payment_date_problem
 from tui_inkasso.domain.money import MAX_AMOUNT, format_sek
+from tui_inkasso.domain.safe_text import blank_controls
 from tui_inkasso.formats import _fixed_width as fw
 from tui_inkasso.formats.payment_file import (
     BankPayment,
@@ -264,6 +265,15 @@ def _same_payment(a: PaymentSlots, b: PaymentSlots) -> bool:
             and a.receiving_plusgiro == b.receiving_plusgiro and a.currency == b.currency)
 
 
+_ENCODING_NOTES = {
+    "utf-8": "filen är UTF-8, inte ISO-8859-1 som bankerna skriver (omkodad?)",
+    "cp437": "filen är skriven i teckentabellen CP437 (PC8), inte ISO-8859-1 som bankerna "
+             "skriver: den har lästs som CP437",
+    "windows-1252": "filen har tecken som bara finns i Windows-1252 (byte 0x80–0x9F), inte "
+                    "ISO-8859-1 som bankerna skriver: den har lästs som Windows-1252",
+}
+
+
 def read_records(reader_class: type[RecordReader], data: bytes, path: str) -> PaymentFile:
     """Decode ``data``, feed its lines to a fresh ``reader_class`` and return the checked file.
 
@@ -271,8 +281,15 @@ def read_records(reader_class: type[RecordReader], data: bytes, path: str) -> Pa
     """
     text, encoding = fw.decode_text(data)
     quirks = fw.Quirks()
-    if encoding == "utf-8":
-        quirks.notes.append("filen är UTF-8, inte ISO-8859-1 som bankerna skriver (omkodad?)")
+    if encoding in _ENCODING_NOTES:
+        quirks.notes.append(_ENCODING_NOTES[encoding])
+    if encoding == "utf-8" or "\x0c" in text or "\x1a" in text:
+        text, blanked = blank_controls(text.rstrip("\x1a"))
+        if blanked:
+            quirks.notes.append(
+                f"{blanked} styrtecken (sidbrytning, styrkoder, riktningstecken) har ersatts med "
+                "blanksteg"
+            )
     reader = reader_class(path, quirks)
     try:
         last = fw.feed_lines(text, quirks, reader.handlers, reader.other)

@@ -28,6 +28,8 @@ _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0e-\x19\x1b-\x1f\x7f]")
 _CONTROL_BYTES = bytes(range(0x09)) + b"\x0b" + bytes(range(0x0E, 0x1A)) \
     + bytes(range(0x1B, 0x20)) + b"\x7f"
 _UTF8_BOM = "\ufeff"
+_C1_BYTES = bytes(range(0x80, 0xA0))
+_UPPER_HALF_BYTES = bytes(range(0xA0, 0x100))
 
 
 class RecordError(ValueError):
@@ -88,15 +90,24 @@ def decode_text(data: bytes) -> tuple[str, str]:
     """Decode a bank file: ISO-8859-1 as the banks write it, UTF-8 when someone re-encoded it.
 
     Bytes that are pure ASCII, or that do not decode as UTF-8, are ISO-8859-1 (every byte is a
-    character there, so decoding never fails). A UTF-8 byte-order mark is dropped. Callers have
-    refused binary content before (see :func:`find_binary`).
+    character there, so decoding never fails) unless they hold bytes 0x80-0x9F: those are
+    control characters in ISO-8859-1, never text (0x9B is the 8-bit escape-sequence introducer
+    CSI), so such a file was written in another code page. With no byte from 0xA0 up it is
+    CP437 (PC8, DOS), where å ä ö Å Ä Ö é are exactly 0x80-0x9F; otherwise Windows-1252 (its
+    five undefined bytes become U+FFFD). A UTF-8 byte-order mark is dropped. Callers have
+    refused binary content before (see :func:`find_binary`); control characters a UTF-8 file
+    may still carry are blanked by the reader (``domain.safe_text.blank_controls``).
     """
     if data.isascii():
         return data.decode("ascii"), "ascii"
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        return data.decode("latin-1"), "iso-8859-1"
+        if len(data.translate(None, _C1_BYTES)) == len(data):
+            return data.decode("latin-1"), "iso-8859-1"
+        if len(data.translate(None, _UPPER_HALF_BYTES)) == len(data):
+            return data.decode("cp437"), "cp437"
+        return data.decode("cp1252", errors="replace"), "windows-1252"
     return text.removeprefix(_UTF8_BOM), "utf-8"
 
 
