@@ -24,11 +24,10 @@ from tui_inkasso.screens.balance_corrections import (
 from tui_inkasso.screens.balance_history import (
     BalanceFileDetailScreen,
     BalanceFilesScreen,
-    PathDialog,
 )
 from tui_inkasso.screens.menu import MenuScreen
 from tui_inkasso.screens.selection import SelectionScreen
-from tui_inkasso.widgets.dialogs import ConfirmDialog
+from tui_inkasso.widgets.dialogs import ConfirmDialog, PathPrompt
 
 __all__ = ["ledger"]  # the fixture, imported for pytest
 
@@ -126,7 +125,7 @@ async def test_date_range_kind_and_selection(ledger: dict[str, int]) -> None:
 
 def test_every_binding_has_an_id_a_swedish_description_and_an_ssh_safe_key() -> None:
     for cls in (BalanceCorrectionScreen, UnreportedScreen, BalanceFilesScreen, BalanceFileDetailScreen,
-                PathDialog):
+                PathPrompt):
         for binding in cls.BINDINGS:
             assert isinstance(binding, Binding)
             assert binding.id and binding.description, f"{cls.__name__}: {binding.key}"

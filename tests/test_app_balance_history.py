@@ -14,11 +14,10 @@ from tui_inkasso.app import InkassoApp
 from tui_inkasso.screens.balance_history import (
     BalanceFileDetailScreen,
     BalanceFilesScreen,
-    PathDialog,
 )
 from tui_inkasso.services import balance_history as bh
 from tui_inkasso.services.settings import set_setting
-from tui_inkasso.widgets.dialogs import ConfirmDialog
+from tui_inkasso.widgets.dialogs import ConfirmDialog, PathPrompt
 
 __all__ = ["ledger"]  # the fixture, imported for pytest
 
@@ -67,7 +66,7 @@ async def test_history_open_rewrite_and_resend(
         assert correction[1] == bh.report_detail(report.report_id).corrections[0].invoice_number
         await pilot.press("w")
         await settle(pilot)
-        assert isinstance(app.screen, PathDialog)
+        assert isinstance(app.screen, PathPrompt)
         await pilot.press("enter")  # the proposed name: kopia-<name> beside the original
         await settle(pilot)
         copy = original.with_name(f"kopia-{original.name}")

@@ -25,11 +25,10 @@ from tui_inkasso.db.models import CollectionFile, Invoice
 from tui_inkasso.screens.collection import (
     CaseResultScreen,
     CollectionScreen,
-    SavePathDialog,
 )
 from tui_inkasso.screens.menu import MenuScreen
 from tui_inkasso.services import collection_run
-from tui_inkasso.widgets.dialogs import ConfirmDialog, ReasonDialog
+from tui_inkasso.widgets.dialogs import ConfirmDialog, PathPrompt, ReasonDialog
 from tui_inkasso.widgets.paged_table import PagedTable
 
 __all__ = ["ledger"]  # the fixture, imported for pytest
@@ -106,15 +105,15 @@ async def test_the_whole_wizard_by_keyboard(ledger: CollectionLedger, tmp_path: 
         # Export the list to Excel and to PDF.
         await pilot.press("e")
         await settle(pilot)
-        assert isinstance(app.screen, SavePathDialog)
-        app.screen.query_one("#save-path", Input).value = str(tmp_path / "lista.xlsx")
+        assert isinstance(app.screen, PathPrompt)
+        app.screen.query_one("#path", Input).value = str(tmp_path / "lista.xlsx")
         await pilot.press("enter")
         await settle(pilot)
         rows = list(load_workbook(tmp_path / "lista.xlsx").active.iter_rows(values_only=True))
         assert rows[1][0] == "INT-2026-000001" and len(rows) == 5
         await pilot.press("p")
         await settle(pilot)
-        app.screen.query_one("#save-path", Input).value = str(tmp_path / "lista.pdf")
+        app.screen.query_one("#path", Input).value = str(tmp_path / "lista.pdf")
         await pilot.press("enter")
         await settle(pilot)
         assert (tmp_path / "lista.pdf").read_bytes().startswith(b"%PDF")

@@ -12,9 +12,9 @@ from tests.collection_data import DAY, READY, CollectionLedger
 from tests.tui_helpers import settle
 from tui_inkasso.app import InkassoApp
 from tui_inkasso.db.models import CaseInvoice, CollectionCase
-from tui_inkasso.screens.collection import CaseResultScreen, SavePathDialog, XlsxPreviewScreen
+from tui_inkasso.screens.collection import CaseResultScreen, XlsxPreviewScreen
 from tui_inkasso.services import collection_run, settings
-from tui_inkasso.widgets.dialogs import ConfirmDialog
+from tui_inkasso.widgets.dialogs import ConfirmDialog, PathPrompt
 from tui_inkasso.widgets.paged_table import PagedTable
 
 __all__ = ["ledger"]  # the fixture, imported for pytest
@@ -31,9 +31,9 @@ async def test_skapa_excelfil_asks_where_and_shows_the_sheet(ledger: CollectionL
         await pilot.press("f2")
         await settle(pilot)
         dialog = app.screen
-        assert isinstance(dialog, SavePathDialog)
-        assert Path(dialog.query_one("#save-path", Input).value).parent == tmp_path / "ut"
-        dialog.query_one("#save-path", Input).value = str(tmp_path / "november")
+        assert isinstance(dialog, PathPrompt)
+        assert Path(dialog.query_one("#path", Input).value).parent == tmp_path / "ut"
+        dialog.query_one("#path", Input).value = str(tmp_path / "november")
         await pilot.press("enter")
         await settle(pilot, timeout=30)
         assert isinstance(app.screen, ConfirmDialog)

@@ -164,8 +164,10 @@ async def test_palette_reaches_the_actions_of_the_screen_in_use(small: SmallLedg
 
 
 ALLOWED_KEY = re.compile(
-    r"^(f\d{1,2}|[a-zA-Z]|ctrl\+[a-z]|escape|enter|tab|space|question_mark|up|down|pageup|pagedown|home|end)$"
+    r"^(f\d{1,2}|[a-zA-Z]|ctrl\+[a-z]|escape|enter|tab|space|question_mark|slash|up|down|left|right|pageup|pagedown"
+    r"|home|end|ctrl\+pageup|ctrl\+pagedown)$"
 )
+"""Keys every terminal sends over SSH (Ctrl+PageUp/PageDown only as a second way: Left/Right scroll too)."""
 
 
 def test_every_binding_has_a_swedish_description_an_id_and_an_ssh_safe_key() -> None:

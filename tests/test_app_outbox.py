@@ -16,7 +16,6 @@ from tui_inkasso.app import InkassoApp
 from tui_inkasso.db.models import CollectionFile, OutboxFile, ServiceRun
 from tui_inkasso.screens.outbox import OutboxScreen
 from tui_inkasso.screens.scheduled import (
-    ConfirmScreen,
     FrequencyStep,
     NameStep,
     NotifyStep,
@@ -31,6 +30,7 @@ from tui_inkasso.services import outbox, scheduled, settings
 from tui_inkasso.services.clock import now
 from tui_inkasso.services.scheduled import ServiceSpec
 from tui_inkasso.services.transaction import write_transaction
+from tui_inkasso.widgets.dialogs import ConfirmDialog
 
 ftp_server = fx.ftp_server
 SIZE = (130, 40)
@@ -122,7 +122,7 @@ async def test_every_binding_has_an_id_and_a_swedish_description(app_db: str) ->
     from tui_inkasso.screens import outbox as outbox_screens
     from tui_inkasso.screens import scheduled as scheduled_screens
 
-    classes = [ScheduledServicesScreen, ServiceRunsScreen, OutboxScreen, ConfirmScreen, TextScreen,
+    classes = [ScheduledServicesScreen, ServiceRunsScreen, OutboxScreen, ConfirmDialog, TextScreen,
                ServiceKindStep, NameStep, NotifyStep, FrequencyStep, WhenStep, ReviewStep]
     for cls in classes:
         for binding in cls.BINDINGS:

@@ -26,13 +26,13 @@ from tui_inkasso.screens.payments import (
     SummaryScreen,
 )
 from tui_inkasso.screens.unmatched import (
-    Confirm,
     CustomerPicker,
     InvoicePicker,
     UnmatchedPaymentsScreen,
 )
 from tui_inkasso.services.ledger_import import import_ledger
 from tui_inkasso.services.settings import set_setting
+from tui_inkasso.widgets.dialogs import ConfirmDialog
 from tui_inkasso.widgets.paged_table import PagedTable
 
 SIZE = (120, 36)
@@ -196,7 +196,7 @@ async def test_allocate_and_prepay_unmatched_payments_by_keyboard(folder: Path) 
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
-        assert isinstance(app.screen, Confirm) and "faktura 100237" in app.screen.question
+        assert isinstance(app.screen, ConfirmDialog) and "faktura 100237" in app.screen.question
         await pilot.press("j")
         await settle(pilot)
         assert isinstance(app.screen, UnmatchedPaymentsScreen)
@@ -213,7 +213,7 @@ async def test_allocate_and_prepay_unmatched_payments_by_keyboard(folder: Path) 
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
-        assert isinstance(app.screen, Confirm)
+        assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("n")
         await settle(pilot)
         assert Payment.get(Payment.amount == 7000).status == "unmatched", "n changes nothing"

@@ -10,7 +10,6 @@ from tests.tui_helpers import notifications, settle, table_data, type_text
 from tui_inkasso.app import InkassoApp
 from tui_inkasso.db.models import ScheduledService
 from tui_inkasso.screens.scheduled import (
-    ConfirmScreen,
     FrequencyStep,
     NameStep,
     NotifyStep,
@@ -21,6 +20,7 @@ from tui_inkasso.screens.scheduled import (
 )
 from tui_inkasso.services import scheduled
 from tui_inkasso.services.scheduled import ServiceSpec
+from tui_inkasso.widgets.dialogs import ConfirmDialog
 
 ftp_server = fx.ftp_server
 SIZE = (130, 40)
@@ -134,7 +134,7 @@ async def test_edit_month_day_rules_and_delete(app_db: str) -> None:
         assert listed.next_run is None
         await pilot.press("delete")
         await settle(pilot)
-        assert isinstance(app.screen, ConfirmScreen)
+        assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("n")
         await settle(pilot)
         assert ScheduledService.select().count() == 1

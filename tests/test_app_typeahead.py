@@ -34,10 +34,11 @@ from tui_inkasso.screens.collection import CollectionScreen
 from tui_inkasso.screens.dunning import DunningRunScreen
 from tui_inkasso.screens.ledger import InvoiceDetailScreen, LedgerScreen
 from tui_inkasso.screens.selection import SelectionScreen
-from tui_inkasso.screens.unmatched import Confirm, InvoicePicker, UnmatchedPaymentsScreen
+from tui_inkasso.screens.unmatched import InvoicePicker, UnmatchedPaymentsScreen
 from tui_inkasso.services import collection_candidates, dunning_run, ledger, unmatched_payments
 from tui_inkasso.services.ledger_import import import_ledger
 from tui_inkasso.services.payment_import import import_payment_file
+from tui_inkasso.widgets.dialogs import ConfirmDialog
 from tui_inkasso.widgets.paged_table import PagedTable
 
 SIZE = (120, 36)
@@ -273,6 +274,6 @@ async def test_enter_enter_in_the_invoice_picker_picks_from_the_new_search(
         assert app.screen is picker and picker.query_one(PagedTable).is_loading
         gate.open()
         await settle(pilot)
-        assert isinstance(app.screen, Confirm)
+        assert isinstance(app.screen, ConfirmDialog)
         assert "faktura 100237" in app.screen.question
         assert Invoice.get(Invoice.number == "100237").balance == 845000, "nothing booked before j"

@@ -214,6 +214,24 @@ class InkassoApp(KeyGate, App[None]):
 
     # ------------------------------------------------------------------ errors
 
+    def _fatal_error(self) -> None:
+        """An unhandled exception ends the app: the traceback without local variables.
+
+        Textual prints tracebacks with every frame's locals, which on this app's screens are
+        table rows, customers' names and personnummer, on a terminal that may be shared or
+        logged. Textual has no public setting for it, so this overrides its private method (same
+        steps, ``show_locals=False``); the exit status is non-zero (``App.return_code`` is 1,
+        the command line passes it on).
+        """
+        import rich
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None, suppress=[rich])
+        self._exit_renderables.append(Segments(self.console.render(traceback, self.console.options)))
+        self._close_messages_no_wait()
+
     def on_worker_failed(self, message: WorkerFailed) -> None:
         """A screen's or widget's worker failed."""
         self.show_worker_error(message.worker)

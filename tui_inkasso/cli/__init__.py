@@ -158,7 +158,8 @@ def _run_app(db_arg: str | None) -> int:
             return exc.exit_code
         from tui_inkasso.app import InkassoApp
 
-        InkassoApp().run()  # the app itself finishes crashed runs' files, after its first frame
-        return 0
+        app = InkassoApp()
+        app.run()  # the app itself finishes crashed runs' files, after its first frame
+        return app.return_code or 0  # 1 after a crash (the traceback is on stderr)
     finally:
         gc.enable()

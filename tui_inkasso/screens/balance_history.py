@@ -18,7 +18,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import Footer, Header, Label, Static
+from textual.widgets import Footer, Header, Static
 
 from tui_inkasso.domain.money import format_sek
 from tui_inkasso.screens.balance_corrections import method_text
@@ -28,7 +28,7 @@ from tui_inkasso.services import balance_history as bh
 from tui_inkasso.services.outbox import DeliveryResult
 from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
-from tui_inkasso.widgets.dialogs import DIALOG_CSS, ConfirmDialog, PathQuestion
+from tui_inkasso.widgets.dialogs import ConfirmDialog, PathPrompt
 from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS, OPEN_KEY
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, PageQuery, TableRow
 
@@ -108,23 +108,6 @@ def delivery_text(result: DeliveryResult) -> tuple[str, str]:
     return f"{name} kunde inte skickas: {result.error}", "error"
 
 
-class PathDialog(PathQuestion):
-    """Asks where to write a file again: a folder (the file keeps its name) or a new file's name."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(name="PathDialog")
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Avbryt", id="path.cancel"),
-    ]
-
-    KEYS = "Enter = Skriv · Esc = Avbryt"
-    DEFAULT_TITLE = "Skriv igen"
-
-    def question_widget(self, question: Text) -> Static:
-        """A plain label: this dialog sits over a file list and keeps to the fewest lines."""
-        return Label(question)
-
-
 class _FileActions(BaseScreen):
     """Skriv igen and Skicka igen, for the list and the detail screen."""
 
@@ -155,7 +138,7 @@ class _FileActions(BaseScreen):
         default = original.with_name(f"kopia-{original.name}")
         question = (f"Skriv {report.file_id} igen (samma fil-id och innehåll). Ange en mapp eller "
                     "ett nytt filnamn; en befintlig fil skrivs aldrig över.")
-        self.app.push_screen(PathDialog(question, default),
+        self.app.push_screen(PathPrompt(question, default, "Skriv igen", action="Skriv"),
                              lambda path: self._rewrite(report.report_id, path) if path else None)
 
     @work(thread=True, exit_on_error=False, group="balance-rewrite", name="Skriv igen")

@@ -48,7 +48,7 @@ from tui_inkasso.services.collection_errors import InvoicesTaken
 from tui_inkasso.services.selection import Selection
 from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
-from tui_inkasso.widgets.dialogs import DIALOG_CSS, ConfirmDialog, PathQuestion, ReasonDialog
+from tui_inkasso.widgets.dialogs import ConfirmDialog, PathPrompt, ReasonDialog
 from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS
 from tui_inkasso.widgets.mark_table import MarkTable
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, PageQuery, TableRow
@@ -175,21 +175,6 @@ def totals_text(totals: collection_candidates.CandidateTotals, marked: int, *, r
     if marked:
         text.append(f" · {marked} markerade", style="bold yellow")
     return text
-
-
-class SavePathDialog(PathQuestion):
-    """Where to save a file: a path proposed, Enter (or F2) saves, Esc cancels."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(name="SavePathDialog")
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Avbryt", id="save.cancel"),
-        Binding("f2", "save", "Spara", id="save.done"),
-    ]
-
-    FIELD = "save-path"
-    KEYS = "Enter eller F2 = Spara · Esc = Avbryt"
-    EMPTY = "Ange en fil eller en mapp."
 
 
 class CollectionScreen(BaseScreen):
@@ -537,7 +522,7 @@ class CollectionScreen(BaseScreen):
         """Skapa Excelfil: ask where to save, then create the cases and the sheet."""
         default = collection_export.default_excel_path()
         self.app.push_screen(
-            SavePathDialog("Var ska Excelfilen sparas? (En mapp eller ett filnamn.)", default, "Skapa Excelfil"),
+            PathPrompt("Var ska Excelfilen sparas? (En mapp eller ett filnamn.)", default, "Skapa Excelfil"),
             lambda path: self._plan(confirmed=True, out=path) if path else None,
         )
 
@@ -671,7 +656,7 @@ class CaseResultScreen(BaseScreen):
         stamp = self.result.created_at.strftime("%Y%m%d_%H%M%S")
         default = collection_recovery.output_folder() / f"inkassoarenden_{stamp}.{kind}"
         what = "Excelfil" if kind == "xlsx" else "PDF"
-        self.app.push_screen(SavePathDialog(f"Spara listan som {what}:", default, f"Exportera ({what})"),
+        self.app.push_screen(PathPrompt(f"Spara listan som {what}:", default, f"Exportera ({what})"),
                              lambda path: self._export(path, kind) if path else None)
 
     @work(thread=True, exit_on_error=False, group="result-export", name="Exportera listan")

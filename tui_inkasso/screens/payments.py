@@ -28,13 +28,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import (
     DirectoryTree,
     Footer,
     Header,
     Input,
-    Label,
     OptionList,
     ProgressBar,
     Static,
@@ -50,6 +48,7 @@ from tui_inkasso.services.clock import today
 from tui_inkasso.services.settings import get_setting
 from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
+from tui_inkasso.widgets.dialogs import PathPrompt
 from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS, OPEN_KEY
 from tui_inkasso.widgets.lists import KeyList
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, TableRow
@@ -552,11 +551,12 @@ class ResultScreen(BaseScreen):
         assert summary is not None
         stem = Path(summary.file_name).stem
         suggestion = import_folder() / f"betalfil-{stem}-{today():%Y%m%d}.xlsx"
-        self.app.push_screen(PathPrompt("Spara resultatloggen som Excelfil", str(suggestion)), self._export_to)
+        self.app.push_screen(PathPrompt("Spara resultatloggen som Excelfil:", suggestion, "Exportera (Excelfil)"),
+                             self._export_to)
 
-    def _export_to(self, target: str | None) -> None:
+    def _export_to(self, target: Path | None) -> None:
         if target:
-            self._export(Path(target))
+            self._export(target)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="export", name="Exportera till Excel")
     def _export(self, target: Path) -> None:
@@ -570,39 +570,3 @@ class ResultScreen(BaseScreen):
         from tui_inkasso.screens.unmatched import UnmatchedPaymentsScreen
 
         self.app.push_screen(UnmatchedPaymentsScreen())
-
-
-class PathPrompt(ModalScreen[str | None]):
-    """Ask for a path: Enter keeps it, Esc cancels."""
-
-    DEFAULT_CSS = """
-    PathPrompt { align: center middle; }
-    PathPrompt > Vertical {
-        width: 90; height: auto; padding: 1 2; border: round $primary; background: $surface;
-    }
-    PathPrompt Label { margin-bottom: 1; }
-    """
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Avbryt", id="prompt.cancel")]
-
-    def __init__(self, title: str, value: str) -> None:
-        super().__init__()
-        self.title_text = title
-        self.value = value
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(self.title_text)
-            yield Input(self.value, id="prompt-path")
-            yield Label("Enter sparar, Esc avbryter.", classes="hint")
-
-    def on_mount(self) -> None:
-        self.query_one(Input).focus()
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip() or None)
-
-    def action_cancel(self) -> None:
-        """Close without a path."""
-        self.dismiss(None)

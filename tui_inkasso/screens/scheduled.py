@@ -25,7 +25,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Checkbox, Footer, Header, Input, Label, Select, Static
@@ -39,6 +39,7 @@ from tui_inkasso.services.errors import UserError
 from tui_inkasso.services.scheduled import RunInfo, ServiceInfo, ServiceSpec
 from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
+from tui_inkasso.widgets.dialogs import ConfirmDialog
 from tui_inkasso.widgets.footer_keys import FooterKeys
 from tui_inkasso.widgets.lists import ChoiceList, KeyList
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, TableRow
@@ -128,39 +129,6 @@ def _service_sort(row: TableRow, key: str) -> object:
 
 
 # --------------------------------------------------------------------------- small modals
-
-
-class ConfirmScreen(ModalScreen[bool]):
-    """A yes/no question: j (or Enter) answers yes, n or Esc no."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "answer(True)", "Ja", id="confirm.yes"),
-        Binding("enter", "answer(True)", "Ja", show=False, id="confirm.yes_enter"),
-        Binding("n", "answer(False)", "Nej", id="confirm.no"),
-        Binding("escape", "answer(False)", "Avbryt", show=False, id="confirm.cancel"),
-    ]
-
-    DEFAULT_CSS = """
-    ConfirmScreen { align: center middle; }
-    ConfirmScreen > #confirm-box {
-        width: 70; height: auto; border: thick $warning; background: $surface; padding: 1 2;
-    }
-    """
-
-    def __init__(self, question: str, title: str = "Bekräfta") -> None:
-        super().__init__()
-        self._question = question
-        self._title = title
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="confirm-box") as box:
-            box.border_title = self._title
-            box.border_subtitle = "j = ja, n = nej"
-            yield Static(Text(self._question))
-
-    def action_answer(self, yes: bool) -> None:
-        """Close with the answer."""
-        self.dismiss(yes)
 
 
 class TextScreen(ModalScreen[None]):
@@ -324,7 +292,7 @@ class ScheduledServicesScreen(BaseScreen):
                 self._load()
 
         self.app.push_screen(
-            ConfirmScreen(f"Ta bort {service.name} ({service.service_label}) och alla dess körningar?",
+            ConfirmDialog(f"Ta bort {service.name} ({service.service_label}) och alla dess körningar?",
                           "Ta bort tjänst"),
             answered,
         )

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -24,7 +23,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Label, Static
+from textual.widgets import Footer, Header, Input
 from textual.worker import Worker, WorkerState
 
 from tui_inkasso.domain.codes import payment_method_label
@@ -34,6 +33,7 @@ from tui_inkasso.services import unmatched_payments
 from tui_inkasso.services.ledger import CustomerHit
 from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
+from tui_inkasso.widgets.dialogs import ConfirmDialog
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, PageQuery, TableRow
 from tui_inkasso.widgets.typeahead import MoveOnInput
 from tui_inkasso.widgets.worker_errors import ForwardWorkerErrors
@@ -197,7 +197,8 @@ class UnmatchedPaymentsScreen(BaseScreen):
             question = (f"Fördela {format_sek(payment.amount)} kr ({payment.payer_name or payment.reference or 'okänd'}) "
                         f"till faktura {candidate.number}, {candidate.customer_name}, saldo "
                         f"{format_sek(candidate.balance)} kr?")
-            self.app.push_screen(Confirm(question), lambda yes: self._allocate(payment.id, candidate.id) if yes else None)
+            self.app.push_screen(ConfirmDialog(question, "Fördela betalning"),
+                                 lambda yes: self._allocate(payment.id, candidate.id) if yes else None)
 
         self.app.push_screen(InvoicePicker(payment), chosen)
 
@@ -211,7 +212,8 @@ class UnmatchedPaymentsScreen(BaseScreen):
             if hit is None:
                 return
             question = f"Behåll {format_sek(payment.amount)} kr som förskott för {hit.name} ({hit.number})?"
-            self.app.push_screen(Confirm(question), lambda yes: self._prepay(payment.id, hit.id) if yes else None)
+            self.app.push_screen(ConfirmDialog(question, "Behåll som förskott"),
+                                 lambda yes: self._prepay(payment.id, hit.id) if yes else None)
 
         self.app.push_screen(CustomerPicker(payment.payer_name), chosen)
 
@@ -385,33 +387,3 @@ class CustomerPicker(_Picker):
             ), data=h)
             for h in unmatched_payments.find_customers(text)
         ]
-
-
-class Confirm(ModalScreen[bool]):
-    """A yes/no question: j or Enter answers yes, n or Esc no."""
-
-    DEFAULT_CSS = """
-    Confirm { align: center middle; }
-    Confirm > Vertical { width: 80; height: auto; padding: 1 2; border: round $warning; background: $surface; }
-    Confirm Label { width: 100%; }
-    """
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "answer(True)", "Ja", id="confirm.yes"),
-        Binding("enter", "answer(True)", "Ja", show=False, id="confirm.enter"),
-        Binding("n", "answer(False)", "Nej", id="confirm.no"),
-        Binding("escape", "answer(False)", "Avbryt", show=False, id="confirm.cancel"),
-    ]
-
-    def __init__(self, question: str) -> None:
-        super().__init__()
-        self.question = question
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(Text(self.question))
-            yield Static(Text("j = ja, n = nej", style="italic"))
-
-    def action_answer(self, yes: bool) -> None:
-        """Close with the answer."""
-        self.dismiss(yes)

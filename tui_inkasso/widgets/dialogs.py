@@ -2,11 +2,14 @@
 
 Each is a ``ModalScreen[T]`` that dismisses with its answer (None when the user pressed Esc),
 so a screen asks with ``push_screen(Dialog(...), callback)`` or, inside a worker,
-``await push_screen_wait(...)``.
+``await push_screen_wait(...)``. There is one of each, used by every screen, so the keys are
+the same everywhere: a yes/no question (:class:`ConfirmDialog`) takes j or Enter for yes and n
+or Esc for no; a path (:class:`PathPrompt`) is answered with Enter or F2 and Esc cancels.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
@@ -21,7 +24,7 @@ from textual.widgets import Checkbox, Input, Label, Static
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
 {name} > Vertical {{
-    width: 84; height: auto; max-height: 90%;
+    width: 84; max-width: 100%; height: auto; max-height: 90%;
     border: thick $primary; background: $surface; padding: 1 2;
 }}
 {name} .dialog-question {{ margin-bottom: 1; }}
@@ -29,29 +32,40 @@ DIALOG_CSS = """
 {name} .dialog-error {{ color: $error; text-style: bold; }}
 """
 
+CONFIRM_KEYS = "j eller Enter = Ja · n eller Esc = Nej"
+"""The key line of every yes/no question in the app."""
+
 
 class ConfirmDialog(ModalScreen[bool]):
-    """A question answered with Enter or j (yes), Esc or n (no)."""
+    """The app's one yes/no question: j or Enter answers yes, n or Esc no, in every dialog.
+
+    The binding ids are the same wherever a question is asked (``confirm.yes`` is j,
+    ``confirm.yes_enter`` Enter, ``confirm.no`` n, ``confirm.no_escape`` Esc), so a keymap or a
+    test that answers one question answers them all. The question says what the answer does:
+    name the objects it applies to ("14 fakturor: 10016754, 10016755, …"), not just "Säker?".
+    """
 
     DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmDialog")
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "answer(True)", "Ja", id="confirm.yes"),
-        Binding("j", "answer(True)", "Ja", show=False, id="confirm.yes_j"),
-        Binding("escape", "answer(False)", "Nej", id="confirm.no"),
-        Binding("n", "answer(False)", "Nej", show=False, id="confirm.no_n"),
+        Binding("j", "answer(True)", "Ja", id="confirm.yes"),
+        Binding("enter", "answer(True)", "Ja", show=False, id="confirm.yes_enter"),
+        Binding("n", "answer(False)", "Nej", id="confirm.no"),
+        Binding("escape", "answer(False)", "Nej", show=False, id="confirm.no_escape"),
     ]
 
-    def __init__(self, question: str, title: str = "Bekräfta") -> None:
+    def __init__(self, question: str | Text, title: str = "Bekräfta") -> None:
         super().__init__()
-        self._question = question
+        self._question = question if isinstance(question, Text) else Text(question)
+        self.question = self._question.plain
+        """The question as plain text."""
         self._title = title
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = self._title
-            yield Static(Text(self._question), classes="dialog-question")
-            yield Static("Enter eller j = Ja · Esc eller n = Nej", classes="dialog-keys")
+            yield Static(self._question, classes="dialog-question")
+            yield Static(CONFIRM_KEYS, classes="dialog-keys")
 
     def action_answer(self, yes: bool) -> None:
         """Close with the answer."""
@@ -97,52 +111,75 @@ class ReasonDialog(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class PathQuestion(ModalScreen[Path | None]):
-    """Asks for a path (a folder or a file name), one proposed; Enter answers, Esc cancels.
+PathCheck = Callable[[Path], str | None]
+"""Checks a path typed in a :class:`PathPrompt`: None when it will do, else why not (in Swedish)."""
 
-    The screens word it in a subclass: ``FIELD`` is the Input's id, ``KEYS`` the key line,
-    ``EMPTY`` what Enter on an empty field says, ``DEFAULT_TITLE`` the border title. What a
-    folder means (the file keeps its own name) is the caller's business. A binding to
-    ``save`` answers too (F2 where a screen offers it).
+
+class PathPrompt(ModalScreen[Path | None]):
+    """The app's one question for a path (a folder or a file name), one proposed.
+
+    Enter or F2 answers, Esc cancels, in every path question of the app (binding ids
+    ``path.save`` and ``path.cancel``; the field's id is ``path``). ``action`` names what Enter
+    does ("Spara", "Skriv"); ``check`` (a service's rule, e.g. "the folder can be written")
+    refuses a path with its reason under the field instead of closing. What a folder means (the
+    file keeps its own name) is the caller's business.
     """
 
-    FIELD: ClassVar[str] = "path"
-    KEYS: ClassVar[str] = "Enter = Spara · Esc = Avbryt"
-    EMPTY: ClassVar[str] = "Ange en mapp eller ett filnamn."
-    DEFAULT_TITLE: ClassVar[str] = "Spara som"
+    DEFAULT_CSS = DIALOG_CSS.format(name="PathPrompt")
 
-    def __init__(self, question: str, default: Path, title: str | None = None) -> None:
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "save", "Spara", id="path.save"),
+        Binding("escape", "cancel", "Avbryt", id="path.cancel"),
+    ]
+
+    def __init__(
+        self,
+        question: str | Text,
+        default: Path | str,
+        title: str = "Spara som",
+        *,
+        action: str = "Spara",
+        empty: str = "Ange en mapp eller ett filnamn.",
+        check: PathCheck | None = None,
+    ) -> None:
         super().__init__()
-        self._question = question
-        self._default = default
-        self._title = title or self.DEFAULT_TITLE
+        self._question = question if isinstance(question, Text) else Text(question)
+        self._default = str(default)
+        self._title = title
+        self._action = action
+        self._empty = empty
+        self._check = check
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = self._title
-            yield self.question_widget(Text(self._question))
-            yield Input(str(self._default), id=self.FIELD)
-            yield Static("", id=f"{self.FIELD}-error", classes="dialog-error")
-            yield Static(self.KEYS, classes="dialog-keys")
-
-    def question_widget(self, question: Text) -> Static:
-        """The question above the field."""
-        return Static(question, classes="dialog-question")
+            yield Static(self._question, classes="dialog-question")
+            yield Input(self._default, id="path")
+            yield Static("", id="path-error", classes="dialog-error")
+            yield Static(f"Enter eller F2 = {self._action} · Esc = Avbryt", classes="dialog-keys")
 
     def on_mount(self) -> None:
-        self.query_one(f"#{self.FIELD}", Input).focus()
+        self.query_one("#path", Input).focus()
 
-    @on(Input.Submitted)
+    @on(Input.Submitted, "#path")
     def _submitted(self) -> None:
         self.action_save()
 
     def action_save(self) -> None:
-        """Answer with the path typed."""
-        text = self.query_one(f"#{self.FIELD}", Input).value.strip()
+        """Answer with the path typed (after ``check``, when given)."""
+        text = self.query_one("#path", Input).value.strip()
         if not text:
-            self.query_one(f"#{self.FIELD}-error", Static).update(self.EMPTY)
+            self._refuse(self._empty)
             return
-        self.dismiss(Path(text).expanduser())
+        path = Path(text).expanduser()
+        problem = self._check(path) if self._check is not None else None
+        if problem:
+            self._refuse(problem)
+            return
+        self.dismiss(path)
+
+    def _refuse(self, reason: str) -> None:
+        self.query_one("#path-error", Static).update(Text(reason))
 
     def action_cancel(self) -> None:
         """Close without an answer."""

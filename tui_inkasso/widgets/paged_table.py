@@ -35,8 +35,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, Protocol
+from time import monotonic
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -58,15 +60,27 @@ from tui_inkasso.widgets.typeahead import (
 )
 from tui_inkasso.widgets.worker_errors import WorkerFailed
 
+if TYPE_CHECKING:
+    from tui_inkasso.widgets.filter_field import FilterField
+
 Cell = str | Text
 """A cell: plain text (never parsed as markup) or a styled ``rich.text.Text``."""
+
+
+def cell_width(cell: Cell) -> int:
+    """Terminal cells the cell's text takes."""
+    return cell.cell_len if isinstance(cell, Text) else cell_len(cell)
 
 
 @dataclass(frozen=True)
 class Column:
     """A column: its key (what sorting names), Swedish label, width and alignment.
 
-    ``width`` 0 means "share what is left" (at least ``min_width``); amounts align right.
+    ``width`` 0 means "share what is left" (at least ``min_width``): names and other text, which
+    give way first when the table is narrow and end in "…". A right-aligned column is a number
+    (an amount, a count) and is never cut: it is at least as wide as its widest value shown so
+    far, and where the table's edge would cut it, it is left out of that view instead (scroll
+    sideways to see it whole).
     """
 
     key: str
@@ -75,6 +89,11 @@ class Column:
     align: Literal["left", "right"] = "left"
     sortable: bool = True
     min_width: int = 8
+
+    @property
+    def whole(self) -> bool:
+        """A number: shown whole or not at all."""
+        return self.align == "right"
 
 
 @dataclass(frozen=True)
@@ -163,8 +182,21 @@ CURSOR_BINDINGS: tuple[BindingType, ...] = (
     Binding("pagedown", "page_down", "Nästa sida", show=False, id="table.page_down"),
     Binding("home", "first_row", "Första raden", show=False, id="table.first"),
     Binding("end", "last_row", "Sista raden", show=False, id="table.last"),
+    Binding("right", "column_right", "Kolumnerna till höger", show=False, id="table.right"),
+    Binding("left", "column_left", "Kolumnerna till vänster", show=False, id="table.left"),
+    Binding("ctrl+pagedown", "page_right", "En skärm åt höger", show=False, id="table.page_right"),
+    Binding("ctrl+pageup", "page_left", "En skärm åt vänster", show=False, id="table.page_left"),
+    Binding("slash", "open_filter", "Filtrera", id="table.filter",
+            tooltip="Skriv i filterfältet för att visa bara de rader som matchar"),
+    Binding("ctrl+f", "open_filter", "Filtrera", show=False, id="table.filter_ctrl"),
 )
-"""Reverse the sort and move the cursor: every table has these (MarkTable replaces the rest)."""
+"""Reverse the sort, move the cursor, scroll sideways and open the filter (where the screen has
+one for this table, :class:`~tui_inkasso.widgets.filter_field.FilterField`): every table has
+these (MarkTable replaces the rest). Textual's own scrolling keys (English, a cell at a time)
+are not inherited."""
+
+FILTER_HINT_PAUSE = 5.0
+"""Seconds between two hints that letters are commands here and ``/`` filters."""
 
 
 class TableMessage(Message):
@@ -179,7 +211,7 @@ class TableMessage(Message):
         return self.table
 
 
-class PagedTable(ScrollView, can_focus=True):
+class PagedTable(ScrollView, can_focus=True, inherit_bindings=False):
     """A keyboard-driven table over a RowSource that fetches only the pages it shows."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -287,6 +319,8 @@ class PagedTable(ScrollView, can_focus=True):
         self._pages: dict[int, Sequence[TableRow]] = {}
         self._pending: set[int] = set()
         self._widths: list[int] = []
+        self._fitted: dict[int, int] = {}
+        """The widest value seen so far in each number column (by column index)."""
         self._typeahead: list[KeyPress] = []
         self._replay_due = False
         """The rows are here and the waiting keys are about to be replayed."""
@@ -357,6 +391,7 @@ class PagedTable(ScrollView, can_focus=True):
             return
         self._generation += 1
         self._pages = {0: list(preload[1][: self.page_size])}
+        self._fit(self._pages[0])
         self._pending.clear()
         self._loaded = True
         self.cursor_row = 0
@@ -445,6 +480,7 @@ class PagedTable(ScrollView, can_focus=True):
             return
         self._pending.discard(message.requested)
         self._pages[message.page] = message.rows
+        self._fit(message.rows)
         if message.total is not None:
             self._set_total(message.total)
             self._loaded = True
@@ -479,11 +515,32 @@ class PagedTable(ScrollView, can_focus=True):
         width = sum(w + 2 for w in self._widths)
         self.virtual_size = Size(width, self._total + self.HEADER_HEIGHT)
 
+    def _fit(self, rows: Sequence[TableRow]) -> None:
+        """Widen a number column whose new values are wider than it (amounts are never cut)."""
+        widened = False
+        for index, column in enumerate(self.columns):
+            if not column.whole:
+                continue
+            widest = max((cell_width(row.cells[index]) for row in rows if index < len(row.cells)), default=0)
+            if widest > self._fitted.get(index, 0):
+                self._fitted[index] = widest
+                widened = widened or widest > column.width
+        if widened:
+            self._update_virtual_size()
+
     def _column_widths(self, available: int) -> list[int]:
-        fixed = sum(c.width + 2 for c in self.columns if c.width)
-        flexible = [c for c in self.columns if not c.width]
+        """Number columns as wide as their values, text columns their width, and what is left
+        shared by the flexible ones (at least their ``min_width``)."""
+        widths = [
+            max(column.width, self._fitted.get(index, 0)) if column.width or column.whole else 0
+            for index, column in enumerate(self.columns)
+        ]
+        fixed = sum(w + 2 for w in widths if w)
+        flexible = [index for index, w in enumerate(widths) if not w]
         share = (available - fixed) // len(flexible) - 2 if flexible else 0
-        return [c.width or max(c.min_width, share) for c in self.columns]
+        for index in flexible:
+            widths[index] = max(self.columns[index].min_width, share)
+        return widths
 
     def render_line(self, y: int) -> Strip:
         """The header on line 0, then the rows under the scroll position."""
@@ -491,6 +548,7 @@ class PagedTable(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width or self.size.width
         if not self._widths:
             self._update_virtual_size()
+        self._cut = self._cut_columns(scroll_x, scroll_x + width)
         if y < self.HEADER_HEIGHT:
             strip = self._header_strip()
         else:
@@ -498,16 +556,36 @@ class PagedTable(ScrollView, can_focus=True):
             strip = self._row_strip(index)
         return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style)
 
+    _cut: frozenset[int] = frozenset()
+    """Number columns the view's edges would cut (by index): drawn empty, never as "20 7"."""
+
+    def _cut_columns(self, left: int, right: int) -> frozenset[int]:
+        cut = set()
+        for index, (start, width) in enumerate(zip(self._column_starts(), self._widths, strict=False)):
+            end = start + width + 2
+            if self.columns[index].whole and (start + 1 < left < end - 1 or start + 1 < right < end - 1):
+                cut.add(index)
+        return frozenset(cut)
+
     def _line(self, cells: Sequence[Cell], style: Style) -> Strip:
-        line = Text(style=style, end="", no_wrap=True)
-        for cell, column, width in zip(cells, self.columns, self._widths, strict=False):
+        """One line of cells in the row's style (zebra, cursor), each cell's own style on top.
+
+        The row's style is applied to every segment here: ``Text.render`` leaves the base style
+        of a text without spans out of its segments, which drew plain rows in the terminal's
+        default colours (no cursor, no zebra) and gave segments without a style, on which
+        Textual's NO_COLOR filter crashed.
+        """
+        line = Text(end="", no_wrap=True)
+        for index, (cell, column, width) in enumerate(zip(cells, self.columns, self._widths, strict=False)):
             text = cell.copy() if isinstance(cell, Text) else Text(str(cell))
+            if index in self._cut:
+                text = Text("")
             text.truncate(width, overflow="ellipsis")
             text.align(column.align, width)
             line.append(" ")
             line.append_text(text)
             line.append(" ")
-        segments = list(line.render(self.app.console))
+        segments = Segment.apply_style(line.render(self.app.console), style)
         total_width = sum(w + 2 for w in self._widths)
         return Strip(segments).extend_cell_length(total_width, style)
 
@@ -584,6 +662,69 @@ class PagedTable(ScrollView, can_focus=True):
     def action_last_row(self) -> None:
         self.cursor_row = self._total - 1
 
+    def _column_starts(self) -> list[int]:
+        starts, x = [], 0
+        for width in self._widths:
+            starts.append(x)
+            x += width + 2
+        return starts
+
+    def action_column_right(self) -> None:
+        """Scroll sideways so that the next column starts at the left edge."""
+        x = round(self.scroll_x)
+        following = [start for start in self._column_starts() if start > x]
+        if following and x < self.max_scroll_x:
+            self.scroll_to(x=min(following[0], self.max_scroll_x), animate=False)
+
+    def action_column_left(self) -> None:
+        """Scroll sideways so that the previous column starts at the left edge."""
+        x = round(self.scroll_x)
+        earlier = [start for start in self._column_starts() if start < x]
+        if earlier:
+            self.scroll_to(x=earlier[-1], animate=False)
+
+    def action_page_right(self) -> None:
+        """Scroll sideways by the table's width."""
+        self.scroll_to(x=self.scroll_x + self.scrollable_content_region.width, animate=False)
+
+    def action_page_left(self) -> None:
+        """Scroll sideways back by the table's width."""
+        self.scroll_to(x=self.scroll_x - self.scrollable_content_region.width, animate=False)
+
+    def filter_field(self) -> FilterField | None:
+        """The screen's filter field for this table, if it has one."""
+        from tui_inkasso.widgets.filter_field import FilterField
+
+        if not self.is_attached:
+            return None
+        for candidate in self.screen.query(FilterField):
+            if candidate.serves(self):
+                return candidate
+        return None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``/`` only where a filter field serves this table."""
+        if action == "open_filter":
+            return self.filter_field() is not None
+        return True
+
+    def action_open_filter(self) -> None:
+        """``/``: to the filter field; Enter or Esc there comes back here."""
+        found = self.filter_field()
+        if found is not None:
+            found.open_from(self)
+
+    _last_hint = -FILTER_HINT_PAUSE
+
+    def _hint_filter(self) -> None:
+        """A letter that is no command here: say how to filter instead of losing it silently."""
+        now = monotonic()
+        if now - self._last_hint < FILTER_HINT_PAUSE:
+            return
+        self._last_hint = now
+        self.notify("Bokstäver är kommandon i tabellen (F1 visar dem). Tryck / för att filtrera.",
+                    title="Filtrera med /", timeout=4)
+
     def action_select_row(self) -> None:
         row = self.current_row
         if row is not None:
@@ -631,6 +772,9 @@ class PagedTable(ScrollView, can_focus=True):
         elif self._opens(event.key) and self.current_row is not None:
             self._handing_over = True
             after_handled(self, self._hand_over_held)
+        elif event.is_printable and event.character and event.key not in self.screen.active_bindings \
+                and self.filter_field() is not None:
+            self._hint_filter()
 
     def _hold(self, event: events.Key) -> None:
         event.stop()
