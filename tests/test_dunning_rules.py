@@ -13,7 +13,9 @@ from tui_inkasso.domain.dunning import (
     DunningLevel,
     FeeCaps,
     capped_fee,
+    is_demand_level,
     is_ready_for_collection,
+    level_kind_label,
     next_level_due,
     payment_deadline,
     printable_letter_text,
@@ -25,6 +27,12 @@ REMINDER = DunningLevel(1, "Påminnelse", 10, 6000, 10, "Vi har inte fått betal
 DEMAND = DunningLevel(2, "Krav", 12, 18000, 10, "Betala senast på angivet datum.", True)
 DEMAND_2 = DunningLevel(3, "Krav 2", 14, 18000, 14, "Sista krav före inkasso.", True)
 LEVELS = [REMINDER, DEMAND, DEMAND_2]
+
+
+def test_level_1_is_the_reminder_and_every_later_level_a_demand() -> None:
+    assert [is_demand_level(n) for n in (1, 2, 3, 7)] == [False, True, True, True]
+    assert [level_kind_label(n) for n in (1, 2, 3)] == ["Påminnelse", "Krav", "Krav"]
+    assert all(level.is_demand == is_demand_level(level.level) for level in LEVELS)
 
 
 # --- when the next level is due ---------------------------------------------------------------

@@ -19,7 +19,7 @@ from typing import Any
 
 from tui_inkasso.cli.common import CliError, Output, date_arg
 from tui_inkasso.cli.selection_options import add_selection_options, selection_from_args
-from tui_inkasso.domain.dunning import DunningLevel
+from tui_inkasso.domain.dunning import DunningLevel, is_demand_level
 from tui_inkasso.domain.money import MoneyError, format_amount, format_sek, parse_amount
 from tui_inkasso.services import clock, dunning_blocks, dunning_levels, dunning_reprint, dunning_run
 
@@ -180,7 +180,7 @@ def _level_from_json(path: Path, number: int, item: Any) -> DunningLevel:
         raise CliError(f"{where}: fältet fee: {exc}") from None
     level = field("level", int)
     return DunningLevel(level, field("name", str), field("days", int), fee, field("deadline_days", int),
-                        str(item.get("letter_text", "")), level > 1)
+                        str(item.get("letter_text", "")), is_demand_level(level))
 
 
 def _levels_set(args: argparse.Namespace) -> Output:

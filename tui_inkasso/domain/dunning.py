@@ -63,6 +63,26 @@ _LONGEST_CLOSED_RUN = 10
 Issued = tuple[int, date]
 """A dunning level already issued for an invoice: (level number, issued on)."""
 
+REMINDER_LEVEL = 1
+"""Dunning level 1 is the reminder (påminnelse); every later level is a demand (krav)."""
+
+
+def is_demand_level(level: int) -> bool:
+    """True when dunning level number ``level`` is a demand (krav), False for the reminder.
+
+    The one place that decides a level's kind from its number: the levels read from the store,
+    the ledger import, the CLI's level files, the settings screen, a rebuilt letter and an
+    invoice's status all ask here. Today the kind is the position (level 1 the reminder, every
+    later one a demand); when levels carry a configured kind (``domain/level_kinds.py``), that
+    kind decides and this stays the reading of a level stored without one.
+    """
+    return level > REMINDER_LEVEL
+
+
+def level_kind_label(level: int) -> str:
+    """"Påminnelse" or "Krav": the kind of level ``level`` as the settings screen names it."""
+    return "Krav" if is_demand_level(level) else "Påminnelse"
+
 
 @dataclass(frozen=True, slots=True)
 class DunningLevel:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
+from tui_inkasso.domain.dunning import REMINDER_LEVEL, is_demand_level
+
 
 class InvoiceStatus(StrEnum):
     """The status codes (stable, for JSON and filters); ``label`` is the Swedish text."""
@@ -40,10 +42,6 @@ _LABELS = {
     InvoiceStatus.EXCLUDED: "Undantagen",
 }
 
-REMINDER_LEVEL = 1
-"""Dunning level 1 is the reminder (påminnelse); every later level is a demand (krav)."""
-
-
 def invoice_status(
     *,
     amount: int,
@@ -67,7 +65,7 @@ def invoice_status(
         return InvoiceStatus.PAID
     if excluded:
         return InvoiceStatus.EXCLUDED
-    if dunning_level > REMINDER_LEVEL:
+    if is_demand_level(dunning_level):
         return InvoiceStatus.DEMAND
     if dunning_level == REMINDER_LEVEL:
         return InvoiceStatus.REMINDER
@@ -84,6 +82,6 @@ def dunning_level_label(level: int, configured_name: str | None = None) -> str:
         return ""
     if configured_name:
         return configured_name
-    if level == REMINDER_LEVEL:
+    if not is_demand_level(level):
         return "Påminnelse"
     return f"Krav {level - REMINDER_LEVEL}"

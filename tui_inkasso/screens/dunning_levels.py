@@ -26,7 +26,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, Label, Static, TextArea
 
-from tui_inkasso.domain.dunning import DunningLevel
+from tui_inkasso.domain.dunning import DunningLevel, is_demand_level, level_kind_label
 from tui_inkasso.domain.interest import ReferenceRate, format_rate_bp
 from tui_inkasso.domain.money import MoneyError, format_sek, parse_amount
 from tui_inkasso.screens.base import BaseScreen
@@ -74,8 +74,7 @@ class LevelForm(Vertical):
 
     def number(self, position: int) -> None:
         """Show the level's number and kind for its place in the list."""
-        kind = "Påminnelse" if position == 1 else "Krav"
-        self.border_title = f"Nivå {position} – {kind}"
+        self.border_title = f"Nivå {position} – {level_kind_label(position)}"
 
     def read(self, position: int) -> tuple[DunningLevel | None, list[str]]:
         """The level as typed, or the fields that cannot be read."""
@@ -101,7 +100,7 @@ class LevelForm(Vertical):
         text = self.query_one(f"#level-{self.uid}-text", TextArea).text
         if problems:
             return None, problems
-        return DunningLevel(position, name, days, fee, deadline, text, position > 1), []
+        return DunningLevel(position, name, days, fee, deadline, text, is_demand_level(position)), []
 
 
 def parse_rates(text: str) -> tuple[list[ReferenceRate], list[str]]:

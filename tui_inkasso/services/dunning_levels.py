@@ -4,8 +4,8 @@ What a run reads before it issues anything, and what the settings screen (Instä
 Alternativ → Påminnelse/krav), the CLI and the ledger import save:
 
 * **Levels** live in ``DunningLevelConfig``. Level 1 is the reminder (påminnelse), every later
-  level a demand (krav): the same convention as ``domain/invoice_status.py`` and the ledger
-  import, so a level's kind is its position and needs no column of its own.
+  level a demand (krav): :func:`~tui_inkasso.domain.dunning.is_demand_level` decides, for
+  ``domain/invoice_status.py``, the ledger import, the CLI and the settings screen alike.
 * **Settings**: the minimum amount, the fee caps (lag (1981:739) 4 §), the printer and the
   letters folder.
 * **Reference rates** (räntelagen 9 §): the Riksbank's rate per half year, which the late
@@ -24,7 +24,7 @@ import peewee as pw
 
 from tui_inkasso.db.models import DunningLevelConfig
 from tui_inkasso.db.models import ReferenceRate as ReferenceRateRow
-from tui_inkasso.domain.dunning import DunningLevel, FeeCaps, validate_levels
+from tui_inkasso.domain.dunning import DunningLevel, FeeCaps, is_demand_level, validate_levels
 from tui_inkasso.domain.interest import (
     ReferenceRate,
     default_reference_rates,
@@ -89,7 +89,7 @@ def _level_from_row(row: DunningLevelConfig) -> DunningLevel:
         fee_ore=row.fee,
         deadline_days=row.deadline_days,
         letter_text=row.letter_text or "",
-        is_demand=row.level > 1,
+        is_demand=is_demand_level(row.level),
     )
 
 
@@ -106,8 +106,8 @@ def level_problems(levels: Sequence[DunningLevel], caps: FeeCaps | None = None) 
     """
     problems = validate_levels(levels, caps)
     for level in levels:
-        if level.is_demand != (level.level > 1):
-            kind = "ett krav" if level.level > 1 else "en påminnelse"
+        if level.is_demand != is_demand_level(level.level):
+            kind = "ett krav" if is_demand_level(level.level) else "en påminnelse"
             problems.append(f"Nivå {level.level} ({level.name or 'utan namn'}): ska vara {kind}; "
                             f"nivå 1 är påminnelsen och senare nivåer är krav.")
     return problems

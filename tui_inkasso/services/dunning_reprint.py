@@ -26,6 +26,7 @@ from tui_inkasso.db.models import (
     Owner,
     RentalObject,
 )
+from tui_inkasso.domain.dunning import is_demand_level
 from tui_inkasso.fileio import FileWriteError, atomic_write
 from tui_inkasso.formats.letter import (
     LetterData,
@@ -146,7 +147,7 @@ def _rebuild_letter(notice: DunningNotice) -> LetterData:
                                            f"{customer.postal_code} {customer.city}".strip()) if x),
         invoice_number=invoice.number, kind=invoice.kind, invoice_date=invoice.invoice_date,
         due_date=invoice.due_date, ocr=invoice.ocr, level=notice.level, level_name=notice.name,
-        is_demand=notice.level > 1, issued_on=issued, payment_deadline=notice.deadline,
+        is_demand=is_demand_level(notice.level), issued_on=issued, payment_deadline=notice.deadline,
         capital_ore=notice.capital, interest_ore=notice.interest, fee_ore=notice.fee,
         earlier_fees_ore=earlier,
         total_ore=notice.capital + notice.interest + notice.fee + earlier,

@@ -211,12 +211,12 @@ def _resolve_levels(ledger: Ledger, known: Known, problems: Problems) -> None:
 def _check_levels_by_law(known: Known, problems: Problems) -> None:
     """The levels as they would be after the import, checked as the levels screen checks them
     (payment time of at least 8 days, fee caps, a demand not before the reminder's deadline)."""
-    from tui_inkasso.domain.dunning import DunningLevel
+    from tui_inkasso.domain.dunning import DunningLevel, is_demand_level
     from tui_inkasso.services.dunning_levels import fee_caps, level_problems
 
     levels = [DunningLevel(level=lv.level, name=lv.name, days=lv.days, fee_ore=lv.fee,
                            deadline_days=lv.deadline_days, letter_text=lv.letter_text or "",
-                           is_demand=lv.level > 1)
+                           is_demand=is_demand_level(lv.level))
               for lv in sorted(known.levels.values(), key=lambda lv: lv.level)]
     for problem in level_problems(levels, fee_caps()):
         problems.add("dunning_levels", problem)
