@@ -36,10 +36,10 @@ from tui_inkasso.services.booking import Booked, BookingError, PaymentIn, book_p
 from tui_inkasso.services.clock import current_user, now
 from tui_inkasso.services.errors import UserError
 from tui_inkasso.services.payment_plan import (
-    MatchContext,
     Part,
     PaymentImportError,
     PlannedPayment,
+    PreparedFile,
     Refusal,
     prepare,
     read_bank_file,
@@ -140,12 +140,10 @@ def _import(
         with write_transaction():
             if is_postgres():
                 db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_LOCK_KEY,))
-            refusals, planned, context, warnings = prepare(
-                bank_file, sha, allow_test=allow_test, lock=True, splits=False
-            )
-            if refusals:
-                raise refused(name, refusals)
-            file_id, summary = _book(name, bank_file, sha, planned, context, warnings, progress)
+            prepared = prepare(bank_file, sha, allow_test=allow_test, lock=True, splits=False)
+            if prepared.refusals:
+                raise refused(name, prepared.refusals)
+            file_id, summary = _book(name, prepared, progress)
     except pw.IntegrityError as exc:
         raise PaymentImportError(
             name, f"filen eller en av dess betalningar bokfördes samtidigt av någon annan; inget sparades ({exc})"
@@ -180,27 +178,20 @@ def import_payment_files(
 
 def _plan(bank_file: BankFile, sha: str, path: str, *, allow_test: bool, lock: bool) -> ImportPlan:
     """The analysis: refusals, every payment's plan, and the summary from simulated splits."""
-    refusals, planned, context, warnings = prepare(bank_file, sha, allow_test=allow_test, lock=lock, splits=True)
-    summary = summarise(Path(path).name, bank_file, sha, planned, context, warnings, booked=None)
-    return ImportPlan(path, summary, tuple(refusals), planned)
+    prepared = prepare(bank_file, sha, allow_test=allow_test, lock=lock, splits=True)
+    summary = summarise(Path(path).name, prepared, booked=None)
+    return ImportPlan(path, summary, tuple(prepared.refusals), prepared.planned)
 
 
 # ------------------------------------------------------------------------------------ booking
 
 
-def _book(
-    name: str,
-    bank_file: BankFile,
-    sha: str,
-    planned: list[PlannedPayment],
-    context: MatchContext,
-    warnings: list[str],
-    progress: Progress | None,
-) -> tuple[int, ImportSummary]:
+def _book(name: str, prepared: PreparedFile, progress: Progress | None) -> tuple[int, ImportSummary]:
     """The file's row, every payment through book_payments (in chunks), the audit entry."""
+    bank_file, planned = prepared.bank_file, prepared.planned
     file_row = PaymentFile.create(
         file_name=name[:500],
-        sha256=sha,
+        sha256=prepared.sha256,
         format=bank_file.format,
         bank_file_id=bank_file.file_id[:100],
         imported_at=now(),
@@ -217,7 +208,7 @@ def _book(
         booked.extend([next(results) for _ in item.parts] for item in chunk)
         if progress:
             progress(min(start + BOOK_CHUNK, total), total)
-    done = summarise(name, bank_file, sha, planned, context, warnings, booked=booked)
+    done = summarise(name, prepared, booked=booked)
     audit.record(
         "payments.imported", "payment_file", file_row.id,
         f"{name} ({done.format_label}): {done.payments} betalningar, {format_sek(done.amount)} kr; "

@@ -195,9 +195,19 @@ class MatchContext:
     by_number: dict[str, int] = field(default_factory=dict)
 
 
-def prepare(
-    bank_file: BankFile, sha: str, *, allow_test: bool, lock: bool, splits: bool
-) -> tuple[list[Refusal], list[PlannedPayment], MatchContext, list[str]]:
+@dataclass
+class PreparedFile:
+    """A whole file planned: why it would be refused, every payment's plan, what was read."""
+
+    bank_file: BankFile
+    sha256: str
+    refusals: list[Refusal]
+    planned: list[PlannedPayment]
+    context: MatchContext
+    warnings: list[str]
+
+
+def prepare(bank_file: BankFile, sha: str, *, allow_test: bool, lock: bool, splits: bool) -> PreparedFile:
     """Refusals, the plan of every payment (invoices, parts, method, owner), the context read.
 
     ``lock`` locks the named invoices (PostgreSQL ``FOR UPDATE``, inside the import's
@@ -217,7 +227,7 @@ def prepare(
     ]
     warnings = list(bank_file.warnings) + _owner_warnings(bank_file, planned, context)
     _simulate(planned, context, splits=splits)
-    return refusals, planned, context, warnings
+    return PreparedFile(bank_file, sha, refusals, planned, context, warnings)
 
 
 def _file_refusals(bank_file: BankFile, sha: str, allow_test: bool) -> list[Refusal]:

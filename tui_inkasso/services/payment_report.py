@@ -17,9 +17,8 @@ from tui_inkasso.db.models import AccountRole, PaymentFile, PaymentMethod
 from tui_inkasso.domain.money import format_amount
 from tui_inkasso.formats.excel import Column, write_table_xlsx
 from tui_inkasso.formats.payment_file import BGMAX, TOTALIN
-from tui_inkasso.formats.payment_file import PaymentFile as BankFile
 from tui_inkasso.services.booking import Booked
-from tui_inkasso.services.payment_plan import MatchContext, PlannedPayment
+from tui_inkasso.services.payment_plan import PlannedPayment, PreparedFile
 
 _INKASSO = PaymentMethod.INKASSO.value
 _PREPAYMENT_ROLE = AccountRole.PREPAYMENTS.value
@@ -113,17 +112,9 @@ class ImportSummary:
 # ------------------------------------------------------------------------------------ summary
 
 
-def summarise(
-    name: str,
-    bank_file: BankFile,
-    sha: str,
-    planned: list[PlannedPayment],
-    context: MatchContext,
-    warnings: list[str],
-    *,
-    booked: list[list[Booked]] | None,
-) -> ImportSummary:
+def summarise(name: str, prepared: PreparedFile, *, booked: list[list[Booked]] | None) -> ImportSummary:
     """Counts and the log, from the simulated splits (analysis) or from what booking did."""
+    bank_file, planned, context = prepared.bank_file, prepared.planned, prepared.context
     numbers = {inv.id: inv.number for inv in context.invoices.values()}
     matched = unmatched = agency = deductions = 0
     matched_amount = unmatched_amount = agency_amount = deduction_amount = 0
@@ -168,9 +159,9 @@ def summarise(
         for s in bank_file.sections
     )
     return ImportSummary(
-        name, bank_file.format, bank_file.file_id, sha, bank_file.is_test, bank_file.created_at, sections,
+        name, bank_file.format, bank_file.file_id, prepared.sha256, bank_file.is_test, bank_file.created_at, sections,
         len(planned), bank_file.total_amount, matched, matched_amount, unmatched, unmatched_amount, agency,
-        agency_amount, deductions, deduction_amount, tuple(overpayments), tuple(warnings), tuple(log),
+        agency_amount, deductions, deduction_amount, tuple(overpayments), tuple(prepared.warnings), tuple(log),
     )
 
 
