@@ -49,7 +49,6 @@ from tui_inkasso.services.balance_recovery import (
 )
 from tui_inkasso.services.clock import current_user, now
 from tui_inkasso.services.errors import Conflict, UserError
-from tui_inkasso.services.outbox import STATUS_LABELS as DELIVERY_LABELS
 from tui_inkasso.services.outbox import DeliveryResult
 from tui_inkasso.services.selection import Selection, apply_selection, validate_selection
 from tui_inkasso.services.settings import get_setting, output_dir
@@ -367,11 +366,11 @@ def _deliver(row: OutboxFile | None) -> DeliveryInfo | None:
     if result is None:
         fresh = OutboxFile.get_or_none(OutboxFile.id == row.id)
         status = fresh.status if fresh else "waiting"
-        return DeliveryInfo(row.id, status, DELIVERY_LABELS.get(status, status),  # type: ignore[call-overload]
+        return DeliveryInfo(row.id, status, outbox.status_label(status),
                             fresh.last_error if fresh else "")
     return _delivery_info(result)
 
 
 def _delivery_info(result: DeliveryResult) -> DeliveryInfo:
-    label = DELIVERY_LABELS.get(result.status, result.status)  # type: ignore[call-overload]
+    label = outbox.status_label(result.status)
     return DeliveryInfo(result.outbox_id, result.status, label, result.error, result.remote_path)

@@ -35,7 +35,6 @@ from tui_inkasso.services.balance_corrections import (
 )
 from tui_inkasso.services.balance_recovery import recover_balance_files
 from tui_inkasso.services.errors import NotFound, UserError
-from tui_inkasso.services.outbox import STATUS_LABELS as DELIVERY_LABELS
 from tui_inkasso.services.outbox import DeliveryResult
 from tui_inkasso.services.settings import get_setting
 from tui_inkasso.services.transaction import write_transaction
@@ -65,7 +64,7 @@ class ReportSummary:
         """Swedish delivery status."""
         if not self.delivery_status:
             return "Ej skickad"
-        return DELIVERY_LABELS.get(self.delivery_status, self.delivery_status)  # type: ignore[call-overload]
+        return outbox.status_label(self.delivery_status)
 
     @property
     def file_name(self) -> str:
@@ -232,5 +231,5 @@ def resend_report(report_id: int) -> DeliveryResult:
         result = outbox.deliver_pending(only_ids=[row.id])[0]
     with write_transaction():
         audit.record("balance_file.resent", "balance_report", report.id,
-                     f"{cf.file_id}: {DELIVERY_LABELS.get(result.status, result.status)}")  # type: ignore[call-overload]
+                     f"{cf.file_id}: {outbox.status_label(result.status)}")
     return result

@@ -60,13 +60,18 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"
 
 
-STATUS_LABELS = {
+STATUS_LABELS: dict[str, str] = {
     OutboxStatus.WAITING: "Väntar",
     OutboxStatus.SENDING: "Skickas",
     OutboxStatus.SENT: "Skickad",
     OutboxStatus.FAILED: "Misslyckad",
 }
 """What staff read for each status."""
+
+
+def status_label(status: str) -> str:
+    """The Swedish label of a stored delivery status (an unknown one as it is)."""
+    return STATUS_LABELS.get(status, status)
 
 KIND_LABELS = {
     "saldofil": "Saldofil (saldokorrigeringar)",
@@ -461,7 +466,7 @@ def resend(outbox_id: int, now: dt.datetime | None = None) -> DeliveryResult:
         OutboxFile.update(status=OutboxStatus.WAITING.value, next_attempt_at=at).where(
             OutboxFile.id == outbox_id
         ).execute()
-        was = STATUS_LABELS.get(row.status, row.status).lower()
+        was = status_label(row.status).lower()
         audit.record("outbox.resend", "outbox_file", outbox_id, f"{Path(row.path).name} (var {was})")
     results = deliver_pending(at, only_ids=[outbox_id])
     if not results:
@@ -506,7 +511,7 @@ def _entry(row: OutboxFile) -> OutboxEntry:
     return OutboxEntry(
         id=row.id, path=row.path, file_name=path.name, kind=row.kind,
         target_url=redact_url(row.target_url), status=row.status,
-        status_label=STATUS_LABELS.get(row.status, row.status),
+        status_label=status_label(row.status),
         attempts=row.attempts, next_attempt_at=row.next_attempt_at, last_error=row.last_error,
         created_at=row.created_at, sent_at=row.sent_at, remote_path=row.remote_path,
         size=row.size, sha256=row.sha256, collection_file_id=row.collection_file_id,
