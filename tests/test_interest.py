@@ -17,7 +17,9 @@ from tui_inkasso.domain.interest import (
     interest_on,
     late_interest,
     missing_half_years,
+    parse_rate_table,
     rate_days,
+    rate_table_text,
     reference_rate_for,
     validate_rates,
 )
@@ -158,3 +160,22 @@ def test_many_claims_over_a_few_periods_get_late_interest_to_the_ore() -> None:
     assert LateInterest(RATES, margin_bp=0)(3_650_000, date(2026, 3, 1), date(2026, 3, 2)) == 200
     with pytest.raises(InterestError):
         late(1_000_000, date(2019, 12, 1), date(2020, 2, 1))
+
+
+def test_the_rate_table_as_staff_type_it() -> None:
+    rates, problems = parse_rate_table("2025-07-01  2,00\n\n2026-01-01 -0,50 %\n2026-07-01\t1.75%\n")
+    assert problems == []
+    assert rates == [ReferenceRate(date(2025, 7, 1), 200), ReferenceRate(date(2026, 1, 1), -50),
+                     ReferenceRate(date(2026, 7, 1), 175)]
+    assert rate_table_text(rates) == "2025-07-01  2,00\n2026-01-01  -0,50\n2026-07-01  1,75"
+    assert parse_rate_table(rate_table_text(RATES)) == (RATES, [])
+
+
+def test_a_row_that_cannot_be_read_is_named_by_its_line() -> None:
+    rates, problems = parse_rate_table("2026-01-01 2,00\n2026-13-01 2,00\n2026-07-01 två\n2027-01-01\n")
+    assert rates == [ReferenceRate(date(2026, 1, 1), 200)]
+    assert problems == [
+        "Referensränta rad 2: '2026-13-01' är inget datum (ÅÅÅÅ-MM-DD).",
+        "Referensränta rad 3: 'två' är ingen procentsats (t.ex. 2,00 eller -0,50).",
+        "Referensränta rad 4: skriv datum och ränta, t.ex. 2026-01-01 2,00.",
+    ]

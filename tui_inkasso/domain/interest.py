@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from tui_inkasso.domain.money import MoneyError, parse_amount
+
 DEFAULT_MARGIN_BP = 800
 """Räntelagen 6 §: reference rate + 8 percentage points."""
 
@@ -213,3 +215,41 @@ def validate_rates(rates: Iterable[ReferenceRate]) -> list[str]:
             problems.append(f"{where}: räntan {format_rate_bp(rate.rate_bp)} är orimlig.")
         seen.add(rate.valid_from)
     return problems
+
+
+def parse_rate_table(text: str) -> tuple[list[ReferenceRate], list[str]]:
+    """The table of reference rates as staff type it, one row a line: "2026-01-01  2,00".
+
+    A row is a date (ÅÅÅÅ-MM-DD) and a rate in percent with at most two decimals (may be
+    negative, a "%" is allowed); blank lines are skipped. Returns the rates read and, for every
+    row that cannot be read, a Swedish problem naming its line. Whether the rates make a valid
+    table is :func:`validate_rates`'s question.
+    """
+    rates: list[ReferenceRate] = []
+    problems: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        parts = line.replace("%", " ").split()
+        if not parts:
+            continue
+        where = f"Referensränta rad {number}"
+        if len(parts) != 2:
+            problems.append(f"{where}: skriv datum och ränta, t.ex. 2026-01-01 2,00.")
+            continue
+        try:
+            valid_from = date.fromisoformat(parts[0])
+        except ValueError:
+            problems.append(f"{where}: {parts[0]!r} är inget datum (ÅÅÅÅ-MM-DD).")
+            continue
+        try:
+            rate_bp = parse_amount(parts[1])
+        except MoneyError:
+            problems.append(f"{where}: {parts[1]!r} är ingen procentsats (t.ex. 2,00 eller -0,50).")
+            continue
+        rates.append(ReferenceRate(valid_from, rate_bp))
+    return rates, problems
+
+
+def rate_table_text(rates: Iterable[ReferenceRate]) -> str:
+    """The table in the form :func:`parse_rate_table` reads, one "2026-01-01  2,00" a line."""
+    return "\n".join(f"{r.valid_from.isoformat()}  {format_rate_bp(r.rate_bp).removesuffix(' %')}"
+                     for r in rates)

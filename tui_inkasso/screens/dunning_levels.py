@@ -13,7 +13,6 @@ top and nothing changes until all are fixed. F5 throws the edits away.
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 from typing import ClassVar
 
@@ -27,7 +26,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, Label, Static, TextArea
 
 from tui_inkasso.domain.dunning import DunningLevel, is_demand_level, level_kind_label
-from tui_inkasso.domain.interest import ReferenceRate, format_rate_bp
+from tui_inkasso.domain.interest import ReferenceRate, parse_rate_table, rate_table_text
 from tui_inkasso.domain.money import MoneyError, format_sek, parse_amount
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.services import dunning_levels, settings
@@ -101,38 +100,6 @@ class LevelForm(Vertical):
         if problems:
             return None, problems
         return DunningLevel(position, name, days, fee, deadline, text, is_demand_level(position)), []
-
-
-def parse_rates(text: str) -> tuple[list[ReferenceRate], list[str]]:
-    """Rows "ÅÅÅÅ-MM-DD  2,00" (percent, may be negative) as rates, or the rows that are wrong."""
-    rates: list[ReferenceRate] = []
-    problems: list[str] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        parts = line.replace("%", " ").split()
-        if not parts:
-            continue
-        where = f"Referensränta rad {number}"
-        if len(parts) != 2:
-            problems.append(f"{where}: skriv datum och ränta, t.ex. 2026-01-01 2,00.")
-            continue
-        try:
-            valid_from = dt.date.fromisoformat(parts[0])
-        except ValueError:
-            problems.append(f"{where}: {parts[0]!r} är inget datum (ÅÅÅÅ-MM-DD).")
-            continue
-        try:
-            rate_bp = parse_amount(parts[1])
-        except MoneyError:
-            problems.append(f"{where}: {parts[1]!r} är ingen procentsats (t.ex. 2,00 eller -0,50).")
-            continue
-        rates.append(ReferenceRate(valid_from, rate_bp))
-    return rates, problems
-
-
-def rates_text(rates: list[ReferenceRate]) -> str:
-    """The table as the text field shows it."""
-    return "\n".join(f"{r.valid_from.isoformat()}  {format_rate_bp(r.rate_bp).removesuffix(' %')}"
-                     for r in rates)
 
 
 class DunningLevelsScreen(BaseScreen):
@@ -227,7 +194,7 @@ class DunningLevelsScreen(BaseScreen):
         self._renumber()
         for key, value in message.values.items():
             self.query_one(f"#{_field_id(key)}", Input).value = _shown(key, value)
-        self.query_one("#levels-rates", TextArea).text = rates_text(message.rates)
+        self.query_one("#levels-rates", TextArea).text = rate_table_text(message.rates)
         self._show_problems([])
         forms = self._forms()
         if forms:
@@ -313,7 +280,7 @@ class DunningLevelsScreen(BaseScreen):
             if level is not None:
                 levels.append(level)
         values = {k: self.query_one(f"#{_field_id(k)}", Input).value for k in dunning_levels.CONFIGURATION_KEYS}
-        rates, wrong = parse_rates(self.query_one("#levels-rates", TextArea).text)
+        rates, wrong = parse_rate_table(self.query_one("#levels-rates", TextArea).text)
         return levels, values, rates, problems + wrong
 
     def action_save(self) -> None:
