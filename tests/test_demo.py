@@ -196,7 +196,7 @@ def test_material_for_every_workflow(demo: pw.Database) -> None:
     over = [p for p in agency if p.excess_amount > 0]
     assert over and over[0].excess_role == AccountRole.COLLECTION_OVERPAYMENT.value
     assert settings.agency_accounts() == {demo_db.AGENCY_BANKGIRO}
-    assert settings.collection_system().value == "inhouse"
+    assert settings.collection_system().code == "inhouse"
     unmatched = list(Payment.select().where(Payment.status == "unmatched"))
     assert len(unmatched) == 1 and unmatched[0].invoice is None
     assert Customer.select().where(Customer.dunning_blocked_reason.is_null(False)).count() == 1

@@ -21,7 +21,8 @@ from tests.collection_samples import (
     many_cases,
     sample_cases,
 )
-from tui_inkasso.domain.sfi import INTRUM_DEBT_TYPE, SVEA_DEBT_TYPE, SfiCategory
+from tui_inkasso.domain.collection_systems import INTRUM_DEBT_TYPE, SVEA_DEBT_TYPE
+from tui_inkasso.domain.sfi import SfiCategory
 from tui_inkasso.formats.case_file import (
     CaseFileError,
     case_file_name,

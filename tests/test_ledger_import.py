@@ -78,7 +78,7 @@ def test_example_imports_as_it_is(any_db: str) -> None:
     assert (anna.national_id, anna.is_company, anna.email) == ("19800101-0001", False, "anna@example.se")
     assert Customer.get(Customer.number == "K1002").is_company
     assert ObjectType.get(ObjectType.code == "OVR").sfi == "ej_vald"
-    assert settings.collection_system().value == "intrum"
+    assert settings.collection_system().code == "intrum"
     assert settings.agency_accounts() == {"5051057", "9912346"}
     first = DunningNotice.select().join(Invoice).where(Invoice.number == "100236", DunningNotice.level == 1).get()
     assert (first.capital, first.fee, str(first.deadline)) == (1875000, 6000, "2026-09-18")

@@ -16,7 +16,6 @@ from tui_inkasso.db.connection import db
 # them without the database layer); they stay importable from here, where the columns are.
 from tui_inkasso.domain.codes import AccountRole as AccountRole
 from tui_inkasso.domain.codes import CaseStatus as CaseStatus
-from tui_inkasso.domain.codes import CollectionSystem as CollectionSystem
 from tui_inkasso.domain.codes import InvoiceKind as InvoiceKind
 from tui_inkasso.domain.codes import PaymentKind as PaymentKind
 from tui_inkasso.domain.codes import PaymentMethod as PaymentMethod

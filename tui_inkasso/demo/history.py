@@ -35,6 +35,7 @@ from tui_inkasso.demo.dates import RentMonth, wednesday_on_or_after, weekday_on_
 from tui_inkasso.demo.ocr import demo_ocr
 from tui_inkasso.demo.state import BuilderState, CaseDraft, Lease, Outcome
 from tui_inkasso.domain.allocation import split_payment
+from tui_inkasso.domain.collection_systems import INHOUSE
 
 _ONE_DAY = dt.timedelta(days=1)
 _DAYS = tuple(dt.timedelta(days=n) for n in range(10))
@@ -294,7 +295,7 @@ class History(BuilderState):
             self.cases[key] = case
             created = f"{self.ds[outcome.case_date]} 10:00:00"
             self._add(m.CollectionCase, (
-                case.id, f"IK{outcome.case_date.year}-{case.id:06d}", m.CollectionSystem.INHOUSE.value,
+                case.id, f"IK{outcome.case_date.year}-{case.id:06d}", INHOUSE.code,
                 self.owner_ids[contract.owner], contract.customer, m.CaseStatus.REGISTERED.value,
                 created, DEMO_USER, None, "", 0, 0, 0, None,
             ))

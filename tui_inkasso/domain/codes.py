@@ -89,24 +89,6 @@ class AccountRole(StrEnum):
     RENT_INCOME = "Hyresintäkter"
 
 
-class CollectionSystem(StrEnum):
-    """Inkassosystem: in-house case register, an agency file, or an Excel sheet (none)."""
-
-    INHOUSE = "inhouse"
-    INTRUM = "intrum"
-    SVEA = "svea"
-    NONE = "none"
-
-
-SYSTEM_LABELS = {
-    CollectionSystem.INHOUSE.value: "eget ärenderegister",
-    CollectionSystem.INTRUM.value: "Intrum",
-    CollectionSystem.SVEA.value: "Svea Inkasso",
-    CollectionSystem.NONE.value: "Excelfil",
-}
-"""What staff read for each system (the stored code is for files, settings and the CLI)."""
-
-
 class CaseStatus(StrEnum):
     """Status of a collection case in the case register."""
 

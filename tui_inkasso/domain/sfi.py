@@ -1,7 +1,8 @@
-"""SFI categories of object types, and the debt type each collection agency expects.
+"""SFI categories of object types.
 
 The object type's SFI category decides what kind of debt a claim is in the agency's file
-(seed guide "SFI-kategorins betydelse i inkassofilen", domain.md §5).
+(seed guide "SFI-kategorins betydelse i inkassofilen", domain.md §5); each agency's code for
+each category is in its entry in ``domain.collection_systems``.
 """
 
 from __future__ import annotations
@@ -51,31 +52,3 @@ _LABELS = {
     SfiCategory.GARAGE: "Garage",
     SfiCategory.NONE: "Ej vald",
 }
-
-INTRUM_DEBT_TYPE = {
-    SfiCategory.BOSTAD: "17",
-    SfiCategory.OVRIGA: "18",
-    SfiCategory.PARKERING: "19",
-    SfiCategory.LAGER: "20",
-    SfiCategory.GARAGE: "30",
-    SfiCategory.NONE: "99",
-}
-
-SVEA_DEBT_TYPE = {
-    SfiCategory.BOSTAD: "BO",
-    SfiCategory.OVRIGA: "LO",
-    SfiCategory.PARKERING: "PA",
-    SfiCategory.LAGER: "LO",
-    SfiCategory.GARAGE: "LO",
-    SfiCategory.NONE: "LO",
-}
-
-
-def debt_type(system: str, category: SfiCategory | str | None) -> str:
-    """The debt type code for ``system`` ("intrum" or "svea"); other systems use the SFI label."""
-    cat = category if isinstance(category, SfiCategory) else SfiCategory.parse(category)
-    if system == "intrum":
-        return INTRUM_DEBT_TYPE[cat]
-    if system == "svea":
-        return SVEA_DEBT_TYPE[cat]
-    return cat.label

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from tui_inkasso.domain.sfi import SfiCategory, debt_type
+from tui_inkasso.domain.collection_systems import debt_type
+from tui_inkasso.domain.sfi import SfiCategory
 from tui_inkasso.formats.layout import Layout, RecordSpec, load_layout
 from tui_inkasso.formats.layout_renderer import Context, RecordValueError
 from tui_inkasso.formats.output import open_target
@@ -62,7 +63,7 @@ class Claim:
 
     ``debt_type`` is the agency's code as the collection run stored it (CaseInvoice.debt_type);
     when empty it is derived from ``sfi_category`` for the file's system through
-    ``domain.sfi.debt_type``.
+    ``domain.collection_systems.debt_type``.
     """
 
     case_number: str

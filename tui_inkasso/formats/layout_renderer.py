@@ -17,7 +17,7 @@ from datetime import date
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
-from tui_inkasso.domain.sfi import debt_type
+from tui_inkasso.domain.collection_systems import debt_type
 from tui_inkasso.formats.text import UnencodableError, first_unencodable, one_line, transliterate
 
 if TYPE_CHECKING:

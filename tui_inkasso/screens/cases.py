@@ -33,6 +33,7 @@ from tui_inkasso.domain.codes import (
     invoice_kind_label,
     payment_method_label,
 )
+from tui_inkasso.domain.collection_systems import short_label
 from tui_inkasso.domain.money import MoneyError, format_sek, parse_amount
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.selection import parse_date
@@ -45,7 +46,6 @@ from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS, TABLE_KEYS
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, PageQuery, TableRow
 from tui_inkasso.widgets.typeahead import MoveOnInput
 
-SYSTEM_SHORT = {"inhouse": "Eget", "intrum": "Intrum", "svea": "Svea", "none": "Excel"}
 EVENT_LABELS = {"created": "Registrerat", "status": "Status", "note": "Anteckning", "payment": "Betalning",
                 "closed": "Avslutat"}
 STATUS_STYLES = {
@@ -128,7 +128,7 @@ class CaseSource:
     def row(c: register.CaseSummary) -> TableRow:
         """A case as a table row."""
         return TableRow(str(c.id), (
-            cells.text(c.number), cells.text(SYSTEM_SHORT.get(c.system, c.system)), status_cell(c.status),
+            cells.text(c.number), cells.text(short_label(c.system)), status_cell(c.status),
             cells.text(f"{c.customer_number} {c.customer_name}"), cells.text(c.owner_code),
             Text(str(c.invoices), justify="right"), cells.amount(c.claimed), cells.amount(c.remaining),
             cells.date(c.created_at.date()),
@@ -481,7 +481,7 @@ class CaseScreen(BaseScreen):
         s = detail.summary
         text = Text()
         text.append(f"{s.number}", style="bold")
-        text.append(f"  {SYSTEM_SHORT.get(s.system, s.system)} · Status: ")
+        text.append(f"  {short_label(s.system)} · Status: ")
         text.append_text(status_cell(s.status))
         text.append(f" · skapat {s.created_at:%Y-%m-%d %H:%M} av {s.created_by}")
         if s.closed_at:

@@ -35,7 +35,8 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from tui_inkasso.domain.codes import SYSTEM_LABELS, case_status_label, invoice_kind_label
+from tui_inkasso.domain.codes import case_status_label, invoice_kind_label
+from tui_inkasso.domain.collection_systems import system_label
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.reprint import BlockFlow, ReprintMenu
 from tui_inkasso.services import dunning_blocks, ledger
@@ -707,7 +708,7 @@ def _collection_text(detail: ledger.InvoiceDetail) -> Text:
         c = detail.case
         lines.append("Inkassoärende ", style="bold")
         lines.append(
-            f"{c.number} · {SYSTEM_LABELS.get(c.system, c.system)} · {case_status_label(c.status)} · "
+            f"{c.number} · {system_label(c.system)} · {case_status_label(c.status)} · "
             f"skapat {c.created_at:%Y-%m-%d %H:%M} av {c.created_by}"
             + (f" · referens {c.agency_reference}" if c.agency_reference else "")
             + "\n"

@@ -23,7 +23,6 @@ from tui_inkasso.db.models import (
     CaseStatus,
     CollectionCase,
     CollectionFile,
-    CollectionSystem,
     Customer,
     Invoice,
     Owner,
@@ -33,8 +32,8 @@ from tui_inkasso.db.models import (
     ReportedCorrection,
 )
 from tui_inkasso.domain.codes import case_status_label
+from tui_inkasso.domain.collection_systems import BY_CODE, INHOUSE
 from tui_inkasso.domain.money import format_amount, format_sek
-from tui_inkasso.domain.sfi import SfiCategory
 from tui_inkasso.services import audit
 from tui_inkasso.services.booking import Booked, PaymentIn, book_one
 from tui_inkasso.services.clock import current_user, now
@@ -305,19 +304,12 @@ def _invoice_lines(summary: CaseSummary) -> list[CaseInvoiceLine]:
         .order_by(Invoice.due_date, Invoice.number)
         .tuples()
     )
-    agency = summary.system in (CollectionSystem.INTRUM.value, CollectionSystem.SVEA.value)
+    spec = BY_CODE.get(summary.system, INHOUSE)
     lines = []
     for iid, number, kind, due, claimed, fees, interest, stored, current in query:
-        shown = stored if agency else _sfi_label(stored)
+        shown = spec.shown_debt_type(stored)
         lines.append(CaseInvoiceLine(iid, number, kind, stored_date(due), claimed, fees, interest, shown, current))
     return lines
-
-
-def _sfi_label(stored: str) -> str:
-    try:
-        return SfiCategory.parse(stored).label
-    except ValueError:
-        return stored
 
 
 def _payment_lines(case_id: int) -> list[CasePaymentLine]:

@@ -15,7 +15,8 @@ import peewee as pw
 
 from tui_inkasso import demo as demo_db
 from tui_inkasso.db.connection import db
-from tui_inkasso.db.models import CollectionSystem, Invoice
+from tui_inkasso.db.models import Invoice
+from tui_inkasso.domain.collection_systems import INHOUSE
 from tui_inkasso.services import audit, settings
 from tui_inkasso.services.clock import today as business_today
 from tui_inkasso.services.errors import UserError
@@ -27,7 +28,7 @@ MIN_INVOICES = demo_db.MIN_INVOICES
 MAX_INVOICES = demo_db.MAX_INVOICES
 
 DEMO_SETTINGS = {
-    "collection.system": CollectionSystem.INHOUSE.value,
+    "collection.system": INHOUSE.code,
     "collection.agency_accounts": demo_db.AGENCY_BANKGIRO,
 }
 """Settings the demo needs: in-house cases, and the agency bankgiro its agency payments use."""
