@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from tests.common import run
-from tui_inkasso.cli.import_ledger_cmd import MAX_LEDGER_FILE
 from tui_inkasso.db.models import PaymentFile
 from tui_inkasso.fileio import InputFileError, read_regular_file
+from tui_inkasso.formats.ledger_json import MAX_FILE_SIZE as MAX_LEDGER_FILE
 from tui_inkasso.formats.payment_file import MAX_FILE_SIZE
 
 

@@ -14,6 +14,12 @@ file, which is removed when we still can.
 payment file, a ledger to import) is read through it, so a FIFO, ``/dev/zero`` or a folder is
 refused at once instead of hanging or filling the memory, and a file above its format's
 documented size limit is refused before it is read.
+
+File names built from data (an invoice number in a reprint, an owner code in a SIE export, a
+customer number in an agency file name) go through :func:`name_part` and :func:`file_in`: the
+data can never add a folder, climb out with ``..`` or hide a file, and the result is checked to
+stay inside its folder. :func:`identifier_problem` is the same character rule for the import that
+lets such identifiers in, so a valid identifier keeps its spelling in its file name.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Iterator
@@ -28,11 +35,15 @@ from pathlib import Path
 from typing import BinaryIO
 
 __all__ = [
+    "FileNameError",
     "FileWriteError",
     "InputFileError",
     "atomic_write",
     "file_digest",
+    "file_in",
     "fsync_dir",
+    "identifier_problem",
+    "name_part",
     "read_regular_file",
     "write_bytes_atomic",
 ]
@@ -172,6 +183,75 @@ def _megabytes(size: int) -> str:
     whole, tenth = divmod(round(size / 100_000), 10)
     grouped = f"{whole:,}".replace(",", "\u00a0")
     return f"{grouped} MB" if tenth == 0 else f"{grouped},{tenth} MB"
+
+
+IDENTIFIER_CHARACTERS = "A-Za-z0-9ÅÄÖåäöÆØæøÉéÜü._-"
+"""What an identifier that file names are built from may hold (a regex character-class body):
+letters (Swedish and the Nordic ones registers use), digits, dot, underscore and hyphen. No
+slash, backslash, blank, colon or control character."""
+
+MAX_IDENTIFIER = 40
+"""The longest such identifier (the ledger format's limit for numbers and codes)."""
+
+_IDENTIFIER = re.compile(f"[{IDENTIFIER_CHARACTERS}]+")
+_NOT_IN_NAME = re.compile(f"[^{IDENTIFIER_CHARACTERS}]+")
+_DOTS = re.compile(r"\.{2,}")
+
+
+class FileNameError(ValueError):
+    """A file name built from data would not stay a plain name inside its folder."""
+
+
+def identifier_problem(value: str, max_length: int = MAX_IDENTIFIER) -> str | None:
+    """Why ``value`` cannot be an identifier that file names are built from, or None.
+
+    For the import that lets invoice numbers, owner codes and customer numbers in: only
+    :data:`IDENTIFIER_CHARACTERS`, starting with a letter or a digit (not a hidden file, not an
+    option), no ``..``, at most ``max_length`` characters. The reason is Swedish and quotes what was refused.
+    """
+    if not value:
+        return "får inte vara tomt"
+    if len(value) > max_length:
+        return f"{value[:60]!r} har {len(value)} tecken, högst {max_length}"
+    if _IDENTIFIER.fullmatch(value) is None:
+        bad = _NOT_IN_NAME.search(value)
+        shown = repr(bad.group()[:1]) if bad else "?"
+        return (f"{value!r} innehåller tecknet {shown}; tillåtet är bokstäver, siffror, punkt, "
+                "understreck och bindestreck")
+    if not value[0].isalnum():
+        return f"{value!r} ska börja med en bokstav eller en siffra"
+    if ".." in value:
+        return f"{value!r} får inte innehålla '..'"
+    return None
+
+
+def name_part(value: object, max_length: int = 60) -> str:
+    """``value`` made safe as part of a file name: every run of characters outside
+    :data:`IDENTIFIER_CHARACTERS` becomes one ``_``, runs of dots one dot, what does not start
+    with a letter or digit loses its leading dots, hyphens and underscores; at most
+    ``max_length`` characters, never empty (``_``).
+
+    A valid identifier (:func:`identifier_problem`) comes back unchanged; ``../../OWN`` becomes
+    ``OWN`` and ``/../../../../x/ESC`` ``x_``: no separator, nothing that climbs.
+    """
+    text = _DOTS.sub(".", _NOT_IN_NAME.sub("_", str(value))).lstrip("._-")
+    return text[:max_length] or "_"
+
+
+def file_in(folder: str | os.PathLike[str], name: str) -> Path:
+    """``folder / name`` for a file name built from data; FileNameError unless ``name`` is one
+    plain file name (no separator, not ``.``/``..``, not hidden, no control character) and the
+    path, symbolic links resolved, stays inside ``folder``.
+    """
+    base = Path(folder)
+    if (not name or name in (".", "..") or name.startswith(".") or "/" in name or "\\" in name
+            or "\0" in name or not name.isprintable()):
+        raise FileNameError(f"filnamnet {name!r} är inget enkelt filnamn i {base}")
+    path = base / name
+    root = base.resolve()
+    if path.resolve().parent != root:
+        raise FileNameError(f"filnamnet {name!r} hamnar utanför mappen {base}")
+    return path
 
 
 def write_bytes_atomic(path: str | os.PathLike[str], data: bytes, *, overwrite: bool = False) -> Path:

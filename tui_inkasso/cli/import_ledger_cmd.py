@@ -4,19 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from tui_inkasso.cli.common import CliError, Output
-from tui_inkasso.fileio import InputFileError, read_regular_file
+from tui_inkasso.cli.common import Output
 from tui_inkasso.services import ledger_import
-
-MAX_LEDGER_FILE = 200_000_000
-"""The largest ledger file the import reads: 200 MB (docs/ledger-import.md).
-
-The file is parsed whole and checked before anything is written (refused whole on any error),
-which takes about six times its size in memory: 200 MB holds some 750,000 invoices with two rows
-each. A larger ledger is imported in several files (a file may leave sections out, and a later
-file may carry only new invoices and payments). The limit keeps a wrong file (``/dev/zero``, a
-backup) from exhausting the memory of a server the staff share.
-"""
 
 
 def register(subparsers: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -42,11 +31,7 @@ LABELS = {
 
 
 def _run(args: argparse.Namespace) -> Output:
-    try:
-        raw = read_regular_file(args.file, limit=MAX_LEDGER_FILE)
-    except InputFileError as exc:
-        raise CliError(str(exc)) from None
-    result = ledger_import.import_ledger_bytes(raw, args.file)
+    result = ledger_import.import_ledger(args.file)
     counts = ledger_import.counts_as_dict(result)
     data = {"file": result.source, "sha256": result.sha256, "changed": result.changed, "counts": counts}
     width = max(len(LABELS.get(name, name)) for name in counts)

@@ -38,13 +38,29 @@ from tui_inkasso.domain.identifiers import (
     normalize_plusgiro,
 )
 from tui_inkasso.domain.money import format_amount
+from tui_inkasso.domain.safe_text import clean_text
 from tui_inkasso.domain.sfi import SfiCategory
+from tui_inkasso.fileio import identifier_problem
 
 FORMAT = "tui-inkasso-ledger/1"
 """The value of the file's ``format`` field this version reads."""
 
 DEFAULT_DEADLINE_DAYS = 10
 """A dunning level's payment time when the file does not give one."""
+
+MAX_FILE_SIZE = 200_000_000
+"""The largest ledger file the import reads: 200 MB (docs/ledger-import.md).
+
+The file is parsed whole and checked before anything is written (refused whole on any error),
+which takes about six times its size in memory: 200 MB holds some 750,000 invoices with two rows
+each. A larger ledger is imported in several files (a file may leave sections out, and a later
+file may carry only new invoices and payments). The limit keeps a wrong file (``/dev/zero``, a
+backup) from exhausting the memory of a server the staff share.
+"""
+
+FILE_NAME_IDENTIFIERS = frozenset({"invoices.number", "owners.id"})
+"""Identifiers that become part of file names (a reprinted letter, a SIE export per owner):
+they must pass ``fileio.identifier_problem`` (letters, digits, . _ -; no path)."""
 
 FILE = "(filen)"
 """The path of a problem with the file as a whole (not UTF-8, not JSON, not an object)."""
@@ -377,7 +393,7 @@ class _Reader:
         if not isinstance(value, str):
             self.error(where, f"ska vara en text, inte {_json_type(value)}")
             return None
-        value = value.strip()
+        value = clean_text(value)
         if not value and default is None:
             self.error(where, "får inte vara tom")
             return None
@@ -385,6 +401,11 @@ class _Reader:
         if limit and len(value) > limit:
             self.error(where, f"längre än {limit} tecken")
             return None
+        if _field_of(where) in FILE_NAME_IDENTIFIERS:
+            problem = identifier_problem(value)
+            if problem is not None:
+                self.error(where, f"{problem} (numret blir en del av filnamn)")
+                return None
         return value
 
     def integer(self, record: dict, path: str, name: str, *, minimum: int,

@@ -31,8 +31,10 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from tui_inkasso.fileio import InputFileError, read_regular_file
 from tui_inkasso.formats.ledger_json import (
     FORMAT,
+    MAX_FILE_SIZE,
     Ledger,
     LedgerFileError,
     Problem,
@@ -95,9 +97,9 @@ def import_ledger(path: str | Path) -> LedgerImportResult:
     """Validate ``path`` whole, then write it in one transaction; refused whole on any error."""
     file = Path(path)
     try:
-        raw = file.read_bytes()
-    except OSError as exc:
-        raise UserError(f"{file}: filen kan inte läsas: {exc.strerror}") from None
+        raw = read_regular_file(file, limit=MAX_FILE_SIZE)
+    except InputFileError as exc:
+        raise UserError(str(exc)) from None
     return import_ledger_bytes(raw, str(file))
 
 

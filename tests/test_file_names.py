@@ -1,0 +1,74 @@
+"""File names built from data stay plain names inside their folder (issue 14, item 7).
+
+An invoice imported with the number ``/../../../../x/ESC`` made ``reprint`` write outside the
+letters folder, and ``sie-export`` with the owner code ``../../OWN`` outside its folder. The
+ledger import now refuses such identifiers (a safe character set, a length), and every file name
+built from data goes through ``fileio.name_part`` and ``fileio.file_in``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import SHARED_DOCS
+from tui_inkasso.fileio import FileNameError, file_in, identifier_problem, name_part
+from tui_inkasso.formats.ledger_json import parse_json, read_ledger
+
+TRAVERSAL = "/../../../../x/\x1b"
+
+
+def _example() -> dict[str, Any]:
+    return parse_json((SHARED_DOCS / "ledger-import-example.json").read_bytes())
+
+
+@pytest.mark.parametrize(("value", "part"), [
+    (TRAVERSAL, "x_"), ("../../OWN", "OWN"), ("BAB", "BAB"), ("2026-001", "2026-001"),
+    ("F 1001/2", "F_1001_2"), (".profile", "profile"), ("a..b", "a.b"), ("", "_"), ("..", "_"),
+])
+def test_name_part_keeps_identifiers_and_makes_everything_else_a_plain_name(value: str, part: str) -> None:
+    assert name_part(value) == part
+    assert "/" not in part and not part.startswith(".")
+
+
+@pytest.mark.parametrize("value", [TRAVERSAL, "../../OWN", "a/b", ".x", "-x", "a b", "a..b", "x" * 41, ""])
+def test_identifier_problem_refuses_what_cannot_be_part_of_a_file_name(value: str) -> None:
+    assert identifier_problem(value) is not None
+
+
+@pytest.mark.parametrize("value", ["BAB", "100234", "2026-001", "K1001", "Öst_2.b"])
+def test_identifier_problem_accepts_ordinary_numbers_and_codes(value: str) -> None:
+    assert identifier_problem(value) is None
+
+
+def test_file_in_refuses_names_that_leave_the_folder(tmp_path: Path) -> None:
+    assert file_in(tmp_path, "aterutskrift-100234-niva1.pdf") == tmp_path / "aterutskrift-100234-niva1.pdf"
+    for bad in ("../x.pdf", "a/b.pdf", "..", ".", ".hidden", "", "a\x1bb.pdf"):
+        with pytest.raises(FileNameError):
+            file_in(tmp_path, bad)
+    (tmp_path / "link").symlink_to(tmp_path.parent)
+    with pytest.raises(FileNameError):
+        file_in(tmp_path / "link", "..")
+
+
+def test_the_ledger_reader_refuses_an_invoice_number_or_owner_code_that_would_leave_a_folder() -> None:
+    data = _example()
+    data["invoices"][0]["number"] = TRAVERSAL
+    data["owners"][0]["id"] = "../../OWN"
+    _, problems = read_ledger(data)
+    found = {p.path: p.reason for p in problems}
+    assert "invoices[0].number" in found and "'/'" in found["invoices[0].number"]
+    assert "filnamn" in found["invoices[0].number"]
+    assert "owners[0].id" in found and "'/'" in found["owners[0].id"]
+
+
+def test_the_ledger_reader_strips_control_characters_and_escape_sequences_from_names() -> None:
+    data = _example()
+    data["customers"][0]["name"] = "Anna\x1b[2J\x1b[31m Svensson\x1b[0m\n"
+    data["customers"][0]["address"] = "Storgatan\u202e 1"
+    ledger, problems = read_ledger(data)
+    assert problems == [] or all(not p.path.startswith("customers[0]") for p in problems)
+    customer = ledger.customers[0]
+    assert (customer.name, customer.address) == ("Anna Svensson", "Storgatan 1")
