@@ -166,9 +166,7 @@ def get_reference_rates() -> list[ReferenceRate]:
 def save_reference_rates(rates: Sequence[ReferenceRate]) -> list[ReferenceRate]:
     """Replace the table of reference rates, all or nothing, audited."""
     rates = sorted(rates)
-    problems = validate_rates(rates)
-    if not rates:
-        problems.append("Minst en referensränta behövs för att räkna dröjsmålsränta.")
+    problems = _rate_problems(rates)
     if problems:
         raise DunningError("Referensräntorna sparades inte:\n" + "\n".join(problems))
     old = get_reference_rates()
@@ -180,6 +178,14 @@ def save_reference_rates(rates: Sequence[ReferenceRate]) -> list[ReferenceRate]:
         audit.record("dunning.reference_rates", "reference_rate", "all",
                      f"{_describe_rates(old)} -> {_describe_rates(rates)}")
     return get_reference_rates()
+
+
+def _rate_problems(rates: Sequence[ReferenceRate]) -> list[str]:
+    """:func:`validate_rates`, and an empty table refused: no rate, no interest."""
+    problems = validate_rates(rates)
+    if not rates:
+        problems.append("Minst en referensränta behövs för att räkna dröjsmålsränta.")
+    return problems
 
 
 def _describe_rates(rates: Iterable[ReferenceRate]) -> str:
@@ -220,9 +226,7 @@ def save_configuration(levels: Sequence[DunningLevel], values: dict[str, str],
         caps = FeeCaps(parse_amount(cleaned["dunning.reminder_fee_cap"]),
                        parse_amount(cleaned["dunning.demand_fee_cap"]))
     problems += level_problems(levels, caps)
-    problems += validate_rates(rates)
-    if not rates:
-        problems.append("Minst en referensränta behövs för att räkna dröjsmålsränta.")
+    problems += _rate_problems(rates)
     if problems:
         raise DunningError("Inget sparades:\n" + "\n".join(problems))
     with write_transaction():
