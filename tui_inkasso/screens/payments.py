@@ -198,8 +198,7 @@ class PaymentsScreen(BaseScreen):
         self.query_one("#payments-status", Static).update(status)
         rows = [
             TableRow(str(f.id), (
-                cells.date(f.imported_at), cells.text(f.file_name),
-                cells.text(payment_report.FORMAT_LABELS.get(f.format, f.format)),
+                cells.date(f.imported_at), cells.text(f.file_name), cells.text(f.format_label),
                 cells.text(f.payments), cells.amount(f.amount), cells.text(f.imported_by),
             ), data=f)
             for f in message.files

@@ -267,6 +267,11 @@ class ImportedFile:
     payments: int
     amount: int
 
+    @property
+    def format_label(self) -> str:
+        """"BgMax" or "Total IN"."""
+        return FORMAT_LABELS.get(self.format, self.format)
+
 
 def recent_imports(limit: int = 20) -> list[ImportedFile]:
     """The latest imported files, newest first."""
