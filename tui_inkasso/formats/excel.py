@@ -31,12 +31,11 @@ from tui_inkasso.domain.codes import invoice_kind_label
 from tui_inkasso.domain.money import format_amount, format_sek
 from tui_inkasso.formats.case_file import CaseRecord
 from tui_inkasso.formats.output import Target, open_target
-from tui_inkasso.formats.text import one_line
+from tui_inkasso.formats.text import FORMULA_TRIGGERS, one_line
 
 ColumnKind = Literal["text", "date", "amount_ore", "int"]
 DATE_FORMAT = "yyyy-mm-dd"
 AMOUNT_FORMAT = "#,##0.00"
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 MAX_WIDTH = 60
 MAX_CELL_TEXT = 32_767
 _EXCEL_EPOCH = dt.date(1899, 12, 30).toordinal()

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tui_inkasso.domain.sfi import SfiCategory
+from tui_inkasso.fileio import name_part
 from tui_inkasso.formats.layout_renderer import Context, RenderOptions, compile_record
 from tui_inkasso.formats.text import check_encoding, first_unencodable
 
@@ -627,13 +628,17 @@ class _SampleCreditor:
 def _format_file_name(
     pattern: str, creditor: Any, created: datetime, file_id: str, system: str
 ) -> str:
+    """The pattern (checked when the layout was loaded) filled in; every value that comes from
+    data is a plain name part (fileio.name_part), so no customer number or file id can add a
+    folder or climb out of one."""
     org_digits = "".join(c for c in str(getattr(creditor, "org_no", "") or "") if c.isdigit())
+    client = str(getattr(creditor, "agency_customer_number", "") or "")
     return pattern.format(
         creditor=org_digits,
-        owner=str(getattr(creditor, "owner_id", "")),
-        client=str(getattr(creditor, "agency_customer_number", "") or ""),
+        owner=name_part(getattr(creditor, "owner_id", "")),
+        client=name_part(client) if client else "",
         created=created,
-        file_id=file_id,
+        file_id=name_part(file_id) if file_id else "",
         system=system,
     )
 

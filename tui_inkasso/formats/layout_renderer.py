@@ -18,7 +18,14 @@ from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from tui_inkasso.domain.collection_systems import debt_type
-from tui_inkasso.formats.text import UnencodableError, first_unencodable, one_line, transliterate
+from tui_inkasso.formats.text import (
+    FORMULA_TRIGGERS,
+    UnencodableError,
+    defuse_formula,
+    first_unencodable,
+    one_line,
+    transliterate,
+)
 
 if TYPE_CHECKING:
     from tui_inkasso.formats.layout import FieldSpec
@@ -102,6 +109,7 @@ def _formatter(spec: FieldSpec, opts: RenderOptions) -> Callable[[Any], str]:
     if spec.map is not None:
         convert = _mapped(spec, convert)
     needs_encoding_check = spec.type == "text" and spec.map is None
+    defuse = needs_encoding_check and opts.kind == "separated"  # a CSV opened in a spreadsheet
     required, truncate, width = spec.required, spec.truncate, spec.width
     fixed = opts.kind == "fixed"
     blank = " " * width if fixed and width else ""
@@ -114,6 +122,8 @@ def _formatter(spec: FieldSpec, opts: RenderOptions) -> Callable[[Any], str]:
         text = "" if value is None else convert(value)
         if needs_encoding_check and not text.isascii():
             text = _encodable(text, opts)
+        if defuse and text.startswith(FORMULA_TRIGGERS):
+            text = defuse_formula(text)
         if not text:
             if required:
                 raise _FieldProblem("inget värde, men fältet är obligatoriskt (required)")

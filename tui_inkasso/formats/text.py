@@ -73,6 +73,17 @@ class UnencodableError(ValueError):
         self.encoding = encoding
 
 
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+"""A cell that begins with one of these is a formula to Excel or LibreOffice when the file is
+opened or the cell edited ("CSV injection" through a customer name such as ``=HYPERLINK(...)``)."""
+
+
+def defuse_formula(text: str) -> str:
+    """``text`` as a value no spreadsheet evaluates: a leading apostrophe before a formula trigger
+    (OWASP's advice for CSV; the Excel sheet uses the cell's quote prefix instead)."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
 def one_line(text: str) -> str:
     """Replace line breaks, tabs and other control characters by one space.
 

@@ -22,7 +22,7 @@ import peewee as pw
 
 from tui_inkasso import __version__
 from tui_inkasso.db.models import Account, Owner, Voucher, VoucherRow
-from tui_inkasso.fileio import atomic_write
+from tui_inkasso.fileio import FileNameError, atomic_write, file_in, name_part
 from tui_inkasso.formats.sie import SieHeader, SieTransaction, SieVoucher, write_sie
 from tui_inkasso.services import audit
 from tui_inkasso.services.clock import current_user, today
@@ -90,7 +90,7 @@ def export_sie(
             raise SieExportError(f"{target} är en fil; utan --owner skrivs en fil per ägare i en mapp")
         target.mkdir(parents=True, exist_ok=True)
         files = [
-            _write_owner(owner, target / f"{owner.code}_{from_date:%Y%m%d}_{to_date:%Y%m%d}.si",
+            _write_owner(owner, _owner_file(target, owner.code, from_date, to_date),
                          from_date, to_date, series, overwrite)
             for owner in Owner.select().order_by(Owner.code)
             if _vouchers(owner.id, from_date, to_date).exists()
@@ -102,6 +102,15 @@ def export_sie(
             f"{from_date}–{to_date}: " + ", ".join(f"{f.owner_code} {f.vouchers} verifikationer" for f in files),
         )
     return result
+
+
+def _owner_file(folder: Path, code: str, from_date: dt.date, to_date: dt.date) -> Path:
+    """``<OWNER>_<from>_<to>.si`` in ``folder``: the code as a plain name part (an owner code
+    stored before the import checked it, ``../../OWN``, must not lead out of the folder)."""
+    try:
+        return file_in(folder, f"{name_part(code)}_{from_date:%Y%m%d}_{to_date:%Y%m%d}.si")
+    except FileNameError as exc:
+        raise SieExportError(str(exc)) from None
 
 
 def _vouchers(owner_id: int, from_date: dt.date, to_date: dt.date) -> pw.ModelSelect:
