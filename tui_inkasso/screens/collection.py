@@ -32,6 +32,7 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Label, Static
 
+from tui_inkasso.domain.codes import invoice_kind_label
 from tui_inkasso.domain.collection_systems import system_label, system_spec
 from tui_inkasso.domain.money import format_sek
 from tui_inkasso.screens.base import BaseScreen
@@ -54,7 +55,6 @@ from tui_inkasso.widgets.mark_table import MarkTable
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, PageQuery, TableRow
 from tui_inkasso.widgets.typeahead import MoveOnInput
 
-KIND_SHORT = {"rent": "Hyra", "direct": "Direkt"}
 FILTER_DELAY = 0.25
 """Seconds of quiet typing before the filter is applied."""
 
@@ -144,7 +144,7 @@ class CandidateSource:
         common = (
             Text(""),
             cells.text(r.invoice_number),
-            cells.text(KIND_SHORT.get(r.kind, r.kind)),
+            cells.text(invoice_kind_label(r.kind, short=True)),
             cells.text(f"{r.customer_number} {r.customer_name}"),
         )
         if self.table.which == "excluded":
