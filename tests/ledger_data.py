@@ -166,9 +166,9 @@ def _build() -> SmallLedger:
 
     for minute, (action, object_type, object_id, details) in enumerate(
         [
-            ("setting.changed", "setting", "collection.system", "'none' -> 'intrum'"),
-            ("case.created", "collection_case", "IK-2026-0001", "1 faktura, 9 125,50 kr"),
-            ("invoice.excluded", "invoice", "2026008", "Tvist om hyresnivå"),
+            ("setting.changed", "setting", "collection.system", '{"old": "none", "new": "intrum"}'),
+            ("case.created", "collection_case", "IK-2026-0001", '{"text": "1 faktura, 9 125,50 kr"}'),
+            ("invoice.excluded", "invoice", "2026008", '{"text": "Tvist om hyresnivå"}'),
         ]
     ):
         AuditEntry.create(

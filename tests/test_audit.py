@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ import pytest
 from tests.ledger_data import SmallLedger, small
 from tests.tui_helpers import settle, type_text
 from tui_inkasso.app import InkassoApp
+from tui_inkasso.db.migration_v3 import convert
 from tui_inkasso.screens.audit import AuditScreen
 from tui_inkasso.screens.scheduled import TextScreen
 from tui_inkasso.services import audit
@@ -156,10 +158,53 @@ def test_every_recorded_code_has_a_swedish_label() -> None:
         ("outbox.enqueued", "3", "a.xml -> sftp://h/in", "a.xml → sftp://h/in"),
         ("invoice.excluded", "2026008", "undantagen från inkasso: a -> b", "undantagen från inkasso: a -> b"),
         ("setting.changed", "collection.system", "något annat", "Inkassosystem: något annat"),
+        ("payment.booked", "8", "payment 9000.00 kr via inkasso på faktura 2026001, överskott 550.00 kr till "
+         "Överskjutande betalning inkasso",
+         "Betalning 9\u00a0000,00 kr via Inkasso på faktura 2026001, överskott 550,00 kr till "
+         "Överskjutande betalning inkasso"),
+        ("case.payment", "9", "credit 100.00 kr via credit", "Kreditering 100,00 kr via Kredit"),
+        ("case.payment_registered", "IK-1", "1234.50 på 2026001, betalning 7", "1\u00a0234,50 kr på 2026001, betalning 7"),
+        ("case.created", "IK-1", "K1 Anna Berg, ägare BAB: 2026001 8450.00, 2026002 100.00",
+         "K1 Anna Berg, ägare BAB: 2026001 8\u00a0450,00, 2026002 100,00"),
+        ("collection.run", "IK-1", "2 ärenden, 3 fakturor, 12345.00 kr, Intrum, urval: alla ägare, fil: /x/a.txt",
+         "2 ärenden, 3 fakturor, 12\u00a0345,00 kr, Intrum, urval: alla ägare, fil: /x/a.txt"),
+        ("dunning.run", "4", "2026-11-28: 12 brev, avgifter 720.00, urval: alla, utelämnade: 1, fil: /x/b.pdf",
+         "2026-11-28: 12 brev, avgifter 720,00, urval: alla, utelämnade: 1, fil: /x/b.pdf"),
+        ("dunning.notice", "2026001", "Krav, nivå 2 (nivå 2), avgift 0.00, ränta 1.00, körning 5 extra",
+         "Krav, nivå 2 (nivå 2), avgift 0,00, ränta 1,00, körning 5 extra"),
+        ("dunning.levels", "all", "1 Påminnelse 8d avg 60.00 bet.tid 10d -> inga",
+         "1 Påminnelse 8d avg 60.00 bet.tid 10d → inga"),
+        ("dunning.reference_rates", "all", "standardtabellen sparad: 2026-01-01 2,00 %",
+         "standardtabellen sparad: 2026-01-01 2,00 %"),
+        ("balance_file.rewritten", "3", "S1 -> /x/s.xml (innehållet skiljer sig)", "S1 → /x/s.xml (innehållet skiljer sig)"),
+        ("outbox.sent", "3", "a.xml -> /in/a.xml (fanns redan på servern)", "a.xml → /in/a.xml (fanns redan på servern)"),
+        ("service.run", "1", "schedule 2026-11-28T06:00: interrupted (host:42)",
+         "Schemalagd 2026-11-28 06:00: Avbruten (host:42)"),
+        ("service.run", "1", "catch-up 2026-11-28T06:00: failed /x/f.xml – nätverket",
+         "Efterkörning 2026-11-28 06:00: Misslyckades /x/f.xml – nätverket"),
+        ("service.changed", "1",
+         "name=Vecka, service=saldofil, description=Måndagar, enabled=False, notify_emails=a@b.se, "
+         "notify_success=True, frequency=week, weekdays=0, month_day=None, every_hours=None, at_time=07:30",
+         "Namn: Vecka; Tjänst: Skapa saldofil; Schema: Varje måndag kl. 07:30; Aktiv: nej; "
+         "E-post: a@b.se (även när körningen lyckas); Beskrivning: Måndagar"),
+        ("demo.created", "seed 1", "20000 invoices, business date 2026-11-28, after reset",
+         "20000 fakturor, affärsdag 2026-11-28, efter tömning"),
+        ("ledger.imported", "l.json", "l.json sha256 0123abcd: customers: 1 created, 2 updated, payments: 3 created, "
+         "0 updated; updated: customers K2001: city, name; setting x",
+         "l.json sha256 0123abcd: kunder: 1 nya, 2 ändrade, betalningar: 3 nya, 0 ändrade; ändrat: "
+         "customers K2001: city, name; setting x"),
+        ("case.note", "IK-1", "", ""),
     ],
 )
-def test_details_are_shown_in_words(action: str, object_id: str, stored: str, shown: str) -> None:
-    assert readable_details(action, object_id, stored) == shown
+def test_old_details_are_converted_once_and_read_as_before(
+    action: str, object_id: str, stored: str, shown: str
+) -> None:
+    """What the version-2 program wrote, through migration 3 (db/migration_v3.py), reads as the
+    old screen showed it; the stored form is a JSON object, and converting again changes nothing."""
+    converted = convert(action, stored)
+    assert isinstance(json.loads(converted), dict)
+    assert convert(action, converted) == converted
+    assert readable_details(action, object_id, converted) == shown
 
 
 def test_a_line_names_action_and_object_and_keeps_the_codes() -> None:
@@ -196,4 +241,32 @@ async def test_the_screen_shows_words_filters_on_codes_and_opens_an_entry(small:
         body = str(app.screen._body)
         assert "Händelse: Inställning ändrad  (kod setting.changed)" in body
         assert "Objekt: Inställning collection.system  (kod setting)" in body
-        assert "Inkassosystem: Inget – Excelfil → Intrum" in body and "'none' -> 'intrum'" in body
+        assert "Inkassosystem: Inget – Excelfil → Intrum" in body
+        assert 'Sparade uppgifter:\n{"old": "none", "new": "intrum"}' in body
+
+
+def test_services_store_codes_and_words_only_as_text(sqlite_url: str) -> None:
+    from tui_inkasso.db.models import AuditEntry
+    from tui_inkasso.services import settings
+
+    settings.set_setting("collection.system", "svea")
+    audit.record("case.note", "collection_case", "IK-1", "Ringde, lovar betala")
+    audit.record_many([("invoice.excluded", "invoice", "2026008", "Tvist"),
+                       ("dunning.notice", "invoice", "2026009", {"name": "Krav", "level": 2, "fee": 0,
+                                                                  "interest": 1250, "run": 3})])
+    stored = {e.action: e.details for e in AuditEntry.select()}
+    assert json.loads(stored["setting.changed"]) == {"old": "none", "new": "svea"}
+    assert json.loads(stored["case.note"]) == {"text": "Ringde, lovar betala"}
+    assert json.loads(stored["invoice.excluded"]) == {"text": "Tvist"}
+    lines = {line.action: line for line in audit.recent()}
+    assert lines["setting.changed"].readable_details == "Inkassosystem: Inget – Excelfil → Svea Inkasso"
+    assert lines["dunning.notice"].readable_details == "Krav (nivå 2), avgift 0,00, ränta 12,50, körning 3"
+    assert (lines["setting.changed"].has_codes, lines["case.note"].has_codes) == (True, False)
+    assert lines["case.note"].readable_details == "Ringde, lovar betala"
+
+
+def test_details_that_cannot_be_read_are_shown_as_stored() -> None:
+    assert readable_details("payment.booked", "1", '{"kind": "payment"}') == '{"kind": "payment"}'
+    assert readable_details("case.note", "1", "skrivet före JSON") == "skrivet före JSON"
+    assert readable_details("case.note", "1", "{}") == ""
+    assert readable_details("unknown.action", "1", '{"a": 1, "b": "x"}') == "a: 1; b: x"

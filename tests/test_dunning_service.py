@@ -5,6 +5,7 @@ collection. Letters and reprints: ``test_dunning_letters.py``."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -128,7 +129,8 @@ def test_level_schedule_with_holiday_and_weekend_moves(levels: list[DunningLevel
         1, dt.date(2026, 7, 2), dt.date(2026, 7, 13), 6000)
     entry = AuditEntry.get(AuditEntry.action == "dunning.notice")
     assert (entry.object_type, entry.object_id, entry.user) == ("invoice", "9001", "testare")
-    assert isinstance(entry.at, dt.datetime) and "Påminnelse (nivå 1), avgift 60.00" in entry.details
+    assert isinstance(entry.at, dt.datetime) and json.loads(entry.details) == {
+        "name": "Påminnelse", "level": 1, "fee": 6000, "interest": 2315, "run": result.run_id}
     notice = DunningNotice.get(DunningNotice.invoice == inv.id)
     assert (notice.issued_on, notice.deadline, notice.run_id) == (dt.date(2026, 7, 2), dt.date(2026, 7, 13),
                                                                    result.run_id)

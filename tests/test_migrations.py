@@ -4,6 +4,7 @@ fails or breaks a foreign key leaves the database as it was."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -180,3 +181,34 @@ def test_a_step_that_breaks_a_foreign_key_is_refused_on_sqlite(
     assert db.obj.execute_sql("SELECT COUNT(*) FROM owner").fetchone()[0] == 1
     assert migrations.current_version(db.obj) == step - 1
     close_database()
+
+
+OLD_AUDIT = [
+    ("setting.changed", "setting", "collection.system", "'none' -> 'svea'", "Inkassosystem: Inget – Excelfil → Svea Inkasso"),
+    ("payment.booked", "payment", "7", "payment 1234.50 kr via bankgiro på faktura 2026001",
+     "Betalning 1\u00a0234,50 kr via Bankgiro på faktura 2026001"),
+    ("case.note", "collection_case", "IK-1", "Ringde kunden", "Ringde kunden"),
+    ("case.closed", "collection_case", "IK-1", "", ""),
+]
+
+
+def test_version_2_audit_details_become_json_and_read_as_before(empty_url: tuple[str, str | None]) -> None:
+    url, _ = empty_url
+    database = _build_v1(url)
+    for n, (action, kind, object_id, details, _) in enumerate(OLD_AUDIT):
+        database.execute_sql(
+            'INSERT INTO audit_entry ("at", "user", action, object_type, object_id, details) '
+            f"VALUES ('2026-11-2{n} 10:00:00', 'testare', '{action}', '{kind}', '{object_id}', "
+            f"'{details.replace(chr(39), chr(39) * 2)}')")
+    close_database()
+    database = open_database(url)
+    from tui_inkasso.services import audit
+
+    lines = sorted(audit.recent(), key=lambda line: line.at)
+    assert [line.readable_details for line in lines] == [shown for *_, shown in OLD_AUDIT]
+    assert [json.loads(line.details) for line in lines] == [
+        {"old": "none", "new": "svea"},
+        {"kind": "payment", "amount": 123450, "method": "bankgiro", "invoice": "2026001"},
+        {"text": "Ringde kunden"},
+        {},
+    ]

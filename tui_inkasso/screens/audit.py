@@ -62,8 +62,8 @@ def entry_text(line: audit.AuditLine) -> str:
         "",
         line.readable_details or "(inga detaljer)",
     ]
-    if line.readable_details != line.details:
-        lines += ["", "Sparad text:", line.details]
+    if line.has_codes:
+        lines += ["", "Sparade uppgifter:", line.details]
     return "\n".join(lines)
 
 

@@ -1,30 +1,30 @@
 """The audit log: everything a user did that changes money, a case or a setting.
 
 Services call :func:`record` inside their own transaction, so the entry exists exactly when the
-change does. What is stored are codes (``invoice.excluded``, ``collection_case``) and the details
-as the service wrote them; :data:`ACTION_LABELS` and :data:`OBJECT_LABELS` name every code in
-Swedish and :func:`readable_details` words the details for staff (a setting's values by their
-names, status codes as labels), so the screen shows words while the database keeps codes.
-A test reads every ``record``/``record_many`` call in ``tui_inkasso`` and checks each code used
-has its label here.
+change does. What is stored are codes: the action (``invoice.excluded``), the kind of object
+(``collection_case``) and the details as a JSON object of codes and values (a setting's old and
+new value, a payment's kind, method and amount in öre, a run's trigger and result); a detail
+that is only words (a note, a reason typed by staff) is ``{"text": "..."}``. :data:`ACTION_LABELS`
+and :data:`OBJECT_LABELS` name every code in Swedish and :func:`readable_details` words the
+details for staff when they are shown (:data:`DETAIL_WORDING`), so the screen shows words while
+the database keeps codes, and nothing stored is ever parsed back out of a sentence. Entries
+written before details were JSON were converted by schema migration 3
+(``db/migration_v3.py``). A test reads every ``record``/``record_many`` call in ``tui_inkasso``
+and checks each code used has its label here.
 """
 
 from __future__ import annotations
 
-import ast
 import datetime as dt
+import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from tui_inkasso.db.models import AuditEntry
-from tui_inkasso.domain.codes import (
-    CaseStatus,
-    case_status_label,
-    payment_kind_label,
-    payment_method_label,
-)
-from tui_inkasso.domain.money import format_sek, parse_amount
+from tui_inkasso.domain.codes import case_status_label, payment_kind_label, payment_method_label
+from tui_inkasso.domain.money import format_sek
 from tui_inkasso.services.clock import current_user, now
 
 ACTION_LABELS: dict[str, str] = {
@@ -104,7 +104,17 @@ def object_label(object_type: str, object_id: str = "") -> str:
     return label if object_id in ("", WHOLE_TABLE) else f"{label} {object_id}"
 
 
-def record(action: str, object_type: str, object_id: object, details: str = "") -> None:
+Details = Mapping[str, Any] | str
+"""An entry's details: codes and values (JSON-able), or words only (stored as ``{"text": ...}``)."""
+
+
+def encode_details(details: Details) -> str:
+    """The stored form of ``details``: one JSON object (``{}`` for none)."""
+    data = ({"text": details} if details else {}) if isinstance(details, str) else dict(details)
+    return json.dumps(data, ensure_ascii=False, separators=(", ", ": "))
+
+
+def record(action: str, object_type: str, object_id: object, details: Details = "") -> None:
     """Write one audit entry as the current OS user, now."""
     AuditEntry.create(
         at=now(),
@@ -112,11 +122,11 @@ def record(action: str, object_type: str, object_id: object, details: str = "") 
         action=action,
         object_type=object_type,
         object_id=str(object_id),
-        details=details,
+        details=encode_details(details),
     )
 
 
-def record_many(entries: list[tuple[str, str, object, str]]) -> None:
+def record_many(entries: list[tuple[str, str, object, Details]]) -> None:
     """Write many audit entries at once (bulk runs).
 
     Through the driver's executemany: peewee's SQL building for 20,000 rows of insert_many
@@ -128,7 +138,7 @@ def record_many(entries: list[tuple[str, str, object, str]]) -> None:
     execute_many(
         'INSERT INTO "audit_entry" ("at", "user", "action", "object_type", "object_id", "details") '
         "VALUES (?, ?, ?, ?, ?, ?)",
-        [(at, user, a, t, str(i), d) for a, t, i, d in entries],
+        [(at, user, a, t, str(i), encode_details(d)) for a, t, i, d in entries],
     )
 
 
@@ -158,6 +168,12 @@ class AuditLine:
         """The details as staff read them (see :func:`readable_details`)."""
         return readable_details(self.action, self.object_id, self.details)
 
+    @property
+    def has_codes(self) -> bool:
+        """True when the stored details hold codes or values, not only words (the entry's view
+        then shows them as stored, too)."""
+        return bool(set(_decode(self.details)) - {"text"})
+
 
 def recent(limit: int = 100, object_type: str | None = None, object_id: str | None = None) -> list[AuditLine]:
     """The latest entries, newest first, optionally for one object."""
@@ -175,187 +191,212 @@ ARROW = " → "
 
 
 def readable_details(action: str, object_id: str, details: str) -> str:
-    """The stored details in words: values and codes by their Swedish names, "->" as an arrow.
+    """The stored details in words: codes by their Swedish names, amounts in kronor, arrows.
 
-    Services write details once, in the form the entry was made with (a setting's old and new
-    code, a run's trigger and result codes); older entries keep that form forever, so the
-    wording happens here, when they are shown. Details in a form this does not recognise are
-    shown as stored.
+    The wording happens here, when an entry is shown, so a label changed later reads the same in
+    old and new entries. Details that are words only are shown as they are; details this cannot
+    read (not JSON, or a field missing) are shown as stored rather than hidden.
     """
-    wording = _DETAIL_WORDING.get(action)
-    return wording(object_id, details) if wording else details
-
-
-def _arrow(_: str, details: str) -> str:
-    return details.replace(" -> ", ARROW)
-
-
-def _repr_pair(details: str) -> tuple[str | None, str | None] | None:
-    """``'old' -> 'new'`` (Python reprs, either may be None) as its two values, else None."""
-    start = 0
-    while (at := details.find(" -> ", start)) >= 0:
-        start = at + 1
+    data = _decode(details)
+    if not data:
+        return "" if details.strip() in ("", "{}") else details
+    wording = DETAIL_WORDING.get(action)
+    if wording is not None and (set(data) - {"text"} or action == "setting.changed"):
         try:
-            old, new = ast.literal_eval(details[:at]), ast.literal_eval(details[at + 4:])
-        except (ValueError, SyntaxError):
-            continue
-        if all(v is None or isinstance(v, str) for v in (old, new)):
-            return old, new
-    return None
+            return wording(object_id, data)
+        except (KeyError, TypeError, ValueError):
+            return details
+    if "text" in data and len(data) == 1:
+        return str(data["text"])
+    return "; ".join(f"{key}: {value}" for key, value in data.items())
 
 
-def _setting(key: str, details: str) -> str:
+def _decode(details: str) -> dict[str, Any]:
+    """The stored JSON object, or {} for none and for text that is not a JSON object."""
+    if not details.startswith("{"):
+        return {}
+    try:
+        data = json.loads(details)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _sek(ore: int) -> str:
+    return format_sek(int(ore))
+
+
+def _change(_: str, d: dict[str, Any]) -> str:
+    """{"old", "new"}: a value before and after (dunning levels, reference rates)."""
+    return f"{d['old']}{ARROW}{d['new']}"
+
+
+def _setting(key: str, d: dict[str, Any]) -> str:
+    """{"old", "new"}: the setting's stored values (codes), by the setting's label and names."""
     from tui_inkasso.services import settings  # settings records through this module
 
     definition = settings.SETTINGS.get(key)
     name = definition.label if definition else key
-    pair = _repr_pair(details)
-    if pair is None:
-        return f"{name}: {details}"
-    old, new = (settings.display_value(key, value or "") for value in pair)
+    if "text" in d:
+        return f"{name}: {d['text']}"
+    old, new = (settings.display_value(key, d[side] or "") for side in ("old", "new"))
     return f"{name}: {old}{ARROW}{new}"
 
 
-def _case_status(_: str, details: str) -> str:
-    old, separator, rest = details.partition(" -> ")
-    for status in sorted(CaseStatus, key=lambda s: -len(s.value)):
-        if separator and (rest == status.value or rest.startswith(status.value + ": ")):
-            note = rest[len(status.value):]
-            return f"{case_status_label(old)}{ARROW}{case_status_label(status.value)}{note}"
-    return details
+def _case_status(_: str, d: dict[str, Any]) -> str:
+    """{"old", "new", "note"}: case status codes and what staff wrote."""
+    note = f": {d['note']}" if d.get("note") else ""
+    return f"{case_status_label(d['old'])}{ARROW}{case_status_label(d['new'])}{note}"
 
 
-def _block(_: str, details: str) -> str:
-    pair = _repr_pair(details)
-    if pair is None:
-        return details
-    old, new = pair
+def _block(_: str, d: dict[str, Any]) -> str:
+    """{"old", "new"}: the block's reason before and after (null: no block)."""
+    old, new = d["old"], d["new"]
+    if old is None:
+        return str(new or "")
     return f"{old or '(ingen)'}{ARROW}{new if new is not None else '(ingen spärr)'}"
 
 
-_RUN = re.compile(r"(?P<trigger>\S+) (?P<slot>\S+): (?P<result>[a-z]+)(?P<rest>.*)", re.DOTALL)
-
-
-def _service_run(_: str, details: str) -> str:
+def _service_run(_: str, d: dict[str, Any]) -> str:
+    """{"trigger", "slot", "result", "file", "error", "worker"}: one run of a scheduled service."""
     from tui_inkasso.services.scheduled import RESULT_LABELS, TRIGGER_LABELS
 
-    match = _RUN.fullmatch(details)
-    if not match or match["trigger"] not in TRIGGER_LABELS or match["result"] not in RESULT_LABELS:
-        return details
-    slot = re.fullmatch(r"(\d{4}-\d\d-\d\d)T(\d\d:\d\d)", match["slot"])
+    slot = re.fullmatch(r"(\d{4}-\d\d-\d\d)T(\d\d:\d\d)", d["slot"])
     when = f" {slot[1]} {slot[2]}" if slot else ""
-    return f"{TRIGGER_LABELS[match['trigger']]}{when}: {RESULT_LABELS[match['result']]}{match['rest']}"
+    text = f"{TRIGGER_LABELS.get(d['trigger'], d['trigger'])}{when}: {RESULT_LABELS.get(d['result'], d['result'])}"
+    if d.get("file"):
+        text += f" {d['file']}"
+    if d.get("error"):
+        text += f" – {d['error']}"
+    if d.get("worker"):
+        text += f" ({d['worker']})"
+    return text
 
 
-_SERVICE_FIELDS = ("name", "service", "description", "enabled", "notify_emails", "notify_success",
-                   "frequency", "weekdays", "month_day", "every_hours", "at_time")
-
-
-def _service_spec(_: str, details: str) -> str:
+def _service_spec(_: str, d: dict[str, Any]) -> str:
+    """A scheduled service's fields as saved (``ScheduledService`` columns)."""
     from tui_inkasso.domain import schedule_rules as rules
     from tui_inkasso.services.scheduled import service_label
 
-    parts = re.split(r"(?:^|, )(" + "|".join(_SERVICE_FIELDS) + ")=", details)
-    values = dict(zip(parts[1::2], parts[2::2], strict=True))
-    if parts[0] or "name" not in values:
-        return details
-    words = [f"Namn: {values['name']}", f"Tjänst: {service_label(values.get('service', ''))}"]
+    words = [f"Namn: {d['name']}", f"Tjänst: {service_label(d.get('service', ''))}"]
     try:
         rule = rules.ScheduleRule(
-            values.get("frequency", ""), rules.parse_time(values.get("at_time", "")),
-            weekdays=tuple(int(d) for d in values.get("weekdays", "").split(",") if d),
-            month_day=None if values.get("month_day") in (None, "None") else int(values["month_day"]),
-            every_hours=None if values.get("every_hours") in (None, "None") else int(values["every_hours"]),
+            d.get("frequency", ""), rules.parse_time(d.get("at_time", "")),
+            weekdays=tuple(int(day) for day in str(d.get("weekdays") or "").split(",") if day),
+            month_day=d.get("month_day"), every_hours=d.get("every_hours"),
         )
         words.append(f"Schema: {rules.describe(rule)}")
     except (rules.ScheduleRuleError, ValueError, IndexError):
         pass
-    words.append(f"Aktiv: {'ja' if values.get('enabled') == 'True' else 'nej'}")
-    if values.get("notify_emails"):
-        also = " (även när körningen lyckas)" if values.get("notify_success") == "True" else ""
-        words.append(f"E-post: {values['notify_emails']}{also}")
-    if values.get("description"):
-        words.append(f"Beskrivning: {values['description']}")
+    words.append(f"Aktiv: {'ja' if d.get('enabled') else 'nej'}")
+    if d.get("notify_emails"):
+        also = " (även när körningen lyckas)" if d.get("notify_success") else ""
+        words.append(f"E-post: {d['notify_emails']}{also}")
+    if d.get("description"):
+        words.append(f"Beskrivning: {d['description']}")
     return "; ".join(words)
 
 
-_BOOKED = re.compile(r"(?P<kind>payment|credit) (?P<amount>-?\d+\.\d\d) kr via (?P<method>\S+)(?P<rest>.*)",
-                     re.DOTALL)
+def _booked(_: str, d: dict[str, Any]) -> str:
+    """{"kind", "amount", "method", "invoice", "excess", "excess_role"}: a payment as booked."""
+    text = f"{payment_kind_label(d['kind'])} {_sek(d['amount'])} kr via {payment_method_label(d['method'])}"
+    if d.get("invoice"):
+        text += f" på faktura {d['invoice']}"
+    if d.get("excess"):
+        text += f", överskott {_sek(d['excess'])} kr till {d['excess_role']}"
+    return text
 
 
-def _kr(text: str) -> str:
-    """Amounts written "1234.50 kr" as "1 234,50 kr"."""
-    return re.sub(r"-?\d+\.\d\d(?= kr)", lambda m: format_sek(parse_amount(m[0])), text)
+def _case_payment(_: str, d: dict[str, Any]) -> str:
+    """{"amount", "invoice", "payment"}: a payment registered in a case."""
+    return f"{_sek(d['amount'])} kr på {d['invoice']}, betalning {d['payment']}"
 
 
-def _booked(_: str, details: str) -> str:
-    match = _BOOKED.fullmatch(details)
-    if not match:
-        return details
-    kind = payment_kind_label(match["kind"])
-    method = payment_method_label(match["method"])
-    return _kr(f"{kind} {match['amount']} kr via {method}{match['rest']}")
+def _case_created(_: str, d: dict[str, Any]) -> str:
+    """{"customer", "customer_name", "owner", "claims": [[invoice, öre], ...]}."""
+    claims = ", ".join(f"{number} {_sek(amount)}" for number, amount in d["claims"])
+    return f"{d['customer']} {d['customer_name']}, ägare {d['owner']}: {claims}"
 
 
-_AMOUNT = re.compile(r"(?:^|(?<=\s))-?\d+\.\d\d(?=$|[\s,;:)])")
+def _collection_run(_: str, d: dict[str, Any]) -> str:
+    """{"cases", "invoices", "amount", "system", "selection", "files"}."""
+    from tui_inkasso.domain.collection_systems import system_label
+
+    return (f"{d['cases']} ärenden, {d['invoices']} fakturor, {_sek(d['amount'])} kr, "
+            f"{system_label(d['system'])}, urval: {d['selection']}, fil: {d['files']}")
 
 
-def _amounts(_: str, details: str) -> str:
-    """Amounts the service wrote in the file form "8450.00" with a decimal comma: "8 450,00"."""
-    return _AMOUNT.sub(lambda m: format_sek(parse_amount(m[0])), details)
+def _dunning_run(_: str, d: dict[str, Any]) -> str:
+    """{"date", "letters", "fees", "selection", "left_out", "file"}."""
+    return (f"{d['date']}: {d['letters']} brev, avgifter {_sek(d['fees'])}, urval: {d['selection']}, "
+            f"utelämnade: {d['left_out']}, fil: {d['file']}")
 
 
-def _case_payment(_: str, details: str) -> str:
-    amount, separator, rest = details.partition(" på ")
-    if not separator or not _AMOUNT.fullmatch(amount):
-        return details
-    return f"{format_sek(parse_amount(amount))} kr på {rest}"
+def _dunning_notice(_: str, d: dict[str, Any]) -> str:
+    """{"name", "level", "fee", "interest", "run"}: one reminder or demand of a run."""
+    return (f"{d['name']} (nivå {d['level']}), avgift {_sek(d['fee'])}, ränta {_sek(d['interest'])}, "
+            f"körning {d['run']}")
 
 
-def _demo(_: str, details: str) -> str:
-    match = re.fullmatch(r"(\d+) invoices, business date (\S+)(, after reset)?", details)
-    if not match:
-        return details
-    return f"{match[1]} fakturor, affärsdag {match[2]}" + (", efter tömning" if match[3] else "")
+def _rewritten(_: str, d: dict[str, Any]) -> str:
+    """{"file_id", "target", "identical"}: a balance file written again."""
+    return f"{d['file_id']}{ARROW}{d['target']}" + ("" if d["identical"] else " (innehållet skiljer sig)")
 
 
-_SECTIONS = {
+def _enqueued(_: str, d: dict[str, Any]) -> str:
+    """{"file", "target"}: a file put in the outbox for a server (the URL without password)."""
+    return f"{d['file']}{ARROW}{d['target']}"
+
+
+def _sent(_: str, d: dict[str, Any]) -> str:
+    """{"file", "remote", "already_there"}: a file delivered (or found there already)."""
+    return f"{d['file']}{ARROW}{d['remote']}" + (" (fanns redan på servern)" if d.get("already_there") else "")
+
+
+def _demo(_: str, d: dict[str, Any]) -> str:
+    """{"invoices", "business_date", "reset"}."""
+    return f"{d['invoices']} fakturor, affärsdag {d['business_date']}" + (", efter tömning" if d.get("reset") else "")
+
+
+LEDGER_SECTIONS = {
     "settings": "inställningar", "dunning_levels": "kravnivåer", "owners": "ägare", "accounts": "konton",
     "properties": "fastigheter", "object_types": "objekttyper", "objects": "objekt", "customers": "kunder",
     "invoices": "fakturor", "invoice_rows": "fakturarader", "dunning_notices": "påminnelser/krav",
     "payments": "betalningar",
 }
+"""The record types a ledger import counts, in words."""
 
 
-def _ledger(_: str, details: str) -> str:
-    def counts(match: re.Match[str]) -> str:
-        return f"{_SECTIONS.get(match[1], match[1])}: {match[2]} nya, {match[3]} ändrade"
+def _ledger(_: str, d: dict[str, Any]) -> str:
+    """{"file", "sha256", "counts": {type: [created, updated]}, "updated": [what, ...]}."""
+    counts = ", ".join(f"{LEDGER_SECTIONS.get(name, name)}: {created} nya, {updated} ändrade"
+                       for name, (created, updated) in d["counts"].items())
+    text = f"{d['file']} sha256 {d['sha256']}: {counts}"
+    return text + ("; ändrat: " + "; ".join(d["updated"]) if d.get("updated") else "")
 
-    text = re.sub(r"\b([a-z_]+): (\d+) created, (\d+) updated", counts, details)
-    return text.replace("; updated: ", "; ändrat: ", 1)
 
-
-_DETAIL_WORDING: dict[str, Callable[[str, str], str]] = {
+DETAIL_WORDING: dict[str, Callable[[str, dict[str, Any]], str]] = {
     "setting.changed": _setting,
     "case.status": _case_status,
     "dunning.blocked": _block,
     "dunning.unblocked": _block,
-    "dunning.levels": _arrow,
-    "dunning.reference_rates": _arrow,
-    "balance_file.rewritten": _arrow,
-    "outbox.enqueued": _arrow,
-    "outbox.sent": _arrow,
+    "dunning.levels": _change,
+    "dunning.reference_rates": _change,
+    "balance_file.rewritten": _rewritten,
+    "outbox.enqueued": _enqueued,
+    "outbox.sent": _sent,
     "service.run": _service_run,
     "service.created": _service_spec,
     "service.changed": _service_spec,
     "payment.booked": _booked,
     "case.payment": _booked,
     "case.payment_registered": _case_payment,
-    "case.created": _amounts,
-    "collection.run": _amounts,
-    "dunning.run": _amounts,
-    "dunning.notice": _amounts,
+    "case.created": _case_created,
+    "collection.run": _collection_run,
+    "dunning.run": _dunning_run,
+    "dunning.notice": _dunning_notice,
     "demo.created": _demo,
     "ledger.imported": _ledger,
 }
-"""Actions whose stored details hold codes or English; the rest are stored in words already."""
+"""Actions whose details hold codes and values, and how each is worded (each function's
+docstring names the JSON keys its service writes); every other action's details are words."""

@@ -187,7 +187,7 @@ def rewrite_report(report_id: int, out: Path | str) -> RewriteResult:
     identical = bf.sha256_of(target) == cf.sha256
     with write_transaction():
         audit.record("balance_file.rewritten", "balance_report", report.id,
-                     f"{cf.file_id} -> {target}" + ("" if identical else " (innehållet skiljer sig)"))
+                     {"file_id": cf.file_id, "target": str(target), "identical": identical})
     return RewriteResult(target.resolve(), cf.file_id, report.corrections, report.amount, identical)
 
 

@@ -312,13 +312,13 @@ def _next_voucher_numbers(owner_ids: set[int]) -> dict[int, int]:
     return numbers
 
 
-def _describe(item: PaymentIn, booked: Booked) -> str:
-    text = f"{item.kind} {item.amount / 100:.2f} kr via {item.method}"
-    if booked.invoice_number:
-        text += f" på faktura {booked.invoice_number}"
+def _describe(item: PaymentIn, booked: Booked) -> dict[str, object]:
+    """The audit details of a booked payment (worded by services/audit.py)."""
+    details: dict[str, object] = {"kind": item.kind, "amount": item.amount, "method": item.method,
+                                  "invoice": booked.invoice_number}
     if booked.split.excess_amount:
-        text += f", överskott {booked.split.excess_amount / 100:.2f} kr till {booked.split.excess_role}"
-    return text
+        details.update(excess=booked.split.excess_amount, excess_role=booked.split.excess_role)
+    return details
 
 
 def allocate_unmatched(payment_id: int, invoice_id: int) -> Booked:

@@ -33,7 +33,7 @@ from tui_inkasso.db.models import (
 )
 from tui_inkasso.domain.codes import case_status_label
 from tui_inkasso.domain.collection_systems import BY_CODE, INHOUSE
-from tui_inkasso.domain.money import format_amount, format_sek
+from tui_inkasso.domain.money import format_sek
 from tui_inkasso.services import audit
 from tui_inkasso.services.booking import Booked, PaymentIn, book_one
 from tui_inkasso.services.clock import current_user, now
@@ -391,7 +391,7 @@ def set_case_status(case_id: int, status: str | CaseStatus, note: str = "") -> C
         CollectionCase.update(status=new.value, closed_at=closed_at).where(CollectionCase.id == case.id).execute()
         _event(case, "status", f"Status: {case_status_label(old)} → {case_status_label(new.value)}"
                + (f". {text}" if text else ""), at)
-        audit.record("case.status", "collection_case", case.number, f"{old} -> {new.value}" + (f": {text}" if text else ""))
+        audit.record("case.status", "collection_case", case.number, {"old": old, "new": new.value, "note": text})
     return case_summary(case_id)
 
 
@@ -457,5 +457,5 @@ def register_case_payment(
             what += f", varav {format_sek(booked.split.excess_amount)} kr överskjutande"
         _event(case, "payment", what + (f". {text}" if text else ""), now())
         audit.record("case.payment_registered", "collection_case", case.number,
-                     f"{format_amount(amount)} på {booked.invoice_number}, betalning {booked.payment_id}")
+                     {"amount": amount, "invoice": booked.invoice_number, "payment": booked.payment_id})
     return booked

@@ -37,7 +37,7 @@ from tui_inkasso.db.models import (
 from tui_inkasso.domain.bank_days import next_bank_day
 from tui_inkasso.domain.collection_systems import CollectionSystemSpec, system_label, system_spec
 from tui_inkasso.domain.interest import InterestError, LateInterest, ReferenceRate
-from tui_inkasso.domain.money import format_amount, format_sek
+from tui_inkasso.domain.money import format_sek
 from tui_inkasso.domain.sfi import SfiCategory
 from tui_inkasso.formats.case_file import CaseRecord, Claim, Creditor, Debtor
 from tui_inkasso.formats.layout import Layout
@@ -532,13 +532,13 @@ def _audit(spec: CollectionSystemSpec, cases: list[PlannedCase], planned: list[P
     invoices = sum(len(c.claims) for c in cases)
     total = sum(x.balance + x.fees + x.interest for c in cases for x in c.claims)
     files = ", ".join(str(p.final) for p in planned) or "ingen fil"
-    audit.record("collection.run", "collection_run", cases[0].number if cases else "",
-                 f"{len(cases)} ärenden, {invoices} fakturor, {format_amount(total)} kr, "
-                 f"{spec.label}, urval: {selection.describe()}, fil: {files}")
+    audit.record("collection.run", "collection_run", cases[0].number if cases else "", {
+        "cases": len(cases), "invoices": invoices, "amount": total, "system": spec.code,
+        "selection": selection.describe(), "files": files})
     audit.record_many([
-        ("case.created", "collection_case", c.number,
-         f"{c.customer.number} {c.customer.name}, ägare {c.owner.code}: "
-         + ", ".join(f"{x.number} {format_amount(x.balance)}" for x in c.claims))
+        ("case.created", "collection_case", c.number, {
+            "customer": c.customer.number, "customer_name": c.customer.name, "owner": c.owner.code,
+            "claims": [[x.number, x.balance] for x in c.claims]})
         for c in cases
     ])
 

@@ -88,7 +88,7 @@ def create_demo(
         counts = demo_db.build_demo(database, invoices=invoices, seed=seed, today=day)
         settings.set_settings(DEMO_SETTINGS)
         audit.record("demo.created", "ledger", f"seed {seed}",
-                     f"{invoices} invoices, business date {day.isoformat()}" + (", after reset" if reset else ""))
+                     {"invoices": invoices, "business_date": day.isoformat(), "reset": reset})
         _analyze(database)
     _checkpoint(database)
     return DemoSummary(

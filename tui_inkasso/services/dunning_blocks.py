@@ -75,8 +75,7 @@ def _set_block(model: type[Customer] | type[Invoice], object_id: int, reason: st
         model.update(dunning_blocked_reason=reason, dunning_blocked_by=by, dunning_blocked_at=at).where(
             model.id == object_id).execute()
         action = "dunning.blocked" if reason is not None else "dunning.unblocked"
-        details = reason if old is None else f"{old!r} -> {reason!r}"
-        audit.record(action, kind, row.number, details or "")
+        audit.record(action, kind, row.number, {"old": old, "new": reason})
     return BlockInfo(kind, object_id, row.number, reason, by, at)
 
 

@@ -133,7 +133,7 @@ def save_levels(levels: Sequence[DunningLevel]) -> list[DunningLevel]:
             for lv in levels
         ])
         audit.record("dunning.levels", "dunning_levels", "all",
-                     f"{_describe_levels(old)} -> {_describe_levels(levels)}")
+                     {"old": _describe_levels(old), "new": _describe_levels(levels)})
     return get_levels()
 
 
@@ -176,7 +176,7 @@ def save_reference_rates(rates: Sequence[ReferenceRate]) -> list[ReferenceRate]:
         ReferenceRateRow.delete().execute()
         insert_rows(ReferenceRateRow, [{"valid_from": r.valid_from, "rate_bp": r.rate_bp} for r in rates])
         audit.record("dunning.reference_rates", "reference_rate", "all",
-                     f"{_describe_rates(old)} -> {_describe_rates(rates)}")
+                     {"old": _describe_rates(old), "new": _describe_rates(rates)})
     return get_reference_rates()
 
 

@@ -52,7 +52,7 @@ from tui_inkasso.domain.dunning import (
 )
 from tui_inkasso.domain.identifiers import format_bankgiro, format_plusgiro
 from tui_inkasso.domain.interest import InterestError, LateInterest, ReferenceRate
-from tui_inkasso.domain.money import format_amount, format_sek
+from tui_inkasso.domain.money import format_sek
 from tui_inkasso.fileio import FileWriteError, atomic_write
 from tui_inkasso.formats.letter import LetterData, LetterError, render_letters_pdf
 from tui_inkasso.services import audit
@@ -455,13 +455,13 @@ def _record_run(
         [(c.row.level, run_date.isoformat(), c.row.deadline.isoformat(), c.row.fee, c.row.invoice_id)
          for c in candidates],
     )
-    audit.record("dunning.run", "dunning_run", run_id, (
-        f"{run_date.isoformat()}: {len(candidates)} brev, avgifter {format_amount(fees)}, "
-        f"urval: {selection.describe()}, utelämnade: {len(left_out)}, fil: {pdf_path}"))
+    audit.record("dunning.run", "dunning_run", run_id, {
+        "date": run_date.isoformat(), "letters": len(candidates), "fees": fees,
+        "selection": selection.describe(), "left_out": len(left_out), "file": str(pdf_path)})
     audit.record_many([
-        ("dunning.notice", "invoice", c.row.invoice_number,
-         f"{c.row.level_name} (nivå {c.row.level}), avgift {format_amount(c.row.fee)}, "
-         f"ränta {format_amount(c.row.interest)}, körning {run_id}")
+        ("dunning.notice", "invoice", c.row.invoice_number, {
+            "name": c.row.level_name, "level": c.row.level, "fee": c.row.fee, "interest": c.row.interest,
+            "run": run_id})
         for c in candidates
     ])
     pdf = render_letters_pdf(letters, creation_date=started)

@@ -118,12 +118,9 @@ def import_ledger_bytes(raw: bytes, source: str = "(data)") -> LedgerImportResul
         writer.run()
         result = LedgerImportResult(source, sha, writer.counts)
         if result.changed:
-            summary = ", ".join(f"{name}: {c.created} created, {c.updated} updated"
-                                for name, c in writer.counts.items() if c.created or c.updated)
-            details = f"{Path(source).name} sha256 {sha[:16]}: {summary}"
-            if writer.changes:
-                details += "; updated: " + "; ".join(writer.changes[:50])
-            audit.record("ledger.imported", "file", Path(source).name, details)
+            counts = {name: [c.created, c.updated] for name, c in writer.counts.items() if c.created or c.updated}
+            audit.record("ledger.imported", "file", Path(source).name, {
+                "file": Path(source).name, "sha256": sha[:16], "counts": counts, "updated": writer.changes[:50]})
     return result
 
 

@@ -173,7 +173,7 @@ def _create(
         attempts=0, next_attempt_at=at, created_at=at, size=size, sha256=digest,
         collection_file=collection_file_id,
     )
-    audit.record("outbox.enqueued", "outbox_file", row.id, f"{file.name} -> {redact_url(url)}")
+    audit.record("outbox.enqueued", "outbox_file", row.id, {"file": file.name, "target": redact_url(url)})
     return row
 
 
@@ -415,7 +415,8 @@ def _sent(
             last_error="", next_attempt_at=None, target_url=url,
         ).where(OutboxFile.id == row.id).execute()
         note = " (fanns redan på servern)" if already else ""
-        audit.record("outbox.sent", "outbox_file", row.id, f"{Path(row.path).name} -> {remote_path}{note}")
+        audit.record("outbox.sent", "outbox_file", row.id,
+                     {"file": Path(row.path).name, "remote": remote_path, "already_there": already})
     log.info("outbox %s: %s delivered as %s%s", row.id, row.path, remote_path, note)
     return DeliveryResult(row.id, row.path, OutboxStatus.SENT.value, remote_path=remote_path,
                           already_delivered=already, attempts=row.attempts)

@@ -270,7 +270,7 @@ def create_service(spec: ServiceSpec) -> ServiceInfo:
     at = clock_now()
     with write_transaction():
         row = ScheduledService.create(**values, created_at=at, changed_at=at)
-        audit.record("service.created", "scheduled_service", row.id, _audit_text(values))
+        audit.record("service.created", "scheduled_service", row.id, values)
     return get_service(row.id)
 
 
@@ -282,7 +282,7 @@ def update_service(service_id: int, spec: ServiceSpec) -> ServiceInfo:
         ScheduledService.update(**values, changed_at=clock_now()).where(
             ScheduledService.id == service_id
         ).execute()
-        audit.record("service.changed", "scheduled_service", service_id, _audit_text(values))
+        audit.record("service.changed", "scheduled_service", service_id, values)
     return get_service(service_id)
 
 
@@ -341,10 +341,6 @@ def _info(row: ScheduledService, at: dt.datetime, runs: int) -> ServiceInfo:
         last_run=latest[0] if latest else None, created_at=row.created_at,
         changed_at=row.changed_at, runs=latest[:runs] if runs else [],
     )
-
-
-def _audit_text(values: dict[str, object]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in values.items())
 
 
 def _run_info(row: ServiceRun, summary: str = "") -> RunInfo:
@@ -434,10 +430,9 @@ def _finish(
         ServiceRun.update(
             finished_at=clock_now(), result=result, file=str(file) if file else "", error=error,
         ).where(ServiceRun.id == run.id).execute()
-        detail = f"{run.trigger} {run.slot}: {result}" + (f" {file}" if file else "") + (
-            f" – {error[:300]}" if error else ""
-        )
-        audit.record("service.run", "scheduled_service", run.service_id, detail)
+        audit.record("service.run", "scheduled_service", run.service_id, {
+            "trigger": run.trigger, "slot": run.slot, "result": result, "file": str(file) if file else "",
+            "error": error[:300]})
     log.log(logging.INFO if result == "ok" else logging.ERROR,
             "service %s slot %s: %s%s%s", run.service_id, run.slot, RESULT_LABELS[result],
             f", file {file}" if file else "", f": {error}" if error else "")
@@ -532,8 +527,8 @@ def recover_interrupted(now: dt.datetime | None = None) -> list[RunInfo]:
                 (ServiceRun.id == run.id) & (ServiceRun.result == "running")
             ).execute()
             if changed:
-                audit.record("service.run", "scheduled_service", run.service_id,
-                             f"{run.trigger} {run.slot}: interrupted ({run.worker})")
+                audit.record("service.run", "scheduled_service", run.service_id, {
+                    "trigger": run.trigger, "slot": run.slot, "result": "interrupted", "worker": run.worker})
         if not changed:
             continue
         log.error("service %s slot %s was interrupted (%s); recorded, not rerun",

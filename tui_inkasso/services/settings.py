@@ -351,7 +351,7 @@ def set_settings(values: dict[str, str]) -> dict[str, str]:
                 conflict_target=[Setting.key],
                 update={Setting.value: value, Setting.changed_at: now(), Setting.changed_by: current_user()},
             ).execute()
-            audit.record("setting.changed", "setting", key, f"{old!r} -> {value!r}")
+            audit.record("setting.changed", "setting", key, {"old": old, "new": value})
     return cleaned
 
 
