@@ -31,7 +31,7 @@ from tui_inkasso.services import balance_file_run as brun
 from tui_inkasso.services import balance_files as bf
 from tui_inkasso.services import balance_history as bh
 from tui_inkasso.services import balance_recovery as brec
-from tui_inkasso.services import scheduled
+from tui_inkasso.services import publishing, scheduled
 from tui_inkasso.services.balance_corrections import CorrectionStatus
 from tui_inkasso.services.errors import Conflict, NotFound, UserError
 from tui_inkasso.services.selection import Selection, SelectionError
@@ -155,7 +155,7 @@ def test_file_holds_each_correction_once_with_the_right_header(
     assert (credit.payment_method, credit.amount_ore, credit.agency_reference) == ("credit", 25000, "INT-77881")
     assert validate_balance_xml(result.file) == header
     record = CollectionFile.get(CollectionFile.file_id == header.file_id)
-    assert record.path == str(result.file) and record.sha256 == bf.sha256_of(result.file)
+    assert record.path == str(result.file) and record.sha256 == publishing.sha256_of(result.file)
     assert (record.kind, record.records, record.amount) == ("saldofil", 3, 275000)
     assert _folder_files(out) == [result.file.name], "no temporary file is left"
     rows = _status(bc.corrections_in_range(None, *YEAR))
@@ -265,7 +265,7 @@ def test_a_concurrent_run_that_lost_reports_the_winner(
     out = tmp_path / "inkasso-filer"
     winner: list[brun.BalanceFileResult] = []
     started: list[bool] = []
-    real_crash_point = bf.crash_point
+    real_crash_point = publishing.crash_point
 
     def other_run_first(step: str) -> None:
         if step == "after-write" and not started:
@@ -279,7 +279,7 @@ def test_a_concurrent_run_that_lost_reports_the_winner(
             worker.join()
         real_crash_point(step)
 
-    monkeypatch.setattr(bf, "crash_point", other_run_first)
+    monkeypatch.setattr(publishing, "crash_point", other_run_first)
     with pytest.raises(Conflict) as refused:
         brun.create_balance_file()
     [won] = winner
@@ -330,7 +330,7 @@ def test_the_scheduled_service_makes_the_file(ledger: dict[str, int], out: Path)
 def test_recovery_leaves_a_live_runs_folder_alone(out: Path) -> None:
     stray = out / f".saldo-BAB-20261128-030000.xml{bf.TEMP_SUFFIX}"
     stray.write_text("half a file")
-    with bf.dir_lock(out, exclusive=False, wait=True):
+    with publishing.folder_lock(out, exclusive=False, wait=True):
         assert brec.recover_balance_files() == []
         assert stray.exists(), "a run holds the folder: its temporary file may be in use"
     [removed] = brec.recover_balance_files()

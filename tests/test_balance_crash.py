@@ -33,6 +33,7 @@ from tui_inkasso.db.connection import close_database, db, open_database
 from tui_inkasso.db.models import BalanceReport, CollectionFile, Payment, ReportedCorrection
 from tui_inkasso.formats.balance_xml import read_balance_xml
 from tui_inkasso.services import balance_files as bf
+from tui_inkasso.services import publishing
 
 ROOT = Path(__file__).resolve().parent.parent
 STEPS = ["during-write", "after-write", "after-commit", "before-rename", "after-rename"]
@@ -60,9 +61,9 @@ def build_ledger() -> set[int]:
 
 
 def cli(url: str, folder: Path, crash_at: str | None) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if k != bf.CRASH_ENV}
+    env = {k: v for k, v in os.environ.items() if k != publishing.CRASH_ENV}
     if crash_at:
-        env[bf.CRASH_ENV] = crash_at
+        env[publishing.CRASH_ENV] = crash_at
     return subprocess.Popen(
         [sys.executable, "-m", "tui_inkasso.cli", "--db", url, "balance-file", "--out", str(folder),
          "--json"],
@@ -106,7 +107,7 @@ def check_consistent(url: str, folder: Path, corrections: set[int]) -> None:
         for record in records:
             path = Path(record.path)
             assert not bf.is_temp_path(path) and path.exists(), f"{path} is in place"
-            assert bf.sha256_of(path) == record.sha256
+            assert publishing.sha256_of(path) == record.sha256
             report = BalanceReport.get(BalanceReport.file == record.id)
             recorded = sorted(rc.payment_id for rc in report.reported)
             assert sorted(file_payment_ids(path)) == recorded

@@ -62,7 +62,7 @@ def services(app_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     _run(weekly.id, "2026-11-23T05:30", "catch-up", dt.datetime(2026, 11, 23, 7, 2, 44), 31, "failed",
          error=f"Körningen misslyckades: {folder}/saldo-BAB-20261123-070244.xml: kunde inte skriva filen: "
                "disken är full (No space left on device); ingen fil skapades och ingenting sparades")
-    # the balance service's words for a full disk (services.balance_files._os_problem)
+    # the balance service's words for a full disk (services.publishing.os_reason)
     _run(weekly.id, "manual-20261123T081510.000000", "manual", dt.datetime(2026, 11, 23, 8, 15, 10), 3, "ok",
          f"{folder}/saldo-BAB-20261123-081510.xml")
     _run(weekly.id, "2026-11-26T05:30", "schedule", dt.datetime(2026, 11, 26, 5, 30, 2), 0, "ok")

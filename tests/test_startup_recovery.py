@@ -28,7 +28,7 @@ from tui_inkasso.db.models import CollectionFile
 from tui_inkasso.screens.menu import MenuScreen
 from tui_inkasso.screens.settings import SettingsScreen
 from tui_inkasso.services import balance_files as bf
-from tui_inkasso.services import settings
+from tui_inkasso.services import publishing, settings
 from tui_inkasso.services.collection_recovery import PENDING_DIR
 from tui_inkasso.services.startup import (
     balance_files_to_recover,
@@ -41,10 +41,10 @@ SIZE = (120, 36)
 
 
 def _run(*args: str, crash_at: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != bf.CRASH_ENV}
+    env = {k: v for k, v in os.environ.items() if k != publishing.CRASH_ENV}
     env["PYTHONPATH"] = str(ROOT)
     if crash_at:
-        env[bf.CRASH_ENV] = crash_at
+        env[publishing.CRASH_ENV] = crash_at
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
@@ -127,7 +127,7 @@ async def test_the_app_names_a_crashed_balance_file(crashed_balance_run: Path) -
         await settle(pilot)
         [record] = CollectionFile.select().where(CollectionFile.kind == "saldofil")
         final = Path(record.path)
-        assert not bf.is_temp_path(final) and final.exists() and bf.sha256_of(final) == record.sha256
+        assert not bf.is_temp_path(final) and final.exists() and publishing.sha256_of(final) == record.sha256
         assert [p.name for p in crashed_balance_run.iterdir()] == [final.name], "no temporary file left"
         assert ("warning", "Saldofiler", f"Saldofilen {final} fick sitt namn efter ett avbrott.") in notifications(pilot)
 

@@ -44,6 +44,7 @@ from tui_inkasso.db.models import (
 )
 from tui_inkasso.formats.balance_xml import BalanceFileHeader, Correction
 from tui_inkasso.services import balance_files as bf
+from tui_inkasso.services import publishing
 from tui_inkasso.services.errors import UserError
 from tui_inkasso.services.selection import Selection, apply_selection
 from tui_inkasso.services.stored_values import StoredDates
@@ -404,7 +405,7 @@ def file_corrections(
             method, reference or "",
         )
         if number == crash_at:
-            bf.crash_point("during-write")
+            publishing.crash_point("during-write")
 
 
 def dashed_id(value: str) -> str:

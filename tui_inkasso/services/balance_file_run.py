@@ -3,8 +3,9 @@
 :func:`create_balance_file` is what the wizard's last step, ``tui-inkasso balance create`` and the
 daemon's "Skapa saldofil" call. Which payments are corrections and what a file holds is in
 ``services.balance_corrections``; how a file is put on disk so that a crash loses and
-duplicates nothing is in ``services.balance_files``; a run that died half-way is finished by
-``services.balance_recovery`` (which every run calls first). docs/balance-corrections.md.
+duplicates nothing is in ``services.balance_files`` (on ``services.publishing``); a run that
+died half-way is finished by ``services.balance_recovery`` (which every run calls first).
+docs/balance-corrections.md.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from tui_inkasso.db.models import (
 )
 from tui_inkasso.domain.money import format_sek
 from tui_inkasso.formats.balance_xml import BalanceFileHeader
-from tui_inkasso.services import audit, outbox
+from tui_inkasso.services import audit, outbox, publishing
 from tui_inkasso.services import balance_files as bf
 from tui_inkasso.services.balance_corrections import (
     FILE_KIND,
@@ -147,12 +148,12 @@ def create_balance_file(
     recovered = tuple(recover_balance_files(extra_dirs=[folder]))
     if selection is not None:
         validate_selection(selection)
-    with bf.dir_lock(folder, exclusive=False, wait=True):
+    with publishing.folder_lock(folder, exclusive=False, wait=True):
         written = _write_files(folder, exact_name, selection or Selection())
         if not written:
             return BalanceFileResult(None, 0, 0, recovered=recovered)
         try:
-            bf.crash_point("after-write")
+            publishing.crash_point("after-write")
             recorded = _record(written)
         except BaseException:
             bf.discard(w.plan for w in written)
@@ -160,7 +161,7 @@ def create_balance_file(
         finally:
             for w in written:
                 w.spool.close()
-        bf.crash_point("after-commit")
+        publishing.crash_point("after-commit")
         rows = _place_all(written, recorded)
     return _result(written, recorded, rows, recovered)
 
@@ -334,10 +335,10 @@ def _place_all(written: list[_Written], recorded: list[_Recorded]) -> list[Outbo
     last = len(written) - 1
     for index, (w, rec) in enumerate(zip(written, recorded, strict=True)):
         if index == last:
-            bf.crash_point("before-rename")
-        bf.place(w.plan.temp, w.plan.final)
+            publishing.crash_point("before-rename")
+        bf.place(w.plan)
         if index == last:
-            bf.crash_point("after-rename")
+            publishing.crash_point("after-rename")
         rows.append(finish_record(rec.collection_file_id, w.plan.temp, w.plan.final))
     return rows
 

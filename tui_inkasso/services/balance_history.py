@@ -21,7 +21,7 @@ from tui_inkasso.db.models import (
     ReportedCorrection,
 )
 from tui_inkasso.formats.balance_xml import BalanceXmlError, write_balance_file
-from tui_inkasso.services import audit, outbox
+from tui_inkasso.services import audit, outbox, publishing
 from tui_inkasso.services import balance_files as bf
 from tui_inkasso.services.balance_corrections import (
     FILE_KIND,
@@ -184,7 +184,7 @@ def rewrite_report(report_id: int, out: Path | str) -> RewriteResult:
             write_balance_file(target, header, recorded_corrections(report.id))
     except (OSError, BalanceXmlError) as exc:
         raise bf.BalanceFileError(f"{exc}; ingen fil skrevs") from None
-    identical = bf.sha256_of(target) == cf.sha256
+    identical = publishing.sha256_of(target) == cf.sha256
     with write_transaction():
         audit.record("balance_file.rewritten", "balance_report", report.id,
                      {"file_id": cf.file_id, "target": str(target), "identical": identical})

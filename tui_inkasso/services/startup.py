@@ -8,6 +8,9 @@ final name), so a process killed between the two leaves a committed file under a
 * a collection run's case file (docs/collection.md, "Files and crashes"):
   ``collection_recovery.recover``.
 
+Both are kinds of ``services.publishing`` (stage, record in the transaction, publish after the
+commit, recover); a third kind adds its recovery here.
+
 :func:`recover_at_start` runs both, whichever way the program starts: the terminal app (in a
 thread worker once the menu's first frame is on screen) and the daemon (before its first run).
 The next run of the same kind does it too, so a start that cannot (the database or a folder is
@@ -108,12 +111,12 @@ def balance_files_to_recover() -> bool:
     no record names from the folders of those records and the configured output folder; without
     either there is nothing for it to do.
     """
-    from tui_inkasso.services.balance_files import TEMP_SUFFIX
+    from tui_inkasso.services.balance_files import STAGING, TEMP_SUFFIX
 
     if CollectionFile.select().where(CollectionFile.path.endswith(TEMP_SUFFIX)).exists():
         return True
     output = Path(get_setting("collection.output_dir")).expanduser()
-    return output.is_dir() and any(output.glob(f".*{TEMP_SUFFIX}"))
+    return output.is_dir() and STAGING.has_pending(output)
 
 
 def collection_files_to_recover() -> bool:
