@@ -14,6 +14,7 @@ from tui_inkasso.domain.level_kinds import (
     KindedLevel,
     LevelKind,
     default_kind,
+    kinded_levels,
     level_kind_problems,
 )
 
@@ -101,11 +102,25 @@ def test_every_problem_is_listed_at_once() -> None:
     assert len(problems) == 4
 
 
-def test_default_kind_reads_old_levels() -> None:
-    assert default_kind(True, 18000) is D
-    assert default_kind(True, 0) is D
-    assert default_kind(False, 6000) is R
-    assert default_kind(False, 0) is R0
+def test_default_kind_reads_old_levels_through_is_demand_level() -> None:
+    assert default_kind(2, 18000) is D
+    assert default_kind(3, 0) is D
+    assert default_kind(1, 6000) is R
+    assert default_kind(1, 0) is R0
+
+
+def test_kinded_levels_from_dunning_levels() -> None:
+    from tui_inkasso.domain.dunning import DunningLevel
+    old = [DunningLevel(1, "Påminnelse", 8, 6000, 10, "", False),
+           DunningLevel(2, "Krav 1", 10, 18000, 10, "", True),
+           DunningLevel(3, "Krav 2", 10, 18000, 10, "", True)]
+    assert [k.kind for k in kinded_levels(old)] == [R, D, D]
+    # the configuration read as stored is refused ...
+    assert level_kind_problems(kinded_levels(old), ON)
+    # ... and lawful once the second demand level charges no fee
+    fixed = [*old[:2], DunningLevel(3, "Krav 2", 10, 0, 10, "", True)]
+    assert level_kind_problems(kinded_levels(fixed), ON) == []
+    assert [k.kind for k in kinded_levels(old, {2: R0})] == [R, R0, D]
 
 
 def test_the_lawful_defaults_pass_every_check() -> None:

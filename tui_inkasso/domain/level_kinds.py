@@ -23,11 +23,12 @@ not allow. :data:`LAWFUL_DEFAULT_LEVELS` is the configuration a new ledger start
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from tui_inkasso.domain.dunning import DunningLevel, is_demand_level
 from tui_inkasso.domain.fee_ceilings import LAW, FeeKind, fee_problem, format_kr
 
 
@@ -77,14 +78,15 @@ _FEE_KINDS: dict[LevelKind, FeeKind | None] = {
 }
 
 
-def default_kind(is_demand: bool, fee_ore: int) -> LevelKind:
-    """The kind a level stored before kinds existed is read as.
+def default_kind(level: int, fee_ore: int) -> LevelKind:
+    """The kind a level stored without one is read as.
 
-    A demand level (the product's "Krav", see ``domain.dunning``) charged the demand fee, so
-    it reads as an inkassokrav; a reminder with a fee as a påminnelse, without one as a
-    påminnelse utan avgift. :func:`level_kind_problems` then tells staff what to change.
+    ``domain.dunning.is_demand_level`` decides whether level number ``level`` is a demand
+    (the product's "Krav"): a demand charged the demand fee, so it reads as an inkassokrav;
+    the reminder reads as a påminnelse when it has a fee and a påminnelse utan avgift when it
+    has none. :func:`level_kind_problems` then tells staff what to change.
     """
-    if is_demand:
+    if is_demand_level(level):
         return LevelKind.COLLECTION_DEMAND
     return LevelKind.REMINDER if fee_ore > 0 else LevelKind.REMINDER_NO_FEE
 
@@ -97,6 +99,15 @@ class KindedLevel:
     name: str
     kind: LevelKind
     fee_ore: int
+
+
+def kinded_levels(levels: Sequence[DunningLevel],
+                  kinds: Mapping[int, LevelKind] | None = None) -> list[KindedLevel]:
+    """``levels`` with their kinds: from ``kinds`` (by level number) where given, otherwise
+    :func:`default_kind`; ready for :func:`level_kind_problems`."""
+    given = kinds or {}
+    return [KindedLevel(lv.level, lv.name, given.get(lv.level) or default_kind(lv.level, lv.fee_ore),
+                        lv.fee_ore) for lv in levels]
 
 
 def _where(level: KindedLevel) -> str:
