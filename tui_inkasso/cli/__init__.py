@@ -11,11 +11,20 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
 from tui_inkasso import __version__
-from tui_inkasso.cli.common import VERSION_HELP, CliError, Output, Parser, common_options, to_json
+from tui_inkasso.cli.common import (
+    VERSION_HELP,
+    CliError,
+    Output,
+    Parser,
+    common_options,
+    say,
+    to_json,
+)
 
 COMMAND_MODULES = [
     "tui_inkasso.cli.settings_cmd",
@@ -63,16 +72,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         output = _dispatch(args, db_arg)
     except CliError as exc:
-        print(f"tui-inkasso {args.command}: {exc}", file=sys.stderr)
+        say(f"tui-inkasso {args.command}: {exc}", err=True)
         return exc.exit_code
     except KeyboardInterrupt:
-        print(f"tui-inkasso {args.command}: avbrutet, inget mer skrevs", file=sys.stderr)
+        say(f"tui-inkasso {args.command}: avbrutet, inget mer skrevs", err=True)
         return 130
-    if want_json:
-        print(to_json(output.data))
-    elif output.text:
-        print(output.text)
+    except BrokenPipeError:  # the reader went away while the command still ran: it stopped there
+        _drop_stdout()
+        say(f"tui-inkasso {args.command}: utdata kunde inte skrivas (läsaren stängde röret); "
+            "kommandot avbröts", err=True)
+        return 1
+    try:
+        if want_json:
+            say(to_json(output.data))
+        elif output.text:
+            say(output.text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # `collect ... | head`: the work is done and committed; the reader wanted no more of it
+        _drop_stdout()
     return output.exit_code
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null after a broken pipe, so the flush at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real file descriptor (stdout replaced in-process)
+        pass
 
 
 def _app_start(argv: list[str]) -> str | None:
@@ -107,6 +136,25 @@ def _dispatch(args: argparse.Namespace, db_arg: str | None) -> Output:
         raise CliError(str(exc), exc.exit_code) from None
     except OSError as exc:
         raise CliError(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "), 1) from None
+    except Exception as exc:
+        if _is_database_error(exc):
+            raise CliError(_database_problem(exc, args.command), 1) from None
+        raise
+
+
+def _is_database_error(exc: BaseException) -> bool:
+    return type(exc).__module__.split(".")[0] in ("peewee", "sqlite3", "psycopg2")
+
+
+def _database_problem(exc: BaseException, command: str) -> str:
+    """One line for a database error: a lock held too long by another run (the daemon's balance
+    file, another staff member's import) in words and with what to do, anything else as it is."""
+    text = str(exc).strip()
+    if any(words in text.lower() for words in ("database is locked", "lock timeout", "could not obtain lock",
+                                              "deadlock detected", "could not serialize")):
+        return (f"databasen är upptagen av en annan körning (till exempel tjänsten tui-inkasso daemon) "
+                f"och blev inte ledig i tid: {command} avbröts; försök igen om en stund")
+    return f"databasfel: {text or type(exc).__name__}"
 
 
 def _open(db_arg: str | None, *, create: bool = False) -> bool:
@@ -154,7 +202,7 @@ def _run_app(db_arg: str | None) -> int:
         try:
             _open(db_arg)
         except CliError as exc:
-            print(f"tui-inkasso: {exc}", file=sys.stderr)
+            say(f"tui-inkasso: {exc}", err=True)
             return exc.exit_code
         from tui_inkasso.app import InkassoApp
 

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tui_inkasso.cli.common import CliError, Output, date_arg
+from tui_inkasso.cli.common import CliError, Output, date_arg, say
 from tui_inkasso.cli.selection_options import add_selection_options, selection_from_args
 from tui_inkasso.domain.codes import CaseStatus, PaymentMethod
 from tui_inkasso.domain.collection_systems import CODES, SYSTEMS, system_label
@@ -140,7 +140,7 @@ def _confirm(question: str, want_json: bool) -> None:
     """Show the plan and ask; without a terminal (or with --json) only --yes may confirm."""
     if want_json or not sys.stdin.isatty():
         raise CliError(f"skulle skapa: {question}; bekräfta med --yes (ingen terminal att fråga på)")
-    print(question)
+    say(question)
     answer = input("Skapa inkassoärendena? Skriv ja: ").strip().lower()
     if answer not in ("ja", "j", "yes", "y"):
         raise CliError("inget skapades", 1)

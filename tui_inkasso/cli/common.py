@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
+from tui_inkasso.domain.safe_text import for_terminal
+
 USAGE = "användning: "
 HELP = "visa den här hjälpen och avsluta"
 VERSION_HELP = "visa versionen och avsluta"
@@ -123,8 +125,24 @@ def date_arg(text: str) -> dt.date:
 
 
 def to_json(data: dict[str, Any]) -> str:
-    """One JSON object; dates as ISO strings."""
-    return json.dumps(data, ensure_ascii=False, default=_default, indent=None)
+    """One JSON object; dates as ISO strings. Characters a terminal would obey that ``json``
+    leaves raw (DEL, C1 such as the 8-bit CSI, bidirectional overrides) are ``\\uXXXX`` escapes,
+    so a name stored with them cannot drive the terminal of whoever reads the output."""
+    text = json.dumps(data, ensure_ascii=False, default=_default, indent=None)
+    return text if text.isprintable() else _RAW_IN_JSON.sub(_json_escape, text)
+
+
+_RAW_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def say(text: str, *, err: bool = False) -> None:
+    """Print ``text`` for people: control characters and escape sequences in data (a name, a
+    file name) are shown escaped (domain.safe_text.for_terminal), never sent to the terminal."""
+    print(for_terminal(text), file=sys.stderr if err else sys.stdout)
 
 
 def _default(value: object) -> object:

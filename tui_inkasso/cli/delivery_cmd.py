@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tui_inkasso.cli.common import CliError, Output
+from tui_inkasso.cli.common import CliError, Output, say
 from tui_inkasso.services import outbox
 from tui_inkasso.services.outbox import DeliveryResult, OutboxEntry
 from tui_inkasso.services.settings import get_setting
@@ -58,8 +58,8 @@ def _confirm(host: str, keytype: str, fingerprint: str, want_json: bool) -> None
             f"SFTP-servern {host} visar nyckeln {keytype} {fingerprint}; jämför fingeravtrycket med "
             "inkassobolagets och bekräfta med --yes (ingen terminal att fråga på)"
         )
-    print(f"SFTP-servern {host} visar nyckeln {keytype} {fingerprint}")
-    print("Jämför fingeravtrycket med det inkassobolaget har gett dig.")
+    say(f"SFTP-servern {host} visar nyckeln {keytype} {fingerprint}")
+    say("Jämför fingeravtrycket med det inkassobolaget har gett dig.")
     answer = input("Lita på nyckeln? Skriv ja: ").strip().lower()
     if answer not in ("ja", "j", "yes", "y"):
         raise CliError("inte betrodd: inget sparades", 1)

@@ -12,10 +12,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
-from tui_inkasso.cli.common import CliError, Output, date_arg
+from tui_inkasso.cli.common import CliError, Output, date_arg, say
 
 
 def register(subparsers: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -75,14 +74,14 @@ def _import(args: argparse.Namespace) -> Output:
     from tui_inkasso.services.payment_import import import_payment_files
 
     def progress(path: str, done: int, total: int) -> None:
-        print(f"{path}: bokfört {done}/{total}", file=sys.stderr, flush=True)
+        say(f"{path}: bokfört {done}/{total}", err=True)
 
     results = import_payment_files(
         args.files, dry_run=args.dry_run, allow_test=args.allow_test, progress=progress if args.progress else None
     )
     failed = [r for r in results if not r.ok]
     for result in failed:
-        print(f"tui-inkasso import-payments: {result.message}", file=sys.stderr)
+        say(f"tui-inkasso import-payments: {result.message}", err=True)
     return Output(_import_json(results, args.dry_run), _import_text(results), exit_code=1 if failed else 0)
 
 
