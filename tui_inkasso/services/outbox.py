@@ -123,7 +123,9 @@ class DeliveryResult:
     outbox_id: int
     path: str
     status: str
-    """``sent``, ``waiting`` (will retry at ``next_attempt_at``) or ``failed`` (needs a person)."""
+    """``sent``, ``waiting`` (will retry at ``next_attempt_at``) or ``failed`` (needs a person).
+    A resend of a file delivered before that does not go through is ``failed`` here while the
+    record stays ``sent``: the agency has the file (the error says so)."""
     remote_path: str = ""
     error: str = ""
     reason: str = ""
@@ -206,9 +208,13 @@ def deliver_now(row: OutboxFile | None) -> DeliveryResult | None:
 
 
 def deliver_pending(
-    now: dt.datetime | None = None, *, only_ids: Iterable[int] | None = None
+    now: dt.datetime | None = None, *, only_ids: Iterable[int] | None = None, sent_before: bool = False
 ) -> list[DeliveryResult]:
-    """Send every due record (waiting and due, or a stale "sending"), one at a time, oldest first."""
+    """Send every due record (waiting and due, or a stale "sending"), one at a time, oldest first.
+
+    ``sent_before``: the records were delivered already (a resend); a failed attempt leaves them
+    sent instead of failed or waiting.
+    """
     at = now or clock_now()
     ids = _due_ids(at, only_ids)
     if not ids:
@@ -222,7 +228,7 @@ def deliver_pending(
         row = _claim(outbox_id, at)
         if row is None:
             continue  # another process took it meanwhile
-        results.append(_attempt(row, config, at))
+        results.append(_attempt(row, config, at, sent_before))
     return results
 
 
@@ -366,7 +372,8 @@ def _sftp_target(url: str) -> UploadTarget:
 
 
 def _attempt(
-    row: OutboxFile, config: _DeliveryConfig | DeliveryConfigError, at: dt.datetime
+    row: OutboxFile, config: _DeliveryConfig | DeliveryConfigError, at: dt.datetime,
+    sent_before: bool = False,
 ) -> DeliveryResult:
     """One try for one claimed record; its outcome is written in a small transaction of its own."""
     from tui_inkasso.transport.upload import upload_file  # only when there is something to send
@@ -381,14 +388,21 @@ def _attempt(
             known_hosts=config.known_hosts, ca_file=config.ca_file, timeout=UPLOAD_TIMEOUT,
         )
     except UploadError as exc:
+        if sent_before:
+            return _still_sent(row, exc.message, exc.reason)
         if exc.retryable:
             return _retry_later(row, exc.message, exc.reason, at)
         return _fail(row, exc.message, exc.reason)
     except UserError as exc:
+        if sent_before:
+            return _still_sent(row, str(exc), "config")
         return _fail(row, str(exc), "config")
     except Exception as exc:  # a bug or an unforeseen library error: keep the file, try again
         log.exception("outbox %s: unexpected error while sending %s", row.id, path)
-        return _retry_later(row, f"oväntat fel: {type(exc).__name__}: {exc}", "protocol", at)
+        message = f"oväntat fel: {type(exc).__name__}: {exc}"
+        if sent_before:
+            return _still_sent(row, message, "protocol")
+        return _retry_later(row, message, "protocol", at)
     return _sent(row, receipt.remote_path, receipt.already_delivered, config.target.url, at)
 
 
@@ -434,6 +448,24 @@ def _retry_later(row: OutboxFile, message: str, reason: str, at: dt.datetime) ->
                           reason=reason, attempts=row.attempts, next_attempt_at=retry_at)
 
 
+def _still_sent(row: OutboxFile, message: str, reason: str) -> DeliveryResult:
+    """A resend of a file delivered before did not go through (the local copy was moved or
+    changed, the server is down): the agency has the file, so the record stays sent with its
+    date and remote name; the attempt's reason is kept and returned."""
+    with write_transaction():
+        OutboxFile.update(
+            status=OutboxStatus.SENT.value, next_attempt_at=None,
+            last_error=f"Skicka igen misslyckades: {message}",
+        ).where(OutboxFile.id == row.id).execute()
+    when = f" {row.sent_at:%Y-%m-%d %H:%M}" if row.sent_at else ""
+    log.warning("outbox %s: resending %s failed, it stays sent: %s", row.id, row.path, message)
+    return DeliveryResult(
+        row.id, row.path, OutboxStatus.FAILED.value, remote_path=row.remote_path,
+        error=f"{message} Filen skickades{when} som {row.remote_path} och står kvar som skickad.",
+        reason=reason, attempts=row.attempts,
+    )
+
+
 def _fail(row: OutboxFile, message: str, reason: str) -> DeliveryResult:
     with write_transaction():
         OutboxFile.update(
@@ -469,7 +501,7 @@ def resend(outbox_id: int, now: dt.datetime | None = None) -> DeliveryResult:
         ).execute()
         was = status_label(row.status).lower()
         audit.record("outbox.resend", "outbox_file", outbox_id, f"{Path(row.path).name} (var {was})")
-    results = deliver_pending(at, only_ids=[outbox_id])
+    results = deliver_pending(at, only_ids=[outbox_id], sent_before=row.status == OutboxStatus.SENT.value)
     if not results:
         raise Conflict(f"filen {outbox_id} i utkorgen togs av en annan process; se utkorgen")
     return results[0]
