@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from tests import fixtures_servers as fx
+from tests.collection_data import collection_on_business_day
+from tests.common import run_json
 from tests.servers import FtpServer, listing, refused_port
 from tests.test_outbox import CONTENT, _create_with_record, _ftp_setup
 from tui_inkasso.db.models import AuditEntry
@@ -70,3 +72,17 @@ def test_resending_a_sent_file_while_the_server_is_down_keeps_it_sent(sent: tupl
     result = outbox.resend(outbox_id)
     assert result.status == "failed" and result.reason == "unreachable"
     _assert_still_sent(outbox_id, before)
+
+
+def test_the_audit_log_names_the_published_agency_file_not_its_staged_part_file(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    collection_on_business_day(monkeypatch, tmp_path)
+    settings.set_setting("collection.upload_url", f"ftp://inkasso@127.0.0.1:{refused_port()}/in")
+    data = run_json(capsys, sqlite_url, "collect", "--system", "intrum", "--yes")
+    finals = sorted(Path(f).name for f in data["files"])
+    enqueued = [e.details for e in AuditEntry.select().where(AuditEntry.action == "outbox.enqueued")]
+    assert len(enqueued) == len(finals) == 2
+    assert all(".part" not in d and "pending" not in d for d in enqueued), enqueued
+    assert sorted(name for name in finals if any(name in d for d in enqueued)) == finals
+    assert sorted(Path(e.path).name for e in outbox.list_outbox(None)) == finals

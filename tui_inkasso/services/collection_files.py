@@ -187,7 +187,8 @@ def enqueue(spec: CollectionSystemSpec, planned: list[PlannedFile]) -> list[int]
     for plan in planned:
         assert plan.staged is not None
         try:
-            row = outbox.enqueue_delivery(plan.staged.pending, "cases", plan.collection_file_id)
+            row = outbox.enqueue_delivery(plan.staged.pending, "cases", plan.collection_file_id,
+                                          final=plan.final)
         except UserError as exc:  # outbox's own words: "<file>: filen kan inte läggas i utkorgen: ..."
             raise CollectionError(f"{exc}. Inget har registrerats.") from None
         if row is not None:

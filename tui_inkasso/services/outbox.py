@@ -148,18 +148,20 @@ class _DeliveryConfig:
 
 
 def enqueue_delivery(
-    path: Path, kind: str, collection_file_id: int | None = None
+    path: Path, kind: str, collection_file_id: int | None = None, *, final: Path | None = None
 ) -> OutboxFile | None:
     """Record ``path`` for delivery when ``collection.upload_url`` is set; None when it is not.
 
     Call it inside the caller's write transaction (it opens its own only when there is none), so
-    the file's record and its delivery record are committed together.
+    the file's record and its delivery record are committed together. A file staged under a
+    temporary name (``.inkasso-pending/NAME.xxxx.part``) is measured at ``path`` and recorded, and
+    named in the audit log, as ``final``: the name it is published under after the commit.
     """
     url = get_setting("collection.upload_url")
     if not url:
         return None
-    file = Path(path).resolve()
-    size, digest = _measure(file)
+    size, digest = _measure(Path(path).resolve())
+    file = Path(final if final is not None else path).resolve()
     if db.in_transaction():
         return _create(file, kind, url, size, digest, collection_file_id)
     with write_transaction():
