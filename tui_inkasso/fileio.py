@@ -15,6 +15,14 @@ payment file, a ledger to import) is read through it, so a FIFO, ``/dev/zero`` o
 refused at once instead of hanging or filling the memory, and a file above its format's
 documented size limit is refused before it is read.
 
+Who may read what we write: the files hold personnummer, and the staff share a server. Every
+entry point calls :func:`share_files_with` before it writes anything, which sets the process's
+file-creation mask, so every file and folder created afterwards (ours, SQLite's ``-wal`` and
+``-shm``, the daemon's log) is the owner's only (0600, folders 0700), or also a group's that
+the settings name (files 0640, the database 0660, folders 2770 with the group set).
+:func:`atomic_write` and :func:`make_folder` give what they create the group explicitly;
+:func:`restrict` brings a file made before (a database from an older version, 0644) into line.
+
 File names built from data (an invoice number in a reprint, an owner code in a SIE export, a
 customer number in an agency file name) go through :func:`name_part` and :func:`file_in`: the
 data can never add a folder, climb out with ``..`` or hide a file, and the result is checked to
@@ -35,6 +43,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 __all__ = [
+    "MODES",
     "FileNameError",
     "FileWriteError",
     "InputFileError",
@@ -43,13 +52,80 @@ __all__ = [
     "file_in",
     "fsync_dir",
     "identifier_problem",
+    "make_folder",
     "name_part",
     "read_regular_file",
+    "restrict",
+    "share_files_with",
     "write_bytes_atomic",
 ]
 
 DIGEST_CHUNK = 1 << 16
 """Bytes read at a time while hashing: large enough that hashing, not the loop, is the cost."""
+
+MODES = {
+    "file": (0o600, 0o640),
+    "database": (0o600, 0o660),
+    "folder": (0o700, 0o2770),
+}
+"""Kind -> (mode when private, mode when shared with the group). The group reads the files
+(nobody edits a written file in place), writes the database (SQLite opens it only so) and
+creates files in the folders (one person's run next to another's); a shared folder is
+set-group-ID, so what is created in it gets its group."""
+_UMASK = {False: 0o077, True: 0o007}
+
+_shared_gid: int | None = None
+
+
+def share_files_with(gid: int | None) -> None:
+    """From now on, files and folders this process creates are the owner's only (``None``) or
+    also group ``gid``'s; never anybody else's.
+
+    Sets the process's umask (0o077, or 0o007 with a group), so it holds for every file and
+    folder created afterwards, by any code; what :func:`atomic_write` and :func:`make_folder`
+    create also gets the group itself (other code's files get it from a set-group-ID folder,
+    README "Dela filerna med en grupp"). Each staff member runs the program as themselves, so
+    the group needs write access to the database (SQLite opens it, its ``-wal``/``-shm`` files
+    and their folder only so) and to the folders, read access to the files.
+    """
+    global _shared_gid
+    _shared_gid = gid
+    os.umask(_UMASK[gid is not None])
+
+
+def shared_gid() -> int | None:
+    """The group files are shared with, or None (owner only)."""
+    return _shared_gid
+
+
+def make_folder(path: str | os.PathLike[str]) -> Path:
+    """Create ``path`` and its missing parents with the folder mode of :data:`MODES` (and the
+    group); an existing folder is left as it is (it may be the admin's, set up by hand)."""
+    folder = Path(path)
+    missing = []
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    for created in reversed(missing):
+        restrict(created, "folder")
+    return folder
+
+
+def restrict(path: str | os.PathLike[str], kind: str = "file") -> None:
+    """Give ``path`` of ours (a ``file``, the ``database`` or a ``folder``) the mode of
+    :data:`MODES` that :func:`share_files_with` asked for, and the group. A file of another
+    user, or one whose mode cannot be changed, is left alone: this brings our own files into
+    line, it never fails a run."""
+    shared = _shared_gid is not None
+    mode = MODES[kind][shared]
+    try:
+        if shared:
+            os.chown(path, -1, _shared_gid)  # type: ignore[arg-type]
+        os.chmod(path, mode)
+    except OSError:
+        pass
 
 
 class FileWriteError(OSError):
@@ -71,6 +147,12 @@ def atomic_write(path: str | os.PathLike[str], *, overwrite: bool = False) -> It
     except OSError as exc:
         raise FileWriteError(f"{target}: ingen fil kan skapas i {target.parent}: {exc.strerror}") from exc
     tmp = Path(tmp_name)
+    if _shared_gid is not None:  # mkstemp made it 0600: the group may read it too
+        try:
+            os.fchown(fd, -1, _shared_gid)
+            os.fchmod(fd, MODES["file"][True])
+        except OSError:
+            pass
     try:
         with os.fdopen(fd, "wb") as handle:
             yield handle

@@ -126,8 +126,10 @@ def _app_start(argv: list[str]) -> str | None:
 
 def _dispatch(args: argparse.Namespace, db_arg: str | None) -> Output:
     from tui_inkasso.services.errors import UserError
+    from tui_inkasso.services.file_access import restrict_new_files
 
     needs_db = getattr(args, "needs_db", True)
+    restrict_new_files()  # before anything is written: no file of ours is readable by others
     try:
         if needs_db:
             args.ledger_created = _open(db_arg, create=getattr(args, "creates_ledger", False))
@@ -169,16 +171,20 @@ def _open(db_arg: str | None, *, create: bool = False) -> bool:
         resolve_database_url,
     )
     from tui_inkasso.db.migrations import MigrationError
+    from tui_inkasso.services.file_access import apply_group_setting, restrict_new_files
 
     try:
         url = resolve_database_url(db_arg)
+        restrict_new_files()  # a new database, its -wal/-shm and its folder: the owner's only
         try:
             open_database(url, create=False)
         except LedgerMissing:
             if not create:
                 raise
             open_database(url, create=True)
+            apply_group_setting(url)
             return True
+        apply_group_setting(url)  # the staff group of the settings, if any; older files into line
         return False
     except (DatabaseUrlError, MigrationError) as exc:
         raise CliError(str(exc), 1) from None

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from tui_inkasso.db.models import CollectionFile, OutboxFile
 from tui_inkasso.domain.collection_systems import CollectionSystemSpec
-from tui_inkasso.fileio import FileWriteError
+from tui_inkasso.fileio import FileWriteError, make_folder
 from tui_inkasso.formats.case_file import CaseFileError, CaseRecord, render_case_file
 from tui_inkasso.formats.layout import Layout, LayoutError, load_layout
 from tui_inkasso.services import outbox, publishing
@@ -67,7 +67,7 @@ def destination(spec: CollectionSystemSpec, out: Path | None) -> Destination | N
     if out is None:
         folder = Path(get_setting("collection.output_dir")).expanduser().absolute()
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            make_folder(folder)  # the owner's, or the staff group's (services.file_access)
         except OSError as exc:
             raise CollectionError(f"Mappen för inkassofiler {folder} kan inte skapas: "
                                   f"{exc.strerror or exc}; inget har registrerats.") from None

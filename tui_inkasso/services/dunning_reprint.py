@@ -27,7 +27,14 @@ from tui_inkasso.db.models import (
     RentalObject,
 )
 from tui_inkasso.domain.dunning import is_demand_level
-from tui_inkasso.fileio import FileNameError, FileWriteError, atomic_write, file_in, name_part
+from tui_inkasso.fileio import (
+    FileNameError,
+    FileWriteError,
+    atomic_write,
+    file_in,
+    make_folder,
+    name_part,
+)
 from tui_inkasso.formats.letter import (
     LetterData,
     LetterError,
@@ -250,7 +257,7 @@ def print_notice(notice_id: int, path: Path | None, *, to_printer: bool) -> Prin
 
 def _prepare_folder_for_file(path: Path) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(path.parent)
     except OSError as exc:
         raise DunningError(f"Mappen {path.parent} kan inte skapas: {exc.strerror or exc}") from None
 

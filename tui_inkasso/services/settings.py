@@ -20,6 +20,7 @@ from tui_inkasso.db.models import Setting
 from tui_inkasso.domain import collection_systems
 from tui_inkasso.domain.collection_systems import SYSTEMS, CollectionSystemSpec, system_spec
 from tui_inkasso.domain.identifiers import IdentifierError, normalize_giro
+from tui_inkasso.fileio import make_folder
 from tui_inkasso.services import audit
 from tui_inkasso.services.clock import current_user, now
 from tui_inkasso.services.errors import UserError
@@ -94,6 +95,17 @@ def _upload_url(value: str) -> str:
 
 def _optional_path(value: str) -> str:
     return value.strip()
+
+
+def _unix_group(value: str) -> str:
+    """Empty, or a Unix group that exists and that this user belongs to (services.file_access)."""
+    from tui_inkasso.services.file_access import group_problem  # grp: Unix only, and rarely needed
+
+    name = value.strip()
+    problem = group_problem(name)
+    if problem is not None:
+        raise SettingError(problem)
+    return name
 
 
 def _optional_file(value: str) -> str:
@@ -275,6 +287,12 @@ SETTINGS: dict[str, SettingKey] = {
         SettingKey("daemon.log_file", "Loggfil för tjänsten (daemon)", "", _optional_file,
                    "Där tjänsten som kör schemalagda körningar skriver sin logg. Tomt = bara systemets "
                    "logg (journald).", group="Tjänster"),
+        SettingKey("files.group", "Grupp som delar filerna", "", _unix_group,
+                   "Unix-gruppen för personalen som använder programmet. Gruppen får då läsa "
+                   "inkassofilerna, saldofilerna, Excelunderlagen, breven, SIE-filerna och loggen (0640) "
+                   "och skriva i databasen (0660) och mapparna (2770). Tomt = bara den som skapade "
+                   "filen (0600, mappar 0700). Andra användare på servern får aldrig läsa dem. "
+                   "Se README, Dela filerna med en grupp.", group="Tjänster"),
         SettingKey("dunning.min_amount", "Lägsta belopp för påminnelse (kr)", "0.00", _amount_kr,
                    "En faktura med lägre saldo får ingen påminnelse", group="Påminnelse/krav"),
         SettingKey("dunning.reminder_fee_cap", "Högsta påminnelseavgift (kr)", "60.00", _amount_kr,
@@ -368,5 +386,5 @@ def agency_accounts() -> frozenset[str]:
 def output_dir() -> Path:
     """The folder for collection and balance files (created when missing)."""
     folder = Path(get_setting("collection.output_dir")).expanduser()
-    folder.mkdir(parents=True, exist_ok=True)
+    make_folder(folder)  # the owner's, or the staff group's (services.file_access)
     return folder

@@ -22,7 +22,7 @@ import peewee as pw
 
 from tui_inkasso import __version__
 from tui_inkasso.db.models import Account, Owner, Voucher, VoucherRow
-from tui_inkasso.fileio import FileNameError, atomic_write, file_in, name_part
+from tui_inkasso.fileio import FileNameError, atomic_write, file_in, make_folder, name_part
 from tui_inkasso.formats.sie import SieHeader, SieTransaction, SieVoucher, write_sie
 from tui_inkasso.services import audit
 from tui_inkasso.services.clock import current_user, today
@@ -88,7 +88,7 @@ def export_sie(
     else:
         if target.exists() and not target.is_dir():
             raise SieExportError(f"{target} är en fil; utan --owner skrivs en fil per ägare i en mapp")
-        target.mkdir(parents=True, exist_ok=True)
+        make_folder(target)
         files = [
             _write_owner(owner, _owner_file(target, owner.code, from_date, to_date),
                          from_date, to_date, series, overwrite)
