@@ -13,6 +13,7 @@ from pathlib import Path
 
 from peewee import JOIN
 
+from tui_inkasso.db.bulk import fetch_in_chunks
 from tui_inkasso.db.models import (
     BalanceReport,
     CollectionFile,
@@ -115,16 +116,8 @@ def balance_reports(limit: int = 1000) -> list[ReportSummary]:
 
 def _delivery_statuses(file_ids: list[int]) -> dict[int, str]:
     """The latest outbox status of each collection file."""
-    statuses: dict[int, str] = {}
-    for start in range(0, len(file_ids), 500):
-        query = (
-            OutboxFile.select(OutboxFile.collection_file, OutboxFile.status)
-            .where(OutboxFile.collection_file.in_(file_ids[start : start + 500]))
-            .order_by(OutboxFile.id)
-            .tuples()
-        )
-        statuses.update(dict(query))
-    return statuses
+    query = OutboxFile.select(OutboxFile.collection_file, OutboxFile.status).order_by(OutboxFile.id)
+    return dict(fetch_in_chunks(lambda part: query.where(OutboxFile.collection_file.in_(part)).tuples(), file_ids))
 
 
 def _summary(report: BalanceReport, statuses: dict[int, str]) -> ReportSummary:

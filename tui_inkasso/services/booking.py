@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import peewee as pw
 
+from tui_inkasso.db.bulk import execute_many, insert_dicts, reserve_ids, select_in
 from tui_inkasso.db.models import (
     Account,
     AccountRole,
@@ -36,13 +37,6 @@ from tui_inkasso.db.models import (
 )
 from tui_inkasso.domain.allocation import Split, split_payment
 from tui_inkasso.services import audit
-from tui_inkasso.services.bulk import (
-    execute_many,
-    insert_plain,
-    insert_rows,
-    reserve_ids,
-    select_in,
-)
 from tui_inkasso.services.clock import current_user, now
 from tui_inkasso.services.errors import UserError
 from tui_inkasso.services.transaction import is_postgres, write_transaction
@@ -128,9 +122,9 @@ def book_payments(items: Sequence[PaymentIn], *, voucher_text: str = "Inbetalnin
     registered_at, user = now(), current_user()
     for item, payment_id, voucher_id in zip(items, payment_ids, voucher_ids, strict=True):
         _plan_one(plan, item, payment_id, voucher_id, invoices, accounts, next_voucher, registered_at, user, voucher_text)
-    insert_plain(Payment, plan.payments)
-    insert_plain(Voucher, plan.vouchers)
-    insert_plain(VoucherRow, plan.voucher_rows)
+    insert_dicts(Payment, plan.payments)
+    insert_dicts(Voucher, plan.vouchers)
+    insert_dicts(VoucherRow, plan.voucher_rows)
     execute_many(
         "UPDATE invoice SET balance = balance - ? WHERE id = ?",
         [(delta, invoice_id) for invoice_id, delta in sorted(plan.balance_changes.items()) if delta],
@@ -379,7 +373,7 @@ def _allocation_voucher(payment: Payment, invoice: _InvoiceState, split: Split, 
         payment=payment.id,
         created_at=now(),
     )
-    insert_rows(
+    insert_dicts(
         VoucherRow,
         [{"voucher": voucher.id, "account": a, "amount": amt, "text": ""} for a, amt in lines.items() if amt],
     )

@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 import peewee as pw
 
+from tui_inkasso.db.bulk import CHUNK, fetch_in_chunks
 from tui_inkasso.db.connection import db
 from tui_inkasso.db.models import (
     Customer,
@@ -36,7 +37,6 @@ from tui_inkasso.domain.bank_days import next_bank_day
 from tui_inkasso.domain.codes import invoice_kind_label
 from tui_inkasso.domain.interest import InterestError, ReferenceRate, late_interest
 from tui_inkasso.domain.sfi import SfiCategory
-from tui_inkasso.services.bulk import fetch_in_chunks
 from tui_inkasso.services.collection_errors import CollectionError
 from tui_inkasso.services.dunning_levels import get_reference_rates
 from tui_inkasso.services.dunning_run import ready_for_collection_query
@@ -44,9 +44,6 @@ from tui_inkasso.services.selection import Selection, apply_selection, validate_
 from tui_inkasso.services.settings import collection_system
 from tui_inkasso.services.stored_values import stored_date, stored_datetime
 from tui_inkasso.services.transaction import is_postgres
-
-CHUNK = 500
-"""Invoice ids per ``IN (...)`` lookup."""
 
 OWNER_SPAN = 1 << 20
 """Owner ids are below this: (customer, owner) pairs are counted as customer × span + owner."""

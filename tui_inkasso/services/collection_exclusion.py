@@ -12,15 +12,12 @@ from typing import Any
 
 import peewee as pw
 
+from tui_inkasso.db.bulk import CHUNK, fetch_in_chunks
 from tui_inkasso.db.models import Invoice
 from tui_inkasso.services import audit
-from tui_inkasso.services.bulk import fetch_in_chunks
 from tui_inkasso.services.clock import current_user, now
 from tui_inkasso.services.collection_errors import CollectionError, TakenInvoice
 from tui_inkasso.services.transaction import write_transaction
-
-CHUNK = 500
-"""Invoices per UPDATE and per lookup."""
 
 MAX_REASON = 200
 """Characters of a reason for an exclusion (it is shown in the list and the log)."""
@@ -122,8 +119,7 @@ def _bulk_update(ids: list[int], values: dict[pw.Field, Any], guard: pw.Node) ->
     some meanwhile, PostgreSQL) the ones now holding the new values.
     """
     changed = 0
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+    for chunk in pw.chunked(ids, CHUNK):
         changed += Invoice.update(values).where(
             Invoice.id.in_(chunk), Invoice.collection_case.is_null(), guard
         ).execute()

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import peewee as pw
 
+from tui_inkasso.db.bulk import CHUNK, fetch_in_chunks
 from tui_inkasso.db.models import (
     CaseInvoice,
     CollectionCase,
@@ -28,18 +29,12 @@ from tui_inkasso.domain.collection_systems import BY_CODE
 from tui_inkasso.domain.sfi import SfiCategory
 from tui_inkasso.fileio import FileWriteError, write_bytes_atomic
 from tui_inkasso.formats.case_file import CaseRecord, Claim
-from tui_inkasso.services.bulk import fetch_in_chunks
 from tui_inkasso.services.clock import now
 from tui_inkasso.services.collection_errors import CollectionError
 from tui_inkasso.services.collection_recovery import output_folder
 from tui_inkasso.services.collection_run import CaseRunResult, creditor_of, debtor_of
 from tui_inkasso.services.settings import output_dir
 from tui_inkasso.services.stored_values import stored_date
-
-CHUNK = 500
-"""Case ids per ``IN (...)`` lookup."""
-
-
 
 LIST_COLUMNS: tuple[tuple[str, Literal["text", "amount_ore"]], ...] = (
     ("Ärende", "text"),

@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tui_inkasso.db.bulk import reserve_ids
 from tui_inkasso.db.models import CollectionFile, OutboxFile
 from tui_inkasso.domain.collection_systems import CollectionSystemSpec
 from tui_inkasso.fileio import FileWriteError, make_folder
 from tui_inkasso.formats.case_file import CaseFileError, CaseRecord, render_case_file
 from tui_inkasso.formats.layout import Layout, LayoutError, load_layout
 from tui_inkasso.services import outbox, publishing
-from tui_inkasso.services.bulk import reserve_ids
 from tui_inkasso.services.collection_errors import CollectionError
 from tui_inkasso.services.collection_recovery import STAGING
 from tui_inkasso.services.errors import UserError

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 import peewee as pw
 
+from tui_inkasso.db.bulk import CHUNK, fetch_in_chunks, insert_dicts, reserve_ids, select_in
 from tui_inkasso.db.connection import db
 from tui_inkasso.db.models import (
     CaseEvent,
@@ -42,7 +43,6 @@ from tui_inkasso.domain.sfi import SfiCategory
 from tui_inkasso.formats.case_file import CaseRecord, Claim, Creditor, Debtor
 from tui_inkasso.formats.layout import Layout
 from tui_inkasso.services import audit, collection_files, outbox
-from tui_inkasso.services.bulk import fetch_in_chunks, insert_plain, reserve_ids, select_in
 from tui_inkasso.services.clock import current_user, now
 from tui_inkasso.services.collection_errors import CollectionError, InvoicesTaken, TakenInvoice
 from tui_inkasso.services.collection_files import Destination, PlannedFile
@@ -57,9 +57,6 @@ from tui_inkasso.services.transaction import is_postgres, write_transaction
 
 RUN_LOCK_KEY = 727_274_204
 """PostgreSQL advisory lock key: one collection run at a time numbers cases and marks invoices."""
-
-CHUNK = 500
-"""Invoice ids per ``IN (...)`` lookup and per UPDATE."""
 
 
 def count(n: int, one: str, many: str) -> str:
@@ -287,9 +284,8 @@ def _system(system: str | None) -> CollectionSystemSpec:
 def _lock_invoice_rows(ids: list[int]) -> None:
     """PostgreSQL: lock the invoices (in id order) so a payment booked now waits for our commit
     and then counts as a correction; one booked before is in the balance we read."""
-    for start in range(0, len(ids), CHUNK):
-        chunk = sorted(ids[start : start + CHUNK])
-        list(Invoice.select(Invoice.id).where(Invoice.id.in_(chunk)).order_by(Invoice.id).for_update().tuples())
+    fetch_in_chunks(lambda part: Invoice.select(Invoice.id).where(Invoice.id.in_(sorted(part)))
+                    .order_by(Invoice.id).for_update().tuples(), ids, CHUNK)
 
 
 _CLAIM_COLUMNS = (
@@ -466,32 +462,32 @@ def _record(case: PlannedCase, spec: CollectionSystemSpec) -> CaseRecord:
 
 def _insert_rows(spec: CollectionSystemSpec, cases: list[PlannedCase], planned: list[PlannedFile], created: dt.datetime) -> None:
     """The file records, cases, their invoices and "registered" events, through the driver
-    (``bulk.insert_plain``: peewee's SQL building for 30,000 rows of insert_many costs seconds)."""
+    (``bulk.insert_dicts``: peewee's SQL building for 30,000 rows of insert_many costs seconds)."""
     user = current_user()
     file_of: dict[int, int] = {}
     for plan in planned:
         for case in plan.cases:
             file_of[case.case_id] = plan.collection_file_id
-    insert_plain(CollectionFile, [
+    insert_dicts(CollectionFile, [
         {"id": p.collection_file_id, "kind": FILE_KIND, "system": spec.code, "path": str(p.final), "file_id": p.file_id,
          "created_at": created, "created_by": user, "records": len(p.cases),
          "amount": sum(r.sum_total_ore for r in p.records), "sha256": p.staged.sha256 if p.staged else ""}
         for p in planned
     ])
-    insert_plain(CollectionCase, [
+    insert_dicts(CollectionCase, [
         {"id": c.case_id, "number": c.number, "system": spec.code, "owner": c.owner.id, "customer": c.customer.id,
          "status": CaseStatus.REGISTERED.value, "created_at": created, "created_by": user,
          "file": file_of.get(c.case_id), "agency_reference": "", "capital": sum(x.balance for x in c.claims),
          "fees": sum(x.fees for x in c.claims), "interest": sum(x.interest for x in c.claims)}
         for c in cases
     ])
-    insert_plain(CaseInvoice, [
+    insert_dicts(CaseInvoice, [
         {"case": c.case_id, "invoice": x.invoice_id, "balance": x.balance, "fees": x.fees, "interest": x.interest,
          "debt_type": spec.debt_type(x.sfi)}
         for c in cases for x in c.claims
     ])
     file_names = {p.collection_file_id: p.final.name for p in planned}
-    insert_plain(CaseEvent, [
+    insert_dicts(CaseEvent, [
         {"case": c.case_id, "at": created, "user": user, "kind": "created",
          "text": _created_text(spec, c, file_names.get(file_of.get(c.case_id, 0)))}
         for c in cases
@@ -512,8 +508,7 @@ def _mark_invoices(ids: list[int], created: dt.datetime, today: dt.date, selecti
     database's own guarantee that an invoice is never in two cases).
     """
     param = db.param
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+    for chunk in pw.chunked(ids, CHUNK):
         marks = ", ".join(param for _ in chunk)
         changed = db.execute_sql(
             'UPDATE "invoice" SET "collection_case_id" = (SELECT "case_id" FROM "case_invoice" '

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import peewee as pw
 
+from tui_inkasso.db.bulk import insert_dicts
 from tui_inkasso.db.models import DunningLevelConfig
 from tui_inkasso.db.models import ReferenceRate as ReferenceRateRow
 from tui_inkasso.domain.dunning import DunningLevel, FeeCaps, is_demand_level, validate_levels
@@ -33,7 +34,6 @@ from tui_inkasso.domain.interest import (
 )
 from tui_inkasso.domain.money import format_amount, parse_amount
 from tui_inkasso.services import audit
-from tui_inkasso.services.bulk import insert_rows
 from tui_inkasso.services.errors import DunningError
 from tui_inkasso.services.settings import (
     SettingError,
@@ -127,7 +127,7 @@ def save_levels(levels: Sequence[DunningLevel]) -> list[DunningLevel]:
         return old
     with write_transaction():
         DunningLevelConfig.delete().execute()
-        insert_rows(DunningLevelConfig, [
+        insert_dicts(DunningLevelConfig, [
             {"level": lv.level, "name": lv.name.strip(), "days": lv.days, "fee": lv.fee_ore,
              "deadline_days": lv.deadline_days, "letter_text": lv.letter_text}
             for lv in levels
@@ -174,7 +174,7 @@ def save_reference_rates(rates: Sequence[ReferenceRate]) -> list[ReferenceRate]:
         return old
     with write_transaction():
         ReferenceRateRow.delete().execute()
-        insert_rows(ReferenceRateRow, [{"valid_from": r.valid_from, "rate_bp": r.rate_bp} for r in rates])
+        insert_dicts(ReferenceRateRow, [{"valid_from": r.valid_from, "rate_bp": r.rate_bp} for r in rates])
         audit.record("dunning.reference_rates", "reference_rate", "all",
                      {"old": _describe_rates(old), "new": _describe_rates(rates)})
     return get_reference_rates()
@@ -197,7 +197,7 @@ def seed_rates_if_empty() -> None:
     if ReferenceRateRow.select().exists():
         return
     rates = default_reference_rates()
-    insert_rows(ReferenceRateRow, [{"valid_from": r.valid_from, "rate_bp": r.rate_bp} for r in rates])
+    insert_dicts(ReferenceRateRow, [{"valid_from": r.valid_from, "rate_bp": r.rate_bp} for r in rates])
     audit.record("dunning.reference_rates", "reference_rate", "all",
                  f"standardtabellen sparad: {_describe_rates(rates)}")
 

@@ -32,6 +32,7 @@ from typing import Any
 
 import peewee as pw
 
+from tui_inkasso.db.bulk import execute_many, reserve_ids
 from tui_inkasso.db.connection import db
 from tui_inkasso.db.models import (
     Contract,
@@ -56,7 +57,6 @@ from tui_inkasso.domain.money import format_sek
 from tui_inkasso.fileio import FileWriteError, atomic_write
 from tui_inkasso.formats.letter import LetterData, LetterError, render_letters_pdf
 from tui_inkasso.services import audit
-from tui_inkasso.services.bulk import execute_many, reserve_ids
 from tui_inkasso.services.clock import current_user, now
 from tui_inkasso.services.dunning_levels import (
     fee_caps,

@@ -19,6 +19,7 @@ from typing import Any
 
 import peewee as pw
 
+from tui_inkasso.db.bulk import fetch_in_chunks
 from tui_inkasso.db.models import (
     Account,
     Customer,
@@ -81,12 +82,8 @@ class InvoiceState:
 
 def in_chunks(model: type[pw.Model], key: pw.Field, values: Iterable[str], *columns: pw.Field) -> list[Any]:
     """The rows of ``model`` whose ``key`` is one of ``values`` (asked in chunks of :data:`CHUNK`)."""
-    wanted = list(dict.fromkeys(values))
-    rows: list[Any] = []
-    for start in range(0, len(wanted), CHUNK):
-        query = model.select(*columns) if columns else model.select()
-        rows.extend(query.where(key.in_(wanted[start : start + CHUNK])))
-    return rows
+    query = model.select(*columns) if columns else model.select()
+    return fetch_in_chunks(lambda part: query.where(key.in_(part)), values, CHUNK)
 
 
 def check_references(ledger: Ledger, problems: Problems) -> Known:
@@ -142,24 +139,14 @@ def _codes_in(model: type[pw.Model], key: pw.Field, values: Iterable[str]) -> li
 
 def _property_owners(codes: list[str]) -> dict[str, str]:
     """Stored properties' owner codes, by property code."""
-    found: dict[str, str] = {}
-    unique = list(dict.fromkeys(codes))
-    for start in range(0, len(unique), CHUNK):
-        query = (Property.select(Property.code, Owner.code.alias("owner_code")).join(Owner)
-                 .where(Property.code.in_(unique[start : start + CHUNK])).tuples())
-        found.update(dict(query))
-    return found
+    return dict(fetch_in_chunks(lambda part: Property.select(Property.code, Owner.code.alias("owner_code"))
+                                .join(Owner).where(Property.code.in_(part)).tuples(), codes, CHUNK))
 
 
 def _object_properties(codes: list[str]) -> dict[str, str]:
     """Stored objects' property codes, by object code."""
-    found: dict[str, str] = {}
-    unique = list(dict.fromkeys(codes))
-    for start in range(0, len(unique), CHUNK):
-        query = (RentalObject.select(RentalObject.code, Property.code.alias("property_code")).join(Property)
-                 .where(RentalObject.code.in_(unique[start : start + CHUNK])).tuples())
-        found.update(dict(query))
-    return found
+    return dict(fetch_in_chunks(lambda part: RentalObject.select(RentalObject.code, Property.code.alias("property_code"))
+                                .join(Property).where(RentalObject.code.in_(part)).tuples(), codes, CHUNK))
 
 
 def _resolve_invoice_refs(ledger: Ledger, known: Known, problems: Problems) -> None:
@@ -280,15 +267,10 @@ class _StoredInvoice:
 
 
 def _stored_invoices(numbers: list[str]) -> dict[str, _StoredInvoice]:
-    found: dict[str, _StoredInvoice] = {}
-    unique = list(dict.fromkeys(numbers))
-    for start in range(0, len(unique), CHUNK):
-        query = (Invoice.select(Invoice.number, Invoice.id, Invoice.kind, Invoice.customer, Invoice.rental_object,
-                                Invoice.owner, Invoice.invoice_date, Invoice.due_date, Invoice.ocr, Invoice.balance)
-                 .where(Invoice.number.in_(unique[start : start + CHUNK])).tuples())
-        for number, *values in query:
-            found[number] = _StoredInvoice(*values)
-    return found
+    query = Invoice.select(Invoice.number, Invoice.id, Invoice.kind, Invoice.customer, Invoice.rental_object,
+                           Invoice.owner, Invoice.invoice_date, Invoice.due_date, Invoice.ocr, Invoice.balance)
+    rows = fetch_in_chunks(lambda part: query.where(Invoice.number.in_(part)).tuples(), numbers, CHUNK)
+    return {number: _StoredInvoice(*values) for number, *values in rows}
 
 
 def _shown(value: Any) -> str:
@@ -300,31 +282,25 @@ def _shown(value: Any) -> str:
 
 
 def _rows_by_invoice(ids: list[int]) -> dict[int, list[tuple[str, int]]]:
+    query = InvoiceRow.select(InvoiceRow.invoice, InvoiceRow.text, InvoiceRow.amount).order_by(InvoiceRow.line_no)
     rows: dict[int, list[tuple[str, int]]] = {}
-    for start in range(0, len(ids), CHUNK):
-        query = (InvoiceRow.select(InvoiceRow.invoice, InvoiceRow.text, InvoiceRow.amount)
-                 .where(InvoiceRow.invoice.in_(ids[start : start + CHUNK])).order_by(InvoiceRow.line_no))
-        for invoice_id, text, amount in query.tuples():
-            rows.setdefault(invoice_id, []).append((text, amount))
+    for invoice_id, text, amount in fetch_in_chunks(
+            lambda part: query.where(InvoiceRow.invoice.in_(part)).tuples(), ids, CHUNK):
+        rows.setdefault(invoice_id, []).append((text, amount))
     return rows
 
 
 def notices_by_invoice(ids: list[int]) -> dict[int, dict[int, DunningNotice]]:
     found: dict[int, dict[int, DunningNotice]] = {}
-    for start in range(0, len(ids), CHUNK):
-        for notice in DunningNotice.select().where(DunningNotice.invoice.in_(ids[start : start + CHUNK])):
-            found.setdefault(notice.invoice_id, {})[notice.level] = notice
+    for notice in fetch_in_chunks(lambda part: DunningNotice.select().where(DunningNotice.invoice.in_(part)), ids, CHUNK):
+        found.setdefault(notice.invoice_id, {})[notice.level] = notice
     return found
 
 
 def _codes(model: type[pw.Model], ids: list[int], key: str = "code") -> dict[int, str]:
     column = getattr(model, key)
-    found: dict[int, str] = {}
-    unique = list(dict.fromkeys(ids))
-    for start in range(0, len(unique), CHUNK):
-        for row in model.select(model.id, column).where(model.id.in_(unique[start : start + CHUNK])):
-            found[row.id] = getattr(row, key)
-    return found
+    rows = fetch_in_chunks(lambda part: model.select(model.id, column).where(model.id.in_(part)).tuples(), ids, CHUNK)
+    return dict(rows)
 
 
 def notice_deadline(notice: NoticeRecord, known: Known) -> dt.date:

@@ -17,7 +17,7 @@ from typing import Any
 
 import peewee as pw
 
-from tui_inkasso.db.bulk import BulkWriter
+from tui_inkasso.db.bulk import BulkWriter, fetch_in_chunks
 from tui_inkasso.db.connection import db
 from tui_inkasso.db.models import (
     Account,
@@ -232,15 +232,10 @@ class _InvoiceWriter:
 
     def _stored(self) -> dict[str, _Stored]:
         """The stored invoices the file names (as invoices or in payments)."""
-        found: dict[str, _Stored] = {}
-        numbers = list(self.known.invoices)
-        for start in range(0, len(numbers), CHUNK):
-            query = (Invoice.select(Invoice.number, Invoice.id, Invoice.customer, Invoice.owner, Invoice.ocr,
-                                    Invoice.amount, Invoice.balance, Invoice.collection_case)
-                     .where(Invoice.number.in_(numbers[start : start + CHUNK])).tuples())
-            for number, *values in query:
-                found[number] = _Stored(*values)
-        return found
+        query = Invoice.select(Invoice.number, Invoice.id, Invoice.customer, Invoice.owner, Invoice.ocr,
+                               Invoice.amount, Invoice.balance, Invoice.collection_case)
+        rows = fetch_in_chunks(lambda part: query.where(Invoice.number.in_(part)).tuples(), self.known.invoices, CHUNK)
+        return {number: _Stored(*values) for number, *values in rows}
 
     def _plan_payments(self, stored: dict[str, _Stored]) -> list[tuple[PaymentRecord, Split]]:
         """The new payments in date order (file order within a day), split against the balance
@@ -291,11 +286,9 @@ class _InvoiceWriter:
 
     @staticmethod
     def _ids_of(numbers: list[str]) -> dict[str, int]:
-        found: dict[str, int] = {}
-        for start in range(0, len(numbers), CHUNK):
-            query = Invoice.select(Invoice.number, Invoice.id).where(Invoice.number.in_(numbers[start : start + CHUNK]))
-            found.update(dict(query.tuples()))
-        return found
+        return dict(fetch_in_chunks(
+            lambda part: Invoice.select(Invoice.number, Invoice.id).where(Invoice.number.in_(part)).tuples(),
+            numbers, CHUNK))
 
     def _notices(self, stored: dict[str, _Stored], ids: dict[str, int],
                  applied: dict[str, list[tuple[dt.date, int]]]) -> set[str]:
@@ -388,11 +381,10 @@ _PAYMENT_COLUMNS = ("kind", "method", "invoice", "customer", "owner", "amount", 
 
 def _applied_by_invoice(ids: list[int]) -> dict[int, list[tuple[dt.date, int]]]:
     """(pay date, part applied to the invoice) of every stored payment on these invoices."""
+    query = Payment.select(Payment.invoice, Payment.pay_date, Payment.invoice_amount)
     found: dict[int, list[tuple[dt.date, int]]] = {}
-    for start in range(0, len(ids), CHUNK):
-        query = (Payment.select(Payment.invoice, Payment.pay_date, Payment.invoice_amount)
-                 .where(Payment.invoice.in_(ids[start : start + CHUNK])).tuples())
-        for invoice_id, pay_date, applied in query:
-            found.setdefault(invoice_id, []).append((pay_date, applied))
+    for invoice_id, pay_date, applied in fetch_in_chunks(
+            lambda part: query.where(Payment.invoice.in_(part)).tuples(), ids, CHUNK):
+        found.setdefault(invoice_id, []).append((pay_date, applied))
     return found
 

@@ -201,13 +201,12 @@ def _book(name: str, prepared: PreparedFile, progress: Progress | None) -> tuple
     )
     booked: list[list[Booked]] = []
     total = len(planned)
-    for start in range(0, total, BOOK_CHUNK):
-        chunk = planned[start : start + BOOK_CHUNK]
+    for chunk in pw.chunked(planned, BOOK_CHUNK):
         items = [_payment_in(item, part, file_row.id) for item in chunk for part in item.parts]
         results = iter(book_payments(items))
         booked.extend([next(results) for _ in item.parts] for item in chunk)
         if progress:
-            progress(min(start + BOOK_CHUNK, total), total)
+            progress(len(booked), total)
     done = summarise(name, prepared, booked=booked)
     audit.record(
         "payments.imported", "payment_file", file_row.id,

@@ -39,6 +39,7 @@ from pathlib import Path
 
 import peewee as pw
 
+from tui_inkasso.db.bulk import select_in
 from tui_inkasso.db.models import (
     Account,
     AccountRole,
@@ -60,7 +61,6 @@ from tui_inkasso.formats.payment_file import (
     read_payment_file,
 )
 from tui_inkasso.formats.payment_file import PaymentFile as BankFile
-from tui_inkasso.services.bulk import select_in
 from tui_inkasso.services.errors import UserError
 from tui_inkasso.services.settings import agency_accounts
 from tui_inkasso.services.transaction import is_postgres
