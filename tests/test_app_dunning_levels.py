@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Input, TextArea
 
 from tests.dunning_app_helpers import small
@@ -77,6 +78,7 @@ async def test_levels_screen_refuses_then_saves_all_or_nothing(small: SmallLedge
 
 
 
-def test_snapshot_levels(small: SmallLedger, snap_compare) -> None:  # type: ignore[no-untyped-def]
-    set_setting("dunning.letters_dir", "brev")  # not the test's temporary path: the same every run
+def test_snapshot_levels(small: SmallLedger, snap_compare, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("XDG_DOCUMENTS_DIR", "/tmp/dokument")  # not the test's temporary path: the same every run
+    set_setting("dunning.letters_dir", "brev")  # a relative folder is taken from the documents folder
     assert snap_compare(InkassoApp(), terminal_size=(120, 44), run_before=steps("k"))

@@ -42,7 +42,8 @@ async def test_menu_has_the_guides_groups_and_only_real_entries(small: SmallLedg
         assert isinstance(app.focused, KeyList)
         description = str(app.screen.query_one("#menu-description").render())
         assert "Sök kund" in description
-        assert app.title == "tui-inkasso"
+        assert app.title == "tui-inkasso · inkasso.db", "the header names the ledger open"
+        assert "tui-inkasso · inkasso.db — Meny" in str(app.screen.query_one("HeaderTitle").render())
 
 
 def _screen_class_name(entry: MenuEntry) -> str:
@@ -103,6 +104,28 @@ async def test_help_lists_the_keys_in_swedish(small: SmallLedger) -> None:
         table = app.screen.query_one(DataTable)
         rows = {table.get_row_at(i)[1].plain for i in range(table.row_count)}
         assert {"Sök", "Obetalda/alla", "Tillbaka", "Sortera", "Omvänd ordning"} <= rows
+
+
+async def test_help_scrolls_to_its_last_key_at_80x24(small: SmallLedger) -> None:
+    app = InkassoApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        help_box = app.screen.query_one("#help-box")
+        assert help_box.region.bottom <= 24 and help_box.region.right <= 80, "the help fits the terminal"
+        table = app.screen.query_one(DataTable)
+        assert table.max_scroll_y > 0, "more keys than rows: the table scrolls"
+        assert table.virtual_size.width <= table.scrollable_content_region.width, "nothing to scroll sideways"
+        await pilot.press("end")
+        await pilot.wait_for_scheduled_animations()
+        assert table.get_row_at(table.cursor_row)[1].plain == "Kommandon"
+        assert table.scroll_y == table.max_scroll_y, "End shows the last key"
+        await pilot.press("home")
+        await pilot.wait_for_scheduled_animations()
+        assert (table.cursor_row, table.scroll_y) == (0, 0)
+        await pilot.press(*["down"] * (table.row_count - 1))
+        await pilot.wait_for_scheduled_animations()
+        assert table.scroll_y == table.max_scroll_y, "Down takes the view to the last key"
 
 
 async def test_theme_toggles_by_key_and_from_the_palette(small: SmallLedger) -> None:

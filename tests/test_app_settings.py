@@ -103,7 +103,9 @@ async def test_form_is_generated_from_the_registry(sqlite_url: str, monkeypatch:
         assert system.value == "none"
         accounts = screen.query_one(f"#{field_id('collection.agency_accounts')}", Input)
         assert accounts.value == "58056201", "the stored value is shown"
-        assert screen.query_one(f"#{field_id('collection.output_dir')}", Input).value == "inkasso-filer"
+        folder = screen.query_one(f"#{field_id('collection.output_dir')}", Input).value
+        assert folder == settings.default_output_dir() and folder.endswith("/dokument/tui-inkasso"), (
+            "the default folder is shown as the whole path, in the user's documents")
         assert app.focused is system
         await pilot.press("escape")
         assert isinstance(app.screen, MenuScreen)
@@ -124,7 +126,8 @@ async def test_refused_values_are_shown_by_their_fields_and_nothing_is_stored(sq
         assert set(screen.refused) == {"collection.agency_accounts", "collection.output_dir", "collection.upload_url"}
         shown = {key: str(screen.query_one(f"#{error_id(key)}", Static).render()) for key in screen.refused}
         assert shown["collection.agency_accounts"] == "Ogiltigt värde: bankgironumret '1234-5678' har fel kontrollsiffra"
-        assert shown["collection.output_dir"] == "Ogiltigt värde: en mapp måste anges"
+        assert shown["collection.output_dir"] == (
+            f"Ogiltigt värde: en mapp måste anges (standard: {settings.default_output_dir()})")
         assert "det okända protokollet 'http'" in shown["collection.upload_url"]
         assert all(text.startswith("Ogiltigt värde: ") for text in shown.values())
         assert screen.query_one(f"#{error_id('collection.system')}", Static).display is False

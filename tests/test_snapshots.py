@@ -7,6 +7,7 @@ blinking cursors are frozen, so the pictures are the same on every run.
 
 from __future__ import annotations
 
+import pytest
 from textual.pilot import Pilot
 
 from tests.ledger_data import SmallLedger, small
@@ -17,6 +18,13 @@ from tui_inkasso.widgets.paged_table import PagedTable
 SIZE = (120, 36)
 
 __all__ = ["small"]  # the fixture, imported for pytest
+
+
+@pytest.fixture(autouse=True)
+def _documents_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default output folder the settings form shows, the same on every machine (nothing is
+    written there)."""
+    monkeypatch.setenv("XDG_DOCUMENTS_DIR", "/home/anna/Dokument")
 
 
 def test_menu(small: SmallLedger, snap_compare) -> None:  # type: ignore[no-untyped-def]

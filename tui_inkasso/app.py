@@ -147,6 +147,12 @@ class InkassoApp(KeyGate, App[None]):
     def __init__(self, *, light: bool = False) -> None:
         self.start_theme = LIGHT_THEME.name if light else DARK_THEME.name
         super().__init__()
+        from tui_inkasso.services.ledger_location import short_description
+
+        # The header names the open ledger ("tui-inkasso · inkasso.db — Meny"): staff with a test
+        # copy, another company's ledger or PostgreSQL always see which one they work in.
+        ledger = short_description()
+        self.title = f"{self.TITLE} · {ledger}" if ledger else self.TITLE
 
     @property
     def available_themes(self) -> dict[str, Theme]:
@@ -189,6 +195,19 @@ class InkassoApp(KeyGate, App[None]):
     def open_entry(self, entry: MenuEntry) -> None:
         """Open a menu entry's screen from anywhere (the command palette)."""
         self.push_screen(entry.screen())
+
+    def action_quit(self) -> None:
+        """Ctrl+Q: quit, but a form with unsaved edits asks first (save, quit without, or stay)."""
+        from tui_inkasso.screens.edit_form import EditForm
+        from tui_inkasso.widgets.dialogs import SaveChangesDialog
+
+        if isinstance(self.screen, SaveChangesDialog):
+            return
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, EditForm) and screen.unsaved_changes():
+                screen.ask_to_save(self.exit)
+                return
+        self.exit()
 
     def action_help_quit(self) -> None:
         """Ctrl+C copies in a text field and quits nothing: say how to quit (Textual says it in English)."""

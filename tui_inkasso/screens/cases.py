@@ -330,6 +330,10 @@ class PaymentDialog(ModalScreen[PaymentInput | None]):
             yield Static("Tab flyttar · Enter i ett fält eller F2 = Registrera · Esc = Avbryt", classes="dialog-keys")
 
     def on_mount(self) -> None:
+    FOOTER_MAIN: ClassVar[tuple[str, ...]] = ("case.status", "case.close", "case.payment")
+    """Status, closing and a payment stay in the footer at any width (Esc, F5 and then the note
+    give way at 80 columns; F1 lists them all)."""
+
         self.query_one("#pay-amount", Input).focus()
 
     @on(Input.Submitted)
@@ -375,7 +379,7 @@ class CaseScreen(BaseScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f3", "change_status", "Ändra status", id="case.status"),
         Binding("n", "add_note", "Anteckning", id="case.note", tooltip="Skriv en anteckning i ärendet"),
-        Binding("b", "register_payment", "Registrera betalning", id="case.payment",
+        Binding("b", "register_payment", "Betalning", id="case.payment",
                 tooltip="Registrera en betalning på en av ärendets fakturor"),
         Binding("x", "close_case", "Avsluta ärende", id="case.close",
                 tooltip="Avsluta ärendet; fakturorna förblir inkassomärkta"),

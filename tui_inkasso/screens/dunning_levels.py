@@ -8,12 +8,14 @@ Riksbank reference rates as text, one row per half year ("2026-01-01  2,00").
 
 F2 (Spara) reads everything, checks it together with ``services.dunning_levels.save_configuration``
 (levels against the caps being saved) and stores all or nothing; every problem is listed at the
-top and nothing changes until all are fixed. F5 throws the edits away.
+top and nothing changes until all are fixed. F5 throws the edits away; leaving with unsaved
+edits (Esc, Ctrl+Q) asks first (:class:`~tui_inkasso.screens.edit_form.EditForm`).
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
@@ -28,7 +30,7 @@ from textual.widgets import Footer, Header, Input, Label, Static, TextArea
 from tui_inkasso.domain.dunning import DunningLevel, is_demand_level, level_kind_label
 from tui_inkasso.domain.interest import ReferenceRate, parse_rate_table, rate_table_text
 from tui_inkasso.domain.money import MoneyError, format_sek, parse_amount
-from tui_inkasso.screens.base import BaseScreen
+from tui_inkasso.screens.edit_form import EditForm
 from tui_inkasso.services import dunning_levels, settings
 from tui_inkasso.services.errors import DunningError
 from tui_inkasso.services.threads import thread_connection
@@ -102,7 +104,7 @@ class LevelForm(Vertical):
         return DunningLevel(position, name, days, fee, deadline, text, is_demand_level(position)), []
 
 
-class DunningLevelsScreen(BaseScreen):
+class DunningLevelsScreen(EditForm):
     """Alternativ – Påminnelse/krav: levels, settings and reference rates, saved all or nothing."""
 
     SUB_TITLE = "Alternativ – Påminnelse/krav"
@@ -137,16 +139,19 @@ class DunningLevelsScreen(BaseScreen):
             self.rates = rates
 
     class Saved(Message):
-        """Saving finished: ``problem`` is None when everything was stored."""
+        """Saving finished: ``problem`` is None when everything was stored (then ``then`` runs)."""
 
-        def __init__(self, problem: str | None) -> None:
+        def __init__(self, problem: str | None, then: Callable[[], object] | None = None) -> None:
             super().__init__()
             self.problem = problem
+            self.then = then
 
     def __init__(self) -> None:
         super().__init__()
         self.problems: list[str] = []
         self.saved = False
+        self._saved_state: list[str] = []
+        """Every field as last loaded (to tell unsaved edits)."""
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
@@ -196,9 +201,19 @@ class DunningLevelsScreen(BaseScreen):
             self.query_one(f"#{_field_id(key)}", Input).value = _shown(key, value)
         self.query_one("#levels-rates", TextArea).text = rate_table_text(message.rates)
         self._show_problems([])
+        self._saved_state = self._state()
         forms = self._forms()
         if forms:
             forms[0].query_one(Input).focus()
+
+    def _state(self) -> list[str]:
+        """Every field's text in screen order (levels as ordered, settings, the rates)."""
+        return [field.value for field in self.query(Input)] + [self.query_one("#levels-rates", TextArea).text]
+
+    def unsaved_changes(self) -> int:
+        """Fields that differ from what was loaded (a level added or removed counts its fields)."""
+        now, then = self._state(), self._saved_state
+        return sum(1 for a, b in itertools.zip_longest(now, then) if a != b)
 
     # ------------------------------------------------------------------ editing the list
 
@@ -285,21 +300,26 @@ class DunningLevelsScreen(BaseScreen):
 
     def action_save(self) -> None:
         """Check everything; store all of it or nothing."""
+        self.save()
+
+    def save(self, then: Callable[[], object] | None = None) -> None:
+        """Check everything here, store it in a worker; ``then`` runs once it is stored."""
         levels, values, rates, problems = self.read()
         if problems:
             self._refuse(problems)
             return
-        self._save(levels, values, rates)
+        self._save(levels, values, rates, then)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="levels-save", name="Spara kravnivåer")
-    def _save(self, levels: list[DunningLevel], values: dict[str, str], rates: list[ReferenceRate]) -> None:
+    def _save(self, levels: list[DunningLevel], values: dict[str, str], rates: list[ReferenceRate],
+              then: Callable[[], object] | None = None) -> None:
         problem: str | None = None
         with thread_connection():
             try:
                 dunning_levels.save_configuration(levels, values, rates)
             except DunningError as exc:
                 problem = str(exc)
-        self.post_message(self.Saved(problem))
+        self.post_message(self.Saved(problem, then))
 
     def on_dunning_levels_screen_saved(self, message: DunningLevelsScreen.Saved) -> None:
         if message.problem is not None:
@@ -307,7 +327,11 @@ class DunningLevelsScreen(BaseScreen):
             return
         self.saved = True
         self._show_problems([])
+        self._saved_state = self._state()
         self.notify("Kravnivåer, inställningar och referensräntor sparades.", title="Sparat")
+        if message.then is not None:
+            message.then()
+            return
         self._load()
 
     def _refuse(self, problems: list[str]) -> None:

@@ -42,6 +42,24 @@ def key_rows(screen: Screen[object]) -> list[tuple[str, str]]:
     return rows
 
 
+class KeyTable(DataTable[Text]):
+    """The list of keys: Home and End go to the first and the last key (DataTable's own Home
+    and End scroll sideways, which a two-column list that fits never needs)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("home", "first", "Första", show=False, id="help.first"),
+        Binding("end", "last", "Sista", show=False, id="help.last"),
+    ]
+
+    def action_first(self) -> None:
+        """The first key."""
+        self.move_cursor(row=0)
+
+    def action_last(self) -> None:
+        """The last key."""
+        self.move_cursor(row=self.row_count - 1)
+
+
 class HelpScreen(ModalScreen[None]):
     """A list of the keys that work on the screen underneath; Esc, F1 or Enter closes it."""
 
@@ -54,11 +72,11 @@ class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > #help-box {
-        width: 72; height: auto; max-height: 90%;
+        width: 72; max-width: 100%; height: auto; max-height: 100%;
         border: thick $primary; background: $surface; padding: 0 1;
     }
     HelpScreen #help-intro { margin-bottom: 1; color: $text-muted; }
-    HelpScreen DataTable { height: auto; max-height: 24; }
+    HelpScreen DataTable { height: auto; max-height: 100%; }
     """
 
     def __init__(self, keys: list[tuple[str, str]], title: str) -> None:
@@ -75,9 +93,9 @@ class HelpScreen(ModalScreen[None]):
                 "funktioner finns; Tab flyttar mellan fälten; Esc går tillbaka.",
                 id="help-intro",
             )
-            table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True)
+            table = KeyTable(cursor_type="row", zebra_stripes=True)
             table.add_column("Tangent", key="key", width=14)
-            table.add_column("Funktion", key="what", width=50)
+            table.add_column("Funktion", key="what", width=46)
             for key, what in self._keys:
                 table.add_row(Text(key), Text(what))
             yield table

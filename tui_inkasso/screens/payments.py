@@ -112,6 +112,9 @@ class PaymentsScreen(BaseScreen):
     FOOTER_HIDDEN: ClassVar[frozenset[str]] = APP_WIDE_KEYS | {OPEN_KEY}
     """Enter opens nothing in the table of files read (it does in the list above it)."""
 
+    FOOTER_MAIN: ClassVar[tuple[str, ...]] = ("payments.import", "payments.unmatched")
+    """Reading a file, and the unmatched payments, right after F1 at any width."""
+
     DEFAULT_CSS = """
     PaymentsScreen #payments-menu {
         height: auto; margin: 1 2 0 2; padding: 0 1; border: round $panel-lighten-2;

@@ -52,10 +52,11 @@ from tui_inkasso.widgets.typeahead import KeyPress, after_bubbling, hand_over, p
 from tui_inkasso.widgets.worker_errors import ForwardWorkerErrors
 
 KIND_OPTIONS = [
-    ("Alla fakturor", "both"),
-    ("Hyresfakturor", "rent"),
-    ("Direktfakturor", "direct"),
+    ("Alla", "both"),
+    ("Hyra", "rent"),
+    ("Direkt", "direct"),
 ]
+"""Short, as the tables' Typ column says it: the field is a quarter of an 80-column screen."""
 
 LISTS = (
     ("owners", "Ägare"),
@@ -92,8 +93,10 @@ class SelectionScreen(FooterKeys, ForwardWorkerErrors, Screen[Selection | None])
     SelectionScreen #selection-form { padding: 0 1; }
     SelectionScreen #selection-intro { color: $text-muted; margin: 1 1 0 1; }
     SelectionScreen .selection-row { height: auto; }
+    SelectionScreen .selection-row.-lists { height: 1fr; min-height: 6; }
     SelectionScreen .selection-field { width: 1fr; height: auto; margin: 0 1; }
-    SelectionScreen SelectionList { height: 7; border: round $panel-lighten-2; }
+    SelectionScreen .-lists > .selection-field { height: 1fr; }
+    SelectionScreen SelectionList { height: 1fr; border: round $panel-lighten-2; }
     SelectionScreen SelectionList:focus { border: round $primary; }
     SelectionScreen #selection-error { color: $error; text-style: bold; margin: 0 1; }
     SelectionScreen #selection-summary { margin: 0 1; color: $text-muted; }
@@ -119,8 +122,9 @@ class SelectionScreen(FooterKeys, ForwardWorkerErrors, Screen[Selection | None])
         super().__init__()
         self.sub_title = title
         self._initial = selection or Selection()
-        self._intro = intro or ("Välj vad som ska ingå. Inget valt i en lista betyder alla. "
-                                "Tab flyttar, mellanslag väljer, F2 går vidare.")
+        self._intro = intro or ("Välj vad som ska ingå. Inget valt i en lista betyder alla; flera "
+                                "kundnummer skrivs med komma emellan. Tab flyttar, mellanslag väljer, "
+                                "F2 går vidare.")
         self.choices: SelectionChoices | None = None
         self._held: list[KeyPress] | None = None
         """Keys typed while the selection is checked (None when it is not being checked)."""
@@ -131,14 +135,14 @@ class SelectionScreen(FooterKeys, ForwardWorkerErrors, Screen[Selection | None])
         with VerticalScroll(id="selection-form"):
             yield Static(self._intro, id="selection-intro")
             for pair in (LISTS[:2], LISTS[2:]):
-                with Horizontal(classes="selection-row"):
+                with Horizontal(classes="selection-row -lists"):
                     for field, label in pair:
                         with Vertical(classes="selection-field"):
                             yield Label(label)
                             yield SelectionList[str](id=f"sel-{field.replace('_', '-')}")
             with Horizontal(classes="selection-row"):
                 with Vertical(classes="selection-field"):
-                    yield Label("Kundnummer (komma mellan)")
+                    yield Label("Kundnummer")
                     yield Input(", ".join(self._initial.customers), id="sel-customers",
                                 placeholder="alla kunder")
                 with Vertical(classes="selection-field"):

@@ -5,7 +5,8 @@ a key added there appears here without code: a Select for keys with ``choices``,
 the rest, each with its label, help and a line for the reason a value is refused. Spara (F2)
 checks every value with the same validators as ``tui-inkasso settings set``, shows each refusal
 next to its field and stores nothing until all are valid; then the changed ones are stored in one
-transaction (so the audit log records what changed, not every key of the form).
+transaction (so the audit log records what changed, not every key of the form), in a worker.
+Leaving with unsaved edits (Esc, Ctrl+Q) asks first (:class:`~tui_inkasso.screens.edit_form.EditForm`).
 
 One screen per menu entry, each a subclass naming its groups (the menu opens screens by class):
 
@@ -20,18 +21,20 @@ The dunning keys (group "Påminnelse/krav") are edited beside the levels they ca
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
 from textual.widgets import Footer, Header, Input, Label, Select, Static
 
-from tui_inkasso.screens.base import BaseScreen
+from tui_inkasso.screens.edit_form import EditForm
 from tui_inkasso.services import settings
 from tui_inkasso.services.settings import CHOICE_LABELS, SettingError, SettingKey
+from tui_inkasso.widgets.db_work import db_work
 
 
 def field_id(key: str) -> str:
@@ -63,7 +66,7 @@ def group_keys(groups: Sequence[str] = ("Inkasso",)) -> list[SettingKey]:
     return [d for group in groups for d in settings.SETTINGS.values() if d.group == group]
 
 
-class SettingsScreen(BaseScreen):
+class SettingsScreen(EditForm):
     """Alternativ – Inkasso (and, through subclasses, the other groups): validate all, store all or nothing."""
 
     SUB_TITLE = "Alternativ – Inkasso"
@@ -81,7 +84,7 @@ class SettingsScreen(BaseScreen):
         color: $accent;
     }
     SettingsScreen .setting > .-refused { border: tall $error; }
-    SettingsScreen .setting-help { width: 80; }
+    SettingsScreen .setting-help { width: 1fr; max-width: 80; }
     """
     """Refused fields get a class of their own: Input sets and clears its "-invalid" itself
     whenever it validates (on every blur), which took the red border off a refused field as
@@ -92,12 +95,30 @@ class SettingsScreen(BaseScreen):
         Binding("f5", "reload", "Ångra ändringar", id="settings.reload", tooltip="Läs in sparade värden igen"),
     ]
 
+    class Saved(Message):
+        """The worker stored the changed values (``stored``: every key as stored now)."""
+
+        def __init__(self, stored: dict[str, str], changed: int, then: Callable[[], object] | None) -> None:
+            super().__init__()
+            self.stored = stored
+            self.changed = changed
+            self.then = then
+
+    class Refused(Message):
+        """The worker's second check refused a value (it changed between the two checks)."""
+
+        def __init__(self, reason: str) -> None:
+            super().__init__()
+            self.reason = reason
+
     def __init__(self, groups: Sequence[str] | None = None) -> None:
         super().__init__()
         self.groups = tuple(groups) if groups is not None else self.GROUPS
         self._keys = group_keys(self.groups)
         self.refused: dict[str, str] = {}
         """Key -> reason, from the last Spara that was refused (empty after a successful one)."""
+        self._saved: dict[str, str] = {}
+        """What the form held when it last showed the stored values (to tell unsaved edits)."""
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
@@ -124,7 +145,7 @@ class SettingsScreen(BaseScreen):
         if definition.choices:
             options = [(CHOICE_LABELS.get(choice, choice), choice) for choice in definition.choices]
             return Select(options, allow_blank=False, value=definition.choices[0], id=field_id(definition.key))
-        return Input(id=field_id(definition.key), placeholder=definition.default or "")
+        return Input(id=field_id(definition.key), placeholder=definition.default_value())
 
     def on_mount(self) -> None:
         self.action_reload()
@@ -146,13 +167,18 @@ class SettingsScreen(BaseScreen):
     def _show(self, stored: dict[str, str]) -> None:
         for definition in self._keys:
             widget = self.query_one(f"#{field_id(definition.key)}")
-            value = stored.get(definition.key, definition.default)
+            value = stored.get(definition.key, definition.default_value())
             if isinstance(widget, Select):
                 if value in definition.choices:
                     widget.value = value
             else:
                 assert isinstance(widget, Input)
                 widget.value = value
+        self._saved = self.values()
+
+    def unsaved_changes(self) -> int:
+        """Fields whose value differs from what the form last showed as stored."""
+        return sum(1 for key, value in self.values().items() if value != self._saved.get(key))
 
     def _show_errors(self, errors: dict[str, str]) -> None:
         self.refused = errors
@@ -170,6 +196,10 @@ class SettingsScreen(BaseScreen):
 
     def action_save(self) -> None:
         """Check every value; store the changed ones, in one transaction, only when all are valid."""
+        self.save()
+
+    def save(self, then: Callable[[], object] | None = None) -> None:
+        """Check every value here (each refusal by its field); store them in a worker."""
         values = self.values()
         errors: dict[str, str] = {}
         cleaned: dict[str, str] = {}
@@ -181,21 +211,31 @@ class SettingsScreen(BaseScreen):
         if errors:
             self._refuse(errors)
             return
+        self._store(values, cleaned, then)
+
+    @db_work("Spara inställningar", group="settings-save", exclusive=True)
+    def _store(self, values: dict[str, str], cleaned: dict[str, str], then: Callable[[], object] | None) -> None:
         current = settings.all_settings()
         changed = {key: values[key] for key in values if cleaned[key] != current.get(key)}
-        if not changed:
-            self._show(current)
-            self._show_errors({})
-            self.notify("Inga ändringar att spara.", title="Sparat")
-            return
         try:
-            stored = settings.set_settings(changed)
+            stored = settings.set_settings(changed) if changed else {}
         except SettingError as exc:  # a validator that changed its mind between the two passes
-            self.notify(str(exc), title="Inget sparades", severity="error")
+            self.post_message(self.Refused(str(exc)))
             return
-        self._show({**current, **stored})
+        self.post_message(self.Saved({**current, **stored}, len(changed), then))
+
+    def on_settings_screen_saved(self, message: SettingsScreen.Saved) -> None:
+        self._show(message.stored)
         self._show_errors({})
-        self.notify("Inställningarna sparades.", title="Sparat")
+        if message.changed:
+            self.notify("Inställningarna sparades.", title="Sparat")
+        else:
+            self.notify("Inga ändringar att spara.", title="Sparat")
+        if message.then is not None:
+            message.then()
+
+    def on_settings_screen_refused(self, message: SettingsScreen.Refused) -> None:
+        self.notify(message.reason, title="Inget sparades", severity="error", markup=False)
 
     def _refuse(self, errors: dict[str, str]) -> None:
         """Show every reason by its field, focus the first, and say that nothing was stored."""

@@ -44,6 +44,13 @@ class SettingKey:
     means, with choices by their names (CHOICE_LABELS), not their codes."""
     group: str = "Inkasso"
     choices: tuple[str, ...] = ()
+    default_factory: Callable[[], str] | None = None
+    """For a default that depends on the user (a folder in their documents): called when the
+    default is needed, instead of ``default``."""
+
+    def default_value(self) -> str:
+        """The value the key has until one is stored."""
+        return self.default_factory() if self.default_factory is not None else self.default
 
 
 def _choice(*allowed: str) -> Callable[[str], str]:
@@ -69,13 +76,54 @@ def _agency_accounts(value: str) -> str:
     return ";".join(dict.fromkeys(numbers))
 
 
-def _path(value: str) -> str:
+OUTPUT_FOLDER_NAME = "tui-inkasso"
+"""The default output folder's name, in the user's documents folder."""
+
+
+def default_output_dir() -> str:
+    """Where files go until a folder is set: ``tui-inkasso`` in the user's documents folder
+    (``~/Dokument/tui-inkasso`` on a Swedish desktop, XDG's ``XDG_DOCUMENTS_DIR``; else
+    ``~/Documents/tui-inkasso``). Absolute, so a run started from any directory, the app's and
+    the daemon's alike, writes to the same place; created when the first file is written."""
+    import platformdirs  # here: only needed when no folder is set
+
+    return str(Path(platformdirs.user_documents_dir()) / OUTPUT_FOLDER_NAME)
+
+
+def _output_folder(value: str) -> str:
+    """A folder the files can be written to, stored as a whole path.
+
+    A relative path is taken from the user's documents folder (never from the directory the
+    program happens to be started in). The folder need not exist yet (it is created with the
+    first file), but then the nearest folder above it that exists must let us create it."""
+    import os
+
     text = value.strip()
     if not text:
-        raise SettingError("en mapp måste anges")
+        raise SettingError(f"en mapp måste anges (standard: {default_output_dir()})")
     if "\x00" in text:
         raise SettingError("sökvägen innehåller ett NUL-tecken")
-    return text
+    folder = Path(text).expanduser()
+    if not folder.is_absolute():
+        folder = Path(default_output_dir()).parent / folder
+    folder = Path(os.path.normpath(folder))
+    existing = folder
+    while not existing.exists():
+        existing = existing.parent
+    if existing == folder and not folder.is_dir():
+        raise SettingError(f"{folder} är en fil, inte en mapp")
+    if not existing.is_dir():
+        raise SettingError(f"mappen {folder} kan inte skapas: {existing} är en fil")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        if existing == folder:
+            raise SettingError(f"du får inte skriva i mappen {folder}")
+        raise SettingError(f"mappen {folder} kan inte skapas: du får inte skriva i {existing}")
+    return str(folder)
+
+
+def _optional_output_folder(value: str) -> str:
+    """Empty (the setting's fallback), or a folder as :func:`_output_folder` takes it."""
+    return _output_folder(value) if value.strip() else ""
 
 
 def _upload_url(value: str) -> str:
@@ -226,10 +274,12 @@ SETTINGS: dict[str, SettingKey] = {
         SettingKey(
             "collection.output_dir",
             "Mapp för inkassofiler",
-            "inkasso-filer",
-            _path,
-            "Där inkassofiler, saldofiler och Excelunderlag sparas. En relativ sökväg räknas från "
-            "mappen där programmet startas.",
+            "",
+            _output_folder,
+            "Där inkassofiler, saldofiler, Excelunderlag och (utan egen mapp) breven sparas; mappen "
+            "skapas när den första filen skrivs. Standard: tui-inkasso i din dokumentmapp. En relativ "
+            "sökväg räknas från dokumentmappen.",
+            default_factory=default_output_dir,
         ),
         SettingKey(
             "collection.upload_url",
@@ -301,7 +351,7 @@ SETTINGS: dict[str, SettingKey] = {
                    "Lag (1981:739) 4 §", group="Påminnelse/krav"),
         SettingKey("dunning.printer", "Skrivare för återutskrift (lp)", "", _printer,
                    "Namnet i lp -d; tomt = ingen skrivare, bara PDF", group="Påminnelse/krav"),
-        SettingKey("dunning.letters_dir", "Mapp för påminnelser och krav (PDF)", "", _optional_path,
+        SettingKey("dunning.letters_dir", "Mapp för påminnelser och krav (PDF)", "", _optional_output_folder,
                    "Tomt = mappen för inkassofiler/brev", group="Påminnelse/krav"),
         SettingKey("payments.import_dir", "Mapp för betalfiler (BgMax, Total IN)", "", _optional_path,
                    "Mappen som filväljaren i Läs in betalfil öppnar först. Tomt = din hemkatalog.",
@@ -334,13 +384,13 @@ def get_setting(key: str) -> str:
     """The stored value of ``key``, or its default."""
     definition = setting_key(key)
     row = Setting.get_or_none(Setting.key == key)
-    return row.value if row is not None else definition.default
+    return row.value if row is not None else definition.default_value()
 
 
 def all_settings() -> dict[str, str]:
     """Every known key with its current value."""
     stored = {row.key: row.value for row in Setting.select()}
-    return {key: stored.get(key, definition.default) for key, definition in SETTINGS.items()}
+    return {key: stored[key] if key in stored else definition.default_value() for key, definition in SETTINGS.items()}
 
 
 def validate_setting(key: str, value: str) -> str:
@@ -384,7 +434,16 @@ def agency_accounts() -> frozenset[str]:
 
 
 def output_dir() -> Path:
-    """The folder for collection and balance files (created when missing)."""
+    """The folder for collection and balance files (created when missing; a relative value
+    stored by an older version is taken from the documents folder, as the setting now is)."""
     folder = Path(get_setting("collection.output_dir")).expanduser()
-    make_folder(folder)  # the owner's, or the staff group's (services.file_access)
+    if not folder.is_absolute():
+        folder = Path(default_output_dir()).parent / folder
+    try:
+        make_folder(folder)  # the owner's, or the staff group's (services.file_access)
+    except OSError as exc:
+        raise SettingError(
+            f"mappen för inkassofiler {folder} kan inte skapas: {exc.strerror or exc}; "
+            "ändra den under Inställningar, Alternativ – Inkasso"
+        ) from None
     return folder

@@ -239,3 +239,43 @@ class PrintDialog(ModalScreen[tuple[Path | None, bool] | None]):
     def action_cancel(self) -> None:
         """Close without printing."""
         self.dismiss(None)
+
+
+class SaveChangesDialog(ModalScreen[bool | None]):
+    """Leaving a form with unsaved edits: j or Enter saves them (then leaves), n leaves without
+    saving, Esc stays on the form.
+
+    The app's yes/no keys (:class:`ConfirmDialog`), with one difference: Esc is "stay", not "no",
+    because Esc is also how the form was being left, and a second Esc must never throw edits
+    away. Answers True (save), False (do not save) or None (stay).
+    """
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="SaveChangesDialog")
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "answer(True)", "Spara", id="unsaved.save"),
+        Binding("enter", "answer(True)", "Spara", show=False, id="unsaved.save_enter"),
+        Binding("n", "answer(False)", "Spara inte", id="unsaved.discard"),
+        Binding("escape", "stay", "Stanna kvar", id="unsaved.stay"),
+    ]
+
+    def __init__(self, what: str, count: int) -> None:
+        super().__init__()
+        self._what = what
+        self._count = count
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = "Osparade ändringar"
+            changes = "1 ändring" if self._count == 1 else f"{self._count} ändringar"
+            yield Static(Text(f"{self._what} har {changes} som inte är sparade. Spara innan du går?"),
+                         classes="dialog-question")
+            yield Static("j eller Enter = Spara · n = Spara inte · Esc = Stanna kvar", classes="dialog-keys")
+
+    def action_answer(self, save: bool) -> None:
+        """Close with the answer: save, or leave without saving."""
+        self.dismiss(save)
+
+    def action_stay(self) -> None:
+        """Back to the form, edits kept."""
+        self.dismiss(None)
