@@ -29,6 +29,7 @@ _CONTROL_BYTES = bytes(range(0x09)) + b"\x0b" + bytes(range(0x0E, 0x1A)) \
     + bytes(range(0x1B, 0x20)) + b"\x7f"
 _UTF8_BOM = "\ufeff"
 _C1_BYTES = bytes(range(0x80, 0xA0))
+_SUSPECT_BYTES = _CONTROL_BYTES + _C1_BYTES
 _UPPER_HALF_BYTES = bytes(range(0xA0, 0x100))
 
 
@@ -86,7 +87,7 @@ class Quirks:
         return tuple(out)
 
 
-def decode_text(data: bytes) -> tuple[str, str]:
+def decode_text(data: bytes, *, c1: bool | None = None) -> tuple[str, str]:
     """Decode a bank file: ISO-8859-1 as the banks write it, UTF-8 when someone re-encoded it.
 
     Bytes that are pure ASCII, or that do not decode as UTF-8, are ISO-8859-1 (every byte is a
@@ -97,13 +98,18 @@ def decode_text(data: bytes) -> tuple[str, str]:
     five undefined bytes become U+FFFD). A UTF-8 byte-order mark is dropped. Callers have
     refused binary content before (see :func:`find_binary`); control characters a UTF-8 file
     may still carry are blanked by the reader (``domain.safe_text.blank_controls``).
+
+    ``c1`` is whether ``data`` holds such bytes, when :func:`scan_bytes` has told already (one
+    pass over a large file saved); None looks.
     """
     if data.isascii():
         return data.decode("ascii"), "ascii"
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        if len(data.translate(None, _C1_BYTES)) == len(data):
+        if c1 is None:
+            c1 = len(data.translate(None, _C1_BYTES)) != len(data)
+        if not c1:
             return data.decode("latin-1"), "iso-8859-1"
         if len(data.translate(None, _UPPER_HALF_BYTES)) == len(data):
             return data.decode("cp437"), "cp437"
@@ -114,16 +120,25 @@ def decode_text(data: bytes) -> tuple[str, str]:
 def find_binary(data: bytes) -> tuple[int, int, int] | None:
     """Return (offset, byte, line) of the first control byte no text bank file holds, or None.
 
-    TAB, LF, CR, form feed and the DOS end-of-file mark (0x1A) are allowed. The common case (no
-    such byte) is one C-speed pass; the regex only locates the byte for the message.
+    TAB, LF, CR, form feed and the DOS end-of-file mark (0x1A) are allowed.
     """
-    if len(data.translate(None, _CONTROL_BYTES)) == len(data):
-        return None
+    return scan_bytes(data)[0]
+
+
+def scan_bytes(data: bytes) -> tuple[tuple[int, int, int] | None, bool]:
+    """(:func:`find_binary`'s answer, whether ``data`` holds bytes 0x80-0x9F) in one pass.
+
+    The common case (neither) is one C-speed ``translate``; the regex only locates a control
+    byte for the message, and the second pass runs only when the first found something.
+    """
+    if len(data.translate(None, _SUSPECT_BYTES)) == len(data):
+        return None, False
+    c1 = len(data.translate(None, _C1_BYTES)) != len(data)
     match = _CONTROL.search(data)
     if match is None:
-        return None
+        return None, c1
     offset = match.start()
-    return offset, data[offset], data.count(b"\n", 0, offset) + 1
+    return (offset, data[offset], data.count(b"\n", 0, offset) + 1), c1
 
 
 def split_lines(text: str) -> list[str]:

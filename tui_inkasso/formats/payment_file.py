@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from tui_inkasso.formats._fixed_width import decode_text, find_binary
+from tui_inkasso.formats._fixed_width import decode_text, scan_bytes
 
 BGMAX = "bgmax"
 TOTALIN = "totalin"
@@ -281,11 +281,17 @@ def detect_format(data: bytes, path: str = "<data>") -> str:
     Recognised non-formats get a precise reason: empty files, binary files, PDFs and the older
     Bankgirot OCR format (first record ``00…BANKGIROT``).
     """
+    return detect(data, path)[0]
+
+
+def detect(data: bytes, path: str = "<data>") -> tuple[str, bool]:
+    """:func:`detect_format`, and whether the bytes hold 0x80-0x9F (for the readers' decoding:
+    the same pass over the file answers both)."""
     if not data or data.isspace():
         raise PaymentFileError(path, None, None, "ingen BgMax- eller Total IN-fil: filen är tom")
     if data.startswith(b"%PDF"):
         raise PaymentFileError(path, 1, None, "ingen BgMax- eller Total IN-fil: det är ett PDF-dokument")
-    binary = find_binary(data)
+    binary, c1 = scan_bytes(data)
     if binary is not None:
         offset, byte, line = binary
         raise PaymentFileError(
@@ -294,9 +300,9 @@ def detect_format(data: bytes, path: str = "<data>") -> str:
         )
     first = _first_line(data)
     if first.startswith("01BGMAX"):
-        return BGMAX
+        return BGMAX, c1
     if first.startswith("00") and "TOTALIN" in first[39:49]:
-        return TOTALIN
+        return TOTALIN, c1
     field, pos = (None, None) if _looks_legacy(first) else ("posttyp", (1, 2))
     raise PaymentFileError(path, 1, field, _unknown_reason(first), pos)
 
@@ -305,9 +311,10 @@ def read_payment_file(data: bytes, path: str) -> PaymentFile:
     """Read a BgMax or Total IN file (detected from its first record) and check its totals."""
     from tui_inkasso.formats import bgmax, totalin  # the readers import this module
 
-    if detect_format(data, path) == BGMAX:
-        return bgmax.read_bgmax(data, path, check_format=False)
-    return totalin.read_totalin(data, path, check_format=False)
+    file_format, c1 = detect(data, path)
+    if file_format == BGMAX:
+        return bgmax.read_bgmax(data, path, check_format=False, c1=c1)
+    return totalin.read_totalin(data, path, check_format=False, c1=c1)
 
 
 def _first_line(data: bytes) -> str:

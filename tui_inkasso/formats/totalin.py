@@ -30,7 +30,7 @@ from tui_inkasso.formats.payment_file import (
     PaymentFileError,
     PaymentSection,
     PaymentSlots,
-    detect_format,
+    detect,
     seal_party,
     seal_payment,
 )
@@ -154,7 +154,6 @@ class _Reader(RecordReader):
                 (section.account, section.currency, section.pay_date, reference), account_section,
                 f"samma konto, bokföringsdag {section.pay_date} och referens {reference}",
             )
-        self.check_repeated_payments(section.payments)
         self.sections.append(account_section)
         append = self.payments.append
         for p in section.payments:
@@ -365,15 +364,20 @@ def _account_digits(value: str) -> str:
     return compact.upper()
 
 
-def read_totalin(data: bytes, path: str, *, check_format: bool = True) -> PaymentFile:
+def read_totalin(
+    data: bytes, path: str, *, check_format: bool = True, c1: bool | None = None
+) -> PaymentFile:
     """Read a Total IN file; refuse it (PaymentFileError) when malformed or its totals differ.
 
     ``check_format=False`` skips the detection (empty, binary, other format) for a caller that
-    has just done it, as ``read_payment_file`` has.
+    has just done it, as ``read_payment_file`` has; its detection also says whether the bytes
+    hold 0x80-0x9F (``c1``), which the decoding would otherwise look for in a pass of its own.
     """
-    if check_format and detect_format(data, path) != TOTALIN:
-        raise PaymentFileError(path, 1, None, "ingen Total IN-fil: det är en BgMax-fil")
-    return read_records(_Reader, data, path)
+    if check_format:
+        file_format, c1 = detect(data, path)
+        if file_format != TOTALIN:
+            raise PaymentFileError(path, 1, None, "ingen Total IN-fil: det är en BgMax-fil")
+    return read_records(_Reader, data, path, c1=c1)
 
 
 # -- writer ----------------------------------------------------------------------------------
