@@ -25,6 +25,7 @@ from tui_inkasso.formats.payment_file import (
     PaymentFileError,
     PaymentSection,
     PaymentSlots,
+    detect,
 )
 
 RECORD_TYPE = "posttyp"
@@ -274,6 +275,19 @@ _ENCODING_NOTES = {
     "windows-1252": "filen har tecken som bara finns i Windows-1252 (byte 0x80–0x9F), inte "
                     "ISO-8859-1 som bankerna skriver: den har lästs som Windows-1252",
 }
+
+
+def read_checked(
+    reader_class: type[RecordReader], data: bytes, path: str, *, check_format: bool,
+    c1: bool | None, not_this: str,
+) -> PaymentFile:
+    """``read_bgmax`` and ``read_totalin``: detect the format (unless the caller has), refuse
+    the other one with ``not_this``, and read."""
+    if check_format:
+        file_format, c1 = detect(data, path)
+        if file_format != reader_class.FORMAT:
+            raise PaymentFileError(path, 1, None, not_this)
+    return read_records(reader_class, data, path, c1=c1)
 
 
 def read_records(

@@ -20,7 +20,7 @@ from tui_inkasso.formats._bank_file import (
     Section,
     check_deduction_sign,
     check_extra_amount,
-    read_records,
+    read_checked,
     refuse_amount,
 )
 from tui_inkasso.formats.payment_file import (
@@ -28,10 +28,8 @@ from tui_inkasso.formats.payment_file import (
     BankPayment,
     ExtraReference,
     PaymentFile,
-    PaymentFileError,
     PaymentSection,
     PaymentSlots,
-    detect,
 )
 
 RECORD_NAMES = {
@@ -359,11 +357,8 @@ def read_bgmax(
     has just done it, as ``read_payment_file`` has; its detection also says whether the bytes
     hold 0x80-0x9F (``c1``), which the decoding would otherwise look for in a pass of its own.
     """
-    if check_format:
-        file_format, c1 = detect(data, path)
-        if file_format != BGMAX:
-            raise PaymentFileError(path, 1, None, "ingen BgMax-fil: det är en Total IN-fil")
-    return read_records(_Reader, data, path, c1=c1)
+    return read_checked(_Reader, data, path, check_format=check_format, c1=c1,
+                        not_this="ingen BgMax-fil: det är en Total IN-fil")
 
 
 # -- writer ----------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from tui_inkasso.formats._bank_file import (
     RecordReader,
     Section,
     check_deduction_sign,
-    read_records,
+    read_checked,
     refuse_amount,
 )
 from tui_inkasso.formats.payment_file import (
@@ -27,10 +27,8 @@ from tui_inkasso.formats.payment_file import (
     ForeignAmount,
     PartySlots,
     PaymentFile,
-    PaymentFileError,
     PaymentSection,
     PaymentSlots,
-    detect,
     seal_party,
     seal_payment,
 )
@@ -373,11 +371,8 @@ def read_totalin(
     has just done it, as ``read_payment_file`` has; its detection also says whether the bytes
     hold 0x80-0x9F (``c1``), which the decoding would otherwise look for in a pass of its own.
     """
-    if check_format:
-        file_format, c1 = detect(data, path)
-        if file_format != TOTALIN:
-            raise PaymentFileError(path, 1, None, "ingen Total IN-fil: det är en BgMax-fil")
-    return read_records(_Reader, data, path, c1=c1)
+    return read_checked(_Reader, data, path, check_format=check_format, c1=c1,
+                        not_this="ingen Total IN-fil: det är en BgMax-fil")
 
 
 # -- writer ----------------------------------------------------------------------------------
