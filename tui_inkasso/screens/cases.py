@@ -330,10 +330,6 @@ class PaymentDialog(ModalScreen[PaymentInput | None]):
             yield Static("Tab flyttar · Enter i ett fält eller F2 = Registrera · Esc = Avbryt", classes="dialog-keys")
 
     def on_mount(self) -> None:
-    FOOTER_MAIN: ClassVar[tuple[str, ...]] = ("case.status", "case.close", "case.payment")
-    """Status, closing and a payment stay in the footer at any width (Esc, F5 and then the note
-    give way at 80 columns; F1 lists them all)."""
-
         self.query_one("#pay-amount", Input).focus()
 
     @on(Input.Submitted)
@@ -375,6 +371,10 @@ class CaseScreen(BaseScreen):
 
     FOOTER_HIDDEN: ClassVar[frozenset[str]] = APP_WIDE_KEYS | TABLE_KEYS
     """Enter opens nothing in the case's tables; s Sortera gives its room to the case's own keys."""
+
+    FOOTER_MAIN: ClassVar[tuple[str, ...]] = ("case.status", "case.close", "case.payment")
+    """Status, closing and a payment stay in the footer at any width (Esc, F5 and then the note
+    give way at 80 columns; F1 lists them all)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f3", "change_status", "Ändra status", id="case.status"),
