@@ -112,6 +112,11 @@ MENU_ENTRIES: list[MenuEntry] = [
         lazy("tui_inkasso.screens.settings:PaymentSettingsScreen"),
     ),
     MenuEntry(
+        "Inställningar", "Ägare och konton", "a",
+        "Varje ägares bankgiro/plusgiro och konto för varje kontovärde (Kundfordringar, Bank, Förskott …).",
+        lazy("tui_inkasso.screens.owners:OwnersScreen"),
+    ),
+    MenuEntry(
         "Verktyg", "Granskningslogg", "g",
         "Vem gjorde vad och när: ändrade inställningar, ärenden, betalningar.",
         lazy("tui_inkasso.screens.audit:AuditScreen"),

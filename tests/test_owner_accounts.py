@@ -1,0 +1,73 @@
+"""Owners' giro numbers and accounts (services.owner_accounts, on SQLite and PostgreSQL): every
+value checked first (check digits, account numbers, no removing an account bookings need), all or
+nothing, only changes stored, each audited and worded for the log."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.common import database_digest
+from tests.factories import make_owner
+from tui_inkasso.db.models import Account, AuditEntry, Owner
+from tui_inkasso.domain.ledger_accounts import AccountNumberError, normalize_account_number
+from tui_inkasso.services import audit, owner_accounts
+from tui_inkasso.services.owner_accounts import ROLES, OwnerAccountsError
+
+
+def test_account_numbers_are_digits() -> None:
+    assert normalize_account_number(" 1510 ") == "1510"
+    for bad in ("15 10", "15a0", "", "12345678901", "١٥١٠"):
+        with pytest.raises(AccountNumberError, match="är inget kontonummer"):
+            normalize_account_number(bad)
+
+
+def test_owners_are_listed_with_every_role(any_db: str) -> None:
+    make_owner("BAB")
+    make_owner("FAB", name="Fastighets AB Norr", org_no="556016-0680", bankgiro=None, plusgiro="58056201",
+               overpayment_account=False)
+    owners = owner_accounts.list_owner_accounts()
+    assert [(o.code, o.bankgiro_text, o.plusgiro_text, o.mapped_roles) for o in owners] == [
+        ("BAB", "5805-6201", "", 5), ("FAB", "", "5805620-1", 4)]
+    assert list(owners[0].accounts) == list(ROLES)
+    assert owners[1].accounts["Överskjutande betalning inkasso"] == ""
+
+
+def test_refused_values_store_nothing_and_name_each_field(any_db: str) -> None:
+    owner = make_owner("BAB")
+    before = database_digest()
+    with pytest.raises(OwnerAccountsError) as refused:
+        owner_accounts.save_owner_accounts(owner.id, {
+            "bankgiro": "5805-6202", "plusgiro": "12", "Kundfordringar": "", "Bank": "19 30",
+            "Ränteintäkter": "8313"})
+    assert refused.value.problems == {
+        "bankgiro": "bankgironumret '5805-6202' har fel kontrollsiffra",
+        "plusgiro": "plusgironumret '12' har fel kontrollsiffra",
+        "Kundfordringar": "Kundfordringar behövs när betalningar bokas; ändra kontot i stället för att ta bort det",
+        "Bank": "'19 30' är inget kontonummer (1–10 siffror, t.ex. 1510)",
+    }
+    assert database_digest() == before, "nothing stored when any value is refused"
+
+
+def test_changes_are_stored_together_and_audited(any_db: str) -> None:
+    owner = make_owner("BAB")
+    saved = owner_accounts.save_owner_accounts(owner.id, {
+        "bankgiro": "", "plusgiro": "5805620-1", "Kundfordringar": "1510", "Bank": "1940",
+        "Överskjutande betalning inkasso": "", "Ränteintäkter": "8313"})
+    assert (saved.bankgiro, saved.plusgiro) == ("", "58056201")
+    assert Owner.get_by_id(owner.id).bankgiro is None
+    numbers = {a.role: a.number for a in Account.select().where(Account.owner == owner.id)}
+    assert numbers == {"Kundfordringar": "1510", "Bank": "1940", "Förskott från kunder": "2420",
+                       "Påminnelseavgifter": "3591", "Ränteintäkter": "8313"}
+    entries = list(AuditEntry.select().where(AuditEntry.action == "owner.changed").order_by(AuditEntry.id))
+    shown = [audit.readable_details(e.action, e.object_id, e.details) for e in entries]
+    assert shown == [
+        "Bankgiro: 5805-6201 → (inget)",
+        "Plusgiro: (inget) → 5805620-1",
+        "Konto för Bank: 1930 → 1940",
+        "Konto för Överskjutande betalning inkasso: 2421 → (inget)",
+        "Konto för Ränteintäkter: (inget) → 8313",
+    ]
+    assert {(e.object_type, e.object_id) for e in entries} == {("owner", "BAB")}
+    assert audit.object_label("owner", "BAB") == "Ägare BAB" and audit.action_label("owner.changed") == "Ägare ändrad"
+    again = owner_accounts.save_owner_accounts(owner.id, {"Bank": " 1940 "})
+    assert again == saved and AuditEntry.select().where(AuditEntry.action == "owner.changed").count() == 5

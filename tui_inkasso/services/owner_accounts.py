@@ -1,0 +1,163 @@
+"""Owners' payment details and ledger accounts (Inställningar → Ägare och konton).
+
+Each owner receives payments on its bankgiro and/or plusgiro, and maps every account role
+(kontovärde: Kundfordringar, Bank, Förskott från kunder, Överskjutande betalning inkasso,
+Påminnelseavgifter, Ränteintäkter, Hyresintäkter) to an account in its own chart. Until now they
+could only be set by a ledger import. Here staff see and change them: every value is checked
+first (bankgiro and plusgiro with their check digits, account numbers as 1–10 digits, no removing
+an account that bookings need) and nothing is stored unless all are valid; then the changed
+values are stored in one transaction, each change audited.
+
+:func:`save_owner_accounts` is the one function that writes them (a later second approver, issue
+17, goes there).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tui_inkasso.db.models import Account, Owner
+from tui_inkasso.domain.codes import AccountRole
+from tui_inkasso.domain.identifiers import (
+    IdentifierError,
+    format_bankgiro,
+    format_plusgiro,
+    normalize_bankgiro,
+    normalize_plusgiro,
+)
+from tui_inkasso.domain.ledger_accounts import (
+    REQUIRED_ROLES,
+    AccountNumberError,
+    normalize_account_number,
+)
+from tui_inkasso.services import audit
+from tui_inkasso.services.errors import NotFound, UserError
+from tui_inkasso.services.transaction import write_transaction
+
+ROLES: tuple[str, ...] = tuple(role.value for role in AccountRole)
+"""Every account role, in the order the form shows them."""
+
+GIRO_FIELDS = ("bankgiro", "plusgiro")
+"""The owner's payment numbers, by field name."""
+
+
+class OwnerAccountsError(UserError):
+    """Values that were refused: ``problems`` maps a field ("bankgiro", "plusgiro", or an account
+    role) to its reason; nothing was stored."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        count = len(problems)
+        super().__init__(f"Inget sparades: {count} {'värde är felaktigt' if count == 1 else 'värden är felaktiga'}: "
+                         + "; ".join(f"{name}: {reason}" for name, reason in problems.items()))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class OwnerAccounts:
+    """One owner as the form shows it: who it is, its giro numbers (digits, "" for none) and its
+    account number for each role ("" for none)."""
+
+    owner_id: int
+    code: str
+    name: str
+    org_no: str
+    bankgiro: str
+    plusgiro: str
+    accounts: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def bankgiro_text(self) -> str:
+        """The bankgiro as printed (NNNN-NNNN), or ""."""
+        return format_bankgiro(self.bankgiro) if self.bankgiro else ""
+
+    @property
+    def plusgiro_text(self) -> str:
+        """The plusgiro as printed (NNNNNN-N), or ""."""
+        return format_plusgiro(self.plusgiro) if self.plusgiro else ""
+
+    @property
+    def mapped_roles(self) -> int:
+        """How many roles have an account."""
+        return sum(1 for number in self.accounts.values() if number)
+
+
+def list_owner_accounts() -> list[OwnerAccounts]:
+    """Every owner with its giro numbers and accounts, by owner code."""
+    accounts: dict[int, dict[str, str]] = {}
+    for owner_id, role, number in Account.select(Account.owner, Account.role, Account.number).tuples():
+        accounts.setdefault(owner_id, {})[role] = number
+    return [_owner(row, accounts.get(row.id, {})) for row in Owner.select().order_by(Owner.code)]
+
+
+def owner_accounts(owner_id: int) -> OwnerAccounts:
+    """One owner (NotFound when there is none with ``owner_id``)."""
+    row = Owner.get_or_none(Owner.id == owner_id)
+    if row is None:
+        raise NotFound(f"ägare med id {owner_id} finns inte")
+    numbers = {a.role: a.number for a in Account.select().where(Account.owner == owner_id)}
+    return _owner(row, numbers)
+
+
+def _owner(row: Owner, numbers: dict[str, str]) -> OwnerAccounts:
+    return OwnerAccounts(row.id, row.code, row.name, row.org_no, row.bankgiro or "", row.plusgiro or "",
+                         {role: numbers.get(role, "") for role in ROLES} | numbers)
+
+
+def check_owner_accounts(current: OwnerAccounts, values: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """The values as they would be stored, and the reason for each refused one (field -> reason).
+
+    ``values`` holds "bankgiro", "plusgiro" and account roles, as typed (missing ones are left as
+    they are). Empty means none; an account that bookings need (:data:`REQUIRED_ROLES`) cannot be
+    emptied once set.
+    """
+    cleaned: dict[str, str] = {}
+    problems: dict[str, str] = {}
+    for name, typed in values.items():
+        text = typed.strip()
+        try:
+            if name == "bankgiro":
+                cleaned[name] = normalize_bankgiro(text) if text else ""
+            elif name == "plusgiro":
+                cleaned[name] = normalize_plusgiro(text) if text else ""
+            elif name in ROLES:
+                if not text and name in REQUIRED_ROLES and current.accounts.get(name):
+                    raise AccountNumberError(f"{name} behövs när betalningar bokas; ändra kontot i stället för att ta bort det")
+                cleaned[name] = normalize_account_number(text) if text else ""
+            else:
+                problems[name] = "okänt fält"
+        except (IdentifierError, AccountNumberError) as exc:
+            problems[name] = str(exc)
+    return cleaned, problems
+
+
+def save_owner_accounts(owner_id: int, values: dict[str, str]) -> OwnerAccounts:
+    """Check every value, then store the changed ones in one transaction, each audited.
+
+    Raises :class:`OwnerAccountsError` (naming every refused field) and stores nothing when any
+    value is refused. Returns the owner as stored.
+    """
+    with write_transaction():
+        current = owner_accounts(owner_id)
+        cleaned, problems = check_owner_accounts(current, values)
+        if problems:
+            raise OwnerAccountsError(problems)
+        giros = {name: cleaned[name] for name in GIRO_FIELDS if name in cleaned
+                 and cleaned[name] != getattr(current, name)}
+        if giros:
+            Owner.update({getattr(Owner, name): value or None for name, value in giros.items()}).where(
+                Owner.id == owner_id).execute()
+        for name, value in giros.items():
+            audit.record("owner.changed", "owner", current.code,
+                         {"field": name, "old": getattr(current, name), "new": value})
+        for role in ROLES:
+            if role not in cleaned or cleaned[role] == current.accounts.get(role, ""):
+                continue
+            old, new = current.accounts.get(role, ""), cleaned[role]
+            if not new:
+                Account.delete().where((Account.owner == owner_id) & (Account.role == role)).execute()
+            elif old:
+                Account.update(number=new).where((Account.owner == owner_id) & (Account.role == role)).execute()
+            else:
+                Account.create(owner=owner_id, role=role, number=new, name=role)
+            audit.record("owner.changed", "owner", current.code, {"field": "account", "role": role, "old": old, "new": new})
+        return owner_accounts(owner_id)
