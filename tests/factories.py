@@ -45,6 +45,7 @@ def make_owner(code: str = "BAB", *, overpayment_account: bool = True, **fields:
         AccountRole.BANK: "1930",
         AccountRole.PREPAYMENTS: "2420",
         AccountRole.FEE_INCOME: "3591",
+        AccountRole.INTEREST_INCOME: "8313",
     }
     if overpayment_account:
         roles[AccountRole.COLLECTION_OVERPAYMENT] = "2421"

@@ -16,13 +16,13 @@ from tui_inkasso.db.models import (
     VoucherRow,
 )
 from tui_inkasso.services.booking import (
-    BookingError,
     PaymentIn,
     allocate_unmatched,
     book_one,
     book_payments,
     mark_as_prepayment,
 )
+from tui_inkasso.services.errors import BookingError
 from tui_inkasso.services.transaction import write_transaction
 
 DAY = dt.date(2026, 9, 25)

@@ -151,8 +151,14 @@ def test_dunning_state_matches_the_notices(demo: pw.Database) -> None:
         WHERE i.dunning_level != COALESCE(n.level, 0)
            OR COALESCE(i.dunning_date, '') != COALESCE(n.issued_on, '')
            OR COALESCE(i.dunning_deadline, '') != COALESCE(n.deadline, '')
-           OR i.fees != COALESCE((SELECT SUM(fee) FROM dunning_notice y WHERE y.invoice_id = i.id), 0)""")
+           OR i.fees != COALESCE((SELECT SUM(g.open_amount) FROM invoice_charge g
+                                  WHERE g.invoice_id = i.id AND g.kind <> 'interest'), 0)""")
     assert mismatched == 0
+    # Each letter's fee is a charge of the claim: open while capital is, written off on a paid invoice.
+    assert _scalar("SELECT COUNT(*) FROM dunning_notice n WHERE n.fee > 0 AND NOT EXISTS (SELECT 1 FROM "
+                   "invoice_charge g WHERE g.notice_id = n.id AND g.amount = n.fee)") == 0
+    assert _scalar("SELECT COUNT(*) FROM invoice_charge g JOIN invoice i ON i.id = g.invoice_id WHERE "
+                   "g.open_amount != CASE WHEN i.balance > 0 THEN g.amount ELSE 0 END") == 0
     assert _scalar("SELECT COUNT(*) FROM dunning_notice WHERE issued_on > ?", (TODAY.isoformat(),)) == 0
     assert _scalar("SELECT COUNT(*) FROM dunning_notice n JOIN invoice i ON i.id = n.invoice_id "
                    "WHERE n.issued_on <= i.due_date") == 0

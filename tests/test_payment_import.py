@@ -32,7 +32,7 @@ from tui_inkasso.db.models import (
 from tui_inkasso.formats.excel import read_xlsx_preview
 from tui_inkasso.services import payment_import as pi
 from tui_inkasso.services import payment_plan, payment_report, unmatched_payments
-from tui_inkasso.services.booking import BookingError
+from tui_inkasso.services.errors import BookingError
 from tui_inkasso.services.ledger_import import import_ledger
 
 
@@ -61,8 +61,10 @@ def test_agency_overpayment_to_2421_for_bab_and_prepayment_for_fab(example: dict
     ])
     plan = pi.analyse_payment_file(path)
     assert plan.can_import
+    # Each invoice carries the 60 kr reminder fee of its history: the payment settles it first
+    # (costs, interest, capital), so the overpayment is what exceeds capital and fee.
     assert [(o.invoice, o.amount, o.account) for o in plan.summary.overpayments] == [
-        ("100234", 55000, "2421"), ("200002", 10000, "2420")
+        ("100234", 49000, "2421"), ("200002", 4000, "2420")
     ]
     assert Payment.select().where(Payment.payment_file.is_null(False)).count() == 0, "the analysis wrote nothing"
     result = pi.import_payment_file(path)
@@ -70,22 +72,25 @@ def test_agency_overpayment_to_2421_for_bab_and_prepayment_for_fab(example: dict
     assert summary is not None
     assert (summary.payments, summary.matched, summary.unmatched, summary.collection_payments) == (3, 3, 0, 2)
     assert [(o.invoice, o.amount, o.account, o.role) for o in summary.overpayments] == [
-        ("100234", 55000, "2421", "Överskjutande betalning inkasso"),
-        ("200002", 10000, "2420", "Förskott från kunder"),
+        ("100234", 49000, "2421", "Överskjutande betalning inkasso"),
+        ("200002", 4000, "2420", "Förskott från kunder"),
     ]
     rows = {
         p.invoice.number: (p.method, p.invoice_amount, p.excess_amount, p.excess_role)
         for p in Payment.select().where(Payment.payment_file == result.payment_file_id)
     }
     assert rows == {
-        "100234": ("inkasso", 845000, 55000, "Överskjutande betalning inkasso"),
-        "200002": ("inkasso", 90000, 10000, "Förskott från kunder"),
+        "100234": ("inkasso", 851000, 49000, "Överskjutande betalning inkasso"),
+        "200002": ("inkasso", 96000, 4000, "Förskott från kunder"),
         "100235": ("bankgiro", 45000, 0, None),
     }
     bab_voucher = Voucher.get(Voucher.text == "Inbetalning 100234")
-    assert {r.account: r.amount for r in bab_voucher.rows} == {"1930": 900000, "1510": -845000, "2421": -55000}
+    # The imported fee was never booked as a receivable: its income is booked as it is paid.
+    assert {r.account: r.amount for r in bab_voucher.rows} == {
+        "1930": 900000, "1510": -845000, "3591": -6000, "2421": -49000}
     fab_voucher = Voucher.get(Voucher.text == "Inbetalning 200002")
-    assert {r.account: r.amount for r in fab_voucher.rows} == {"1930": 100000, "1510": -90000, "2420": -10000}
+    assert {r.account: r.amount for r in fab_voucher.rows} == {
+        "1930": 100000, "1510": -90000, "3591": -6000, "2420": -4000}
     assert Invoice.get_by_id(bab.id).balance == 0 and Invoice.get_by_id(fab.id).balance == 0
     assert [r.kind for r in summary.log] == ["Överbetalning", "Överbetalning"]
     _vouchers_balance()
@@ -131,7 +136,9 @@ def test_unmatched_payment_goes_to_the_receiving_owner_then_by_hand(example: dic
     with pytest.raises(BookingError, match="kom in till ägare BAB, faktura 200002 tillhör FAB"):
         unmatched_payments.allocate_payment(first.id, "200002")
     booked = unmatched_payments.allocate_payment(first.id, "100235")
-    assert booked.split.invoice_amount == 45000 and Invoice.get(Invoice.number == "100235").balance == 0
+    # Settled as a payment on the invoice would be: the 60 kr fee first, then 390,00 of the capital.
+    assert booked.split.invoice_amount == 45000 and Invoice.get(Invoice.number == "100235").balance == 6000
+    assert (booked.settlement.fees_ore, booked.settlement.capital_ore) == (6000, 39000)
     candidates = unmatched_payments.find_invoices("Bengt")
     assert {c.number for c in candidates} == {"200002", "300001"}
     assert [c.number for c in unmatched_payments.find_invoices(example["100236"].ocr)] == ["100236"]
@@ -139,7 +146,8 @@ def test_unmatched_payment_goes_to_the_receiving_owner_then_by_hand(example: dic
     unmatched_payments.keep_as_prepayment(second.id, customer.number)
     assert Payment.get_by_id(second.id).status == "prepayment"
     unmatched_payments.allocate_payment(third.id, "100237")
-    assert {r.account: r.amount for r in Voucher.get(Voucher.payment == third.id).rows} == {"1930": 12000, "1510": -12000}
+    assert {r.account: r.amount for r in Voucher.get(Voucher.payment == third.id).rows} == {
+        "1930": 12000, "3591": -6000, "1510": -6000}
     assert unmatched_payments.unmatched_payments() == []
 
 
@@ -210,7 +218,8 @@ def test_totalin_matches_invoice_numbers_in_free_text_and_books_deductions(
         ("plusgiro", 90000, True, "booked"), ("plusgiro", -10000, True, "booked"), ("plusgiro", 5000, False, "unmatched"),
     ]
     assert "fakturanummer" in payments[0].note
-    assert Invoice.get(Invoice.number == "200002").balance == 10000, "the deduction raised the balance again"
+    # 900,00 settled the 60 kr fee first and 840,00 of the capital; the deduction raised it again.
+    assert Invoice.get(Invoice.number == "200002").balance == 16000, "the deduction raised the balance again"
     assert {r.kind for r in summary.log} == {"Avdrag", "Ej matchad"}
     assert {r.account: r.amount for r in Voucher.get(Voucher.payment == payments[1].id).rows} == {
         "1930": -10000, "1510": 10000
@@ -225,9 +234,10 @@ def test_a_payment_naming_two_invoices_is_split_over_them(example: dict[str, Inv
     ])
     result = pi.import_payment_file(path)
     parts = list(Payment.select().where(Payment.payment_file == result.payment_file_id).order_by(Payment.id))
-    assert [(p.invoice.number, p.amount, p.excess_amount) for p in parts] == [("100235", 45000, 0), ("100234", 855000, 10000)]
+    # Each takes its whole claim (capital and the 60 kr fee), the last one the rest.
+    assert [(p.invoice.number, p.amount, p.excess_amount) for p in parts] == [("100235", 51000, 0), ("100234", 849000, 0)]
     assert parts[1].bank_ref == parts[0].bank_ref + "+2"
-    assert result.summary is not None and [r.kind for r in result.summary.log] == ["Delvis matchad", "Överbetalning"]
+    assert result.summary is not None and [r.kind for r in result.summary.log] == ["Delvis matchad"]
     assert "okända referenser: 123455" in result.summary.log[0].note
 
 
@@ -292,7 +302,7 @@ def test_result_log_exports_to_excel(example: dict[str, Invoice], tmp_path: Path
     target = payment_report.export_log_xlsx(result.summary, tmp_path / "logg.xlsx")
     header, rows = read_xlsx_preview(target)
     assert header[:4] == ["Typ", "Rad", "Betaldatum", "Belopp"]
-    assert [(r[0], r[3], r[5]) for r in rows] == [("Överbetalning", "550,00", ""), ("Ej matchad", "10,00", "Märta [AB]")]
+    assert [(r[0], r[3], r[5]) for r in rows] == [("Överbetalning", "490,00", ""), ("Ej matchad", "10,00", "Märta [AB]")]
     with pytest.raises(OSError, match="logg.xlsx: filen finns redan"):
         payment_report.export_log_xlsx(result.summary, target)
 

@@ -175,9 +175,13 @@ class CollectionCase(BaseModel):
 class Invoice(BaseModel):
     """A rent or direct invoice with its denormalised state.
 
-    ``balance`` is amount less payments and credits; ``dunning_level``/``dunning_deadline`` are the
-    last notice issued and its payment deadline; ``collection_case`` is set when the invoice is
-    collection-marked; ``excluded_*`` when staff kept it out of collection.
+    ``balance`` is the open capital: amount less what payments and credits settled of it.
+    ``fees`` and ``interest`` are the open fees and late interest charged on it (the sums of its
+    open :class:`InvoiceCharge` rows, kept here for the lists; ``interest`` has a SQL default so
+    that loaders writing the older columns need not name it), ``interest_to`` the last day a
+    charge of interest covered. ``dunning_level``/``dunning_deadline`` are the last notice issued
+    and its payment deadline; ``collection_case`` is set when the invoice is collection-marked;
+    ``excluded_*`` when staff kept it out of collection.
     """
 
     number = pw.CharField(unique=True, max_length=40)
@@ -192,6 +196,8 @@ class Invoice(BaseModel):
     amount = pw.BigIntegerField()
     balance = pw.BigIntegerField()
     fees = pw.BigIntegerField(default=0)
+    interest = pw.BigIntegerField(default=0, constraints=[pw.SQL("DEFAULT 0")])
+    interest_to = pw.DateField(null=True)
     dunning_level = pw.IntegerField(default=0)
     dunning_date = pw.DateField(null=True)
     dunning_deadline = pw.DateField(null=True)
@@ -273,8 +279,10 @@ class PaymentFile(BaseModel):
 class Payment(BaseModel):
     """A payment received or a credit, and how it was applied.
 
-    ``amount`` is what came in; ``invoice_amount`` the part applied to the invoice's balance;
-    ``excess_amount`` the rest, booked to ``excess_role`` (prepayment, or the owner's account for
+    ``amount`` is what came in; ``invoice_amount`` the part that settled the invoice's claim
+    (its capital, and the fees and interest charged on it: the charges' shares are the
+    payment's :class:`ChargeSettlement` rows, the capital's is the rest); ``excess_amount`` what
+    exceeded the whole claim, booked to ``excess_role`` (prepayment, or the owner's account for
     "Överskjutande betalning inkasso"). An unmatched payment has no invoice yet.
     """
 
@@ -325,6 +333,44 @@ class VoucherRow(BaseModel):
     account = pw.CharField(max_length=10)
     amount = pw.BigIntegerField()
     text = pw.CharField(max_length=200, default="")
+
+
+class InvoiceCharge(BaseModel):
+    """A receivable charged on an invoice beside its capital: a fee or late interest.
+
+    ``kind`` is a ``domain.codes.ChargeKind`` code. ``amount`` was charged on ``charged_on``;
+    ``open_amount`` is what is still open, ``written_off`` what was given up (amount = open +
+    settled + written off). The origin: the ``notice`` and ``run`` of a letter's fee and
+    interest, the ``case`` whose handover charged interest, the ``payment`` after which late
+    interest was charged. For interest, ``period_from``/``period_to`` (the days after
+    ``period_from`` up to and including ``period_to``) and the capital ``base`` it ran on.
+    ``voucher`` booked it as a receivable against the owner's income account when charged;
+    None for a charge carried over from before the claim model, whose income is booked when it
+    is settled.
+    """
+
+    invoice = pw.ForeignKeyField(Invoice, backref="charges", on_delete="CASCADE", index=True)
+    kind = pw.CharField(max_length=20)
+    amount = pw.BigIntegerField()
+    open_amount = pw.BigIntegerField()
+    written_off = pw.BigIntegerField(default=0)
+    charged_on = pw.DateField()
+    notice = pw.ForeignKeyField(DunningNotice, backref="charges", null=True, on_delete="CASCADE", index=True)
+    run = pw.ForeignKeyField(DunningRun, backref="charges", null=True)
+    case = pw.ForeignKeyField(CollectionCase, backref="charges", null=True)
+    payment = pw.ForeignKeyField(Payment, backref="charges_after", null=True)
+    period_from = pw.DateField(null=True)
+    period_to = pw.DateField(null=True)
+    base = pw.BigIntegerField(null=True)
+    voucher = pw.ForeignKeyField(Voucher, backref="charges", null=True)
+
+
+class ChargeSettlement(BaseModel):
+    """What a payment or credit settled of one charge (the capital's share is on the payment)."""
+
+    payment = pw.ForeignKeyField(Payment, backref="settled_charges", on_delete="CASCADE", index=True)
+    charge = pw.ForeignKeyField(InvoiceCharge, backref="settlements", on_delete="CASCADE", index=True)
+    amount = pw.BigIntegerField()
 
 
 class CaseInvoice(BaseModel):
@@ -448,6 +494,8 @@ MODELS: list[type[BaseModel]] = [
     Payment,
     Voucher,
     VoucherRow,
+    InvoiceCharge,
+    ChargeSettlement,
     CaseInvoice,
     CaseEvent,
     BalanceReport,

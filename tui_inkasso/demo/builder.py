@@ -10,6 +10,7 @@ import datetime as dt
 import peewee as pw
 
 from tui_inkasso.db import models as m
+from tui_inkasso.db.notice_charges import charge_notice_fees
 from tui_inkasso.demo.catalogue import (
     ACCOUNT_NUMBERS,
     DEMO_USER,
@@ -132,6 +133,9 @@ class DemoBuilder(Estate, Scenarios):
                 '"dunning_blocked_at" = ? WHERE "id" = ?',
                 [(reason, DEMO_USER, at, cid) for cid, (reason, at) in self.blocked_customers.items()],
             )
+        # The history's letters charged fees: each becomes a charge of the claim (db/notice_charges.py).
+        charge_notice_fees(writer.database)
+        writer.counts["invoice_charge"] = m.InvoiceCharge.select().count()
         writer.fix_sequences([*LEDGER_MODELS])
 
 

@@ -15,7 +15,8 @@ LEDGER_MODELS: tuple[type[m.BaseModel], ...] = (
     m.Owner, m.Account, m.Property, m.ObjectType, m.RentalObject, m.Customer, m.Contract,
     m.CollectionFile, m.CollectionCase, m.Invoice, m.InvoiceRow, m.DunningLevelConfig,
     m.DunningRun, m.DunningNotice, m.PaymentFile, m.Payment, m.Voucher, m.VoucherRow,
-    m.CaseInvoice, m.CaseEvent, m.BalanceReport, m.ReportedCorrection, m.OutboxFile,
+    m.InvoiceCharge, m.ChargeSettlement, m.CaseInvoice, m.CaseEvent, m.BalanceReport,
+    m.ReportedCorrection, m.OutboxFile,
 )
 """Tables a reset empties (in dependency order). Settings, the audit log, schema version,
 reference rates and scheduled services are configuration and history, and stay."""

@@ -107,3 +107,31 @@ is the lowercase word, which reads right inside a sentence and is what the CLI t
 def case_status_label(status: str) -> str:
     """The capitalised label of a stored status (an unknown one as it is)."""
     return CASE_STATUS_LABELS.get(status, status)
+
+
+class ChargeKind(StrEnum):
+    """A receivable charged on an invoice beside its capital (issue 13, "the claim model").
+
+    Fees are costs (lag (1981:739) 2, 3 §§: a written reminder, a collection demand, a payment
+    plan); interest is late-payment interest (räntelagen 6 §). Each is a part of the claim of its
+    own, with its own open balance, settled in the order ``domain.settlement`` gives.
+    """
+
+    REMINDER_FEE = "reminder_fee"
+    COLLECTION_FEE = "collection_fee"
+    PAYMENT_PLAN_FEE = "payment_plan_fee"
+    INTEREST = "interest"
+
+
+CHARGE_KIND_LABELS = {
+    ChargeKind.REMINDER_FEE.value: "Påminnelseavgift",
+    ChargeKind.COLLECTION_FEE.value: "Inkassoavgift",
+    ChargeKind.PAYMENT_PLAN_FEE.value: "Avgift för amorteringsplan",
+    ChargeKind.INTEREST.value: "Dröjsmålsränta",
+}
+"""A charge as staff name it (invoice detail, letters, JSON's ``kind_text``)."""
+
+
+def charge_kind_label(kind: str) -> str:
+    """The Swedish name of a stored charge kind (an unknown one as it is)."""
+    return CHARGE_KIND_LABELS.get(kind, kind)

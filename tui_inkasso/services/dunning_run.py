@@ -10,9 +10,13 @@ configuration comes from ``services/dunning_levels.py``. This module applies the
   :func:`~tui_inkasso.domain.dunning.next_level_due` in Python. Exclusion from collection does
   not stop reminders: it keeps an invoice away from the agency, while a *block* stops letters.
 * **Interest** (räntelagen 6 §) is computed on the invoice's current balance from the day after
-  the due date, the due date first moved to the next bank day (a payment on that day would have
-  been on time), up to and including the run date. The current balance is used for the whole
-  period: a debtor who paid part late is charged a little less, never more.
+  the last day interest was charged for (the previous letter's date), or from the day after the
+  due date moved to the next bank day (a payment on that day would have been on time), up to and
+  including the run date. The current balance is used for the whole period: a debtor who paid
+  part late is charged a little less, never more.
+* **Charges** (issue 13, the claim model): the fee and the interest a letter charges become
+  charges of the claim (``services/charges.py``) and are booked in the run's transaction, one
+  voucher per owner: the receivables against fee income and interest income.
 * **A run** recomputes everything inside one write transaction, records every notice (with the
   letter as sent, JSON), moves each invoice's dunning state and fees, writes the run's PDF to a
   temporary name and only renames it after the commit. A PDF that cannot be written rolls the
@@ -44,6 +48,8 @@ from tui_inkasso.db.models import (
     RentalObject,
 )
 from tui_inkasso.domain.bank_days import next_bank_day
+from tui_inkasso.domain.claim import fee_charge_kind
+from tui_inkasso.domain.codes import ChargeKind
 from tui_inkasso.domain.dunning import (
     DunningLevel,
     FeeCaps,
@@ -57,6 +63,7 @@ from tui_inkasso.domain.money import format_sek
 from tui_inkasso.fileio import FileWriteError, atomic_write
 from tui_inkasso.formats.letter import LetterData, LetterError, render_letters_pdf
 from tui_inkasso.services import audit
+from tui_inkasso.services.charges import NewCharge, account_problems, record_charges
 from tui_inkasso.services.clock import current_user, now
 from tui_inkasso.services.dunning_levels import (
     fee_caps,
@@ -94,10 +101,15 @@ class PreviewRow:
     balance: int
     fee: int
     interest: int
+    """The interest this letter charges (since the last charge)."""
     earlier_fees: int
     total: int
-    """What the letter asks for: balance + interest + this fee + earlier fees."""
+    """What the letter asks for: balance + all open interest + this fee + earlier fees."""
     deadline: dt.date
+    earlier_interest: int = 0
+    """Interest charged before and still open (the letter shows it with the new interest)."""
+    interest_from: dt.date | None = None
+    """The day after which this letter's interest runs."""
 
 
 @dataclass(frozen=True)
@@ -158,7 +170,8 @@ class _Candidate:
 
 _COLUMNS = (
     Invoice.id, Invoice.number, Invoice.kind, Invoice.invoice_date, Invoice.due_date, Invoice.ocr,
-    Invoice.balance, Invoice.fees, Invoice.dunning_level, Invoice.dunning_date, Invoice.owner,
+    Invoice.balance, Invoice.fees, Invoice.interest, Invoice.interest_to, Invoice.dunning_level,
+    Invoice.dunning_date, Invoice.owner,
     Customer.number, Customer.name, Customer.address, Customer.postal_code, Customer.city,
     Contract.reminder_fee_allowed, RentalObject.address, RentalObject.code,
 )
@@ -224,23 +237,25 @@ def _candidates(run_date: dt.date, selection: Selection, levels: Sequence[Dunnin
                for level in levels for allowed in (True, False)}
     sql, params = _candidate_query(run_date, selection, levels, minimum).sql()
     for values in db.execute_sql(sql, params):
-        (iid, number, kind, inv_date, due, ocr, balance, fees, current, issued_on, owner_id,
-         cust_no, cust_name, address, postal, city, fee_allowed, obj_address, obj_code) = values
+        (iid, number, kind, inv_date, due, ocr, balance, fees, open_interest, interest_to, current, issued_on,
+         owner_id, cust_no, cust_name, address, postal, city, fee_allowed, obj_address, obj_code) = values
         due = dates[due]
         issued = [(current, dates[issued_on])] if current else []
         level = next_level_due(due, issued, levels, run_date)
         if level is None:
             continue
         fee = fees_by[level.level, bool(fee_allowed)]
+        start = dates[interest_to] if interest_to else next_bank_day(due)
         try:
-            interest = late_interest(balance, next_bank_day(due), run_date)
+            interest = late_interest(balance, start, run_date)
         except InterestError as exc:
             raise DunningError(f"Faktura {number}: {exc}") from None
         row = PreviewRow(
             invoice_id=iid, invoice_number=number, customer_number=cust_no, customer_name=cust_name,
             kind=kind, due_date=due, level=level.level, level_name=level.name, balance=balance,
-            fee=fee, interest=interest, earlier_fees=fees, total=balance + interest + fee + fees,
-            deadline=deadlines[level.level],
+            fee=fee, interest=interest, earlier_fees=fees,
+            total=balance + interest + open_interest + fee + fees, deadline=deadlines[level.level],
+            earlier_interest=open_interest, interest_from=start,
         )
         result.append(_Candidate(
             row, owner_id, dates[inv_date], ocr,
@@ -253,15 +268,19 @@ def _candidates(run_date: dt.date, selection: Selection, levels: Sequence[Dunnin
 
 
 def _owner_problems(candidates: Sequence[_Candidate]) -> list[str]:
-    """Owners whose letters could not say where to pay."""
+    """Owners whose letters could not say where to pay, or whose fees and interest could not
+    be booked (an account role without an account)."""
     owner_ids = {c.owner_id for c in candidates}
     if not owner_ids:
         return []
     missing = Owner.select(Owner.code, Owner.name).where(
         Owner.id.in_(owner_ids), Owner.bankgiro.is_null() | (Owner.bankgiro == ""),
         Owner.plusgiro.is_null() | (Owner.plusgiro == ""))
-    return [f"Ägaren {code} ({name}) saknar bankgiro och plusgiro; breven kan inte säga vart "
-            f"man betalar." for code, name in missing.tuples()]
+    problems = [f"Ägaren {code} ({name}) saknar bankgiro och plusgiro; breven kan inte säga vart "
+                f"man betalar." for code, name in missing.tuples()]
+    charged = {(c.owner_id, kind) for c in candidates for kind, amount in (
+        (fee_charge_kind(c.level.is_demand), c.row.fee), (ChargeKind.INTEREST.value, c.row.interest)) if amount}
+    return problems + account_problems(charged)
 
 
 def preview_run(run_date: dt.date, selection: Selection | None = None) -> RunPreview:
@@ -446,13 +465,19 @@ def _record_run(
         'INSERT INTO "dunning_notice" ("id", "invoice_id", "run_id", "level", "name", "issued_on", '
         '"deadline", "capital", "fee", "interest", "letter") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
         [(nid, c.row.invoice_id, run_id, c.row.level, c.row.level_name, issued_on,
-          c.row.deadline.isoformat(), c.row.balance, c.row.fee, c.row.interest, letter.to_json())
+          c.row.deadline.isoformat(), c.row.balance, c.row.fee, c.row.interest + c.row.earlier_interest,
+          letter.to_json())
          for nid, c, letter in zip(notice_ids, candidates, letters, strict=True)],
     )
+    record_charges([charge for nid, c in zip(notice_ids, candidates, strict=True)
+                    for charge in _charges(c, nid, run_id, run_date)],
+                   voucher_date=run_date, source="dunning_run",
+                   voucher_text=f"Påminnelse- och kravavgifter och ränta, körning {issued_on}")
     execute_many(
         "UPDATE invoice SET dunning_level = ?, dunning_date = ?, dunning_deadline = ?, "
-        "fees = fees + ? WHERE id = ?",
-        [(c.row.level, run_date.isoformat(), c.row.deadline.isoformat(), c.row.fee, c.row.invoice_id)
+        "fees = fees + ?, interest = interest + ?, interest_to = COALESCE(?, interest_to) WHERE id = ?",
+        [(c.row.level, issued_on, c.row.deadline.isoformat(), c.row.fee, c.row.interest,
+          issued_on if c.row.interest else None, c.row.invoice_id)
          for c in candidates],
     )
     audit.record("dunning.run", "dunning_run", run_id, {
@@ -471,6 +496,20 @@ def _record_run(
         for nid, c in zip(notice_ids, candidates, strict=True)
     ]
     return notices, run_id, pdf
+
+
+def _charges(candidate: _Candidate, notice_id: int, run_id: int, run_date: dt.date) -> list[NewCharge]:
+    """The fee and the interest a letter charges, as charges of the claim (zero ones left out)."""
+    row = candidate.row
+    charges = []
+    if row.fee:
+        charges.append(NewCharge(row.invoice_id, candidate.owner_id, fee_charge_kind(candidate.level.is_demand),
+                                 row.fee, run_date, notice_id=notice_id, run_id=run_id))
+    if row.interest:
+        charges.append(NewCharge(row.invoice_id, candidate.owner_id, ChargeKind.INTEREST.value, row.interest,
+                                 run_date, notice_id=notice_id, run_id=run_id, period_from=row.interest_from,
+                                 period_to=run_date, base=row.balance))
+    return charges
 
 
 def pay_to(owner: Owner) -> str:
@@ -494,7 +533,7 @@ def _letter(candidate: _Candidate, owner: Owner, run_date: dt.date) -> LetterDat
         invoice_number=row.invoice_number, kind=row.kind, invoice_date=candidate.invoice_date,
         due_date=row.due_date, ocr=candidate.ocr, level=level.level, level_name=level.name,
         is_demand=level.is_demand, issued_on=run_date, payment_deadline=row.deadline,
-        capital_ore=row.balance, interest_ore=row.interest, fee_ore=row.fee,
+        capital_ore=row.balance, interest_ore=row.interest + row.earlier_interest, fee_ore=row.fee,
         earlier_fees_ore=row.earlier_fees, total_ore=row.total, letter_text=level.letter_text,
         object_address=candidate.object_address, forfeiture_notice=row.kind == "rent",
         customer_number=row.customer_number, interest_to=run_date,

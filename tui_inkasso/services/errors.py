@@ -27,3 +27,10 @@ class DunningError(UserError):
     the message says why."""
 
     exit_code = 1
+
+
+class BookingError(UserError):
+    """A booking that cannot be made (a missing account mapping, an unknown invoice, a credit
+    larger than the capital); the message says why."""
+
+    exit_code = 1

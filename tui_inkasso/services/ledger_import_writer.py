@@ -35,6 +35,7 @@ from tui_inkasso.db.models import (
     RentalObject,
     Setting,
 )
+from tui_inkasso.db.notice_charges import charge_notice_fees
 from tui_inkasso.domain.allocation import COLLECTION_OVERPAYMENT_ROLE, Split, split_payment
 from tui_inkasso.formats.ledger_json import InvoiceRecord, Ledger, PaymentRecord
 from tui_inkasso.services import settings
@@ -222,6 +223,8 @@ class _InvoiceWriter:
         added = self._notices(stored, ids, applied)
         self._payments(planned, stored, ids)
         self._update_stored(stored, applied, added)
+        if added:  # the history's fees become charges of the claims (db/notice_charges.py)
+            charge_notice_fees(db.obj, sorted(ids[number] for number in added))
 
     def _referenced_ids(self) -> None:
         """Ids of the customers, objects and owners the invoices name (stored or just written)."""

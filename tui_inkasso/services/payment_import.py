@@ -32,9 +32,9 @@ from tui_inkasso.domain.money import format_sek
 from tui_inkasso.formats.payment_file import PaymentFile as BankFile
 from tui_inkasso.gc_pause import gc_paused
 from tui_inkasso.services import audit
-from tui_inkasso.services.booking import Booked, BookingError, PaymentIn, book_payments
+from tui_inkasso.services.booking import Booked, PaymentIn, book_payments
 from tui_inkasso.services.clock import current_user, now
-from tui_inkasso.services.errors import UserError
+from tui_inkasso.services.errors import BookingError, UserError
 from tui_inkasso.services.payment_plan import (
     Part,
     PaymentImportError,

@@ -175,7 +175,8 @@ def refused(name: str, refusals: Sequence[Refusal]) -> PaymentImportError:
 
 @dataclass(slots=True)
 class KnownInvoice:
-    """An invoice a reference of the file names, as read before matching."""
+    """An invoice a reference of the file names, as read before matching; ``balance`` is its
+    whole open claim (capital, fees and interest), which is what a payment settles."""
 
     id: int
     number: str
@@ -362,7 +363,8 @@ def _number_keys(token: str) -> list[str]:
 
 def _look_up_invoices(tokens: list[list[str]], context: MatchContext, *, lock: bool) -> None:
     """Find every invoice the file's references name: by OCR first, by number for the rest."""
-    columns = f'"id", "number", "ocr", "{Invoice.owner.column_name}", "balance"'
+    # What a payment can settle is the whole claim: capital, fees and interest (issue 13).
+    columns = f'"id", "number", "ocr", "{Invoice.owner.column_name}", "balance" + "fees" + "interest"'
     suffix = " FOR UPDATE" if lock and is_postgres() else ""
     ocr_keys = sorted({key for refs in tokens for token in refs for key in _ocr_keys(token)})
     sql = f'SELECT {columns} FROM {_indexed(Invoice, "ocr")} WHERE "ocr" IN ({{}}){suffix}'

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tui_inkasso.db.models import Setting
-from tui_inkasso.domain import collection_systems
+from tui_inkasso.domain import collection_systems, settlement
 from tui_inkasso.domain.collection_systems import SYSTEMS, CollectionSystemSpec, system_spec
 from tui_inkasso.domain.identifiers import IdentifierError, normalize_giro
 from tui_inkasso.fileio import make_folder
@@ -233,6 +233,7 @@ def _printer(value: str) -> str:
 
 CHOICE_LABELS = {
     **{spec.code: spec.choice_label for spec in SYSTEMS},
+    **settlement.ORDER_LABELS,
     "ja": "Ja",
     "nej": "Nej",
 }
@@ -356,6 +357,16 @@ SETTINGS: dict[str, SettingKey] = {
         SettingKey("payments.import_dir", "Mapp för betalfiler (BgMax, Total IN)", "", _optional_path,
                    "Mappen som filväljaren i Läs in betalfil öppnar först. Tomt = din hemkatalog.",
                    group="Betalningar"),
+        SettingKey("payments.settlement_order", "Avräkningsordning", "costs_interest_capital",
+                   _choice(*settlement.ORDERS), "Vad en betalning betalar först när fakturan har "
+                   "avgifter och ränta: kostnader, ränta, kapital (inkassopraxis) eller kapital först "
+                   "(hyran först, NJA 2013 s. 1190). Se docs/dunning.md.", group="Betalningar",
+                   choices=tuple(settlement.ORDERS)),
+        SettingKey("payments.late_interest_min", "Lägsta ränta att debitera efter sen betalning (kr)",
+                   "50.00", _amount_kr, "Dröjsmålsränta som löpt efter sista brevet till en betalning "
+                   "efter brevets förfallodag debiteras (läggs som öppen ränta på fakturan) när den är "
+                   "minst så här mycket, annars skrivs den av. 0 = all ränta debiteras.",
+                   group="Betalningar"),
     ]
 }
 
@@ -447,3 +458,15 @@ def output_dir() -> Path:
             "ändra den under Inställningar, Alternativ – Inkasso"
         ) from None
     return folder
+
+
+def settlement_order() -> settlement.SettlementOrder:
+    """The order a payment settles a claim's parts in (``payments.settlement_order``)."""
+    return settlement.parse_order(get_setting("payments.settlement_order"))
+
+
+def late_interest_minimum() -> int:
+    """``payments.late_interest_min`` in öre: late interest below it is written off, not charged."""
+    from tui_inkasso.domain.money import parse_amount
+
+    return parse_amount(get_setting("payments.late_interest_min"))

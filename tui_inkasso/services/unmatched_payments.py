@@ -17,13 +17,8 @@ import peewee as pw
 from tui_inkasso.db.models import Customer, Invoice, Owner, Payment, PaymentFile
 from tui_inkasso.domain.identifiers import digits_only
 from tui_inkasso.services import ledger
-from tui_inkasso.services.booking import (
-    Booked,
-    BookingError,
-    allocate_unmatched,
-    mark_as_prepayment,
-)
-from tui_inkasso.services.errors import NotFound, UserError
+from tui_inkasso.services.booking import Booked, allocate_unmatched, mark_as_prepayment
+from tui_inkasso.services.errors import BookingError, NotFound, UserError
 
 
 @dataclass(frozen=True)

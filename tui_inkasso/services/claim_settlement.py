@@ -1,0 +1,268 @@
+"""Settling claims: what money booked on an invoice settles of its capital, fees and interest.
+
+Every path that books money on an invoice (a bank file, a hand allocation of an unmatched
+payment, a credit, a payment registered on a case, the agency's payments) goes through
+``services/booking.py``, which reads the claims it touches into a :class:`ClaimBook` and asks
+it, payment by payment, what each settles:
+
+* a payment settles the open parts in the configured order (``payments.settlement_order``:
+  costs, interest, capital by default), oldest first within a kind
+  (``domain.claim.settle_claim``); only what exceeds the whole claim is an overpayment, booked
+  to its role (prepayment, or the agency's overpayment account for money from the agency);
+* a credit note reduces the capital only, never more than is open; a returned payment (a
+  negative amount) raises the capital again;
+* late interest that no charge covered yet, on the capital a payment settled after the last
+  letter's deadline, is charged when it reaches ``payments.late_interest_min`` and written off
+  below it (``domain.claim.interest_on_late_payment``; docs/dunning.md, "Interest between the
+  letter and the payment").
+
+The book keeps each claim current while a file is booked (two payments on one invoice in one
+file settle in turn) and writes what changed in bulk at the end: the invoices' capital, fees and
+interest, each charge's open balance, one ``ChargeSettlement`` row per payment and charge, and
+the late interest charged (``services/charges.py``, booked on one voucher per owner and date).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from tui_inkasso.db.bulk import execute_many, insert_dicts, select_in
+from tui_inkasso.db.models import AccountRole, ChargeSettlement, Invoice, InvoiceCharge
+from tui_inkasso.domain.claim import (
+    INCOME_ROLES,
+    ClaimSettlement,
+    LateInterestDecision,
+    OpenCharge,
+    interest_on_late_payment,
+    is_fee,
+    settle_claim,
+)
+from tui_inkasso.domain.codes import ChargeKind
+from tui_inkasso.domain.interest import InterestError, LateInterest
+from tui_inkasso.domain.settlement import SettlementOrder
+from tui_inkasso.services.charges import NewCharge, add_to_invoices, record_charges
+from tui_inkasso.services.dunning_levels import get_reference_rates
+from tui_inkasso.services.settings import late_interest_minimum, settlement_order
+from tui_inkasso.services.stored_values import stored_date
+from tui_inkasso.services.transaction import is_postgres
+from tui_inkasso.services.vouchers import AccountMap, account_for
+
+_RECEIVABLES = AccountRole.RECEIVABLES.value
+_PREPAYMENTS = AccountRole.PREPAYMENTS.value
+_INTEREST = ChargeKind.INTEREST.value
+
+
+@dataclass(slots=True)
+class Claim:
+    """An invoice's claim as a booking sees it: capital, open charges, what interest depends on."""
+
+    id: int
+    number: str
+    owner_id: int
+    customer_id: int
+    capital: int
+    case_id: int | None
+    due_date: dt.date
+    interest_to: dt.date | None
+    letter_deadline: dt.date | None
+    charges: list[OpenCharge] = field(default_factory=list)
+
+    @property
+    def open_total(self) -> int:
+        """Capital, fees and interest open."""
+        return max(self.capital, 0) + sum(c.open_ore for c in self.charges)
+
+
+_CLAIM_COLUMNS = (Invoice.id, Invoice.number, Invoice.owner, Invoice.customer, Invoice.balance,
+                  Invoice.collection_case, Invoice.due_date, Invoice.interest_to, Invoice.dunning_deadline,
+                  Invoice.fees, Invoice.interest)
+
+
+def read_claims(invoice_ids: Sequence[int], *, lock: bool = True) -> dict[int, Claim]:
+    """The invoices' claims with their open charges; on PostgreSQL the invoice rows are locked
+    (``FOR UPDATE``) so that concurrent bookings on one invoice settle one after the other."""
+    columns = ", ".join(f'"{f.column_name}"' for f in _CLAIM_COLUMNS)
+    suffix = " FOR UPDATE" if lock and is_postgres() else ""
+    sql = f'SELECT {columns} FROM "{Invoice._meta.table_name}" WHERE "id" IN ({{}}){suffix}'
+    claims: dict[int, Claim] = {}
+    charged: list[int] = []
+    dates: dict[object, dt.date] = {}
+
+    def day(value: object) -> dt.date | None:
+        if value is None:
+            return None
+        found = dates.get(value)
+        if found is None:
+            found = dates[value] = stored_date(value)  # type: ignore[arg-type]
+        return found
+
+    for iid, number, owner, customer, balance, case, due, through, deadline, fees, interest in select_in(
+            sql, list(dict.fromkeys(invoice_ids))):
+        claims[iid] = Claim(iid, number, owner, customer, balance, case, day(due), day(through), day(deadline))
+        if fees or interest:
+            charged.append(iid)
+    if charged:
+        charge_sql = ('SELECT "id", "invoice_id", "kind", "open_amount", "charged_on", "voucher_id" '
+                      'FROM "invoice_charge" WHERE "open_amount" <> 0 AND "invoice_id" IN ({})')
+        for cid, iid, kind, open_amount, charged_on, voucher in select_in(charge_sql, charged):
+            claims[iid].charges.append(OpenCharge(cid, kind, open_amount, day(charged_on), voucher is not None))
+    return claims
+
+
+@dataclass
+class ClaimBook:
+    """The claims of one booking, kept current as money settles them, and what to write."""
+
+    claims: dict[int, Claim]
+    order: SettlementOrder = field(default_factory=settlement_order)
+    minimum: int = field(default_factory=late_interest_minimum)
+    _late: LateInterest | None = None
+    _changes: dict[int, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0, 0]))
+    _charge_changes: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    _settlements: list[dict] = field(default_factory=list)
+    _late_charges: list[NewCharge] = field(default_factory=list)
+    _read_charges: dict[int, list[OpenCharge]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # The charges as read, before any settlement: a charge a payment closes still books
+        # through its own account (credit_lines).
+        self._read_charges = {iid: list(c.charges) for iid, c in self.claims.items() if c.charges}
+
+    @classmethod
+    def of(cls, invoice_ids: Sequence[int], *, lock: bool = True) -> ClaimBook:
+        """A book of the claims of ``invoice_ids``, read (and locked) now."""
+        return cls(read_claims(invoice_ids, lock=lock) if invoice_ids else {})
+
+    # ----------------------------------------------------------------- settling
+
+    def settle(self, claim: Claim, amount: int, *, credit: bool, from_agency: bool,
+               overpayment_account: bool) -> ClaimSettlement:
+        """What ``amount`` settles of ``claim`` (the claim is updated); nothing is written yet."""
+        if credit or amount <= 0:
+            result = ClaimSettlement.capital_only(amount)
+        else:
+            result = settle_claim(claim.capital, claim.charges, amount, self.order, from_agency=from_agency,
+                                  owner_has_overpayment_account=overpayment_account)
+        claim.capital -= result.capital_ore
+        change = self._changes[claim.id]
+        change[0] += result.capital_ore
+        change[1] += result.fees_ore
+        change[2] += result.interest_ore
+        if result.charges:
+            settled = dict(result.charges)
+            claim.charges = [dataclasses.replace(c, open_ore=c.open_ore - settled.get(c.id, 0))
+                             for c in claim.charges]
+            claim.charges = [c for c in claim.charges if c.open_ore]
+            for charge_id, part in result.charges:
+                self._charge_changes[charge_id] += part
+        return result
+
+    def record_settlement(self, payment_id: int, result: ClaimSettlement) -> None:
+        """Remember the payment's share of each charge (written by :meth:`write`)."""
+        self._settlements.extend({"payment": payment_id, "charge": charge_id, "amount": part}
+                                 for charge_id, part in result.charges)
+
+    def late_interest(self, claim: Claim, result: ClaimSettlement, *, pay_date: dt.date, payment_id: int,
+                      applies: bool) -> LateInterestDecision | None:
+        """The late interest the payment leaves behind (charged or written off), or None.
+
+        ``applies`` is False for money that is no payment by the debtor on a claim of ours (a
+        credit, a returned payment, the agency's payments and payments on an invoice in a
+        collection case, whose claim the case holds).
+        """
+        if not applies or result.capital_ore <= 0:
+            return None
+        try:
+            decision = interest_on_late_payment(
+                capital_settled_ore=result.capital_ore, pay_date=pay_date, due_date=claim.due_date,
+                interest_to=claim.interest_to, letter_deadline=claim.letter_deadline, minimum_ore=self.minimum,
+                late_interest=self._late_interest())
+        except InterestError:
+            return None  # no rate for the period: nothing is charged (the runs refuse, a payment cannot)
+        if decision is not None and decision.charged:
+            self._late_charges.append(NewCharge(
+                claim.id, claim.owner_id, _INTEREST, decision.amount_ore, pay_date, payment_id=payment_id,
+                period_from=decision.from_date, period_to=decision.to_date, base=result.capital_ore))
+        return decision
+
+    def _late_interest(self) -> LateInterest:
+        if self._late is None:
+            self._late = LateInterest(get_reference_rates())
+        return self._late
+
+    # ----------------------------------------------------------------- booking
+
+    def credit_lines(self, claim: Claim, result: ClaimSettlement, accounts: AccountMap) -> dict[str, int]:
+        """The credit side of the voucher for what ``result`` settled (negative amounts).
+
+        Capital and every charge booked when charged are credited to the receivables; a charge
+        never booked (carried over from before the claim model) is credited to its income
+        account now; the excess to its role's account.
+        """
+        owner = claim.owner_id
+        lines: dict[str, int] = defaultdict(int)
+        receivables = result.capital_ore
+        if result.charges:
+            booked = {c.id: c for c in self._all_charges(claim)}
+            for charge_id, part in result.charges:
+                charge = booked.get(charge_id)
+                if charge is None or charge.booked:
+                    receivables += part
+                else:
+                    lines[account_for(accounts, owner, INCOME_ROLES[charge.kind])] -= part
+        if receivables:
+            lines[account_for(accounts, owner, _RECEIVABLES)] -= receivables
+        if result.excess_ore:
+            lines[account_for(accounts, owner, result.excess_role or _PREPAYMENTS)] -= result.excess_ore
+        return lines
+
+    def _all_charges(self, claim: Claim) -> list[OpenCharge]:
+        """The claim's charges as read (also those a settlement closed since)."""
+        return self._read_charges.get(claim.id, claim.charges)
+
+    # ----------------------------------------------------------------- writing
+
+    def write(self) -> list[NewCharge]:
+        """Write every change: invoices, charges, settlements, late interest; returns the late
+        interest charged."""
+        rows = [(capital, fees, interest, invoice_id)
+                for invoice_id, (capital, fees, interest) in sorted(self._changes.items())
+                if capital or fees or interest]
+        if rows:
+            execute_many('UPDATE "invoice" SET "balance" = "balance" - ?, "fees" = "fees" - ?, '
+                         '"interest" = "interest" - ? WHERE "id" = ?', rows)
+        if self._charge_changes:
+            execute_many('UPDATE "invoice_charge" SET "open_amount" = "open_amount" - ? WHERE "id" = ?',
+                         [(part, charge_id) for charge_id, part in sorted(self._charge_changes.items())])
+        if self._settlements:
+            insert_dicts(ChargeSettlement, self._settlements)
+        late = self._late_charges
+        if late:
+            by_day: dict[dt.date, list[NewCharge]] = defaultdict(list)
+            for charge in late:
+                by_day[charge.charged_on].append(charge)
+            for day in sorted(by_day):
+                record_charges(by_day[day], voucher_date=day, source="interest",
+                               voucher_text=f"Dröjsmålsränta efter sena betalningar {day.isoformat()}")
+            add_to_invoices(late)
+        self._changes.clear()
+        self._charge_changes.clear()
+        self._settlements = []
+        self._late_charges = []
+        return late
+
+
+def charge_shares(payment_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+    """payment id -> (fees, interest) it settled, from its ``ChargeSettlement`` rows."""
+    if not payment_ids:
+        return {}
+    shares: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    query = (ChargeSettlement.select(ChargeSettlement.payment, InvoiceCharge.kind, ChargeSettlement.amount)
+             .join(InvoiceCharge).where(ChargeSettlement.payment.in_(list(payment_ids))).tuples())
+    for payment_id, kind, amount in query:
+        shares[payment_id][0 if is_fee(kind) else 1] += amount
+    return {pid: (fees, interest) for pid, (fees, interest) in shares.items()}
