@@ -23,6 +23,12 @@ class IdentifierError(ValueError):
     """
 
 
+def _is_digits(text: str) -> bool:
+    """Only the digits 0-9: ``str.isdigit`` also takes full-width and Arabic-Indic digits, which
+    would pass a check digit (``int('٣')`` is 3) and be stored as typed."""
+    return text.isascii() and text.isdigit()
+
+
 def digits_only(text: str) -> str:
     """Drop spaces, hyphens and plus signs; keep the digits."""
     return re.sub(r"[\s\-+]", "", str(text))
@@ -35,13 +41,13 @@ def luhn_check_digit(digits: str) -> str:
 
 def is_luhn_valid(digits: str) -> bool:
     """True when the whole digit string, check digit included, passes Luhn."""
-    return digits.isdigit() and luhn.is_valid(digits)
+    return _is_digits(digits) and luhn.is_valid(digits)
 
 
 def normalize_bankgiro(text: str) -> str:
     """A bankgiro number as its 7 or 8 digits, no hyphen; leading zeros of BgMax fields dropped."""
     digits = digits_only(text).lstrip("0")
-    if not digits.isdigit() or not 7 <= len(digits) <= 8:
+    if not _is_digits(digits) or not 7 <= len(digits) <= 8:
         raise IdentifierError(f"bankgironumret {text!r} ska ha 7 eller 8 siffror")
     if not is_luhn_valid(digits):
         raise IdentifierError(f"bankgironumret {text!r} har fel kontrollsiffra")
@@ -56,7 +62,7 @@ def format_bankgiro(digits: str) -> str:
 def normalize_plusgiro(text: str) -> str:
     """A plusgiro number as its 2 to 8 digits, no hyphen."""
     digits = digits_only(text).lstrip("0")
-    if not digits.isdigit() or not 2 <= len(digits) <= 8:
+    if not _is_digits(digits) or not 2 <= len(digits) <= 8:
         raise IdentifierError(f"plusgironumret {text!r} ska ha 2 till 8 siffror")
     if not is_luhn_valid(digits):
         raise IdentifierError(f"plusgironumret {text!r} har fel kontrollsiffra")
@@ -76,7 +82,7 @@ def normalize_giro(text: str) -> str:
     every message quotes ``text`` as given, so staff find it in what they typed.
     """
     digits = digits_only(text).lstrip("0")
-    if not digits.isdigit() or not 2 <= len(digits) <= 8:
+    if not _is_digits(digits) or not 2 <= len(digits) <= 8:
         raise IdentifierError(f"{text!r} är inget bankgiro- eller plusgironummer "
                               "(bankgiro 7 eller 8 siffror, plusgiro 2–8)")
     if 7 <= len(digits) <= 8:
@@ -90,7 +96,7 @@ def ocr_with_check(base: str, *, length_digit: bool = True) -> str:
     The length digit is the total length (length and check digit included) mod 10, and is part
     of the Luhn computation (Bankgirot's "checksiffra och längd").
     """
-    if not base.isdigit():
+    if not _is_digits(base):
         raise IdentifierError(f"underlaget {base!r} till OCR-numret ska vara siffror")
     if length_digit:
         base += str((len(base) + 2) % 10)
@@ -100,7 +106,7 @@ def ocr_with_check(base: str, *, length_digit: bool = True) -> str:
 def normalize_ocr(text: str, *, length_digit: bool = True) -> str:
     """An OCR reference: 2-25 digits, Luhn check digit last, length digit second to last."""
     digits = digits_only(text)
-    if not digits.isdigit() or not 2 <= len(digits) <= 25:
+    if not _is_digits(digits) or not 2 <= len(digits) <= 25:
         raise IdentifierError(f"OCR-numret {text!r} ska ha 2 till 25 siffror")
     if not is_luhn_valid(digits):
         raise IdentifierError(f"OCR-numret {text!r} har fel kontrollsiffra")

@@ -37,7 +37,7 @@ from tui_inkasso.domain.identifiers import (
     normalize_orgnr,
     normalize_plusgiro,
 )
-from tui_inkasso.domain.money import format_amount
+from tui_inkasso.domain.money import MAX_AMOUNT, format_amount
 from tui_inkasso.domain.safe_text import clean_text
 from tui_inkasso.domain.sfi import SfiCategory
 from tui_inkasso.fileio import identifier_problem
@@ -85,9 +85,20 @@ MAX_LENGTH: dict[str, int] = {
 value the ledger cannot hold is refused here with its path. ``tests/test_ledger_json.py`` checks
 every number against the model's column."""
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_AMOUNT = re.compile(r"^-?\d+(?:\.\d+)?$")
-_ACCOUNT = re.compile(r"^\d{1,10}$")
+MAX_INTEGER: dict[str, int] = {
+    "dunning_levels.level": 99, "dunning_levels.days_after_due": 3650,
+    "dunning_levels.days_after_previous": 3650, "dunning_levels.deadline_days": 365,
+    "invoices.dunning.level": 99,
+}
+"""The largest whole number each integer field takes: a level number, days before a level (ten
+years), days to pay (a year). Far above any real configuration, and a value that fits the
+columns and the date arithmetic (``10**30`` days is refused with its path, not an overflow)."""
+
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_AMOUNT = re.compile(r"^-?[0-9]+(?:\.[0-9]+)?$")
+_ACCOUNT = re.compile(r"^[0-9]{1,10}$")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
 _SECTIONS = ("settings", "dunning_levels", "owners", "properties", "object_types", "objects",
              "customers", "invoices", "payments")
 
@@ -282,14 +293,96 @@ def payment_key(payment: PaymentRecord, occurrence: int) -> str:
 
 # --------------------------------------------------------------------------- entry points
 def parse_json(raw: bytes) -> Any:
-    """The file's JSON; decimals stay exact (``Decimal``), so 18750.005 is an error, not a rounding."""
+    """The file's JSON; decimals stay exact (``Decimal``), so 18750.005 is an error, not a rounding.
+
+    JSON that Python's reader would take but a ledger must not is refused with the path: a key
+    given twice in one object (the reader would silently keep the last value), a lone UTF-16
+    surrogate (``"\\ud800"``: no text can hold it), ``NaN``/``Infinity``, a number of thousands
+    of digits, lists and objects nested deeper than Python's reader goes (about 1,000).
+    """
     try:
-        return json.loads(raw.decode("utf-8-sig"), parse_float=Decimal)
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise LedgerFileError([Problem(FILE, f"inte UTF-8-text (byte {exc.start})")]) from None
+    repeated: list[tuple[dict, list[str]]] = []
+    try:
+        data = json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant,
+                          object_pairs_hook=_pairs_hook(repeated))
     except json.JSONDecodeError as exc:
         raise LedgerFileError(
             [Problem(FILE, f"ogiltig JSON på rad {exc.lineno}, kolumn {exc.colno}")]) from None
+    except _NotJson as exc:
+        raise LedgerFileError([Problem(FILE, str(exc))]) from None
+    except RecursionError:
+        raise LedgerFileError([Problem(FILE, "listor och objekt är nästlade för djupt (en reskontrafil har "
+                                             "högst fem nivåer)")]) from None
+    except ValueError as exc:  # an integer of more digits than Python converts (sys.int_info)
+        raise LedgerFileError([Problem(FILE, f"ett tal i filen är för långt för att läsas ({exc})")]) from None
+    problems = Problems()
+    if repeated or _SURROGATE_ESCAPE.search(raw):
+        _check_tree(data, {id(d): keys for d, keys in repeated}, problems)
+    if problems:
+        raise LedgerFileError(problems)
+    return data
+
+
+class _NotJson(ValueError):
+    """A value the JSON standard does not have (Python's reader takes NaN and Infinity)."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NotJson(f"{name} är inget tal i JSON; skriv belopp som \"1234.50\"")
+
+
+def _pairs_hook(repeated: list[tuple[dict, list[str]]]) -> Callable[[list[tuple[str, Any]]], dict]:
+    """An object as a dict, noting the keys an object gives more than once (found by path later)."""
+    def hook(pairs: list[tuple[str, Any]]) -> dict:
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            counts: dict[str, int] = {}
+            for key, _value in pairs:
+                counts[key] = counts.get(key, 0) + 1
+            repeated.append((obj, [key for key, count in counts.items() if count > 1]))
+        return obj
+    return hook
+
+
+def _check_tree(data: Any, repeated: dict[int, list[str]], problems: Problems) -> None:
+    """Report, by path, keys given twice in an object and texts holding a lone surrogate."""
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            if _has_surrogate(value):
+                problems.add(path or FILE, "texten har ett ogiltigt tecken (ett ensamt UTF-16-surrogat, "
+                             "\\ud800–\\udfff); skriv tecknet som det är eller som ett par")
+            continue
+        if isinstance(value, list):
+            stack.extend((child, f"{path}[{i}]") for i, child in reversed(list(enumerate(value))))
+            continue
+        if not isinstance(value, dict):
+            continue
+        for key in repeated.get(id(value), ()):
+            problems.add(_join(path, _safe_key(key)), "fältet står två gånger i samma objekt; ta bort det ena")
+        for key, child in reversed(value.items()):
+            if _has_surrogate(key):
+                problems.add(_join(path, _safe_key(key)), "fältnamnet har ett ogiltigt tecken (ett ensamt "
+                             "UTF-16-surrogat)")
+            else:
+                stack.append((child, _join(path, key)))
+
+
+def _has_surrogate(text: str) -> bool:
+    return not text.isascii() and any("\ud800" <= c <= "\udfff" for c in text)
+
+
+def _safe_key(key: str) -> str:
+    """A key as a path may show it: a lone surrogate as its escape."""
+    return key.encode("utf-8", "backslashreplace").decode("utf-8") if _has_surrogate(key) else key
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
 
 
 SettingCheck = Callable[[str, str], str]
@@ -325,7 +418,7 @@ class _Reader:
             return ledger
         self.fields(data, "", ["format"], _SECTIONS)
         if data.get("format") is not None and data.get("format") != FORMAT:
-            self.error("format", f"ska vara {FORMAT!r}, inte {data.get('format')!r}")
+            self.error("format", f"ska vara {FORMAT!r}, inte {_shown(data.get('format'))}")
         ledger.settings = self.settings(data)
         ledger.levels = self.section(data, "dunning_levels", _read_level)
         ledger.owners = self.section(data, "owners", _read_owner)
@@ -336,7 +429,7 @@ class _Reader:
         ledger.invoices = self.section(data, "invoices", _read_invoice)
         ledger.payments = self.section(data, "payments", _read_payment)
         _check_unique(data, self)
-        for section, key in (("owners", "id"), ("properties", "id"), ("object_types", "code"),
+        for section, key in (("dunning_levels", "level"), ("owners", "id"), ("properties", "id"), ("object_types", "code"),
                              ("objects", "id"), ("customers", "id"), ("invoices", "number")):
             ledger.declared[section] = {k for _, rec in _raw_items(data, section)
                                         if (k := _key_text(rec.get(key)))}
@@ -376,8 +469,10 @@ class _Reader:
         required = tuple(required)
         known = set(required) | set(optional)
         for name in required:
-            if name not in record or record[name] is None:
+            if name not in record:
                 self.error(f"{path}.{name}" if path else name, "saknas")
+            elif record[name] is None:
+                self.error(f"{path}.{name}" if path else name, "saknas (är null)")
         for name in record:
             if name not in known:
                 self.error(f"{path}.{name}" if path else name,
@@ -410,14 +505,17 @@ class _Reader:
 
     def integer(self, record: dict, path: str, name: str, *, minimum: int,
                 default: int | None = None) -> int | None:
+        """A whole number from ``minimum`` up to the field's :data:`MAX_INTEGER`."""
         value = record.get(name)
         if value is None:
             return default
+        where = f"{path}.{name}"
         if isinstance(value, bool) or not isinstance(value, int):
-            self.error(f"{path}.{name}", f"ska vara ett heltal, inte {_json_type(value)}")
+            self.error(where, f"ska vara ett heltal, inte {_json_type(value)}")
             return None
-        if value < minimum:
-            self.error(f"{path}.{name}", f"ska vara minst {minimum}, inte {value}")
+        maximum = MAX_INTEGER[_field_of(where)]
+        if not minimum <= value <= maximum:
+            self.error(where, f"ska vara ett heltal från {minimum} till {maximum}, inte {_shown(value)}")
             return None
         return value
 
@@ -431,14 +529,23 @@ class _Reader:
             self.error(where, f"ska vara ett belopp som \"1234.50\", inte {_json_type(value)}")
             return None
         text = str(value).strip()
+        if _foreign_digits(text):
+            self.error(where, f"beloppet har siffror som inte är 0–9 ({_foreign_digits(text)}): {_shown(value)}")
+            return None
         if not _AMOUNT.match(text):
-            self.error(where, f"inget belopp (siffror, punkt och högst två decimaler): {value!r}")
+            self.error(where, f"inget belopp (siffror, punkt och högst två decimaler): {_shown(value)}")
             return None
         whole, _, decimals = text.lstrip("-").partition(".")
         if len(decimals) > 2:
             self.error(where, "fler än två decimaler")
             return None
+        if len(whole.lstrip("0")) > len(str(MAX_AMOUNT // 100)):
+            self.error(where, f"större än {format_amount(MAX_AMOUNT)}, det största belopp reskontran bokför")
+            return None
         ore = int(whole) * 100 + int(decimals.ljust(2, "0"))
+        if ore > MAX_AMOUNT:
+            self.error(where, f"större än {format_amount(MAX_AMOUNT)}, det största belopp reskontran bokför")
+            return None
         ore = -ore if text.startswith("-") else ore
         if minimum is not None and ore < minimum:
             self.error(where, f"ska vara minst {format_amount(minimum)}, inte {text}")
@@ -451,18 +558,21 @@ class _Reader:
             return None
         where = f"{path}.{name}"
         if not isinstance(value, str) or not _DATE.match(value):
-            self.error(where, f"inget giltigt datum (ÅÅÅÅ-MM-DD): {value!r}")
+            self.error(where, f"inget giltigt datum (ÅÅÅÅ-MM-DD): {_shown(value)}")
             return None
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
-            self.error(where, f"inget giltigt datum (ÅÅÅÅ-MM-DD): {value!r}")
+            self.error(where, f"inget giltigt datum (ÅÅÅÅ-MM-DD): {_shown(value)}")
             return None
 
     def identifier(self, record: dict, path: str, name: str,
                    normalize: Callable[[str], str]) -> str | None:
         value = self.text(record, path, name)
         if value is None:
+            return None
+        if _foreign_digits(value):
+            self.error(f"{path}.{name}", f"har siffror som inte är 0–9 ({_foreign_digits(value)}): {_shown(value)}")
             return None
         try:
             return normalize(value)
@@ -495,6 +605,23 @@ class _Reader:
 def _field_of(path: str) -> str:
     """``invoices[3].rows[0].text`` -> ``invoices.rows.text``, the key of :data:`MAX_LENGTH`."""
     return re.sub(r"\[\d+\]", "", path)
+
+
+def _shown(value: Any) -> str:
+    """A value of the file in a message: a text or number as written (cut at 60 characters), a
+    list or object by its type only (never its whole, possibly huge or deeply nested, content)."""
+    if isinstance(value, str | int | Decimal) and not isinstance(value, bool):
+        text = repr(value) if isinstance(value, str) else str(value)
+        return text if len(text) <= 60 else text[:57] + "..."
+    return _json_type(value)
+
+
+def _foreign_digits(text: str) -> str:
+    """The digits of ``text`` that are not 0-9 (full-width ``１``, Arabic-Indic ``٣`` ...), which
+    Python's ``int()`` would read as numbers; empty when there are none."""
+    if text.isascii():
+        return ""
+    return " ".join(dict.fromkeys(c for c in text if c.isdigit() or c.isdecimal() or c.isnumeric()))
 
 
 def _json_type(value: Any) -> str:
@@ -564,7 +691,7 @@ def _read_accounts(raw: Any, path: str, reader: _Reader) -> dict[str, str]:
         if role not in roles:
             reader.error(f"{path}.{role}", f"okänt kontovärde; kända: {', '.join(sorted(roles))}")
         elif not isinstance(number, str) or not _ACCOUNT.match(number):
-            reader.error(f"{path}.{role}", f"kontonumret ska vara 1 till 10 siffror som text, inte {number!r}")
+            reader.error(f"{path}.{role}", f"kontonumret ska vara 1 till 10 siffror som text, inte {_shown(number)}")
         else:
             accounts[role] = number
     return accounts
@@ -649,9 +776,9 @@ def _read_invoice(rec: Any, path: str, reader: _Reader) -> InvoiceRecord | None:
             reader.error(f"{path}.ocr", str(exc))
     rows = _read_rows(rec.get("rows"), path, reader)
     notices = _read_notices(rec.get("dunning"), path, due_date, reader)
-    if len(reader.problems) > before:
+    if len(reader.problems) > before or None in (number, kind, customer, invoice_date, due_date, ocr):
         return None
-    assert number and kind and customer and invoice_date and due_date and ocr
+    assert number and kind and customer and invoice_date and due_date and ocr  # for the type checker
     return InvoiceRecord(path, number, kind, customer, obj, owner, invoice_date, due_date, ocr, rows,
                          notices)
 
@@ -670,8 +797,12 @@ def _read_rows(raw: Any, path: str, reader: _Reader) -> list[tuple[str, int]]:
             amount = reader.amount(row, where, "amount")
             if text is not None and amount is not None:
                 rows.append((text, amount))
-    if len(rows) == len(raw) and sum(a for _, a in rows) <= 0:
+    total = sum(a for _, a in rows)
+    if len(rows) == len(raw) and total <= 0:
         reader.error(f"{path}.rows", "raderna blir noll eller mindre; en faktura ska kräva ett belopp")
+    elif total > MAX_AMOUNT:
+        reader.error(f"{path}.rows", f"raderna blir {format_amount(total)}, mer än "
+                     f"{format_amount(MAX_AMOUNT)}, det största belopp reskontran bokför")
     return rows
 
 
@@ -724,9 +855,9 @@ def _read_payment(rec: Any, path: str, reader: _Reader) -> PaymentRecord | None:
     reference = reader.text(rec, path, "reference", default="") or ""
     sender = reader.text(rec, path, "sender_account", default="") or ""
     payer = reader.text(rec, path, "payer_name", default="") or ""
-    if len(reader.problems) > before:
+    if len(reader.problems) > before or None in (invoice, date, amount, method):
         return None
-    assert invoice and date and amount and method
+    assert invoice and date and amount and method  # for the type checker
     return PaymentRecord(path, invoice, date, amount, method, kind, reference, sender, payer)
 
 

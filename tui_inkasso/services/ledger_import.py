@@ -48,7 +48,7 @@ from tui_inkasso.services.ledger_import_writer import SECTIONS, LedgerWriter, Re
 from tui_inkasso.services.transaction import write_transaction
 
 __all__ = [
-    "FORMAT", "SECTIONS", "LedgerImportError", "LedgerImportResult", "RecordCounts", "counts_as_dict",
+    "FORMAT", "LEDGER_SETTINGS", "SECTIONS", "LedgerImportError", "LedgerImportResult", "RecordCounts", "counts_as_dict",
     "import_ledger", "import_ledger_bytes", "validate_ledger",
 ]
 
@@ -85,9 +85,28 @@ def validate_ledger(data: Any) -> tuple[Ledger, Known, list[Problem]]:
     return ledger, known, problems
 
 
+LEDGER_SETTINGS = frozenset({
+    "collection.system", "collection.agency_accounts", "collection.output_dir",
+    "dunning.min_amount", "dunning.reminder_fee_cap", "dunning.demand_fee_cap", "dunning.rent_notice",
+    "dunning.letters_dir", "payments.settlement_order", "payments.late_interest_min",
+})
+"""The settings a ledger file may set: how the ledger books and dunns, and where its files are
+written. Everything else (where and how files are sent: upload server, password and key files,
+host keys, CA; e-mail; the daemon's log; the group that may read personal data; the printer; the
+payment folder of a workstation) is refused with its key, so a file from another system can never
+send the personnummer file, with the agency login, to a server it names (issue 14 item 9). A new
+setting is refused until it is added here."""
+
+
 def _check_setting(key: str, value: str) -> str:
     """A setting's value as the settings service stores it; the reason without the key."""
     try:
+        settings.setting_key(key)
+        if key not in LEDGER_SETTINGS:
+            raise ValueError(
+                "en reskontrafil får inte ändra den här inställningen (bara reskontrans egna: "
+                f"{', '.join(sorted(LEDGER_SETTINGS))}); ändra den under Inställningar eller med "
+                f"'tui-inkasso settings set {key}'")
         return settings.validate_setting(key, value)
     except settings.SettingError as exc:
         raise ValueError(str(exc).removeprefix(f"{key}: ")) from None

@@ -182,16 +182,20 @@ def _resolve_invoice_refs(ledger: Ledger, known: Known, problems: Problems) -> N
 def _resolve_levels(ledger: Ledger, known: Known, problems: Problems) -> None:
     for row in DunningLevelConfig.select():
         known.levels[row.level] = LevelRecord(row.level, row.name, row.days, row.fee, row.deadline_days, row.letter_text)
+    # A level with an error of its own is reported at its path; the whole ladder is checked only
+    # when every level of the file could be read (else each later check would repeat that error).
+    declared = ledger.declared.get("dunning_levels", set())
+    complete = declared <= {str(lv.level) for lv in ledger.levels}
     file_levels = sorted(lv.level for lv in ledger.levels)
-    if file_levels and file_levels != list(range(1, len(file_levels) + 1)):
+    if complete and file_levels and file_levels != list(range(1, len(file_levels) + 1)):
         problems.add("dunning_levels", f"nivåerna {file_levels} ska vara 1, 2, 3 ... utan luckor")
     for level in ledger.levels:
         known.levels[level.level] = level
-    if ledger.levels:
+    if ledger.levels and complete:
         _check_levels_by_law(known, problems)
     for invoice in ledger.invoices:
         for notice in invoice.notices:
-            if notice.level not in known.levels:
+            if notice.level not in known.levels and str(notice.level) not in declared:
                 problems.add(f"{notice.path}.level", f"kravnivå {notice.level} finns inte inlagd")
 
 
