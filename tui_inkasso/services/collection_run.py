@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import peewee as pw
 
@@ -29,6 +29,7 @@ from tui_inkasso.db.models import (
     CaseStatus,
     CollectionCase,
     CollectionFile,
+    Customer,
     Invoice,
     ObjectType,
     OutboxFile,
@@ -422,21 +423,8 @@ def creditor_of(owner: Owner) -> Creditor:
     )
 
 
-class DebtorColumns(Protocol):
-    """The customer columns a debtor needs (a ``Customer`` or the run's lighter read of one)."""
-
-    number: str
-    name: str
-    national_id: str
-    is_company: bool
-    address: str
-    postal_code: str
-    city: str
-    email: str
-
-
-def debtor_of(customer: DebtorColumns) -> Debtor:
-    """A customer as the files' debtor."""
+def debtor_of(customer: Customer | _Customer) -> Debtor:
+    """A customer (a stored one, or the run's lighter read of one) as the files' debtor."""
     return Debtor(
         customer_number=customer.number, name=customer.name, national_id=customer.national_id,
         is_company=bool(customer.is_company), address=customer.address, postal_code=customer.postal_code,
