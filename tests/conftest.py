@@ -17,6 +17,7 @@ import pytest
 import pytest_textual_snapshot
 
 from tui_inkasso.db.connection import close_database, db, open_database
+from tui_inkasso.services import clock
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOT_ROOT = ROOT / "snapshots"
@@ -41,7 +42,7 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     """No test reads the developer's real database, settings or password variables."""
     monkeypatch.delenv("TUI_INKASSO_DB", raising=False)
     monkeypatch.delenv("TUI_INKASSO_UPLOAD_PASSWORD", raising=False)
-    monkeypatch.setenv("TUI_INKASSO_USER", "testare")
+    monkeypatch.setattr(clock, "_test_user", "testare")  # the name the audit log records in tests
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("XDG_DOCUMENTS_DIR", str(tmp_path / "dokument"))

@@ -11,9 +11,11 @@ wizard's two tables and a case.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Footer
+from textual.widgets import DataTable, Footer
 from textual.widgets._footer import FooterKey
 
 from tests.collection_app_helpers import ledger, open_wizard
@@ -24,11 +26,14 @@ from tests.tui_helpers import settle, type_text
 from tui_inkasso.app import InkassoApp
 from tui_inkasso.screens.cases import CaseScreen
 from tui_inkasso.screens.dunning import DunningRunScreen
+from tui_inkasso.screens.help import HelpScreen
 from tui_inkasso.screens.ledger import InvoiceDetailScreen, LedgerScreen
 from tui_inkasso.screens.menu import MENU_ENTRIES, MenuEntry, MenuScreen
 from tui_inkasso.widgets.footer_keys import FooterKeys
 
 NARROW, WIDE = (80, 24), (120, 36)
+ENGLISH = re.compile(r"\b(Dismiss|Toggle|Open|Show|Select|Copy|Paste|Quit|Search|Back|Cancel|Save|menu|option)\b")
+"""Textual's own English descriptions, which must not reach a footer."""
 APP_WIDE = {"^q Avsluta", "^t Mörkt/ljust"}
 
 __all__ = ["ledger", "small"]  # the fixtures, imported for pytest
@@ -48,6 +53,8 @@ def shown_keys(pilot: Pilot[None]) -> list[str]:
     for key, text in zip(keys, texts, strict=True):
         assert key.region.width > 0 and key.region.right <= limit, f"{where}: '{text}' is cut off in {texts}"
     assert texts and texts[0] == "f1 Hjälp", f"{where}: F1 Hjälp is not first: {texts}"
+    english = [text for text in texts if ENGLISH.search(text)]
+    assert not english, f"{where}: English in the footer: {english}"
     main = main_keys(screen)
     assert texts[1 : 1 + len(main)] == main, f"{where}: the main action {main} does not follow F1: {texts}"
     return texts
@@ -169,3 +176,16 @@ async def test_collection_wizard_and_case_show_their_keys(ledger: CollectionLedg
         await pilot.resize_terminal(*NARROW)
         await settle(pilot)
         assert shown_keys(pilot) == ["f1 Hjälp", "f3 Ändra status", "x Avsluta ärende", "b Betalning"]
+
+
+async def test_help_in_the_wizard_lists_only_the_f2_of_the_system_in_use(ledger: CollectionLedger) -> None:
+    app = InkassoApp()
+    async with app.run_test(size=NARROW) as pilot:
+        await open_wizard(pilot)
+        await pilot.press("f1")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        table = app.screen.query_one(DataTable)
+        rows = {(table.get_row_at(i)[0].plain, table.get_row_at(i)[1].plain) for i in range(table.row_count)}
+        assert ("f2", "Skapa inkassoärende") in rows, "Intrum: cases and their file"
+        assert ("f2", "Skapa Excelfil") not in rows, "the Excel key belongs to another system"

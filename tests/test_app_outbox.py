@@ -49,10 +49,17 @@ async def test_run_now_and_the_runs_of_a_service(app_db: str) -> None:
         await settle(pilot)
         await pilot.press("k")                                      # the first row: A testfil
         await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog), "Kör nu creates (and may upload) a file: it asks"
+        assert app.screen.question.startswith("Kör A testfil (")
+        await pilot.press("n")
+        await settle(pilot)
+        assert scheduled.list_runs(ok.id) == [], "n runs nothing"
+        await pilot.press("k", "j")
+        await settle(pilot)
         [run] = scheduled.list_runs(ok.id)
         assert run.result == "ok" and run.trigger == "manual"
         assert any(title == "Körningen är klar" for _, title, _ in notifications(pilot))
-        await pilot.press("down", "k")
+        await pilot.press("down", "k", "j")
         await settle(pilot)
         assert scheduled.list_runs(bad.id)[0].result == "failed"
         assert any(sev == "error" and "RuntimeError" in msg for sev, _, msg in notifications(pilot))
@@ -66,7 +73,9 @@ async def test_run_now_and_the_runs_of_a_service(app_db: str) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, TextScreen)
-        assert "RuntimeError: the agency's test service refused" in str(app.screen.query_one(Static).render())
+        detail = str(app.screen.query_one(Static).render())
+        assert "RuntimeError: the agency's test service refused" in detail
+        assert "Körning: Manuell\n" in detail and "manual-" not in detail, "no internal slot key"
         await pilot.press("escape", "escape")
         await settle(pilot)
         assert isinstance(app.screen, ScheduledServicesScreen)

@@ -9,9 +9,10 @@ Shared here, once for every screen:
 * one handler for failed workers, which shows the error as a notification (Textual only tells
   the node that started a worker, so screens and widgets forward failures as ``WorkerFailed``);
 * a command palette (Ctrl+P) that lists every menu entry and every action of the screen in use;
-* a dark and a light theme, toggled with Ctrl+T (the chosen one is in place before
-  ``App.__init__`` builds the CSS variables: set afterwards, it made Textual parse and apply all
-  CSS a second time as the app started, about 15 ms);
+* a dark and a light theme, toggled with Ctrl+T and remembered for the user
+  (``services.preferences``; the chosen one is in place before ``App.__init__`` builds the CSS
+  variables: set afterwards, it made Textual parse and apply all CSS a second time as the app
+  started, about 15 ms);
 * a help screen (F1 or ?) that lists the keys of the screen in use;
 * keys typed while the menu opens a screen wait for that screen's focus (``KeyGate``);
 * recovery at start (``services.startup``): files of balance-file and collection runs that
@@ -27,6 +28,7 @@ from collections.abc import Iterator
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import log, work
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -38,6 +40,7 @@ from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
 from tui_inkasso.screens.menu import MENU_ENTRIES, MenuEntry, MenuScreen
+from tui_inkasso.widgets import swedish_textual  # noqa: F401 - Textual's own words, in Swedish
 from tui_inkasso.widgets.typeahead import KeyGate
 from tui_inkasso.widgets.worker_errors import WorkerFailed
 
@@ -106,12 +109,18 @@ class InkassoCommands(Provider):
             yield DiscoveryHit(title, command, help=help_text or None)  # type: ignore[arg-type]
 
     async def search(self, query: str) -> Hits:
-        """Commands whose title matches what was typed."""
+        """Commands whose title matches what was typed; when none does, a line that says so in
+        Swedish (Textual's own would say "No matches found")."""
         matcher = self.matcher(query)
+        found = False
         for title, help_text, command in self._commands():
             score = matcher.match(title)
             if score > 0:
+                found = True
                 yield Hit(score, matcher.highlight(title), command, text=title, help=help_text or None)  # type: ignore[arg-type]
+        if not found and query.strip():
+            words = f"Ingen funktion matchar '{query.strip()}'"
+            yield Hit(1e-9, Text(words, style="italic"), lambda: None, text=words)
 
 
 class RecoveryNotes(Message):
@@ -144,7 +153,11 @@ class InkassoApp(KeyGate, App[None]):
     theme: Reactive[str] = Reactive(Initialize(lambda app: app.start_theme))
     """The theme in use: ours from the start, so ``App.__init__`` builds the CSS variables from it."""
 
-    def __init__(self, *, light: bool = False) -> None:
+    def __init__(self, *, light: bool | None = None) -> None:
+        if light is None:
+            from tui_inkasso.services.preferences import load_preferences
+
+            light = load_preferences().light
         self.start_theme = LIGHT_THEME.name if light else DARK_THEME.name
         super().__init__()
         from tui_inkasso.services.ledger_location import short_description
@@ -214,8 +227,19 @@ class InkassoApp(KeyGate, App[None]):
         self.notify("Tryck [b]ctrl+q[/b] för att avsluta programmet.", title="Vill du avsluta?")
 
     def action_toggle_theme(self) -> None:
-        """Switch between the dark and the light theme."""
+        """Switch between the dark and the light theme; the next start opens with it."""
         self.theme = LIGHT_THEME.name if self.theme == DARK_THEME.name else DARK_THEME.name
+        self.remember_theme(self.theme == LIGHT_THEME.name)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="preferences", name="Spara tema")
+    def remember_theme(self, light: bool) -> None:
+        """Store the choice (a small file, written off the UI thread); a failure is only said."""
+        from tui_inkasso.services.preferences import Preferences, save_preferences
+
+        problem = save_preferences(Preferences(light=light))
+        if problem:
+            self.call_from_thread(self.notify, problem, title="Temat sparades inte", severity="warning",
+                                  markup=False)
 
     def action_help(self) -> None:
         """Show the keys of the screen in use (the help screen is imported when first asked for)."""
@@ -266,13 +290,26 @@ class InkassoApp(KeyGate, App[None]):
 
         error = worker.error
         if isinstance(error, UserError):
-            self.notify(str(error), title="Kunde inte utföras", severity="error", timeout=10)
+            self.notify(str(error), title="Kunde inte utföras", severity="error", timeout=10, markup=False)
             return
         log.error(f"worker {worker.name!r} failed", error)
         what = worker.name or "En bakgrundsuppgift"
         self.notify(
-            f"{what} misslyckades: {type(error).__name__}: {error}",
+            f"{what} misslyckades: {error_in_words(error)}",
             title="Oväntat fel",
             severity="error",
             timeout=15,
+            markup=False,
         )
+
+
+def error_in_words(error: BaseException | None) -> str:
+    """An unexpected error inside a Swedish sentence: the operating system's or the database's
+    reason with the file it concerns, else the exception's type and text (for whoever debugs it)."""
+    if isinstance(error, OSError):
+        reason = error.strerror or str(error)
+        return f"{reason} ({error.filename})" if error.filename else reason
+    text = str(error)
+    if "database is locked" in text:
+        return "databasen är upptagen av en annan process (låst); försök igen om en stund"
+    return f"{type(error).__name__}: {text}"

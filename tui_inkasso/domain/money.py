@@ -62,6 +62,12 @@ def format_sek(ore: Ore) -> str:
     return f"{sign}{grouped},{rest:02d}"
 
 
+def format_kronor(ore: Ore) -> str:
+    """An amount in running text, "1 234,50 kr": a no-break space before "kr" too, so the amount
+    never breaks across lines."""
+    return f"{format_sek(ore)}\u00a0kr"
+
+
 def kr(amount: str) -> Ore:
     """Shorthand for literals in code and tests: ``kr("60")`` is 6000 öre."""
     return parse_amount(amount)

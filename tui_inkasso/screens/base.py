@@ -9,15 +9,17 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from tui_inkasso.widgets.busy_line import ShowsBusy
 from tui_inkasso.widgets.footer_keys import FooterKeys
 from tui_inkasso.widgets.paged_table import PagedTable
 from tui_inkasso.widgets.worker_errors import ForwardWorkerErrors
 
 
-class BaseScreen(FooterKeys, ForwardWorkerErrors, Screen[None]):
+class BaseScreen(ShowsBusy, FooterKeys, ForwardWorkerErrors, Screen[None]):
     """A full screen pushed from the menu (or from another screen); Esc returns to where it came from.
 
-    Its footer starts with F1 Hjälp and leaves the app-wide keys to the menu (:class:`FooterKeys`).
+    Its footer starts with F1 Hjälp and leaves the app-wide keys to the menu (:class:`FooterKeys`);
+    work that takes longer than half a second shows a busy line above it (:class:`ShowsBusy`).
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -28,8 +28,23 @@ def screen_bindings(screen: Screen[object]) -> Iterator[tuple[DOMNode, Binding]]
     nodes.append(screen.app)
     for node in nodes:
         for _key, binding in node._bindings:
-            if binding.id and binding.description and not binding.system:
+            if binding.id and binding.description and not binding.system and applies(node, binding):
                 yield node, binding
+
+
+def applies(node: DOMNode, binding: Binding) -> bool:
+    """False for a key its node hides right now (``check_action`` returns False: the collection
+    wizard's F2 that belongs to another collection system); a key that is only disabled for the
+    moment (None) is still listed."""
+    from textual.actions import parse
+
+    target, name, parameters = parse(binding.action)
+    if target:  # another node's action ("app.quit"): listed
+        return True
+    try:
+        return node.check_action(name, parameters) is not False
+    except Exception:  # a check that needs what is not loaded yet: list the key
+        return True
 
 
 def key_rows(screen: Screen[object]) -> list[tuple[str, str]]:

@@ -1,9 +1,11 @@
 """Verktyg → Schemalagda tjänster: the list, the guide's wizard, each service's runs.
 
-The list shows every service (name, service, Aktiv, next run, last result). Keys (lowercase
-letters, as bound): n = Ny, e = Redigera, Delete = Ta bort (asks first: j = Ja, n = Nej),
-k = Kör nu (in a thread worker: a balance file takes seconds), F5 = Uppdatera, Enter = the
-service's runs.
+The list shows every service (name, service, Aktiv, next run, last result), above it when the
+daemon last ran a service and a warning when a service should send mail but no mail server is
+set. Keys (lowercase letters, as bound): n = Ny, e = Redigera, Delete = Ta bort and k = Kör nu
+(both ask first: j = Ja, n = Nej; Kör nu creates a file and may upload it), F5 = Uppdatera,
+Enter = the service's runs. Every write runs in a thread worker (a balance file takes seconds,
+and the daemon may be writing).
 
 Ny and Redigera walk the guide's steps as typed screens (conventions §3), chained by
 :class:`Wizard`: the service ("Skapa saldofil") → name, description, Aktiverad →
@@ -22,7 +24,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -32,13 +34,15 @@ from textual.widgets import Checkbox, Footer, Header, Input, Label, Select, Stat
 from textual.widgets.option_list import Option
 
 from tui_inkasso.domain import schedule_rules as rules
+from tui_inkasso.domain.counts import count_of
 from tui_inkasso.domain.email_address import EmailAddressError, split_emails
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.services import scheduled
 from tui_inkasso.services.errors import UserError
-from tui_inkasso.services.scheduled import RunInfo, ServiceInfo, ServiceSpec
-from tui_inkasso.services.threads import thread_connection
+from tui_inkasso.services.scheduled import RunInfo, ScheduleStatus, ServiceInfo, ServiceSpec
 from tui_inkasso.widgets import cells
+from tui_inkasso.widgets.busy_line import ShowsBusy
+from tui_inkasso.widgets.db_work import db_work
 from tui_inkasso.widgets.dialogs import ConfirmDialog
 from tui_inkasso.widgets.footer_keys import FooterKeys
 from tui_inkasso.widgets.lists import ChoiceList, KeyList
@@ -128,6 +132,23 @@ def _service_sort(row: TableRow, key: str) -> object:
     return row.cells[[c.key for c in SERVICE_COLUMNS].index(key)].plain  # type: ignore[union-attr]
 
 
+def status_text(status: ScheduleStatus) -> Text:
+    """Above the list: when the daemon last ran a service."""
+    if status.last_daemon_run is not None:
+        return Text(f"Tjänsten (tui-inkasso daemon) körde senast {status.last_daemon_run:%Y-%m-%d %H:%M}.")
+    return Text("Tjänsten (tui-inkasso daemon) har inte kört någon schemalagd körning ännu; "
+                "den startas på servern, se docs/daemon.md.")
+
+
+def mail_warning(status: ScheduleStatus) -> Text:
+    """A warning when a service should send mail but no mail server is set (else nothing)."""
+    if not status.mail_missing_for:
+        return Text("")
+    names = ", ".join(status.mail_missing_for)
+    return Text(f"Ingen e-postserver är inställd (Inställningar → Alternativ – E-post/tjänster): ingen "
+                f"e-post skickas för {names}.")
+
+
 # --------------------------------------------------------------------------- small modals
 
 
@@ -181,11 +202,19 @@ class ScheduledServicesScreen(BaseScreen):
     ]
 
     class Loaded(Message):
-        """The services have been read."""
+        """The services have been read, with the daemon's last run and what to warn about."""
 
-        def __init__(self, services: list[ServiceInfo]) -> None:
+        def __init__(self, services: list[ServiceInfo], status: ScheduleStatus) -> None:
             super().__init__()
             self.services = services
+            self.status = status
+
+    class Deleted(Message):
+        """A service was removed."""
+
+        def __init__(self, name: str) -> None:
+            super().__init__()
+            self.name = name
 
     class RunDone(Message):
         """A manual run has finished (or could not start)."""
@@ -204,6 +233,8 @@ class ScheduledServicesScreen(BaseScreen):
             "Delete = ta bort, k = kör nu, Enter = körningar.",
             id="services-intro",
         )
+        yield Static("", id="services-status")
+        yield Static("", id="services-warning")
         yield PagedTable(SERVICE_COLUMNS, id="services-table", empty_text="Inga schemalagda tjänster – n lägger till en",
                          loading=True, row_keys=("e", "delete", "k"))
         yield Footer()
@@ -229,17 +260,19 @@ class ScheduledServicesScreen(BaseScreen):
         """Read the services again."""
         self._load()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="services", name="Schemalagda tjänster")
+    @db_work("Schemalagda tjänster", group="services", exclusive=True)
     def _load(self) -> None:
-        with thread_connection():
-            services = scheduled.list_services()
-        self.post_message(self.Loaded(services))
+        self.post_message(self.Loaded(scheduled.list_services(), scheduled.schedule_status()))
 
     def on_scheduled_services_screen_loaded(self, message: ScheduledServicesScreen.Loaded) -> None:
+        self.query_one("#services-status", Static).update(status_text(message.status))
+        warning = self.query_one("#services-warning", Static)
+        warning.update(mail_warning(message.status))
+        warning.display = bool(message.status.mail_missing_for)
         table = self.query_one("#services-table", PagedTable)
         current = self.selected()
         self._keep_on = current.id if current is not None else None
-        table.border_title = f"{len(message.services)} schemalagda tjänster"
+        table.border_title = count_of(len(message.services), "schemalagd tjänst", "schemalagda tjänster")
         table.set_source(ListSource(SERVICE_COLUMNS, [service_row(s) for s in message.services],
                                     sort_value=_service_sort))
 
@@ -287,9 +320,7 @@ class ScheduledServicesScreen(BaseScreen):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                scheduled.delete_service(service.id)
-                self.notify(f"{service.name} togs bort.", title="Borttagen")
-                self._load()
+                self._delete(service.id, service.name)
 
         self.app.push_screen(
             ConfirmDialog(f"Ta bort {service.name} ({service.service_label}) och alla dess körningar?",
@@ -297,27 +328,45 @@ class ScheduledServicesScreen(BaseScreen):
             answered,
         )
 
+    @db_work("Ta bort tjänst", group="service-delete")
+    def _delete(self, service_id: int, name: str) -> None:
+        scheduled.delete_service(service_id)
+        self.post_message(self.Deleted(name))
+
+    def on_scheduled_services_screen_deleted(self, message: ScheduledServicesScreen.Deleted) -> None:
+        self.notify(f"{message.name} togs bort.", title="Borttagen", markup=False)
+        self._load()
+
     def action_run_now(self) -> None:
-        """Run the highlighted service now, in a thread (a balance file takes a while)."""
+        """Ask, then run the highlighted service now, in a thread (a balance file takes a while)."""
         service = self.selected()
         if service is None:
             return
-        self.notify(f"{service.name} körs …", title="Kör nu", timeout=3)
-        self._run(service.id)
 
-    @work(thread=True, exit_on_error=False, group="service-run", name="Kör nu")
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.notify(f"{service.name} körs …", title="Kör nu", timeout=3, markup=False)
+                self._run(service.id)
+
+        self.app.push_screen(
+            ConfirmDialog(f"Kör {service.name} ({service.service_label}) nu? Filen skapas nu och skickas "
+                          "till inkassobolaget om en server är inställd, som vid en schemalagd körning.",
+                          "Kör nu"),
+            answered,
+        )
+
+    @db_work("Kör nu", group="service-run")
     def _run(self, service_id: int) -> None:
-        with thread_connection():
-            run = scheduled.run_now(service_id)
-        self.post_message(self.RunDone(run))
+        self.post_message(self.RunDone(scheduled.run_now(service_id)))
 
     def on_scheduled_services_screen_run_done(self, message: ScheduledServicesScreen.RunDone) -> None:
         run = message.run
         if run.result == "ok":
             detail = run.summary or (f"Fil: {run.file}" if run.file else "")
-            self.notify(detail or "Körningen är klar.", title="Körningen är klar")
+            self.notify(detail or "Körningen är klar.", title="Körningen är klar", markup=False)
         else:
-            self.notify(run.error, title=f"Körningen {run.result_label.lower()}", severity="error", timeout=15)
+            self.notify(run.error, title=f"Körningen {run.result_label.lower()}", severity="error", timeout=15,
+                        markup=False)
         self._load()
 
     @on(PagedTable.RowSelected, "#services-table")
@@ -364,15 +413,13 @@ class ServiceRunsScreen(BaseScreen):
         """Read the runs again."""
         self._load()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="runs", name="Körningar")
+    @db_work("Körningar", group="runs", exclusive=True)
     def _load(self) -> None:
-        with thread_connection():
-            runs = scheduled.list_runs(self.service_id, limit=500)
-        self.post_message(self.Loaded(runs))
+        self.post_message(self.Loaded(scheduled.list_runs(self.service_id, limit=500)))
 
     def on_service_runs_screen_loaded(self, message: ServiceRunsScreen.Loaded) -> None:
         table = self.query_one("#runs-table", PagedTable)
-        table.border_title = f"{self.service_name}: {len(message.runs)} körningar, nyaste först"
+        table.border_title = f"{self.service_name}: {count_of(len(message.runs), 'körning', 'körningar')}, nyaste först"
         table.set_source(ListSource(RUN_COLUMNS, [run_row(r) for r in message.runs]))
 
     @on(PagedTable.RowSelected, "#runs-table")
@@ -380,7 +427,7 @@ class ServiceRunsScreen(BaseScreen):
         run: RunInfo = event.row.data
         lines = [
             f"Resultat: {run.result_label}",
-            f"Körning: {run.trigger_label} (planerad: {run.slot})",
+            f"Körning: {run.trigger_label}" + (f", planerad {run.planned_at:%Y-%m-%d %H:%M}" if run.planned_at else ""),
             f"Start: {run.started_at:%Y-%m-%d %H:%M:%S}",
             f"Slut: {run.finished_at:%Y-%m-%d %H:%M:%S}" if run.finished_at else "Slut: –",
             f"Fil: {run.file or 'ingen fil'}",
@@ -394,7 +441,7 @@ class ServiceRunsScreen(BaseScreen):
 # --------------------------------------------------------------------------- the wizard
 
 
-class WizardStep(FooterKeys, ForwardWorkerErrors, Screen[ServiceSpec | None]):
+class WizardStep(ShowsBusy, FooterKeys, ForwardWorkerErrors, Screen[ServiceSpec | None]):
     """One step of the guide: shows the draft, dismisses with the changed draft or None (back)."""
 
     STEP_TITLE = ""
@@ -649,9 +696,33 @@ class ReviewStep(WizardStep):
     def focus_first(self) -> None:
         """Nothing to type here: F2 saves, Esc goes back."""
 
-    def collect(self) -> ServiceSpec:
-        self.saved = self._save(self.draft)
-        return self.draft
+    class Stored(Message):
+        """The worker saved the service (``saved``) or refused it (``error``)."""
+
+        def __init__(self, saved: ServiceInfo | None, error: str) -> None:
+            super().__init__()
+            self.saved = saved
+            self.error = error
+
+    def action_next(self) -> None:
+        """Spara: the service's full check and the write run in a worker; a refusal shows here."""
+        self._store(self.draft)
+
+    @db_work("Spara tjänst", group="wizard-save", exclusive=True)
+    def _store(self, draft: ServiceSpec) -> None:
+        try:
+            saved = self._save(draft)
+        except (ValueError, UserError) as exc:
+            self.post_message(self.Stored(None, str(exc)))
+            return
+        self.post_message(self.Stored(saved, ""))
+
+    def on_review_step_stored(self, message: ReviewStep.Stored) -> None:
+        if message.saved is None:
+            self.show_error(message.error)
+            return
+        self.saved = message.saved
+        self.dismiss(self.draft)
 
 
 def summary(spec: ServiceSpec) -> str:

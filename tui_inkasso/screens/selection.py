@@ -47,6 +47,7 @@ from tui_inkasso.services.selection import (
     validate_selection,
 )
 from tui_inkasso.services.threads import thread_connection
+from tui_inkasso.widgets.busy_line import ShowsBusy
 from tui_inkasso.widgets.footer_keys import FooterKeys
 from tui_inkasso.widgets.typeahead import KeyPress, after_bubbling, hand_over, post_keys
 from tui_inkasso.widgets.worker_errors import ForwardWorkerErrors
@@ -80,7 +81,7 @@ def parse_date(text: str, label: str) -> dt.date | None:
         raise ValueError(f"{label}: {text.strip()!r} är inget datum (ÅÅÅÅ-MM-DD)") from None
 
 
-class SelectionScreen(FooterKeys, ForwardWorkerErrors, Screen[Selection | None]):
+class SelectionScreen(ShowsBusy, FooterKeys, ForwardWorkerErrors, Screen[Selection | None]):
     """Standardurval: pick what to include; F2 answers with the Selection, Esc with None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -1,15 +1,18 @@
 """Today's date and the current user, in one place.
 
 ``TUI_INKASSO_TODAY`` (YYYY-MM-DD) pins the date: demos, screenshots and end-to-end tests then see
-the same ledger whatever day they run. ``TUI_INKASSO_USER`` names the user where the OS user is not
-the person (tests); otherwise the OS login is who did it.
+the same ledger whatever day they run. The user is the operating system's account of the
+process's real user id, the name the audit log records: not ``$USER`` or ``$LOGNAME`` (which
+``getpass.getuser`` reads first), and no variable of our own, since anyone can set those and so
+change who the log says did something. Tests name their user by setting ``_test_user`` (pytest's
+monkeypatch, in tests/conftest.py): code in the process, never anything a user can pass in.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import os
+import pwd
 
 
 def today() -> dt.date:
@@ -29,12 +32,15 @@ def now() -> dt.datetime:
     return current
 
 
+_test_user: str | None = None
+"""FOR TESTS ONLY: the user tests record as; None in the program."""
+
+
 def current_user() -> str:
-    """The OS user who runs the program (for the audit log)."""
-    override = os.environ.get("TUI_INKASSO_USER")
-    if override:
-        return override
+    """The OS account running the program, by its real user id (for the audit log)."""
+    if _test_user is not None:
+        return _test_user
     try:
-        return getpass.getuser()
-    except (KeyError, OSError):
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:  # an id without an account (a container): the number, never a name typed in
         return f"uid{os.getuid()}"

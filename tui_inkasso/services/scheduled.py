@@ -128,6 +128,23 @@ class RunInfo:
         """Swedish trigger."""
         return TRIGGER_LABELS.get(self.trigger, self.trigger)
 
+    @property
+    def planned_at(self) -> dt.datetime | None:
+        """The time of the slot a scheduled run was for; None for a manual run (its stored slot
+        is an internal key, "manual-20261205T233450.217887", that nobody needs to read)."""
+        return rules.parse_slot_key(self.slot)
+
+
+@dataclass(frozen=True)
+class ScheduleStatus:
+    """What the list of services says above the table: when the daemon last ran a service, and
+    what stops a service from doing all it is set to (mail without a mail server)."""
+
+    last_daemon_run: dt.datetime | None
+    """The start of the newest scheduled or catch-up run (None: the daemon has never run one)."""
+    mail_missing_for: tuple[str, ...]
+    """Names of services that should send mail while no mail server (``mail.host``) is set."""
+
 
 # --------------------------------------------------------------------------- definitions
 
@@ -305,6 +322,26 @@ def list_services(now: dt.datetime | None = None) -> list[ServiceInfo]:
     at = now or clock_now()
     rows = ScheduledService.select().order_by(ScheduledService.name, ScheduledService.id)
     return [_info(row, at, 0) for row in rows]
+
+
+def schedule_status() -> ScheduleStatus:
+    """The daemon's last run and the services whose mail cannot be sent (see :class:`ScheduleStatus`)."""
+    from tui_inkasso.services.settings import get_setting
+
+    last = (ServiceRun.select(pw.fn.MAX(ServiceRun.started_at))
+            .where(ServiceRun.trigger.in_(["schedule", "catch-up"])).scalar())
+    missing: tuple[str, ...] = ()
+    if not get_setting("mail.host").strip():
+        missing = tuple(row.name for row in ScheduledService.select(ScheduledService.name)
+                        .where(ScheduledService.notify_emails != "").order_by(ScheduledService.name))
+    return ScheduleStatus(_as_datetime(last), missing)
+
+
+def _as_datetime(value: object) -> dt.datetime | None:
+    """A MAX() over a datetime column: SQLite hands back its text."""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.fromisoformat(str(value))
 
 
 def list_runs(service_id: int, limit: int = 100) -> list[RunInfo]:

@@ -1,0 +1,46 @@
+"""Work that takes longer than half a second shows a busy line (what runs, for how long) above
+the footer, gone when it is done; quick work shows nothing."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from tests.ledger_data import SmallLedger, small
+from tests.tui_helpers import settle
+from tui_inkasso.app import InkassoApp
+from tui_inkasso.services import scheduled
+from tui_inkasso.widgets.busy_line import BusyLine
+
+__all__ = ["small"]  # the fixture, imported for pytest
+
+
+async def test_a_slow_load_shows_the_busy_line_until_it_is_done(small: SmallLedger, monkeypatch: pytest.MonkeyPatch) -> None:
+    release = threading.Event()
+    original = scheduled.list_services
+
+    def slow(*args: object, **kwargs: object) -> object:
+        release.wait(10)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(scheduled, "list_services", slow)
+    app = InkassoApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        started = time.monotonic()
+        await pilot.press("t")
+        await pilot.pause(0.1)
+        screen = app.screen
+        if time.monotonic() - started < 0.4:  # a slow machine may be past the half second already
+            assert not screen.is_busy, "nothing before half a second"
+        deadline = time.monotonic() + 5
+        while not screen.is_busy and time.monotonic() < deadline:
+            await pilot.pause(0.05)
+        line = screen.query_one(BusyLine)
+        text = str(line.render())
+        assert "Schemalagda tjänster pågår …" in text and text.endswith(" s"), text
+        assert line.region.bottom == 23, "right above the footer"
+        release.set()
+        await settle(pilot)
+        assert not screen.is_busy
