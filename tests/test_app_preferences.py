@@ -6,7 +6,12 @@ from __future__ import annotations
 from tests.ledger_data import SmallLedger, small
 from tests.tui_helpers import settle
 from tui_inkasso.app import InkassoApp
-from tui_inkasso.services.preferences import Preferences, load_preferences, preferences_path, save_preferences
+from tui_inkasso.services.preferences import (
+    Preferences,
+    load_preferences,
+    preferences_path,
+    save_preferences,
+)
 
 __all__ = ["small"]  # the fixture, imported for pytest
 
