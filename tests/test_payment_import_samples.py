@@ -62,6 +62,10 @@ def _tokens(reference: str) -> list[str]:
     return [t for t in re.split(r"[\s,;]+", reference) if t]
 
 
+OWNER_ACCOUNTS = {"9912346", "10181"}
+"""The bankgiro and plusgiro of the samples' owner: the receiving accounts of nearly every sample."""
+
+
 def _sample_ledger(name: str) -> tuple[set[str], set[str]]:
     """An owner receiving on the samples' accounts and invoices for every other payment's first
     reference; returns (OCRs created, agency accounts)."""
@@ -95,8 +99,11 @@ def test_every_good_sample_imports(name: str, ledger_db: str) -> None:
     result = pi.import_payment_file(path)
     summary = result.summary
     assert result.status == "imported" and summary is not None
+    # Money is matched only in the books of the owner whose account received it (issue 14 item 1):
+    # the Total IN sample's payments to 969-0017, which no owner has, stay unmatched and unbooked.
     expected_matched = sum(
-        1 for p in parsed.payments if {t for r in p.all_references for t in _tokens(r)} & ocrs
+        1 for p in parsed.payments
+        if {t for r in p.all_references for t in _tokens(r)} & ocrs and p.receiving_account in OWNER_ACCOUNTS
     )
     assert (summary.payments, summary.amount) == (len(parsed.payments), parsed.total_amount)
     assert summary.matched == expected_matched and summary.matched > 0

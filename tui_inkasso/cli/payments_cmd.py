@@ -105,6 +105,8 @@ def _import_json(results: list[Any], dry_run: bool) -> dict[str, Any]:
         "amount": format_amount(sum(s.amount for s in booked)),
         "matched": sum(s.matched for s in booked),
         "unmatched": sum(s.unmatched for s in booked),
+        "other_owner": sum(s.other_owner for s in booked),
+        "without_owner": sum(s.without_owner for s in booked),
         "collection_payments": sum(s.collection_payments for s in booked),
         "deductions": sum(s.deductions for s in booked),
         "overpayments": [o for f in files if f["status"] in ("imported", "dry_run") for o in f["overpayments"]],

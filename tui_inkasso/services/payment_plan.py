@@ -18,8 +18,13 @@ another currency than SEK.
 * **Method**: BgMax → bankgiro, Total IN → plusgiro; a sender account among
   ``collection.agency_accounts`` → inkasso (and then the booking keeps it out of the balance
   corrections and sends its excess to the owner's "Överskjutande betalning inkasso" account).
-* **Unmatched** payments go to the owner whose bankgiro/plusgiro received them (with no such
-  owner they are recorded without a voucher).
+* **Whose books**: money is booked only in the books of the owner whose bankgiro/plusgiro
+  received it (the law, and the guide's rule for a hand allocation). A reference naming another
+  owner's invoice does not match it: the payment is unmatched, booked for the receiving owner,
+  with the reason in its note and the summary's warnings. A payment to an account no owner has
+  (or that two owners share) is recorded unmatched without an owner and without a voucher (not
+  booked in anyone's books) until staff allocate it, and the summary warns about it.
+* **Unmatched** payments go to the owner whose bankgiro/plusgiro received them.
 * **bank_ref** (unique per payment row): ``format:receiving account:pay date:deposit
   serial:bank serial``. Bankgirot's own sample files repeat a BGC serial inside one deposit, so
   the second occurrence of a key in the same file gets ``/2`` (the third ``/3``); the order of a
@@ -127,7 +132,11 @@ class Part:
 
 @dataclass(slots=True)
 class PlannedPayment:
-    """A payment of the file as it will be booked: method, owner, its parts, a note for the log."""
+    """A payment of the file as it will be booked: method, owner, its parts, a note for the log.
+
+    ``foreign`` are the invoices of other owners its references named (not matched: the money
+    came into ``owner_id``'s account); ``owner_id`` None means no owner has the receiving account.
+    """
 
     payment: BankPayment
     method: str
@@ -135,6 +144,7 @@ class PlannedPayment:
     parts: list[Part]
     invoice_numbers: tuple[str, ...]
     note: str
+    foreign: tuple[str, ...] = ()
 
 
 # ------------------------------------------------------------------------------------ reading
@@ -189,8 +199,10 @@ class MatchContext:
     """What matching and the simulated split need, read once per file."""
 
     agency: frozenset[str]
-    owners_by_giro: dict[str, int | None]
+    owners_by_giro: dict[str, frozenset[int]]
+    """Bankgiro/plusgiro digits (no leading zeros) -> the owners that have it (normally one)."""
     accounts: dict[int, dict[str, str]]
+    owner_codes: dict[int, str] = field(default_factory=dict)
     invoices: dict[int, KnownInvoice] = field(default_factory=dict)
     by_ocr: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     by_number: dict[str, int] = field(default_factory=dict)
@@ -318,17 +330,19 @@ def _payment_refusals(bank_file: BankFile, keys: list[str]) -> list[Refusal]:
 
 def _context() -> MatchContext:
     agency = frozenset(a.lstrip("0") for a in agency_accounts())
-    owners_by_giro: dict[str, int | None] = {}
-    for owner_id, bankgiro, plusgiro in Owner.select(Owner.id, Owner.bankgiro, Owner.plusgiro).tuples():
+    owners_by_giro: dict[str, frozenset[int]] = {}
+    codes: dict[int, str] = {}
+    for owner_id, code, bankgiro, plusgiro in Owner.select(
+            Owner.id, Owner.code, Owner.bankgiro, Owner.plusgiro).tuples():
+        codes[owner_id] = code
         for number in (bankgiro, plusgiro):
             digits = digits_only(number or "").lstrip("0")
             if digits:
-                known = owners_by_giro.get(digits, owner_id)
-                owners_by_giro[digits] = owner_id if known == owner_id else None
+                owners_by_giro[digits] = owners_by_giro.get(digits, frozenset()) | {owner_id}
     accounts: dict[int, dict[str, str]] = defaultdict(dict)
     for owner_id, role, number in Account.select(Account.owner, Account.role, Account.number).tuples():
         accounts[owner_id][role] = number
-    return MatchContext(agency, owners_by_giro, accounts)
+    return MatchContext(agency, owners_by_giro, accounts, codes)
 
 
 def _tokens(p: BankPayment) -> list[str]:
@@ -412,17 +426,58 @@ def _plan_payment(p: BankPayment, key: str, tokens: list[str], file_format: str,
     sender = p.sender_account.lstrip("0")
     method = _INKASSO if sender and sender in context.agency else METHOD_BY_FORMAT[file_format]
     matched, note = _match(tokens, context)
+    owners = _receiving_owners(p, context)
+    owner_id = next(iter(owners)) if len(owners) == 1 else None
+    if any(context.invoices[i].owner_id not in owners for i in matched):
+        matched, foreign, note = _own_invoices(p, matched, note, owners, context)
+    else:
+        foreign = ()
     if not matched:
-        owner_id = context.owners_by_giro.get(_receiving(p).lstrip("0"))
-        if owner_id is None and p.receiving_plusgiro:
-            owner_id = context.owners_by_giro.get(p.receiving_plusgiro.lstrip("0"))
-        return PlannedPayment(p, method, owner_id, [Part(None, p.amount, key)], (), note)
+        if owner_id is None and not foreign:
+            note = "; ".join(n for n in (note, _no_owner_note(p, owners, context)) if n)
+        return PlannedPayment(p, method, owner_id, [Part(None, p.amount, key)], (), note, foreign)
+    owner_id = context.invoices[matched[0]].owner_id
     if len(matched) == 1:
         invoice = context.invoices[matched[0]]
-        return PlannedPayment(p, method, invoice.owner_id, [Part(invoice.id, 0, key)], (invoice.number,), note)
+        return PlannedPayment(p, method, owner_id, [Part(invoice.id, 0, key)], (invoice.number,), note, foreign)
     invoices = [context.invoices[i] for i in matched]
     parts = [Part(inv.id, 0, key if n == 0 else f"{key}+{n + 1}") for n, inv in enumerate(invoices)]
-    return PlannedPayment(p, method, invoices[0].owner_id, parts, tuple(inv.number for inv in invoices), note)
+    return PlannedPayment(p, method, owner_id, parts, tuple(inv.number for inv in invoices), note, foreign)
+
+
+def _receiving_owners(p: BankPayment, context: MatchContext) -> frozenset[int]:
+    """The owners whose bankgiro/plusgiro received ``p`` (normally one; none when no owner has it)."""
+    owners = context.owners_by_giro.get(_receiving(p).lstrip("0"), frozenset())
+    if not owners and p.receiving_plusgiro:
+        owners = context.owners_by_giro.get(p.receiving_plusgiro.lstrip("0"), frozenset())
+    return owners
+
+
+def _own_invoices(p: BankPayment, matched: list[int], note: str, owners: frozenset[int],
+                  context: MatchContext) -> tuple[list[int], tuple[str, ...], str]:
+    """Keep the invoices of the owner that received the money; the others are named in the note."""
+    own = [i for i in matched if context.invoices[i].owner_id in owners]
+    others = [context.invoices[i] for i in matched if i not in own]
+    named = ", ".join(f"{inv.number} tillhör {context.owner_codes.get(inv.owner_id, '?')}" for inv in others)
+    paid_to = " och ".join(sorted(context.owner_codes.get(o, "?") for o in owners))
+    if not owners:
+        why = (f"faktura {named}, men betalningen kom in på {_receiving(p)}, som ingen ägare har: den "
+               "bokförs inte förrän den fördelas")
+    elif own:
+        why = f"faktura {named}, men betalningen kom in på {paid_to}s konto {_receiving(p)}: bokförs inte där"
+    else:
+        why = (f"faktura {named}, men betalningen kom in på {paid_to}s konto {_receiving(p)}: bokförs som "
+               f"ej matchad hos {paid_to}" if len(owners) == 1 else
+               f"faktura {named}, men betalningen kom in på {_receiving(p)}, som {paid_to} delar: bokförs "
+               "inte förrän den fördelas")
+    return own, tuple(inv.number for inv in others), "; ".join(n for n in (note, why) if n)
+
+
+def _no_owner_note(p: BankPayment, owners: frozenset[int], context: MatchContext) -> str:
+    if owners:
+        shared = " och ".join(sorted(context.owner_codes.get(o, "?") for o in owners))
+        return f"kom in på {_receiving(p)}, som {shared} delar: bokförs inte förrän den fördelas"
+    return f"kom in på {_receiving(p)}, som ingen ägare har: bokförs inte förrän den fördelas"
 
 
 def _match(tokens: list[str], context: MatchContext) -> tuple[list[int], str]:
@@ -524,12 +579,32 @@ def _renumber(item: PlannedPayment) -> None:
 
 
 def _owner_warnings(bank_file: BankFile, planned: list[PlannedPayment], context: MatchContext) -> list[str]:
+    """The payments that are not booked where their reference points: another owner's invoice
+    named, or an account no owner has."""
     warnings = []
-    without_owner = [item for item in planned if item.parts[0].invoice_id is None and item.owner_id is None]
+    foreign = [item for item in planned if item.foreign and item.owner_id is not None]
+    if foreign:
+        warnings.append(
+            f"{_count(len(foreign))} kom in på en ägares konto men angav en annan ägares faktura "
+            f"({_lines(foreign)}): bokförda som ej matchade hos den ägare som fick pengarna; fördela dem "
+            "till en faktura hos samma ägare eller betala tillbaka"
+        )
+    without_owner = [item for item in planned if item.owner_id is None]
     if without_owner:
         accounts = sorted({_receiving(item.payment) for item in without_owner})
         warnings.append(
-            f"{len(without_owner)} ej matchade betalning(ar) till {', '.join(accounts)} saknar ägare "
-            "(inget ägares bankgiro/plusgiro stämmer): de registreras utan verifikation tills de fördelas"
+            f"{_count(len(without_owner))} till {', '.join(accounts[:_MAX_NAMED])} saknar ägare (inget ägares "
+            f"bankgiro/plusgiro stämmer; {_lines(without_owner)}): de registreras som ej matchade utan "
+            "verifikation och bokförs inte förrän de fördelas"
         )
     return warnings
+
+
+def _count(n: int) -> str:
+    return "1 betalning" if n == 1 else f"{n} betalningar"
+
+
+def _lines(items: list[PlannedPayment]) -> str:
+    named = ", ".join(str(item.payment.line) for item in items[:_MAX_NAMED])
+    more = f" och {len(items) - _MAX_NAMED} till" if len(items) > _MAX_NAMED else ""
+    return f"rad {named}{more}"

@@ -102,6 +102,11 @@ class ImportSummary:
     overpayments: tuple[Overpayment, ...]
     warnings: tuple[str, ...]
     log: tuple[LogRow, ...]
+    other_owner: int = 0
+    """Payments whose reference named another owner's invoice than the receiving owner's: that
+    invoice was not matched (the money is booked, unmatched, for the owner that received it)."""
+    without_owner: int = 0
+    """Payments to an account no owner has: recorded without a voucher until allocated."""
 
     @property
     def format_label(self) -> str:
@@ -162,6 +167,8 @@ def summarise(name: str, prepared: PreparedFile, *, booked: list[list[Booked]] |
         name, bank_file.format, bank_file.file_id, prepared.sha256, bank_file.is_test, bank_file.created_at, sections,
         len(planned), bank_file.total_amount, matched, matched_amount, unmatched, unmatched_amount, agency,
         agency_amount, deductions, deduction_amount, tuple(overpayments), tuple(prepared.warnings), tuple(log),
+        other_owner=sum(1 for item in planned if item.foreign),
+        without_owner=sum(1 for item in planned if item.owner_id is None),
     )
 
 
@@ -177,7 +184,7 @@ def _log_rows(item: PlannedPayment, overpayments: list[Overpayment], payment_id:
     rows = []
     if item.parts[0].invoice_id is None:
         rows.append(row("Ej matchad", item.note))
-    elif "okända referenser" in item.note:
+    elif item.foreign or "okända referenser" in item.note:
         rows.append(row("Delvis matchad", item.note))
     if p.amount < 0:
         rows.append(row("Avdrag", f"avdragskod {p.deduction_code or '-'}" + (f"; {item.note}" if item.note else "")))
@@ -209,6 +216,8 @@ def summary_json(summary: ImportSummary) -> dict[str, Any]:
         "collection_amount": format_amount(summary.collection_amount),
         "deductions": summary.deductions,
         "deduction_amount": format_amount(summary.deduction_amount),
+        "other_owner": summary.other_owner,
+        "without_owner": summary.without_owner,
         "overpayments": [
             {"invoice": o.invoice, "amount": format_amount(o.amount), "account": o.account, "role": o.role,
              "line": o.line, "from_agency": o.from_agency}
