@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pytest
 
 from tests.factories import make_customer, make_invoice, make_object, make_owner
+from tests.rate_data import rates_with_h2_2026
 from tui_inkasso.db.connection import db
 from tui_inkasso.db.models import (
     AuditEntry,
@@ -24,6 +25,7 @@ from tui_inkasso.db.models import (
     Invoice,
     InvoiceRow,
     Payment,
+    ReferenceRate,
     ReportedCorrection,
 )
 
@@ -104,8 +106,12 @@ def build_small_ledger() -> SmallLedger:
 
 
 def _build() -> SmallLedger:
-    DunningLevelConfig.create(level=1, name="Påminnelse", days=10, fee=6000, deadline_days=10)
-    DunningLevelConfig.create(level=2, name="Krav 1", days=20, fee=18000, deadline_days=10)
+    DunningLevelConfig.create(level=1, name="Påminnelse", days=10, fee=6000, deadline_days=10, kind="reminder")
+    DunningLevelConfig.create(level=2, name="Krav 1", days=20, fee=18000, deadline_days=10,
+                              kind="collection_demand")
+    # The rate for 2026-07-01 staff enter before running reminders in late 2026 (tests/rate_data.py).
+    ReferenceRate.insert_many([{"valid_from": r.valid_from, "rate_bp": r.rate_bp}
+                               for r in rates_with_h2_2026()]).execute()
     owner = make_owner()
     home = make_object("1001-1101", sfi="bostad")
     garage = make_object("1001-G07", sfi="garage")

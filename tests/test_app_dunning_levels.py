@@ -29,7 +29,7 @@ async def test_levels_screen_refuses_then_saves_all_or_nothing(small: SmallLedge
         screen = app.screen
         assert isinstance(screen, DunningLevelsScreen)
         forms = screen.query(LevelForm)
-        assert [f.border_title for f in forms] == ["Nivå 1 – Påminnelse", "Nivå 2 – Krav"]
+        assert [f.border_title for f in forms] == ["Nivå 1 – Påminnelse", "Nivå 2 – Inkassokrav"]
         assert screen.query_one("#levels-dunning-reminder-fee-cap", Input).value == "60,00"
         first = forms.first(LevelForm)
         fee = first.query_one(f"#level-{first.uid}-fee", Input)
@@ -37,7 +37,7 @@ async def test_levels_screen_refuses_then_saves_all_or_nothing(small: SmallLedge
         screen.query_one("#levels-dunning-printer", Input).value = "kontoret"
         await pilot.press("f2")
         await settle(pilot)
-        assert any("högre än högsta påminnelseavgift 60,00 kr" in p for p in screen.problems)
+        assert any("påminnelseavgiften 75,00 kr är högre än 60,00 kr" in p for p in screen.problems)
         assert DunningLevelConfig.get(DunningLevelConfig.level == 1).fee == 6000
         assert Setting.get_or_none(Setting.key == "dunning.printer") is None, "nothing saved"
         fee.value = "50,00"
@@ -47,7 +47,7 @@ async def test_levels_screen_refuses_then_saves_all_or_nothing(small: SmallLedge
         await pilot.press("f3")
         await settle(pilot)
         forms = list(screen.query(LevelForm))
-        assert len(forms) == 3 and forms[2].border_title == "Nivå 3 – Krav"
+        assert len(forms) == 3 and forms[2].border_title == "Nivå 3 – Inkassokrav"
         new = forms[2]
         new.query_one(f"#level-{new.uid}-name", Input).value = "Krav 2"
         new.query_one(f"#level-{new.uid}-days", Input).value = "14"
@@ -56,7 +56,9 @@ async def test_levels_screen_refuses_then_saves_all_or_nothing(small: SmallLedge
         assert [f.query_one(Input).value for f in screen.query(LevelForm)] == ["Påminnelse", "Krav 2", "Krav 1"]
         await pilot.press("f8")
         await settle(pilot)
-        screen.query_one("#levels-rates", TextArea).text += "\n2026-07-01 1,75"
+        rates = screen.query_one("#levels-rates", TextArea)
+        assert "2026-07-01  2,00" in rates.text  # the small ledger's rate for the half year
+        rates.text = rates.text.replace("2026-07-01  2,00", "2026-07-01  1,75")
         await pilot.press("f2")
         await settle(pilot)
         assert screen.problems == []

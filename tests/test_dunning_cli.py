@@ -75,7 +75,7 @@ def test_levels_show_and_set(small: SmallLedger, sqlite_url: str, tmp_path: Path
                              capsys: pytest.CaptureFixture[str]) -> None:
     shown = run_json(capsys, sqlite_url, "dunning-levels", "show")
     assert [(lv["level"], lv["name"], lv["fee"], lv["kind"]) for lv in shown["levels"]] == [
-        (1, "Påminnelse", "60.00", "reminder"), (2, "Krav 1", "180.00", "demand")]
+        (1, "Påminnelse", "60.00", "reminder"), (2, "Krav 1", "180.00", "collection_demand")]
     shown["levels"].append({"level": 3, "name": "Krav 2", "days": 14, "fee": "0", "deadline_days": 10,
                             "letter_text": "Sista påminnelse före inkasso."})
     file = tmp_path / "levels.json"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.common import pdf_pages, words
+from tests.rate_data import store_rates
 from tests.test_dunning_service import DEMAND, REMINDER, invoice
 from tui_inkasso.db.models import AuditEntry, DunningNotice, Invoice, Owner
 from tui_inkasso.domain.dunning import DunningLevel
@@ -22,11 +23,13 @@ from tui_inkasso.services.settings import set_setting
 
 @pytest.fixture
 def levels(any_db: str) -> list[DunningLevel]:
+    store_rates()
     return dunning_levels.save_levels([REMINDER, DEMAND])
 
 
 @pytest.fixture
 def sqlite_levels(sqlite_url: str) -> list[DunningLevel]:
+    store_rates()
     return dunning_levels.save_levels([REMINDER, DEMAND])
 
 
@@ -47,7 +50,8 @@ def test_the_stored_letter_is_what_the_pdf_and_preview_show(levels: list[Dunning
                                                                               stored.interest)
         assert letter.total_ore == notice.total
         assert letter.bankgiro == "5805-6201" and letter.owner_name == "Bostads AB Exempel"
-        assert letter.forfeiture_notice is (letter.kind == "rent")
+        assert not letter.forfeiture_notice  # the old sentence: letters now carry the exact one
+        assert letter.rent_premises == ("bostad" if letter.kind == "rent" else "")
         assert dunning_reprint.preview_text(notice.notice_id) == render_letter_text(letter)
         preview = words(render_letter_text(letter))
         assert all(words(s) in preview for s in page), "every string on the PDF page is in the preview"

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.factories import make_customer, make_invoice, make_object, make_owner
+from tests.rate_data import rates_with_h2_2026, store_rates
 from tui_inkasso.db.models import (
     AuditEntry,
     CollectionCase,
@@ -28,14 +29,24 @@ from tui_inkasso.services.errors import DunningError, NotFound
 from tui_inkasso.services.selection import Selection
 from tui_inkasso.services.settings import set_setting
 
-REMINDER = DunningLevel(1, "Påminnelse", 10, 6000, 10, "Vi har inte fått betalt för fakturan nedan.", False)
-DEMAND = DunningLevel(2, "Krav", 12, 18000, 10, "Betala senast på angivet datum, annars inkasso.", True)
+REMINDER = DunningLevel(1, "Påminnelse", 10, 6000, 10, "Vi har inte fått betalt för fakturan nedan.", False,
+                        "reminder")
+DEMAND = DunningLevel(2, "Krav", 12, 18000, 10, "Betala senast på angivet datum, annars inkasso.", True,
+                      "collection_demand")
 MIDSUMMER_EVE = dt.date(2026, 6, 19)
 """A Friday the banks are closed: a due date on it moves to Monday 2026-06-22."""
 
 
 @pytest.fixture
 def levels(any_db: str) -> list[DunningLevel]:
+    """The levels, and the reference rate for 2026-07-01 that runs in July 2026 need."""
+    store_rates()
+    return dunning_levels.save_levels([REMINDER, DEMAND])
+
+
+@pytest.fixture
+def levels_without_rates(any_db: str) -> list[DunningLevel]:
+    """The levels alone: the rate table is empty and reads as the shipped one."""
     return dunning_levels.save_levels([REMINDER, DEMAND])
 
 
@@ -74,7 +85,7 @@ def test_levels_round_trip_and_invalid_ones_are_refused_whole(levels: list[Dunni
     assert "Nivå 2 (Krav): betalningstiden är 7 dagar; minst 8." in message
     assert dunning_levels.get_levels() == [REMINDER, DEMAND]
     over_cap = DunningLevel(1, "Påminnelse", 10, 7500, 10, "x", False)
-    with pytest.raises(DunningError, match="högre än högsta påminnelseavgift 60,00 kr"):
+    with pytest.raises(DunningError, match="påminnelseavgiften 75,00 kr är högre än 60,00 kr"):
         dunning_levels.save_levels([over_cap, DEMAND])
     with pytest.raises(DunningError, match="nivå 1 är påminnelsen"):
         dunning_levels.save_levels([REMINDER, DunningLevel(2, "Krav", 12, 6000, 10, "x", False)])
@@ -93,12 +104,12 @@ def test_settings_have_their_defaults_and_are_validated(sqlite_url: str) -> None
         set_setting("dunning.printer", "my printer")
 
 
-def test_reference_rates_default_until_saved_and_seeded_by_the_first_run(levels: list[DunningLevel],
+def test_reference_rates_default_until_saved_and_seeded_by_the_first_run(levels_without_rates: list[DunningLevel],
                                                                         tmp_path: Path) -> None:
     assert dunning_levels.get_reference_rates() == default_reference_rates()
     assert ReferenceRate.select().count() == 0
-    invoice("9001")
-    dunning_run.run_dunning(dt.date(2026, 7, 2), out_dir=tmp_path / "brev")
+    invoice("9001", due=dt.date(2026, 6, 1))
+    dunning_run.run_dunning(dt.date(2026, 6, 12), out_dir=tmp_path / "brev")
     assert ReferenceRate.select().count() == len(default_reference_rates())
     with pytest.raises(DunningError, match="1 januari eller 1 juli"):
         dunning_levels.save_reference_rates([Rate(dt.date(2026, 3, 1), 200)])
@@ -211,8 +222,8 @@ def test_blocks_on_invoice_and_customer(levels: list[DunningLevel], tmp_path: Pa
     actions = [a for (a,) in AuditEntry.select(AuditEntry.action).where(
         AuditEntry.action.startswith("dunning.") & ~AuditEntry.action.in_(["dunning.notice"]))
         .order_by(AuditEntry.id).tuples()]
-    assert actions == ["dunning.levels", "dunning.blocked", "dunning.blocked", "dunning.unblocked",
-                       "dunning.unblocked", "dunning.reference_rates", "dunning.run"]
+    assert actions == ["dunning.reference_rates", "dunning.levels", "dunning.blocked", "dunning.blocked", "dunning.unblocked",
+                       "dunning.unblocked", "dunning.run"]
 
 
 def test_leave_out_and_selection(levels: list[DunningLevel], tmp_path: Path) -> None:
@@ -241,7 +252,7 @@ def test_an_unwritable_letters_folder_records_nothing(levels: list[DunningLevel]
         dunning_run.run_dunning(dt.date(2026, 7, 2))
     assert DunningNotice.select().count() == 0 and DunningRun.select().count() == 0
     assert Invoice.get(Invoice.number == "9001").dunning_level == 0
-    assert ReferenceRate.select().count() == 0
+    assert ReferenceRate.select().count() == len(rates_with_h2_2026())
     assert AuditEntry.select().count() == audit_before + 1  # only the setting change
 
 
@@ -309,11 +320,12 @@ def test_configuration_is_checked_together_and_saved_all_or_nothing(levels: list
         dunning_levels.save_configuration([REMINDER, DEMAND], values, [Rate(dt.date(2026, 2, 1), 200)])
     message = str(refused.value)
     assert "högre än högsta påminnelseavgift 50,00 kr" in message and "1 januari eller 1 juli" in message
-    assert dunning_levels.min_amount() == 0 and dunning_levels.printer() == "" and ReferenceRate.select().count() == 0
+    assert dunning_levels.min_amount() == 0 and dunning_levels.printer() == ""
+    assert ReferenceRate.select().count() == len(rates_with_h2_2026())
     with pytest.raises(DunningError, match="Skrivare för återutskrift"):
         dunning_levels.save_configuration([REMINDER, DEMAND], {**values, "dunning.printer": "a b"},
                                    default_reference_rates())
-    cheaper = DunningLevel(1, "Påminnelse", 10, 5000, 10, REMINDER.letter_text, False)
+    cheaper = DunningLevel(1, "Påminnelse", 10, 5000, 10, REMINDER.letter_text, False, "reminder")
     dunning_levels.save_configuration([cheaper, DEMAND], values, default_reference_rates())
     assert dunning_levels.get_levels() == [cheaper, DEMAND]
     assert (dunning_levels.min_amount(), dunning_levels.fee_caps().reminder_ore, dunning_levels.printer()) == (1000, 5000, "kontoret")

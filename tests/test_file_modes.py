@@ -20,6 +20,7 @@ import pytest
 from tests.balance_helpers import invoice_for, make_case, pay, second_owner
 from tests.collection_data import collection_on_business_day
 from tests.common import run, run_json
+from tests.rate_data import store_rates
 from tests.test_dunning_service import DEMAND, REMINDER, invoice
 from tui_inkasso.fileio import share_files_with
 from tui_inkasso.services import dunning_levels
@@ -104,6 +105,7 @@ def test_the_letters_and_their_folder_are_the_owners_only(
     sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     dunning_levels.save_levels([REMINDER, DEMAND])
+    store_rates()
     invoice("9001")
     letters = tmp_path / "brev" / "juli"
     code, _, err = run(capsys, sqlite_url, "dunning-run", "--date", "2026-07-02", "--out", str(letters))

@@ -20,6 +20,7 @@ import pytest
 
 from tests.collection_samples import CREDITOR, PERSON, case
 from tests.conftest import SHARED_DOCS
+from tests.rate_data import store_rates
 from tests.test_dunning_service import DEMAND, REMINDER, invoice
 from tui_inkasso.db.models import Invoice, Owner, Voucher, VoucherRow
 from tui_inkasso.fileio import FileNameError, file_in, identifier_problem, name_part
@@ -128,6 +129,7 @@ def test_a_reprint_of_an_invoice_numbered_like_a_path_stays_in_the_letters_folde
     sqlite_url: str, tmp_path: Path
 ) -> None:
     dunning_levels.save_levels([REMINDER, DEMAND])
+    store_rates()
     letters = tmp_path / "a" / "b" / "brev"
     set_setting("dunning.letters_dir", str(letters))
     stored = invoice("9001")

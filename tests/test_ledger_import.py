@@ -54,7 +54,7 @@ def test_example_imports_as_it_is(any_db: str) -> None:
     assert counts == {
         "settings": (2, 0, 1), "dunning_levels": (2, 0, 0), "owners": (2, 0, 0), "accounts": (11, 0, 0),
         "properties": (2, 0, 0), "object_types": (6, 0, 0), "objects": (6, 0, 0), "customers": (3, 0, 0),
-        "invoices": (8, 0, 0), "invoice_rows": (9, 0, 0), "dunning_notices": (13, 0, 0), "payments": (3, 0, 0),
+        "contracts": (0, 0, 0), "invoices": (8, 0, 0), "invoice_rows": (9, 0, 0), "dunning_notices": (13, 0, 0), "payments": (3, 0, 0),
     }
     invoice = Invoice.get(Invoice.number == "100236")
     assert (invoice.amount, invoice.balance, invoice.fees) == (1875000, 1375000, 6000)
@@ -108,9 +108,9 @@ def _broken() -> dict[str, Any]:
 BROKEN_ERRORS = [
     "customers[0].national_id: inget giltigt personnummer: '800101-0002' (fel kontrollsiffra)",
     "invoices[2].due_date: inget giltigt datum (ÅÅÅÅ-MM-DD): '2026-02-30'",
-    "invoices[3].ocr: OCR-numret '20000189' har fel kontrollsiffra",
     "payments[1].amount: fler än två decimaler",
     "invoices[0].customer: okänd kund 'K9'",
+    "invoices[3].ocr: OCR-numret '20000189' har fel kontrollsiffra (ägarens OCR-kontroll: Checksiffra och längd)",
 ]
 
 
@@ -125,8 +125,10 @@ def test_invalid_file_is_refused_whole_with_every_error(any_db: str) -> None:
 @pytest.mark.parametrize(
     ("change", "error"),
     [
-        (lambda d: d["invoices"][5].update(ocr="30000187"), "invoices[5].ocr: OCR-numret '30000187' har fel kontrollsiffra"),
-        (lambda d: d["invoices"][5].update(ocr="30000178"), "invoices[5].ocr: OCR-numret '30000178' har fel längdsiffra"),
+        (lambda d: d["invoices"][5].update(ocr="30000187"), "invoices[5].ocr: OCR-numret '30000187' har fel kontrollsiffra "
+         "(ägarens OCR-kontroll: Checksiffra och längd)"),
+        (lambda d: d["invoices"][5].update(ocr="30000178"), "invoices[5].ocr: OCR-numret '30000178' har fel längdsiffra "
+         "(ägarens OCR-kontroll: Checksiffra och längd)"),
         (lambda d: d["invoices"][5]["rows"][0].update(amount="12,50"),
          "invoices[5].rows[0].amount: inget belopp (siffror, punkt och högst två decimaler): '12,50'"),
         (lambda d: d["payments"][0].update(invoice="999"), "payments[0].invoice: okänd faktura '999'"),

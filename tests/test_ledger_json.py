@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import SHARED_DOCS
 from tui_inkasso.db.models import (
+    Contract,
     Customer,
     DunningLevelConfig,
     Invoice,
@@ -47,6 +48,8 @@ COLUMNS = {
     "customers.id": Customer.number, "customers.name": Customer.name, "customers.address": Customer.address,
     "customers.postal_code": Customer.postal_code, "customers.city": Customer.city,
     "customers.email": Customer.email, "customers.phone": Customer.phone,
+    "contracts.id": Contract.number, "contracts.customer": Customer.number, "contracts.object": RentalObject.code,
+    "invoices.contract": Contract.number,
     "invoices.number": Invoice.number, "invoices.customer": Customer.number,
     "invoices.object": RentalObject.code, "invoices.owner": Owner.code, "invoices.ocr": Invoice.ocr,
     "invoices.rows.text": InvoiceRow.text,

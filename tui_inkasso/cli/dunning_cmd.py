@@ -2,9 +2,12 @@
 
 * ``tui-inkasso dunning-run [--date D] [--dry-run] [selection] [--leave-out INVOICE ...] [--out DIR]``
   issues the next level to every due invoice (or, with ``--dry-run``, lists what it would).
-* ``tui-inkasso dunning-levels [show | set FILE.json]`` shows or replaces the levels; the file
-  has the form ``show --json`` prints: ``{"levels": [{"level": 1, "name": "Påminnelse",
-  "days": 10, "fee": "60.00", "deadline_days": 10, "letter_text": "..."}, ...]}``.
+* ``tui-inkasso dunning-levels [show | set FILE.json | defaults]`` shows or replaces the levels
+  (``defaults``: the lawful default configuration); the file has the form ``show --json``
+  prints: ``{"levels": [{"level": 1, "name": "Påminnelse", "kind": "reminder", "days": 10,
+  "fee": "60.00", "deadline_days": 10, "letter_text": "..."}, ...]}``. A configuration the law
+  does not allow (a fee above its ceiling, a fee on a reminder without fee, a collection fee on
+  two levels) is refused with every reason.
 * ``tui-inkasso reprint INVOICE [--level N] [--out PATH] [--print] [--text]`` prints a notice's
   stored letter again.
 * ``tui-inkasso block invoice|customer NUMBER --reason R`` and ``unblock invoice|customer NUMBER``.
@@ -20,6 +23,8 @@ from typing import Any
 from tui_inkasso.cli.common import CliError, Output, date_arg
 from tui_inkasso.cli.selection_options import add_selection_options, selection_from_args
 from tui_inkasso.domain.dunning import DunningLevel, is_demand_level
+from tui_inkasso.domain.level_fees import level_kind
+from tui_inkasso.domain.level_kinds import LevelKind
 from tui_inkasso.domain.money import MoneyError, format_amount, format_sek, parse_amount
 from tui_inkasso.services import clock, dunning_blocks, dunning_levels, dunning_reprint, dunning_run
 
@@ -126,18 +131,24 @@ def _register_levels(subparsers: argparse._SubParsersAction, parent: argparse.Ar
     put = sub.add_parser("set", parents=[parent], help="ersätt alla kravnivåer med dem i FILE.json")
     put.add_argument("file", type=Path, metavar="FILE.json", help="samma form som dunning-levels show --json skriver")
     put.set_defaults(handler=_levels_set)
+    lawful = sub.add_parser("defaults", parents=[parent],
+                            help="ersätt kravnivåerna med standardnivåerna (påminnelse 60 kr, inkassokrav 180 kr)")
+    lawful.set_defaults(handler=_levels_defaults)
 
 
 def level_json(level: DunningLevel) -> dict[str, Any]:
-    """A level in the file form (fee as "60.00")."""
+    """A level in the file form (fee as "60.00"; kind as its code: reminder, reminder_no_fee,
+    collection_demand, with its Swedish name in kind_text)."""
+    kind = level_kind(level)
     return {"level": level.level, "name": level.name, "days": level.days, "fee": format_amount(level.fee_ore),
             "deadline_days": level.deadline_days, "letter_text": level.letter_text,
-            "kind": "demand" if level.is_demand else "reminder"}
+            "kind": kind.value, "kind_text": kind.label}
 
 
 def _levels_output(levels: list[DunningLevel]) -> Output:
-    lines = [f"{lv.level}. {lv.name:<14} {lv.days:>3} dagar  avgift {format_sek(lv.fee_ore):>7} kr  "
-             f"betalningstid {lv.deadline_days} dagar" for lv in levels] or ["Inga kravnivåer är inlagda."]
+    lines = [f"{lv.level}. {lv.name:<14} {level_kind(lv).label:<22} {lv.days:>3} dagar  avgift "
+             f"{format_sek(lv.fee_ore):>7} kr  betalningstid {lv.deadline_days} dagar"
+             for lv in levels] or ["Inga kravnivåer är inlagda."]
     return Output({"levels": [level_json(lv) for lv in levels]}, "\n".join(lines))
 
 
@@ -179,12 +190,27 @@ def _level_from_json(path: Path, number: int, item: Any) -> DunningLevel:
     except MoneyError as exc:
         raise CliError(f"{where}: fältet fee: {exc}") from None
     level = field("level", int)
+    kind = ""
+    if item.get("kind") not in (None, ""):
+        text = str(item["kind"])
+        try:
+            kind = LevelKind.parse(_OLD_KIND_WORDS.get(text, text)).value
+        except ValueError as exc:
+            raise CliError(f"{where}: fältet kind: {exc}") from None
     return DunningLevel(level, field("name", str), field("days", int), fee, field("deadline_days", int),
-                        str(item.get("letter_text", "")), is_demand_level(level))
+                        str(item.get("letter_text", "")), is_demand_level(level), kind)
+
+
+_OLD_KIND_WORDS = {"demand": LevelKind.COLLECTION_DEMAND.value}
+"""``kind`` as files written before levels had kinds said it ("demand" for every later level)."""
 
 
 def _levels_set(args: argparse.Namespace) -> Output:
     return _levels_output(dunning_levels.save_levels(read_levels_file(args.file)))
+
+
+def _levels_defaults(args: argparse.Namespace) -> Output:
+    return _levels_output(dunning_levels.save_levels(dunning_levels.default_levels()))
 
 
 # --------------------------------------------------------------------------- reprint

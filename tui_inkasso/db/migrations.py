@@ -31,6 +31,7 @@ from playhouse.migrate import SchemaMigrator
 from tui_inkasso.db import models
 from tui_inkasso.db.migration_v3 import migrate_audit_details
 from tui_inkasso.db.migration_v4 import migrate_claim_model
+from tui_inkasso.db.migration_v5 import migrate_v5
 
 Step = Callable[[pw.Database, SchemaMigrator], None]
 """A migration step: the database (in the step's transaction) and its ``playhouse.migrate`` migrator."""
@@ -103,6 +104,7 @@ MIGRATIONS: dict[int, Step] = {
     2: _v2_scheduling_and_outbox,
     3: migrate_audit_details,
     4: migrate_claim_model,
+    5: migrate_v5,
 }
 """Step N brings a database from version N-1 to N. Version 1 is the first released schema."""
 

@@ -69,6 +69,11 @@ class Owner(BaseModel):
     city = pw.CharField(max_length=100, default="")
     phone = pw.CharField(max_length=40, default="")
     email = pw.CharField(max_length=200, default="")
+    ocr_control = pw.CharField(max_length=30, default="check_digit_and_length",
+                               constraints=[pw.SQL("DEFAULT 'check_digit_and_length'")])
+    """How strictly the owner's receiving bankgiro/plusgiro checks OCR references
+    (``domain.ocr_control.OcrControl``: none, check_digit, check_digit_and_length); the ledger
+    import and payment matching check an invoice's OCR at this level."""
 
 
 class Account(BaseModel):
@@ -232,6 +237,8 @@ class DunningLevelConfig(BaseModel):
     fee = pw.BigIntegerField(default=0)
     deadline_days = pw.IntegerField(default=10)
     letter_text = pw.TextField(default="")
+    kind = pw.CharField(max_length=20, default="", constraints=[pw.SQL("DEFAULT ''")])
+    """``domain.level_kinds.LevelKind`` code: reminder, reminder_no_fee, collection_demand."""
 
 
 class DunningRun(BaseModel):
@@ -311,8 +318,30 @@ class Payment(BaseModel):
     payment is either part of the claimed balance or a correction, never both and never neither."""
 
 
+class SieExport(BaseModel):
+    """A SIE file written for an owner, and which vouchers it carried.
+
+    A voucher is exported once: ``Voucher.sie_export`` points at the export that first wrote it,
+    so the next export takes what no export has carried yet, whatever its date. ``again`` marks
+    a copy made on purpose of vouchers already exported (they keep their first export).
+    """
+
+    owner = pw.ForeignKeyField(Owner, backref="sie_exports", index=True)
+    created_at = pw.DateTimeField()
+    created_by = pw.CharField(max_length=100)
+    path = pw.CharField(max_length=500)
+    from_date = pw.DateField(null=True)
+    to_date = pw.DateField(null=True)
+    vouchers = pw.IntegerField(default=0)
+    again = pw.BooleanField(default=False)
+    sha256 = pw.CharField(max_length=64, default="")
+
+
 class Voucher(BaseModel):
-    """Verifikation: a balanced booking on an owner's accounts."""
+    """Verifikation: a balanced booking on an owner's accounts.
+
+    ``sie_export`` is the SIE export that carried it (None: not yet exported).
+    """
 
     owner = pw.ForeignKeyField(Owner, backref="vouchers", index=True)
     number = pw.IntegerField()
@@ -321,6 +350,7 @@ class Voucher(BaseModel):
     source = pw.CharField(max_length=40)
     payment = pw.ForeignKeyField(Payment, backref="vouchers", null=True)
     created_at = pw.DateTimeField()
+    sie_export = pw.ForeignKeyField(SieExport, backref="voucher_set", null=True, index=True)
 
     class Meta:
         indexes = ((("owner", "number"), True),)
@@ -492,6 +522,7 @@ MODELS: list[type[BaseModel]] = [
     DunningNotice,
     PaymentFile,
     Payment,
+    SieExport,
     Voucher,
     VoucherRow,
     InvoiceCharge,

@@ -13,6 +13,7 @@ from tui_inkasso.db import models as m
 from tui_inkasso.db.notice_charges import charge_notice_fees
 from tui_inkasso.demo.catalogue import (
     ACCOUNT_NUMBERS,
+    DEMO_REFERENCE_RATES,
     DEMO_USER,
     LEVELS,
     MAX_INVOICES,
@@ -24,6 +25,7 @@ from tui_inkasso.demo.dates import weekday_on_or_after
 from tui_inkasso.demo.estate import Estate
 from tui_inkasso.demo.scenarios import SCENARIOS, Scenarios
 from tui_inkasso.demo.tables import BULK_TABLES, COLUMNS, LEDGER_MODELS
+from tui_inkasso.domain.reference_rates import shipped_reference_rates
 
 
 class DemoBuilder(Estate, Scenarios):
@@ -55,13 +57,24 @@ class DemoBuilder(Estate, Scenarios):
         for level in LEVELS:
             table.insert(
                 level=level.level, name=level.name, days=level.days, fee=level.fee,
-                deadline_days=level.deadline_days, letter_text=level.letter_text,
+                deadline_days=level.deadline_days, letter_text=level.letter_text, kind=level.kind,
             ).on_conflict(
                 conflict_target=[table.level],
                 update={table.name: level.name, table.days: level.days, table.fee: level.fee,
-                        table.deadline_days: level.deadline_days, table.letter_text: level.letter_text},
+                        table.deadline_days: level.deadline_days, table.letter_text: level.letter_text,
+                        table.kind: level.kind},
             ).execute()
         self.writer.counts[table._meta.table_name] = len(LEVELS)
+        self._reference_rates()
+
+    def _reference_rates(self) -> None:
+        """The shipped rates when none are stored, and the half years the demo's dates need
+        beyond them (``DEMO_REFERENCE_RATES``); a rate staff entered is never changed."""
+        table = m.ReferenceRate
+        rows = [] if table.select().exists() else [(r.valid_from, r.rate_bp) for r in shipped_reference_rates()]
+        rows += [(day, bp) for day, bp in DEMO_REFERENCE_RATES if day <= self.today]
+        for valid_from, rate_bp in rows:
+            table.insert(valid_from=valid_from, rate_bp=rate_bp).on_conflict_ignore().execute()
 
     def _owners(self) -> None:
         count = 4 if self.target < 100_000 else 5

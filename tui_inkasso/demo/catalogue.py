@@ -6,6 +6,7 @@ changing an entry changes the demo for every seed (and the tests that count its 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from tui_inkasso.domain.codes import AccountRole, InvoiceKind, PaymentKind, PaymentMethod
@@ -38,16 +39,26 @@ class DemoLevel:
     fee: int
     deadline_days: int
     letter_text: str
+    kind: str
+    """``domain.level_kinds.LevelKind`` code."""
 
 
 LEVELS = (
     DemoLevel(1, "Påminnelse", 8, 6000, 10,
               "Vi har ännu inte fått betalt för fakturan nedan. Betala senast förfallodagen "
-              "i detta brev. Har du redan betalat kan du bortse från påminnelsen."),
+              "i detta brev. Har du redan betalat kan du bortse från påminnelsen.", "reminder"),
     DemoLevel(2, "Krav", 10, 0, 10,
               "Trots påminnelse har fakturan nedan inte betalats. Betalar du inte senast "
-              "förfallodagen i detta brev lämnas fordran till inkasso."),
+              "förfallodagen i detta brev lämnas fordran till inkasso.", "reminder_no_fee"),
 )
+"""A reminder with the reminder fee, then a last reminder without fee that says the claim goes
+to collection: by inkassolagen 1 § that is no collection measure, so it charges no collection
+fee (docs/dunning.md, "The law"); the agency sends the inkassokrav."""
+
+DEMO_REFERENCE_RATES = ((dt.date(2026, 7, 1), 200),)
+"""Half years after the shipped table (domain/reference_rates.py) that the demo's dates need,
+with the rate the demo assumes (2,00 %, the half year before's). Entered by the demo as staff
+would enter them; never shipped as the law's rate."""
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from tui_inkasso.db import models as m
 LEDGER_MODELS: tuple[type[m.BaseModel], ...] = (
     m.Owner, m.Account, m.Property, m.ObjectType, m.RentalObject, m.Customer, m.Contract,
     m.CollectionFile, m.CollectionCase, m.Invoice, m.InvoiceRow, m.DunningLevelConfig,
-    m.DunningRun, m.DunningNotice, m.PaymentFile, m.Payment, m.Voucher, m.VoucherRow,
+    m.DunningRun, m.DunningNotice, m.PaymentFile, m.Payment, m.SieExport, m.Voucher, m.VoucherRow,
     m.InvoiceCharge, m.ChargeSettlement, m.CaseInvoice, m.CaseEvent, m.BalanceReport,
     m.ReportedCorrection, m.OutboxFile,
 )

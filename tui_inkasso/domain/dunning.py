@@ -91,7 +91,10 @@ class DunningLevel:
     ``days`` counts from the due date (moved to a bank day) for level 1, and from the date the
     previous level was issued for the later ones. ``is_demand`` tells a demand (krav, capped at
     the demand fee) from a reminder (påminnelse, capped at the reminder fee and only charged
-    where the contract allows it).
+    where the contract allows it). ``kind`` is the level's ``domain.level_kinds.LevelKind`` code
+    (påminnelse, påminnelse utan avgift, inkassokrav), which decides the fee the law allows it
+    and what its letter must say; "" for a level stored without one (read with
+    ``level_kinds.default_kind``).
     """
 
     level: int
@@ -101,6 +104,7 @@ class DunningLevel:
     deadline_days: int
     letter_text: str
     is_demand: bool
+    kind: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,17 +27,19 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from tui_inkasso.domain.codes import AccountRole, InvoiceKind, PaymentKind, PaymentMethod
+from tui_inkasso.domain.date_sanity import due_date_problem, invoice_date_problem
 from tui_inkasso.domain.identifiers import (
     IdentifierError,
     digits_only,
     is_organisation,
     normalize_bankgiro,
     normalize_national_id,
-    normalize_ocr,
     normalize_orgnr,
     normalize_plusgiro,
 )
+from tui_inkasso.domain.level_kinds import LevelKind
 from tui_inkasso.domain.money import MAX_AMOUNT, format_amount
+from tui_inkasso.domain.ocr_control import OcrControl, check_ocr
 from tui_inkasso.domain.safe_text import clean_text
 from tui_inkasso.domain.sfi import SfiCategory
 from tui_inkasso.fileio import identifier_problem
@@ -76,6 +78,8 @@ MAX_LENGTH: dict[str, int] = {
     "customers.id": 40, "customers.name": 200, "customers.address": 200,
     "customers.postal_code": 10, "customers.city": 100, "customers.email": 200,
     "customers.phone": 40,
+    "contracts.id": 40, "contracts.customer": 40, "contracts.object": 40,
+    "invoices.contract": 40,
     "invoices.number": 40, "invoices.customer": 40, "invoices.object": 40, "invoices.owner": 40,
     "invoices.ocr": 25, "invoices.rows.text": 200,
     "payments.invoice": 40, "payments.reference": 100, "payments.sender_account": 40,
@@ -100,7 +104,7 @@ _ACCOUNT = re.compile(r"^[0-9]{1,10}$")
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 _SECTIONS = ("settings", "dunning_levels", "owners", "properties", "object_types", "objects",
-             "customers", "invoices", "payments")
+             "customers", "contracts", "invoices", "payments")
 
 
 class Problem(NamedTuple):
@@ -141,6 +145,9 @@ class LevelRecord:
     deadline_days: int
     letter_text: str | None
     """None: the file leaves the level's letter text as it is."""
+    kind: str | None = None
+    """``domain.level_kinds.LevelKind`` code; None: the file leaves the level's kind as it is
+    (a new level gets ``level_kinds.default_kind``)."""
 
 
 @dataclass
@@ -159,6 +166,9 @@ class OwnerRecord:
     phone: str
     email: str
     accounts: dict[str, str]
+    ocr_control: str | None = None
+    """``domain.ocr_control.OcrControl`` code of the owner's receiving bankgiro/plusgiro; None:
+    as stored (a new owner: check digit and length)."""
 
 
 @dataclass
@@ -211,6 +221,21 @@ class CustomerRecord:
 
 
 @dataclass
+class ContractRecord:
+    """A lease (``contracts[i]``): a customer's contract for an object, from/to, and whether it
+    allows a reminder fee (lag (1981:739) 2 §: only when agreed when the debt arose)."""
+
+    path: str
+    number: str
+    customer: str
+    object: str
+    start: dt.date
+    end: dt.date | None
+    reminder_fee_allowed: bool
+    monthly_rent: int
+
+
+@dataclass
 class NoticeRecord:
     """A reminder or demand already sent (``invoices[i].dunning[j]``)."""
 
@@ -238,6 +263,9 @@ class InvoiceRecord:
     ocr: str
     rows: list[tuple[str, int]]
     notices: list[NoticeRecord]
+    contract: str | None = None
+    """The contract the invoice is under, by number; None: the import finds the customer's
+    contract for the object that runs on the due date, if there is one."""
 
     @property
     def amount(self) -> int:
@@ -276,6 +304,7 @@ class Ledger:
     object_types: list[ObjectTypeRecord] = field(default_factory=list)
     objects: list[ObjectRecord] = field(default_factory=list)
     customers: list[CustomerRecord] = field(default_factory=list)
+    contracts: list[ContractRecord] = field(default_factory=list)
     invoices: list[InvoiceRecord] = field(default_factory=list)
     payments: list[PaymentRecord] = field(default_factory=list)
     declared: dict[str, set[str]] = field(default_factory=dict)
@@ -389,14 +418,20 @@ SettingCheck = Callable[[str, str], str]
 """(key, value) -> the value as it is stored, or ValueError with the reason."""
 
 
-def read_ledger(data: Any, check_setting: SettingCheck | None = None) -> tuple[Ledger, Problems]:
+def read_ledger(data: Any, check_setting: SettingCheck | None = None,
+                today: dt.date | None = None) -> tuple[Ledger, Problems]:
     """The records of a parsed file, and every problem found in it.
 
     What a setting may hold is the settings' business, not the file's: ``check_setting`` checks
     one value (the import passes the settings service's check); without it a setting only has to
-    be a text.
+    be a text. With ``today`` every invoice date is checked for sense (``domain.date_sanity``:
+    at most ten years back, at most a year ahead; a due date within a year of its invoice date).
+
+    An OCR reference is read here as 2 to 25 digits; its check digit and length digit are
+    checked by the import against the OCR control of the owner's receiving account
+    (``domain.ocr_control``), which only the import knows.
     """
-    reader = _Reader(check_setting)
+    reader = _Reader(check_setting, today)
     return reader.ledger(data), reader.problems
 
 
@@ -404,9 +439,10 @@ def read_ledger(data: Any, check_setting: SettingCheck | None = None) -> tuple[L
 class _Reader:
     """Reads the JSON records into typed values, collecting every problem instead of stopping."""
 
-    def __init__(self, check_setting: SettingCheck | None) -> None:
+    def __init__(self, check_setting: SettingCheck | None, today: dt.date | None = None) -> None:
         self.problems = Problems()
         self.check_setting = check_setting
+        self.today = today
 
     def error(self, path: str, reason: str) -> None:
         self.problems.add(path, reason)
@@ -426,11 +462,12 @@ class _Reader:
         ledger.object_types = self.section(data, "object_types", _read_type)
         ledger.objects = self.section(data, "objects", _read_object)
         ledger.customers = self.section(data, "customers", _read_customer)
+        ledger.contracts = self.section(data, "contracts", _read_contract)
         ledger.invoices = self.section(data, "invoices", _read_invoice)
         ledger.payments = self.section(data, "payments", _read_payment)
         _check_unique(data, self)
         for section, key in (("dunning_levels", "level"), ("owners", "id"), ("properties", "id"), ("object_types", "code"),
-                             ("objects", "id"), ("customers", "id"), ("invoices", "number")):
+                             ("objects", "id"), ("customers", "id"), ("contracts", "id"), ("invoices", "number")):
             ledger.declared[section] = {k for _, rec in _raw_items(data, section)
                                         if (k := _key_text(rec.get(key)))}
         return ledger
@@ -639,7 +676,7 @@ def _json_type(value: Any) -> str:
 
 
 def _read_level(rec: Any, path: str, reader: _Reader) -> LevelRecord | None:
-    optional = ["days_after_due", "days_after_previous", "fee", "deadline_days", "letter_text"]
+    optional = ["days_after_due", "days_after_previous", "fee", "deadline_days", "letter_text", "kind"]
     if not reader.fields(rec, path, ["level", "name"], optional):
         return None
     before = len(reader.problems)
@@ -656,13 +693,21 @@ def _read_level(rec: Any, path: str, reader: _Reader) -> LevelRecord | None:
     fee = reader.amount(rec, path, "fee", minimum=0)
     deadline = reader.integer(rec, path, "deadline_days", minimum=1, default=DEFAULT_DEADLINE_DAYS)
     letter = reader.text(rec, path, "letter_text", default="")
+    kind_text = reader.text(rec, path, "kind", default="")
+    kind = None
+    if kind_text:
+        try:
+            kind = LevelKind.parse(kind_text).value
+        except ValueError as exc:
+            reader.error(f"{path}.kind", str(exc))
     if len(reader.problems) > before or level is None or name is None or days is None or deadline is None:
         return None
-    return LevelRecord(level, name, days, fee or 0, deadline, letter or None)
+    return LevelRecord(level, name, days, fee or 0, deadline, letter or None, kind)
 
 
 def _read_owner(rec: Any, path: str, reader: _Reader) -> OwnerRecord | None:
-    optional = ["bankgiro", "plusgiro", "address", "postal_code", "city", "phone", "email", "accounts"]
+    optional = ["bankgiro", "plusgiro", "address", "postal_code", "city", "phone", "email", "accounts",
+                "ocr_control"]
     if not reader.fields(rec, path, ["id", "name", "org_no"], optional):
         return None
     before = len(reader.problems)
@@ -674,9 +719,17 @@ def _read_owner(rec: Any, path: str, reader: _Reader) -> OwnerRecord | None:
     extra = {n: reader.text(rec, path, n, default="") or ""
              for n in ("address", "postal_code", "city", "phone", "email")}
     accounts = _read_accounts(rec.get("accounts"), f"{path}.accounts", reader)
+    control_text = reader.text(rec, path, "ocr_control", default="")
+    control = None
+    if control_text:
+        try:
+            control = OcrControl.parse(control_text).value
+        except ValueError as exc:
+            reader.error(f"{path}.ocr_control", str(exc))
     if len(reader.problems) > before or code is None or name is None or org_no is None:
         return None
-    return OwnerRecord(path, code, name, org_no, bankgiro, plusgiro, accounts=accounts, **extra)
+    return OwnerRecord(path, code, name, org_no, bankgiro, plusgiro, accounts=accounts, ocr_control=control,
+                       **extra)
 
 
 def _read_accounts(raw: Any, path: str, reader: _Reader) -> dict[str, str]:
@@ -750,9 +803,28 @@ def _read_customer(rec: Any, path: str, reader: _Reader) -> CustomerRecord | Non
     return CustomerRecord(path, number, name, national_id, is_organisation(national_id), **extra)
 
 
+def _read_contract(rec: Any, path: str, reader: _Reader) -> ContractRecord | None:
+    if not reader.fields(rec, path, ["id", "customer", "object", "from"], ["to", "reminder_fee", "monthly_rent"]):
+        return None
+    before = len(reader.problems)
+    number, customer, obj = (reader.text(rec, path, n) for n in ("id", "customer", "object"))
+    start = reader.date(rec, path, "from")
+    end = reader.date(rec, path, "to")
+    if start and end and end < start:
+        reader.error(f"{path}.to", f"{end.isoformat()} ligger före from {start.isoformat()}")
+    allowed = rec.get("reminder_fee", False)
+    if not isinstance(allowed, bool):
+        reader.error(f"{path}.reminder_fee", f"ska vara true eller false, inte {_shown(allowed)}")
+    rent = reader.amount(rec, path, "monthly_rent", minimum=0) if rec.get("monthly_rent") is not None else 0
+    if len(reader.problems) > before or None in (number, customer, obj, start):
+        return None
+    assert number and customer and obj and start  # for the type checker
+    return ContractRecord(path, number, customer, obj, start, end, bool(allowed), rent or 0)
+
+
 def _read_invoice(rec: Any, path: str, reader: _Reader) -> InvoiceRecord | None:
     required = ["number", "kind", "customer", "invoice_date", "due_date", "ocr", "rows"]
-    if not reader.fields(rec, path, required, ["object", "owner", "dunning"]):
+    if not reader.fields(rec, path, required, ["object", "owner", "dunning", "contract"]):
         return None
     before = len(reader.problems)
     number = reader.text(rec, path, "number")
@@ -764,14 +836,19 @@ def _read_invoice(rec: Any, path: str, reader: _Reader) -> InvoiceRecord | None:
     owner = reader.text(rec, path, "owner")
     if obj is None and owner is None and "object" not in rec:
         reader.error(f"{path}.owner", "saknas (en faktura utan objekt anger sin ägare)")
+    contract = reader.text(rec, path, "contract")
     invoice_date = reader.date(rec, path, "invoice_date")
     due_date = reader.date(rec, path, "due_date")
     if invoice_date and due_date and due_date < invoice_date:
         reader.error(f"{path}.due_date", f"före fakturadatumet {invoice_date.isoformat()}")
+    elif invoice_date and due_date and (reason := due_date_problem(invoice_date, due_date)):
+        reader.error(f"{path}.due_date", reason)
+    if invoice_date and reader.today and (reason := invoice_date_problem(invoice_date, reader.today)):
+        reader.error(f"{path}.invoice_date", reason)
     ocr = reader.text(rec, path, "ocr")
     if ocr is not None:
         try:
-            ocr = normalize_ocr(ocr)
+            ocr = check_ocr(ocr, OcrControl.NONE)
         except IdentifierError as exc:
             reader.error(f"{path}.ocr", str(exc))
     rows = _read_rows(rec.get("rows"), path, reader)
@@ -780,7 +857,7 @@ def _read_invoice(rec: Any, path: str, reader: _Reader) -> InvoiceRecord | None:
         return None
     assert number and kind and customer and invoice_date and due_date and ocr  # for the type checker
     return InvoiceRecord(path, number, kind, customer, obj, owner, invoice_date, due_date, ocr, rows,
-                         notices)
+                         notices, contract)
 
 
 def _read_rows(raw: Any, path: str, reader: _Reader) -> list[tuple[str, int]]:
@@ -866,7 +943,7 @@ def _check_unique(data: dict, reader: _Reader) -> None:
     for section, key, what in (
         ("dunning_levels", "level", "kravnivå"), ("owners", "id", "ägar-id"),
         ("properties", "id", "fastighets-id"), ("object_types", "code", "objektstypskod"),
-        ("objects", "id", "objekt-id"), ("customers", "id", "kund-id"),
+        ("objects", "id", "objekt-id"), ("customers", "id", "kund-id"), ("contracts", "id", "avtalsnummer"),
         ("invoices", "number", "fakturanummer"), ("invoices", "ocr", "OCR-nummer"),
     ):
         pairs = [(f"{path}.{key}", _key_text(rec.get(key))) for path, rec in _raw_items(data, section)]

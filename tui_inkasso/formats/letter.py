@@ -30,7 +30,11 @@ from datetime import date, datetime
 from typing import Any
 
 from tui_inkasso.domain.dunning import LETTER_CHAR_SUBSTITUTES, wrap_letter_text
+from tui_inkasso.domain.interest import format_rate_bp
+from tui_inkasso.domain.letter_requirements import objection_sentence
+from tui_inkasso.domain.level_kinds import LevelKind
 from tui_inkasso.domain.money import format_sek
+from tui_inkasso.domain.rent_notice import RentPremises, rent_sentence
 
 FORMAT_VERSION = 1
 """Version of the stored JSON; :meth:`LetterData.from_json` refuses versions it does not know."""
@@ -48,11 +52,16 @@ INTEREST_NOTICE = (
 )
 PAID_NOTICE = "Har du redan betalat kan du bortse från detta brev."
 
+LATE_INTEREST_NOTICE = ("Dröjsmålsränta enligt räntelagen 6 § (referensräntan + 8 procentenheter) "
+                        "löper vidare på kapitalbeloppet tills betalning sker.")
+"""The interest line of a letter that names its kind (the rate, days and capital stand in the
+amounts above it, inkassolagen 5 §)."""
+
 NOTICE_WIDTH = 88
 TEXT_PREVIEW_WIDTH = 88
 
 _DATE_FIELDS = frozenset({"invoice_date", "due_date", "issued_on", "payment_deadline",
-                          "interest_to"})
+                          "interest_to", "interest_from"})
 _TUPLE_FIELDS = frozenset({"owner_address", "customer_address"})
 _INT_FIELDS = frozenset({"level", "capital_ore", "interest_ore", "fee_ore", "earlier_fees_ore",
                          "total_ore"})
@@ -102,11 +111,27 @@ class LetterData:
     forfeiture_notice: bool
     customer_number: str = ""
     interest_to: date | None = None
+    level_kind: str = ""
+    """The level's ``domain.level_kinds.LevelKind`` code; "" in letters stored before levels had
+    kinds (they print as they were sent)."""
+    interest_from: date | None = None
+    """The first day of late interest (the day after the due date, moved to a bank day)."""
+    interest_rates: tuple[tuple[date, date, int], ...] = ()
+    """The late-interest rate over the interest days: (first day, last day, rate in basis
+    points) per period with one rate (``domain.reference_rates.rate_periods``)."""
+    rent_premises: str = ""
+    """"bostad" or "lokal": the rent sentence of 12 kap. 42 § jordabalken for that kind of
+    premises (``domain.rent_notice``); "" for none."""
 
     def __post_init__(self) -> None:
         where = f"brevet för faktura {self.invoice_number!r}"
         if self.kind not in KINDS:
             raise LetterError(f"{where}: fältet kind är {self.kind!r}; ska vara rent eller direct")
+        if self.level_kind and self.level_kind not in {k.value for k in LevelKind}:
+            raise LetterError(f"{where}: fältet level_kind är {self.level_kind!r}")
+        if self.rent_premises and self.rent_premises not in {p.value for p in RentPremises}:
+            raise LetterError(f"{where}: fältet rent_premises är {self.rent_premises!r}; ska vara "
+                              f"bostad eller lokal")
         for name in ("capital_ore", "interest_ore", "fee_ore", "earlier_fees_ore"):
             if getattr(self, name) < 0:
                 raise LetterError(f"{where}: fältet {name} är negativt ({getattr(self, name)})")
@@ -120,7 +145,11 @@ class LetterData:
         data: dict[str, Any] = {"format": FORMAT_VERSION}
         for key in _FIELD_NAMES:
             value = getattr(self, key)
-            if isinstance(value, date):
+            if key in _NEW_FIELDS and not value:
+                continue  # a letter without them reads exactly as before they existed
+            if key == "interest_rates":
+                value = [[first.isoformat(), last.isoformat(), rate] for first, last, rate in value]
+            elif isinstance(value, date):
                 value = value.isoformat()
             elif isinstance(value, tuple):
                 value = list(value)
@@ -153,14 +182,31 @@ class LetterData:
 
 
 _FIELD_NAMES = tuple(f.name for f in fields(LetterData))
-_OPTIONAL_FIELDS = frozenset({"customer_number", "interest_to"})
+_NEW_FIELDS = frozenset({"level_kind", "interest_from", "interest_rates", "rent_premises"})
+"""Fields added with the level kinds (issue 13); left out of the JSON when empty."""
+_OPTIONAL_FIELDS = frozenset({"customer_number", "interest_to"}) | _NEW_FIELDS
+
+
+def _read_rates(value: Any) -> tuple[tuple[date, date, int], ...]:
+    where = "sparat brev: fältet interest_rates"
+    try:
+        return tuple((date.fromisoformat(a), date.fromisoformat(b), int(r)) for a, b, r in value
+                     if isinstance(r, int) and not isinstance(r, bool))
+    except (TypeError, ValueError):
+        raise LetterError(f"{where} är {value!r}; ska vara en lista med [från, till, "
+                          f"räntesats i punkter]") from None
 
 
 def _read_field(name: str, value: Any) -> Any:
     """One JSON value back to its Python type, refusing what does not fit."""
     where = f"sparat brev: fältet {name}"
+    if name == "interest_rates":
+        rates = _read_rates(value)
+        if len(rates) != len(value):
+            raise LetterError(f"{where} är {value!r}; räntesatsen ska vara ett heltal")
+        return rates
     if name in _DATE_FIELDS:
-        if value is None and name == "interest_to":
+        if value is None and name in ("interest_to", "interest_from"):
             return None
         try:
             return date.fromisoformat(value)
@@ -276,14 +322,27 @@ def _content(letter: LetterData) -> _Content:
     )
 
 
+def fee_label(letter: LetterData) -> str:
+    """The name of this letter's own fee: by its level's kind, or as letters without one said."""
+    if letter.level_kind:
+        return "Inkassoavgift" if letter.level_kind == LevelKind.COLLECTION_DEMAND else "Påminnelseavgift"
+    return "Kravavgift" if letter.is_demand else "Påminnelseavgift"
+
+
 def _amount_rows(letter: LetterData) -> list[_Row]:
     interest_to = (letter.interest_to or letter.issued_on).isoformat()
+    interest_label = (f"Dröjsmålsränta {letter.interest_from.isoformat()} t.o.m. {interest_to}"
+                      if letter.interest_from else f"Dröjsmålsränta t.o.m. {interest_to}")
     rows = [
         _Row("Kapitalbelopp", _sek(letter.capital_ore)),
-        _Row(f"Dröjsmålsränta t.o.m. {interest_to}", _sek(letter.interest_ore)),
-        _Row("Avgifter", _sek(letter.fee_ore + letter.earlier_fees_ore)),
-        _Row("Kravavgift" if letter.is_demand else "Påminnelseavgift", _sek(letter.fee_ore), "sub"),
+        _Row(interest_label, _sek(letter.interest_ore)),
     ]
+    rows += [_Row(f"{format_rate_bp(rate)} {first.isoformat()} - {last.isoformat()} på "
+                  f"{_sek(letter.capital_ore)}", "", "sub")
+             for first, last, rate in letter.interest_rates]
+    rows.append(_Row("Avgifter", _sek(letter.fee_ore + letter.earlier_fees_ore)))
+    if letter.fee_ore or not letter.level_kind:
+        rows.append(_Row(fee_label(letter), _sek(letter.fee_ore), "sub"))
     if letter.earlier_fees_ore:
         rows.append(_Row("Tidigare avgifter", _sek(letter.earlier_fees_ore), "sub"))
     rows.append(_Row("Att betala", _sek(letter.total_ore), "total"))
@@ -291,15 +350,33 @@ def _amount_rows(letter: LetterData) -> list[_Row]:
 
 
 def _notice_texts(letter: LetterData) -> list[str]:
+    if not letter.level_kind:
+        return _old_notice_texts(letter)
+    deadline = letter.payment_deadline.isoformat()
+    pay = f"Betala {_sek(letter.total_ore)} senast {deadline}."
+    if letter.level_kind == LevelKind.COLLECTION_DEMAND:
+        pay += " " + objection_sentence(letter.payment_deadline)
+    texts = [pay, LATE_INTEREST_NOTICE]
+    if letter.rent_premises:
+        texts.append(rent_sentence(RentPremises(letter.rent_premises)))
+    texts.append(f"{PAID_NOTICE} {_contact(letter)}")
+    return [_printable(t) for t in texts]
+
+
+def _contact(letter: LetterData) -> str:
+    contact = [f"telefon {letter.owner_phone}" if letter.owner_phone else "",
+               f"e-post {letter.owner_email}" if letter.owner_email else ""]
+    contact_text = ", ".join(c for c in contact if c)
+    return f"Har du frågor, kontakta {letter.owner_name}" + (f", {contact_text}." if contact_text else ".")
+
+
+def _old_notice_texts(letter: LetterData) -> list[str]:
+    """The notices of a letter stored before levels had kinds, word for word as it was sent."""
     texts = [INTEREST_NOTICE.format(date=(letter.interest_to or letter.issued_on).isoformat())]
     if letter.forfeiture_notice:
         texts.append(FORFEITURE_NOTICE.format(deadline=letter.payment_deadline.isoformat()))
     texts.append(PAID_NOTICE)
-    contact = [f"telefon {letter.owner_phone}" if letter.owner_phone else "",
-               f"e-post {letter.owner_email}" if letter.owner_email else ""]
-    contact_text = ", ".join(c for c in contact if c)
-    texts.append(f"Har du frågor, kontakta {letter.owner_name}"
-                 + (f", {contact_text}." if contact_text else "."))
+    texts.append(_contact(letter))
     return [_printable(t) for t in texts]
 
 
@@ -443,6 +520,22 @@ class _LetterPdf:
 
 def _page(pdf: _LetterPdf, letter: LetterData) -> None:
     """Lay one letter out on one A4 page, top to bottom."""
+    texts, rules, box = _layout(letter)
+    pdf.draw_page(texts, rules, box)
+
+
+def fit_problem(letter: LetterData) -> str | None:
+    """Why ``letter`` does not fit its page, or None (the layout without drawing it)."""
+    try:
+        _layout(letter)
+    except LetterError as exc:
+        return str(exc)
+    return None
+
+
+def _layout(letter: LetterData) -> tuple[list[_Text], list[tuple[float, float, float, float]],
+                                         tuple[float, float, float, float]]:
+    """Every string, rule and the payment box of one page; LetterError when it does not fit."""
     c = _content(letter)
     texts: list[_Text] = []
     add = texts.append
@@ -485,17 +578,18 @@ def _page(pdf: _LetterPdf, letter: LetterData) -> None:
         add(_fit(_LEFT + 45, y, value, 10.0, label == "Att betala"))
         y += 6.0
     y += 5.0
+    step = 3.9 if letter.level_kind else 4.1
     for notice in c.notices:
         for line in notice:
             add(_fit(_LEFT, y, line, 9.0))
-            y += 4.1
+            y += step
         y += 1.5
     if y - 5.6 > _BOTTOM:
         raise LetterError(f"brevet för faktura {letter.invoice_number!r}: innehållet får inte "
                           f"plats på en sida (fältet letter_text har {len(c.body)} rader)")
     for i, line in enumerate(c.footer):
         add(_fit(_LEFT, 284.0 + 4.0 * i, line, 8.0))
-    pdf.draw_page(texts, rules, box)
+    return texts, rules, box
 
 
 def render_letters_pdf(letters: Iterable[LetterData], *,

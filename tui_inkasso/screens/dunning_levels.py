@@ -1,7 +1,9 @@
 """Inställningar → Alternativ → Påminnelse/krav: the levels, the dunning settings, the rates.
 
 The levels are edited as blocks, one per level (name, days, fee in kronor, payment deadline in
-days, letter text); level 1 is the reminder, every later level a demand. F3 adds a level after
+days, the kind of letter: påminnelse, påminnelse utan avgift or inkassokrav, and the letter
+text with its placeholders); level 1 is the reminder, every later level a demand. F6 fills in the
+lawful default levels (not saved until F2). F3 adds a level after
 the one with the focus, F4 removes it, F7 and F8 move it up and down (the numbers follow the
 order). Below them: minimum amount, fee caps, printer and letters folder, and the table of
 Riksbank reference rates as text, one row per half year ("2026-01-01  2,00").
@@ -25,10 +27,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Input, Label, Static, TextArea
+from textual.widgets import Footer, Header, Input, Label, Select, Static, TextArea
 
-from tui_inkasso.domain.dunning import DunningLevel, is_demand_level, level_kind_label
+from tui_inkasso.domain.dunning import DunningLevel, is_demand_level
 from tui_inkasso.domain.interest import ReferenceRate, parse_rate_table, rate_table_text
+from tui_inkasso.domain.letter_requirements import PLACEHOLDERS
+from tui_inkasso.domain.level_fees import level_kind
+from tui_inkasso.domain.level_kinds import LevelKind
 from tui_inkasso.domain.money import MoneyError, format_sek, parse_amount
 from tui_inkasso.screens.edit_form import EditForm
 from tui_inkasso.services import dunning_levels, settings
@@ -51,6 +56,9 @@ class LevelForm(Vertical):
     LevelForm Horizontal { height: auto; }
     LevelForm .level-field { width: 1fr; height: auto; margin-right: 1; }
     LevelForm TextArea { height: 6; }
+    LevelForm .level-kind { height: auto; }
+    LevelForm .level-kind Label { width: auto; padding: 1 1 0 0; }
+    LevelForm .level-kind Select { width: 30; }
     """
 
     def __init__(self, level: DunningLevel) -> None:
@@ -70,12 +78,26 @@ class LevelForm(Vertical):
                 with Vertical(classes="level-field"):
                     yield Label(label)
                     yield Input(value, id=f"level-{self.uid}-{name}")
+        with Horizontal(classes="level-kind"):
+            yield Label("Typ av brev")
+            yield Select([(kind.label, kind.value) for kind in LevelKind], allow_blank=False,
+                         value=level_kind(lv).value, id=f"level-{self.uid}-kind")
         yield Label("Brevtext")
         yield TextArea(lv.letter_text, id=f"level-{self.uid}-text")
 
+    def kind(self) -> LevelKind:
+        """The kind chosen for this level."""
+        value = self.query_one(f"#level-{self.uid}-kind", Select).value
+        return LevelKind(value) if isinstance(value, str) else LevelKind.REMINDER_NO_FEE
+
     def number(self, position: int) -> None:
         """Show the level's number and kind for its place in the list."""
-        self.border_title = f"Nivå {position} – {level_kind_label(position)}"
+        self._position = position
+        self.border_title = f"Nivå {position} – {self.kind().label}"
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if getattr(self, "_position", None):
+            self.number(self._position)
 
     def read(self, position: int) -> tuple[DunningLevel | None, list[str]]:
         """The level as typed, or the fields that cannot be read."""
@@ -101,7 +123,8 @@ class LevelForm(Vertical):
         text = self.query_one(f"#level-{self.uid}-text", TextArea).text
         if problems:
             return None, problems
-        return DunningLevel(position, name, days, fee, deadline, text, is_demand_level(position)), []
+        return DunningLevel(position, name, days, fee, deadline, text, is_demand_level(position),
+                            self.kind().value), []
 
 
 class DunningLevelsScreen(EditForm):
@@ -116,6 +139,8 @@ class DunningLevelsScreen(EditForm):
         Binding("f7", "move(-1)", "Flytta upp", id="levels.up"),
         Binding("f8", "move(1)", "Flytta ner", id="levels.down"),
         Binding("f5", "reload", "Ångra ändringar", id="levels.reload", tooltip="Läs in sparade värden igen"),
+        Binding("f6", "defaults", "Standardnivåer", id="levels.defaults",
+                tooltip="Fyll i de lagliga standardnivåerna (påminnelse 60 kr, inkassokrav 180 kr); sparas med F2"),
     ]
 
     DEFAULT_CSS = """
@@ -158,11 +183,16 @@ class DunningLevelsScreen(EditForm):
         with VerticalScroll(id="levels-form"):
             yield Static("Kravnivåerna i den ordning de skickas: nivå 1 är påminnelsen, följande nivåer är "
                          "krav. Dagar räknas från förfallodagen (nivå 1) eller från föregående nivå; "
-                         "betalningstiden är minst 8 dagar. F3 ny nivå, F4 ta bort, F7/F8 flytta, F2 sparar "
-                         "allt eller inget.", id="levels-intro")
+                         "betalningstiden är minst 8 dagar (flyttas över helger). Typ av brev: en påminnelse "
+                         "får ta påminnelseavgift (högst 60 kr, där avtalet medger det, en gång per faktura), "
+                         "bara ett inkassokrav får ta inkassoavgift (högst 180 kr, en gång per fordran). "
+                         "F3 ny nivå, F4 ta bort, F7/F8 flytta, F6 standardnivåer, F2 sparar allt eller inget.",
+                         id="levels-intro")
             yield Static("", id="levels-problems")
             yield Static("Kravnivåer", classes="section-title")
             yield Vertical(id="levels")
+            yield Static("Platshållare i brevtexten: " + ", ".join(
+                f"{{{name}}} {meaning}" for name, meaning in PLACEHOLDERS.items()) + ".", id="levels-placeholders")
             yield Static("Inställningar", classes="section-title")
             keys = [settings.setting_key(k) for k in dunning_levels.CONFIGURATION_KEYS]
             for row in (keys[:3], keys[3:]):
@@ -208,7 +238,9 @@ class DunningLevelsScreen(EditForm):
 
     def _state(self) -> list[str]:
         """Every field's text in screen order (levels as ordered, settings, the rates)."""
-        return [field.value for field in self.query(Input)] + [self.query_one("#levels-rates", TextArea).text]
+        kinds = [str(form.kind().value) for form in self._forms()]
+        texts = [area.text for area in self.query(TextArea)]
+        return [field.value for field in self.query(Input)] + kinds + texts
 
     def unsaved_changes(self) -> int:
         """Fields that differ from what was loaded (a level added or removed counts its fields)."""
@@ -235,12 +267,15 @@ class DunningLevelsScreen(EditForm):
         forms = self._forms()
         current = self._focused_form()
         previous_deadline = 10
+        kind = LevelKind.REMINDER_NO_FEE
         if forms:
             last = current or forms[-1]
+            if last.kind().is_collection_demand:  # no reminder may follow an inkassokrav
+                kind = LevelKind.COLLECTION_DEMAND
             deadline_text = last.query_one(f"#level-{last.uid}-deadline", Input).value.strip()
             previous_deadline = int(deadline_text) if deadline_text.isdigit() else 10
         form = LevelForm(DunningLevel(len(forms) + 1, "Krav", max(previous_deadline, 10), 0, 10,
-                                      NEW_LEVEL_TEXT, True))
+                                      NEW_LEVEL_TEXT, True, kind.value))
         box = self.query_one("#levels", Vertical)
         if current is not None:
             await box.mount(form, after=current)
@@ -248,6 +283,16 @@ class DunningLevelsScreen(EditForm):
             await box.mount(form)
         self._renumber()
         form.query_one(Input).focus()
+
+    async def action_defaults(self) -> None:
+        """Replace the levels on the screen with the lawful defaults (saved only with F2)."""
+        box = self.query_one("#levels", Vertical)
+        await box.remove_children()
+        await box.mount_all([LevelForm(level) for level in dunning_levels.default_levels()])
+        self._renumber()
+        self._forms()[0].query_one(Input).focus()
+        self.notify("Standardnivåerna är ifyllda: påminnelse 60 kr och inkassokrav 180 kr. F2 sparar.",
+                    title="Standardnivåer")
 
     async def action_remove(self) -> None:
         """Remove the focused level."""

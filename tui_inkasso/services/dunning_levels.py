@@ -5,9 +5,13 @@ Alternativ → Påminnelse/krav), the CLI and the ledger import save:
 
 * **Levels** live in ``DunningLevelConfig``. Level 1 is the reminder (påminnelse), every later
   level a demand (krav): :func:`~tui_inkasso.domain.dunning.is_demand_level` decides, for
-  ``domain/invoice_status.py``, the ledger import, the CLI and the settings screen alike.
-* **Settings**: the minimum amount, the fee caps (lag (1981:739) 4 §), the printer and the
-  letters folder.
+  ``domain/invoice_status.py``, the ledger import, the CLI and the settings screen alike. Each
+  level also has a *kind* (``domain.level_kinds``: påminnelse, påminnelse utan avgift,
+  inkassokrav), which decides the fee the law lets it charge and what its letter must say; a
+  configuration that would charge a fee the law does not allow is refused, when saved and by
+  every run (:func:`level_problems`).
+* **Settings**: the minimum amount, the fee caps (lag (1981:739) 4 §; a setting may lower a
+  statutory ceiling, never raise it), the printer and the letters folder.
 * **Reference rates** (räntelagen 9 §): the Riksbank's rate per half year, which the late
   interest of the letters and the collection files is computed from.
 
@@ -17,6 +21,8 @@ three together so the settings screen can list every problem at once.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -32,8 +38,12 @@ from tui_inkasso.domain.interest import (
     format_rate_bp,
     validate_rates,
 )
+from tui_inkasso.domain.letter_requirements import placeholder_problems
+from tui_inkasso.domain.level_fees import cap_problems, kinded, level_kind
+from tui_inkasso.domain.level_kinds import LAWFUL_DEFAULT_LEVELS, level_kind_problems
 from tui_inkasso.domain.money import format_amount, parse_amount
 from tui_inkasso.services import audit
+from tui_inkasso.services.clock import today
 from tui_inkasso.services.errors import DunningError
 from tui_inkasso.services.settings import (
     SettingError,
@@ -90,27 +100,98 @@ def _level_from_row(row: DunningLevelConfig) -> DunningLevel:
         deadline_days=row.deadline_days,
         letter_text=row.letter_text or "",
         is_demand=is_demand_level(row.level),
+        kind=row.kind or "",
     )
 
 
 def get_levels() -> list[DunningLevel]:
-    """The configured levels in order (level 1 the reminder, later ones demands)."""
-    return [_level_from_row(r) for r in DunningLevelConfig.select().order_by(DunningLevelConfig.level)]
+    """The configured levels in order (level 1 the reminder, later ones demands), each with its
+    kind (a level stored without one as ``level_kinds.default_kind`` reads it)."""
+    levels = [_level_from_row(r) for r in DunningLevelConfig.select().order_by(DunningLevelConfig.level)]
+    return [lv if lv.kind else with_kind(lv) for lv in levels]
 
 
-def level_problems(levels: Sequence[DunningLevel], caps: FeeCaps | None = None) -> list[str]:
-    """Everything wrong with ``levels`` (Swedish, one line each); fees against ``caps`` if given.
+def with_kind(level: DunningLevel) -> DunningLevel:
+    """``level`` with its kind spelled out (the default kind when it has none)."""
+    return dataclasses.replace(level, kind=level_kind(level).value)
 
-    Saving checks the caps; a run does not: it cuts each fee to the cap in force
-    (:func:`~tui_inkasso.domain.dunning.capped_fee`), so a lowered cap never stops the runs.
+
+def default_levels() -> list[DunningLevel]:
+    """The lawful default configuration (``level_kinds.LAWFUL_DEFAULT_LEVELS``): a reminder
+    (60 kr where the contract allows a reminder fee) and one collection demand (180 kr)."""
+    return [DunningLevel(d.level, d.name, d.days, d.fee_ore, d.deadline_days, d.letter_text,
+                         is_demand_level(d.level), d.kind.value) for d in LAWFUL_DEFAULT_LEVELS]
+
+
+def level_problems(levels: Sequence[DunningLevel], caps: FeeCaps | None = None,
+                   on_date: dt.date | None = None) -> list[str]:
+    """Everything wrong with ``levels`` (Swedish, one line each).
+
+    The form (``validate_levels``), the placeholders of each letter text, and the law:
+    ``level_kind_problems`` against the fee ceilings in force on ``on_date`` (today when None)
+    refuses a fee on a reminder without fee, a fee above its ceiling, a reminder fee or a
+    collection fee on more than one level and a reminder after the inkassokrav. With ``caps``
+    each fee is checked against the settings' cap for its kind too. Saving checks the caps; a
+    run does not: it cuts each fee to the cap (``level_fees.letter_fee``), so a lowered cap
+    never stops the runs, while a configuration the law does not allow stops every run.
     """
-    problems = validate_levels(levels, caps)
+    on_date = on_date or today()
+    problems = validate_levels(levels, None)
+    if caps is not None:
+        problems += cap_problems(list(levels), caps, on_date)
+    problems += level_kind_problems(kinded(list(levels)), on_date)
+    for level in levels:
+        wrong = placeholder_problems(level.letter_text)
+        problems += [f"Nivå {level.level} ({level.name or 'utan namn'}): {p}." for p in wrong]
+        if not wrong and (reason := _page_problem(level)):
+            problems.append(f"Nivå {level.level} ({level.name or 'utan namn'}): {reason}.")
     for level in levels:
         if level.is_demand != is_demand_level(level.level):
             kind = "ett krav" if is_demand_level(level.level) else "en påminnelse"
             problems.append(f"Nivå {level.level} ({level.name or 'utan namn'}): ska vara {kind}; "
                             f"nivå 1 är påminnelsen och senare nivåer är krav.")
     return problems
+
+
+def _page_problem(level: DunningLevel) -> str | None:
+    """Why a letter of ``level`` could not fit its page at its longest: rent with the rent
+    sentence, two interest rates, earlier fees, long names and addresses; None when it fits."""
+    from tui_inkasso.formats.letter import LetterData, fit_problem  # the PDF layout, only here
+
+    day = dt.date(2026, 7, 2)
+    rates = ((dt.date(2026, 5, 1), dt.date(2026, 6, 30), 1000), (dt.date(2026, 7, 1), day, 1000))
+    kind = level_kind(level)
+    sample = LetterData(
+        owner_name="X" * 40, owner_org_no="556677-8899", owner_address=("X" * 40, "123 45 Xxxxxxxx"),
+        owner_phone="08-123 456 78", owner_email="x" * 30, bankgiro="5805-6201",
+        customer_name="X" * 40, customer_address=("X" * 40, "123 45 Xxxxxxxx"), invoice_number="9" * 12,
+        kind="rent", invoice_date=dt.date(2026, 4, 20), due_date=dt.date(2026, 4, 30), ocr="9" * 14,
+        level=level.level, level_name=level.name or "X", is_demand=level.is_demand, issued_on=day,
+        payment_deadline=day + dt.timedelta(days=14), capital_ore=99_999_999, interest_ore=999_999,
+        fee_ore=max(level.fee_ore, 0), earlier_fees_ore=99_999,
+        total_ore=99_999_999 + 999_999 + max(level.fee_ore, 0) + 99_999,
+        letter_text=_sample_text(level.letter_text), object_address="X" * 40, forfeiture_notice=False,
+        customer_number="K" * 10, interest_to=day, level_kind=kind.value,
+        interest_from=dt.date(2026, 5, 1), interest_rates=rates, rent_premises="bostad")
+    reason = fit_problem(sample)
+    if reason is None:
+        return None
+    return ("brevtexten är för lång för att brevet ska få plats på en sida med alla uppgifter "
+            "lagen kräver (belopp, räntesatser, hyresraden); korta texten")
+
+
+def _sample_text(text: str) -> str:
+    """``text`` with each placeholder as long as its value can be."""
+    from tui_inkasso.domain.letter_requirements import fill_placeholders
+
+    longest = {"att_betala": "999 999 999,99 kr", "kapital": "999 999 999,99 kr", "ranta": "9 999 999,99 kr",
+               "ranta_procent": "10,00 %", "ranta_fran": "2026-05-01", "ranta_till": "2026-07-02",
+               "avgifter": "9 999,99 kr", "betalas_senast": "2026-07-16", "borgenar": "X" * 40,
+               "telefon": "08-123 456 78", "epost": "x" * 30, "fakturanummer": "9" * 12}
+    try:
+        return fill_placeholders(text, longest)
+    except ValueError:
+        return text
 
 
 def save_levels(levels: Sequence[DunningLevel]) -> list[DunningLevel]:
@@ -123,13 +204,15 @@ def save_levels(levels: Sequence[DunningLevel]) -> list[DunningLevel]:
     if problems:
         raise DunningError("Kravnivåerna sparades inte:\n" + "\n".join(problems))
     old = get_levels()
-    if list(levels) == old:
+    levels = [with_kind(lv) for lv in levels]
+    if levels == old:
         return old
     with write_transaction():
         DunningLevelConfig.delete().execute()
         insert_dicts(DunningLevelConfig, [
             {"level": lv.level, "name": lv.name.strip(), "days": lv.days, "fee": lv.fee_ore,
-             "deadline_days": lv.deadline_days, "letter_text": lv.letter_text}
+             "deadline_days": lv.deadline_days, "letter_text": lv.letter_text,
+             "kind": level_kind(lv).value}
             for lv in levels
         ])
         audit.record("dunning.levels", "dunning_levels", "all",
@@ -143,7 +226,7 @@ def max_level() -> int:
 
 
 def _describe_levels(levels: Iterable[DunningLevel]) -> str:
-    parts = [f"{lv.level} {lv.name} {lv.days}d avg {format_amount(lv.fee_ore)} "
+    parts = [f"{lv.level} {lv.name} ({level_kind(lv).label}) {lv.days}d avg {format_amount(lv.fee_ore)} "
              f"bet.tid {lv.deadline_days}d" for lv in levels]
     return "; ".join(parts) or "inga"
 
@@ -203,7 +286,7 @@ def seed_rates_if_empty() -> None:
 
 
 CONFIGURATION_KEYS = ("dunning.min_amount", "dunning.reminder_fee_cap", "dunning.demand_fee_cap",
-                      "dunning.printer", "dunning.letters_dir")
+                      "dunning.rent_notice", "dunning.printer", "dunning.letters_dir")
 """The settings edited beside the levels (Inställningar → Alternativ → Påminnelse/krav)."""
 
 

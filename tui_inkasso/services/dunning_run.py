@@ -44,27 +44,37 @@ from tui_inkasso.db.models import (
     DunningNotice,
     DunningRun,
     Invoice,
+    InvoiceCharge,
+    ObjectType,
     Owner,
     RentalObject,
 )
 from tui_inkasso.domain.bank_days import next_bank_day
-from tui_inkasso.domain.claim import fee_charge_kind
 from tui_inkasso.domain.codes import ChargeKind
+from tui_inkasso.domain.deadlines import lawful_deadline
 from tui_inkasso.domain.dunning import (
     DunningLevel,
     FeeCaps,
-    capped_fee,
     next_level_due,
-    payment_deadline,
 )
+from tui_inkasso.domain.fee_ceilings import FeeKind
 from tui_inkasso.domain.identifiers import format_bankgiro, format_plusgiro
 from tui_inkasso.domain.interest import InterestError, LateInterest, ReferenceRate
+from tui_inkasso.domain.level_fees import letter_fee, level_kind
 from tui_inkasso.domain.money import format_sek
 from tui_inkasso.fileio import FileWriteError, atomic_write
 from tui_inkasso.formats.letter import LetterData, LetterError, render_letters_pdf
 from tui_inkasso.services import audit
 from tui_inkasso.services.charges import NewCharge, account_problems, record_charges
 from tui_inkasso.services.clock import current_user, now
+from tui_inkasso.services.dunning_letter import (
+    RateTable,
+    checked,
+    refuse_missing_rates,
+    rent_notice_config,
+    rent_premises,
+    with_filled_text,
+)
 from tui_inkasso.services.dunning_levels import (
     fee_caps,
     get_levels,
@@ -79,6 +89,12 @@ from tui_inkasso.services.errors import DunningError
 from tui_inkasso.services.selection import Selection, apply_selection, validate_selection
 from tui_inkasso.services.stored_values import StoredDates
 from tui_inkasso.services.transaction import is_postgres, write_transaction
+
+_DAY = dt.timedelta(days=1)
+
+LEVELS_REFUSED = ("Kravnivåerna är inte giltiga eller tar ut avgifter som lagen inte tillåter, så "
+                  "ingen körning görs förrän de är rättade under Inställningar, Alternativ – "
+                  "Påminnelse/krav (inget ändras av sig självt):")
 
 RUN_LOCK_KEY = 727_274_203
 """PostgreSQL advisory lock key that lets one dunning run at a time recompute and write."""
@@ -166,6 +182,10 @@ class _Candidate:
     customer_address: tuple[str, ...]
     object_address: str
     level: DunningLevel
+    moved_due: dt.date
+    """The due date moved to a bank day: late interest runs from the day after it."""
+    rent_premises: str
+    """"bostad", "lokal" or "": the rent sentence the letter carries (``dunning.rent_notice``)."""
 
 
 _COLUMNS = (
@@ -173,8 +193,14 @@ _COLUMNS = (
     Invoice.balance, Invoice.fees, Invoice.interest, Invoice.interest_to, Invoice.dunning_level,
     Invoice.dunning_date, Invoice.owner,
     Customer.number, Customer.name, Customer.address, Customer.postal_code, Customer.city,
-    Contract.reminder_fee_allowed, RentalObject.address, RentalObject.code,
+    Contract.reminder_fee_allowed, RentalObject.address, RentalObject.code, ObjectType.sfi,
 )
+
+
+def _charged(kind: ChargeKind) -> pw.Node:
+    """True when the invoice already carries a fee of ``kind`` (any letter, any level)."""
+    return pw.fn.EXISTS(InvoiceCharge.select(pw.SQL("1")).where(
+        (InvoiceCharge.invoice == Invoice.id) & (InvoiceCharge.kind == kind.value)))
 
 
 def _unindexed(column: pw.Field) -> pw.ColumnBase:
@@ -207,10 +233,11 @@ def _candidate_query(run_date: dt.date, selection: Selection, levels: Sequence[D
         )
     blocked_customers = Customer.select(Customer.id).where(Customer.dunning_blocked_reason.is_null(False))
     query = (
-        Invoice.select(*_COLUMNS)
+        Invoice.select(*_COLUMNS, _charged(ChargeKind.REMINDER_FEE), _charged(ChargeKind.COLLECTION_FEE))
         .join(Customer, on=(Invoice.customer == Customer.id))
         .join_from(Invoice, Contract, pw.JOIN.LEFT_OUTER, on=(Invoice.contract == Contract.id))
         .join_from(Invoice, RentalObject, pw.JOIN.LEFT_OUTER, on=(Invoice.rental_object == RentalObject.id))
+        .join_from(RentalObject, ObjectType, pw.JOIN.LEFT_OUTER, on=(RentalObject.object_type == ObjectType.id))
         .where(
             Invoice.balance >= max(minimum, 1),
             _unindexed(Invoice.collection_case).is_null(),
@@ -232,20 +259,29 @@ def _candidates(run_date: dt.date, selection: Selection, levels: Sequence[Dunnin
     result: list[_Candidate] = []
     dates = StoredDates()
     late_interest = LateInterest(rates)
-    deadlines = {level.level: payment_deadline(run_date, level) for level in levels}
-    fees_by = {(level.level, allowed): capped_fee(level, caps, allowed)
-               for level in levels for allowed in (True, False)}
+    table = RateTable(rates)
+    missing: set[dt.date] = set()
+    rent_config = rent_notice_config()
+    deadlines = {level.level: lawful_deadline(run_date, level.deadline_days) for level in levels}
+    fees_by = {(level.level, allowed, reminder_charged, collection_charged): letter_fee(
+                   level, caps, run_date, reminder_fee_allowed=allowed, reminder_fee_charged=reminder_charged,
+                   collection_fee_charged=collection_charged)
+               for level in levels for allowed in (True, False) for reminder_charged in (True, False)
+               for collection_charged in (True, False)}
     sql, params = _candidate_query(run_date, selection, levels, minimum).sql()
     for values in db.execute_sql(sql, params):
         (iid, number, kind, inv_date, due, ocr, balance, fees, open_interest, interest_to, current, issued_on,
-         owner_id, cust_no, cust_name, address, postal, city, fee_allowed, obj_address, obj_code) = values
+         owner_id, cust_no, cust_name, address, postal, city, fee_allowed, obj_address, obj_code, sfi,
+         reminder_charged, collection_charged) = values
         due = dates[due]
         issued = [(current, dates[issued_on])] if current else []
         level = next_level_due(due, issued, levels, run_date)
         if level is None:
             continue
-        fee = fees_by[level.level, bool(fee_allowed)]
-        start = dates[interest_to] if interest_to else next_bank_day(due)
+        fee = fees_by[level.level, bool(fee_allowed), bool(reminder_charged), bool(collection_charged)]
+        moved_due = next_bank_day(due)
+        missing.update(table.missing(moved_due + _DAY, run_date))
+        start = dates[interest_to] if interest_to else moved_due
         try:
             interest = late_interest(balance, start, run_date)
         except InterestError as exc:
@@ -260,11 +296,19 @@ def _candidates(run_date: dt.date, selection: Selection, levels: Sequence[Dunnin
         result.append(_Candidate(
             row, owner_id, dates[inv_date], ocr,
             tuple(x for x in (address, f"{postal} {city}".strip()) if x),
-            obj_address or obj_code or "", level,
+            obj_address or obj_code or "", level, moved_due, rent_premises(kind, sfi, rent_config),
         ))
+    refuse_missing_rates(missing)
     # Sorted here, not in SQL: an ORDER BY makes SQLite walk an index instead of one scan.
     result.sort(key=lambda c: (c.owner_id, c.row.customer_number, c.row.due_date, c.row.invoice_number))
     return result
+
+
+def _fee_charge_kind(level: DunningLevel) -> str:
+    """The charge kind of a level's fee, by the level's kind: a collection fee only on an
+    inkassokrav, a reminder fee on a påminnelse (``domain.level_kinds``)."""
+    fee_kind = level_kind(level).fee_kind
+    return (ChargeKind.COLLECTION_FEE if fee_kind is FeeKind.COLLECTION else ChargeKind.REMINDER_FEE).value
 
 
 def _owner_problems(candidates: Sequence[_Candidate]) -> list[str]:
@@ -279,7 +323,7 @@ def _owner_problems(candidates: Sequence[_Candidate]) -> list[str]:
     problems = [f"Ägaren {code} ({name}) saknar bankgiro och plusgiro; breven kan inte säga vart "
                 f"man betalar." for code, name in missing.tuples()]
     charged = {(c.owner_id, kind) for c in candidates for kind, amount in (
-        (fee_charge_kind(c.level.is_demand), c.row.fee), (ChargeKind.INTEREST.value, c.row.interest)) if amount}
+        (_fee_charge_kind(c.level), c.row.fee), (ChargeKind.INTEREST.value, c.row.interest)) if amount}
     return problems + account_problems(charged)
 
 
@@ -292,10 +336,13 @@ def preview_run(run_date: dt.date, selection: Selection | None = None) -> RunPre
     selection = selection or Selection()
     validate_selection(selection)
     levels = get_levels()
-    problems = level_problems(levels)
+    problems = level_problems(levels, on_date=run_date)
     if problems:
         return RunPreview(run_date, selection, [], problems)
-    candidates = _candidates(run_date, selection, levels, fee_caps(), min_amount(), get_reference_rates())
+    try:
+        candidates = _candidates(run_date, selection, levels, fee_caps(), min_amount(), get_reference_rates())
+    except DunningError as exc:
+        return RunPreview(run_date, selection, [], [str(exc)])
     return RunPreview(run_date, selection, [c.row for c in candidates], _owner_problems(candidates))
 
 
@@ -405,10 +452,9 @@ def run_dunning(
     selection = selection or Selection()
     validate_selection(selection)
     levels = get_levels()
-    problems = level_problems(levels)
+    problems = level_problems(levels, on_date=run_date)
     if problems:
-        raise DunningError("Kravnivåerna är inte giltiga; rätta dem under Inställningar → "
-                           "Påminnelse/krav:\n" + "\n".join(problems))
+        raise DunningError(LEVELS_REFUSED + "\n" + "\n".join(problems))
     excluded = set(leave_out)
     folder = (Path(out_dir) if out_dir is not None else letters_dir()).expanduser().absolute()
     _prepare_folder(folder)
@@ -455,7 +501,9 @@ def _record_run(
     run_id = reserve_ids(DunningRun, 1)[0]
     notice_ids = reserve_ids(DunningNotice, len(candidates))
     owners = {o.id: o for o in Owner.select().where(Owner.id.in_({c.owner_id for c in candidates}))}
-    letters = [_letter(c, owners[c.owner_id], run_date) for c in candidates]
+    table = RateTable(get_reference_rates())
+    letters = [_letter(c, owners[c.owner_id], run_date, table) for c in candidates]
+    checked([(letter, c.level.deadline_days) for letter, c in zip(letters, candidates, strict=True)])
     fees = sum(c.row.fee for c in candidates)
     DunningRun.insert(id=run_id, run_date=run_date, created_at=started, created_by=current_user(),
                       notices=len(candidates), fees=fees, pdf_path=str(pdf_path)).execute()
@@ -503,7 +551,7 @@ def _charges(candidate: _Candidate, notice_id: int, run_id: int, run_date: dt.da
     row = candidate.row
     charges = []
     if row.fee:
-        charges.append(NewCharge(row.invoice_id, candidate.owner_id, fee_charge_kind(candidate.level.is_demand),
+        charges.append(NewCharge(row.invoice_id, candidate.owner_id, _fee_charge_kind(candidate.level),
                                  row.fee, run_date, notice_id=notice_id, run_id=run_id))
     if row.interest:
         charges.append(NewCharge(row.invoice_id, candidate.owner_id, ChargeKind.INTEREST.value, row.interest,
@@ -524,9 +572,11 @@ def owner_address(owner: Owner) -> tuple[str, ...]:
     return tuple(x for x in (owner.address, f"{owner.postal_code} {owner.city}".strip()) if x)
 
 
-def _letter(candidate: _Candidate, owner: Owner, run_date: dt.date) -> LetterData:
+def _letter(candidate: _Candidate, owner: Owner, run_date: dt.date, table: RateTable) -> LetterData:
+    """The letter of one notice: the level's kind, the interest with its rates and days, the rent
+    sentence by the object's category, the level text with its placeholders filled."""
     row, level = candidate.row, candidate.level
-    return LetterData(
+    letter = LetterData(
         owner_name=owner.name, owner_org_no=owner.org_no, owner_address=owner_address(owner),
         owner_phone=owner.phone, owner_email=owner.email, bankgiro=pay_to(owner),
         customer_name=row.customer_name, customer_address=candidate.customer_address,
@@ -535,9 +585,13 @@ def _letter(candidate: _Candidate, owner: Owner, run_date: dt.date) -> LetterDat
         is_demand=level.is_demand, issued_on=run_date, payment_deadline=row.deadline,
         capital_ore=row.balance, interest_ore=row.interest + row.earlier_interest, fee_ore=row.fee,
         earlier_fees_ore=row.earlier_fees, total_ore=row.total, letter_text=level.letter_text,
-        object_address=candidate.object_address, forfeiture_notice=row.kind == "rent",
+        object_address=candidate.object_address, forfeiture_notice=False,
         customer_number=row.customer_number, interest_to=run_date,
+        level_kind=level_kind(level).value, interest_from=candidate.moved_due + _DAY,
+        interest_rates=table.periods(candidate.moved_due, run_date),
+        rent_premises=candidate.rent_premises,
     )
+    return with_filled_text(letter, level.deadline_days)
 
 
 # --------------------------------------------------------------------------- ready for collection

@@ -22,6 +22,7 @@ import peewee as pw
 from tui_inkasso.db.bulk import fetch_in_chunks
 from tui_inkasso.db.models import (
     Account,
+    Contract,
     Customer,
     DunningLevelConfig,
     DunningNotice,
@@ -34,7 +35,9 @@ from tui_inkasso.db.models import (
     Property,
     RentalObject,
 )
+from tui_inkasso.domain.identifiers import IdentifierError
 from tui_inkasso.domain.money import format_amount
+from tui_inkasso.domain.ocr_control import OcrControl, check_ocr
 from tui_inkasso.formats.ledger_json import (
     DEFAULT_DEADLINE_DAYS,
     Ledger,
@@ -116,6 +119,8 @@ def check_references(ledger: Ledger, problems: Problems) -> Known:
         if obj.object_type not in known.object_types:
             err(f"{obj.path}.type", f"okänd objektstyp {obj.object_type!r}")
     _resolve_invoice_refs(ledger, known, problems)
+    _resolve_contracts(ledger, known, problems)
+    _check_ocr_control(ledger, problems)
     _resolve_levels(ledger, known, problems)
     _compare_stored_invoices(ledger, known, problems)
     _resolve_payments(ledger, known, problems)
@@ -177,6 +182,58 @@ def _resolve_invoice_refs(ledger: Ledger, known: Known, problems: Problems) -> N
             problems.add(f"{invoice.path}.owner", f"okänd ägare {invoice.owner!r}")
         known.invoices[invoice.number] = InvoiceState(invoice.number, invoice.kind, invoice.owner or "",
                                                        invoice.amount, invoice.amount)
+
+
+def _resolve_contracts(ledger: Ledger, known: Known, problems: Problems) -> None:
+    """Contracts name a known customer and object; an invoice's contract is known and is the
+    invoice's customer's lease of the invoice's object."""
+    objects = [c.object for c in ledger.contracts if c.object not in known.objects]
+    known.objects.update(_object_properties(objects))
+    customers = [c.customer for c in ledger.contracts if c.customer not in known.customers]
+    known.customers |= {c.number for c in in_chunks(Customer, Customer.number, customers, Customer.number)}
+    contracts = {c.number: (c.customer, c.object) for c in ledger.contracts}
+    for contract in ledger.contracts:
+        if contract.customer not in known.customers:
+            problems.add(f"{contract.path}.customer", f"okänd kund {contract.customer!r}")
+        if contract.object not in known.objects:
+            problems.add(f"{contract.path}.object", f"okänt objekt {contract.object!r}")
+    wanted = [i.contract for i in ledger.invoices if i.contract and i.contract not in contracts]
+    query = (Contract.select(Contract.number, Customer.number, RentalObject.code)
+             .join(Customer, on=(Contract.customer == Customer.id))
+             .join_from(Contract, RentalObject, on=(Contract.rental_object == RentalObject.id)))
+    for number, customer, obj in fetch_in_chunks(lambda part: query.where(Contract.number.in_(part)).tuples(),
+                                                 wanted, CHUNK):
+        contracts[number] = (customer, obj)
+    for invoice in ledger.invoices:
+        if not invoice.contract:
+            continue
+        if invoice.contract not in contracts:
+            if invoice.contract not in ledger.declared.get("contracts", set()):
+                problems.add(f"{invoice.path}.contract", f"okänt avtal {invoice.contract!r}")
+            continue
+        customer, obj = contracts[invoice.contract]
+        if customer != invoice.customer:
+            problems.add(f"{invoice.path}.contract",
+                         f"avtal {invoice.contract!r} är kund {customer!r}s, inte {invoice.customer!r}s")
+        elif invoice.object and obj != invoice.object:
+            problems.add(f"{invoice.path}.contract",
+                         f"avtal {invoice.contract!r} gäller objekt {obj!r}, inte {invoice.object!r}")
+
+
+def _check_ocr_control(ledger: Ledger, problems: Problems) -> None:
+    """Each invoice's OCR reference checked as its owner's receiving account checks it
+    (``domain.ocr_control``): the level the file gives the owner, else the stored one, else
+    check digit and length."""
+    levels = {o.code: o.ocr_control for o in ledger.owners if o.ocr_control}
+    wanted = [i.owner for i in ledger.invoices if i.owner and i.owner not in levels]
+    levels.update({row.code: row.ocr_control for row in in_chunks(Owner, Owner.code, wanted, Owner.code,
+                                                                   Owner.ocr_control)})
+    for invoice in ledger.invoices:
+        control = OcrControl.parse(levels.get(invoice.owner or "") or "")
+        try:
+            invoice.ocr = check_ocr(invoice.ocr, control)
+        except IdentifierError as exc:
+            problems.add(f"{invoice.path}.ocr", f"{exc} (ägarens OCR-kontroll: {control.label})")
 
 
 def _resolve_levels(ledger: Ledger, known: Known, problems: Problems) -> None:

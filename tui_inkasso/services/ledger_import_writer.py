@@ -21,6 +21,7 @@ from tui_inkasso.db.bulk import BulkWriter, fetch_in_chunks
 from tui_inkasso.db.connection import db
 from tui_inkasso.db.models import (
     Account,
+    Contract,
     Customer,
     DunningLevelConfig,
     DunningNotice,
@@ -37,6 +38,7 @@ from tui_inkasso.db.models import (
 )
 from tui_inkasso.db.notice_charges import charge_notice_fees
 from tui_inkasso.domain.allocation import COLLECTION_OVERPAYMENT_ROLE, Split, split_payment
+from tui_inkasso.domain.level_kinds import default_kind
 from tui_inkasso.formats.ledger_json import InvoiceRecord, Ledger, PaymentRecord
 from tui_inkasso.services import settings
 from tui_inkasso.services.clock import current_user, now
@@ -47,10 +49,11 @@ from tui_inkasso.services.ledger_import_checks import (
     notice_deadline,
     notices_by_invoice,
 )
+from tui_inkasso.services.stored_values import StoredDates
 
 SECTIONS = (
     "settings", "dunning_levels", "owners", "accounts", "properties", "object_types", "objects",
-    "customers", "invoices", "invoice_rows", "dunning_notices", "payments",
+    "customers", "contracts", "invoices", "invoice_rows", "dunning_notices", "payments",
 )
 """Record types counted in the result, in the order they are written."""
 
@@ -80,7 +83,8 @@ class LedgerWriter:
         self._levels()
         self._master(Owner, Owner.code, self.ledger.owners, "owners", lambda o: {
             "code": o.code, "name": o.name, "org_no": o.org_no, "bankgiro": o.bankgiro, "plusgiro": o.plusgiro,
-            "address": o.address, "postal_code": o.postal_code, "city": o.city, "phone": o.phone, "email": o.email})
+            "address": o.address, "postal_code": o.postal_code, "city": o.city, "phone": o.phone, "email": o.email,
+            **({"ocr_control": o.ocr_control} if o.ocr_control else {})})
         self._accounts()
         self._ids(Owner, Owner.code, self.ledger.properties, lambda p: p.owner)
         self._master(Property, Property.code, self.ledger.properties, "properties", lambda p: {
@@ -97,6 +101,12 @@ class LedgerWriter:
             "number": c.number, "name": c.name, "national_id": c.national_id, "is_company": c.is_company,
             "address": c.address, "postal_code": c.postal_code, "city": c.city, "email": c.email,
             "phone": c.phone, "search_text": f"{c.name} {c.number} {c.national_id}".lower()})
+        self._ids(Customer, Customer.number, self.ledger.contracts, lambda c: c.customer)
+        self._ids(RentalObject, RentalObject.code, self.ledger.contracts, lambda c: c.object)
+        self._master(Contract, Contract.number, self.ledger.contracts, "contracts", lambda c: {
+            "number": c.number, "customer": self.ids[Customer][c.customer],
+            "rental_object": self.ids[RentalObject][c.object], "start_date": c.start, "end_date": c.end,
+            "monthly_rent": c.monthly_rent, "reminder_fee_allowed": c.reminder_fee_allowed})
         _InvoiceWriter(self).run()
 
     def _settings(self) -> None:
@@ -119,6 +129,10 @@ class LedgerWriter:
             if level.letter_text is not None:
                 values["letter_text"] = level.letter_text
             row = stored.get(level.level)
+            if level.kind is not None:
+                values["kind"] = level.kind
+            elif row is None or not row.kind:
+                values["kind"] = default_kind(level.level, level.fee).value
             if row is None:
                 DunningLevelConfig.create(**values)
                 counts.created += 1
@@ -208,6 +222,7 @@ class _InvoiceWriter:
         self.bulk = BulkWriter(db.obj)
         self.user = current_user()
         self.at = str(now())
+        self._leases: _Leases | None = None
 
     def run(self) -> None:
         self._referenced_ids()
@@ -278,6 +293,7 @@ class _InvoiceWriter:
                 i.amount, i.amount - sum(a for _, a in applied.get(i.number, [])), sum(n.fee for n in i.notices),
                 last.level if last else 0, str(last.date) if last else None,
                 str(last.deadline or notice_deadline(last, self.known)) if last else None,
+                self._contract_of(i),
             ))
         self.bulk.insert(Invoice, _INVOICE_COLUMNS, rows)
         self.counts["invoices"].created = len(rows)
@@ -286,6 +302,20 @@ class _InvoiceWriter:
         self.bulk.insert(InvoiceRow, ("invoice", "line_no", "text", "amount"), lines)
         self.counts["invoice_rows"].created = len(lines)
         self.counts["invoice_rows"].unchanged = sum(len(i.rows) for i in self.ledger.invoices) - len(lines)
+
+    def _contract_of(self, invoice: InvoiceRecord) -> int | None:
+        """The id of the invoice's contract: the one it names, or the customer's lease of its
+        object that runs on its due date (the newest such, when several do)."""
+        if self._leases is None:
+            self._leases = _leases(self.ledger.invoices)
+        if invoice.contract:
+            return self._leases.by_number.get(invoice.contract)
+        if not invoice.object:
+            return None
+        for start, end, contract_id in self._leases.by_pair.get((invoice.customer, invoice.object), []):
+            if start <= invoice.due_date and (end is None or invoice.due_date <= end):
+                return contract_id
+        return None
 
     @staticmethod
     def _ids_of(numbers: list[str]) -> dict[str, int]:
@@ -376,7 +406,35 @@ class _Stored:
 
 
 _INVOICE_COLUMNS = ("number", "kind", "owner", "customer", "rental_object", "invoice_date", "due_date", "ocr",
-                    "amount", "balance", "fees", "dunning_level", "dunning_date", "dunning_deadline")
+                    "amount", "balance", "fees", "dunning_level", "dunning_date", "dunning_deadline", "contract")
+
+
+@dataclass
+class _Leases:
+    """The stored contracts new invoices may be under: by number, and per (customer, object)
+    as (from, to, id), newest first."""
+
+    by_number: dict[str, int]
+    by_pair: dict[tuple[str, str], list[tuple[dt.date, dt.date | None, int]]]
+
+
+def _leases(invoices: Sequence[InvoiceRecord]) -> _Leases:
+    """The contracts of the customers the invoices name (written just before, or stored)."""
+    customers = sorted({i.customer for i in invoices})
+    query = (Contract.select(Contract.id, Contract.number, Contract.start_date, Contract.end_date,
+                             Customer.number, RentalObject.code)
+             .join(Customer, on=(Contract.customer == Customer.id))
+             .join_from(Contract, RentalObject, on=(Contract.rental_object == RentalObject.id)))
+    leases = _Leases({}, {})
+    dates = StoredDates()
+    for contract_id, number, start, end, customer, obj in fetch_in_chunks(
+            lambda part: query.where(Customer.number.in_(part)).tuples(), customers, CHUNK):
+        leases.by_number[number] = contract_id
+        leases.by_pair.setdefault((customer, obj), []).append(
+            (dates[start], dates[end] if end else None, contract_id))
+    for found in leases.by_pair.values():
+        found.sort(reverse=True)
+    return leases
 _PAYMENT_COLUMNS = ("kind", "method", "invoice", "customer", "owner", "amount", "invoice_amount", "excess_amount",
                     "excess_role", "pay_date", "registered_at", "registered_by", "reference", "sender_account",
                     "payer_name", "bank_ref", "status", "note", "collection_case")

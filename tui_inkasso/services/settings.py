@@ -223,6 +223,36 @@ def _amount_kr(value: str) -> str:
     return format_amount(ore)
 
 
+def _fee_cap(kind_code: str) -> Callable[[str], str]:
+    """An amount like :func:`_amount_kr` that is no higher than the statutory ceiling of the fee
+    ``kind_code`` (``domain.fee_ceilings.FeeKind``) in force today: a setting may lower the fee
+    the law allows, never raise it (lag (1981:739) 4 §)."""
+
+    def check(value: str) -> str:
+        from tui_inkasso.domain.fee_ceilings import FeeKind, fee_problem
+        from tui_inkasso.domain.money import parse_amount
+        from tui_inkasso.services.clock import today
+
+        text = _amount_kr(value)
+        reason = fee_problem(FeeKind(kind_code), parse_amount(text), today())
+        if reason:
+            raise SettingError(reason)
+        return text
+
+    return check
+
+
+def _rent_notice(value: str) -> str:
+    """Which SFI categories' rent letters carry the sentence of 12 kap. 42 § jordabalken
+    ("bostad=bostad, ovriga=lokal"), stored in the categories' order (domain.rent_notice)."""
+    from tui_inkasso.domain.rent_notice import format_rent_notice_setting, parse_rent_notice_setting
+
+    try:
+        return format_rent_notice_setting(parse_rent_notice_setting(value))
+    except ValueError as exc:
+        raise SettingError(str(exc)) from None
+
+
 def _printer(value: str) -> str:
     """An ``lp -d`` destination: letters, digits, "-", "_", "." and "@" (CUPS names), or empty."""
     text = value.strip()
@@ -346,10 +376,20 @@ SETTINGS: dict[str, SettingKey] = {
                    "Se README, Dela filerna med en grupp.", group="Tjänster"),
         SettingKey("dunning.min_amount", "Lägsta belopp för påminnelse (kr)", "0.00", _amount_kr,
                    "En faktura med lägre saldo får ingen påminnelse", group="Påminnelse/krav"),
-        SettingKey("dunning.reminder_fee_cap", "Högsta påminnelseavgift (kr)", "60.00", _amount_kr,
-                   "Lag (1981:739) 4 §; tas bara ut där avtalet medger det", group="Påminnelse/krav"),
-        SettingKey("dunning.demand_fee_cap", "Högsta kravavgift (kr)", "180.00", _amount_kr,
-                   "Lag (1981:739) 4 §", group="Påminnelse/krav"),
+        SettingKey("dunning.reminder_fee_cap", "Högsta påminnelseavgift (kr)", "60.00", _fee_cap("reminder"),
+                   "Högst 60 kr enligt lag (1981:739) 4 §; ett lägre belopp går att ange, ett högre "
+                   "inte. Tas bara ut där avtalet medger det, högst en gång per faktura.",
+                   group="Påminnelse/krav"),
+        SettingKey("dunning.demand_fee_cap", "Högsta inkassoavgift (kr)", "180.00", _fee_cap("collection"),
+                   "Högst 180 kr enligt lag (1981:739) 4 §; ett lägre belopp går att ange, ett högre "
+                   "inte. Tas bara ut på ett inkassokrav, högst en gång per fordran.",
+                   group="Påminnelse/krav"),
+        SettingKey("dunning.rent_notice", "Hyresrad i breven (jordabalken 12 kap. 42 §)",
+                   "bostad=bostad, ovriga=lokal", _rent_notice,
+                   "Vilka objekt (SFI-kategori) vars hyresbrev får raden om förverkande: kategori=bostad "
+                   "eller kategori=lokal, kommaseparerat. Standard: bostäder och lokaler. Parkering, "
+                   "lager och garage bara om de anges (t.ex. garage=lokal för ett garage i ett hus); "
+                   "tomt = ingen hyresrad.", group="Påminnelse/krav"),
         SettingKey("dunning.printer", "Skrivare för återutskrift (lp)", "", _printer,
                    "Namnet i lp -d; tomt = ingen skrivare, bara PDF", group="Påminnelse/krav"),
         SettingKey("dunning.letters_dir", "Mapp för påminnelser och krav (PDF)", "", _optional_output_folder,
