@@ -32,6 +32,7 @@ from tui_inkasso.db import models
 from tui_inkasso.db.migration_v3 import migrate_audit_details
 from tui_inkasso.db.migration_v4 import migrate_claim_model
 from tui_inkasso.db.migration_v5 import migrate_v5
+from tui_inkasso.db.migration_v6 import migrate_v6
 
 Step = Callable[[pw.Database, SchemaMigrator], None]
 """A migration step: the database (in the step's transaction) and its ``playhouse.migrate`` migrator."""
@@ -105,6 +106,7 @@ MIGRATIONS: dict[int, Step] = {
     3: migrate_audit_details,
     4: migrate_claim_model,
     5: migrate_v5,
+    6: migrate_v6,
 }
 """Step N brings a database from version N-1 to N. Version 1 is the first released schema."""
 

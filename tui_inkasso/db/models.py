@@ -96,6 +96,8 @@ class Property(BaseModel):
     designation = pw.CharField(max_length=100)
     name = pw.CharField(max_length=200, default="")
     area = pw.CharField(max_length=100, default="", index=True)
+    municipality = pw.CharField(max_length=60, default="", constraints=[pw.SQL("DEFAULT ''")])
+    """Kommun: the socialnämnd of a dwelling here gets the notice of 12 kap. 44 § jordabalken."""
 
 
 class ObjectType(BaseModel):
@@ -113,6 +115,10 @@ class RentalObject(BaseModel):
     property = pw.ForeignKeyField(Property, backref="objects")
     object_type = pw.ForeignKeyField(ObjectType, backref="objects")
     address = pw.CharField(max_length=200, default="")
+    rooms = pw.CharField(max_length=60, default="", constraints=[pw.SQL("DEFAULT ''")])
+    """A dwelling's size as rooms ("2 rum och kök"), which the notice to socialnämnden states."""
+    floor_area = pw.IntegerField(null=True)
+    """Square metres, when known (the notice to socialnämnden states it with the rooms)."""
 
 
 class Customer(BaseModel):
@@ -502,6 +508,89 @@ class OutboxFile(BaseModel):
     collection_file = pw.ForeignKeyField(CollectionFile, backref="outbox", null=True)
 
 
+class Socialnamnd(BaseModel):
+    """The social welfare board (socialnämnd) of a municipality: where a landlord sends the notice
+    of a dwelling tenant's termination for unpaid rent (12 kap. 44 § jordabalken, formulär 3)."""
+
+    municipality = pw.CharField(max_length=60, unique=True)
+    address = pw.TextField()
+    """The postal address, one line per line (the first the board or its office)."""
+    email = pw.CharField(max_length=200, default="")
+    changed_at = pw.DateTimeField()
+    changed_by = pw.CharField(max_length=100)
+
+
+class ArrearsExclusion(BaseModel):
+    """A contract staff keep off the list of tenancies that may be terminated, and why."""
+
+    contract = pw.ForeignKeyField(Contract, unique=True, backref="arrears_exclusions", on_delete="CASCADE")
+    reason = pw.CharField(max_length=200)
+    excluded_by = pw.CharField(max_length=100)
+    excluded_at = pw.DateTimeField()
+
+
+class TerminationRun(BaseModel):
+    """A run that terminated tenancies for unpaid rent: when, by whom, how many, how much."""
+
+    run_date = pw.DateField(index=True)
+    created_at = pw.DateTimeField()
+    created_by = pw.CharField(max_length=100)
+    terminations = pw.IntegerField(default=0)
+    amount = pw.BigIntegerField(default=0)
+
+
+class TerminationFile(BaseModel):
+    """A PDF a termination run wrote: the letters to the tenants, or one municipality's notices
+    to its socialnämnd. The path is final from the start; the file is published after commit."""
+
+    run = pw.ForeignKeyField(TerminationRun, backref="files", on_delete="CASCADE", index=True)
+    kind = pw.CharField(max_length=20)
+    municipality = pw.CharField(max_length=60, default="")
+    path = pw.CharField(max_length=500)
+    sha256 = pw.CharField(max_length=64, default="")
+
+
+class Termination(BaseModel):
+    """A tenancy terminated for unpaid rent (12 kap. 42 § jordabalken) and its recovery period.
+
+    ``recovery_amount`` is the rent the tenant must pay to recover the tenancy (12 kap. 44 §),
+    fixed when the letter was written; ``served_on``/``served_how`` how the tenant was served,
+    ``socialnamnd_received_on`` when socialnämnden received its notice (dwellings). ``state`` is
+    the last state the daily check or a staff action recorded (``domain.rent_arrears``); reads
+    compute it afresh. ``letter``/``notice`` are the letter and the form 3 notice as sent (JSON).
+    """
+
+    run = pw.ForeignKeyField(TerminationRun, backref="termination_set", index=True)
+    contract = pw.ForeignKeyField(Contract, backref="terminations", index=True)
+    customer = pw.ForeignKeyField(Customer, backref="terminations", index=True)
+    owner = pw.ForeignKeyField(Owner, backref="terminations")
+    rental_object = pw.ForeignKeyField(RentalObject, backref="terminations")
+    premises = pw.CharField(max_length=10)
+    terminated_on = pw.DateField()
+    created_at = pw.DateTimeField()
+    recovery_amount = pw.BigIntegerField()
+    municipality = pw.CharField(max_length=60, default="")
+    served_on = pw.DateField(null=True)
+    served_how = pw.CharField(max_length=30, null=True)
+    socialnamnd_received_on = pw.DateField(null=True)
+    state = pw.CharField(max_length=30, index=True)
+    state_since = pw.DateField()
+    letter = pw.TextField()
+    notice = pw.TextField(null=True)
+
+
+class TerminationInvoice(BaseModel):
+    """An unpaid rent a termination is for, with what was open of it on the termination date."""
+
+    termination = pw.ForeignKeyField(Termination, backref="invoice_links", on_delete="CASCADE")
+    invoice = pw.ForeignKeyField(Invoice, backref="termination_links", index=True)
+    due_date = pw.DateField()
+    amount = pw.BigIntegerField()
+
+    class Meta:
+        indexes = ((("termination", "invoice"), True),)
+
+
 MODELS: list[type[BaseModel]] = [
     SchemaVersion,
     Setting,
@@ -535,5 +624,11 @@ MODELS: list[type[BaseModel]] = [
     ScheduledService,
     ServiceRun,
     OutboxFile,
+    Socialnamnd,
+    ArrearsExclusion,
+    TerminationRun,
+    TerminationFile,
+    Termination,
+    TerminationInvoice,
 ]
 """Every model, in dependency order (create in this order, drop in reverse)."""
