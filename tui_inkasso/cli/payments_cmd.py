@@ -52,14 +52,19 @@ def register(subparsers: argparse._SubParsersAction, parent: argparse.ArgumentPa
     sie = subparsers.add_parser(
         "sie-export",
         parents=[parent],
-        help="skriv periodens verifikationer som SIE 4I till ägarens bokföring",
-        description="Verifikationer som SIE 4I-fil (importfil) per ägare. Utan --owner är FILE en mapp "
-        "som får en fil per ägare med verifikationer under perioden.",
+        help="skriv verifikationer som inte exporterats som SIE 4I till ägarens bokföring",
+        description="Verifikationer som SIE 4I-fil (importfil) per ägare, varje verifikation en gång: "
+        "exporten tar de verifikationer som ingen tidigare export har tagit (--from/--to begränsar "
+        "till en period) och sparar vilka den skrev. Utan --owner är FILE en mapp som får en fil "
+        "per ägare.",
     )
-    sie.add_argument("--from", dest="from_date", type=date_arg, required=True, metavar="YYYY-MM-DD",
-                     help="periodens första dag")
-    sie.add_argument("--to", dest="to_date", type=date_arg, required=True, metavar="YYYY-MM-DD",
-                     help="periodens sista dag")
+    sie.add_argument("--from", dest="from_date", type=date_arg, metavar="YYYY-MM-DD",
+                     help="bara verifikationer från den dagen (standard: alla som inte exporterats)")
+    sie.add_argument("--to", dest="to_date", type=date_arg, metavar="YYYY-MM-DD",
+                     help="bara verifikationer till och med den dagen")
+    sie.add_argument("--again", action="store_true",
+                     help="skriv en kopia av hela perioden, även verifikationer som redan exporterats "
+                     "(kräver en period)")
     sie.add_argument("--owner", metavar="CODE", help="ägarens kod; utan den en fil per ägare")
     sie.add_argument("--series", default="I", help="verifikationsserie i filen (standard: I)")
     sie.add_argument("--overwrite", action="store_true", help="ersätt befintliga filer")
@@ -188,15 +193,18 @@ def _sie_export(args: argparse.Namespace) -> Output:
 
     result = export_sie(
         args.target, from_date=args.from_date, to_date=args.to_date, owner_code=args.owner,
-        series=args.series, overwrite=args.overwrite,
+        series=args.series, overwrite=args.overwrite, again=args.again,
     )
     if not result.files:
-        raise CliError(f"inga verifikationer mellan {args.from_date} och {args.to_date}; ingen fil skrevs", 1)
+        period = (f"mellan {args.from_date or 'början'} och {args.to_date or 'slutet'}"
+                  if args.from_date or args.to_date else "att exportera")
+        raise CliError(f"inga verifikationer {period}; ingen fil skrevs", 1)
     data = {
-        "from": result.from_date, "to": result.to_date, "vouchers": result.vouchers,
+        "from": result.from_date, "to": result.to_date, "vouchers": result.vouchers, "again": result.again,
+        "skipped": result.skipped, "warnings": list(result.warnings),
         "files": [
             {"owner": f.owner_code, "path": str(f.path), "vouchers": f.vouchers, "transactions": f.transactions,
-             "replaced_characters": f.replaced}
+             "replaced_characters": f.replaced, "skipped": f.skipped}
             for f in result.files
         ],
     }
@@ -206,4 +214,5 @@ def _sie_export(args: argparse.Namespace) -> Output:
         if f.replaced:
             swapped = ", ".join(f"{k!r}→{v!r}" for k, v in f.replaced.items())
             lines.append(f"  tecken utanför PC8 (CP437) ersattes: {swapped}")
+    lines += [f"Obs: {w}" for w in result.warnings]
     return Output(data, "\n".join(lines))

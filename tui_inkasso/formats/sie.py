@@ -3,7 +3,13 @@
 SIE ("Standard Import Export", SIE-Gruppen, format version 4B) is the Swedish exchange format for
 bookkeeping. A 4I file carries vouchers only (``#VER`` with its ``#TRANS`` rows) plus the header
 the receiving program needs: ``#FLAGGA 0`` (not yet read), ``#PROGRAM``, ``#FORMAT PC8``,
-``#GEN``, ``#SIETYP 4``, ``#ORGNR``, ``#FNAMN`` and ``#KONTO`` for every account used.
+``#GEN``, ``#SIETYP 4``, ``#ORGNR``, ``#FNAMN``, ``#KPTYP`` and ``#KONTO`` for every account used.
+
+``#KPTYP`` (the chart of accounts' type) is optional in SIE 4B, and a file without it is read as
+the old BAS95 chart; some accounting programs warn when it is missing (Lön Light's notes on its
+SIE export: "frivillig att ha med i filen, men finns med då vissa redovisningsprogram varnar om
+den saknas", with the value EUBAS97 for a chart based on BAS 2013 and later). The accounts here
+are the owners' BAS accounts (1510, 1930, 2420, 3591, 8313 ...), so the file says ``EUBAS97``.
 
 What the standard asks and this writer does:
 
@@ -30,6 +36,8 @@ from typing import BinaryIO
 from tui_inkasso.domain.money import format_amount
 
 ENCODING = "cp437"
+CHART_TYPE = "EUBAS97"
+"""``#KPTYP``: the BAS chart (EU-adapted, 1997 and later) the owners' account numbers follow."""
 CRLF = "\r\n"
 
 
@@ -124,6 +132,7 @@ def header_lines(header: SieHeader) -> list[str]:
         "#SIETYP 4",
         f"#ORGNR {header.org_no}",
         f"#FNAMN {quote(header.company_name)}",
+        f"#KPTYP {CHART_TYPE}",
     ]
     lines += [f"#KONTO {number} {quote(name)}" for number, name in header.accounts]
     return lines

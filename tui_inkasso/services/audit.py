@@ -47,6 +47,7 @@ ACTION_LABELS: dict[str, str] = {
     "dunning.run": "Påminnelsekörning",
     "dunning.notice": "Påminnelse/krav skapat",
     "dunning.reprint": "Brev utskrivet igen",
+    "dunning.recovered": "Brev färdigställda efter avbrott",
     "invoice.excluded": "Undantagen från inkasso",
     "invoice.included": "Inkluderad för inkasso",
     "ledger.imported": "Reskontra inläst",
@@ -371,10 +372,18 @@ def _demo(_: str, d: dict[str, Any]) -> str:
     return f"{d['invoices']} fakturor, affärsdag {d['business_date']}" + (", efter tömning" if d.get("reset") else "")
 
 
+def _sie_export(_: str, d: dict[str, Any]) -> str:
+    """{"from", "to", "again", "files": [{"owner", "file", "vouchers", "skipped"}]}."""
+    period = f"{d.get('from') or 'början'}–{d.get('to') or 'slutet'}"
+    files = ", ".join(f"{f['owner']} {f['vouchers']} verifikationer" for f in d.get("files", []))
+    return f"{period}{' (kopia)' if d.get('again') else ''}: {files}"
+
+
 LEDGER_SECTIONS = {
     "settings": "inställningar", "dunning_levels": "kravnivåer", "owners": "ägare", "accounts": "konton",
     "properties": "fastigheter", "object_types": "objekttyper", "objects": "objekt", "customers": "kunder",
-    "invoices": "fakturor", "invoice_rows": "fakturarader", "dunning_notices": "påminnelser/krav",
+    "contracts": "avtal", "invoices": "fakturor", "invoice_rows": "fakturarader",
+    "dunning_notices": "påminnelser/krav",
     "payments": "betalningar",
 }
 """The record types a ledger import counts, in words."""
@@ -411,6 +420,7 @@ DETAIL_WORDING: dict[str, Callable[[str, dict[str, Any]], str]] = {
     "dunning.notice": _dunning_notice,
     "demo.created": _demo,
     "ledger.imported": _ledger,
+    "sie.exported": _sie_export,
 }
 """Actions whose details hold codes and values, and how each is worded (each function's
 docstring names the JSON keys its service writes); every other action's details are words."""
