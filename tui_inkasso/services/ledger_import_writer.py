@@ -39,6 +39,7 @@ from tui_inkasso.db.models import (
 from tui_inkasso.db.notice_charges import charge_notice_fees
 from tui_inkasso.domain.allocation import COLLECTION_OVERPAYMENT_ROLE, Split, split_payment
 from tui_inkasso.domain.level_kinds import default_kind
+from tui_inkasso.domain.ocr_control import DEFAULT_OCR_CONTROL
 from tui_inkasso.formats.ledger_json import InvoiceRecord, Ledger, PaymentRecord
 from tui_inkasso.services import settings
 from tui_inkasso.services.clock import current_user, now
@@ -81,10 +82,13 @@ class LedgerWriter:
     def run(self) -> None:
         self._settings()
         self._levels()
+        controls = {row.code: row.ocr_control for row in in_chunks(
+            Owner, Owner.code, [o.code for o in self.ledger.owners], Owner.code, Owner.ocr_control)}
         self._master(Owner, Owner.code, self.ledger.owners, "owners", lambda o: {
             "code": o.code, "name": o.name, "org_no": o.org_no, "bankgiro": o.bankgiro, "plusgiro": o.plusgiro,
             "address": o.address, "postal_code": o.postal_code, "city": o.city, "phone": o.phone, "email": o.email,
-            **({"ocr_control": o.ocr_control} if o.ocr_control else {})})
+            # a file that names no OCR control leaves the stored one (a new owner: the strictest)
+            "ocr_control": o.ocr_control or controls.get(o.code, DEFAULT_OCR_CONTROL.value)})
         self._accounts()
         self._ids(Owner, Owner.code, self.ledger.properties, lambda p: p.owner)
         self._master(Property, Property.code, self.ledger.properties, "properties", lambda p: {

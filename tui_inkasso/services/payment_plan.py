@@ -55,7 +55,8 @@ from tui_inkasso.db.models import (
     PaymentMethod,
 )
 from tui_inkasso.domain.allocation import Split, split_payment
-from tui_inkasso.domain.identifiers import digits_only
+from tui_inkasso.domain.identifiers import IdentifierError, digits_only
+from tui_inkasso.domain.ocr_control import OcrControl, check_ocr
 from tui_inkasso.fileio import InputFileError, read_regular_file
 from tui_inkasso.formats.payment_file import (
     BGMAX,
@@ -203,6 +204,8 @@ class MatchContext:
     """Bankgiro/plusgiro digits (no leading zeros) -> the owners that have it (normally one)."""
     accounts: dict[int, dict[str, str]]
     owner_codes: dict[int, str] = field(default_factory=dict)
+    ocr_control: dict[int, OcrControl] = field(default_factory=dict)
+    """owner id -> the OCR control of its receiving accounts (``Owner.ocr_control``)."""
     invoices: dict[int, KnownInvoice] = field(default_factory=dict)
     by_ocr: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     by_number: dict[str, int] = field(default_factory=dict)
@@ -332,9 +335,11 @@ def _context() -> MatchContext:
     agency = frozenset(a.lstrip("0") for a in agency_accounts())
     owners_by_giro: dict[str, frozenset[int]] = {}
     codes: dict[int, str] = {}
-    for owner_id, code, bankgiro, plusgiro in Owner.select(
-            Owner.id, Owner.code, Owner.bankgiro, Owner.plusgiro).tuples():
+    controls: dict[int, OcrControl] = {}
+    for owner_id, code, bankgiro, plusgiro, control in Owner.select(
+            Owner.id, Owner.code, Owner.bankgiro, Owner.plusgiro, Owner.ocr_control).tuples():
         codes[owner_id] = code
+        controls[owner_id] = OcrControl.parse(control)
         for number in (bankgiro, plusgiro):
             digits = digits_only(number or "").lstrip("0")
             if digits:
@@ -342,7 +347,7 @@ def _context() -> MatchContext:
     accounts: dict[int, dict[str, str]] = defaultdict(dict)
     for owner_id, role, number in Account.select(Account.owner, Account.role, Account.number).tuples():
         accounts[owner_id][role] = number
-    return MatchContext(agency, owners_by_giro, accounts, codes)
+    return MatchContext(agency, owners_by_giro, accounts, codes, controls)
 
 
 def _tokens(p: BankPayment) -> list[str]:
@@ -435,6 +440,8 @@ def _plan_payment(p: BankPayment, key: str, tokens: list[str], file_format: str,
     if not matched:
         if owner_id is None and not foreign:
             note = "; ".join(n for n in (note, _no_owner_note(p, owners, context)) if n)
+        elif owner_id is not None:
+            note = "; ".join(n for n in (note, _ocr_note(tokens, context.ocr_control[owner_id])) if n)
         return PlannedPayment(p, method, owner_id, [Part(None, p.amount, key)], (), note, foreign)
     owner_id = context.invoices[matched[0]].owner_id
     if len(matched) == 1:
@@ -443,6 +450,20 @@ def _plan_payment(p: BankPayment, key: str, tokens: list[str], file_format: str,
     invoices = [context.invoices[i] for i in matched]
     parts = [Part(inv.id, 0, key if n == 0 else f"{key}+{n + 1}") for n, inv in enumerate(invoices)]
     return PlannedPayment(p, method, owner_id, parts, tuple(inv.number for inv in invoices), note, foreign)
+
+
+def _ocr_note(tokens: list[str], control: OcrControl) -> str:
+    """Why an unmatched payment's reference is no OCR number at the receiving account's level of
+    OCR control (``domain.ocr_control``), so staff see a mistyped reference as such; "" when every
+    reference passes (or is no number at all)."""
+    wrong = []
+    for token in tokens:
+        if token.isdigit() and len(token) >= 2:
+            try:
+                check_ocr(token, control)
+            except IdentifierError as exc:
+                wrong.append(str(exc))
+    return f"{'; '.join(wrong[:3])} (mottagarkontots OCR-kontroll: {control.label})" if wrong else ""
 
 
 def _receiving_owners(p: BankPayment, context: MatchContext) -> frozenset[int]:
