@@ -78,6 +78,8 @@ async def test_the_three_steps_make_the_file(ledger: dict[str, int], tmp_path: P
         await pilot.press("f2")
         await settle(pilot)
         assert app.screen is step3, "Skapa fil is not offered with nothing to report"
+        footer = [f"{k.key_display} {k.description}" for k in step3.query("FooterKey")]
+        assert "f2 Skapa fil" not in footer, f"nor shown in the footer: {footer}"
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, BalanceCorrectionScreen)

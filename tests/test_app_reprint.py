@@ -59,7 +59,7 @@ async def test_reprint_preview_and_print_from_the_ledger(small: SmallLedger, tmp
         await settle(pilot)
         assert isinstance(app.screen, LetterPreviewScreen)
         assert (tmp_path / "brev" / "aterutskrift-2026006-niva2.pdf").read_bytes().startswith(b"%PDF")
-        assert notifications(pilot)[-1][1] == "Utskrivet"
+        assert notifications(pilot)[-1][1] == "PDF sparad", "saved to a file, not printed"
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, ReprintMenu)

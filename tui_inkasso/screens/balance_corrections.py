@@ -22,11 +22,12 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
+from textual.reactive import var
 from textual.widgets import Footer, Header, Input, Label, Select, Static
 
 from tui_inkasso.domain.codes import (
@@ -45,6 +46,7 @@ from tui_inkasso.services.balance_corrections import CorrectionRow, CorrectionSt
 from tui_inkasso.services.selection import Selection
 from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
+from tui_inkasso.widgets.db_work import db_work
 from tui_inkasso.widgets.dialogs import ConfirmDialog
 from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS, OPEN_KEY
 from tui_inkasso.widgets.paged_table import Column, PagedTable, PageQuery, TableRow
@@ -191,17 +193,6 @@ class BalanceCorrectionScreen(BaseScreen):
 
     SUB_TITLE = "Saldokorrigering"
 
-    DEFAULT_CSS = """
-    BalanceCorrectionScreen #balance-head { height: 3; margin: 0 1; }
-    BalanceCorrectionScreen #balance-head > Label { padding-top: 1; }
-    BalanceCorrectionScreen #balance-head > Input { width: 18; }
-    BalanceCorrectionScreen #balance-kind { width: 32; margin-left: 2; }
-    BalanceCorrectionScreen #balance-selection { margin: 0 2; color: $text-muted; }
-    BalanceCorrectionScreen #balance-list { margin: 0 1; border: round $panel-lighten-2; }
-    BalanceCorrectionScreen #balance-list:focus { border: round $primary; }
-    BalanceCorrectionScreen #balance-totals { height: auto; margin: 0 2; }
-    """
-
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "next", "Nästa", id="balance.next",
                 tooltip="Alla saldokorrigeringar som inte rapporterats, oavsett datum"),
@@ -313,11 +304,10 @@ class BalanceCorrectionScreen(BaseScreen):
         table.focus()
         self._summarise(self._key(), selection, self.date_from, self.date_to, self.kind)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="balance-summary", name="Summering")
+    @db_work("Summering", group="balance-summary", exclusive=True)
     def _summarise(self, key: tuple[object, ...], selection: Selection, date_from: dt.date | None,
                    date_to: dt.date | None, kind: str) -> None:
-        with thread_connection():
-            summary = bc.range_summary(selection, date_from, date_to, (kind,))
+        summary = bc.range_summary(selection, date_from, date_to, (kind,))
         self.post_message(self.SummaryLoaded(key, summary))
 
     def on_balance_correction_screen_summary_loaded(
@@ -360,13 +350,6 @@ class UnreportedScreen(BaseScreen):
     FOOTER_HIDDEN: ClassVar[frozenset[str]] = APP_WIDE_KEYS | {OPEN_KEY}
     """Enter opens nothing in this table, so the footer does not offer ⏎ Öppna."""
 
-    DEFAULT_CSS = """
-    UnreportedScreen #unreported-selection { margin: 0 2; color: $text-muted; }
-    UnreportedScreen #unreported-list { margin: 0 1; border: round $panel-lighten-2; }
-    UnreportedScreen #unreported-list:focus { border: round $primary; }
-    UnreportedScreen #unreported-totals { height: auto; margin: 0 2; }
-    """
-
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "create", "Skapa fil", id="balance.create",
                 tooltip="Skapa saldofilen, skicka den och markera saldokorrigeringarna rapporterade"),
@@ -387,12 +370,16 @@ class UnreportedScreen(BaseScreen):
             super().__init__()
             self.result = result
 
+    totals: var[bc.Totals | None] = var(None, bindings=True)
+    """What is waiting to be reported (None until counted); F2 Skapa fil only when there is some."""
+
+    creating: var[bool] = var(False, bindings=True)
+    """True while the file is being made (F2 waits for it)."""
+
     def __init__(self, selection: Selection) -> None:
         super().__init__()
         self.selection = selection
-        self.totals: bc.Totals | None = None
         self.result: brun.BalanceFileResult | None = None
-        self.creating = False
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
@@ -409,19 +396,21 @@ class UnreportedScreen(BaseScreen):
         self.action_refresh()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Skapa fil only when there is something to report and no run is going."""
+        """Skapa fil only when there is something to report (hidden when there is nothing, so the
+        footer does not offer it), and not while a run is going (shown, but waiting)."""
         if action == "create":
-            return True if self.totals is not None and self.totals.count and not self.creating else None
+            if self.totals is not None and not self.totals.count:
+                return False
+            return True if self.totals is not None and not self.creating else None
         return True
 
     def action_refresh(self) -> None:
         """Count and list again."""
         self._count(self.selection)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="balance-totals", name="Räkna")
+    @db_work("Räkna", group="balance-totals", exclusive=True)
     def _count(self, selection: Selection) -> None:
-        with thread_connection():
-            totals = bc.unreported_totals(selection)
+        totals = bc.unreported_totals(selection)
         self.post_message(self.TotalsLoaded(totals))
 
     def on_unreported_screen_totals_loaded(self, message: UnreportedScreen.TotalsLoaded) -> None:
@@ -429,7 +418,6 @@ class UnreportedScreen(BaseScreen):
         table = self.query_one("#unreported-list", PagedTable)
         table.set_source(UnreportedSource(self.selection, message.totals.count))
         self.query_one("#unreported-totals", Static).update(totals_text(message.totals))
-        self.refresh_bindings()
 
     def action_create(self) -> None:
         """Ask, then make the file."""
@@ -445,22 +433,19 @@ class UnreportedScreen(BaseScreen):
         if not yes:
             return
         self.creating = True
-        self.refresh_bindings()
         self.query_one("#unreported-totals", Static).update("Skapar saldofilen …")
         self._create(self.selection)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="balance-create", name="Skapa saldofil")
+    @db_work("Skapa saldofil", group="balance-create", exclusive=True)
     def _create(self, selection: Selection) -> None:
         try:
-            with thread_connection():
-                result = brun.create_balance_file(selection=None if selection.is_empty() else selection)
+            result = brun.create_balance_file(selection=None if selection.is_empty() else selection)
         finally:
             self.app.call_from_thread(self._created_or_failed)
         self.post_message(self.Created(result))
 
     def _created_or_failed(self) -> None:
         self.creating = False
-        self.refresh_bindings()
         if self.result is None and self.totals is not None:
             self.query_one("#unreported-totals", Static).update(totals_text(self.totals))
 
@@ -484,10 +469,6 @@ class FileResultScreen(BaseScreen):
     """What "Skapa fil" did: files, count, sum, and whether the agency has them."""
 
     SUB_TITLE = "Saldokorrigering – resultat"
-
-    DEFAULT_CSS = """
-    FileResultScreen #balance-result { padding: 1 2; }
-    """
 
     def __init__(self, result: brun.BalanceFileResult) -> None:
         super().__init__()

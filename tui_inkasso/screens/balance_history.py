@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.reactive import var
 from textual.widgets import Footer, Header, Static
 
 from tui_inkasso.domain.money import format_sek
@@ -28,6 +29,7 @@ from tui_inkasso.services import balance_history as bh
 from tui_inkasso.services.outbox import DeliveryResult
 from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
+from tui_inkasso.widgets.db_work import db_work
 from tui_inkasso.widgets.dialogs import ConfirmDialog, PathPrompt
 from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS, OPEN_KEY
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, PageQuery, TableRow
@@ -141,10 +143,9 @@ class _FileActions(BaseScreen):
         self.app.push_screen(PathPrompt(question, default, "Skriv igen", action="Skriv"),
                              lambda path: self._rewrite(report.report_id, path) if path else None)
 
-    @work(thread=True, exit_on_error=False, group="balance-rewrite", name="Skriv igen")
+    @db_work("Skriv igen", group="balance-rewrite")
     def _rewrite(self, report_id: int, path: Path) -> None:
-        with thread_connection():
-            result = bh.rewrite_report(report_id, path)
+        result = bh.rewrite_report(report_id, path)
         self.post_message(self.Rewritten(result))
 
     @on(Rewritten)
@@ -166,10 +167,9 @@ class _FileActions(BaseScreen):
         self.app.push_screen(ConfirmDialog(question, "Skicka igen"),
                              lambda yes: self._resend(report.report_id) if yes else None)
 
-    @work(thread=True, exit_on_error=False, group="balance-resend", name="Skicka igen")
+    @db_work("Skicka igen", group="balance-resend")
     def _resend(self, report_id: int) -> None:
-        with thread_connection():
-            result = bh.resend_report(report_id)
+        result = bh.resend_report(report_id)
         self.post_message(self.Resent(result))
 
     @on(Resent)
@@ -186,12 +186,6 @@ class BalanceFilesScreen(_FileActions):
     """Saldofiler: every earlier balance file."""
 
     SUB_TITLE = "Saldofiler"
-
-    DEFAULT_CSS = """
-    BalanceFilesScreen #balance-files { margin: 0 1; border: round $panel-lighten-2; }
-    BalanceFilesScreen #balance-files:focus { border: round $primary; }
-    BalanceFilesScreen #balance-files-help { margin: 0 2; color: $text-muted; }
-    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("w", "rewrite", "Skriv igen", id="balance_files.rewrite",
@@ -230,15 +224,18 @@ class BalanceFilesScreen(_FileActions):
             return True if report is not None and report.file_id else None
         return True
 
+    highlighted: var[bh.ReportSummary | None] = var(None, bindings=True)
+    """The file under the cursor (None while none is): w and i apply to it."""
+
     @on(PagedTable.RowHighlighted, "#balance-files")
     @on(PagedTable.Loaded, "#balance-files")
     def _highlight_changed(self) -> None:
-        self.refresh_bindings()
+        row = self.query_one("#balance-files", PagedTable).current_row
+        self.highlighted = row.data if row is not None else None
 
     def selected_report(self) -> bh.ReportSummary | None:
         """The highlighted file."""
-        row = self.query_one("#balance-files", PagedTable).current_row
-        return row.data if row is not None else None
+        return self.highlighted
 
     def action_refresh(self) -> None:
         """Read the history again."""
@@ -248,10 +245,9 @@ class BalanceFilesScreen(_FileActions):
         """After a rewrite or resend."""
         self._load()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="balance-files", name="Saldofiler")
+    @db_work("Saldofiler", group="balance-files", exclusive=True)
     def _load(self) -> None:
-        with thread_connection():
-            reports = bh.balance_reports()
+        reports = bh.balance_reports()
         self.post_message(self.Loaded(reports))
 
     def on_balance_files_screen_loaded(self, message: BalanceFilesScreen.Loaded) -> None:
@@ -313,12 +309,6 @@ class BalanceFileDetailScreen(_FileActions):
     FOOTER_HIDDEN: ClassVar[frozenset[str]] = APP_WIDE_KEYS | {OPEN_KEY}
     """Enter opens nothing in this table, so the footer does not offer ⏎ Öppna."""
 
-    DEFAULT_CSS = """
-    BalanceFileDetailScreen #balance-file-head { height: auto; margin: 1 2; }
-    BalanceFileDetailScreen #balance-file-rows { margin: 0 1; border: round $panel-lighten-2; }
-    BalanceFileDetailScreen #balance-file-rows:focus { border: round $primary; }
-    """
-
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("w", "rewrite", "Skriv igen", id="balance_file.rewrite",
                 tooltip="Skriv filen igen (samma fil-id och innehåll)"),
@@ -333,10 +323,12 @@ class BalanceFileDetailScreen(_FileActions):
             super().__init__()
             self.detail = detail
 
+    detail: var[bh.ReportDetail | None] = var(None, bindings=True)
+    """The file read (None until it is): Skriv igen and Skicka igen need it."""
+
     def __init__(self, report_id: int) -> None:
         super().__init__()
         self.report_id = report_id
-        self.detail: bh.ReportDetail | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
@@ -364,10 +356,9 @@ class BalanceFileDetailScreen(_FileActions):
         """After a rewrite or resend."""
         self._load(self.report_id)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="balance-file", name="Saldofil")
+    @db_work("Saldofil", group="balance-file", exclusive=True)
     def _load(self, report_id: int) -> None:
-        with thread_connection():
-            detail = bh.report_detail(report_id, limit=self.PAGE)
+        detail = bh.report_detail(report_id, limit=self.PAGE)
         self.post_message(self.Loaded(detail))
 
     def on_balance_file_detail_screen_loaded(self, message: BalanceFileDetailScreen.Loaded) -> None:
@@ -380,4 +371,3 @@ class BalanceFileDetailScreen(_FileActions):
         table.border_title = bc.corrections_text(count)
         table.set_source(DetailSource(self.report_id, count, detail.corrections),
                          preload=(count, [detail_row(r) for r in detail.corrections]))
-        self.refresh_bindings()

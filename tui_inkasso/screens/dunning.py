@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -30,8 +30,8 @@ from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.selection import SelectionScreen, parse_date
 from tui_inkasso.services import clock, dunning_reprint, dunning_run
 from tui_inkasso.services.selection import Selection
-from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
+from tui_inkasso.widgets.db_work import db_work
 from tui_inkasso.widgets.dialogs import ConfirmDialog
 from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS, TABLE_KEYS
 from tui_inkasso.widgets.paged_table import Column, PagedTable, PageQuery, TableRow
@@ -131,16 +131,6 @@ class DunningRunScreen(BaseScreen):
 
     FOOTER_HIDDEN: ClassVar[frozenset[str]] = APP_WIDE_KEYS | TABLE_KEYS
     """Enter opens nothing in the list; s Sortera gives its room to the run's own keys."""
-
-    DEFAULT_CSS = """
-    DunningRunScreen #run-head { height: 3; margin: 0 1; }
-    DunningRunScreen #run-head > Label { padding-top: 1; }
-    DunningRunScreen #run-date { width: 18; }
-    DunningRunScreen #run-selection { width: 1fr; padding-top: 1; color: $text-muted; }
-    DunningRunScreen #run-preview { margin: 0 1; border: round $panel-lighten-2; }
-    DunningRunScreen #run-preview:focus { border: round $primary; }
-    DunningRunScreen #run-totals { height: auto; margin: 0 2; }
-    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "toggle_row", "Utelämna/ta med", id="dunning.toggle_row",
@@ -242,10 +232,9 @@ class DunningRunScreen(BaseScreen):
             Text(f"   Urval: {(self.selection or Selection()).describe()}"))
         self._compute(self.run_date, self.selection or Selection())
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="dunning-preview", name="Förhandsvisning")
+    @db_work("Förhandsvisning", group="dunning-preview", exclusive=True)
     def _compute(self, run_date: dt.date, selection: Selection) -> None:
-        with thread_connection():
-            preview = dunning_run.preview_run(run_date, selection)
+        preview = dunning_run.preview_run(run_date, selection)
         self.post_message(self.PreviewLoaded(preview))
 
     def on_dunning_run_screen_preview_loaded(self, message: DunningRunScreen.PreviewLoaded) -> None:
@@ -315,10 +304,9 @@ class DunningRunScreen(BaseScreen):
             self.query_one("#run-totals", Static).update("Skapar påminnelser och krav …")
             self._run(self.run_date, self.selection or Selection(), frozenset(self.left_out))
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="dunning-run", name="Påminnelse-/kravkörning")
+    @db_work("Påminnelse-/kravkörning", group="dunning-run", exclusive=True)
     def _run(self, run_date: dt.date, selection: Selection, left_out: frozenset[int]) -> None:
-        with thread_connection():
-            result = dunning_run.run_dunning(run_date, selection, left_out)
+        result = dunning_run.run_dunning(run_date, selection, left_out)
         self.post_message(self.RunDone(result))
 
     def on_dunning_run_screen_run_done(self, message: DunningRunScreen.RunDone) -> None:
@@ -332,11 +320,6 @@ class RunResultScreen(BaseScreen):
     """What a run did: notices, fees, the PDF, and its first letters as text."""
 
     SUB_TITLE = "Påminnelse/krav – resultat"
-
-    DEFAULT_CSS = """
-    RunResultScreen #run-result { padding: 1 2; }
-    RunResultScreen #run-result-summary { margin-bottom: 1; }
-    """
 
     class LettersLoaded(Message):
         """The first letters' text has arrived."""
@@ -381,10 +364,9 @@ class RunResultScreen(BaseScreen):
         if self.result.notices:
             self._letters([n.notice_id for n in self.result.notices[:LETTERS_SHOWN]])
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="dunning-letters", name="Brev som text")
+    @db_work("Brev som text", group="dunning-letters", exclusive=True)
     def _letters(self, notice_ids: list[int]) -> None:
-        with thread_connection():
-            texts = [dunning_reprint.preview_text(i) for i in notice_ids]
+        texts = [dunning_reprint.preview_text(i) for i in notice_ids]
         self.post_message(self.LettersLoaded(texts))
 
     def on_run_result_screen_letters_loaded(self, message: RunResultScreen.LettersLoaded) -> None:

@@ -21,7 +21,6 @@ from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -38,7 +37,7 @@ from tui_inkasso.domain.money import MoneyError, format_sek, parse_amount
 from tui_inkasso.screens.edit_form import EditForm
 from tui_inkasso.services import dunning_levels, settings
 from tui_inkasso.services.errors import DunningError
-from tui_inkasso.services.threads import thread_connection
+from tui_inkasso.widgets.db_work import db_work
 
 _ids = itertools.count(1)
 
@@ -47,19 +46,6 @@ NEW_LEVEL_TEXT = "Trots påminnelse har fakturan nedan inte betalats. Betala sen
 
 class LevelForm(Vertical):
     """The fields of one level; its number and kind follow its place in the list."""
-
-    DEFAULT_CSS = """
-    LevelForm {
-        height: auto; border: round $panel-lighten-2; padding: 0 1; margin-bottom: 1;
-        &:focus-within { border: round $primary; }
-    }
-    LevelForm Horizontal { height: auto; }
-    LevelForm .level-field { width: 1fr; height: auto; margin-right: 1; }
-    LevelForm TextArea { height: 6; }
-    LevelForm .level-kind { height: auto; }
-    LevelForm .level-kind Label { width: auto; padding: 1 1 0 0; }
-    LevelForm .level-kind Select { width: 30; }
-    """
 
     def __init__(self, level: DunningLevel) -> None:
         self.uid = next(_ids)
@@ -143,17 +129,6 @@ class DunningLevelsScreen(EditForm):
                 tooltip="Fyll i de lagliga standardnivåerna (påminnelse 60 kr, inkassokrav 180 kr); sparas med F2"),
     ]
 
-    DEFAULT_CSS = """
-    DunningLevelsScreen #levels-form { padding: 0 2; }
-    DunningLevelsScreen #levels { height: auto; }
-    DunningLevelsScreen #levels-intro { color: $text-muted; margin: 1 0; }
-    DunningLevelsScreen #levels-problems { color: $error; text-style: bold; }
-    DunningLevelsScreen .section-title { text-style: bold; color: $primary; margin-top: 1; }
-    DunningLevelsScreen .setting-row { height: auto; }
-    DunningLevelsScreen .setting-row > Vertical { width: 1fr; height: auto; margin-right: 1; }
-    DunningLevelsScreen #levels-rates { height: 10; width: 40; }
-    """
-
     class Loaded(Message):
         """The stored configuration has arrived."""
 
@@ -214,12 +189,11 @@ class DunningLevelsScreen(EditForm):
         """Show what is stored (drops unsaved edits)."""
         self._load()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="levels", name="Kravnivåer")
+    @db_work("Kravnivåer", group="levels", exclusive=True)
     def _load(self) -> None:
-        with thread_connection():
-            levels = dunning_levels.get_levels()
-            values = {k: settings.get_setting(k) for k in dunning_levels.CONFIGURATION_KEYS}
-            rates = dunning_levels.get_reference_rates()
+        levels = dunning_levels.get_levels()
+        values = {k: settings.get_setting(k) for k in dunning_levels.CONFIGURATION_KEYS}
+        rates = dunning_levels.get_reference_rates()
         self.post_message(self.Loaded(levels, values, rates))
 
     async def on_dunning_levels_screen_loaded(self, message: DunningLevelsScreen.Loaded) -> None:
@@ -355,15 +329,14 @@ class DunningLevelsScreen(EditForm):
             return
         self._save(levels, values, rates, then)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="levels-save", name="Spara kravnivåer")
+    @db_work("Spara kravnivåer", group="levels-save", exclusive=True)
     def _save(self, levels: list[DunningLevel], values: dict[str, str], rates: list[ReferenceRate],
               then: Callable[[], object] | None = None) -> None:
         problem: str | None = None
-        with thread_connection():
-            try:
-                dunning_levels.save_configuration(levels, values, rates)
-            except DunningError as exc:
-                problem = str(exc)
+        try:
+            dunning_levels.save_configuration(levels, values, rates)
+        except DunningError as exc:
+            problem = str(exc)
         self.post_message(self.Saved(problem, then))
 
     def on_dunning_levels_screen_saved(self, message: DunningLevelsScreen.Saved) -> None:

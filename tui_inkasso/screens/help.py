@@ -84,16 +84,6 @@ class HelpScreen(ModalScreen[None]):
         Binding("enter", "close", "Stäng", show=False, id="help.close_enter"),
     ]
 
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > #help-box {
-        width: 72; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }
-    HelpScreen #help-intro { margin-bottom: 1; color: $text-muted; }
-    HelpScreen DataTable { height: auto; max-height: 100%; }
-    """
-
     def __init__(self, keys: list[tuple[str, str]], title: str) -> None:
         super().__init__()
         self._keys = keys

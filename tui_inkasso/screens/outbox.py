@@ -18,6 +18,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.reactive import var
 from textual.widgets import Footer, Header, Static
 
 from tui_inkasso.screens.base import BaseScreen
@@ -152,10 +153,12 @@ class OutboxScreen(BaseScreen):
         self.query_one("#outbox-table", PagedTable).focus()
         self.action_refresh()
 
+    highlighted: var[OutboxEntry | None] = var(None, bindings=True)
+    """The record under the cursor (None while none is): Skicka igen applies to it."""
+
     def selected(self) -> OutboxEntry | None:
         """The highlighted record."""
-        row = self.query_one("#outbox-table", PagedTable).current_row
-        return row.data if row is not None else None
+        return self.highlighted
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Skicka igen only with a record highlighted."""
@@ -166,7 +169,8 @@ class OutboxScreen(BaseScreen):
     @on(PagedTable.RowHighlighted, "#outbox-table")
     @on(PagedTable.Loaded, "#outbox-table")
     def _highlight_changed(self) -> None:
-        self.refresh_bindings()
+        row = self.query_one("#outbox-table", PagedTable).current_row
+        self.highlighted = row.data if row is not None else None
 
     # -- loading
 

@@ -28,6 +28,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
+from textual.reactive import var
 from textual.widgets import (
     DirectoryTree,
     Footer,
@@ -46,8 +47,8 @@ from tui_inkasso.services import payment_import as pi
 from tui_inkasso.services import payment_report, unmatched_payments
 from tui_inkasso.services.clock import today
 from tui_inkasso.services.settings import get_setting
-from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
+from tui_inkasso.widgets.db_work import db_work
 from tui_inkasso.widgets.dialogs import PathPrompt
 from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS, OPEN_KEY
 from tui_inkasso.widgets.lists import KeyList
@@ -115,20 +116,6 @@ class PaymentsScreen(BaseScreen):
     FOOTER_MAIN: ClassVar[tuple[str, ...]] = ("payments.import", "payments.unmatched")
     """Reading a file, and the unmatched payments, right after F1 at any width."""
 
-    DEFAULT_CSS = """
-    PaymentsScreen #payments-menu {
-        height: auto; margin: 1 2 0 2; padding: 0 1; border: round $panel-lighten-2;
-        border-title-color: $foreground; border-title-style: bold;
-        &:focus-within { border: round $primary; border-title-color: $primary; }
-        & > OptionList { border: none; height: auto; background: transparent; padding: 0; }
-    }
-    PaymentsScreen #payments-status { margin: 1 3; height: auto; }
-    PaymentsScreen #payment-files {
-        margin: 0 1; border: round $panel-lighten-2;
-        &:focus { border: round $primary; }
-    }
-    """
-
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("l", "import_file", "Läs in betalfil", id="payments.import",
                 tooltip="Välj en BgMax- eller Total IN-fil, se sammanställningen och bokför"),
@@ -185,12 +172,11 @@ class PaymentsScreen(BaseScreen):
 
         self.app.push_screen(UnmatchedPaymentsScreen())
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="payments", name="Betalningar")
+    @db_work("Betalningar", group="payments", exclusive=True)
     def action_refresh(self) -> None:
         """Count the unmatched payments and read the latest files."""
-        with thread_connection():
-            waiting = unmatched_payments.count_unmatched()
-            files = payment_report.recent_imports(50)
+        waiting = unmatched_payments.count_unmatched()
+        files = payment_report.recent_imports(50)
         self.post_message(self.Loaded(waiting, files))
 
     def on_payments_screen_loaded(self, message: PaymentsScreen.Loaded) -> None:
@@ -244,15 +230,6 @@ class ChooseFileScreen(BaseScreen):
     """Läs in betalfil, step 1: choose the file (tree or typed path); Enter reads it."""
 
     SUB_TITLE = "Läs in betalfil – välj fil"
-
-    DEFAULT_CSS = """
-    ChooseFileScreen #file-path { margin: 0 1; }
-    ChooseFileScreen #file-tree {
-        height: 1fr; margin: 0 1; border: round $panel-lighten-2; background: $surface;
-        &:focus { border: round $primary; }
-    }
-    ChooseFileScreen #file-help { margin: 0 2; height: auto; color: $text-muted; }
-    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+l", "focus_path", "Skriv sökväg", id="choose.path",
@@ -317,11 +294,10 @@ class ChooseFileScreen(BaseScreen):
         self.query_one("#file-help", Static).update(f"Läser {path.name} …")
         self._analyse(path, allow_test)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="analyse", name="Läs betalfil")
+    @db_work("Läs betalfil", group="analyse", exclusive=True)
     def _analyse(self, path: Path, allow_test: bool) -> None:
         try:
-            with thread_connection():
-                plan = pi.analyse_payment_file(path, allow_test=allow_test)
+            plan = pi.analyse_payment_file(path, allow_test=allow_test)
         finally:
             self.app.call_from_thread(self._reset_help)
         self.post_message(self.Analysed(plan))
@@ -376,12 +352,6 @@ class SummaryScreen(BaseScreen):
 
     SUB_TITLE = "Läs in betalfil – sammanställning"
 
-    DEFAULT_CSS = """
-    SummaryScreen #import-summary { margin: 1 2 0 2; height: auto; }
-    SummaryScreen #import-verdict { margin: 1 2; height: auto; }
-    SummaryScreen #import-progress { margin: 0 2; }
-    """
-
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("b", "book", "Bokför", id="summary.book", tooltip="Bokför alla betalningar i filen (en transaktion)"),
         Binding("t", "allow_test", "Tillåt testfil", id="summary.allow_test",
@@ -403,10 +373,16 @@ class SummaryScreen(BaseScreen):
             super().__init__()
             self.result = result
 
+    plan: var[pi.ImportPlan] = var(None, bindings=True)  # type: ignore[arg-type]
+    """The file as analysed (set before the screen is mounted); what it allows decides Bokför
+    and Tillåt testfil."""
+
+    booking: var[bool] = var(False, bindings=True)
+    """True while the file is being booked (no second Bokför, no leaving)."""
+
     def __init__(self, plan: pi.ImportPlan) -> None:
         super().__init__()
         self.plan = plan
-        self.booking = False
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
@@ -441,34 +417,30 @@ class SummaryScreen(BaseScreen):
         """Analyse again with test files allowed."""
         self._reanalyse(Path(self.plan.path))
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="analyse", name="Läs betalfil")
+    @db_work("Läs betalfil", group="analyse", exclusive=True)
     def _reanalyse(self, path: Path) -> None:
-        with thread_connection():
-            plan = pi.analyse_payment_file(path, allow_test=True)
+        plan = pi.analyse_payment_file(path, allow_test=True)
         self.app.call_from_thread(self._show_plan, plan)
 
     def _show_plan(self, plan: pi.ImportPlan) -> None:
         self.plan = plan
         self.query_one("#import-summary", Static).update(summary_text(plan.summary))
         self.query_one("#import-verdict", Static).update(self._verdict())
-        self.refresh_bindings()
 
     def action_book(self) -> None:
         """Book the file in one transaction (in a worker, with progress)."""
         self.booking = True
-        self.refresh_bindings()
         self.query_one("#import-verdict", Static).update(Text("Bokför …", style="bold"))
         self.query_one("#import-progress", ProgressBar).display = True
         self._book(Path(self.plan.path), self.plan.summary.is_test, self.plan.summary.sha256)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="book", name="Bokför betalfil")
+    @db_work("Bokför betalfil", group="book", exclusive=True)
     def _book(self, path: Path, allow_test: bool, sha: str) -> None:
         try:
-            with thread_connection():
-                result = pi.import_payment_file(
-                    path, allow_test=allow_test, expected_sha256=sha,
-                    progress=lambda done, total: self.post_message(self.Progress(done, total)),
-                )
+            result = pi.import_payment_file(
+                path, allow_test=allow_test, expected_sha256=sha,
+                progress=lambda done, total: self.post_message(self.Progress(done, total)),
+            )
         except BaseException:
             self.app.call_from_thread(self._failed)
             raise
@@ -478,7 +450,6 @@ class SummaryScreen(BaseScreen):
         self.booking = False
         self.query_one("#import-progress", ProgressBar).display = False
         self.query_one("#import-verdict", Static).update(Text("Inget bokfördes.", style="bold red"))
-        self.refresh_bindings()
 
     def on_summary_screen_progress(self, message: SummaryScreen.Progress) -> None:
         self.query_one("#import-progress", ProgressBar).update(total=message.total, progress=message.done)
@@ -499,14 +470,6 @@ class ResultScreen(BaseScreen):
     """Läs in betalfil, step 3: what was booked, and the rows that need a hand (x: to Excel)."""
 
     SUB_TITLE = "Läs in betalfil – resultat"
-
-    DEFAULT_CSS = """
-    ResultScreen #result-head { margin: 1 2; height: auto; }
-    ResultScreen #result-log {
-        margin: 0 1; border: round $panel-lighten-2;
-        &:focus { border: round $primary; }
-    }
-    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("x", "export", "Exportera till Excel", id="result.export",

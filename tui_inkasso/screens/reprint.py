@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
@@ -28,7 +28,7 @@ from textual.widgets.option_list import Option
 from tui_inkasso.domain.money import format_sek
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.services import dunning_blocks, dunning_levels, dunning_reprint
-from tui_inkasso.services.threads import thread_connection
+from tui_inkasso.widgets.db_work import db_work
 from tui_inkasso.widgets.dialogs import ConfirmDialog, PrintDialog, ReasonDialog
 from tui_inkasso.widgets.worker_errors import ForwardWorkerErrors
 
@@ -74,11 +74,10 @@ class _Printer(ForwardWorkerErrors):
         """Start a reprint: find the default path, then ask."""
         self._target(notice_id)  # type: ignore[attr-defined]
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="reprint", name="Återutskrift")
+    @db_work("Återutskrift", group="reprint", exclusive=True)
     def _target(self, notice_id: int) -> None:
-        with thread_connection():
-            path = dunning_reprint.default_reprint_path(notice_id)
-            printer = dunning_levels.printer()
+        path = dunning_reprint.default_reprint_path(notice_id)
+        printer = dunning_levels.printer()
         self.post_message(PrintTarget(notice_id, path, printer))  # type: ignore[attr-defined]
 
     def on_print_target(self, message: PrintTarget) -> None:
@@ -89,30 +88,20 @@ class _Printer(ForwardWorkerErrors):
         self.app.push_screen(PrintDialog(message.path, message.printer, "Skriv ut påminnelse/krav"),  # type: ignore[attr-defined]
                              chosen)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="reprint", name="Återutskrift")
+    @db_work("Återutskrift", group="reprint", exclusive=True)
     def _print(self, notice_id: int, path: Path | None, to_printer: bool) -> None:
-        with thread_connection():
-            result = dunning_reprint.print_notice(notice_id, path, to_printer=to_printer)
+        result = dunning_reprint.print_notice(notice_id, path, to_printer=to_printer)
         self.post_message(Printed(result))  # type: ignore[attr-defined]
 
     def on_printed(self, message: Printed) -> None:
         self.last_print = message.result
         note = " (återskapat brev)" if message.result.rebuilt else ""
-        self.notify(message.result.message + note, title="Utskrivet")  # type: ignore[attr-defined]
+        title = "Utskrivet" if message.result.printer else "PDF sparad"
+        self.notify(message.result.message + note, title=title, markup=False)  # type: ignore[attr-defined]
 
 
 class ReprintMenu(_Printer, ModalScreen[None]):
     """Återutskrift of an invoice's reminders and demands: preview or print one."""
-
-    DEFAULT_CSS = """
-    ReprintMenu { align: center middle; }
-    ReprintMenu > Vertical {
-        width: 100; height: auto; max-height: 90%;
-        border: thick $primary; background: $surface; padding: 1 2;
-    }
-    ReprintMenu OptionList { height: auto; max-height: 10; }
-    ReprintMenu .reprint-keys { color: $text-muted; margin-top: 1; }
-    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f", "preview", "Förhandsgranska", id="reprint.preview"),
@@ -144,10 +133,9 @@ class ReprintMenu(_Printer, ModalScreen[None]):
     def on_mount(self) -> None:
         self._load()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="reprint-list", name="Påminnelser och krav")
+    @db_work("Påminnelser och krav", group="reprint-list", exclusive=True)
     def _load(self) -> None:
-        with thread_connection():
-            notices = dunning_reprint.invoice_notices(self.invoice_id)
+        notices = dunning_reprint.invoice_notices(self.invoice_id)
         self.post_message(self.Loaded(notices))
 
     def on_reprint_menu_loaded(self, message: ReprintMenu.Loaded) -> None:
@@ -228,10 +216,9 @@ class LetterPreviewScreen(_Printer, BaseScreen):
         self.query_one("#letter-preview", VerticalScroll).focus()
         self._load()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="letter", name="Förhandsgranska")
+    @db_work("Förhandsgranska", group="letter", exclusive=True)
     def _load(self) -> None:
-        with thread_connection():
-            text = dunning_reprint.preview_text(self.notice_id)
+        text = dunning_reprint.preview_text(self.notice_id)
         self.post_message(self.Loaded(text))
 
     def on_letter_preview_screen_loaded(self, message: LetterPreviewScreen.Loaded) -> None:
@@ -254,10 +241,9 @@ class BlockFlow(ForwardWorkerErrors):
         """Ask for a reason and block, or (when blocked) confirm and lift the block."""
         self._read_block(object_type, object_id)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="block", name="Kravspärr")
+    @db_work("Kravspärr", group="block", exclusive=True)
     def _read_block(self, object_type: str, object_id: int) -> None:
-        with thread_connection():
-            block = dunning_blocks.get_block(object_type, object_id)
+        block = dunning_blocks.get_block(object_type, object_id)
         self.post_message(BlockRead(block))  # type: ignore[attr-defined]
 
     def on_block_read(self, message: BlockRead) -> None:
@@ -282,15 +268,14 @@ class BlockFlow(ForwardWorkerErrors):
             ReasonDialog(f"Inga påminnelser eller krav till {what} {block.number}. Varför?", "Kravspärr"),
             set_reason)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="block", name="Kravspärr")
+    @db_work("Kravspärr", group="block", exclusive=True)
     def _change_block(self, object_type: str, object_id: int, reason: str | None) -> None:
-        with thread_connection():
-            if object_type == "customer":
-                block = (dunning_blocks.block_customer(object_id, reason) if reason
-                         else dunning_blocks.unblock_customer(object_id))
-            else:
-                block = (dunning_blocks.block_invoice(object_id, reason) if reason
-                         else dunning_blocks.unblock_invoice(object_id))
+        if object_type == "customer":
+            block = (dunning_blocks.block_customer(object_id, reason) if reason
+                     else dunning_blocks.unblock_customer(object_id))
+        else:
+            block = (dunning_blocks.block_invoice(object_id, reason) if reason
+                     else dunning_blocks.unblock_invoice(object_id))
         self.post_message(BlockChanged(block))  # type: ignore[attr-defined]
 
     def on_block_changed(self, message: BlockChanged) -> None:

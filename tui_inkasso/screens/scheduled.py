@@ -29,6 +29,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
+from textual.reactive import var
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Checkbox, Footer, Header, Input, Label, Select, Static
 from textual.widgets.option_list import Option
@@ -71,16 +72,6 @@ RUN_COLUMNS = [
 
 RESULT_STYLES = {"ok": "green", "failed": "bold red", "interrupted": "bold yellow", "running": "cyan"}
 
-WIZARD_CSS = """
-WizardStep #wizard-box { padding: 1 2; }
-WizardStep .wizard-intro { color: $text-muted; margin-bottom: 1; }
-WizardStep .field-label { margin-top: 1; text-style: bold; }
-WizardStep Input, WizardStep Select { width: 60; }
-WizardStep #weekdays { height: auto; }
-WizardStep #weekdays Checkbox { width: auto; }
-WizardStep .step-error { color: $error; text-style: bold; margin-top: 1; height: auto; }
-WizardStep #summary { height: auto; margin-bottom: 1; }
-"""
 
 
 # --------------------------------------------------------------------------- rows
@@ -160,14 +151,6 @@ class TextScreen(ModalScreen[None]):
         Binding("enter", "close", "Stäng", show=False, id="text.close_enter"),
     ]
 
-    DEFAULT_CSS = """
-    TextScreen { align: center middle; }
-    TextScreen > #text-box {
-        width: 90%; height: auto; max-height: 80%; border: thick $primary;
-        background: $surface; padding: 1 2;
-    }
-    """
-
     def __init__(self, title: str, body: str) -> None:
         super().__init__()
         self._title = title
@@ -243,10 +226,12 @@ class ScheduledServicesScreen(BaseScreen):
         self.query_one("#services-table", PagedTable).focus()
         self.action_refresh()
 
+    highlighted: var[ServiceInfo | None] = var(None, bindings=True)
+    """The service under the cursor (None while none is): e, Delete and k apply to it."""
+
     def selected(self) -> ServiceInfo | None:
         """The highlighted service."""
-        row = self.query_one("#services-table", PagedTable).current_row
-        return row.data if row is not None else None
+        return self.highlighted
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Redigera, Ta bort and Kör nu only when a service is highlighted."""
@@ -286,11 +271,12 @@ class ScheduledServicesScreen(BaseScreen):
             if keep is not None and row is not None and row.data.id == keep:
                 table.cursor_row = index
                 break
-        self.refresh_bindings()
+        self._highlight_changed()
 
     @on(PagedTable.RowHighlighted, "#services-table")
     def _highlight_changed(self) -> None:
-        self.refresh_bindings()
+        row = self.query_one("#services-table", PagedTable).current_row
+        self.highlighted = row.data if row is not None else None
 
     # -- actions
 
@@ -447,8 +433,6 @@ class WizardStep(ShowsBusy, FooterKeys, ForwardWorkerErrors, Screen[ServiceSpec 
     STEP_TITLE = ""
     INTRO = ""
     NEXT_LABEL = "Nästa"
-
-    DEFAULT_CSS = WIZARD_CSS
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "next", "Nästa", id="wizard.next", tooltip="Till nästa steg"),

@@ -28,7 +28,7 @@ from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -46,8 +46,8 @@ from tui_inkasso.services.selection import (
     selection_choices,
     validate_selection,
 )
-from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets.busy_line import ShowsBusy
+from tui_inkasso.widgets.db_work import db_work
 from tui_inkasso.widgets.footer_keys import FooterKeys
 from tui_inkasso.widgets.typeahead import KeyPress, after_bubbling, hand_over, post_keys
 from tui_inkasso.widgets.worker_errors import ForwardWorkerErrors
@@ -89,19 +89,6 @@ class SelectionScreen(ShowsBusy, FooterKeys, ForwardWorkerErrors, Screen[Selecti
         Binding("f5", "clear", "Rensa urval", id="selection.clear", tooltip="Tomt urval: alla fakturor"),
         Binding("escape", "cancel", "Avbryt", id="selection.cancel"),
     ]
-
-    DEFAULT_CSS = """
-    SelectionScreen #selection-form { padding: 0 1; }
-    SelectionScreen #selection-intro { color: $text-muted; margin: 1 1 0 1; }
-    SelectionScreen .selection-row { height: auto; }
-    SelectionScreen .selection-row.-lists { height: 1fr; min-height: 6; }
-    SelectionScreen .selection-field { width: 1fr; height: auto; margin: 0 1; }
-    SelectionScreen .-lists > .selection-field { height: 1fr; }
-    SelectionScreen SelectionList { height: 1fr; border: round $panel-lighten-2; }
-    SelectionScreen SelectionList:focus { border: round $primary; }
-    SelectionScreen #selection-error { color: $error; text-style: bold; margin: 0 1; }
-    SelectionScreen #selection-summary { margin: 0 1; color: $text-muted; }
-    """
 
     class ChoicesLoaded(Message):
         """The pick lists' contents have arrived."""
@@ -164,10 +151,9 @@ class SelectionScreen(ShowsBusy, FooterKeys, ForwardWorkerErrors, Screen[Selecti
         self.query_one("#sel-owners", SelectionList).focus()
         self._load_choices()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="selection", name="Urvalslistor")
+    @db_work("Urvalslistor", group="selection", exclusive=True)
     def _load_choices(self) -> None:
-        with thread_connection():
-            choices = selection_choices()
+        choices = selection_choices()
         self.post_message(self.ChoicesLoaded(choices))
 
     def on_selection_screen_choices_loaded(self, message: SelectionScreen.ChoicesLoaded) -> None:
@@ -256,14 +242,13 @@ class SelectionScreen(ShowsBusy, FooterKeys, ForwardWorkerErrors, Screen[Selecti
             self.set_focus(self._focus_before)
         post_keys(self, held)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="selection-check", name="Kontroll av urvalet")
+    @db_work("Kontroll av urvalet", group="selection-check", exclusive=True)
     def _check(self, selection: Selection) -> None:
         problem: str | None = None
-        with thread_connection():
-            try:
-                validate_selection(selection)
-            except UserError as exc:
-                problem = str(exc)
+        try:
+            validate_selection(selection)
+        except UserError as exc:
+            problem = str(exc)
         self.post_message(self.Checked(selection, problem))
 
     def on_selection_screen_checked(self, message: SelectionScreen.Checked) -> None:

@@ -77,19 +77,6 @@ class SettingsScreen(EditForm):
     INTRO: ClassVar[str] = "Inställningar för inkasso."
     """What the form is for, above its fields."""
 
-    DEFAULT_CSS = """
-    SettingsScreen .setting-section {
-        margin: 1 0 1 0;
-        text-style: bold;
-        color: $accent;
-    }
-    SettingsScreen .setting > .-refused { border: tall $error; }
-    SettingsScreen .setting-help { width: 1fr; max-width: 80; }
-    """
-    """Refused fields get a class of their own: Input sets and clears its "-invalid" itself
-    whenever it validates (on every blur), which took the red border off a refused field as
-    soon as the focus moved to the first refusal."""
-
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "save", "Spara", id="settings.save", tooltip="Kontrollera och spara alla värden"),
         Binding("f5", "reload", "Ångra ändringar", id="settings.reload", tooltip="Läs in sparade värden igen"),
@@ -273,7 +260,15 @@ class PaymentSettingsScreen(SettingsScreen):
     INTRO = "Inställningar för inläsning av betalfiler (BgMax, Total IN)."
 
 
+class ReportSettingsScreen(SettingsScreen):
+    """Alternativ – Rapporter: the aged receivables' buckets and when a case counts as stalled."""
+
+    SUB_TITLE = "Alternativ – Rapporter"
+    GROUPS = ("Rapporter",)
+    INTRO = "Inställningar för åldersanalysen och inkassoöversikten."
+
+
 SETTINGS_SCREENS: tuple[type[SettingsScreen], ...] = (
-    SettingsScreen, MailServiceSettingsScreen, PaymentSettingsScreen,
+    SettingsScreen, MailServiceSettingsScreen, PaymentSettingsScreen, ReportSettingsScreen,
 )
 """Every settings form; with the dunning screen they cover every group of the registry."""
