@@ -108,6 +108,7 @@ def _create_tables(database: pw.Database) -> None:
         invoice = pw.ForeignKeyField(Invoice, backref="termination_links", index=True)
         due_date = pw.DateField()
         amount = pw.BigIntegerField()
+        counted_through = pw.BigIntegerField(default=0)
 
         class Meta:
             indexes = ((("termination", "invoice"), True),)

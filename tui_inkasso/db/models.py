@@ -586,6 +586,9 @@ class TerminationInvoice(BaseModel):
     invoice = pw.ForeignKeyField(Invoice, backref="termination_links", index=True)
     due_date = pw.DateField()
     amount = pw.BigIntegerField()
+    counted_through = pw.BigIntegerField(default=0)
+    """The last payment on the invoice the amount took into account (payments after it count
+    towards the recovery)."""
 
     class Meta:
         indexes = ((("termination", "invoice"), True),)
