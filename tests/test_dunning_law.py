@@ -14,21 +14,25 @@ from pathlib import Path
 import peewee as pw
 import pytest
 
+from tests.collection_data import CollectionLedger, ledger
 from tests.common import run
 from tests.factories import make_customer, make_invoice, make_object
 from tests.rate_data import store_rates
 from tui_inkasso.db.models import (
+    CollectionCase,
     Contract,
     DunningLevelConfig,
     DunningNotice,
     Invoice,
     InvoiceCharge,
 )
+from tui_inkasso.db.models import ReferenceRate as ReferenceRateRow
 from tui_inkasso.domain.dunning import DunningLevel
 from tui_inkasso.domain.interest import ReferenceRate, default_reference_rates
 from tui_inkasso.domain.money import format_sek
 from tui_inkasso.formats.letter import LetterData, render_letter_text
-from tui_inkasso.services import dunning_levels, dunning_reprint, dunning_run
+from tui_inkasso.services import collection_run, dunning_levels, dunning_reprint, dunning_run
+from tui_inkasso.services.collection_errors import CollectionError
 from tui_inkasso.services.errors import DunningError
 from tui_inkasso.services.settings import SettingError, set_setting
 
@@ -38,6 +42,8 @@ DEMAND = DunningLevel(2, "Inkassokrav", 12, 18000, 10,
                       "Vi kräver dig på {att_betala}. Räntan är {ranta_procent} från {ranta_fran}.", True,
                       "collection_demand")
 DUE = dt.date(2026, 6, 1)
+COLLECTION_DAY = dt.date(2026, 11, 28)
+__all__ = ["ledger"]
 
 
 def _invoice(number: str, *, sfi: str = "bostad", kind: str = "rent", fee_allowed: bool = True,
@@ -232,3 +238,13 @@ def test_a_run_needing_a_missing_half_year_is_refused_naming_it(any_db: str, tmp
     assert len(dunning_run.run_dunning(dt.date(2026, 6, 12), out_dir=tmp_path).notices) == 1
     dunning_levels.save_reference_rates([*default_reference_rates(), ReferenceRate(dt.date(2026, 7, 1), 175)])
     assert [n.level for n in dunning_run.run_dunning(dt.date(2026, 7, 2), out_dir=tmp_path / "juli").notices] == [2]
+
+
+def test_a_collection_file_needing_a_missing_half_year_is_refused_naming_it(ledger: CollectionLedger) -> None:
+    """The agency file claims interest to the handover day: without 2026-07-01's rate nobody can
+    state it, so the run is refused, names the half year and creates no case."""
+    ReferenceRateRow.delete().where(ReferenceRateRow.valid_from == dt.date(2026, 7, 1)).execute()
+    cases = CollectionCase.select().count()
+    with pytest.raises(CollectionError, match="Referensräntan saknas för halvåret 2026-07-01–2026-12-31"):
+        collection_run.create_cases(COLLECTION_DAY, None, ledger.ready_ids(), "intrum")
+    assert CollectionCase.select().count() == cases

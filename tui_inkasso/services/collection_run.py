@@ -40,6 +40,7 @@ from tui_inkasso.domain.bank_days import next_bank_day
 from tui_inkasso.domain.collection_systems import CollectionSystemSpec, system_label, system_spec
 from tui_inkasso.domain.interest import InterestError, LateInterest, ReferenceRate
 from tui_inkasso.domain.money import format_sek
+from tui_inkasso.domain.reference_rates import missing_half_years_for, missing_rate_message
 from tui_inkasso.domain.sfi import SfiCategory
 from tui_inkasso.formats.case_file import CaseRecord, Claim, Creditor, Debtor
 from tui_inkasso.formats.layout import Layout
@@ -341,12 +342,22 @@ class _Interest:
         self.today = today
         self._late = LateInterest(rates)
         self._starts: dict[dt.date, dt.date] = {}
+        self._rates = list(rates)
+        self._covered: set[dt.date] = set()
+        """Starts whose interest days all have a reference rate of their own."""
 
     def of(self, balance: int, due: dt.date, number: str) -> int:
         """``claim_interest(balance, due, today, rates)``."""
         start = self._starts.get(due)
         if start is None:
             start = self._starts[due] = next_bank_day(due)
+        if start not in self._covered:
+            # A half year without its own rate: the file would claim interest nobody can state
+            # (räntelagen 9 §); refused naming the half year and where to enter it.
+            missing = missing_half_years_for(self._rates, start + dt.timedelta(days=1), self.today)
+            if missing:
+                raise CollectionError(missing_rate_message(missing) + " Inget ärende skapades.")
+            self._covered.add(start)
         try:
             return self._late(balance, start, self.today)
         except InterestError as exc:
