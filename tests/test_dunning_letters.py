@@ -107,6 +107,10 @@ def test_an_imported_notice_without_a_letter_is_rebuilt_and_says_so(levels: list
     text = dunning_reprint.preview_text(notice.id)
     assert text.startswith("OBS: brevet sparades inte")
     assert "Påminnelse avseende faktura 9001" in text
+    # Rebuilt as today's letters are: the level's kind, the rates of its days, the exact rent sentence.
+    assert stored.letter.level_kind == "reminder" and stored.letter.rent_premises == "bostad"
+    assert stored.letter.interest_rates == ((dt.date(2026, 6, 23), dt.date(2026, 7, 2), 1000),)
+    assert "12 kap. 42 § första stycket 1 jordabalken" in " ".join(text.split())
 
 
 def test_printing_without_a_printer_or_without_lp_is_a_clear_error(

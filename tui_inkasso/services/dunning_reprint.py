@@ -26,7 +26,9 @@ from tui_inkasso.db.models import (
     Owner,
     RentalObject,
 )
+from tui_inkasso.domain.bank_days import next_bank_day
 from tui_inkasso.domain.dunning import is_demand_level
+from tui_inkasso.domain.level_kinds import LevelKind, default_kind
 from tui_inkasso.fileio import (
     FileNameError,
     FileWriteError,
@@ -42,7 +44,13 @@ from tui_inkasso.formats.letter import (
     render_letters_pdf,
 )
 from tui_inkasso.services import audit
-from tui_inkasso.services.dunning_levels import letters_dir, printer
+from tui_inkasso.services.dunning_letter import (
+    RateTable,
+    rent_notice_config,
+    rent_premises,
+    with_filled_text,
+)
+from tui_inkasso.services.dunning_levels import get_reference_rates, letters_dir, printer
 from tui_inkasso.services.dunning_run import free_path, owner_address, pay_to
 from tui_inkasso.services.errors import DunningError, NotFound
 from tui_inkasso.services.transaction import write_transaction
@@ -137,16 +145,23 @@ def notice_letter(notice_id: int) -> LetterData:
 
 def _rebuild_letter(notice: DunningNotice) -> LetterData:
     """A letter from a notice recorded without one (imported): its amounts and dates, today's
-    owner and customer details, the configured level text."""
+    owner and customer details, the configured level with its kind and text (placeholders
+    filled), the interest rates of its days and the rent sentence the object's category carries
+    today. A half year without its reference rate is refused, as a run would refuse it."""
     invoice = Invoice.get_by_id(notice.invoice_id)
     owner = Owner.get_by_id(invoice.owner_id)
     customer = Customer.get_by_id(invoice.customer_id)
     obj = RentalObject.get_or_none(RentalObject.id == invoice.rental_object_id)
     config = DunningLevelConfig.get_or_none(DunningLevelConfig.level == notice.level)
+    kind = (LevelKind(config.kind) if config is not None and config.kind
+            else default_kind(notice.level, notice.fee))
+    sfi = obj.object_type.sfi if obj is not None else None
+    moved_due = next_bank_day(invoice.due_date)
+    rates = RateTable(get_reference_rates()).periods(moved_due, notice.issued_on)
     earlier = DunningNotice.select(pw.fn.COALESCE(pw.fn.SUM(DunningNotice.fee), 0)).where(
         DunningNotice.invoice == invoice.id, DunningNotice.level < notice.level).scalar() or 0
     issued = notice.issued_on
-    return LetterData(
+    letter = LetterData(
         owner_name=owner.name, owner_org_no=owner.org_no, owner_address=owner_address(owner),
         owner_phone=owner.phone, owner_email=owner.email, bankgiro=pay_to(owner),
         customer_name=customer.name,
@@ -160,9 +175,11 @@ def _rebuild_letter(notice: DunningNotice) -> LetterData:
         total_ore=notice.capital + notice.interest + notice.fee + earlier,
         letter_text=config.letter_text if config is not None else "",
         object_address=(obj.address or obj.code) if obj is not None else "",
-        forfeiture_notice=invoice.kind == "rent", customer_number=customer.number,
-        interest_to=issued,
+        forfeiture_notice=False, customer_number=customer.number,
+        interest_to=issued, level_kind=kind.value, interest_from=moved_due + dt.timedelta(days=1),
+        interest_rates=rates, rent_premises=rent_premises(invoice.kind, sfi, rent_notice_config()),
     )
+    return with_filled_text(letter, config.deadline_days if config is not None else 8)
 
 
 def preview_text(notice_id: int) -> str:
