@@ -11,6 +11,7 @@ import peewee as pw
 
 from tui_inkasso.db import models as m
 from tui_inkasso.db.notice_charges import charge_notice_fees
+from tui_inkasso.demo.books import book_history
 from tui_inkasso.demo.catalogue import (
     ACCOUNT_NUMBERS,
     DEMO_REFERENCE_RATES,
@@ -148,6 +149,8 @@ class DemoBuilder(Estate, Scenarios):
             )
         # The history's letters charged fees: each becomes a charge of the claim (db/notice_charges.py).
         charge_notice_fees(writer.database)
+        # The history in the owners' books: its interest charged, its charges and payments booked.
+        book_history(writer, self.today)
         writer.counts["invoice_charge"] = m.InvoiceCharge.select().count()
         writer.fix_sequences([*LEDGER_MODELS])
 
