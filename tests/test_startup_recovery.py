@@ -176,10 +176,13 @@ def test_the_daemon_finishes_both_at_start(crashed_collection_run: list[Path], s
     done = _run("-m", "tui_inkasso.cli", "--db", sqlite_url, "balance-file", "--out", str(folder), "--json",
                 crash_at="after-commit")
     assert done.returncode == 137, done.stderr
+    # Every command that opens the ledger finishes crashed runs first (issue 14 item 5): the
+    # balance-file command published the collection run's files before it crashed itself.
+    assert done.stderr.count("tui-inkasso: Inkassofiler: Inkassofilen") == 2
+    assert _in_place(crashed_collection_run)
     daemon = _run("-m", "tui_inkasso.cli", "--db", sqlite_url, "daemon", "--once")
     assert daemon.returncode == 0, daemon.stderr
-    assert _in_place(crashed_collection_run)
-    assert daemon.stderr.count("collection files: Inkassofilen") == 2
+    assert "collection files" not in daemon.stderr
     [record] = CollectionFile.select().where(CollectionFile.kind == "saldofil")
     assert not bf.is_temp_path(record.path) and Path(record.path).exists()
     assert f"balance file {record.path}: renamed after an interrupted run" in daemon.stderr

@@ -39,7 +39,6 @@ COMMAND_MODULES = [
     "tui_inkasso.cli.payments_cmd",
     "tui_inkasso.cli.balance_cmd",
     "tui_inkasso.cli.collect_cmd",
-    "tui_inkasso.cli.report_cmd",
 ]
 """Modules that add subcommands; each has ``register(subparsers, parent)``."""
 
@@ -134,6 +133,8 @@ def _dispatch(args: argparse.Namespace, db_arg: str | None) -> Output:
     try:
         if needs_db:
             args.ledger_created = _open(db_arg, create=getattr(args, "creates_ledger", False))
+            if not args.ledger_created:
+                _recover_unfinished_runs(getattr(args, "recovers", ()))
         return args.handler(args)
     except UserError as exc:
         raise CliError(str(exc), exc.exit_code) from None
@@ -143,6 +144,18 @@ def _dispatch(args: argparse.Namespace, db_arg: str | None) -> Output:
         if _is_database_error(exc):
             raise CliError(_database_problem(exc, args.command), 1) from None
         raise
+
+
+def _recover_unfinished_runs(skip: Sequence[str]) -> None:
+    """Finish what a crashed run left (a collection run's agency file, a balance file, a dunning
+    run's letters) before the command does anything else, as the app and the daemon do at start:
+    a ledger used only from the command line must not keep a committed file hidden (issue 14
+    item 5). What was done is said on stderr; a problem never stops the command. ``skip``: the
+    kinds a command recovers and reports itself (its parser's ``recovers`` default)."""
+    from tui_inkasso.services.startup import recover_at_start
+
+    for note in recover_at_start(skip):
+        say(f"tui-inkasso: {note.title}: {note.text}", err=True)
 
 
 def _is_database_error(exc: BaseException) -> bool:

@@ -46,7 +46,7 @@ def _register_file(subparsers: argparse._SubParsersAction, parent: argparse.Argu
     cmd.add_argument("--out", type=Path, metavar="PATH",
                      help="en befintlig mapp eller filens namn (standard: collection.output_dir)")
     add_selection_options(cmd)
-    cmd.set_defaults(handler=_file)
+    cmd.set_defaults(handler=_file, recovers=("balance",))  # recovered files are in its output
 
 
 def _file(args: argparse.Namespace) -> Output:

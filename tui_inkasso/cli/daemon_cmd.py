@@ -16,7 +16,7 @@ def register(subparsers: argparse._SubParsersAction, parent: argparse.ArgumentPa
     )
     cmd.add_argument("--once", action="store_true",
                      help="kör det som är förfallet (även missade körningar) och utkorgen, avsluta sedan")
-    cmd.set_defaults(handler=_daemon)
+    cmd.set_defaults(handler=_daemon, recovers=("balance", "collection", "letters"))  # at its own start, into its log
 
 
 def _daemon(args: argparse.Namespace) -> Output:

@@ -18,9 +18,14 @@ configuration comes from ``services/dunning_levels.py``. This module applies the
   charges of the claim (``services/charges.py``) and are booked in the run's transaction, one
   voucher per owner: the receivables against fee income and interest income.
 * **A run** recomputes everything inside one write transaction, records every notice (with the
-  letter as sent, JSON), moves each invoice's dunning state and fees, writes the run's PDF to a
-  temporary name and only renames it after the commit. A PDF that cannot be written rolls the
-  whole run back.
+  letter as sent, JSON), moves each invoice's dunning state and fees, and publishes the run's PDF
+  the way every recorded file is published (``services/publishing.py``): staged under a pending
+  name in the letters folder's hidden ``.brev-pending``, written and fsynced inside the
+  transaction, the record naming that pending file, renamed after the commit, then the record
+  finished. A crash at any step loses nothing: ``services/dunning_recovery.py`` (at the next run
+  and the next start of the app, the daemon or any command) publishes committed letters or writes
+  them again from the notices, and removes the letters of a run that never committed. A PDF that
+  cannot be written rolls the whole run back.
 * **Ready for collection** is where the ladder ends: every configured level issued and the last
   letter's deadline passed (:func:`ready_for_collection_query`, the collection wizard's rule).
 """
@@ -28,7 +33,6 @@ configuration comes from ``services/dunning_levels.py``. This module applies the
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,9 +66,8 @@ from tui_inkasso.domain.identifiers import format_bankgiro, format_plusgiro
 from tui_inkasso.domain.interest import InterestError, LateInterest, ReferenceRate
 from tui_inkasso.domain.level_fees import letter_fee, level_kind
 from tui_inkasso.domain.money import format_sek
-from tui_inkasso.fileio import FileWriteError, atomic_write
 from tui_inkasso.formats.letter import LetterData, LetterError, render_letters_pdf
-from tui_inkasso.services import audit
+from tui_inkasso.services import audit, dunning_recovery
 from tui_inkasso.services.charges import NewCharge, account_problems, record_charges
 from tui_inkasso.services.clock import current_user, now
 from tui_inkasso.services.dunning_letter import (
@@ -86,6 +89,13 @@ from tui_inkasso.services.dunning_levels import (
     seed_rates_if_empty,
 )
 from tui_inkasso.services.errors import DunningError
+from tui_inkasso.services.publishing import (
+    PublishError,
+    StagedFile,
+    crash_point,
+    folder_lock,
+    stage,
+)
 from tui_inkasso.services.selection import Selection, apply_selection, validate_selection
 from tui_inkasso.services.stored_values import StoredDates
 from tui_inkasso.services.transaction import is_postgres, write_transaction
@@ -374,6 +384,9 @@ class RunResult:
     pdf_path: Path | None
     left_out: list[int]
     """Invoice ids that were due but left out of this run at the user's request."""
+    warning: str = ""
+    """Set when the letters are recorded but their PDF could not get its name (it waits under its
+    pending name, ``pdf_path``, for the next run or start)."""
 
     @property
     def count(self) -> int:
@@ -400,12 +413,13 @@ class RunResult:
         """One Swedish line for the user."""
         if not self.notices:
             return f"Inget att skicka {self.run_date.isoformat()}: inga fakturor har nästa kravnivå."
-        return (f"{self.count} påminnelser/krav skapade {self.run_date.isoformat()}, avgifter "
+        text = (f"{self.count} påminnelser/krav skapade {self.run_date.isoformat()}, avgifter "
                 f"{format_sek(self.fees)} kr; breven finns i {self.pdf_path}.")
+        return f"{text} {self.warning}" if self.warning else text
 
 
 class _NothingToIssue(Exception):
-    """Raised inside the PDF's atomic write so that its temporary file is removed."""
+    """Raised inside the run's transaction when no invoice gets a letter: nothing is recorded."""
 
 
 def run_pdf_name(run_date: dt.date, at: dt.datetime) -> str:
@@ -444,10 +458,10 @@ def run_dunning(
     """Issue the next level to every due invoice: one transaction, one PDF, audited.
 
     Everything is recomputed here (a preview may be stale). ``leave_out`` are invoice ids kept
-    out of this run only. The PDF is written to a temporary name in ``out_dir`` (default
-    :func:`letters_dir`) while the transaction is open and renamed after the commit; when it
-    cannot be written the run rolls back and nothing is recorded. A second run on the same date
-    finds nothing new to issue.
+    out of this run only. The PDF (in ``out_dir``, default :func:`letters_dir`) is staged and
+    written inside the transaction and gets its name after the commit (module docstring); when
+    it cannot be written the run rolls back and nothing is recorded. A second run on the same
+    date finds nothing new to issue.
     """
     selection = selection or Selection()
     validate_selection(selection)
@@ -455,14 +469,37 @@ def run_dunning(
     problems = level_problems(levels, on_date=run_date)
     if problems:
         raise DunningError(LEVELS_REFUSED + "\n" + "\n".join(problems))
-    excluded = set(leave_out)
     folder = (Path(out_dir) if out_dir is not None else letters_dir()).expanduser().absolute()
     _prepare_folder(folder)
+    dunning_recovery.recover([folder])
     started = now()
-    pdf_path = free_path(folder, run_pdf_name(run_date, started))
+    final = free_path(folder, run_pdf_name(run_date, started))
+    try:
+        with folder_lock(folder, exclusive=False, wait=True):
+            staged = stage(final, dunning_recovery.STAGING)
+            crash_point("dunning-staged")
+            try:
+                outcome = _issue(run_date, selection, levels, set(leave_out), staged, started)
+            except BaseException:
+                staged.discard()
+                raise
+            crash_point("dunning-after-commit")
+            if outcome.get("run_id") is None:
+                staged.discard()
+                return RunResult(run_date, None, [], None, outcome.get("left_out", []))
+            return _publish(run_date, outcome, staged)
+    except PublishError as exc:
+        raise DunningError(f"Breven kunde inte skrivas: {exc}; inget har registrerats.") from None
+    except LetterError as exc:
+        raise DunningError(f"Ett brev kunde inte skapas: {exc}; inget har registrerats.") from None
+
+
+def _issue(run_date: dt.date, selection: Selection, levels: Sequence[DunningLevel], excluded: set[int],
+           staged: StagedFile, started: dt.datetime) -> dict[str, Any]:
+    """The run's transaction: candidates, notices, charges, the PDF written to its pending name."""
     outcome: dict[str, Any] = {}
     try:
-        with atomic_write(pdf_path) as handle, write_transaction():
+        with write_transaction():
             if is_postgres():
                 db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (RUN_LOCK_KEY,))
             seed_rates_if_empty()
@@ -476,24 +513,35 @@ def run_dunning(
             if owner_problems:
                 raise DunningError("\n".join(owner_problems) + "\nInget har registrerats.")
             outcome["notices"], outcome["run_id"], pdf = _record_run(
-                run_date, selection, candidates, pdf_path, started, outcome["left_out"])
-            handle.write(pdf)
-            handle.flush()
-            os.fsync(handle.fileno())
+                run_date, selection, candidates, staged, started, outcome["left_out"])
+            staged.write(lambda handle: handle.write(pdf), sequential=True)
+            crash_point("dunning-before-commit")
     except _NothingToIssue:
-        return RunResult(run_date, None, [], None, outcome.get("left_out", []))
-    except FileWriteError as exc:
-        raise DunningError(f"Breven kunde inte skrivas: {exc}; inget har registrerats.") from None
-    except LetterError as exc:
-        raise DunningError(f"Ett brev kunde inte skapas: {exc}; inget har registrerats.") from None
-    return RunResult(run_date, outcome["run_id"], outcome["notices"], pdf_path, outcome["left_out"])
+        outcome.pop("run_id", None)
+    return outcome
+
+
+def _publish(run_date: dt.date, outcome: dict[str, Any], staged: StagedFile) -> RunResult:
+    """After the commit: the PDF gets its name and the record names it. A failure here loses
+    nothing (the letters are recorded and staged; recovery finishes them) and is said so."""
+    run_id = outcome["run_id"]
+    result = RunResult(run_date, run_id, outcome["notices"], staged.final, outcome["left_out"])
+    try:
+        staged.publish()
+        crash_point("dunning-after-publish")
+        dunning_recovery.finish_record(run_id, staged.pending, staged.final)
+    except PublishError as exc:
+        return RunResult(run_date, run_id, outcome["notices"], staged.pending, outcome["left_out"],
+                         warning=f"{exc}. Breven är registrerade och ligger kvar i {staged.pending}; de "
+                         "får sitt namn vid nästa körning eller start.")
+    return result
 
 
 def _record_run(
     run_date: dt.date,
     selection: Selection,
     candidates: Sequence[_Candidate],
-    pdf_path: Path,
+    staged: StagedFile,
     started: dt.datetime,
     left_out: Sequence[int],
 ) -> tuple[list[IssuedNotice], int, bytes]:
@@ -506,7 +554,7 @@ def _record_run(
     checked([(letter, c.level.deadline_days) for letter, c in zip(letters, candidates, strict=True)])
     fees = sum(c.row.fee for c in candidates)
     DunningRun.insert(id=run_id, run_date=run_date, created_at=started, created_by=current_user(),
-                      notices=len(candidates), fees=fees, pdf_path=str(pdf_path)).execute()
+                      notices=len(candidates), fees=fees, pdf_path=str(staged.pending)).execute()
     # The driver's executemany: peewee's SQL building for 20,000 rows costs seconds.
     issued_on = run_date.isoformat()
     execute_many(
@@ -530,7 +578,7 @@ def _record_run(
     )
     audit.record("dunning.run", "dunning_run", run_id, {
         "date": run_date.isoformat(), "letters": len(candidates), "fees": fees,
-        "selection": selection.describe(), "left_out": len(left_out), "file": str(pdf_path)})
+        "selection": selection.describe(), "left_out": len(left_out), "file": str(staged.final)})
     audit.record_many([
         ("dunning.notice", "invoice", c.row.invoice_number, {
             "name": c.row.level_name, "level": c.row.level, "fee": c.row.fee, "interest": c.row.interest,

@@ -46,6 +46,7 @@ from tui_inkasso.services.payment_plan import (
     refused,
 )
 from tui_inkasso.services.payment_report import ImportSummary, summarise
+from tui_inkasso.services.publishing import crash_point
 from tui_inkasso.services.transaction import is_postgres, write_transaction
 
 BOOK_CHUNK = 5000
@@ -144,6 +145,8 @@ def _import(
             if prepared.refusals:
                 raise refused(name, prepared.refusals)
             file_id, summary = _book(name, prepared, progress)
+            crash_point("payments-before-commit")
+        crash_point("payments-after-commit")
     except pw.IntegrityError as exc:
         raise PaymentImportError(
             name, f"filen eller en av dess betalningar bokfördes samtidigt av någon annan; inget sparades ({exc})"
@@ -205,6 +208,7 @@ def _book(name: str, prepared: PreparedFile, progress: Progress | None) -> tuple
         items = [_payment_in(item, part, file_row.id) for item in chunk for part in item.parts]
         results = iter(book_payments(items))
         booked.extend([next(results) for _ in item.parts] for item in chunk)
+        crash_point("payments-booking")
         if progress:
             progress(len(booked), total)
     done = summarise(name, prepared, booked=booked)

@@ -367,6 +367,11 @@ class Unfinished:
     """The kind's own handle on the record (its id)."""
     final: Path
     sha256: str
+    pending: Path | None = None
+    """The one pending file the record names, for a kind whose record keeps that exact name
+    until it is finished (the dunning run's letters): only that file is published, whatever
+    other pending files of the same final name there are. The transaction committed after the
+    file was complete and fsynced, so it is the record's content even without a SHA-256."""
 
 
 @dataclass(frozen=True)
@@ -428,6 +433,8 @@ def recover(ledger: Ledger, folders: Iterable[Path] = ()) -> list[Recovered]:
 
 
 def _finish(ledger: Ledger, item: Unfinished) -> Recovered:
+    if item.pending is not None:
+        return _finish_named(ledger, item, item.pending)
     final = item.final
     try:
         if final.exists():
@@ -457,6 +464,52 @@ def _finish(ledger: Ledger, item: Unfinished) -> Recovered:
     except (OSError, UserError) as exc:
         log.error("%s could not be recovered: %s", final, exc)
         return Recovered(final, "blocked", item.key, str(exc))
+
+
+def _finish_named(ledger: Ledger, item: Unfinished, pending: Path) -> Recovered:
+    """:func:`_finish` for a record that names its pending file: publish that file; it is
+    finished already when only the final name is left (the crash came after the rename); written
+    again from the records when both are gone."""
+    final = item.final
+    try:
+        if pending.exists():
+            if item.sha256 and sha256_of(pending) != item.sha256:
+                return Recovered(final, "blocked", item.key,
+                                 f"{pending}: innehållet stämmer inte med det registrerade; flyttas inte")
+            if final.exists() and not _same_file(pending, final):
+                return Recovered(final, "blocked", item.key,
+                                 f"{final}: en annan fil med samma namn ligger i vägen; flytta den, så görs "
+                                 "filen klar vid nästa körning")
+            if final.exists():
+                pending.unlink()
+                ledger.staging.remove_empty(final.parent)
+                ledger.finish(item, "finished", item.sha256)
+                return Recovered(final, "finished", item.key)
+            publish(pending, final, ledger.staging)
+            ledger.finish(item, "renamed", item.sha256)
+            return Recovered(final, "renamed", item.key)
+        if final.exists():
+            ledger.finish(item, "finished", item.sha256)
+            return Recovered(final, "finished", item.key)
+        pending.parent.mkdir(exist_ok=True)
+        sha = ledger.regenerate(item, pending)
+        if sha is None:
+            return Recovered(final, "blocked", item.key, f"{final}: filen finns inte och kan inte skrivas om")
+        publish(pending, final, ledger.staging)
+        ledger.finish(item, "regenerated", sha)
+        return Recovered(final, "regenerated", item.key,
+                         "" if not item.sha256 or sha == item.sha256 else "innehållet skiljer sig från originalet")
+    except (OSError, UserError) as exc:
+        log.error("%s could not be recovered: %s", final, exc)
+        return Recovered(final, "blocked", item.key, str(exc))
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """The same file (one hard link left from publishing), or the same content."""
+    try:
+        return os.path.samefile(a, b) or sha256_of(a) == sha256_of(b)
+    except OSError:
+        return False
 
 
 def _remove_unclaimed(ledger: Ledger, folder: Path) -> list[Recovered]:

@@ -1,21 +1,25 @@
 """Recovery at start: finish what a crashed run left half done, before anyone builds on it.
 
-Two kinds of run write their file in two steps (the transaction commits, then the file gets its
+Three kinds of run write their file in two steps (the transaction commits, then the file gets its
 final name), so a process killed between the two leaves a committed file under a temporary name:
 
 * a balance-correction file (docs/balance-corrections.md):
   ``balance_recovery.recover_balance_files``;
 * a collection run's case file (docs/collection.md, "Files and crashes"):
-  ``collection_recovery.recover``.
+  ``collection_recovery.recover``;
+* a reminder/demand run's letters (docs/dunning.md, "Letters and crashes"):
+  ``dunning_recovery.recover``.
 
-Both are kinds of ``services.publishing`` (stage, record in the transaction, publish after the
-commit, recover); a third kind adds its recovery here.
+All are kinds of ``services.publishing`` (stage, record in the transaction, publish after the
+commit, recover); a fourth kind adds its recovery here.
 
-:func:`recover_at_start` runs both, whichever way the program starts: the terminal app (in a
-thread worker once the menu's first frame is on screen) and the daemon (before its first run).
+:func:`recover_at_start` runs them all, whichever way the program starts: the terminal app (in a
+thread worker once the menu's first frame is on screen), the daemon (before its first run) and
+every command that opens the ledger (``cli._dispatch``, before the command itself: after a crash
+the next ``collect --yes`` publishes the pending agency file before it looks for new work).
 The next run of the same kind does it too, so a start that cannot (the database or a folder is
 unreachable) loses nothing: each part's failure is logged and reported as a note, never raised,
-and never keeps the other part from running.
+and never keeps the other parts from running.
 
 The two services cost time to import that most sessions never need (``services.balance_recovery``
 0.1-0.2 s of CPU here with its XML library), and imported beside the app's first frame it delayed
@@ -28,6 +32,7 @@ format, so the collection wizard calls its ``recover()`` directly too.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -40,6 +45,7 @@ log = logging.getLogger("tui_inkasso.startup")
 
 BALANCE_TITLE = "Saldofiler"
 COLLECTION_TITLE = "Inkassofiler"
+LETTERS_TITLE = "Påminnelser och krav"
 
 _BALANCE_TEXT = {
     "finished": "Saldofilen {path} färdigställdes efter ett avbrott.",
@@ -65,9 +71,18 @@ class StartupNote:
     severity: Literal["information", "warning", "error"] = "warning"
 
 
-def recover_at_start() -> list[StartupNote]:
-    """Finish crashed balance-file and collection runs; what was done, as notes. Never raises."""
-    return [*_balance_files(), *_collection_files()]
+KINDS = ("balance", "collection", "letters")
+"""The kinds of run :func:`recover_at_start` finishes, in the order it does."""
+
+
+def recover_at_start(skip: Collection[str] = ()) -> list[StartupNote]:
+    """Finish crashed balance-file, collection and dunning runs; what was done, as notes. Never raises.
+
+    ``skip``: kinds (of :data:`KINDS`) the caller recovers itself and reports in its own words
+    (the ``balance-file`` command lists its recovered files in its output).
+    """
+    parts = {"balance": _balance_files, "collection": _collection_files, "letters": _letters}
+    return [note for kind in KINDS if kind not in skip for note in parts[kind]()]
 
 
 def _balance_files() -> list[StartupNote]:
@@ -102,6 +117,24 @@ def _collection_files() -> list[StartupNote]:
     for message in messages:
         log.warning("collection files: %s", message)
     return [StartupNote(COLLECTION_TITLE, message) for message in messages]
+
+
+def _letters() -> list[StartupNote]:
+    try:
+        from tui_inkasso.services import dunning_recovery
+
+        if not dunning_recovery.letters_to_recover():
+            return []
+        done = dunning_recovery.recover()
+    except Exception as exc:  # the start goes on; the next dunning run recovers too
+        log.exception("checking for unfinished dunning letters failed")
+        return [_failed(LETTERS_TITLE, "påminnelser och krav", exc)]
+    notes = []
+    for item in done:
+        text = dunning_recovery.describe(item)
+        log.warning("dunning letters: %s", text)
+        notes.append(StartupNote(LETTERS_TITLE, text, "error" if item.action == "blocked" else "warning"))
+    return notes
 
 
 def balance_files_to_recover() -> bool:
