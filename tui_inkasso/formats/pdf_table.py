@@ -50,17 +50,50 @@ def render_table_pdf(
     landscape: bool = False,
 ) -> bytes:
     """The rows (already display text) as an A4 PDF; header and page numbers on every page."""
-    if not columns:
-        raise ValueError("a table needs at least one column")
-    pdf = _TablePdf(title, subtitle, columns, created_at, landscape)
-    for number, row in enumerate(rows, 1):
-        if len(row) != len(columns):
-            raise ValueError(f"row {number}: {len(row)} values for {len(columns)} columns")
-        pdf.row(row)
-    if totals is not None:
-        if len(totals) != len(columns):
-            raise ValueError(f"totals: {len(totals)} values for {len(columns)} columns")
-        pdf.totals(totals)
+    return render_tables_pdf(title, [PdfTable("", columns, rows, totals)], created_at=created_at,
+                             subtitle=subtitle, landscape=landscape)
+
+
+@dataclass(frozen=True)
+class PdfTable:
+    """One table of a document: a heading (empty: none), its columns, rows and totals."""
+
+    heading: str
+    columns: Sequence[PdfColumn]
+    rows: Iterable[Sequence[str]]
+    totals: Sequence[str] | None = None
+
+
+def render_tables_pdf(
+    title: str,
+    tables: Sequence[PdfTable],
+    *,
+    created_at: datetime,
+    subtitle: str = "",
+    landscape: bool = False,
+) -> bytes:
+    """Several tables in one A4 PDF (a report's sections), each starting on a page of its own
+    with its heading; the column header is repeated on every page of its table."""
+    if not tables:
+        raise ValueError("a document needs at least one table")
+    pdf: _TablePdf | None = None
+    for table in tables:
+        if not table.columns:
+            raise ValueError("a table needs at least one column")
+        if pdf is None:
+            pdf = _TablePdf(title, subtitle, table.columns, created_at, landscape, table.heading)
+        else:
+            pdf.start_table(table.heading, table.columns)
+        width = len(table.columns)
+        for number, row in enumerate(table.rows, 1):
+            if len(row) != width:
+                raise ValueError(f"row {number}: {len(row)} values for {width} columns")
+            pdf.row(row)
+        if table.totals is not None:
+            if len(table.totals) != width:
+                raise ValueError(f"totals: {len(table.totals)} values for {width} columns")
+            pdf.totals(table.totals)
+    assert pdf is not None
     return bytes(pdf.output())
 
 
@@ -92,6 +125,7 @@ class _TablePdf(FPDF):
         columns: Sequence[PdfColumn],
         created_at: datetime,
         landscape: bool,
+        heading: str = "",
     ) -> None:
         super().__init__(orientation="L" if landscape else "P", unit="mm", format="A4")
         self.table_title = latin1(title)
@@ -103,16 +137,21 @@ class _TablePdf(FPDF):
         self.set_title(self.table_title)
         self.set_creator("tui-inkasso")
         self.alias_nb_pages()
+        self.bottom = self.h - MARGIN - 8
+        self.set_font(FONT, "B", FONT_SIZE)
+        self._max_char = max(self.get_string_width(c) for c in "@WMm%")  # widest, bold or not
+        self.set_font(FONT, "", FONT_SIZE)
+        self.start_table(heading, columns)
+
+    def start_table(self, heading: str, columns: Sequence[PdfColumn]) -> None:
+        """Begin a table on a new page: its heading and columns from here on."""
         usable = self.w - 2 * MARGIN
         total_weight = sum(c.weight for c in columns)
         self.widths = [usable * c.weight / total_weight for c in columns]
         self.lefts = [MARGIN + sum(self.widths[:i]) for i in range(len(columns))]
         self.aligns = [c.align for c in columns]
         self.titles = [latin1(c.title) for c in columns]
-        self.bottom = self.h - MARGIN - 8
-        self.set_font(FONT, "B", FONT_SIZE)
-        self._max_char = max(self.get_string_width(c) for c in "@WMm%")  # widest, bold or not
-        self.set_font(FONT, "", FONT_SIZE)
+        self.heading = latin1(heading)
         self.add_page()
 
     def header(self) -> None:
@@ -125,6 +164,11 @@ class _TablePdf(FPDF):
         if self.subtitle:
             self.text(MARGIN, top + 3.5, self.subtitle)
             top += 5
+        if self.heading:
+            self.set_font(FONT, "B", 10)
+            self.text(MARGIN, top + 5, self.heading)
+            self.set_font(FONT, "", FONT_SIZE)
+            top += 7
         self.y = top + _HEADER_GAP
         self.set_font(FONT, "B", FONT_SIZE)
         self._draw(self.titles)

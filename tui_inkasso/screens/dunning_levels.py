@@ -121,10 +121,10 @@ class DunningLevelsScreen(EditForm):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "save", "Spara", id="levels.save", tooltip="Kontrollera och spara allt"),
         Binding("f3", "add", "Ny nivå", id="levels.add", tooltip="Lägg till en nivå efter den markerade"),
-        Binding("f4", "remove", "Ta bort nivå", id="levels.remove"),
+        Binding("f4", "remove", "Ta bort", id="levels.remove", tooltip="Ta bort nivån med markören"),
         Binding("f7", "move(-1)", "Flytta upp", id="levels.up"),
         Binding("f8", "move(1)", "Flytta ner", id="levels.down"),
-        Binding("f5", "reload", "Ångra ändringar", id="levels.reload", tooltip="Läs in sparade värden igen"),
+        Binding("f5", "reload", "Ångra", id="levels.reload", tooltip="Ångra ändringarna: läs in sparade värden igen"),
         Binding("f6", "defaults", "Standardnivåer", id="levels.defaults",
                 tooltip="Fyll i de lagliga standardnivåerna (påminnelse 60 kr, inkassokrav 180 kr); sparas med F2"),
     ]
@@ -156,13 +156,11 @@ class DunningLevelsScreen(EditForm):
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
         with VerticalScroll(id="levels-form"):
-            yield Static("Kravnivåerna i den ordning de skickas: nivå 1 är påminnelsen, följande nivåer är "
-                         "krav. Dagar räknas från förfallodagen (nivå 1) eller från föregående nivå; "
-                         "betalningstiden är minst 8 dagar (flyttas över helger). Typ av brev: en påminnelse "
-                         "får ta påminnelseavgift (högst 60 kr, där avtalet medger det, en gång per faktura), "
-                         "bara ett inkassokrav får ta inkassoavgift (högst 180 kr, en gång per fordran). "
-                         "F3 ny nivå, F4 ta bort, F7/F8 flytta, F6 standardnivåer, F2 sparar allt eller inget.",
-                         id="levels-intro")
+            yield Static("Nivåerna i den ordning de skickas. Dagar räknas från förfallodagen (nivå 1) eller "
+                         "föregående nivå; betalningstiden är minst 8 dagar. En påminnelse får ta "
+                         "påminnelseavgift (högst 60 kr, där avtalet medger det), bara ett inkassokrav "
+                         "inkassoavgift (högst 180 kr, en gång per fordran). F6 standardnivåer, F2 sparar "
+                         "allt eller inget.", id="levels-intro")
             yield Static("", id="levels-problems")
             yield Static("Kravnivåer", classes="section-title")
             yield Vertical(id="levels")

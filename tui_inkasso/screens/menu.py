@@ -117,6 +117,11 @@ MENU_ENTRIES: list[MenuEntry] = [
         lazy("tui_inkasso.screens.owners:OwnersScreen"),
     ),
     MenuEntry(
+        "Inställningar", "Alternativ – Rapporter", "v",
+        "Åldersintervallen i åldersanalysen och hur länge ett ärende får stå utan händelse.",
+        lazy("tui_inkasso.screens.settings:ReportSettingsScreen"),
+    ),
+    MenuEntry(
         "Verktyg", "Granskningslogg", "g",
         "Vem gjorde vad och när: ändrade inställningar, ärenden, betalningar.",
         lazy("tui_inkasso.screens.audit:AuditScreen"),

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tui_inkasso.db.models import Setting
-from tui_inkasso.domain import collection_systems, settlement
+from tui_inkasso.domain import aging, collection_systems, settlement
 from tui_inkasso.domain.collection_systems import SYSTEMS, CollectionSystemSpec, system_spec
 from tui_inkasso.domain.identifiers import IdentifierError, normalize_giro
 from tui_inkasso.fileio import make_folder
@@ -253,6 +253,20 @@ def _rent_notice(value: str) -> str:
         raise SettingError(str(exc)) from None
 
 
+def _aging_limits(value: str) -> str:
+    try:
+        return aging.limits_text(aging.parse_limits(value))
+    except ValueError as exc:
+        raise SettingError(str(exc)) from None
+
+
+def _stalled_days(value: str) -> str:
+    text = value.strip()
+    if not text.isdigit() or not 1 <= int(text) <= 3650:
+        raise SettingError(f"ska vara ett antal dagar mellan 1 och 3650, inte {value!r}")
+    return str(int(text))
+
+
 def _printer(value: str) -> str:
     """An ``lp -d`` destination: letters, digits, "-", "_", "." and "@" (CUPS names), or empty."""
     text = value.strip()
@@ -407,6 +421,13 @@ SETTINGS: dict[str, SettingKey] = {
                    "efter brevets förfallodag debiteras (läggs som öppen ränta på fakturan) när den är "
                    "minst så här mycket, annars skrivs den av. 0 = all ränta debiteras.",
                    group="Betalningar"),
+        SettingKey("reports.aging_buckets", "Åldersintervall i åldersanalysen (dagar)", "30,60,90,180",
+                   _aging_limits, "Gränserna i dagar efter förfallodagen, med komma emellan: "
+                   "30,60,90,180 ger 1–30, 31–60, 61–90, 91–180 och över 180 dagar (och ej förfallet). "
+                   "Högst 8 gränser, i stigande ordning.", group="Rapporter"),
+        SettingKey("reports.stalled_days", "Ärende utan händelse i (dagar)", "30", _stalled_days,
+                   "Inkassoöversikten listar öppna ärenden i det egna ärenderegistret som inte haft "
+                   "någon händelse på så här många dagar, så att någon tar tag i dem.", group="Rapporter"),
     ]
 }
 
