@@ -24,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction, parent: argparse.ArgumentPa
 LABELS = {
     "settings": "inställningar", "dunning_levels": "kravnivåer", "owners": "ägare", "accounts": "konton",
     "properties": "fastigheter", "object_types": "objektstyper", "objects": "objekt", "customers": "kunder",
-    "invoices": "fakturor", "invoice_rows": "fakturarader", "dunning_notices": "påminnelser och krav",
+    "contracts": "avtal", "invoices": "fakturor", "invoice_rows": "fakturarader", "dunning_notices": "påminnelser och krav",
     "payments": "betalningar",
 }
 """The record types of the counts (JSON keys, English) as the text table names them."""
