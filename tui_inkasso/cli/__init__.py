@@ -39,6 +39,8 @@ COMMAND_MODULES = [
     "tui_inkasso.cli.payments_cmd",
     "tui_inkasso.cli.balance_cmd",
     "tui_inkasso.cli.collect_cmd",
+    "tui_inkasso.cli.arrears_cmd",
+    "tui_inkasso.cli.socialnamnd_cmd",
 ]
 """Modules that add subcommands; each has ``register(subparsers, parent)``."""
 

@@ -11,6 +11,7 @@ import peewee as pw
 
 from tui_inkasso.db import models as m
 from tui_inkasso.db.notice_charges import charge_notice_fees
+from tui_inkasso.demo.arrears import ARREARS_SCENARIOS, RentArrears
 from tui_inkasso.demo.books import book_history
 from tui_inkasso.demo.catalogue import (
     ACCOUNT_NUMBERS,
@@ -24,12 +25,12 @@ from tui_inkasso.demo.catalogue import (
 )
 from tui_inkasso.demo.dates import weekday_on_or_after
 from tui_inkasso.demo.estate import Estate
-from tui_inkasso.demo.scenarios import SCENARIOS, Scenarios
+from tui_inkasso.demo.scenarios import SCENARIOS
 from tui_inkasso.demo.tables import BULK_TABLES, COLUMNS, LEDGER_MODELS
 from tui_inkasso.domain.reference_rates import shipped_reference_rates
 
 
-class DemoBuilder(Estate, Scenarios):
+class DemoBuilder(Estate, RentArrears):
     """Builds the demo ledger into the bound database; call :meth:`build` inside a transaction."""
 
     # ----------------------------------------------------------------- the whole build
@@ -43,11 +44,12 @@ class DemoBuilder(Estate, Scenarios):
         self._master_data(n_rent)
         self._flush()
         indexes = self.writer.drop_indexes(BULK_TABLES)
-        scenarios = SCENARIOS
+        scenarios = SCENARIOS + ARREARS_SCENARIOS
         self._invoices(n_rent, self.target - n_rent - len(scenarios))
         self._scenarios(scenarios)
         self._flush()
         self.writer.create_indexes(indexes)
+        self._dwelling_facts()
         self._finish()
         return dict(self.writer.counts)
 

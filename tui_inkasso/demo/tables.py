@@ -16,10 +16,12 @@ LEDGER_MODELS: tuple[type[m.BaseModel], ...] = (
     m.CollectionFile, m.CollectionCase, m.Invoice, m.InvoiceRow, m.DunningLevelConfig,
     m.DunningRun, m.DunningNotice, m.PaymentFile, m.Payment, m.SieExport, m.Voucher, m.VoucherRow,
     m.InvoiceCharge, m.ChargeSettlement, m.CaseInvoice, m.CaseEvent, m.BalanceReport,
-    m.ReportedCorrection, m.OutboxFile,
+    m.ReportedCorrection, m.OutboxFile, m.ArrearsExclusion, m.TerminationRun, m.TerminationFile,
+    m.Termination, m.TerminationInvoice,
 )
 """Tables a reset empties (in dependency order). Settings, the audit log, schema version,
-reference rates and scheduled services are configuration and history, and stay."""
+reference rates, scheduled services and the socialnämnd register are configuration and history,
+and stay."""
 
 
 

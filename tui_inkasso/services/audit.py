@@ -28,6 +28,13 @@ from tui_inkasso.domain.money import format_sek
 from tui_inkasso.services.clock import current_user, now
 
 ACTION_LABELS: dict[str, str] = {
+    "arrears.excluded": "Undantagen från uppsägning",
+    "arrears.included": "Åter med bland obetalda hyror",
+    "arrears.run": "Uppsägningskörning",
+    "arrears.served": "Delgivning registrerad",
+    "arrears.socialnamnd_received": "Socialnämndens mottagande registrerat",
+    "arrears.state": "Uppsägningens läge ändrat",
+    "arrears.terminated": "Hyresavtal uppsagt för obetald hyra",
     "balance_file.created": "Saldofil skapad",
     "balance_file.recovered": "Saldofil återställd",
     "balance_file.rewritten": "Saldofil skriven igen",
@@ -51,6 +58,7 @@ ACTION_LABELS: dict[str, str] = {
     "invoice.excluded": "Undantagen från inkasso",
     "invoice.included": "Inkluderad för inkasso",
     "ledger.imported": "Reskontra inläst",
+    "object.size": "Lägenhetens storlek ändrad",
     "outbox.enqueued": "Lagd i utkorgen",
     "outbox.sent": "Fil skickad",
     "outbox.failed": "Sändning misslyckades",
@@ -60,12 +68,16 @@ ACTION_LABELS: dict[str, str] = {
     "payment.allocated": "Betalning fördelad",
     "payment.prepayment": "Betalning som förskott",
     "payments.imported": "Betalfil inläst",
+    "property.municipality": "Fastighetens kommun ändrad",
     "service.created": "Tjänst skapad",
     "service.changed": "Tjänst ändrad",
     "service.deleted": "Tjänst borttagen",
     "service.run": "Tjänst körd",
     "setting.changed": "Inställning ändrad",
     "sie.exported": "SIE-fil exporterad",
+    "socialnamnd.imported": "Socialnämnder inlästa",
+    "socialnamnd.removed": "Socialnämnd borttagen",
+    "socialnamnd.set": "Socialnämndens adress ändrad",
 }
 """Every action code a service records, and what staff read for it (the code stays in the
 database, in exports and in the entry's detail view)."""
@@ -75,6 +87,7 @@ OBJECT_LABELS: dict[str, str] = {
     "collection_case": "Inkassoärende",
     "collection_file": "Fil",
     "collection_run": "Inkassokörning",
+    "contract": "Hyresavtal",
     "customer": "Kund",
     "dunning_levels": "Kravnivåer",
     "dunning_run": "Påminnelsekörning",
@@ -85,10 +98,14 @@ OBJECT_LABELS: dict[str, str] = {
     "owner": "Ägare",
     "payment": "Betalning",
     "payment_file": "Betalfil",
+    "property": "Fastighet",
     "reference_rate": "Referensräntor",
+    "rental_object": "Objekt",
     "scheduled_service": "Schemalagd tjänst",
     "setting": "Inställning",
     "sie": "SIE-export",
+    "socialnamnd": "Socialnämnd",
+    "termination_run": "Uppsägningskörning",
 }
 """Every kind of object an entry is about, in Swedish."""
 
@@ -397,7 +414,71 @@ def _ledger(_: str, d: dict[str, Any]) -> str:
     return text + ("; ändrat: " + "; ".join(d["updated"]) if d.get("updated") else "")
 
 
+def _arrears_run(_: str, d: dict[str, Any]) -> str:
+    """{"date", "terminations", "amount", "letters", "socialnamnd": {municipality: file}}."""
+    notices = ", ".join(f"{m}: {f}" for m, f in d["socialnamnd"].items()) or "inga"
+    return (f"{d['date']}: {d['terminations']} uppsägningar, {_sek(d['amount'])} kr för återvinning, brev: "
+            f"{d['letters']}, till socialnämnden: {notices}")
+
+
+def _terminated(_: str, d: dict[str, Any]) -> str:
+    """{"premises": "dwelling"|"premises", "amount", "invoices", "municipality", "run"}."""
+    what = "bostad" if d["premises"] == "dwelling" else "lokal"
+    board = f", meddelande till socialnämnden i {d['municipality']}" if d.get("municipality") else ""
+    return (f"{what}, {_sek(d['amount'])} kr för återvinning, fakturor {', '.join(d['invoices'])}{board}, "
+            f"körning {d['run']}")
+
+
+def _served(_: str, d: dict[str, Any]) -> str:
+    """{"old", "new", "how"}: the day served (ISO) and the method's code."""
+    from tui_inkasso.domain.rent_arrears import service_method_label
+
+    before = f"{d['old']}{ARROW}" if d.get("old") else ""
+    return f"{before}{d['new']} ({service_method_label(d['how'])})"
+
+
+def _received(_: str, d: dict[str, Any]) -> str:
+    """{"old", "new", "municipality"}: the day socialnämnden received the notice."""
+    before = f"{d['old']}{ARROW}" if d.get("old") else ""
+    return f"Socialnämnden i {d['municipality']}: {before}{d['new']}"
+
+
+def _arrears_state(_: str, d: dict[str, Any]) -> str:
+    """{"old", "new", "last_day"}: state codes (``domain.rent_arrears.RecoveryState``)."""
+    from tui_inkasso.domain.rent_arrears import state_label
+
+    last = f" (sista dag {d['last_day']})" if d.get("last_day") else ""
+    return f"{state_label(d['old'])}{ARROW}{state_label(d['new'])}{last}"
+
+
+def _board(_: str, d: dict[str, Any]) -> str:
+    """{"old", "new", "email"}: a board's address before and after (null: none)."""
+    old = d["old"] or "(ingen)"
+    new = d["new"] or "(borttagen)"
+    return f"{old}{ARROW}{new}" + (f", e-post {d['email']}" if d.get("email") else "")
+
+
+def _boards_imported(_: str, d: dict[str, Any]) -> str:
+    """{"file", "new", "changed", "unchanged"}."""
+    return f"{d['file']}: {d['new']} nya, {d['changed']} ändrade, {d['unchanged']} oförändrade"
+
+
+def _old_new(_: str, d: dict[str, Any]) -> str:
+    """{"old", "new"}: a value before and after (null: none)."""
+    return f"{d['old'] or '(ingen)'}{ARROW}{d['new']}"
+
+
 DETAIL_WORDING: dict[str, Callable[[str, dict[str, Any]], str]] = {
+    "arrears.run": _arrears_run,
+    "arrears.terminated": _terminated,
+    "arrears.served": _served,
+    "arrears.socialnamnd_received": _received,
+    "arrears.state": _arrears_state,
+    "socialnamnd.set": _board,
+    "socialnamnd.removed": _board,
+    "socialnamnd.imported": _boards_imported,
+    "property.municipality": _old_new,
+    "object.size": _old_new,
     "setting.changed": _setting,
     "case.status": _case_status,
     "owner.changed": _owner_change,

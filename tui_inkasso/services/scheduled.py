@@ -17,6 +17,7 @@ marks it "interrupted" (and mails) when the next daemon starts. Its slot is NOT 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import os
@@ -51,6 +52,9 @@ class JobOutcome:
 
     file: Path | None = None
     summary: str = ""
+    attention: bool = False
+    """Someone must act on what the job found: the service's list is mailed even when it asked
+    for mail on failures only (the daily check of terminated tenancies)."""
 
 
 Job = Callable[[], JobOutcome]
@@ -76,10 +80,19 @@ def balance_file_job() -> JobOutcome:
     return JobOutcome(Path(result.file) if result.file else None, "\n".join(lines))
 
 
-JOBS: dict[str, Job] = {"saldofil": balance_file_job}
+def arrears_check_job() -> JobOutcome:
+    """"Bevaka uppsägningar": move terminated tenancies to today's state, say who must act."""
+    from tui_inkasso.services.arrears_check import daily_check
+    from tui_inkasso.services.clock import today
+
+    result = daily_check(today())
+    return JobOutcome(None, result.summary, attention=result.needs_action)
+
+
+JOBS: dict[str, Job] = {"saldofil": balance_file_job, "uppsagningar": arrears_check_job}
 """Service kind → the job it runs. Tests register small real jobs here too."""
 
-SERVICE_LABELS: dict[str, str] = {"saldofil": "Skapa saldofil"}
+SERVICE_LABELS: dict[str, str] = {"saldofil": "Skapa saldofil", "uppsagningar": "Bevaka uppsägningar"}
 """Service kind → what staff read (the guide's words)."""
 
 
@@ -117,6 +130,8 @@ class RunInfo:
     error: str
     worker: str
     summary: str = ""
+    attention: bool = False
+    """The job found something someone must act on (mailed even on success)."""
 
     @property
     def result_label(self) -> str:
@@ -418,6 +433,8 @@ def run_service(service_id: int, trigger: str, slot: str) -> RunInfo | None:
         raise
     else:
         info = _finish(run, "ok", outcome.file, "", outcome.summary)
+        if outcome.attention:
+            info = dataclasses.replace(info, attention=True)
     _notify(service, info)
     return get_run(info.id, summary=info.summary)
 
@@ -607,7 +624,7 @@ def _process_alive(pid: int) -> bool:
 def _notify(service: ScheduledService, run: RunInfo) -> None:
     """Mail the service's list: on failure always, on success when asked. Never raises."""
     recipients = [e for e in service.notify_emails.split(",") if e]
-    if not recipients or (run.result == "ok" and not service.notify_success):
+    if not recipients or (run.result == "ok" and not (service.notify_success or run.attention)):
         return
     from tui_inkasso.services.mail import send_notification
 

@@ -1,0 +1,84 @@
+"""Where a termination run's PDFs go, and finishing them after a crash.
+
+A run (``services/arrears_run.py``) writes one PDF with the letters to the tenants and one per
+municipality with the notices to its socialnämnd. They are kinds of ``services.publishing``:
+staged under a hidden name inside the run's transaction, recorded (``TerminationFile``: the
+final path and the SHA-256), published after the commit. A crash between commit and publishing
+leaves records whose final file is missing and whose content waits in the staging folder;
+:func:`recover` (called by every run, the screen and at start) gives each its name. A staged
+file no record claims belonged to a run that rolled back, and is removed.
+
+This module imports no file format, so the start can look for work cheaply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from tui_inkasso.db.models import TerminationFile
+from tui_inkasso.services import publishing
+from tui_inkasso.services.dunning_levels import letters_dir
+from tui_inkasso.services.publishing import Action, Staging, Unfinished
+
+SUBFOLDER = "uppsagningar"
+"""The run's PDFs go here, in the folder of the reminder and demand letters."""
+
+PENDING_DIR = ".uppsagning-pending"
+
+STAGING = Staging(suffix=".part", folder=PENDING_DIR, unique=True)
+"""``<folder>/.uppsagning-pending/<final name>.<random>.part``: hidden, one name per run."""
+
+RECOVERY_SCAN = 200
+"""How many of the latest termination files recovery checks for a missing final file."""
+
+
+def output_folder() -> Path:
+    """The folder for termination letters and notices (not created here)."""
+    return (letters_dir() / SUBFOLDER).absolute()
+
+
+class TerminationFiles:
+    """The termination run's files for :func:`publishing.recover`: each record names its final
+    path from the start; a lost staged file cannot be written again (its content was the
+    letters of that moment, which the terminations keep as JSON for reprints)."""
+
+    staging = STAGING
+
+    def unfinished(self, folder: Path | None) -> Iterator[Unfinished]:
+        latest = (TerminationFile.select(TerminationFile.id, TerminationFile.path, TerminationFile.sha256)
+                  .order_by(TerminationFile.id.desc()).limit(RECOVERY_SCAN).tuples())
+        for file_id, path, sha256 in latest:
+            final = Path(path)
+            if (folder is None or final.parent == folder) and not final.exists() and STAGING.candidates(final):
+                yield Unfinished(file_id, final, sha256)
+
+    def claims(self, pending: Path) -> bool:
+        final = STAGING.final_path(pending)
+        return not final.exists() and TerminationFile.select().where(TerminationFile.path == str(final)).exists()
+
+    def finish(self, item: Unfinished, action: Action, sha256: str) -> None:
+        """Nothing: the record names the final path already."""
+
+    def regenerate(self, item: Unfinished, path: Path) -> str | None:
+        return None
+
+
+def recover(folder: Path | None = None) -> list[str]:
+    """Publish files a crash left staged; what was done and what could not be, as Swedish lines."""
+    folders = [f for f in (folder or output_folder(),) if f.is_dir()]
+    try:
+        done = publishing.recover(TerminationFiles(), folders)
+    except OSError as exc:
+        return [f"Återställning av uppsägningar: {exc}"]
+    problems = [r.detail for r in done if r.action == "blocked"]
+    return problems + [f"Filen {r.path} flyttades på plats efter ett avbrott." for r in done if r.action == "renamed"]
+
+
+def files_to_recover() -> bool:
+    """True when :func:`recover` may have something to do (a cheap look for the start)."""
+    if STAGING.has_pending(output_folder()):
+        return True
+    latest = (TerminationFile.select(TerminationFile.path).order_by(TerminationFile.id.desc())
+              .limit(RECOVERY_SCAN).tuples())
+    return any(not Path(path).exists() and STAGING.candidates(Path(path)) for (path,) in latest)
