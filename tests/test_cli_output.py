@@ -10,7 +10,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import os
 import sqlite3
 import subprocess
@@ -22,6 +24,7 @@ import pytest
 from tests.collection_data import collection_on_business_day
 from tests.common import run
 from tests.ledger_data import SmallLedger, small
+from tui_inkasso.daemon import configure_logging
 from tui_inkasso.db import connection
 from tui_inkasso.db.models import CollectionCase, Customer, Invoice, Setting
 from tui_inkasso.services import scheduled, settings
@@ -100,3 +103,16 @@ def test_a_name_with_escape_sequences_is_printed_escaped(
     assert code == 0 and not any(c in out for c in "\x1b\x07\x9b")
     assert json.loads(out)["customer"]["name"] == "Anna\x1b[2J\x1b]0;x\x07 Svensson\x9b31m"
 
+
+
+def test_the_daemon_log_shows_control_characters_escaped() -> None:
+    stream = io.StringIO()
+    root = logging.getLogger()
+    saved = list(root.handlers), root.level
+    try:
+        configure_logging(None, stream)
+        logging.getLogger("tui_inkasso.test").warning("betalare %s", "Anna\x1b]0;x\x07\x9b2J")
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+    assert "Anna\\x1b]0;x\\x07\\x9b2J" in stream.getvalue() and "\x1b" not in stream.getvalue()

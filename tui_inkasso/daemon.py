@@ -45,6 +45,7 @@ import schedule
 
 from tui_inkasso.db.connection import db, discard_connection, sqlite_path
 from tui_inkasso.domain import schedule_rules as rules
+from tui_inkasso.domain.safe_text import for_terminal
 from tui_inkasso.services import outbox, scheduled
 from tui_inkasso.services.clock import now as clock_now
 from tui_inkasso.services.redaction import redact_url
@@ -429,12 +430,20 @@ def _recover_files() -> None:
         log.exception("checking for unfinished files of crashed runs failed")
 
 
+class _TerminalSafeFormatter(logging.Formatter):
+    """Log lines name files and payers from data: control characters and escape sequences in them
+    are written escaped (``\\x1b``), never to the terminal or the journal raw (issue 14)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return for_terminal(super().format(record))
+
+
 def configure_logging(log_file: str | None, stream: IO[str] | None = None) -> None:
     """Log to stderr, and to ``log_file`` too when set (a file that cannot be opened is said so)."""
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
-    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    formatter = _TerminalSafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     console = logging.StreamHandler(stream or sys.stderr)
     console.setFormatter(formatter)
     root.addHandler(console)
