@@ -45,6 +45,7 @@ def main() -> None:
 
     open_database(f"sqlite:///{target}")
     try:
+        _enter_missing_rate()
         selection = Selection(owners=OWNERS)
         for label, day, chosen in (
             ("preview, business date, all owners", dt.date.fromisoformat(TODAY), Selection()),
@@ -76,6 +77,19 @@ def main() -> None:
         close_database()
         for leftover in target.parent.glob(target.name + "*"):
             leftover.unlink()
+
+
+def _enter_missing_rate() -> None:
+    """The reference rate of 2026-07-01, as staff enter it before the run (it is not shipped: no
+    source for it was found, docs/dunning.md); without it the run is refused. 2,00 % as a stand-in."""
+    import datetime as dt
+
+    from tui_inkasso.db.models import ReferenceRate
+    from tui_inkasso.domain.interest import ReferenceRate as Rate
+    from tui_inkasso.services.dunning_levels import get_reference_rates, save_reference_rates
+
+    if not ReferenceRate.select().where(ReferenceRate.valid_from == dt.date(2026, 7, 1)).exists():
+        save_reference_rates([*get_reference_rates(), Rate(dt.date(2026, 7, 1), 200)])
 
 
 if __name__ == "__main__":

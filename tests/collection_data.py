@@ -25,6 +25,7 @@ from tui_inkasso.db.models import (
     PaymentMethod,
     ReferenceRate,
 )
+from tui_inkasso.db.notice_charges import charge_notice_fees
 from tui_inkasso.services import collection_candidates, settings
 from tui_inkasso.services.booking import PaymentIn, book_payments
 
@@ -66,6 +67,7 @@ def _notices(invoice: Invoice, levels: int, last: dt.date = dt.date(2026, 10, 31
     day = issued if levels == 1 else last
     Invoice.update(dunning_level=levels, dunning_date=day, dunning_deadline=day + dt.timedelta(days=10),
                    fees=fees).where(Invoice.id == invoice.id).execute()
+    charge_notice_fees(db.obj, [invoice.id])  # the letters' fees are charges of the claim
 
 
 def collection_on_business_day(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CollectionLedger:

@@ -28,6 +28,7 @@ from tui_inkasso.db.models import (
     ReferenceRate,
     ReportedCorrection,
 )
+from tui_inkasso.db.notice_charges import charge_notice_fees
 
 TODAY = "2026-11-28"
 """The business date the ledger is built around (set it as TUI_INKASSO_TODAY)."""
@@ -76,6 +77,7 @@ def _notice(invoice: Invoice, level: int, name: str, issued: dt.date, fee: int) 
         dunning_level=level, dunning_date=issued, dunning_deadline=issued + dt.timedelta(days=10),
         fees=Invoice.fees + fee,
     ).where(Invoice.id == invoice.id).execute()
+    charge_notice_fees(db.obj, [invoice.id])  # the letter's fee is a charge of the claim
 
 
 def small_on_business_day(monkeypatch: pytest.MonkeyPatch) -> SmallLedger:

@@ -72,12 +72,13 @@ async def test_register_and_case_screen_by_keyboard(ledger: CollectionLedger) ->
         pay = app.screen
         assert isinstance(pay, PaymentDialog)
         pay.query_one("#pay-invoice").value = ledger.id("3002")
-        await type_text(pilot, "950,00")
+        await type_text(pilot, "1205,36")  # capital 950,00, fees 240,00, interest 15,36
         await pilot.press("enter")
         await settle(pilot)
-        assert Invoice.get_by_id(ledger.id("3002")).balance == 0
+        paid = Invoice.get_by_id(ledger.id("3002"))
+        assert (paid.balance, paid.fees, paid.interest) == (0, 0, 0), "the whole claim settled"
         payment = Payment.select().where(Payment.invoice == ledger.id("3002")).get()
-        assert payment.collection_case_id == case.id and payment.amount == 95_000
+        assert payment.collection_case_id == case.id and payment.amount == 120_536
         assert "saldokorrigering" in " ".join(
             case_screen.query_one("#case-payments", PagedTable).row_at(i).cells[4].plain for i in range(2))
         # F3: Hos Kronofogden (stored with a capital K, chosen from the list by its label).

@@ -117,8 +117,11 @@ async def test_ocr_search_enter_and_open_the_invoice_detail(small: SmallLedger) 
         assert screen.query_one("#detail-payments", DataTable).row_count == 2
         assert screen.query_one("#detail-notices", DataTable).row_count == 2
         payments = screen.query_one("#detail-payments", DataTable)
-        assert [payments.get_row_at(i)[4].plain for i in range(2)] == ["Bankgiro", "Inkasso"]
-        assert [payments.get_row_at(i)[7].plain for i in range(2)] == ["X", ""], "reported correction marked X"
+        assert [payments.get_row_at(i)[5].plain for i in range(2)] == ["Bankgiro", "Inkasso"]
+        assert [payments.get_row_at(i)[8].plain for i in range(2)] == ["X", ""], "reported correction marked X"
+        charges = screen.query_one("#detail-charges", DataTable)
+        assert [(charges.get_row_at(i)[1].plain, charges.get_row_at(i)[3].plain) for i in range(2)] == [
+            ("Påminnelseavgift", "60,00"), ("Inkassoavgift", "180,00")], "each fee apart, with what is open"
         rows = screen.query_one("#detail-rows", DataTable)
         assert rows.get_row_at(1)[1].plain == "Värme [el]", "text from the database is not read as markup"
         collection = str(screen.query_one("#detail-collection", Static).render())

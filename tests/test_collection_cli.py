@@ -69,14 +69,16 @@ def test_cases_commands(ledger: CollectionLedger, sqlite_url: str, capsys: pytes
                       "--note", "500 kr i månaden")
     assert status["status"] == "avbetalningsplan"
     run_json(capsys, sqlite_url, "cases", "note", "IK-2026-000002", "Ringt kunden")
-    paid = run_json(capsys, sqlite_url, "cases", "pay", "IK-2026-000002", "3002", "950,00", "--method", "bankgiro")
-    assert paid["invoice_amount"] == "950.00" and paid["excess"] == "0.00"
+    # The whole claim: capital 950,00, the letters' fees 240,00, interest to the handover 15,36.
+    paid = run_json(capsys, sqlite_url, "cases", "pay", "IK-2026-000002", "3002", "1205,36", "--method", "bankgiro")
+    assert paid["invoice_amount"] == "1205.36" and paid["excess"] == "0.00"
     closed = run_json(capsys, sqlite_url, "cases", "close", "IK-2026-000002", "--reason", "Uppgörelse")
     assert closed["status"] == "avslutat" and closed["closed_at"]
     shown = run_json(capsys, sqlite_url, "cases", "show", "IK-2026-000002")
     assert [e["kind"] for e in shown["events"]] == ["created", "status", "note", "payment", "closed"]
     lines = {i["number"]: i for i in shown["invoice_lines"]}
     assert lines["3002"]["balance"] == "0.00" and lines["3002"]["claimed"] == "950.00"
+    assert lines["3002"]["charges"] == "0.00" and lines["3007"]["charges"] != "0.00"
     payments = {p["invoice"]: p for p in shown["payments"]}
     assert payments["3007"]["after_case"] is False and payments["3002"]["correction"] is True
     code, out, _ = run(capsys, sqlite_url, "cases", "show", "IK-2026-000002")

@@ -34,9 +34,14 @@ def test_payments_before_the_case_are_claimed_after_it_are_corrections(ledger: C
     assert (lines[early.id].after_case, lines[early.id].is_correction) == (False, False)
     assert (lines[late.payment_id].after_case, lines[late.payment_id].is_correction) == (True, True)
     assert (lines[agency.payment_id].after_case, lines[agency.payment_id].is_correction) == (True, False)
+    # A payment settles the claim's fees and interest first, then the capital (issue 13).
+    claims = {c.number: c for c in anna.claims}
+    left = {number: claims[number].balance - (paid - claims[number].fees - claims[number].interest)
+            for number, paid in (("3007", 100_000), ("3001", 50_000))}
+    assert left == {"3007": 477_810, "3001": 832_659}
     claimed = {i.number: (i.claimed_balance, i.current_balance) for i in detail.invoices}
-    assert claimed["3007"] == (545_000, 445_000) and claimed["3001"] == (845_000, 795_000)
-    assert detail.summary.balance == 445_000 + 795_000 + 95_000
+    assert claimed["3007"] == (545_000, left["3007"]) and claimed["3001"] == (845_000, left["3001"])
+    assert detail.summary.balance == left["3007"] + left["3001"] + 95_000
     assert detail.paid_since == 150_000
 
 
@@ -49,8 +54,10 @@ def test_case_register_status_notes_payment_and_close(ledger: CollectionLedger) 
     with pytest.raises(case_register.CaseError, match="okänd status 'betald'"):
         case_register.set_case_status(case.case_id, "betald")
     case_register.add_case_note(case.case_id, "Ringde kunden, lovar betala fredag")
-    booked = case_register.register_case_payment(case.case_id, ledger.id("3002"), 95_000, DAY, "bankgiro")
-    assert booked.collection_case_id == case.case_id and Invoice.get_by_id(ledger.id("3002")).balance == 0
+    whole = next(c for c in case.claims if c.number == "3002").total  # capital, fees and interest
+    booked = case_register.register_case_payment(case.case_id, ledger.id("3002"), whole, DAY, "bankgiro")
+    paid = Invoice.get_by_id(ledger.id("3002"))
+    assert booked.collection_case_id == case.case_id and (paid.balance, paid.fees, paid.interest) == (0, 0, 0)
     with pytest.raises(case_register.CaseError, match="hör inte till ärende"):
         case_register.register_case_payment(case.case_id, ledger.id("3003"), 100, DAY)
     with pytest.raises(case_register.CaseError, match="större än noll"):

@@ -198,10 +198,19 @@ def test_invoice_state_is_json_ready_with_amount_strings(small_any: SmallLedger)
     assert state["dunning_level"] == 2
     assert state["collection_case"]["number"] == small_any.case_number
     assert state["payments"] == [
-        {"date": "2026-11-10", "amount": "1000.00", "invoice_amount": "1000.00", "method": "bankgiro",
-         "kind": "payment", "reference": state["ocr"], "reported": True},
-        {"date": "2026-11-20", "amount": "2000.00", "invoice_amount": "2000.00", "method": "inkasso",
-         "kind": "payment", "reference": state["ocr"], "reported": False},
+        {"date": "2026-11-10", "amount": "1000.00", "invoice_amount": "1000.00", "capital": "1000.00",
+         "fees": "0.00", "interest": "0.00", "method": "bankgiro", "kind": "payment", "reference": state["ocr"],
+         "reported": True},
+        {"date": "2026-11-20", "amount": "2000.00", "invoice_amount": "2000.00", "capital": "2000.00",
+         "fees": "0.00", "interest": "0.00", "method": "inkasso", "kind": "payment", "reference": state["ocr"],
+         "reported": False},
+    ]
+    # The claim's parts apart: capital, each fee its letter charged, interest (none charged here).
+    assert (state["capital"], state["fees"], state["interest"], state["open_total"]) == (
+        "6125.50", "240.00", "0.00", "6365.50")
+    assert [(c["kind"], c["kind_text"], c["amount"], c["open"], c["origin"]) for c in state["charges"]] == [
+        ("reminder_fee", "Påminnelseavgift", "60.00", "60.00", "Påminnelse 2026-06-12"),
+        ("collection_fee", "Inkassoavgift", "180.00", "180.00", "Krav 1 2026-07-03"),
     ]
     open_state = ledger.invoice_state(small_any.invoices["open"])
     assert open_state["collection_case"] is None and open_state["payments"] == []

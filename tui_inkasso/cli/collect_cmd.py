@@ -232,7 +232,8 @@ def _show(args: argparse.Namespace) -> Output:
         "invoice_lines": [
             {"number": i.number, "kind": i.kind, "due_date": i.due_date, "claimed": format_amount(i.claimed_balance),
              "fees": format_amount(i.fees), "interest": format_amount(i.interest), "debt_type": i.debt_type,
-             "balance": format_amount(i.current_balance)} for i in detail.invoices],
+             "balance": format_amount(i.current_balance), "charges": format_amount(i.current_charges)}
+            for i in detail.invoices],
         "payments": [
             {"invoice": p.invoice_number, "pay_date": p.pay_date, "amount": format_amount(p.amount),
              "method": p.method, "kind": p.kind, "after_case": p.after_case, "correction": p.is_correction,

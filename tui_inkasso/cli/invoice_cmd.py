@@ -33,7 +33,8 @@ def _text(state: dict[str, Any]) -> str:
         f"Faktura {state['number']} ({state['kind']}), OCR {state['ocr']}",
         f"Kund: {customer['number']} {customer['name']} ({customer['national_id']})",
         f"Fakturadatum {state['invoice_date']}, förfallodag {state['due_date']}",
-        f"Belopp {state['amount']}, saldo {state['balance']}, avgifter {state['fees']}",
+        f"Belopp {state['amount']}, saldo {state['balance']}, avgifter {state['fees']}, ränta {state['interest']}, "
+        f"att betala {state['open_total']}",
         f"Status: {state['status_text']}",
     ]
     if state["dunning_level"]:
@@ -52,4 +53,8 @@ def _text(state: dict[str, Any]) -> str:
     if state["payments"]:
         lines.append("Betalningar:")
         lines += [f"  {p['date']}  {p['amount']:>12}  {p['method']}" for p in state["payments"]]
+    if state["charges"]:
+        lines.append("Avgifter och ränta:")
+        lines += [f"  {c['charged_on']}  {c['kind_text']:<17} {c['amount']:>10}  kvar {c['open']:>10}  {c['origin']}"
+                  for c in state["charges"]]
     return "\n".join(lines)

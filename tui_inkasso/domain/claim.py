@@ -17,6 +17,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from tui_inkasso.domain.allocation import split_payment
 from tui_inkasso.domain.bank_days import next_bank_day
 from tui_inkasso.domain.codes import AccountRole, ChargeKind
 from tui_inkasso.domain.settlement import (
@@ -124,10 +125,11 @@ def settle_claim(
     the excess only over the whole claim, its role from ``domain.allocation``.
     """
     if not charges:  # the common case (a payment on a plain invoice): no parts to sort
-        applied = min(amount_ore, max(capital_ore, 0))
-        excess = amount_ore - applied
-        if excess == 0:
-            return ClaimSettlement(amount_ore, applied, (), 0, 0, 0, None)
+        if amount_ore < 0:
+            raise ValueError(f"en betalning kan inte vara negativ ({amount_ore} öre)")
+        split = split_payment(amount_ore, capital_ore, from_agency=from_agency,
+                              owner_has_overpayment_account=owner_has_overpayment_account)
+        return ClaimSettlement(amount_ore, split.invoice_amount, (), 0, 0, split.excess_amount, split.excess_role)
     kinds = {str(c.id): c.kind for c in charges}
     result = settle(claim_parts(capital_ore, charges), amount_ore, order, from_agency=from_agency,
                     owner_has_overpayment_account=owner_has_overpayment_account)

@@ -51,6 +51,7 @@ def invoice_status(
     excluded: bool,
     due_date: dt.date,
     today: dt.date,
+    charges_open: int = 0,
 ) -> InvoiceStatus:
     """The one status of an invoice, the strongest fact first.
 
@@ -58,11 +59,13 @@ def invoice_status(
     until the case is closed, and payments on it are balance corrections. Otherwise a settled
     invoice is "Betald"; an exclusion outranks the dunning level because it is what decides the
     invoice's next step; then the last dunning level issued; then partial payment and due date.
+    An invoice whose capital is paid while fees or interest charged on it are still open
+    (``charges_open``, issue 13's claim model) is "Delbetald", not "Betald".
     """
     if collection_marked:
         return InvoiceStatus.COLLECTION
     if balance <= 0:
-        return InvoiceStatus.PAID
+        return InvoiceStatus.PARTLY_PAID if charges_open > 0 else InvoiceStatus.PAID
     if excluded:
         return InvoiceStatus.EXCLUDED
     if is_demand_level(dunning_level):

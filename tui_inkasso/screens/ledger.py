@@ -76,6 +76,7 @@ INVOICE_COLUMNS = [
     Column("due_date", "Förfaller", 11),
     Column("amount", "Belopp", 11, align="right"),
     Column("balance", "Saldo", 11, align="right"),
+    Column("charges", "Avg.+ränta", 10, align="right"),
     Column("status", "Status", 12, sortable=False),
     Column("dunning_level", "Kravnivå", 10),
     Column("case", "Ärende", 0, sortable=False, min_width=8),
@@ -117,6 +118,7 @@ def invoice_row(line: ledger.InvoiceLine) -> TableRow:
             cells.date(line.due_date),
             cells.amount(line.amount),
             cells.amount(line.balance),
+            cells.amount(line.charges),
             cells.status(line.status),
             cells.text(line.dunning_level_name),
             cells.text(line.collection_case),
@@ -201,8 +203,9 @@ def customer_card(data: ledger.CustomerLedger, only_open: bool) -> Text:
     card.append(f"   {c.number}   {c.national_id}   {place}")
     card.append(
         f"\n{data.invoice_count} fakturor · {data.open_count} obetalda · "
-        f"öppet saldo {cells.amount(data.open_balance).plain} kr · {data.collection_count} inkassomärkt"
-        + ("a" if data.collection_count != 1 else "")
+        f"öppet saldo {cells.amount(data.open_balance).plain} kr"
+        + (f" (+ avg./ränta {cells.amount(data.open_charges).plain})" if data.open_charges else "")
+        + f" · {data.collection_count} inkassomärkt" + ("a" if data.collection_count != 1 else "")
     )
     card.append("   Visar: " + ("endast obetalda" if only_open else "alla fakturor"), style="italic")
     if c.block:
@@ -584,6 +587,7 @@ class InvoiceDetailScreen(BlockFlow, BaseScreen):
             for name, title in (
                 ("rows", "Fakturarader"),
                 ("payments", "Betalningar och krediteringar"),
+                ("charges", "Avgifter och ränta"),
                 ("notices", "Kravhistorik"),
             ):
                 yield Static(title, classes="section-title")
@@ -630,15 +634,26 @@ class InvoiceDetailScreen(BlockFlow, BaseScreen):
         )
         self._fill(
             "#detail-payments",
-            [("Datum", 10), ("Belopp", 12), ("Mot fakturan", 12), ("Typ", 11), ("Betalsätt", 9),
-             ("Referens", 18), ("Avsändarkonto", 13), ("Saldokorr.", 10)],
+            [("Datum", 10), ("Belopp", 11), ("Kapital", 11), ("Avg./ränta", 10), ("Typ", 11),
+             ("Betalsätt", 9), ("Referens", 14), ("Avsändarkonto", 13), ("Saldokorr.", 10)],
             [
-                (cells.date(p.pay_date), cells.amount(p.amount), cells.amount(p.invoice_amount),
-                 cells.text(p.kind_label), cells.text(p.method_label), cells.text(p.reference),
-                 cells.text(p.sender_account), cells.flag(p.reported, "X"))
+                (cells.date(p.pay_date), cells.amount(p.amount), cells.amount(p.capital),
+                 cells.amount(p.fees + p.interest), cells.text(p.kind_label), cells.text(p.method_label),
+                 cells.text(p.reference), cells.text(p.sender_account), cells.flag(p.reported, "X"))
                 for p in detail.payments
             ],
             "Inga betalningar",
+        )
+        self._fill(
+            "#detail-charges",
+            [("Datum", 10), ("Typ", 16), ("Belopp", 10), ("Kvar", 10), ("Betalt", 10), ("Avskrivet", 10),
+             ("Ursprung", 26)],
+            [
+                (cells.date(c.charged_on), cells.text(c.kind_label), cells.amount(c.amount), cells.amount(c.open),
+                 cells.amount(c.settled), cells.amount(c.written_off), cells.text(c.origin))
+                for c in detail.charges
+            ],
+            "Inga avgifter eller ränta",
         )
         self._fill(
             "#detail-notices",
@@ -664,9 +679,18 @@ class InvoiceDetailScreen(BlockFlow, BaseScreen):
         # height: auto waited for the DataTable to measure itself when idle, and when the layout
         # came first the table stayed 0 lines high: now and then an invoice showed no rows.
         table.styles.height = len(rows) + 1
+        if rows:
+            self.call_after_refresh(self._room_for_scrollbar, table, len(rows))
         table.display = bool(rows)
         self.query_one(f"{selector}-empty", Static).update(Text(empty) if not rows else "")
         self.query_one(f"{selector}-empty", Static).display = not rows
+
+    @staticmethod
+    def _room_for_scrollbar(table: DataTable[Text], rows: int) -> None:
+        """A table wider than the screen scrolls sideways: its scrollbar takes a line of its own,
+        which would otherwise hide the last row."""
+        if table.virtual_size.width > table.scrollable_content_region.width:
+            table.styles.height = rows + 2
 
 
 def _summary(detail: ledger.InvoiceDetail) -> Table:
@@ -687,8 +711,10 @@ def _summary(detail: ledger.InvoiceDetail) -> Table:
         ("Förfallodag", inv.due_date.isoformat()),
         ("OCR", inv.ocr),
         ("Belopp", cells.amount(inv.amount)),
-        ("Avgifter", cells.amount(inv.fees)),
         ("Saldo", cells.amount(inv.balance)),
+        ("Avgifter", cells.amount(inv.fees)),
+        ("Ränta", cells.amount(inv.interest)),
+        ("Att betala", cells.amount(inv.open_total)),
     ]
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", min_width=12)

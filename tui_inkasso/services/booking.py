@@ -181,14 +181,12 @@ def _plan_one(
         split = Split(result.applied_ore, result.excess_ore, result.excess_role)
     voucher_lines: list[dict] = []
     if owner_id:
-        debit_role = _RENT_INCOME_ROLE if item.kind == _CREDIT else _BANK_ROLE
-        lines: dict[str, int] = defaultdict(int)
-        lines[account_for(accounts, owner_id, debit_role)] += item.amount
+        debit = account_for(accounts, owner_id, _RENT_INCOME_ROLE if item.kind == _CREDIT else _BANK_ROLE)
         if claim is not None and result is not None:
-            for account, amount in book.credit_lines(claim, result, accounts).items():
-                lines[account] += amount
+            lines = book.credit_lines(claim, result, accounts)
         else:
-            lines[account_for(accounts, owner_id, _PREPAYMENT_ROLE)] -= item.amount
+            lines = {account_for(accounts, owner_id, _PREPAYMENT_ROLE): -item.amount}
+        lines[debit] = lines.get(debit, 0) + item.amount
         voucher_lines = voucher_rows(voucher_id, lines)
     plan.payments.append(
         {

@@ -98,6 +98,8 @@ class CaseSummary:
     """What is left of the claimed capital now (the invoices' current balances)."""
     closed_at: dt.datetime | None
     file_path: str | None
+    open_charges: int = 0
+    """The fees and interest still open on the case's invoices now."""
 
     @property
     def claimed(self) -> int:
@@ -106,8 +108,9 @@ class CaseSummary:
 
     @property
     def remaining(self) -> int:
-        """Capital left plus the claimed fees and interest."""
-        return self.balance + self.fees + self.interest
+        """What is left of the claim now: the capital, fees and interest still open (a payment
+        settles the claim's parts in the configured order, ``services/claim_settlement.py``)."""
+        return self.balance + self.open_charges
 
     @property
     def is_closed(self) -> bool:
@@ -127,6 +130,9 @@ class CaseInvoiceLine:
     interest: int
     debt_type: str
     current_balance: int
+    """The capital open now."""
+    current_charges: int = 0
+    """The fees and interest open now."""
 
 
 @dataclass(frozen=True)
@@ -238,29 +244,30 @@ def list_cases(flt: CaseFilter | None = None, *, offset: int = 0, limit: int | N
         query = query.offset(offset)
     rows = list(query.tuples())
     balances = _balances([r[0] for r in rows])
-    return [_summary(r, balances.get(r[0], (0, 0))) for r in rows]
+    return [_summary(r, balances.get(r[0], (0, 0, 0))) for r in rows]
 
 
-def _balances(case_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """case id -> (invoices, their current balance), in one grouped query."""
+def _balances(case_ids: list[int]) -> dict[int, tuple[int, int, int]]:
+    """case id -> (invoices, their open capital, their open fees and interest), in one grouped query."""
     if not case_ids:
         return {}
     query = (
-        Invoice.select(Invoice.collection_case, pw.fn.COUNT(Invoice.id), pw.fn.SUM(Invoice.balance))
+        Invoice.select(Invoice.collection_case, pw.fn.COUNT(Invoice.id), pw.fn.SUM(Invoice.balance),
+                       pw.fn.SUM(Invoice.fees + Invoice.interest))
         .where(Invoice.collection_case.in_(case_ids))
         .group_by(Invoice.collection_case)
         .tuples()
     )
-    return {case_id: (count, int(total or 0)) for case_id, count, total in query}
+    return {case_id: (count, int(total or 0), int(charges or 0)) for case_id, count, total, charges in query}
 
 
-def _summary(row: tuple[Any, ...], counts: tuple[int, int]) -> CaseSummary:
+def _summary(row: tuple[Any, ...], counts: tuple[int, int, int]) -> CaseSummary:
     (cid, number, system, status, owner_code, owner_name, customer_id, customer_number, customer_name,
      created_at, created_by, capital, fees, interest, closed_at, path) = row
     return CaseSummary(
         cid, number, system, status, owner_code, owner_name, customer_id, customer_number, customer_name,
         stored_datetime(created_at), created_by, counts[0], capital, fees, interest, counts[1],
-        stored_datetime(closed_at) if closed_at else None, path,
+        stored_datetime(closed_at) if closed_at else None, path, counts[2],
     )
 
 
@@ -283,7 +290,7 @@ def case_summary(case_id: int) -> CaseSummary:
     row = _query().where(CollectionCase.id == case_id).tuples().first()
     if row is None:
         raise NotFound(f"inkassoärende med id {case_id} finns inte")
-    return _summary(row, _balances([case_id]).get(case_id, (0, 0)))
+    return _summary(row, _balances([case_id]).get(case_id, (0, 0, 0)))
 
 
 def case_detail(case_id: int) -> CaseDetail:
@@ -298,7 +305,8 @@ def case_detail(case_id: int) -> CaseDetail:
 def _invoice_lines(summary: CaseSummary) -> list[CaseInvoiceLine]:
     query = (
         CaseInvoice.select(Invoice.id, Invoice.number, Invoice.kind, Invoice.due_date, CaseInvoice.balance,
-                           CaseInvoice.fees, CaseInvoice.interest, CaseInvoice.debt_type, Invoice.balance)
+                           CaseInvoice.fees, CaseInvoice.interest, CaseInvoice.debt_type, Invoice.balance,
+                           Invoice.fees + Invoice.interest)
         .join(Invoice, on=(CaseInvoice.invoice == Invoice.id))
         .where(CaseInvoice.case == summary.id)
         .order_by(Invoice.due_date, Invoice.number)
@@ -306,9 +314,10 @@ def _invoice_lines(summary: CaseSummary) -> list[CaseInvoiceLine]:
     )
     spec = BY_CODE.get(summary.system, INHOUSE)
     lines = []
-    for iid, number, kind, due, claimed, fees, interest, stored, current in query:
+    for iid, number, kind, due, claimed, fees, interest, stored, current, charges in query:
         shown = spec.shown_debt_type(stored)
-        lines.append(CaseInvoiceLine(iid, number, kind, stored_date(due), claimed, fees, interest, shown, current))
+        lines.append(CaseInvoiceLine(iid, number, kind, stored_date(due), claimed, fees, interest, shown, current,
+                                     charges))
     return lines
 
 

@@ -120,17 +120,18 @@ def _iso(day: dt.date | None) -> str | None:
     return day.isoformat() if day is not None else None
 
 
-def add_to_invoices(charges: Sequence[NewCharge]) -> None:
-    """Raise each invoice's open ``fees``/``interest`` by its new charges and move its
-    ``interest_to`` to the last day their interest covers (for callers that do not update the
-    invoice rows themselves)."""
+def add_to_invoices(charges: Sequence[NewCharge], *, move_interest_to: bool = True) -> None:
+    """Raise each invoice's open ``fees``/``interest`` by its new charges and (``move_interest_to``)
+    move its ``interest_to`` to the last day their interest covers (for callers that do not update
+    the invoice rows themselves). Late interest charged after a payment covers only the capital
+    that payment settled, so it leaves ``interest_to`` where it was."""
     fees: dict[int, int] = defaultdict(int)
     interest: dict[int, int] = defaultdict(int)
     through: dict[int, dt.date] = {}
     for charge in charges:
         if INCOME_ROLES[charge.kind] == AccountRole.INTEREST_INCOME.value:
             interest[charge.invoice_id] += charge.amount
-            if charge.period_to is not None:
+            if move_interest_to and charge.period_to is not None:
                 through[charge.invoice_id] = max(charge.period_to, through.get(charge.invoice_id, charge.period_to))
         else:
             fees[charge.invoice_id] += charge.amount

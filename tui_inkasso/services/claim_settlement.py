@@ -27,7 +27,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from tui_inkasso.db.bulk import execute_many, insert_dicts, select_in
@@ -43,6 +43,7 @@ from tui_inkasso.domain.claim import (
 )
 from tui_inkasso.domain.codes import ChargeKind
 from tui_inkasso.domain.interest import InterestError, LateInterest
+from tui_inkasso.domain.reference_rates import missing_half_years_for
 from tui_inkasso.domain.settlement import SettlementOrder
 from tui_inkasso.services.charges import NewCharge, add_to_invoices, record_charges
 from tui_inkasso.services.dunning_levels import get_reference_rates
@@ -120,7 +121,7 @@ class ClaimBook:
     claims: dict[int, Claim]
     order: SettlementOrder = field(default_factory=settlement_order)
     minimum: int = field(default_factory=late_interest_minimum)
-    _late: LateInterest | None = None
+    _late: Callable[[int, dt.date, dt.date], int] | None = None
     _changes: dict[int, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0, 0]))
     _charge_changes: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     _settlements: list[dict] = field(default_factory=list)
@@ -182,16 +183,30 @@ class ClaimBook:
                 interest_to=claim.interest_to, letter_deadline=claim.letter_deadline, minimum_ore=self.minimum,
                 late_interest=self._late_interest())
         except InterestError:
-            return None  # no rate for the period: nothing is charged (the runs refuse, a payment cannot)
+            return None  # a half year without its rate: nothing is charged (a run refuses, a payment cannot)
         if decision is not None and decision.charged:
             self._late_charges.append(NewCharge(
                 claim.id, claim.owner_id, _INTEREST, decision.amount_ore, pay_date, payment_id=payment_id,
                 period_from=decision.from_date, period_to=decision.to_date, base=result.capital_ore))
         return decision
 
-    def _late_interest(self) -> LateInterest:
+    def _late_interest(self) -> Callable[[int, dt.date, dt.date], int]:
+        """``LateInterest`` over the stored rates that refuses (InterestError) a period with a half
+        year whose reference rate staff have not entered yet, rather than carry an older rate on."""
         if self._late is None:
-            self._late = LateInterest(get_reference_rates())
+            rates = get_reference_rates()
+            late = LateInterest(rates)
+            missing: dict[tuple[dt.date, dt.date], bool] = {}
+
+            def checked(capital: int, start: dt.date, end: dt.date) -> int:
+                key = (start, end)
+                if key not in missing:
+                    missing[key] = bool(missing_half_years_for(rates, start + dt.timedelta(days=1), end))
+                if missing[key]:
+                    raise InterestError(f"referensränta saknas för {start.isoformat()}–{end.isoformat()}")
+                return late(capital, start, end)
+
+            self._late = checked
         return self._late
 
     # ----------------------------------------------------------------- booking
@@ -204,6 +219,8 @@ class ClaimBook:
         account now; the excess to its role's account.
         """
         owner = claim.owner_id
+        if not result.charges and not result.excess_ore:  # the common case, kept cheap
+            return {account_for(accounts, owner, _RECEIVABLES): -result.capital_ore} if result.capital_ore else {}
         lines: dict[str, int] = defaultdict(int)
         receivables = result.capital_ore
         if result.charges:
@@ -248,7 +265,7 @@ class ClaimBook:
             for day in sorted(by_day):
                 record_charges(by_day[day], voucher_date=day, source="interest",
                                voucher_text=f"Dröjsmålsränta efter sena betalningar {day.isoformat()}")
-            add_to_invoices(late)
+            add_to_invoices(late, move_interest_to=False)
         self._changes.clear()
         self._charge_changes.clear()
         self._settlements = []

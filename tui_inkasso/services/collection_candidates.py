@@ -7,11 +7,12 @@ why) that still have a balance and no case. Both are SQL behind a paged interfac
 one sorted and filtered page, all ids), so 50,000 rows cost one page of objects, never a list of
 50,000.
 
-Each row carries late-payment interest (räntelagen 6 §) on the invoice's current balance, from
-the day after the due date (moved to the next bank day) up to and including the run date, with
-the reference rates the dunning service keeps: the same rule as the reminder letters
-(docs/dunning.md). Notices do not store interest on the invoice, so nothing is counted twice.
-Fees are the invoice's recorded reminder and demand fees.
+Each row carries the late-payment interest (räntelagen 6 §) the case would claim: the interest
+the letters charged and still open on the invoice, plus the interest on the current balance
+since the last day charged (or the due date moved to the next bank day) up to and including the
+run date, with the reference rates the dunning service keeps: the same rule as the reminder
+letters and the collection run (docs/dunning.md), so nothing is counted twice. Fees are the
+invoice's open reminder and demand fees.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from tui_inkasso.db.models import (
     RentalObject,
 )
 from tui_inkasso.domain.bank_days import next_bank_day
+from tui_inkasso.domain.claim import interest_start
 from tui_inkasso.domain.codes import invoice_kind_label
 from tui_inkasso.domain.interest import InterestError, ReferenceRate, late_interest
 from tui_inkasso.domain.sfi import SfiCategory
@@ -100,7 +102,7 @@ _COLUMNS = (
     Invoice.dunning_level, Invoice.dunning_date, Invoice.dunning_deadline,
     Invoice.excluded_reason, Invoice.excluded_by, Invoice.excluded_at,
     Owner.code, Customer.id, Customer.number, Customer.name, Customer.national_id,
-    RentalObject.code, ObjectType.sfi,
+    RentalObject.code, ObjectType.sfi, Invoice.interest, Invoice.interest_to,
 )
 
 SORT_COLUMNS: dict[str, pw.Field] = {
@@ -217,7 +219,8 @@ class CandidateTable:
 
     def _row(self, values: tuple[Any, ...]) -> CandidateRow:
         (iid, number, kind, due, balance, fees, level, level_date, deadline, reason, by, at,
-         owner_code, customer_id, customer_number, customer_name, national_id, object_code, sfi) = values
+         owner_code, customer_id, customer_number, customer_name, national_id, object_code, sfi, open_interest,
+         interest_to) = values
         due = stored_date(due)
         if self._level_names is None:
             self._level_names = level_names()
@@ -228,14 +231,16 @@ class CandidateTable:
             due_date=due, level=level, level_name=self._level_names.get(level, ""),
             level_date=stored_date(level_date) if level_date else None,
             deadline=stored_date(deadline) if deadline else None, balance=balance, fees=fees,
-            interest=self._interest(balance, due, number), excluded_reason=reason, excluded_by=by,
+            interest=open_interest + self._interest(balance, due, stored_date(interest_to) if interest_to else None,
+                                                    number),
+            excluded_reason=reason, excluded_by=by,
             excluded_at=stored_datetime(at) if at else None,
         )
 
-    def _interest(self, balance: int, due: dt.date, number: str) -> int:
+    def _interest(self, balance: int, due: dt.date, interest_to: dt.date | None, number: str) -> int:
         if self._rates is None:
             self._rates = get_reference_rates()
-        return claim_interest(balance, due, self.today, self._rates, number)
+        return claim_interest(balance, due, self.today, self._rates, number, since=interest_to)
 
 
 @dataclass(frozen=True)
@@ -295,10 +300,11 @@ def level_names() -> dict[int, str]:
 
 
 def claim_interest(balance: int, due: dt.date, today: dt.date, rates: Sequence[ReferenceRate],
-                   number: str = "") -> int:
-    """Late-payment interest on ``balance`` from the due date (next bank day) to ``today``."""
+                   number: str = "", *, since: dt.date | None = None) -> int:
+    """Late-payment interest on ``balance`` not yet charged: after ``since`` (the last day a
+    charge covered) or the due date moved to the next bank day, up to and including ``today``."""
     try:
-        return late_interest(balance, next_bank_day(due), today, rates)
+        return late_interest(balance, interest_start(due, since), today, rates)
     except InterestError as exc:
         raise CollectionError(f"Faktura {number}: {exc}") from None
 

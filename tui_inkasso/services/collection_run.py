@@ -2,8 +2,10 @@
 
 ONE write transaction marks the invoices (an UPDATE that only touches invoices without case and
 exclusion, its row count compared), creates one case per (customer, owner), the claimed amounts
-per invoice (payments booked before this moment are in the balance; late-payment interest as
-the candidates show it), events, the file records and the audit entries, and stages the system's
+per invoice (payments booked before this moment are in the balance; the fees and interest still
+open on the invoice, and the interest since the last charge up to today, which the handover
+charges and books like a letter's: ``services/charges.py``), events, the file records and the
+audit entries, and stages the system's
 files (``services.collection_files``: published after the commit; a crash can leave neither
 cases without a file nor a file without cases). Two people running the wizard at once: the
 second is told exactly which invoices were taken (:class:`InvoicesTaken`), and nothing of theirs
@@ -37,6 +39,7 @@ from tui_inkasso.db.models import (
     RentalObject,
 )
 from tui_inkasso.domain.bank_days import next_bank_day
+from tui_inkasso.domain.codes import ChargeKind
 from tui_inkasso.domain.collection_systems import CollectionSystemSpec, system_label, system_spec
 from tui_inkasso.domain.interest import InterestError, LateInterest, ReferenceRate
 from tui_inkasso.domain.money import format_sek
@@ -45,6 +48,12 @@ from tui_inkasso.domain.sfi import SfiCategory
 from tui_inkasso.formats.case_file import CaseRecord, Claim, Creditor, Debtor
 from tui_inkasso.formats.layout import Layout
 from tui_inkasso.services import audit, collection_files, outbox
+from tui_inkasso.services.charges import (
+    NewCharge,
+    account_problems,
+    add_to_invoices,
+    record_charges,
+)
 from tui_inkasso.services.clock import current_user, now
 from tui_inkasso.services.collection_errors import CollectionError, InvoicesTaken, TakenInvoice
 from tui_inkasso.services.collection_files import Destination, PlannedFile
@@ -165,7 +174,18 @@ class _Claimed:
     object_code: str
     object_address: str
     sfi: SfiCategory
-    interest: int = 0
+    open_interest: int = 0
+    """Interest charged earlier (by the letters) and still open."""
+    interest_to: dt.date | None = None
+    """The last day a charge of interest covered."""
+    new_interest: int = 0
+    """Interest since then up to the handover, charged by the run."""
+    interest_from: dt.date | None = None
+
+    @property
+    def interest(self) -> int:
+        """All the interest the case claims."""
+        return self.open_interest + self.new_interest
 
 
 @dataclass(frozen=True)
@@ -260,12 +280,18 @@ def _create(
     interest = _Interest(today, get_reference_rates())
     for case in cases:
         for claim in case.claims:
-            claim.interest = interest.of(claim.balance, claim.due_date, claim.number)
+            claim.interest_from, claim.new_interest = interest.of(
+                claim.balance, claim.due_date, claim.interest_to, claim.number)
+    problems = account_problems({(c.owner_id, ChargeKind.INTEREST.value)
+                                 for case in cases for c in case.claims if c.new_interest})
+    if problems:
+        raise CollectionError("\n".join(problems) + "\nInget har registrerats.")
     records = [_record(case, spec) for case in cases]
     planned.extend(collection_files.plan_files(spec, cases, records, created, where, layout))
     for plan in planned:
         plan.staged = collection_files.stage(spec, plan, created, layout)
     _insert_rows(spec, cases, planned, created)
+    _charge_interest(cases, today)
     _mark_invoices(ids, created, today, selection)
     outbox_ids = collection_files.enqueue(spec, planned)
     _audit(spec, cases, planned, selection)
@@ -293,7 +319,8 @@ def _lock_invoice_rows(ids: list[int]) -> None:
 _CLAIM_COLUMNS = (
     Invoice.id, Invoice.number, Invoice.kind, Invoice.invoice_date, Invoice.due_date, Invoice.ocr,
     Invoice.balance, Invoice.fees, Invoice.dunning_level, Invoice.dunning_date, Invoice.owner,
-    Invoice.customer, RentalObject.code, RentalObject.address, ObjectType.sfi,
+    Invoice.customer, RentalObject.code, RentalObject.address, ObjectType.sfi, Invoice.interest,
+    Invoice.interest_to,
 )
 
 
@@ -311,14 +338,14 @@ def _read_claimed(today: dt.date, selection: Selection, ids: list[int]) -> dict[
     categories: dict[Any, SfiCategory] = {}
     for values in rows:
         (iid, number, kind, inv_date, due, ocr, balance, fees, level, level_date, owner_id, customer_id,
-         obj_code, obj_address, sfi) = values
+         obj_code, obj_address, sfi, open_interest, interest_to) = values
         category = categories.get(sfi)
         if category is None:
             category = categories[sfi] = SfiCategory.parse(sfi)
         found[iid] = _Claimed(
             iid, number, kind, dates[inv_date], dates[due], ocr, balance, fees, level,
             dates[level_date] if level_date else None, owner_id, customer_id, obj_code or "",
-            obj_address or "", category,
+            obj_address or "", category, open_interest, dates[interest_to] if interest_to else None,
         )
     return found
 
@@ -334,9 +361,9 @@ def _by_ids(sql: str, params: Sequence[Any], ids: Sequence[int]) -> list[tuple[A
 
 
 class _Interest:
-    """Late-payment interest on each claim from its due date (moved to the next bank day) to the
-    run date: the domain's ``LateInterest`` (the rate walk once per period), the start date once
-    per due date."""
+    """Late-payment interest on each claim not yet charged, up to the run date: from the last day
+    a charge covered, or from the due date moved to the next bank day; the domain's
+    ``LateInterest`` (the rate walk once per period), the moved due date once per due date."""
 
     def __init__(self, today: dt.date, rates: Sequence[ReferenceRate]) -> None:
         self.today = today
@@ -346,11 +373,13 @@ class _Interest:
         self._covered: set[dt.date] = set()
         """Starts whose interest days all have a reference rate of their own."""
 
-    def of(self, balance: int, due: dt.date, number: str) -> int:
-        """``claim_interest(balance, due, today, rates)``."""
-        start = self._starts.get(due)
+    def of(self, balance: int, due: dt.date, interest_to: dt.date | None, number: str) -> tuple[dt.date, int]:
+        """(the day after which it runs, the interest up to and including today)."""
+        start = interest_to
         if start is None:
-            start = self._starts[due] = next_bank_day(due)
+            start = self._starts.get(due)
+            if start is None:
+                start = self._starts[due] = next_bank_day(due)
         if start not in self._covered:
             # A half year without its own rate: the file would claim interest nobody can state
             # (räntelagen 9 §); refused naming the half year and where to enter it.
@@ -359,9 +388,19 @@ class _Interest:
                 raise CollectionError(missing_rate_message(missing) + " Inget ärende skapades.")
             self._covered.add(start)
         try:
-            return self._late(balance, start, self.today)
+            return start, self._late(balance, start, self.today)
         except InterestError as exc:
             raise CollectionError(f"Faktura {number}: {exc}") from None
+
+
+def _charge_interest(cases: list[PlannedCase], today: dt.date) -> None:
+    """Charge and book the interest the handover adds (one voucher per owner), on the invoices."""
+    charges = [NewCharge(c.invoice_id, c.owner_id, ChargeKind.INTEREST.value, c.new_interest, today,
+                         case_id=case.case_id, period_from=c.interest_from, period_to=today, base=c.balance)
+               for case in cases for c in case.claims if c.new_interest]
+    record_charges(charges, voucher_date=today, source="collection_run",
+                   voucher_text=f"Dröjsmålsränta vid överlämning till inkasso {today.isoformat()}")
+    add_to_invoices(charges)
 
 
 def _describe_taken(ids: list[int], today: dt.date, selection: Selection) -> list[TakenInvoice]:

@@ -31,16 +31,23 @@ from tui_inkasso.db.models import (
     DunningLevelConfig,
     DunningNotice,
     Invoice,
+    InvoiceCharge,
     InvoiceRow,
     Owner,
     Payment,
     RentalObject,
     ReportedCorrection,
 )
-from tui_inkasso.domain.codes import invoice_kind_label, payment_kind_label, payment_method_label
+from tui_inkasso.domain.codes import (
+    charge_kind_label,
+    invoice_kind_label,
+    payment_kind_label,
+    payment_method_label,
+)
 from tui_inkasso.domain.identifiers import digits_only
 from tui_inkasso.domain.invoice_status import InvoiceStatus, dunning_level_label, invoice_status
 from tui_inkasso.domain.money import format_amount
+from tui_inkasso.services.claim_settlement import charge_shares
 from tui_inkasso.services.clock import today
 from tui_inkasso.services.errors import NotFound, UserError
 from tui_inkasso.services.stored_values import stored_date
@@ -53,6 +60,7 @@ SORT_KEYS: dict[str, pw.Field] = {
     "due_date": Invoice.due_date,
     "amount": Invoice.amount,
     "balance": Invoice.balance,
+    "charges": Invoice.fees + Invoice.interest,
     "dunning_level": Invoice.dunning_level,
 }
 """The columns a customer's invoices may be sorted by (each backed by the invoice row)."""
@@ -123,7 +131,9 @@ class InvoiceLine:
     ocr: str
     amount: int
     balance: int
+    """The open capital."""
     fees: int
+    """The open fees charged on the invoice (reminder, collection ...)."""
     dunning_level: int
     dunning_level_name: str
     dunning_deadline: dt.date | None
@@ -131,6 +141,18 @@ class InvoiceLine:
     collection_case: str | None
     excluded: bool
     blocked: bool
+    interest: int = 0
+    """The open late interest charged on the invoice."""
+
+    @property
+    def charges(self) -> int:
+        """Fees and interest open, apart from the capital."""
+        return self.fees + self.interest
+
+    @property
+    def open_total(self) -> int:
+        """The whole open claim: capital, fees and interest."""
+        return max(self.balance, 0) + self.fees + self.interest
 
     @property
     def kind_label(self) -> str:
@@ -153,6 +175,8 @@ class CustomerLedger:
     open_count: int
     open_balance: int
     collection_count: int
+    open_charges: int = 0
+    """Fees and interest open on the customer's invoices, apart from the capital."""
 
 
 @dataclass(frozen=True)
@@ -181,6 +205,15 @@ class PaymentLine:
     status: str
     reported: bool
     """True when the payment was already sent to the agency in a balance-correction file."""
+    fees: int = 0
+    """The part of ``invoice_amount`` that settled fees."""
+    interest: int = 0
+    """The part of ``invoice_amount`` that settled interest."""
+
+    @property
+    def capital(self) -> int:
+        """The part of ``invoice_amount`` that settled the capital."""
+        return self.invoice_amount - self.fees - self.interest
 
     @property
     def method_label(self) -> str:
@@ -191,6 +224,28 @@ class PaymentLine:
     def kind_label(self) -> str:
         """"Betalning" or "Kreditering"."""
         return payment_kind_label(self.kind)
+
+
+@dataclass(frozen=True)
+class ChargeLine:
+    """A fee or an amount of interest charged on the invoice, with what became of it."""
+
+    id: int
+    kind: str
+    charged_on: dt.date
+    amount: int
+    settled: int
+    written_off: int
+    open: int
+    origin: str
+    """Where it came from, in Swedish ("Påminnelse 2026-09-08", "Inkassoärende IK-2026-000001" ...)."""
+    period_from: dt.date | None = None
+    period_to: dt.date | None = None
+
+    @property
+    def kind_label(self) -> str:
+        """"Påminnelseavgift", "Inkassoavgift", "Dröjsmålsränta" ..."""
+        return charge_kind_label(self.kind)
 
 
 @dataclass(frozen=True)
@@ -232,6 +287,7 @@ class InvoiceDetail:
     rows: list[RowLine] = field(default_factory=list)
     payments: list[PaymentLine] = field(default_factory=list)
     notices: list[NoticeLine] = field(default_factory=list)
+    charges: list[ChargeLine] = field(default_factory=list)
     case: CaseInfo | None = None
     exclusion: Block | None = None
     invoice_block: Block | None = None
@@ -475,16 +531,22 @@ def customer_ledger(
         customer_id, offset=offset, limit=limit, sort=sort, descending=descending, only_open=only_open,
         customer_blocked=info.block is not None,
     )
-    count, open_count, open_balance, collection_count = _ledger_totals(customer_id)
-    return CustomerLedger(info, invoices, count, open_count, open_balance, collection_count)
+    count, open_count, open_balance, collection_count, open_charges = _ledger_totals(customer_id)
+    return CustomerLedger(info, invoices, count, open_count, open_balance, collection_count, open_charges)
 
 
-def _ledger_totals(customer_id: int) -> tuple[int, int, int, int]:
-    open_case = pw.Case(None, [((Invoice.balance > 0), 1)], 0)
+def _is_open() -> pw.Expression:
+    """An invoice with something open: capital, or fees or interest charged on it."""
+    return (Invoice.balance > 0) | ((Invoice.fees + Invoice.interest) > 0)
+
+
+def _ledger_totals(customer_id: int) -> tuple[int, int, int, int, int]:
+    open_case = pw.Case(None, [(_is_open(), 1)], 0)
     open_sum = pw.Case(None, [((Invoice.balance > 0), Invoice.balance)], 0)
     marked = pw.Case(None, [(Invoice.collection_case.is_null(False), 1)], 0)
     row = (
-        Invoice.select(pw.fn.COUNT(Invoice.id), pw.fn.SUM(open_case), pw.fn.SUM(open_sum), pw.fn.SUM(marked))
+        Invoice.select(pw.fn.COUNT(Invoice.id), pw.fn.SUM(open_case), pw.fn.SUM(open_sum), pw.fn.SUM(marked),
+                       pw.fn.SUM(Invoice.fees + Invoice.interest))
         .where(Invoice.customer == customer_id)
         .tuples()
         .get()
@@ -493,10 +555,10 @@ def _ledger_totals(customer_id: int) -> tuple[int, int, int, int]:
 
 
 def count_customer_invoices(customer_id: int, *, only_open: bool = False) -> int:
-    """How many invoices the customer has (only those with a balance when ``only_open``)."""
+    """How many invoices the customer has (only those with something open when ``only_open``)."""
     query = Invoice.select().where(Invoice.customer == customer_id)
     if only_open:
-        query = query.where(Invoice.balance > 0)
+        query = query.where(_is_open())
     return query.count()
 
 
@@ -519,7 +581,7 @@ def customer_invoices(
     order = [column.desc(), Invoice.id.desc()] if descending else [column.asc(), Invoice.id.asc()]
     query = _invoice_query().where(Invoice.customer == customer_id).order_by(*order)
     if only_open:
-        query = query.where(Invoice.balance > 0)
+        query = query.where(_is_open())
     if limit is not None:
         query = query.limit(limit)
     if offset:
@@ -544,6 +606,7 @@ _INVOICE_COLUMNS = (
     Invoice.dunning_blocked_reason,
     Invoice.excluded_reason,
     CollectionCase.number,
+    Invoice.interest,
 )
 
 
@@ -554,7 +617,8 @@ def _invoice_query() -> pw.ModelSelect:
 
 
 def _invoice_line(row: tuple[Any, ...], names: dict[int, str], day: dt.date, customer_blocked: bool) -> InvoiceLine:
-    (iid, number, kind, inv_date, due, ocr, amount, balance, fees, level, deadline, block, excluded, case) = row
+    (iid, number, kind, inv_date, due, ocr, amount, balance, fees, level, deadline, block, excluded, case,
+     interest) = row
     inv_date, due, deadline = stored_date(inv_date), stored_date(due), stored_date(deadline) if deadline else None
     status = invoice_status(
         amount=amount,
@@ -564,11 +628,12 @@ def _invoice_line(row: tuple[Any, ...], names: dict[int, str], day: dt.date, cus
         excluded=excluded is not None,
         due_date=due,
         today=day,
+        charges_open=fees + interest,
     )
     return InvoiceLine(
         iid, number, kind, inv_date, due, ocr, amount, balance, fees, level,
         dunning_level_label(level, names.get(level)), deadline, status, case,
-        excluded is not None, bool(block) or customer_blocked,
+        excluded is not None, bool(block) or customer_blocked, interest,
     )
 
 
@@ -623,6 +688,7 @@ def invoice_detail(ref: int | str) -> InvoiceDetail:
         rows=_rows(invoice.id),
         payments=_payments(invoice.id),
         notices=_notices(invoice.id),
+        charges=_charges(invoice.id),
         case=_case(invoice.collection_case_id),
         exclusion=Block(invoice.excluded_reason, invoice.excluded_by, invoice.excluded_at)
         if invoice.excluded_reason
@@ -650,14 +716,47 @@ def _payments(invoice_id: int) -> list[PaymentLine]:
         .where(Payment.invoice == invoice_id)
         .tuples()
     }
-    query = Payment.select().where(Payment.invoice == invoice_id).order_by(Payment.pay_date, Payment.id)
+    payments = list(Payment.select().where(Payment.invoice == invoice_id).order_by(Payment.pay_date, Payment.id))
+    shares = charge_shares([p.id for p in payments])
     return [
         PaymentLine(
             p.id, p.pay_date, p.amount, p.invoice_amount, p.kind, p.method, p.reference, p.sender_account,
-            p.registered_at, p.registered_by, p.status, p.id in reported,
+            p.registered_at, p.registered_by, p.status, p.id in reported, *shares.get(p.id, (0, 0)),
         )
-        for p in query
+        for p in payments
     ]
+
+
+def _charges(invoice_id: int) -> list[ChargeLine]:
+    """The invoice's fees and interest, oldest first, each with where it came from."""
+    query = (
+        InvoiceCharge.select(
+            InvoiceCharge.id, InvoiceCharge.kind, InvoiceCharge.charged_on, InvoiceCharge.amount,
+            InvoiceCharge.open_amount, InvoiceCharge.written_off, InvoiceCharge.period_from,
+            InvoiceCharge.period_to, DunningNotice.name, CollectionCase.number, Payment.pay_date)
+        .join_from(InvoiceCharge, DunningNotice, pw.JOIN.LEFT_OUTER, on=(InvoiceCharge.notice == DunningNotice.id))
+        .join_from(InvoiceCharge, CollectionCase, pw.JOIN.LEFT_OUTER, on=(InvoiceCharge.case == CollectionCase.id))
+        .join_from(InvoiceCharge, Payment, pw.JOIN.LEFT_OUTER, on=(InvoiceCharge.payment == Payment.id))
+        .where(InvoiceCharge.invoice == invoice_id)
+        .order_by(InvoiceCharge.charged_on, InvoiceCharge.id)
+        .tuples()
+    )
+    lines = []
+    for cid, kind, charged_on, amount, open_amount, written_off, since, until, notice, case, paid_on in query:
+        charged = stored_date(charged_on)
+        if notice is not None:
+            origin = f"{notice} {charged.isoformat()}"
+        elif case is not None:
+            origin = f"Inkassoärende {case}"
+        elif paid_on is not None:
+            origin = f"Sen betalning {stored_date(paid_on).isoformat()}"
+        else:
+            origin = "Tidigare"
+        lines.append(ChargeLine(
+            cid, kind, charged, amount, amount - open_amount - written_off, written_off, open_amount, origin,
+            stored_date(since) if since else None, stored_date(until) if until else None,
+        ))
+    return lines
 
 
 def _notices(invoice_id: int) -> list[NoticeLine]:
@@ -696,7 +795,10 @@ def invoice_state(number: str) -> dict[str, Any]:
         "due_date": inv.due_date.isoformat(),
         "amount": format_amount(inv.amount),
         "balance": format_amount(inv.balance),
+        "capital": format_amount(inv.balance),
         "fees": format_amount(inv.fees),
+        "interest": format_amount(inv.interest),
+        "open_total": format_amount(inv.open_total),
         "status": inv.status.value,
         "status_text": inv.status_text,
         "dunning_level": inv.dunning_level,
@@ -712,6 +814,9 @@ def invoice_state(number: str) -> dict[str, Any]:
                 "date": p.pay_date.isoformat(),
                 "amount": format_amount(p.amount),
                 "invoice_amount": format_amount(p.invoice_amount),
+                "capital": format_amount(p.capital),
+                "fees": format_amount(p.fees),
+                "interest": format_amount(p.interest),
                 "method": p.method,
                 "kind": p.kind,
                 "reference": p.reference,
@@ -729,6 +834,21 @@ def invoice_state(number: str) -> dict[str, Any]:
                 "interest": format_amount(n.interest),
             }
             for n in detail.notices
+        ],
+        "charges": [
+            {
+                "kind": c.kind,
+                "kind_text": c.kind_label,
+                "charged_on": c.charged_on.isoformat(),
+                "amount": format_amount(c.amount),
+                "settled": format_amount(c.settled),
+                "written_off": format_amount(c.written_off),
+                "open": format_amount(c.open),
+                "origin": c.origin,
+                "period": [c.period_from.isoformat(), c.period_to.isoformat()]
+                if c.period_from and c.period_to else None,
+            }
+            for c in detail.charges
         ],
     }
 
