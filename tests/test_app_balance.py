@@ -47,15 +47,15 @@ async def test_the_three_steps_make_the_file(ledger: dict[str, int], tmp_path: P
         assert notes == ["Ej rapporterad", "Ej rapporterad", "Från inkassobolaget",
                          "Före ärendet"]
         totals = text_of(app, "balance-totals")
-        assert "5 betalningar och krediteringar" in totals and "1 rapporterad tidigare (X)" in totals
-        assert "2 ej rapporterade (2\u00a0250,00 kr)" in totals
+        assert "5\u00a0betalningar och krediteringar" in totals and "1 rapporterad tidigare (X)" in totals
+        assert "2 ej rapporterade (2\u00a0250,00\u00a0kr)" in totals
 
         await pilot.press("f2")  # Nästa
         await settle(pilot)
         step3 = app.screen
         assert isinstance(step3, UnreportedScreen)
         assert len(rows_of(table_of(app, "unreported-list"))) == 3, "every unreported one, whatever its date"
-        assert "3 saldokorrigeringar · summa 2\u00a0260,00 kr" in text_of(app, "unreported-totals")
+        assert "3 saldokorrigeringar · summa 2\u00a0260,00\u00a0kr" in text_of(app, "unreported-totals")
 
         await pilot.press("f2")  # Skapa fil
         await settle(pilot)
@@ -67,7 +67,7 @@ async def test_the_three_steps_make_the_file(ledger: dict[str, int], tmp_path: P
         result = result_screen.result
         assert result.corrections == 3 and result.amount == 226000
         shown = text_of(app, "balance-result-text")
-        assert str(result.file) in shown and "3 saldokorrigeringar, 2\u00a0260,00 kr" in shown
+        assert str(result.file) in shown and "3 saldokorrigeringar, 2\u00a0260,00\u00a0kr" in shown
         assert "ingen FTP-server är inställd" in shown
         assert ReportedCorrection.select().count() == 4
 

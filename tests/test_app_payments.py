@@ -83,9 +83,9 @@ async def test_read_a_file_see_the_summary_book_and_export(folder: Path) -> None
         await _choose(pilot, "bg-1.txt")
         assert isinstance(app.screen, SummaryScreen)
         text = str(app.screen.query_one("#import-summary", Static).render())
-        assert "Betalningar" in text and "9\u00a0750,00 kr" in text
-        assert re.search(r"Från inkassobolaget +1 +9\u00a0000,00 kr", text)
-        assert "faktura 100234: 550,00 kr till 2421" in text
+        assert "Betalningar" in text and "9\u00a0750,00\u00a0kr" in text
+        assert re.search(r"Från inkassobolaget +1 +9\u00a0000,00\u00a0kr", text)
+        assert "faktura 100234: 550,00\u00a0kr till 2421" in text
         assert PaymentFile.select().count() == 0, "nothing is booked before b"
         await pilot.press("b")
         await settle(pilot)

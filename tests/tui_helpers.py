@@ -7,71 +7,125 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from textual import events
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input
+from textual.worker import Worker
 
 from tui_inkasso.widgets.paged_table import PagedTable
 
+LONG_LIVED_GROUPS = frozenset({"_loader"})
+"""Worker groups that live as long as their widget (a folder tree's loader waits for folders to
+read): they never finish, so settling does not wait for them; what they still have to do they
+announce as ``pending``."""
+
+
+def pending_work(app: App[Any]) -> bool:
+    """True when a widget of the screen in use, or the screen itself, says it has work scheduled:
+    its ``pending`` attribute is True (a filter's debounce, a search typed on, a folder tree still
+    reading). The app's own protocol, so no test needs to know a widget's timers."""
+    if any(getattr(node, "pending", False) is True for node in app.screen.walk_children(with_self=True)):
+        return True
+    # Screens whose own debounce timers predate the protocol (until they move to FilterField).
+    return any(getattr(app.screen, name, None) is not None for name in LEGACY_TIMERS)
+
+
+LEGACY_TIMERS = ("_search_timer", "_highlight_timer")
+
+
+def running_workers(app: App[Any]) -> list[Worker[Any]]:
+    """The app's workers that have not finished (pending ones included), long-lived ones left out."""
+    return [w for w in app.workers if not w.is_finished and w.group not in LONG_LIVED_GROUPS]
+
 
 def busy(pilot: Pilot[object]) -> bool:
-    """True while a worker runs, a table waits for rows, or a debounce timer is pending."""
+    """True while a worker runs, a table waits for rows, or a widget has work scheduled."""
     app = pilot.app
-    if any(worker.is_running for worker in app.workers):
+    if running_workers(app):
         return True
-    screen = app.screen
-    if any(table.is_loading for table in screen.query(PagedTable)):
+    if any(table.is_loading for table in app.screen.query(PagedTable)):
         return True
-    return any(getattr(screen, name, None) is not None for name in ("_search_timer", "_highlight_timer"))
+    return pending_work(app)
 
 
 async def settle(pilot: Pilot[object], timeout: float = 10.0) -> None:
-    """Wait until the app has finished what the last keys started (workers, pages, timers)."""
+    """Wait until the app has finished what the last keys started (workers, pages, scheduled work).
+
+    Event waits, not sleeps: the messages the keys posted are handled (``pause(0)`` waits for the
+    screen's queues, without Textual's idle polling), the workers they started are awaited, then
+    the messages the workers posted; only scheduled work (a debounce) is polled, every 10 ms.
+    One idle pause at the end lets Textual lay out and paint what changed, for tests that read
+    regions. Call it once after a burst of keys, not after every key.
+    """
+    app = pilot.app
     deadline = time.monotonic() + timeout
-    await pilot.pause()
-    while time.monotonic() < deadline:
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        if not busy(pilot):
+    await pilot.pause(0)
+    while True:
+        workers = running_workers(app)
+        if workers:
+            await wait_for_workers(workers, max(deadline - time.monotonic(), 0.01))
+        elif busy(pilot):
+            await pilot.pause(0.01)
+        else:
             await pilot.pause()
             if not busy(pilot):
                 return
-        await asyncio.sleep(0.02)
-    raise AssertionError("the app did not settle in time")
+        if time.monotonic() > deadline:
+            raise AssertionError("the app did not settle in time")
+        await pilot.pause(0)
 
 
-def tree_busy(pilot: Pilot[object]) -> bool:
-    """Like :func:`busy`, but the folder tree's loader (a worker that lives as long as the tree
-    and waits for folders to read) does not count while its queue is empty."""
-    app = pilot.app
-    for worker in app.workers:
-        if worker.is_running and worker.group != "_loader":
-            return True
-    for screen in app.screen_stack:
-        if any(not tree._load_queue.empty() for tree in screen.query("FileTree")):
-            return True
-    if any(table.is_loading for table in app.screen.query(PagedTable)):
-        return True
-    return any(getattr(app.screen, name, None) is not None for name in ("_search_timer",))
+async def wait_for_workers(workers: list[Worker[Any]], timeout: float) -> None:
+    """Wait until ``workers`` are done (a failed one too: the app shows its error), at most
+    ``timeout`` seconds; waiting never cancels a worker, and one not started yet is waited for
+    by the next round."""
+
+    def done(waiting: asyncio.Future[Any]) -> None:
+        if not waiting.cancelled():
+            waiting.exception()  # failed or not started: the app's business, not the test's
+
+    waits = []
+    for worker in workers:
+        waiting = asyncio.ensure_future(worker.wait())
+        waiting.add_done_callback(done)
+        waits.append(waiting)
+    await asyncio.wait(waits, timeout=timeout)
 
 
 async def settle_tree(pilot: Pilot[object], timeout: float = 10.0) -> None:
-    """:func:`settle` for screens with a folder tree, whose loader worker never completes."""
-    deadline = time.monotonic() + timeout
-    await pilot.pause()
-    while time.monotonic() < deadline:
-        await pilot.pause()
-        if not tree_busy(pilot):
-            await pilot.pause(0.02)
-            if not tree_busy(pilot):
-                return
-        await asyncio.sleep(0.02)
-    raise AssertionError("the app did not settle in time")
+    """:func:`settle` for screens with a folder tree (its loader's work is ``pending`` on the tree)."""
+    await settle(pilot, timeout)
 
 
 async def type_text(pilot: Pilot[object], text: str) -> None:
-    """Type ``text`` key by key, as a user would."""
+    """Type ``text`` key by key, as a user would.
+
+    Into a text field the keys go as one burst, the way a terminal delivers typing (the field
+    takes them in order; Pilot.press waits for the app to go idle twice per key, about 40 ms a
+    character); anywhere else (a table whose typing moves to its filter) key by key with
+    Pilot.press.
+    """
+    if isinstance(pilot.app.focused, Input):
+        for character in text:
+            pilot.app.post_message(events.Key("space" if character == " " else character, character))
+        await pilot.pause(0)
+        return
     await pilot.press(*[("space" if ch == " " else ch) for ch in text])
+
+
+def _runs(keys: tuple[str, ...]) -> list[str | tuple[str, ...]]:
+    """``keys`` with each run of single characters joined into text ("a", "b", "enter" ->
+    "ab", ("enter",)), so :func:`steps` types them as text."""
+    groups: list[str | tuple[str, ...]] = []
+    for key in keys:
+        if len(key) == 1 and groups and isinstance(groups[-1], str):
+            groups[-1] += key
+        elif len(key) == 1:
+            groups.append(key)
+        else:
+            groups.append((key,))
+    return groups
 
 
 Steps = Callable[[Pilot[None]], Awaitable[None]]
@@ -85,21 +139,19 @@ def steps(
     timeout: float = 10.0,
     wait: Callable[[Pilot[Any], float], Awaitable[None]] | None = None,
 ) -> Steps:
-    """Press ``keys``, type ``text``, press ``then``, waiting for the app after each (``wait``,
-    :func:`settle` unless given, up to ``timeout`` seconds); then freeze the cursors and let the
-    screen, and the screen beneath a modal, finish painting, so a snapshot is the same every run."""
+    """Press ``keys``, type ``text``, press ``then``, waiting for the app after each key, and
+    after each run of characters (typed as text: :func:`type_text`) (``wait``, :func:`settle`
+    unless given, up to ``timeout`` seconds); then freeze the cursors and let the screen, and the
+    screen beneath a modal, finish painting, so a snapshot is the same every run."""
     until_settled = wait or settle
 
     async def run(pilot: Pilot[None]) -> None:
         await until_settled(pilot, timeout)
-        for key in keys:
-            await pilot.press(key)
-            await until_settled(pilot, timeout)
-        if text:
-            await type_text(pilot, text)
-            await until_settled(pilot, timeout)
-        for key in then:
-            await pilot.press(key)
+        for group in _runs(keys) + ([text] if text else []) + _runs(then):
+            if isinstance(group, str) and len(group) > 1:
+                await type_text(pilot, group)
+            else:
+                await pilot.press(group if isinstance(group, str) else group[0])
             await until_settled(pilot, timeout)
         freeze_cursors(pilot)
         await pilot.wait_for_scheduled_animations()

@@ -36,7 +36,8 @@ from tui_inkasso.domain.codes import (
     invoice_kind_label,
     payment_method_label,
 )
-from tui_inkasso.domain.money import format_sek
+from tui_inkasso.domain.counts import count_of
+from tui_inkasso.domain.money import format_kronor
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.selection import KIND_OPTIONS, SelectionScreen, parse_date
 from tui_inkasso.services import balance_corrections as bc
@@ -179,9 +180,9 @@ def summary_text(summary: bc.RangeSummary) -> Text:
     reported = summary.of(CorrectionStatus.REPORTED)
     waiting = summary.of(CorrectionStatus.UNREPORTED)
     text = Text()
-    text.append(f"{summary.rows} betalningar och krediteringar", style="bold")
+    text.append(count_of(summary.rows, "betalning eller kreditering", "betalningar och krediteringar"), style="bold")
     text.append(f" · {reported.count} rapporterad{'e' if reported.count != 1 else ''} tidigare (X)")
-    text.append(f" · {waiting.count} ej rapporterade ({format_sek(waiting.amount)} kr)",
+    text.append(f" · {waiting.count} ej rapporterade ({format_kronor(waiting.amount)})",
                 style="bold yellow" if waiting.count else "")
     text.append(f" · {summary.of(CorrectionStatus.AGENCY).count} från inkassobolaget")
     text.append(f" · {summary.of(CorrectionStatus.BEFORE_CASE).count} före ärendet")
@@ -424,7 +425,7 @@ class UnreportedScreen(BaseScreen):
         totals = self.totals
         if totals is None or not totals.count or self.creating:
             return
-        question = (f"Skapa saldofil med {bc.corrections_text(totals.count)}, {format_sek(totals.amount)} kr? "
+        question = (f"Skapa saldofil med {bc.corrections_text(totals.count)}, {format_kronor(totals.amount)}? "
                     "Filen skickas till inkassobolaget om en FTP-server är inställd, och "
                     "saldokorrigeringarna markeras som rapporterade (en fil per ägare).")
         self.app.push_screen(ConfirmDialog(question, "Skapa fil"), self._confirmed)
@@ -461,7 +462,7 @@ def totals_text(totals: bc.Totals) -> Text:
         return Text(bc.NOTHING_TO_REPORT, style="bold")
     text = Text()
     text.append(bc.corrections_text(totals.count), style="bold")
-    text.append(f" · summa {format_sek(totals.amount)} kr · F2 skapar filen")
+    text.append(f" · summa {format_kronor(totals.amount)} · F2 skapar filen")
     return text
 
 
@@ -490,7 +491,7 @@ def result_text(result: brun.BalanceFileResult) -> Text:
     text.append(result.message + "\n", style="bold")
     for f in result.files:
         text.append(f"\n{f.owner_code} {f.owner_name}: {bc.corrections_text(f.corrections)}, "
-                    f"{format_sek(f.amount)} kr\n")
+                    f"{format_kronor(f.amount)}\n")
         text.append(f"  Fil: {f.path}\n  Fil-id: {f.file_id}\n")
         text.append("  Överföring: ")
         text.append(*delivery_words(f.delivery))

@@ -21,7 +21,7 @@ from textual.message import Message
 from textual.reactive import var
 from textual.widgets import Footer, Header, Static
 
-from tui_inkasso.domain.money import format_sek
+from tui_inkasso.domain.money import format_kronor
 from tui_inkasso.screens.balance_corrections import method_text
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.services import balance_corrections as bc
@@ -91,7 +91,7 @@ def summary_text(report: bh.ReportSummary) -> Text:
     text.append(f"{report.file_id or '(ingen fil)'}", style="bold")
     text.append(f" · {report.owner_code} {report.owner_name} · skapad "
                 f"{report.created_at:%Y-%m-%d %H:%M} av {report.created_by}\n")
-    text.append(f"{bc.corrections_text(report.corrections)}, {format_sek(report.amount)} kr · "
+    text.append(f"{bc.corrections_text(report.corrections)}, {format_kronor(report.amount)} · "
                 f"överföring: {report.delivery_label}\n")
     text.append(f"Fil: {report.path or '–'}")
     if report.path and not report.file_exists:

@@ -25,7 +25,8 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Input, Label, Static
 
 from tui_inkasso.domain.codes import invoice_kind_label
-from tui_inkasso.domain.money import format_sek
+from tui_inkasso.domain.counts import count_of
+from tui_inkasso.domain.money import format_kronor, format_sek
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.selection import SelectionScreen, parse_date
 from tui_inkasso.services import clock, dunning_reprint, dunning_run
@@ -108,7 +109,7 @@ def totals_text(preview: dunning_run.RunPreview, left_out: set[int]) -> Text:
     """Count and sums of what the run would issue, the left-out invoices not counted."""
     rows = [r for r in preview.rows if r.invoice_id not in left_out]
     text = Text()
-    text.append(f"{len(rows)} brev", style="bold")
+    text.append(count_of(len(rows), "brev", "brev"), style="bold")
     per_level: dict[str, int] = {}
     for r in rows:
         per_level[r.level_name] = per_level.get(r.level_name, 0) + 1
@@ -116,7 +117,7 @@ def totals_text(preview: dunning_run.RunPreview, left_out: set[int]) -> Text:
         text.append(" (" + ", ".join(f"{n} {name}" for name, n in per_level.items()) + ")")
     text.append(f" · saldo {format_sek(sum(r.balance for r in rows))} · avgifter "
                 f"{format_sek(sum(r.fee for r in rows))} · ränta {format_sek(sum(r.interest for r in rows))}"
-                f" · att betala {format_sek(sum(r.total for r in rows))} kr")
+                f" · att betala {format_kronor(sum(r.total for r in rows))}")
     if left_out:
         text.append(f" · {len(left_out)} utelämnade", style="bold red")
     for problem in preview.problems:
@@ -295,7 +296,7 @@ class DunningRunScreen(BaseScreen):
             return
         fees = sum(r.fee for r in preview.rows if r.invoice_id not in self.left_out)
         question = (f"Skapa {count} påminnelser/krav daterade {preview.run_date.isoformat()}? "
-                    f"Avgifter {format_sek(fees)} kr debiteras och breven samlas i en PDF. "
+                    f"Avgifter {format_kronor(fees)} debiteras och breven samlas i en PDF. "
                     f"Listan räknas om vid körningen.")
         self.app.push_screen(ConfirmDialog(question, "Skapa påminnelser/krav"), self._confirmed)
 
@@ -349,11 +350,10 @@ class RunResultScreen(BaseScreen):
         for n in r.notices:
             levels[(n.level, n.level_name)] = levels.get((n.level, n.level_name), 0) + 1
         text.append(" · ".join(f"{name}: {count} st" for (_, name), count in sorted(levels.items())))
-        text.append(f"\nAvgifter {format_sek(r.fees)} kr · ränta {format_sek(r.interest)} kr · "
-                    f"att betala {format_sek(r.total)} kr")
+        text.append(f"\nAvgifter {format_kronor(r.fees)} · ränta {format_kronor(r.interest)} · "
+                    f"att betala {format_kronor(r.total)}")
         if r.left_out:
-            noun = "faktura" if len(r.left_out) == 1 else "fakturor"
-            text.append(f"\n{len(r.left_out)} {noun} utelämnades ur körningen.")
+            text.append(f"\n{count_of(len(r.left_out), 'faktura', 'fakturor')} utelämnades ur körningen.")
         shown = min(LETTERS_SHOWN, len(r.notices))
         text.append(f"\n\nDe {shown} första breven som text:" if shown > 1 else "\n\nBrevet som text:",
                     style="bold")

@@ -59,7 +59,7 @@ class LevelForm(Vertical):
                 ("name", "Benämning", lv.name),
                 ("days", "Dagar", str(lv.days)),
                 ("fee", "Avgift (kr)", format_sek(lv.fee_ore).replace("\u00a0", "")),
-                ("deadline", "Betalningstid (dagar)", str(lv.deadline_days)),
+                ("deadline", "Betaltid (dagar)", str(lv.deadline_days)),
             ):
                 with Vertical(classes="level-field"):
                     yield Label(label)
@@ -359,8 +359,9 @@ class DunningLevelsScreen(EditForm):
 
     def _show_problems(self, problems: list[str]) -> None:
         self.problems = problems
-        self.query_one("#levels-problems", Static).update(
-            Text("Inget sparades:\n" + "\n".join(f"• {p}" for p in problems)) if problems else "")
+        shown = self.query_one("#levels-problems", Static)
+        shown.update(Text("Inget sparades:\n" + "\n".join(f"• {p}" for p in problems)) if problems else "")
+        shown.display = bool(problems)  # no empty line above the levels at 80x24
 
 
 def _field_id(key: str) -> str:

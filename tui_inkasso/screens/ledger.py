@@ -378,6 +378,12 @@ class LedgerScreen(BlockFlow, BaseScreen):
         if not hits:
             self._clear_ledger()
 
+    @property
+    def pending(self) -> bool:
+        """True while a highlighted customer's ledger waits for its short delay (scheduled work,
+        for whoever waits until the screen is done)."""
+        return self._highlight_timer is not None
+
     # ------------------------------------------------------------------ the customer's ledger
 
     @on(PagedTable.RowHighlighted, "#customers")

@@ -41,7 +41,8 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from tui_inkasso.domain.codes import payment_method_label
-from tui_inkasso.domain.money import format_sek
+from tui_inkasso.domain.counts import count_of
+from tui_inkasso.domain.money import format_kronor, format_sek
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.services import payment_import as pi
 from tui_inkasso.services import payment_report, unmatched_payments
@@ -214,6 +215,12 @@ class FileTree(DirectoryTree, inherit_bindings=False):
         Binding("end", "scroll_end", "Sista", show=False, id="files.end"),
     ]
 
+    @property
+    def pending(self) -> bool:
+        """True while folders wait to be read by the tree's loader (a worker that lives as long
+        as the tree, so whoever waits for the screen to be done asks this instead)."""
+        return not self._load_queue.empty()
+
     def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
         """Hidden files and folders are left out."""
         return sorted((p for p in paths if not p.name.startswith(".")), key=lambda p: (not p.is_dir(), p.name.lower()))
@@ -320,20 +327,20 @@ def summary_text(summary: payment_report.ImportSummary) -> Text:
     text.append(f"   {summary.format_label}{test}, skapad {summary.created_at:%Y-%m-%d %H:%M}, fil-id {summary.file_id}\n\n")
     lines = [
         ("Insättningar", f"{len(summary.sections)}", ""),
-        ("Betalningar", f"{summary.payments}", f"{format_sek(summary.amount)} kr"),
-        ("Matchade", f"{summary.matched}", f"{format_sek(summary.matched_amount)} kr"),
-        ("Ej matchade", f"{summary.unmatched}", f"{format_sek(summary.unmatched_amount)} kr"),
-        ("Från inkassobolaget", f"{summary.collection_payments}", f"{format_sek(summary.collection_amount)} kr"),
-        ("Avdrag", f"{summary.deductions}", f"{format_sek(summary.deduction_amount)} kr"),
+        ("Betalningar", f"{summary.payments}", f"{format_kronor(summary.amount)}"),
+        ("Matchade", f"{summary.matched}", f"{format_kronor(summary.matched_amount)}"),
+        ("Ej matchade", f"{summary.unmatched}", f"{format_kronor(summary.unmatched_amount)}"),
+        ("Från inkassobolaget", f"{summary.collection_payments}", f"{format_kronor(summary.collection_amount)}"),
+        ("Avdrag", f"{summary.deductions}", f"{format_kronor(summary.deduction_amount)}"),
         ("Överbetalningar", f"{len(summary.overpayments)}",
-         f"{format_sek(sum(o.amount for o in summary.overpayments))} kr"),
+         f"{format_kronor(sum(o.amount for o in summary.overpayments))}"),
     ]
     for label, count, amount in lines:
         style = "bold yellow" if label in ("Ej matchade", "Avdrag", "Överbetalningar") and count != "0" else ""
         text.append(f"  {label:<22}{count:>8}   {amount:>18}\n", style=style)
     for over in summary.overpayments[:5]:
         where = "överskjutande betalning inkasso" if over.to_collection_account else "förskott"
-        text.append(f"    faktura {over.invoice}: {format_sek(over.amount)} kr till {over.account} ({where})\n")
+        text.append(f"    faktura {over.invoice}: {format_kronor(over.amount)} till {over.account} ({where})\n")
     if len(summary.overpayments) > 5:
         text.append(f"    … och {len(summary.overpayments) - 5} till\n")
     text.append("\n  Insättningar:\n")
@@ -486,8 +493,9 @@ class ResultScreen(BaseScreen):
         summary = self.result.summary
         assert summary is not None
         yield Header(icon="≡")
-        head = Text(f"Bokförd: {len(summary.sections)} insättningar, {summary.payments} betalningar, "
-                    f"{format_sek(summary.amount)} kr. ", style="bold green")
+        head = Text(f"Bokförd: {count_of(len(summary.sections), 'insättning', 'insättningar')}, "
+                    f"{count_of(summary.payments, 'betalning', 'betalningar')}, "
+                    f"{format_kronor(summary.amount)}. ", style="bold green")
         head.append(f"Matchade {summary.matched}, ej matchade {summary.unmatched}, från inkassobolaget "
                     f"{summary.collection_payments}, överbetalningar {len(summary.overpayments)}, "
                     f"avdrag {summary.deductions}.", style="")
@@ -498,7 +506,7 @@ class ResultScreen(BaseScreen):
     @on(PagedTable.RowSelected, "#result-log")
     def _row_chosen(self, event: PagedTable.RowSelected) -> None:
         row: payment_report.LogRow = event.row.data
-        self.notify(f"Rad {row.line}: {format_sek(row.amount)} kr, {row.payer or 'okänd betalare'}, "
+        self.notify(f"Rad {row.line}: {format_kronor(row.amount)}, {row.payer or 'okänd betalare'}, "
                     f"referens {row.reference or '–'}. {row.note}", title=row.kind, timeout=10)
 
     def on_mount(self) -> None:
