@@ -28,6 +28,7 @@ async def test_register_and_case_screen_by_keyboard(ledger: CollectionLedger) ->
         assert isinstance(screen, CaseListScreen)
         table = screen.query_one("#cases", PagedTable)
         assert table.total == 6 and table.row_at(0).cells[0].plain == "IK-2026-000006"
+        await pilot.press("slash")
         await type_text(pilot, "anna")
         await settle(pilot)
         assert [table.row_at(i).cells[0].plain for i in range(table.total)] == ["IK-2026-000002", "IK-2026-000001"]

@@ -240,7 +240,7 @@ async def test_audit_log_shows_recent_entries_and_filters(small: SmallLedger) ->
         assert table.total == 3
         newest = table.row_at(0)
         assert newest is not None and newest.data.action == "invoice.excluded"
-        await pilot.press("ctrl+f")
+        await pilot.press("slash")
         await type_text(pilot, "IK-2026")
         await settle(pilot)
         assert table.total == 1

@@ -115,3 +115,67 @@ async def test_list_source_sorts_and_filters_in_memory() -> None:
         table.set_filter("ben")
         await settle(pilot)
         assert table.total == 1 and table.row_at(0).key == "2"
+
+
+MONEY = [
+    Column("number", "Faktura", 8),
+    Column("name", "Kund", 0, min_width=8),
+    Column("balance", "Saldo", 6, align="right"),
+    Column("fees", "Avgifter", 8, align="right"),
+    Column("due", "Förfaller", 10),
+    Column("note", "Anteckning", 0, min_width=12),
+]
+
+
+def money_rows() -> list[TableRow]:
+    return [TableRow(str(n), (Text(f"1000{n:04}"), Text(f"Kund nummer {n} med ett långt namn"),
+                              Text(f"{n + 1} 711,80", justify="right"), Text("60,00", justify="right"),
+                              Text("2026-09-30"), Text("En anteckning")))
+            for n in range(5)]
+
+
+class MoneyApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield PagedTable(MONEY, ListSource(MONEY, money_rows()), frozen=1, no_match="Inga fakturor matchar '{filter}'")
+
+
+async def test_every_row_is_drawn_in_its_style_cursor_and_zebra() -> None:
+    """Plain cells too: their segments carry the row's style (NO_COLOR's filter needs a style)."""
+    app = MoneyApp()
+    async with app.run_test(size=(80, 12)) as pilot:
+        await settle(pilot)
+        table = app.query_one(PagedTable)
+        styles = []
+        for y in (1, 2, 3):
+            segments = list(table.render_line(y))
+            assert all(segment.style is not None for segment in segments)
+            styles.append(segments[0].style)
+        cursor, zebra, plain_row = styles
+        assert cursor != zebra and cursor != plain_row and zebra != plain_row
+        await pilot.press("down")
+        await pilot.pause()
+        assert list(table.render_line(2))[0].style == cursor, "the highlight moved with Down"
+
+
+async def test_amounts_are_whole_and_names_give_way() -> None:
+    app = MoneyApp()
+    async with app.run_test(size=(60, 12)) as pilot:
+        await settle(pilot)
+        table = app.query_one(PagedTable)
+        header, first = table.render_line(0).text, table.render_line(1).text
+        assert "1 711,80" in first, "the Saldo column widened to its value (declared 6 wide)"
+        assert "Kund nummer" in first and "…" in first, "the name gives way, with an ellipsis"
+        assert "60,00" in first and "2026-09-3" not in first.replace("2026-09-30", ""), "no date cut in two"
+        assert "Anteckning" not in header, "the column the edge would cut is left out of this view"
+        # Right: a column at a time; the invoice number (frozen) stays
+        await pilot.press("right", "right", "right")
+        await pilot.pause()
+        first = table.render_line(1).text
+        assert first.lstrip().startswith("10000000") and "2026-09-30" in first
+        assert "Kund nummer" not in first
+        await pilot.press("left", "left", "left")
+        await pilot.pause()
+        assert "Kund nummer" in table.render_line(1).text
+        table.set_filter("ingen sådan")
+        await settle(pilot)
+        assert "Inga fakturor matchar 'ingen sådan'" in table.render_line(1).text

@@ -2,8 +2,8 @@
 
 The latest entries, newest first, in a PagedTable, in words: the action and the object by their
 Swedish names, the details as ``services.audit.readable_details`` words them. The filter box
-narrows them to entries whose text contains what is typed: the words shown, or the stored codes
-and text (``invoice.excluded``, ``collection_case``), so an admin can still search by code.
+(``/``) narrows them to entries whose text contains what is typed: the words shown, or the stored
+codes and text (``invoice.excluded``, ``collection_case``), so an admin can still search by code.
 Enter shows the whole entry, words and codes.
 """
 
@@ -16,13 +16,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import Footer, Header, Input
+from textual.widgets import Footer, Header
 
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.scheduled import TextScreen
 from tui_inkasso.services import audit
 from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
+from tui_inkasso.widgets.filter_field import FilterField
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, TableRow
 
 AUDIT_LIMIT = 2000
@@ -86,7 +87,6 @@ class AuditScreen(BaseScreen):
     SUB_TITLE = "Granskningslogg"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+f", "focus_filter", "Filtrera", id="audit.filter"),
         Binding("f5", "refresh", "Uppdatera", id="audit.refresh"),
     ]
 
@@ -99,8 +99,10 @@ class AuditScreen(BaseScreen):
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
-        yield Input(placeholder="Filtrera: användare, händelse, objekt, text eller kod", id="audit-filter")
-        yield PagedTable(AUDIT_COLUMNS, id="audit-table", empty_text="Inga händelser", page_size=200, loading=True)
+        yield FilterField("/ Filtrera: användare, händelse, objekt, text eller kod", tables=("#audit-table",),
+                          id="audit-filter")
+        yield PagedTable(AUDIT_COLUMNS, id="audit-table", empty_text="Inga händelser", page_size=200, loading=True,
+                         no_match="Inga händelser matchar '{filter}'")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -110,10 +112,6 @@ class AuditScreen(BaseScreen):
     def action_refresh(self) -> None:
         """Read the latest entries again."""
         self._load()
-
-    def action_focus_filter(self) -> None:
-        """Move to the filter box."""
-        self.query_one("#audit-filter", Input).focus()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="audit", name="Granskningslogg")
     def _load(self) -> None:
@@ -125,17 +123,11 @@ class AuditScreen(BaseScreen):
         table = self.query_one("#audit-table", PagedTable)
         rows = [audit_row(i, line) for i, line in enumerate(message.lines)]
         table.border_title = f"Senaste {len(rows)} händelser"
-        table.set_source(ListSource(AUDIT_COLUMNS, rows, sort_value=_sort_value, matches=_matches))
+        table.set_source(ListSource(AUDIT_COLUMNS, rows, sort_value=_sort_value, matches=_matches),
+                         filter=self.query_one("#audit-filter", FilterField).text)
 
     @on(PagedTable.RowSelected, "#audit-table")
     def _show(self, event: PagedTable.RowSelected) -> None:
         line: audit.AuditLine = event.row.data
         self.app.push_screen(TextScreen(f"Granskningslogg – {line.action_label}", entry_text(line)))
 
-    @on(Input.Changed, "#audit-filter")
-    def _filter(self, event: Input.Changed) -> None:
-        self.query_one("#audit-table", PagedTable).set_filter(event.value.strip())
-
-    @on(Input.Submitted, "#audit-filter")
-    def _filter_done(self, event: Input.Submitted) -> None:
-        self.query_one("#audit-table", PagedTable).focus()

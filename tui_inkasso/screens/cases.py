@@ -1,7 +1,7 @@
 """Reskontra → Inkassoärenden: the case register and the case screen where work goes on.
 
-The list pages the register from SQL (``services.case_register``): type (or ``/``) to filter by
-case number or customer, ``o`` shows only open cases or all, ``s``/``r`` sort, Enter opens a case.
+The list pages the register from SQL (``services.case_register``): ``/`` opens the filter (case
+number or customer; letters in the list are commands), ``o`` shows only open cases or all, ``s``/``r`` sort, Enter opens a case.
 The case screen shows the customer, the claim and what is left, the invoices (claimed and now),
 the payments on them (those after the case was created marked as balance corrections, those
 from the agency as such), and the events and notes. Keys: F3 status, ``n`` note, ``b`` register a
@@ -16,13 +16,12 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
@@ -42,9 +41,9 @@ from tui_inkasso.services import clock
 from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.dialogs import DIALOG_CSS, ReasonDialog
+from tui_inkasso.widgets.filter_field import FilterField
 from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS, TABLE_KEYS
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, PageQuery, TableRow
-from tui_inkasso.widgets.typeahead import MoveOnInput
 
 EVENT_LABELS = {"created": "Registrerat", "status": "Status", "note": "Anteckning", "payment": "Betalning",
                 "closed": "Avslutat"}
@@ -143,25 +142,22 @@ class CaseListScreen(BaseScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Tillbaka", id="screen.back"),
         Binding("o", "toggle_open", "Öppna/alla", id="cases.open_only", tooltip="Visa bara öppna ärenden, eller alla"),
-        Binding("slash", "filter", "Filtrera", id="cases.filter", tooltip="Filtrera på ärendenummer eller kund"),
         Binding("f5", "refresh", "Uppdatera", id="cases.refresh"),
     ]
 
     DEFAULT_CSS = """
-    CaseListScreen #cases-filter { margin: 0 1; }
     CaseListScreen #cases { margin: 0 1; border: round $primary; }
     """
 
     def __init__(self) -> None:
         super().__init__()
         self.open_only = False
-        self._search_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
-        yield MoveOnInput(placeholder="Filtrera: ärendenummer, kundnummer eller namn (/ eller bara börja skriva)",
-                          id="cases-filter", select_on_focus=False)
-        yield PagedTable(CASE_COLUMNS, CaseSource(False), id="cases", empty_text="Inga inkassoärenden")
+        yield FilterField("/ Filtrera: ärendenummer, kundnummer eller namn", tables=("#cases",), id="cases-filter")
+        yield PagedTable(CASE_COLUMNS, CaseSource(False), id="cases", empty_text="Inga inkassoärenden",
+                         no_match="Inga inkassoärenden matchar '{filter}'")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -186,44 +182,6 @@ class CaseListScreen(BaseScreen):
     def action_refresh(self) -> None:
         """Read the register again."""
         self.query_one("#cases", PagedTable).reload()
-
-    def action_filter(self) -> None:
-        """Move to the filter field."""
-        self.query_one("#cases-filter", Input).focus()
-
-    def action_back(self) -> None:
-        """Esc: from the filter back to the list; from the list back to the menu."""
-        if isinstance(self.focused, Input):
-            self.query_one("#cases", PagedTable).focus()
-            return
-        super().action_back()
-
-    def on_key(self, event: events.Key) -> None:
-        """Typing in the list starts the filter."""
-        if isinstance(self.focused, PagedTable) and event.is_printable and event.character \
-                and event.key not in self.active_bindings:
-            field = self.query_one("#cases-filter", Input)
-            field.focus()
-            field.insert_text_at_cursor(event.character)
-            event.stop()
-            event.prevent_default()
-
-    @on(Input.Changed, "#cases-filter")
-    def _filter_changed(self) -> None:
-        if self._search_timer is not None:
-            self._search_timer.stop()
-        self._search_timer = self.set_timer(0.25, self._apply_filter)
-
-    def _apply_filter(self) -> None:
-        self._search_timer = None
-        self.query_one("#cases", PagedTable).set_filter(self.query_one("#cases-filter", Input).value.strip())
-
-    @on(Input.Submitted, "#cases-filter")
-    def _filter_done(self) -> None:
-        if self._search_timer is not None:
-            self._search_timer.stop()
-            self._apply_filter()
-        self.query_one("#cases", PagedTable).focus()
 
     def on_paged_table_row_selected(self, event: PagedTable.RowSelected) -> None:
         event.stop()

@@ -2,10 +2,13 @@
 
 1. The standard selection (:class:`~tui_inkasso.screens.selection.SelectionScreen`).
 2. Two tables, keyboard only. Upper "Fakturor till inkasso": the invoices ready for collection;
-   lower "Undantagna fakturor": those excluded (earlier, persisted, or now). Space marks a row,
-   ``a`` (or Ctrl+A) marks all, ``u`` (Undanta) moves the marked rows (or the highlighted one)
-   down and asks why, ``i`` (Inkludera) moves them up, Tab switches tables, typing (or ``/``)
-   filters both, ``s``/``r`` sort by the next column / reverse; count and sums under each table.
+   lower "Undantagna fakturor": those excluded (earlier, persisted, or now). The money (Saldo,
+   Avgifter, Ränta) comes right after the customer; Left/Right scroll sideways to the rest.
+   Space marks a row, ``a`` (or Ctrl+A) marks all, ``u`` (Undanta) moves the marked rows (or the
+   highlighted one) down and asks why, naming them, ``i`` (Inkludera) moves them up, Enter shows
+   the invoice in full (money, dunning history, the exclusion's whole reason, who and when), Tab
+   switches tables, ``/`` filters both (letters in the tables are commands), ``s``/``r`` sort by
+   the next column / reverse; count and sums under each table.
    Rows are fetched a page at a time from SQL (``services.collection_candidates.CandidateTable``).
 3. F2 finishes by the collection system in the settings: "Skapa inkassoärende" (in-house, Intrum,
    Svea) asks for confirmation; "Skapa Excelfil" (none) asks where to save, then whether to open
@@ -29,8 +32,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Label, Static
+from textual.widgets import Footer, Header, Static
 
 from tui_inkasso.domain.codes import invoice_kind_label
 from tui_inkasso.domain.collection_systems import system_label, system_spec
@@ -50,40 +52,40 @@ from tui_inkasso.services.selection import Selection
 from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.dialogs import ConfirmDialog, PathPrompt, ReasonDialog
+from tui_inkasso.widgets.filter_field import FilterField
 from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS
 from tui_inkasso.widgets.mark_table import MarkTable
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, PageQuery, TableRow
-from tui_inkasso.widgets.typeahead import MoveOnInput
-
-FILTER_DELAY = 0.25
-"""Seconds of quiet typing before the filter is applied."""
+from tui_inkasso.widgets.parts import Parts
 
 CANDIDATE_COLUMNS = [
     Column("invoice", "Faktura", 9),
-    Column("kind", "Typ", 6),
-    Column("customer", "Kund", 0, min_width=18),
-    Column("national_id", "Person-/orgnr", 13),
-    Column("object", "Objekt", 9),
-    Column("sfi", "SFI-kategori", 12),
-    Column("due_date", "Förfaller", 10),
-    Column("level", "Senaste nivå", 17),
+    Column("customer", "Kund", 0, min_width=16),
     Column("balance", "Saldo", 10, align="right"),
     Column("fees", "Avgifter", 8, align="right"),
     Column("interest", "Ränta", 8, align="right", sortable=False),
-]
-"""The upper table's columns (keys are the service's sort keys)."""
-
-EXCLUDED_COLUMNS = [
-    *CANDIDATE_COLUMNS[:3],
-    Column("object", "Objekt", 9),
     Column("due_date", "Förfaller", 10),
     Column("level", "Senaste nivå", 17),
-    Column("balance", "Saldo", 10, align="right"),
-    Column("fees", "Avgifter", 8, align="right"),
+    Column("kind", "Typ", 6),
+    Column("national_id", "Person-/orgnr", 13),
+    Column("object", "Objekt", 9),
+    Column("sfi", "SFI-kategori", 12),
+]
+"""The upper table's columns (keys are the service's sort keys): what staff decide on first, the
+money right after the customer; the rest is a Right away. At 80 columns Faktura, Kund and the
+three amounts are on screen."""
+
+EXCLUDED_COLUMNS = [
+    *CANDIDATE_COLUMNS[:4],
     Column("reason", "Skäl", 0, min_width=16),
     Column("excluded_at", "Undantagen av", 20),
+    Column("due_date", "Förfaller", 10),
+    Column("level", "Senaste nivå", 17),
+    Column("kind", "Typ", 6),
+    Column("object", "Objekt", 9),
 ]
-"""The lower table: who excluded the invoice, when and why, instead of the identity columns."""
+"""The lower table: the money, then why, who and when the invoice was excluded (Enter shows the
+whole reason)."""
 
 RESULT_COLUMNS = [
     Column("case", "Ärende", 17),
@@ -144,37 +146,76 @@ class CandidateSource:
         common = (
             Text(""),
             cells.text(r.invoice_number),
-            cells.text(invoice_kind_label(r.kind, short=True)),
             cells.text(f"{r.customer_number} {r.customer_name}"),
+            cells.amount(r.balance),
+            cells.amount(r.fees),
         )
+        kind = cells.text(invoice_kind_label(r.kind, short=True))
         if self.table.which == "excluded":
             when = f"{r.excluded_by or ''} {r.excluded_at:%Y-%m-%d}" if r.excluded_at else ""
             rest: tuple[Text, ...] = (
-                cells.text(r.object_code), cells.date(r.due_date), cells.text(level_text(r)),
-                cells.amount(r.balance), cells.amount(r.fees), cells.text(r.excluded_reason), cells.text(when),
+                cells.text(r.excluded_reason), cells.text(when), cells.date(r.due_date), cells.text(level_text(r)),
+                kind, cells.text(r.object_code),
             )
         else:
             rest = (
+                cells.amount(r.interest), cells.date(r.due_date), cells.text(level_text(r)), kind,
                 cells.text(r.national_id), cells.text(r.object_code), cells.text(r.sfi.label),
-                cells.date(r.due_date), cells.text(level_text(r)), cells.amount(r.balance),
-                cells.amount(r.fees), cells.amount(r.interest),
             )
         return TableRow(str(r.invoice_id), (*common, *rest), data=r)
 
 
-def totals_text(totals: collection_candidates.CandidateTotals, marked: int, *, ready: bool, filtered: bool) -> Text:
-    """The line under a table: count, cases, sums, and how many rows are marked."""
+NAMED = 5
+"""Invoice numbers a question names before "och 9 till"."""
+
+
+def invoices(count: int) -> str:
+    """"1 faktura", "14 fakturor", "6 398 fakturor"."""
+    return f"{count:,}".replace(",", "\u00a0") + (" faktura" if count == 1 else " fakturor")
+
+
+def exclusion_question(count: int, named: Sequence[collection_candidates.CandidateRow], balance: int | None,
+                       hidden: int, filter_text: str) -> Text:
+    """What Undanta applies to, by invoice number and customer, and what the filter hides of it."""
     text = Text()
-    noun = "faktura" if totals.count == 1 else "fakturor"
-    text.append(f"{totals.count} {noun}", style="bold")
-    if filtered:
-        text.append(" (filtrerat)")
-    if ready:
-        text.append(f" · {totals.cases} {'ärende' if totals.cases == 1 else 'ärenden'}")
-    text.append(f" · saldo {format_sek(totals.balance)} kr · avgifter {format_sek(totals.fees)} kr")
-    if marked:
-        text.append(f" · {marked} markerade", style="bold yellow")
+    if count == 1 and named:
+        r = named[0]
+        text.append(f"Undanta faktura {r.invoice_number}", style="bold")
+        text.append(f" ({r.customer_number} {r.customer_name}, saldo {format_sek(r.balance)}\u00a0kr) från inkasso?")
+    else:
+        text.append(f"Undanta {invoices(count)}", style="bold")
+        numbers = sorted(r.invoice_number for r in named)
+        if numbers:
+            more = f" och {count - len(numbers)} till" if count > len(numbers) else ""
+            text.append(f": {', '.join(numbers)}{more}")
+        if balance is not None:
+            text.append(f" (saldo {format_sek(balance)}\u00a0kr)")
+        text.append(" från inkasso?" if numbers or balance is not None else " från inkasso? (Hämtar fakturanumren …)")
+    if hidden:
+        text.append(f"\n{hidden} av dem syns inte med filtret '{filter_text}' men undantas också.", style="bold")
+    text.append("\nSkriv varför; skälet sparas med ditt namn och tid.")
     return text
+
+
+def _hidden(source: CandidateSource, ids: Sequence[int], query: PageQuery) -> int:
+    """How many of ``ids`` the filter of ``query`` hides (0 without a filter). Runs in a worker."""
+    if not query.filter:
+        return 0
+    visible = set(source.keys(query))
+    return sum(1 for i in ids if str(i) not in visible)
+
+
+def totals_text(totals: collection_candidates.CandidateTotals, marked: int, *, ready: bool, filtered: bool) -> Parts:
+    """The line under a table: count, cases, sums, and how many rows are marked. At 80 columns
+    it may take two lines: it breaks between the parts, never inside one ("1 markerade")."""
+    parts = [Text(invoices(totals.count), style="bold") + (" (filtrerat)" if filtered else "")]
+    if ready:
+        parts.append(Text(f"{totals.cases:,} {'ärende' if totals.cases == 1 else 'ärenden'}".replace(",", "\u00a0")))
+    parts.append(Text(f"saldo {format_sek(totals.balance)}\u00a0kr"))
+    parts.append(Text(f"avgifter {format_sek(totals.fees)}\u00a0kr"))
+    if marked:
+        parts.append(Text(f"{marked:,} markerade".replace(",", "\u00a0"), style="bold yellow"))
+    return Parts(parts)
 
 
 class CollectionScreen(BaseScreen):
@@ -192,7 +233,6 @@ class CollectionScreen(BaseScreen):
         Binding("i", "include", "Inkludera", id="collection.include",
                 tooltip="Flytta de markerade fakturorna (eller raden) tillbaka till Fakturor till inkasso"),
         Binding("tab", "switch_table", "Byt tabell", id="collection.switch"),
-        Binding("slash", "filter", "Filtrera", id="collection.filter", tooltip="Skriv för att filtrera båda tabellerna"),
         Binding("f2", "finish", "Skapa inkassoärende", id="collection.create_cases",
                 tooltip="Skapa inkassoärenden av alla fakturor i den övre listan"),
         Binding("f2", "finish_excel", "Skapa Excelfil", id="collection.create_excel",
@@ -203,14 +243,18 @@ class CollectionScreen(BaseScreen):
 
     DEFAULT_CSS = """
     CollectionScreen #coll-head { height: 1; margin: 0 1; color: $text-muted; }
-    CollectionScreen #coll-filter { margin: 0 1; height: 3; }
-    CollectionScreen .coll-title { margin: 0 1; text-style: bold; }
-    CollectionScreen MarkTable { margin: 0 1; border: round $panel-lighten-2; }
+    CollectionScreen MarkTable {
+        margin: 0 1; border: round $panel-lighten-2;
+        border-title-color: $foreground; border-title-style: bold;
+    }
     CollectionScreen MarkTable:focus { border: round $primary; }
-    CollectionScreen #coll-ready { height: 2fr; }
-    CollectionScreen #coll-excluded { height: 1fr; }
-    CollectionScreen .coll-totals { height: 1; margin: 0 1; }
+    CollectionScreen #coll-ready { height: 2fr; min-height: 5; }
+    CollectionScreen #coll-excluded { height: 1fr; min-height: 7; }
+    CollectionScreen .coll-totals { height: auto; margin: 0 1; }
     """
+    """The lower table keeps at least 3 rows at 80x24 (border, header, 3 rows, the sideways
+    scroll bar); the table titles are the tables' border titles and the filter is one line, so
+    both tables get the room."""
 
     class TotalsLoaded(Message):
         """The count and sums of a table for the filter that was asked for."""
@@ -222,12 +266,15 @@ class CollectionScreen(BaseScreen):
             self.totals = totals
 
     class Moved(Message):
-        """An exclusion or inclusion is done."""
+        """An exclusion or inclusion is done; ``hidden`` of the rows moved the filter hid."""
 
-        def __init__(self, result: collection_exclusion.MoveResult, excluded: bool) -> None:
+        def __init__(self, result: collection_exclusion.MoveResult, excluded: bool, hidden: int = 0,
+                     filter: str = "") -> None:
             super().__init__()
             self.result = result
             self.excluded = excluded
+            self.hidden = hidden
+            self.filter = filter
 
     class FinishPlanned(Message):
         """What the finish would send: the upper list's ids and their totals."""
@@ -262,7 +309,6 @@ class CollectionScreen(BaseScreen):
         self.candidates: collection_candidates.CandidateSet | None = None
         self.system = ""
         self.result: collection_run.CaseRunResult | None = None
-        self._search_timer: Timer | None = None
         self._last_table = "coll-ready"
         self._totals: dict[str, collection_candidates.CandidateTotals] = {}
         self._excluded_pending: CandidateSource | None = None
@@ -271,15 +317,19 @@ class CollectionScreen(BaseScreen):
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
         yield Static("", id="coll-head")
-        yield MoveOnInput(placeholder="Filtrera: skriv fakturanummer, kund, person-/orgnr eller objekt (/ eller bara börja skriva)",
-                          id="coll-filter", select_on_focus=False)
-        yield Label("Fakturor till inkasso", classes="coll-title", id="coll-ready-title")
-        yield MarkTable(CANDIDATE_COLUMNS, id="coll-ready", empty_text="Inga fakturor är klara för inkasso",
-                        page_size=200, sort="invoice", row_keys=("u",))
+        yield FilterField("/ Filtrera: fakturanummer, kund, person-/orgnr eller objekt",
+                          tables=("#coll-ready", "#coll-excluded"), id="coll-filter")
+        ready = MarkTable(CANDIDATE_COLUMNS, id="coll-ready", empty_text="Inga fakturor är klara för inkasso",
+                          no_match="Inga fakturor matchar '{filter}'",
+                          page_size=200, sort="invoice", row_keys=("u",), frozen=2)
+        ready.border_title = "Fakturor till inkasso"
+        yield ready
         yield Static("", id="coll-ready-totals", classes="coll-totals")
-        yield Label("Undantagna fakturor", classes="coll-title", id="coll-excluded-title")
-        yield MarkTable(EXCLUDED_COLUMNS, id="coll-excluded", empty_text="Inga undantagna fakturor",
-                        page_size=200, sort="invoice", row_keys=("i",))
+        excluded = MarkTable(EXCLUDED_COLUMNS, id="coll-excluded", empty_text="Inga undantagna fakturor",
+                             no_match="Inga undantagna fakturor matchar '{filter}'",
+                             page_size=200, sort="invoice", row_keys=("i",), frozen=2)
+        excluded.border_title = "Undantagna fakturor"
+        yield excluded
         yield Static("", id="coll-excluded-totals", classes="coll-totals")
         yield Footer()
 
@@ -337,7 +387,7 @@ class CollectionScreen(BaseScreen):
         label = system_label(self.system)
         self.query_one("#coll-head", Static).update(Text(
             f"Inkassosystem: {label} · datum {self.today.isoformat()} · urval: {candidates.selection.describe()}"))
-        text = self.query_one("#coll-filter", Input).value
+        text = self.query_one("#coll-filter", FilterField).text
         # The lower table is read once the upper one shows its rows: on two cores the two scans
         # side by side would make the first rows wait for both.
         self._sources = {"coll-ready": CandidateSource(candidates.ready),
@@ -414,7 +464,7 @@ class CollectionScreen(BaseScreen):
             return self.candidates is not None and not system_spec(self.system).writes_excel
         if action == "finish_excel":
             return self.candidates is not None and system_spec(self.system).writes_excel
-        if action in ("switch_table", "filter", "refresh"):
+        if action in ("switch_table", "refresh"):
             return self.candidates is not None
         return True
 
@@ -427,48 +477,6 @@ class CollectionScreen(BaseScreen):
             target = self.query_one(f"#{self._last_table}", MarkTable)
         target.focus()
 
-    def action_filter(self) -> None:
-        """Move to the filter field."""
-        self.query_one("#coll-filter", Input).focus()
-
-    def on_key(self, event: events.Key) -> None:
-        """A printable key that is not a command starts the filter (typing filters)."""
-        if not isinstance(self.focused, MarkTable) or not event.is_printable or not event.character:
-            return
-        if event.key in self.active_bindings:
-            return
-        field = self.query_one("#coll-filter", Input)
-        field.focus()
-        field.insert_text_at_cursor(event.character)
-        event.stop()
-        event.prevent_default()
-
-    @on(Input.Changed, "#coll-filter")
-    def _filter_changed(self) -> None:
-        if self._search_timer is not None:
-            self._search_timer.stop()
-        self._search_timer = self.set_timer(FILTER_DELAY, self._apply_filter)
-
-    def _apply_filter(self) -> None:
-        self._search_timer = None
-        text = self.query_one("#coll-filter", Input).value.strip()
-        for table in (self._ready(), self._excluded()):
-            table.set_filter(text)
-
-    @on(Input.Submitted, "#coll-filter")
-    def _filter_done(self) -> None:
-        if self._search_timer is not None:
-            self._search_timer.stop()
-            self._apply_filter()
-        self.query_one(f"#{self._last_table}", MarkTable).focus()
-
-    def action_back(self) -> None:
-        """Esc: from the filter back to the table; from a table out of the wizard."""
-        if isinstance(self.focused, Input):
-            self.query_one(f"#{self._last_table}", MarkTable).focus()
-            return
-        super().action_back()
-
     # ------------------------------------------------------------------ undanta / inkludera
 
     def _chosen(self, table: MarkTable) -> list[int]:
@@ -478,39 +486,80 @@ class CollectionScreen(BaseScreen):
         return [int(row.key)] if row is not None else []
 
     def action_exclude(self) -> None:
-        """Undanta: ask why, then move the marked (or highlighted) invoices down."""
-        ids = self._chosen(self._ready())
+        """Undanta: ask why, naming the invoices, then move the marked (or highlighted) ones down.
+
+        The dialog opens at once (keys typed after ``u`` are the reason); marked rows are named
+        when a worker has read them, with how many of them the filter hides.
+        """
+        table = self._ready()
+        ids = self._chosen(table)
         if not ids:
             self.notify("Markera fakturor att undanta först (mellanslag).", title="Inget markerat")
             return
-        noun = "fakturan" if len(ids) == 1 else f"de {len(ids)} fakturorna"
-        question = f"Varför ska {noun} undantas från inkasso? Skälet sparas med ditt namn och tid."
-        self.app.push_screen(ReasonDialog(question, "Undanta från inkasso", "Skäl till undantaget"),
-                             lambda reason: self._move(ids, reason, exclude=True) if reason else None)
+        row = table.current_row
+        if table.marked:
+            question = exclusion_question(len(ids), [], None, 0, "")
+        else:
+            question = exclusion_question(1, [row.data] if row is not None else [], None, 0, "")
+        dialog = ReasonDialog(question, "Undanta från inkasso", "Skäl till undantaget")
+        self.app.push_screen(dialog, lambda reason: self._move(ids, reason, exclude=True) if reason else None)
+        if table.marked:
+            self._name_marked(dialog, ids, table.query)
+
+    @work(thread=True, exit_on_error=False, group="collection-names", name="Inkasso: markerade fakturor")
+    def _name_marked(self, dialog: ReasonDialog, ids: list[int], query: PageQuery) -> None:
+        source = self._sources.get("coll-ready")
+        if source is None:
+            return
+        hidden = _hidden(source, ids, query)
+        with thread_connection():
+            named = source.table.rows_by_ids(ids[:NAMED])
+            totals = collection_candidates.plan_totals(ids)
+        question = exclusion_question(len(ids), named, totals.balance, hidden, query.filter)
+        self.app.call_from_thread(dialog.update_question, question)
 
     def action_include(self) -> None:
         """Inkludera: move the marked (or highlighted) invoices back up."""
-        ids = self._chosen(self._excluded())
+        table = self._excluded()
+        ids = self._chosen(table)
         if not ids:
             self.notify("Markera fakturor att inkludera först (mellanslag).", title="Inget markerat")
             return
-        self._move(ids, None, exclude=False)
+        self._move(ids, None, exclude=False, query=table.query if table.marked else None)
 
     @work(thread=True, exit_on_error=False, group="collection-move", name="Undanta/inkludera")
-    def _move(self, ids: list[int], reason: str | None, *, exclude: bool) -> None:
+    def _move(self, ids: list[int], reason: str | None, *, exclude: bool, query: PageQuery | None = None) -> None:
+        source = self._sources.get("coll-excluded")
+        hidden = _hidden(source, ids, query) if source is not None and query is not None else 0
         with thread_connection():
             result = collection_exclusion.exclude(ids, reason or "") if exclude else collection_exclusion.include(ids)
-        self.post_message(self.Moved(result, exclude))
+        self.post_message(self.Moved(result, exclude, hidden, query.filter if query is not None else ""))
 
     def on_collection_screen_moved(self, message: CollectionScreen.Moved) -> None:
         source = self._ready() if message.excluded else self._excluded()
         source.clear_marks()
         self.action_refresh()
         verb = "undantagna" if message.excluded else "inkluderade"
-        text = f"{message.result.count} fakturor {verb}."
+        text = f"{invoices(message.result.count)} {verb}."
+        if message.hidden:
+            text += f" {message.hidden} av dem doldes av filtret '{message.filter}'."
         if message.result.skipped:
             text += " Inte flyttade: " + ", ".join(f"{t.number} ({t.reason})" for t in message.result.skipped)
-        self.notify(text, title="Undanta" if message.excluded else "Inkludera")
+        self.notify(text, title="Undanta" if message.excluded else "Inkludera", markup=False)
+
+    # ------------------------------------------------------------------ the invoice in full
+
+    @on(PagedTable.RowSelected)
+    def _show_invoice(self, event: PagedTable.RowSelected) -> None:
+        """Enter on a row: the invoice in full, with the claim as it would be today."""
+        if event.table.id not in ("coll-ready", "coll-excluded"):
+            return
+        event.stop()
+        from tui_inkasso.screens.ledger import InvoiceDetailScreen
+
+        row: collection_candidates.CandidateRow = event.row.data
+        claim = [("Ränta till idag", row.interest), ("Att kräva idag", row.total)]
+        self.app.push_screen(InvoiceDetailScreen(row.invoice_id, claim), lambda _: self.action_refresh())
 
     # ------------------------------------------------------------------ finish
 

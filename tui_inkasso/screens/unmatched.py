@@ -22,7 +22,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.timer import Timer
 from textual.widgets import Footer, Header, Input
 from textual.worker import Worker, WorkerState
 
@@ -34,12 +33,12 @@ from tui_inkasso.services.ledger import CustomerHit
 from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.dialogs import ConfirmDialog
+from tui_inkasso.widgets.filter_field import FilterField
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, PageQuery, TableRow
-from tui_inkasso.widgets.typeahead import MoveOnInput
 from tui_inkasso.widgets.worker_errors import ForwardWorkerErrors
 
 SEARCH_DELAY = 0.15
-"""Seconds of quiet typing before a search runs."""
+"""Seconds of quiet typing before the allocation dialogs search."""
 
 PAYMENT_COLUMNS = [
     Column("date", "Datum", 10),
@@ -120,7 +119,6 @@ class UnmatchedPaymentsScreen(BaseScreen):
                 tooltip="Fördela den markerade betalningen till en faktura"),
         Binding("f", "prepay", "Förskott", id="unmatched.prepay",
                 tooltip="Behåll betalningen som förskott på en kund"),
-        Binding("ctrl+f", "focus_filter", "Filtrera", id="unmatched.filter"),
         Binding("f5", "refresh", "Uppdatera", id="unmatched.refresh"),
     ]
 
@@ -131,15 +129,13 @@ class UnmatchedPaymentsScreen(BaseScreen):
             super().__init__()
             self.text = text
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._search_timer: Timer | None = None
-
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
-        yield MoveOnInput(placeholder="Filtrera på referens, betalare eller avsändarkonto", id="unmatched-filter")
+        yield FilterField("/ Filtrera: referens, betalare eller avsändarkonto", tables=("#unmatched",),
+                          id="unmatched-filter")
         yield PagedTable(PAYMENT_COLUMNS, UnmatchedSource(), id="unmatched", sort="date", page_size=200,
-                         empty_text="Inga ej matchade betalningar")
+                         empty_text="Inga ej matchade betalningar",
+                         no_match="Inga ej matchade betalningar matchar '{filter}'")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -148,27 +144,6 @@ class UnmatchedPaymentsScreen(BaseScreen):
     @on(PagedTable.Loaded, "#unmatched")
     def _loaded(self, event: PagedTable.Loaded) -> None:
         event.table.border_title = f"Ej matchade betalningar ({event.total})"
-
-    @on(Input.Changed, "#unmatched-filter")
-    def _typed(self, event: Input.Changed) -> None:
-        if self._search_timer is not None:
-            self._search_timer.stop()
-        self._search_timer = self.set_timer(SEARCH_DELAY, self._filter_now)
-
-    @on(Input.Submitted, "#unmatched-filter")
-    def _submitted(self, event: Input.Submitted) -> None:
-        self._filter_now()
-        self.query_one("#unmatched", PagedTable).focus()
-
-    def _filter_now(self) -> None:
-        if self._search_timer is not None:
-            self._search_timer.stop()
-        self._search_timer = None
-        self.query_one("#unmatched", PagedTable).set_filter(self.query_one("#unmatched-filter", Input).value.strip())
-
-    def action_focus_filter(self) -> None:
-        """To the filter box."""
-        self.query_one("#unmatched-filter", Input).focus()
 
     def action_refresh(self) -> None:
         """Read the list again."""
@@ -248,7 +223,7 @@ class _Picker(ForwardWorkerErrors, ModalScreen[Any]):
     _Picker > Vertical {
         width: 110; height: 24; padding: 0 1; border: round $primary; background: $surface;
     }
-    _Picker Input { margin-bottom: 1; }
+    _Picker FilterField { margin: 0 0 1 0; }
     _Picker PagedTable { height: 1fr; }
     """
 
@@ -272,14 +247,14 @@ class _Picker(ForwardWorkerErrors, ModalScreen[Any]):
         super().__init__()
         self.title_text = title
         self.initial = text
-        self._search_timer: Timer | None = None
         self._searching: str | None = None
         """The text of the search in flight, until its rows are shown."""
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = self.title_text
-            yield MoveOnInput(self.initial, placeholder=self.PLACEHOLDER, id="picker-search")
+            yield FilterField(self.PLACEHOLDER, tables=("#picker-rows",), apply=False, delay=SEARCH_DELAY,
+                              value=self.initial, id="picker-search")
             yield PagedTable(self.COLUMNS, id="picker-rows", empty_text="Inga träffar: skriv något annat")
 
     def on_mount(self) -> None:
@@ -287,33 +262,23 @@ class _Picker(ForwardWorkerErrors, ModalScreen[Any]):
         if self.initial.strip():
             self._start_search(self.initial)
 
-    @on(Input.Changed, "#picker-search")
-    def _typed(self, event: Input.Changed) -> None:
-        if self._search_timer is not None:
-            self._search_timer.stop()
-        self._search_timer = self.set_timer(SEARCH_DELAY, self._search_now)
-
-    def _search_now(self) -> None:
-        self._search_timer = None
+    @on(FilterField.Settled, "#picker-search")
+    def _settled(self, event: FilterField.Settled) -> None:
+        """Typing paused, or Enter (then the list waits for these rows): search."""
         self._start_search(self.query_one(Input).value)
 
     def _start_search(self, text: str) -> None:
         self._searching = text
         self._search(text)
 
-    @on(Input.Submitted, "#picker-search")
-    def _submitted(self, event: Input.Submitted) -> None:
-        if self._search_timer is not None:
-            self._search_timer.stop()
-            self._search_now()
-        self.action_to_list()
-
     def action_to_list(self) -> None:
         """From the search box to the list; while its rows are on their way it keeps the keys
         typed at it (Enter picks from the new rows, never from those of the text before)."""
         table = self.query_one(PagedTable)
-        if self._searching is not None:
+        field = self.query_one(FilterField)
+        if field.pending or self._searching is not None:
             table.expect_rows()
+        field.flush()
         table.focus()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.message_pump import NoActiveAppError
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Static
 
@@ -31,6 +32,26 @@ DIALOG_CSS = """
 {name} .dialog-keys {{ color: $text-muted; margin-top: 1; }}
 {name} .dialog-error {{ color: $error; text-style: bold; }}
 """
+
+def _hold_keys(dialog: ModalScreen[Any]) -> None:
+    """A dialog is opening: the keys typed right after the key that opened it are for the dialog
+    (its field, its j/n), not for the table beneath, where a name's letters are commands. The
+    app keeps them until the dialog has the focus (``KeyGate``)."""
+    try:
+        app = dialog.app
+    except NoActiveAppError:
+        return
+    hold = getattr(app, "hold_keys_until_focus", None)
+    if callable(hold):
+        hold()
+
+
+def _keys_ready(screen: ModalScreen[Any]) -> None:
+    """A dialog without a field takes the kept keys as soon as it is on screen."""
+    ready = getattr(screen.app, "keys_ready", None)
+    if callable(ready):
+        ready()
+
 
 CONFIRM_KEYS = "j eller Enter = Ja · n eller Esc = Nej"
 """The key line of every yes/no question in the app."""
@@ -60,12 +81,16 @@ class ConfirmDialog(ModalScreen[bool]):
         self.question = self._question.plain
         """The question as plain text."""
         self._title = title
+        _hold_keys(self)
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = self._title
             yield Static(self._question, classes="dialog-question")
             yield Static(CONFIRM_KEYS, classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        _keys_ready(self)
 
     def action_answer(self, yes: bool) -> None:
         """Close with the answer."""
@@ -81,22 +106,32 @@ class ReasonDialog(ModalScreen[str | None]):
         Binding("escape", "cancel", "Avbryt", id="reason.cancel"),
     ]
 
-    def __init__(self, question: str, title: str = "Skäl", placeholder: str = "Skäl") -> None:
+    def __init__(self, question: str | Text, title: str = "Skäl", placeholder: str = "Skäl") -> None:
         super().__init__()
-        self._question = question
+        self._question = question if isinstance(question, Text) else Text(question)
+        self.question = self._question.plain
+        """The question as plain text."""
         self._title = title
         self._placeholder = placeholder
+        _hold_keys(self)
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = self._title
-            yield Static(Text(self._question), classes="dialog-question")
+            yield Static(self._question, classes="dialog-question", id="reason-question")
             yield Input(placeholder=self._placeholder, id="reason", max_length=200)
             yield Static("", id="reason-error", classes="dialog-error")
             yield Static("Enter = Spara · Esc = Avbryt", classes="dialog-keys")
 
     def on_mount(self) -> None:
         self.query_one("#reason", Input).focus()
+
+    def update_question(self, question: str | Text) -> None:
+        """Word the question anew (the dialog opens at once; what it names may come from a worker)."""
+        self._question = question if isinstance(question, Text) else Text(question)
+        self.question = self._question.plain
+        if self.is_attached:
+            self.query_one("#reason-question", Static).update(self._question)
 
     @on(Input.Submitted, "#reason")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -149,6 +184,7 @@ class PathPrompt(ModalScreen[Path | None]):
         self._action = action
         self._empty = empty
         self._check = check
+        _hold_keys(self)
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:

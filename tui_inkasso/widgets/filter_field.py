@@ -3,7 +3,7 @@
 The rule for typing on a table screen (docs/development.md, "Typing on a table screen"):
 
 * on a table, letters are commands (``s`` sorts, ``u`` Undanta, ...), as in ``less``;
-* a name or a number is typed in the screen's filter field, which ``/`` (or Ctrl+F) opens from
+* a name or a number is typed in the screen's filter field, which ``/`` opens from
   the table it filters; the footer shows "/ Filtrera" on every table that has one;
 * a letter that is no command on the table does not vanish: the screen says how to filter.
 
@@ -12,7 +12,8 @@ The rule for typing on a table screen (docs/development.md, "Typing on a table s
 filters at once and goes back to the table (the keys typed after Enter follow it, see
 ``MoveOnInput``); Esc goes back to the table and keeps the filter. The tables it serves are
 named by their selectors; by default it calls their ``set_filter``. A field whose text means
-something else (a customer search) passes ``apply=False`` and handles :class:`FilterField.Settled`.
+something else (a customer search) passes ``apply=False``, handles :class:`FilterField.Settled`
+(typing paused, or Enter) and gives its first table the rows for the text each time.
 """
 
 from __future__ import annotations
@@ -98,7 +99,10 @@ class FilterField(MoveOnInput):
         """``/`` on ``table``: take the focus; Enter and Esc return to that table."""
         self._back_to = f"#{table.id}" if table.id else None
         self.focus()
-        self.cursor_position = len(self.value)
+        if self.apply:
+            self.cursor_position = len(self.value)
+        else:
+            self.select_all()  # a search: what is typed next is a new search
 
     def serves(self, table: PagedTable) -> bool:
         """True when ``table`` is one of the tables this field filters."""
@@ -114,10 +118,22 @@ class FilterField(MoveOnInput):
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
+        """Enter: filter now and go to the table. A field that does not filter itself (a search)
+        goes to its first table, which waits for the rows the screen fetches for the text (and
+        keeps the keys typed after Enter for them): the screen answers every ``Settled`` with
+        the table's new rows."""
         if event.input is not self:
             return
+        if self.apply:
+            self.flush(force=True)
+            self._return()
+            return
+        results = self._served()[:1]
+        for table in results:
+            table.expect_rows()
         self.flush(force=True)
-        self._return()
+        for table in results:
+            table.focus()
 
     def flush(self, force: bool = False) -> None:
         """Apply the text now (what the pause would do); ``force`` even when it has not changed."""
@@ -138,7 +154,7 @@ class FilterField(MoveOnInput):
 
         found: list[PagedTable] = []
         for selector in self.tables:
-            found.extend(self.screen.query(selector).filter(PagedTable).results(PagedTable))
+            found.extend(self.screen.query(selector).results(PagedTable))
         return found
 
     def _return(self) -> None:
@@ -150,9 +166,9 @@ class FilterField(MoveOnInput):
                     return
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Esc goes back to a table only where the field serves one (else the screen's Esc runs)."""
+        """Esc goes back to the table a filter serves (a search's Esc is the screen's: back)."""
         if action == "leave":
-            return bool(self.tables)
+            return bool(self.tables) and self.apply
         return True
 
     def action_leave(self) -> None:

@@ -40,10 +40,12 @@ class MarkSource(RowSource, Protocol):
 
 
 class MarkTable(PagedTable, inherit_bindings=False):
-    """PagedTable with marks; the screen decides what marked rows are for (no Enter: space marks)."""
+    """PagedTable with marks; the screen decides what marked rows are for. Space marks; Enter
+    shows the row (the screen handles ``RowSelected``, e.g. with the invoice in full)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "toggle_mark", "Markera", id="mark.toggle", tooltip="Markera raden, eller ta bort markeringen"),
+        Binding("enter", "select_row", "Visa", id="table.select", tooltip="Visa raden i sin helhet"),
         Binding("a", "mark_all", "Markera alla", id="mark.all",
                 tooltip="Markera alla rader i tabellen (med filtret), eller ta bort alla markeringar"),
         Binding("ctrl+a", "mark_all", "Markera alla", show=False, id="mark.all_ctrl"),

@@ -79,8 +79,8 @@ class Column:
     ``width`` 0 means "share what is left" (at least ``min_width``): names and other text, which
     give way first when the table is narrow and end in "…". A right-aligned column is a number
     (an amount, a count) and is never cut: it is at least as wide as its widest value shown so
-    far, and where the table's edge would cut it, it is left out of that view instead (scroll
-    sideways to see it whole).
+    far. Where the table's edge would cut a number or another fixed-width column (a date, an
+    invoice number), it is left out of that view instead (scroll sideways to see it whole).
     """
 
     key: str
@@ -92,8 +92,9 @@ class Column:
 
     @property
     def whole(self) -> bool:
-        """A number: shown whole or not at all."""
-        return self.align == "right"
+        """Shown whole or not at all: a number, and any column of a fixed width (a date, an
+        invoice number, a code), where a cut value reads as another value ("2026-09-3")."""
+        return self.align == "right" or self.width > 0
 
 
 @dataclass(frozen=True)
@@ -188,10 +189,9 @@ CURSOR_BINDINGS: tuple[BindingType, ...] = (
     Binding("ctrl+pageup", "page_left", "En skärm åt vänster", show=False, id="table.page_left"),
     Binding("slash", "open_filter", "Filtrera", id="table.filter",
             tooltip="Skriv i filterfältet för att visa bara de rader som matchar"),
-    Binding("ctrl+f", "open_filter", "Filtrera", show=False, id="table.filter_ctrl"),
 )
-"""Reverse the sort, move the cursor, scroll sideways and open the filter (where the screen has
-one for this table, :class:`~tui_inkasso.widgets.filter_field.FilterField`): every table has
+"""Reverse the sort, move the cursor, scroll sideways and open the filter with ``/`` (where the
+screen has one for this table, :class:`~tui_inkasso.widgets.filter_field.FilterField`): every table has
 these (MarkTable replaces the rest). Textual's own scrolling keys (English, a cell at a time)
 are not inherited."""
 
@@ -244,8 +244,11 @@ class PagedTable(ScrollView, can_focus=True, inherit_bindings=False):
             color: $block-cursor-foreground;
             text-style: $block-cursor-text-style;
         }
+        &:light > .paged-table--even-row { background: $surface-darken-1; }
     }
     """
+    """Zebra stripes a shade lighter than the surface, in the light theme a shade darker (its
+    surface is white, which lightens to white)."""
 
     HEADER_HEIGHT = 1
 
@@ -295,8 +298,10 @@ class PagedTable(ScrollView, can_focus=True, inherit_bindings=False):
         sort: str | None = None,
         descending: bool = False,
         empty_text: str = "Inga rader",
+        no_match: str = "Inget matchar '{filter}'",
         row_keys: Sequence[str] = (),
         loading: bool = False,
+        frozen: int = 0,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -305,6 +310,11 @@ class PagedTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.columns = list(columns)
         self.page_size = page_size
         self.empty_text = empty_text
+        self.no_match = no_match
+        """What an empty table says while a filter is on ("Inga fakturor matchar '{filter}'")."""
+        self.frozen = frozen
+        """Leading columns that stay in view when the table scrolls sideways (the invoice
+        number), so a row is known by them whichever columns are shown."""
         self.row_keys = frozenset(row_keys)
         """The screen's keys that act on this table's highlighted or marked rows (e.g. space to
         leave an invoice out): typed before the rows are here, they wait for them like the
@@ -510,8 +520,12 @@ class PagedTable(ScrollView, can_focus=True, inherit_bindings=False):
     def on_resize(self, event: events.Resize) -> None:
         self._update_virtual_size()
 
+    _widths_for = 0
+    """The width the column widths were laid out for."""
+
     def _update_virtual_size(self) -> None:
-        self._widths = self._column_widths(self.scrollable_content_region.width or self.size.width)
+        self._widths_for = self.scrollable_content_region.width or self.size.width
+        self._widths = self._column_widths(self._widths_for)
         width = sum(w + 2 for w in self._widths)
         self.virtual_size = Size(width, self._total + self.HEADER_HEIGHT)
 
@@ -519,7 +533,7 @@ class PagedTable(ScrollView, can_focus=True, inherit_bindings=False):
         """Widen a number column whose new values are wider than it (amounts are never cut)."""
         widened = False
         for index, column in enumerate(self.columns):
-            if not column.whole:
+            if column.align != "right":
                 continue
             widest = max((cell_width(row.cells[index]) for row in rows if index < len(row.cells)), default=0)
             if widest > self._fitted.get(index, 0):
@@ -532,7 +546,7 @@ class PagedTable(ScrollView, can_focus=True, inherit_bindings=False):
         """Number columns as wide as their values, text columns their width, and what is left
         shared by the flexible ones (at least their ``min_width``)."""
         widths = [
-            max(column.width, self._fitted.get(index, 0)) if column.width or column.whole else 0
+            max(column.width, self._fitted.get(index, 0)) if column.width or column.align == "right" else 0
             for index, column in enumerate(self.columns)
         ]
         fixed = sum(w + 2 for w in widths if w)
@@ -540,21 +554,47 @@ class PagedTable(ScrollView, can_focus=True, inherit_bindings=False):
         share = (available - fixed) // len(flexible) - 2 if flexible else 0
         for index in flexible:
             widths[index] = max(self.columns[index].min_width, share)
+        if sum(w + 2 for w in widths) > available:
+            self._fill_view(widths, flexible, available)
         return widths
+
+    @staticmethod
+    def _fill_view(widths: list[int], flexible: list[int], available: int) -> None:
+        """Wider than the view: the flexible columns on the first view share what the columns
+        that fit whole leave over (rather than a column cut off at the edge, left empty)."""
+        used, fitting = 0, 0
+        for width in widths:
+            if used + width + 2 > available:
+                break
+            used += width + 2
+            fitting += 1
+        shown = [index for index in flexible if index < fitting]
+        if not shown:
+            return
+        extra, rest = divmod(available - used, len(shown))
+        for n, index in enumerate(shown):
+            widths[index] += extra + (1 if n < rest else 0)
 
     def render_line(self, y: int) -> Strip:
         """The header on line 0, then the rows under the scroll position."""
         scroll_x, scroll_y = self.scroll_offset
         width = self.scrollable_content_region.width or self.size.width
-        if not self._widths:
+        if not self._widths or width != self._widths_for:  # a scroll bar came or went
             self._update_virtual_size()
-        self._cut = self._cut_columns(scroll_x, scroll_x + width)
+        frozen = self._frozen_width()
+        self._cut = self._cut_columns(frozen + scroll_x if frozen else scroll_x, scroll_x + width)
         if y < self.HEADER_HEIGHT:
             strip = self._header_strip()
         else:
             index = scroll_y + y - self.HEADER_HEIGHT
             strip = self._row_strip(index)
+        if frozen and scroll_x:
+            strip = Strip.join([strip.crop(0, frozen), strip.crop(frozen + scroll_x, scroll_x + width)])
+            return strip.crop_extend(0, width, self.rich_style)
         return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style)
+
+    def _frozen_width(self) -> int:
+        return sum(w + 2 for w in self._widths[: self.frozen])
 
     _cut: frozenset[int] = frozenset()
     """Number columns the view's edges would cut (by index): drawn empty, never as "20 7"."""
@@ -562,6 +602,8 @@ class PagedTable(ScrollView, can_focus=True, inherit_bindings=False):
     def _cut_columns(self, left: int, right: int) -> frozenset[int]:
         cut = set()
         for index, (start, width) in enumerate(zip(self._column_starts(), self._widths, strict=False)):
+            if index < self.frozen:
+                continue
             end = start + width + 2
             if self.columns[index].whole and (start + 1 < left < end - 1 or start + 1 < right < end - 1):
                 cut.add(index)
@@ -605,6 +647,8 @@ class PagedTable(ScrollView, can_focus=True, inherit_bindings=False):
         base = self.rich_style
         if index == 0 and self._total == 0:
             message = "Hämtar …" if self.is_loading else self.empty_text
+            if not self.is_loading and self._query.filter and self._source is not None:
+                message = self.no_match.format(filter=self._query.filter)
             return self._message_strip(message, base + self.get_component_rich_style("paged-table--placeholder"))
         if index >= self._total:
             return Strip.blank(sum(w + 2 for w in self._widths), base)
@@ -669,17 +713,22 @@ class PagedTable(ScrollView, can_focus=True, inherit_bindings=False):
             x += width + 2
         return starts
 
+    def _scroll_starts(self) -> list[int]:
+        """Where each column that scrolls sideways is at the left edge (scroll_x values)."""
+        frozen = self._frozen_width()
+        return [start - frozen for start in self._column_starts()[self.frozen :]]
+
     def action_column_right(self) -> None:
-        """Scroll sideways so that the next column starts at the left edge."""
+        """Scroll sideways so that the next column starts at the left edge (after the frozen ones)."""
         x = round(self.scroll_x)
-        following = [start for start in self._column_starts() if start > x]
+        following = [start for start in self._scroll_starts() if start > x]
         if following and x < self.max_scroll_x:
             self.scroll_to(x=min(following[0], self.max_scroll_x), animate=False)
 
     def action_column_left(self) -> None:
-        """Scroll sideways so that the previous column starts at the left edge."""
+        """Scroll sideways so that the previous column starts at the left edge (after the frozen ones)."""
         x = round(self.scroll_x)
-        earlier = [start for start in self._column_starts() if start < x]
+        earlier = [start for start in self._scroll_starts() if start < x]
         if earlier:
             self.scroll_to(x=earlier[-1], animate=False)
 
@@ -769,7 +818,10 @@ class PagedTable(ScrollView, can_focus=True, inherit_bindings=False):
         elif self.awaiting_rows or self._replay_due:
             if event.key in self._bindings.key_to_bindings or event.key in self.row_keys:
                 self._hold(event)
-        elif self._opens(event.key) and self.current_row is not None:
+        elif (self._opens(event.key) and self.current_row is not None) or event.key in self.row_keys:
+            # Enter opens a row; a row key (u Undanta) may open a dialog: the keys typed after
+            # it are for what the screen does with it (the dialog's field), not for this table,
+            # where they would be commands
             self._handing_over = True
             after_handled(self, self._hand_over_held)
         elif event.is_printable and event.character and event.key not in self.screen.active_bindings \

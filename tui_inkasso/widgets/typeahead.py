@@ -122,6 +122,12 @@ class KeyGate(_AppBase):
             self._gate, self._gate_early = [], 0
             self._gate_timer = self.set_timer(GATE_TIMEOUT, self._open_gate)
 
+    def keys_ready(self) -> None:
+        """The opened screen takes keys without focusing a widget (a yes/no question): hand the
+        kept keys to it now instead of after ``GATE_TIMEOUT``."""
+        if self._gate is not None:
+            self.call_later(self._open_gate)
+
     def key_read_before_gate(self, key: KeyPress) -> None:
         """A key read before the gate closed reached a screen that is no longer on top: it goes
         before the keys read since (in the order such keys arrive), or now if there is no gate."""
