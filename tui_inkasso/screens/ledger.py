@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 from rich.text import Text
 from textual import events, on, work
@@ -42,9 +43,9 @@ from tui_inkasso.screens.reprint import BlockFlow, ReprintMenu
 from tui_inkasso.services import dunning_blocks, ledger
 from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
+from tui_inkasso.widgets.filter_field import FilterField
 from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS, TABLE_KEYS
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, PageQuery, TableRow
-from tui_inkasso.widgets.typeahead import MoveOnInput
 
 SEARCH_DELAY = 0.12
 """Seconds of quiet typing before a search runs (each keystroke restarts the wait)."""
@@ -239,8 +240,9 @@ class LedgerScreen(BlockFlow, BaseScreen):
 
     SUB_TITLE = "Reskontra (kundsök)"
 
-    FOOTER_HIDDEN: ClassVar[frozenset[str]] = APP_WIDE_KEYS | TABLE_KEYS
-    """Enter and s of the tables give their room to the screen's own keys (F1 lists them)."""
+    FOOTER_HIDDEN: ClassVar[frozenset[str]] = APP_WIDE_KEYS | TABLE_KEYS | {"table.filter"}
+    """Enter and s of the tables give their room to the screen's own keys (F1 lists them); / on
+    the tables goes to the search box, which the footer shows as Ctrl+F Sök."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+f", "focus_search", "Sök", id="ledger.search"),
@@ -283,7 +285,6 @@ class LedgerScreen(BlockFlow, BaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self._search_timer: Timer | None = None
         self._searching: str | None = None
         """The text of the search in flight, until its hits are shown."""
         self._highlight_timer: Timer | None = None
@@ -296,9 +297,9 @@ class LedgerScreen(BlockFlow, BaseScreen):
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
-        yield MoveOnInput(
-            placeholder="Sök kund: namn, kundnummer, personnummer, OCR eller fakturanummer",
-            id="search",
+        yield FilterField(
+            "Sök kund: namn, kundnummer, personnummer, OCR eller fakturanummer",
+            tables=("#customers", "#invoices"), apply=False, delay=SEARCH_DELAY, id="search",
         )
         yield PagedTable(
             CUSTOMER_COLUMNS, id="customers", empty_text="Skriv i sökfältet för att hitta en kund", page_size=50,
@@ -330,25 +331,13 @@ class LedgerScreen(BlockFlow, BaseScreen):
             event.prevent_default()
             search.insert_text_at_cursor(event.character)
 
-    @on(Input.Changed, "#search")
-    def _typed(self, event: Input.Changed) -> None:
-        if self._search_timer is not None:
-            self._search_timer.stop()
-        self._search_timer = self.set_timer(SEARCH_DELAY, self._search_now)
-
-    @on(Input.Submitted, "#search")
-    def _submitted(self, event: Input.Submitted) -> None:
-        """To the customer list; while its hits are on their way it keeps the keys typed at it."""
-        if self._search_timer is not None:
-            self._search_timer.stop()
-            self._search_now()
-        customers = self.query_one("#customers", PagedTable)
-        if self._searching is not None:
-            customers.expect_rows()
-        customers.focus()
+    @on(FilterField.Settled, "#search")
+    def _settled(self, event: FilterField.Settled) -> None:
+        """Typing paused, or Enter (the search box then moves to the customer list, which keeps
+        the keys typed at it until these hits are there): search."""
+        self._search_now()
 
     def _search_now(self) -> None:
-        self._search_timer = None
         text = self.query_one("#search", Input).value
         if text.strip():
             self._searching = text
@@ -473,7 +462,7 @@ class LedgerScreen(BlockFlow, BaseScreen):
         screen show at once (F5 searches again from the top).
         """
         text = self.query_one("#search", Input).value
-        if text.strip() and self._search_timer is None and self._hits is not None:
+        if text.strip() and not self.query_one("#search", FilterField).pending and self._hits is not None:
             self._renew_hits(text)
         if self._customer_id is not None:
             table = self.query_one("#invoices", PagedTable)
@@ -575,9 +564,12 @@ class InvoiceDetailScreen(BlockFlow, BaseScreen):
             super().__init__()
             self.detail = detail
 
-    def __init__(self, invoice_id: int) -> None:
+    def __init__(self, invoice_id: int, claim: Sequence[tuple[str, int]] = ()) -> None:
         super().__init__()
         self.invoice_id = invoice_id
+        self.claim = tuple(claim)
+        """Amounts the opening screen adds to the facts, by label (the collection wizard: the
+        interest to date and what the claim would be)."""
         self.detail: ledger.InvoiceDetail | None = None
 
     def compose(self) -> ComposeResult:
@@ -625,7 +617,7 @@ class InvoiceDetailScreen(BlockFlow, BaseScreen):
     def on_invoice_detail_screen_loaded(self, message: InvoiceDetailScreen.Loaded) -> None:
         self.detail = detail = message.detail
         self.sub_title = f"Faktura {detail.invoice.number}"
-        self.query_one("#detail-summary", Static).update(_summary(detail))
+        self.query_one("#detail-summary", Static).update(_summary(detail, self.claim))
         self._fill(
             "#detail-rows",
             [("Rad", 4), ("Text", 50), ("Belopp", 12)],
@@ -693,8 +685,41 @@ class InvoiceDetailScreen(BlockFlow, BaseScreen):
             table.styles.height = rows + 2
 
 
-def _summary(detail: ledger.InvoiceDetail) -> Table:
-    """The invoice's facts as a two-by-n grid of label and value."""
+class Facts:
+    """Label and value pairs, two to a line where the screen is wide enough, else one.
+
+    A fixed four-column grid gave the first value 40 cells, so at 80 columns the last column
+    had none left and the amounts (Belopp, Saldo) were not shown at all. Values wrap; an amount
+    (no breaking spaces in it) never does.
+    """
+
+    TWO_ACROSS = 100
+    """Columns from which two pairs share a line."""
+
+    def __init__(self, pairs: Sequence[tuple[str, Text]]) -> None:
+        self.pairs = list(pairs)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        across = 2 if options.max_width >= self.TWO_ACROSS else 1
+        grid = Table.grid(padding=(0, 2))
+        for _ in range(across):
+            grid.add_column(style="bold", no_wrap=True)
+            grid.add_column(ratio=1, overflow="fold")
+        pairs = self.pairs + [("", Text(""))] * (-len(self.pairs) % across)
+        for i in range(0, len(pairs), across):
+            grid.add_row(*(cell for label, value in pairs[i : i + across] for cell in (label, value)))
+        yield grid
+
+
+def _amount(ore: int) -> Text:
+    """An amount as a fact: whole, left-aligned like the other values."""
+    value = cells.amount(ore)
+    value.justify = "left"
+    return value
+
+
+def _summary(detail: ledger.InvoiceDetail, claim: Sequence[tuple[str, int]] = ()) -> Facts:
+    """The invoice's facts as label and value pairs (and the amounts of ``claim``, by label)."""
     inv, cust = detail.invoice, detail.customer
     level = ""
     if inv.dunning_level:
@@ -710,21 +735,14 @@ def _summary(detail: ledger.InvoiceDetail) -> Table:
         ("Fakturadatum", inv.invoice_date.isoformat()),
         ("Förfallodag", inv.due_date.isoformat()),
         ("OCR", inv.ocr),
-        ("Belopp", cells.amount(inv.amount)),
-        ("Saldo", cells.amount(inv.balance)),
-        ("Avgifter", cells.amount(inv.fees)),
-        ("Ränta", cells.amount(inv.interest)),
-        ("Att betala", cells.amount(inv.open_total)),
+        ("Belopp", _amount(inv.amount)),
+        ("Saldo", _amount(inv.balance)),
+        ("Avgifter", _amount(inv.fees)),
+        ("Ränta", _amount(inv.interest)),
+        ("Att betala", _amount(inv.open_total)),
+        *((label, _amount(ore)) for label, ore in claim),
     ]
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold", min_width=12)
-    grid.add_column(min_width=40)
-    grid.add_column(style="bold", min_width=12)
-    grid.add_column()
-    for i in range(0, len(pairs), 2):
-        (l1, v1), (l2, v2) = pairs[i], pairs[i + 1]
-        grid.add_row(l1, v1 if isinstance(v1, Text) else Text(v1), l2, v2 if isinstance(v2, Text) else Text(v2))
-    return grid
+    return Facts([(label, value if isinstance(value, Text) else Text(value)) for label, value in pairs])
 
 
 def _collection_text(detail: ledger.InvoiceDetail) -> Text:
