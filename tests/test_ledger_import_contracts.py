@@ -155,3 +155,14 @@ def test_migration_5_gives_stored_levels_their_kinds(tmp_path: Path) -> None:
     database.execute_sql(_KIND_SQL)
     assert database.execute_sql('SELECT "kind" FROM "dunning_level_config" WHERE "level" = 1').fetchone() == (
         "reminder_no_fee",)
+
+
+def test_the_file_levels_are_checked_with_their_kinds(sqlite_url: str) -> None:
+    data = _example()
+    data["dunning_levels"][1].update(kind="reminder_no_fee", fee="180.00")
+    assert any("får inte ta ut någon avgift" in e for e in _errors(data))
+    data["dunning_levels"][1].update(kind="reminder_no_fee", fee="0.00")
+    _import(data)
+    del data["dunning_levels"][1]["kind"]  # left out: the stored kind stands, and is what is checked
+    data["dunning_levels"][1]["fee"] = "60.00"
+    assert any("får inte ta ut någon avgift" in e for e in _errors(data))

@@ -12,6 +12,7 @@ the writer (:mod:`tui_inkasso.services.ledger_import_writer`) applies.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -238,7 +239,8 @@ def _check_ocr_control(ledger: Ledger, problems: Problems) -> None:
 
 def _resolve_levels(ledger: Ledger, known: Known, problems: Problems) -> None:
     for row in DunningLevelConfig.select():
-        known.levels[row.level] = LevelRecord(row.level, row.name, row.days, row.fee, row.deadline_days, row.letter_text)
+        known.levels[row.level] = LevelRecord(row.level, row.name, row.days, row.fee, row.deadline_days, row.letter_text,
+                                              row.kind or None)
     # A level with an error of its own is reported at its path; the whole ladder is checked only
     # when every level of the file could be read (else each later check would repeat that error).
     declared = ledger.declared.get("dunning_levels", set())
@@ -247,6 +249,10 @@ def _resolve_levels(ledger: Ledger, known: Known, problems: Problems) -> None:
     if complete and file_levels and file_levels != list(range(1, len(file_levels) + 1)):
         problems.add("dunning_levels", f"nivåerna {file_levels} ska vara 1, 2, 3 ... utan luckor")
     for level in ledger.levels:
+        stored = known.levels.get(level.level)
+        if level.kind is None and stored is not None and stored.kind:
+            # the file leaves the kind as stored: the check sees the level as it will be
+            level = dataclasses.replace(level, kind=stored.kind)
         known.levels[level.level] = level
     if ledger.levels and complete:
         _check_levels_by_law(known, problems)
@@ -264,7 +270,7 @@ def _check_levels_by_law(known: Known, problems: Problems) -> None:
 
     levels = [DunningLevel(level=lv.level, name=lv.name, days=lv.days, fee_ore=lv.fee,
                            deadline_days=lv.deadline_days, letter_text=lv.letter_text or "",
-                           is_demand=is_demand_level(lv.level))
+                           is_demand=is_demand_level(lv.level), kind=lv.kind or "")
               for lv in sorted(known.levels.values(), key=lambda lv: lv.level)]
     for problem in level_problems(levels, fee_caps()):
         problems.add("dunning_levels", problem)
