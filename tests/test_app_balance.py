@@ -39,7 +39,7 @@ async def test_the_three_steps_make_the_file(ledger: dict[str, int], tmp_path: P
     async with app.run_test(size=SIZE) as pilot:
         await open_step_two(pilot)
         table = table_of(app, "balance-list")
-        rows = {r[2] + " " + r[6]: r for r in rows_of(table)}
+        rows = {r[2] + " " + r[5]: r for r in rows_of(table)}
         assert len(rows) == 5, "the payment from June is outside the last month"
         marked = [r for r in rows_of(table) if r[0] == "X"]
         assert len(marked) == 1 and marked[0][7].startswith("SALDO-BAB-")
