@@ -586,6 +586,7 @@ class InvoiceDetailScreen(BlockFlow, BaseScreen):
                 yield DataTable(id=f"detail-{name}", cursor_type="row", zebra_stripes=True)
                 yield Static("", id=f"detail-{name}-empty", classes="section-empty")
             yield Static("", id="detail-collection")
+            yield Static("", id="detail-termination")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -659,6 +660,18 @@ class InvoiceDetailScreen(BlockFlow, BaseScreen):
             "Inga påminnelser eller krav",
         )
         self.query_one("#detail-collection", Static).update(_collection_text(detail))
+        self._load_termination()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="invoice-termination", name="Uppsägning")
+    def _load_termination(self) -> None:
+        """Whether the invoice is in a termination for unpaid rent, and where that stands (the
+        collection wizard opens this screen too: staff decide on collection knowing it)."""
+        from tui_inkasso.services import clock, termination_state
+
+        with thread_connection():
+            mark = termination_state.invoice_marks([self.invoice_id], clock.today()).get(self.invoice_id)
+        text = Text(mark.text, style="bold yellow" if mark.state.is_open else "") if mark else Text("")
+        self.app.call_from_thread(self.query_one("#detail-termination", Static).update, text)
 
     def _fill(self, selector: str, columns: list[tuple[str, int]], rows: list[tuple[Text, ...]], empty: str) -> None:
         table: DataTable[Text] = self.query_one(selector, DataTable)

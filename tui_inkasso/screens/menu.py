@@ -92,6 +92,16 @@ MENU_ENTRIES: list[MenuEntry] = [
         lazy("tui_inkasso.screens.cases:CaseListScreen"),
     ),
     MenuEntry(
+        "Reskontra", "Obetald hyra", "h",
+        "Hyresavtal med hyra obetald längre än lagen medger: undanta, förhandsgranska breven, säg upp.",
+        lazy("tui_inkasso.screens.arrears:ArrearsScreen"),
+    ),
+    MenuEntry(
+        "Reskontra", "Uppsagda hyresavtal", "j",
+        "Uppsägningar för obetald hyra: delgivning, socialnämnden, återvinningsfrist, underlag för avhysning.",
+        lazy("tui_inkasso.screens.terminations:TerminationsScreen"),
+    ),
+    MenuEntry(
         "Inställningar", "Alternativ – Inkasso", "i",
         "Inkassosystem, inkassobolagets bankgiro/plusgiro, mapp och FTP-server för inkassofiler.",
         lazy("tui_inkasso.screens.settings:SettingsScreen"),
@@ -110,6 +120,11 @@ MENU_ENTRIES: list[MenuEntry] = [
         "Inställningar", "Alternativ – Betalningar", "l",
         "Mappen där filväljaren i Läs in betalfil börjar (BgMax, Total IN).",
         lazy("tui_inkasso.screens.settings:PaymentSettingsScreen"),
+    ),
+    MenuEntry(
+        "Inställningar", "Socialnämnder", "c",
+        "Socialnämndens adress i varje kommun, dit meddelandet går när en bostadshyresgäst sägs upp.",
+        lazy("tui_inkasso.screens.socialnamnd:SocialnamndScreen"),
     ),
     MenuEntry(
         "Inställningar", "Ägare och konton", "a",

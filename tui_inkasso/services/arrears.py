@@ -261,8 +261,8 @@ def arrears_list(on: dt.date, selection: Selection | None = None) -> ArrearsList
             contracts.append(contract)
     notes = []
     if standing:
-        notes.append(f"{len(standing)} hyresavtal med obetald hyra är redan uppsagda och visas under "
-                     "Uppsagda hyresavtal.")
+        notes.append(f"{len(standing)} hyresavtal med obetald hyra är redan "
+                     f"{'uppsagt' if len(standing) == 1 else 'uppsagda'} och visas under Uppsagda hyresavtal.")
     return ArrearsList(on, selection, contracts, excluded, notes)
 
 

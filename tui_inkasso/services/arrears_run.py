@@ -47,10 +47,11 @@ from tui_inkasso.formats.rent_arrears_docs import (
     TerminationLetter,
     letter_pages,
     render_pdf,
+    render_text,
     socialnamnd_pages,
 )
 from tui_inkasso.services import arrears_files, audit, publishing
-from tui_inkasso.services.arrears import ArrearsContract, contracts_by_number
+from tui_inkasso.services.arrears import ArrearsContract, contract_detail, contracts_by_number
 from tui_inkasso.services.clock import current_user, now
 from tui_inkasso.services.dunning_run import owner_address, pay_to
 from tui_inkasso.services.errors import UserError
@@ -103,7 +104,7 @@ class TerminationResult:
     def message(self) -> str:
         """One Swedish line for the screen and the command line."""
         count = len(self.terminated)
-        text = (f"{count} {'hyresavtal' if count == 1 else 'hyresavtal'} uppsagda {self.date.isoformat()}, "
+        text = (f"{count} hyresavtal {'uppsagt' if count == 1 else 'uppsagda'} {self.date.isoformat()}, "
                 f"att betala för återvinning totalt {format_sek(self.amount)} kr. Breven: {self.letters_pdf}")
         if self.socialnamnd_pdfs:
             text += ". Meddelanden till socialnämnden: " + ", ".join(str(p) for p in self.socialnamnd_pdfs.values())
@@ -226,6 +227,21 @@ def _free(folder: Path, name: str, taken: set[Path] | None = None) -> Path:
     return path
 
 
+def preview_text(contract_number: str, on: dt.date) -> str:
+    """The letters a run on ``on`` would send for one contract, as text (nothing is recorded):
+    the termination letter, the notice of recovery and, for a dwelling, the notice to
+    socialnämnden; what would stop the run first, when something would."""
+    contract = contract_detail(contract_number, on)
+    boards = {municipality_key(b.municipality): b for b in list_boards() if b.registered}
+    head = ""
+    if contract.problems:
+        head = ("Uppsägningen kan inte göras förrän detta är rättat:\n" + "\n".join(f"- {p}" for p in contract.problems)
+                + "\n\n")
+    planned = _plan(contract, 0, on, boards)
+    pages = letter_pages(planned.letter) + (socialnamnd_pages(planned.notice) if planned.notice else [])
+    return head + render_text(pages)
+
+
 def _plan(contract: ArrearsContract, termination_id: int, on: dt.date, boards: dict[str, Board]) -> _Planned:
     owner = Owner.get_by_id(contract.owner_id)
     customer = Customer.get_by_id(contract.customer_id)
@@ -241,8 +257,8 @@ def _plan(contract: ArrearsContract, termination_id: int, on: dt.date, boards: d
         object_code=contract.object_code, object_address=contract.object_address or contract.object_code,
         rents=rents, recovery_amount_ore=contract.owed, municipality=contract.municipality if dwelling else "")
     notice = None
-    if dwelling:
-        board = boards[municipality_key(contract.municipality)]
+    board = boards.get(municipality_key(contract.municipality)) if dwelling and contract.municipality else None
+    if board is not None:
         notice = SocialnamndNotice(
             municipality=board.municipality, board_address=board.address, issued_on=on, landlord=landlord,
             tenant=tenant, dwelling_address=contract.object_address or contract.object_code,
