@@ -162,3 +162,26 @@ async def test_an_invoice_in_a_running_termination_says_so(arrears_sqlite: Arrea
         text = str(app.screen.query_one("#detail-termination").render())
         assert "Hyresavtalet H-DWELL-LATE är uppsagt 2026-12-08 för obetald hyra" in " ".join(text.split())
         assert "Beslut om inkasso fattas för sig" in " ".join(text.split())
+
+
+async def test_the_collection_wizard_says_when_its_invoices_are_in_a_termination(
+        arrears_sqlite: ArrearsLedger) -> None:
+    from tui_inkasso.db.models import DunningLevelConfig, Invoice
+    from tui_inkasso.services.dunning_run import ready_for_collection_query
+
+    arrears_run.terminate(["H-DWELL-LATE"], DAY)
+    DunningLevelConfig.create(level=1, name="Påminnelse", days=10, fee=0, deadline_days=10, kind="reminder_no_fee")
+    DunningLevelConfig.create(level=2, name="Inkassokrav", days=10, fee=0, deadline_days=10,
+                              kind="collection_demand")
+    Invoice.update(dunning_level=2, dunning_date=dt.date(2026, 11, 10),
+                   dunning_deadline=dt.date(2026, 11, 20)).where(
+        Invoice.id == arrears_sqlite.invoices["late_old"].id).execute()
+    assert ready_for_collection_query(DAY).count() == 1
+    app = InkassoApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        shown = [text for _, title, text in notifications(pilot) if title == "Uppsagda hyresavtal"]
+        assert shown and shown[0].startswith("1 faktura i listan gäller hyra i ett hyresavtal som är uppsagt")

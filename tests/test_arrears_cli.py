@@ -14,6 +14,7 @@ from tests.arrears_data import DAY, ArrearsLedger, arrears_sqlite, pay
 from tests.common import run, run_json
 from tui_inkasso.db.models import Property, Socialnamnd, Termination, TerminationFile
 from tui_inkasso.services import arrears_files
+from tui_inkasso.services.startup import recover_at_start
 
 __all__ = ["arrears_sqlite"]  # the fixture, imported for pytest
 
@@ -113,7 +114,8 @@ def test_a_run_killed_mid_way_loses_nothing(arrears_sqlite: ArrearsLedger, sqlit
     else:
         assert Termination.select().count() == 2 and len(files) == 2
         assert not any(Path(f.path).exists() for f in files), "committed, not yet published"
-        messages = arrears_files.recover()
-        assert len(messages) == 2 and all("flyttades på plats" in m for m in messages)
+        notes = recover_at_start()  # as the app, the daemon and every command do at start
+        assert [n.title for n in notes] == ["Uppsägningar", "Uppsägningar"]
+        assert all("flyttades på plats" in n.text for n in notes)
         assert all(Path(f.path).exists() for f in files)
         assert arrears_files.recover() == []

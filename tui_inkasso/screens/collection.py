@@ -218,6 +218,20 @@ def totals_text(totals: collection_candidates.CandidateTotals, marked: int, *, r
     return Parts(parts)
 
 
+def terminated_note(candidates: collection_candidates.CandidateSet, today: dt.date) -> str:
+    """A word when invoices of the upper list are rent of a termination that still stands (Reskontra →
+    Uppsagda hyresavtal): collection is decided apart from the termination. Runs in a worker."""
+    from tui_inkasso.services.termination_state import open_termination_invoices
+
+    standing = open_termination_invoices(today)
+    count = len(standing & set(candidates.ready.ids())) if standing else 0
+    if not count:
+        return ""
+    return (f"{count} {'faktura' if count == 1 else 'fakturor'} i listan gäller "
+            "hyra i ett hyresavtal som är uppsagt för obetald hyra (se fakturan med Enter). Inkasso beslutas för "
+            "sig: en faktura kan gå till inkasso medan återvinningsfristen löper.")
+
+
 class CollectionScreen(BaseScreen):
     """Inkasso: the two tables of step 2 and the finish by collection system."""
 
@@ -379,7 +393,10 @@ class CollectionScreen(BaseScreen):
     def _open_candidates(self, today: dt.date, selection: Selection) -> None:
         with thread_connection():
             candidates = collection_candidates.collection_candidates(today, selection)
+            note = terminated_note(candidates, today)
         self.app.call_from_thread(self._show_candidates, candidates)
+        if note:
+            self.app.call_from_thread(self.notify, note, title="Uppsagda hyresavtal", timeout=12)
 
     def _show_candidates(self, candidates: collection_candidates.CandidateSet) -> None:
         self.candidates = candidates

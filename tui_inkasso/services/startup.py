@@ -8,7 +8,9 @@ final name), so a process killed between the two leaves a committed file under a
 * a collection run's case file (docs/collection.md, "Files and crashes"):
   ``collection_recovery.recover``;
 * a reminder/demand run's letters (docs/dunning.md, "Letters and crashes"):
-  ``dunning_recovery.recover``.
+  ``dunning_recovery.recover``;
+* a termination run's letters and notices to socialnämnden (docs/rent-arrears.md):
+  ``arrears_files.recover``.
 
 All are kinds of ``services.publishing`` (stage, record in the transaction, publish after the
 commit, recover); a fourth kind adds its recovery here.
@@ -46,6 +48,7 @@ log = logging.getLogger("tui_inkasso.startup")
 BALANCE_TITLE = "Saldofiler"
 COLLECTION_TITLE = "Inkassofiler"
 LETTERS_TITLE = "Påminnelser och krav"
+ARREARS_TITLE = "Uppsägningar"
 
 _BALANCE_TEXT = {
     "finished": "Saldofilen {path} färdigställdes efter ett avbrott.",
@@ -71,17 +74,19 @@ class StartupNote:
     severity: Literal["information", "warning", "error"] = "warning"
 
 
-KINDS = ("balance", "collection", "letters")
+KINDS = ("balance", "collection", "letters", "arrears")
 """The kinds of run :func:`recover_at_start` finishes, in the order it does."""
 
 
 def recover_at_start(skip: Collection[str] = ()) -> list[StartupNote]:
-    """Finish crashed balance-file, collection and dunning runs; what was done, as notes. Never raises.
+    """Finish crashed balance-file, collection, dunning and termination runs; what was done, as
+    notes. Never raises.
 
     ``skip``: kinds (of :data:`KINDS`) the caller recovers itself and reports in its own words
     (the ``balance-file`` command lists its recovered files in its output).
     """
-    parts = {"balance": _balance_files, "collection": _collection_files, "letters": _letters}
+    parts = {"balance": _balance_files, "collection": _collection_files, "letters": _letters,
+             "arrears": _arrears_files}
     return [note for kind in KINDS if kind not in skip for note in parts[kind]()]
 
 
@@ -135,6 +140,21 @@ def _letters() -> list[StartupNote]:
         log.warning("dunning letters: %s", text)
         notes.append(StartupNote(LETTERS_TITLE, text, "error" if item.action == "blocked" else "warning"))
     return notes
+
+
+def _arrears_files() -> list[StartupNote]:
+    try:
+        from tui_inkasso.services import arrears_files
+
+        if not arrears_files.files_to_recover():
+            return []
+        messages = arrears_files.recover()
+    except Exception as exc:  # the start goes on; the next termination run recovers too
+        log.exception("checking for unfinished termination files failed")
+        return [_failed(ARREARS_TITLE, "uppsägningar", exc)]
+    for message in messages:
+        log.warning("termination files: %s", message)
+    return [StartupNote(ARREARS_TITLE, message) for message in messages]
 
 
 def balance_files_to_recover() -> bool:

@@ -232,6 +232,12 @@ def open_contracts(contract_ids: Iterable[int], on: dt.date) -> set[int]:
     return {contract_of[v.id] for v in _views(rows.tuples(), on) if v.state.is_open}
 
 
+def open_termination_invoices(on: dt.date) -> set[int]:
+    """Every invoice in a termination that still stands on ``on`` (a few hundred at most)."""
+    rows = _query().where(Termination.state != RecoveryState.RECOVERED.value).tuples()
+    return {r.invoice_id for view in _views(rows, on) if view.state.is_open for r in view.rents}
+
+
 @dataclass(frozen=True)
 class InvoiceMark:
     """What the ledger and the collection wizard say of an invoice in a termination."""
