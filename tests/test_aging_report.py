@@ -23,8 +23,8 @@ import datetime as dt
 
 import pytest
 
-from tests.conftest import SHARED_DOCS
 from tests.factories import make_customer, make_invoice, make_object
+from tests.report_data import TODAY, example
 from tui_inkasso.db.connection import db
 from tui_inkasso.db.models import (
     CollectionCase,
@@ -47,19 +47,11 @@ from tui_inkasso.services.aging_report import (
     count_aging_invoices,
 )
 from tui_inkasso.services.booking import PaymentIn, book_payments
-from tui_inkasso.services.ledger_import import import_ledger
 from tui_inkasso.services.selection import Selection, SelectionError
 from tui_inkasso.services.settings import SettingError, set_setting
 from tui_inkasso.services.transaction import write_transaction
 
-TODAY = dt.date(2026, 11, 28)
-
-
-@pytest.fixture
-def example(any_db: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("TUI_INKASSO_TODAY", TODAY.isoformat())
-    import_ledger(SHARED_DOCS / "ledger-import-example.json")
-    return any_db
+__all__ = ["example"]  # the fixture, imported for pytest
 
 
 def _by_key(report, attribute: str = "total") -> dict[str, int]:  # type: ignore[no-untyped-def]

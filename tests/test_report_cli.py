@@ -9,19 +9,13 @@ import openpyxl
 import pytest
 
 from tests.common import pdf_pages, run, run_json, words
-from tests.conftest import SHARED_DOCS
+from tests.report_data import example
 from tui_inkasso.db.models import Customer
-from tui_inkasso.services.ledger_import import import_ledger
+
+__all__ = ["example"]  # the fixture, imported for pytest
 
 TODAY = "2026-11-28"
 AMOUNT_KEYS = ("total", "capital", "fees", "interest", "in_collection", "in_termination")
-
-
-@pytest.fixture
-def example(any_db: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("TUI_INKASSO_TODAY", TODAY)
-    import_ledger(SHARED_DOCS / "ledger-import-example.json")
-    return any_db
 
 
 def test_report_aging_json_shape(example: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -92,6 +92,16 @@ MENU_ENTRIES: list[MenuEntry] = [
         lazy("tui_inkasso.screens.cases:CaseListScreen"),
     ),
     MenuEntry(
+        "Reskontra", "Åldersanalys", "d",
+        "Öppna fordringar per dag efter förfallodagen: per ägare, fastighet, objektstyp eller kund, med diagram.",
+        lazy("tui_inkasso.screens.aging:AgingScreen"),
+    ),
+    MenuEntry(
+        "Reskontra", "Inkassoöversikt", "o",
+        "Per månad: skickat till inkasso, återvunnet, avslutade ärenden, öppet i inkasso; kravens effekt.",
+        lazy("tui_inkasso.screens.collection_overview:CollectionOverviewScreen"),
+    ),
+    MenuEntry(
         "Reskontra", "Obetald hyra", "h",
         "Hyresavtal med hyra obetald längre än lagen medger: undanta, förhandsgranska breven, säg upp.",
         lazy("tui_inkasso.screens.arrears:ArrearsScreen"),

@@ -1,0 +1,122 @@
+"""Ledgers for the report tests (services, CLI, screens, snapshots): the example ledger and a
+small collection history made by hand.
+
+The collection history, over October and November 2026, so every figure can be worked out:
+
+* case A (eget register), created 10-05: invoice A1 3 000 kr; the agency paid 1 000 on 11-10;
+  an event on 11-15;
+* case B (Intrum), created 11-03 for another customer: B1 1 500 kr; the debtor paid 500 to the
+  landlord on 11-20 (a balance correction), and 100 was credited on 11-21;
+* case C (eget), created 09-15: C1 800 kr, paid in full through the agency 10-20, closed 10-25;
+* case D (eget), created 10-10, status inkassokrav skickat: D1 1 200 kr, no event since: stalled;
+* E1 1 000 kr got a reminder (1 060 with the fee) on 10-08, paid in full 10-15;
+  F1 2 000 kr got a reminder (2 060) on 10-08, 500 was paid 10-12, a demand (1 560) on 10-20,
+  300 paid 10-25.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tests.conftest import SHARED_DOCS
+from tests.factories import make_customer, make_invoice, make_object
+from tui_inkasso.db.models import (
+    CaseEvent,
+    CaseInvoice,
+    CollectionCase,
+    DunningNotice,
+    Invoice,
+    Payment,
+)
+from tui_inkasso.domain.money import kr
+from tui_inkasso.services.ledger_import import import_ledger
+
+__all__ = ["build_overview_ledger", "example", "example_sqlite", "overview_ledger", "overview_sqlite"]
+
+TODAY = dt.date(2026, 11, 28)
+
+
+def _case(number: str, system: str, invoice: Invoice, created: dt.date, status: str = "registrerat") -> CollectionCase:
+    case = CollectionCase.create(number=number, system=system, owner=invoice.owner, customer=invoice.customer,
+                                 status=status, created_at=dt.datetime.combine(created, dt.time(10, 0)),
+                                 created_by="testare", capital=invoice.balance)
+    CaseInvoice.create(case=case, invoice=invoice, balance=invoice.balance, debt_type="bostad")
+    Invoice.update(collection_case=case.id).where(Invoice.id == invoice.id).execute()
+    return case
+
+
+def _pay(invoice: Invoice, amount: str, day: dt.date, method: str = "bankgiro", *, kind: str = "payment",
+         case: CollectionCase | None = None) -> None:
+    ore = kr(amount)
+    Payment.create(kind=kind, method=method, invoice=invoice, customer=invoice.customer, owner=invoice.owner,
+                   amount=ore, invoice_amount=ore, pay_date=day, registered_at=dt.datetime.combine(day, dt.time(8)),
+                   registered_by="testare", collection_case=case)
+    Invoice.update(balance=Invoice.balance - ore).where(Invoice.id == invoice.id).execute()
+
+
+def _notice(invoice: Invoice, level: int, day: dt.date, capital: str, fee: str) -> None:
+    DunningNotice.create(invoice=invoice, level=level, name="Påminnelse" if level == 1 else "Krav", issued_on=day,
+                         deadline=day + dt.timedelta(days=10), capital=kr(capital), fee=kr(fee))
+
+
+def build_overview_ledger() -> None:
+    """The collection history of the module docstring (the business date must be TODAY)."""
+    a1 = make_invoice("700001", amount=kr("3000.00"))
+    other = make_customer("K2001", name="Bengt Berg", national_id="19850612-1238")
+    b1 = make_invoice("700002", amount=kr("1500.00"), customer=other, rental_object=make_object("1001-1102"))
+    c1 = make_invoice("700003", amount=kr("800.00"))
+    d1 = make_invoice("700004", amount=kr("1200.00"))
+    e1 = make_invoice("700005", amount=kr("1000.00"), due_date=dt.date(2026, 9, 30))
+    f1 = make_invoice("700006", amount=kr("2000.00"), due_date=dt.date(2026, 9, 30))
+    case_a = _case("IK-2026-000001", "inhouse", a1, dt.date(2026, 10, 5))
+    _pay(a1, "1000.00", dt.date(2026, 11, 10), "inkasso", case=case_a)
+    CaseEvent.create(case=case_a, at=dt.datetime(2026, 11, 15, 9, 0), user="testare", kind="note", text="Ringt")
+    case_b = _case("INT-2026-000001", "intrum", b1, dt.date(2026, 11, 3))
+    _pay(b1, "500.00", dt.date(2026, 11, 20), case=case_b)
+    _pay(b1, "100.00", dt.date(2026, 11, 21), "credit", kind="credit", case=case_b)
+    case_c = _case("IK-2026-000002", "inhouse", c1, dt.date(2026, 9, 15))
+    _pay(c1, "800.00", dt.date(2026, 10, 20), "inkasso", case=case_c)
+    CollectionCase.update(status="avslutat", closed_at=dt.datetime(2026, 10, 25, 14, 0)).where(
+        CollectionCase.id == case_c.id).execute()
+    _case("IK-2026-000003", "inhouse", d1, dt.date(2026, 10, 10), status="inkassokrav skickat")
+    _notice(e1, 1, dt.date(2026, 10, 8), "1000.00", "60.00")
+    _pay(e1, "1060.00", dt.date(2026, 10, 15))
+    _notice(f1, 1, dt.date(2026, 10, 8), "2000.00", "60.00")
+    _pay(f1, "500.00", dt.date(2026, 10, 12))
+    _notice(f1, 2, dt.date(2026, 10, 20), "1560.00", "0.00")
+    _pay(f1, "300.00", dt.date(2026, 10, 25))
+
+
+
+@pytest.fixture
+def overview_ledger(any_db: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The collection history on SQLite and PostgreSQL."""
+    monkeypatch.setenv("TUI_INKASSO_TODAY", TODAY.isoformat())
+    build_overview_ledger()
+    return any_db
+
+
+@pytest.fixture
+def overview_sqlite(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The collection history on SQLite (the screens' tests)."""
+    monkeypatch.setenv("TUI_INKASSO_TODAY", TODAY.isoformat())
+    build_overview_ledger()
+    return sqlite_url
+
+
+@pytest.fixture
+def example(any_db: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """../shared/docs/ledger-import-example.json imported, on SQLite and PostgreSQL."""
+    monkeypatch.setenv("TUI_INKASSO_TODAY", TODAY.isoformat())
+    import_ledger(SHARED_DOCS / "ledger-import-example.json")
+    return any_db
+
+
+@pytest.fixture
+def example_sqlite(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The example ledger on SQLite (the screens' tests)."""
+    monkeypatch.setenv("TUI_INKASSO_TODAY", TODAY.isoformat())
+    import_ledger(SHARED_DOCS / "ledger-import-example.json")
+    return sqlite_url
