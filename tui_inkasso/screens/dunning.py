@@ -42,15 +42,17 @@ LEFT_OUT_MARK = "✗"
 PREVIEW_COLUMNS = [
     Column("left_out", "Ut", 2, sortable=False),
     Column("invoice_number", "Faktura", 10),
-    Column("customer_name", "Kund", 0, min_width=16),
-    Column("kind", "Typ", 6),
-    Column("due_date", "Förfaller", 10),
-    Column("level", "Nivå", 12),
+    Column("customer_name", "Kund", 0, min_width=11),
     Column("balance", "Saldo", 11, align="right"),
     Column("fee", "Avgift", 7, align="right"),
     Column("interest", "Ränta", 8, align="right"),
     Column("total", "Att betala", 11, align="right"),
+    Column("level", "Nivå", 12),
+    Column("due_date", "Förfaller", 10),
+    Column("kind", "Typ", 6),
 ]
+"""The money right after the customer: at 80 columns Faktura, Kund and the four amounts are in
+view (the customer's name gives way), the level and dates a Right away."""
 
 LETTERS_SHOWN = 3
 """Letters of a finished run shown as text on the result screen."""
@@ -93,13 +95,13 @@ class PreviewSource:
                 Text(LEFT_OUT_MARK if out else "", style="bold red"),
                 cells.text(r.invoice_number),
                 cells.text(f"{r.customer_number} {r.customer_name}"),
-                cells.text(invoice_kind_label(r.kind, short=True)),
-                cells.date(r.due_date),
-                cells.text(f"{r.level} {r.level_name}"),
                 cells.amount(r.balance),
                 cells.amount(r.fee),
                 cells.amount(r.interest),
                 cells.amount(r.total),
+                cells.text(f"{r.level} {r.level_name}"),
+                cells.date(r.due_date),
+                cells.text(invoice_kind_label(r.kind, short=True)),
             ),
             data=r,
         )
