@@ -154,6 +154,12 @@ async def test_collection_wizard_and_case_show_their_keys(ledger: CollectionLedg
         await open_wizard(pilot)
         upper = await both_widths(pilot)
         assert {"space Markera", "u Undanta", "f2 Skapa inkassoärende", "f4 Urval", "f5 Uppdatera"} <= set(upper)
+        await pilot.resize_terminal(*NARROW)
+        await settle(pilot)
+        assert shown_keys(pilot) == ["f1 Hjälp", "f2 Skapa inkassoärende", "u Undanta", "space Markera",
+                                     "/ Filtrera", "f4 Urval"], "the wizard keeps F4 Urval at 80 columns"
+        await pilot.resize_terminal(*WIDE)
+        await settle(pilot)
         await pilot.press("tab")
         await settle(pilot)
         lower = await both_widths(pilot)
@@ -175,7 +181,8 @@ async def test_collection_wizard_and_case_show_their_keys(ledger: CollectionLedg
         ]
         await pilot.resize_terminal(*NARROW)
         await settle(pilot)
-        assert shown_keys(pilot) == ["f1 Hjälp", "f3 Ändra status", "x Avsluta ärende", "b Betalning"]
+        assert shown_keys(pilot) == ["f1 Hjälp", "f3 Ändra status", "x Avsluta ärende", "b Betalning",
+                                     "esc Tillbaka", "n Anteckning"], "F5 gives way first"
 
 
 async def test_help_in_the_wizard_lists_only_the_f2_of_the_system_in_use(ledger: CollectionLedger) -> None:

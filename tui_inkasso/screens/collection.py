@@ -240,6 +240,12 @@ class CollectionScreen(BaseScreen):
     FOOTER_HIDDEN: ClassVar[frozenset[str]] = APP_WIDE_KEYS | {"table.sort", "mark.all", "collection.switch"}
     """s Sortera, a Markera alla and Tab give their room to the screen's own keys (F1 lists them)."""
 
+    FOOTER_MAIN: ClassVar[tuple[str, ...]] = (
+        "collection.create_cases", "collection.create_excel", "collection.exclude", "collection.include",
+    )
+    """Creating (the F2 of the system in use) and Undanta/Inkludera stay at any width; then what
+    fits (Markera, Filtrera, F4 Urval at 80 columns; F5 gives way first)."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Tillbaka", id="screen.back"),
         Binding("u", "exclude", "Undanta", id="collection.exclude",

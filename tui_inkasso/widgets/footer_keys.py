@@ -14,7 +14,9 @@ key. A screen that mixes in :class:`FooterKeys` instead gets a footer that
   all, F5 Uppdatera, then Esc Tillbaka/Avbryt: staff know them, and F1 lists them), then the
   screen's other keys from the right, so no key is ever shown cut off;
 * is compact (one space between keys instead of two), and is laid out again when the terminal
-  is resized.
+  is resized;
+* leaves out "^p Kommandon" below ``PALETTE_KEY_FROM`` columns: at 80 columns its 16 cells are
+  worth two of the screen's keys, and Ctrl+P is named in F1 Hjälp (and still works).
 
 Only the footer changes: a dropped or hidden key still works, is still an active binding, and is
 still listed in F1 Hjälp and the command palette (both read the bindings themselves).
@@ -56,6 +58,14 @@ GENERIC_KEYS: tuple[str, ...] = ("table.sort", "mark.all", OPEN_KEY, "list.selec
 
 PALETTE_WIDTH = 16
 """Cells the command palette's key takes at the right of the footer ("▏^p Kommandon", its padding and margin)."""
+
+PALETTE_KEY_FROM = 100
+"""From this width on the footer also shows "^p Kommandon"."""
+
+
+def shows_palette(width: int) -> bool:
+    """Whether a footer of ``width`` columns shows the command palette's key."""
+    return width >= PALETTE_KEY_FROM
 
 
 def is_generic(binding: Binding) -> bool:
@@ -116,7 +126,7 @@ class FooterKeys(_ScreenBase):
     def _fit(self, bindings: dict[str, ActiveBinding], fixed: list[str], rest: list[str]) -> set[str]:
         """The keys that fit the footer's width: ``fixed`` always, then ``rest`` minus the
         generic keys (by :func:`drop_rank`) and then the last of the others, until they fit."""
-        width = self.app.size.width - PALETTE_WIDTH
+        width = self.app.size.width - (PALETTE_WIDTH if shows_palette(self.app.size.width) else 0)
         seen_actions: set[str] = set()
 
         def cells(key: str) -> int:
@@ -146,7 +156,10 @@ class FooterKeys(_ScreenBase):
         """
         for footer in self.query(Footer):
             footer.compact = True
+            footer.show_command_palette = shows_palette(self.app.size.width)
 
     def _on_resize(self, event: object) -> None:
         """The width changed: what fits in the footer may have changed too."""
+        for footer in self.query(Footer):
+            footer.show_command_palette = shows_palette(self.app.size.width)
         self.refresh_bindings()
