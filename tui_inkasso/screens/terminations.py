@@ -154,8 +154,11 @@ class DateDialog(ModalScreen[tuple[dt.date, ServiceMethod | None] | None]):
     records; Esc cancels. A date that cannot be read, or one in the future, is refused here."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="DateDialog") + """
-    DateDialog OptionList { height: auto; max-height: 8; }
+    DateDialog > Vertical { padding: 0 2; }
+    DateDialog OptionList { height: auto; max-height: 6; border: none; padding: 0; }
+    DateDialog .dialog-question { margin-bottom: 0; }
     """
+    """Fits 80x24 with every line: the question, the date, the six methods, the error, the keys."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Avbryt", id="date.cancel"),
@@ -343,8 +346,8 @@ class TerminationsScreen(BaseScreen):
         view = self._current()
         if view is None:
             return
-        question = (f"När och hur delgavs {view.customer_name} uppsägningen och underrättelsen om återvinning "
-                    f"(hyresavtal {view.contract_number})? Underrättelsen ska delges enligt delgivningslagen.")
+        question = (f"När och hur delgavs {view.customer_name} ({view.contract_number}) uppsägningen och "
+                    "underrättelsen? Den ska delges enligt delgivningslagen.")
         self.app.push_screen(DateDialog(question, "Delgivning", self.today, methods=True),
                              lambda answer: self._record_service(view.contract_number, answer) if answer else None)
 
