@@ -586,7 +586,9 @@ class InvoiceDetailScreen(BlockFlow, BaseScreen):
                 yield DataTable(id=f"detail-{name}", cursor_type="row", zebra_stripes=True)
                 yield Static("", id=f"detail-{name}-empty", classes="section-empty")
             yield Static("", id="detail-collection")
-            yield Static("", id="detail-termination")
+            termination = Static("", id="detail-termination")
+            termination.display = False  # shown only for rent in a termination (no blank line otherwise)
+            yield termination
         yield Footer()
 
     def on_mount(self) -> None:
@@ -670,8 +672,14 @@ class InvoiceDetailScreen(BlockFlow, BaseScreen):
 
         with thread_connection():
             mark = termination_state.invoice_marks([self.invoice_id], clock.today()).get(self.invoice_id)
-        text = Text(mark.text, style="bold yellow" if mark.state.is_open else "") if mark else Text("")
-        self.app.call_from_thread(self.query_one("#detail-termination", Static).update, text)
+        if mark is not None:
+            text = Text(mark.text, style="bold yellow" if mark.state.is_open else "")
+            self.app.call_from_thread(self._show_termination, text)
+
+    def _show_termination(self, text: Text) -> None:
+        widget = self.query_one("#detail-termination", Static)
+        widget.update(text)
+        widget.display = True
 
     def _fill(self, selector: str, columns: list[tuple[str, int]], rows: list[tuple[Text, ...]], empty: str) -> None:
         table: DataTable[Text] = self.query_one(selector, DataTable)
