@@ -641,7 +641,7 @@ class InvoiceDetailScreen(BlockFlow, BaseScreen):
         )
         self._fill(
             "#detail-charges",
-            [("Datum", 10), ("Typ", 16), ("Belopp", 10), ("Kvar", 10), ("Betalt", 10), ("Avskrivet", 10),
+            [("Datum", 10), ("Typ", 16), ("Belopp", 9), ("Kvar", 9), ("Betalt", 9), ("Avskrivet", 9),
              ("Ursprung", 26)],
             [
                 (cells.date(c.charged_on), cells.text(c.kind_label), cells.amount(c.amount), cells.amount(c.open),
