@@ -5,10 +5,11 @@ growing with the file. The whole service runs: the count per owner and the strea
 (one snapshot), the XML written and validated while written, the temporary file fsynced, the
 file, report and 100,000 ReportedCorrection rows in one transaction, the rename.
 
-A scratch SQLite database per size is built once in ``bench/out/`` with bulk inserts (owners,
-customers, invoices in cases, payments booked after the case, plus agency payments and payments
-from before the case that the query must skip). Each measurement runs in a fresh subprocess on a
-fresh copy (nothing reported yet), so its peak RSS is its own:
+A ledger per size is built once with bulk inserts on the measured store (``bench.common.store``:
+a SQLite file in ``bench/out/``, or a PostgreSQL database ``tui_inkasso_bench_balance_<size>``):
+owners, customers, invoices in cases, payments booked after the case, plus agency payments and
+payments from before the case that the query must skip. Each measurement runs in a fresh
+subprocess on a fresh copy (nothing reported yet), so its peak RSS is its own:
 
 * ``time``: wall clock and CPU seconds of the call, and the peak RSS above the RSS before it;
 * ``trace``: tracemalloc's peak of what Python allocated during the call (tracing slows the
@@ -34,23 +35,61 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import OUT, TODAY, reference_seconds
+from bench.common import (
+    OUT,
+    PG_PREFIX,
+    TODAY,
+    _admin,
+    _pg_disconnect,
+    _pg_exists,
+    drop_scratch,
+    empty_url,
+    pg_url,
+    reference_seconds,
+    report,
+    scratch_url,
+    store,
+)
 
 INVOICES_PER_CUSTOMER = 4
 PAYMENTS_PER_INVOICE = 5
 CHUNK = 1000
 
 
-def build(path: Path, corrections: int) -> None:
+def cached_url(corrections: int) -> str:
+    """The ledger with ``corrections`` unreported corrections on the measured store, built once."""
+    if store() == "sqlite":
+        path = OUT / f"balance-{corrections}.db"
+        if not path.exists():
+            started = time.perf_counter()
+            tmp = empty_url(f"balance-{corrections}.building.db")
+            build(tmp, corrections)
+            shutil.move(tmp.removeprefix("sqlite:///"), path)
+            print(f"(built {path.name} in {time.perf_counter() - started:.1f} s)")
+        return f"sqlite:///{path}"
+    name = f"{PG_PREFIX}balance_{corrections}"
+    connection = _admin()
+    try:
+        cursor = connection.cursor()  # type: ignore[attr-defined]
+        if not _pg_exists(cursor, name):
+            started = time.perf_counter()
+            building = empty_url(f"balance_{corrections}_building")
+            build(building, corrections)
+            _pg_disconnect(cursor, f"{name}_building")
+            cursor.execute(f'ALTER DATABASE "{PG_PREFIX}balance_{corrections}_building" RENAME TO "{name}"')
+            print(f"(built {name} in {time.perf_counter() - started:.1f} s)")
+    finally:
+        connection.close()  # type: ignore[attr-defined]
+    return pg_url(name)
+
+
+def build(url: str, corrections: int) -> None:
     """A database with ``corrections`` unreported corrections (plus money that is not one)."""
     from tui_inkasso.db import models as m
     from tui_inkasso.db.connection import close_database, db, open_database
     from tui_inkasso.domain.identifiers import ocr_with_check
 
-    tmp = path.with_suffix(".building.db")
-    for leftover in path.parent.glob(tmp.name + "*"):
-        leftover.unlink()
-    open_database(f"sqlite:///{tmp}")
+    open_database(url)
     stamp = dt.datetime(2026, 6, 1, 9, 0)
     invoices = corrections // PAYMENTS_PER_INVOICE
     customers = max(1, invoices // INVOICES_PER_CUSTOMER)
@@ -72,9 +111,14 @@ def build(path: Path, corrections: int) -> None:
             "ocr": ocr_with_check(str(2026000000 + i + 1)), "amount": 1_000_000, "balance": 0,
             "collection_case": i + 1, "collection_marked_at": stamp} for i in range(invoices)))
         _insert(m.Payment, _payments(invoices, customers, owner.id))
-    db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    if store() == "sqlite":
+        db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    else:
+        from tui_inkasso.db.bulk import fix_sequences
+
+        with db.atomic():
+            fix_sequences([m.Customer, m.CollectionCase, m.Invoice, m.Payment])
     close_database()
-    shutil.move(tmp, path)
 
 
 def _payments(invoices: int, customers: int, owner_id: int):  # type: ignore[no-untyped-def]
@@ -114,7 +158,7 @@ def _rss_kb() -> int:
     return 0
 
 
-def measure(database: Path, mode: str) -> dict[str, float]:
+def measure(database: str, mode: str) -> dict[str, float]:
     """One run of the service on a fresh copy of ``database`` (in this process).
 
     Mode ``small-cache`` is ``time`` with SQLite's page cache cut from the app's 64 MB to 2 MB:
@@ -125,14 +169,13 @@ def measure(database: Path, mode: str) -> dict[str, float]:
     from tui_inkasso.services.settings import set_setting
 
     work = Path(tempfile.mkdtemp(prefix="bench-balance-", dir=OUT))
+    copy = scratch_url(f"balance-work-{os.getpid()}.db", source=database)
     try:
-        copy = work / "db.sqlite"
-        shutil.copy(database, copy)
         if mode == "small-cache":  # every connection (the reading thread opens its own)
             from tui_inkasso.db import connection
 
             connection.SQLITE_PRAGMAS["cache_size"] = -2000
-        open_database(f"sqlite:///{copy}")
+        open_database(copy)
         set_setting("collection.output_dir", str(work))
         rss_before = _rss_kb()
         if mode == "trace":
@@ -153,11 +196,12 @@ def measure(database: Path, mode: str) -> dict[str, float]:
         return figures
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        drop_scratch(copy)
 
 
-def _subprocess(database: Path, mode: str) -> dict[str, float]:
+def _subprocess(database: str, mode: str) -> dict[str, float]:
     done = subprocess.run(
-        [sys.executable, __file__, "--measure", str(database), "--mode", mode],
+        [sys.executable, __file__, "--measure", database, "--mode", mode],
         check=True, capture_output=True, text=True, env={**os.environ, "TUI_INKASSO_TODAY": TODAY},
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -167,7 +211,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", nargs="+", type=int, default=[10_000, 100_000])
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per size; the fastest counts")
-    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--mode", default="time", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
@@ -178,18 +222,17 @@ def main() -> None:
     print(f"{'corrections':>11} {'wall s':>7} {'cpu s':>6} {'file MB':>8} {'RSS before':>11} "
           f"{'RSS peak +':>11} {'(2 MB cache)':>16} {'tracemalloc peak':>17}")
     for size in args.sizes:
-        database = OUT / f"balance-{size}.db"
-        if not database.exists():
-            started = time.perf_counter()
-            build(database, size)
-            print(f"(built {database.name} in {time.perf_counter() - started:.1f} s)")
+        database = cached_url(size)
         timed = min((_subprocess(database, "time") for _ in range(args.repeat)),
                     key=lambda figures: figures["wall_s"])
         traced = _subprocess(database, "trace")
-        small = _subprocess(database, "small-cache")
+        small = _subprocess(database, "small-cache") if store() == "sqlite" else {"rss_peak_above_mb": 0.0}
         print(f"{int(timed['corrections']):>11,} {timed['wall_s']:>7.2f} {timed['cpu_s']:>6.2f} "
               f"{timed['file_mb']:>8.1f} {timed['rss_before_mb']:>8.1f} MB {timed['rss_peak_above_mb']:>8.1f} MB "
               f"{small['rss_peak_above_mb']:>13.1f} MB {traced['tracemalloc_peak_mb']:>14.2f} MB")
+        report(f"balance file, {int(timed['corrections'])} corrections", timed["wall_s"], "s", "< 5 s")
+        report(f"balance file, {int(timed['corrections'])} corrections, peak RSS above start",
+               timed["rss_peak_above_mb"], "MB")
 
 
 if __name__ == "__main__":

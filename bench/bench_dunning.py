@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import TODAY, copy_db, demo_db
+from bench.common import TODAY, drop_scratch, report, scratch_url
 
 RUN_DATE = dt.date(2026, 12, 10)
 OWNERS = ("SBF", "HGS", "FAA", "KLA")
@@ -36,14 +36,13 @@ def main() -> None:
     """Time preview, ready-for-collection and the run; print the figures."""
     os.environ["TUI_INKASSO_TODAY"] = TODAY
     os.environ.setdefault("TUI_INKASSO_USER", "bench")
-    source = demo_db()
-    target = copy_db(source, "bench-dunning.db")
+    target = scratch_url("bench-dunning.db")
 
     from tui_inkasso.db.connection import close_database, open_database
     from tui_inkasso.services import dunning_run
     from tui_inkasso.services.selection import Selection
 
-    open_database(f"sqlite:///{target}")
+    open_database(target)
     try:
         _enter_missing_rate()
         selection = Selection(owners=OWNERS)
@@ -57,10 +56,13 @@ def main() -> None:
             seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
             print(f"{label:<52} {seconds:6.2f} s  {preview.count:>6} notices {preview.per_level()}, "
                   f"{cpu:.2f} s CPU")
+            if chosen is selection:
+                report(f"preview, {preview.count} notices", seconds, "s", "< 2 s")
         started = time.perf_counter()
         ready = dunning_run.ready_for_collection_query(dt.date.fromisoformat(TODAY)).count()
-        print(f"{'ready for collection (count)':<52} {(time.perf_counter() - started) * 1000:6.0f} ms "
-              f"{ready:>6} invoices")
+        ready_ms = (time.perf_counter() - started) * 1000
+        print(f"{'ready for collection (count)':<52} {ready_ms:6.0f} ms {ready:>6} invoices")
+        report("ready for collection (count)", ready_ms, "ms", "< 300 ms")
         with tempfile.TemporaryDirectory(prefix="bench-letters-") as folder:
             started, cpu = time.perf_counter(), time.process_time()
             result = dunning_run.run_dunning(RUN_DATE, selection, out_dir=Path(folder))
@@ -69,14 +71,14 @@ def main() -> None:
             print(f"{'run with letters (one transaction, one PDF)':<52} {seconds:6.2f} s  "
                   f"{result.count:>6} notices, {cpu:.1f} s CPU, PDF {size / 1e6:.1f} MB, "
                   f"fees {result.fees / 100:,.2f} kr")
+            report(f"run, {result.count} letters", seconds, "s", "< 60 s")
             started = time.perf_counter()
             again = dunning_run.run_dunning(RUN_DATE, selection, out_dir=Path(folder))
             print(f"{'second run on the same date':<52} {time.perf_counter() - started:6.2f} s  "
                   f"{again.count:>6} notices")
     finally:
         close_database()
-        for leftover in target.parent.glob(target.name + "*"):
-            leftover.unlink()
+        drop_scratch(target)
 
 
 def _enter_missing_rate() -> None:

@@ -13,10 +13,13 @@ Run: ``.venv/bin/python bench/bench_letters.py [--letters N]``.
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tui_inkasso.domain.identifiers import ocr_with_check
 from tui_inkasso.fileio import write_bytes_atomic
@@ -78,6 +81,9 @@ def main() -> None:
     pages = pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page ") + pdf.count(b"/Type /Page/")
     print(f"render {count} letters to one PDF: {seconds:.2f} s wall, {cpu:.2f} s CPU "
           f"({cpu / count * 1000:.2f} ms CPU/letter), {size / 1e6:.1f} MB, {pages} pages")
+    from bench.common import report
+
+    report(f"{count} letters rendered to one PDF (CPU)", cpu, "s")
 
 
 if __name__ == "__main__":

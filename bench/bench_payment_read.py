@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import gc
 import statistics
+import sys
 import tempfile
 import time
 import tracemalloc
@@ -28,6 +29,9 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import report
 from tui_inkasso.domain.identifiers import ocr_with_check
 from tui_inkasso.fileio import write_bytes_atomic
 from tui_inkasso.formats.bgmax import write_bgmax
@@ -139,6 +143,8 @@ def measure_plain(payments: list[BankPayment], folder: Path, repeat: int) -> Non
     print(f"plain    {n:>7} payments (TK20 only) | read {n / read:>9,.0f} payments/s CPU | slicing "
           f"floor {n / floor:>9,.0f} payments/s | reader = {floor / read:.0%} of the floor "
           f"(target >= 50%)")
+    report("BgMax plain OCR, payments/s (CPU)", n / read, "/s", better="higher")
+    report("BgMax plain OCR, share of the slicing floor", floor / read * 100, "%", "> 50 %", better="higher")
 
 
 def measure(name: str, payments: list[BankPayment], write: Callable[[list[BankPayment]], bytes],
@@ -170,6 +176,7 @@ def measure(name: str, payments: list[BankPayment], write: Callable[[list[BankPa
           f"write {written:5.2f} s | read (median of {repeat}) {wall:5.2f} s wall, {cpu:5.2f} s "
           f"CPU | {len(payments) / wall:>7,.0f} payments/s {lines / wall:>8,.0f} records/s | "
           f"peak {peak / 1e6:5.0f} MB (tracemalloc)")
+    report(f"{name} {len(payments)} payments read", wall, "s", "< 3 s")
 
 
 def _check(result: PaymentFile, payments: list[BankPayment]) -> None:

@@ -9,9 +9,9 @@ Demo data is a use case, not the store, so it has its own package; ``services/de
 only caller (it decides whether the demo may run, owns the transaction and audit-logs it).
 Why it writes tables directly (the one writer besides services): a million invoices must be
 written in well under two minutes, so it assigns every id in Python (no read-backs), builds plain
-tuples and hands them to the driver in large batches (``executemany`` on SQLite,
-``execute_values`` on PostgreSQL), parents before children so foreign keys hold at every
-statement.
+tuples and hands them to the driver in large batches (``db/bulk.py``: many rows a statement on
+SQLite, ``COPY`` on PostgreSQL), parents before children, with the big tables' indexes (and on
+PostgreSQL their foreign keys) dropped for the load and built again after it.
 
 The modules: ``catalogue`` (what the ledger is made of: owners, object types, names, payer
 habits), ``dates`` (rent months, run days), ``ocr`` (fast OCR references), ``tables`` (which
@@ -50,9 +50,10 @@ from tui_inkasso.demo.catalogue import (
     MAX_INVOICES,
     MIN_INVOICES,
 )
-from tui_inkasso.demo.tables import clear_ledger, has_ledger
+from tui_inkasso.demo.tables import LEDGER_MODELS, clear_ledger, has_ledger
 
 __all__ = [
-    "AGENCY_BANKGIRO", "BIG_CUSTOMER_NUMBER", "DEMO_USER", "MAX_INVOICES", "MIN_INVOICES", "build_demo",
+    "AGENCY_BANKGIRO", "BIG_CUSTOMER_NUMBER", "DEMO_USER", "LEDGER_MODELS", "MAX_INVOICES", "MIN_INVOICES",
+    "build_demo",
     "clear_ledger", "has_ledger",
 ]

@@ -45,9 +45,10 @@ class DemoBuilder(Estate, RentArrears):
         self._flush()
         indexes = self.writer.drop_indexes(BULK_TABLES)
         scenarios = SCENARIOS + ARREARS_SCENARIOS
-        self._invoices(n_rent, self.target - n_rent - len(scenarios))
-        self._scenarios(scenarios)
-        self._flush()
+        with self.writer.in_background():  # PostgreSQL stores a batch while the next is built
+            self._invoices(n_rent, self.target - n_rent - len(scenarios))
+            self._scenarios(scenarios)
+            self._flush()
         self.writer.create_indexes(indexes)
         self._dwelling_facts()
         self._finish()

@@ -196,7 +196,7 @@ def _write_files(folder: Path, exact_name: str | None, selection: Selection) -> 
                 )
                 rows = bf.stream_tuples(correction_query(
                     apply_selection(_stream_base().where(
-                        is_correction() & not_reported() & ((Invoice.owner + 0) == group.owner_id)
+                        is_correction() & not_reported() & (Invoice.owner == group.owner_id)
                     ), selection)
                 ))
                 crash_at = max(1, group.count // 2) if len(written) == 1 else 0

@@ -45,7 +45,6 @@ from tui_inkasso.services.dunning_run import ready_for_collection_query
 from tui_inkasso.services.selection import Selection, apply_selection, validate_selection
 from tui_inkasso.services.settings import collection_system
 from tui_inkasso.services.stored_values import stored_date, stored_datetime
-from tui_inkasso.services.transaction import is_postgres
 
 OWNER_SPAN = 1 << 20
 """Owner ids are below this: (customer, owner) pairs are counted as customer × span + owner."""
@@ -202,7 +201,7 @@ class CandidateTable:
         rows of a page by id (:meth:`rows_by_ids`), so 50,000 candidates cost one pass over the
         ready set instead of one for the count and another for each page.
         """
-        order = _order(sort, descending, for_scan=True)
+        order = _order(sort, descending)
         query = self._query(text, Invoice.id, *_sort_columns(sort)).order_by(*order)
         sql, params = query.sql()
         return [row[0] for row in db.execute_sql(sql, params)]
@@ -343,15 +342,12 @@ def _sort_columns(sort: str | None) -> tuple[pw.Field, ...]:
     return (column,) if column is not None and column.model is not Invoice else ()
 
 
-def _order(sort: str | None, descending: bool, *, for_scan: bool = False) -> list[pw.Node]:
-    """ORDER BY the sort column, then id. ``for_scan``: the whole set is read, so SQLite must
-    not walk the sort column's index over a million invoices (unary plus: sort what the
-    ready-set index found instead)."""
+def _order(sort: str | None, descending: bool) -> list[pw.Node]:
+    """ORDER BY the sort column, then id (the rows come from the partial indexes ``invoice_ready``
+    and ``invoice_excluded``, a few thousand at most, and are sorted)."""
     if sort is not None and sort not in SORT_COLUMNS:
         raise CollectionError(f"listan kan inte sorteras på {sort!r}; välj en av {', '.join(SORT_COLUMNS)}")
     column: Any = SORT_COLUMNS[sort or "invoice"]
-    if for_scan and not is_postgres():
-        column = pw.NodeList((pw.SQL("+"), column), glue="")
     if descending:
         return [column.desc(), Invoice.id.desc()]
     return [column.asc(), Invoice.id.asc()]

@@ -16,6 +16,7 @@ import peewee as pw
 from tui_inkasso import demo as demo_db
 from tui_inkasso.db.connection import db
 from tui_inkasso.db.models import Invoice
+from tui_inkasso.db.statistics import refresh_statistics
 from tui_inkasso.domain.collection_systems import INHOUSE
 from tui_inkasso.services import audit, settings
 from tui_inkasso.services.clock import today as business_today
@@ -99,10 +100,9 @@ def create_demo(
 
 
 def _analyze(database: pw.Database) -> None:
-    """Fresh planner statistics: the screens' queries on a million rows depend on them."""
-    if isinstance(database, pw.SqliteDatabase):
-        database.execute_sql("PRAGMA analysis_limit = 1000")
-    database.execute_sql("ANALYZE")
+    """Fresh planner statistics for the ledger's tables: the screens' queries on a million rows
+    depend on them (``db/statistics.py``; never a bare ANALYZE of the whole PostgreSQL database)."""
+    refresh_statistics(demo_db.LEDGER_MODELS, database)
 
 
 def _checkpoint(database: pw.Database) -> None:

@@ -27,7 +27,16 @@ from pathlib import Path
 import peewee as pw
 
 from tui_inkasso.db.connection import db
-from tui_inkasso.db.models import PaymentFile
+from tui_inkasso.db.models import (
+    ChargeSettlement,
+    Invoice,
+    InvoiceCharge,
+    Payment,
+    PaymentFile,
+    Voucher,
+    VoucherRow,
+)
+from tui_inkasso.db.statistics import refresh_statistics
 from tui_inkasso.domain.money import format_sek
 from tui_inkasso.formats.payment_file import PaymentFile as BankFile
 from tui_inkasso.gc_pause import gc_paused
@@ -52,6 +61,13 @@ from tui_inkasso.services.transaction import is_postgres, write_transaction
 BOOK_CHUNK = 5000
 """Payments handed to ``book_payments`` at a time: bounds the memory of a 100,000-payment file
 (the booking's plan is a few dicts per payment); every chunk is in the same transaction."""
+
+ANALYZE_FROM = 10_000
+"""From this many payments in a file, the tables it booked into get fresh planner statistics after
+the commit (``db/statistics.py``): the lists of payments and vouchers are planned from them."""
+
+BOOKED_TABLES = (Payment, Voucher, VoucherRow, ChargeSettlement, InvoiceCharge, Invoice)
+"""The tables a payment file's booking writes."""
 
 ADVISORY_LOCK_KEY = 727_274_205
 """PostgreSQL advisory lock held for the transaction of an import, so that two imports of
@@ -153,6 +169,8 @@ def _import(
         ) from None
     except BookingError as exc:
         raise PaymentImportError(name, f"kunde inte bokföras, inget sparades: {exc}") from None
+    if len(prepared.planned) >= ANALYZE_FROM:
+        refresh_statistics(BOOKED_TABLES)
     return ImportResult(str(path), "imported", summary, file_id)
 
 
