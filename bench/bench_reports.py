@@ -1,0 +1,176 @@
+"""Benchmark: the reports of issue 16 on the 1,000,000-invoice demo, SQLite and PostgreSQL side by side.
+
+Targets: the aged receivables for all owners grouped by property under 1 s; the collection
+overview for a year under 1 s; the first chart on screen under 1.5 s (from the menu key to the
+chart drawn, in the real app run headless). Measured per store:
+
+1. ``aging_report`` by property, owner, object type and customer as of the business date, and by
+   property as of an earlier month end (balances taken back to that day);
+2. ``collection_overview`` for the twelve months up to the business date;
+3. the first chart: ``InkassoApp.run_test``, ``d`` pressed on the menu, until the stacked bars have
+   their data and a frame with them has been drawn;
+4. the exports (Excel with a sheet per grouping, the PDF of the property grouping);
+5. reconciliation by an independent query: the report's total against the sum of every open
+   invoice's capital, fees and interest (printed, not timed).
+
+Each figure is the best of :data:`REPEAT` runs after one warm-up run (the first run's time is
+printed too), wall time with CPU time beside it. The SQLite demo is ``bench.common.demo_db()``
+(bench/out/); the PostgreSQL one the schema :data:`SCHEMA` of ``$TUI_INKASSO_BENCH_PG`` (default:
+the tests' server), built once with the real command (drop the schema to rebuild).
+Run: ``.venv/bin/python bench/bench_reports.py [--store sqlite|postgresql|both]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import quote
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import TODAY, demo_db, reference_seconds
+
+os.environ["TUI_INKASSO_TODAY"] = TODAY
+
+INVOICES = 1_000_000
+BASE_URL = os.environ.get("TUI_INKASSO_BENCH_PG", "postgresql://root@127.0.0.1:5432/test")
+SCHEMA = f"bench_demo_{INVOICES}"
+REPEAT = 3
+
+
+def _pg_url() -> str:
+    separator = "&" if "?" in BASE_URL else "?"
+    return f"{BASE_URL}{separator}options={quote(f'-c search_path={SCHEMA}')}"
+
+
+def _ensure_pg_demo() -> str:
+    """The demo ledger in its PostgreSQL schema, built with the real command on first use."""
+    import psycopg2
+
+    admin = psycopg2.connect(BASE_URL)
+    admin.autocommit = True
+    cursor = admin.cursor()
+    cursor.execute("SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = 'invoice'",
+                   (SCHEMA,))
+    if cursor.fetchone() is None:
+        cursor.execute(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE')
+        cursor.execute(f'CREATE SCHEMA "{SCHEMA}"')
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "tui_inkasso.cli", "--db", _pg_url(), "demo", "--invoices",
+                        str(INVOICES)], check=True, env={**os.environ, "TUI_INKASSO_TODAY": TODAY})
+        print(f"built {SCHEMA} in {time.perf_counter() - started:.1f} s")
+    admin.close()
+    return _pg_url()
+
+
+def _timed(work: Callable[[], object]) -> tuple[float, float]:
+    """(wall, CPU) seconds of one call."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    work()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def _best(work: Callable[[], object]) -> tuple[float, float, float]:
+    """(first run's wall, best wall, CPU of the best) over a warm-up and :data:`REPEAT` runs."""
+    first = _timed(work)[0]
+    runs = [_timed(work) for _ in range(REPEAT)]
+    wall, cpu = min(runs)
+    return first, wall, cpu
+
+
+async def _first_chart() -> float:
+    """Seconds from ``d`` on the menu to the first frame with the chart's bars."""
+    from tui_inkasso.app import InkassoApp
+    from tui_inkasso.screens.aging import AgingScreen
+    from tui_inkasso.widgets.charts import MoneyChart
+
+    app = InkassoApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        started = time.perf_counter()
+        await pilot.press("d")
+        while True:
+            screen = app.screen
+            if isinstance(screen, AgingScreen) and screen.report is not None:
+                chart = screen.query_one("#aging-chart", MoneyChart)
+                if not chart.is_empty:
+                    await pilot.pause()  # the frame with the bars
+                    return time.perf_counter() - started
+            await asyncio.sleep(0.005)
+
+
+def _measure(store: str, url: str) -> dict[str, str]:
+    """The figures of one store, as text by label."""
+    from tui_inkasso.db.connection import close_database, db, open_database
+    from tui_inkasso.domain.money import format_sek
+    from tui_inkasso.services.aging_report import AgingOptions, aging_report
+    from tui_inkasso.services.clock import today
+    from tui_inkasso.services.collection_overview import (
+        OverviewOptions,
+        collection_overview,
+        default_period,
+    )
+    from tui_inkasso.services.report_export import export_aging
+
+    open_database(url)
+    figures: dict[str, str] = {}
+    day = today()
+    month_end = day.replace(day=1) - dt.timedelta(days=1)
+
+    def report(label: str, work: Callable[[], object]) -> None:
+        first, wall, cpu = _best(work)
+        figures[label] = f"{wall * 1000:7.0f} ms (CPU {cpu * 1000:5.0f}, first {first * 1000:5.0f})"
+
+    for group_by in ("property", "owner", "object_type", "customer"):
+        report(f"aging by {group_by}", lambda g=group_by: aging_report(AgingOptions(day, g)))
+    report(f"aging by property as of {month_end}", lambda: aging_report(AgingOptions(month_end, "property")))
+    start, end = default_period(day)
+    report(f"collection overview {start} – {end}", lambda: collection_overview(OverviewOptions(start, end)))
+
+    shown = aging_report(AgingOptions(day, "property"))
+    (independent,) = db.obj.execute_sql(
+        'SELECT SUM("balance" + "fees" + "interest") FROM "invoice" WHERE "invoice_date" <= '
+        + db.obj.param, (day,)).fetchone()
+    figures["reconciled with an independent query"] = (
+        f"{'yes' if int(independent) == shown.totals.total else 'NO'} ({shown.totals.invoices} invoices, "
+        f"{format_sek(shown.totals.total)} kr)")
+    with tempfile.TemporaryDirectory() as folder:
+        for kind in ("xlsx", "pdf"):
+            wall, cpu = _timed(lambda k=kind: export_aging(AgingOptions(day, "property"), Path(folder), k))  # type: ignore[arg-type, misc]
+            figures[f"export aging {kind}"] = f"{wall * 1000:7.0f} ms (CPU {cpu * 1000:5.0f})"
+    seconds = [asyncio.run(_first_chart()) for _ in range(REPEAT)]
+    figures["first chart on screen (menu key to frame)"] = (
+        f"{min(seconds) * 1000:7.0f} ms (worst {max(seconds) * 1000:5.0f})")
+    close_database()
+    print(f"  {store}: done", flush=True)
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", choices=["sqlite", "postgresql", "both"], default="both")
+    args = parser.parse_args()
+    stores: dict[str, str] = {}
+    if args.store in ("sqlite", "both"):
+        stores["SQLite"] = f"sqlite:///{demo_db(INVOICES)}"
+    if args.store in ("postgresql", "both"):
+        stores["PostgreSQL"] = _ensure_pg_demo()
+    print(f"reference loop: {reference_seconds():.2f} s CPU (compare runs on a busy and a quiet machine)")
+    results = {store: _measure(store, url) for store, url in stores.items()}
+    labels = list(next(iter(results.values())))
+    width = max(map(len, labels))
+    print(f"\n{'':<{width}}  " + "  ".join(f"{store:<36}" for store in results))
+    for label in labels:
+        print(f"{label:<{width}}  " + "  ".join(f"{results[store][label]:<36}" for store in results))
+
+
+if __name__ == "__main__":
+    main()
