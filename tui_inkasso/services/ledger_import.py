@@ -42,6 +42,7 @@ from tui_inkasso.formats.ledger_json import (
     read_ledger,
 )
 from tui_inkasso.services import audit, settings
+from tui_inkasso.services.clock import today
 from tui_inkasso.services.errors import UserError
 from tui_inkasso.services.ledger_import_checks import Known, check_references
 from tui_inkasso.services.ledger_import_writer import SECTIONS, LedgerWriter, RecordCounts
@@ -80,7 +81,7 @@ class LedgerImportResult:
 
 def validate_ledger(data: Any) -> tuple[Ledger, Known, list[Problem]]:
     """Read and check a parsed file against itself and the database; writes nothing."""
-    ledger, problems = read_ledger(data, _check_setting)
+    ledger, problems = read_ledger(data, _check_setting, today())
     known = check_references(ledger, problems)
     return ledger, known, problems
 
