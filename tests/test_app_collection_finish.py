@@ -61,7 +61,7 @@ async def test_invoices_taken_meanwhile_are_named_and_the_run_goes_on_without_th
         await settle(pilot)
         assert isinstance(app.screen, ConfirmDialog)
         # The list was read again for the question, so 3001 is no longer in it.
-        assert "6 fakturor" in app.screen._question
+        assert "6\u00a0fakturor" in app.screen._question
         collection_run.create_cases(DAY, None, [ledger.id("3002")], "inhouse")
         await pilot.press("enter")
         await settle(pilot, timeout=30)

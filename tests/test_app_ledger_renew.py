@@ -108,4 +108,4 @@ async def test_a_renamed_dunning_level_and_a_new_payment_show_on_return(small: S
         await settle(pilot)
         assert customers.current_row.data.open_balance == before - 100000
         assert _row(table, small.invoices["open"]).balance == 845000 - 100000
-        assert "8 fakturor · 7 obetalda" in str(app.screen.query_one("#customer-card").render())
+        assert "8\u00a0fakturor · 7\u00a0obetalda" in str(app.screen.query_one("#customer-card").render())

@@ -150,7 +150,7 @@ async def test_ctrl_c_says_in_swedish_how_to_quit(small: SmallLedger) -> None:
         await pilot.pause()
         assert app.is_running
         notes = [(n.title, n.message) for n in app._notifications]
-        assert ("Vill du avsluta?", "Tryck [b]ctrl+q[/b] för att avsluta programmet.") in notes
+        assert ("Vill du avsluta?", "Tryck Ctrl+Q för att avsluta programmet.") in notes
 
 
 async def test_palette_lists_every_menu_entry_and_opens_them(small: SmallLedger) -> None:

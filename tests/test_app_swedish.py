@@ -42,3 +42,15 @@ def test_an_os_error_stays_inside_a_swedish_sentence() -> None:
     assert error_in_words(error) == "Permission denied (/srv/inkasso/fil.xml)"
     assert error_in_words(RuntimeError("database is locked")).startswith("databasen är upptagen")
     assert error_in_words(KeyError("x")) == "KeyError: 'x'"
+
+
+async def test_data_in_a_notification_is_text_not_markup(small: SmallLedger) -> None:
+    app = InkassoApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.screen.notify("Tjänsten a[/]b skickade till [Intrum]: klart", title="Kör nu")  # markup=True by default
+        await pilot.pause(0.2)
+        await settle(pilot)
+        assert app.is_running, "a[/]b is no markup error"
+        [note] = [n for n in app._notifications if "Intrum" in n.message]
+        assert note.message == "Tjänsten a[/]b skickade till [Intrum]: klart" and note.markup is False

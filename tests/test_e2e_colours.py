@@ -168,7 +168,7 @@ def walk_every_table(term: Terminal) -> None:
     # Reskontra: the customers found, then a customer's invoices
     term.keys("r")
     term.type("an")
-    term.wait_for("Kunder (50+)")
+    term.wait_for("Kunder: de 50 första av fler träffar")
     term.keys("Enter")
     check_current_row(term, Table("Kunder", r"│ (K\d{6}) "))
     term.keys("Enter")

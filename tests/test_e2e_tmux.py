@@ -51,7 +51,7 @@ def test_search_a_customer_and_open_an_invoice_in_a_real_terminal(terminal: Term
     terminal.wait_for("Reskontra", "Inställningar", "Verktyg", "Reskontra (kundsök)")
     terminal.keys("r")  # and the name at once: the keys wait for the ledger's search box
     terminal.type("anna")
-    terminal.wait_for("Anna Andersson", "19800101-0001", "8 fakturor", "Inkassomärkt", "Undantagen", "Påminnelse")
+    terminal.wait_for("Anna Andersson", "19800101-0001", "8\u00a0fakturor", "Inkassomärkt", "Undantagen", "Påminnelse")
     # Typed ahead in one go, as people do: to the customer list, open Anna, reverse the order
     # (oldest due date first), the second invoice. The app keeps each key for the widget that
     # has the focus once the key before it has been handled.

@@ -87,11 +87,12 @@ async def test_sort_and_filter_go_to_the_source() -> None:
         table = app.query_one(PagedTable)
         await pilot.press("r")  # reverse the sort
         await settle(pilot)
-        assert table.query == PageQuery("n", True, "")
+        assert table.page_query == PageQuery("n", True, "")
+        assert list(table.query("*")) == [], "Textual's DOM query is the table's own (no children), not the page query"
         assert table.row_at(0) is not None and table.row_at(0).key == "999"
         await pilot.press("s")  # next sortable column
         await settle(pilot)
-        assert table.query.sort == "name" and not table.query.descending
+        assert table.page_query.sort == "name" and not table.page_query.descending
         table.set_filter("odd")
         table.set_sort("n", descending=False)
         await settle(pilot)

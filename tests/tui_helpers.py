@@ -25,13 +25,7 @@ def pending_work(app: App[Any]) -> bool:
     """True when a widget of the screen in use, or the screen itself, says it has work scheduled:
     its ``pending`` attribute is True (a filter's debounce, a search typed on, a folder tree still
     reading). The app's own protocol, so no test needs to know a widget's timers."""
-    if any(getattr(node, "pending", False) is True for node in app.screen.walk_children(with_self=True)):
-        return True
-    # Screens whose own debounce timers predate the protocol (until they move to FilterField).
-    return any(getattr(app.screen, name, None) is not None for name in LEGACY_TIMERS)
-
-
-LEGACY_TIMERS = ("_search_timer", "_highlight_timer")
+    return any(getattr(node, "pending", False) is True for node in app.screen.walk_children(with_self=True))
 
 
 def running_workers(app: App[Any]) -> list[Worker[Any]]:
@@ -60,17 +54,24 @@ async def settle(pilot: Pilot[object], timeout: float = 10.0) -> None:
     """
     app = pilot.app
     deadline = time.monotonic() + timeout
+    quiet = 0
     await pilot.pause(0)
     while True:
         workers = running_workers(app)
         if workers:
             await wait_for_workers(workers, max(deadline - time.monotonic(), 0.01))
+            quiet = 0
         elif busy(pilot):
             await pilot.pause(0.01)
+            quiet = 0
         else:
-            await pilot.pause()
-            if not busy(pilot):
+            # Quiet twice in a row: the first time after an idle pause (layout, paint), the second
+            # after the messages a worker that ended meanwhile posted have been handled.
+            await (pilot.pause() if quiet == 0 else pilot.pause(0))
+            quiet += 1
+            if quiet == 2 and not busy(pilot):
                 return
+            continue
         if time.monotonic() > deadline:
             raise AssertionError("the app did not settle in time")
         await pilot.pause(0)

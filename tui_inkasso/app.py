@@ -34,6 +34,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.reactive import Initialize, Reactive
 from textual.screen import Screen
 from textual.theme import Theme
@@ -41,6 +42,7 @@ from textual.worker import Worker, WorkerState
 
 from tui_inkasso.screens.menu import MENU_ENTRIES, MenuEntry, MenuScreen
 from tui_inkasso.widgets import swedish_textual  # noqa: F401 - Textual's own words, in Swedish
+from tui_inkasso.widgets.db_work import db_work
 from tui_inkasso.widgets.typeahead import KeyGate
 from tui_inkasso.widgets.worker_errors import WorkerFailed
 
@@ -187,14 +189,12 @@ class InkassoApp(KeyGate, App[None]):
         gc.enable()
         self.recover_at_start()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="startup", name="Kontroll efter avbrott")
+    @db_work("Kontroll efter avbrott", group="startup", exclusive=True)
     def recover_at_start(self) -> None:
         """Finish files of runs that crashed (``services.startup``); report what was done."""
         from tui_inkasso.services.startup import recover_at_start
-        from tui_inkasso.services.threads import thread_connection
 
-        with thread_connection():
-            notes = recover_at_start()
+        notes = recover_at_start()
         if notes:
             self.post_message(RecoveryNotes(list(notes)))
 
@@ -224,7 +224,15 @@ class InkassoApp(KeyGate, App[None]):
 
     def action_help_quit(self) -> None:
         """Ctrl+C copies in a text field and quits nothing: say how to quit (Textual says it in English)."""
-        self.notify("Tryck [b]ctrl+q[/b] för att avsluta programmet.", title="Vill du avsluta?")
+        self.notify("Tryck Ctrl+Q för att avsluta programmet.", title="Vill du avsluta?")
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Every notification as plain text: messages carry data (a payer's name, a service
+        called "a[/]b", an agency "[Intrum]", a server's error) that must never be read as markup.
+        Screens call this through ``self.notify``, which passes ``markup=True`` by default, so it
+        is ignored here."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def action_toggle_theme(self) -> None:
         """Switch between the dark and the light theme; the next start opens with it."""

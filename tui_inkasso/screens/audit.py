@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -21,8 +21,8 @@ from textual.widgets import Footer, Header
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.scheduled import TextScreen
 from tui_inkasso.services import audit
-from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
+from tui_inkasso.widgets.db_work import db_work
 from tui_inkasso.widgets.filter_field import FilterField
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, TableRow
 
@@ -113,10 +113,9 @@ class AuditScreen(BaseScreen):
         """Read the latest entries again."""
         self._load()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="audit", name="Granskningslogg")
+    @db_work("Granskningslogg", group="audit", exclusive=True)
     def _load(self) -> None:
-        with thread_connection():
-            lines = audit.recent(limit=AUDIT_LIMIT)
+        lines = audit.recent(limit=AUDIT_LIMIT)
         self.post_message(self.Loaded(lines))
 
     def on_audit_screen_loaded(self, message: AuditScreen.Loaded) -> None:

@@ -45,7 +45,6 @@ from tui_inkasso.services import balance_file_run as brun
 from tui_inkasso.services import clock
 from tui_inkasso.services.balance_corrections import CorrectionRow, CorrectionStatus
 from tui_inkasso.services.selection import Selection
-from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.db_work import db_work
 from tui_inkasso.widgets.dialogs import ConfirmDialog
@@ -147,14 +146,12 @@ class RangeSource:
 
     def count(self, query: PageQuery) -> int:
         """Rows in the range."""
-        with thread_connection():
-            return bc.count_in_range(*self.args)
+        return bc.count_in_range(*self.args)
 
     def rows(self, query: PageQuery, offset: int, limit: int) -> Sequence[TableRow]:
         """One page."""
-        with thread_connection():
-            found = bc.corrections_in_range(*self.args, offset=offset, limit=limit,
-                                            sort=query.sort or "pay_date", descending=query.descending)
+        found = bc.corrections_in_range(*self.args, offset=offset, limit=limit,
+                                        sort=query.sort or "pay_date", descending=query.descending)
         return [range_row(r) for r in found]
 
 
@@ -171,9 +168,8 @@ class UnreportedSource:
 
     def rows(self, query: PageQuery, offset: int, limit: int) -> Sequence[TableRow]:
         """One page."""
-        with thread_connection():
-            found = bc.unreported_corrections(self.selection, offset=offset, limit=limit,
-                                              sort=query.sort or "pay_date", descending=query.descending)
+        found = bc.unreported_corrections(self.selection, offset=offset, limit=limit,
+                                          sort=query.sort or "pay_date", descending=query.descending)
         return [unreported_row(r) for r in found]
 
 

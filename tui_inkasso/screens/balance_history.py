@@ -2,7 +2,7 @@
 
 :class:`BalanceFilesScreen` lists every file (newest first) with owner, count, sum, delivery
 status and whether the file is still on disk. Enter opens :class:`BalanceFileDetailScreen` with
-the corrections the file reported (paged from the database). On both: W = Skriv igen (asks for
+the corrections the file reported (paged from the database). On both: w = Skriv igen (asks for
 a folder or a new file name; the same file id and content are written), I = Skicka igen (through
 the outbox; a file the server already has is not sent twice). Slow work runs in thread workers.
 """
@@ -27,7 +27,6 @@ from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.services import balance_corrections as bc
 from tui_inkasso.services import balance_history as bh
 from tui_inkasso.services.outbox import DeliveryResult
-from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.db_work import db_work
 from tui_inkasso.widgets.dialogs import ConfirmDialog, PathPrompt
@@ -95,7 +94,7 @@ def summary_text(report: bh.ReportSummary) -> Text:
                 f"överföring: {report.delivery_label}\n")
     text.append(f"Fil: {report.path or '–'}")
     if report.path and not report.file_exists:
-        text.append("  (finns inte längre på disken: W skriver den igen)", style="bold red")
+        text.append("  (finns inte längre på disken: w skriver den igen)", style="bold red")
     return text
 
 
@@ -206,7 +205,7 @@ class BalanceFilesScreen(_FileActions):
         yield Header(icon="≡")
         yield PagedTable(REPORT_COLUMNS, id="balance-files", empty_text="Inga saldofiler har skapats än",
                          loading=True, row_keys=("w", "i"))
-        yield Static("Enter öppnar filen · W skriver den igen · I skickar den igen", id="balance-files-help")
+        yield Static("Enter öppnar filen · w skriver den igen · i skickar den igen", id="balance-files-help")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -279,8 +278,7 @@ class DetailSource:
 
     def rows(self, query: PageQuery, offset: int, limit: int) -> Sequence[TableRow]:
         """One page, in payment-date order."""
-        with thread_connection():
-            found = bh.report_detail(self.report_id, offset=offset, limit=limit).corrections
+        found = bh.report_detail(self.report_id, offset=offset, limit=limit).corrections
         return [detail_row(r) for r in found]
 
 

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
+from textual.reactive import var
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
@@ -33,13 +34,13 @@ from tui_inkasso.domain.codes import (
     payment_method_label,
 )
 from tui_inkasso.domain.collection_systems import short_label
-from tui_inkasso.domain.money import MoneyError, format_sek, parse_amount
+from tui_inkasso.domain.money import MoneyError, format_kronor, format_sek, parse_amount
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.selection import parse_date
 from tui_inkasso.services import case_register as register
 from tui_inkasso.services import clock
-from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
+from tui_inkasso.widgets.db_work import db_work
 from tui_inkasso.widgets.dialogs import DIALOG_CSS, ReasonDialog
 from tui_inkasso.widgets.filter_field import FilterField
 from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS, TABLE_KEYS
@@ -111,16 +112,14 @@ class CaseSource:
 
     def count(self, query: PageQuery) -> int:
         """Cases that pass the filter."""
-        with thread_connection():
-            return register.count_cases(self._filter(query))
+        return register.count_cases(self._filter(query))
 
     def rows(self, query: PageQuery, offset: int, limit: int) -> Sequence[TableRow]:
         """One page, sorted in SQL (newest first unless asked otherwise)."""
         sort = query.sort or "created_at"
         descending = query.descending if query.sort else True
-        with thread_connection():
-            cases = register.list_cases(self._filter(query), offset=offset, limit=limit, sort=sort,
-                                        descending=descending)
+        cases = register.list_cases(self._filter(query), offset=offset, limit=limit, sort=sort,
+                                    descending=descending)
         return [self.row(c) for c in cases]
 
     @staticmethod
@@ -144,10 +143,6 @@ class CaseListScreen(BaseScreen):
         Binding("o", "toggle_open", "Öppna/alla", id="cases.open_only", tooltip="Visa bara öppna ärenden, eller alla"),
         Binding("f5", "refresh", "Uppdatera", id="cases.refresh"),
     ]
-
-    DEFAULT_CSS = """
-    CaseListScreen #cases { margin: 0 1; border: round $primary; }
-    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -271,7 +266,7 @@ class PaymentDialog(ModalScreen[PaymentInput | None]):
         self.today = today
 
     def compose(self) -> ComposeResult:
-        options = [(f"{i.number} – saldo {format_sek(i.current_balance)} kr", i.invoice_id) for i in self.invoices]
+        options = [(f"{i.number} – saldo {format_kronor(i.current_balance)}", i.invoice_id) for i in self.invoices]
         first = next((i.invoice_id for i in self.invoices if i.current_balance > 0), self.invoices[0].invoice_id)
         methods = [(payment_method_label(m.value), m.value) for m in PaymentMethod if m is not PaymentMethod.CREDIT]
         with Vertical() as box:
@@ -344,16 +339,6 @@ class CaseScreen(BaseScreen):
         Binding("f5", "refresh", "Uppdatera", id="case.refresh"),
     ]
 
-    DEFAULT_CSS = """
-    CaseScreen #case-card { margin: 0 1; height: auto; }
-    CaseScreen .case-title { margin: 0 1; text-style: bold; }
-    CaseScreen PagedTable { margin: 0 1; border: round $panel-lighten-2; }
-    CaseScreen PagedTable:focus { border: round $primary; }
-    CaseScreen #case-invoices { height: 7; }
-    CaseScreen #case-payments { height: 7; }
-    CaseScreen #case-events { height: 1fr; }
-    """
-
     class DetailLoaded(Message):
         """The case as read from the register."""
 
@@ -368,10 +353,13 @@ class CaseScreen(BaseScreen):
             super().__init__()
             self.message = message
 
+    detail: var[register.CaseDetail | None] = var(None, bindings=True)
+    """The case as read (None until it is): every key of the case waits for it, closing and a
+    payment only while it is open."""
+
     def __init__(self, case_id: int) -> None:
         super().__init__()
         self.case_id = case_id
-        self.detail: register.CaseDetail | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
@@ -402,10 +390,9 @@ class CaseScreen(BaseScreen):
         """Read the case again."""
         self._load()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="case-detail", name="Läs ärendet")
+    @db_work("Läs ärendet", group="case-detail", exclusive=True)
     def _load(self) -> None:
-        with thread_connection():
-            detail = register.case_detail(self.case_id)
+        detail = register.case_detail(self.case_id)
         self.post_message(self.DetailLoaded(detail))
 
     def on_case_screen_detail_loaded(self, message: CaseScreen.DetailLoaded) -> None:
@@ -428,7 +415,6 @@ class CaseScreen(BaseScreen):
                                         ("#case-payments", PAYMENT_COLUMNS, payments),
                                         ("#case-events", EVENT_COLUMNS, events_)):
             self.query_one(table_id, PagedTable).set_source(ListSource(columns, rows))
-        self.refresh_bindings()
 
     @staticmethod
     def _payment_when(p: register.CasePaymentLine) -> Text:
@@ -451,10 +437,10 @@ class CaseScreen(BaseScreen):
         text.append(f"\nKund {s.customer_number} {s.customer_name}, {detail.national_id}, {detail.customer_address}")
         text.append(f"\nÄgare {s.owner_code} {s.owner_name}")
         text.append(f"\nKrav: kapital {format_sek(s.capital)} + avgifter {format_sek(s.fees)} + ränta "
-                    f"{format_sek(s.interest)} = {format_sek(s.claimed)} kr")
-        text.append(f"\nInbetalt sedan ärendet skapades {format_sek(detail.paid_since)} kr · kvar: kapital "
-                    f"{format_sek(s.balance)} kr, totalt ")
-        text.append(f"{format_sek(s.remaining)} kr", style="bold")
+                    f"{format_sek(s.interest)} = {format_kronor(s.claimed)}")
+        text.append(f"\nInbetalt sedan ärendet skapades {format_kronor(detail.paid_since)} · kvar: kapital "
+                    f"{format_kronor(s.balance)}, totalt ")
+        text.append(f"{format_kronor(s.remaining)}", style="bold")
         return text
 
     # ------------------------------------------------------------------ changes
@@ -483,24 +469,23 @@ class CaseScreen(BaseScreen):
                          "Skäl"),
             lambda reason: self._save("close", reason) if reason else None)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="case-change", name="Spara i ärendet")
+    @db_work("Spara i ärendet", group="case-change", exclusive=True)
     def _save(self, what: str, answer: object) -> None:
-        with thread_connection():
-            if what == "status":
-                status, note = answer  # type: ignore[misc]
-                summary = register.set_case_status(self.case_id, status, note)
-                message = f"Status: {case_status_label(summary.status)}"
-            elif what == "note":
-                register.add_case_note(self.case_id, str(answer))
-                message = "Anteckningen är sparad."
-            elif what == "payment":
-                payment: PaymentInput = answer  # type: ignore[assignment]
-                booked = register.register_case_payment(self.case_id, payment.invoice_id, payment.amount,
-                                                        payment.pay_date, payment.method)
-                message = f"Betalning {format_sek(payment.amount)} kr registrerad på faktura {booked.invoice_number}."
-            else:
-                register.close_case(self.case_id, str(answer))
-                message = "Ärendet är avslutat."
+        if what == "status":
+            status, note = answer  # type: ignore[misc]
+            summary = register.set_case_status(self.case_id, status, note)
+            message = f"Status: {case_status_label(summary.status)}"
+        elif what == "note":
+            register.add_case_note(self.case_id, str(answer))
+            message = "Anteckningen är sparad."
+        elif what == "payment":
+            payment: PaymentInput = answer  # type: ignore[assignment]
+            booked = register.register_case_payment(self.case_id, payment.invoice_id, payment.amount,
+                                                    payment.pay_date, payment.method)
+            message = f"Betalning {format_kronor(payment.amount)} registrerad på faktura {booked.invoice_number}."
+        else:
+            register.close_case(self.case_id, str(answer))
+            message = "Ärendet är avslutat."
         self.post_message(self.Changed(message))
 
     def on_case_screen_changed(self, message: CaseScreen.Changed) -> None:

@@ -32,11 +32,13 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.reactive import var
 from textual.widgets import Footer, Header, Static
 
 from tui_inkasso.domain.codes import invoice_kind_label
 from tui_inkasso.domain.collection_systems import system_label, system_spec
-from tui_inkasso.domain.money import format_sek
+from tui_inkasso.domain.counts import count_of, format_count
+from tui_inkasso.domain.money import format_kronor, format_sek
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.selection import SelectionScreen
 from tui_inkasso.services import (
@@ -49,8 +51,8 @@ from tui_inkasso.services import (
 )
 from tui_inkasso.services.collection_errors import InvoicesTaken
 from tui_inkasso.services.selection import Selection
-from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
+from tui_inkasso.widgets.db_work import db_work
 from tui_inkasso.widgets.dialogs import ConfirmDialog, PathPrompt, ReasonDialog
 from tui_inkasso.widgets.filter_field import FilterField
 from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS
@@ -117,8 +119,7 @@ class CandidateSource:
     def _ordered(self, query: PageQuery) -> list[int]:
         cached = self._ids
         if cached is None or cached[0] != query:
-            with thread_connection():
-                ids = self.table.ordered_ids(query.sort, query.descending, query.filter)
+            ids = self.table.ordered_ids(query.sort, query.descending, query.filter)  # in the table's worker
             self._ids = cached = (query, ids)
         return cached[1]
 
@@ -133,8 +134,7 @@ class CandidateSource:
     def rows(self, query: PageQuery, offset: int, limit: int) -> Sequence[TableRow]:
         """One sorted, filtered page, read by id."""
         ids = self._ordered(query)[offset : offset + limit]
-        with thread_connection():
-            page = self.table.rows_by_ids(ids)
+        page = self.table.rows_by_ids(ids)
         return [self.row(r) for r in page]
 
     def keys(self, query: PageQuery) -> Sequence[str]:
@@ -169,9 +169,14 @@ NAMED = 5
 """Invoice numbers a question names before "och 9 till"."""
 
 
+NOTHING_READY = ("Inga fakturor är klara för inkasso. En faktura kommer hit när påminnelse- och "
+                 "kravkörningarna (Reskontra → Påminnelse/krav) har skickat dess sista krav och det har förfallit.")
+"""What an empty upper table says: where invoices for collection come from."""
+
+
 def invoices(count: int) -> str:
     """"1 faktura", "14 fakturor", "6 398 fakturor"."""
-    return f"{count:,}".replace(",", "\u00a0") + (" faktura" if count == 1 else " fakturor")
+    return count_of(count, "faktura", "fakturor")
 
 
 def exclusion_question(count: int, named: Sequence[collection_candidates.CandidateRow], balance: int | None,
@@ -210,11 +215,11 @@ def totals_text(totals: collection_candidates.CandidateTotals, marked: int, *, r
     it may take two lines: it breaks between the parts, never inside one ("1 markerade")."""
     parts = [Text(invoices(totals.count), style="bold") + (" (filtrerat)" if filtered else "")]
     if ready:
-        parts.append(Text(f"{totals.cases:,} {'ärende' if totals.cases == 1 else 'ärenden'}".replace(",", "\u00a0")))
+        parts.append(Text(count_of(totals.cases, "ärende", "ärenden")))
     parts.append(Text(f"saldo {format_sek(totals.balance)}\u00a0kr"))
     parts.append(Text(f"avgifter {format_sek(totals.fees)}\u00a0kr"))
     if marked:
-        parts.append(Text(f"{marked:,} markerade".replace(",", "\u00a0"), style="bold yellow"))
+        parts.append(Text(f"{format_count(marked)}\u00a0markerade", style="bold yellow"))
     return Parts(parts)
 
 
@@ -261,17 +266,6 @@ class CollectionScreen(BaseScreen):
         Binding("f5", "refresh", "Uppdatera", id="collection.refresh"),
     ]
 
-    DEFAULT_CSS = """
-    CollectionScreen #coll-head { height: 1; margin: 0 1; color: $text-muted; }
-    CollectionScreen MarkTable {
-        margin: 0 1; border: round $panel-lighten-2;
-        border-title-color: $foreground; border-title-style: bold;
-    }
-    CollectionScreen MarkTable:focus { border: round $primary; }
-    CollectionScreen #coll-ready { height: 2fr; min-height: 5; }
-    CollectionScreen #coll-excluded { height: 1fr; min-height: 7; }
-    CollectionScreen .coll-totals { height: auto; margin: 0 1; }
-    """
     """The lower table keeps at least 3 rows at 80x24 (border, header, 3 rows, the sideways
     scroll bar); the table titles are the tables' border titles and the filter is one line, so
     both tables get the room."""
@@ -322,11 +316,13 @@ class CollectionScreen(BaseScreen):
             self.error = error
             self.out = out
 
+    candidates: var[collection_candidates.CandidateSet | None] = var(None, bindings=True)
+    """The wizard's two lists (None until read): F2, Tab and F5 wait for them, F2 by their system."""
+
     def __init__(self, selection: Selection | None = None, today: dt.date | None = None) -> None:
         super().__init__()
         self.selection = selection
         self.today = today or clock.today()
-        self.candidates: collection_candidates.CandidateSet | None = None
         self.system = ""
         self.result: collection_run.CaseRunResult | None = None
         self._last_table = "coll-ready"
@@ -339,7 +335,7 @@ class CollectionScreen(BaseScreen):
         yield Static("", id="coll-head")
         yield FilterField("/ Filtrera: fakturanummer, kund, person-/orgnr eller objekt",
                           tables=("#coll-ready", "#coll-excluded"), id="coll-filter")
-        ready = MarkTable(CANDIDATE_COLUMNS, id="coll-ready", empty_text="Inga fakturor är klara för inkasso",
+        ready = MarkTable(CANDIDATE_COLUMNS, id="coll-ready", empty_text=NOTHING_READY,
                           no_match="Inga fakturor matchar '{filter}'",
                           page_size=200, sort="invoice", row_keys=("u",), frozen=2)
         ready.border_title = "Fakturor till inkasso"
@@ -368,11 +364,10 @@ class CollectionScreen(BaseScreen):
     def _excluded(self) -> MarkTable:
         return self.query_one("#coll-excluded", MarkTable)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="collection-recover", name="Kontroll av inkassofiler")
+    @db_work("Kontroll av inkassofiler", group="collection-recover", exclusive=True)
     def _recover(self) -> None:
         collection_candidates.warm_up(self.today)
-        with thread_connection():
-            messages = collection_recovery.recover()
+        messages = collection_recovery.recover()
         for message in messages:
             self.app.call_from_thread(self.notify, message, title="Inkassofiler", timeout=10)
 
@@ -395,18 +390,17 @@ class CollectionScreen(BaseScreen):
         self._ready().focus()
         self._open_candidates(self.today, self.selection or Selection())
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="collection-open", name="Inkasso: urval")
+    @db_work("Inkasso: urval", group="collection-open", exclusive=True)
     def _open_candidates(self, today: dt.date, selection: Selection) -> None:
-        with thread_connection():
-            candidates = collection_candidates.collection_candidates(today, selection)
-            note = terminated_note(candidates, today)
+        candidates = collection_candidates.collection_candidates(today, selection)
+        note = terminated_note(candidates, today)
         self.app.call_from_thread(self._show_candidates, candidates)
         if note:
             self.app.call_from_thread(self.notify, note, title="Uppsagda hyresavtal", timeout=12)
 
     def _show_candidates(self, candidates: collection_candidates.CandidateSet) -> None:
-        self.candidates = candidates
         self.system = candidates.system
+        self.candidates = candidates
         label = system_label(self.system)
         self.query_one("#coll-head", Static).update(Text(
             f"Inkassosystem: {label} · datum {self.today.isoformat()} · urval: {candidates.selection.describe()}"))
@@ -418,7 +412,6 @@ class CollectionScreen(BaseScreen):
         self._excluded_pending = self._sources["coll-excluded"]
         self._excluded().set_source(None)
         self._ready().set_source(self._sources["coll-ready"], filter=text)
-        self.refresh_bindings()
         for note in candidates.notes:
             self.notify(note, title="Inget kan gå till inkasso", severity="warning", timeout=10)
 
@@ -438,22 +431,21 @@ class CollectionScreen(BaseScreen):
     def _table_loaded(self, event: PagedTable.Loaded) -> None:
         if event.table.id == "coll-ready" and self._excluded_pending is not None:
             source, self._excluded_pending = self._excluded_pending, None
-            self._excluded().set_source(source, filter=event.table.query.filter)
+            self._excluded().set_source(source, filter=event.table.page_query.filter)
         if event.table.id in ("coll-ready", "coll-excluded"):
-            self._count(event.table.id, event.table.query.filter)
+            self._count(event.table.id, event.table.page_query.filter)
 
-    @work(thread=True, exit_on_error=False, group="collection-totals", name="Inkasso: summor")
+    @db_work("Inkasso: summor", group="collection-totals")
     def _count(self, which: str, text: str) -> None:
         if self.candidates is None:
             return
         table = self.candidates.ready if which == "coll-ready" else self.candidates.excluded
-        with thread_connection():
-            totals = table.totals(text)
+        totals = table.totals(text)
         self.post_message(self.TotalsLoaded(which, text, totals))
 
     def on_collection_screen_totals_loaded(self, message: CollectionScreen.TotalsLoaded) -> None:
         table = self.query_one(f"#{message.which}", MarkTable)
-        if message.text != table.query.filter:
+        if message.text != table.page_query.filter:
             return
         self._totals[message.which] = message.totals
         self._show_totals(table)
@@ -463,7 +455,7 @@ class CollectionScreen(BaseScreen):
         if totals is None or table.id is None:
             return
         self.query_one(f"#{table.id}-totals", Static).update(
-            totals_text(totals, len(table.marked), ready=table.id == "coll-ready", filtered=bool(table.query.filter)))
+            totals_text(totals, len(table.marked), ready=table.id == "coll-ready", filtered=bool(table.page_query.filter)))
 
     @on(MarkTable.MarksChanged)
     def _marks_changed(self, event: MarkTable.MarksChanged) -> None:
@@ -527,17 +519,16 @@ class CollectionScreen(BaseScreen):
         dialog = ReasonDialog(question, "Undanta från inkasso", "Skäl till undantaget")
         self.app.push_screen(dialog, lambda reason: self._move(ids, reason, exclude=True) if reason else None)
         if table.marked:
-            self._name_marked(dialog, ids, table.query)
+            self._name_marked(dialog, ids, table.page_query)
 
-    @work(thread=True, exit_on_error=False, group="collection-names", name="Inkasso: markerade fakturor")
+    @db_work("Inkasso: markerade fakturor", group="collection-names")
     def _name_marked(self, dialog: ReasonDialog, ids: list[int], query: PageQuery) -> None:
         source = self._sources.get("coll-ready")
         if source is None:
             return
         hidden = _hidden(source, ids, query)
-        with thread_connection():
-            named = source.table.rows_by_ids(ids[:NAMED])
-            totals = collection_candidates.plan_totals(ids)
+        named = source.table.rows_by_ids(ids[:NAMED])
+        totals = collection_candidates.plan_totals(ids)
         question = exclusion_question(len(ids), named, totals.balance, hidden, query.filter)
         self.app.call_from_thread(dialog.update_question, question)
 
@@ -548,14 +539,13 @@ class CollectionScreen(BaseScreen):
         if not ids:
             self.notify("Markera fakturor att inkludera först (mellanslag).", title="Inget markerat")
             return
-        self._move(ids, None, exclude=False, query=table.query if table.marked else None)
+        self._move(ids, None, exclude=False, query=table.page_query if table.marked else None)
 
-    @work(thread=True, exit_on_error=False, group="collection-move", name="Undanta/inkludera")
+    @db_work("Undanta/inkludera", group="collection-move")
     def _move(self, ids: list[int], reason: str | None, *, exclude: bool, query: PageQuery | None = None) -> None:
         source = self._sources.get("coll-excluded")
         hidden = _hidden(source, ids, query) if source is not None and query is not None else 0
-        with thread_connection():
-            result = collection_exclusion.exclude(ids, reason or "") if exclude else collection_exclusion.include(ids)
+        result = collection_exclusion.exclude(ids, reason or "") if exclude else collection_exclusion.include(ids)
         self.post_message(self.Moved(result, exclude, hidden, query.filter if query is not None else ""))
 
     def on_collection_screen_moved(self, message: CollectionScreen.Moved) -> None:
@@ -598,13 +588,12 @@ class CollectionScreen(BaseScreen):
             lambda path: self._plan(confirmed=True, out=path) if path else None,
         )
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="collection-plan", name="Inkasso: förbered")
+    @db_work("Inkasso: förbered", group="collection-plan", exclusive=True)
     def _plan(self, *, confirmed: bool, out: Path | None) -> None:
         if self.candidates is None:
             return
-        with thread_connection():
-            ids = self.candidates.ready.ids()
-            totals = collection_candidates.plan_totals(ids)
+        ids = self.candidates.ready.ids()
+        totals = collection_candidates.plan_totals(ids)
         self.post_message(self.FinishPlanned(ids, totals, confirmed, out))
 
     def on_collection_screen_finish_planned(self, message: CollectionScreen.FinishPlanned) -> None:
@@ -616,23 +605,22 @@ class CollectionScreen(BaseScreen):
             return
         totals = message.totals
         label = system_label(self.system)
-        question = (f"Skapa {totals.cases} inkassoärenden av {totals.count} fakturor (saldo "
-                    f"{format_sek(totals.balance)} kr, avgifter {format_sek(totals.fees)} kr) – {label}?")
+        question = (f"Skapa {count_of(totals.cases, 'inkassoärende', 'inkassoärenden')} av {invoices(totals.count)} (saldo "
+                    f"{format_kronor(totals.balance)}, avgifter {format_kronor(totals.fees)}) – {label}?")
         if system_spec(self.system).is_agency:
             question += " Filen med de nya ärendena skapas och skickas direkt om en FTP-server är inställd."
-        if self._ready().query.filter:
+        if self._ready().page_query.filter:
             question += " Alla fakturor i den övre listan tas med, även de som filtret döljer."
         self.app.push_screen(ConfirmDialog(question, "Skapa inkassoärende"),
                              lambda yes: self._create(message.ids, None) if yes else None)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="collection-run", name="Skapa inkassoärenden")
+    @db_work("Skapa inkassoärenden", group="collection-run", exclusive=True)
     def _create(self, ids: list[int], out: Path | None) -> None:
-        with thread_connection():
-            try:
-                result = collection_run.create_cases(self.today, self.selection, ids, self.system, out=out)
-            except InvoicesTaken as exc:
-                self.post_message(self.Taken(exc, out))
-                return
+        try:
+            result = collection_run.create_cases(self.today, self.selection, ids, self.system, out=out)
+        except InvoicesTaken as exc:
+            self.post_message(self.Taken(exc, out))
+            return
         self.post_message(self.RunDone(result))
 
     def on_collection_screen_taken(self, message: CollectionScreen.Taken) -> None:
@@ -671,11 +659,6 @@ class CaseResultScreen(BaseScreen):
         Binding("e", "export_excel", "Exportera till Excel", id="result.excel", tooltip="Spara listan som .xlsx"),
         Binding("p", "export_pdf", "Skriv ut (PDF)", id="result.pdf", tooltip="Spara listan som PDF för utskrift"),
     ]
-
-    DEFAULT_CSS = """
-    CaseResultScreen #result-summary { margin: 0 1; height: auto; }
-    CaseResultScreen #result-list { margin: 0 1; border: round $primary; }
-    """
 
     class Exported(Message):
         """The list was written to ``path``."""
@@ -731,10 +714,9 @@ class CaseResultScreen(BaseScreen):
         self.app.push_screen(PathPrompt(f"Spara listan som {what}:", default, f"Exportera ({what})"),
                              lambda path: self._export(path, kind) if path else None)
 
-    @work(thread=True, exit_on_error=False, group="result-export", name="Exportera listan")
+    @db_work("Exportera listan", group="result-export")
     def _export(self, path: Path, kind: str) -> None:
-        with thread_connection():
-            written = collection_export.case_list_export(self.result, path, kind)  # type: ignore[arg-type]
+        written = collection_export.case_list_export(self.result, path, kind)  # type: ignore[arg-type]
         self.post_message(self.Exported(written))
 
     def on_case_result_screen_exported(self, message: CaseResultScreen.Exported) -> None:

@@ -27,7 +27,7 @@ from typing import ClassVar
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 from rich.text import Text
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -38,14 +38,18 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui_inkasso.domain.codes import case_status_label, invoice_kind_label
 from tui_inkasso.domain.collection_systems import system_label
+from tui_inkasso.domain.counts import count_of, format_count
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.reprint import BlockFlow, ReprintMenu
 from tui_inkasso.services import dunning_blocks, ledger
-from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
+from tui_inkasso.widgets.db_work import db_work
 from tui_inkasso.widgets.filter_field import FilterField
 from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS, TABLE_KEYS
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, PageQuery, TableRow
+
+HIT_LIMIT = 50
+"""The customer search shows this many hits (and says when there are more)."""
 
 SEARCH_DELAY = 0.12
 """Seconds of quiet typing before a search runs (each keystroke restarts the wait)."""
@@ -155,23 +159,21 @@ class InvoiceSource:
         """Invoices (with a balance, when filtered) of the customer."""
         if self._primed and self._primed[0] == query:
             return self._primed[1]
-        with thread_connection():
-            return ledger.count_customer_invoices(self.customer_id, only_open=query.filter == ONLY_OPEN)
+        return ledger.count_customer_invoices(self.customer_id, only_open=query.filter == ONLY_OPEN)
 
     def rows(self, query: PageQuery, offset: int, limit: int) -> Sequence[TableRow]:
         """One page, sorted in SQL."""
         if self._primed and self._primed[0] == query and offset == 0 and limit <= len(self._primed[2]):
             return self._primed[2][:limit]
-        with thread_connection():
-            lines = ledger.customer_invoices(
-                self.customer_id,
-                offset=offset,
-                limit=limit,
-                sort=query.sort or ledger.DEFAULT_SORT,
-                descending=query.descending,
-                only_open=query.filter == ONLY_OPEN,
-                customer_blocked=self.customer_blocked,
-            )
+        lines = ledger.customer_invoices(
+            self.customer_id,
+            offset=offset,
+            limit=limit,
+            sort=query.sort or ledger.DEFAULT_SORT,
+            descending=query.descending,
+            only_open=query.filter == ONLY_OPEN,
+            customer_blocked=self.customer_blocked,
+        )
         return [invoice_row(line) for line in lines]
 
 
@@ -203,8 +205,8 @@ def customer_card(data: ledger.CustomerLedger, only_open: bool) -> Text:
     card.append(c.name, style="bold")
     card.append(f"   {c.number}   {c.national_id}   {place}")
     card.append(
-        f"\n{data.invoice_count} fakturor · {data.open_count} obetalda · "
-        f"öppet saldo {cells.amount(data.open_balance).plain} kr"
+        f"\n{count_of(data.invoice_count, 'faktura', 'fakturor')} · {format_count(data.open_count)}\u00a0obetalda · "
+        f"öppet saldo {cells.amount(data.open_balance).plain}\u00a0kr"
         + (f" (+ avg./ränta {cells.amount(data.open_charges).plain})" if data.open_charges else "")
         + f" · {data.collection_count} inkassomärkt" + ("a" if data.collection_count != 1 else "")
     )
@@ -346,10 +348,9 @@ class LedgerScreen(BlockFlow, BaseScreen):
             self._searching = None
             self._show_hits(text, [])
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="search", name="Kundsökning")
+    @db_work("Kundsökning", group="search", exclusive=True)
     def _run_search(self, text: str) -> None:
-        with thread_connection():
-            hits = ledger.search_customers(text, limit=50)
+        hits = ledger.search_customers(text, limit=HIT_LIMIT + 1)  # one more: are there more?
         if not get_current_worker().is_cancelled:
             self.post_message(self.SearchDone(text, hits))
 
@@ -361,11 +362,23 @@ class LedgerScreen(BlockFlow, BaseScreen):
     def _show_hits(self, text: str, hits: list[ledger.CustomerHit]) -> None:
         table = self.query_one("#customers", PagedTable)
         table.empty_text = "Ingen kund matchar sökningen" if text.strip() else "Skriv i sökfältet för att hitta en kund"
-        self._hits = HitSource([customer_row(hit) for hit in hits])
+        more = len(hits) > HIT_LIMIT
+        self._hits = HitSource([customer_row(hit) for hit in hits[:HIT_LIMIT]])
         table.set_source(self._hits)
-        table.border_title = f"Kunder ({len(hits)}{'+' if len(hits) >= 50 else ''})" if text.strip() else "Kunder"
+        if not text.strip():
+            table.border_title = "Kunder"
+        elif more:
+            table.border_title = f"Kunder: de {HIT_LIMIT} första av fler träffar – skriv mer för att hitta färre"
+        else:
+            table.border_title = f"Kunder ({len(hits)})"
         if not hits:
             self._clear_ledger()
+
+    @property
+    def pending(self) -> bool:
+        """True while a highlighted customer's ledger waits for its short delay (scheduled work,
+        for whoever waits until the screen is done)."""
+        return self._highlight_timer is not None
 
     # ------------------------------------------------------------------ the customer's ledger
 
@@ -394,7 +407,7 @@ class LedgerScreen(BlockFlow, BaseScreen):
             self._highlight_timer = None
         self._customer_id = customer_id
         table = self.query_one("#invoices", PagedTable)
-        query = PageQuery(table.query.sort, table.query.descending, self._filter())
+        query = PageQuery(table.page_query.sort, table.page_query.descending, self._filter())
         self._invoice_source = None
         table.expect_rows()
         self._load_ledger(customer_id, query)
@@ -407,16 +420,15 @@ class LedgerScreen(BlockFlow, BaseScreen):
     def _filter(self) -> str:
         return ONLY_OPEN if self._only_open else ""
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="ledger", name="Kundreskontra")
+    @db_work("Kundreskontra", group="ledger", exclusive=True)
     def _load_ledger(self, customer_id: int, query: PageQuery, in_place: bool = False) -> None:
-        with thread_connection():
-            data = ledger.customer_ledger(
-                customer_id,
-                limit=INVOICE_PAGE,
-                sort=query.sort or ledger.DEFAULT_SORT,
-                descending=query.descending,
-                only_open=query.filter == ONLY_OPEN,
-            )
+        data = ledger.customer_ledger(
+            customer_id,
+            limit=INVOICE_PAGE,
+            sort=query.sort or ledger.DEFAULT_SORT,
+            descending=query.descending,
+            only_open=query.filter == ONLY_OPEN,
+        )
         rows = [invoice_row(line) for line in data.invoices]
         if not get_current_worker().is_cancelled:
             self.post_message(self.LedgerLoaded(data, query, rows, in_place))
@@ -434,7 +446,7 @@ class LedgerScreen(BlockFlow, BaseScreen):
         table.border_title = f"Fakturor – {data.customer.name}"
         source = self._invoice_source
         if message.in_place and source is not None and source.customer_id == data.customer.id \
-                and message.query == table.query:
+                and message.query == table.page_query:
             source.renew(data.customer.block is not None, primed)
             table.reload(keep_cursor=True)
             return
@@ -466,18 +478,17 @@ class LedgerScreen(BlockFlow, BaseScreen):
             self._renew_hits(text)
         if self._customer_id is not None:
             table = self.query_one("#invoices", PagedTable)
-            self._load_ledger(self._customer_id, table.query, in_place=True)
+            self._load_ledger(self._customer_id, table.page_query, in_place=True)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="search-renew", name="Kundsökning")
+    @db_work("Kundsökning", group="search-renew", exclusive=True)
     def _renew_hits(self, text: str) -> None:
-        with thread_connection():
-            hits = ledger.search_customers(text, limit=50)
+        hits = ledger.search_customers(text, limit=HIT_LIMIT + 1)
         if not get_current_worker().is_cancelled:
             self.post_message(self.HitsRenewed(text, hits))
 
     def on_ledger_screen_hits_renewed(self, message: LedgerScreen.HitsRenewed) -> None:
         """The same customers in the same order: new figures under the cursor (else F5 reorders)."""
-        rows = [customer_row(hit) for hit in message.hits]
+        rows = [customer_row(hit) for hit in message.hits[:HIT_LIMIT]]
         if (self._hits is None or message.text != self.query_one("#search", Input).value
                 or [row.key for row in rows] != self._hits.keys):
             return
@@ -611,10 +622,9 @@ class InvoiceDetailScreen(BlockFlow, BaseScreen):
         """Show the new block."""
         self._load()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="invoice", name="Fakturadetaljer")
+    @db_work("Fakturadetaljer", group="invoice", exclusive=True)
     def _load(self) -> None:
-        with thread_connection():
-            detail = ledger.invoice_detail(self.invoice_id)
+        detail = ledger.invoice_detail(self.invoice_id)
         self.post_message(self.Loaded(detail))
 
     def on_invoice_detail_screen_loaded(self, message: InvoiceDetailScreen.Loaded) -> None:
@@ -664,14 +674,13 @@ class InvoiceDetailScreen(BlockFlow, BaseScreen):
         self.query_one("#detail-collection", Static).update(_collection_text(detail))
         self._load_termination()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="invoice-termination", name="Uppsägning")
+    @db_work("Uppsägning", group="invoice-termination", exclusive=True)
     def _load_termination(self) -> None:
         """Whether the invoice is in a termination for unpaid rent, and where that stands (the
         collection wizard opens this screen too: staff decide on collection knowing it)."""
         from tui_inkasso.services import clock, termination_state
 
-        with thread_connection():
-            mark = termination_state.invoice_marks([self.invoice_id], clock.today()).get(self.invoice_id)
+        mark = termination_state.invoice_marks([self.invoice_id], clock.today()).get(self.invoice_id)
         if mark is not None:
             text = Text(mark.text, style="bold yellow" if mark.state.is_open else "")
             self.app.call_from_thread(self._show_termination, text)

@@ -14,7 +14,7 @@ from typing import ClassVar
 from urllib.parse import urlsplit
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -25,8 +25,8 @@ from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.scheduled import TextScreen
 from tui_inkasso.services import outbox
 from tui_inkasso.services.outbox import DeliveryResult, OutboxEntry
-from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
+from tui_inkasso.widgets.db_work import db_work
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, TableRow
 
 OUTBOX_COLUMNS = [
@@ -183,11 +183,10 @@ class OutboxScreen(BaseScreen):
         self.filter_index = (self.filter_index + 1) % len(FILTERS)
         self.action_refresh()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="outbox", name="Utkorg")
+    @db_work("Utkorg", group="outbox", exclusive=True)
     def _load(self, status: str | None) -> None:
-        with thread_connection():
-            entries = outbox.list_outbox(status)
-            counts = outbox.status_counts()
+        entries = outbox.list_outbox(status)
+        counts = outbox.status_counts()
         self.post_message(self.Loaded(entries, counts))
 
     def on_outbox_screen_loaded(self, message: OutboxScreen.Loaded) -> None:
@@ -215,10 +214,9 @@ class OutboxScreen(BaseScreen):
         """Send what is waiting and due now."""
         self._send(None)
 
-    @work(thread=True, exit_on_error=False, group="outbox-send", name="Skicka")
+    @db_work("Skicka", group="outbox-send")
     def _send(self, outbox_id: int | None) -> None:
-        with thread_connection():
-            results = [outbox.resend(outbox_id)] if outbox_id is not None else outbox.deliver_pending()
+        results = [outbox.resend(outbox_id)] if outbox_id is not None else outbox.deliver_pending()
         self.post_message(self.Sent(results))
 
     def on_outbox_screen_sent(self, message: OutboxScreen.Sent) -> None:

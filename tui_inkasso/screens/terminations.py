@@ -322,7 +322,7 @@ class TerminationsScreen(BaseScreen):
         if keep is None or self._source is None:
             return
         table = event.table
-        keys = [row.key for row in self._source.rows(table.query, 0, event.total)]
+        keys = [row.key for row in self._source.rows(table.page_query, 0, event.total)]
         if keep in keys:
             table.cursor_row = keys.index(keep)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -26,12 +26,12 @@ from textual.widgets import Footer, Header, Input
 from textual.worker import Worker, WorkerState
 
 from tui_inkasso.domain.codes import payment_method_label
-from tui_inkasso.domain.money import format_sek
+from tui_inkasso.domain.money import format_kronor
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.services import unmatched_payments
 from tui_inkasso.services.ledger import CustomerHit
-from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
+from tui_inkasso.widgets.db_work import db_work
 from tui_inkasso.widgets.dialogs import ConfirmDialog
 from tui_inkasso.widgets.filter_field import FilterField
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, PageQuery, TableRow
@@ -88,16 +88,14 @@ class UnmatchedSource:
 
     def count(self, query: PageQuery) -> int:
         """How many match the filter."""
-        with thread_connection():
-            return unmatched_payments.count_unmatched(query.filter)
+        return unmatched_payments.count_unmatched(query.filter)
 
     def rows(self, query: PageQuery, offset: int, limit: int) -> Sequence[TableRow]:
         """One page, sorted in SQL."""
-        with thread_connection():
-            payments = unmatched_payments.unmatched_payments(
-                offset=offset, limit=limit, sort=_SORT_KEYS.get(query.sort or "date", "date"),
-                descending=query.descending, text=query.filter,
-            )
+        payments = unmatched_payments.unmatched_payments(
+            offset=offset, limit=limit, sort=_SORT_KEYS.get(query.sort or "date", "date"),
+            descending=query.descending, text=query.filter,
+        )
         return [payment_row(p) for p in payments]
 
 
@@ -105,14 +103,6 @@ class UnmatchedPaymentsScreen(BaseScreen):
     """Ej matchade betalningar: a filter box and the list; a fördelar, f behåller som förskott."""
 
     SUB_TITLE = "Ej matchade betalningar"
-
-    DEFAULT_CSS = """
-    UnmatchedPaymentsScreen #unmatched-filter { margin: 0 1; }
-    UnmatchedPaymentsScreen #unmatched {
-        margin: 0 1; border: round $panel-lighten-2;
-        &:focus { border: round $primary; }
-    }
-    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "allocate", "Fördela", id="unmatched.allocate",
@@ -169,9 +159,9 @@ class UnmatchedPaymentsScreen(BaseScreen):
         def chosen(candidate: unmatched_payments.InvoiceCandidate | None) -> None:
             if candidate is None:
                 return
-            question = (f"Fördela {format_sek(payment.amount)} kr ({payment.payer_name or payment.reference or 'okänd'}) "
+            question = (f"Fördela {format_kronor(payment.amount)} ({payment.payer_name or payment.reference or 'okänd'}) "
                         f"till faktura {candidate.number}, {candidate.customer_name}, saldo "
-                        f"{format_sek(candidate.balance)} kr?")
+                        f"{format_kronor(candidate.balance)}?")
             self.app.push_screen(ConfirmDialog(question, "Fördela betalning"),
                                  lambda yes: self._allocate(payment.id, candidate.id) if yes else None)
 
@@ -186,25 +176,23 @@ class UnmatchedPaymentsScreen(BaseScreen):
         def chosen(hit: CustomerHit | None) -> None:
             if hit is None:
                 return
-            question = f"Behåll {format_sek(payment.amount)} kr som förskott för {hit.name} ({hit.number})?"
+            question = f"Behåll {format_kronor(payment.amount)} som förskott för {hit.name} ({hit.number})?"
             self.app.push_screen(ConfirmDialog(question, "Behåll som förskott"),
                                  lambda yes: self._prepay(payment.id, hit.id) if yes else None)
 
         self.app.push_screen(CustomerPicker(payment.payer_name), chosen)
 
-    @work(thread=True, exit_on_error=False, group="allocate", name="Fördela betalning")
+    @db_work("Fördela betalning", group="allocate")
     def _allocate(self, payment_id: int, invoice_id: int) -> None:
-        with thread_connection():
-            booked = unmatched_payments.allocate_payment(payment_id, invoice_id)
+        booked = unmatched_payments.allocate_payment(payment_id, invoice_id)
         text = f"Betalning fördelad på faktura {booked.invoice_number}"
         if booked.split.excess_amount:
-            text += f"; överskott {format_sek(booked.split.excess_amount)} kr till {booked.split.excess_role}"
+            text += f"; överskott {format_kronor(booked.split.excess_amount)} till {booked.split.excess_role}"
         self.post_message(self.Done(text))
 
-    @work(thread=True, exit_on_error=False, group="allocate", name="Behåll som förskott")
+    @db_work("Behåll som förskott", group="allocate")
     def _prepay(self, payment_id: int, customer_id: int) -> None:
-        with thread_connection():
-            unmatched_payments.keep_as_prepayment(payment_id, customer_id)
+        unmatched_payments.keep_as_prepayment(payment_id, customer_id)
         self.post_message(self.Done("Betalningen behålls som förskott"))
 
     def on_unmatched_payments_screen_done(self, message: UnmatchedPaymentsScreen.Done) -> None:
@@ -217,15 +205,6 @@ class UnmatchedPaymentsScreen(BaseScreen):
 
 class _Picker(ForwardWorkerErrors, ModalScreen[Any]):
     """A search box over a list: typing searches (in a worker), Enter on a row picks it, Esc cancels."""
-
-    DEFAULT_CSS = """
-    _Picker { align: center middle; }
-    _Picker > Vertical {
-        width: 110; height: 24; padding: 0 1; border: round $primary; background: $surface;
-    }
-    _Picker FilterField { margin: 0 0 1 0; }
-    _Picker PagedTable { height: 1fr; }
-    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Avbryt", id="picker.cancel"),
@@ -287,10 +266,9 @@ class _Picker(ForwardWorkerErrors, ModalScreen[Any]):
             self._searching = None
             self.query_one(PagedTable).set_source(None)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="picker", name="Sök")
+    @db_work("Sök", group="picker", exclusive=True)
     def _search(self, text: str) -> None:
-        with thread_connection():
-            rows = self.find(text)
+        rows = self.find(text)
         self.post_message(self.Found(text, rows))
 
     def find(self, text: str) -> list[TableRow]:
@@ -321,7 +299,7 @@ class InvoicePicker(_Picker):
     PLACEHOLDER = "Fakturanummer, OCR, kundens namn eller kundnummer"
 
     def __init__(self, payment: unmatched_payments.UnmatchedPayment) -> None:
-        title = f"Fördela {format_sek(payment.amount)} kr – välj faktura (Enter), Esc avbryter"
+        title = f"Fördela {format_kronor(payment.amount)} – välj faktura (Enter), Esc avbryter"
         super().__init__(title, payment.reference.split(" ")[0] if payment.reference else payment.payer_name)
 
     def find(self, text: str) -> list[TableRow]:

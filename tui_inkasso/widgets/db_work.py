@@ -39,9 +39,3 @@ def db_work(name: str, *, group: str = "default", exclusive: bool = False) -> Ca
 
     return decorator
 
-
-def in_connection(call: Callable[[], R]) -> R:
-    """Run ``call`` with this thread's database connection (a PagedTable source's page, which
-    runs in the table's own worker)."""
-    with thread_connection():
-        return call()

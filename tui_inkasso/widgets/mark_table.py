@@ -118,7 +118,7 @@ class MarkTable(PagedTable, inherit_bindings=False):
             self.clear_marks()
             self.refresh()
             return
-        source, query, generation = self._source, self.query, self._generation
+        source, query, generation = self._source, self.page_query, self._generation
         if source is None or not hasattr(source, "keys"):
             return
 

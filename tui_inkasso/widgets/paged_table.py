@@ -6,8 +6,8 @@ the audit log, the 50,000 invoices of a collection run - use this widget instead
 the lines that are visible (the Line API) and fetches rows in pages from a :class:`RowSource`:
 
 * ``count(query)`` says how many rows there are, ``rows(query, offset, limit)`` returns one page;
-* both run in a thread worker, so a source may query the database (open a connection in the
-  thread, e.g. with ``services.threads.thread_connection``); the UI never waits for them;
+* both run in a thread worker that holds the thread's database connection, so a source calls
+  services as they are (no connection handling of its own); the UI never waits for them;
 * sorting and filtering are the source's job too (in SQL for database sources): the table only
   hands over a :class:`PageQuery` with the sort column, direction and a filter string.
 
@@ -51,6 +51,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import Worker, WorkerState
 
+from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets.typeahead import (
     KeyPress,
     after_bubbling,
@@ -340,8 +341,9 @@ class PagedTable(ScrollView, can_focus=True, inherit_bindings=False):
     # ------------------------------------------------------------------ public API
 
     @property
-    def query(self) -> PageQuery:
-        """The sort and filter in force."""
+    def page_query(self) -> PageQuery:
+        """The sort and filter in force (not ``query``: that is Textual's DOM query, which the
+        table keeps, ``table.query("*")``)."""
         return self._query
 
     @property
@@ -475,11 +477,12 @@ class PagedTable(ScrollView, can_focus=True, inherit_bindings=False):
         source, query, generation, size = self._source, self._query, self._generation, self.page_size
 
         def work() -> None:
-            total = source.count(query) if with_count else None
-            first = page
-            if total is not None and page * size >= total:
-                first = max(0, (total - 1) // size)
-            rows = source.rows(query, first * size, size)
+            with thread_connection():  # the source's queries run in this worker thread
+                total = source.count(query) if with_count else None
+                first = page
+                if total is not None and page * size >= total:
+                    first = max(0, (total - 1) // size)
+                rows = source.rows(query, first * size, size)
             self.post_message(self._PageArrived(generation, page, first, rows, total))
 
         self.run_worker(work, thread=True, group="paged-table", name="Hämta rader", exit_on_error=False)
