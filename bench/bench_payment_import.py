@@ -26,6 +26,7 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,6 +83,26 @@ def build_file(url: str, target: Path, count: int) -> dict[str, int]:
     return stats
 
 
+def backend_cpu() -> Callable[[], float]:
+    """CPU seconds of this connection's PostgreSQL backend so far (a server on this machine;
+    0 for SQLite, whose work is this process's own)."""
+    from tui_inkasso.db.connection import db
+
+    if isinstance(db.obj, type(None)) or db.obj.__class__.__name__.startswith("Sqlite"):
+        return lambda: 0.0
+    pid = db.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def read() -> float:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().split(")")[1].split()
+        except OSError:  # the server runs elsewhere
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / ticks
+
+    return read
+
+
 def child(file: Path, url: str) -> None:
     """In a fresh process: read alone, then the whole import; print one JSON line of figures."""
     from tui_inkasso.db.connection import open_database
@@ -106,11 +127,13 @@ def child(file: Path, url: str) -> None:
         phases[f"booked {done}"] = now - last[0]
         last[0] = now
 
-    started, cpu = time.perf_counter(), time.process_time()
+    server = backend_cpu()
+    started, cpu, server_cpu = time.perf_counter(), time.process_time(), server()
     last[0] = started
     result = pi.import_payment_file(file, progress=progress)
     figures["import_s"] = time.perf_counter() - started
     figures["import_cpu_s"] = time.process_time() - cpu
+    figures["server_cpu_s"] = server() - server_cpu
     figures["first_chunk_s"] = next(iter(phases.values()))
     summary = result.summary
     assert summary is not None
@@ -149,6 +172,7 @@ def main() -> None:
     print(f"reading alone: {figures['records']:.0f} records in {figures['read_s']:.2f} s "
           f"= {figures['records_per_s']:,.0f} records/s")
     print(f"import (read, match, book, commit): {figures['import_s']:.2f} s wall, {figures['import_cpu_s']:.2f} s CPU "
+          f"+ {figures['server_cpu_s']:.2f} s CPU of the PostgreSQL backend "
           f"(first {5000} payments booked after {figures['first_chunk_s']:.2f} s)")
     print(f"  payments {figures['payments']:.0f}, rows {figures['rows']:.0f}, matched {figures['matched']:.0f}, "
           f"unmatched {figures['unmatched']:.0f}, from the agency {figures['agency']:.0f}, "
@@ -159,7 +183,8 @@ def main() -> None:
     ok = figures["import_s"] < target and figures["peak_rss_mb"] < TARGET_RSS_MB
     print(f"targets on {store()} (< {target:.0f} s, < {TARGET_RSS_MB} MB): {'met' if ok else 'MISSED'}")
     report("100k payments imported", figures["import_s"], "s", f"< {target:.0f} s")
-    report("100k payments, CPU of the import", figures["import_cpu_s"], "s")
+    report("100k payments, CPU of the import (+ its server backend)",
+           figures["import_cpu_s"] + figures["server_cpu_s"], "s")
     report("100k payments, peak RSS", figures["peak_rss_mb"], "MB", f"< {TARGET_RSS_MB} MB")
 
 

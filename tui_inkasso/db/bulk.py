@@ -31,8 +31,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
+import itertools
 import operator
 import queue
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain
@@ -191,7 +193,12 @@ def _defaults(model: type[pw.Model], given: Sequence[str]) -> dict[str, Any]:
 
 
 def execute_many(sql: str, params: Sequence[Sequence[Any]], database: pw.Database | None = None) -> None:
-    """Run one statement for many parameter rows; write ``?`` placeholders, they are adapted."""
+    """Run one statement for many parameter rows; write ``?`` placeholders, they are adapted.
+
+    On PostgreSQL the statement is prepared once (``PREPARE``) and run with ``EXECUTE`` in
+    batches of :data:`PAGE` a round trip: the server plans it once instead of once a row (a
+    payment file's 100,000 invoice updates spent most of their time being parsed and planned).
+    """
     if not params:
         return
     database = _database(database)
@@ -202,7 +209,62 @@ def execute_many(sql: str, params: Sequence[Sequence[Any]], database: pw.Databas
             return
         from psycopg2.extras import execute_batch
 
-        execute_batch(cursor, sql.replace("?", "%s"), params, page_size=PAGE)
+        if len(params) < PREPARE_FROM:
+            execute_batch(cursor, sql.replace("?", "%s"), params, page_size=PAGE)
+            return
+        joined = _update_from_values(sql, params)
+        if joined is not None:
+            from psycopg2.extras import execute_values
+
+            execute_values(cursor, joined, params, page_size=PAGE)
+            return
+        name = f"bulk_{next(_PREPARED)}"
+        parts = sql.split("?")
+        numbered = "".join(f"{part}${n}" for n, part in enumerate(parts[:-1], start=1)) + parts[-1]
+        cursor.execute(f"PREPARE {name} AS {numbered}")
+        try:
+            marks = ", ".join(["%s"] * (len(parts) - 1))
+            execute_batch(cursor, f"EXECUTE {name} ({marks})", params, page_size=PAGE)
+        finally:
+            if database.connection().get_transaction_status() != _IN_ERROR:
+                cursor.execute(f"DEALLOCATE {name}")
+
+
+_UPDATE_BY_ID = re.compile(r'^UPDATE ("\w+") SET (.+) WHERE "id" = \?$', re.DOTALL)
+
+
+def _update_from_values(sql: str, params: Sequence[Sequence[Any]]) -> str | None:
+    """``UPDATE "t" SET ... WHERE "id" = ?`` over whole numbers and distinct ids as one
+    ``UPDATE ... FROM (VALUES ...)`` a page (PostgreSQL): one statement for 2,000 rows instead of
+    2,000 (the booking's invoice updates). None when the statement or its values do not qualify
+    (other placeholders' types would need casts; a repeated id would be updated once, not twice)."""
+    match = _UPDATE_BY_ID.match(sql)
+    if match is None:
+        return None
+    ids = set()
+    for row in params:
+        if not all(value.__class__ is int for value in row) or row[-1] in ids:
+            return None
+        ids.add(row[-1])
+    table, assignments = match.groups()
+    parts = assignments.split("?")
+    width = len(parts)
+    if width != len(params[0]):
+        return None
+    numbered = "".join(f"{part}v.c{n}" for n, part in enumerate(parts[:-1], start=1)) + parts[-1]
+    names = ", ".join(f"c{n}" for n in range(1, width + 1))
+    return f'UPDATE {table} SET {numbered} FROM (VALUES %s) AS v({names}) WHERE {table}."id" = v.c{width}'
+
+
+PREPARE_FROM = 20
+"""From this many parameter rows :func:`execute_many` prepares its statement on PostgreSQL."""
+
+_PREPARED = itertools.count(1)
+"""Names of prepared statements: one per call, never reused (a session keeps a statement a failed
+transaction could not deallocate; its name is then simply not taken again)."""
+
+_IN_ERROR = 3
+"""``psycopg2.extensions.TRANSACTION_STATUS_INERROR``: nothing but a rollback is accepted."""
 
 
 # --------------------------------------------------------------------------- ids

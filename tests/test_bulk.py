@@ -1,0 +1,149 @@
+"""The bulk writer on both stores: COPY keeps every value as it is, the fast UPDATE paths do what
+one statement a row did, a loader's indexes and foreign keys come back exactly, a failed
+background COPY is raised and nothing queued runs after it; planner statistics per table."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import peewee as pw
+import pytest
+
+from tests.factories import make_customer, make_invoice
+from tui_inkasso.db import bulk
+from tui_inkasso.db.connection import db
+from tui_inkasso.db.models import AuditEntry, Invoice, Payment
+from tui_inkasso.db.statistics import refresh_statistics
+
+AWKWARD = ["tab\there", "line\nbreak", "carriage\rreturn", "back\\slash \\N", "", "ÅÄÖ åäö €", "\\.", "null"]
+
+
+def _audit_rows(count: int) -> list[tuple]:
+    at = dt.datetime(2026, 11, 28, 9, 30, 15, 123456)
+    return [(at + dt.timedelta(seconds=n), "testare", "test.bulk", "invoice", AWKWARD[n % len(AWKWARD)],
+             "" if n % 3 else f'{{"n": {n}, "text": "{AWKWARD[n % 4]!r}"}}')
+            for n in range(count)]
+
+
+@pytest.mark.parametrize("count", [3, bulk.COPY_FROM, 5 * bulk.COPY_FROM + 7])
+def test_every_value_comes_back_as_written(any_db: str, count: int) -> None:
+    rows = _audit_rows(count)
+    with db.atomic():
+        bulk.insert(AuditEntry, ["at", "user", "action", "object_type", "object_id", "details"], rows)
+    stored = list(AuditEntry.select(AuditEntry.at, AuditEntry.user, AuditEntry.action, AuditEntry.object_type,
+                                    AuditEntry.object_id, AuditEntry.details)
+                  .where(AuditEntry.action == "test.bulk").order_by(AuditEntry.id).tuples())
+    assert stored == rows
+
+
+@pytest.mark.parametrize("count", [3, bulk.COPY_FROM])
+def test_nulls_dates_and_booleans_come_back(any_db: str, count: int) -> None:
+    customer = make_customer("K1")
+    columns = ["kind", "method", "customer", "amount", "pay_date", "registered_at", "registered_by", "bank_ref",
+               "note"]
+    rows = [("payment", "bankgiro", customer.id, -n, dt.date(2026, 1, 1 + n % 28), dt.datetime(2026, 1, 1, 8, n % 60),
+             "t", None if n % 2 else f"ref-{n}", AWKWARD[n % len(AWKWARD)]) for n in range(count)]
+    with db.atomic():
+        bulk.insert_dicts(Payment, [dict(zip(columns, row, strict=True)) for row in rows])
+    got = list(Payment.select(*[getattr(Payment, c) for c in columns]).order_by(Payment.id).tuples())
+    assert [(*row[:2], *row[3:]) for row in got] == [(*row[:2], *row[3:]) for row in rows]
+
+
+def _invoices(count: int) -> list[Invoice]:
+    customer = make_customer("K1")
+    return [make_invoice(f"{9000 + n}", customer=customer, amount=100_000) for n in range(count)]
+
+
+@pytest.mark.parametrize("count", [5, 60])
+def test_an_update_by_id_of_whole_numbers_updates_each_row_once(any_db: str, count: int) -> None:
+    invoices = _invoices(count)
+    with db.atomic():
+        bulk.execute_many('UPDATE "invoice" SET "balance" = "balance" - ?, "fees" = "fees" + ? WHERE "id" = ?',
+                          [(n, 2 * n, inv.id) for n, inv in enumerate(invoices)])
+    got = {i.id: (i.balance, i.fees) for i in Invoice.select()}
+    assert got == {inv.id: (100_000 - n, 2 * n) for n, inv in enumerate(invoices)}
+
+
+def test_a_repeated_id_is_updated_as_often_as_it_is_given(any_db: str) -> None:
+    invoices = _invoices(30)
+    params = [(1, inv.id) for inv in invoices] * 2
+    with db.atomic():
+        bulk.execute_many('UPDATE "invoice" SET "balance" = "balance" - ? WHERE "id" = ?', params)
+    assert {i.balance for i in Invoice.select()} == {100_000 - 2}
+
+
+def test_dates_texts_and_nulls_go_through_a_prepared_statement(any_db: str) -> None:
+    invoices = _invoices(40)
+    day = dt.date(2026, 12, 10)
+    with db.atomic():
+        bulk.execute_many(
+            'UPDATE "invoice" SET "dunning_date" = ?, "excluded_reason" = ?, "interest_to" = COALESCE(?, "interest_to") '
+            'WHERE "id" = ?',
+            [(day.isoformat(), AWKWARD[n % len(AWKWARD)], None, inv.id) for n, inv in enumerate(invoices)])
+        bulk.execute_many('UPDATE "invoice" SET "fees" = ? WHERE "id" = ? AND "fees" = 0',
+                          [(7, inv.id) for inv in invoices])
+    rows = list(Invoice.select().order_by(Invoice.id))
+    assert [(i.dunning_date, i.excluded_reason, i.interest_to, i.fees) for i in rows] == [
+        (day, AWKWARD[n % len(AWKWARD)], None, 7) for n in range(40)]
+
+
+def test_a_failing_statement_leaves_the_connection_usable(any_db: str) -> None:
+    invoices = _invoices(25)
+    with pytest.raises(pw.IntegrityError), db.atomic():
+        bulk.execute_many('UPDATE "invoice" SET "number" = ? WHERE "id" = ?',
+                          [("same", inv.id) for inv in invoices])
+    with db.atomic():
+        bulk.execute_many('UPDATE "invoice" SET "number" = ? WHERE "id" = ?',
+                          [(f"N{inv.id}", inv.id) for inv in invoices])
+    assert Invoice.select().where(Invoice.number.startswith("N")).count() == 25
+
+
+def _schema() -> tuple[set, set]:
+    database = db.obj
+    indexes = {(i.name, tuple(i.columns), i.unique) for t in ("invoice", "payment")
+               for i in database.get_indexes(t)}
+    keys = {(t, k.column, k.dest_table) for t in ("invoice", "payment") for k in database.get_foreign_keys(t)}
+    return indexes, keys
+
+
+def test_a_loader_gets_its_indexes_and_foreign_keys_back_exactly(any_db: str) -> None:
+    before = _schema()
+    writer = bulk.BulkWriter()
+    with db.atomic():
+        statements = writer.drop_indexes([Invoice, Payment])
+        indexes, keys = _schema()
+        assert {i[0] for i in indexes} <= {"invoice_pkey", "payment_pkey"}, "only the primary keys stay"
+        if not writer.sqlite:
+            assert keys == set(), "PostgreSQL's foreign keys are dropped for the load"
+        writer.create_indexes(statements)
+    assert _schema() == before
+
+
+def test_a_failed_background_copy_is_raised_and_nothing_queued_runs(any_db: str) -> None:
+    customer = make_customer("K1")
+    invoice = make_invoice("9001", customer=customer)
+    writer = bulk.BulkWriter()
+    columns = ["kind", "method", "customer", "amount", "pay_date", "registered_at", "registered_by", "bank_ref"]
+    defaults = bulk._defaults(Payment, columns)
+    columns += list(defaults)
+    good = [("payment", "bankgiro", customer.id, 100, dt.date(2026, 1, 1), dt.datetime(2026, 1, 1), "t",
+             f"ref-{n}", *defaults.values()) for n in range(bulk.COPY_FROM)]
+    with pytest.raises(pw.IntegrityError), db.atomic(), writer.in_background():
+        writer.insert(Payment, columns, good)
+        writer.insert(Payment, columns, good)  # the same bank refs again: the unique index refuses
+        writer.insert(Payment, columns, [(*row[:7], f"later-{n}", *row[8:]) for n, row in enumerate(good)])
+        writer.update_many('UPDATE "invoice" SET "fees" = ? WHERE "id" = ?', [(1, invoice.id)])
+    assert Payment.select().count() == 0, "rolled back, and nothing ran after the rollback"
+    assert Invoice.get_by_id(invoice.id).fees == 0
+
+
+def test_statistics_are_refreshed_for_the_tables_named(any_db: str) -> None:
+    _invoices(3)
+    refresh_statistics([Invoice, Payment])
+    if isinstance(db.obj, pw.SqliteDatabase):
+        assert db.execute_sql("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'invoice'").fetchone()[0] > 0
+    else:
+        analysed = db.execute_sql(
+            "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'invoice' "
+            "AND schemaname = current_schema()").fetchone()
+        assert analysed == (True,)
