@@ -20,7 +20,6 @@ kind runs on PostgreSQL too.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import os
