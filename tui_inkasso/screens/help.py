@@ -94,8 +94,9 @@ class HelpScreen(ModalScreen[None]):
             box.border_title = f"Hjälp – {self._title}"
             box.border_subtitle = "Esc stänger"
             yield Static(
-                "Allt görs med tangentbordet. Ctrl+P öppnar kommandopaletten där alla "
-                "funktioner finns; Tab flyttar mellan fälten; Esc går tillbaka.",
+                "Allt görs med tangentbordet. I en tabell är bokstäverna kommandon; / öppnar "
+                "filtret, där du skriver namn och nummer. Ctrl+P öppnar kommandopaletten där "
+                "alla funktioner finns; Tab flyttar mellan fälten; Esc går tillbaka.",
                 id="help-intro",
             )
             table = KeyTable(cursor_type="row", zebra_stripes=True)

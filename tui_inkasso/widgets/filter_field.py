@@ -40,8 +40,8 @@ class FilterField(MoveOnInput):
     """A one-line text field that filters the tables it serves as you type (see the module)."""
 
     DEFAULT_CSS = """
-    FilterField {
-        height: 1; border: none; padding: 0 1; margin: 0 1;
+    FilterField, FilterField.-textual-compact {
+        padding: 0 1; margin: 0 1;
         background: $boost;
         &:focus { background: $primary 25%; }
         & > .input--placeholder { color: $text-muted; }
@@ -76,7 +76,9 @@ class FilterField(MoveOnInput):
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
-        super().__init__(value, placeholder=placeholder, id=id, classes=classes, select_on_focus=False)
+        # compact: one line, no border, focused or not (Input's focus border left a one-line
+        # field no room for its text)
+        super().__init__(value, placeholder=placeholder, id=id, classes=classes, select_on_focus=False, compact=True)
         self.tables = tuple(tables)
         """Selectors of the tables this field serves: ``/`` on them opens it, Enter and Esc go back."""
         self.apply = apply
