@@ -85,7 +85,7 @@ async def test_read_a_file_see_the_summary_book_and_export(folder: Path) -> None
         text = str(app.screen.query_one("#import-summary", Static).render())
         assert "Betalningar" in text and "9\u00a0750,00\u00a0kr" in text
         assert re.search(r"Från inkassobolaget +1 +9\u00a0000,00\u00a0kr", text)
-        assert "faktura 100234: 550,00\u00a0kr till 2421" in text
+        assert "faktura 100234: 490,00\u00a0kr till 2421" in text  # the 60 kr fee is settled first
         assert PaymentFile.select().count() == 0, "nothing is booked before b"
         await pilot.press("b")
         await settle(pilot)
@@ -200,7 +200,7 @@ async def test_allocate_and_prepay_unmatched_payments_by_keyboard(folder: Path) 
         await pilot.press("j")
         await settle(pilot)
         assert isinstance(app.screen, UnmatchedPaymentsScreen)
-        assert Invoice.get(Invoice.number == "100237").balance == 845000 - 30000
+        assert Invoice.get(Invoice.number == "100237").balance == 845000 - (30000 - 6000), "the 60 kr fee first"
         allocated = Payment.get(Payment.payer_name == "Okänd Betalare")
         assert allocated.status == "booked" and Voucher.select().where(Voucher.payment == allocated.id).count() == 2
         assert table.total == 2

@@ -224,7 +224,8 @@ async def test_the_payment_folder_is_set_on_its_own_form(sqlite_url: str, tmp_pa
     app = InkassoApp()
     async with app.run_test(size=SIZE) as pilot:
         screen = await _open_settings(pilot, "l", PaymentSettingsScreen)
-        assert [d.key for d in screen._keys] == ["payments.import_dir"]
+        assert [d.key for d in screen._keys] == [
+            "payments.import_dir", "payments.settlement_order", "payments.late_interest_min"]
         assert not screen.query(".setting-section"), "one group: no section heading"
         field = screen.query_one(f"#{field_id('payments.import_dir')}", Input)
         assert app.focused is field and field.value == ""

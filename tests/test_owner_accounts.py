@@ -27,7 +27,7 @@ def test_owners_are_listed_with_every_role(any_db: str) -> None:
                overpayment_account=False)
     owners = owner_accounts.list_owner_accounts()
     assert [(o.code, o.bankgiro_text, o.plusgiro_text, o.mapped_roles) for o in owners] == [
-        ("BAB", "5805-6201", "", 5), ("FAB", "", "5805620-1", 4)]
+        ("BAB", "5805-6201", "", 6), ("FAB", "", "5805620-1", 5)]
     assert list(owners[0].accounts) == list(ROLES)
     assert owners[1].accounts["Överskjutande betalning inkasso"] == ""
 
@@ -52,12 +52,12 @@ def test_changes_are_stored_together_and_audited(any_db: str) -> None:
     owner = make_owner("BAB")
     saved = owner_accounts.save_owner_accounts(owner.id, {
         "bankgiro": "", "plusgiro": "5805620-1", "Kundfordringar": "1510", "Bank": "1940",
-        "Överskjutande betalning inkasso": "", "Ränteintäkter": "8313"})
+        "Överskjutande betalning inkasso": "", "Ränteintäkter": "8314"})
     assert (saved.bankgiro, saved.plusgiro) == ("", "58056201")
     assert Owner.get_by_id(owner.id).bankgiro is None
     numbers = {a.role: a.number for a in Account.select().where(Account.owner == owner.id)}
     assert numbers == {"Kundfordringar": "1510", "Bank": "1940", "Förskott från kunder": "2420",
-                       "Påminnelseavgifter": "3591", "Ränteintäkter": "8313"}
+                       "Påminnelseavgifter": "3591", "Ränteintäkter": "8314"}
     entries = list(AuditEntry.select().where(AuditEntry.action == "owner.changed").order_by(AuditEntry.id))
     shown = [audit.readable_details(e.action, e.object_id, e.details) for e in entries]
     assert shown == [
@@ -65,7 +65,7 @@ def test_changes_are_stored_together_and_audited(any_db: str) -> None:
         "Plusgiro: (inget) → 5805620-1",
         "Konto för Bank: 1930 → 1940",
         "Konto för Överskjutande betalning inkasso: 2421 → (inget)",
-        "Konto för Ränteintäkter: (inget) → 8313",
+        "Konto för Ränteintäkter: 8313 → 8314",
     ]
     assert {(e.object_type, e.object_id) for e in entries} == {("owner", "BAB")}
     assert audit.object_label("owner", "BAB") == "Ägare BAB" and audit.action_label("owner.changed") == "Ägare ändrad"

@@ -44,9 +44,10 @@ def test_import_payments_json(ledger: dict[str, str], any_db: str, tmp_path: Pat
     assert code == 0 and err == ""
     assert (data["payments"], data["amount"], data["matched"], data["unmatched"]) == (3, "10010.00", 2, 1)
     assert data["collection_payments"] == 2
+    # Each invoice's 60 kr reminder fee is settled first: only what exceeds the whole claim is over.
     assert [{k: o[k] for k in ("invoice", "amount", "account")} for o in data["overpayments"]] == [
-        {"invoice": "100234", "amount": "550.00", "account": "2421"},
-        {"invoice": "200002", "amount": "100.00", "account": "2420"},
+        {"invoice": "100234", "amount": "490.00", "account": "2421"},
+        {"invoice": "200002", "amount": "40.00", "account": "2420"},
     ]
     [entry] = data["files"]
     assert entry["status"] == "imported" and entry["payment_file_id"] == PaymentFile.get().id
@@ -88,7 +89,7 @@ def test_text_summary(ledger: dict[str, str], any_db: str, tmp_path: Path, capsy
     assert main(["--db", any_db, "import-payments", str(path)]) == 0
     out = capsys.readouterr().out
     assert "bg.txt: BgMax, bokförd" in out
-    assert "överbetalning faktura 100234: 550,00 kr till 2421 (Överskjutande betalning inkasso)" in out
+    assert "överbetalning faktura 100234: 490,00 kr till 2421 (Överskjutande betalning inkasso)" in out  # after the 60 kr fee
 
 
 def test_unmatched_commands(ledger: dict[str, str], any_db: str, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -27,11 +27,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from tui_inkasso.db.bulk import execute_many, insert_dicts, select_in
 from tui_inkasso.db.models import AccountRole, ChargeSettlement, Invoice, InvoiceCharge
+from tui_inkasso.domain.allocation import split_payment
+from tui_inkasso.domain.bank_days import next_bank_day
 from tui_inkasso.domain.claim import (
     INCOME_ROLES,
     ClaimSettlement,
@@ -42,7 +44,7 @@ from tui_inkasso.domain.claim import (
     settle_claim,
 )
 from tui_inkasso.domain.codes import ChargeKind
-from tui_inkasso.domain.interest import InterestError, LateInterest
+from tui_inkasso.domain.interest import InterestError, LateInterest, ReferenceRate
 from tui_inkasso.domain.reference_rates import missing_half_years_for
 from tui_inkasso.domain.settlement import SettlementOrder
 from tui_inkasso.services.charges import NewCharge, add_to_invoices, record_charges
@@ -121,7 +123,9 @@ class ClaimBook:
     claims: dict[int, Claim]
     order: SettlementOrder = field(default_factory=settlement_order)
     minimum: int = field(default_factory=late_interest_minimum)
-    _late: Callable[[int, dt.date, dt.date], int] | None = None
+    _late: LateInterest | None = None
+    _rate_table: list[ReferenceRate] | None = None
+    _missing: dict[tuple[dt.date, dt.date], bool] = field(default_factory=dict)
     _changes: dict[int, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0, 0]))
     _charge_changes: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     _settlements: list[dict] = field(default_factory=list)
@@ -145,15 +149,19 @@ class ClaimBook:
         """What ``amount`` settles of ``claim`` (the claim is updated); nothing is written yet."""
         if credit or amount <= 0:
             result = ClaimSettlement.capital_only(amount)
+        elif not claim.charges:  # most payments: capital only, no parts to order (a bank file's 100,000)
+            split = split_payment(amount, claim.capital, from_agency=from_agency,
+                                  owner_has_overpayment_account=overpayment_account)
+            result = ClaimSettlement(amount, split.invoice_amount, (), 0, 0, split.excess_amount, split.excess_role)
         else:
             result = settle_claim(claim.capital, claim.charges, amount, self.order, from_agency=from_agency,
                                   owner_has_overpayment_account=overpayment_account)
         claim.capital -= result.capital_ore
         change = self._changes[claim.id]
         change[0] += result.capital_ore
-        change[1] += result.fees_ore
-        change[2] += result.interest_ore
         if result.charges:
+            change[1] += result.fees_ore
+            change[2] += result.interest_ore
             settled = dict(result.charges)
             claim.charges = [dataclasses.replace(c, open_ore=c.open_ore - settled.get(c.id, 0))
                              for c in claim.charges]
@@ -164,8 +172,9 @@ class ClaimBook:
 
     def record_settlement(self, payment_id: int, result: ClaimSettlement) -> None:
         """Remember the payment's share of each charge (written by :meth:`write`)."""
-        self._settlements.extend({"payment": payment_id, "charge": charge_id, "amount": part}
-                                 for charge_id, part in result.charges)
+        if result.charges:
+            self._settlements.extend({"payment": payment_id, "charge": charge_id, "amount": part}
+                                     for charge_id, part in result.charges)
 
     def late_interest(self, claim: Claim, result: ClaimSettlement, *, pay_date: dt.date, payment_id: int,
                       applies: bool) -> LateInterestDecision | None:
@@ -177,37 +186,43 @@ class ClaimBook:
         """
         if not applies or result.capital_ore <= 0:
             return None
+        if claim.letter_deadline is not None and pay_date <= claim.letter_deadline:
+            return None  # the cheap answers first: a file of 100,000 payments asks for each
+        start = claim.interest_to if claim.interest_to is not None else next_bank_day(claim.due_date)
+        if pay_date <= start or self._rate_missing(start, pay_date):
+            return None  # on time; or a half year without its rate: a run refuses, a payment cannot
         try:
             decision = interest_on_late_payment(
                 capital_settled_ore=result.capital_ore, pay_date=pay_date, due_date=claim.due_date,
                 interest_to=claim.interest_to, letter_deadline=claim.letter_deadline, minimum_ore=self.minimum,
                 late_interest=self._late_interest())
         except InterestError:
-            return None  # a half year without its rate: nothing is charged (a run refuses, a payment cannot)
+            return None  # no rate at all for the period (a table that starts later): nothing charged
         if decision is not None and decision.charged:
             self._late_charges.append(NewCharge(
                 claim.id, claim.owner_id, _INTEREST, decision.amount_ore, pay_date, payment_id=payment_id,
                 period_from=decision.from_date, period_to=decision.to_date, base=result.capital_ore))
         return decision
 
-    def _late_interest(self) -> Callable[[int, dt.date, dt.date], int]:
-        """``LateInterest`` over the stored rates that refuses (InterestError) a period with a half
-        year whose reference rate staff have not entered yet, rather than carry an older rate on."""
+    def _late_interest(self) -> LateInterest:
         if self._late is None:
-            rates = get_reference_rates()
-            late = LateInterest(rates)
-            missing: dict[tuple[dt.date, dt.date], bool] = {}
-
-            def checked(capital: int, start: dt.date, end: dt.date) -> int:
-                key = (start, end)
-                if key not in missing:
-                    missing[key] = bool(missing_half_years_for(rates, start + dt.timedelta(days=1), end))
-                if missing[key]:
-                    raise InterestError(f"referensränta saknas för {start.isoformat()}–{end.isoformat()}")
-                return late(capital, start, end)
-
-            self._late = checked
+            self._late = LateInterest(self._rates())
         return self._late
+
+    def _rates(self) -> list[ReferenceRate]:
+        if self._rate_table is None:
+            self._rate_table = get_reference_rates()
+        return self._rate_table
+
+    def _rate_missing(self, start: dt.date, end: dt.date) -> bool:
+        """True when a half year after ``start`` up to ``end`` has no reference rate of its own:
+        nothing is charged then, rather than an older rate carried on."""
+        key = (start, end)
+        missing = self._missing.get(key)
+        if missing is None:
+            missing = self._missing[key] = bool(
+                missing_half_years_for(self._rates(), start + dt.timedelta(days=1), end))
+        return missing
 
     # ----------------------------------------------------------------- booking
 

@@ -419,7 +419,7 @@ SETTINGS: dict[str, SettingKey] = {
         SettingKey("payments.late_interest_min", "Lägsta ränta att debitera efter sen betalning (kr)",
                    "50.00", _amount_kr, "Dröjsmålsränta som löpt efter sista brevet till en betalning "
                    "efter brevets förfallodag debiteras (läggs som öppen ränta på fakturan) när den är "
-                   "minst så här mycket, annars skrivs den av. 0 = all ränta debiteras.",
+                   "minst så här mycket, annars skrivs den av. Med 0 debiteras all sådan ränta.",
                    group="Betalningar"),
         SettingKey("reports.aging_buckets", "Åldersintervall i åldersanalysen (dagar)", "30,60,90,180",
                    _aging_limits, "Gränserna i dagar efter förfallodagen, med komma emellan: "
