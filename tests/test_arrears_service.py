@@ -232,10 +232,13 @@ def test_the_scheduled_check_mails_whoever_must_act(arrears_sqlite: ArrearsLedge
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     from tui_inkasso.services import scheduled
 
+    from tui_inkasso.db.models import ScheduledService
+
     _running(arrears_sqlite)
-    service = scheduled.create_service(scheduled.ServiceSpec(
-        "Bevakning", service="uppsagningar", notify_emails=("hyra@example.se",)))
-    assert service.service_label == "Bevaka uppsägningar"
+    stamp = dt.datetime(2026, 12, 1, 8, 0)
+    service = ScheduledService.create(name="Bevakning", service="uppsagningar", notify_emails="hyra@example.se",
+                                      frequency="day", at_time="06:00", created_at=stamp, changed_at=stamp)
+    assert scheduled.service_label(service.service) == "Bevaka uppsägningar"
     monkeypatch.setenv("TUI_INKASSO_TODAY", "2026-12-23")
     run = scheduled.run_now(service.id)
     assert run.result == "ok" and "H-PREM-LATE" in run.summary

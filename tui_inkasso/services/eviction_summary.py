@@ -19,7 +19,7 @@ from typing import Any
 from tui_inkasso.db.models import Customer, Invoice, Owner, Property, RentalObject, Termination
 from tui_inkasso.domain.money import format_amount
 from tui_inkasso.domain.rent_arrears import RecoveryState, premises_code, service_method_label
-from tui_inkasso.fileio import FileWriteError, write_bytes_atomic
+from tui_inkasso.fileio import make_folder, write_bytes_atomic
 from tui_inkasso.formats.rent_arrears_docs import (
     DocumentError,
     EvictionSummary,
@@ -110,10 +110,17 @@ def write_summary_pdf(summary: EvictionSummary, path: Path) -> Path:
     """The summary as a PDF at ``path`` (written whole or not at all)."""
     data = render_pdf([summary_pages(summary)], created_at=now(),
                       title=f"Underlag för ansökan om avhysning {summary.contract_number}")
+    return _write(Path(path), data)
+
+
+def _write(path: Path, data: bytes) -> Path:
+    """``data`` at ``path``, whole or not at all; its folder is made when missing."""
+    target = path.expanduser().absolute()
     try:
-        return write_bytes_atomic(Path(path).expanduser().absolute(), data)
-    except FileWriteError as exc:
-        raise SummaryError(f"PDF:en kunde inte skrivas: {exc}") from None
+        make_folder(target.parent)
+        return write_bytes_atomic(target, data)
+    except OSError as exc:
+        raise SummaryError(f"PDF:en {target} kunde inte skrivas: {exc.strerror or exc}") from None
 
 
 def sent_documents(contract_number: str, on: dt.date) -> tuple[TerminationLetter, SocialnamndNotice | None]:
@@ -141,7 +148,4 @@ def reprint(contract_number: str, on: dt.date, path: Path) -> Path:
     letter, notice = sent_documents(contract_number, on)
     documents = [letter_pages(letter)] + ([socialnamnd_pages(notice)] if notice else [])
     data = render_pdf(documents, created_at=now(), title=f"Uppsägning {contract_number}")
-    try:
-        return write_bytes_atomic(Path(path).expanduser().absolute(), data)
-    except FileWriteError as exc:
-        raise UserError(f"PDF:en kunde inte skrivas: {exc}") from None
+    return _write(Path(path), data)
