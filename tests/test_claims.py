@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from tests.claim_helpers import account_sums, open_parts, voucher_lines
 from tests.factories import make_customer, make_invoice, make_object
 from tests.payment_files import AGENCY, bgmax_payment, write_bgmax_file
 from tui_inkasso.db.models import (
@@ -28,7 +28,6 @@ from tui_inkasso.db.models import (
     PaymentKind,
     PaymentMethod,
     Voucher,
-    VoucherRow,
 )
 from tui_inkasso.domain.level_kinds import COLLECTION_DEMAND_TEXT, REMINDER_TEXT
 from tui_inkasso.services import (
@@ -90,25 +89,6 @@ def _pay(tmp_path: Path, invoice: Invoice, amount: int, day: dt.date, monkeypatc
     return Payment.get(Payment.payment_file == result.payment_file_id)
 
 
-def _rows(voucher: Voucher) -> dict[str, int]:
-    return {r.account: r.amount for r in VoucherRow.select().where(VoucherRow.voucher == voucher.id)}
-
-
-def _books() -> Counter[str]:
-    """Every account's sum over all vouchers (each of which balances)."""
-    total: Counter[str] = Counter()
-    for voucher in Voucher.select():
-        rows = _rows(voucher)
-        assert sum(rows.values()) == 0, f"voucher {voucher.number} ({voucher.text}) does not balance"
-        total.update(rows)
-    return total
-
-
-def _open(invoice: Invoice) -> tuple[int, int, int]:
-    fresh = Invoice.get_by_id(invoice.id)
-    return fresh.balance, fresh.fees, fresh.interest
-
-
 # --------------------------------------------------------------------------- the issue's example
 
 
@@ -120,30 +100,30 @@ def test_a_reminder_charges_and_books_its_fee_and_interest(rent: Invoice, monkey
         ("reminder_fee", 6000, 6000, notice.notice_id), ("interest", 3011, 3011, notice.notice_id)]
     interest = charges[1]
     assert (interest.period_from, interest.period_to, interest.base) == (DUE, REMINDER_RUN, RENT)
-    assert _open(rent) == (RENT, 6000, 3011)
+    assert open_parts(rent) == (RENT, 6000, 3011)
     assert Invoice.get_by_id(rent.id).interest_to == REMINDER_RUN
     voucher = Voucher.get(Voucher.source == "dunning_run")
     assert voucher.date == REMINDER_RUN and charges[0].voucher_id == voucher.id
-    assert _rows(voucher) == {"1510": 9011, "3591": -6000, "8313": -3011}
+    assert voucher_lines(voucher) == {"1510": 9011, "3591": -6000, "8313": -3011}
 
 
-def test_paying_exactly_what_the_reminder_asked_leaves_nothing_open(
+def test_paying_exactly_what_the_reminder_asked_leaves_nothingopen_parts(
         rent: Invoice, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     notice = _run(REMINDER_RUN, monkeypatch)
     payment = _pay(tmp_path, rent, notice.total, REMINDER_RUN + dt.timedelta(days=6), monkeypatch)
     assert (payment.invoice_amount, payment.excess_amount, payment.excess_role) == (342_011, 0, None)
-    assert _open(rent) == (0, 0, 0)
+    assert open_parts(rent) == (0, 0, 0)
     assert {c.open_amount for c in InvoiceCharge.select()} == {0}
     assert sorted(s.amount for s in ChargeSettlement.select().where(ChargeSettlement.payment == payment.id)) == [
         3011, 6000]
-    assert _rows(Voucher.get(Voucher.payment == payment.id)) == {"1930": 342_011, "1510": -342_011}
+    assert voucher_lines(Voucher.get(Voucher.payment == payment.id)) == {"1930": 342_011, "1510": -342_011}
     # The run's voucher and the payment's together: the issue's booking, through the receivables.
-    books = _books()
+    books = account_sums()
     assert {a: books[a] for a in ("1930", "1510", "3591", "8313", "2420")} == {
         "1930": 342_011, "1510": -RENT, "3591": -6000, "8313": -3011, "2420": 0}
 
 
-def test_paying_exactly_what_a_demand_asked_leaves_nothing_open(
+def test_paying_exactly_what_a_demand_asked_leaves_nothingopen_parts(
         rent: Invoice, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _run(REMINDER_RUN, monkeypatch)
     demand = _run(DEMAND_RUN, monkeypatch)
@@ -152,8 +132,8 @@ def test_paying_exactly_what_a_demand_asked_leaves_nothing_open(
     assert demand.total == RENT + 6000 + 18000 + 3011 + 2007
     assert DunningNotice.get_by_id(demand.notice_id).interest == 3011 + 2007, "the letter shows all interest"
     _pay(tmp_path, rent, demand.total, DEMAND_RUN + dt.timedelta(days=3), monkeypatch)
-    assert _open(rent) == (0, 0, 0)
-    books = _books()
+    assert open_parts(rent) == (0, 0, 0)
+    books = account_sums()
     assert (books["1510"], books["3591"], books["8313"], books["2420"]) == (-RENT, -24000, -5018, 0)
 
 
@@ -163,8 +143,8 @@ def test_an_overpayment_is_only_what_exceeds_the_whole_claim(
     payment = _pay(tmp_path, rent, notice.total + 10_000, REMINDER_RUN + dt.timedelta(days=2), monkeypatch)
     assert (payment.invoice_amount, payment.excess_amount, payment.excess_role) == (
         342_011, 10_000, "Förskott från kunder")
-    assert _open(rent) == (0, 0, 0)
-    assert _rows(Voucher.get(Voucher.payment == payment.id)) == {"1930": 352_011, "1510": -342_011, "2420": -10_000}
+    assert open_parts(rent) == (0, 0, 0)
+    assert voucher_lines(Voucher.get(Voucher.payment == payment.id)) == {"1930": 352_011, "1510": -342_011, "2420": -10_000}
 
 
 def test_the_agencys_payment_settles_the_claim_and_only_the_excess_goes_to_its_account(
@@ -176,8 +156,8 @@ def test_the_agencys_payment_settles_the_claim_and_only_the_excess_goes_to_its_a
     assert payment.method == PaymentMethod.INKASSO.value
     assert (payment.invoice_amount, payment.excess_amount, payment.excess_role) == (
         342_011, 5_000, "Överskjutande betalning inkasso")
-    assert _open(rent) == (0, 0, 0), "no late interest on the agency's money"
-    assert _rows(Voucher.get(Voucher.payment == payment.id)) == {"1930": 347_011, "1510": -342_011, "2421": -5_000}
+    assert open_parts(rent) == (0, 0, 0), "no late interest on the agency's money"
+    assert voucher_lines(Voucher.get(Voucher.payment == payment.id)) == {"1930": 347_011, "1510": -342_011, "2421": -5_000}
 
 
 def test_a_part_payment_settles_costs_interest_then_capital_or_the_rent_first_when_set(
@@ -187,10 +167,10 @@ def test_a_part_payment_settles_costs_interest_then_capital_or_the_rent_first_wh
     Invoice.update(contract=rent.contract).where(Invoice.id == other.id).execute()
     assert dunning_run.run_dunning(REMINDER_RUN).count == 2
     _pay(tmp_path, rent, 100_000, REMINDER_RUN + dt.timedelta(days=1), monkeypatch)
-    assert _open(rent) == (RENT - (100_000 - 9011), 0, 0), "fee and interest first"
+    assert open_parts(rent) == (RENT - (100_000 - 9011), 0, 0), "fee and interest first"
     settings.set_setting("payments.settlement_order", "capital_costs_interest")
     _pay(tmp_path, other, RENT + 1000, REMINDER_RUN + dt.timedelta(days=1), monkeypatch)
-    assert _open(other) == (0, 5000, 3011), "the rent first, then 10 kr of the fee"
+    assert open_parts(other) == (0, 5000, 3011), "the rent first, then 10 kr of the fee"
 
 
 # --------------------------------------------------------------------------- interest after the letter
@@ -207,8 +187,8 @@ def test_interest_after_the_deadline_is_charged_from_the_minimum_and_written_off
     late = InvoiceCharge.get(InvoiceCharge.payment == payment.id)
     assert (late.kind, late.amount, late.open_amount, late.period_from, late.period_to, late.base) == (
         "interest", 5292, 5292, REMINDER_RUN, late_day, RENT)
-    assert _open(rent) == (0, 0, 5292)
-    assert _rows(Voucher.get(Voucher.id == late.voucher_id)) == {"1510": 5292, "8313": -5292}
+    assert open_parts(rent) == (0, 0, 5292)
+    assert voucher_lines(Voucher.get(Voucher.id == late.voucher_id)) == {"1510": 5292, "8313": -5292}
     assert Invoice.get_by_id(rent.id).interest_to == REMINDER_RUN, "the rest of the capital still runs from there"
 
 
@@ -218,7 +198,7 @@ def test_small_interest_after_the_deadline_is_written_off_and_nothing_when_paid_
     deadline = Invoice.get_by_id(rent.id).dunning_deadline
     payment = _pay(tmp_path, rent, notice.total, deadline + dt.timedelta(days=3), monkeypatch)
     assert not InvoiceCharge.select().where(InvoiceCharge.payment == payment.id).exists()
-    assert _open(rent) == (0, 0, 0)
+    assert open_parts(rent) == (0, 0, 0)
     settings.set_setting("payments.late_interest_min", "0")
     other = make_invoice("2026033", amount=RENT, due_date=REMINDER_RUN, customer=rent.customer,
                          rental_object=rent.rental_object)
@@ -231,21 +211,21 @@ def test_no_late_interest_is_charged_over_a_half_year_whose_rate_is_not_entered(
     notice = _run(REMINDER_RUN, monkeypatch)
     payment = _pay(tmp_path, rent, notice.total, dt.date(2026, 7, 15), monkeypatch)  # 2026-07-01 not shipped
     assert not InvoiceCharge.select().where(InvoiceCharge.payment == payment.id).exists()
-    assert _open(rent) == (0, 0, 0)
+    assert open_parts(rent) == (0, 0, 0)
 
 
 # --------------------------------------------------------------------------- the same settlement everywhere
 
 
-def test_a_credit_reduces_the_capital_only_and_never_more_than_is_open(
+def test_a_credit_reduces_the_capital_only_and_never_more_than_isopen_parts(
         rent: Invoice, monkeypatch: pytest.MonkeyPatch) -> None:
     _run(REMINDER_RUN, monkeypatch)
     Account.create(owner=rent.owner, role=AccountRole.RENT_INCOME.value, number="3010", name="Hyresintäkter")
     booked = book_one(PaymentIn(amount=30_000, pay_date=REMINDER_RUN, method=PaymentMethod.CREDIT.value,
                                 kind=PaymentKind.CREDIT.value, invoice_id=rent.id))
     assert booked.settlement is not None and booked.settlement.capital_ore == 30_000
-    assert _open(rent) == (RENT - 30_000, 6000, 3011)
-    assert _rows(Voucher.get(Voucher.payment == booked.payment_id)) == {"3010": 30_000, "1510": -30_000}
+    assert open_parts(rent) == (RENT - 30_000, 6000, 3011)
+    assert voucher_lines(Voucher.get(Voucher.payment == booked.payment_id)) == {"3010": 30_000, "1510": -30_000}
     with pytest.raises(BookingError, match="större än fakturans saldo"):
         book_one(PaymentIn(amount=RENT, pay_date=REMINDER_RUN, method=PaymentMethod.CREDIT.value,
                            kind=PaymentKind.CREDIT.value, invoice_id=rent.id))
@@ -262,10 +242,10 @@ def test_a_hand_allocated_payment_settles_like_a_matched_one(
     (waiting,) = unmatched_payments.unmatched_payments()
     booked = unmatched_payments.allocate_payment(waiting.id, rent.number)
     assert (booked.split.invoice_amount, booked.split.excess_amount) == (342_011, 0)
-    assert _open(rent) == (0, 0, 0)
+    assert open_parts(rent) == (0, 0, 0)
     allocation = Voucher.get(Voucher.source == "allocation")
-    assert _rows(allocation) == {"2420": 342_011, "1510": -342_011}
-    assert _books()["2420"] == 0
+    assert voucher_lines(allocation) == {"2420": 342_011, "1510": -342_011}
+    assert account_sums()["2420"] == 0
 
 
 def test_a_collection_case_claims_capital_fees_and_interest_apart_and_settles_the_same_way(
@@ -279,13 +259,13 @@ def test_a_collection_case_claims_capital_fees_and_interest_apart_and_settles_th
     new_interest = InvoiceCharge.get(InvoiceCharge.case.is_null(False))
     assert (new_interest.period_from, new_interest.period_to) == (DEMAND_RUN, handover)
     assert (claim.capital_ore, claim.fees_ore, claim.interest_ore) == (RENT, 24000, 5018 + new_interest.amount)
-    assert _rows(Voucher.get(Voucher.source == "collection_run")) == {
+    assert voucher_lines(Voucher.get(Voucher.source == "collection_run")) == {
         "1510": new_interest.amount, "8313": -new_interest.amount}
     text = result.files[0].read_text(encoding="latin-1")
     assert f"{RENT:012d}{24000:010d}{claim.interest_ore:010d}" in text, "the file lists the three apart"
     # The debtor pays the owner directly: the whole claim, settled in the same order.
     case_id = result.cases[0].case_id
     booked = case_register.register_case_payment(case_id, rent.id, claim.total_ore, handover, "bankgiro")
-    assert booked.split.excess_amount == 0 and _open(rent) == (0, 0, 0)
+    assert booked.split.excess_amount == 0 and open_parts(rent) == (0, 0, 0)
     summary = case_register.case_summary(case_id)
     assert summary.remaining == 0 and summary.claimed == claim.total_ore

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from tests.claim_helpers import account_sums, open_parts, voucher_lines
 from tests.conftest import SHARED_DOCS
 from tests.factories import make_invoice
 from tests.payment_files import bgmax_payment, write_bgmax_file
@@ -23,7 +23,6 @@ from tui_inkasso.db.models import (
     Payment,
     ReferenceRate,
     Voucher,
-    VoucherRow,
 )
 from tui_inkasso.domain.level_kinds import COLLECTION_DEMAND_TEXT, REMINDER_TEXT
 from tui_inkasso.services import dunning_run, settings
@@ -60,20 +59,6 @@ def _pay(tmp_path: Path, invoice: Invoice, amount: int, day: dt.date, receiving:
     return Payment.get(Payment.payment_file == result.payment_file_id)
 
 
-def _books(owner_id: int) -> Counter[str]:
-    total: Counter[str] = Counter()
-    for voucher in Voucher.select().where(Voucher.owner == owner_id):
-        rows = {r.account: r.amount for r in VoucherRow.select().where(VoucherRow.voucher == voucher.id)}
-        assert sum(rows.values()) == 0, f"voucher {voucher.number} ({voucher.text}) does not balance"
-        total.update(rows)
-    return total
-
-
-def _open(invoice: Invoice) -> tuple[int, int, int]:
-    fresh = Invoice.get_by_id(invoice.id)
-    return fresh.balance, fresh.fees, fresh.interest
-
-
 def test_example_ledger_reminder_and_demand_paid_exactly(
         any_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import_ledger(SHARED_DOCS / "ledger-import-example.json")
@@ -93,7 +78,7 @@ def test_example_ledger_reminder_and_demand_paid_exactly(
     day = dt.date(2026, 11, 10)
     monkeypatch.setenv("TUI_INKASSO_TODAY", day.isoformat())
     owner = old.owner_id
-    before = _books(owner)
+    before = account_sums(owner)
     result = dunning_run.run_dunning(day)
     notices = {n.invoice_number: n for n in result.notices}
     assert set(notices) == {"100237", "100239"}
@@ -105,8 +90,8 @@ def test_example_ledger_reminder_and_demand_paid_exactly(
     for invoice, notice in ((reminded, reminder), (demanded, demand)):
         payment = _pay(tmp_path, invoice, notice.total, pay_day, "58056201", monkeypatch)
         assert (payment.invoice_amount, payment.excess_amount) == (notice.total, 0)
-        assert _open(invoice) == (0, 0, 0)
-    after = _books(owner)
+        assert open_parts(invoice) == (0, 0, 0)
+    after = account_sums(owner)
     books = {account: after[account] - before[account] for account in after}
     # Fees: the reminder's 60 kr booked by the run, the imported 60 kr when it was paid.
     assert (books["3591"], books["8313"]) == (-6000 - demand.fee - 6000, -reminder.interest - demand.interest)
@@ -135,18 +120,18 @@ def test_demo_reminder_paid_exactly_and_an_overpayment_only_over_the_claim(
     exact, over = reminders[0], reminders[1]
     first = Invoice.get_by_id(exact.invoice_id)
     receiving = first.owner.bankgiro
-    before = _books(first.owner_id)
+    before = account_sums(first.owner_id)
     payment = _pay(tmp_path, first, exact.total, day + dt.timedelta(days=4), receiving, monkeypatch)
-    assert (payment.invoice_amount, payment.excess_amount) == (exact.total, 0) and _open(first) == (0, 0, 0)
+    assert (payment.invoice_amount, payment.excess_amount) == (exact.total, 0) and open_parts(first) == (0, 0, 0)
     second = Invoice.get_by_id(over.invoice_id)
     extra = _pay(tmp_path, second, over.total + 12_345, day + dt.timedelta(days=4), second.owner.bankgiro,
                  monkeypatch)
     assert (extra.invoice_amount, extra.excess_amount, extra.excess_role) == (
         over.total, 12_345, "Förskott från kunder")
-    assert _open(second) == (0, 0, 0)
+    assert open_parts(second) == (0, 0, 0)
     run_voucher = Voucher.get((Voucher.owner == first.owner_id) & (Voucher.source == "dunning_run"))
-    rows = {r.account: r.amount for r in VoucherRow.select().where(VoucherRow.voucher == run_voucher.id)}
+    rows = voucher_lines(run_voucher)
     assert rows["3591"] < 0 and rows["8313"] < 0 and rows["1510"] == -(rows["3591"] + rows["8313"])
-    after = _books(first.owner_id)
+    after = account_sums(first.owner_id)
     books = {account: after[account] - before[account] for account in after}
     assert books["1930"] >= exact.total
