@@ -13,12 +13,16 @@ local variables (they held the rows of the table on screen).
 
 from __future__ import annotations
 
+import getpass
+import importlib.util
+import io
+import json
 import re
 import sqlite3
 import sys
 import time
 from collections.abc import Callable
-from contextlib import closing
+from contextlib import closing, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +31,7 @@ import pytest
 from tests.terminal import APP, Style, Terminal, app_env, needs_tmux, plain, styled_lines
 from tui_inkasso.cli import main
 from tui_inkasso.db.connection import close_database
+from tui_inkasso.services import clock
 
 pytestmark = needs_tmux
 
@@ -39,26 +44,42 @@ WIDTH, HEIGHT = 120, 40
 @pytest.fixture(scope="module")
 def demo_ledger(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo ledger, two balance files (BAN's waiting in the outbox: its FTP server is a
-    closed port), two scheduled services; built once for the module."""
+    closed port, set by one administrator and approved by another), two scheduled services;
+    built once for the module."""
     folder = tmp_path_factory.mktemp("demo")
     path, out = folder / "demo.db", folder / "ut"
     out.mkdir()
+
+    def cli(*argv: str) -> str:
+        printed = io.StringIO()
+        with redirect_stdout(printed):
+            assert main(["--db", str(path), *argv]) == 0, argv
+        return printed.getvalue()
+
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TUI_INKASSO_TODAY", TODAY)
-        patch.setenv("TUI_INKASSO_USER", "testare")
         patch.setenv("XDG_DATA_HOME", str(folder / "xdg-data"))
         patch.setenv("XDG_CONFIG_HOME", str(folder / "xdg-config"))
         patch.setenv("XDG_DOCUMENTS_DIR", str(folder / "dokument"))
-        for argv in (
-            ["demo"],
-            ["settings", "set", "collection.upload_url", "ftp://127.0.0.1:1/in"],
-            ["balance-file", "--owner", "BAN", "--out", str(out)],
-            ["settings", "set", "collection.upload_url", ""],
-            ["balance-file", "--owner", "HGS", "--out", str(out)],
-            ["services", "add", "--name", "Saldofil varje natt", "--every", "day", "--at", "02:00"],
-            ["services", "add", "--name", "Saldofil på måndagar", "--every", "week", "--weekday", "mon"],
-        ):
-            assert main(["--db", str(path), *argv]) == 0, argv
+        patch.setattr(clock, "_test_user", "testare")
+        cli("demo")
+        users = importlib.util.find_spec("tui_inkasso.cli.users_cmd") is not None
+        if users:  # the app in the terminal runs as this process's account (if not a user yet)
+            with redirect_stdout(io.StringIO()):
+                main(["--db", str(path), "users", "add", getpass.getuser(), "--role", "admin"])
+        cli("balance-file", "--owner", "HGS", "--out", str(out))
+        cli("settings", "set", "collection.upload_url", "ftp://127.0.0.1:1/in")
+        if not json.loads(cli("settings", "show", "--json"))["settings"]["collection.upload_url"]:
+            # proposed only: another administrator approves it (four eyes on payment paths)
+            pending = json.loads(cli("approvals", "list", "--json"))["approvals"]
+            patch.setattr(clock, "_test_user", getpass.getuser())
+            for proposal in pending:
+                if proposal["key"] == "collection.upload_url":
+                    cli("approvals", "approve", str(proposal["id"]))
+            patch.setattr(clock, "_test_user", "testare")
+        cli("balance-file", "--owner", "BAN", "--out", str(out))
+        cli("services", "add", "--name", "Saldofil varje natt", "--every", "day", "--at", "02:00")
+        cli("services", "add", "--name", "Saldofil på måndagar", "--every", "week", "--weekday", "mon")
         close_database()
     return path
 
