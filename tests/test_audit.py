@@ -229,7 +229,7 @@ async def test_the_screen_shows_words_filters_on_codes_and_opens_an_entry(small:
             ("Ärende skapat", "Inkassoärende IK-2026-0001", "1 faktura, 9 125,50 kr"),
             ("Inställning ändrad", "Inställning collection.system", "Inkassosystem: Inget – Excelfil → Intrum"),
         ]
-        await pilot.press("ctrl+f")
+        await pilot.press("slash")  # / opens the filter of a table
         await type_text(pilot, "setting.changed")
         await settle(pilot)
         assert table.total == 1
