@@ -28,7 +28,7 @@ def _first_cells(table: PagedTable) -> list[str]:
     return [table.row_at(i).cells[0].plain for i in range(table.total)]
 
 
-async def _until(pilot: object, check: object, seconds: float = 10.0) -> None:
+async def _until(pilot: object, check: object, seconds: float = 30.0) -> None:
     """Wait until ``check()`` holds (a screen replaces a table when its columns change)."""
     for _ in range(int(seconds / 0.05)):
         try:
@@ -79,8 +79,7 @@ async def test_aging_by_keyboard(example_sqlite: str, tmp_path: Path) -> None:
         assert app.screen is screen
         # d: another day; v: the chart off
         await pilot.press("d")
-        await pilot.pause()
-        assert isinstance(app.focused, Input)
+        await _until(pilot, lambda: getattr(app.focused, "id", None) == "aging-date")
         await type_text(pilot, "2026-09-05")
         await pilot.press("enter")
         await settle(pilot)
@@ -130,9 +129,10 @@ async def test_overview_by_keyboard(overview_sqlite: str) -> None:
             "2026-11", "1 500,00", "1 000,00", "500,00", "4 100,00"]
         # the period: October and November only
         await pilot.press("d")
-        await pilot.pause()
+        await _until(pilot, lambda: getattr(app.focused, "id", None) == "overview-from")
         await type_text(pilot, "2026-10-01")
         await pilot.press("enter")
+        await _until(pilot, lambda: getattr(app.focused, "id", None) == "overview-to")
         await type_text(pilot, "2026-11-28")
         await pilot.press("enter")
         await settle(pilot)

@@ -27,7 +27,7 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Input, Label, Static, TabbedContent, TabPane
 
 from tui_inkasso.domain.codes import case_status_label
-from tui_inkasso.domain.collection_systems import short_label
+from tui_inkasso.domain.collection_systems import SYSTEMS
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.selection import SelectionScreen, parse_date
 from tui_inkasso.services import clock
@@ -75,21 +75,19 @@ def month_label(code: str) -> str:
     return MONTH_NAMES[int(code[5:7]) - 1]
 
 
-def month_columns(overview: co.CollectionOverview) -> list[Column]:
-    """The month table: the money first, then the counts, then what each system was sent."""
+def month_columns() -> list[Column]:
+    """The month table: the money first, then the counts, then what each system was sent (every
+    system, so the table keeps its columns whatever the period)."""
     columns = [Column("month", "Månad", 7), Column("sent", "Skickat", 13, align="right"),
                Column("agency", "Via inkasso", 12, align="right"), Column("direct", "Direkt", 12, align="right"),
                Column("open", "Öppet i inkasso", 15, align="right"), Column("count", "Fakt.", 6, align="right"),
                Column("cases", "Ärenden", 7, align="right"), Column("closed", "Avslutade", 9, align="right"),
                Column("credited", "Krediterat", 11, align="right")]
-    columns += [Column(f"sys-{code}", f"Skickat {short_label(code)}", 14, align="right")
-                for code in used_systems(overview)]
+    columns += [Column(f"sys-{spec.code}", f"Skickat {spec.short_label}", 14, align="right") for spec in SYSTEMS]
     return columns
 
 
-def used_systems(overview: co.CollectionOverview) -> list[str]:
-    """The systems that were sent anything in the period."""
-    return [code for code in overview.systems if any(m.sent.get(code) for m in overview.months)]
+MONTH_COLUMNS = month_columns()
 
 
 class WithTotals:
@@ -115,7 +113,7 @@ class WithTotals:
 
 def month_rows(overview: co.CollectionOverview) -> list[TableRow]:
     """A row per month and the totals last (the open amount is a balance: not summed)."""
-    systems = used_systems(overview)
+    systems = [spec.code for spec in SYSTEMS]
 
     def row(key: str, label: str, month: Any, open_amount: int | None, style: str = "") -> TableRow:
         values = [cells.amount(month["sent"]), cells.amount(month["agency"]), cells.amount(month["direct"]),
@@ -219,7 +217,7 @@ class CollectionOverviewScreen(BaseScreen):
                 yield Static("", id="overview-open-legend", classes="chart-legend")
         with TabbedContent(id="overview-tabs"):
             with TabPane("Per månad", id="tab-months"):
-                yield PagedTable([Column("month", "Månad", 7)], id="overview-months", loading=True, frozen=1,
+                yield PagedTable(MONTH_COLUMNS, id="overview-months", loading=True, frozen=1,
                                  empty_text="Inga månader")
             with TabPane("Kravens effekt", id="tab-letters"):
                 yield PagedTable(LETTER_COLUMNS, id="overview-letters", loading=True, frozen=1,
@@ -245,30 +243,20 @@ class CollectionOverviewScreen(BaseScreen):
         overview = co.collection_overview(options)
         self.post_message(self.Loaded(overview, output_folder()))
 
-    async def on_collection_overview_screen_loaded(self, message: CollectionOverviewScreen.Loaded) -> None:
+    def on_collection_overview_screen_loaded(self, message: CollectionOverviewScreen.Loaded) -> None:
         if message.overview.options != self.options:
             return
         overview = self.overview = message.overview
         self.folder = message.folder
-        await self._fill_months(overview)
+        self._fill_months(overview)
         self._fill(overview)
         self._draw_charts()
         self._describe()
 
-    async def _fill_months(self, overview: co.CollectionOverview) -> None:
-        old = self.query_one("#overview-months", PagedTable)
-        columns = month_columns(overview)
-        if [c.key for c in old.columns] != [c.key for c in columns]:
-            focused = self.focused is old
-            pane = self.query_one("#tab-months", TabPane)
-            await old.remove()
-            table = PagedTable(columns, id="overview-months", frozen=1, empty_text="Inga månader")
-            await pane.mount(table)
-            if focused:
-                table.focus()
+    def _fill_months(self, overview: co.CollectionOverview) -> None:
         table = self.query_one("#overview-months", PagedTable)
         rows = month_rows(overview)
-        table.set_source(WithTotals(ListSource(columns, rows[:-1], sort_value=_month_sort), rows[-1:]))
+        table.set_source(WithTotals(ListSource(MONTH_COLUMNS, rows[:-1], sort_value=_month_sort), rows[-1:]))
         table.border_title = f"{len(overview.months)} månader"
 
     def _fill(self, overview: co.CollectionOverview) -> None:
