@@ -41,6 +41,7 @@ COMMAND_MODULES = [
     "tui_inkasso.cli.collect_cmd",
     "tui_inkasso.cli.arrears_cmd",
     "tui_inkasso.cli.socialnamnd_cmd",
+    "tui_inkasso.cli.report_cmd",
 ]
 """Modules that add subcommands; each has ``register(subparsers, parent)``."""
 
