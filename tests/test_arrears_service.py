@@ -230,9 +230,8 @@ def test_the_run_writes_nothing_when_a_file_cannot_be_written(arrears_sqlite: Ar
 
 def test_the_scheduled_check_mails_whoever_must_act(arrears_sqlite: ArrearsLedger,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    from tui_inkasso.services import scheduled
-
     from tui_inkasso.db.models import ScheduledService
+    from tui_inkasso.services import scheduled
 
     _running(arrears_sqlite)
     stamp = dt.datetime(2026, 12, 1, 8, 0)
