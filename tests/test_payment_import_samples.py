@@ -7,9 +7,11 @@ PostgreSQL (each sample needs a fresh database: they share one bank file id and 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
+from tests.common import run
 from tests.conftest import FIXTURES
 from tests.factories import make_invoice, make_owner
 from tui_inkasso.db.models import AuditEntry, Invoice, Payment, PaymentFile, Voucher
@@ -157,3 +159,45 @@ def test_a_broken_sample_names_file_line_and_field(sqlite_url: str) -> None:
     assert str(caught.value).startswith("BgMaxfil4_broken.txt, rad 67, fält antal betalningar (pos 3–10): TK70 anger 8")
 
 
+
+
+NOTIMA_SAMPLE = "".join(line.ljust(80) + "\n" for line in (
+    "01BGMAX               0120100324134159218586P",
+    "050002407617          SEK",
+    "200051602332100252            1000014000000000003708700314910400258350",
+    "26EXEMPELFÖRETAGET AB                BOX 1",
+    "27                                   90122",
+    "28UMEÅ",
+    "29005565554762",
+    "15000000000000000000061810007371111111010032400025000000000003708700SEK00000001",
+    "050002407617          SEK",
+    "200000000000                  1002633000000000001437500214910403699200",
+    "26EXEMPELBOLAGET AB,",
+    "27EXEMPELVÄGEN 1                     136 48",
+    "28HANINGE",
+    "15000000000000000000061810007371111111010032400026000000000001437500SEK00000001",
+    "7000000002000000000000000000000002",
+)).encode("latin-1")
+"""The records of notima/bankgiro-api's public sample test/samplefiles/BGMAX_Sample1.txt (names
+and addresses replaced): written 2010-03-24, its deposits dated ``10100324``, which an earlier
+version booked as 1010-03-24 and exported to SIE in year 1010 (issue 13, item 7)."""
+
+
+def test_the_notima_sample_is_refused_at_its_deposit_date(any_db: str, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    make_owner("BAB", bankgiro="2407617")
+    invoice = make_invoice(amount=1_437_500)
+    Invoice.update(ocr="1002633").where(Invoice.id == invoice.id).execute()
+    path = tmp_path / "BGMAX_Sample1.txt"
+    path.write_bytes(NOTIMA_SAMPLE)
+    with pytest.raises(payment_plan.PaymentImportError) as caught:
+        pi.import_payment_file(path)
+    error = caught.value
+    assert (error.path, error.line, error.field) == ("BGMAX_Sample1.txt", 8, "betalningsdag (pos 38–45)")
+    assert str(error) == ("BGMAX_Sample1.txt, rad 8, fält betalningsdag (pos 38–45): 1010-03-24 ligger mer än "
+                          "ett år före filens datum 2010-03-24")
+    _nothing_recorded()
+    assert Invoice.get_by_id(invoice.id).balance == 1_437_500
+    code, _, err = run(capsys, any_db, "import-payments", str(path))
+    assert code != 0 and "rad 8, fält betalningsdag (pos 38–45): 1010-03-24" in err
+    _nothing_recorded()
