@@ -68,6 +68,8 @@ class Scenario:
     folder: Path
     crash_at: str | None
     kill_after: float | None = None
+    kill_on: Callable[[Scenario], bool] | None = None
+    """A real SIGKILL the moment this holds for the scenario (polled every millisecond)."""
 
 
 def _env(crash_at: str | None) -> dict[str, str]:
@@ -86,11 +88,16 @@ def _start(url: str, argv: Sequence[str], crash_at: str | None) -> subprocess.Po
 def _crash_all(scenarios: Sequence[Scenario], argv: Sequence[str]) -> dict[str, int]:
     """Start every scenario's command at once; kill those with ``kill_after``; exit codes."""
     started = {s.name: (s, _start(s.url, argv, s.crash_at)) for s in scenarios}
-    deadline = time.monotonic()
-    for s, process in sorted(started.values(), key=lambda item: item[0].kill_after or 0):
-        if s.kill_after is not None:
-            time.sleep(max(0.0, deadline + s.kill_after - time.monotonic()))
-            process.send_signal(signal.SIGKILL)
+    begun = time.monotonic()
+    waiting = [(s, p) for s, p in started.values() if s.kill_after is not None or s.kill_on is not None]
+    while waiting:
+        for s, process in list(waiting):
+            due = (_holds(s.kill_on, s) if s.kill_on is not None
+                   else time.monotonic() - begun >= (s.kill_after or 0))
+            if due or process.poll() is not None:
+                process.send_signal(signal.SIGKILL)
+                waiting.remove((s, process))
+        time.sleep(0.001)
     codes = {}
     for name, (s, process) in started.items():
         _out, err = process.communicate(timeout=180)
@@ -98,6 +105,14 @@ def _crash_all(scenarios: Sequence[Scenario], argv: Sequence[str]) -> dict[str, 
         if s.crash_at:
             assert process.returncode == 137, f"{name}: {err}"
     return codes
+
+
+def _holds(condition: Callable[[Scenario], bool], scenario: Scenario) -> bool:
+    """``condition(scenario)``; False while a file it looks at comes or goes."""
+    try:
+        return condition(scenario)
+    except OSError:
+        return False
 
 
 def _cli(url: str, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -147,7 +162,9 @@ def _hidden(folder: Path) -> list[Path]:
 
 # --------------------------------------------------------------------------- the dunning run
 
-DUNNING_STEPS = ["dunning-staged", "dunning-before-commit", "dunning-after-commit", "dunning-after-publish"]
+DUNNING_STEPS = ["dunning-staged", "dunning-during-write", "dunning-before-commit", "dunning-after-commit",
+                 "dunning-after-publish"]
+UNCOMMITTED = ("dunning-staged", "dunning-during-write", "dunning-before-commit")
 COMMITTED = {"dunning-after-commit", "dunning-after-publish", "dunning-after-commit+lost"}
 
 
@@ -189,17 +206,26 @@ def check_letters(url: str, folder: Path) -> None:
 
 def test_dunning_run_killed_at_each_step_then_only_the_command_line(
         dunning_base: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    names = [*DUNNING_STEPS, "dunning-after-commit+lost", "kill-0.9", "kill-1.3", "kill-1.8"]
+    kills: dict[str, Callable[[Scenario], bool]] = {
+        "kill-when-staging": lambda s: (s.folder / LETTERS_PENDING).exists(),
+        "kill-when-writing": lambda s: any(p.stat().st_size for p in (s.folder / LETTERS_PENDING).glob("*")),
+        "kill-when-published": lambda s: any(s.folder.glob("*.pdf")),
+    }
+    names = [*DUNNING_STEPS, "dunning-after-commit+lost", *kills]
     folders = _copies(dunning_base, tmp_path, names, _letters_folder)
     scenarios = [Scenario(n, f"sqlite:///{tmp_path / f'{n}.db'}", f,
                           n.removesuffix("+lost") if n.startswith("dunning") else None,
-                          float(n.split("-")[1]) if n.startswith("kill") else None)
+                          float(n.split("-")[1]) if n.startswith("kill-") and n not in kills else None,
+                          kills.get(n))
                  for n, f in zip(names, folders, strict=True)]
     _crash_all(scenarios, ["dunning-run", "--json"])
     for s in scenarios:
         pending = list((s.folder / LETTERS_PENDING).glob("*.part"))
-        if s.crash_at in ("dunning-staged", "dunning-before-commit"):
+        if s.crash_at in UNCOMMITTED:
             assert len(pending) == 1, "the uncommitted run's letters wait, hidden, to be removed"
+        if s.crash_at == "dunning-during-write":
+            assert pending[0].read_bytes().startswith(b"%PDF") and b"%%EOF" not in pending[0].read_bytes(), \
+                "half a PDF of letters (issue 14 item 6)"
         if s.crash_at == "dunning-after-commit":
             assert len(pending) == 1 and not any(s.folder.glob("*.pdf")), "committed, not yet renamed"
         if s.name.endswith("+lost"):
@@ -280,27 +306,78 @@ def check_cases(url: str, folder: Path) -> None:
         close_database()
 
 
-def test_collection_run_killed_then_only_the_command_line(
+COLLECTION_STEPS = ["collection-staged", "collection-before-commit", "collection-after-commit",
+                    "collection-after-publish"]
+
+
+def _cases_made(url: str) -> int:
+    """Cases the Intrum run made (the ledger has cases of other systems already)."""
+    open_database(url)
+    try:
+        return CollectionCase.select().where(CollectionCase.system == "intrum").count()
+    finally:
+        close_database()
+
+
+def test_collection_run_killed_at_each_step_then_only_the_command_line(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     base = _collection_base(tmp_path, monkeypatch)
-    names = ["collection-before-commit", "collection-after-commit"]
+    kills: dict[str, Callable[[Scenario], bool]] = {
+        "kill-when-staging": lambda s: (s.folder / CASES_PENDING).exists(),
+        "kill-when-published": lambda s: any(p.suffix == ".txt" for p in s.folder.iterdir()),
+    }
+    names = [*COLLECTION_STEPS, *kills]
     folders = _copies(base, tmp_path, names, _output_folder)
-    scenarios = [Scenario(n, f"sqlite:///{tmp_path / f'{n}.db'}", f, n) for n, f in zip(names, folders, strict=True)]
+    scenarios = [Scenario(n, f"sqlite:///{tmp_path / f'{n}.db'}", f, None if n in kills else n,
+                          kill_on=kills.get(n)) for n, f in zip(names, folders, strict=True)]
     argv = ["collect", "--system", "intrum", "--yes", "--json"]
+    assert _cases_made(f"sqlite:///{base}") == 0
     _crash_all(scenarios, argv)
     for s in scenarios:
+        committed = _cases_made(s.url) > 0
+        if s.crash_at in ("collection-staged", "collection-before-commit"):
+            assert not committed and any((s.folder / CASES_PENDING).iterdir()), s.name
+        if s.crash_at in ("collection-after-commit", "collection-after-publish"):
+            assert committed, s.name
+        unpublished = committed and (s.folder / CASES_PENDING).exists()
         code, _out, err = _cli(s.url, capsys, "settings", "show")
         assert code == 0, err
         assert not (s.folder / CASES_PENDING).exists(), f"{s.name}: nothing hidden after the next command"
-        if s.crash_at == "collection-after-commit":
-            assert "Inkassofiler: Inkassofilen" in err and "flyttades på plats" in err
+        if unpublished:
+            assert "Inkassofiler: Inkassofilen" in err and "flyttades på plats" in err, s.name
+        else:
+            assert "Inkassofilen" not in err, s.name
+        if not committed:
+            assert list(s.folder.iterdir()) == [], f"{s.name}: the uncommitted run's file is gone"
         code, out, err = _cli(s.url, capsys, *argv)
         data = json.loads(out)
-        if s.crash_at == "collection-after-commit":
-            assert data["cases"] == [], "the committed run's cases are not made twice"
+        if committed:
+            assert data["cases"] == [], f"{s.name}: the committed run's cases are not made twice"
         else:
-            assert code == 0 and data["cases"], err
+            assert code == 0 and data["cases"], f"{s.name}: {err}"
         check_cases(s.url, s.folder)
+
+
+def test_collection_run_killed_after_the_commit_on_postgresql(
+        postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.collection_data import build_collection_ledger
+
+    monkeypatch.setenv("TUI_INKASSO_TODAY", TODAY)
+    build_collection_ledger()
+    folder = tmp_path / "ut"
+    folder.mkdir()
+    _output_folder(folder)
+    close_database()
+    argv = ["collect", "--system", "intrum", "--yes", "--json"]
+    process = _start(postgres_url, argv, "collection-after-commit")
+    assert process.wait(timeout=120) == 137, process.communicate()[1]
+    assert [p.name for p in folder.iterdir()] == [CASES_PENDING]
+    code, out, err = _cli(postgres_url, capsys, *argv)
+    assert "Inkassofilen" in err and "flyttades på plats" in err
+    assert json.loads(out)["cases"] == [], "the committed run's cases are not made twice"
+    check_cases(postgres_url, folder)
+    open_database(postgres_url)
 
 
 def test_collect_after_a_crash_after_the_commit_publishes_the_file(
@@ -392,10 +469,15 @@ def test_payment_import_killed_at_each_step_then_only_the_command_line(
     base = _base(tmp_path, build)
     path = _payment_file(tmp_path, ocrs)
     total = sum(100 + n % 900 for n in range(PAYMENTS))
-    names = [*PAYMENT_STEPS, "kill-1.5"]
+    def booking(s: Scenario) -> bool:
+        """The import is writing: its journal has grown past what opening the ledger writes."""
+        return Path(f"{s.url.removeprefix('sqlite:///')}-wal").stat().st_size > 1_000_000
+
+    names = [*PAYMENT_STEPS, "kill-1.5", "kill-when-booking"]
     folders = _copies(base, tmp_path, names, lambda folder: None)
     scenarios = [Scenario(n, f"sqlite:///{tmp_path / f'{n}.db'}", f,
-                          None if n.startswith("kill") else n, 1.5 if n.startswith("kill") else None)
+                          None if n.startswith("kill") else n, 1.5 if n == "kill-1.5" else None,
+                          booking if n == "kill-when-booking" else None)
                  for n, f in zip(names, folders, strict=True)]
     _crash_all(scenarios, ["import-payments", "--json", str(path)])
     for s in scenarios:

@@ -1,8 +1,9 @@
 """Recovery at start: the app and the daemon finish the files of runs that were killed after their
-commit, before anyone works on top of them; a failing check is reported and never stops the start.
+commit, before anyone works on top of them, and remove the half-written files of runs that never
+committed; a failing check is reported and never stops the start.
 
-The crashes are real: the collection run and `tui-inkasso balance-file` run in processes of their
-own and end with ``os._exit(137)`` at the step named by ``TUI_INKASSO_CRASH_AT`` (as SIGKILL
+The crashes are real: the collection run, `tui-inkasso balance-file` and `dunning-run` run in
+processes of their own and end with ``os._exit(137)`` at the step named by ``TUI_INKASSO_CRASH_AT`` (as SIGKILL
 would). Then the real app starts (``App.run_test``) or the real daemon (``daemon --once``).
 """
 
@@ -21,14 +22,16 @@ from textual.worker import Worker, WorkerState
 
 from tests.balance_helpers import invoice_for, make_case, pay
 from tests.collection_data import TODAY, build_collection_ledger
+from tests.ledger_data import TODAY as LEDGER_TODAY
+from tests.ledger_data import build_small_ledger
 from tests.tui_helpers import notifications, settle
 from tui_inkasso.app import InkassoApp
 from tui_inkasso.db.connection import db
-from tui_inkasso.db.models import CollectionFile
+from tui_inkasso.db.models import CollectionFile, DunningRun
 from tui_inkasso.screens.menu import MenuScreen
 from tui_inkasso.screens.settings import SettingsScreen
 from tui_inkasso.services import balance_files as bf
-from tui_inkasso.services import publishing, settings
+from tui_inkasso.services import dunning_recovery, publishing, settings
 from tui_inkasso.services.collection_recovery import PENDING_DIR
 from tui_inkasso.services.startup import (
     balance_files_to_recover,
@@ -40,9 +43,11 @@ ROOT = Path(__file__).resolve().parent.parent
 SIZE = (120, 36)
 
 
-def _run(*args: str, crash_at: str | None = None) -> subprocess.CompletedProcess[str]:
+def _run(*args: str, crash_at: str | None = None, today: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != publishing.CRASH_ENV}
     env["PYTHONPATH"] = str(ROOT)
+    if today:
+        env["TUI_INKASSO_TODAY"] = today
     if crash_at:
         env[publishing.CRASH_ENV] = crash_at
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
@@ -186,3 +191,61 @@ def test_the_daemon_finishes_both_at_start(crashed_collection_run: list[Path], s
     [record] = CollectionFile.select().where(CollectionFile.kind == "saldofil")
     assert not bf.is_temp_path(record.path) and Path(record.path).exists()
     assert f"balance file {record.path}: renamed after an interrupted run" in daemon.stderr
+
+
+@pytest.fixture
+def letters(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """The small ledger (six letters due) with its letters folder."""
+    monkeypatch.setenv("TUI_INKASSO_TODAY", LEDGER_TODAY)
+    build_small_ledger()
+    folder = tmp_path / "brev"
+    folder.mkdir()
+    settings.set_setting("dunning.letters_dir", str(folder))
+    return folder
+
+
+def _dunning_run(url: str, crash_at: str) -> None:
+    done = _run("-m", "tui_inkasso.cli", "--db", url, "dunning-run", "--json", crash_at=crash_at, today=LEDGER_TODAY)
+    assert done.returncode == 137, done.stderr
+
+
+def _letters_in_place(folder: Path) -> Path:
+    """The one run's PDF: under its final name, named by its record, nothing pending."""
+    [run] = DunningRun.select()
+    final = Path(run.pdf_path)
+    assert not dunning_recovery.STAGING.is_pending(final) and final.parent == folder
+    assert [p.name for p in folder.iterdir()] == [final.name], "no pending file or folder left"
+    assert final.read_bytes().startswith(b"%PDF") and final.read_bytes().rstrip().endswith(b"%%EOF")
+    return final
+
+
+async def test_the_app_publishes_a_crashed_dunning_runs_letters(letters: Path, sqlite_url: str) -> None:
+    """Issue 14 item 4: a run killed between its commit and the rename keeps its letters hidden
+    until the next start; the app's start gives them their name."""
+    _dunning_run(sqlite_url, "dunning-after-commit")
+    assert dunning_recovery.letters_to_recover() and not any(letters.glob("*.pdf"))
+    app = InkassoApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        final = _letters_in_place(letters)
+        shown = [(s, m) for s, t, m in notifications(pilot) if t == "Påminnelser och krav"]
+        assert shown == [("warning", f"Breven {final} fick sitt namn efter ett avbrott.")]
+    assert not dunning_recovery.letters_to_recover()
+
+
+def test_the_daemon_removes_half_written_letters_and_publishes_committed_ones(letters: Path,
+                                                                                sqlite_url: str) -> None:
+    """Issue 14 items 4 and 6 at the daemon's start: half a PDF of a run killed before its commit
+    is removed (personal data, nothing recorded); a committed run's letters get their name."""
+    _dunning_run(sqlite_url, "dunning-during-write")
+    [partial] = (letters / dunning_recovery.PENDING_DIR).iterdir()
+    assert partial.stat().st_size and DunningRun.select().count() == 0
+    daemon = _run("-m", "tui_inkasso.cli", "--db", sqlite_url, "daemon", "--once", today=LEDGER_TODAY)
+    assert daemon.returncode == 0, daemon.stderr
+    assert list(letters.iterdir()) == [], "the partial letters are gone"
+    assert DunningRun.select().count() == 0
+    _dunning_run(sqlite_url, "dunning-after-commit")
+    daemon = _run("-m", "tui_inkasso.cli", "--db", sqlite_url, "daemon", "--once", today=LEDGER_TODAY)
+    assert daemon.returncode == 0, daemon.stderr
+    final = _letters_in_place(letters)
+    assert f"Breven {final} fick sitt namn efter ett avbrott." in daemon.stderr

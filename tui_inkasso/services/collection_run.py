@@ -253,6 +253,7 @@ def create_cases(
             raise
         crash_point("collection-after-commit")
         warnings = [*result.warnings, *collection_files.publish(planned)]
+        crash_point("collection-after-publish")
     deliveries = _deliver(result.outbox_ids) if deliver else []
     return CaseRunResult(result.system, result.created_at, result.cases, result.records, result.files,
                          result.outbox_ids, deliveries, warnings)
@@ -290,6 +291,7 @@ def _create(
     planned.extend(collection_files.plan_files(spec, cases, records, created, where, layout))
     for plan in planned:
         plan.staged = collection_files.stage(spec, plan, created, layout)
+    crash_point("collection-staged")
     _insert_rows(spec, cases, planned, created)
     _charge_interest(cases, today)
     _mark_invoices(ids, created, today, selection)

@@ -36,7 +36,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import peewee as pw
 
@@ -502,11 +502,23 @@ def _issue(run_date: dt.date, selection: Selection, levels: Sequence[DunningLeve
                 raise DunningError("\n".join(owner_problems) + "\nInget har registrerats.")
             outcome["notices"], outcome["run_id"], pdf = _record_run(
                 run_date, selection, candidates, staged, started, outcome["left_out"])
-            staged.write(lambda handle: handle.write(pdf), sequential=True)
+            staged.write(lambda handle: _write_pdf(handle, pdf), sequential=True)
             crash_point("dunning-before-commit")
     except _NothingToIssue:
         outcome.pop("run_id", None)
     return outcome
+
+
+def _write_pdf(handle: BinaryIO, pdf: bytes) -> None:
+    """The run's PDF to its pending file in two halves, so the crash tests can end the process with
+    half a file of letters on disk (``dunning-during-write``), the partial PDF issue 14 item 6
+    found left behind."""
+    half = len(pdf) // 2
+    handle.write(pdf[:half])
+    if half:
+        handle.flush()
+        crash_point("dunning-during-write")
+    handle.write(pdf[half:])
 
 
 def _publish(run_date: dt.date, outcome: dict[str, Any], staged: StagedFile) -> RunResult:

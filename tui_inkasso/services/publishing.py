@@ -322,6 +322,9 @@ class _HashingWriter:
         self.size += len(data)
         return self._handle.write(data)
 
+    def flush(self) -> None:
+        self._handle.flush()
+
     def hexdigest(self) -> str:
         return self._sha.hexdigest()
 
