@@ -235,6 +235,12 @@ Invoice.add_index(Invoice.index(Invoice.excluded_at, name="invoice_excluded").wh
 Invoice.add_index(Invoice.index(Invoice.collection_case, name="invoice_in_case").where(
     Invoice.collection_case.is_null(False)))
 """A case's invoices, and the invoices that are in a case."""
+Invoice.add_index(Invoice.index(
+    Invoice.rental_object, Invoice.due_date, Invoice.balance, Invoice.fees, Invoice.interest, Invoice.invoice_date,
+    Invoice.collection_case, Invoice.owner, Invoice.customer, name="invoice_open",
+).where((Invoice.balance != 0) | (Invoice.fees != 0) | (Invoice.interest != 0)))
+"""The invoices with an open claim, with the columns the aged receivables read (schema version 8,
+db/migration_v8.py; ``services.claims_as_of`` repeats the condition)."""
 
 
 class InvoiceRow(BaseModel):
@@ -348,6 +354,10 @@ Payment.add_index(Payment.index(Payment.collection_case, name="payment_on_case")
 Payment.add_index(Payment.index(Payment.pay_date, name="payment_unmatched").where(
     Payment.status == "unmatched"))
 """The payments that wait for a hand (``unmatched_payments``), by date."""
+Payment.add_index(Payment.index(Payment.pay_date, Payment.amount, name="payment_agency").where(
+    Payment.method == "inkasso"))
+"""The payments through the agency (method Inkasso), by date: the collection overview's
+"recovered through the agency" (schema version 8)."""
 
 
 class SieExport(BaseModel):
