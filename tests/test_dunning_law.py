@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import peewee as pw
@@ -21,6 +22,7 @@ from tests.rate_data import store_rates
 from tui_inkasso.db.models import (
     CollectionCase,
     Contract,
+    Customer,
     DunningLevelConfig,
     DunningNotice,
     Invoice,
@@ -66,15 +68,17 @@ def levels(any_db: str) -> list[DunningLevel]:
 # --- fees within the law ------------------------------------------------------------------------
 
 
-def test_a_cap_above_the_ceiling_is_refused_in_settings_and_the_cli(sqlite_url: str,
+def test_a_cap_above_the_ceiling_is_refused_in_settings_and_the_cli(any_db: str,
                                                                     capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SettingError, match="påminnelseavgiften 100,00 kr är högre än 60,00 kr.*lag \\(1981:739\\)"):
         set_setting("dunning.reminder_fee_cap", "100.00")
     with pytest.raises(SettingError, match="inkassoavgiften 500,00 kr är högre än 180,00 kr"):
         set_setting("dunning.demand_fee_cap", "500")
     assert set_setting("dunning.reminder_fee_cap", "50") == "50.00", "a lower cap is fine"
-    code, _, err = run(capsys, sqlite_url, "settings", "set", "dunning.demand_fee_cap", "180.01")
+    code, _, err = run(capsys, any_db, "settings", "set", "dunning.demand_fee_cap", "180.01")
     assert code != 0 and "högre än 180,00 kr" in err
+    code, out, _ = run(capsys, any_db, "settings", "get", "dunning.demand_fee_cap")
+    assert code == 0 and out.strip() == "180.00", "the refused value was not stored"
 
 
 def test_unlawful_level_configurations_are_refused_with_the_reason(levels: list[DunningLevel]) -> None:
@@ -185,7 +189,17 @@ def test_a_letter_missing_a_required_part_is_not_issued(levels: list[DunningLeve
     from tui_inkasso.db.models import Owner
 
     Owner.update(phone="", email="", address="", postal_code="", city="").where(Owner.id == inv.owner_id).execute()
-    with pytest.raises(DunningError, match="Faktura 9001 .*hur borgenären nås"):
+    unreachable = "Ägaren BAB .* saknar telefon, e-post och adress; breven kan inte säga hur borgenären nås"
+    preview = dunning_run.preview_run(dt.date(2026, 6, 12))
+    assert [r.invoice_number for r in preview.rows] == ["9001"], "the dry run says what the run refuses"
+    assert len(preview.problems) == 1 and re.match(unreachable, preview.problems[0])
+    with pytest.raises(DunningError, match=unreachable):
+        dunning_run.run_dunning(dt.date(2026, 6, 12), out_dir=tmp_path)
+    assert DunningNotice.select().count() == 0
+    # Each letter is checked too: one to a debtor without a name is refused naming the invoice.
+    Owner.update(phone="08-123 456").where(Owner.id == inv.owner_id).execute()
+    Customer.update(name="").where(Customer.id == inv.customer_id).execute()
+    with pytest.raises(DunningError, match="Faktura 9001 \\(Påminnelse\\): gäldenärens namn saknas"):
         dunning_run.run_dunning(dt.date(2026, 6, 12), out_dir=tmp_path)
     assert DunningNotice.select().count() == 0
 

@@ -136,6 +136,46 @@ def test_an_imported_ledger_with_contracts_charges_the_reminder_fee(sqlite_url: 
     assert all(fee == 0 for number, fee in rows.items() if number != "100234")
 
 
+def test_the_example_ledger_has_no_contracts_so_no_fee_until_a_file_brings_them(any_db: str,
+                                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shared example as shipped carries no `contracts`: its letters already sent keep the
+    fees the old system charged (history), but a run charges no reminder fee on it, since none
+    was agreed (lag (1981:739) 2 §). A later file with only the leases lets the next run charge
+    it on the invoices under a lease that allows it, and only there (docs/ledger-import.md)."""
+    monkeypatch.setenv("TUI_INKASSO_TODAY", "2026-11-10")
+    data = _example()
+    assert "contracts" not in data
+    import_ledger_bytes(EXAMPLE.read_bytes(), EXAMPLE.name)
+    assert Contract.select().count() == 0
+    assert Invoice.get(Invoice.number == "100234").fees == 6000, "the old letter' fees stand"
+    _import({"format": data["format"], "invoices": [
+        {"number": "100239", "kind": "rent", "customer": "K1001", "object": "1001-1101", "invoice_date": "2026-10-20",
+         "due_date": "2026-10-30", "ocr": ocr_with_check("100239"), "rows": [{"text": "Hyra november",
+                                                                             "amount": "3330.00"}]},
+        {"number": "100240", "kind": "rent", "customer": "K1002", "object": "1001-0001", "invoice_date": "2026-10-20",
+         "due_date": "2026-10-30", "ocr": ocr_with_check("100240"), "rows": [{"text": "Lokalhyra november",
+                                                                             "amount": "15000.00"}]}]})
+    store_rates()
+    day = dt.date(2026, 11, 10)
+    before = {r.invoice_number: (r.level, r.fee) for r in dunning_run.preview_run(day).rows}
+    assert before["100239"] == (1, 0) and before["100240"] == (1, 0), "no contract, no reminder fee"
+    assert all(fee == 0 for _, fee in before.values())
+    leases = {"format": data["format"], "contracts": [
+        {"id": "A-1101", "customer": "K1001", "object": "1001-1101", "from": "2024-04-01", "reminder_fee": True},
+        {"id": "A-0001", "customer": "K1002", "object": "1001-0001", "from": "2024-04-01"}]}
+    _import(leases)
+    under = {i.number: i.contract.number if i.contract else None for i in Invoice.select()}
+    assert under == {"100234": "A-1101", "100235": None, "100236": "A-0001", "200001": None, "200002": None,
+                     "100237": "A-1101", "100238": None, "100239": "A-1101", "100240": "A-0001", "300001": None}, \
+        "the stored invoices go under the lease of their customer and object"
+    assert not _import(leases).changed, "the same leases again change nothing"
+    after = {r.invoice_number: (r.level, r.fee) for r in dunning_run.preview_run(day).rows}
+    assert after["100239"] == (1, 6000), "the lease allows it"
+    assert after["100240"] == (1, 0), "the lease does not"
+    assert {n: fee for n, (_, fee) in after.items() if n not in ("100239", "100240")} == {
+        n: fee for n, (_, fee) in before.items() if n not in ("100239", "100240")}
+
+
 def test_migration_5_gives_stored_levels_their_kinds(tmp_path: Path) -> None:
     """A version-4 database's levels read as before: level 1 with a fee a påminnelse, without one
     a påminnelse utan avgift, later levels inkassokrav; nothing else is changed."""

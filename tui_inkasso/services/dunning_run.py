@@ -309,9 +309,15 @@ def _fee_charge_kind(level: DunningLevel) -> str:
     return (ChargeKind.COLLECTION_FEE if fee_kind is FeeKind.COLLECTION else ChargeKind.REMINDER_FEE).value
 
 
+def _blank(column: pw.Field) -> pw.Expression:
+    """True where a text column of the owner is empty."""
+    return column.is_null() | (column == "")
+
+
 def _owner_problems(candidates: Sequence[_Candidate]) -> list[str]:
-    """Owners whose letters could not say where to pay, or whose fees and interest could not
-    be booked (an account role without an account)."""
+    """Owners whose letters could not say where to pay or how to reach the creditor (so the
+    preview says what the run's letter check would refuse, once per owner), or whose fees and
+    interest could not be booked (an account role without an account)."""
     owner_ids = {c.owner_id for c in candidates}
     if not owner_ids:
         return []
@@ -320,6 +326,13 @@ def _owner_problems(candidates: Sequence[_Candidate]) -> list[str]:
         Owner.plusgiro.is_null() | (Owner.plusgiro == ""))
     problems = [f"Ägaren {code} ({name}) saknar bankgiro och plusgiro; breven kan inte säga vart "
                 f"man betalar." for code, name in missing.tuples()]
+    unreachable = Owner.select(Owner.code, Owner.name).where(
+        Owner.id.in_(owner_ids), *(_blank(column) for column in (
+            Owner.phone, Owner.email, Owner.address, Owner.postal_code, Owner.city)))
+    problems += [f"Ägaren {code} ({name}) saknar telefon, e-post och adress; breven kan inte säga hur "
+                 f"borgenären nås (inkassolagen 5 §); de läses in med reskontrafilen (owners: phone, email, "
+                 f"address)."
+                 for code, name in unreachable.tuples()]
     charged = {(c.owner_id, kind) for c in candidates for kind, amount in (
         (_fee_charge_kind(c.level), c.row.fee), (ChargeKind.INTEREST.value, c.row.interest)) if amount}
     return problems + account_problems(charged)

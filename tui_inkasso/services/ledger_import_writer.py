@@ -111,7 +111,31 @@ class LedgerWriter:
             "number": c.number, "customer": self.ids[Customer][c.customer],
             "rental_object": self.ids[RentalObject][c.object], "start_date": c.start, "end_date": c.end,
             "monthly_rent": c.monthly_rent, "reminder_fee_allowed": c.reminder_fee_allowed})
+        self._put_stored_invoices_under_their_leases()
         _InvoiceWriter(self).run()
+
+    def _put_stored_invoices_under_their_leases(self) -> None:
+        """Stored invoices without a contract go under a lease of the file that covers them (the
+        customer's lease of the invoice's object running on its due date, the newest such), as a
+        new invoice does: a ledger whose leases come in a later file than its invoices gets the
+        reminder fee its leases allow (lag (1981:739) 2 §). One set-based UPDATE per chunk of
+        customers; an invoice already under a contract keeps it, so a second import changes nothing."""
+        customers = sorted({self.ids[Customer][c.customer] for c in self.ledger.contracts})
+        if not customers:
+            return
+        lease = (Contract.select(Contract.id)
+                 .where(Contract.customer == Invoice.customer, Contract.rental_object == Invoice.rental_object,
+                        Contract.start_date <= Invoice.due_date,
+                        Contract.end_date.is_null() | (Contract.end_date >= Invoice.due_date))
+                 .order_by(Contract.start_date.desc(), Contract.id.desc()).limit(1))
+        linked = 0
+        for start in range(0, len(customers), CHUNK):
+            linked += (Invoice.update(contract=lease)
+                       .where(Invoice.contract.is_null(), Invoice.customer.in_(customers[start:start + CHUNK]),
+                              Invoice.rental_object.is_null(False), pw.fn.EXISTS(lease))
+                       .execute())
+        if linked:
+            self.changes.append(f"{linked} stored invoices put under their contract")
 
     def _settings(self) -> None:
         values = self.ledger.settings
