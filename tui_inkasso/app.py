@@ -43,6 +43,7 @@ from textual.worker import Worker, WorkerState
 from tui_inkasso.screens.menu import MENU_ENTRIES, MenuEntry, MenuScreen
 from tui_inkasso.widgets import swedish_textual  # noqa: F401 - Textual's own words, in Swedish
 from tui_inkasso.widgets.db_work import db_work
+from tui_inkasso.widgets.terminal_safe import ControlCharacters
 from tui_inkasso.widgets.typeahead import KeyGate
 from tui_inkasso.widgets.worker_errors import WorkerFailed
 
@@ -162,6 +163,9 @@ class InkassoApp(KeyGate, App[None]):
             light = load_preferences().light
         self.start_theme = LIGHT_THEME.name if light else DARK_THEME.name
         super().__init__()
+        # Every line drawn loses its control characters (a name holding ESC [ 2 J would clear
+        # the screen of whoever looks at it); see widgets/terminal_safe.py.
+        self._filters.insert(0, ControlCharacters())
         from tui_inkasso.services.ledger_location import short_description
 
         # The header names the open ledger ("tui-inkasso · inkasso.db — Meny"): staff with a test

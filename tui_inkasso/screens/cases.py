@@ -303,7 +303,7 @@ class PaymentDialog(ModalScreen[PaymentInput | None]):
         try:
             day = parse_date(self.query_one("#pay-date", Input).value, "Betaldag") or self.today
         except ValueError as exc:
-            error.update(str(exc))
+            error.update(Text(str(exc)))
             return
         invoice = self.query_one("#pay-invoice", Select).value
         method = self.query_one("#pay-method", Select).value

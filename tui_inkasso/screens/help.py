@@ -91,7 +91,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box") as box:
-            box.border_title = f"Hjälp – {self._title}"
+            box.border_title = Text(f"Hjälp – {self._title}")
             box.border_subtitle = "Esc stänger"
             yield Static(
                 "Allt görs med tangentbordet. I en tabell är bokstäverna kommandon; / öppnar "

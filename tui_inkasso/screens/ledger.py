@@ -443,7 +443,7 @@ class LedgerScreen(BlockFlow, BaseScreen):
         primed = (message.query, total, message.rows)
         table = self.query_one("#invoices", PagedTable)
         table.empty_text = "Kunden har inga obetalda fakturor" if self._only_open else "Kunden har inga fakturor"
-        table.border_title = f"Fakturor – {data.customer.name}"
+        table.border_title = Text(f"Fakturor – {data.customer.name}")
         source = self._invoice_source
         if message.in_place and source is not None and source.customer_id == data.customer.id \
                 and message.query == table.page_query:

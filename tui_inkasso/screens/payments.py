@@ -230,7 +230,7 @@ class FileTree(DirectoryTree, inherit_bindings=False):
         current = Path(self.path).resolve()
         if current.parent != current:
             self.path = current.parent
-            self.border_title = str(current.parent)
+            self.border_title = Text(str(current.parent))
 
 
 class ChooseFileScreen(BaseScreen):
@@ -264,7 +264,7 @@ class ChooseFileScreen(BaseScreen):
 
     def on_mount(self) -> None:
         tree = self.query_one("#file-tree", FileTree)
-        tree.border_title = str(tree.path)
+        tree.border_title = Text(str(tree.path))
         tree.focus()
 
     def action_focus_path(self) -> None:
@@ -289,7 +289,7 @@ class ChooseFileScreen(BaseScreen):
         tree = self.query_one("#file-tree", FileTree)
         if path.is_dir():
             tree.path = path
-            tree.border_title = str(path)
+            tree.border_title = Text(str(path))
             tree.focus()
         elif path.is_file():
             self.analyse(path)
@@ -298,7 +298,7 @@ class ChooseFileScreen(BaseScreen):
 
     def analyse(self, path: Path, *, allow_test: bool = False) -> None:
         """Read and match the file in a worker; the summary follows."""
-        self.query_one("#file-help", Static).update(f"Läser {path.name} …")
+        self.query_one("#file-help", Static).update(Text(f"Läser {path.name} …"))
         self._analyse(path, allow_test)
 
     @db_work("Läs betalfil", group="analyse", exclusive=True)

@@ -125,7 +125,7 @@ class ReprintMenu(_Printer, ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = f"Återutskrift av påminnelse/krav {self.invoice_number}".strip()
+            box.border_title = Text(f"Återutskrift av påminnelse/krav {self.invoice_number}".strip())
             yield Static("Hämtar …", id="reprint-intro")
             yield OptionList(id="reprint-notices")
             yield Static("Enter eller f = Förhandsgranska · s = Skriv ut · Esc = Stäng", classes="reprint-keys")

@@ -158,7 +158,7 @@ class TextScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="text-box") as box:
-            box.border_title = self._title
+            box.border_title = Text(self._title)
             box.border_subtitle = "Esc stänger"
             yield Static(Text(self._body))
 
@@ -405,7 +405,7 @@ class ServiceRunsScreen(BaseScreen):
 
     def on_service_runs_screen_loaded(self, message: ServiceRunsScreen.Loaded) -> None:
         table = self.query_one("#runs-table", PagedTable)
-        table.border_title = f"{self.service_name}: {count_of(len(message.runs), 'körning', 'körningar')}, nyaste först"
+        table.border_title = Text(f"{self.service_name}: {count_of(len(message.runs), 'körning', 'körningar')}, nyaste först")
         table.set_source(ListSource(RUN_COLUMNS, [run_row(r) for r in message.runs]))
 
     @on(PagedTable.RowSelected, "#runs-table")

@@ -101,7 +101,7 @@ class BoardDialog(ModalScreen[tuple[str, str, str] | None]):
 
     def show_error(self, text: str) -> None:
         """Show why the values were refused, with the focus in the field it is about."""
-        self.query_one("#board-error", Static).update(text)
+        self.query_one("#board-error", Static).update(Text(text))
         field = "email" if "e-post" in text else "municipality" if "kommun" in text else "address"
         target = self.query_one(f"#board-{field}", Input)
         if not target.disabled:

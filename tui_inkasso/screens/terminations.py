@@ -175,7 +175,7 @@ class DateDialog(ModalScreen[tuple[dt.date, ServiceMethod | None] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = self._title
+            box.border_title = Text(self._title)
             yield Static(Text(self._question), classes="dialog-question")
             yield Label("Datum (ÅÅÅÅ-MM-DD)")
             yield Input(self._today.isoformat(), id="date-input")
@@ -210,7 +210,7 @@ class DateDialog(ModalScreen[tuple[dt.date, ServiceMethod | None] | None]):
         try:
             day = dt.date.fromisoformat(text)
         except ValueError:
-            error.update(f"{text!r} är inget datum; skriv ÅÅÅÅ-MM-DD.")
+            error.update(Text(f"{text!r} är inget datum; skriv ÅÅÅÅ-MM-DD."))
             self.query_one("#date-input", Input).focus()
             return
         if day > self._today:

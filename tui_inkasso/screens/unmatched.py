@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -231,7 +232,7 @@ class _Picker(ForwardWorkerErrors, ModalScreen[Any]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = self.title_text
+            box.border_title = Text(self.title_text)
             yield FilterField(self.PLACEHOLDER, tables=("#picker-rows",), apply=False, delay=SEARCH_DELAY,
                               value=self.initial, id="picker-search")
             yield PagedTable(self.COLUMNS, id="picker-rows", empty_text="Inga träffar: skriv något annat")

@@ -85,7 +85,7 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = self._title
+            box.border_title = Text(self._title)
             yield Static(self._question, classes="dialog-question")
             yield Static(CONFIRM_KEYS, classes="dialog-keys")
 
@@ -117,7 +117,7 @@ class ReasonDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = self._title
+            box.border_title = Text(self._title)
             yield Static(self._question, classes="dialog-question", id="reason-question")
             yield Input(placeholder=self._placeholder, id="reason", max_length=200)
             yield Static("", id="reason-error", classes="dialog-error")
@@ -188,7 +188,7 @@ class PathPrompt(ModalScreen[Path | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = self._title
+            box.border_title = Text(self._title)
             yield Static(self._question, classes="dialog-question")
             yield Input(self._default, id="path")
             yield Static("", id="path-error", classes="dialog-error")
@@ -244,7 +244,7 @@ class PrintDialog(ModalScreen[tuple[Path | None, bool] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = self._title
+            box.border_title = Text(self._title)
             yield Label("Spara PDF som (tomt = ingen fil):")
             yield Input(str(self._default), id="print-path")
             if self._printer:
