@@ -17,11 +17,16 @@ The collection history, over October and November 2026, so every figure can be w
 from __future__ import annotations
 
 import datetime as dt
+import os
+import uuid
+from collections.abc import Iterator
+from urllib.parse import quote
 
 import pytest
 
-from tests.conftest import SHARED_DOCS
+from tests.conftest import PG_URL, SHARED_DOCS, _postgres_problem
 from tests.factories import make_customer, make_invoice, make_object
+from tui_inkasso.db.connection import close_database, open_database
 from tui_inkasso.db.models import (
     CaseEvent,
     CaseInvoice,
@@ -33,7 +38,8 @@ from tui_inkasso.db.models import (
 from tui_inkasso.domain.money import kr
 from tui_inkasso.services.ledger_import import import_ledger
 
-__all__ = ["build_overview_ledger", "example", "example_sqlite", "overview_ledger", "overview_sqlite"]
+__all__ = ["build_overview_ledger", "example", "example_module", "example_shared", "example_sqlite", "overview_ledger",
+           "overview_sqlite"]
 
 TODAY = dt.date(2026, 11, 28)
 
@@ -120,3 +126,50 @@ def example_sqlite(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("TUI_INKASSO_TODAY", TODAY.isoformat())
     import_ledger(SHARED_DOCS / "ledger-import-example.json")
     return sqlite_url
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def example_module(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The example ledger imported once per test module and store (a PostgreSQL schema's
+    tables and the import cost a second or two a test on a busy machine)."""
+    before = os.environ.get("TUI_INKASSO_TODAY")
+    os.environ["TUI_INKASSO_TODAY"] = TODAY.isoformat()
+    schema = admin = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('example') / 'inkasso.db'}"
+    else:
+        problem = _postgres_problem()
+        if problem:
+            pytest.skip(problem)
+        import psycopg2
+
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        admin = psycopg2.connect(PG_URL)
+        admin.autocommit = True
+        admin.cursor().execute(f'CREATE SCHEMA "{schema}"')
+        separator = "&" if "?" in PG_URL else "?"
+        url = f"{PG_URL}{separator}options={quote(f'-c search_path={schema}')}"
+    try:
+        open_database(url)
+        import_ledger(SHARED_DOCS / "ledger-import-example.json")
+        close_database()
+        yield url
+    finally:
+        close_database()
+        if before is None:
+            os.environ.pop("TUI_INKASSO_TODAY", None)
+        else:
+            os.environ["TUI_INKASSO_TODAY"] = before
+        if admin is not None:
+            admin.cursor().execute(f'DROP SCHEMA "{schema}" CASCADE')
+            admin.close()
+
+
+@pytest.fixture
+def example_shared(example_module: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The example ledger on SQLite and PostgreSQL, shared by the tests of a module that only
+    read it (a test that writes takes :func:`example`)."""
+    monkeypatch.setenv("TUI_INKASSO_TODAY", TODAY.isoformat())
+    open_database(example_module)
+    yield example_module
+    close_database()

@@ -24,7 +24,7 @@ import datetime as dt
 import pytest
 
 from tests.factories import make_customer, make_invoice, make_object
-from tests.report_data import TODAY, example
+from tests.report_data import TODAY, example, example_module, example_shared
 from tui_inkasso.db.connection import db
 from tui_inkasso.db.models import (
     CollectionCase,
@@ -51,14 +51,14 @@ from tui_inkasso.services.selection import Selection, SelectionError
 from tui_inkasso.services.settings import SettingError, set_setting
 from tui_inkasso.services.transaction import write_transaction
 
-__all__ = ["example"]  # the fixture, imported for pytest
+__all__ = ["example", "example_module", "example_shared"]  # the fixtures, imported for pytest
 
 
 def _by_key(report, attribute: str = "total") -> dict[str, int]:  # type: ignore[no-untyped-def]
     return {row.key: getattr(row, attribute) for row in report.groups}
 
 
-def test_the_example_ledger_by_hand(example: str) -> None:
+def test_the_example_ledger_by_hand(example_shared: str) -> None:
     report = aging_report(AgingOptions(TODAY, "owner"))
     assert [b.code for b in report.buckets] == ["not_due", "1-30", "31-60", "61-90", "91-180", "over_180"]
     assert report.totals.amounts == (0, 0, kr("8510.00"), kr("25360.00"), 0, 0)
@@ -96,7 +96,7 @@ EARLIER_DAYS = [
 ]
 
 
-def test_an_earlier_day_takes_back_what_happened_after_it(example: str) -> None:
+def test_an_earlier_day_takes_back_what_happened_after_it(example_shared: str) -> None:
     for day, total, buckets in EARLIER_DAYS:
         data = aging_json(aging_report(AgingOptions(day, "owner")))
         assert data["total"] == total, day
@@ -186,7 +186,7 @@ def test_collection_and_termination_are_shown_apart_or_left_out(any_db: str, mon
     assert [r.apart for r in on_the_19th.apart] == ["termination"]
 
 
-def test_the_drill_down_pages_and_sorts_in_sql(example: str) -> None:
+def test_the_drill_down_pages_and_sorts_in_sql(example_shared: str) -> None:
     report = aging_report(AgingOptions(TODAY, "customer"))
     anna = next(row for row in report.groups if row.key == "K1001")
     options = AgingOptions(TODAY, "customer")

@@ -9,17 +9,17 @@ import openpyxl
 import pytest
 
 from tests.common import pdf_pages, run, run_json, words
-from tests.report_data import example
+from tests.report_data import example, example_module, example_shared
 from tui_inkasso.db.models import Customer
 
-__all__ = ["example"]  # the fixture, imported for pytest
+__all__ = ["example", "example_module", "example_shared"]  # the fixtures, imported for pytest
 
 TODAY = "2026-11-28"
 AMOUNT_KEYS = ("total", "capital", "fees", "interest", "in_collection", "in_termination")
 
 
-def test_report_aging_json_shape(example: str, capsys: pytest.CaptureFixture[str]) -> None:
-    data = run_json(capsys, example, "report", "aging", "--by", "object-type")
+def test_report_aging_json_shape(example_shared: str, capsys: pytest.CaptureFixture[str]) -> None:
+    data = run_json(capsys, example_shared, "report", "aging", "--by", "object-type")
     assert data["date"] == TODAY and data["group_by"] == "object-type"
     assert data["buckets"] == ["not_due", "1-30", "31-60", "61-90", "91-180", "over_180"]
     assert data["totals"] == {"not_due": "0.00", "1-30": "0.00", "31-60": "8510.00", "61-90": "25360.00",
@@ -31,7 +31,7 @@ def test_report_aging_json_shape(example: str, capsys: pytest.CaptureFixture[str
     assert list(first["totals"]) == data["buckets"]
     for row in data["groups"]:
         assert all(isinstance(row[key], str) for key in AMOUNT_KEYS)
-    dated = run_json(capsys, example, "report", "aging", "--date", "2026-09-05", "--by", "owner",
+    dated = run_json(capsys, example_shared, "report", "aging", "--date", "2026-09-05", "--by", "owner",
                      "--buckets", "10,20", "--owner", "BAB")
     assert dated["buckets"] == ["not_due", "1-10", "11-20", "over_20"]
     assert (dated["total"], dated["totals"]["1-10"]) == ("28900.00", "28900.00")
@@ -66,8 +66,8 @@ def test_report_aging_writes_excel_and_pdf(example: str, capsys: pytest.CaptureF
     assert code == 1 and "filen finns redan" in err
 
 
-def test_report_collection_json_and_exports(example: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    data = run_json(capsys, example, "report", "collection", "--from", "2026-09-01", "--to", TODAY,
+def test_report_collection_json_and_exports(example_shared: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    data = run_json(capsys, example_shared, "report", "collection", "--from", "2026-09-01", "--to", TODAY,
                     "--xlsx", str(tmp_path), "--pdf", str(tmp_path / "oversikt.pdf"))
     assert [m["month"] for m in data["months"]] == ["2026-09", "2026-10", "2026-11"]
     month = data["months"][0]
@@ -88,11 +88,11 @@ def test_report_collection_json_and_exports(example: str, capsys: pytest.Capture
     assert "Inkassoöversikt 2026-09-01" in text and "Kravens effekt" in text
 
 
-def test_refusals_are_one_swedish_line(example: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_refusals_are_one_swedish_line(example_shared: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as stopped:  # argparse refuses it before the command runs
-        run(capsys, example, "report", "aging", "--buckets", "60,30")
+        run(capsys, example_shared, "report", "aging", "--buckets", "60,30")
     assert stopped.value.code == 2 and "gränserna ska öka: 30 kommer efter 60" in capsys.readouterr().err
-    code, _out, err = run(capsys, example, "report", "collection", "--from", "2026-11-01", "--to", "2026-10-01")
+    code, _out, err = run(capsys, example_shared, "report", "collection", "--from", "2026-11-01", "--to", "2026-10-01")
     assert code == 2 and "perioden börjar 2026-11-01, efter att den slutar 2026-10-01" in err
-    code, _out, err = run(capsys, example, "report", "aging", "--owner", "NOPE")
+    code, _out, err = run(capsys, example_shared, "report", "aging", "--owner", "NOPE")
     assert code == 2 and "okänd ägare: NOPE" in err
