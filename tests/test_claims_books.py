@@ -7,11 +7,14 @@ claim the same way and is reported to the agency with its whole amount."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import itertools
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from tests.claim_helpers import account_sums, open_parts
 from tests.factories import make_customer, make_invoice, make_object, make_owner
@@ -166,3 +169,37 @@ def test_a_balance_correction_from_a_bank_file_settles_the_claim_the_same_way(
         (first.id, part, True), (second.id, claim.total_ore - part, True)], "the whole amounts go to the agency"
     assert sum(c.amount for c in corrections) == claim.total_ore
     assert _owner_books(bab).get("2420", 0) == 0
+
+
+def _kronor(ore: int) -> str:
+    return f"{ore // 100},{ore % 100:02d}"
+
+
+@pytest.mark.parametrize("system", ["intrum", "svea", "none"])
+def test_the_collection_file_lists_capital_fees_and_interest_apart(
+        two_owners: tuple[Invoice, Invoice], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, system: str) -> None:
+    bab, _ = two_owners
+    for day in (REMINDER_RUN, DEMAND_RUN):
+        monkeypatch.setenv("TUI_INKASSO_TODAY", day.isoformat())
+        dunning_run.run_dunning(day)
+    handover = Invoice.get_by_id(bab.id).dunning_deadline + dt.timedelta(days=1)
+    monkeypatch.setenv("TUI_INKASSO_TODAY", handover.isoformat())
+    (tmp_path / "ut").mkdir()
+    out = tmp_path / "ut" / ("fil" if system == "none" else "")
+    result = collection_run.create_cases(handover, None, [bab.id], system, out=out, deliver=False)
+    (claim,) = result.records[0].claims
+    interest = claim.interest_ore
+    assert (claim.capital_ore, claim.fees_ore) == (RENT, 24000) and interest > 5018
+    assert open_parts(bab) == (RENT, 24000, interest), "the case claims what the ledger shows open"
+    (path,) = result.files
+    if system == "intrum":
+        (line,) = [x for x in path.read_bytes().decode("latin-1").split("\r\n") if x.startswith("20")]
+        assert f"{RENT:012d}{24000:010d}{interest:010d}" in line
+    elif system == "svea":
+        (row,) = [r for r in csv.reader(io.StringIO(path.read_bytes().decode("utf-8"), newline=""), delimiter=";")
+                  if r[0] == "F"]
+        assert row[7:10] == [_kronor(RENT), _kronor(24000), _kronor(interest)]
+    else:
+        rows = list(load_workbook(path).active.iter_rows(values_only=True))
+        (values,) = [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+        assert (values["Kapital"], values["Avgifter"], values["Ränta"]) == (RENT / 100, 240, interest / 100)
