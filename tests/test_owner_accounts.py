@@ -71,3 +71,30 @@ def test_changes_are_stored_together_and_audited(any_db: str) -> None:
     assert audit.object_label("owner", "BAB") == "Ägare BAB" and audit.action_label("owner.changed") == "Ägare ändrad"
     again = owner_accounts.save_owner_accounts(owner.id, {"Bank": " 1940 "})
     assert again == saved and AuditEntry.select().where(AuditEntry.action == "owner.changed").count() == 5
+
+
+def test_ocr_control_is_set_per_owner_and_refused_when_open_invoices_fail_it(any_db: str) -> None:
+    """The level of the owner's agreement with Bankgirot: stored and audited; a level that an open
+    invoice's OCR number does not pass is refused by its field, naming the invoice."""
+    from tests.factories import make_invoice, make_object
+    from tui_inkasso.domain.identifiers import ocr_with_check
+
+    owner = make_owner("BAB", ocr_control="check_digit")
+    assert owner_accounts.owner_accounts(owner.id).ocr_control == "check_digit"
+    invoice = make_invoice("3001", owner=owner, rental_object=make_object())
+    invoice.ocr = ocr_with_check("1002", length_digit=False)  # check digit only: no length digit
+    invoice.save()
+    before = database_digest()
+    with pytest.raises(OwnerAccountsError) as refused:
+        owner_accounts.save_owner_accounts(owner.id, {"ocr_control": "check_digit_and_length"})
+    assert list(refused.value.problems) == ["ocr_control"]
+    assert f"OCR-numret {invoice.ocr} på faktura 3001 klarar inte checksiffra och längd" in \
+        refused.value.problems["ocr_control"]
+    assert database_digest() == before
+    with pytest.raises(OwnerAccountsError, match="okänd OCR-kontroll"):
+        owner_accounts.save_owner_accounts(owner.id, {"ocr_control": "hård"})
+    saved = owner_accounts.save_owner_accounts(owner.id, {"ocr_control": "Ingen OCR-kontroll"})
+    assert saved.ocr_control == "none" and Owner.get_by_id(owner.id).ocr_control == "none"
+    entry = AuditEntry.get(AuditEntry.action == "owner.changed")
+    assert audit.readable_details(entry.action, entry.object_id, entry.details) == \
+        "OCR-kontroll: Checksiffra → Ingen OCR-kontroll"

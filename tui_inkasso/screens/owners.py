@@ -18,12 +18,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Header, Input, Label, Static
+from textual.widgets import Footer, Header, Input, Label, Select, Static
 
+from tui_inkasso.domain.ocr_control import OcrControl
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.edit_form import EditForm
 from tui_inkasso.services import owner_accounts
-from tui_inkasso.services.owner_accounts import ROLES, OwnerAccounts, OwnerAccountsError
+from tui_inkasso.services.owner_accounts import (
+    OCR_CONTROL,
+    ROLES,
+    OwnerAccounts,
+    OwnerAccountsError,
+)
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.db_work import db_work
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, TableRow
@@ -49,9 +55,16 @@ ROLE_HELP = {
 """What each role is for, under its field (the BAS account most charts use in brackets)."""
 
 
+FIELDS = ("bankgiro", "plusgiro", OCR_CONTROL, *ROLES)
+"""The form's fields, in the order they are shown."""
+
+OCR_HELP = ("Hur banken kontrollerar OCR-numren som betalas till ägarens bankgiro/plusgiro (avtalet "
+            "om OCR-kontroll). Inbetalningarnas OCR-nummer kontrolleras så; de öppna fakturornas måste klara det.")
+
+
 def field_id(name: str) -> str:
     """The id of a field: "owner-bankgiro", "owner-role-3" (roles by position, their names have spaces)."""
-    return f"owner-{name}" if name in ("bankgiro", "plusgiro") else f"owner-role-{ROLES.index(name)}"
+    return f"owner-{name.replace('_', '-')}" if name in ("bankgiro", "plusgiro", OCR_CONTROL) else f"owner-role-{ROLES.index(name)}"
 
 
 def owner_row(owner: OwnerAccounts) -> TableRow:
@@ -154,6 +167,12 @@ class OwnerAccountsScreen(EditForm):
                         yield Label(Text(label, style="bold"))
                         yield Input(id=field_id(name), placeholder="inget")
                         yield Static("", id=f"{field_id(name)}-error", classes="setting-error")
+            with Vertical(classes="setting"):
+                yield Label(Text("OCR-kontroll", style="bold"))
+                yield Select([(level.label, level.value) for level in OcrControl], allow_blank=False,
+                             value=owner.ocr_control, id=field_id(OCR_CONTROL))
+                yield Static(OCR_HELP, classes="setting-help")
+                yield Static("", id=f"{field_id(OCR_CONTROL)}-error", classes="setting-error")
             yield Static("Konto för varje kontovärde", classes="setting-section")
             for role in ROLES:
                 with Vertical(classes="setting"):
@@ -168,8 +187,10 @@ class OwnerAccountsScreen(EditForm):
         self.query_one(f"#{field_id('bankgiro')}", Input).focus()
 
     def values(self) -> dict[str, str]:
-        """What the form holds now: "bankgiro", "plusgiro" and every role."""
-        return {name: self.query_one(f"#{field_id(name)}", Input).value for name in ("bankgiro", "plusgiro", *ROLES)}
+        """What the form holds now: "bankgiro", "plusgiro", "ocr_control" and every role."""
+        level = self.query_one(f"#{field_id(OCR_CONTROL)}", Select).value
+        return {name: self.query_one(f"#{field_id(name)}", Input).value for name in ("bankgiro", "plusgiro", *ROLES)} | {
+            OCR_CONTROL: str(level)}
 
     def _show(self, owner: OwnerAccounts) -> None:
         self.owner = owner
@@ -177,6 +198,7 @@ class OwnerAccountsScreen(EditForm):
             role: owner.accounts.get(role, "") for role in ROLES}
         for name, value in shown.items():
             self.query_one(f"#{field_id(name)}", Input).value = value
+        self.query_one(f"#{field_id(OCR_CONTROL)}", Select).value = owner.ocr_control
         self._saved = self.values()
         self._show_errors({})
 
@@ -186,7 +208,7 @@ class OwnerAccountsScreen(EditForm):
 
     def _show_errors(self, problems: dict[str, str]) -> None:
         self.refused = problems
-        for name in ("bankgiro", "plusgiro", *ROLES):
+        for name in FIELDS:
             reason = problems.get(name)
             line = self.query_one(f"#{field_id(name)}-error", Static)
             line.update(Text(f"Ogiltigt värde: {reason}") if reason else "")
@@ -232,7 +254,7 @@ class OwnerAccountsScreen(EditForm):
     def _refuse(self, problems: dict[str, str]) -> None:
         """Every reason by its field, the focus on the first, and a note that nothing was stored."""
         self._show_errors(problems)
-        first = next(name for name in ("bankgiro", "plusgiro", *ROLES) if name in problems)
+        first = next(name for name in FIELDS if name in problems)
         self.query_one(f"#{field_id(first)}").focus()
         count = len(problems)
         self.notify(f"Inget sparades: {count} {'värde är felaktigt' if count == 1 else 'värden är felaktiga'}.",

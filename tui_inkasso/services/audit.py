@@ -264,12 +264,16 @@ def _setting(key: str, d: dict[str, Any]) -> str:
 
 
 def _owner_change(_: str, d: dict[str, Any]) -> str:
-    """{"field": "bankgiro" | "plusgiro" | "account", "role" (for an account), "old", "new"}: an
-    owner's giro number or its account for a role, before and after ("" = none)."""
+    """{"field": "bankgiro" | "plusgiro" | "ocr_control" | "account", "role" (for an account), "old",
+    "new"}: an owner's giro number, OCR control level or its account for a role, before and after
+    ("" = none)."""
     from tui_inkasso.domain.identifiers import format_bankgiro, format_plusgiro
+    from tui_inkasso.domain.ocr_control import OcrControl
 
-    shown = {"bankgiro": format_bankgiro, "plusgiro": format_plusgiro}.get(d["field"], str)
-    name = {"bankgiro": "Bankgiro", "plusgiro": "Plusgiro"}.get(d["field"]) or f"Konto för {d['role']}"
+    shown = {"bankgiro": format_bankgiro, "plusgiro": format_plusgiro,
+             "ocr_control": lambda code: OcrControl(code).label}.get(d["field"], str)
+    name = ({"bankgiro": "Bankgiro", "plusgiro": "Plusgiro", "ocr_control": "OCR-kontroll"}.get(d["field"])
+            or f"Konto för {d['role']}")
     old, new = (shown(d[side]) if d[side] else "(inget)" for side in ("old", "new"))
     return f"{name}: {old}{ARROW}{new}"
 

@@ -8,6 +8,11 @@ first (bankgiro and plusgiro with their check digits, account numbers as 1–10 
 an account that bookings need) and nothing is stored unless all are valid; then the changed
 values are stored in one transaction, each change audited.
 
+The OCR control level of the owner's receiving bankgiro/plusgiro (``domain.ocr_control``: what
+Bankgirot checks in the references paid to it) is set here too; a level that the OCR numbers of
+the owner's open invoices do not pass is refused, naming one of them, since payments to them
+would then be taken for mistyped.
+
 :func:`save_owner_accounts` is the one function that writes them (a later second approver, issue
 17, goes there).
 """
@@ -16,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tui_inkasso.db.models import Account, Owner
+from tui_inkasso.db.models import Account, Invoice, Owner
 from tui_inkasso.domain.codes import AccountRole
 from tui_inkasso.domain.identifiers import (
     IdentifierError,
@@ -30,6 +35,7 @@ from tui_inkasso.domain.ledger_accounts import (
     AccountNumberError,
     normalize_account_number,
 )
+from tui_inkasso.domain.ocr_control import DEFAULT_OCR_CONTROL, OcrControl, is_valid_ocr
 from tui_inkasso.services import audit
 from tui_inkasso.services.errors import NotFound, UserError
 from tui_inkasso.services.transaction import write_transaction
@@ -39,6 +45,12 @@ ROLES: tuple[str, ...] = tuple(role.value for role in AccountRole)
 
 GIRO_FIELDS = ("bankgiro", "plusgiro")
 """The owner's payment numbers, by field name."""
+
+OCR_CONTROL = "ocr_control"
+"""The field of the OCR control level (an ``OcrControl`` code)."""
+
+OWNER_FIELDS = (*GIRO_FIELDS, OCR_CONTROL)
+"""The fields stored on the owner itself (the roles are accounts)."""
 
 
 class OwnerAccountsError(UserError):
@@ -64,6 +76,8 @@ class OwnerAccounts:
     bankgiro: str
     plusgiro: str
     accounts: dict[str, str] = field(default_factory=dict)
+    ocr_control: str = DEFAULT_OCR_CONTROL.value
+    """The ``OcrControl`` code of the receiving accounts' agreement."""
 
     @property
     def bankgiro_text(self) -> str:
@@ -100,13 +114,14 @@ def owner_accounts(owner_id: int) -> OwnerAccounts:
 
 def _owner(row: Owner, numbers: dict[str, str]) -> OwnerAccounts:
     return OwnerAccounts(row.id, row.code, row.name, row.org_no, row.bankgiro or "", row.plusgiro or "",
-                         {role: numbers.get(role, "") for role in ROLES} | numbers)
+                         {role: numbers.get(role, "") for role in ROLES} | numbers,
+                         row.ocr_control or DEFAULT_OCR_CONTROL.value)
 
 
 def check_owner_accounts(current: OwnerAccounts, values: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
     """The values as they would be stored, and the reason for each refused one (field -> reason).
 
-    ``values`` holds "bankgiro", "plusgiro" and account roles, as typed (missing ones are left as
+    ``values`` holds "bankgiro", "plusgiro", "ocr_control" and account roles, as typed (missing ones are left as
     they are). Empty means none; an account that bookings need (:data:`REQUIRED_ROLES`) cannot be
     emptied once set.
     """
@@ -119,13 +134,15 @@ def check_owner_accounts(current: OwnerAccounts, values: dict[str, str]) -> tupl
                 cleaned[name] = normalize_bankgiro(text) if text else ""
             elif name == "plusgiro":
                 cleaned[name] = normalize_plusgiro(text) if text else ""
+            elif name == OCR_CONTROL:
+                cleaned[name] = OcrControl.parse(text).value
             elif name in ROLES:
                 if not text and name in REQUIRED_ROLES and current.accounts.get(name):
                     raise AccountNumberError(f"{name} behövs när betalningar bokas; ändra kontot i stället för att ta bort det")
                 cleaned[name] = normalize_account_number(text) if text else ""
             else:
                 problems[name] = "okänt fält"
-        except (IdentifierError, AccountNumberError) as exc:
+        except (IdentifierError, AccountNumberError, ValueError) as exc:
             problems[name] = str(exc)
     return cleaned, problems
 
@@ -139,9 +156,13 @@ def save_owner_accounts(owner_id: int, values: dict[str, str]) -> OwnerAccounts:
     with write_transaction():
         current = owner_accounts(owner_id)
         cleaned, problems = check_owner_accounts(current, values)
+        if OCR_CONTROL in cleaned and cleaned[OCR_CONTROL] != current.ocr_control:
+            refused = invoices_failing_ocr(owner_id, OcrControl(cleaned[OCR_CONTROL]))
+            if refused:
+                problems[OCR_CONTROL] = refused
         if problems:
             raise OwnerAccountsError(problems)
-        giros = {name: cleaned[name] for name in GIRO_FIELDS if name in cleaned
+        giros = {name: cleaned[name] for name in OWNER_FIELDS if name in cleaned
                  and cleaned[name] != getattr(current, name)}
         if giros:
             Owner.update({getattr(Owner, name): value or None for name, value in giros.items()}).where(
@@ -161,3 +182,17 @@ def save_owner_accounts(owner_id: int, values: dict[str, str]) -> OwnerAccounts:
                 Account.create(owner=owner_id, role=role, number=new, name=role)
             audit.record("owner.changed", "owner", current.code, {"field": "account", "role": role, "old": old, "new": new})
         return owner_accounts(owner_id)
+
+
+def invoices_failing_ocr(owner_id: int, control: OcrControl) -> str:
+    """Why ``control`` cannot be the owner's level ("" when it can): the open invoices whose OCR
+    number it refuses, counted, the first named."""
+    failing = [(number, ocr) for number, ocr in Invoice.select(Invoice.number, Invoice.ocr).where(
+        (Invoice.owner == owner_id) & (Invoice.balance != 0)).order_by(Invoice.number).tuples()
+        if ocr and not is_valid_ocr(ocr, control)]
+    if not failing:
+        return ""
+    number, ocr = failing[0]
+    more = f" och {len(failing) - 1} till" if len(failing) > 1 else ""
+    return (f"OCR-numret {ocr} på faktura {number}{more} klarar inte {control.label.lower()}; "
+            "välj den kontroll avtalet med banken har")
