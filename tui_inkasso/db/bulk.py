@@ -140,11 +140,31 @@ def _copy_postgres(cursor: Any, statement: str, rows: Sequence[Sequence[Any]]) -
 
 
 def _copy_chunks(rows: Sequence[Sequence[Any]]) -> Iterator[io.StringIO]:
-    """``rows`` as ``COPY`` text, :data:`COPY_ROWS` rows a chunk."""
-    text = _copy_text
+    """``rows`` as ``COPY`` text, :data:`COPY_ROWS` rows a chunk.
+
+    The common values (texts, whole numbers, NULLs) are written inline, and a text is translated
+    only when it holds a character to escape: the same output as :func:`_copy_text` for every
+    value, at half the CPU (a million-invoice demo writes 3.5 million rows through here)."""
     for part in pw.chunked(rows, COPY_ROWS):
-        data = "\n".join(["\t".join([text(v) for v in row]) for row in part])
-        yield io.StringIO(data + "\n")
+        yield io.StringIO("\n".join([_copy_row(row) for row in part]) + "\n")
+
+
+def _copy_row(row: Sequence[Any]) -> str:
+    """One row in ``COPY``'s text format (:func:`_copy_text` for each value, the usual ones inline)."""
+    cells = []
+    for value in row:
+        kind = value.__class__
+        if kind is str:
+            if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+                value = value.translate(_COPY_ESCAPES)
+            cells.append(value)
+        elif kind is int:
+            cells.append(str(value))
+        elif value is None:
+            cells.append("\\N")
+        else:
+            cells.append(_copy_text(value))
+    return "\t".join(cells)
 
 
 def _insert_sqlite(cursor: Any, head: str, width: int, rows: Sequence[Sequence[Any]]) -> None:
