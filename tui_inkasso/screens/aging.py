@@ -28,6 +28,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Footer, Header, Input, Label, Static
 
+from tui_inkasso.domain.aging import DEFAULT_LIMITS, Bucket, buckets
 from tui_inkasso.domain.money import format_sek
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.selection import SelectionScreen, parse_date
@@ -51,8 +52,21 @@ MODE_ORDER = (ar.Mode.INCLUDE, ar.Mode.APART, ar.Mode.EXCLUDE)
 
 def group_columns(report: ar.AgingReport) -> list[Column]:
     """The group table's columns: the group, the total, each bucket, the parts, the marks."""
-    columns = [Column("name", report.group_label, 0, min_width=18), Column("total", "Totalt", 12, align="right")]
-    columns += [Column(f"b{i}", b.short, 11, align="right") for i, b in enumerate(report.buckets)]
+    return _columns(report.group_label, report.buckets)
+
+
+def planned_columns(options: ar.AgingOptions) -> list[Column]:
+    """The columns the report of ``options`` will most likely have (the default bucket limits
+    unless the options name others), so the table is composed with them and the first report
+    fills it instead of replacing it (a new table's mount is part of the time to the first
+    chart); a report with other buckets still replaces it."""
+    limits = options.limits if options.limits is not None else DEFAULT_LIMITS
+    return _columns(ar.GROUPINGS[options.group_by], buckets(limits))
+
+
+def _columns(label: str, kinds: Sequence[Bucket]) -> list[Column]:
+    columns = [Column("name", label, 0, min_width=18), Column("total", "Totalt", 12, align="right")]
+    columns += [Column(f"b{i}", b.short, 11, align="right") for i, b in enumerate(kinds)]
     columns += [Column("capital", "Kapital", 12, align="right"), Column("fees", "Avgifter", 9, align="right"),
                 Column("interest", "Ränta", 9, align="right"), Column("invoices", "Fakt.", 6, align="right"),
                 Column("in_collection", "I inkasso", 11, align="right"),
@@ -175,7 +189,7 @@ class AgingScreen(BaseScreen):
             yield MoneyChart(id="aging-chart")
             yield Static("", id="aging-legend")
         yield FilterField("/ Filtrera: namn eller kod", tables=("#aging-groups",), id="aging-filter")
-        yield PagedTable([Column("name", "Grupp")], id="aging-groups", loading=True, frozen=1,
+        yield PagedTable(planned_columns(self.options), id="aging-groups", loading=True, frozen=1,
                          empty_text="Inga öppna fordringar", no_match="Ingen grupp matchar '{filter}'")
         yield Static("", id="aging-total")
         yield Footer()
