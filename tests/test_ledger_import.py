@@ -52,7 +52,7 @@ def test_example_imports_as_it_is(any_db: str) -> None:
     result = import_ledger(EXAMPLE)
     counts = {name: (c.created, c.updated, c.unchanged) for name, c in result.counts.items()}
     assert counts == {
-        "settings": (2, 0, 1), "dunning_levels": (2, 0, 0), "owners": (2, 0, 0), "accounts": (11, 0, 0),
+        "settings": (3, 0, 0), "dunning_levels": (2, 0, 0), "owners": (2, 0, 0), "accounts": (11, 0, 0),
         "properties": (2, 0, 0), "object_types": (6, 0, 0), "objects": (6, 0, 0), "customers": (3, 0, 0),
         "contracts": (0, 0, 0), "invoices": (8, 0, 0), "invoice_rows": (9, 0, 0), "dunning_notices": (13, 0, 0), "payments": (3, 0, 0),
     }
