@@ -247,7 +247,12 @@ def test_an_unwritable_letters_folder_records_nothing(levels: list[DunningLevel]
     with pytest.raises(DunningError, match="inget har registrerats") as refused:
         dunning_run.run_dunning(dt.date(2026, 7, 2), out_dir=not_a_folder / "körning")
     assert "brev.txt" in str(refused.value)
-    set_setting("dunning.letters_dir", str(not_a_folder))
+    # The setting refuses a file; a folder set and later replaced by a file stops the run.
+    later_a_file = tmp_path / "brevmapp"
+    later_a_file.mkdir()
+    set_setting("dunning.letters_dir", str(later_a_file))
+    later_a_file.rmdir()
+    later_a_file.write_text("a file where the folder was")
     with pytest.raises(DunningError, match="ingen mapp"):
         dunning_run.run_dunning(dt.date(2026, 7, 2))
     assert DunningNotice.select().count() == 0 and DunningRun.select().count() == 0
