@@ -12,6 +12,7 @@ import itertools
 from pathlib import Path
 
 from tests.factories import make_customer, make_invoice, make_object, make_owner
+from tests.rate_data import store_rates
 from tui_inkasso.db.models import (
     Account,
     AccountRole,
@@ -103,6 +104,7 @@ def case_by_collection_run(invoice: Invoice, today: dt.date = dt.date(2026, 11, 
     from tui_inkasso.db.models import DunningLevelConfig, DunningNotice
     from tui_inkasso.services import collection_run
 
+    store_rates()  # the handover charges interest for late 2026: staff enter that half-year's rate
     if not DunningLevelConfig.select().exists():
         DunningLevelConfig.create(level=1, name="Påminnelse", days=10, fee=0, deadline_days=10)
     issued, deadline = dt.date(2026, 10, 1), dt.date(2026, 10, 11)

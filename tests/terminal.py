@@ -90,10 +90,11 @@ class Terminal:
 
         A screen is drawn in pieces (rows come from workers after the frame), so a caller waits
         for every text its next assertion or key needs, not only for a title. Amounts group
-        thousands with a no-break space: the screen is compared with plain spaces, so "9 125,50"
-        matches.
+        thousands with a no-break space: the screen and the texts are compared with plain spaces,
+        so "9 125,50" matches however either was written.
         """
-        return self.wait_until(lambda shown: [t for t in texts if t not in shown], timeout=timeout)
+        wanted = [(text, text.replace("\u00a0", " ")) for text in texts]
+        return self.wait_until(lambda shown: [t for t, plain in wanted if plain not in shown], timeout=timeout)
 
     def wait_until(self, missing: Callable[[str], list[str]], timeout: float = 20.0) -> str:
         """Poll the screen (no-break spaces as spaces) until ``missing`` finds nothing missing on

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import shutil
 from pathlib import Path
 
 import pytest
@@ -142,8 +143,9 @@ def test_excel_sheet_at_the_chosen_path_and_the_cases_recorded(ledger: Collectio
 
 def test_an_unwritable_output_folder_records_nothing(ledger: CollectionLedger, tmp_path: Path) -> None:
     blocker = tmp_path / "en-fil"
-    blocker.write_text("inte en mapp")
-    settings.set_setting("collection.output_dir", str(blocker / "ut"))
+    settings.set_setting("collection.output_dir", str(blocker / "ut"))  # a folder that can be made when set...
+    shutil.rmtree(blocker, ignore_errors=True)
+    blocker.write_text("inte en mapp")  # ...and below a file by the run
     with pytest.raises(collection_errors.CollectionError, match=r"inkassofiler .*en-fil/ut kan inte skapas.*inget har registrerats"):
         collection_run.create_cases(DAY, None, ledger.ready_ids(), "intrum")
     settings.set_setting("collection.output_dir", str(tmp_path / "ut"))

@@ -42,8 +42,8 @@ def files(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> P
     write_bgmax_file(folder, "bg-20260925.txt", [
         bgmax_payment(900000, ocr["100234"], sender=AGENCY, name="Inkassobyrån Exempel AB", serial=1),
         bgmax_payment(100000, ocr["200002"], sender=AGENCY, receiving="1234566", deposit="00002", serial=2),
-        bgmax_payment(45000, ocr["100235"], name="Anna Andersson", serial=3),
-        bgmax_payment(-10000, ocr["100236"], name="Butiken i Exempla AB", serial=4),
+        bgmax_payment(45000, ocr["100235"], name="Anna Andersson", deposit="00004", serial=3),
+        bgmax_payment(-10000, ocr["100236"], name="Butiken i Exempla AB", deposit="00004", serial=4),
         bgmax_payment(30000, "12345", name="Okänd Betalare", deposit="00003", serial=5),
     ])
     write_bgmax_file(folder, "bg-20260926.txt", [bgmax_payment(5000, "999", name="Märta [AB]", serial=6)],
