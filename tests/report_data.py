@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import quote
 
 import pytest
@@ -38,8 +38,8 @@ from tui_inkasso.db.models import (
 from tui_inkasso.domain.money import kr
 from tui_inkasso.services.ledger_import import import_ledger
 
-__all__ = ["build_overview_ledger", "example", "example_module", "example_shared", "example_sqlite", "overview_ledger",
-           "overview_sqlite"]
+__all__ = ["build_overview_ledger", "example_module", "example_shared", "example_sqlite",
+           "overview_module", "overview_shared", "overview_sqlite"]
 
 TODAY = dt.date(2026, 11, 28)
 
@@ -97,27 +97,11 @@ def build_overview_ledger() -> None:
 
 
 @pytest.fixture
-def overview_ledger(any_db: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The collection history on SQLite and PostgreSQL."""
-    monkeypatch.setenv("TUI_INKASSO_TODAY", TODAY.isoformat())
-    build_overview_ledger()
-    return any_db
-
-
-@pytest.fixture
 def overview_sqlite(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """The collection history on SQLite (the screens' tests)."""
     monkeypatch.setenv("TUI_INKASSO_TODAY", TODAY.isoformat())
     build_overview_ledger()
     return sqlite_url
-
-
-@pytest.fixture
-def example(any_db: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    """../shared/docs/ledger-import-example.json imported, on SQLite and PostgreSQL."""
-    monkeypatch.setenv("TUI_INKASSO_TODAY", TODAY.isoformat())
-    import_ledger(SHARED_DOCS / "ledger-import-example.json")
-    return any_db
 
 
 @pytest.fixture
@@ -128,15 +112,14 @@ def example_sqlite(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     return sqlite_url
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def example_module(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The example ledger imported once per test module and store (a PostgreSQL schema's
-    tables and the import cost a second or two a test on a busy machine)."""
+def _shared_ledger(store: str, tmp_path_factory: pytest.TempPathFactory, build: Callable[[], object]) -> Iterator[str]:
+    """A ledger on ``store`` built once by ``build`` (for a module's tests that only read it;
+    a PostgreSQL schema's tables and the ledger cost a second or two a test on a busy machine)."""
     before = os.environ.get("TUI_INKASSO_TODAY")
     os.environ["TUI_INKASSO_TODAY"] = TODAY.isoformat()
     schema = admin = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('example') / 'inkasso.db'}"
+    if store == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('ledger') / 'inkasso.db'}"
     else:
         problem = _postgres_problem()
         if problem:
@@ -151,7 +134,7 @@ def example_module(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
         url = f"{PG_URL}{separator}options={quote(f'-c search_path={schema}')}"
     try:
         open_database(url)
-        import_ledger(SHARED_DOCS / "ledger-import-example.json")
+        build()
         close_database()
         yield url
     finally:
@@ -165,11 +148,35 @@ def example_module(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
             admin.close()
 
 
+def _bound(url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("TUI_INKASSO_TODAY", TODAY.isoformat())
+    open_database(url)
+    yield url
+    close_database()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def example_module(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The example ledger imported once per test module and store."""
+    yield from _shared_ledger(request.param, tmp_path_factory,
+                              lambda: import_ledger(SHARED_DOCS / "ledger-import-example.json"))
+
+
 @pytest.fixture
 def example_shared(example_module: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The example ledger on SQLite and PostgreSQL, shared by the tests of a module that only
     read it (a test that writes takes :func:`example`)."""
-    monkeypatch.setenv("TUI_INKASSO_TODAY", TODAY.isoformat())
-    open_database(example_module)
-    yield example_module
-    close_database()
+    yield from _bound(example_module, monkeypatch)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def overview_module(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The collection history built once per test module and store."""
+    yield from _shared_ledger(request.param, tmp_path_factory, build_overview_ledger)
+
+
+@pytest.fixture
+def overview_shared(overview_module: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The collection history on SQLite and PostgreSQL, shared by the tests of a module that
+    only read it."""
+    yield from _bound(overview_module, monkeypatch)

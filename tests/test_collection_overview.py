@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from tests.report_data import TODAY, overview_ledger
+from tests.report_data import TODAY, overview_module, overview_shared
 from tui_inkasso.db.connection import db
 from tui_inkasso.services.collection_overview import (
     OverviewError,
@@ -20,12 +20,12 @@ from tui_inkasso.services.collection_overview import (
 from tui_inkasso.services.demo import create_demo
 from tui_inkasso.services.selection import Selection
 
-__all__ = ["overview_ledger"]  # the fixture, imported for pytest
+__all__ = ["overview_module", "overview_shared"]  # the fixtures, imported for pytest
 
 PERIOD = (dt.date(2026, 10, 1), TODAY)
 
 
-def test_every_figure_by_hand(overview_ledger: str) -> None:
+def test_every_figure_by_hand(overview_shared: str) -> None:
     data = overview_json(collection_overview(OverviewOptions(*PERIOD)))
     october, november = data["months"]
     assert october == {
@@ -59,7 +59,7 @@ def test_every_figure_by_hand(overview_ledger: str) -> None:
     assert collection_overview(OverviewOptions(*PERIOD, stalled_days=50)).stalled == []
 
 
-def test_the_selection_narrows_every_figure(overview_ledger: str) -> None:
+def test_the_selection_narrows_every_figure(overview_shared: str) -> None:
     data = overview_json(collection_overview(OverviewOptions(*PERIOD, Selection(customers=("K2001",)))))
     assert [m["sent_count"] for m in data["months"]] == [0, 1]
     assert [m["recovered_agency"] for m in data["months"]] == ["0.00", "0.00"]

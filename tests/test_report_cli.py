@@ -9,10 +9,10 @@ import openpyxl
 import pytest
 
 from tests.common import pdf_pages, run, run_json, words
-from tests.report_data import example, example_module, example_shared
+from tests.report_data import example_module, example_shared
 from tui_inkasso.db.models import Customer
 
-__all__ = ["example", "example_module", "example_shared"]  # the fixtures, imported for pytest
+__all__ = ["example_module", "example_shared"]  # the fixtures, imported for pytest
 
 TODAY = "2026-11-28"
 AMOUNT_KEYS = ("total", "capital", "fees", "interest", "in_collection", "in_termination")
@@ -37,33 +37,37 @@ def test_report_aging_json_shape(example_shared: str, capsys: pytest.CaptureFixt
     assert (dated["total"], dated["totals"]["1-10"]) == ("28900.00", "28900.00")
 
 
-def test_report_aging_writes_excel_and_pdf(example: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_report_aging_writes_excel_and_pdf(example_shared: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    name = Customer.get(Customer.number == "K1002").name
     Customer.update(name="=HYPERLINK(\"http://x\")").where(Customer.number == "K1002").execute()
-    data = run_json(capsys, example, "report", "aging", "--xlsx", str(tmp_path / "aldrar"),
-                    "--pdf", str(tmp_path))
-    xlsx, pdf = Path(data["files"]["xlsx"]), Path(data["files"]["pdf"])
-    assert xlsx == tmp_path / "aldrar.xlsx" and pdf.parent == tmp_path and pdf.suffix == ".pdf"
-    book = openpyxl.load_workbook(xlsx)
-    assert book.sheetnames == ["Per ägare", "Per fastighet", "Per objektstyp", "Per kund"]
-    sheet = book["Per kund"]
-    rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][0] == f"Åldersanalys per {TODAY}"
-    header = rows[4]
-    assert header[:4] == ("Kund", "Namn", "Ej förfallet", "1–30") and "Totalt" in header
-    body = {row[0]: row for row in rows[5:8]}
-    assert set(body) == {"K1001", "K1002", "K2001"}
-    total_column = header.index("Totalt")
-    assert body["K1001"][total_column] == 18840  # kronor, a number
-    company = sheet.cell(row=7, column=2)
-    assert company.value == "=HYPERLINK(\"http://x\")" and company.data_type == "s" and company.quotePrefix
-    totals = rows[8]
-    letter = openpyxl.utils.get_column_letter(total_column + 1)
-    assert totals[0] == "Totalt" and totals[total_column] == f"=SUM({letter}6:{letter}8)"
-    assert sheet.cell(row=6, column=total_column + 1).number_format == "#,##0.00"
-    text = words(" ".join(" ".join(page) for page in pdf_pages(pdf.read_bytes())))
-    assert "Åldersanalys per 2026-11-28" in text and "EX1 Exempla 1:23" in text and "33 870,00" in text
-    code, _out, err = run(capsys, example, "report", "aging", "--xlsx", str(xlsx))
-    assert code == 1 and "filen finns redan" in err
+    try:
+        data = run_json(capsys, example_shared, "report", "aging", "--xlsx", str(tmp_path / "aldrar"),
+                        "--pdf", str(tmp_path))
+        xlsx, pdf = Path(data["files"]["xlsx"]), Path(data["files"]["pdf"])
+        assert xlsx == tmp_path / "aldrar.xlsx" and pdf.parent == tmp_path and pdf.suffix == ".pdf"
+        book = openpyxl.load_workbook(xlsx)
+        assert book.sheetnames == ["Per ägare", "Per fastighet", "Per objektstyp", "Per kund"]
+        sheet = book["Per kund"]
+        rows = list(sheet.iter_rows(values_only=True))
+        assert rows[0][0] == f"Åldersanalys per {TODAY}"
+        header = rows[4]
+        assert header[:4] == ("Kund", "Namn", "Ej förfallet", "1–30") and "Totalt" in header
+        body = {row[0]: row for row in rows[5:8]}
+        assert set(body) == {"K1001", "K1002", "K2001"}
+        total_column = header.index("Totalt")
+        assert body["K1001"][total_column] == 18840  # kronor, a number
+        company = sheet.cell(row=7, column=2)
+        assert company.value == "=HYPERLINK(\"http://x\")" and company.data_type == "s" and company.quotePrefix
+        totals = rows[8]
+        letter = openpyxl.utils.get_column_letter(total_column + 1)
+        assert totals[0] == "Totalt" and totals[total_column] == f"=SUM({letter}6:{letter}8)"
+        assert sheet.cell(row=6, column=total_column + 1).number_format == "#,##0.00"
+        text = words(" ".join(" ".join(page) for page in pdf_pages(pdf.read_bytes())))
+        assert "Åldersanalys per 2026-11-28" in text and "EX1 Exempla 1:23" in text and "33 870,00" in text
+        code, _out, err = run(capsys, example_shared, "report", "aging", "--xlsx", str(xlsx))
+        assert code == 1 and "filen finns redan" in err
+    finally:  # the ledger is shared by the module's tests
+        Customer.update(name=name).where(Customer.number == "K1002").execute()
 
 
 def test_report_collection_json_and_exports(example_shared: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
