@@ -57,16 +57,18 @@ STATUS_STYLES = {
 }
 
 CASE_COLUMNS = [
-    Column("number", "Ärende", 16),
-    Column("system", "System", 7),
+    Column("number", "Ärende", 14),
+    Column("customer", "Kund", 0, min_width=11),
+    Column("claimed", "Krav", 10, align="right"),
+    Column("remaining", "Kvar", 10, align="right", sortable=False),
     Column("status", "Status", 19),
-    Column("customer", "Kund", 0, min_width=20),
+    Column("system", "System", 7),
     Column("owner", "Ägare", 6),
     Column("invoices", "Fakt.", 5, align="right", sortable=False),
-    Column("claimed", "Krav", 13, align="right"),
-    Column("remaining", "Kvar", 13, align="right", sortable=False),
     Column("created_at", "Skapat", 10),
 ]
+"""The money right after who owes it: at 80 columns the case, the customer, Krav and Kvar are in
+view (the customer's name gives way, ending in "…"); Status and the rest follow, sideways."""
 
 INVOICE_COLUMNS = [
     Column("number", "Faktura", 10),
@@ -126,9 +128,9 @@ class CaseSource:
     def row(c: register.CaseSummary) -> TableRow:
         """A case as a table row."""
         return TableRow(str(c.id), (
-            cells.text(c.number), cells.text(short_label(c.system)), status_cell(c.status),
-            cells.text(f"{c.customer_number} {c.customer_name}"), cells.text(c.owner_code),
-            Text(str(c.invoices), justify="right"), cells.amount(c.claimed), cells.amount(c.remaining),
+            cells.text(c.number), cells.text(f"{c.customer_number} {c.customer_name}"),
+            cells.amount(c.claimed), cells.amount(c.remaining), status_cell(c.status),
+            cells.text(short_label(c.system)), cells.text(c.owner_code), Text(str(c.invoices), justify="right"),
             cells.date(c.created_at.date()),
         ), data=c)
 

@@ -55,7 +55,7 @@ from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.db_work import db_work
 from tui_inkasso.widgets.dialogs import ConfirmDialog, PathPrompt, ReasonDialog
 from tui_inkasso.widgets.filter_field import FilterField
-from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS
+from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS, OPEN_KEY
 from tui_inkasso.widgets.mark_table import MarkTable
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, PageQuery, TableRow
 from tui_inkasso.widgets.parts import Parts
@@ -242,14 +242,16 @@ class CollectionScreen(BaseScreen):
 
     SUB_TITLE = "Inkasso – skapa underlag"
 
-    FOOTER_HIDDEN: ClassVar[frozenset[str]] = APP_WIDE_KEYS | {"table.sort", "mark.all", "collection.switch"}
-    """s Sortera, a Markera alla and Tab give their room to the screen's own keys (F1 lists them)."""
+    FOOTER_HIDDEN: ClassVar[frozenset[str]] = APP_WIDE_KEYS | {"table.sort", "mark.all", "collection.switch",
+                                                               "table.filter"}
+    """s Sortera, a Markera alla and Tab give their room to the screen's own keys (F1 lists them);
+    / Filtrera is named in the filter line above the tables."""
 
     FOOTER_MAIN: ClassVar[tuple[str, ...]] = (
-        "collection.create_cases", "collection.create_excel", "collection.exclude", "collection.include",
+        "collection.create_cases", "collection.create_excel", OPEN_KEY, "collection.exclude", "collection.include",
     )
-    """Creating (the F2 of the system in use) and Undanta/Inkludera stay at any width; then what
-    fits (Markera, Filtrera, F4 Urval at 80 columns; F5 gives way first)."""
+    """Creating (the F2 of the system in use), Enter Visa (a row's detail) and Undanta/Inkludera
+    stay at any width; then what fits (Markera and F4 Urval at 80 columns; F5 gives way first)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Tillbaka", id="screen.back"),

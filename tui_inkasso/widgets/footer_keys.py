@@ -126,7 +126,7 @@ class FooterKeys(_ScreenBase):
     def _fit(self, bindings: dict[str, ActiveBinding], fixed: list[str], rest: list[str]) -> set[str]:
         """The keys that fit the footer's width: ``fixed`` always, then ``rest`` minus the
         generic keys (by :func:`drop_rank`) and then the last of the others, until they fit."""
-        width = self.app.size.width - (PALETTE_WIDTH if shows_palette(self.app.size.width) else 0)
+        width = self._footer_width() - (PALETTE_WIDTH if shows_palette(self.app.size.width) else 0)
         seen_actions: set[str] = set()
 
         def cells(key: str) -> int:
@@ -148,6 +148,18 @@ class FooterKeys(_ScreenBase):
             kept.remove(key)
             total -= sizes[key]
         return {*fixed, *kept}
+
+    def _footer_width(self) -> int:
+        """The columns the footer has: the terminal's, less the screen's scroll bar when the
+        screen scrolls (a docked footer does not reach under it: at 80 columns the case card's
+        last key was cut to "n Antecknin")."""
+        width = self.app.size.width
+        try:
+            if self.show_vertical_scrollbar:
+                width -= self.styles.scrollbar_size_vertical
+        except Exception:
+            pass
+        return width
 
     def _on_mount(self, event: object) -> None:
         """Footers in compact style: the screen's keys need the columns more than the spacing.
