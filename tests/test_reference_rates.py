@@ -15,12 +15,15 @@ from tui_inkasso.domain.interest import (
 )
 from tui_inkasso.domain.reference_rates import (
     SHIPPED_RATES,
+    RateInputError,
     RatePeriod,
+    check_half_year_start,
     half_year_label,
     half_years,
     interest_half_years,
     missing_half_years_for,
     missing_rate_message,
+    parse_rate_percent,
     rate_periods,
     require_rates,
     shipped_reference_rates,
@@ -74,12 +77,26 @@ def test_the_message_names_the_half_year_and_where_to_enter_it() -> None:
     assert half_year_label(date(2026, 7, 1)) == "2026-07-01–2026-12-31"
     assert missing_rate_message([date(2026, 7, 1)]) == (
         "Referensräntan saknas för halvåret 2026-07-01–2026-12-31: lägg in den under "
-        "Inställningar, Alternativ – Påminnelse/krav (Riksbanken fastställer den varje halvår, "
-        "räntelagen 9 §).")
+        "Inställningar, Alternativ – Påminnelse/krav eller med kommandot tui-inkasso rates set "
+        "2026-07-01 RÄNTA (Riksbanken fastställer den varje halvår, räntelagen 9 §).")
     two = missing_rate_message([date(2027, 1, 1), date(2026, 7, 1), date(2026, 7, 1)])
     assert two.startswith("Referensräntan saknas för halvåren 2026-07-01–2026-12-31, "
                           "2027-01-01–2027-06-30: lägg in dem under")
+    assert "med kommandot tui-inkasso rates set 2026-07-01 RÄNTA, ett kommando per halvår (" in two
     assert missing_rate_message([]) == ""
+
+
+def test_a_typed_rate_and_half_year_are_checked() -> None:
+    assert [parse_rate_percent(t) for t in ("2,00", "2.00", "2", "1,5", "-0,50", " 2,00 % ", "2,25%")] == [
+        200, 200, 200, 150, -50, 200, 225]
+    for text, words in (("2,005", "högst två decimaler"), ("2,0,0", "ingen procentsats"),
+                        ("", "ingen procentsats"), ("50,01", "orimlig"), ("-10,01", "orimlig")):
+        with pytest.raises(RateInputError, match=words):
+            parse_rate_percent(text)
+    check_half_year_start(date(2026, 1, 1))
+    check_half_year_start(date(2026, 7, 1))
+    with pytest.raises(RateInputError, match=r"2026-12-31 är inget halvårsskifte.*t\.ex\. 2026-07-01"):
+        check_half_year_start(date(2026, 12, 31))
 
 
 def test_require_rates_refuses_a_december_2026_run() -> None:

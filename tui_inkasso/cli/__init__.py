@@ -28,6 +28,7 @@ from tui_inkasso.cli.common import (
 
 COMMAND_MODULES = [
     "tui_inkasso.cli.settings_cmd",
+    "tui_inkasso.cli.rates_cmd",
     "tui_inkasso.cli.invoice_cmd",
     "tui_inkasso.cli.init_cmd",
     "tui_inkasso.cli.demo_cmd",

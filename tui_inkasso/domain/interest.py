@@ -85,7 +85,8 @@ def reference_rate_for(d: date, rates: Iterable[ReferenceRate]) -> int:
     if best is None:
         raise InterestError(
             f"ingen referensränta för halvåret från {start.isoformat()}: lägg in den bland "
-            "referensräntorna under Inställningar, Alternativ – Påminnelse/krav"
+            "referensräntorna under Inställningar, Alternativ – Påminnelse/krav eller med "
+            f"kommandot tui-inkasso rates set {start.isoformat()} RÄNTA"
         )
     return best.rate_bp
 

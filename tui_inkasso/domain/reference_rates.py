@@ -9,9 +9,10 @@ percentage point if needed (riksbank.se, "Referensräntan fastställd till 3,50 
 
 A run, a letter or a collection file that computes interest for a day needs the rate of that
 day's half year. A half year without its own row in the table is *missing*: the interest of
-such a day is unknown, and :func:`missing_rate_message` says which half year and where staff
-enter it. The shipped table holds only rates with a source (docs/dunning.md, "The reference
-rate"); staff add each new half year in the settings.
+such a day is unknown, and :func:`missing_rate_message` says which half year and the two ways
+staff enter it (the settings screen, or ``tui-inkasso rates set`` on a server without the app).
+The shipped table holds only rates with a source (docs/dunning.md, "The reference rate"); staff
+add each new half year.
 """
 
 from __future__ import annotations
@@ -27,9 +28,60 @@ from tui_inkasso.domain.interest import (
     format_rate_bp,
     half_year_start,
 )
+from tui_inkasso.domain.money import MoneyError, parse_amount
 
 WHERE_TO_ENTER = "under Inställningar, Alternativ – Påminnelse/krav"
-"""Where staff add a reference rate (the settings screen's block of rates)."""
+"""Where staff add a reference rate in the app (the settings screen's block of rates)."""
+
+RATE_LIMITS_BP = (-1000, 5000)
+"""The rates a table may hold (``interest.validate_rates``): -10 % to 50 %."""
+
+
+def command_to_enter(start: date) -> str:
+    """The command that enters the half year starting on ``start``, for a server without the app."""
+    return f"tui-inkasso rates set {start.isoformat()} RÄNTA"
+
+
+def where_to_enter(start: date) -> str:
+    """Both ways to enter the rate of the half year starting on ``start``, for a message."""
+    return f"{WHERE_TO_ENTER} eller med kommandot {command_to_enter(start)}"
+
+
+class RateInputError(ValueError):
+    """A half year or a rate typed by staff that cannot be stored; the message says why."""
+
+
+def parse_rate_percent(text: str) -> int:
+    """A rate typed in percent, "2,00", "2.00", "2", "-0,50" or "2,00 %", as basis points.
+
+    At most two decimals (the Riksbank fixes the rate in hundredths of a percent point and
+    the table stores it so); the comma is the Swedish decimal sign, a dot is accepted too.
+    """
+    cleaned = text.strip().removesuffix("%").strip()
+    try:
+        rate_bp = parse_amount(cleaned)
+    except MoneyError:
+        raise RateInputError(f"{text!r} är ingen procentsats med högst två decimaler "
+                             "(t.ex. 2,00 eller 2.00)") from None
+    check_rate_bounds(rate_bp)
+    return rate_bp
+
+
+def check_rate_bounds(rate_bp: int) -> None:
+    """Raise :class:`RateInputError` for a rate outside :data:`RATE_LIMITS_BP` (a typo)."""
+    low, high = RATE_LIMITS_BP
+    if not low <= rate_bp <= high:
+        raise RateInputError(f"räntan {format_rate_bp(rate_bp)} är orimlig "
+                             f"(den ska ligga mellan {format_rate_bp(low)} och {format_rate_bp(high)})")
+
+
+def check_half_year_start(valid_from: date) -> None:
+    """Raise :class:`RateInputError` unless ``valid_from`` is 1 January or 1 July: the
+    reference rate is fixed per calendar half year (räntelagen 9 §)."""
+    if (valid_from.month, valid_from.day) not in ((1, 1), (7, 1)):
+        raise RateInputError(
+            f"{valid_from.isoformat()} är inget halvårsskifte: referensräntan gäller för ett "
+            f"kalenderhalvår från 1 januari eller 1 juli (t.ex. {half_year_start(valid_from).isoformat()})")
 
 _LOANSTER = "https://loanster.se/guider/referensranta/ (Riksbankens tabell, återgiven)"
 _RULE = ("räntelagen 9 §: styrräntan vid halvårets utgång, avrundad uppåt till närmast halv "
@@ -125,11 +177,12 @@ def half_year_label(start: date) -> str:
 
 
 def missing_rate_message(missing: Iterable[date]) -> str:
-    """The Swedish message for missing half years, naming each and where to enter it.
+    """The Swedish message for missing half years, naming each and both ways to enter it.
 
     "Referensräntan saknas för halvåret 2026-07-01–2026-12-31: lägg in den under
-    Inställningar, Alternativ – Påminnelse/krav (Riksbanken fastställer den varje halvår,
-    räntelagen 9 §)." Empty input gives "".
+    Inställningar, Alternativ – Påminnelse/krav eller med kommandot tui-inkasso rates set
+    2026-07-01 RÄNTA (Riksbanken fastställer den varje halvår, räntelagen 9 §)." Several half
+    years name the command for the first ("ett kommando per halvår"). Empty input gives "".
     """
     starts = sorted(set(missing))
     if not starts:
@@ -137,8 +190,9 @@ def missing_rate_message(missing: Iterable[date]) -> str:
     labels = ", ".join(half_year_label(s) for s in starts)
     noun = "halvåret" if len(starts) == 1 else "halvåren"
     pronoun = "den" if len(starts) == 1 else "dem"
-    return (f"Referensräntan saknas för {noun} {labels}: lägg in {pronoun} {WHERE_TO_ENTER} "
-            "(Riksbanken fastställer den varje halvår, räntelagen 9 §).")
+    each = "" if len(starts) == 1 else ", ett kommando per halvår"
+    return (f"Referensräntan saknas för {noun} {labels}: lägg in {pronoun} {where_to_enter(starts[0])}"
+            f"{each} (Riksbanken fastställer den varje halvår, räntelagen 9 §).")
 
 
 def require_rates(rates: Iterable[ReferenceRate], from_date: date, to_date: date) -> None:

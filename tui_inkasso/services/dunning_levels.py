@@ -42,9 +42,14 @@ from tui_inkasso.domain.letter_requirements import placeholder_problems
 from tui_inkasso.domain.level_fees import cap_problems, kinded, level_kind
 from tui_inkasso.domain.level_kinds import LAWFUL_DEFAULT_LEVELS, level_kind_problems
 from tui_inkasso.domain.money import format_amount, parse_amount
+from tui_inkasso.domain.reference_rates import (
+    RateInputError,
+    check_half_year_start,
+    check_rate_bounds,
+)
 from tui_inkasso.services import audit
 from tui_inkasso.services.clock import today
-from tui_inkasso.services.errors import DunningError
+from tui_inkasso.services.errors import DunningError, UserError
 from tui_inkasso.services.settings import (
     SettingError,
     get_setting,
@@ -261,6 +266,27 @@ def save_reference_rates(rates: Sequence[ReferenceRate]) -> list[ReferenceRate]:
         audit.record("dunning.reference_rates", "reference_rate", "all",
                      {"old": _describe_rates(old), "new": _describe_rates(rates)})
     return get_reference_rates()
+
+
+def set_reference_rate(valid_from: dt.date, rate_bp: int) -> tuple[int | None, list[ReferenceRate]]:
+    """Enter (or correct) one half year's rate: the table with that row added or replaced,
+    saved by :func:`save_reference_rates` (checked, audited as the settings screen's save).
+
+    For ``tui-inkasso rates set``: a server without the app must be able to enter the rate
+    of a new half year, or its runs stop at the half year's first day. Returns the rate the
+    half year had before (None when it had none) and the stored table. A date that is not
+    1 January or 1 July, or a rate out of bounds, is refused naming it (:class:`UserError`).
+    """
+    try:
+        check_half_year_start(valid_from)
+        check_rate_bounds(rate_bp)
+    except RateInputError as exc:
+        raise UserError(f"referensräntan sparades inte: {exc}") from None
+    with write_transaction():  # the read and the save as one: a second save waits
+        current = get_reference_rates()
+        old = next((r.rate_bp for r in current if r.valid_from == valid_from), None)
+        rates = [r for r in current if r.valid_from != valid_from] + [ReferenceRate(valid_from, rate_bp)]
+        return old, save_reference_rates(rates)
 
 
 def _rate_problems(rates: Sequence[ReferenceRate]) -> list[str]:
