@@ -303,8 +303,8 @@ class SaveChangesDialog(ModalScreen[bool | None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "Osparade ändringar"
-            changes = "1 ändring" if self._count == 1 else f"{self._count} ändringar"
-            yield Static(Text(f"{self._what} har {changes} som inte är sparade. Spara innan du går?"),
+            changes = "1 ändring som inte är sparad" if self._count == 1 else f"{self._count} ändringar som inte är sparade"
+            yield Static(Text(f"{self._what} har {changes}. Spara innan du går?"),
                          classes="dialog-question")
             yield Static("j eller Enter = Spara · n = Spara inte · Esc = Stanna kvar", classes="dialog-keys")
 
