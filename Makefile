@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint setup clean
+.PHONY: run test bench lint typecheck setup clean
 
 setup: $(STAMP)
 
@@ -19,9 +19,10 @@ run: $(STAMP)
 	$(BIN)/tui-inkasso demo --if-missing
 	$(BIN)/tui-inkasso
 
-## Lint and run the whole test suite.
+## Lint, type-check (the layers in pyproject's [tool.mypy] files) and run the whole test suite.
 test: $(STAMP)
 	$(BIN)/ruff check tui_inkasso tests bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q -rs
 
 ## Benchmarks: build large synthetic data and print figures (not part of the tests).
@@ -31,5 +32,8 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check tui_inkasso tests bench
 
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .mypy_cache

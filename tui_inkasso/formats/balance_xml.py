@@ -446,7 +446,11 @@ def _rewinder(source: Target) -> Callable[[], None] | None:
         return lambda: None
     if source.seekable():
         start = source.tell()
-        return lambda: source.seek(start) and None
+
+        def rewind() -> None:
+            source.seek(start)
+
+        return rewind
     return None
 
 

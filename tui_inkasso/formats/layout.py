@@ -664,7 +664,7 @@ def _choice(
     raw: dict[str, Any], key: str, allowed: Sequence[str], default: str | None, where: str
 ) -> str:
     value = raw.get(key, default)
-    if value not in allowed:
+    if not isinstance(value, str) or value not in allowed:
         raise LayoutError(
             f"{where}: {key!r} ska vara en av {', '.join(allowed)}, inte {value!r}"
         )

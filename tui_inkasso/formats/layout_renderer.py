@@ -112,6 +112,7 @@ def _formatter(spec: FieldSpec, opts: RenderOptions) -> Callable[[Any], str]:
     defuse = needs_encoding_check and opts.kind == "separated"  # a CSV opened in a spreadsheet
     required, truncate, width = spec.required, spec.truncate, spec.width
     fixed = opts.kind == "fixed"
+    fixed_width = width if fixed else None  # the loader refuses a fixed-width field without one
     blank = " " * width if fixed and width else ""
     justify = str.ljust if spec.align == "left" else str.rjust
     pad = spec.pad
@@ -134,8 +135,8 @@ def _formatter(spec: FieldSpec, opts: RenderOptions) -> Callable[[Any], str]:
                     f"{text!r} har {len(text)} tecken, fältet {holds} {width}; värdet kortas aldrig"
                 )
             text = text[:width]
-        if fixed:
-            return justify(text, width, pad)
+        if fixed_width is not None:
+            return justify(text, fixed_width, pad)
         return quote(text) if quote is not None else text
 
     return fmt

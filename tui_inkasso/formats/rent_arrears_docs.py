@@ -316,7 +316,7 @@ FORM_2_TITLE = ("Underrättelse till lokalhyresgäst om möjlighet att få tillb
 FORM_3_TITLE = ("Meddelande till socialnämnd om uppsägning av bostadshyresgäst på grund av försummad "
                 "hyresbetalning")
 
-FORM_1_INTRO = (
+FORM_1_INTRO: tuple[str, ...] = (
     "En hyresgäst som inte betalar hyran i tid förlorar sin hyresrätt och kan därför bli uppsagd från "
     "lägenheten. Som uppsägning räknas också stämningsansökan eller ansökan om avhysning. Enligt "
     "bestämmelser i hyreslagen kan hyresgästen dock få tillbaka hyresrätten fastän han eller hon har "
@@ -326,7 +326,7 @@ FORM_1_INTRO = (
 )
 """The first two paragraphs of form 1 as förordning (1978:314) prints them (riksdagen.se)."""
 
-FORM_2_INTRO = (
+FORM_2_INTRO: tuple[str, ...] = (
     "En hyresgäst som inte betalar hyran i tid förlorar sin hyresrätt och kan därför bli uppsagd från "
     "lokalen. Som uppsägning räknas också stämningsansökan eller ansökan om avhysning. Enligt "
     "bestämmelser i hyreslagen kan hyresgästen dock få tillbaka hyresrätten fastän han eller hon har "
