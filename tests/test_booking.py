@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from tests.factories import make_customer, make_invoice, make_object, make_owner
+from tui_inkasso.db.connection import db
 from tui_inkasso.db.models import (
     AuditEntry,
     CollectionCase,
@@ -16,6 +17,7 @@ from tui_inkasso.db.models import (
     VoucherRow,
 )
 from tui_inkasso.services.booking import (
+    PaymentBatch,
     PaymentIn,
     allocate_unmatched,
     book_one,
@@ -141,3 +143,30 @@ def test_unmatched_kept_as_prepayment(any_db: str) -> None:
     mark_as_prepayment(parked.payment_id, customer.id)
     payment = Payment.get_by_id(parked.payment_id)
     assert (payment.status, payment.customer_id) == ("prepayment", customer.id)
+
+
+def test_a_batch_plans_its_parts_without_a_query_and_books_them_all(any_db: str,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """PaymentBatch (a bank file): on PostgreSQL one part's rows are written by COPY on another
+    thread while the next part is planned, and a query from the planning thread then hangs the
+    connection. So everything planning reads, the reference rates of late interest too, is read
+    when the batch starts; the parts book as one file would."""
+    invoice = make_invoice(amount=1_000_000, due_date=dt.date(2026, 1, 30))
+    items = [PaymentIn(1000, DAY, "bankgiro", invoice.id, bank_ref=f"bgmax:{n}") for n in range(120)]
+    queries: list[str] = []
+    with write_transaction():
+        batch = PaymentBatch([invoice.id], set(), len(items))
+        real = db.obj.execute_sql
+
+        def spy(sql: str, *args: object, **kwargs: object) -> object:
+            queries.append(sql)
+            return real(sql, *args, **kwargs)
+
+        monkeypatch.setattr(db.obj, "execute_sql", spy)
+        with batch.writing():
+            booked = batch.book(items[:60]) + batch.book(items[60:])
+            assert queries == [], "planning and handing over the parts queried nothing"
+        monkeypatch.undo()
+    assert Payment.select().where(Payment.invoice == invoice.id).count() == 120
+    assert Voucher.select().where(Voucher.payment.in_([b.payment_id for b in booked])).count() == 120
+    assert Invoice.get_by_id(invoice.id).balance == 1_000_000 - 120_000

@@ -190,6 +190,11 @@ def insert_dicts(model: type[pw.Model], rows: Sequence[dict[str, Any]],
     """
     if not rows:
         return 0
+    return insert(model, *_dict_rows(model, rows), database)
+
+
+def _dict_rows(model: type[pw.Model], rows: Sequence[dict[str, Any]]) -> tuple[list[str], list[Any]]:
+    """The columns and the tuples :func:`insert` takes for dict rows (defaults filled)."""
     names = list(rows[0])
     defaults = _defaults(model, names)
     pick: Callable[[dict[str, Any]], Any] = operator.itemgetter(*names)
@@ -200,7 +205,7 @@ def insert_dicts(model: type[pw.Model], rows: Sequence[dict[str, Any]],
         tuples = [(*pick(row), *extra) for row in rows]
     else:
         tuples = [pick(row) for row in rows]
-    return insert(model, [*names, *defaults], tuples, database)
+    return [*names, *defaults], tuples
 
 
 def _defaults(model: type[pw.Model], given: Sequence[str]) -> dict[str, Any]:
@@ -413,6 +418,11 @@ class BulkWriter:
             self.wait()
             insert(model, columns, rows, self.database)
         self.counts[table] = self.counts.get(table, 0) + len(rows)
+
+    def insert_dicts(self, model: type[pw.Model], rows: Sequence[dict[str, Any]]) -> None:
+        """:func:`insert_dicts` through :meth:`insert` (in the background when the writer was made so)."""
+        if rows:
+            self.insert(model, *_dict_rows(model, rows))
 
     def update_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """:func:`execute_many` (an UPDATE or DELETE written with ``?`` placeholders)."""

@@ -26,10 +26,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from tui_inkasso.db.bulk import insert_dicts, reserve_ids
+from tui_inkasso.db.bulk import BulkWriter, insert_dicts, reserve_ids
 from tui_inkasso.db.models import (
     AccountRole,
     Payment,
@@ -114,21 +115,57 @@ def book_payments(items: Sequence[PaymentIn], *, voucher_text: str = "Inbetalnin
     """Book ``items`` in order (inside the caller's write transaction); returns what each did."""
     if not items:
         return []
-    book = ClaimBook.of([i.invoice_id for i in items if i.invoice_id is not None])
-    owner_ids = {c.owner_id for c in book.claims.values()} | {i.owner_id for i in items if i.owner_id}
-    accounts = account_map(owner_ids)
-    next_voucher = next_voucher_numbers(owner_ids)
-    payment_ids = reserve_ids(Payment, len(items))
-    voucher_ids = reserve_ids(Voucher, len(items))
-    plan = _Plan()
-    registered_at, user = now(), current_user()
-    for item, payment_id, voucher_id in zip(items, payment_ids, voucher_ids, strict=True):
-        _plan_one(plan, book, item, payment_id, voucher_id, accounts, next_voucher, registered_at, user, voucher_text)
-    insert_dicts(Payment, plan.payments)
-    insert_dicts(Voucher, plan.vouchers)
-    insert_dicts(VoucherRow, plan.voucher_rows)
-    book.write()
-    return plan.booked
+    batch = PaymentBatch([i.invoice_id for i in items if i.invoice_id is not None],
+                         {i.owner_id for i in items if i.owner_id}, len(items), voucher_text=voucher_text)
+    with batch.writing():
+        return batch.book(items)
+
+
+class PaymentBatch:
+    """Payments booked part by part in one transaction (a bank file of 100,000 in parts of a few
+    thousand, so the plan's dicts stay small): the claims, accounts, voucher numbers and ids are
+    read once for all of them, and on PostgreSQL each part's rows are written by ``COPY`` on a
+    thread of its own (``BulkWriter.in_background``) while the next part is planned, so the
+    server's work (its foreign-key checks and indexes are most of it) and Python's overlap
+    instead of taking turns. The claims' changes are written at the end (:meth:`writing`).
+
+    ``invoice_ids`` and ``owner_ids`` (of payments without an invoice) must cover every payment
+    later handed to :meth:`book`, and ``count`` be at least their number. Everything planning
+    reads is read here: between the parts the caller must not use the database either (psycopg2
+    lets another thread in while a ``COPY`` sends its data, and the connection then hangs).
+    """
+
+    def __init__(self, invoice_ids: Sequence[int], owner_ids: set[int], count: int, *,
+                 voucher_text: str = "Inbetalning") -> None:
+        self.claims = ClaimBook.of(invoice_ids)
+        self.claims.read_ahead()  # planning must not query while a COPY runs on the connection
+        owners = {c.owner_id for c in self.claims.claims.values()} | owner_ids
+        self.accounts = account_map(owners)
+        self.next_voucher = next_voucher_numbers(owners)
+        self.payment_ids = iter(reserve_ids(Payment, count))
+        self.voucher_ids = iter(reserve_ids(Voucher, count))
+        self.registered_at, self.user = now(), current_user()
+        self.voucher_text = voucher_text
+        self.writer = BulkWriter()
+
+    @contextmanager
+    def writing(self) -> Iterator[PaymentBatch]:
+        """Book inside this block; at its end every row is written and the claims' changes too.
+        On an error nothing queued is written (the caller's transaction rolls back)."""
+        with self.writer.in_background():
+            yield self
+        self.claims.write()
+
+    def book(self, items: Sequence[PaymentIn]) -> list[Booked]:
+        """Plan ``items`` and hand their rows to the writer; what each did."""
+        plan = _Plan()
+        for item in items:
+            _plan_one(plan, self.claims, item, next(self.payment_ids), next(self.voucher_ids), self.accounts,
+                      self.next_voucher, self.registered_at, self.user, self.voucher_text)
+        self.writer.insert_dicts(Payment, plan.payments)
+        self.writer.insert_dicts(Voucher, plan.vouchers)
+        self.writer.insert_dicts(VoucherRow, plan.voucher_rows)
+        return plan.booked
 
 
 def book_one(item: PaymentIn, *, voucher_text: str = "Inbetalning", audit_action: str = "payment.booked") -> Booked:

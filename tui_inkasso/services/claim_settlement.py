@@ -204,6 +204,11 @@ class ClaimBook:
                 period_from=decision.from_date, period_to=decision.to_date, base=result.capital_ore))
         return decision
 
+    def read_ahead(self) -> None:
+        """Read now what settling would read on first need (the reference rates): a caller whose
+        rows are written on another thread of the connection meanwhile must not query."""
+        self._rates()
+
     def _late_interest(self) -> LateInterest:
         if self._late is None:
             self._late = LateInterest(self._rates())

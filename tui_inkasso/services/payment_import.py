@@ -7,7 +7,7 @@ The screen, the CLI and the daemon share two steps:
    (``services.payment_report``: deposits, payments, sum, matched, unmatched, from the agency,
    overpayments, deductions, warnings) and the verdict (why the file would be refused).
 2. :func:`import_payment_file` does the same inside ONE write transaction and books every payment
-   through :func:`tui_inkasso.services.booking.book_payments`; a refusal, an error or a killed
+   through one :class:`tui_inkasso.services.booking.PaymentBatch`; a refusal, an error or a killed
    process leaves nothing behind. :func:`import_payment_files` runs several files, each in its own
    transaction, and reports per file.
 
@@ -41,7 +41,7 @@ from tui_inkasso.domain.money import format_sek
 from tui_inkasso.formats.payment_file import PaymentFile as BankFile
 from tui_inkasso.gc_pause import gc_paused
 from tui_inkasso.services import audit
-from tui_inkasso.services.booking import Booked, PaymentIn, book_payments
+from tui_inkasso.services.booking import Booked, PaymentBatch, PaymentIn
 from tui_inkasso.services.clock import current_user, now
 from tui_inkasso.services.errors import BookingError, UserError
 from tui_inkasso.services.payment_plan import (
@@ -59,7 +59,7 @@ from tui_inkasso.services.publishing import crash_point
 from tui_inkasso.services.transaction import is_postgres, write_transaction
 
 BOOK_CHUNK = 5000
-"""Payments handed to ``book_payments`` at a time: bounds the memory of a 100,000-payment file
+"""Payments handed to the ``PaymentBatch`` at a time: bounds the memory of a 100,000-payment file
 (the booking's plan is a few dicts per payment); every chunk is in the same transaction."""
 
 ANALYZE_FROM = 10_000
@@ -208,7 +208,8 @@ def _plan(bank_file: BankFile, sha: str, path: str, *, allow_test: bool, lock: b
 
 
 def _book(name: str, prepared: PreparedFile, progress: Progress | None) -> tuple[int, ImportSummary]:
-    """The file's row, every payment through book_payments (in chunks), the audit entry."""
+    """The file's row, every payment through one :class:`PaymentBatch` (in chunks: on PostgreSQL
+    the server stores one while the next is planned), the audit entry."""
     bank_file, planned = prepared.bank_file, prepared.planned
     file_row = PaymentFile.create(
         file_name=name[:500],
@@ -222,13 +223,17 @@ def _book(name: str, prepared: PreparedFile, progress: Progress | None) -> tuple
     )
     booked: list[list[Booked]] = []
     total = len(planned)
-    for chunk in pw.chunked(planned, BOOK_CHUNK):
-        items = [_payment_in(item, part, file_row.id) for item in chunk for part in item.parts]
-        results = iter(book_payments(items))
-        booked.extend([next(results) for _ in item.parts] for item in chunk)
-        crash_point("payments-booking")
-        if progress:
-            progress(len(booked), total)
+    parts = [part for item in planned for part in item.parts]
+    batch = PaymentBatch([p.invoice_id for p in parts if p.invoice_id is not None],
+                         {item.owner_id for item in planned if item.owner_id}, len(parts))
+    with batch.writing():
+        for chunk in pw.chunked(planned, BOOK_CHUNK):
+            items = [_payment_in(item, part, file_row.id) for item in chunk for part in item.parts]
+            results = iter(batch.book(items))
+            booked.extend([next(results) for _ in item.parts] for item in chunk)
+            crash_point("payments-booking")
+            if progress:
+                progress(len(booked), total)
     done = summarise(name, prepared, booked=booked)
     audit.record(
         "payments.imported", "payment_file", file_row.id,
