@@ -64,7 +64,7 @@ def make_ready(count: int) -> int:
             "balance = CASE WHEN balance > 0 THEN balance ELSE amount END "
             "WHERE id IN (SELECT id FROM invoice WHERE collection_case_id IS NULL AND excluded_at IS NULL "
             "AND NOT (dunning_level >= 2 AND dunning_deadline < '2026-11-28' AND balance > 0) "
-            "ORDER BY balance > 0 DESC, id LIMIT ?)",
+            f"ORDER BY balance > 0 DESC, id LIMIT {db.param})",
             (count - ready,),
         )
     from tui_inkasso.db.models import Invoice
