@@ -24,6 +24,7 @@ when the selection is refused: they never tick an entry here after F2.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from functools import partial
 from typing import ClassVar
 
@@ -117,6 +118,7 @@ class SelectionScreen(ShowsBusy, FooterKeys, ForwardWorkerErrors, Screen[Selecti
         self._held: list[KeyPress] | None = None
         """Keys typed while the selection is checked (None when it is not being checked)."""
         self._focus_before: Widget | None = None
+        self._answered_to: Screen[object] | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
@@ -225,11 +227,28 @@ class SelectionScreen(ShowsBusy, FooterKeys, ForwardWorkerErrors, Screen[Selecti
         self._check(selection)
 
     def on_key(self, event: events.Key) -> None:
-        """Keep the keys typed while the selection is checked."""
+        """Keep the keys typed while the selection is checked, and those still queued here when
+        the screen has answered (read while the check ran: bubbled on to the app they were lost,
+        "F2 /Ulla" typed at once left the wizard's filter empty)."""
         if self._held is not None:
             event.stop()
             event.prevent_default()
             self._held.append((event.key, event.character))
+        elif self._answered_to is not None:  # after the hand-over: on behind it, one by one
+            event.stop()
+            event.prevent_default()
+            self._pass_below(self._answered_to, partial(hand_over, self._answered_to, [(event.key, event.character)]))
+
+    @staticmethod
+    def _pass_below(below: Screen[object], callback: Callable[[], object]) -> None:
+        """The answer reaches the screen below through its call_next queue, where it moves its
+        focus (on the app's queue): the keys follow both, in the order they were typed."""
+        below.call_next(after_bubbling, below, callback)
+
+    def _hand_over_below(self) -> None:
+        held = self._stop_holding()
+        if held and self._answered_to is not None:
+            hand_over(self._answered_to, held)
 
     def _stop_holding(self) -> list[KeyPress]:
         held, self._held = self._held or [], None
@@ -256,13 +275,13 @@ class SelectionScreen(ShowsBusy, FooterKeys, ForwardWorkerErrors, Screen[Selecti
             self._back_to_the_fields()
             self._refuse(message.problem)
             return
-        held = self._stop_holding()
         below = self.app.screen_stack[-2] if len(self.app.screen_stack) > 1 else None
         self.dismiss(message.selection)
-        if held and below is not None:
-            # The answer reaches the screen below through its call_next queue, where it moves its
-            # focus (on the app's queue): the keys follow both.
-            below.call_next(after_bubbling, below, partial(hand_over, below, held))
+        if below is None:
+            self._stop_holding()
+        else:  # the keys typed until the screen below has the answer are for it
+            self._answered_to = below
+            self._pass_below(below, self._hand_over_below)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A check that failed (the app shows why) gives the fields back."""
