@@ -13,13 +13,12 @@ This module imports no file format, so the start can look for work cheaply.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 from tui_inkasso.db.models import TerminationFile
 from tui_inkasso.services import publishing
 from tui_inkasso.services.dunning_levels import letters_dir
-from tui_inkasso.services.publishing import Action, Staging, Unfinished
+from tui_inkasso.services.publishing import Staging
 
 SUBFOLDER = "uppsagningar"
 """The run's PDFs go here, in the folder of the reminder and demand letters."""
@@ -38,37 +37,16 @@ def output_folder() -> Path:
     return (letters_dir() / SUBFOLDER).absolute()
 
 
-class TerminationFiles:
-    """The termination run's files for :func:`publishing.recover`: each record names its final
-    path from the start; a lost staged file cannot be written again (its content was the
-    letters of that moment, which the terminations keep as JSON for reprints)."""
-
-    staging = STAGING
-
-    def unfinished(self, folder: Path | None) -> Iterator[Unfinished]:
-        latest = (TerminationFile.select(TerminationFile.id, TerminationFile.path, TerminationFile.sha256)
-                  .order_by(TerminationFile.id.desc()).limit(RECOVERY_SCAN).tuples())
-        for file_id, path, sha256 in latest:
-            final = Path(path)
-            if (folder is None or final.parent == folder) and not final.exists() and STAGING.candidates(final):
-                yield Unfinished(file_id, final, sha256)
-
-    def claims(self, pending: Path) -> bool:
-        final = STAGING.final_path(pending)
-        return not final.exists() and TerminationFile.select().where(TerminationFile.path == str(final)).exists()
-
-    def finish(self, item: Unfinished, action: Action, sha256: str) -> None:
-        """Nothing: the record names the final path already."""
-
-    def regenerate(self, item: Unfinished, path: Path) -> str | None:
-        return None
+TERMINATION_FILES = publishing.RecordedFiles(TerminationFile, STAGING, scan=RECOVERY_SCAN)
+"""The termination run's files for :func:`publishing.recover` (a lost staged file cannot be
+written again: the terminations keep the letters as JSON for reprints)."""
 
 
 def recover(folder: Path | None = None) -> list[str]:
     """Publish files a crash left staged; what was done and what could not be, as Swedish lines."""
     folders = [f for f in (folder or output_folder(),) if f.is_dir()]
     try:
-        done = publishing.recover(TerminationFiles(), folders)
+        done = publishing.recover(TERMINATION_FILES, folders)
     except OSError as exc:
         return [f"Återställning av uppsägningar: {exc}"]
     problems = [r.detail for r in done if r.action == "blocked"]
@@ -77,8 +55,4 @@ def recover(folder: Path | None = None) -> list[str]:
 
 def files_to_recover() -> bool:
     """True when :func:`recover` may have something to do (a cheap look for the start)."""
-    if STAGING.has_pending(output_folder()):
-        return True
-    latest = (TerminationFile.select(TerminationFile.path).order_by(TerminationFile.id.desc())
-              .limit(RECOVERY_SCAN).tuples())
-    return any(not Path(path).exists() and STAGING.candidates(Path(path)) for (path,) in latest)
+    return TERMINATION_FILES.may_have_work(output_folder())

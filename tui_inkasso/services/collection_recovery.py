@@ -14,12 +14,11 @@ This module imports no file format, so the start of the app can look for work ch
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 from tui_inkasso.db.models import CollectionFile
 from tui_inkasso.services import publishing
-from tui_inkasso.services.publishing import Action, Staging, Unfinished
+from tui_inkasso.services.publishing import Staging
 from tui_inkasso.services.settings import get_setting
 
 FILE_KIND = "cases"
@@ -36,32 +35,10 @@ RECOVERY_SCAN = 200
 """How many of the latest collection files recovery checks for a missing final file."""
 
 
-class CaseFiles:
-    """The collection run's files for :func:`publishing.recover`: a record names its final path
-    from the start, so a record whose file is missing but staged waits for it; nothing is left to
-    finish in the record, and a lost staged file cannot be written again (the run's content was
-    the claims at that moment)."""
-
-    staging = STAGING
-
-    def unfinished(self, folder: Path | None) -> Iterator[Unfinished]:
-        latest = (CollectionFile.select(CollectionFile.id, CollectionFile.path, CollectionFile.sha256)
-                  .where(CollectionFile.kind == FILE_KIND)
-                  .order_by(CollectionFile.id.desc()).limit(RECOVERY_SCAN).tuples())
-        for file_id, path, sha256 in latest:
-            final = Path(path)
-            if (folder is None or final.parent == folder) and not final.exists() and STAGING.candidates(final):
-                yield Unfinished(file_id, final, sha256)
-
-    def claims(self, pending: Path) -> bool:
-        final = STAGING.final_path(pending)
-        return not final.exists() and CollectionFile.select().where(CollectionFile.path == str(final)).exists()
-
-    def finish(self, item: Unfinished, action: Action, sha256: str) -> None:
-        """Nothing: the record names the final path already."""
-
-    def regenerate(self, item: Unfinished, path: Path) -> str | None:
-        return None
+CASE_FILES = publishing.RecordedFiles(
+    CollectionFile, STAGING, where=(CollectionFile.kind == FILE_KIND,), scan=RECOVERY_SCAN
+)
+"""The collection run's files for :func:`publishing.recover`."""
 
 
 def output_folder() -> Path:
@@ -73,7 +50,7 @@ def recover(folder: Path | None = None) -> list[str]:
     """Publish files a crash left staged; what could not be done, and what was, as Swedish lines."""
     folders = [folder or output_folder()]
     try:
-        done = publishing.recover(CaseFiles(), [f for f in folders if f.is_dir()])
+        done = publishing.recover(CASE_FILES, [f for f in folders if f.is_dir()])
     except OSError as exc:
         return [f"Återställning av inkassofiler: {exc}"]
     problems = [r.detail for r in done if r.action == "blocked"]
@@ -87,8 +64,4 @@ def files_to_recover() -> bool:
     It publishes a recent recorded file that is missing but staged beside it, and tidies the
     staging folder of the output folder; without such a folder there is nothing for it to do.
     """
-    if STAGING.has_pending(output_folder()):
-        return True
-    latest = (CollectionFile.select(CollectionFile.path).where(CollectionFile.kind == FILE_KIND)
-              .order_by(CollectionFile.id.desc()).limit(RECOVERY_SCAN).tuples())
-    return any(not Path(path).exists() and STAGING.candidates(Path(path)) for (path,) in latest)
+    return CASE_FILES.may_have_work(output_folder())

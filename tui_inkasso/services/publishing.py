@@ -417,6 +417,54 @@ class Ledger(Protocol):
         ...
 
 
+class RecordedFiles:
+    """A :class:`Ledger` for a kind whose record names its final path from the start (the
+    collection run's files, the termination run's PDFs): a record whose file is missing but
+    staged waits for it; nothing is left to finish in the record, and a lost staged file cannot
+    be written again (the run's content was the claims or letters of that moment).
+
+    ``model`` has ``id``, ``path`` and ``sha256``; ``where`` narrows it to the kind's records;
+    only the latest ``scan`` records are looked at.
+    """
+
+    def __init__(self, model: Any, staging: Staging, *, where: tuple[Any, ...] = (), scan: int = 200) -> None:
+        self.model = model
+        self.staging = staging
+        self.where = where
+        self.scan = scan
+
+    def _latest(self, *fields: Any) -> Any:
+        query = self.model.select(*fields)
+        if self.where:
+            query = query.where(*self.where)
+        return query.order_by(self.model.id.desc()).limit(self.scan).tuples()
+
+    def unfinished(self, folder: Path | None) -> Iterator[Unfinished]:
+        model = self.model
+        for file_id, path, sha256 in self._latest(model.id, model.path, model.sha256):
+            final = Path(path)
+            if (folder is None or final.parent == folder) and not final.exists() and self.staging.candidates(final):
+                yield Unfinished(file_id, final, sha256)
+
+    def claims(self, pending: Path) -> bool:
+        final = self.staging.final_path(pending)
+        return not final.exists() and bool(self.model.select().where(self.model.path == str(final)).exists())
+
+    def finish(self, item: Unfinished, action: Action, sha256: str) -> None:
+        """Nothing: the record names the final path already."""
+
+    def regenerate(self, item: Unfinished, path: Path) -> str | None:
+        return None
+
+    def may_have_work(self, folder: Path) -> bool:
+        """True when :func:`recover` may have something to do in ``folder`` (a cheap look for the
+        start): a staged file there, or a recent record whose file is missing but staged."""
+        if self.staging.has_pending(folder):
+            return True
+        latest = self._latest(self.model.path)
+        return any(not Path(path).exists() and self.staging.candidates(Path(path)) for (path,) in latest)
+
+
 def recover(ledger: Ledger, folders: Iterable[Path] = ()) -> list[Recovered]:
     """Finish what crashed runs of one kind left, in the folders of its unfinished records and in
     ``folders``. A folder a live run holds is left for next time. Never raises for a file: a
