@@ -84,6 +84,13 @@ def _sample_ledger(name: str) -> tuple[set[str], set[str]]:
     return created, {"3783511"}
 
 
+def _on_the_files_day(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Read the sample on the day it was written: the samples date from 2004-2011, and a bank
+    file more than ten years old is refused today (test_a_sample_read_years_later_is_refused)."""
+    created = read_payment_file((FIXTURES / name).read_bytes(), name).created_at
+    monkeypatch.setenv("TUI_INKASSO_TODAY", created.date().isoformat())
+
+
 def _databases(names: list[str]) -> list[tuple[str, str]]:
     return [(name, "sqlite") for name in names] + [(name, "postgresql") for name in names if name in ON_POSTGRES]
 
@@ -94,7 +101,8 @@ def ledger_db(request: pytest.FixtureRequest, db_kind: str) -> str:
 
 
 @pytest.mark.parametrize(("name", "db_kind"), _databases(GOOD))
-def test_every_good_sample_imports(name: str, ledger_db: str) -> None:
+def test_every_good_sample_imports(name: str, ledger_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    _on_the_files_day(monkeypatch, name)
     ocrs, agency = _sample_ledger(name)
     path = FIXTURES / name
     parsed = read_payment_file(path.read_bytes(), path.name)
@@ -125,7 +133,9 @@ def test_every_good_sample_imports(name: str, ledger_db: str) -> None:
 
 
 @pytest.mark.parametrize("name", CURRENCY)
-def test_samples_with_a_foreign_currency_section_are_refused(name: str, sqlite_url: str) -> None:
+def test_samples_with_a_foreign_currency_section_are_refused(name: str, sqlite_url: str,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    _on_the_files_day(monkeypatch, name)
     _sample_ledger(name)
     path = FIXTURES / name
     section = next(s for s in read_payment_file(path.read_bytes(), path.name).sections if s.currency != "SEK")
@@ -200,4 +210,17 @@ def test_the_notima_sample_is_refused_at_its_deposit_date(any_db: str, tmp_path:
     assert Invoice.get_by_id(invoice.id).balance == 1_437_500
     code, _, err = run(capsys, any_db, "import-payments", str(path))
     assert code != 0 and "rad 8, fält betalningsdag (pos 38–45): 1010-03-24" in err
+    _nothing_recorded()
+
+
+def test_a_sample_read_years_later_is_refused(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bankgirot's sample of 2004-05-25 read on 2026-12-06: the file's own date is refused at its
+    timestamp, before any payment is matched (issue 13 review, item 2)."""
+    name = "jacob22-accounting/BgMaxfil1.txt"
+    monkeypatch.setenv("TUI_INKASSO_TODAY", "2026-12-06")
+    _sample_ledger(name)
+    with pytest.raises(payment_plan.PaymentImportError) as caught:
+        pi.import_payment_file(FIXTURES / name)
+    assert str(caught.value) == ("BgMaxfil1.txt, rad 1, fält tidsstämpel (pos 25–44): filens datum 2004-05-25 "
+                                 "ligger mer än 10 år före dagens datum 2026-12-06")
     _nothing_recorded()

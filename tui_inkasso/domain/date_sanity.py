@@ -24,6 +24,11 @@ INVOICE_MAX_AGE_YEARS = 10
 (preskriptionslagen (1981:130) 2 §, ten years; three against consumers) has run out for
 anything older, so no landlord collects on it."""
 
+FILE_MAX_AGE_YEARS = INVOICE_MAX_AGE_YEARS
+"""A bank file may have been written at most this many years before the day it is read: its
+payments are at most a year older than the file, and no claim older than the limitation period
+is still collected, so an older file can settle nothing (services/payment_plan.py refuses it)."""
+
 INVOICE_MAX_AHEAD_YEARS = 1
 """An invoice date may lie at most this far ahead (rent is invoiced in advance, by months)."""
 
@@ -63,12 +68,12 @@ def file_date_problem(file_date: date, today: date) -> str | None:
 
     Refused: a date after today (one day of clock difference is allowed: a file written just
     after midnight at the bank may be read before midnight here) and one more than
-    :data:`INVOICE_MAX_AGE_YEARS` years back, where no payment could still be booked.
+    :data:`FILE_MAX_AGE_YEARS` years back, where no payment could still be booked.
     """
     if file_date.toordinal() > today.toordinal() + 1:
         return f"filens datum {file_date.isoformat()} ligger efter dagens datum {today.isoformat()}"
-    if file_date < years_before(today, INVOICE_MAX_AGE_YEARS):
-        return (f"filens datum {file_date.isoformat()} ligger mer än {INVOICE_MAX_AGE_YEARS} år "
+    if file_date < years_before(today, FILE_MAX_AGE_YEARS):
+        return (f"filens datum {file_date.isoformat()} ligger mer än {FILE_MAX_AGE_YEARS} år "
                 f"före dagens datum {today.isoformat()}")
     return None
 

@@ -7,7 +7,8 @@ its invoices, its parts, its method and its owner. The summary of a plan is
 
 Refused (docs/payments.md): a file already imported (same sha256, or same bank file id for the
 same receiving account), a payment already booked (same ``bank_ref``), a test file, a section in
-another currency than SEK.
+another currency than SEK, a file whose own creation date lies after today or more than ten
+years back (``domain.date_sanity.file_date_problem``).
 
 * **Matching**: a payment's references (the main one split on blanks, commas and semicolons, then
   the extra references) are looked up as OCR numbers; when none is an OCR, as invoice numbers
@@ -53,6 +54,7 @@ from tui_inkasso.db.models import (
     PaymentMethod,
 )
 from tui_inkasso.domain.allocation import Split, split_payment
+from tui_inkasso.domain.date_sanity import file_date_problem
 from tui_inkasso.domain.identifiers import IdentifierError, digits_only
 from tui_inkasso.domain.ocr_control import OcrControl, check_ocr
 from tui_inkasso.fileio import InputFileError, read_regular_file
@@ -65,6 +67,7 @@ from tui_inkasso.formats.payment_file import (
     read_payment_file,
 )
 from tui_inkasso.formats.payment_file import PaymentFile as BankFile
+from tui_inkasso.services.clock import today
 from tui_inkasso.services.errors import UserError
 from tui_inkasso.services.settings import agency_accounts
 from tui_inkasso.services.transaction import is_postgres
@@ -112,7 +115,8 @@ class Refusal:
     line: int | None = None
     field: str | None = None
     kind: str = ""
-    """"test", "currency", "file" (same file or same file id), "payment" (already booked)."""
+    """"test", "currency", "file" (same file or same file id), "payment" (already booked), "date"
+    (the file's own creation date makes no sense today)."""
 
     def text(self, path: str) -> str:
         """The refusal as one line naming the file."""
@@ -246,6 +250,9 @@ def prepare(bank_file: BankFile, sha: str, *, allow_test: bool, lock: bool, spli
 
 def _file_refusals(bank_file: BankFile, sha: str, allow_test: bool) -> list[Refusal]:
     refusals: list[Refusal] = []
+    dated = _file_date_refusal(bank_file)
+    if dated is not None:
+        refusals.append(dated)
     if bank_file.is_test and not allow_test:
         refusals.append(Refusal(
             "en testfil (märkt som test av banken) bokförs inte; välj att tillåta testfiler om det är meningen",
@@ -277,6 +284,24 @@ def _file_refusals(bank_file: BankFile, sha: str, allow_test: bool) -> list[Refu
                 ))
                 return refusals
     return refusals
+
+
+_TIMESTAMP_FIELD = {BGMAX: "tidsstämpel (pos 25–44)", TOTALIN: "tidsstämpel (pos 15–34)"}
+"""Where the file's creation stamp is: BgMax TK01, Total IN record 00 (both the first line)."""
+
+
+def _file_date_refusal(bank_file: BankFile) -> Refusal | None:
+    """The file's own creation date against today (``domain.date_sanity.file_date_problem``).
+
+    The readers check every payment date against the file's date, but the file's date itself
+    can only be judged against the day it is read: a file "created" in the future is a wrong
+    stamp or a wrong clock, and one from more than ten years back can hold no payment that could
+    still settle a claim. Either is refused, naming the file and the field (docs/payments.md).
+    """
+    problem = file_date_problem(bank_file.created_at.date(), today())
+    if problem is None:
+        return None
+    return Refusal(problem, 1, _TIMESTAMP_FIELD[bank_file.format], "date")
 
 
 def _earlier(row: PaymentFile) -> str:
