@@ -68,6 +68,8 @@ def _list(args: argparse.Namespace) -> Output:
         last = _last_text(s.last_run)
         lines.append(f"{s.id:>4}  {s.name[:28]:<28} {s.service_label[:16]:<16} "
                      f"{'ja' if s.enabled else 'nej':<5}  {nxt:<16}  {last}")
+        if s.problem:
+            lines.append(f"      Körs inte, {s.problem} (rätta den i appen: Schemalagda tjänster, e)")
     return Output(data, "\n".join(lines))
 
 
@@ -78,6 +80,7 @@ def _show(args: argparse.Namespace) -> Output:
         f"{service.name} (id {service.id}): {service.service_label}",
         f"Aktiverad: {'ja' if service.enabled else 'nej'}; {service.schedule_text}",
         f"Nästa körning: {service.next_run:%Y-%m-%d %H:%M}" if service.next_run else "Nästa körning: -",
+        *([f"Körs inte, {service.problem}."] if service.problem else []),
         "E-post vid fel: " + (", ".join(service.notify_emails) or "ingen")
         + (" (även när den lyckas)" if service.notify_success else ""),
     ]
@@ -133,6 +136,7 @@ def _service_json(s: ServiceInfo) -> dict[str, Any]:
         "month_day": s.month_day, "every_hours": s.every_hours,
         "notify": list(s.notify_emails), "notify_success": s.notify_success,
         "next_run": s.next_run, "last_run": _run_json(s.last_run) if s.last_run else None,
+        "problem": s.problem or None,
     }
 
 

@@ -233,8 +233,12 @@ class BalanceFilesScreen(_FileActions):
         self.highlighted = row.data if row is not None else None
 
     def selected_report(self) -> bh.ReportSummary | None:
-        """The highlighted file."""
-        return self.highlighted
+        """The file under the table's cursor, read from the table (``highlighted`` follows it only
+        once RowHighlighted is handled: a key typed right after Down acted on the row left)."""
+        if not self.is_mounted:
+            return self.highlighted
+        row = self.query_one("#balance-files", PagedTable).current_row
+        return row.data if row is not None else None
 
     def action_refresh(self) -> None:
         """Read the history again."""

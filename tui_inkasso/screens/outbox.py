@@ -157,8 +157,12 @@ class OutboxScreen(BaseScreen):
     """The record under the cursor (None while none is): Skicka igen applies to it."""
 
     def selected(self) -> OutboxEntry | None:
-        """The highlighted record."""
-        return self.highlighted
+        """The record under the table's cursor, read from the table (``highlighted`` follows it only
+        once RowHighlighted is handled: a key typed right after Down acted on the row left)."""
+        if not self.is_mounted:
+            return self.highlighted
+        row = self.query_one("#outbox-table", PagedTable).current_row
+        return row.data if row is not None else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Skicka igen only with a record highlighted."""

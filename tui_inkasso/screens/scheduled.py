@@ -18,7 +18,7 @@ the service uses; Spara runs the service's full validation and shows its reasons
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import ClassVar
@@ -92,7 +92,8 @@ def service_row(service: ServiceInfo) -> TableRow:
             cells.text(service.name),
             cells.text(service.service_label),
             Text("Ja" if service.enabled else "Nej", style="" if service.enabled else "dim"),
-            cells.text(service.schedule_text),
+            Text(f"Fel: {service.problem}", style="bold red") if service.problem
+            else cells.text(service.schedule_text),
             cells.date(service.next_run) if service.next_run else Text("–", style="dim"),
             last_result(service.last_run),
         ),
@@ -131,13 +132,18 @@ def status_text(status: ScheduleStatus) -> Text:
                 "den startas på servern, se docs/daemon.md.")
 
 
-def mail_warning(status: ScheduleStatus) -> Text:
-    """A warning when a service should send mail but no mail server is set (else nothing)."""
-    if not status.mail_missing_for:
-        return Text("")
-    names = ", ".join(status.mail_missing_for)
-    return Text(f"Ingen e-postserver är inställd (Inställningar → Alternativ – E-post/tjänster): ingen "
-                f"e-post skickas för {names}.")
+def mail_warning(status: ScheduleStatus, services: Sequence[ServiceInfo] = ()) -> Text:
+    """A warning when a service should send mail but no mail server is set, and one for each
+    service whose stored schedule cannot be read (it does not run until it is edited); else
+    nothing."""
+    lines: list[str] = []
+    if status.mail_missing_for:
+        names = ", ".join(status.mail_missing_for)
+        lines.append(f"Ingen e-postserver är inställd (Inställningar → Alternativ – E-post/tjänster): "
+                     f"ingen e-post skickas för {names}.")
+    lines.extend(f"{service.name} körs inte, {service.problem}. e = redigera."
+                 for service in services if service.problem)
+    return Text("\n".join(lines))
 
 
 # --------------------------------------------------------------------------- small modals
@@ -230,8 +236,13 @@ class ScheduledServicesScreen(BaseScreen):
     """The service under the cursor (None while none is): e, Delete and k apply to it."""
 
     def selected(self) -> ServiceInfo | None:
-        """The highlighted service."""
-        return self.highlighted
+        """The service under the table's cursor, read from the table: ``highlighted`` follows it
+        only once the table's RowHighlighted is handled, and "Down e" typed at once edited the
+        service the cursor had left."""
+        if not self.is_mounted:
+            return self.highlighted
+        row = self.query_one("#services-table", PagedTable).current_row
+        return row.data if row is not None else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Redigera, Ta bort and Kör nu only when a service is highlighted."""
@@ -252,8 +263,9 @@ class ScheduledServicesScreen(BaseScreen):
     def on_scheduled_services_screen_loaded(self, message: ScheduledServicesScreen.Loaded) -> None:
         self.query_one("#services-status", Static).update(status_text(message.status))
         warning = self.query_one("#services-warning", Static)
-        warning.update(mail_warning(message.status))
-        warning.display = bool(message.status.mail_missing_for)
+        text = mail_warning(message.status, message.services)
+        warning.update(text)
+        warning.display = bool(text.plain)
         table = self.query_one("#services-table", PagedTable)
         current = self.selected()
         self._keep_on = current.id if current is not None else None

@@ -208,6 +208,9 @@ class ServiceInfo:
     created_at: dt.datetime
     changed_at: dt.datetime
     runs: list[RunInfo] = field(default_factory=list)
+    problem: str = ""
+    """Why the stored schedule cannot be read (a frequency or time no version of the app wrote,
+    an edit in the database): the service is listed with it, never hidden, and does not run."""
 
     def spec(self) -> ServiceSpec:
         """The definition, to edit it."""
@@ -379,7 +382,11 @@ def _row(service_id: int) -> ScheduledService:
 
 
 def _info(row: ScheduledService, at: dt.datetime, runs: int) -> ServiceInfo:
-    rule = rule_of(row)
+    try:
+        rule: rules.ScheduleRule | None = rule_of(row)
+        problem = ""
+    except ValueError as exc:  # one unreadable row must not hide the others (nor itself)
+        rule, problem = None, f"schemat kan inte läsas: {exc}"
     latest = list_runs(row.id, max(runs, 1))
     month_day: int | str | None = "last" if row.month_day == rules.LAST_DAY else row.month_day
     return ServiceInfo(
@@ -387,11 +394,12 @@ def _info(row: ScheduledService, at: dt.datetime, runs: int) -> ServiceInfo:
         description=row.description, enabled=row.enabled,
         notify_emails=tuple(e for e in row.notify_emails.split(",") if e),
         notify_success=row.notify_success, frequency=row.frequency,
-        weekdays=tuple(rules.WEEKDAYS[d] for d in rule.weekdays), month_day=month_day,
-        every_hours=row.every_hours, at_time=row.at_time, schedule_text=rules.describe(rule),
-        next_run=rules.next_run(rule, at) if row.enabled else None,
+        weekdays=tuple(rules.WEEKDAYS[d] for d in rule.weekdays) if rule else (), month_day=month_day,
+        every_hours=row.every_hours, at_time=row.at_time,
+        schedule_text=rules.describe(rule) if rule else "Ogiltigt schema",
+        next_run=rules.next_run(rule, at) if rule and row.enabled else None,
         last_run=latest[0] if latest else None, created_at=row.created_at,
-        changed_at=row.changed_at, runs=latest[:runs] if runs else [],
+        changed_at=row.changed_at, runs=latest[:runs] if runs else [], problem=problem,
     )
 
 
