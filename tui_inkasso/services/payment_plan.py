@@ -56,7 +56,7 @@ from tui_inkasso.db.models import (
 from tui_inkasso.domain.allocation import Split, split_payment
 from tui_inkasso.domain.date_sanity import file_date_problem
 from tui_inkasso.domain.identifiers import IdentifierError, digits_only
-from tui_inkasso.domain.ocr_control import OcrControl, check_ocr
+from tui_inkasso.domain.ocr_control import OcrControl, check_ocr, is_valid_ocr
 from tui_inkasso.fileio import InputFileError, read_regular_file
 from tui_inkasso.formats.payment_file import (
     BGMAX,
@@ -148,6 +148,8 @@ class PlannedPayment:
     invoice_numbers: tuple[str, ...]
     note: str
     foreign: tuple[str, ...] = ()
+    failed_ocr: tuple[str, ...] = ()
+    """References that found an invoice's OCR but fail the receiving account's OCR control."""
 
 
 # ------------------------------------------------------------------------------------ reading
@@ -439,9 +441,10 @@ _PREPAYMENT_ROLE = AccountRole.PREPAYMENTS.value
 def _plan_payment(p: BankPayment, key: str, tokens: list[str], file_format: str, context: MatchContext) -> PlannedPayment:
     sender = p.sender_account.lstrip("0")
     method = _INKASSO if sender and sender in context.agency else METHOD_BY_FORMAT[file_format]
-    matched, note = _match(tokens, context)
     owners = _receiving_owners(p, context)
     owner_id = next(iter(owners)) if len(owners) == 1 else None
+    control = context.ocr_control[owner_id] if owner_id is not None else OcrControl.NONE
+    matched, note, failed = _match(tokens, context, control)
     if any(context.invoices[i].owner_id not in owners for i in matched):
         matched, foreign, note = _own_invoices(p, matched, note, owners, context)
     else:
@@ -451,14 +454,16 @@ def _plan_payment(p: BankPayment, key: str, tokens: list[str], file_format: str,
             note = "; ".join(n for n in (note, _no_owner_note(p, owners, context)) if n)
         elif owner_id is not None:
             note = "; ".join(n for n in (note, _ocr_note(tokens, context.ocr_control[owner_id])) if n)
-        return PlannedPayment(p, method, owner_id, [Part(None, p.amount, key)], (), note, foreign)
+        return PlannedPayment(p, method, owner_id, [Part(None, p.amount, key)], (), note, foreign, failed)
     owner_id = context.invoices[matched[0]].owner_id
     if len(matched) == 1:
         invoice = context.invoices[matched[0]]
-        return PlannedPayment(p, method, owner_id, [Part(invoice.id, 0, key)], (invoice.number,), note, foreign)
+        return PlannedPayment(p, method, owner_id, [Part(invoice.id, 0, key)], (invoice.number,), note, foreign,
+                              failed)
     invoices = [context.invoices[i] for i in matched]
     parts = [Part(inv.id, 0, key if n == 0 else f"{key}+{n + 1}") for n, inv in enumerate(invoices)]
-    return PlannedPayment(p, method, owner_id, parts, tuple(inv.number for inv in invoices), note, foreign)
+    return PlannedPayment(p, method, owner_id, parts, tuple(inv.number for inv in invoices), note, foreign,
+                          failed)
 
 
 def _ocr_note(tokens: list[str], control: OcrControl) -> str:
@@ -510,17 +515,38 @@ def _no_owner_note(p: BankPayment, owners: frozenset[int], context: MatchContext
     return f"kom in på {_receiving(p)}, som ingen ägare har: bokförs inte förrän den fördelas"
 
 
-def _match(tokens: list[str], context: MatchContext) -> tuple[list[int], str]:
-    """The invoices a payment names (OCR first, else invoice numbers) and a note for the log."""
+def _passes(token: str, control: OcrControl) -> bool:
+    """Whether ``token`` is an OCR reference the receiving account's agreement accepts.
+
+    With no control every reference that equals an invoice's OCR does (the lookup already
+    asked for digits); with a control the check digit (and the length digit) must be right,
+    as Bankgirot checks them for the account: ``01002633`` finds the OCR ``1002633`` without
+    its zero, but with a length check it is eight digits with a length digit of 3.
+    """
+    return control is OcrControl.NONE or is_valid_ocr(token, control)
+
+
+def _match(tokens: list[str], context: MatchContext,
+           control: OcrControl = OcrControl.NONE) -> tuple[list[int], str, tuple[str, ...]]:
+    """The invoices a payment names (OCR first, else invoice numbers) and a note for the log.
+
+    A reference that finds an OCR but fails the receiving account's OCR control (``control``,
+    the owner's level) matches nothing, by OCR or as an invoice number: it was meant as an OCR,
+    and one the agreement does not accept is a wrong reference for staff to look at, not a
+    payment to settle a claim with (docs/payments.md, "Matching"). Returns those references too.
+    """
     if len(tokens) == 1:
         ids = context.by_ocr.get(tokens[0])
-        if ids is not None and len(ids) == 1:
-            return ids[:], ""
+        if ids is not None and len(ids) == 1 and _passes(tokens[0], control):
+            return ids[:], "", ()
     matched: list[int] = []
     ambiguous: list[str] = []
+    failing: list[str] = []
     for token in tokens:
         ids = _ocr_ids(context, token)
-        if len(ids) == 1 and ids[0] not in matched:
+        if ids and not _passes(token, control):
+            failing.append(token)
+        elif len(ids) == 1 and ids[0] not in matched:
             matched.append(ids[0])
         elif len(ids) > 1:
             ambiguous.append(token)
@@ -528,11 +554,16 @@ def _match(tokens: list[str], context: MatchContext) -> tuple[list[int], str]:
     if not matched:
         via = "fakturanummer"
         for token in tokens:
+            if token in failing:
+                continue
             for key in _number_keys(token):
                 invoice_id = context.by_number.get(key)
                 if invoice_id is not None and invoice_id not in matched:
                     matched.append(invoice_id)
     notes = []
+    if failing:
+        notes.append(f"OCR {', '.join(failing[:5])} klarar inte mottagarkontots OCR-kontroll "
+                     f"({control.label}): matchas inte")
     if ambiguous:
         notes.append("OCR " + ", ".join(ambiguous) + " finns på flera fakturor")
     if matched:
@@ -541,11 +572,11 @@ def _match(tokens: list[str], context: MatchContext) -> tuple[list[int], str]:
             notes.append("matchad på fakturanummer")
         if unknown:
             notes.append("okända referenser: " + ", ".join(unknown[:5]))
-    elif tokens:
-        notes.append("ingen faktura med referens " + ", ".join(tokens[:5]))
-    else:
+    elif rest := [t for t in tokens if t not in failing]:
+        notes.append("ingen faktura med referens " + ", ".join(rest[:5]))
+    elif not failing:  # (failing OCRs are named above)
         notes.append("ingen referens")
-    return matched, "; ".join(notes)
+    return matched, "; ".join(notes), tuple(failing)
 
 
 def _simulate(planned: list[PlannedPayment], context: MatchContext, *, splits: bool) -> None:
@@ -610,7 +641,7 @@ def _renumber(item: PlannedPayment) -> None:
 
 def _owner_warnings(bank_file: BankFile, planned: list[PlannedPayment], context: MatchContext) -> list[str]:
     """The payments that are not booked where their reference points: another owner's invoice
-    named, or an account no owner has."""
+    named, an OCR the receiving account's control refuses, or an account no owner has."""
     warnings = []
     foreign = [item for item in planned if item.foreign and item.owner_id is not None]
     if foreign:
@@ -618,6 +649,13 @@ def _owner_warnings(bank_file: BankFile, planned: list[PlannedPayment], context:
             f"{_count(len(foreign))} kom in på en ägares konto men angav en annan ägares faktura "
             f"({_lines(foreign)}): bokförda som ej matchade hos den ägare som fick pengarna; fördela dem "
             "till en faktura hos samma ägare eller betala tillbaka"
+        )
+    failed = [item for item in planned if item.failed_ocr]
+    if failed:
+        warnings.append(
+            f"{_count(len(failed))} angav en faktura med ett OCR-nummer som mottagarkontots OCR-kontroll inte "
+            f"godtar ({_lines(failed)}): de matchas inte utan bokförs som ej matchade; kontrollera referensen "
+            "och fördela dem för hand"
         )
     without_owner = [item for item in planned if item.owner_id is None]
     if without_owner:
