@@ -137,7 +137,7 @@ async def test_theme_toggles_by_key_and_from_the_palette(small: SmallLedger) -> 
         await pilot.press("ctrl+p")
         assert isinstance(app.screen, CommandPalette)
         await type_text(pilot, "Mörkt")
-        await pilot.pause(0.3)
+        await settle(pilot)  # the palette gathers its matches in a worker
         await pilot.press("enter")
         await settle(pilot)
         assert app.theme == DARK_THEME.name
@@ -157,14 +157,14 @@ async def test_palette_lists_every_menu_entry_and_opens_them(small: SmallLedger)
     app = InkassoApp()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+p")
-        await pilot.pause(0.3)
+        await settle(pilot)  # the palette gathers its matches in a worker
         palette = app.screen
         assert isinstance(palette, CommandPalette)
         listed = {str(option.prompt) for option in palette.query_one("CommandList")._options}
         for entry in MENU_ENTRIES:
             assert any(f"{entry.group}: {entry.label}" in text for text in listed), entry.label
         await type_text(pilot, "Granskningslogg")
-        await pilot.pause(0.3)
+        await settle(pilot)  # the palette gathers its matches in a worker
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, AuditScreen)
@@ -178,7 +178,7 @@ async def test_palette_reaches_the_actions_of_the_screen_in_use(small: SmallLedg
         await settle(pilot)
         await pilot.press("ctrl+p")
         await type_text(pilot, "Obetalda")
-        await pilot.pause(0.3)
+        await settle(pilot)  # the palette gathers its matches in a worker
         await pilot.press("enter")
         await settle(pilot)
         screen = app.screen
