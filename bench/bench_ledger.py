@@ -159,7 +159,7 @@ def _number_searches() -> list[tuple[str, str]]:
 
 def search_latency() -> list[tuple[str, str, int, float, float]]:
     """(label, text, hits, median s, worst s) per search."""
-    from tui_inkasso.services import ledger
+    from tui_inkasso.services import customer_search
 
     rows = []
     for label, text in SEARCHES + _number_searches():
@@ -167,7 +167,7 @@ def search_latency() -> list[tuple[str, str, int, float, float]]:
         hits = 0
         for _ in range(REPEAT):
             started = time.perf_counter()
-            hits = len(ledger.search_customers(text))
+            hits = len(customer_search.search_customers(text))
             times.append(time.perf_counter() - started)
         rows.append((label, text, hits, statistics.median(times), max(times)))
     return rows

@@ -8,7 +8,7 @@ call takes an idle connection and hands it back. Measured here, each in a fresh 
 Textual worker is:
 
 1. connecting alone (connect + close) with a plain ``PostgresqlDatabase`` and with the pool;
-2. ``ledger.search_customers`` for a few texts inside ``thread_connection()``, plain and pooled:
+2. ``customer_search.search_customers`` for a few texts inside ``thread_connection()``, plain and pooled:
    median and worst of :data:`REPEAT` calls each.
 
 The demo ledger (:data:`INVOICES` invoices) is built once into the schema :data:`SCHEMA` of the
@@ -90,7 +90,7 @@ def main() -> None:
     import peewee as pw
 
     from tui_inkasso.db.connection import db, make_database
-    from tui_inkasso.services import ledger
+    from tui_inkasso.services import customer_search
     from tui_inkasso.services.threads import thread_connection
 
     _ensure_demo()
@@ -113,7 +113,7 @@ def main() -> None:
         for text in SEARCHES:
             def search(text: str = text) -> None:
                 with thread_connection():
-                    ledger.search_customers(text)
+                    customer_search.search_customers(text)
 
             _in_thread(search)
             seconds = [_in_thread(search) for _ in range(REPEAT)]

@@ -35,7 +35,13 @@ from tui_inkasso.screens.dunning import DunningRunScreen
 from tui_inkasso.screens.ledger import InvoiceDetailScreen, LedgerScreen
 from tui_inkasso.screens.selection import SelectionScreen
 from tui_inkasso.screens.unmatched import InvoicePicker, UnmatchedPaymentsScreen
-from tui_inkasso.services import collection_candidates, dunning_run, ledger, unmatched_payments
+from tui_inkasso.services import (
+    collection_candidates,
+    customer_search,
+    dunning_run,
+    ledger,
+    unmatched_payments,
+)
 from tui_inkasso.services.ledger_import import import_ledger
 from tui_inkasso.services.payment_import import import_payment_file
 from tui_inkasso.widgets.dialogs import ConfirmDialog
@@ -55,6 +61,10 @@ class Gate:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, module: Any, *names: str) -> None:
         self._open = threading.Event()
+        self.hold(monkeypatch, module, *names)
+
+    def hold(self, monkeypatch: pytest.MonkeyPatch, module: Any, *names: str) -> None:
+        """Hold these calls of ``module`` too, until the same :meth:`open`."""
         for name in names:
             monkeypatch.setattr(module, name, self._held(getattr(module, name)))
 
@@ -91,7 +101,7 @@ def _due_date(number: str) -> object:
 
 def anna_invoices() -> list[str]:
     """Anna's invoice numbers as the ledger lists them (newest due date first)."""
-    customer = ledger.search_customers("anna")[0]
+    customer = customer_search.search_customers("anna")[0]
     data = ledger.customer_ledger(customer.id, limit=100, sort=ledger.DEFAULT_SORT, descending=True)
     return [line.number for line in data.invoices]
 
@@ -99,7 +109,8 @@ def anna_invoices() -> list[str]:
 async def test_enter_then_down_enter_opens_the_second_invoice_of_the_new_customer(
         small: SmallLedger, monkeypatch: pytest.MonkeyPatch) -> None:
     expected = anna_invoices()[1]
-    gate = Gate(monkeypatch, ledger, "search_customers", "customer_ledger")
+    gate = Gate(monkeypatch, ledger, "customer_ledger")
+    gate.hold(monkeypatch, customer_search, "search_customers")
     app = InkassoApp()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")

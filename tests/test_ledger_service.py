@@ -10,14 +10,14 @@ from tests.factories import make_customer, make_invoice
 from tests.ledger_data import TODAY, SmallLedger, small, small_any
 from tui_inkasso.db.models import Invoice
 from tui_inkasso.domain.invoice_status import InvoiceStatus, dunning_level_label, invoice_status
-from tui_inkasso.services import ledger
+from tui_inkasso.services import customer_search, invoice_detail, ledger
 from tui_inkasso.services.errors import NotFound
 
 __all__ = ["small", "small_any"]  # the fixtures, imported for pytest
 
 
 def _found(text: str) -> list[tuple[str, str]]:
-    return [(hit.number, hit.matched_by) for hit in ledger.search_customers(text)]
+    return [(hit.number, hit.matched_by) for hit in customer_search.search_customers(text)]
 
 
 # ------------------------------------------------------------------ search by every key
@@ -60,16 +60,16 @@ def test_search_by_name_number_and_national_id(small_any: SmallLedger) -> None:
 def test_search_by_invoice_number_and_ocr_finds_the_invoice_customer(small_any: SmallLedger) -> None:
     number = small_any.invoices["collection"]
     ocr = Invoice.get(Invoice.number == number).ocr
-    by_number = ledger.search_customers(number)
+    by_number = customer_search.search_customers(number)
     assert [(h.number, h.matched_by, h.invoice_number) for h in by_number][0] == ("K1001", "fakturanummer", number)
-    by_ocr = ledger.search_customers(ocr)
+    by_ocr = customer_search.search_customers(ocr)
     assert [(h.number, h.matched_by, h.invoice_number) for h in by_ocr][0] == ("K1001", "OCR", number)
-    bengt = ledger.search_customers("2026102")
+    bengt = customer_search.search_customers("2026102")
     assert bengt[0].number == "K1002"
 
 
 def test_search_hits_carry_open_balance(small: SmallLedger) -> None:
-    (anna,) = ledger.search_customers("Anna Andersson")
+    (anna,) = customer_search.search_customers("Anna Andersson")
     open_lines = [i for i in ledger.customer_invoices(small.anna) if i.balance > 0]
     assert anna.open_invoices == len(open_lines) == 7
     assert anna.open_balance == sum(i.balance for i in open_lines)
@@ -79,7 +79,7 @@ def test_search_hits_carry_open_balance(small: SmallLedger) -> None:
 def test_search_respects_the_limit(small: SmallLedger) -> None:
     for n in range(12):
         make_customer(f"K9{n:03d}", name=f"Svensson {n:02d}", national_id=f"19700101-{n:04d}")
-    hits = ledger.search_customers("svensson", limit=5)
+    hits = customer_search.search_customers("svensson", limit=5)
     assert [h.name for h in hits] == [f"Svensson {n:02d}" for n in range(5)]
 
 
@@ -157,7 +157,7 @@ def test_customer_invoices_pages_sort_and_filter(small_any: SmallLedger) -> None
 
 
 def test_invoice_detail_has_rows_payments_notices_case(small_any: SmallLedger) -> None:
-    detail = ledger.invoice_detail(small_any.invoices["collection"])
+    detail = invoice_detail.invoice_detail(small_any.invoices["collection"])
     assert [(r.line_no, r.text, r.amount) for r in detail.rows] == [(1, "Hyra lägenhet", 880000), (2, "Värme [el]", 32550)]
     assert [(p.pay_date, p.amount, p.method_label, p.reported) for p in detail.payments] == [
         (dt.date(2026, 11, 10), 100000, "Bankgiro", True),
@@ -168,27 +168,27 @@ def test_invoice_detail_has_rows_payments_notices_case(small_any: SmallLedger) -
     assert detail.case.agency_reference == "INT-77881"
     assert detail.owner_code == "BAB" and detail.object_code == "1001-1101"
     assert detail.exclusion is None and detail.invoice_block is None and detail.customer_block is None
-    assert ledger.invoice_detail(detail.invoice.id).invoice.number == detail.invoice.number
-    assert ledger.invoice_detail(detail.invoice.ocr).invoice.number == detail.invoice.number
+    assert invoice_detail.invoice_detail(detail.invoice.id).invoice.number == detail.invoice.number
+    assert invoice_detail.invoice_detail(detail.invoice.ocr).invoice.number == detail.invoice.number
 
 
 def test_invoice_detail_exclusion_and_blocks(small: SmallLedger) -> None:
-    excluded = ledger.invoice_detail(small.invoices["excluded"])
+    excluded = invoice_detail.invoice_detail(small.invoices["excluded"])
     assert excluded.exclusion is not None and excluded.exclusion.reason == "Tvist om hyresnivå"
     assert excluded.invoice.status is InvoiceStatus.EXCLUDED
-    blocked = ledger.invoice_detail("2026201")
+    blocked = invoice_detail.invoice_detail("2026201")
     assert blocked.customer_block is not None and blocked.invoice.blocked
 
 
 def test_unknown_invoice_is_not_found_with_what_was_asked(small: SmallLedger) -> None:
     with pytest.raises(NotFound, match="faktura '424242' finns inte"):
-        ledger.invoice_detail("424242")
+        invoice_detail.invoice_detail("424242")
     with pytest.raises(NotFound, match="faktura med id 999999 finns inte"):
-        ledger.invoice_detail(999999)
+        invoice_detail.invoice_detail(999999)
 
 
 def test_invoice_state_is_json_ready_with_amount_strings(small_any: SmallLedger) -> None:
-    state = ledger.invoice_state(small_any.invoices["collection"])
+    state = invoice_detail.invoice_state(small_any.invoices["collection"])
     assert state["number"] == "2026007"
     assert state["kind"] == "rent"
     assert state["customer"] == {"number": "K1001", "name": "Anna Andersson", "national_id": "19800101-0001"}
@@ -212,7 +212,7 @@ def test_invoice_state_is_json_ready_with_amount_strings(small_any: SmallLedger)
         ("reminder_fee", "Påminnelseavgift", "60.00", "60.00", "Påminnelse 2026-06-12"),
         ("collection_fee", "Inkassoavgift", "180.00", "180.00", "Krav 1 2026-07-03"),
     ]
-    open_state = ledger.invoice_state(small_any.invoices["open"])
+    open_state = invoice_detail.invoice_state(small_any.invoices["open"])
     assert open_state["collection_case"] is None and open_state["payments"] == []
     assert open_state["status"] == "open" and open_state["dunning_level"] == 0
 

@@ -77,7 +77,7 @@ def _what_systems_do() -> str:
 
 def _collect(args: argparse.Namespace) -> Output:
     from tui_inkasso.services import collection_candidates, collection_exclusion, collection_run
-    from tui_inkasso.services.ledger import find_invoice
+    from tui_inkasso.services.invoice_detail import find_invoice
     from tui_inkasso.services.settings import collection_system
 
     today = args.date or clock.today()
@@ -279,7 +279,7 @@ def _note(args: argparse.Namespace) -> Output:
 
 def _pay(args: argparse.Namespace) -> Output:
     from tui_inkasso.services import case_register
-    from tui_inkasso.services.ledger import find_invoice
+    from tui_inkasso.services.invoice_detail import find_invoice
 
     case = case_register.find_case(args.case)
     invoice = find_invoice(args.invoice)

@@ -56,7 +56,7 @@ def _register_run(subparsers: argparse._SubParsersAction, parent: argparse.Argum
 
 
 def _invoice_ids(numbers: list[str]) -> dict[int, str]:
-    from tui_inkasso.services.ledger import find_invoice
+    from tui_inkasso.services.invoice_detail import find_invoice
 
     return {find_invoice(number).id: number for number in numbers}
 
@@ -268,7 +268,7 @@ def _register_blocks(subparsers: argparse._SubParsersAction, parent: argparse.Ar
 def _target(what: str, number: str) -> int:
     if what == "customer":
         return dunning_blocks.customer_id_by_number(number)
-    from tui_inkasso.services.ledger import find_invoice
+    from tui_inkasso.services.invoice_detail import find_invoice
 
     return find_invoice(number).id
 

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from tui_inkasso.cli.common import Output
-from tui_inkasso.services import ledger
+from tui_inkasso.services import invoice_detail
 
 
 def register(subparsers: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -22,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction, parent: argparse.ArgumentPa
 
 
 def _show(args: argparse.Namespace) -> Output:
-    state = ledger.invoice_state(args.number)
+    state = invoice_detail.invoice_state(args.number)
     return Output(state, _text(state))
 
 

@@ -1,7 +1,7 @@
 """Reskontra: find a customer as you type, see their invoices, open one invoice.
 
 The search box finds customers by name, customer number, personnummer/organisationsnummer or an
-invoice's number or OCR (``services.ledger.search_customers``). The highlighted customer's
+invoice's number or OCR (``services.customer_search.search_customers``). The highlighted customer's
 invoices load at once below, a page at a time (``PagedTable`` over ``customer_invoices``), so a
 customer with ten thousand invoices opens as fast as one with ten. Enter on an invoice shows its
 rows, payments, dunning history, case, exclusion and blocks.
@@ -41,7 +41,7 @@ from tui_inkasso.domain.collection_systems import system_label
 from tui_inkasso.domain.counts import count_of, format_count
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.reprint import BlockFlow, ReprintMenu
-from tui_inkasso.services import dunning_blocks, ledger
+from tui_inkasso.services import customer_search, dunning_blocks, invoice_detail, ledger
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.db_work import db_work
 from tui_inkasso.widgets.filter_field import FilterField
@@ -89,7 +89,7 @@ INVOICE_COLUMNS = [
 ]
 
 
-def customer_row(hit: ledger.CustomerHit) -> TableRow:
+def customer_row(hit: customer_search.CustomerHit) -> TableRow:
     """A search hit as a row of the customer list."""
     via = hit.matched_by if hit.invoice_number is None else f"{hit.matched_by} {hit.invoice_number}"
     return TableRow(
@@ -108,7 +108,7 @@ def customer_row(hit: ledger.CustomerHit) -> TableRow:
 
 
 def _customer_sort_value(row: TableRow, key: str) -> object:
-    hit: ledger.CustomerHit = row.data
+    hit: customer_search.CustomerHit = row.data
     return getattr(hit, key) if key != "matched_by" else hit.matched_by
 
 
@@ -259,7 +259,7 @@ class LedgerScreen(BlockFlow, BaseScreen):
     class SearchDone(Message):
         """Hits for ``text`` have arrived."""
 
-        def __init__(self, text: str, hits: list[ledger.CustomerHit]) -> None:
+        def __init__(self, text: str, hits: list[customer_search.CustomerHit]) -> None:
             super().__init__()
             self.text = text
             self.hits = hits
@@ -280,7 +280,7 @@ class LedgerScreen(BlockFlow, BaseScreen):
     class HitsRenewed(Message):
         """The hits for ``text``, searched again when the screen came back into view."""
 
-        def __init__(self, text: str, hits: list[ledger.CustomerHit]) -> None:
+        def __init__(self, text: str, hits: list[customer_search.CustomerHit]) -> None:
             super().__init__()
             self.text = text
             self.hits = hits
@@ -350,7 +350,7 @@ class LedgerScreen(BlockFlow, BaseScreen):
 
     @db_work("Kundsökning", group="search", exclusive=True)
     def _run_search(self, text: str) -> None:
-        hits = ledger.search_customers(text, limit=HIT_LIMIT + 1)  # one more: are there more?
+        hits = customer_search.search_customers(text, limit=HIT_LIMIT + 1)  # one more: are there more?
         if not get_current_worker().is_cancelled:
             self.post_message(self.SearchDone(text, hits))
 
@@ -359,7 +359,7 @@ class LedgerScreen(BlockFlow, BaseScreen):
             self._searching = None
             self._show_hits(message.text, message.hits)
 
-    def _show_hits(self, text: str, hits: list[ledger.CustomerHit]) -> None:
+    def _show_hits(self, text: str, hits: list[customer_search.CustomerHit]) -> None:
         table = self.query_one("#customers", PagedTable)
         table.empty_text = "Ingen kund matchar sökningen" if text.strip() else "Skriv i sökfältet för att hitta en kund"
         more = len(hits) > HIT_LIMIT
@@ -482,7 +482,7 @@ class LedgerScreen(BlockFlow, BaseScreen):
 
     @db_work("Kundsökning", group="search-renew", exclusive=True)
     def _renew_hits(self, text: str) -> None:
-        hits = ledger.search_customers(text, limit=HIT_LIMIT + 1)
+        hits = customer_search.search_customers(text, limit=HIT_LIMIT + 1)
         if not get_current_worker().is_cancelled:
             self.post_message(self.HitsRenewed(text, hits))
 
@@ -571,7 +571,7 @@ class InvoiceDetailScreen(BlockFlow, BaseScreen):
     class Loaded(Message):
         """The invoice detail has arrived."""
 
-        def __init__(self, detail: ledger.InvoiceDetail) -> None:
+        def __init__(self, detail: invoice_detail.InvoiceDetail) -> None:
             super().__init__()
             self.detail = detail
 
@@ -581,7 +581,7 @@ class InvoiceDetailScreen(BlockFlow, BaseScreen):
         self.claim = tuple(claim)
         """Amounts the opening screen adds to the facts, by label (the collection wizard: the
         interest to date and what the claim would be)."""
-        self.detail: ledger.InvoiceDetail | None = None
+        self.detail: invoice_detail.InvoiceDetail | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
@@ -624,7 +624,7 @@ class InvoiceDetailScreen(BlockFlow, BaseScreen):
 
     @db_work("Fakturadetaljer", group="invoice", exclusive=True)
     def _load(self) -> None:
-        detail = ledger.invoice_detail(self.invoice_id)
+        detail = invoice_detail.invoice_detail(self.invoice_id)
         self.post_message(self.Loaded(detail))
 
     def on_invoice_detail_screen_loaded(self, message: InvoiceDetailScreen.Loaded) -> None:
@@ -748,7 +748,7 @@ def _amount(ore: int) -> Text:
     return value
 
 
-def _summary(detail: ledger.InvoiceDetail, claim: Sequence[tuple[str, int]] = ()) -> Facts:
+def _summary(detail: invoice_detail.InvoiceDetail, claim: Sequence[tuple[str, int]] = ()) -> Facts:
     """The invoice's facts as label and value pairs (and the amounts of ``claim``, by label)."""
     inv, cust = detail.invoice, detail.customer
     level = ""
@@ -775,7 +775,7 @@ def _summary(detail: ledger.InvoiceDetail, claim: Sequence[tuple[str, int]] = ()
     return Facts([(label, value if isinstance(value, Text) else Text(value)) for label, value in pairs])
 
 
-def _collection_text(detail: ledger.InvoiceDetail) -> Text:
+def _collection_text(detail: invoice_detail.InvoiceDetail) -> Text:
     """Case, exclusion and blocks, each on a line; a plain line when there are none."""
     lines = Text()
     if detail.case:

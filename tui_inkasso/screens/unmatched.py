@@ -30,7 +30,7 @@ from tui_inkasso.domain.codes import payment_method_label
 from tui_inkasso.domain.money import format_kronor
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.services import unmatched_payments
-from tui_inkasso.services.ledger import CustomerHit
+from tui_inkasso.services.customer_search import CustomerHit
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.db_work import db_work
 from tui_inkasso.widgets.dialogs import ConfirmDialog

@@ -110,7 +110,7 @@ def invoice_notices(invoice_id: int) -> list[NoticeInfo]:
 
 def find_notice(invoice_ref: str, level: int | None = None) -> NoticeInfo:
     """A notice by invoice number (or OCR) and level; the highest level when ``level`` is None."""
-    from tui_inkasso.services.ledger import find_invoice
+    from tui_inkasso.services.invoice_detail import find_invoice
 
     invoice = find_invoice(str(invoice_ref))
     notices = invoice_notices(invoice.id)

@@ -16,7 +16,7 @@ import peewee as pw
 
 from tui_inkasso.db.models import Customer, Invoice, Owner, Payment, PaymentFile
 from tui_inkasso.domain.identifiers import digits_only
-from tui_inkasso.services import ledger
+from tui_inkasso.services import customer_search, invoice_detail
 from tui_inkasso.services.booking import Booked, allocate_unmatched, mark_as_prepayment
 from tui_inkasso.services.errors import BookingError, NotFound, UserError
 
@@ -120,7 +120,7 @@ def find_invoices(text: str, limit: int = 50) -> list[InvoiceCandidate]:
     found = [InvoiceCandidate(*row) for row in exact.tuples()]
     if found:
         return found
-    customers = [hit.id for hit in ledger.search_customers(query, limit=20)]
+    customers = [hit.id for hit in customer_search.search_customers(query, limit=20)]
     if not customers:
         return []
     query_open = (
@@ -131,9 +131,9 @@ def find_invoices(text: str, limit: int = 50) -> list[InvoiceCandidate]:
     return [InvoiceCandidate(*row) for row in query_open.tuples()]
 
 
-def find_customers(text: str, limit: int = 50) -> list[ledger.CustomerHit]:
+def find_customers(text: str, limit: int = 50) -> list[customer_search.CustomerHit]:
     """Customers for "keep as prepayment": the ledger's search (name, number, id, invoice)."""
-    return ledger.search_customers(text, limit=limit)
+    return customer_search.search_customers(text, limit=limit)
 
 
 def allocate_payment(payment_id: int, invoice: int | str) -> Booked:
@@ -142,7 +142,7 @@ def allocate_payment(payment_id: int, invoice: int | str) -> Booked:
     Refused when the money came into another owner's account than the invoice's: the voucher
     would move money between two companies' books.
     """
-    target = ledger.find_invoice(invoice)
+    target = invoice_detail.find_invoice(invoice)
     payment = Payment.get_or_none(Payment.id == payment_id)
     if payment is None:
         raise NotFound(f"betalning {payment_id} finns inte")
