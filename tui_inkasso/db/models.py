@@ -8,6 +8,8 @@ payments, notices and cases keep those columns right inside the same transaction
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import peewee as pw
 
 from tui_inkasso.db.connection import db
@@ -23,6 +25,10 @@ from tui_inkasso.domain.codes import PaymentMethod as PaymentMethod
 
 class BaseModel(pw.Model):
     """All models share the proxy and snake_case table names."""
+
+    if TYPE_CHECKING:
+        # The primary key peewee adds to every model that names none (Setting names its key).
+        id = pw.AutoField()
 
     class Meta:
         database = db
