@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from playhouse.shortcuts import model_to_dict
 
 from tests.collection_data import (
     DAY,
@@ -16,6 +17,7 @@ from tests.collection_data import (
 )
 from tui_inkasso.db.models import (
     AuditEntry,
+    Customer,
     Invoice,
 )
 from tui_inkasso.domain.bank_days import next_bank_day
@@ -92,3 +94,17 @@ def test_exclude_and_include_are_persisted_with_who_when_why(ledger: CollectionL
     assert AuditEntry.select().where(AuditEntry.action == "invoice.included").count() == 2
     with pytest.raises(collection_errors.CollectionError, match="Ange ett skäl"):
         collection_exclusion.exclude(ids, "   ")
+
+
+def test_the_cases_are_counted_for_customers_with_large_ids(ledger: CollectionLedger) -> None:
+    """customer id × 2^20 overflowed PostgreSQL's 32-bit integers from id 2048 on."""
+    ready = collection_candidates.collection_candidates(DAY).ready
+    before = ready.totals()
+    invoice = Invoice.get(Invoice.number == "3003")
+    big = Customer.get_by_id(invoice.customer_id)
+    Customer.insert({**model_to_dict(big, recurse=False), "id": 3_000_000, "number": "K-3000000"}).execute()
+    Invoice.update(customer=3_000_000).where(Invoice.id == invoice.id).execute()
+    after = ready.totals()
+    assert (after.count, after.balance) == (before.count, before.balance)
+    pairs = {(i.customer_id, i.owner_id) for i in Invoice.select().where(Invoice.id.in_(ready.ids()))}
+    assert after.cases == len(pairs) and (3_000_000, invoice.owner_id) in pairs

@@ -174,9 +174,11 @@ class CandidateTable:
         """Count, balance and fees of the rows that pass the filter, and the cases they make.
 
         One pass: the cases are the distinct (customer, owner) pairs, counted as one integer
-        (customer id × 2^20 + owner id; owner ids stay far below 2^20).
+        (customer id × 2^20 + owner id; owner ids stay far below 2^20), a 64-bit one: PostgreSQL
+        computes in the columns' 32 bits otherwise, and from customer id 2048 on the product
+        overflowed ("integer out of range" on the million-invoice demo).
         """
-        pair = Invoice.customer * OWNER_SPAN + Invoice.owner
+        pair = pw.Cast(Invoice.customer, "BIGINT") * OWNER_SPAN + Invoice.owner
         count, balance, fees, cases = self._query(
             text, pw.fn.COUNT(Invoice.id), pw.fn.COALESCE(pw.fn.SUM(Invoice.balance), 0),
             pw.fn.COALESCE(pw.fn.SUM(Invoice.fees), 0), pw.fn.COUNT(pw.NodeList((pw.SQL("DISTINCT"), pair))),
