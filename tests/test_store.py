@@ -11,8 +11,11 @@ from tests.schema_v1 import v1_models
 from tui_inkasso.db import migrations
 from tui_inkasso.db.connection import (
     DatabaseUrlError,
+    LedgerMissing,
     close_database,
+    database_url,
     db,
+    make_database,
     open_database,
     resolve_database_url,
 )
@@ -74,6 +77,42 @@ def test_url_resolution(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None
         "databasadressen har det okända protokollet 'mysql': ange en sökväg, sqlite:///SÖKVÄG "
         "eller postgresql://..."
     )
+
+
+def test_a_plain_path_opens_a_sqlite_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """open_database("path") without sqlite:/// is the SQLite file there (issue 13 review, item 4):
+    it was taken for a PostgreSQL address. Absolute, relative and ~ paths; create=False refuses a
+    missing file naming it; an unknown scheme or nothing at all is refused in words."""
+    absolute = tmp_path / "a" / "inkasso.db"
+    database = open_database(str(absolute))
+    assert isinstance(database, pw.SqliteDatabase) and database.database == str(absolute)
+    assert migrations.current_version(database) == migrations.LATEST and absolute.is_file()
+    close_database()
+    assert isinstance(open_database(str(absolute), create=False), pw.SqliteDatabase)  # the ledger is there
+    close_database()
+    monkeypatch.chdir(tmp_path)
+    open_database("relativ.db")
+    assert (tmp_path / "relativ.db").is_file()
+    close_database()
+    monkeypatch.setenv("HOME", str(tmp_path / "hem"))
+    open_database("~/inkasso.db")
+    assert (tmp_path / "hem" / "inkasso.db").is_file()
+    close_database()
+    with pytest.raises(LedgerMissing, match="saknas.db"):
+        open_database(str(tmp_path / "saknas.db"), create=False)
+    assert not (tmp_path / "saknas.db").exists()
+    assert isinstance(make_database(str(absolute)), pw.SqliteDatabase)
+    with pytest.raises(DatabaseUrlError, match="okända protokollet 'mysql'"):
+        open_database("mysql://u@h/d")
+    with pytest.raises(DatabaseUrlError, match="ingen databas angiven"):
+        open_database(" ")
+    assert database_url("postgres://u@h/d") == "postgres://u@h/d"
+
+
+def test_a_postgresql_address_still_opens_postgresql(postgres_url: str) -> None:
+    assert database_url(postgres_url) == postgres_url
+    assert isinstance(db.obj, pw.PostgresqlDatabase)
+    assert migrations.current_version(db.obj) == migrations.LATEST
 
 
 def test_settings_validate_and_audit(any_db: str) -> None:

@@ -57,7 +57,20 @@ def resolve_database_url(arg: str | None = None) -> str:
 
     A plain path means SQLite; ``sqlite:///...`` and ``postgresql://...`` are taken as they are.
     """
-    raw = arg or os.environ.get(ENV_VAR) or str(default_database_path())
+    return database_url(arg or os.environ.get(ENV_VAR) or str(default_database_path()))
+
+
+def database_url(raw: str) -> str:
+    """``raw`` as a URL: a plain path (``inkasso.db``, ``~/data/inkasso.db``) is the SQLite file
+    there, made absolute; ``sqlite:///...`` and ``postgresql://...`` are taken as they are; any
+    other scheme, and an empty text, are refused with :class:`DatabaseUrlError`.
+
+    Every way in normalises here (:func:`resolve_database_url`, :func:`open_database`,
+    :func:`make_database`): a plain path handed to ``open_database`` was once taken for a
+    PostgreSQL address.
+    """
+    if not raw.strip():
+        raise DatabaseUrlError("ingen databas angiven: ange en sökväg, sqlite:///SÖKVÄG eller postgresql://...")
     if "://" in raw:
         scheme = urlparse(raw).scheme
         if scheme not in ("sqlite", "postgresql", "postgres"):
@@ -88,7 +101,9 @@ class LedgerMissing(DatabaseUrlError):
 
 
 def make_database(url: str) -> peewee.Database:
-    """A peewee database for ``url``, not yet connected (a missing folder is not created)."""
+    """A peewee database for ``url`` (a plain path is a SQLite file, :func:`database_url`), not
+    yet connected (a missing folder is not created)."""
+    url = database_url(url)
     path = sqlite_path(url)
     if path is not None:
         return peewee.SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, timeout=10)
@@ -112,8 +127,10 @@ def open_database(url: str, *, migrate: bool = True, create: bool = True) -> pee
     ``create=False`` (the app and every command but ``init`` and ``demo``) refuses a database
     that holds no ledger yet with :class:`LedgerMissing`, naming it, before anything is written:
     no SQLite file is created, no folder, no tables. ``create=True`` makes the SQLite file's
-    folder when it is missing and the schema of a new ledger.
+    folder when it is missing and the schema of a new ledger. A plain path is a SQLite file
+    (:func:`database_url`); an unknown scheme raises :class:`DatabaseUrlError`.
     """
+    url = database_url(url)
     path = sqlite_path(url)
     if path is not None and not create:
         if not path.is_file():
