@@ -34,6 +34,7 @@ from tui_inkasso.domain.codes import (
     payment_method_label,
 )
 from tui_inkasso.domain.collection_systems import short_label
+from tui_inkasso.domain.counts import count_of
 from tui_inkasso.domain.money import MoneyError, format_kronor, format_sek, parse_amount
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.selection import parse_date
@@ -103,6 +104,15 @@ def status_cell(status: str) -> Text:
     return Text(case_status_label(status), style=STATUS_STYLES.get(status, ""))
 
 
+def current_case_line(c: register.CaseSummary) -> Text:
+    """The case under the cursor in one line below the list, the customer's name first: at 80
+    columns the list keeps the case number and the money and cuts the name to a few letters."""
+    parts = [f"{c.customer_name} ({c.customer_number})", c.number, case_status_label(c.status),
+             short_label(c.system), c.owner_code, count_of(c.invoices, "faktura", "fakturor"),
+             f"skapat {c.created_at:%Y-%m-%d}"]
+    return Text(" · ".join(p for p in parts if p), no_wrap=True, overflow="ellipsis")
+
+
 class CaseSource:
     """The register for the PagedTable: counts and pages in SQL."""
 
@@ -155,6 +165,7 @@ class CaseListScreen(BaseScreen):
         yield FilterField("/ Filtrera: ärendenummer, kundnummer eller namn", tables=("#cases",), id="cases-filter")
         yield PagedTable(CASE_COLUMNS, CaseSource(False), id="cases", empty_text="Inga inkassoärenden",
                          no_match="Inga inkassoärenden matchar '{filter}'")
+        yield Static("", id="cases-current")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -169,6 +180,12 @@ class CaseListScreen(BaseScreen):
     @on(PagedTable.Loaded, "#cases")
     def _loaded(self, event: PagedTable.Loaded) -> None:
         self._title(event.total)
+        self._show_current()
+
+    @on(PagedTable.RowHighlighted, "#cases")
+    def _show_current(self) -> None:
+        row = self.query_one("#cases", PagedTable).current_row
+        self.query_one("#cases-current", Static).update(current_case_line(row.data) if row else Text(""))
 
     def action_toggle_open(self) -> None:
         """Only open cases, or all."""

@@ -1,0 +1,37 @@
+"""Inkassoärenden at 80 columns keeps the case number, the money and the status in the list and
+cuts the customer's name; the line below the list names the current row's customer in full and
+follows the cursor."""
+
+from __future__ import annotations
+
+from textual.widgets import Static
+
+from tests.collection_app_helpers import ledger
+from tests.collection_data import DAY, CollectionLedger
+from tests.tui_helpers import settle
+from tui_inkasso.app import InkassoApp
+from tui_inkasso.services import collection_run
+from tui_inkasso.widgets.paged_table import PagedTable
+
+__all__ = ["ledger"]  # the fixture, imported for pytest
+
+
+async def test_the_current_case_is_named_in_full_below_the_list(ledger: CollectionLedger) -> None:
+    collection_run.create_cases(DAY, None, ledger.ready_ids(), "inhouse")
+    app = InkassoApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("e")
+        await settle(pilot)
+        table = app.screen.query_one("#cases", PagedTable)
+        line = app.screen.query_one("#cases-current", Static)
+        assert table.total >= 2
+        for index in range(2):
+            case = table.current_row.data
+            shown = str(line.render())
+            assert shown.startswith(f"{case.customer_name} ({case.customer_number}) · {case.number}")
+            assert line.region.bottom == app.screen.query_one("Footer").region.y
+            assert table.region.right == 79
+            if index == 0:
+                await pilot.press("down")
+                await settle(pilot)
+                assert table.current_row.data.number != case.number
