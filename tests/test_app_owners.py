@@ -73,3 +73,40 @@ async def test_owners_and_their_accounts_by_keyboard(small: SmallLedger) -> None
         assert table_data(app, "#owners-table")[0].accounts["Bank"] == "1941", "the list shows what was saved"
         await pilot.press("escape")
         assert isinstance(app.screen, MenuScreen)
+
+
+async def test_the_owners_contact_details_by_keyboard(small: SmallLedger) -> None:
+    """Telefon, E-post, Adress, Postnummer, Ort in the owner's form (issue 13 review, item 5): a
+    wrong phone refused by its field with nothing stored, then saved, audited, shown as stored."""
+    app = InkassoApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, OwnerAccountsScreen)
+        owner = Owner.get_by_id(form.owner.owner_id)
+        phone = form.query_one(f"#{field_id('phone')}", Input)
+        assert phone.value == owner.phone and phone.region.right <= SIZE[0]
+        phone.focus()
+        await pilot.press("end", "ctrl+u")
+        await type_text(pilot, "070-1")
+        await pilot.press("f2")
+        await settle(pilot)
+        assert list(form.refused) == ["phone"] and app.focused is phone
+        assert str(form.query_one(f"#{field_id('phone')}-error", Static).render()).startswith(
+            "Ogiltigt värde: '070-1' är inget telefonnummer")
+        assert Owner.get_by_id(owner.id).phone == owner.phone
+        await type_text(pilot, "23 45 67")
+        postal = form.query_one(f"#{field_id('postal_code')}", Input)
+        postal.focus()
+        await pilot.press("end", "ctrl+u")
+        await type_text(pilot, "41101")
+        await pilot.press("f2")
+        await settle(pilot)
+        assert form.refused == {} and form.unsaved_changes() == 0
+        stored = Owner.get_by_id(owner.id)
+        assert (stored.phone, stored.postal_code) == ("070-123 45 67", "411 01")
+        assert postal.value == "411 01", "the form shows the value as stored"
+        assert AuditEntry.select().where(AuditEntry.action == "owner.changed").count() == 2

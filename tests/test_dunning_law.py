@@ -196,8 +196,11 @@ def test_a_letter_missing_a_required_part_is_not_issued(levels: list[DunningLeve
     with pytest.raises(DunningError, match=unreachable):
         dunning_run.run_dunning(dt.date(2026, 6, 12), out_dir=tmp_path)
     assert DunningNotice.select().count() == 0
+    assert "lägg in dem under Inställningar, Ägare och konton" in preview.problems[0]
     # Each letter is checked too: one to a debtor without a name is refused naming the invoice.
-    Owner.update(phone="08-123 456").where(Owner.id == inv.owner_id).execute()
+    from tui_inkasso.services import owner_accounts
+
+    owner_accounts.save_owner_accounts(inv.owner_id, {"phone": "08-123 456"})  # as the owners' form does
     Customer.update(name="").where(Customer.id == inv.customer_id).execute()
     with pytest.raises(DunningError, match="Faktura 9001 \\(Påminnelse\\): gäldenärens namn saknas"):
         dunning_run.run_dunning(dt.date(2026, 6, 12), out_dir=tmp_path)

@@ -2,7 +2,8 @@
 account role (kontovärde), seen and changed in the app (until now only a ledger import set them).
 
 The list shows every owner with its numbers and how many roles have an account; Enter opens the
-owner's form: the giro numbers and one field per role, checked like the other settings (check
+owner's form: the giro numbers, the OCR control, how the creditor is reached (phone, e-mail,
+address: the letters print them, inkassolagen 5 §) and one field per role, checked like the other settings (check
 digits, account numbers as digits, no removing an account that bookings need) and stored all or
 nothing, audited (``services.owner_accounts``). Leaving the form with unsaved edits asks first.
 """
@@ -25,6 +26,7 @@ from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.edit_form import EditForm
 from tui_inkasso.services import owner_accounts
 from tui_inkasso.services.owner_accounts import (
+    CONTACT_FIELDS,
     OCR_CONTROL,
     ROLES,
     OwnerAccounts,
@@ -55,16 +57,27 @@ ROLE_HELP = {
 """What each role is for, under its field (the BAS account most charts use in brackets)."""
 
 
-FIELDS = ("bankgiro", "plusgiro", OCR_CONTROL, *ROLES)
+FIELDS = ("bankgiro", "plusgiro", OCR_CONTROL, *CONTACT_FIELDS, *ROLES)
 """The form's fields, in the order they are shown."""
 
 OCR_HELP = ("Hur banken kontrollerar OCR-numren som betalas till ägarens bankgiro/plusgiro (avtalet "
             "om OCR-kontroll). Inbetalningarnas OCR-nummer kontrolleras så; de öppna fakturornas måste klara det.")
 
 
+CONTACT_LABELS = {"phone": "Telefon", "email": "E-post", "address": "Adress", "postal_code": "Postnummer",
+                  "city": "Ort"}
+"""The contact fields' labels."""
+
+CONTACT_HELP = ("Inkassolagen 5 §: påminnelser och krav visar borgenären och hur den nås. Fyll i minst "
+                "telefon, e-post eller adress.")
+
+_OWN_FIELDS = ("bankgiro", "plusgiro", OCR_CONTROL, *CONTACT_FIELDS)
+
+
 def field_id(name: str) -> str:
-    """The id of a field: "owner-bankgiro", "owner-role-3" (roles by position, their names have spaces)."""
-    return f"owner-{name.replace('_', '-')}" if name in ("bankgiro", "plusgiro", OCR_CONTROL) else f"owner-role-{ROLES.index(name)}"
+    """The id of a field: "owner-bankgiro", "owner-postal-code", "owner-role-3" (roles by position,
+    their names have spaces)."""
+    return f"owner-{name.replace('_', '-')}" if name in _OWN_FIELDS else f"owner-role-{ROLES.index(name)}"
 
 
 def owner_row(owner: OwnerAccounts) -> TableRow:
@@ -173,6 +186,7 @@ class OwnerAccountsScreen(EditForm):
                              value=owner.ocr_control, id=field_id(OCR_CONTROL))
                 yield Static(OCR_HELP, classes="setting-help")
                 yield Static("", id=f"{field_id(OCR_CONTROL)}-error", classes="setting-error")
+            yield from self._contact_fields()
             yield Static("Konto för varje kontovärde", classes="setting-section")
             for role in ROLES:
                 with Vertical(classes="setting"):
@@ -182,19 +196,32 @@ class OwnerAccountsScreen(EditForm):
                     yield Static("", id=f"{field_id(role)}-error", classes="setting-error")
         yield Footer()
 
+    def _contact_fields(self) -> ComposeResult:
+        """Kontaktuppgifter: phone, e-mail and address; postal code and city side by side."""
+        yield Static("Kontaktuppgifter", classes="setting-section")
+        yield Static(CONTACT_HELP, classes="setting-help")
+        for names in (("phone", "email"), ("address",), ("postal_code", "city")):
+            with Horizontal(classes="owner-giros"):
+                for name in names:
+                    with Vertical(classes="setting"):
+                        yield Label(Text(CONTACT_LABELS[name], style="bold"))
+                        yield Input(id=field_id(name), placeholder="inget")
+                        yield Static("", id=f"{field_id(name)}-error", classes="setting-error")
+
     def on_mount(self) -> None:
         self._show(self.owner)
         self.query_one(f"#{field_id('bankgiro')}", Input).focus()
 
     def values(self) -> dict[str, str]:
-        """What the form holds now: "bankgiro", "plusgiro", "ocr_control" and every role."""
+        """What the form holds now: "bankgiro", "plusgiro", "ocr_control", the contact details and
+        every role."""
         level = self.query_one(f"#{field_id(OCR_CONTROL)}", Select).value
-        return {name: self.query_one(f"#{field_id(name)}", Input).value for name in ("bankgiro", "plusgiro", *ROLES)} | {
-            OCR_CONTROL: str(level)}
+        typed = ("bankgiro", "plusgiro", *CONTACT_FIELDS, *ROLES)
+        return {name: self.query_one(f"#{field_id(name)}", Input).value for name in typed} | {OCR_CONTROL: str(level)}
 
     def _show(self, owner: OwnerAccounts) -> None:
         self.owner = owner
-        shown = {"bankgiro": owner.bankgiro_text, "plusgiro": owner.plusgiro_text} | {
+        shown = {"bankgiro": owner.bankgiro_text, "plusgiro": owner.plusgiro_text} | owner.contact | {
             role: owner.accounts.get(role, "") for role in ROLES}
         for name, value in shown.items():
             self.query_one(f"#{field_id(name)}", Input).value = value

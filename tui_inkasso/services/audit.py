@@ -263,6 +263,12 @@ def _setting(key: str, d: dict[str, Any]) -> str:
     return f"{name}: {old}{ARROW}{new}"
 
 
+_OWNER_FIELD_NAMES = {"bankgiro": "Bankgiro", "plusgiro": "Plusgiro", "ocr_control": "OCR-kontroll",
+                      "phone": "Telefon", "email": "E-post", "address": "Adress", "postal_code": "Postnummer",
+                      "city": "Ort"}
+"""An owner's fields as the log names them (an account is "Konto för <roll>")."""
+
+
 def _owner_change(_: str, d: dict[str, Any]) -> str:
     """{"field": "bankgiro" | "plusgiro" | "ocr_control" | "account", "role" (for an account), "old",
     "new"}: an owner's giro number, OCR control level or its account for a role, before and after
@@ -272,7 +278,7 @@ def _owner_change(_: str, d: dict[str, Any]) -> str:
 
     shown = {"bankgiro": format_bankgiro, "plusgiro": format_plusgiro,
              "ocr_control": lambda code: OcrControl(code).label}.get(d["field"], str)
-    name = ({"bankgiro": "Bankgiro", "plusgiro": "Plusgiro", "ocr_control": "OCR-kontroll"}.get(d["field"])
+    name = (_OWNER_FIELD_NAMES.get(d["field"])
             or f"Konto för {d['role']}")
     old, new = (shown(d[side]) if d[side] else "(inget)" for side in ("old", "new"))
     return f"{name}: {old}{ARROW}{new}"

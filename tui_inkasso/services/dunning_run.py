@@ -330,8 +330,8 @@ def _owner_problems(candidates: Sequence[_Candidate]) -> list[str]:
         Owner.id.in_(owner_ids), *(_blank(column) for column in (
             Owner.phone, Owner.email, Owner.address, Owner.postal_code, Owner.city)))
     problems += [f"Ägaren {code} ({name}) saknar telefon, e-post och adress; breven kan inte säga hur "
-                 f"borgenären nås (inkassolagen 5 §); de läses in med reskontrafilen (owners: phone, email, "
-                 f"address)."
+                 f"borgenären nås (inkassolagen 5 §); lägg in dem under Inställningar, Ägare och konton "
+                 f"(eller med reskontrafilen: owners: phone, email, address)."
                  for code, name in unreachable.tuples()]
     charged = {(c.owner_id, kind) for c in candidates for kind, amount in (
         (_fee_charge_kind(c.level), c.row.fee), (ChargeKind.INTEREST.value, c.row.interest)) if amount}

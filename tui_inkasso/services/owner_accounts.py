@@ -13,6 +13,11 @@ Bankgirot checks in the references paid to it) is set here too; a level that the
 the owner's open invoices do not pass is refused, naming one of them, since payments to them
 would then be taken for mistyped.
 
+The owner's contact details (phone, e-mail, postal address) are set here too: a collection
+demand names the creditor and how to reach them (inkassolagen 5 §), and until now only a ledger
+import set them. They are checked (``domain.contact_details``), stored at once with the rest and
+audited; they decide nothing about money, so they need no second approver.
+
 :func:`save_owner_accounts` is the one function that writes them (a later second approver, issue
 17, goes there).
 """
@@ -23,6 +28,7 @@ from dataclasses import dataclass, field
 
 from tui_inkasso.db.models import Account, Invoice, Owner
 from tui_inkasso.domain.codes import AccountRole
+from tui_inkasso.domain.contact_details import NORMALIZERS, ContactError
 from tui_inkasso.domain.identifiers import (
     IdentifierError,
     format_bankgiro,
@@ -52,6 +58,9 @@ OCR_CONTROL = "ocr_control"
 OWNER_FIELDS = (*GIRO_FIELDS, OCR_CONTROL)
 """The fields stored on the owner itself (the roles are accounts)."""
 
+CONTACT_FIELDS: tuple[str, ...] = tuple(NORMALIZERS)
+"""How the creditor is reached: "phone", "email", "address", "postal_code", "city" (on the owner)."""
+
 
 class OwnerAccountsError(UserError):
     """Values that were refused: ``problems`` maps a field ("bankgiro", "plusgiro", or an account
@@ -78,6 +87,8 @@ class OwnerAccounts:
     accounts: dict[str, str] = field(default_factory=dict)
     ocr_control: str = DEFAULT_OCR_CONTROL.value
     """The ``OcrControl`` code of the receiving accounts' agreement."""
+    contact: dict[str, str] = field(default_factory=dict)
+    """Every :data:`CONTACT_FIELDS` name -> its value ("" for none)."""
 
     @property
     def bankgiro_text(self) -> str:
@@ -115,13 +126,14 @@ def owner_accounts(owner_id: int) -> OwnerAccounts:
 def _owner(row: Owner, numbers: dict[str, str]) -> OwnerAccounts:
     return OwnerAccounts(row.id, row.code, row.name, row.org_no, row.bankgiro or "", row.plusgiro or "",
                          {role: numbers.get(role, "") for role in ROLES} | numbers,
-                         row.ocr_control or DEFAULT_OCR_CONTROL.value)
+                         row.ocr_control or DEFAULT_OCR_CONTROL.value,
+                         {name: getattr(row, name) or "" for name in CONTACT_FIELDS})
 
 
 def check_owner_accounts(current: OwnerAccounts, values: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
     """The values as they would be stored, and the reason for each refused one (field -> reason).
 
-    ``values`` holds "bankgiro", "plusgiro", "ocr_control" and account roles, as typed (missing ones are left as
+    ``values`` holds "bankgiro", "plusgiro", "ocr_control", contact fields and account roles, as typed (missing ones are left as
     they are). Empty means none; an account that bookings need (:data:`REQUIRED_ROLES`) cannot be
     emptied once set.
     """
@@ -136,13 +148,15 @@ def check_owner_accounts(current: OwnerAccounts, values: dict[str, str]) -> tupl
                 cleaned[name] = normalize_plusgiro(text) if text else ""
             elif name == OCR_CONTROL:
                 cleaned[name] = OcrControl.parse(text).value
+            elif name in CONTACT_FIELDS:
+                cleaned[name] = NORMALIZERS[name](text)
             elif name in ROLES:
                 if not text and name in REQUIRED_ROLES and current.accounts.get(name):
                     raise AccountNumberError(f"{name} behövs när betalningar bokas; ändra kontot i stället för att ta bort det")
                 cleaned[name] = normalize_account_number(text) if text else ""
             else:
                 problems[name] = "okänt fält"
-        except (IdentifierError, AccountNumberError, ValueError) as exc:
+        except (IdentifierError, AccountNumberError, ContactError, ValueError) as exc:
             problems[name] = str(exc)
     return cleaned, problems
 
@@ -162,6 +176,7 @@ def save_owner_accounts(owner_id: int, values: dict[str, str]) -> OwnerAccounts:
                 problems[OCR_CONTROL] = refused
         if problems:
             raise OwnerAccountsError(problems)
+        _store_contact(current, cleaned)
         giros = {name: cleaned[name] for name in OWNER_FIELDS if name in cleaned
                  and cleaned[name] != getattr(current, name)}
         if giros:
@@ -182,6 +197,19 @@ def save_owner_accounts(owner_id: int, values: dict[str, str]) -> OwnerAccounts:
                 Account.create(owner=owner_id, role=role, number=new, name=role)
             audit.record("owner.changed", "owner", current.code, {"field": "account", "role": role, "old": old, "new": new})
         return owner_accounts(owner_id)
+
+
+def _store_contact(current: OwnerAccounts, cleaned: dict[str, str]) -> None:
+    """Store the changed contact details at once (inside the save's transaction), each audited."""
+    changed = {name: cleaned[name] for name in CONTACT_FIELDS
+               if name in cleaned and cleaned[name] != current.contact.get(name, "")}
+    if not changed:
+        return
+    Owner.update({getattr(Owner, name): value for name, value in changed.items()}).where(
+        Owner.id == current.owner_id).execute()
+    for name, value in changed.items():
+        audit.record("owner.changed", "owner", current.code,
+                     {"field": name, "old": current.contact.get(name, ""), "new": value})
 
 
 def invoices_failing_ocr(owner_id: int, control: OcrControl) -> str:
