@@ -106,6 +106,22 @@ class HelpScreen(ModalScreen[None]):
                 table.add_row(Text(key), Text(what))
             yield table
 
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._fit_table)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit_table)
+
+    def _fit_table(self) -> None:
+        """Keep the key list inside the box: with ``max-height: 100%`` the table took the
+        screen's height, not what the intro leaves, so at 80x24 its last keys lay below the box's
+        border (End moved the cursor there, out of sight). The list gets the rows left over."""
+        box = self.query_one("#help-box")
+        intro = self.query_one("#help-intro")
+        chrome = box.styles.gutter.height + intro.outer_size.height + intro.styles.margin.height
+        table = self.query_one(KeyTable)
+        table.styles.max_height = max(3, self.size.height - chrome)
+
     def action_close(self) -> None:
         """Back to the screen the help was opened from."""
         self.dismiss()
