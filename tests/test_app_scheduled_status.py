@@ -35,12 +35,39 @@ async def test_the_daemons_last_run_and_a_mail_warning(app_db: str) -> None:
         await pilot.press("t")
         await settle(pilot)
         shown = str(app.screen.query_one("#services-status", Static).render())
-        assert shown == "Tjänsten (tui-inkasso daemon) körde senast 2026-11-23 06:00."
+        assert shown == "Körs av tui-inkasso daemon på servern, senast 2026-11-23 06:00."
         warning = app.screen.query_one("#services-warning", Static)
-        assert warning.display and "ingen e-post skickas för Saldofil måndagar" in str(warning.render())
+        assert warning.display and "ingen e-post för Saldofil måndagar" in str(warning.render())
         assert warning.region.right <= 80
     settings.set_setting("mail.host", "smtp.fastighet.se")
     assert scheduled.schedule_status().mail_missing_for == ()
     runs = {run.trigger: run for run in scheduled.list_runs(service.id)}
     assert runs["schedule"].planned_at == dt.datetime(2026, 11, 23, 6, 0)
     assert runs["manual"].planned_at is None
+
+
+async def test_at_80_columns_the_list_shows_when_and_how_it_went(app_db: str) -> None:
+    """At 80x24: one line above the list, and Hur ofta, Nästa körning and Senaste resultat on the
+    first view (the name gave ~54 columns and pushed them sideways); the name gives way with "…" and
+    stands in full below the list. A run's detail names the computer, not "host:pid"."""
+    name = "Saldofil varje natt till Intrum och Lindorff, alla ägare"
+    service = scheduled.create_service(ServiceSpec(name=name))
+    scheduled.run_service(service.id, "manual", "manual-20261205T233450.217887")
+    app = InkassoApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("t")
+        await settle(pilot)
+        status = app.screen.query_one("#services-status", Static)
+        assert status.region.height == 1 and str(status.render()).startswith("Körs av tui-inkasso daemon")
+        table = app.screen.query_one("#services-table")
+        header, row = table.render_line(0).text, table.render_line(1).text
+        for label in ("Namn", "Hur ofta", "Nästa körning", "Senaste resultat"):
+            assert label in header, f"{label} is on the first view at 80 columns: {header!r}"
+        assert "…" in row and "Varje dag kl. 06:00" in row and row.rstrip().endswith("Klar"), row
+        assert str(app.screen.query_one("#services-current", Static).render()).startswith(name)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        shown = "\n".join(str(w.render()) for w in app.screen.query(Static))
+        assert "manual-" not in shown and "Dator: " in shown and ", process " in shown, shown

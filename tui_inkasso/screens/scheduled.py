@@ -51,13 +51,16 @@ from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, Tabl
 from tui_inkasso.widgets.worker_errors import ForwardWorkerErrors
 
 SERVICE_COLUMNS = [
-    Column("name", "Namn", 0, min_width=18),
-    Column("service", "Tjänst", 14),
-    Column("enabled", "Aktiv", 5),
-    Column("schedule", "Hur ofta", 34),
+    Column("name", "Namn", 0, min_width=12),
+    Column("schedule", "Hur ofta", 0, min_width=20),
     Column("next", "Nästa körning", 16),
-    Column("last", "Senaste resultat", 29),
+    Column("last", "Senaste resultat", 0, min_width=21),
+    Column("enabled", "Aktiv", 5),
+    Column("service", "Tjänst", 14),
 ]
+"""At 80 columns what staff look for (how often, the next run, the last result) is on the first
+view: the name gives way ("…", in full on the line below the list) and Aktiv and Tjänst come
+sideways; the last result starts with its time, so a long result ("Misslyckades") is what is cut."""
 """Fits 128 columns with the rule in full ("Varje måndag och torsdag kl. 05:30") and the longest
 result ("Misslyckades 2026-11-23 07:02"); a wider terminal gives the rest to the name."""
 
@@ -78,10 +81,10 @@ RESULT_STYLES = {"ok": "green", "failed": "bold red", "interrupted": "bold yello
 
 
 def last_result(run: RunInfo | None) -> Text:
-    """"Klar 2026-01-15 06:00" coloured by the result."""
+    """"2026-01-15 06:00 Klar" coloured by the result."""
     if run is None:
         return Text("Har inte körts", style="dim")
-    return Text(f"{run.result_label} {run.started_at:%Y-%m-%d %H:%M}", style=RESULT_STYLES.get(run.result, ""))
+    return Text(f"{run.started_at:%Y-%m-%d %H:%M} {run.result_label}", style=RESULT_STYLES.get(run.result, ""))
 
 
 def service_row(service: ServiceInfo) -> TableRow:
@@ -90,12 +93,12 @@ def service_row(service: ServiceInfo) -> TableRow:
         str(service.id),
         (
             cells.text(service.name),
-            cells.text(service.service_label),
-            Text("Ja" if service.enabled else "Nej", style="" if service.enabled else "dim"),
             Text(f"Fel: {service.problem}", style="bold red") if service.problem
             else cells.text(service.schedule_text),
             cells.date(service.next_run) if service.next_run else Text("–", style="dim"),
             last_result(service.last_run),
+            Text("Ja" if service.enabled else "Nej", style="" if service.enabled else "dim"),
+            cells.text(service.service_label),
         ),
         data=service,
     )
@@ -117,6 +120,21 @@ def run_row(run: RunInfo) -> TableRow:
     )
 
 
+def worker_text(worker: str) -> str:
+    """The stored worker "host:pid" in words ("vm, process 2897"): the pid is what an administrator
+    needs for a run left "Pågår", but not as an internal id."""
+    host, _, pid = worker.rpartition(":")
+    return f"{host}, process {pid}" if host and pid.isdigit() else worker
+
+
+def current_service_line(service: ServiceInfo | None) -> Text:
+    """Below the list: the current service's name in full (the list cuts it at 80 columns), its
+    service and whether it is active."""
+    if service is None:
+        return Text("")
+    return Text(f"{service.name} · {service.service_label} · {'aktiv' if service.enabled else 'inte aktiv'}")
+
+
 def _service_sort(row: TableRow, key: str) -> object:
     service: ServiceInfo = row.data
     if key == "next":
@@ -125,11 +143,11 @@ def _service_sort(row: TableRow, key: str) -> object:
 
 
 def status_text(status: ScheduleStatus) -> Text:
-    """Above the list: when the daemon last ran a service."""
+    """Above the list, one line at 80 columns: who runs the services and when it last did (the
+    keys are in the footer, not repeated here)."""
     if status.last_daemon_run is not None:
-        return Text(f"Tjänsten (tui-inkasso daemon) körde senast {status.last_daemon_run:%Y-%m-%d %H:%M}.")
-    return Text("Tjänsten (tui-inkasso daemon) har inte kört någon schemalagd körning ännu; "
-                "den startas på servern, se docs/daemon.md.")
+        return Text(f"Körs av tui-inkasso daemon på servern, senast {status.last_daemon_run:%Y-%m-%d %H:%M}.")
+    return Text("Körs av tui-inkasso daemon på servern; har inte kört ännu (docs/daemon.md).")
 
 
 def mail_warning(status: ScheduleStatus, services: Sequence[ServiceInfo] = ()) -> Text:
@@ -139,8 +157,7 @@ def mail_warning(status: ScheduleStatus, services: Sequence[ServiceInfo] = ()) -
     lines: list[str] = []
     if status.mail_missing_for:
         names = ", ".join(status.mail_missing_for)
-        lines.append(f"Ingen e-postserver är inställd (Inställningar → Alternativ – E-post/tjänster): "
-                     f"ingen e-post skickas för {names}.")
+        lines.append(f"Ingen e-postserver (Alternativ – E-post/tjänster): ingen e-post för {names}.")
     lines.extend(f"{service.name} körs inte, {service.problem}. e = redigera."
                  for service in services if service.problem)
     return Text("\n".join(lines))
@@ -217,15 +234,11 @@ class ScheduledServicesScreen(BaseScreen):
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
-        yield Static(
-            "Tjänsterna körs av tui-inkasso daemon på servern. n = ny, e = redigera, "
-            "Delete = ta bort, k = kör nu, Enter = körningar.",
-            id="services-intro",
-        )
         yield Static("", id="services-status")
         yield Static("", id="services-warning")
         yield PagedTable(SERVICE_COLUMNS, id="services-table", empty_text="Inga schemalagda tjänster – n lägger till en",
                          loading=True, row_keys=("e", "delete", "k"))
+        yield Static("", id="services-current")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -289,6 +302,7 @@ class ScheduledServicesScreen(BaseScreen):
     def _highlight_changed(self) -> None:
         row = self.query_one("#services-table", PagedTable).current_row
         self.highlighted = row.data if row is not None else None
+        self.query_one("#services-current", Static).update(current_service_line(self.highlighted))
 
     # -- actions
 
@@ -429,7 +443,7 @@ class ServiceRunsScreen(BaseScreen):
             f"Start: {run.started_at:%Y-%m-%d %H:%M:%S}",
             f"Slut: {run.finished_at:%Y-%m-%d %H:%M:%S}" if run.finished_at else "Slut: –",
             f"Fil: {run.file or 'ingen fil'}",
-            f"Dator: {run.worker}",
+            f"Dator: {worker_text(run.worker)}",
         ]
         if run.error:
             lines += ["", "Fel:", run.error]
