@@ -44,3 +44,33 @@ async def test_a_slow_load_shows_the_busy_line_until_it_is_done(small: SmallLedg
         release.set()
         await settle(pilot)
         assert not screen.is_busy
+
+
+async def test_the_wizards_first_open_shows_the_busy_line_while_its_lists_load(
+        small: SmallLedger, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inkasso's selection step on a large ledger: its lists stayed empty for seconds with no word
+    of why; the busy line names the work while they load."""
+    from tui_inkasso.screens import selection
+
+    release = threading.Event()
+    original = selection.selection_choices
+
+    def slow(*args: object, **kwargs: object) -> object:
+        release.wait(10)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(selection, "selection_choices", slow)
+    app = InkassoApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n")
+        deadline = time.monotonic() + 5
+        while not (isinstance(app.screen, selection.SelectionScreen) and app.screen.is_busy) \
+                and time.monotonic() < deadline:
+            await pilot.pause(0.05)
+        screen = app.screen
+        assert isinstance(screen, selection.SelectionScreen)
+        line = screen.query_one(BusyLine)
+        assert "Urvalslistor pågår …" in str(line.render()) and line.region.bottom == 23
+        release.set()
+        await settle(pilot)
+        assert not screen.is_busy
