@@ -47,7 +47,7 @@ async def test_the_three_steps_make_the_file(ledger: dict[str, int], tmp_path: P
         assert notes == ["Ej rapporterad", "Ej rapporterad", "Från inkassobolaget",
                          "Före ärendet"]
         totals = text_of(app, "balance-totals")
-        assert "5\u00a0betalningar och krediteringar" in totals and "1 rapporterad tidigare (X)" in totals
+        assert "5\u00a0betalningar och krediteringar" in totals and "1\u00a0rapporterad tidigare (X)" in totals
         assert "2 ej rapporterade (2\u00a0250,00\u00a0kr)" in totals
 
         await pilot.press("f2")  # Nästa

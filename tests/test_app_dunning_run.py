@@ -68,7 +68,7 @@ async def test_run_by_keyboard_with_a_row_left_out(small: SmallLedger, tmp_path:
         assert sorted(n.invoice_number for n in result.notices) == sorted(set(DUE_ON_TODAY) - {first})
         assert result.pdf_path is not None and result.pdf_path.parent == tmp_path / "brev"
         summary = str(result_screen.query_one("#run-result-summary", Static).render())
-        assert "5 påminnelser/krav skapade 2026-11-28" in summary and str(result.pdf_path) in summary
+        assert "5\u00a0påminnelser/krav skapade 2026-11-28" in summary and str(result.pdf_path) in summary
         letters = str(result_screen.query_one("#run-result-letters", Static).render())
         assert letters.count("avseende faktura") == 3
         await pilot.press("escape")

@@ -47,7 +47,7 @@ async def test_esc_with_edits_asks_and_each_answer_does_what_it_says(small: Smal
         dialog = app.screen
         assert isinstance(dialog, SaveChangesDialog)
         question = str(dialog.query_one(".dialog-question").render())
-        assert question == "Alternativ – Inkasso har 1 ändring som inte är sparad. Spara innan du går?"
+        assert question == "Alternativ – Inkasso har 1\u00a0ändring som inte är sparad. Spara innan du går?"
         await pilot.press("escape")
         assert app.screen is form and form.query_one(ACCOUNTS, Input).value == "5805-6201", "Esc stays, edits kept"
         await pilot.press("escape", "n")

@@ -29,7 +29,8 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Input, Label, Static
 
 from tui_inkasso.domain.aging import DEFAULT_LIMITS, Bucket, buckets
-from tui_inkasso.domain.money import format_sek
+from tui_inkasso.domain.counts import count_of
+from tui_inkasso.domain.money import format_kronor
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.selection import SelectionScreen, parse_date
 from tui_inkasso.services import aging_report as ar
@@ -247,11 +248,11 @@ class AgingScreen(BaseScreen):
 
     def _show_total(self, report: ar.AgingReport) -> None:
         total = report.totals
-        text = Text.assemble(("Totalt ", "bold"), (f"{format_sek(total.total)} kr", "bold"),
-                             f" · förfallet {format_sek(total.overdue)} kr · {total.invoices} fakturor")
+        text = Text.assemble(("Totalt ", "bold"), (f"{format_kronor(total.total)}", "bold"),
+                             f" · förfallet {format_kronor(total.overdue)} · {count_of(total.invoices, 'faktura', 'fakturor')}")
         for name, row in report.excluded.items():
             what = "i inkasso" if name == ar.APART_COLLECTION else "under uppsägning"
-            text.append(f" · utelämnat {what}: {format_sek(row.total)} kr")
+            text.append(f" · utelämnat {what}: {format_kronor(row.total)}")
         self.query_one("#aging-total", Static).update(text)
 
     # ------------------------------------------------------------------ the chart
@@ -481,8 +482,8 @@ class AgingInvoicesScreen(BaseScreen):
         row = self.group
         grouping = ar.GROUPINGS[self.options.group_by] if row.apart is None and self.ref.group_id is not None else ""
         name = f"{grouping} {group_label(row)}".strip() if not self.ref.everything else "Alla grupper"
-        head = Text.assemble((name, "bold"), f" · per {self.options.as_of.isoformat()} · {row.invoices} fakturor · "
-                             f"{format_sek(row.total)} kr, varav förfallet {format_sek(row.overdue)} kr")
+        head = Text.assemble((name, "bold"), f" · per {self.options.as_of.isoformat()} · {count_of(row.invoices, 'faktura', 'fakturor')} · "
+                             f"{format_kronor(row.total)}, varav förfallet {format_kronor(row.overdue)}")
         self.query_one("#aging-invoices-head", Static).update(head)
         table = self.query_one("#aging-invoices", PagedTable)
         table.border_title = "Fakturor, äldsta förfallodag först"

@@ -27,7 +27,8 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Footer, Header, Static
 
-from tui_inkasso.domain.money import format_sek
+from tui_inkasso.domain.counts import count_of
+from tui_inkasso.domain.money import format_kronor, format_sek
 from tui_inkasso.domain.rent_arrears import premises_label
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.scheduled import TextScreen
@@ -115,15 +116,15 @@ def contract_text(c: ArrearsContract) -> str:
              f"{premises_label(c.premises)} {c.object_code}, {c.object_address}",
              f"Fastighet {c.property_code}, kommun {c.municipality or '(saknas)'}"
              + (f", storlek {c.size}" if c.size else ""),
-             f"Månadshyra {format_sek(c.monthly_rent)} kr", "",
+             f"Månadshyra {format_kronor(c.monthly_rent)}", "",
              "Obetald hyra längre än lagen medger (12 kap. 42 § jordabalken):"]
     for r in c.overdue:
         lines.append(f"  Faktura {r.invoice_number}, förföll {r.due_date.isoformat()} ({r.days_late} dagar): "
-                     f"{format_sek(r.amount)} kr, betalt {format_sek(r.paid)} kr, obetalt {format_sek(r.balance)} kr")
+                     f"{format_kronor(r.amount)}, betalt {format_kronor(r.paid)}, obetalt {format_kronor(r.balance)}")
         if r.ledger_balance != r.balance:
-            lines.append(f"    (i reskontran {format_sek(r.ledger_balance)} kr: betalningar gick först till avgifter "
+            lines.append(f"    (i reskontran {format_kronor(r.ledger_balance)}: betalningar gick först till avgifter "
                          "och ränta; för återvinningen räknas de mot hyran, NJA 2013 s. 1190)")
-    lines += ["", f"Att betala för att få tillbaka hyresrätten: {format_sek(c.owed)} kr (bara hyran; ränta och "
+    lines += ["", f"Att betala för att få tillbaka hyresrätten: {format_kronor(c.owed)} (bara hyran; ränta och "
               "avgifter krävs för sig)."]
     if c.excluded_reason:
         lines += ["", f"Undantagen av {c.excluded_by} {c.excluded_at:%Y-%m-%d %H:%M}: {c.excluded_reason}"]
@@ -144,7 +145,7 @@ def question(contracts: Sequence[ArrearsContract], on: dt.date) -> Text:
     else:
         numbers = [c.contract_number for c in contracts[:NAMED]]
         more = f" och {len(contracts) - NAMED} till" if len(contracts) > NAMED else ""
-        text.append(f"Säg upp {len(contracts)} hyresavtal", style="bold")
+        text.append(f"Säg upp {count_of(len(contracts), 'hyresavtal', 'hyresavtal')}", style="bold")
         text.append(f": {', '.join(numbers)}{more} {on.isoformat()}?")
     text.append(f"\nAtt betala för återvinning: {format_sek(total)}\u00a0kr. Breven (uppsägning och underrättelse) "
                 "blir en PDF; meddelandena till socialnämnden en PDF per kommun.")
@@ -291,12 +292,12 @@ class ArrearsScreen(BaseScreen):
             total = sum(c.owed for c in contracts)
             stopped = sum(1 for c in contracts if c.problems)
             text = Text()
-            text.append(f"{len(contracts)} hyresavtal", style="bold")
+            text.append(count_of(len(contracts), "hyresavtal", "hyresavtal"), style="bold")
             text.append(f" · att betala {format_sek(total)}\u00a0kr")
             if stopped and table is self._ready():
                 text.append(f" · {stopped} med hinder", style="bold red")
             if table.marked:
-                text.append(f" · {len(table.marked)} markerade", style="bold yellow")
+                text.append(f" · {count_of(len(table.marked), 'markerat', 'markerade')}", style="bold yellow")
             self.query_one(f"#{table.id}-totals", Static).update(text)
 
     @on(MarkTable.MarksChanged)
@@ -379,7 +380,7 @@ class ArrearsScreen(BaseScreen):
         names = ", ".join(c.contract_number for c in chosen[:NAMED])
         more = f" och {len(chosen) - NAMED} till" if len(chosen) > NAMED else ""
         what = (f"hyresavtal {chosen[0].contract_number} ({chosen[0].customer_number} {chosen[0].customer_name})"
-                if len(chosen) == 1 else f"{len(chosen)} hyresavtal: {names}{more}")
+                if len(chosen) == 1 else f"{count_of(len(chosen), 'hyresavtal', 'hyresavtal')}: {names}{more}")
         dialog = ReasonDialog(Text(f"Undanta {what} från uppsägning?\nSkriv varför; skälet sparas med ditt namn "
                                    "och tid."), "Undanta från uppsägning", "Skäl till undantaget")
         numbers = [c.contract_number for c in chosen]
@@ -401,7 +402,7 @@ class ArrearsScreen(BaseScreen):
             self.post_message(self.Done("Undanta" if exclude else "Inkludera", str(exc)))
             return
         verb = "undantagna" if exclude else "tillbaka i listan"
-        self.post_message(self.Done("Obetald hyra", f"{len(moved.moved)} hyresavtal {verb}."))
+        self.post_message(self.Done("Obetald hyra", f"{count_of(len(moved.moved), 'hyresavtal', 'hyresavtal')} {verb}."))
 
     # ------------------------------------------------------------------ F2
 
@@ -431,7 +432,7 @@ class ArrearsScreen(BaseScreen):
             self.post_message(self.Done("Ingen uppsägning gjordes", str(exc), show=True))
             return
         lines = [result.message, ""]
-        lines += [f"{t.contract_number}  {t.customer_name}: {format_sek(t.recovery_amount)} kr"
+        lines += [f"{t.contract_number}  {t.customer_name}: {format_kronor(t.recovery_amount)}"
                   + (f", meddelande till socialnämnden i {t.municipality}" if t.municipality else "")
                   for t in result.terminated]
         lines += ["", "Registrera delgivningen och socialnämndens mottagande under Reskontra → Uppsagda hyresavtal."]

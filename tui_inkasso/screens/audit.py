@@ -18,6 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Footer, Header
 
+from tui_inkasso.domain.counts import count_of
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.scheduled import TextScreen
 from tui_inkasso.services import audit
@@ -121,7 +122,7 @@ class AuditScreen(BaseScreen):
     def on_audit_screen_loaded(self, message: AuditScreen.Loaded) -> None:
         table = self.query_one("#audit-table", PagedTable)
         rows = [audit_row(i, line) for i, line in enumerate(message.lines)]
-        table.border_title = f"Senaste {len(rows)} händelser"
+        table.border_title = f"Senaste {count_of(len(rows), 'händelse', 'händelser')}"
         table.set_source(ListSource(AUDIT_COLUMNS, rows, sort_value=_sort_value, matches=_matches),
                          filter=self.query_one("#audit-filter", FilterField).text)
 

@@ -179,7 +179,7 @@ def summary_text(summary: bc.RangeSummary) -> Text:
     waiting = summary.of(CorrectionStatus.UNREPORTED)
     text = Text()
     text.append(count_of(summary.rows, "betalning eller kreditering", "betalningar och krediteringar"), style="bold")
-    text.append(f" · {reported.count} rapporterad{'e' if reported.count != 1 else ''} tidigare (X)")
+    text.append(f" · {count_of(reported.count, 'rapporterad', 'rapporterade')} tidigare (X)")
     text.append(f" · {waiting.count} ej rapporterade ({format_kronor(waiting.amount)})",
                 style="bold yellow" if waiting.count else "")
     text.append(f" · {summary.of(CorrectionStatus.AGENCY).count} från inkassobolaget")

@@ -21,6 +21,7 @@ from textual.message import Message
 from textual.reactive import var
 from textual.widgets import Footer, Header, Static
 
+from tui_inkasso.domain.counts import count_of
 from tui_inkasso.domain.money import format_kronor
 from tui_inkasso.screens.balance_corrections import method_text
 from tui_inkasso.screens.base import BaseScreen
@@ -256,7 +257,7 @@ class BalanceFilesScreen(_FileActions):
     def on_balance_files_screen_loaded(self, message: BalanceFilesScreen.Loaded) -> None:
         table = self.query_one("#balance-files", PagedTable)
         count = len(message.reports)
-        table.border_title = "1 saldofil" if count == 1 else f"{count} saldofiler"
+        table.border_title = count_of(count, 'saldofil', 'saldofiler')
         keep = table.cursor_row
         table.set_source(ListSource(REPORT_COLUMNS, [report_row(r) for r in message.reports],
                                     sort_value=_sort_value))

@@ -777,5 +777,5 @@ class XlsxPreviewScreen(BaseScreen):
         rows = [TableRow(str(n), tuple(cells.text(v) for v in r)) for n, r in enumerate(message.rows)]
         table = self.query_one("#xlsx-sheet", PagedTable)
         table.columns = columns
-        table.border_title = Text(f"{self.path.name}: {len(rows)} rader" + (" (de första)" if len(rows) >= 200 else ""))
+        table.border_title = Text(f"{self.path.name}: {count_of(len(rows), 'rad', 'rader')}" + (" (de första)" if len(rows) >= 200 else ""))
         table.set_source(ListSource(columns, rows))

@@ -28,6 +28,7 @@ from textual.widgets import Footer, Header, Input, Label, Static, TabbedContent,
 
 from tui_inkasso.domain.codes import case_status_label
 from tui_inkasso.domain.collection_systems import SYSTEMS
+from tui_inkasso.domain.counts import count_of
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.selection import SelectionScreen, parse_date
 from tui_inkasso.services import clock
@@ -257,7 +258,7 @@ class CollectionOverviewScreen(BaseScreen):
         table = self.query_one("#overview-months", PagedTable)
         rows = month_rows(overview)
         table.set_source(WithTotals(ListSource(MONTH_COLUMNS, rows[:-1], sort_value=_month_sort), rows[-1:]))
-        table.border_title = f"{len(overview.months)} månader"
+        table.border_title = count_of(len(overview.months), 'månad', 'månader')
 
     def _fill(self, overview: co.CollectionOverview) -> None:
         letters = [TableRow(str(e.level), (

@@ -25,7 +25,7 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Input, Label, Static
 
 from tui_inkasso.domain.codes import invoice_kind_label
-from tui_inkasso.domain.counts import count_of
+from tui_inkasso.domain.counts import count_of, format_count
 from tui_inkasso.domain.money import format_kronor, format_sek
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.selection import SelectionScreen, parse_date
@@ -121,7 +121,7 @@ def totals_text(preview: dunning_run.RunPreview, left_out: set[int]) -> Text:
                 f"{format_sek(sum(r.fee for r in rows))} · ränta {format_sek(sum(r.interest for r in rows))}"
                 f" · att betala {format_kronor(sum(r.total for r in rows))}")
     if left_out:
-        text.append(f" · {len(left_out)} utelämnade", style="bold red")
+        text.append(f" · {count_of(len(left_out), 'utelämnad', 'utelämnade')}", style="bold red")
     for problem in preview.problems:
         text.append(f"\n{problem}", style="bold red")
     return text
@@ -297,7 +297,7 @@ class DunningRunScreen(BaseScreen):
             self.notify("Inga påminnelser eller krav att skapa.", title="Inget att skicka")
             return
         fees = sum(r.fee for r in preview.rows if r.invoice_id not in self.left_out)
-        question = (f"Skapa {count} påminnelser/krav daterade {preview.run_date.isoformat()}? "
+        question = (f"Skapa {count_of(count, 'påminnelse/krav', 'påminnelser/krav')} daterade {preview.run_date.isoformat()}? "
                     f"Avgifter {format_kronor(fees)} debiteras och breven samlas i en PDF. "
                     f"Listan räknas om vid körningen.")
         self.app.push_screen(ConfirmDialog(question, "Skapa påminnelser/krav"), self._confirmed)
@@ -351,7 +351,7 @@ class RunResultScreen(BaseScreen):
         levels: dict[tuple[int, str], int] = {}
         for n in r.notices:
             levels[(n.level, n.level_name)] = levels.get((n.level, n.level_name), 0) + 1
-        text.append(" · ".join(f"{name}: {count} st" for (_, name), count in sorted(levels.items())))
+        text.append(" · ".join(f"{name}: {format_count(count)}\u00a0st" for (_, name), count in sorted(levels.items())))
         text.append(f"\nAvgifter {format_kronor(r.fees)} · ränta {format_kronor(r.interest)} · "
                     f"att betala {format_kronor(r.total)}")
         if r.left_out:

@@ -208,7 +208,7 @@ def customer_card(data: ledger.CustomerLedger, only_open: bool) -> Text:
         f"\n{count_of(data.invoice_count, 'faktura', 'fakturor')} · {format_count(data.open_count)}\u00a0obetalda · "
         f"öppet saldo {cells.amount(data.open_balance).plain}\u00a0kr"
         + (f" (+ avg./ränta {cells.amount(data.open_charges).plain})" if data.open_charges else "")
-        + f" · {data.collection_count} inkassomärkt" + ("a" if data.collection_count != 1 else "")
+        + f" · {count_of(data.collection_count, 'inkassomärkt', 'inkassomärkta')}"
     )
     card.append("   Visar: " + ("endast obetalda" if only_open else "alla fakturor"), style="italic")
     if c.block:

@@ -21,6 +21,7 @@ from textual.message import Message
 from textual.reactive import var
 from textual.widgets import Footer, Header, Static
 
+from tui_inkasso.domain.counts import count_of
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.scheduled import TextScreen
 from tui_inkasso.services import outbox
@@ -201,7 +202,7 @@ class OutboxScreen(BaseScreen):
             f"Visar: {FILTERS[self.filter_index][1]} (F byter)"
         ))
         table = self.query_one("#outbox-table", PagedTable)
-        table.border_title = f"{len(message.entries)} filer"
+        table.border_title = count_of(len(message.entries), "fil", "filer")
         table.set_source(ListSource(OUTBOX_COLUMNS, [outbox_row(e) for e in message.entries]))
 
     # -- sending

@@ -31,7 +31,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui_inkasso.domain.money import format_sek
+from tui_inkasso.domain.money import format_kronor
 from tui_inkasso.domain.rent_arrears import (
     RecoveryState,
     ServiceMethod,
@@ -121,15 +121,15 @@ def termination_text(view: TerminationView) -> str:
     if view.last_day:
         lines.append(f"Återvinningsfristen löper från {view.recovery.start.isoformat()} t.o.m. "  # type: ignore[union-attr]
                      f"{view.last_day.isoformat()} (12 kap. 44 § jordabalken)")
-    lines += ["", f"Att betala för att få tillbaka hyresrätten: {format_sek(view.recovery_amount)} kr",
-              f"Betalt i tid: {format_sek(view.recovery.paid_in_time)} kr"
-              + (f", för sent: {format_sek(view.recovery.paid_late)} kr" if view.recovery.paid_late else ""),
-              f"Återstår: {format_sek(view.recovery.missing)} kr", "", "Hyran som uppsägningen gäller:"]
-    lines += [f"  Faktura {r.invoice_number}, förföll {r.due_date.isoformat()}: {format_sek(r.amount)} kr "
-              f"(obetalt i dag {format_sek(r.balance_now)} kr)" for r in view.rents]
+    lines += ["", f"Att betala för att få tillbaka hyresrätten: {format_kronor(view.recovery_amount)}",
+              f"Betalt i tid: {format_kronor(view.recovery.paid_in_time)}"
+              + (f", för sent: {format_kronor(view.recovery.paid_late)}" if view.recovery.paid_late else ""),
+              f"Återstår: {format_kronor(view.recovery.missing)}", "", "Hyran som uppsägningen gäller:"]
+    lines += [f"  Faktura {r.invoice_number}, förföll {r.due_date.isoformat()}: {format_kronor(r.amount)} "
+              f"(obetalt i dag {format_kronor(r.balance_now)})" for r in view.rents]
     if view.payments:
         lines += ["", "Betalningar efter uppsägningen:"]
-        lines += [f"  {day.isoformat()}: {format_sek(amount)} kr"
+        lines += [f"  {day.isoformat()}: {format_kronor(amount)}"
                   + ("" if view.last_day is None or day <= view.last_day else " (för sent)")
                   for day, amount in view.payments]
     if view.state is RecoveryState.NOT_RECOVERED and view.recovery.eviction_from:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from tui_inkasso.domain.money import format_sek
+from tui_inkasso.domain.money import format_kronor
 from tui_inkasso.domain.rent_arrears import RecoveryState
 from tui_inkasso.services.termination_state import (
     StateChange,
@@ -67,7 +67,7 @@ class CheckResult:
                          f"(tui-inkasso arrears served {view.contract_number} --date D --how SÄTT)")
         for view in self.ending_soon:
             lines.append(f"{view.contract_number} {view.customer_name}: fristen går ut {view.last_day}, "
-                         f"{format_sek(view.recovery.missing)} kr återstår att betala")
+                         f"{format_kronor(view.recovery.missing)} återstår att betala")
         return "\n".join(lines)
 
 

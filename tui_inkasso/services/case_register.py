@@ -33,7 +33,7 @@ from tui_inkasso.db.models import (
 )
 from tui_inkasso.domain.codes import case_status_label
 from tui_inkasso.domain.collection_systems import BY_CODE, INHOUSE
-from tui_inkasso.domain.money import format_sek
+from tui_inkasso.domain.money import format_kronor
 from tui_inkasso.services import audit
 from tui_inkasso.services.booking import Booked, PaymentIn, book_one
 from tui_inkasso.services.clock import current_user, now
@@ -461,9 +461,9 @@ def register_case_payment(
             voucher_text="Inbetalning inkassoärende",
             audit_action="case.payment",
         )
-        what = f"Betalning {format_sek(amount)} kr ({method}) {pay_date.isoformat()} på faktura {booked.invoice_number}"
+        what = f"Betalning {format_kronor(amount)} ({method}) {pay_date.isoformat()} på faktura {booked.invoice_number}"
         if booked.split.excess_amount:
-            what += f", varav {format_sek(booked.split.excess_amount)} kr överskjutande"
+            what += f", varav {format_kronor(booked.split.excess_amount)} överskjutande"
         _event(case, "payment", what + (f". {text}" if text else ""), now())
         audit.record("case.payment_registered", "collection_case", case.number,
                      {"amount": amount, "invoice": booked.invoice_number, "payment": booked.payment_id})

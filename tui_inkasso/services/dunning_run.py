@@ -55,6 +55,7 @@ from tui_inkasso.db.models import (
 )
 from tui_inkasso.domain.bank_days import next_bank_day
 from tui_inkasso.domain.codes import ChargeKind
+from tui_inkasso.domain.counts import count_of
 from tui_inkasso.domain.deadlines import lawful_deadline
 from tui_inkasso.domain.dunning import (
     DunningLevel,
@@ -65,7 +66,7 @@ from tui_inkasso.domain.fee_ceilings import FeeKind
 from tui_inkasso.domain.identifiers import format_bankgiro, format_plusgiro
 from tui_inkasso.domain.interest import InterestError, LateInterest, ReferenceRate
 from tui_inkasso.domain.level_fees import letter_fee, level_kind
-from tui_inkasso.domain.money import format_sek
+from tui_inkasso.domain.money import format_kronor
 from tui_inkasso.formats.letter import LetterData, LetterError, render_letters_pdf
 from tui_inkasso.services import audit, dunning_recovery
 from tui_inkasso.services.charges import NewCharge, account_problems, record_charges
@@ -414,8 +415,8 @@ class RunResult:
         """One Swedish line for the user."""
         if not self.notices:
             return f"Inget att skicka {self.run_date.isoformat()}: inga fakturor har nästa kravnivå."
-        text = (f"{self.count} påminnelser/krav skapade {self.run_date.isoformat()}, avgifter "
-                f"{format_sek(self.fees)} kr; breven finns i {self.pdf_path}.")
+        text = (f"{count_of(self.count, 'påminnelse/krav', 'påminnelser/krav')} skapade {self.run_date.isoformat()}, avgifter "
+                f"{format_kronor(self.fees)}; breven finns i {self.pdf_path}.")
         return f"{text} {self.warning}" if self.warning else text
 
 

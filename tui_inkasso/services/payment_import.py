@@ -37,7 +37,7 @@ from tui_inkasso.db.models import (
     VoucherRow,
 )
 from tui_inkasso.db.statistics import refresh_statistics
-from tui_inkasso.domain.money import format_sek
+from tui_inkasso.domain.money import format_kronor
 from tui_inkasso.formats.payment_file import PaymentFile as BankFile
 from tui_inkasso.gc_pause import gc_paused
 from tui_inkasso.services import audit
@@ -237,7 +237,7 @@ def _book(name: str, prepared: PreparedFile, progress: Progress | None) -> tuple
     done = summarise(name, prepared, booked=booked)
     audit.record(
         "payments.imported", "payment_file", file_row.id,
-        f"{name} ({done.format_label}): {done.payments} betalningar, {format_sek(done.amount)} kr; "
+        f"{name} ({done.format_label}): {done.payments} betalningar, {format_kronor(done.amount)}; "
         f"{done.matched} matchade, {done.unmatched} ej matchade, {done.collection_payments} från inkassobolaget",
     )
     return file_row.id, done

@@ -22,6 +22,8 @@ from textual.message_pump import NoActiveAppError
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Static
 
+from tui_inkasso.domain.counts import count_of
+
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
 {name} > Vertical {{
@@ -303,7 +305,7 @@ class SaveChangesDialog(ModalScreen[bool | None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "Osparade ändringar"
-            changes = "1 ändring som inte är sparad" if self._count == 1 else f"{self._count} ändringar som inte är sparade"
+            changes = count_of(self._count, 'ändring som inte är sparad', 'ändringar som inte är sparade')
             yield Static(Text(f"{self._what} har {changes}. Spara innan du går?"),
                          classes="dialog-question")
             yield Static("j eller Enter = Spara · n = Spara inte · Esc = Stanna kvar", classes="dialog-keys")
