@@ -57,6 +57,7 @@ from tui_inkasso.widgets.typeahead import (
     after_bubbling,
     after_handled,
     hand_over,
+    pass_on_strayed,
     post_keys,
 )
 from tui_inkasso.widgets.worker_errors import WorkerFailed
@@ -814,10 +815,13 @@ class PagedTable(ScrollView, can_focus=True, inherit_bindings=False):
         After Enter on a row every key waits until the screen has handled the row (it opens
         another screen or moves the focus) and then goes to where the focus is. While the rows
         are on their way only the table's keys and ``row_keys`` wait for them: Esc and the
-        screen's other keys work at once.
+        screen's other keys work at once. A key the app gave the table before the focus moved
+        on goes to where the focus is now (``pass_on_strayed``), behind the keys handed there.
         """
         if self._handing_over:
             self._hold(event)
+        elif pass_on_strayed(self, event):
+            return
         elif self.awaiting_rows or self._replay_due:
             if event.key in self._bindings.key_to_bindings or event.key in self.row_keys:
                 self._hold(event)

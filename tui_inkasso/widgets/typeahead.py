@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from textual import events
 from textual.dom import DOMNode
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Input
 
 if TYPE_CHECKING:
@@ -69,6 +70,32 @@ def hand_over(node: DOMNode, keys: Sequence[KeyPress]) -> None:
         post_keys(node, keys)
 
 
+def pass_on_strayed(widget: Widget, event: events.Key) -> bool:
+    """Give a key that reached ``widget`` after the focus moved on to where the focus is now;
+    True when it did so (the caller then leaves the key alone).
+
+    The app gives each key to the widget focused when it reads the key, and the widget handles it
+    later, from its own queue. In a burst the focus can move in between: "Enter Enter r Down
+    Enter" on the ledger, where the last Enter was read while the customer list had the focus and
+    handled by the list only after the list had handed "r" and Down to the invoices. Textual then
+    runs the binding of the widget focused by then on the key, past that widget's own key
+    handling: the invoices' Enter on rows that "r" was still fetching, and the Enter was lost. A
+    letter would go into a search box that has just handed the focus on. Given to the focused
+    widget instead, the key waits behind the keys handed to it before (``type_ahead``).
+    """
+    app = widget.app
+    if app.focused is widget:
+        return False
+    event.stop()
+    event.prevent_default()
+    key = (event.key, event.character)
+    if isinstance(app, KeyGate) and app.holding_keys:  # a screen is opening: the key goes first
+        app.key_read_before_gate(key)
+    else:
+        hand_over(widget, [key])
+    return True
+
+
 class MoveOnInput(Input):
     """A text field whose Enter moves on (a search box whose Enter goes to the hits).
 
@@ -87,6 +114,8 @@ class MoveOnInput(Input):
             event.stop()
             event.prevent_default()
             self._held.append((event.key, event.character))
+        elif pass_on_strayed(self, event):
+            return
         elif event.key == "enter":
             self._held = []
             after_handled(self, self._move_on)
@@ -115,6 +144,11 @@ class KeyGate(_AppBase):
     _gate: list[events.Key] | None = None
     _gate_early = 0
     _gate_timer: Timer | None = None
+
+    @property
+    def holding_keys(self) -> bool:
+        """True while a screen opens and the keys read wait for it."""
+        return self._gate is not None
 
     def hold_keys_until_focus(self) -> None:
         """A screen is opening: keep the keys read from now until it has focused a widget."""
