@@ -188,8 +188,10 @@ async def test_a_key_read_as_the_focus_moves_goes_where_the_focus_went(
         monkeypatch.setattr(ledger, "customer_invoices", _slow(ledger.customer_invoices))
         burst(app, "enter", "enter", "r", "down")  # to the hits, open Anna, oldest first, the second
         await settle(pilot)
-        assert isinstance(app.screen, InvoiceDetailScreen), "the last Enter opened an invoice"
-        assert app.screen.detail is not None and app.screen.detail.invoice.number == expected
+        detail = app.screen
+        assert isinstance(detail, InvoiceDetailScreen), "the last Enter opened an invoice"
+        await wait_for(pilot, lambda: detail.detail is not None)  # a loaded machine: it may still be reading
+        assert detail.detail is not None and detail.detail.invoice.number == expected
 
 
 def _slow(original: Callable[..., Any]) -> Callable[..., Any]:
