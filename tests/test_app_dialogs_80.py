@@ -4,6 +4,8 @@ a long path too. Tables scroll sideways by design and are left out."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -15,10 +17,13 @@ from tests.ledger_data import SmallLedger, small
 from tests.tui_helpers import settle
 from tui_inkasso.app import InkassoApp
 from tui_inkasso.db.models import Invoice
-from tui_inkasso.screens.cases import StatusDialog
+from tui_inkasso.screens.cases import PaymentDialog, StatusDialog
 from tui_inkasso.screens.help import HelpScreen, key_rows
 from tui_inkasso.screens.reprint import ReprintMenu
 from tui_inkasso.screens.scheduled import TextScreen
+from tui_inkasso.screens.socialnamnd import BoardDialog
+from tui_inkasso.screens.terminations import DateDialog
+from tui_inkasso.services.case_register import CaseInvoiceLine
 from tui_inkasso.widgets.dialogs import (
     ConfirmDialog,
     PathPrompt,
@@ -47,6 +52,11 @@ def dialogs(small: SmallLedger) -> list[tuple[str, object]]:
         ("text", lambda app: TextScreen("Körning 12 – Saldofil varje natt", LONG * 3)),
         ("help", lambda app: HelpScreen(key_rows(app.screen), "Meny")),
         ("reprint", lambda app: ReprintMenu(_invoice_id(small.invoices["demand"]), small.invoices["demand"])),
+        ("date", lambda app: DateDialog(LONG, "Delgiven", dt.date(2026, 12, 6), methods=True)),
+        ("board", lambda app: BoardDialog(None, "Sundbybergs kommun")),
+        ("payment", lambda app: PaymentDialog([CaseInvoiceLine(
+            1, "10016955", "hyra", dt.date(2026, 9, 30), 123456789, 6000, 4321, "hyra", 123456789)],
+            dt.date(2026, 12, 6))),
     ]
 
 
@@ -64,7 +74,8 @@ def assert_fits(screen: Screen[object], name: str) -> None:
             assert widget.max_scroll_x == 0, f"{name}: {widget!r} scrolls sideways ({widget.max_scroll_x})"
 
 
-@pytest.mark.parametrize("name", ["confirm", "reason", "path", "print", "unsaved", "status", "text", "help", "reprint"])
+@pytest.mark.parametrize("name", ["confirm", "reason", "path", "print", "unsaved", "status", "text", "help", "reprint",
+                                  "date", "board", "payment"])
 async def test_the_dialog_fits_80_columns(small: SmallLedger, name: str) -> None:
     app = InkassoApp()
     async with app.run_test(size=(WIDTH, HEIGHT)) as pilot:
@@ -103,3 +114,36 @@ async def test_the_form_fits_80_columns(small: SmallLedger, name: str) -> None:
             if widget.display and widget.region.width and not isinstance(widget, PagedTable):
                 assert widget.region.right <= WIDTH, f"{name}: {widget!r} is cut: {widget.region}"
         assert_labels_whole(app.screen, name)
+
+
+KEY_LINE = re.compile(r"^(?:[^·=]+ = [A-ZÅÄÖ][^·=]*)(?: · [^·=]+ = [A-ZÅÄÖ][^·=]*)*$")
+
+
+@pytest.mark.parametrize("name", [
+    "confirm", "reason", "path", "print", "unsaved", "status", "date", "board", "payment"])
+async def test_every_dialog_names_its_keys_one_way(small: SmallLedger, name: str) -> None:
+    """One convention: a question takes "j eller Enter = Ja · n eller Esc = Nej"; a form "Enter
+    eller F2 = <what it does> · Esc = Avbryt", each what capitalised; and F2 does what Enter does."""
+    app = InkassoApp()
+    async with app.run_test(size=(WIDTH, HEIGHT)) as pilot:
+        await settle(pilot)
+        app.push_screen(dict(dialogs(small))[name](app))  # type: ignore[operator]
+        await settle(pilot)
+        [keys] = [str(w.render()) for w in app.screen.query(".dialog-keys")]
+        assert KEY_LINE.match(keys), f"{name}: {keys!r}"
+        if name == "confirm":
+            assert keys == "j eller Enter = Ja · n eller Esc = Nej"
+        elif name != "unsaved":
+            assert "Esc = Avbryt" in keys and "F2 = " in keys, f"{name}: {keys!r}"
+
+
+async def test_f2_saves_a_reason_as_enter_does(small: SmallLedger) -> None:
+    app = InkassoApp()
+    async with app.run_test(size=(WIDTH, HEIGHT)) as pilot:
+        await settle(pilot)
+        answers: list[str | None] = []
+        app.push_screen(ReasonDialog("Varför?", "Undanta"), answers.append)
+        await settle(pilot)
+        await pilot.press(*"Bestridd", "f2")
+        await settle(pilot)
+        assert answers == ["Bestridd"]

@@ -231,7 +231,7 @@ class StatusDialog(ModalScreen[tuple[str, str] | None]):
                              id="status-list", markup=False)
             yield Label("Anteckning (valfri):")
             yield Input(id="status-note", max_length=register.MAX_TEXT)
-            yield Static("Pilar och Enter = välj · Enter i anteckningen eller F2 = Spara · Esc = Avbryt",
+            yield Static("Pilar och Enter = Välj · Enter i anteckningen eller F2 = Spara · Esc = Avbryt",
                          classes="dialog-keys")
 
     def on_mount(self) -> None:
@@ -299,7 +299,7 @@ class PaymentDialog(ModalScreen[PaymentInput | None]):
             yield Label("Betalsätt")
             yield Select(methods, allow_blank=False, value=PaymentMethod.MANUAL.value, id="pay-method")
             yield Static("", id="pay-error", classes="dialog-error")
-            yield Static("Tab flyttar · Enter i ett fält eller F2 = Registrera · Esc = Avbryt", classes="dialog-keys")
+            yield Static("Tab = Nästa fält · Enter i ett fält eller F2 = Registrera · Esc = Avbryt", classes="dialog-keys")
 
     def on_mount(self) -> None:
         self.query_one("#pay-amount", Input).focus()

@@ -79,7 +79,7 @@ class BoardDialog(ModalScreen[tuple[str, str, str] | None]):
             yield Label("E-post (om nämnden tar emot meddelanden så)")
             yield Input(self._board.email if self._board else "", id="board-email")
             yield Static("", id="board-error", classes="dialog-error")
-            yield Static("Enter = nästa fält/spara · F2 = spara · Esc = avbryt", classes="dialog-keys")
+            yield Static("Enter = Nästa fält/Spara · F2 = Spara · Esc = Avbryt", classes="dialog-keys")
 
     def on_mount(self) -> None:
         first = "#board-address" if self._board and self._board.registered else "#board-municipality"

@@ -183,7 +183,8 @@ class DateDialog(ModalScreen[tuple[dt.date, ServiceMethod | None] | None]):
                 yield Label("Delgivningssätt")
                 yield OptionList(*(Option(m.label, id=m.value) for m in ServiceMethod), id="date-methods")
             yield Static("", id="date-error", classes="dialog-error")
-            keys = "Enter = nästa/spara · F2 = spara · Esc = avbryt" if self._methods else "Enter eller F2 = spara · Esc = avbryt"
+            keys = ("Enter = Nästa/Spara · F2 = Spara · Esc = Avbryt" if self._methods
+                    else "Enter eller F2 = Spara · Esc = Avbryt")
             yield Static(keys, classes="dialog-keys")
 
     def on_mount(self) -> None:

@@ -106,6 +106,7 @@ class ReasonDialog(ModalScreen[str | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Avbryt", id="reason.cancel"),
+        Binding("f2", "save", "Spara", id="reason.save"),
     ]
 
     def __init__(self, question: str | Text, title: str = "Skäl", placeholder: str = "Skäl") -> None:
@@ -123,7 +124,7 @@ class ReasonDialog(ModalScreen[str | None]):
             yield Static(self._question, classes="dialog-question", id="reason-question")
             yield Input(placeholder=self._placeholder, id="reason", max_length=200)
             yield Static("", id="reason-error", classes="dialog-error")
-            yield Static("Enter = Spara · Esc = Avbryt", classes="dialog-keys")
+            yield Static("Enter eller F2 = Spara · Esc = Avbryt", classes="dialog-keys")
 
     def on_mount(self) -> None:
         self.query_one("#reason", Input).focus()
@@ -137,7 +138,14 @@ class ReasonDialog(ModalScreen[str | None]):
 
     @on(Input.Submitted, "#reason")
     def _submitted(self, event: Input.Submitted) -> None:
-        text = " ".join(event.value.split())
+        self._answer(event.value)
+
+    def action_save(self) -> None:
+        """F2 saves as Enter does: every form dialog takes both (the app's one convention)."""
+        self._answer(self.query_one("#reason", Input).value)
+
+    def _answer(self, value: str) -> None:
+        text = " ".join(value.split())
         if not text:
             self.query_one("#reason-error", Static).update("Skriv ett skäl (det syns i reskontran och loggen).")
             return
