@@ -42,7 +42,7 @@ from tui_inkasso.services import case_register as register
 from tui_inkasso.services import clock
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.db_work import db_work
-from tui_inkasso.widgets.dialogs import DIALOG_CSS, ReasonDialog
+from tui_inkasso.widgets.dialogs import DIALOG_CSS, ReasonDialog, key_line
 from tui_inkasso.widgets.filter_field import FilterField
 from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS, TABLE_KEYS
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, PageQuery, TableRow
@@ -231,8 +231,7 @@ class StatusDialog(ModalScreen[tuple[str, str] | None]):
                              id="status-list", markup=False)
             yield Label("Anteckning (valfri):")
             yield Input(id="status-note", max_length=register.MAX_TEXT)
-            yield Static("Pilar och Enter = Välj · Enter i anteckningen eller F2 = Spara · Esc = Avbryt",
-                         classes="dialog-keys")
+            yield Static(key_line("Pilar och Enter = Välj · Enter i anteckningen eller F2 = Spara · Esc = Avbryt"), classes="dialog-keys")
 
     def on_mount(self) -> None:
         options = self.query_one("#status-list", OptionList)
@@ -299,7 +298,7 @@ class PaymentDialog(ModalScreen[PaymentInput | None]):
             yield Label("Betalsätt")
             yield Select(methods, allow_blank=False, value=PaymentMethod.MANUAL.value, id="pay-method")
             yield Static("", id="pay-error", classes="dialog-error")
-            yield Static("Tab = Nästa fält · Enter i ett fält eller F2 = Registrera · Esc = Avbryt", classes="dialog-keys")
+            yield Static(key_line("Tab = Nästa fält · Enter i ett fält eller F2 = Registrera · Esc = Avbryt"), classes="dialog-keys")
 
     def on_mount(self) -> None:
         self.query_one("#pay-amount", Input).focus()

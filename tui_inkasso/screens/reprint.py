@@ -29,7 +29,7 @@ from tui_inkasso.domain.money import format_sek
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.services import dunning_blocks, dunning_levels, dunning_reprint
 from tui_inkasso.widgets.db_work import db_work
-from tui_inkasso.widgets.dialogs import ConfirmDialog, PrintDialog, ReasonDialog
+from tui_inkasso.widgets.dialogs import ConfirmDialog, PrintDialog, ReasonDialog, key_line
 from tui_inkasso.widgets.worker_errors import ForwardWorkerErrors
 
 
@@ -128,7 +128,7 @@ class ReprintMenu(_Printer, ModalScreen[None]):
             box.border_title = Text(f"Återutskrift av påminnelse/krav {self.invoice_number}".strip())
             yield Static("Hämtar …", id="reprint-intro")
             yield OptionList(id="reprint-notices")
-            yield Static("Enter eller f = Förhandsgranska · s = Skriv ut · Esc = Stäng", classes="reprint-keys")
+            yield Static(key_line("Enter eller f = Förhandsgranska · s = Skriv ut · Esc = Stäng"), classes="reprint-keys")
 
     def on_mount(self) -> None:
         self._load()

@@ -28,7 +28,7 @@ from tui_inkasso.services.errors import UserError
 from tui_inkasso.services.socialnamnd import Board
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.db_work import db_work
-from tui_inkasso.widgets.dialogs import DIALOG_CSS, ConfirmDialog, PathPrompt
+from tui_inkasso.widgets.dialogs import DIALOG_CSS, ConfirmDialog, PathPrompt, key_line
 from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, TableRow
 
@@ -79,7 +79,7 @@ class BoardDialog(ModalScreen[tuple[str, str, str] | None]):
             yield Label("E-post (om nämnden tar emot meddelanden så)")
             yield Input(self._board.email if self._board else "", id="board-email")
             yield Static("", id="board-error", classes="dialog-error")
-            yield Static("Enter = Nästa fält/Spara · F2 = Spara · Esc = Avbryt", classes="dialog-keys")
+            yield Static(key_line("Enter = Nästa fält/Spara · F2 = Spara · Esc = Avbryt"), classes="dialog-keys")
 
     def on_mount(self) -> None:
         first = "#board-address" if self._board and self._board.registered else "#board-municipality"

@@ -46,7 +46,7 @@ from tui_inkasso.services.errors import UserError
 from tui_inkasso.services.termination_state import TerminationView
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.db_work import db_work
-from tui_inkasso.widgets.dialogs import DIALOG_CSS, PathPrompt
+from tui_inkasso.widgets.dialogs import DIALOG_CSS, PathPrompt, key_line
 from tui_inkasso.widgets.filter_field import FilterField
 from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, TableRow
@@ -185,7 +185,7 @@ class DateDialog(ModalScreen[tuple[dt.date, ServiceMethod | None] | None]):
             yield Static("", id="date-error", classes="dialog-error")
             keys = ("Enter = Nästa/Spara · F2 = Spara · Esc = Avbryt" if self._methods
                     else "Enter eller F2 = Spara · Esc = Avbryt")
-            yield Static(keys, classes="dialog-keys")
+            yield Static(key_line(keys), classes="dialog-keys")
 
     def on_mount(self) -> None:
         field = self.query_one("#date-input", Input)

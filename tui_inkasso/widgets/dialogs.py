@@ -56,6 +56,12 @@ def _keys_ready(screen: ModalScreen[Any]) -> None:
 
 
 CONFIRM_KEYS = "j eller Enter = Ja · n eller Esc = Nej"
+
+
+def key_line(text: str) -> Text:
+    """A dialog's keys ("Enter eller F2 = Spara · Esc = Avbryt") as text that wraps only between
+    its parts: at 80 columns the status dialog's line broke as "Esc =" / "Avbryt"."""
+    return Text(" · ".join(part.replace(" ", "\u00a0") for part in text.split(" · ")))
 """The key line of every yes/no question in the app."""
 
 
@@ -89,7 +95,7 @@ class ConfirmDialog(ModalScreen[bool]):
         with Vertical() as box:
             box.border_title = Text(self._title)
             yield Static(self._question, classes="dialog-question")
-            yield Static(CONFIRM_KEYS, classes="dialog-keys")
+            yield Static(key_line(CONFIRM_KEYS), classes="dialog-keys")
 
     def on_mount(self) -> None:
         _keys_ready(self)
@@ -124,7 +130,7 @@ class ReasonDialog(ModalScreen[str | None]):
             yield Static(self._question, classes="dialog-question", id="reason-question")
             yield Input(placeholder=self._placeholder, id="reason", max_length=200)
             yield Static("", id="reason-error", classes="dialog-error")
-            yield Static("Enter eller F2 = Spara · Esc = Avbryt", classes="dialog-keys")
+            yield Static(key_line("Enter eller F2 = Spara · Esc = Avbryt"), classes="dialog-keys")
 
     def on_mount(self) -> None:
         self.query_one("#reason", Input).focus()
@@ -202,7 +208,7 @@ class PathPrompt(ModalScreen[Path | None]):
             yield Static(self._question, classes="dialog-question")
             yield Input(self._default, id="path")
             yield Static("", id="path-error", classes="dialog-error")
-            yield Static(f"Enter eller F2 = {self._action} · Esc = Avbryt", classes="dialog-keys")
+            yield Static(key_line(f"Enter eller F2 = {self._action} · Esc = Avbryt"), classes="dialog-keys")
 
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()
@@ -260,10 +266,10 @@ class PrintDialog(ModalScreen[tuple[Path | None, bool] | None]):
             if self._printer:
                 yield Checkbox(f"Skriv även ut på skrivaren {self._printer}", value=True, id="print-printer")
             else:
-                yield Static("Ingen skrivare är inställd (Inställningar → Påminnelse/krav); bara PDF.",
+                yield Static(Text("Ingen skrivare är inställd (Inställningar → Påminnelse/krav); bara PDF."),
                              classes="dialog-keys")
             yield Static("", id="print-error", classes="dialog-error")
-            yield Static("Enter eller F2 = Skriv ut · Esc = Avbryt", classes="dialog-keys")
+            yield Static(key_line("Enter eller F2 = Skriv ut · Esc = Avbryt"), classes="dialog-keys")
 
     def on_mount(self) -> None:
         self.query_one("#print-path", Input).focus()
@@ -316,7 +322,7 @@ class SaveChangesDialog(ModalScreen[bool | None]):
             changes = count_of(self._count, 'ändring som inte är sparad', 'ändringar som inte är sparade')
             yield Static(Text(f"{self._what} har {changes}. Spara innan du går?"),
                          classes="dialog-question")
-            yield Static("j eller Enter = Spara · n = Spara inte · Esc = Stanna kvar", classes="dialog-keys")
+            yield Static(key_line("j eller Enter = Spara · n = Spara inte · Esc = Stanna kvar"), classes="dialog-keys")
 
     def action_answer(self, save: bool) -> None:
         """Close with the answer: save, or leave without saving."""
