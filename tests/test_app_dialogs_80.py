@@ -99,6 +99,9 @@ def assert_labels_whole(screen: Screen[object], name: str) -> None:
 FORMS = {
     "settings": ("i",), "mail": ("m",), "payments": ("l",), "levels": ("k",), "owners": ("a", "enter"),
     "selection": ("p",), "service-wizard": ("t", "n", "enter"),
+    "service-weekdays": ("t", "n", "enter", "x", "f2", "f2", "down", "enter"),
+    "service-month": ("t", "n", "enter", "x", "f2", "f2", "down", "down", "enter"),
+    "service-hours": ("t", "n", "enter", "x", "f2", "f2", "down", "down", "down", "enter"),
 }
 
 

@@ -71,3 +71,14 @@ async def test_at_80_columns_the_list_shows_when_and_how_it_went(app_db: str) ->
         await settle(pilot)
         shown = "\n".join(str(w.render()) for w in app.screen.query(Static))
         assert "manual-" not in shown and "Dator: " in shown and ", process " in shown, shown
+
+
+async def test_the_wizards_step_title_is_whole_at_80_columns(app_db: str) -> None:
+    """The header named 'Ny schemalagd tjänst – Kontrollera och s…' at 80 columns."""
+    app = InkassoApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        for key in ("t", "n", "enter"):
+            await pilot.press(key)
+            await settle(pilot)
+        assert app.screen.sub_title == "Ny tjänst – Namn och beskrivning"
+        assert len(f"{app.title} — {app.screen.sub_title}") <= 80 - 2 * 8, "room for the header's icon and clock"

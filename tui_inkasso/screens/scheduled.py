@@ -778,7 +778,7 @@ class Wizard:
             partial(scheduled.update_service, existing.id) if existing is not None
             else scheduled.create_service
         )
-        self.heading = f"Redigera {existing.name}" if existing is not None else "Ny schemalagd tjänst"
+        self.heading = f"Redigera {existing.name}" if existing is not None else "Ny tjänst"
         self.done = done
         self.index = 0
         self._step: WizardStep | None = None
