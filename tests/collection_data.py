@@ -103,11 +103,11 @@ def build_collection_ledger() -> CollectionLedger:
 def _build() -> CollectionLedger:
     DunningLevelConfig.create(level=1, name="Påminnelse", days=10, fee=6000, deadline_days=10)
     DunningLevelConfig.create(level=2, name="Krav 1", days=20, fee=18000, deadline_days=10)
-    bab = make_owner("BAB")
-    fab = make_owner("FAB", name="Fastighets AB Norr", org_no="556703-7485", bankgiro="58056201")
     # The rate for 2026-07-01 staff enter before handing claims over in late 2026 (tests/rate_data.py).
     ReferenceRate.insert_many([{"valid_from": r.valid_from, "rate_bp": r.rate_bp}
                                for r in rates_with_h2_2026()]).execute()
+    bab = make_owner("BAB")
+    fab = make_owner("FAB", name="Fastighets AB Norr", org_no="556703-7485", bankgiro="58056201")
     objects = {sfi: make_object(f"1001-{sfi[:3].upper()}", sfi=sfi, owner=bab)
                for sfi in ("bostad", "parkering", "garage", "ovriga")}
     objects["lager"] = make_object("2001-LAG", sfi="lager", owner=fab)

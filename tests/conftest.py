@@ -8,16 +8,18 @@ answers, PostgreSQL tests are skipped with the reason (``-rs`` prints it).
 from __future__ import annotations
 
 import os
+import pwd
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlparse
 
 import pytest
 import pytest_textual_snapshot
 
 from tui_inkasso.db.connection import close_database, db, open_database
-from tui_inkasso.services import clock
+from tui_inkasso.domain.codes import StaffRole
+from tui_inkasso.services import clock, permissions
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOT_ROOT = ROOT / "snapshots"
@@ -37,12 +39,27 @@ class _SnapshotsInTopFolder(pytest_textual_snapshot.SVGImageExtension):
 pytest_textual_snapshot.SVGImageExtension = _SnapshotsInTopFolder
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _test_identity() -> Iterator[None]:
+    """Every test runs as "testare", also the module-scoped fixtures that build a ledger before
+    the per-test fixture below runs (the first user of a ledger becomes its administrator)."""
+    clock._test_user = "testare"
+    # Subprocesses of the real program run as this machine's login (SQLite) and the URL's role
+    # (PostgreSQL): administrators too of every ledger the tests build.
+    permissions._test_first_admins = (pwd.getpwuid(os.getuid()).pw_name, urlparse(PG_URL).username or "")
+    yield
+    clock._test_user = None
+    permissions._test_first_admins = ()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test reads the developer's real database, settings or password variables."""
     monkeypatch.delenv("TUI_INKASSO_DB", raising=False)
     monkeypatch.delenv("TUI_INKASSO_UPLOAD_PASSWORD", raising=False)
     monkeypatch.setattr(clock, "_test_user", "testare")  # the name the audit log records in tests
+    monkeypatch.setattr(permissions, "_ceiling", StaffRole.ADMIN)  # a daemon run in-process limits it
+    permissions.forget_sessions()
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("XDG_DOCUMENTS_DIR", str(tmp_path / "dokument"))
@@ -53,6 +70,7 @@ def sqlite_url(tmp_path: Path) -> Iterator[str]:
     """A fresh SQLite database file, migrated and bound to the models."""
     url = f"sqlite:///{tmp_path / 'inkasso.db'}"
     open_database(url)
+    permissions.session_role()  # its first user, the administrator, as the program's start makes it
     yield url
     close_database()
 
@@ -91,6 +109,7 @@ def postgres_url() -> Iterator[str]:
     url = f"{PG_URL}{separator}options={quote(f'-c search_path={schema}')}"
     try:
         open_database(url)
+        permissions.session_role()
         yield url
     finally:
         close_database()

@@ -25,6 +25,7 @@ import pytest
 from tests import service_jobs
 from tests.balance_helpers import invoice_for, make_case, pay
 from tests.servers import SmtpServer
+from tests.staff import approve_pending, in_force
 from tui_inkasso.db.models import ScheduledService, ServiceRun
 from tui_inkasso.services import scheduled, settings
 from tui_inkasso.services.clock import now
@@ -93,8 +94,8 @@ def daemons(tmp_path: Path, sqlite_url: str) -> Iterator[Daemons]:
 
 @pytest.fixture
 def mail_to(smtp_server: SmtpServer, sqlite_url: str) -> SmtpServer:
-    settings.set_settings({"mail.host": "127.0.0.1", "mail.port": str(smtp_server.port),
-                           "mail.starttls": "nej", "mail.sender": "inkasso@fastighet.se"})
+    in_force({"mail.host": "127.0.0.1", "mail.port": str(smtp_server.port),
+              "mail.starttls": "nej", "mail.sender": "inkasso@fastighet.se"})
     smtp_server.messages.clear()
     return smtp_server
 
@@ -114,6 +115,7 @@ def due_service(kind: str, **kw: object) -> int:
     values: dict[str, object] = {"name": f"Test {kind}", "service": kind, "at_time": at}
     values.update(kw)
     service = scheduled.create_service(ServiceSpec(**values))  # type: ignore[arg-type]
+    approve_pending()  # e-mail recipients wait for a second administrator
     ScheduledService.update(created_at=now() - dt.timedelta(days=3)).where(
         ScheduledService.id == service.id).execute()
     return service.id

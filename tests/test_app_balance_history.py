@@ -9,6 +9,7 @@ import pytest
 from tests import fixtures_servers as fx
 from tests.balance_app_helpers import SIZE, ledger, open_step_two, rows_of, table_of, text_of
 from tests.servers import FtpServer
+from tests.staff import in_force
 from tests.tui_helpers import notifications, settle
 from tui_inkasso.app import InkassoApp
 from tui_inkasso.screens.balance_history import (
@@ -16,7 +17,6 @@ from tui_inkasso.screens.balance_history import (
     BalanceFilesScreen,
 )
 from tui_inkasso.services import balance_history as bh
-from tui_inkasso.services.settings import set_setting
 from tui_inkasso.widgets.dialogs import ConfirmDialog, PathPrompt
 
 __all__ = ["ledger"]  # the fixture, imported for pytest
@@ -73,7 +73,7 @@ async def test_history_open_rewrite_and_resend(
         assert copy.read_bytes() == original.read_bytes()
 
         folder = fx.fresh_dir(ftp_server.root)
-        set_setting("collection.upload_url", ftp_server.url(folder))
+        in_force({"collection.upload_url": ftp_server.url(folder)})
         monkeypatch.setenv("TUI_INKASSO_UPLOAD_PASSWORD", ftp_server.password)
         await pilot.press("i")
         await settle(pilot)

@@ -11,6 +11,7 @@ from tests import fixtures_servers as fx
 from tests import service_jobs
 from tests.common import app_db
 from tests.servers import FtpServer, listing
+from tests.staff import in_force
 from tests.tui_helpers import notifications, settle, table_data
 from tui_inkasso.app import InkassoApp
 from tui_inkasso.db.models import CollectionFile, OutboxFile, ServiceRun
@@ -26,7 +27,7 @@ from tui_inkasso.screens.scheduled import (
     TextScreen,
     WhenStep,
 )
-from tui_inkasso.services import outbox, scheduled, settings
+from tui_inkasso.services import outbox, scheduled
 from tui_inkasso.services.clock import now
 from tui_inkasso.services.scheduled import ServiceSpec
 from tui_inkasso.services.transaction import write_transaction
@@ -86,7 +87,7 @@ async def test_the_outbox_shows_states_and_resends(
     app_db: str, tmp_path: Path, ftp_server: FtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = fx.fresh_dir(ftp_server.root)
-    settings.set_setting("collection.upload_url", ftp_server.url(folder))
+    in_force({"collection.upload_url": ftp_server.url(folder)})
     monkeypatch.setenv("TUI_INKASSO_UPLOAD_PASSWORD", "fel")
     path = tmp_path / "saldo_1.xml"
     path.write_bytes(b"<Saldokorrigeringar/>\n")

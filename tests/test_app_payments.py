@@ -13,6 +13,7 @@ from textual.widgets import Input, Static
 
 from tests.conftest import SHARED_DOCS
 from tests.payment_files import AGENCY, bgmax_payment, write_bgmax_file
+from tests.staff import approve_pending
 from tests.tui_helpers import notifications, type_text
 from tests.tui_helpers import settle_tree as settle
 from tui_inkasso.app import InkassoApp
@@ -43,6 +44,7 @@ def folder(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     """The example ledger, and a folder of payment files the picker starts in."""
     monkeypatch.setenv("TUI_INKASSO_TODAY", "2026-11-28")
     import_ledger(SHARED_DOCS / "ledger-import-example.json")
+    approve_pending()  # the example's agency bankgiro: proposed by the import, approved here
     files = tmp_path / "betalfiler"
     files.mkdir()
     set_setting("payments.import_dir", str(files))

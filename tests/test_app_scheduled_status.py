@@ -9,10 +9,11 @@ import datetime as dt
 from textual.widgets import Static
 
 from tests.common import app_db
+from tests.staff import approve_pending, in_force
 from tests.tui_helpers import settle
 from tui_inkasso.app import InkassoApp
 from tui_inkasso.db.models import ServiceRun
-from tui_inkasso.services import scheduled, settings
+from tui_inkasso.services import scheduled
 from tui_inkasso.services.scheduled import ServiceSpec
 
 __all__ = ["app_db"]  # the fixture, imported for pytest
@@ -22,6 +23,7 @@ async def test_the_daemons_last_run_and_a_mail_warning(app_db: str) -> None:
     status = scheduled.schedule_status()
     assert status.last_daemon_run is None and status.mail_missing_for == ()
     service = scheduled.create_service(ServiceSpec(name="Saldofil måndagar", notify_emails=("ekonomi@fastighet.se",)))
+    approve_pending()  # the recipients: four eyes
     ServiceRun.create(service=service.id, slot="2026-11-23T06:00", trigger="schedule",
                       started_at=dt.datetime(2026, 11, 23, 6, 0, 2), finished_at=dt.datetime(2026, 11, 23, 6, 0, 9),
                       result="ok", worker="server:1")
@@ -39,7 +41,7 @@ async def test_the_daemons_last_run_and_a_mail_warning(app_db: str) -> None:
         warning = app.screen.query_one("#services-warning", Static)
         assert warning.display and "ingen e-post för Saldofil måndagar" in str(warning.render())
         assert warning.region.right <= 80
-    settings.set_setting("mail.host", "smtp.fastighet.se")
+    in_force({"mail.host": "smtp.fastighet.se"})
     assert scheduled.schedule_status().mail_missing_for == ()
     runs = {run.trigger: run for run in scheduled.list_runs(service.id)}
     assert runs["schedule"].planned_at == dt.datetime(2026, 11, 23, 6, 0)

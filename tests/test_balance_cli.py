@@ -12,6 +12,7 @@ from tests import fixtures_servers as fx
 from tests.balance_helpers import file_payment_ids, invoice_for, make_case, pay, second_owner
 from tests.common import run, run_json
 from tests.servers import FtpServer, refused_port
+from tests.staff import in_force
 from tui_inkasso.db.models import OutboxFile
 from tui_inkasso.services.settings import set_setting
 
@@ -38,7 +39,7 @@ def corrections(out: Path) -> dict[str, int]:
 
 def _ftp(server: FtpServer, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = fx.fresh_dir(server.root)
-    set_setting("collection.upload_url", server.url(folder))
+    in_force({"collection.upload_url": server.url(folder)})
     monkeypatch.setenv("TUI_INKASSO_UPLOAD_PASSWORD", server.password)
     return server.root / folder
 
@@ -123,7 +124,7 @@ def test_a_failed_upload_keeps_the_file_and_resend_sends_it(
     corrections: dict[str, int], sqlite_url: str, ftp_server: FtpServer,
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:
-    set_setting("collection.upload_url", f"ftp://inkasso@127.0.0.1:{refused_port()}/in")
+    in_force({"collection.upload_url": f"ftp://inkasso@127.0.0.1:{refused_port()}/in"})
     code, text, err = run(capsys, sqlite_url, "balance-file", "--owner", "FAB")
     assert code == 0, err
     assert "Saldofil skapad" in text and "väntar i utkorgen" in text

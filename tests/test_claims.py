@@ -15,6 +15,7 @@ import pytest
 from tests.claim_helpers import account_sums, open_parts, voucher_lines
 from tests.factories import make_customer, make_invoice, make_object
 from tests.payment_files import AGENCY, bgmax_payment, write_bgmax_file
+from tests.staff import in_force
 from tui_inkasso.db.models import (
     Account,
     AccountRole,
@@ -149,7 +150,7 @@ def test_an_overpayment_is_only_what_exceeds_the_whole_claim(
 
 def test_the_agencys_payment_settles_the_claim_and_only_the_excess_goes_to_its_account(
         rent: Invoice, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    settings.set_setting("collection.agency_accounts", AGENCY)
+    in_force({"collection.agency_accounts": AGENCY})
     notice = _run(REMINDER_RUN, monkeypatch)
     payment = _pay(tmp_path, rent, notice.total + 5_000, REMINDER_RUN + dt.timedelta(days=20), monkeypatch,
                    sender=AGENCY)

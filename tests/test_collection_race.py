@@ -17,9 +17,10 @@ from tests.collection_data import (
     ledger,
 )
 from tests.servers import FtpServer
+from tests.staff import in_force
 from tui_inkasso.db.connection import db
 from tui_inkasso.db.models import CollectionCase, CollectionFile, OutboxFile
-from tui_inkasso.services import collection_errors, collection_exclusion, collection_run, settings
+from tui_inkasso.services import collection_errors, collection_exclusion, collection_run
 
 ftp_server = fx.ftp_server
 
@@ -78,7 +79,7 @@ def test_the_file_is_uploaded_through_the_outbox_right_after_the_commit(
     ledger: CollectionLedger, ftp_server: FtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = fx.fresh_dir(ftp_server.root)
-    settings.set_setting("collection.upload_url", ftp_server.url(folder))
+    in_force({"collection.upload_url": ftp_server.url(folder)})
     monkeypatch.setenv("TUI_INKASSO_UPLOAD_PASSWORD", ftp_server.password)
     result = collection_run.create_cases(DAY, None, ledger.ready_ids(), "intrum")
     assert [d.status for d in result.deliveries] == ["sent", "sent"]

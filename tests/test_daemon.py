@@ -16,6 +16,7 @@ from tests import daemon_helpers as dh
 from tests import fixtures_servers as fx
 from tests.daemon_helpers import ROOT, Daemons, due_service, mails, make_correction, runs, wait_for
 from tests.servers import FtpServer, SmtpServer, listing
+from tests.staff import in_force
 from tui_inkasso.db.models import BalanceReport, CollectionFile, OutboxFile
 from tui_inkasso.services import settings
 
@@ -36,7 +37,7 @@ def test_once_catches_up_a_missed_run_exactly_once_and_delivers(
 ) -> None:
     """The real "Skapa saldofil" job: the balance file is made once and reaches the FTP server."""
     folder = fx.fresh_dir(ftp_server.root)
-    settings.set_setting("collection.upload_url", ftp_server.url(folder))
+    in_force({"collection.upload_url": ftp_server.url(folder)})
     daemons.env["TUI_INKASSO_UPLOAD_PASSWORD"] = ftp_server.password
     make_correction()
     service_id = due_service("saldofil")

@@ -19,6 +19,7 @@ from tests import daemon_helpers as dh
 from tests import fixtures_servers as fx
 from tests.daemon_helpers import ROOT, Daemons, due_service, mails, make_correction, runs, wait_for
 from tests.servers import SmtpServer
+from tests.staff import approve_pending
 from tui_inkasso.db.models import (
     BalanceReport,
     CollectionFile,
@@ -59,6 +60,7 @@ def test_a_failing_run_is_recorded_and_mailed_and_the_next_run_still_happens(
     service = scheduled.create_service(ServiceSpec(
         name="Varje timme", service="failing", frequency="hour", every_hours=1, at_time="00:00",
         notify_emails=("ekonomi@fastighet.se",)))
+    approve_pending()  # the recipients: four eyes
     proc = daemons.start(TUI_INKASSO_TEST_CLOCK_SPEED="3600",
                          TEST_JOB_FAIL_ONCE=str(tmp_path / "failed-once"))
     wait_for("two runs", lambda: len([r for r in runs(service.id) if r.finished_at]) >= 2)

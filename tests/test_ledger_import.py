@@ -13,6 +13,7 @@ import pytest
 
 from tests.common import database_digest
 from tests.conftest import SHARED_DOCS
+from tests.staff import approve_pending
 from tui_inkasso.cli import main
 from tui_inkasso.db.connection import close_database
 from tui_inkasso.db.models import (
@@ -29,7 +30,7 @@ from tui_inkasso.db.models import (
     Owner,
     Payment,
 )
-from tui_inkasso.services import settings
+from tui_inkasso.services import approvals, settings
 from tui_inkasso.services.ledger_import import LedgerImportError, import_ledger, import_ledger_bytes
 
 EXAMPLE = SHARED_DOCS / "ledger-import-example.json"
@@ -79,6 +80,11 @@ def test_example_imports_as_it_is(any_db: str) -> None:
     assert Customer.get(Customer.number == "K1002").is_company
     assert ObjectType.get(ObjectType.code == "OVR").sfi == "ej_vald"
     assert settings.collection_system().code == "intrum"
+    assert settings.agency_accounts() == frozenset(), "payment routing: proposed, not changed (issue 17)"
+    [proposal] = approvals.list_approvals()
+    assert (proposal.key, proposal.old, proposal.new, proposal.proposed_by) == (
+        "collection.agency_accounts", "", "5051057;9912346", "testare")
+    approve_pending()
     assert settings.agency_accounts() == {"5051057", "9912346"}
     first = DunningNotice.select().join(Invoice).where(Invoice.number == "100236", DunningNotice.level == 1).get()
     assert (first.capital, first.fee, str(first.deadline)) == (1875000, 6000, "2026-09-18")
@@ -180,9 +186,13 @@ def test_changed_master_data_is_updated(sqlite_url: str) -> None:
     data["dunning_levels"][0]["fee"] = "50.00"
     result = _import(data)
     assert result.counts["customers"].updated == 1 and result.counts["customers"].unchanged == 2
-    assert result.counts["accounts"].updated == 1 and result.counts["dunning_levels"].updated == 1
+    assert result.counts["accounts"].updated == 0 and result.counts["dunning_levels"].updated == 1
     assert Customer.get(Customer.number == "K2001").city == "Luleå"
-    assert Account.get(Account.role == "Bank", Account.owner == Owner.get(Owner.code == "BAB")).number == "1940"
+    bank = Account.get(Account.role == "Bank", Account.owner == Owner.get(Owner.code == "BAB"))
+    assert bank.number == "1930", "an owner's account is payment routing: proposed, not changed (issue 17)"
+    assert [(p.key, p.old, p.new) for p in result.proposals] == [("owner.BAB.account.Bank", "1930", "1940")]
+    approve_pending()
+    assert Account.get_by_id(bank.id).number == "1940"
     assert DunningLevelConfig.get(DunningLevelConfig.level == 1).fee == 5000
     assert Invoice.get(Invoice.number == "100234").fees == 6000, "fees recorded on notices stay"
     entry = AuditEntry.select().where(AuditEntry.action == "ledger.imported").order_by(AuditEntry.id.desc()).get()
@@ -251,6 +261,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_cli_exit_codes_stderr_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     database = str(tmp_path / "cli.db")
     assert _cli("--db", database, "init").returncode == 0, "an import goes into a ledger that exists"
+    assert _cli("--db", database, "users", "add", "testare", "--role", "admin").returncode == 0  # init's is the OS login
     broken = tmp_path / "broken.json"
     broken.write_text(json.dumps(_broken(), ensure_ascii=False), encoding="utf-8")
     refused = _cli("--db", database, "import-ledger", str(broken))

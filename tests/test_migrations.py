@@ -206,7 +206,7 @@ def test_version_2_audit_details_become_json_and_read_as_before(empty_url: tuple
     database = open_database(url)
     from tui_inkasso.services import audit
 
-    lines = sorted(audit.recent(), key=lambda line: line.at)
+    lines = sorted((line for line in audit.recent() if line.object_type != "staff_user"), key=lambda line: line.at)
     assert [line.readable_details for line in lines] == [shown for *_, shown in OLD_AUDIT]
     assert [json.loads(line.details) for line in lines] == [
         {"old": "none", "new": "svea"},

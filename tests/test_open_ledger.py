@@ -44,7 +44,7 @@ def test_init_creates_an_empty_ledger_once(tmp_path: Path, capsys: pytest.Captur
     path = tmp_path / "ny" / "mapp" / "bolag.db"
     code, out, err = run(capsys, str(path), "init", "--json")
     assert code == 0 and err == ""
-    assert json.loads(out) == {"created": True, "database": str(path)}
+    assert json.loads(out) == {"created": True, "database": str(path), "administrator": "testare"}
     close_database()
     assert path.is_file()
     code, out, _ = run(capsys, str(path), "init")
@@ -83,7 +83,8 @@ def test_a_postgresql_database_without_a_ledger_is_refused_until_init(
         code, _, err = run(capsys, url, "settings", "show")
         assert code == 1 and "databasen test på 127.0.0.1 har ingen reskontra" in err
         code, out, _ = run(capsys, url, "init", "--json")
-        assert code == 0 and json.loads(out) == {"created": True, "database": "test på 127.0.0.1"}
+        assert code == 0 and json.loads(out) == {"created": True, "database": "test på 127.0.0.1",
+                                                 "administrator": "testare"}
         assert current_version(ledger_location_database()) is not None
         close_database()
         assert run(capsys, url, "settings", "show")[0] == 0

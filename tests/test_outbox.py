@@ -19,8 +19,9 @@ from tests.servers import (
     ssh_fingerprint,
     start_sshd,
 )
+from tests.staff import in_force
 from tui_inkasso.db.models import AuditEntry, CollectionFile, OutboxFile
-from tui_inkasso.services import outbox, settings
+from tui_inkasso.services import outbox
 from tui_inkasso.services.clock import now
 from tui_inkasso.services.errors import NotFound
 from tui_inkasso.services.transaction import write_transaction
@@ -45,7 +46,7 @@ def balance_file(tmp_path: Path, sqlite_url: str) -> Path:
 
 def _ftp_setup(server: FtpServer, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = fx.fresh_dir(server.root)
-    settings.set_setting("collection.upload_url", server.url(folder))
+    in_force({"collection.upload_url": server.url(folder)})
     monkeypatch.setenv("TUI_INKASSO_UPLOAD_PASSWORD", server.password)
     return server.root / folder
 
@@ -55,7 +56,7 @@ def _sftp_setup(server: SshdServer, tmp_path: Path) -> str:
     folder = fx.fresh_dir(server.home)
     known = tmp_path / "known_hosts"
     trust_host(parse_upload_url(server.url()), known)
-    settings.set_settings({
+    in_force({
         "collection.upload_url": server.url(folder),
         "collection.upload_key_file": str(server.user_key),
         "collection.upload_known_hosts": str(known),
@@ -122,7 +123,7 @@ def test_ftps_delivery_with_the_agency_ca(
     failed = outbox.deliver_now(row)
     assert failed is not None and failed.status == "failed" and failed.reason == "tls"
     assert "serverns TLS-certifikat är inte betrott" in outbox.get_entry(row.id).last_error
-    settings.set_setting("collection.upload_ca_file", str(tls_cert.cert))
+    in_force({"collection.upload_ca_file": str(tls_cert.cert)})
     assert outbox.resend(row.id).status == "sent"
     assert (remote / balance_file.name).read_bytes() == CONTENT
 
@@ -242,7 +243,7 @@ def test_a_password_file_others_can_read_fails_with_the_reason(
     secret = tmp_path / "upload.pw"
     secret.write_text(ftp_server.password + "\n")
     os.chmod(secret, 0o644)
-    settings.set_setting("collection.upload_password_file", str(secret))
+    in_force({"collection.upload_password_file": str(secret)})
     result = outbox.deliver_now(_create_with_record(balance_file))
     assert result is not None and result.status == "failed"
     assert "rättigheterna 0644" in result.error and "chmod 600" in result.error
@@ -253,7 +254,7 @@ def test_a_password_file_others_can_read_fails_with_the_reason(
 def test_unreachable_server_via_deliver_now_never_raises(
     balance_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings.set_setting("collection.upload_url", f"ftp://inkasso@127.0.0.1:{refused_port()}/in")
+    in_force({"collection.upload_url": f"ftp://inkasso@127.0.0.1:{refused_port()}/in"})
     result = outbox.deliver_now(_create_with_record(balance_file))
     assert result is not None and result.status == "waiting"
     assert outbox.status_counts()["waiting"] == 1
@@ -267,7 +268,7 @@ def test_delivery_and_back_off_on_sqlite_and_postgresql(
 ) -> None:
     path = tmp_path / "saldo_pg.xml"
     path.write_bytes(CONTENT)
-    settings.set_setting("collection.upload_url", f"ftp://inkasso@127.0.0.1:{refused_port()}/in")
+    in_force({"collection.upload_url": f"ftp://inkasso@127.0.0.1:{refused_port()}/in"})
     row = _create_with_record(path)
     assert row is not None
     t0 = now()

@@ -16,9 +16,10 @@ from tests import fixtures_servers as fx
 from tests.collection_data import collection_on_business_day
 from tests.common import run_json
 from tests.servers import FtpServer, listing, refused_port
+from tests.staff import in_force
 from tests.test_outbox import CONTENT, _create_with_record, _ftp_setup
 from tui_inkasso.db.models import AuditEntry
-from tui_inkasso.services import outbox, settings
+from tui_inkasso.services import outbox
 
 ftp_server = fx.ftp_server
 
@@ -68,7 +69,7 @@ def test_resending_a_sent_file_that_changed_locally_keeps_it_sent(sent: tuple[Pa
 def test_resending_a_sent_file_while_the_server_is_down_keeps_it_sent(sent: tuple[Path, int, Path]) -> None:
     _, outbox_id, _ = sent
     before = outbox.get_entry(outbox_id)
-    settings.set_setting("collection.upload_url", f"ftp://inkasso@127.0.0.1:{refused_port()}/in")
+    in_force({"collection.upload_url": f"ftp://inkasso@127.0.0.1:{refused_port()}/in"})
     result = outbox.resend(outbox_id)
     assert result.status == "failed" and result.reason == "unreachable"
     _assert_still_sent(outbox_id, before)
@@ -78,7 +79,7 @@ def test_the_audit_log_names_the_published_agency_file_not_its_staged_part_file(
     sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     collection_on_business_day(monkeypatch, tmp_path)
-    settings.set_setting("collection.upload_url", f"ftp://inkasso@127.0.0.1:{refused_port()}/in")
+    in_force({"collection.upload_url": f"ftp://inkasso@127.0.0.1:{refused_port()}/in"})
     data = run_json(capsys, sqlite_url, "collect", "--system", "intrum", "--yes")
     finals = sorted(Path(f).name for f in data["files"])
     enqueued = [e.details for e in AuditEntry.select().where(AuditEntry.action == "outbox.enqueued")]

@@ -1,6 +1,7 @@
 """Owners' giro numbers and accounts (services.owner_accounts, on SQLite and PostgreSQL): every
 value checked first (check digits, account numbers, no removing an account bookings need), all or
-nothing, only changes stored, each audited and worded for the log."""
+nothing, only changes proposed (four eyes, issue 17), each audited and worded for the log when a
+second administrator puts it in force."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 
 from tests.common import database_digest
 from tests.factories import make_owner
+from tests.staff import approve_pending
 from tui_inkasso.db.models import Account, AuditEntry, Owner
 from tui_inkasso.domain.ledger_accounts import AccountNumberError, normalize_account_number
 from tui_inkasso.services import audit, owner_accounts
@@ -48,29 +50,42 @@ def test_refused_values_store_nothing_and_name_each_field(any_db: str) -> None:
     assert database_digest() == before, "nothing stored when any value is refused"
 
 
-def test_changes_are_stored_together_and_audited(any_db: str) -> None:
+def test_changes_are_proposed_then_in_force_when_a_second_administrator_approves(any_db: str) -> None:
+    """Payment routing (issue 17): saving proposes every changed value; nothing changes until
+    another administrator approves; each change is audited when it comes into force."""
     owner = make_owner("BAB")
     saved = owner_accounts.save_owner_accounts(owner.id, {
         "bankgiro": "", "plusgiro": "5805620-1", "Kundfordringar": "1510", "Bank": "1940",
         "Överskjutande betalning inkasso": "", "Ränteintäkter": "8314"})
-    assert (saved.bankgiro, saved.plusgiro) == ("", "58056201")
-    assert Owner.get_by_id(owner.id).bankgiro is None
+    assert [(p.key, p.old, p.new) for p in saved.proposals] == [
+        ("owner.BAB.bankgiro", "58056201", ""),
+        ("owner.BAB.plusgiro", "", "58056201"),
+        ("owner.BAB.account.Bank", "1930", "1940"),
+        ("owner.BAB.account.Överskjutande betalning inkasso", "2421", ""),
+        ("owner.BAB.account.Ränteintäkter", "8313", "8314"),
+    ]
+    assert (saved.owner.bankgiro, saved.owner.plusgiro) == ("58056201", ""), "the values in force stay"
+    assert Owner.get_by_id(owner.id).bankgiro == "58056201"
+    assert not AuditEntry.select().where(AuditEntry.action == "owner.changed").exists()
+    approve_pending()
     numbers = {a.role: a.number for a in Account.select().where(Account.owner == owner.id)}
     assert numbers == {"Kundfordringar": "1510", "Bank": "1940", "Förskott från kunder": "2420",
                        "Påminnelseavgifter": "3591", "Ränteintäkter": "8314"}
+    assert Owner.get_by_id(owner.id).bankgiro is None and Owner.get_by_id(owner.id).plusgiro == "58056201"
     entries = list(AuditEntry.select().where(AuditEntry.action == "owner.changed").order_by(AuditEntry.id))
     shown = [audit.readable_details(e.action, e.object_id, e.details) for e in entries]
+    ids = [p.id for p in saved.proposals]
     assert shown == [
-        "Bankgiro: 5805-6201 → (inget)",
-        "Plusgiro: (inget) → 5805620-1",
-        "Konto för Bank: 1930 → 1940",
-        "Konto för Överskjutande betalning inkasso: 2421 → (inget)",
-        "Konto för Ränteintäkter: 8313 → 8314",
+        f"Bankgiro: 5805-6201 → (inget) (förslag {ids[0]})",
+        f"Plusgiro: (inget) → 5805620-1 (förslag {ids[1]})",
+        f"Konto för Bank: 1930 → 1940 (förslag {ids[2]})",
+        f"Konto för Överskjutande betalning inkasso: 2421 → (inget) (förslag {ids[3]})",
+        f"Konto för Ränteintäkter: 8313 → 8314 (förslag {ids[4]})",
     ]
-    assert {(e.object_type, e.object_id) for e in entries} == {("owner", "BAB")}
+    assert {(e.object_type, e.object_id, e.user) for e in entries} == {("owner", "BAB", "granskare")}
     assert audit.object_label("owner", "BAB") == "Ägare BAB" and audit.action_label("owner.changed") == "Ägare ändrad"
     again = owner_accounts.save_owner_accounts(owner.id, {"Bank": " 1940 "})
-    assert again == saved and AuditEntry.select().where(AuditEntry.action == "owner.changed").count() == 5
+    assert again.proposals == [] and AuditEntry.select().where(AuditEntry.action == "owner.changed").count() == 5
 
 
 def test_ocr_control_is_set_per_owner_and_refused_when_open_invoices_fail_it(any_db: str) -> None:
@@ -94,7 +109,7 @@ def test_ocr_control_is_set_per_owner_and_refused_when_open_invoices_fail_it(any
     with pytest.raises(OwnerAccountsError, match="okänd OCR-kontroll"):
         owner_accounts.save_owner_accounts(owner.id, {"ocr_control": "hård"})
     saved = owner_accounts.save_owner_accounts(owner.id, {"ocr_control": "Ingen OCR-kontroll"})
-    assert saved.ocr_control == "none" and Owner.get_by_id(owner.id).ocr_control == "none"
+    assert saved.owner.ocr_control == "none" and saved.proposals == [] and Owner.get_by_id(owner.id).ocr_control == "none"
     entry = AuditEntry.get(AuditEntry.action == "owner.changed")
     assert audit.readable_details(entry.action, entry.object_id, entry.details) == \
         "OCR-kontroll: Checksiffra → Ingen OCR-kontroll"

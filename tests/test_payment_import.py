@@ -19,6 +19,7 @@ from tests.payment_files import (
     write_bgmax_file,
     write_totalin_file,
 )
+from tests.staff import approve_pending
 from tui_inkasso.db.models import (
     Account,
     AuditEntry,
@@ -48,6 +49,7 @@ def _vouchers_balance() -> None:
 def example(any_db: str) -> dict[str, Invoice]:
     """The guide's case: owner BAB maps "Överskjutande betalning inkasso" (2421), FAB does not."""
     import_ledger(SHARED_DOCS / "ledger-import-example.json")
+    approve_pending()  # the example's agency bankgiro: proposed by the import, approved here
     return {i.number: i for i in Invoice.select()}
 
 

@@ -14,11 +14,11 @@ import pytest
 from tests.common import run
 from tests.conftest import FIXTURES
 from tests.factories import make_invoice, make_owner
+from tests.staff import in_force
 from tui_inkasso.db.models import AuditEntry, Invoice, Payment, PaymentFile, Voucher
 from tui_inkasso.formats.payment_file import PaymentFileError, read_payment_file
 from tui_inkasso.services import payment_import as pi
 from tui_inkasso.services import payment_plan
-from tui_inkasso.services.settings import set_setting
 
 ON_POSTGRES = (
     "fabhed-bgmax-parser/bankgiroinbetalningar_exempelfil_avtal-om-ocr-kontroll_checksiffra_langd_sv.txt",
@@ -75,7 +75,7 @@ def _sample_ledger(name: str) -> tuple[set[str], set[str]]:
     # pass it; the others' references are any digits, as on an account without OCR control.
     control = "check_digit_and_length" if "checksiffra_langd" in name else "none"
     make_owner("BAB", bankgiro="9912346", plusgiro="10181", ocr_control=control)
-    set_setting("collection.agency_accounts", "378-3511")
+    in_force({"collection.agency_accounts": "378-3511"})
     parsed = read_payment_file((FIXTURES / name).read_bytes(), name)
     created: set[str] = set()
     for index, payment in enumerate(parsed.payments):

@@ -16,6 +16,7 @@ import pytest
 from tests.common import run
 from tests.conftest import ROOT, SHARED_DOCS
 from tests.payment_files import AGENCY, bgmax_payment, write_bgmax_file
+from tests.staff import approve_pending
 from tui_inkasso.cli import main
 from tui_inkasso.db.models import AuditEntry, Invoice, Payment, PaymentFile, Voucher
 from tui_inkasso.services.ledger_import import import_ledger
@@ -26,6 +27,7 @@ from tui_inkasso.services.payment_import import import_payment_file
 def ledger(any_db: str) -> dict[str, str]:
     """The example ledger; returns invoice number -> OCR."""
     import_ledger(SHARED_DOCS / "ledger-import-example.json")
+    approve_pending()  # the example's agency bankgiro: proposed by the import, approved here
     return {i.number: i.ocr for i in Invoice.select()}
 
 

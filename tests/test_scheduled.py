@@ -16,6 +16,7 @@ from tests import fixtures_servers as fx
 from tests import service_jobs
 from tests.balance_helpers import invoice_for, make_case, pay
 from tests.servers import SmtpServer
+from tests.staff import approve_pending, in_force
 from tui_inkasso.db.models import AuditEntry, CollectionFile, ScheduledService, ServiceRun
 from tui_inkasso.services import scheduled, settings
 from tui_inkasso.services.clock import now
@@ -51,8 +52,8 @@ def any_ready(any_db: str, tmp_path: Path) -> str:
 
 @pytest.fixture
 def mail_to(smtp_server: SmtpServer, db_ready: str) -> SmtpServer:
-    settings.set_settings({"mail.host": "127.0.0.1", "mail.port": str(smtp_server.port),
-                           "mail.starttls": "nej", "mail.sender": "inkasso@fastighet.se"})
+    in_force({"mail.host": "127.0.0.1", "mail.port": str(smtp_server.port),
+              "mail.starttls": "nej", "mail.sender": "inkasso@fastighet.se"})
     smtp_server.messages.clear()
     return smtp_server
 
@@ -152,6 +153,7 @@ def test_two_processes_racing_for_one_slot_run_it_once(db_ready: str, _jobs: Pat
 def test_a_failing_job_is_recorded_and_mailed(mail_to: SmtpServer, db_ready: str, _jobs: Path) -> None:
     service = scheduled.create_service(_spec(
         name="Nattlig saldofil", service="failing", notify_emails=("ekonomi@fastighet.se",)))
+    approve_pending()  # the recipients: four eyes
     run = scheduled.run_service(service.id, "schedule", "2026-01-15T06:00")
     assert run is not None and run.result == "failed" and run.finished_at is not None
     assert "Körningen misslyckades: RuntimeError: the agency's test service refused" in run.error
@@ -168,6 +170,7 @@ def test_success_is_mailed_only_when_asked(mail_to: SmtpServer, db_ready: str) -
     quiet = scheduled.create_service(_spec(notify_emails=("a@fastighet.se",)))
     loud = scheduled.create_service(_spec(name="Med kvitto", notify_emails=("b@fastighet.se",),
                                           notify_success=True))
+    approve_pending()
     scheduled.run_now(quiet.id)
     run = scheduled.run_now(loud.id)
     [mail] = _mails(mail_to)
@@ -179,6 +182,7 @@ def test_success_is_mailed_only_when_asked(mail_to: SmtpServer, db_ready: str) -
 
 def test_mail_that_cannot_be_sent_is_noted_on_the_run(db_ready: str) -> None:
     service = scheduled.create_service(_spec(service="failing", notify_emails=("a@fastighet.se",)))
+    approve_pending()
     run = scheduled.run_now(service.id)  # no mail.host set
     assert run.result == "failed"
     assert "E-post till a@fastighet.se kunde inte skickas: ingen e-postserver är inställd" in run.error
@@ -228,6 +232,7 @@ def test_enabled_schedules_give_the_daemon_rules_not_rows(db_ready: str) -> None
 
 def test_an_interrupted_run_is_recorded_mailed_and_not_rerun(mail_to: SmtpServer, db_ready: str) -> None:
     service = scheduled.create_service(_spec(notify_emails=("drift@fastighet.se",)))
+    approve_pending()
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     alive = f"{socket.gethostname()}:{__import__('os').getpid()}"
@@ -248,6 +253,7 @@ def test_the_real_balance_file_job(db_ready: str, mail_to: SmtpServer) -> None:
     """ "saldofil" runs services.balance_file_run.create_balance_file with no selection."""
     service = scheduled.create_service(_spec(service="saldofil", notify_emails=("a@fastighet.se",),
                                              notify_success=True))
+    approve_pending()
     empty = scheduled.run_now(service.id)
     assert empty.result == "ok" and empty.file == ""
     assert empty.summary == "Inga saldokorrigeringar att rapportera"

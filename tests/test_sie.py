@@ -15,6 +15,7 @@ import pytest
 
 from tests.conftest import SHARED_DOCS
 from tests.payment_files import AGENCY, bgmax_payment, write_bgmax_file
+from tests.staff import approve_pending
 from tui_inkasso.cli import main
 from tui_inkasso.db.models import Invoice, Owner, Voucher, VoucherRow
 from tui_inkasso.domain.money import format_amount
@@ -119,6 +120,7 @@ def booked(any_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path
     """The example ledger with a payment file booked: vouchers for BAB and FAB in September."""
     monkeypatch.setenv("TUI_INKASSO_TODAY", "2026-11-28")
     import_ledger(SHARED_DOCS / "ledger-import-example.json")
+    approve_pending()  # the example's agency bankgiro: proposed by the import, approved here
     ocr = {i.number: i.ocr for i in Invoice.select()}
     import_payment_file(write_bgmax_file(tmp_path, "bg.txt", [
         bgmax_payment(900000, ocr["100234"], sender=AGENCY),

@@ -17,6 +17,7 @@ from textual.pilot import Pilot
 
 from tests.conftest import SHARED_DOCS
 from tests.payment_files import AGENCY, bgmax_payment, write_bgmax_file
+from tests.staff import approve_pending
 from tests.tui_helpers import Steps, settle_tree, steps
 from tui_inkasso.app import InkassoApp
 from tui_inkasso.db.models import Invoice, PaymentFile
@@ -34,6 +35,7 @@ def files(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> P
     monkeypatch.setenv("TUI_INKASSO_TODAY", "2026-11-28")
     monkeypatch.chdir(tmp_path)
     import_ledger(SHARED_DOCS / "ledger-import-example.json")
+    approve_pending()  # the example's agency bankgiro: proposed by the import, approved here
     folder = Path("betalfiler")
     folder.mkdir()
     (folder / "arkiv").mkdir()

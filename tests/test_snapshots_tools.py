@@ -17,10 +17,11 @@ from pathlib import Path
 import pytest
 
 from tests.common import app_db
+from tests.staff import approve_pending, in_force
 from tests.tui_helpers import Steps, steps
 from tui_inkasso.app import InkassoApp
 from tui_inkasso.db.models import OutboxFile, ServiceRun
-from tui_inkasso.services import outbox, scheduled, settings
+from tui_inkasso.services import outbox, scheduled
 from tui_inkasso.services.scheduled import ServiceSpec
 
 __all__ = ["app_db"]  # the fixture, imported for pytest
@@ -56,6 +57,7 @@ def services(app_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     nightly = scheduled.create_service(ServiceSpec(
         name="Saldofil varje natt (gammal)", enabled=False, frequency="day", at_time="02:00",
     ))
+    approve_pending()  # the weekly one's recipients: four eyes
     folder = "/srv/inkasso/saldofiler"
     _run(weekly.id, "2026-11-19T05:30", "schedule", dt.datetime(2026, 11, 19, 5, 30, 1), 4, "ok",
          f"{folder}/saldo-BAB-20261119-053001.xml")
@@ -151,7 +153,7 @@ def outbox_files(app_db: str, monkeypatch: pytest.MonkeyPatch, request: pytest.F
     path and checksum is the same on every run.
     """
     monkeypatch.setenv("TUI_INKASSO_TODAY", NOW.date().isoformat())
-    settings.set_setting("collection.upload_url", "ftp://inkasso@127.0.0.1:1/in")
+    in_force({"collection.upload_url": "ftp://inkasso@127.0.0.1:1/in"})
     folder = FOLDER / request.node.name
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)

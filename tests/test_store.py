@@ -8,6 +8,7 @@ import peewee as pw
 import pytest
 
 from tests.schema_v1 import v1_models
+from tests.staff import approve_pending
 from tui_inkasso.db import migrations
 from tui_inkasso.db.connection import (
     DatabaseUrlError,
@@ -118,6 +119,8 @@ def test_a_postgresql_address_still_opens_postgresql(postgres_url: str) -> None:
 def test_settings_validate_and_audit(any_db: str) -> None:
     assert settings.get_setting("collection.system") == "none"
     assert settings.set_setting("collection.agency_accounts", " 5051057 ; 991-2346") == "5051057;9912346"
+    assert settings.agency_accounts() == frozenset(), "payment routing: a proposal until approved (issue 17)"
+    approve_pending()
     assert settings.agency_accounts() == {"5051057", "9912346"}
     with pytest.raises(SettingError, match="fel kontrollsiffra"):
         settings.set_setting("collection.agency_accounts", "5051057;9912345")
@@ -125,7 +128,7 @@ def test_settings_validate_and_audit(any_db: str) -> None:
         settings.set_setting("collection.system", "kronofogden")
     assert settings.get_setting("collection.agency_accounts") == "5051057;9912346"
     entries = list(AuditEntry.select().where(AuditEntry.action == "setting.changed"))
-    assert [(e.user, e.object_id) for e in entries] == [("testare", "collection.agency_accounts")]
+    assert [(e.user, e.object_id) for e in entries] == [("granskare", "collection.agency_accounts")]
 
 
 def test_settings_all_or_nothing(sqlite_url: str) -> None:

@@ -45,9 +45,11 @@ import schedule
 
 from tui_inkasso.db.connection import db, discard_connection, sqlite_path
 from tui_inkasso.domain import schedule_rules as rules
+from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.domain.safe_text import for_terminal
 from tui_inkasso.services import outbox, scheduled
 from tui_inkasso.services.clock import now as clock_now
+from tui_inkasso.services.permissions import limit_to, require
 from tui_inkasso.services.redaction import redact_url
 from tui_inkasso.services.settings import get_setting
 
@@ -462,7 +464,13 @@ def configure_logging(log_file: str | None, stream: IO[str] | None = None) -> No
 
 
 def run_daemon(url: str, *, once: bool = False) -> int:
-    """The `tui-inkasso daemon` command (the database is already open in this thread)."""
+    """The `tui-inkasso daemon` command (the database is already open in this thread).
+
+    The daemon works as a Handläggare whoever starts it (issue 17): its runs may do what a clerk
+    may and nothing more (no settings, no users), and it refuses to start for a user of the
+    ledger with less (a reader)."""
+    limit_to(StaffRole.CLERK)
+    require(StaffRole.CLERK, "köra schemalagda tjänster")
     configure_logging(get_setting("daemon.log_file") or None)
     daemon = Daemon(url)
     daemon.install_signal_handlers()

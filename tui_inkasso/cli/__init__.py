@@ -42,6 +42,8 @@ COMMAND_MODULES = [
     "tui_inkasso.cli.collect_cmd",
     "tui_inkasso.cli.arrears_cmd",
     "tui_inkasso.cli.socialnamnd_cmd",
+    "tui_inkasso.cli.users_cmd",
+    "tui_inkasso.cli.approvals_cmd",
     "tui_inkasso.cli.report_cmd",
 ]
 """Modules that add subcommands; each has ``register(subparsers, parent)``."""
@@ -200,8 +202,10 @@ def _open(db_arg: str | None, *, create: bool = False) -> bool:
             if not create:
                 raise
             open_database(url, create=True)
+            _check_user()
             apply_group_setting(url)
             return True
+        _check_user()
         apply_group_setting(url)  # the staff group of the settings, if any; older files into line
         return False
     except (DatabaseUrlError, MigrationError) as exc:
@@ -210,6 +214,18 @@ def _open(db_arg: str | None, *, create: bool = False) -> bool:
         if type(exc).__module__.startswith(("peewee", "psycopg2", "sqlite3")):
             raise CliError(f"databasen kan inte öppnas: {exc}".strip(), 1) from None
         raise
+
+
+def _check_user() -> None:
+    """The user must be a user of the ledger before anything else: a stranger is told at once,
+    in one line, and the first user of a ledger without users becomes its administrator
+    (``services.permissions``)."""
+    from tui_inkasso.services.permissions import PermissionRefused, session_role
+
+    try:
+        session_role()
+    except PermissionRefused as exc:
+        raise CliError(str(exc), exc.exit_code) from None
 
 
 def _run_app(db_arg: str | None) -> int:

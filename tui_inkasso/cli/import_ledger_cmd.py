@@ -33,7 +33,8 @@ LABELS = {
 def _run(args: argparse.Namespace) -> Output:
     result = ledger_import.import_ledger(args.file)
     counts = ledger_import.counts_as_dict(result)
-    data = {"file": result.source, "sha256": result.sha256, "changed": result.changed, "counts": counts}
+    data = {"file": result.source, "sha256": result.sha256, "changed": result.changed, "counts": counts,
+            "proposals": [p.as_json() for p in result.proposals]}
     width = max(len(LABELS.get(name, name)) for name in counts)
     lines = [f"{result.source}: " + ("inläst." if result.changed else "redan inläst, inget ändrat.")]
     lines.append(f"  {'':<{width}}  {'nya':>8} {'ändrade':>8} {'oförändrade':>11}")
@@ -41,4 +42,7 @@ def _run(args: argparse.Namespace) -> Output:
         if any(c.values()):
             lines.append(f"  {LABELS.get(name, name):<{width}}  {c['created']:>8} {c['updated']:>8} "
                          f"{c['unchanged']:>11}")
+    if result.proposals:  # payment routing: never changed by an import, only proposed (issue 17)
+        lines.append("  Väntar på godkännande av en annan administratör (tui-inkasso approvals list):")
+        lines += [f"  förslag {p.id}: {p.label}: {p.old_text} → {p.new_text}" for p in result.proposals]
     return Output(data, "\n".join(lines))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 
 from tui_inkasso.cli.common import Output
-from tui_inkasso.services import ledger_location
+from tui_inkasso.services import ledger_location, users
 
 
 def register(subparsers: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -32,5 +32,8 @@ def _run(args: argparse.Namespace) -> Output:
     where = ledger_location.full_description()
     data = {"created": created, "database": where}
     if created:
-        return Output(data, f"Ny, tom reskontra skapad: {where}.")
+        you = users.who_am_i()
+        data["administrator"] = you.login
+        return Output(data, f"Ny, tom reskontra skapad: {where}. {you.login} är dess administratör "
+                      "(fler användare: tui-inkasso users add).")
     return Output(data, f"Det finns redan en reskontra i {where}; inget ändrat.")

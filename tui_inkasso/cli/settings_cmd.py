@@ -1,11 +1,16 @@
-"""`tui-inkasso settings show | get KEY | set KEY VALUE`."""
+"""`tui-inkasso settings show | get KEY | set KEY VALUE`.
+
+``get`` prints the value in force. ``set`` of a payment-routing or data-egress key
+(``settings.FOUR_EYES_KEYS``) makes a proposal that another administrator approves (``tui-inkasso
+approvals``); the old value stays in force until then.
+"""
 
 from __future__ import annotations
 
 import argparse
 
 from tui_inkasso.cli.common import Output
-from tui_inkasso.services import settings
+from tui_inkasso.services import approvals, settings
 
 
 def register(subparsers: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -38,5 +43,16 @@ def _get(args: argparse.Namespace) -> Output:
 
 
 def _set(args: argparse.Namespace) -> Output:
-    value = settings.set_setting(args.key, args.value)
-    return Output({"key": args.key, "value": value}, f"{args.key} = {value}")
+    saved = settings.save_settings({args.key: args.value})
+    value = saved.values[args.key]
+    waiting = (saved.proposals[0] if saved.proposals else
+               approvals.pending_for(approvals.SETTING, args.key).get(args.key)
+               if args.key in settings.FOUR_EYES_KEYS else None)
+    if waiting is None:
+        return Output({"key": args.key, "value": value}, f"{args.key} = {value}")
+    alone = ("; reskontran har ingen annan administratör än du: lägg till en (tui-inkasso users add LOGIN "
+             "--role admin)" if waiting.waits_for_second_admin else "")
+    return Output({"key": args.key, "value": settings.get_setting(args.key), "proposal": waiting.as_json()},
+                  f"{args.key}: förslag {waiting.id} väntar på godkännande av en annan administratör: "
+                  f"{waiting.old_text} → {waiting.new_text} (tui-inkasso approvals approve {waiting.id}); "
+                  f"till dess gäller {waiting.old_text}{alone}")

@@ -35,6 +35,7 @@ from tui_inkasso.db.migration_v5 import migrate_v5
 from tui_inkasso.db.migration_v6 import migrate_v6
 from tui_inkasso.db.migration_v7 import migrate_v7
 from tui_inkasso.db.migration_v8 import migrate_v8
+from tui_inkasso.db.migration_v9 import migrate_v9
 
 Step = Callable[[pw.Database, SchemaMigrator], None]
 """A migration step: the database (in the step's transaction) and its ``playhouse.migrate`` migrator."""
@@ -111,6 +112,7 @@ MIGRATIONS: dict[int, Step] = {
     6: migrate_v6,
     7: migrate_v7,
     8: migrate_v8,
+    9: migrate_v9,
 }
 """Step N brings a database from version N-1 to N. Version 1 is the first released schema."""
 

@@ -52,7 +52,8 @@ class Setting(BaseModel):
 
 
 class AuditEntry(BaseModel):
-    """Who (OS user) did what to which object, and when."""
+    """Who did what to which object, and when; who is the identity ``services.clock.current_user``
+    gives (the OS login on SQLite, the session's database role on PostgreSQL)."""
 
     at = pw.DateTimeField(index=True)
     user = pw.CharField(max_length=100)
@@ -60,6 +61,44 @@ class AuditEntry(BaseModel):
     object_type = pw.CharField(max_length=50)
     object_id = pw.CharField(max_length=100, index=True)
     details = pw.TextField(default="")
+
+
+class StaffUser(BaseModel):
+    """A person who may use this ledger, and their role (``domain.codes.StaffRole``).
+
+    ``login`` is who the program says they are, never something they type: the operating
+    system's login on SQLite, the database role of the session on PostgreSQL
+    (``services.clock.current_user``). The first person to use a ledger without users becomes
+    its administrator (``services.permissions``)."""
+
+    login = pw.CharField(primary_key=True, max_length=63)
+    role = pw.CharField(max_length=10)
+    added_at = pw.DateTimeField()
+    added_by = pw.CharField(max_length=100)
+
+
+class Proposal(BaseModel):
+    """A change to payment routing or data egress waiting for a second administrator (four
+    eyes, ``services.approvals``): the old value stays in force until another administrator
+    than the proposer approves it.
+
+    ``kind`` says what is changed: a setting (``target`` its key), an owner's bankgiro,
+    plusgiro or account for a role (``target`` the owner's id, ``field`` "bankgiro",
+    "plusgiro" or the account role) or a scheduled service's e-mail recipients (``target`` the
+    service's id, ``field`` "notify_emails"). ``key`` names it for people and scripts
+    ("collection.upload_url", "owner.AB1.bankgiro")."""
+
+    kind = pw.CharField(max_length=20)
+    target = pw.CharField(max_length=100)
+    field = pw.CharField(max_length=100, default="")
+    key = pw.CharField(max_length=200)
+    old_value = pw.TextField()
+    new_value = pw.TextField()
+    status = pw.CharField(max_length=12, index=True)
+    proposed_by = pw.CharField(max_length=100)
+    proposed_at = pw.DateTimeField()
+    decided_by = pw.CharField(max_length=100, null=True)
+    decided_at = pw.DateTimeField(null=True)
 
 
 class Owner(BaseModel):
@@ -640,6 +679,8 @@ MODELS: list[type[BaseModel]] = [
     SchemaVersion,
     Setting,
     AuditEntry,
+    StaffUser,
+    Proposal,
     Owner,
     Account,
     Property,

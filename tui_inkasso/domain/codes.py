@@ -135,3 +135,58 @@ CHARGE_KIND_LABELS = {
 def charge_kind_label(kind: str) -> str:
     """The Swedish name of a stored charge kind (an unknown one as it is)."""
     return CHARGE_KIND_LABELS.get(kind, kind)
+
+
+class StaffRole(StrEnum):
+    """What a person may do in a ledger (issue 17), in rising order: each role may do everything
+    the one before it may. Läsare reads everything and exports reports; Handläggare also runs
+    reminders, collection, payments, balance corrections, cases and rent arrears; Administratör
+    also changes settings, owners and their accounts, dunning levels, scheduled services and
+    users, and approves another administrator's change to payment routing or data egress."""
+
+    READER = "reader"
+    CLERK = "clerk"
+    ADMIN = "admin"
+
+
+STAFF_ROLE_LABELS = {StaffRole.READER.value: "Läsare", StaffRole.CLERK.value: "Handläggare",
+                     StaffRole.ADMIN.value: "Administratör"}
+"""Roles as staff name them (Användare, messages); the command line takes the codes."""
+
+_ROLE_RANK = {role.value: rank for rank, role in enumerate(StaffRole)}
+
+
+def staff_role_label(role: str) -> str:
+    """"Läsare", "Handläggare" or "Administratör" (an unknown code as it is)."""
+    return STAFF_ROLE_LABELS.get(role, role)
+
+
+def role_covers(held: str, needed: str) -> bool:
+    """Whether a person with role ``held`` may do what needs ``needed`` (an admin may do a
+    clerk's work, a clerk a reader's)."""
+    return _ROLE_RANK[held] >= _ROLE_RANK[needed]
+
+
+def lower_role(first: str, second: str) -> str:
+    """The lesser of two roles (a role capped by the process's ceiling: the daemon's clerk)."""
+    return first if _ROLE_RANK[first] <= _ROLE_RANK[second] else second
+
+
+class ProposalStatus(StrEnum):
+    """Where a four-eyes proposal stands: waiting, in force, turned down, or replaced by a newer
+    proposal for the same value (or withdrawn when the value was set back)."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SUPERSEDED = "superseded"
+
+
+PROPOSAL_STATUS_LABELS = {ProposalStatus.PENDING.value: "Väntar", ProposalStatus.APPROVED.value: "Godkänd",
+                          ProposalStatus.REJECTED.value: "Avslagen", ProposalStatus.SUPERSEDED.value: "Ersatt"}
+"""Proposal statuses as staff read them."""
+
+
+def proposal_status_label(status: str) -> str:
+    """The Swedish label of a stored proposal status (an unknown one as it is)."""
+    return PROPOSAL_STATUS_LABELS.get(status, status)

@@ -9,17 +9,19 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from tui_inkasso.screens.guarded_keys import GuardedKeys
 from tui_inkasso.widgets.busy_line import ShowsBusy
 from tui_inkasso.widgets.footer_keys import FooterKeys
 from tui_inkasso.widgets.paged_table import PagedTable
 from tui_inkasso.widgets.worker_errors import ForwardWorkerErrors
 
 
-class BaseScreen(ShowsBusy, FooterKeys, ForwardWorkerErrors, Screen[None]):
+class BaseScreen(GuardedKeys, ShowsBusy, FooterKeys, ForwardWorkerErrors, Screen[None]):
     """A full screen pushed from the menu (or from another screen); Esc returns to where it came from.
 
     Its footer starts with F1 Hjälp and leaves the app-wide keys to the menu (:class:`FooterKeys`);
-    work that takes longer than half a second shows a busy line above it (:class:`ShowsBusy`).
+    work that takes longer than half a second shows a busy line above it (:class:`ShowsBusy`); a
+    key whose service the user's role may not call is greyed and says why (:class:`GuardedKeys`).
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [

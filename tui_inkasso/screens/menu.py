@@ -147,6 +147,16 @@ MENU_ENTRIES: list[MenuEntry] = [
         lazy("tui_inkasso.screens.settings:ReportSettingsScreen"),
     ),
     MenuEntry(
+        "Inställningar", "Användare", "w",
+        "Vem som får använda reskontran: Läsare, Handläggare eller Administratör.",
+        lazy("tui_inkasso.screens.users:UsersScreen"),
+    ),
+    MenuEntry(
+        "Inställningar", "Godkännanden", "y",
+        "Ändringar av betalningsvägar och mottagare som väntar på en andra administratör.",
+        lazy("tui_inkasso.screens.approvals:ApprovalsScreen"),
+    ),
+    MenuEntry(
         "Verktyg", "Granskningslogg", "g",
         "Vem gjorde vad och när: ändrade inställningar, ärenden, betalningar.",
         lazy("tui_inkasso.screens.audit:AuditScreen"),

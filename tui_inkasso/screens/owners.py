@@ -3,9 +3,12 @@ account role (kontovärde), seen and changed in the app (until now only a ledger
 
 The list shows every owner with its numbers and how many roles have an account; Enter opens the
 owner's form: the giro numbers, the OCR control, how the creditor is reached (phone, e-mail,
-address: the letters print them, inkassolagen 5 §) and one field per role, checked like the other settings (check
-digits, account numbers as digits, no removing an account that bookings need) and stored all or
-nothing, audited (``services.owner_accounts``). Leaving the form with unsaved edits asks first.
+address: the letters print them, inkassolagen 5 §) and one field per role, checked like the other
+settings (check digits, account numbers as digits, no removing an account that bookings need), all
+or nothing, audited (``services.owner_accounts``). The giro numbers and the accounts decide where
+payments are booked, so a change of them is a proposal that another administrator approves
+(Inställningar → Godkännanden, four eyes, issue 17); the form shows the values in force and, under
+a field, what waits. Only an administrator saves. Leaving the form with unsaved edits asks first.
 """
 
 from __future__ import annotations
@@ -24,13 +27,15 @@ from textual.widgets import Footer, Header, Input, Label, Select, Static
 from tui_inkasso.domain.ocr_control import OcrControl
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.edit_form import EditForm
-from tui_inkasso.services import owner_accounts
+from tui_inkasso.services import approvals, owner_accounts
+from tui_inkasso.services.approvals import ProposalInfo
 from tui_inkasso.services.owner_accounts import (
     CONTACT_FIELDS,
     OCR_CONTROL,
     ROLES,
     OwnerAccounts,
     OwnerAccountsError,
+    SavedOwner,
 )
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.db_work import db_work
@@ -143,18 +148,27 @@ class OwnerAccountsScreen(EditForm):
 
     SUB_TITLE = "Ägare och konton"
 
+    GUARDED = {"save": owner_accounts.save_owner_accounts}
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "save", "Spara", id="owner.save", tooltip="Kontrollera och spara alla värden"),
         Binding("f5", "reload", "Ångra ändringar", id="owner.reload", tooltip="Visa de sparade värdena igen"),
     ]
 
-    class Saved(Message):
-        """The worker stored the owner (or refused it, with each field's reason)."""
+    class Pending(Message):
+        """The owner's changes that wait for a second administrator, by field."""
 
-        def __init__(self, owner: OwnerAccounts | None, problems: dict[str, str],
+        def __init__(self, proposals: dict[str, ProposalInfo]) -> None:
+            super().__init__()
+            self.proposals = proposals
+
+    class Saved(Message):
+        """The worker proposed the changes (or refused them, with each field's reason)."""
+
+        def __init__(self, saved: SavedOwner | None, problems: dict[str, str],
                      then: Callable[[], object] | None) -> None:
             super().__init__()
-            self.owner = owner
+            self.saved = saved
             self.problems = problems
             self.then = then
 
@@ -180,6 +194,7 @@ class OwnerAccountsScreen(EditForm):
                         yield Label(Text(label, style="bold"))
                         yield Input(id=field_id(name), placeholder="inget")
                         yield Static("", id=f"{field_id(name)}-error", classes="setting-error")
+                        yield Static("", id=f"{field_id(name)}-pending", classes="setting-pending")
             with Vertical(classes="setting"):
                 yield Label(Text("OCR-kontroll", style="bold"))
                 yield Select([(level.label, level.value) for level in OcrControl], allow_blank=False,
@@ -194,6 +209,7 @@ class OwnerAccountsScreen(EditForm):
                     yield Input(id=field_id(role), placeholder="inget konto")
                     yield Static(ROLE_HELP.get(role, ""), classes="setting-help")
                     yield Static("", id=f"{field_id(role)}-error", classes="setting-error")
+                    yield Static("", id=f"{field_id(role)}-pending", classes="setting-pending")
         yield Footer()
 
     def _contact_fields(self) -> ComposeResult:
@@ -211,6 +227,20 @@ class OwnerAccountsScreen(EditForm):
     def on_mount(self) -> None:
         self._show(self.owner)
         self.query_one(f"#{field_id('bankgiro')}", Input).focus()
+        self._read_pending()
+
+    @db_work("Ägare: väntande ändringar", group="owner-pending", exclusive=True)
+    def _read_pending(self) -> None:
+        self.post_message(self.Pending(approvals.pending_for(approvals.OWNER, str(self.owner.owner_id))))
+
+    def on_owner_accounts_screen_pending(self, message: OwnerAccountsScreen.Pending) -> None:
+        """Under each field, a change that waits for a second administrator (four eyes)."""
+        for name in ("bankgiro", "plusgiro", *ROLES):
+            proposal = message.proposals.get(name)
+            line = self.query_one(f"#{field_id(name)}-pending", Static)
+            line.update(Text(f"Väntar på godkännande: {proposal.new_text} (förslag {proposal.id}, "
+                             f"{proposal.proposed_by})") if proposal else "")
+            line.set_class(proposal is not None, "-visible")
 
     def values(self) -> dict[str, str]:
         """What the form holds now: "bankgiro", "plusgiro", "ocr_control", the contact details and
@@ -261,20 +291,32 @@ class OwnerAccountsScreen(EditForm):
     @db_work("Spara ägare", group="owner-save", exclusive=True)
     def _store(self, owner_id: int, values: dict[str, str], then: Callable[[], object] | None) -> None:
         try:
-            stored = owner_accounts.save_owner_accounts(owner_id, values)
+            saved = owner_accounts.save_owner_accounts(owner_id, values)
         except OwnerAccountsError as exc:
             self.post_message(self.Saved(None, exc.problems, None))
             return
-        self.post_message(self.Saved(stored, {}, then))
+        self.post_message(self.Saved(saved, {}, then))
 
     def on_owner_accounts_screen_saved(self, message: OwnerAccountsScreen.Saved) -> None:
-        if message.owner is None:
+        if message.saved is None:
             self._refuse(message.problems)
             return
-        changed = self.unsaved_changes()
-        self._show(message.owner)
-        self.notify(f"{message.owner.code}: sparat." if changed else "Inga ändringar att spara.", title="Sparat",
-                    markup=False)
+        proposals = message.saved.proposals
+        code = message.saved.owner.code
+        before, after = self.owner, message.saved.owner  # the OCR control and contact: stored at once
+        stored = (after.ocr_control, after.contact) != (before.ocr_control, before.contact)
+        self._show(message.saved.owner)
+        self._read_pending()
+        if proposals:
+            numbers = ", ".join(str(p.id) for p in proposals)
+            alone = (" Reskontran har ingen annan administratör: lägg till en under Inställningar → Användare."
+                     if proposals[0].waits_for_second_admin else "")
+            also = "övriga ändringar sparades; " if stored else ""
+            self.notify(f"{code}: {also}{len(proposals)} {'ändring' if len(proposals) == 1 else 'ändringar'} "
+                        f"väntar på godkännande av en annan administratör (förslag {numbers}); till dess gäller "
+                        f"de gamla värdena.{alone}", title="Föreslaget", markup=False, timeout=10)
+        else:
+            self.notify(f"{code}: sparat." if stored else "Inga ändringar att spara.", title="Sparat", markup=False)
         if message.then is not None:
             message.then()
 

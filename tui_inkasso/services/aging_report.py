@@ -42,6 +42,7 @@ from tui_inkasso.domain.collection_systems import system_label
 from tui_inkasso.domain.money import format_amount
 from tui_inkasso.services.claims_as_of import ClaimColumns, claim_query
 from tui_inkasso.services.errors import UserError
+from tui_inkasso.services.permissions import reads
 from tui_inkasso.services.selection import Selection, apply_selection, validate_selection
 from tui_inkasso.services.settings import get_setting
 from tui_inkasso.services.stored_values import stored_date
@@ -212,6 +213,7 @@ def aging_limits() -> tuple[int, ...]:
 # --------------------------------------------------------------------------- the report
 
 
+@reads
 def aging_report(options: AgingOptions) -> AgingReport:
     """The aged receivables as ``options`` ask, in one grouped query."""
     group_by = _grouping(options.group_by)
@@ -392,12 +394,14 @@ class GroupRef:
     everything: bool = False
 
 
+@reads
 def count_aging_invoices(options: AgingOptions, ref: GroupRef) -> int:
     """How many invoices the drill-down of ``ref`` lists."""
     query, claim = _invoices_query(options, ref)
     return query.select(pw.fn.COUNT(Invoice.id)).scalar() or 0
 
 
+@reads
 def aging_invoices(options: AgingOptions, ref: GroupRef, *, offset: int = 0, limit: int | None = None,
                    sort: str = "due_date", descending: bool = False) -> list[AgingInvoice]:
     """A page of the invoices of ``ref``, sorted in SQL (oldest due date first by default)."""

@@ -36,6 +36,7 @@ from tui_inkasso.db.models import (
     Property,
     RentalObject,
 )
+from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.domain.municipality import MunicipalityError, municipality_key
 from tui_inkasso.domain.rent_arrears import days_late, dwelling_size, is_forfeited
 from tui_inkasso.domain.rent_notice import RENT_INVOICE_KIND, RentPremises, rent_notice_premises
@@ -43,6 +44,7 @@ from tui_inkasso.services import audit
 from tui_inkasso.services.clock import current_user, now
 from tui_inkasso.services.dunning_letter import rent_notice_config
 from tui_inkasso.services.errors import NotFound, UserError
+from tui_inkasso.services.permissions import reads, requires
 from tui_inkasso.services.selection import Selection, apply_selection, validate_selection
 from tui_inkasso.services.socialnamnd import list_boards
 from tui_inkasso.services.stored_values import StoredDates, stored_datetime
@@ -242,6 +244,7 @@ def _read(on: dt.date, selection: Selection, contract_ids: Sequence[int] | None 
     return contracts
 
 
+@reads
 def arrears_list(on: dt.date, selection: Selection | None = None) -> ArrearsList:
     """The contracts that may be terminated on ``on`` within ``selection``, and those left out."""
     selection = selection or Selection()
@@ -272,6 +275,7 @@ def _with_exclusion(contract: ArrearsContract, reason: str, by: str, at: dt.date
     return replace(contract, excluded_reason=reason, excluded_by=by, excluded_at=at)
 
 
+@reads
 def contracts_by_number(numbers: Iterable[str], on: dt.date) -> tuple[dict[str, ArrearsContract], dict[str, str]]:
     """The named contracts that may be terminated on ``on`` now, and for each of the others why
     not ("finns inte", "ingen hyra är obetald längre än lagen medger", "redan uppsagd" ...)."""
@@ -327,6 +331,7 @@ class Moved:
     unchanged: list[str]
 
 
+@requires(StaffRole.CLERK, "undanta hyresavtal från uppsägning")
 def leave_out(contract_numbers: Sequence[str], reason: str) -> Moved:
     """Keep contracts off the list with a reason (kept until included again); audited."""
     reason = " ".join(reason.split())
@@ -346,6 +351,7 @@ def leave_out(contract_numbers: Sequence[str], reason: str) -> Moved:
     return Moved(moved, [n for n in ids if n not in moved])
 
 
+@requires(StaffRole.CLERK, "ta tillbaka hyresavtal till listan över obetalda hyror")
 def include(contract_numbers: Sequence[str]) -> Moved:
     """Put left-out contracts back on the list; audited."""
     ids = _ids(contract_numbers)

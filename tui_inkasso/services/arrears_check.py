@@ -16,8 +16,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.domain.money import format_kronor
 from tui_inkasso.domain.rent_arrears import RecoveryState
+from tui_inkasso.services.permissions import requires
 from tui_inkasso.services.termination_state import (
     StateChange,
     TerminationView,
@@ -71,6 +73,7 @@ class CheckResult:
         return "\n".join(lines)
 
 
+@requires(StaffRole.CLERK, "bevaka uppsägningar")
 def daily_check(on: dt.date) -> CheckResult:
     """Move the states to ``on`` and collect who must act."""
     changes = refresh_states(on)

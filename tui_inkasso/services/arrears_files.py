@@ -18,6 +18,7 @@ from pathlib import Path
 from tui_inkasso.db.models import TerminationFile
 from tui_inkasso.services import publishing
 from tui_inkasso.services.dunning_levels import letters_dir
+from tui_inkasso.services.permissions import reads
 from tui_inkasso.services.publishing import Staging
 
 SUBFOLDER = "uppsagningar"
@@ -32,6 +33,7 @@ RECOVERY_SCAN = 200
 """How many of the latest termination files recovery checks for a missing final file."""
 
 
+@reads
 def output_folder() -> Path:
     """The folder for termination letters and notices (not created here)."""
     return (letters_dir() / SUBFOLDER).absolute()

@@ -35,6 +35,7 @@ from tui_inkasso.db.models import (
     TerminationInvoice,
     TerminationRun,
 )
+from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.domain.money import format_sek
 from tui_inkasso.domain.municipality import municipality_key
 from tui_inkasso.domain.rent_arrears import RecoveryState, premises_code
@@ -55,6 +56,7 @@ from tui_inkasso.services.arrears import ArrearsContract, contract_detail, contr
 from tui_inkasso.services.clock import current_user, now
 from tui_inkasso.services.dunning_run import owner_address, pay_to
 from tui_inkasso.services.errors import UserError
+from tui_inkasso.services.permissions import reads, requires
 from tui_inkasso.services.publishing import PublishError, StagedFile, crash_point
 from tui_inkasso.services.socialnamnd import Board, list_boards
 from tui_inkasso.services.transaction import is_postgres, write_transaction
@@ -119,6 +121,7 @@ class _Planned:
     notice: SocialnamndNotice | None
 
 
+@requires(StaffRole.CLERK, "säga upp hyresavtal för obetald hyra")
 def terminate(contract_numbers: Sequence[str], on: dt.date, out: Path | None = None) -> TerminationResult:
     """Terminate the named contracts on ``on``: one transaction, the PDFs after the commit."""
     numbers = list(dict.fromkeys(n.strip() for n in contract_numbers if n.strip()))
@@ -227,6 +230,7 @@ def _free(folder: Path, name: str, taken: set[Path] | None = None) -> Path:
     return path
 
 
+@reads
 def preview_text(contract_number: str, on: dt.date) -> str:
     """The letters a run on ``on`` would send for one contract, as text (nothing is recorded):
     the termination letter, the notice of recovery and, for a dwelling, the notice to

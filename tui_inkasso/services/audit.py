@@ -26,8 +26,13 @@ from tui_inkasso.db.models import AuditEntry
 from tui_inkasso.domain.codes import case_status_label, payment_kind_label, payment_method_label
 from tui_inkasso.domain.money import format_sek
 from tui_inkasso.services.clock import current_user, now
+from tui_inkasso.services.permissions import reads
 
 ACTION_LABELS: dict[str, str] = {
+    "approval.approved": "Ändring godkänd",
+    "approval.proposed": "Ändring föreslagen",
+    "approval.rejected": "Förslag avslaget",
+    "approval.superseded": "Förslag ersatt",
     "arrears.excluded": "Undantagen från uppsägning",
     "arrears.included": "Åter med bland obetalda hyror",
     "arrears.run": "Uppsägningskörning",
@@ -72,12 +77,16 @@ ACTION_LABELS: dict[str, str] = {
     "service.created": "Tjänst skapad",
     "service.changed": "Tjänst ändrad",
     "service.deleted": "Tjänst borttagen",
+    "service.recipients": "Tjänstens e-postmottagare ändrade",
     "service.run": "Tjänst körd",
     "setting.changed": "Inställning ändrad",
     "sie.exported": "SIE-fil exporterad",
     "socialnamnd.imported": "Socialnämnder inlästa",
     "socialnamnd.removed": "Socialnämnd borttagen",
     "socialnamnd.set": "Socialnämndens adress ändrad",
+    "user.added": "Användare tillagd",
+    "user.removed": "Användare borttagen",
+    "user.role": "Användares roll ändrad",
 }
 """Every action code a service records, and what staff read for it (the code stays in the
 database, in exports and in the entry's detail view)."""
@@ -99,12 +108,14 @@ OBJECT_LABELS: dict[str, str] = {
     "payment": "Betalning",
     "payment_file": "Betalfil",
     "property": "Fastighet",
+    "proposal": "Förslag",
     "reference_rate": "Referensräntor",
     "rental_object": "Objekt",
     "scheduled_service": "Schemalagd tjänst",
     "setting": "Inställning",
     "sie": "SIE-export",
     "socialnamnd": "Socialnämnd",
+    "staff_user": "Användare",
     "termination_run": "Uppsägningskörning",
 }
 """Every kind of object an entry is about, in Swedish."""
@@ -195,14 +206,24 @@ class AuditLine:
         return bool(set(_decode(self.details)) - {"text"})
 
 
-def recent(limit: int = 100, object_type: str | None = None, object_id: str | None = None) -> list[AuditLine]:
-    """The latest entries, newest first, optionally for one object."""
+@reads
+def recent(limit: int = 100, object_type: str | None = None, object_id: str | None = None,
+           user: str | None = None) -> list[AuditLine]:
+    """The latest entries, newest first, optionally for one object or of one user."""
     query = AuditEntry.select().order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
     if object_type:
         query = query.where(AuditEntry.object_type == object_type)
     if object_id:
         query = query.where(AuditEntry.object_id == object_id)
+    if user:
+        query = query.where(AuditEntry.user == user)
     return [AuditLine(e.at, e.user, e.action, e.object_type, e.object_id, e.details) for e in query]
+
+
+@reads
+def audit_users() -> list[str]:
+    """Everyone who has an entry in the log, by name (for the Granskningslogg's user filter)."""
+    return [row[0] for row in AuditEntry.select(AuditEntry.user).distinct().order_by(AuditEntry.user).tuples()]
 
 
 # --------------------------------------------------------------------------- details in words
@@ -252,7 +273,8 @@ def _change(_: str, d: dict[str, Any]) -> str:
 
 
 def _setting(key: str, d: dict[str, Any]) -> str:
-    """{"old", "new"}: the setting's stored values (codes), by the setting's label and names."""
+    """{"old", "new", "proposal"}: the setting's stored values (codes), by the setting's label and
+    names; the proposal approved, for a four-eyes setting."""
     from tui_inkasso.services import settings  # settings records through this module
 
     definition = settings.SETTINGS.get(key)
@@ -260,7 +282,7 @@ def _setting(key: str, d: dict[str, Any]) -> str:
     if "text" in d:
         return f"{name}: {d['text']}"
     old, new = (settings.display_value(key, d[side] or "") for side in ("old", "new"))
-    return f"{name}: {old}{ARROW}{new}"
+    return f"{name}: {old}{ARROW}{new}" + _approved(d)
 
 
 _OWNER_FIELD_NAMES = {"bankgiro": "Bankgiro", "plusgiro": "Plusgiro", "ocr_control": "OCR-kontroll",
@@ -271,8 +293,8 @@ _OWNER_FIELD_NAMES = {"bankgiro": "Bankgiro", "plusgiro": "Plusgiro", "ocr_contr
 
 def _owner_change(_: str, d: dict[str, Any]) -> str:
     """{"field": "bankgiro" | "plusgiro" | "ocr_control" | "account", "role" (for an account), "old",
-    "new"}: an owner's giro number, OCR control level or its account for a role, before and after
-    ("" = none)."""
+    "new", "proposal"}: an owner's giro number, OCR control level or its account for a role, before
+    and after ("" = none), and the proposal whose approval changed it (four eyes)."""
     from tui_inkasso.domain.identifiers import format_bankgiro, format_plusgiro
     from tui_inkasso.domain.ocr_control import OcrControl
 
@@ -281,7 +303,12 @@ def _owner_change(_: str, d: dict[str, Any]) -> str:
     name = (_OWNER_FIELD_NAMES.get(d["field"])
             or f"Konto för {d['role']}")
     old, new = (shown(d[side]) if d[side] else "(inget)" for side in ("old", "new"))
-    return f"{name}: {old}{ARROW}{new}"
+    return f"{name}: {old}{ARROW}{new}" + _approved(d)
+
+
+def _approved(d: dict[str, Any]) -> str:
+    """" (förslag 7)" for a change put in force by approving proposal 7 (four eyes)."""
+    return f" (förslag {d['proposal']})" if d.get("proposal") else ""
 
 
 def _case_status(_: str, d: dict[str, Any]) -> str:
@@ -417,11 +444,14 @@ LEDGER_SECTIONS = {
 
 
 def _ledger(_: str, d: dict[str, Any]) -> str:
-    """{"file", "sha256", "counts": {type: [created, updated]}, "updated": [what, ...]}."""
+    """{"file", "sha256", "counts": {type: [created, updated]}, "updated": [what, ...], "proposed":
+    [proposal id, ...]}: the payment routing the file would change is proposed (issue 17)."""
     counts = ", ".join(f"{LEDGER_SECTIONS.get(name, name)}: {created} nya, {updated} ändrade"
                        for name, (created, updated) in d["counts"].items())
     text = f"{d['file']} sha256 {d['sha256']}: {counts}"
-    return text + ("; ändrat: " + "; ".join(d["updated"]) if d.get("updated") else "")
+    text += "; ändrat: " + "; ".join(d["updated"]) if d.get("updated") else ""
+    return text + ("; föreslaget (väntar på godkännande): förslag " + ", ".join(map(str, d["proposed"]))
+                   if d.get("proposed") else "")
 
 
 def _arrears_run(_: str, d: dict[str, Any]) -> str:
@@ -478,7 +508,43 @@ def _old_new(_: str, d: dict[str, Any]) -> str:
     return f"{d['old'] or '(ingen)'}{ARROW}{d['new']}"
 
 
+def _staff_user(_: str, d: dict[str, Any]) -> str:
+    """{"role", "first"}: a user added (the first user of a ledger becomes its administrator) or
+    removed, with the role code."""
+    from tui_inkasso.domain.codes import staff_role_label
+
+    return staff_role_label(d["role"]) + (" (reskontrans första användare)" if d.get("first") else "")
+
+
+def _staff_role(_: str, d: dict[str, Any]) -> str:
+    """{"old", "new"}: role codes."""
+    from tui_inkasso.domain.codes import staff_role_label
+
+    return f"{staff_role_label(d['old'])}{ARROW}{staff_role_label(d['new'])}"
+
+
+def _proposal(_: str, d: dict[str, Any]) -> str:
+    """{"key", "old", "new", "proposed_by"}: a proposal's value (the proposer when decided)."""
+    old, new = (d[side] if d.get(side) else "(tomt)" for side in ("old", "new"))
+    text = f"{d['key']}: {old}{ARROW}{new}" if "old" in d else f"{d['key']}: {new}"
+    return text + (f", föreslagen av {d['proposed_by']}" if d.get("proposed_by") else "")
+
+
+def _recipients(_: str, d: dict[str, Any]) -> str:
+    """{"old", "new", "proposal"}: a service's e-mail recipients before and after."""
+    old, new = (d[side].replace(",", ", ") if d[side] else "(ingen)" for side in ("old", "new"))
+    return f"{old}{ARROW}{new}" + (f" (förslag {d['proposal']})" if d.get("proposal") else "")
+
+
 DETAIL_WORDING: dict[str, Callable[[str, dict[str, Any]], str]] = {
+    "user.added": _staff_user,
+    "user.removed": _staff_user,
+    "user.role": _staff_role,
+    "approval.proposed": _proposal,
+    "approval.approved": _proposal,
+    "approval.rejected": _proposal,
+    "approval.superseded": _proposal,
+    "service.recipients": _recipients,
     "arrears.run": _arrears_run,
     "arrears.terminated": _terminated,
     "arrears.served": _served,

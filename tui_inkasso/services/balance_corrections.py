@@ -46,6 +46,7 @@ from tui_inkasso.formats.balance_xml import BalanceFileHeader, Correction
 from tui_inkasso.services import balance_files as bf
 from tui_inkasso.services import publishing
 from tui_inkasso.services.errors import UserError
+from tui_inkasso.services.permissions import reads
 from tui_inkasso.services.selection import Selection, apply_selection
 from tui_inkasso.services.stored_values import StoredDates
 
@@ -276,6 +277,7 @@ def _range_where(
     return where
 
 
+@reads
 def corrections_in_range(
     selection: Selection | None,
     date_from: dt.date | None,
@@ -298,6 +300,7 @@ def corrections_in_range(
     return rows_page(query, offset, limit, sort, descending)
 
 
+@reads
 def count_in_range(
     selection: Selection | None, date_from: dt.date | None, date_to: dt.date | None,
     kinds: Iterable[str] = (),
@@ -306,6 +309,7 @@ def count_in_range(
     return range_summary(selection, date_from, date_to, kinds).rows
 
 
+@reads
 def range_summary(
     selection: Selection | None, date_from: dt.date | None, date_to: dt.date | None,
     kinds: Iterable[str] = (),
@@ -327,6 +331,7 @@ def range_summary(
     })
 
 
+@reads
 def unreported_corrections(
     selection: Selection | None = None,
     *,
@@ -341,6 +346,7 @@ def unreported_corrections(
     return rows_page(query, offset, limit, sort, descending)
 
 
+@reads
 def unreported_totals(selection: Selection | None = None) -> Totals:
     """How many corrections the next file would hold, and their sum."""
     query = apply_selection(

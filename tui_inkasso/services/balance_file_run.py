@@ -28,6 +28,7 @@ from tui_inkasso.db.models import (
     Payment,
     ReportedCorrection,
 )
+from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.domain.money import format_sek
 from tui_inkasso.formats.balance_xml import BalanceFileHeader
 from tui_inkasso.services import audit, outbox, publishing
@@ -51,6 +52,7 @@ from tui_inkasso.services.balance_recovery import (
 from tui_inkasso.services.clock import current_user, now
 from tui_inkasso.services.errors import Conflict, UserError
 from tui_inkasso.services.outbox import DeliveryResult
+from tui_inkasso.services.permissions import requires
 from tui_inkasso.services.selection import Selection, apply_selection, validate_selection
 from tui_inkasso.services.settings import get_setting, output_dir
 from tui_inkasso.services.transaction import is_postgres, write_transaction
@@ -130,6 +132,7 @@ class _Recorded:
     report_id: int
 
 
+@requires(StaffRole.CLERK, "skapa saldofiler")
 def create_balance_file(
     out: Path | None = None, *, selection: Selection | None = None
 ) -> BalanceFileResult:

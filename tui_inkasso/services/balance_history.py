@@ -21,6 +21,7 @@ from tui_inkasso.db.models import (
     Owner,
     ReportedCorrection,
 )
+from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.formats.balance_xml import BalanceXmlError, write_balance_file
 from tui_inkasso.services import audit, outbox, publishing
 from tui_inkasso.services import balance_files as bf
@@ -37,6 +38,7 @@ from tui_inkasso.services.balance_corrections import (
 from tui_inkasso.services.balance_recovery import recover_balance_files
 from tui_inkasso.services.errors import NotFound, UserError
 from tui_inkasso.services.outbox import DeliveryResult
+from tui_inkasso.services.permissions import reads, requires
 from tui_inkasso.services.settings import get_setting
 from tui_inkasso.services.transaction import write_transaction
 
@@ -99,6 +101,7 @@ class RewriteResult:
 # =========================================================================== history
 
 
+@reads
 def balance_reports(limit: int = 1000) -> list[ReportSummary]:
     """Earlier balance files, newest first."""
     query = (
@@ -148,6 +151,7 @@ def _report(report_id: int) -> BalanceReport:
     return report
 
 
+@reads
 def report_detail(
     report_id: int, *, offset: int = 0, limit: int | None = None
 ) -> ReportDetail:
@@ -159,6 +163,7 @@ def report_detail(
     return ReportDetail(_summary(report, statuses), rows)
 
 
+@requires(StaffRole.CLERK, "skriva saldofiler igen")
 def rewrite_report(report_id: int, out: Path | str) -> RewriteResult:
     """Write an earlier file again from its recorded corrections: same file id, same content.
 
@@ -195,6 +200,7 @@ def _display_name(path: str) -> str:
     return Path(display_path(path)).name
 
 
+@requires(StaffRole.CLERK, "skicka saldofiler")
 def resend_report(report_id: int) -> DeliveryResult:
     """Queue an earlier file for delivery again and send it now (through the outbox).
 

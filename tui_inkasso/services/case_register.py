@@ -31,13 +31,14 @@ from tui_inkasso.db.models import (
     PaymentMethod,
     ReportedCorrection,
 )
-from tui_inkasso.domain.codes import case_status_label
+from tui_inkasso.domain.codes import StaffRole, case_status_label
 from tui_inkasso.domain.collection_systems import BY_CODE, INHOUSE
 from tui_inkasso.domain.money import format_kronor
 from tui_inkasso.services import audit
 from tui_inkasso.services.booking import Booked, PaymentIn, book_one
 from tui_inkasso.services.clock import current_user, now
 from tui_inkasso.services.errors import NotFound, UserError
+from tui_inkasso.services.permissions import reads, requires
 from tui_inkasso.services.stored_values import stored_date, stored_datetime
 from tui_inkasso.services.transaction import is_postgres, write_transaction
 
@@ -225,11 +226,13 @@ def _like(column: Any, pattern: str) -> pw.Node:
     return pw.NodeList((column, pw.SQL("LIKE"), pw.Value(pattern), pw.SQL("ESCAPE '\\'")), parens=True)
 
 
+@reads
 def count_cases(flt: CaseFilter | None = None) -> int:
     """Cases that pass the filter."""
     return _filtered(_query(), flt).count()
 
 
+@reads
 def list_cases(flt: CaseFilter | None = None, *, offset: int = 0, limit: int | None = None,
                sort: str = "number", descending: bool = True) -> list[CaseSummary]:
     """A page of the register, sorted in SQL (``sort`` a key of SORT_KEYS)."""
@@ -271,6 +274,7 @@ def _summary(row: tuple[Any, ...], counts: tuple[int, int, int]) -> CaseSummary:
     )
 
 
+@reads
 def find_case(ref: int | str) -> CollectionCase:
     """A case by id (int) or number (str); NotFound names what was asked for."""
     if isinstance(ref, int):
@@ -293,6 +297,7 @@ def case_summary(case_id: int) -> CaseSummary:
     return _summary(row, _balances([case_id]).get(case_id, (0, 0, 0)))
 
 
+@reads
 def case_detail(case_id: int) -> CaseDetail:
     """The case with its invoices (claimed and now), payments on them, events and notes."""
     summary = case_summary(case_id)
@@ -386,6 +391,7 @@ def _event(case: CollectionCase, kind: str, text: str, at: dt.datetime) -> None:
     CaseEvent.create(case=case.id, at=at, user=current_user(), kind=kind, text=text)
 
 
+@requires(StaffRole.CLERK, "ändra status på inkassoärenden")
 def set_case_status(case_id: int, status: str | CaseStatus, note: str = "") -> CaseSummary:
     """Move the case to ``status`` (avslutat closes it, any other reopens it), with a note."""
     new = _status(status)
@@ -404,6 +410,7 @@ def set_case_status(case_id: int, status: str | CaseStatus, note: str = "") -> C
     return case_summary(case_id)
 
 
+@requires(StaffRole.CLERK, "avsluta inkassoärenden")
 def close_case(case_id: int, reason: str) -> CaseSummary:
     """Close the case (status avslutat, closed_at); its invoices stay collection-marked."""
     text = _clean(reason, "varför ärendet avslutas")
@@ -418,6 +425,7 @@ def close_case(case_id: int, reason: str) -> CaseSummary:
     return case_summary(case_id)
 
 
+@requires(StaffRole.CLERK, "skriva anteckningar i inkassoärenden")
 def add_case_note(case_id: int, text: str) -> CaseEventLine:
     """Add a note to the case (an event of kind "note"), audited."""
     cleaned = _clean(text, "en anteckning")
@@ -429,6 +437,7 @@ def add_case_note(case_id: int, text: str) -> CaseEventLine:
     return CaseEventLine(at, current_user(), "note", cleaned)
 
 
+@requires(StaffRole.CLERK, "registrera betalningar i inkassoärenden")
 def register_case_payment(
     case_id: int,
     invoice_id: int,

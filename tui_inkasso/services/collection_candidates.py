@@ -42,6 +42,7 @@ from tui_inkasso.domain.sfi import SfiCategory
 from tui_inkasso.services.collection_errors import CollectionError
 from tui_inkasso.services.dunning_levels import get_reference_rates
 from tui_inkasso.services.dunning_run import ready_for_collection_query
+from tui_inkasso.services.permissions import reads
 from tui_inkasso.services.selection import Selection, apply_selection, validate_selection
 from tui_inkasso.services.settings import collection_system
 from tui_inkasso.services.stored_values import stored_date, stored_datetime
@@ -257,6 +258,7 @@ class CandidateSet:
     """Why the upper table may be empty (no dunning levels configured ...)."""
 
 
+@reads
 def collection_candidates(today: dt.date, selection: Selection | None = None) -> CandidateSet:
     """Step 2 of the wizard for ``selection`` on ``today``: both tables, queried lazily."""
     selection = selection or Selection()
@@ -277,6 +279,7 @@ def warm_up(today: dt.date) -> None:
     next_bank_day(today)
 
 
+@reads
 def plan_totals(invoice_ids: Sequence[int]) -> CandidateTotals:
     """Count, balance, fees and number of cases of these invoices (for "are you sure?")."""
     ids = list(dict.fromkeys(int(i) for i in invoice_ids))

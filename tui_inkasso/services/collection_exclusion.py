@@ -14,9 +14,11 @@ import peewee as pw
 
 from tui_inkasso.db.bulk import CHUNK, fetch_in_chunks
 from tui_inkasso.db.models import Invoice
+from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.services import audit
 from tui_inkasso.services.clock import current_user, now
 from tui_inkasso.services.collection_errors import CollectionError, TakenInvoice
+from tui_inkasso.services.permissions import requires
 from tui_inkasso.services.transaction import write_transaction
 
 MAX_REASON = 200
@@ -57,6 +59,7 @@ def _states(ids: Sequence[int]) -> dict[int, tuple[str, int | None, Any, str | N
     return {r[0]: (r[1], r[2], r[3], r[4]) for r in fetch_in_chunks(query, ids, CHUNK)}
 
 
+@requires(StaffRole.CLERK, "undanta fakturor från inkasso")
 def exclude(invoice_ids: Iterable[int], reason: str) -> MoveResult:
     """Keep the invoices out of collection (Undanta), persisted at once with who, when and why.
 
@@ -79,6 +82,7 @@ def exclude(invoice_ids: Iterable[int], reason: str) -> MoveResult:
     return MoveResult(moved, skipped)
 
 
+@requires(StaffRole.CLERK, "inkludera fakturor för inkasso")
 def include(invoice_ids: Iterable[int]) -> MoveResult:
     """Take excluded invoices back (Inkludera); audited with the reason they had."""
     ids = list(dict.fromkeys(int(i) for i in invoice_ids))

@@ -33,6 +33,7 @@ from tui_inkasso.services.clock import now
 from tui_inkasso.services.collection_errors import CollectionError
 from tui_inkasso.services.collection_recovery import output_folder
 from tui_inkasso.services.collection_run import CaseRunResult, creditor_of, debtor_of
+from tui_inkasso.services.permissions import reads
 from tui_inkasso.services.settings import output_dir
 from tui_inkasso.services.stored_values import stored_date
 
@@ -95,6 +96,7 @@ def case_records(case_ids: Sequence[int]) -> list[CaseRecord]:
     ]
 
 
+@reads
 def case_list_export(
     source: CaseRunResult | Sequence[int],
     path: Path,
@@ -159,6 +161,7 @@ def result_list_rows(result: CaseRunResult) -> list[tuple[str, str, str, int, st
     ]
 
 
+@reads
 def default_excel_path(at: dt.datetime | None = None) -> Path:
     """Where "Skapa Excelfil" proposes to save: the output folder, a dated name."""
     when = at or now()

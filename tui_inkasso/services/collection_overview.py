@@ -52,6 +52,7 @@ from tui_inkasso.domain.money import format_amount
 from tui_inkasso.services.clock import today
 from tui_inkasso.services.errors import UserError
 from tui_inkasso.services.ledger import dunning_level_names
+from tui_inkasso.services.permissions import reads
 from tui_inkasso.services.selection import Selection, apply_selection, validate_selection
 from tui_inkasso.services.settings import get_setting
 from tui_inkasso.services.stored_values import stored_datetime
@@ -197,6 +198,7 @@ def stalled_days_setting() -> int:
     return int(get_setting("reports.stalled_days"))
 
 
+@reads
 def collection_overview(options: OverviewOptions) -> CollectionOverview:
     """The overview of ``options``' period."""
     months = month_spans(options.date_from, options.date_to)

@@ -17,7 +17,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from tui_inkasso.db.models import CollectionFile
+from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.services import publishing
+from tui_inkasso.services.permissions import may, reads
 from tui_inkasso.services.publishing import Staging
 from tui_inkasso.services.settings import get_setting
 
@@ -41,13 +43,18 @@ CASE_FILES = publishing.RecordedFiles(
 """The collection run's files for :func:`publishing.recover`."""
 
 
+@reads
 def output_folder() -> Path:
     """The collection output folder as configured (absolute; not created here)."""
     return Path(get_setting("collection.output_dir")).expanduser().absolute()
 
 
+@reads
 def recover(folder: Path | None = None) -> list[str]:
-    """Publish files a crash left staged; what could not be done, and what was, as Swedish lines."""
+    """Publish files a crash left staged; what could not be done, and what was, as Swedish lines.
+    A reader's session finishes nothing (it may not write): the next clerk's does."""
+    if not may(StaffRole.CLERK):
+        return []
     folders = [folder or output_folder()]
     try:
         done = publishing.recover(CASE_FILES, [f for f in folders if f.is_dir()])

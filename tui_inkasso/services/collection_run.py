@@ -39,7 +39,7 @@ from tui_inkasso.db.models import (
     RentalObject,
 )
 from tui_inkasso.domain.bank_days import next_bank_day
-from tui_inkasso.domain.codes import ChargeKind
+from tui_inkasso.domain.codes import ChargeKind, StaffRole
 from tui_inkasso.domain.collection_systems import CollectionSystemSpec, system_label, system_spec
 from tui_inkasso.domain.interest import InterestError, LateInterest, ReferenceRate
 from tui_inkasso.domain.money import format_sek
@@ -60,6 +60,7 @@ from tui_inkasso.services.collection_files import Destination, PlannedFile
 from tui_inkasso.services.collection_recovery import FILE_KIND, recover
 from tui_inkasso.services.dunning_levels import get_reference_rates
 from tui_inkasso.services.dunning_run import ready_for_collection_query
+from tui_inkasso.services.permissions import requires
 from tui_inkasso.services.publishing import crash_point
 from tui_inkasso.services.selection import Selection, validate_selection
 from tui_inkasso.services.settings import collection_system
@@ -214,6 +215,7 @@ class PlannedCase:
     claims: list[_Claimed]
 
 
+@requires(StaffRole.CLERK, "skapa inkassoärenden")
 def create_cases(
     today: dt.date,
     selection: Selection | None,

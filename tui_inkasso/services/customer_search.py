@@ -19,6 +19,7 @@ from tui_inkasso.db.models import (
     Invoice,
 )
 from tui_inkasso.domain.identifiers import digits_only
+from tui_inkasso.services.permissions import reads
 from tui_inkasso.services.transaction import is_postgres
 
 
@@ -43,6 +44,7 @@ class CustomerHit:
 _NUMERIC = re.compile(r"^[\d\s\-+]+$")
 
 
+@reads
 def search_customers(text: str, limit: int = 50) -> list[CustomerHit]:
     """Customers matching ``text``, the most exact matches first, at most ``limit``.
 

@@ -17,10 +17,12 @@ from tui_inkasso import demo as demo_db
 from tui_inkasso.db.connection import db
 from tui_inkasso.db.models import Invoice
 from tui_inkasso.db.statistics import refresh_statistics
+from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.domain.collection_systems import INHOUSE
 from tui_inkasso.services import audit, settings
 from tui_inkasso.services.clock import today as business_today
 from tui_inkasso.services.errors import UserError
+from tui_inkasso.services.permissions import requires
 from tui_inkasso.services.transaction import write_transaction
 
 DEFAULT_INVOICES = 20_000
@@ -57,6 +59,7 @@ class DemoSummary:
     """Size of the SQLite file after the run (None for PostgreSQL)."""
 
 
+@requires(StaffRole.ADMIN, "skapa demodata")
 def create_demo(
     invoices: int = DEFAULT_INVOICES,
     seed: int = DEFAULT_SEED,
@@ -87,7 +90,7 @@ def create_demo(
                 )
         deleted = demo_db.clear_ledger(database) if reset else {}
         counts = demo_db.build_demo(database, invoices=invoices, seed=seed, today=day)
-        settings.set_settings(DEMO_SETTINGS)
+        settings.save_new_ledger_settings(DEMO_SETTINGS)  # a new ledger's agency bankgiro is in force
         audit.record("demo.created", "ledger", f"seed {seed}",
                      {"invoices": invoices, "business_date": day.isoformat(), "reset": reset})
         _analyze(database)

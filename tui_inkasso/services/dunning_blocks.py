@@ -12,9 +12,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from tui_inkasso.db.models import Customer, Invoice
+from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.services import audit
 from tui_inkasso.services.clock import current_user, now
 from tui_inkasso.services.errors import DunningError, NotFound
+from tui_inkasso.services.permissions import reads, requires
 from tui_inkasso.services.transaction import write_transaction
 
 # --------------------------------------------------------------------------- blocks
@@ -41,21 +43,25 @@ def _clean_reason(reason: str) -> str:
     return text
 
 
+@requires(StaffRole.CLERK, "sätta kravspärr")
 def block_customer(customer_id: int, reason: str) -> BlockInfo:
     """Stop reminders and demands to a customer (all their invoices), with who and why."""
     return _set_block(Customer, customer_id, _clean_reason(reason))
 
 
+@requires(StaffRole.CLERK, "ta bort kravspärr")
 def unblock_customer(customer_id: int) -> BlockInfo:
     """Lift a customer's dunning block."""
     return _set_block(Customer, customer_id, None)
 
 
+@requires(StaffRole.CLERK, "sätta kravspärr")
 def block_invoice(invoice_id: int, reason: str) -> BlockInfo:
     """Stop reminders and demands for one invoice, with who and why."""
     return _set_block(Invoice, invoice_id, _clean_reason(reason))
 
 
+@requires(StaffRole.CLERK, "ta bort kravspärr")
 def unblock_invoice(invoice_id: int) -> BlockInfo:
     """Lift an invoice's dunning block."""
     return _set_block(Invoice, invoice_id, None)
@@ -79,6 +85,7 @@ def _set_block(model: type[Customer] | type[Invoice], object_id: int, reason: st
     return BlockInfo(kind, object_id, row.number, reason, by, at)
 
 
+@reads
 def get_block(object_type: str, object_id: int) -> BlockInfo:
     """The dunning block of a customer or an invoice (``reason`` None when there is none)."""
     model: type[Customer] | type[Invoice] = Customer if object_type == "customer" else Invoice
@@ -89,6 +96,7 @@ def get_block(object_type: str, object_id: int) -> BlockInfo:
                      row.dunning_blocked_at)
 
 
+@reads
 def customer_id_by_number(number: str) -> int:
     """A customer's id from their customer number (NotFound names it)."""
     found = Customer.select(Customer.id).where(Customer.number == number.strip()).scalar()

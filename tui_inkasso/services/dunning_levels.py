@@ -31,6 +31,7 @@ import peewee as pw
 from tui_inkasso.db.bulk import insert_dicts
 from tui_inkasso.db.models import DunningLevelConfig
 from tui_inkasso.db.models import ReferenceRate as ReferenceRateRow
+from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.domain.dunning import DunningLevel, FeeCaps, is_demand_level, validate_levels
 from tui_inkasso.domain.interest import (
     ReferenceRate,
@@ -50,6 +51,7 @@ from tui_inkasso.domain.reference_rates import (
 from tui_inkasso.services import audit
 from tui_inkasso.services.clock import today
 from tui_inkasso.services.errors import DunningError, UserError
+from tui_inkasso.services.permissions import reads, requires
 from tui_inkasso.services.settings import (
     SettingError,
     get_setting,
@@ -79,6 +81,7 @@ def fee_caps() -> FeeCaps:
     )
 
 
+@reads
 def printer() -> str:
     """The ``lp`` destination for reprints, or "" when none is set."""
     return get_setting("dunning.printer").strip()
@@ -109,6 +112,7 @@ def _level_from_row(row: DunningLevelConfig) -> DunningLevel:
     )
 
 
+@reads
 def get_levels() -> list[DunningLevel]:
     """The configured levels in order (level 1 the reminder, later ones demands), each with its
     kind (a level stored without one as ``level_kinds.default_kind`` reads it)."""
@@ -199,6 +203,7 @@ def _sample_text(text: str) -> str:
         return text
 
 
+@requires(StaffRole.ADMIN, "ändra kravnivåer")
 def save_levels(levels: Sequence[DunningLevel]) -> list[DunningLevel]:
     """Replace the configured levels with ``levels``, all or nothing, audited.
 
@@ -239,6 +244,7 @@ def _describe_levels(levels: Iterable[DunningLevel]) -> str:
 # --------------------------------------------------------------------------- reference rates
 
 
+@reads
 def get_reference_rates() -> list[ReferenceRate]:
     """The table of Riksbank reference rates, oldest first.
 
@@ -316,6 +322,7 @@ CONFIGURATION_KEYS = ("dunning.min_amount", "dunning.reminder_fee_cap", "dunning
 """The settings edited beside the levels (Inställningar → Alternativ → Påminnelse/krav)."""
 
 
+@requires(StaffRole.ADMIN, "ändra kravnivåer, avgifter och referensräntor")
 def save_configuration(levels: Sequence[DunningLevel], values: dict[str, str],
                        rates: Sequence[ReferenceRate]) -> None:
     """Levels, the dunning settings and the reference rates, checked together, saved together.

@@ -27,6 +27,7 @@ from tui_inkasso.db.models import (
     RentalObject,
 )
 from tui_inkasso.domain.bank_days import next_bank_day
+from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.domain.dunning import is_demand_level
 from tui_inkasso.domain.level_kinds import LevelKind, default_kind
 from tui_inkasso.fileio import (
@@ -53,6 +54,7 @@ from tui_inkasso.services.dunning_letter import (
 from tui_inkasso.services.dunning_levels import get_reference_rates, letters_dir, printer
 from tui_inkasso.services.dunning_run import free_path, owner_address, pay_to
 from tui_inkasso.services.errors import DunningError, NotFound
+from tui_inkasso.services.permissions import reads, requires
 from tui_inkasso.services.transaction import write_transaction
 
 LP_TIMEOUT = 30
@@ -94,6 +96,7 @@ REBUILT_NOTE = ("OBS: brevet sparades inte när kravet skickades (importerat kra
                 "ur kravets belopp och datum och dagens ägar- och kunduppgifter.")
 
 
+@reads
 def invoice_notices(invoice_id: int) -> list[NoticeInfo]:
     """The reminders and demands issued for an invoice, lowest level first."""
     number = Invoice.select(Invoice.number).where(Invoice.id == invoice_id).scalar()
@@ -108,6 +111,7 @@ def invoice_notices(invoice_id: int) -> list[NoticeInfo]:
             for nid, level, name, issued, deadline, fee, has in query.tuples()]
 
 
+@reads
 def find_notice(invoice_ref: str, level: int | None = None) -> NoticeInfo:
     """A notice by invoice number (or OCR) and level; the highest level when ``level`` is None."""
     from tui_inkasso.services.invoice_detail import find_invoice
@@ -125,6 +129,7 @@ def find_notice(invoice_ref: str, level: int | None = None) -> NoticeInfo:
     raise NotFound(f"faktura {invoice.number} har ingen kravnivå {level} (utskickade nivåer: {have})")
 
 
+@reads
 def stored_letter(notice_id: int) -> StoredLetter:
     """The letter of a notice: as stored when sent, or rebuilt (and said so) when not stored."""
     notice = DunningNotice.get_or_none(DunningNotice.id == notice_id)
@@ -182,6 +187,7 @@ def _rebuild_letter(notice: DunningNotice) -> LetterData:
     return with_filled_text(letter, config.deadline_days if config is not None else 8)
 
 
+@reads
 def preview_text(notice_id: int) -> str:
     """The letter as terminal text, exactly as the PDF prints it (a note first when rebuilt)."""
     stored = stored_letter(notice_id)
@@ -215,6 +221,7 @@ class PrintResult:
         return "; ".join(parts) or "Inget skrevs ut."
 
 
+@reads
 def default_reprint_path(notice_id: int) -> Path:
     """A free file name for a reprint in :func:`letters_dir`."""
     notice = DunningNotice.get_or_none(DunningNotice.id == notice_id)
@@ -229,6 +236,7 @@ def default_reprint_path(notice_id: int) -> Path:
     return free_path(folder, name)
 
 
+@requires(StaffRole.CLERK, "skriva ut påminnelser och krav igen")
 def print_notice(notice_id: int, path: Path | None, *, to_printer: bool) -> PrintResult:
     """Reprint a notice's stored letter: a PDF to ``path`` and/or to the printer via ``lp``.
 

@@ -54,7 +54,7 @@ from tui_inkasso.db.models import (
     RentalObject,
 )
 from tui_inkasso.domain.bank_days import next_bank_day
-from tui_inkasso.domain.codes import ChargeKind
+from tui_inkasso.domain.codes import ChargeKind, StaffRole
 from tui_inkasso.domain.counts import count_of
 from tui_inkasso.domain.deadlines import lawful_deadline
 from tui_inkasso.domain.dunning import (
@@ -90,6 +90,7 @@ from tui_inkasso.services.dunning_levels import (
     seed_rates_if_empty,
 )
 from tui_inkasso.services.errors import DunningError
+from tui_inkasso.services.permissions import reads, requires
 from tui_inkasso.services.publishing import (
     PublishError,
     StagedFile,
@@ -339,6 +340,7 @@ def _owner_problems(candidates: Sequence[_Candidate]) -> list[str]:
     return problems + account_problems(charged)
 
 
+@reads
 def preview_run(run_date: dt.date, selection: Selection | None = None) -> RunPreview:
     """What a run on ``run_date`` over ``selection`` would issue; writes nothing.
 
@@ -451,6 +453,7 @@ def _prepare_folder(folder: Path) -> None:
                            f"inget har registrerats.") from None
 
 
+@requires(StaffRole.CLERK, "skapa påminnelser och krav")
 def run_dunning(
     run_date: dt.date,
     selection: Selection | None = None,

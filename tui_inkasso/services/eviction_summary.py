@@ -38,6 +38,7 @@ from tui_inkasso.formats.rent_arrears_docs import (
 from tui_inkasso.services.clock import now
 from tui_inkasso.services.dunning_run import owner_address
 from tui_inkasso.services.errors import UserError
+from tui_inkasso.services.permissions import reads
 from tui_inkasso.services.termination_state import TerminationView, termination_for
 
 
@@ -45,6 +46,7 @@ class SummaryError(UserError):
     """No summary for this tenancy (it was recovered, or the period has not ended)."""
 
 
+@reads
 def eviction_summary(contract_number: str, on: dt.date) -> EvictionSummary:
     """The summary of a tenancy not recovered on ``on``; SummaryError saying why not otherwise."""
     view = termination_for(contract_number, on)
@@ -106,6 +108,7 @@ def summary_text(summary: EvictionSummary) -> str:
     return render_text(summary_pages(summary))
 
 
+@reads
 def write_summary_pdf(summary: EvictionSummary, path: Path) -> Path:
     """The summary as a PDF at ``path`` (written whole or not at all)."""
     data = render_pdf([summary_pages(summary)], created_at=now(),
@@ -143,6 +146,7 @@ def sent_text(contract_number: str, on: dt.date) -> str:
     return render_text(pages)
 
 
+@reads
 def reprint(contract_number: str, on: dt.date, path: Path) -> Path:
     """The letters as sent, again, as one PDF at ``path``."""
     letter, notice = sent_documents(contract_number, on)

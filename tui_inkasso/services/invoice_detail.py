@@ -44,6 +44,7 @@ from tui_inkasso.services.ledger import (
     invoice_line,
     invoice_query,
 )
+from tui_inkasso.services.permissions import reads
 from tui_inkasso.services.stored_values import stored_date
 
 
@@ -169,6 +170,7 @@ class InvoiceDetail:
 # --------------------------------------------------------------------------- one invoice
 
 
+@reads
 def find_invoice(ref: int | str) -> Invoice:
     """An invoice by id (int), or by number or OCR (str); NotFound names what was asked for."""
     if isinstance(ref, int):
@@ -185,6 +187,7 @@ def find_invoice(ref: int | str) -> Invoice:
     return invoice
 
 
+@reads
 def invoice_detail(ref: int | str) -> InvoiceDetail:
     """An invoice with its rows, payments, dunning history, case, exclusion and blocks."""
     invoice = find_invoice(ref)
@@ -300,6 +303,7 @@ def _case(case_id: int | None) -> CaseInfo | None:
 # --------------------------------------------------------------------------- JSON for the CLI
 
 
+@reads
 def invoice_state(number: str) -> dict[str, Any]:
     """An invoice's state as one JSON-ready object; amounts are strings "1234.50"."""
     detail = invoice_detail(str(number))

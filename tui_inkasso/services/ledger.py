@@ -30,6 +30,7 @@ from tui_inkasso.domain.codes import (
 from tui_inkasso.domain.invoice_status import InvoiceStatus, dunning_level_label, invoice_status
 from tui_inkasso.services.clock import today
 from tui_inkasso.services.errors import NotFound, UserError
+from tui_inkasso.services.permissions import reads
 from tui_inkasso.services.stored_values import stored_date
 
 SORT_KEYS: dict[str, pw.Field] = {
@@ -172,6 +173,7 @@ def customer_info_of(customer: Customer) -> CustomerInfo:
     )
 
 
+@reads
 def customer_ledger(
     customer_id: int,
     *,
@@ -210,6 +212,7 @@ def _ledger_totals(customer_id: int) -> tuple[int, int, int, int, int]:
     return tuple(int(v or 0) for v in row)  # type: ignore[return-value]
 
 
+@reads
 def count_customer_invoices(customer_id: int, *, only_open: bool = False) -> int:
     """How many invoices the customer has (only those with something open when ``only_open``)."""
     query = Invoice.select().where(Invoice.customer == customer_id)
@@ -218,6 +221,7 @@ def count_customer_invoices(customer_id: int, *, only_open: bool = False) -> int
     return query.count()
 
 
+@reads
 def customer_invoices(
     customer_id: int,
     *,

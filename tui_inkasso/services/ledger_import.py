@@ -29,8 +29,9 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.fileio import InputFileError, read_regular_file
 from tui_inkasso.formats.ledger_json import (
     FORMAT,
@@ -46,7 +47,11 @@ from tui_inkasso.services.clock import today
 from tui_inkasso.services.errors import UserError
 from tui_inkasso.services.ledger_import_checks import Known, check_references
 from tui_inkasso.services.ledger_import_writer import SECTIONS, LedgerWriter, RecordCounts
+from tui_inkasso.services.permissions import requires
 from tui_inkasso.services.transaction import write_transaction
+
+if TYPE_CHECKING:
+    from tui_inkasso.services.approvals import ProposalInfo
 
 __all__ = [
     "FORMAT", "LEDGER_SETTINGS", "SECTIONS", "LedgerImportError", "LedgerImportResult", "RecordCounts", "counts_as_dict",
@@ -72,11 +77,14 @@ class LedgerImportResult:
     source: str
     sha256: str
     counts: dict[str, RecordCounts]
+    proposals: tuple[ProposalInfo, ...] = ()
+    """Payment routing the file would change (the agency's bankgiro, an existing owner's giro
+    numbers and accounts): proposed for a second administrator, not changed."""
 
     @property
     def changed(self) -> bool:
-        """False when the database already held everything in the file."""
-        return any(c.created or c.updated for c in self.counts.values())
+        """False when the database already held everything in the file (and proposed nothing)."""
+        return any(c.created or c.updated for c in self.counts.values()) or bool(self.proposals)
 
 
 def validate_ledger(data: Any) -> tuple[Ledger, Known, list[Problem]]:
@@ -96,7 +104,9 @@ written. Everything else (where and how files are sent: upload server, password 
 host keys, CA; e-mail; the daemon's log; the group that may read personal data; the printer; the
 payment folder of a workstation) is refused with its key, so a file from another system can never
 send the personnummer file, with the agency login, to a server it names (issue 14 item 9). A new
-setting is refused until it is added here."""
+setting is refused until it is added here. ``collection.agency_accounts`` decides which payments
+count as the agency's: a file that changes it only proposes the change, for a second
+administrator to approve (``settings.FOUR_EYES_KEYS``, issue 17)."""
 
 
 def _check_setting(key: str, value: str) -> str:
@@ -113,6 +123,7 @@ def _check_setting(key: str, value: str) -> str:
         raise ValueError(str(exc).removeprefix(f"{key}: ")) from None
 
 
+@requires(StaffRole.ADMIN, "läsa in reskontror")
 def import_ledger(path: str | Path) -> LedgerImportResult:
     """Validate ``path`` whole, then write it in one transaction; refused whole on any error."""
     file = Path(path)
@@ -136,11 +147,12 @@ def import_ledger_bytes(raw: bytes, source: str = "(data)") -> LedgerImportResul
             raise LedgerImportError(source, problems)
         writer = LedgerWriter(ledger, known)
         writer.run()
-        result = LedgerImportResult(source, sha, writer.counts)
+        result = LedgerImportResult(source, sha, writer.counts, tuple(writer.proposals))
         if result.changed:
             counts = {name: [c.created, c.updated] for name, c in writer.counts.items() if c.created or c.updated}
             audit.record("ledger.imported", "file", Path(source).name, {
-                "file": Path(source).name, "sha256": sha[:16], "counts": counts, "updated": writer.changes[:50]})
+                "file": Path(source).name, "sha256": sha[:16], "counts": counts, "updated": writer.changes[:50],
+                "proposed": [p.id for p in writer.proposals]})
     return result
 
 

@@ -5,7 +5,10 @@ found no problem. Master data (settings, dunning levels, owners and their accoun
 object types, objects, customers) is created or updated to the file's values; invoices with their
 rows, dunning notices and payments are inserted in bulk with their final state, so nothing is
 updated row by row. Payments are split as the booking service splits them
-(``domain/allocation.py``).
+(``domain/allocation.py``). Payment routing is never changed by an import (issue 17): the
+agency's bankgiro and an existing owner's giro numbers and accounts that differ from the file
+are proposed for a second administrator to approve (``services.approvals``), and stay as they
+are until then; a new owner is created with the file's numbers.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import peewee as pw
 
@@ -52,6 +55,9 @@ from tui_inkasso.services.ledger_import_checks import (
 )
 from tui_inkasso.services.stored_values import StoredDates
 
+if TYPE_CHECKING:
+    from tui_inkasso.services.approvals import ProposalInfo
+
 SECTIONS = (
     "settings", "dunning_levels", "owners", "accounts", "properties", "object_types", "objects",
     "customers", "contracts", "invoices", "invoice_rows", "dunning_notices", "payments",
@@ -78,18 +84,25 @@ class LedgerWriter:
         self.counts = {name: RecordCounts() for name in SECTIONS}
         self.changes: list[str] = []
         self.ids: dict[type[pw.Model], dict[str, int]] = {}
+        self.proposals: list[ProposalInfo] = []
+        """Changes of payment routing the file asks for (the agency's bankgiro, an existing
+        owner's giro numbers and accounts): proposed, never made (four eyes, issue 17)."""
 
     def run(self) -> None:
         self._settings()
         self._levels()
-        controls = {row.code: row.ocr_control for row in in_chunks(
-            Owner, Owner.code, [o.code for o in self.ledger.owners], Owner.code, Owner.ocr_control)}
+        stored = {row.code: row for row in in_chunks(Owner, Owner.code, [o.code for o in self.ledger.owners])}
+        # An owner stored before keeps its giro numbers (a differing one is proposed, _routing)
         self._master(Owner, Owner.code, self.ledger.owners, "owners", lambda o: {
-            "code": o.code, "name": o.name, "org_no": o.org_no, "bankgiro": o.bankgiro, "plusgiro": o.plusgiro,
+            "code": o.code, "name": o.name, "org_no": o.org_no,
+            "bankgiro": stored[o.code].bankgiro if o.code in stored else o.bankgiro,
+            "plusgiro": stored[o.code].plusgiro if o.code in stored else o.plusgiro,
             "address": o.address, "postal_code": o.postal_code, "city": o.city, "phone": o.phone, "email": o.email,
             # a file that names no OCR control leaves the stored one (a new owner: the strictest)
-            "ocr_control": o.ocr_control or controls.get(o.code, DEFAULT_OCR_CONTROL.value)})
-        self._accounts()
+            "ocr_control": o.ocr_control or (stored[o.code].ocr_control if o.code in stored
+                                             else DEFAULT_OCR_CONTROL.value)})
+        self._accounts(set(stored))
+        self._routing(stored)
         self._ids(Owner, Owner.code, self.ledger.properties, lambda p: p.owner)
         self._master(Property, Property.code, self.ledger.properties, "properties", lambda p: {
             "code": p.code, "owner": self.ids[Owner][p.owner], "designation": p.designation, "name": p.name,
@@ -143,7 +156,9 @@ class LedgerWriter:
         stored = {row.key for row in Setting.select(Setting.key)}
         changed = {k: v for k, v in values.items() if current.get(k) != v}
         if changed:
-            settings.set_settings(changed)
+            saved = settings.save_settings(changed)  # a routing key is proposed, never set
+            self.proposals.extend(saved.proposals)
+            changed = {k: v for k, v in changed.items() if k not in settings.FOUR_EYES_KEYS}
             self.changes.extend(f"setting {k}" for k in changed)
         created = sum(1 for k in changed if k not in stored)
         self.counts["settings"] = RecordCounts(created, len(changed) - created, len(values) - len(changed))
@@ -207,14 +222,18 @@ class LedgerWriter:
         for row in in_chunks(model, key, missing, model.id, key):
             ids[getattr(row, key.name)] = row.id
 
-    def _accounts(self) -> None:
-        """Each owner's roles as the file maps them; roles the file does not name are kept."""
+    def _accounts(self, existing: set[str]) -> None:
+        """Each new owner's roles as the file maps them; roles the file does not name are kept.
+        An owner stored before (``existing``) keeps its accounts: a difference is proposed
+        (:meth:`_routing`)."""
         counts = self.counts["accounts"]
         for owner in self.ledger.owners:
             owner_id = self.ids[Owner][owner.code]
             stored = {a.role: a for a in Account.select().where(Account.owner == owner_id)}
             for role, number in owner.accounts.items():
                 row = stored.get(role)
+                if owner.code in existing and (row is None or row.number != number):
+                    continue
                 if row is None:
                     Account.create(owner=owner_id, role=role, number=number, name=role)
                     counts.created += 1
@@ -224,6 +243,26 @@ class LedgerWriter:
                     self.changes.append(f"account {owner.code} {role}")
                 else:
                     counts.unchanged += 1
+
+
+    def _routing(self, existing: dict[str, Owner]) -> None:
+        """Propose what the file changes of an existing owner's payment routing (its bankgiro,
+        plusgiro and accounts): a ledger import never changes them (four eyes, issue 17)."""
+        from tui_inkasso.services import approvals
+
+        for owner in self.ledger.owners:
+            row = existing.get(owner.code)
+            if row is None:
+                continue
+            accounts = {a.role: a.number for a in Account.select().where(Account.owner == row.id)}
+            wanted = {"bankgiro": (row.bankgiro or "", owner.bankgiro or ""),
+                      "plusgiro": (row.plusgiro or "", owner.plusgiro or "")}
+            wanted |= {role: (accounts.get(role, ""), number) for role, number in owner.accounts.items()}
+            for name, (old, new) in wanted.items():
+                part = name if name in ("bankgiro", "plusgiro") else f"account.{name}"
+                proposal = approvals.propose(approvals.OWNER, str(row.id), name, f"owner.{owner.code}.{part}", old, new)
+                if proposal is not None:
+                    self.proposals.append(proposal)
 
 
 def _stored_value(row: pw.Model, name: str) -> Any:

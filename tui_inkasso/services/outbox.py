@@ -31,10 +31,12 @@ from peewee import fn
 
 from tui_inkasso.db.connection import db
 from tui_inkasso.db.models import OutboxFile
+from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.fileio import file_digest
 from tui_inkasso.services import audit
 from tui_inkasso.services.clock import now as clock_now
 from tui_inkasso.services.errors import Conflict, NotFound, UserError
+from tui_inkasso.services.permissions import reads, requires
 from tui_inkasso.services.settings import get_setting
 from tui_inkasso.services.transaction import write_transaction
 from tui_inkasso.transport.backoff import next_retry_delay
@@ -209,6 +211,7 @@ def deliver_now(row: OutboxFile | None) -> DeliveryResult | None:
     return results[0] if results else None
 
 
+@requires(StaffRole.CLERK, "skicka filer i utkorgen")
 def deliver_pending(
     now: dt.datetime | None = None, *, only_ids: Iterable[int] | None = None, sent_before: bool = False
 ) -> list[DeliveryResult]:
@@ -328,6 +331,7 @@ class HostKeyError(UserError):
     exit_code = 1
 
 
+@requires(StaffRole.ADMIN, "hämta SFTP-servrars nycklar")
 def show_host_key(url: str) -> ServerKey:
     """Read the key the SFTP server at ``url`` presents; nothing is trusted or written.
 
@@ -345,6 +349,7 @@ def show_host_key(url: str) -> ServerKey:
     return ServerKey(host_id(target), key.keytype, key.fingerprint, known)
 
 
+@requires(StaffRole.ADMIN, "godkänna SFTP-servrars nycklar")
 def trust_host_key(url: str, fingerprint: str) -> ServerKey:
     """Store the key of the SFTP server at ``url`` in known_hosts, if it is still ``fingerprint``.
 
@@ -482,6 +487,7 @@ def _fail(row: OutboxFile, message: str, reason: str) -> DeliveryResult:
 # --------------------------------------------------------------------------- staff actions
 
 
+@requires(StaffRole.CLERK, "skicka filer i utkorgen")
 def resend(outbox_id: int, now: dt.datetime | None = None) -> DeliveryResult:
     """Staff's "Skicka igen": queue the record at once and send it now.
 
@@ -512,6 +518,7 @@ def resend(outbox_id: int, now: dt.datetime | None = None) -> DeliveryResult:
 # --------------------------------------------------------------------------- reading
 
 
+@reads
 def list_outbox(status: str | None = None, limit: int = 500) -> list[OutboxEntry]:
     """The newest records first, optionally of one status."""
     query = OutboxFile.select().order_by(OutboxFile.created_at.desc(), OutboxFile.id.desc()).limit(limit)
@@ -530,6 +537,7 @@ def get_entry(outbox_id: int) -> OutboxEntry:
     return _entry(row)
 
 
+@reads
 def status_counts() -> dict[str, int]:
     """How many records per status (for a one-line summary)."""
     counts = {s.value: 0 for s in OutboxStatus}

@@ -18,16 +18,20 @@ demand names the creditor and how to reach them (inkassolagen 5 §), and until n
 import set them. They are checked (``domain.contact_details``), stored at once with the rest and
 audited; they decide nothing about money, so they need no second approver.
 
-:func:`save_owner_accounts` is the one function that writes them (a later second approver, issue
-17, goes there).
+:func:`save_owner_accounts` is the one function that changes them. The giro numbers and the
+accounts decide which payments are the owner's and where they are booked, so a change of one of
+them is a proposal that another administrator approves (four eyes, issue 17,
+``services.approvals``), and the old value stays in force until then (:func:`store_approved`
+puts it in force). The OCR control level is stored at once, audited.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from tui_inkasso.db.models import Account, Invoice, Owner
-from tui_inkasso.domain.codes import AccountRole
+from tui_inkasso.domain.codes import AccountRole, StaffRole
 from tui_inkasso.domain.contact_details import NORMALIZERS, ContactError
 from tui_inkasso.domain.identifiers import (
     IdentifierError,
@@ -44,7 +48,11 @@ from tui_inkasso.domain.ledger_accounts import (
 from tui_inkasso.domain.ocr_control import DEFAULT_OCR_CONTROL, OcrControl, is_valid_ocr
 from tui_inkasso.services import audit
 from tui_inkasso.services.errors import NotFound, UserError
+from tui_inkasso.services.permissions import reads, requires
 from tui_inkasso.services.transaction import write_transaction
+
+if TYPE_CHECKING:
+    from tui_inkasso.services.approvals import ProposalInfo
 
 ROLES: tuple[str, ...] = tuple(role.value for role in AccountRole)
 """Every account role, in the order the form shows them."""
@@ -106,6 +114,7 @@ class OwnerAccounts:
         return sum(1 for number in self.accounts.values() if number)
 
 
+@reads
 def list_owner_accounts() -> list[OwnerAccounts]:
     """Every owner with its giro numbers and accounts, by owner code."""
     accounts: dict[int, dict[str, str]] = {}
@@ -161,12 +170,24 @@ def check_owner_accounts(current: OwnerAccounts, values: dict[str, str]) -> tupl
     return cleaned, problems
 
 
-def save_owner_accounts(owner_id: int, values: dict[str, str]) -> OwnerAccounts:
-    """Check every value, then store the changed ones in one transaction, each audited.
+@dataclass(frozen=True)
+class SavedOwner:
+    """What a save did: the owner as in force (unchanged until approved) and the proposals made."""
+
+    owner: OwnerAccounts
+    proposals: list[ProposalInfo]
+
+
+@requires(StaffRole.ADMIN, "ändra ägares bankgiro, plusgiro och konton")
+def save_owner_accounts(owner_id: int, values: dict[str, str]) -> SavedOwner:
+    """Check every value, then propose each changed one in one transaction (four eyes: the
+    values in force stay until another administrator approves, ``services.approvals``).
 
     Raises :class:`OwnerAccountsError` (naming every refused field) and stores nothing when any
-    value is refused. Returns the owner as stored.
+    value is refused. A value set back to the one in force withdraws its waiting proposal.
     """
+    from tui_inkasso.services import approvals
+
     with write_transaction():
         current = owner_accounts(owner_id)
         cleaned, problems = check_owner_accounts(current, values)
@@ -177,26 +198,20 @@ def save_owner_accounts(owner_id: int, values: dict[str, str]) -> OwnerAccounts:
         if problems:
             raise OwnerAccountsError(problems)
         _store_contact(current, cleaned)
-        giros = {name: cleaned[name] for name in OWNER_FIELDS if name in cleaned
-                 and cleaned[name] != getattr(current, name)}
-        if giros:
-            Owner.update({getattr(Owner, name): value or None for name, value in giros.items()}).where(
-                Owner.id == owner_id).execute()
-        for name, value in giros.items():
+        if OCR_CONTROL in cleaned and cleaned[OCR_CONTROL] != current.ocr_control:
+            Owner.update(ocr_control=cleaned[OCR_CONTROL]).where(Owner.id == owner_id).execute()
             audit.record("owner.changed", "owner", current.code,
-                         {"field": name, "old": getattr(current, name), "new": value})
-        for role in ROLES:
-            if role not in cleaned or cleaned[role] == current.accounts.get(role, ""):
+                         {"field": OCR_CONTROL, "old": current.ocr_control, "new": cleaned[OCR_CONTROL]})
+        proposals = []
+        for name in (*GIRO_FIELDS, *ROLES):
+            if name not in cleaned:
                 continue
-            old, new = current.accounts.get(role, ""), cleaned[role]
-            if not new:
-                Account.delete().where((Account.owner == owner_id) & (Account.role == role)).execute()
-            elif old:
-                Account.update(number=new).where((Account.owner == owner_id) & (Account.role == role)).execute()
-            else:
-                Account.create(owner=owner_id, role=role, number=new, name=role)
-            audit.record("owner.changed", "owner", current.code, {"field": "account", "role": role, "old": old, "new": new})
-        return owner_accounts(owner_id)
+            old = getattr(current, name) if name in GIRO_FIELDS else current.accounts.get(name, "")
+            proposal = approvals.propose(approvals.OWNER, str(owner_id), name, f"owner.{current.code}.{_key_part(name)}",
+                                         old, cleaned[name])
+            if proposal is not None:
+                proposals.append(proposal)
+        return SavedOwner(owner_accounts(owner_id), proposals)
 
 
 def _store_contact(current: OwnerAccounts, cleaned: dict[str, str]) -> None:
@@ -224,3 +239,29 @@ def invoices_failing_ocr(owner_id: int, control: OcrControl) -> str:
     more = f" och {len(failing) - 1} till" if len(failing) > 1 else ""
     return (f"OCR-numret {ocr} på faktura {number}{more} klarar inte {control.label.lower()}; "
             "välj den kontroll avtalet med banken har")
+
+
+def _key_part(name: str) -> str:
+    """A field in a proposal's key: "bankgiro", "plusgiro", "account.Bank"."""
+    return name if name in GIRO_FIELDS else f"account.{name}"
+
+
+def store_approved(owner_id: int, name: str, value: str, proposal_id: int) -> None:
+    """Put an approved proposal's value in force (inside the approval's transaction), audited
+    with the proposal's number."""
+    current = owner_accounts(owner_id)
+    if name in GIRO_FIELDS:
+        old = getattr(current, name)
+        Owner.update({getattr(Owner, name): value or None}).where(Owner.id == owner_id).execute()
+        audit.record("owner.changed", "owner", current.code,
+                     {"field": name, "old": old, "new": value, "proposal": proposal_id})
+        return
+    old = current.accounts.get(name, "")
+    if not value:
+        Account.delete().where((Account.owner == owner_id) & (Account.role == name)).execute()
+    elif old:
+        Account.update(number=value).where((Account.owner == owner_id) & (Account.role == name)).execute()
+    else:
+        Account.create(owner=owner_id, role=name, number=value, name=name)
+    audit.record("owner.changed", "owner", current.code,
+                 {"field": "account", "role": name, "old": old, "new": value, "proposal": proposal_id})

@@ -37,6 +37,7 @@ from tui_inkasso.db.models import (
     VoucherRow,
 )
 from tui_inkasso.db.statistics import refresh_statistics
+from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.domain.money import format_kronor
 from tui_inkasso.formats.payment_file import PaymentFile as BankFile
 from tui_inkasso.gc_pause import gc_paused
@@ -55,6 +56,7 @@ from tui_inkasso.services.payment_plan import (
     refused,
 )
 from tui_inkasso.services.payment_report import ImportSummary, summarise
+from tui_inkasso.services.permissions import reads, requires
 from tui_inkasso.services.publishing import crash_point
 from tui_inkasso.services.transaction import is_postgres, write_transaction
 
@@ -117,12 +119,14 @@ class ImportResult:
 # ------------------------------------------------------------------------------------ entry points
 
 
+@reads
 def analyse_payment_file(path: str | Path, *, allow_test: bool = False) -> ImportPlan:
     """Read and match ``path`` without writing; raises PaymentImportError when it cannot be read."""
     bank_file, sha = read_bank_file(path)
     return _plan(bank_file, sha, str(path), allow_test=allow_test, lock=False)
 
 
+@requires(StaffRole.CLERK, "läsa in betalfiler")
 def import_payment_file(
     path: str | Path,
     *,
@@ -174,6 +178,7 @@ def _import(
     return ImportResult(str(path), "imported", summary, file_id)
 
 
+@requires(StaffRole.CLERK, "läsa in betalfiler")
 def import_payment_files(
     paths: Sequence[str | Path],
     *,

@@ -19,6 +19,7 @@ from tui_inkasso.formats.excel import Column, write_table_xlsx
 from tui_inkasso.formats.payment_file import BGMAX, TOTALIN
 from tui_inkasso.services.booking import Booked
 from tui_inkasso.services.payment_plan import PlannedPayment, PreparedFile
+from tui_inkasso.services.permissions import reads
 
 _INKASSO = PaymentMethod.INKASSO.value
 _PREPAYMENT_ROLE = AccountRole.PREPAYMENTS.value
@@ -248,6 +249,7 @@ LOG_COLUMNS: tuple[Column, ...] = (
 )
 
 
+@reads
 def export_log_xlsx(summary: ImportSummary, target: str | Path) -> Path:
     """The result log as an Excel sheet (written atomically; an existing file is not replaced)."""
     rows = [
@@ -282,6 +284,7 @@ class ImportedFile:
         return FORMAT_LABELS.get(self.format, self.format)
 
 
+@reads
 def recent_imports(limit: int = 20) -> list[ImportedFile]:
     """The latest imported files, newest first."""
     query = PaymentFile.select().order_by(PaymentFile.imported_at.desc(), PaymentFile.id.desc()).limit(limit)

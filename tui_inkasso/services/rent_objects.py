@@ -8,10 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tui_inkasso.db.models import Property, RentalObject
+from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.domain.municipality import MunicipalityError, municipality_name
 from tui_inkasso.domain.rent_arrears import dwelling_size
 from tui_inkasso.services import audit
 from tui_inkasso.services.errors import NotFound, UserError
+from tui_inkasso.services.permissions import requires
 from tui_inkasso.services.transaction import write_transaction
 
 MAX_ROOMS = 60
@@ -22,6 +24,7 @@ class ObjectFactError(UserError):
     """A municipality or a size that cannot be saved; the message says why."""
 
 
+@requires(StaffRole.CLERK, "ändra fastigheters kommun")
 def set_property_municipality(property_code: str, municipality: str) -> str:
     """Set the municipality (kommun) a property lies in; returns the name as stored."""
     try:
@@ -52,6 +55,7 @@ class DwellingSize:
         return dwelling_size(self.rooms, self.floor_area)
 
 
+@requires(StaffRole.CLERK, "ändra lägenheters storlek")
 def set_dwelling_size(object_code: str, rooms: str, floor_area: int | None) -> DwellingSize:
     """Set an object's rooms ("2 rum och kök") and floor area in m² (None: unknown)."""
     rooms = " ".join(rooms.split())

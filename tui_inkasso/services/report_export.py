@@ -29,6 +29,7 @@ from tui_inkasso.services.aging_report import (
 from tui_inkasso.services.clock import now
 from tui_inkasso.services.collection_overview import OUTCOMES, CollectionOverview
 from tui_inkasso.services.errors import UserError
+from tui_inkasso.services.permissions import reads
 
 Kind = Literal["xlsx", "pdf"]
 
@@ -86,6 +87,7 @@ def aging_notes(report: AgingReport) -> list[str]:
     return notes
 
 
+@reads
 def export_aging(options: AgingOptions, path: Path | str, kind: Kind,
                  report: AgingReport | None = None) -> Path:
     """Write the aged receivables: Excel with a sheet per grouping, PDF in ``options``' grouping.
@@ -156,6 +158,7 @@ def overview_heading(overview: CollectionOverview) -> list[str]:
             f"Urval: {options.selection.describe()}"]
 
 
+@reads
 def export_overview(overview: CollectionOverview, path: Path | str, kind: Kind) -> Path:
     """Write the collection overview: Excel with a sheet per section, or a PDF of them."""
     created = now()

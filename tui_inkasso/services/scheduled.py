@@ -23,18 +23,24 @@ import logging
 import os
 import socket
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import peewee as pw
 
 from tui_inkasso.db.models import ScheduledService, ServiceRun
 from tui_inkasso.domain import schedule_rules as rules
+from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.domain.email_address import EmailAddressError, normalize_email
 from tui_inkasso.services import audit
 from tui_inkasso.services.clock import now as clock_now
 from tui_inkasso.services.errors import Conflict, NotFound, UserError
+from tui_inkasso.services.permissions import reads, requires
 from tui_inkasso.services.transaction import write_transaction
+
+if TYPE_CHECKING:
+    from tui_inkasso.services.approvals import ProposalInfo
 
 log = logging.getLogger(__name__)
 
@@ -211,6 +217,9 @@ class ServiceInfo:
     problem: str = ""
     """Why the stored schedule cannot be read (a frequency or time no version of the app wrote,
     an edit in the database): the service is listed with it, never hidden, and does not run."""
+    recipients_proposal: ProposalInfo | None = None
+    """After a save that changed the e-mail recipients: the proposal that waits for a second
+    administrator (the recipients in force are ``notify_emails``)."""
 
     def spec(self) -> ServiceSpec:
         """The definition, to edit it."""
@@ -299,42 +308,75 @@ def next_run(service: ScheduledService, after: dt.datetime) -> dt.datetime:
     return rules.next_run(rule_of(service), after)
 
 
+@requires(StaffRole.ADMIN, "lägga till schemalagda tjänster")
 def create_service(spec: ServiceSpec) -> ServiceInfo:
-    """Save a new service ("Spara" in the wizard)."""
+    """Save a new service ("Spara" in the wizard). Its e-mail recipients are a proposal that
+    another administrator approves (four eyes, ``services.approvals``): until then it mails no one."""
     values = check_spec(spec)
+    recipients = str(values.pop("notify_emails"))
     at = clock_now()
     with write_transaction():
-        row = ScheduledService.create(**values, created_at=at, changed_at=at)
-        audit.record("service.created", "scheduled_service", row.id, values)
-    return get_service(row.id)
+        row = ScheduledService.create(**values, notify_emails="", created_at=at, changed_at=at)
+        audit.record("service.created", "scheduled_service", row.id, {**values, "notify_emails": ""})
+        proposal = _propose_recipients(row.id, "", recipients)
+    return replace(get_service(row.id), recipients_proposal=proposal)
 
 
+@requires(StaffRole.ADMIN, "ändra schemalagda tjänster")
 def update_service(service_id: int, spec: ServiceSpec) -> ServiceInfo:
-    """Change a service ("Redigera"); the daemon picks the change up without a restart."""
+    """Change a service ("Redigera"); the daemon picks the change up without a restart. A change
+    of its e-mail recipients is a proposal (four eyes); the recipients in force stay until it is
+    approved."""
     values = check_spec(spec)
+    recipients = str(values.pop("notify_emails"))
     with write_transaction():
-        _row(service_id)
+        row = _row(service_id)
         ScheduledService.update(**values, changed_at=clock_now()).where(
             ScheduledService.id == service_id
         ).execute()
-        audit.record("service.changed", "scheduled_service", service_id, values)
-    return get_service(service_id)
+        audit.record("service.changed", "scheduled_service", service_id, {**values, "notify_emails": row.notify_emails})
+        proposal = _propose_recipients(service_id, row.notify_emails, recipients)
+    return replace(get_service(service_id), recipients_proposal=proposal)
 
 
+def _propose_recipients(service_id: int, old: str, new: str) -> ProposalInfo | None:
+    from tui_inkasso.services import approvals
+
+    return approvals.propose(approvals.SERVICE, str(service_id), approvals.RECIPIENTS,
+                             f"service.{service_id}.{approvals.RECIPIENTS}", old, new)
+
+
+def store_approved_recipients(service_id: int, recipients: str, proposal_id: int) -> None:
+    """Put approved e-mail recipients in force (inside the approval's transaction), audited with
+    the proposal's number."""
+    row = _row(service_id)
+    ScheduledService.update(notify_emails=recipients, changed_at=clock_now()).where(
+        ScheduledService.id == service_id).execute()
+    audit.record("service.recipients", "scheduled_service", service_id,
+                 {"old": row.notify_emails, "new": recipients, "proposal": proposal_id})
+
+
+@requires(StaffRole.ADMIN, "ta bort schemalagda tjänster")
 def delete_service(service_id: int) -> None:
-    """Remove a service and its run history ("Ta bort")."""
+    """Remove a service and its run history ("Ta bort"); a waiting proposal of its recipients
+    is withdrawn."""
+    from tui_inkasso.services import approvals
+
     with write_transaction():
         row = _row(service_id)
         ServiceRun.delete().where(ServiceRun.service == service_id).execute()
         row.delete_instance()
         audit.record("service.deleted", "scheduled_service", service_id, row.name)
+        approvals.withdraw(approvals.SERVICE, str(service_id))
 
 
+@reads
 def get_service(service_id: int, *, runs: int = 0, now: dt.datetime | None = None) -> ServiceInfo:
     """One service (with its latest ``runs`` runs), or :class:`NotFound`."""
     return _info(_row(service_id), now or clock_now(), runs)
 
 
+@reads
 def list_services(now: dt.datetime | None = None) -> list[ServiceInfo]:
     """Every service, by name."""
     at = now or clock_now()
@@ -342,6 +384,7 @@ def list_services(now: dt.datetime | None = None) -> list[ServiceInfo]:
     return [_info(row, at, 0) for row in rows]
 
 
+@reads
 def schedule_status() -> ScheduleStatus:
     """The daemon's last run and the services whose mail cannot be sent (see :class:`ScheduleStatus`)."""
     from tui_inkasso.services.settings import get_setting
@@ -362,6 +405,7 @@ def _as_datetime(value: object) -> dt.datetime | None:
     return dt.datetime.fromisoformat(str(value))
 
 
+@reads
 def list_runs(service_id: int, limit: int = 100) -> list[RunInfo]:
     """The service's runs, newest first."""
     _row(service_id)
@@ -419,6 +463,7 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+@requires(StaffRole.CLERK, "köra schemalagda tjänster")
 def run_service(service_id: int, trigger: str, slot: str) -> RunInfo | None:
     """Run one slot of a service and record it; None when the slot was already taken.
 
@@ -447,6 +492,7 @@ def run_service(service_id: int, trigger: str, slot: str) -> RunInfo | None:
     return get_run(info.id, summary=info.summary)
 
 
+@requires(StaffRole.CLERK, "köra schemalagda tjänster")
 def run_now(service_id: int) -> RunInfo:
     """A manual run ("Kör nu", `services run ID`): its own slot, so it never blocks a schedule."""
     slot = "manual-" + dt.datetime.now().strftime("%Y%m%dT%H%M%S.%f")
@@ -529,6 +575,7 @@ class ScheduleEntry:
     signature: tuple[object, ...]
 
 
+@reads
 def enabled_schedules() -> list[ScheduleEntry]:
     """Every enabled service with its rule, for the daemon's scheduler (read every few seconds)."""
     entries: list[ScheduleEntry] = []
@@ -547,6 +594,7 @@ def enabled_schedules() -> list[ScheduleEntry]:
 # --------------------------------------------------------------------------- due slots, recovery
 
 
+@reads
 def due_slots(now: dt.datetime | None = None) -> list[tuple[int, str, str]]:
     """(service id, slot, trigger) of enabled services whose latest slot has no run yet.
 
@@ -572,6 +620,7 @@ def due_slots(now: dt.datetime | None = None) -> list[tuple[int, str, str]]:
     return due
 
 
+@requires(StaffRole.CLERK, "avsluta avbrutna körningar")
 def recover_interrupted(now: dt.datetime | None = None) -> list[RunInfo]:
     """Mark runs whose process died as interrupted (and mail about them); their slot is not rerun."""
     at = now or clock_now()

@@ -16,6 +16,7 @@ import peewee as pw
 
 from tui_inkasso.db.models import Customer, Invoice, ObjectType, Owner, Property, RentalObject
 from tui_inkasso.services.errors import UserError
+from tui_inkasso.services.permissions import reads
 
 
 class SelectionError(UserError):
@@ -89,6 +90,7 @@ class Selection:
         return cls(**values)  # type: ignore[arg-type]
 
 
+@reads
 def validate_selection(selection: Selection) -> None:
     """Refuse unknown codes and a reversed date range, naming what was wrong."""
     problems: list[str] = []
@@ -169,6 +171,7 @@ class SelectionChoices:
     object_types: list[Choice] = field(default_factory=list)
 
 
+@reads
 def selection_choices() -> SelectionChoices:
     """Owners, properties, areas and object types, for pickers."""
     owners = [Choice(o.code, f"{o.code} – {o.name}") for o in Owner.select().order_by(Owner.code)]

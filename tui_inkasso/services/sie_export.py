@@ -38,11 +38,13 @@ import peewee as pw
 from tui_inkasso import __version__
 from tui_inkasso.db.bulk import execute_many
 from tui_inkasso.db.models import Account, Owner, SieExport, Voucher, VoucherRow
+from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.fileio import FileNameError, atomic_write, file_in, make_folder, name_part
 from tui_inkasso.formats.sie import SieHeader, SieTransaction, SieVoucher, write_sie
 from tui_inkasso.services import audit
 from tui_inkasso.services.clock import current_user, now, today
 from tui_inkasso.services.errors import NotFound, UserError
+from tui_inkasso.services.permissions import requires
 from tui_inkasso.services.stored_values import stored_date
 from tui_inkasso.services.transaction import write_transaction
 
@@ -99,6 +101,7 @@ class _Plan:
     written: list[int] = field(default_factory=list)
 
 
+@requires(StaffRole.CLERK, "exportera bokföringen (SIE)")
 def export_sie(
     target: str | Path,
     *,

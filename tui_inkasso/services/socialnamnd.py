@@ -15,6 +15,7 @@ from pathlib import Path
 import peewee as pw
 
 from tui_inkasso.db.models import Property, Socialnamnd
+from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.domain.email_address import EmailAddressError, normalize_email
 from tui_inkasso.domain.municipality import (
     MunicipalityError,
@@ -27,6 +28,7 @@ from tui_inkasso.formats.socialnamnd_register import RegisterFileError, read_reg
 from tui_inkasso.services import audit
 from tui_inkasso.services.clock import current_user, now
 from tui_inkasso.services.errors import NotFound, UserError
+from tui_inkasso.services.permissions import reads, requires
 from tui_inkasso.services.transaction import write_transaction
 
 MAX_FILE = 5 * 1024 * 1024
@@ -72,6 +74,7 @@ def _property_counts() -> dict[str, tuple[str, int]]:
     return counts
 
 
+@reads
 def list_boards() -> list[Board]:
     """Every registered board, and every municipality of a property without one (no address),
     sorted by municipality."""
@@ -109,6 +112,7 @@ def _checked(municipality: str, address: str, email: str) -> tuple[str, tuple[st
     return name, lines, email.strip()
 
 
+@requires(StaffRole.ADMIN, "ändra socialnämnders adresser")
 def set_board(municipality: str, address: str, email: str = "") -> Board:
     """Register or change one municipality's board address; audited with the old and new."""
     name, lines, email = _checked(municipality, address, email)
@@ -138,6 +142,7 @@ def _save(name: str, lines: tuple[str, ...], email: str) -> str:
     return "new" if existing is None else "changed"
 
 
+@requires(StaffRole.ADMIN, "ta bort socialnämnder")
 def remove_board(municipality: str) -> None:
     """Take a municipality's address out of the register; audited."""
     try:
@@ -168,6 +173,7 @@ class ImportResult:
                 "socialnämnder.")
 
 
+@requires(StaffRole.ADMIN, "läsa in socialnämnder")
 def import_boards(path: Path) -> ImportResult:
     """Read a register file (``formats/socialnamnd_register.py``) and save every line, all or
     nothing. RegisterError names the file, the line and the column of a fault."""

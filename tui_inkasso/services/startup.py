@@ -40,7 +40,9 @@ from pathlib import Path
 from typing import Literal
 
 from tui_inkasso.db.models import CollectionFile
+from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.services import collection_recovery
+from tui_inkasso.services.permissions import may, reads
 from tui_inkasso.services.settings import get_setting
 
 log = logging.getLogger("tui_inkasso.startup")
@@ -78,13 +80,17 @@ KINDS = ("balance", "collection", "letters", "arrears")
 """The kinds of run :func:`recover_at_start` finishes, in the order it does."""
 
 
+@reads
 def recover_at_start(skip: Collection[str] = ()) -> list[StartupNote]:
     """Finish crashed balance-file, collection, dunning and termination runs; what was done, as
     notes. Never raises.
 
     ``skip``: kinds (of :data:`KINDS`) the caller recovers itself and reports in its own words
-    (the ``balance-file`` command lists its recovered files in its output).
+    (the ``balance-file`` command lists its recovered files in its output). A reader's session
+    finishes nothing (it may not write): the next clerk's start or run does.
     """
+    if not may(StaffRole.CLERK):
+        return []
     parts = {"balance": _balance_files, "collection": _collection_files, "letters": _letters,
              "arrears": _arrears_files}
     return [note for kind in KINDS if kind not in skip for note in parts[kind]()]

@@ -38,6 +38,7 @@ from tui_inkasso.db.models import (
     Termination,
     TerminationInvoice,
 )
+from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.domain.rent_arrears import (
     Recovery,
     RecoveryState,
@@ -49,6 +50,7 @@ from tui_inkasso.domain.rent_arrears import (
 from tui_inkasso.domain.rent_notice import RentPremises
 from tui_inkasso.services import audit
 from tui_inkasso.services.errors import NotFound, UserError
+from tui_inkasso.services.permissions import reads, requires
 from tui_inkasso.services.stored_values import stored_date, stored_datetime
 from tui_inkasso.services.transaction import write_transaction
 
@@ -193,6 +195,7 @@ def _payments(rents: dict[int, list[TerminatedRent]]) -> dict[int, list[tuple[dt
     return found
 
 
+@reads
 def list_terminations(on: dt.date, *, states: Iterable[RecoveryState] | None = None) -> list[TerminationView]:
     """Every termination (newest first) with its state on ``on``; only ``states`` when given."""
     views = _views(_query().order_by(Termination.terminated_on.desc(), Termination.id.desc()).tuples(), on)
@@ -202,6 +205,7 @@ def list_terminations(on: dt.date, *, states: Iterable[RecoveryState] | None = N
     return [v for v in views if v.state in wanted]
 
 
+@reads
 def termination_for(contract_number: str, on: dt.date) -> TerminationView:
     """The latest termination of a contract, with its state on ``on``; NotFound naming it."""
     rows = list(_query().where(Contract.number == contract_number)
@@ -232,6 +236,7 @@ def open_contracts(contract_ids: Iterable[int], on: dt.date) -> set[int]:
     return {contract_of[v.id] for v in _views(rows.tuples(), on) if v.state.is_open}
 
 
+@reads
 def open_termination_invoices(on: dt.date) -> set[int]:
     """Every invoice in a termination that still stands on ``on`` (a few hundred at most)."""
     rows = _query().where(Termination.state != RecoveryState.RECOVERED.value).tuples()
@@ -254,6 +259,7 @@ class InvoiceMark:
                 RecoveryState.NOT_RECOVERED: "Ej återvunnen", RecoveryState.RECOVERED: "Återvunnen"}[self.state]
 
 
+@reads
 def invoice_marks(invoice_ids: Iterable[int], on: dt.date) -> dict[int, InvoiceMark]:
     """The latest termination each invoice is part of, with its state on ``on`` and a sentence
     for staff ("Hyresavtalet 1004-0412-01 är uppsagt 2026-12-03 för obetald hyra: ...")."""
@@ -284,6 +290,7 @@ def _today_or_before(day: dt.date, today: dt.date, what: str) -> None:
         raise TerminationError(f"{what} {day.isoformat()} ligger efter i dag ({today.isoformat()})")
 
 
+@requires(StaffRole.CLERK, "registrera delgivning av uppsägningar")
 def record_service(contract_number: str, served_on: dt.date, how: str | ServiceMethod,
                    today: dt.date) -> TerminationView:
     """Record how and when the tenant was served the termination and the notice; audited.
@@ -307,6 +314,7 @@ def record_service(contract_number: str, served_on: dt.date, how: str | ServiceM
     return termination_by_id(view.id, today)
 
 
+@requires(StaffRole.CLERK, "registrera socialnämndens mottagande")
 def record_socialnamnd_received(contract_number: str, received_on: dt.date, today: dt.date) -> TerminationView:
     """Record the day socialnämnden received its notice (dwellings only); audited."""
     with write_transaction():

@@ -13,7 +13,11 @@ from tui_inkasso.db.connection import db
 
 
 def write_transaction() -> pw._atomic:
-    """A context manager for one all-or-nothing write."""
+    """A context manager for one all-or-nothing write (refused inside a reader's entry point:
+    ``services.permissions.check_write``)."""
+    from tui_inkasso.services.permissions import check_write  # permissions writes through here too
+
+    check_write()
     if isinstance(db.obj, pw.SqliteDatabase):
         return db.atomic(lock_type="IMMEDIATE")
     return db.atomic()

@@ -15,10 +15,12 @@ from dataclasses import dataclass
 import peewee as pw
 
 from tui_inkasso.db.models import Customer, Invoice, Owner, Payment, PaymentFile
+from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.domain.identifiers import digits_only
 from tui_inkasso.services import customer_search, invoice_detail
 from tui_inkasso.services.booking import Booked, allocate_unmatched, mark_as_prepayment
 from tui_inkasso.services.errors import BookingError, NotFound, UserError
+from tui_inkasso.services.permissions import reads, requires
 
 
 @dataclass(frozen=True)
@@ -64,11 +66,13 @@ def _unmatched_query(text: str = "") -> pw.ModelSelect:
     return query
 
 
+@reads
 def count_unmatched(text: str = "") -> int:
     """How many payments wait for a hand (optionally only those matching ``text``)."""
     return _unmatched_query(text).count()
 
 
+@reads
 def unmatched_payments(
     *, offset: int = 0, limit: int | None = None, sort: str = "date", descending: bool = False, text: str = ""
 ) -> list[UnmatchedPayment]:
@@ -100,6 +104,7 @@ class InvoiceCandidate:
     balance: int
 
 
+@reads
 def find_invoices(text: str, limit: int = 50) -> list[InvoiceCandidate]:
     """Invoices for a hand allocation: by invoice number or OCR exactly, else the open invoices
     of the customers a search finds (name, customer number, personnummer/orgnr)."""
@@ -131,11 +136,13 @@ def find_invoices(text: str, limit: int = 50) -> list[InvoiceCandidate]:
     return [InvoiceCandidate(*row) for row in query_open.tuples()]
 
 
+@reads
 def find_customers(text: str, limit: int = 50) -> list[customer_search.CustomerHit]:
     """Customers for "keep as prepayment": the ledger's search (name, number, id, invoice)."""
     return customer_search.search_customers(text, limit=limit)
 
 
+@requires(StaffRole.CLERK, "fördela betalningar")
 def allocate_payment(payment_id: int, invoice: int | str) -> Booked:
     """Allocate an unmatched payment to an invoice (id, number or OCR) by hand.
 
@@ -155,6 +162,7 @@ def allocate_payment(payment_id: int, invoice: int | str) -> Booked:
     return allocate_unmatched(payment_id, target.id)
 
 
+@requires(StaffRole.CLERK, "behålla betalningar som förskott")
 def keep_as_prepayment(payment_id: int, customer: int | str) -> int:
     """Keep an unmatched payment as a prepayment on a customer (id or customer number)."""
     if isinstance(customer, int):

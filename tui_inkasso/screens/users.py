@@ -1,0 +1,258 @@
+"""Inställningar → Användare: who may use the ledger, and with which role (issue 17).
+
+The table lists every user: the login (the OS account on SQLite, the database role on
+PostgreSQL), the role, and who added them when. ``n`` adds a user (login and role), ``r`` gives
+the highlighted user another role, Delete removes them after a question; only an administrator
+may (the keys are greyed for others and say why), and the ledger keeps at least one
+administrator (``services.users`` refuses, and the refusal is shown). Under the table, what each
+role may do.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Header, Input, Label, Static
+from textual.widgets.option_list import Option
+
+from tui_inkasso.domain.codes import StaffRole, staff_role_label
+from tui_inkasso.screens.base import BaseScreen
+from tui_inkasso.screens.terminations import hold_keys
+from tui_inkasso.services import permissions, users
+from tui_inkasso.services.errors import UserError
+from tui_inkasso.services.users import StaffMember
+from tui_inkasso.widgets import cells
+from tui_inkasso.widgets.db_work import db_work
+from tui_inkasso.widgets.dialogs import DIALOG_CSS, ConfirmDialog
+from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS
+from tui_inkasso.widgets.lists import ChoiceList
+from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, TableRow
+
+COLUMNS = [
+    Column("login", "Användare", 16),
+    Column("role", "Roll", 13),
+    Column("added", "Tillagd", 16),
+    Column("by", "Av", 0, min_width=10),
+]
+
+ROLE_WORDS = {
+    StaffRole.READER.value: "läser allt och tar ut rapporter",
+    StaffRole.CLERK.value: "gör körningar: påminnelser, inkasso, betalningar, saldokorrigeringar, ärenden, hyra",
+    StaffRole.ADMIN.value: "ändrar inställningar, ägare och konton, kravnivåer, tjänster och användare; "
+                           "godkänner andras ändringar av betalningsvägar",
+}
+"""What each role may do, as the screen and the dialog say it."""
+
+
+def member_row(member: StaffMember) -> TableRow:
+    """A user as a row (the current user marked "(du)")."""
+    login = member.login + (" (du)" if member.is_you else "")
+    return TableRow(member.login, (cells.text(login), cells.text(member.role_label),
+                                   cells.text(f"{member.added_at:%Y-%m-%d %H:%M}"), cells.text(member.added_by)),
+                    data=member)
+
+
+def role_legend() -> Text:
+    """One line per role: its name in bold and what it may do."""
+    text = Text()
+    for role in StaffRole:
+        if text:
+            text.append("\n")
+        text.append(f"{staff_role_label(role.value)}: ", style="bold")
+        text.append(ROLE_WORDS[role.value])
+    return text
+
+
+class UserDialog(ModalScreen[tuple[str, str] | None]):
+    """A user's login (for a new user) and role: Enter in the login moves to the roles, Enter on
+    a role answers; Esc cancels. The service checks the values."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="UserDialog") + """
+    UserDialog ChoiceList { height: auto; max-height: 5; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Avbryt", id="user.cancel"),
+    ]
+
+    def __init__(self, member: StaffMember | None = None, *, login: str = "", error: str = "") -> None:
+        super().__init__()
+        self._member = member
+        self._login = member.login if member else login
+        self._error = error
+        hold_keys(self)
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = f"Roll för {self._member.login}" if self._member else "Ny användare"
+            if self._member is None:
+                yield Label("Inloggning (SQLite) eller databasroll (PostgreSQL)")
+                yield Input(self._login, id="user-login", placeholder="t.ex. anna", max_length=63)
+            yield Label("Roll")
+            current = self._member.role if self._member else StaffRole.READER.value
+            options = [Option(f"{staff_role_label(role.value)} – {ROLE_WORDS[role.value]}", id=role.value)
+                       for role in StaffRole]
+            roles = ChoiceList(*options, id="user-role", markup=False)
+            roles.highlighted = [role.value for role in StaffRole].index(current)
+            yield roles
+            yield Static(self._error, id="user-error", classes="dialog-error")
+            yield Static("Enter = nästa/spara · Esc = avbryt", classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        self.query_one("#user-login" if self._member is None else "#user-role").focus()
+
+    @on(Input.Submitted, "#user-login")
+    def _to_roles(self) -> None:
+        self.query_one("#user-role", ChoiceList).focus()
+
+    @on(ChoiceList.OptionSelected, "#user-role")
+    def _chosen(self, event: ChoiceList.OptionSelected) -> None:
+        event.stop()
+        login = self._member.login if self._member else self.query_one("#user-login", Input).value.strip()
+        if not login:
+            self.query_one("#user-error", Static).update("Skriv inloggningen först.")
+            self.query_one("#user-login", Input).focus()
+            return
+        self.dismiss((login, str(event.option.id)))
+
+    def action_cancel(self) -> None:
+        """Esc: nothing is saved."""
+        self.dismiss(None)
+
+
+class UsersScreen(BaseScreen):
+    """Användare: every user and their role; an administrator adds, changes and removes them."""
+
+    SUB_TITLE = "Användare"
+
+    FOOTER_HIDDEN: ClassVar[frozenset[str]] = APP_WIDE_KEYS | {"table.sort"}
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "new", "Ny", id="users.new", tooltip="Lägg till en användare"),
+        Binding("r", "role", "Ändra roll", id="users.role", tooltip="Ge den markerade användaren en annan roll"),
+        Binding("delete", "delete", "Ta bort", id="users.delete", tooltip="Ta bort den markerade användaren"),
+        Binding("f5", "refresh", "Uppdatera", id="users.refresh"),
+    ]
+
+    GUARDED = {"new": users.add_user, "role": users.set_role, "delete": users.remove_user}
+
+    class Loaded(Message):
+        """The users have been read."""
+
+        def __init__(self, members: list[StaffMember]) -> None:
+            super().__init__()
+            self.members = members
+
+    class Done(Message):
+        """A change was saved, or refused (then ``retry`` holds what to ask again)."""
+
+        def __init__(self, text: str, *, error: bool = False,
+                     retry: tuple[StaffMember | None, str, str] | None = None) -> None:
+            super().__init__()
+            self.text = text
+            self.error = error
+            self.retry = retry
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="≡")
+        yield Static("", id="users-intro")
+        table = PagedTable(COLUMNS, id="users-table", loading=True, row_keys=("r", "delete"),
+                           empty_text="Inga användare")
+        table.border_title = "Användare"
+        yield table
+        yield Static(role_legend(), id="users-roles")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#users-table", PagedTable).focus()
+        self._read()
+
+    def action_refresh(self) -> None:
+        """Read the users again."""
+        self.query_one("#users-table", PagedTable).expect_rows()
+        self._read()
+
+    @db_work("Användare", group="users-list", exclusive=True)
+    def _read(self) -> None:
+        self.post_message(self.Loaded(users.list_users()))
+
+    def on_users_screen_loaded(self, message: UsersScreen.Loaded) -> None:
+        table = self.query_one("#users-table", PagedTable)
+        table.border_title = f"Användare ({len(message.members)})"
+        table.set_source(ListSource(COLUMNS, [member_row(m) for m in message.members]))
+        you = next((m for m in message.members if m.is_you), None)
+        intro = Text("Vem som får använda reskontran och vad de får göra. ")
+        if you is not None:
+            intro.append(f"Du är {you.login}, {you.role_label}.")
+        if you is None or you.role != StaffRole.ADMIN.value:
+            intro.append(" Bara en administratör ändrar användarna.")
+        self.query_one("#users-intro", Static).update(intro)
+        self.refresh_bindings()
+
+    def _current(self) -> StaffMember | None:
+        row = self.query_one("#users-table", PagedTable).current_row
+        return row.data if row is not None else None
+
+    def action_new(self) -> None:
+        """n: add a user."""
+        self._ask(None)
+
+    def action_role(self) -> None:
+        """r: another role for the highlighted user."""
+        member = self._current()
+        if member is None:
+            self.notify("Ingen användare vald.", title="Användare")
+            return
+        self._ask(member)
+
+    def _ask(self, member: StaffMember | None, login: str = "", error: str = "") -> None:
+        self.app.push_screen(UserDialog(member, login=login, error=error),
+                             lambda answer: self._save(member, *answer) if answer else None)
+
+    @db_work("Användare: spara", group="users-save")
+    def _save(self, member: StaffMember | None, login: str, role: str) -> None:
+        try:
+            change = users.add_user(login, role) if member is None else users.set_role(login, role)
+        except UserError as exc:
+            self.post_message(self.Done(str(exc), error=True, retry=(member, login, role)))
+            return
+        permissions.forget_sessions()
+        notes = "".join(f" {note[0].upper()}{note[1:]}." for note in change.notes)
+        verb = "är nu användare:" if member is None else "är nu"
+        self.post_message(self.Done(f"{change.member.login} {verb} {change.member.role_label}.{notes}"))
+
+    def action_delete(self) -> None:
+        """Delete: remove the highlighted user, after a question."""
+        member = self._current()
+        if member is None:
+            self.notify("Ingen användare vald.", title="Användare")
+            return
+        you = " Det är du: du kommer inte längre åt reskontran." if member.is_you else ""
+        question = f"Ta bort {member.login} ({member.role_label}) som användare i reskontran?{you}"
+        self.app.push_screen(ConfirmDialog(question, "Ta bort användare"),
+                             lambda yes: self._remove(member.login) if yes else None)
+
+    @db_work("Användare: ta bort", group="users-save")
+    def _remove(self, login: str) -> None:
+        try:
+            users.remove_user(login)
+        except UserError as exc:
+            self.post_message(self.Done(str(exc), error=True))
+            return
+        self.post_message(self.Done(f"{login} är inte längre användare i reskontran."))
+
+    def on_users_screen_done(self, message: UsersScreen.Done) -> None:
+        if message.error and message.retry is not None and "får inte" not in message.text:
+            member, login, _role = message.retry
+            self._ask(member, login, message.text)
+            return
+        self.notify(message.text, title="Användare", severity="error" if message.error else "information",
+                    timeout=10)
+        self.action_refresh()
