@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input, Select, Static
 
+from tests.staff import approve_pending, in_force
 from tests.tui_helpers import notifications, settle, type_text
 from tui_inkasso.app import InkassoApp
 from tui_inkasso.cli import main
@@ -18,6 +19,7 @@ from tui_inkasso.screens.settings import (
     SettingsScreen,
     error_id,
     field_id,
+    pending_id,
     help_text,
 )
 from tui_inkasso.services import settings
@@ -54,7 +56,7 @@ def test_every_setting_can_be_set_from_a_screen_in_the_menu() -> None:
     assert {d.group for d in settings.SETTINGS.values() if d.key in CONFIGURATION_KEYS} == {"Påminnelse/krav"}
     opened = {entry.screen.__qualname__.rpartition(":")[2].rstrip("')") for entry in MENU_ENTRIES
               if entry.group == "Inställningar"}
-    registers = {"DunningLevelsScreen", "OwnersScreen", "SocialnamndScreen"}
+    registers = {"DunningLevelsScreen", "OwnersScreen", "SocialnamndScreen", "UsersScreen", "ApprovalsScreen"}
     assert {screen.__name__ for screen in SETTINGS_SCREENS} | registers == opened
 
 
@@ -90,7 +92,7 @@ async def test_form_is_generated_from_the_registry(sqlite_url: str, monkeypatch:
     monkeypatch.setitem(
         settings.SETTINGS, "mail.sender", SettingKey("mail.sender", "Avsändare", "", lambda v: v, group="E-post"),
     )
-    settings.set_settings({"collection.agency_accounts": "5805-6201"})
+    in_force({"collection.agency_accounts": "5805-6201"})
     app = InkassoApp()
     async with app.run_test(size=SIZE) as pilot:
         screen = await _open_settings(pilot)
@@ -154,13 +156,24 @@ async def test_valid_values_are_stored_together_and_shown_as_stored(sqlite_url: 
         await settle(pilot)
         assert screen.refused == {}
         stored = _stored()
-        assert stored["collection.system"] == "intrum"
-        assert stored["collection.agency_accounts"] == "58056201", "normalised and de-duplicated"
-        assert stored["collection.upload_url"] == "sftp://ink@h/in"
-        assert _audit_count() == before + 3, "one audit entry per changed value"
+        assert stored == {"collection.system": "intrum"}, "payment routing and the upload server are proposed"
+        assert _audit_count() == before + 1, "one audit entry per changed value"
         accounts = screen.query_one(f"#{field_id('collection.agency_accounts')}", Input)
+        assert accounts.value == "", "the form shows the value in force"
+        waiting = str(screen.query_one(f"#{pending_id('collection.agency_accounts')}", Static).render())
+        assert waiting.startswith("Väntar på godkännande: 58056201 (förslag "), "normalised and de-duplicated"
+        assert any(n[1] == "Föreslaget" and n[2].startswith("Övriga ändringar sparades. 2 ändringar väntar på "
+                                                             "godkännande av en annan administratör")
+                   for n in notifications(pilot))
+        approve_pending()
+        await pilot.press("f5")
+        await settle(pilot)
+        stored = _stored()
+        assert stored["collection.agency_accounts"] == "58056201"
+        assert stored["collection.upload_url"] == "sftp://ink@h/in"
+        assert _audit_count() == before + 3, "one audit entry per changed value, when approved"
         assert accounts.value == "58056201", "the form shows the stored form"
-        assert ("information", "Sparat", "Inställningarna sparades.") in notifications(pilot)
+        assert not screen.query_one(f"#{pending_id('collection.agency_accounts')}", Static).has_class("-visible")
 
         accounts.focus()
         await pilot.press("end")
@@ -189,7 +202,13 @@ async def test_mail_server_and_port_are_set_by_keyboard_and_a_bad_port_is_refuse
         await pilot.press("f2")
         await settle(pilot)
         assert screen.refused == {}
+        assert _stored() == {}, "the mail server is proposed, not in force"
+        assert screen.query_one(f"#{pending_id('mail.host')}", Static).has_class("-visible")
+        approve_pending()
+        await pilot.press("f5")
+        await settle(pilot)
         assert _stored() == {"mail.host": "smtp.fastighet.se", "mail.port": "2525"}
+        assert app.focused is screen.query_one(f"#{field_id('mail.port')}", Input)
         before = _audit_count()
 
         await pilot.press("shift+tab", "end", "ctrl+u")  # back to the host: a name with the port

@@ -6,6 +6,11 @@ the rest, each with its label, help and a line for the reason a value is refused
 checks every value with the same validators as ``tui-inkasso settings set``, shows each refusal
 next to its field and stores nothing until all are valid; then the changed ones are stored in one
 transaction (so the audit log records what changed, not every key of the form), in a worker.
+A key of payment routing or data egress (``settings.FOUR_EYES_KEYS``: the agency's bankgiro, the
+upload server and its files, the e-mail server) is proposed instead: the form keeps showing the
+value in force, with the waiting change under the field, until another administrator approves it
+(Inställningar → Godkännanden). Only an administrator may save (F2 is greyed for others and says
+why).
 Leaving with unsaved edits (Esc, Ctrl+Q) asks first (:class:`~tui_inkasso.screens.edit_form.EditForm`).
 
 One screen per menu entry, each a subclass naming its groups (the menu opens screens by class):
@@ -32,7 +37,8 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Input, Label, Select, Static
 
 from tui_inkasso.screens.edit_form import EditForm
-from tui_inkasso.services import settings
+from tui_inkasso.services import approvals, settings
+from tui_inkasso.services.approvals import ProposalInfo
 from tui_inkasso.services.settings import CHOICE_LABELS, SettingError, SettingKey
 from tui_inkasso.widgets.db_work import db_work
 
@@ -45,6 +51,11 @@ def field_id(key: str) -> str:
 def error_id(key: str) -> str:
     """The id of the line that shows why the value of ``key`` was refused."""
     return "error-" + key.replace(".", "-").replace("_", "-")
+
+
+def pending_id(key: str) -> str:
+    """The id of the line that shows a change of ``key`` waiting for a second administrator."""
+    return "pending-" + key.replace(".", "-").replace("_", "-")
 
 
 SAVE_RULE = "F2 sparar; alla värden kontrolleras först och inget sparas om något är fel."
@@ -82,14 +93,27 @@ class SettingsScreen(EditForm):
         Binding("f5", "reload", "Ångra ändringar", id="settings.reload", tooltip="Läs in sparade värden igen"),
     ]
 
-    class Saved(Message):
-        """The worker stored the changed values (``stored``: every key as stored now)."""
+    GUARDED = {"save": settings.save_settings}
 
-        def __init__(self, stored: dict[str, str], changed: int, then: Callable[[], object] | None) -> None:
+    class Saved(Message):
+        """The worker stored the changed values (``stored``: every key in force now) and
+        proposed the four-eyes ones (``proposals``: every change of this form still waiting)."""
+
+        def __init__(self, stored: dict[str, str], changed: int, proposed: list[ProposalInfo],
+                     pending: dict[str, ProposalInfo], then: Callable[[], object] | None) -> None:
             super().__init__()
             self.stored = stored
             self.changed = changed
+            self.proposed = proposed
+            self.pending = pending
             self.then = then
+
+    class Loaded(Message):
+        """The changes of this form's values that wait for a second administrator."""
+
+        def __init__(self, pending: dict[str, ProposalInfo]) -> None:
+            super().__init__()
+            self.pending = pending
 
     class Refused(Message):
         """The worker's second check refused a value (it changed between the two checks)."""
@@ -127,6 +151,8 @@ class SettingsScreen(EditForm):
             yield self._field(definition)
             yield Static(help_text(definition), classes="setting-help")
             yield Static("", id=error_id(definition.key), classes="setting-error")
+            if definition.key in settings.FOUR_EYES_KEYS:
+                yield Static("", id=pending_id(definition.key), classes="setting-pending")
 
     def _field(self, definition: SettingKey) -> Input | Select[str]:
         if definition.choices:
@@ -176,10 +202,31 @@ class SettingsScreen(EditForm):
             line.set_class(reason is not None, "-visible")
             self.query_one(f"#{field_id(definition.key)}").set_class(reason is not None, "-refused")
 
+    def _show_pending(self, pending: dict[str, ProposalInfo]) -> None:
+        """Under each four-eyes field, the change that waits for a second administrator."""
+        for line in self.query(".setting-pending").results(Static):
+            proposal = next((p for key, p in pending.items() if line.id == pending_id(key)), None)
+            line.update(Text(f"Väntar på godkännande: {proposal.new_text} (förslag {proposal.id}, "
+                             f"{proposal.proposed_by}); till dess gäller värdet ovan") if proposal else "")
+            line.set_class(proposal is not None, "-visible")
+
     def action_reload(self) -> None:
         """Show the stored values (dropping unsaved edits)."""
         self._show(settings.all_settings())
         self._show_errors({})
+        self._read_pending()
+
+    @db_work("Inställningar: väntande ändringar", group="settings-pending", exclusive=True)
+    def _read_pending(self) -> None:
+        self.post_message(self.Loaded(self._pending()))
+
+    def _pending(self) -> dict[str, ProposalInfo]:
+        """The waiting proposals of this form's keys."""
+        keys = {d.key for d in self._keys}
+        return {key: p for key, p in approvals.pending_for(approvals.SETTING, "").items() if key in keys}
+
+    def on_settings_screen_loaded(self, message: SettingsScreen.Loaded) -> None:
+        self._show_pending(message.pending)
 
     def action_save(self) -> None:
         """Check every value; store the changed ones, in one transaction, only when all are valid."""
@@ -205,16 +252,30 @@ class SettingsScreen(EditForm):
         current = settings.all_settings()
         changed = {key: values[key] for key in values if cleaned[key] != current.get(key)}
         try:
-            stored = settings.set_settings(changed) if changed else {}
+            if changed:
+                settings.save_settings(changed)
         except SettingError as exc:  # a validator that changed its mind between the two passes
             self.post_message(self.Refused(str(exc)))
             return
-        self.post_message(self.Saved({**current, **stored}, len(changed), then))
+        pending = self._pending()
+        proposed = [pending[key] for key in changed if key in settings.FOUR_EYES_KEYS and key in pending]
+        stored = sum(1 for key in changed if key not in settings.FOUR_EYES_KEYS)
+        self.post_message(self.Saved(settings.all_settings(), stored, proposed, pending, then))
 
     def on_settings_screen_saved(self, message: SettingsScreen.Saved) -> None:
         self._show(message.stored)
         self._show_errors({})
-        if message.changed:
+        self._show_pending(message.pending)
+        if message.proposed:
+            count = len(message.proposed)
+            numbers = ", ".join(str(p.id) for p in message.proposed)
+            alone = (" Reskontran har ingen annan administratör: lägg till en under Inställningar → Användare."
+                     if message.proposed[0].waits_for_second_admin else "")
+            saved = "Övriga ändringar sparades. " if message.changed else ""
+            self.notify(f"{saved}{count} {'ändring' if count == 1 else 'ändringar'} väntar på godkännande av en "
+                        f"annan administratör (förslag {numbers}); till dess gäller de gamla värdena.{alone}",
+                        title="Föreslaget", markup=False, timeout=10)
+        elif message.changed:
             self.notify("Inställningarna sparades.", title="Sparat")
         else:
             self.notify("Inga ändringar att spara.", title="Sparat")
