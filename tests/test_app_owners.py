@@ -7,6 +7,7 @@ from __future__ import annotations
 from textual.widgets import Input, Select, Static
 
 from tests.ledger_data import SmallLedger, small
+from tests.staff import approve_pending
 from tests.tui_helpers import notifications, settle, table_data, type_text
 from tui_inkasso.app import InkassoApp
 from tui_inkasso.db.models import Account, AuditEntry, Owner
@@ -54,8 +55,15 @@ async def test_owners_and_their_accounts_by_keyboard(small: SmallLedger) -> None
         await pilot.press("f2")
         await settle(pilot)
         assert form.refused == {} and form.unsaved_changes() == 0
+        bank_account = Account.get((Account.owner == first.owner_id) & (Account.role == "Bank")).number
+        assert bank_account == first.accounts["Bank"], "an account of an owner is proposed, not changed"
+        assert any(n[1] == "Föreslaget" and n[2].startswith(f"{first.code}: 1 ändring väntar på godkännande")
+                   for n in notifications(pilot))
+        waiting = str(form.query_one(f"#{field_id('Bank')}-pending", Static).render())
+        assert waiting.startswith("Väntar på godkännande: 1941 (förslag ")
+        assert not AuditEntry.select().where(AuditEntry.action == "owner.changed").exists()
+        approve_pending()  # a second administrator approves
         assert Account.get((Account.owner == first.owner_id) & (Account.role == "Bank")).number == "1941"
-        assert ("information", "Sparat", f"{first.code}: sparat.") in notifications(pilot)
         assert AuditEntry.select().where(AuditEntry.action == "owner.changed").count() == 1
         # The OCR control level of the owner's agreement: a list, chosen by keyboard, stored.
         level = form.query_one(f"#{field_id('ocr_control')}", Select)
