@@ -6,6 +6,7 @@ from textual.widgets import Checkbox, Input, Static
 
 from tests import fixtures_servers as fx
 from tests.common import app_db
+from tests.staff import approve_pending
 from tests.tui_helpers import notifications, settle, table_data, type_text
 from tui_inkasso.app import InkassoApp
 from tui_inkasso.db.models import ScheduledService
@@ -94,12 +95,16 @@ async def test_the_wizard_creates_a_service_step_by_step(app_db: str) -> None:
         row = ScheduledService.get()
         assert (row.name, row.service, row.weekdays, row.at_time) == (
             "Saldofil till Intrum", "saldofil", "0,3", "05:30")
-        assert row.notify_emails == "ekonomi@fastighet.se,drift@fastighet.se" and row.notify_success
+        assert row.notify_emails == "" and row.notify_success, "the recipients wait for a second administrator"
         assert row.description == "Alla okända korrigeringar" and row.enabled
         [listed] = table_data(app, "#services-table")
         assert listed.name == "Saldofil till Intrum" and listed.next_run is not None
-        assert ("information", "Tjänsten sparades",
-                "Saldofil till Intrum: Varje måndag och torsdag kl. 05:30.") in notifications(pilot)
+        assert any(n[1] == "Tjänsten sparades" and n[2].startswith(
+            "Saldofil till Intrum: Varje måndag och torsdag kl. 05:30. E-post till ekonomi@fastighet.se, "
+            "drift@fastighet.se väntar på godkännande av en annan administratör (förslag ")
+            for n in notifications(pilot))
+        approve_pending()
+        assert ScheduledService.get().notify_emails == "ekonomi@fastighet.se,drift@fastighet.se"
 
 
 async def test_edit_month_day_rules_and_delete(app_db: str) -> None:

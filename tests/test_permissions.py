@@ -126,7 +126,7 @@ def test_the_writers_need_a_clerk_or_an_administrator() -> None:
                  "balance_file_run.create_balance_file", "case_register.close_case", "arrears_run.terminate",
                  "unmatched_payments.allocate_payment", "scheduled.run_now"):
         assert needs[name] == StaffRole.CLERK, name
-    for name in ("settings.set_settings", "owner_accounts.save_owner_accounts", "dunning_levels.save_configuration",
+    for name in ("settings.save_settings", "owner_accounts.save_owner_accounts", "dunning_levels.save_configuration",
                  "scheduled.create_service", "users.add_user", "users.remove_user", "approvals.approve",
                  "ledger_import.import_ledger"):
         assert needs[name] == StaffRole.ADMIN, name

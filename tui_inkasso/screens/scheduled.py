@@ -207,6 +207,9 @@ class ScheduledServicesScreen(BaseScreen):
         Binding("f5", "refresh", "Uppdatera", id="services.refresh"),
     ]
 
+    GUARDED = {"new": scheduled.create_service, "edit": scheduled.update_service,
+               "delete": scheduled.delete_service, "run_now": scheduled.run_now}
+
     class Loaded(Message):
         """The services have been read, with the daemon's last run and what to warn about."""
 
@@ -321,7 +324,11 @@ class ScheduledServicesScreen(BaseScreen):
 
     def _wizard_done(self, saved: ServiceInfo | None) -> None:
         if saved is not None:
-            self.notify(f"{saved.name}: {saved.schedule_text}.", title="Tjänsten sparades")
+            waiting = saved.recipients_proposal
+            note = (f" E-post till {waiting.new_text} väntar på godkännande av en annan administratör "
+                    f"(förslag {waiting.id}); till dess gäller {waiting.old_text}." if waiting else "")
+            self.notify(f"{saved.name}: {saved.schedule_text}.{note}", title="Tjänsten sparades",
+                        timeout=10 if waiting else 5)
             self._load()
 
     def action_delete(self) -> None:
