@@ -14,7 +14,7 @@ from tui_inkasso.db.models import Setting
 from tui_inkasso.screens.dunning_levels import DunningLevelsScreen
 from tui_inkasso.screens.menu import MenuScreen
 from tui_inkasso.screens.settings import SettingsScreen, field_id
-from tui_inkasso.services import settings
+from tui_inkasso.services import approvals, settings
 from tui_inkasso.widgets.dialogs import SaveChangesDialog
 
 SIZE = (80, 24)
@@ -24,6 +24,10 @@ __all__ = ["small"]  # the fixture, imported for pytest
 
 
 def stored_accounts() -> str | None:
+    """The agency's bankgiro as saved: in force, or proposed (four eyes) when a change waits."""
+    waiting = approvals.pending_for(approvals.SETTING, "collection.agency_accounts")
+    if waiting:
+        return waiting["collection.agency_accounts"].new
     row = Setting.get_or_none(Setting.key == "collection.agency_accounts")
     return row.value if row is not None else None
 
@@ -99,7 +103,8 @@ async def test_ctrl_q_with_edits_asks_first(small: SmallLedger) -> None:
         await pilot.press("ctrl+q", "j")
         await settle(pilot)
         assert not app.is_running, "saved, then quit"
-    assert settings.get_setting("collection.agency_accounts") == "58056201"
+    assert settings.get_setting("collection.agency_accounts") == "", "in force only when approved"
+    assert stored_accounts() == "58056201", "saved as a proposal"
 
 
 async def test_the_levels_form_asks_too(small: SmallLedger) -> None:
