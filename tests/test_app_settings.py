@@ -19,8 +19,8 @@ from tui_inkasso.screens.settings import (
     SettingsScreen,
     error_id,
     field_id,
-    pending_id,
     help_text,
+    pending_id,
 )
 from tui_inkasso.services import settings
 from tui_inkasso.services.dunning_levels import CONFIGURATION_KEYS
