@@ -11,6 +11,7 @@ from tests import fixtures_servers as fx
 from tests import service_jobs
 from tests.common import run
 from tests.servers import SshdServer, listing, ssh_fingerprint
+from tests.staff import in_force
 from tui_inkasso.db.models import CollectionFile
 from tui_inkasso.services import outbox, scheduled, settings
 from tui_inkasso.services.clock import now
@@ -63,7 +64,7 @@ def test_unknown_host_then_trust_host_then_resend(
 ) -> None:
     folder = fx.fresh_dir(sshd_server.home)
     known = tmp_path / "cfg" / "known_hosts"
-    settings.set_settings({
+    in_force({
         "collection.upload_url": sshd_server.url(folder),
         "collection.upload_key_file": str(sshd_server.user_key),
         "collection.upload_known_hosts": str(known),
