@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from textual.binding import Binding
@@ -11,7 +12,7 @@ from textual.widgets import DataTable
 from tests.ledger_data import SmallLedger, small
 from tests.tui_helpers import notifications, settle, type_text
 from tui_inkasso.app import DARK_THEME, LIGHT_THEME, InkassoApp
-from tui_inkasso.db.models import Invoice
+from tui_inkasso.db.models import AuditEntry, Invoice
 from tui_inkasso.screens.audit import AuditScreen
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.help import HelpScreen
@@ -246,6 +247,32 @@ async def test_audit_log_shows_recent_entries_and_filters(small: SmallLedger) ->
         assert table.total == 1
         only = table.row_at(0)
         assert only is not None and only.data.action == "case.created"
+
+
+async def test_audit_log_shows_one_users_entries(small: SmallLedger) -> None:
+    """Issue 17: the Granskningslogg filtered by user, read from the database."""
+    AuditEntry.create(at=dt.datetime(2026, 1, 2, 9, 0), user="anna", action="case.note",
+                      object_type="collection_case", object_id="1", details="{}")
+    app = InkassoApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("g")
+        await settle(pilot)
+        table = app.screen.query_one("#audit-table", PagedTable)
+        assert table.total == 5
+        await pilot.press("u")
+        await settle(pilot)
+        choice = app.screen.query_one("#audit-users")
+        assert [str(choice.get_option_at_index(i).prompt) for i in range(choice.option_count)] == [
+            "Alla användare", "anna", "testare"]
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert table.total == 1 and table.row_at(0).data.user == "anna"
+        assert table.border_title == "Senaste 1 händelser av anna"
+        await pilot.press("u")
+        await settle(pilot)
+        await pilot.press("home", "enter")
+        await settle(pilot)
+        assert table.total == 5
 
 
 def test_starting_the_app_skips_the_command_parser() -> None:
