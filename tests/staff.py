@@ -62,7 +62,7 @@ def approve_pending() -> list[approvals.ProposalInfo]:
     """Approve every waiting proposal as a second administrator (other than each proposer)."""
     add_staff(SECOND_ADMIN, StaffRole.ADMIN)
     done = []
-    for proposal in approvals.list_approvals():
+    for proposal in sorted(approvals.list_approvals(), key=lambda p: p.id):  # in the order proposed
         approver = SECOND_ADMIN if proposal.proposed_by != SECOND_ADMIN else FIRST_ADMIN
         with as_user(approver):
             done.append(approvals.approve(proposal.id))
