@@ -20,7 +20,7 @@ import pwd
 from collections.abc import Iterator
 
 from tui_inkasso.db.connection import db
-from tui_inkasso.db.models import StaffUser
+from tui_inkasso.db.models import MODELS, AuditEntry, StaffUser
 from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.services import approvals, clock, permissions, settings, users
 
@@ -31,7 +31,7 @@ SECOND_ADMIN = "granskare"
 """The administrator who approves what ``testare`` proposes."""
 
 __all__ = ["FIRST_ADMIN", "SECOND_ADMIN", "add_staff", "admit_process_user", "approve_pending", "as_user",
-           "in_force", "os_login"]
+           "data_rows", "in_force", "os_login"]
 
 
 @contextlib.contextmanager
@@ -90,3 +90,12 @@ def admit_process_user(role: str | StaffRole = StaffRole.ADMIN) -> str:
         add_staff(login, role)
     assert db.obj is not None
     return login
+
+
+def data_rows() -> int:
+    """Rows of the ledger's data: not the schema version, nor its users and their entries in the
+    log (a test's ledger has its first administrator before anything is written), for tests
+    that check that nothing was written."""
+    skipped = {"schema_version", "staff_user"}
+    rows = sum(model.select().count() for model in MODELS if model._meta.table_name not in skipped)
+    return rows - AuditEntry.select().where(AuditEntry.object_type == "staff_user").count()

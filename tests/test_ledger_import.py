@@ -13,11 +13,10 @@ import pytest
 
 from tests.common import database_digest
 from tests.conftest import SHARED_DOCS
-from tests.staff import approve_pending
+from tests.staff import approve_pending, data_rows
 from tui_inkasso.cli import main
 from tui_inkasso.db.connection import close_database
 from tui_inkasso.db.models import (
-    MODELS,
     Account,
     AccountRole,
     AuditEntry,
@@ -45,12 +44,6 @@ def _import(data: dict[str, Any], name: str = "ledger.json"):  # type: ignore[no
     return import_ledger_bytes(json.dumps(data, ensure_ascii=False).encode(), name)
 
 
-def _rows() -> int:
-    """Rows of the ledger's data: not the schema version, nor the users (the test's ledger has
-    its first administrator and that entry in the log before anything is imported)."""
-    skipped = {"schema_version", "staff_user"}
-    return sum(model.select().count() for model in MODELS if model._meta.table_name not in skipped) - sum(
-        1 for _ in AuditEntry.select().where(AuditEntry.action == "user.added"))
 
 
 def test_example_imports_as_it_is(any_db: str) -> None:
@@ -129,7 +122,7 @@ def test_invalid_file_is_refused_whole_with_every_error(any_db: str) -> None:
         _import(_broken())
     assert caught.value.errors == BROKEN_ERRORS
     assert str(caught.value).splitlines()[0] == "ledger.json: 5 fel, ingenting lästes in"
-    assert _rows() == 0, "nothing written, not even the valid settings"
+    assert data_rows() == 0, "nothing written, not even the valid settings"
 
 
 @pytest.mark.parametrize(
@@ -173,7 +166,7 @@ def test_one_bad_field_refuses_the_file(sqlite_url: str, change: Any, error: str
         assert caught.value.errors == [error]
     else:
         assert len(caught.value.errors) == 1
-    assert _rows() == 0
+    assert data_rows() == 0
 
 
 def test_json_numbers_are_exact_amounts(sqlite_url: str) -> None:

@@ -19,7 +19,7 @@ import pytest
 
 from tests.common import run
 from tests.conftest import SHARED_DOCS
-from tui_inkasso.db.models import MODELS
+from tests.staff import data_rows
 from tui_inkasso.services import settings
 from tui_inkasso.services.errors import UserError
 from tui_inkasso.services.ledger_import import (
@@ -34,8 +34,6 @@ PROBLEM_LINE = re.compile(r"^\S.*?: \S")
 """``path: reason`` (a path never holds ': ')."""
 
 
-def _rows() -> int:
-    return sum(model.select().count() for model in MODELS if model._meta.table_name != "schema_version")
 
 
 def _changed(change: Callable[[dict[str, Any]], object]) -> bytes:
@@ -108,7 +106,7 @@ def test_each_malformed_value_is_one_line_naming_its_path(
     assert len(got) == len(errors)
     for line, expected in zip(got, errors, strict=True):
         assert line.startswith(expected[:-1]) if expected.endswith("*") else line == expected
-    assert _rows() == 0
+    assert data_rows() == 0
 
 
 def _with_text(old: str, new: str) -> bytes:
@@ -140,7 +138,7 @@ RAW = [
 def test_json_python_would_read_but_a_ledger_must_not_is_refused(
         sqlite_url: str, raw: bytes, errors: list[str]) -> None:
     assert _refusal(raw) == errors
-    assert _rows() == 0
+    assert data_rows() == 0
 
 
 def test_a_number_of_thousands_of_digits_is_refused_not_a_traceback(sqlite_url: str) -> None:
@@ -182,7 +180,7 @@ def test_a_ledger_file_sets_only_ledger_settings(any_db: str) -> None:
                                 "inställningen (bara reskontrans egna: collection.agency_accounts,")
     assert errors[0].endswith("ändra den under Inställningar eller med "
                               "'tui-inkasso settings set collection.upload_url'")
-    assert _rows() == 0
+    assert data_rows() == 0
     assert settings.get_setting("collection.upload_url") == ""
 
 
