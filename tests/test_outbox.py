@@ -110,7 +110,8 @@ def test_ftp_delivery_once_then_resend_finds_it_there(
     assert again.status == "sent" and again.already_delivered
     assert listing(remote) == [balance_file.name]
     assert balance_file.exists(), "the local file is never removed"
-    actions = [e.action for e in AuditEntry.select().order_by(AuditEntry.id)]
+    actions = [e.action for e in AuditEntry.select().order_by(AuditEntry.id)
+               if not e.action.startswith(("user.", "approval."))]  # the upload server put in force
     assert actions == ["setting.changed", "outbox.enqueued", "outbox.sent", "outbox.resend", "outbox.sent"]
 
 
