@@ -174,6 +174,10 @@ class ArrearsScreen(BaseScreen):
         Binding("f5", "refresh", "Uppdatera", id="arrears.refresh"),
     ]
 
+    GUARDED = {"terminate": arrears_run.terminate, "exclude": arrears_service.leave_out,
+               "include": arrears_service.include}
+    """The keys whose service the user's role may not call are greyed and say why."""
+
     DEFAULT_CSS = """
     ArrearsScreen #arrears-head { height: 1; margin: 0 1; color: $text-muted; }
     ArrearsScreen MarkTable {

@@ -355,6 +355,9 @@ class UnreportedScreen(BaseScreen):
         Binding("f5", "refresh", "Uppdatera", id="balance.unreported_refresh"),
     ]
 
+    GUARDED = {"create": brun.create_balance_file}
+    """The keys whose service the user's role may not call are greyed and say why."""
+
     class TotalsLoaded(Message):
         """How many corrections wait, and their sum."""
 

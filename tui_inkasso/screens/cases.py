@@ -357,6 +357,10 @@ class CaseScreen(BaseScreen):
         Binding("f5", "refresh", "Uppdatera", id="case.refresh"),
     ]
 
+    GUARDED = {"change_status": register.set_case_status, "add_note": register.add_case_note,
+               "register_payment": register.register_case_payment, "close_case": register.close_case}
+    """The keys whose service the user's role may not call are greyed and say why."""
+
     class DetailLoaded(Message):
         """The case as read from the register."""
 

@@ -268,6 +268,9 @@ class CollectionScreen(BaseScreen):
         Binding("f5", "refresh", "Uppdatera", id="collection.refresh"),
     ]
 
+    GUARDED = {"exclude": collection_exclusion.exclude, "include": collection_exclusion.include}
+    """The keys whose service the user's role may not call are greyed and say why."""
+
     """The lower table keeps at least 3 rows at 80x24 (border, header, 3 rows, the sideways
     scroll bar); the table titles are the tables' border titles and the filter is one line, so
     both tables get the room."""

@@ -147,6 +147,9 @@ class DunningRunScreen(BaseScreen):
         Binding("f5", "refresh", "Uppdatera", id="dunning.refresh"),
     ]
 
+    GUARDED = {"create": dunning_run.run_dunning}
+    """The keys whose service the user's role may not call are greyed and say why."""
+
     class PreviewLoaded(Message):
         """A preview has arrived (for the date and selection it was asked for)."""
 

@@ -129,6 +129,9 @@ class DunningLevelsScreen(EditForm):
                 tooltip="Fyll i de lagliga standardnivåerna (påminnelse 60 kr, inkassokrav 180 kr); sparas med F2"),
     ]
 
+    GUARDED = {"save": dunning_levels.save_configuration}
+    """The keys whose service the user's role may not call are greyed and say why."""
+
     class Loaded(Message):
         """The stored configuration has arrived."""
 

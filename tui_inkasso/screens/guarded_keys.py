@@ -80,5 +80,5 @@ class GuardedKeys(_ScreenBase):
             return
         event.stop()
         event.prevent_default()
-        self.notify(reason[0].upper() + reason[1:] + ".", title="Behörighet saknas", severity="warning",
+        self.notify(reason + ".", title="Behörighet saknas", severity="warning",
                     markup=False)

@@ -256,6 +256,9 @@ class LedgerScreen(BlockFlow, BaseScreen):
                 tooltip="Spärra påminnelser och krav för kunden, eller ta bort spärren"),
     ]
 
+    GUARDED = {"block_invoice": dunning_blocks.block_invoice, "block_customer": dunning_blocks.block_customer}
+    """The keys whose service the user's role may not call are greyed and say why."""
+
     class SearchDone(Message):
         """Hits for ``text`` have arrived."""
 
@@ -567,6 +570,9 @@ class InvoiceDetailScreen(BlockFlow, BaseScreen):
         Binding("f5", "refresh", "Uppdatera", id="invoice.refresh"),
         *REPRINT_BINDINGS,
     ]
+
+    GUARDED = {"block_invoice": dunning_blocks.block_invoice}
+    """The keys whose service the user's role may not call are greyed and say why."""
 
     class Loaded(Message):
         """The invoice detail has arrived."""

@@ -124,6 +124,9 @@ class OutboxScreen(BaseScreen):
         Binding("f5", "refresh", "Uppdatera", id="outbox.refresh"),
     ]
 
+    GUARDED = {"resend": outbox.resend, "send_due": outbox.deliver_pending}
+    """The keys whose service the user's role may not call are greyed and say why."""
+
     class Loaded(Message):
         """The records have been read."""
 

@@ -365,6 +365,9 @@ class SummaryScreen(BaseScreen):
                 tooltip="Läs in filen fast banken märkt den som testfil"),
     ]
 
+    GUARDED = {"book": pi.import_payment_file}
+    """The keys whose service the user's role may not call are greyed and say why."""
+
     class Progress(Message):
         """Payments booked so far."""
 

@@ -129,6 +129,10 @@ class SocialnamndScreen(BaseScreen):
         Binding("f5", "refresh", "Uppdatera", id="socialnamnd.refresh"),
     ]
 
+    GUARDED = {"new": socialnamnd.set_board, "edit": socialnamnd.set_board,
+               "delete": socialnamnd.remove_board, "import_file": socialnamnd.import_boards}
+    """The keys whose service the user's role may not call are greyed and say why."""
+
     DEFAULT_CSS = """
     SocialnamndScreen #socialnamnd-head { height: auto; margin: 0 1; color: $text-muted; }
     SocialnamndScreen PagedTable { margin: 0 1; border: round $primary; height: 1fr; }

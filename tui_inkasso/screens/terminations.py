@@ -249,6 +249,10 @@ class TerminationsScreen(BaseScreen):
         Binding("f5", "refresh", "Uppdatera", id="terminations.refresh"),
     ]
 
+    GUARDED = {"served": termination_state.record_service,
+               "received": termination_state.record_socialnamnd_received}
+    """The keys whose service the user's role may not call are greyed and say why."""
+
     DEFAULT_CSS = """
     TerminationsScreen #terminations-head { height: auto; margin: 0 1; color: $text-muted; }
     TerminationsScreen PagedTable { margin: 0 1; border: round $primary; height: 1fr; }

@@ -113,6 +113,9 @@ class UnmatchedPaymentsScreen(BaseScreen):
         Binding("f5", "refresh", "Uppdatera", id="unmatched.refresh"),
     ]
 
+    GUARDED = {"allocate": unmatched_payments.allocate_payment, "prepay": unmatched_payments.keep_as_prepayment}
+    """The keys whose service the user's role may not call are greyed and say why."""
+
     class Done(Message):
         """An allocation or prepayment was booked."""
 

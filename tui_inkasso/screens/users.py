@@ -1,7 +1,7 @@
 """Inställningar → Användare: who may use the ledger, and with which role (issue 17).
 
 The table lists every user: the login (the OS account on SQLite, the database role on
-PostgreSQL), the role, and who added them when. ``n`` adds a user (login and role), ``r`` gives
+PostgreSQL), the role, and who added them when. ``n`` adds a user (login and role), ``e`` gives
 the highlighted user another role, Delete removes them after a question; only an administrator
 may (the keys are greyed for others and say why), and the ledger keeps at least one
 administrator (``services.users`` refuses, and the refusal is shown). Under the table, what each
@@ -76,6 +76,9 @@ class UserDialog(ModalScreen[tuple[str, str] | None]):
 
     DEFAULT_CSS = DIALOG_CSS.format(name="UserDialog") + """
     UserDialog ChoiceList { height: auto; max-height: 5; }
+    UserDialog #user-roles { color: $text-muted; }
+    UserDialog #user-error { display: none; }
+    UserDialog #user-error.-visible { display: block; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -97,12 +100,12 @@ class UserDialog(ModalScreen[tuple[str, str] | None]):
                 yield Input(self._login, id="user-login", placeholder="t.ex. anna", max_length=63)
             yield Label("Roll")
             current = self._member.role if self._member else StaffRole.READER.value
-            options = [Option(f"{staff_role_label(role.value)} – {ROLE_WORDS[role.value]}", id=role.value)
-                       for role in StaffRole]
+            options = [Option(staff_role_label(role.value), id=role.value) for role in StaffRole]
             roles = ChoiceList(*options, id="user-role", markup=False)
             roles.highlighted = [role.value for role in StaffRole].index(current)
             yield roles
-            yield Static(self._error, id="user-error", classes="dialog-error")
+            yield Static(role_legend(), id="user-roles")
+            yield Static(self._error, id="user-error", classes="dialog-error" + (" -visible" if self._error else ""))
             yield Static("Enter = nästa/spara · Esc = avbryt", classes="dialog-keys")
 
     def on_mount(self) -> None:
@@ -118,6 +121,7 @@ class UserDialog(ModalScreen[tuple[str, str] | None]):
         login = self._member.login if self._member else self.query_one("#user-login", Input).value.strip()
         if not login:
             self.query_one("#user-error", Static).update("Skriv inloggningen först.")
+            self.query_one("#user-error", Static).add_class("-visible")
             self.query_one("#user-login", Input).focus()
             return
         self.dismiss((login, str(event.option.id)))
@@ -136,7 +140,7 @@ class UsersScreen(BaseScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "new", "Ny", id="users.new", tooltip="Lägg till en användare"),
-        Binding("r", "role", "Ändra roll", id="users.role", tooltip="Ge den markerade användaren en annan roll"),
+        Binding("e", "role", "Ändra roll", id="users.role", tooltip="Ge den markerade användaren en annan roll"),
         Binding("delete", "delete", "Ta bort", id="users.delete", tooltip="Ta bort den markerade användaren"),
         Binding("f5", "refresh", "Uppdatera", id="users.refresh"),
     ]
@@ -163,7 +167,7 @@ class UsersScreen(BaseScreen):
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
         yield Static("", id="users-intro")
-        table = PagedTable(COLUMNS, id="users-table", loading=True, row_keys=("r", "delete"),
+        table = PagedTable(COLUMNS, id="users-table", loading=True, row_keys=("e", "delete"),
                            empty_text="Inga användare")
         table.border_title = "Användare"
         yield table
@@ -204,8 +208,19 @@ class UsersScreen(BaseScreen):
         """n: add a user."""
         self._ask(None)
 
+    @on(PagedTable.RowSelected, "#users-table")
+    def _open(self, event: PagedTable.RowSelected) -> None:
+        """Enter on a user: their role, as ``e`` (refused and said why for a non-administrator)."""
+        event.stop()
+        reason = self.refused_action("role")
+        if reason is not None:
+            self.notify(reason + ".", title="Behörighet saknas", severity="warning",
+                        markup=False)
+            return
+        self.action_role()
+
     def action_role(self) -> None:
-        """r: another role for the highlighted user."""
+        """e: another role for the highlighted user."""
         member = self._current()
         if member is None:
             self.notify("Ingen användare vald.", title="Användare")
