@@ -30,12 +30,14 @@ APP = str(Path(sys.executable).parent / "tui-inkasso")
 
 
 def app_env(tmp_path: Path, today: str, **extra: str) -> dict[str, str]:
-    """The environment of the app under test: a fixed business day and user, private XDG folders."""
+    """The environment of the app under test: a fixed business day, private XDG folders. The
+    user is this process's OS login (no variable names it, issue 17): the test's ledger must
+    have it as a user (``tests.staff.admit_process_user``, or a ledger the tests built, whose
+    first administrators include it)."""
     return {
         "TERM": "xterm-256color",
         "LANG": "C.UTF-8",
         "TUI_INKASSO_TODAY": today,
-        "TUI_INKASSO_USER": "testare",
         "HOME": os.environ.get("HOME", str(tmp_path)),
         "PATH": os.environ.get("PATH", ""),
         "XDG_DATA_HOME": str(tmp_path / "xdg-data"),

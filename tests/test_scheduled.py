@@ -140,7 +140,7 @@ def test_two_processes_racing_for_one_slot_run_it_once(db_ready: str, _jobs: Pat
         "print('ran' if r else 'skipped')"
     )
     env = {"PATH": "/usr/bin:/bin", service_jobs.LOG_ENV: str(_jobs), service_jobs.SLOW_SECONDS_ENV: "0.5",
-           "TUI_INKASSO_USER": "testare", "HOME": str(Path.home())}
+           "HOME": str(Path.home())}
     procs = [subprocess.Popen([sys.executable, "-c", code, db_ready], cwd=ROOT, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(3)]
