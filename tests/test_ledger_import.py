@@ -50,7 +50,7 @@ def test_example_imports_as_it_is(any_db: str) -> None:
     result = import_ledger(EXAMPLE)
     counts = {name: (c.created, c.updated, c.unchanged) for name, c in result.counts.items()}
     assert counts == {
-        "settings": (3, 0, 0), "dunning_levels": (2, 0, 0), "owners": (2, 0, 0), "accounts": (11, 0, 0),
+        "settings": (2, 0, 0), "dunning_levels": (2, 0, 0), "owners": (2, 0, 0), "accounts": (11, 0, 0),
         "properties": (2, 0, 0), "object_types": (6, 0, 0), "objects": (6, 0, 0), "customers": (3, 0, 0),
         "contracts": (0, 0, 0), "invoices": (8, 0, 0), "invoice_rows": (9, 0, 0), "dunning_notices": (13, 0, 0), "payments": (3, 0, 0),
     }
@@ -78,6 +78,7 @@ def test_example_imports_as_it_is(any_db: str) -> None:
     assert ObjectType.get(ObjectType.code == "OVR").sfi == "ej_vald"
     assert settings.collection_system().code == "intrum"
     assert settings.agency_accounts() == frozenset(), "payment routing: proposed, not changed (issue 17)"
+    assert [p.key for p in result.proposals] == ["collection.agency_accounts"], "the third setting: proposed"
     [proposal] = approvals.list_approvals()
     assert (proposal.key, proposal.old, proposal.new, proposal.proposed_by) == (
         "collection.agency_accounts", "", "5051057;9912346", "testare")

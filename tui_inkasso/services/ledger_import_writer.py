@@ -154,14 +154,15 @@ class LedgerWriter:
         values = self.ledger.settings
         current = settings.all_settings()
         stored = {row.key for row in Setting.select(Setting.key)}
-        changed = {k: v for k, v in values.items() if current.get(k) != v}
-        if changed:
-            saved = settings.save_settings(changed)  # a routing key is proposed, never set
+        differs = {k: v for k, v in values.items() if current.get(k) != v}
+        changed = {k: v for k, v in differs.items() if k not in settings.FOUR_EYES_KEYS}
+        if differs:
+            saved = settings.save_settings(differs)  # a routing key is proposed, never set
             self.proposals.extend(saved.proposals)
-            changed = {k: v for k, v in changed.items() if k not in settings.FOUR_EYES_KEYS}
             self.changes.extend(f"setting {k}" for k in changed)
         created = sum(1 for k in changed if k not in stored)
-        self.counts["settings"] = RecordCounts(created, len(changed) - created, len(values) - len(changed))
+        # a proposed key is neither created, updated nor unchanged: it is in ``proposals``
+        self.counts["settings"] = RecordCounts(created, len(changed) - created, len(values) - len(differs))
 
     def _levels(self) -> None:
         counts = self.counts["dunning_levels"]
