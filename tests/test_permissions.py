@@ -130,7 +130,7 @@ def test_the_writers_need_a_clerk_or_an_administrator() -> None:
                  "scheduled.create_service", "users.add_user", "users.remove_user", "approvals.approve",
                  "ledger_import.import_ledger"):
         assert needs[name] == StaffRole.ADMIN, name
-    for name in ("ledger.search_customers", "report_export.export_aging", "collection_export.case_list_export",
+    for name in ("customer_search.search_customers", "report_export.export_aging", "collection_export.case_list_export",
                  "audit.recent", "approvals.list_approvals", "users.list_users"):
         assert needs[name] == StaffRole.READER, name
 

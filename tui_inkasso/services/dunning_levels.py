@@ -257,6 +257,7 @@ def get_reference_rates() -> list[ReferenceRate]:
     return stored or default_reference_rates()
 
 
+@requires(StaffRole.ADMIN, "ändra referensräntor")
 def save_reference_rates(rates: Sequence[ReferenceRate]) -> list[ReferenceRate]:
     """Replace the table of reference rates, all or nothing, audited."""
     rates = sorted(rates)
@@ -274,6 +275,7 @@ def save_reference_rates(rates: Sequence[ReferenceRate]) -> list[ReferenceRate]:
     return get_reference_rates()
 
 
+@requires(StaffRole.ADMIN, "ändra referensräntor")
 def set_reference_rate(valid_from: dt.date, rate_bp: int) -> tuple[int | None, list[ReferenceRate]]:
     """Enter (or correct) one half year's rate: the table with that row added or replaced,
     saved by :func:`save_reference_rates` (checked, audited as the settings screen's save).
