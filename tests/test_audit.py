@@ -225,10 +225,10 @@ async def test_the_screen_shows_words_filters_on_codes_and_opens_an_entry(small:
         rows = [table.row_at(i) for i in range(table.total)]
         shown = [tuple(c.plain if hasattr(c, "plain") else c for c in r.cells[2:]) for r in rows if r]
         assert shown == [
-            ("Användare tillagd", "Användare testare", "Administratör (reskontrans första användare)"),
             ("Undantagen från inkasso", "Faktura 2026008", "Tvist om hyresnivå"),
             ("Ärende skapat", "Inkassoärende IK-2026-0001", "1 faktura, 9 125,50 kr"),
             ("Inställning ändrad", "Inställning collection.system", "Inkassosystem: Inget – Excelfil → Intrum"),
+            ("Användare tillagd", "Användare testare", "Administratör (reskontrans första användare)"),
         ]
         await pilot.press("slash")  # / opens the filter of a table
         await type_text(pilot, "setting.changed")
