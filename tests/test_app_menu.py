@@ -267,7 +267,7 @@ async def test_audit_log_shows_one_users_entries(small: SmallLedger) -> None:
         await pilot.press("down", "enter")
         await settle(pilot)
         assert table.total == 1 and table.row_at(0).data.user == "anna"
-        assert table.border_title == "Senaste 1 händelser av anna"
+        assert table.border_title == "Senaste 1\u00a0händelse av anna"
         await pilot.press("u")
         await settle(pilot)
         await pilot.press("home", "enter")

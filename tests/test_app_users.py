@@ -92,6 +92,12 @@ async def test_an_administrator_adds_a_user_and_changes_a_role(staff: str) -> No
         await pilot.press("j")
         await settle(pilot)
         assert StaffUser.get_or_none(StaffUser.login == "bo") is None
+        await pilot.press("n")
+        await settle(pilot)
+        await type_text(pilot, "dora")
+        await pilot.press("f2")  # F2 saves as Enter does, with the role highlighted (Läsare for a new user)
+        await settle(pilot)
+        assert StaffUser.get(StaffUser.login == "dora").role == "reader"
 
 
 async def test_a_reader_sees_the_keys_greyed_and_is_told_why(staff: str) -> None:

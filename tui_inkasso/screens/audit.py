@@ -30,7 +30,7 @@ from tui_inkasso.screens.terminations import hold_keys
 from tui_inkasso.services import audit
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.db_work import db_work
-from tui_inkasso.widgets.dialogs import DIALOG_CSS
+from tui_inkasso.widgets.dialogs import DIALOG_CSS, key_line
 from tui_inkasso.widgets.filter_field import FilterField
 from tui_inkasso.widgets.lists import ChoiceList
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, TableRow
@@ -121,7 +121,7 @@ class UserChoice(ModalScreen[str | None]):
             ids = [EVERYONE, *self._users]
             choices.highlighted = ids.index(self._current) if self._current in ids else 0
             yield choices
-            yield Static("Enter = välj · Esc = avbryt", classes="dialog-keys")
+            yield Static(key_line("Enter = Välj · Esc = Avbryt"), classes="dialog-keys")
 
     def on_mount(self) -> None:
         self.query_one("#audit-users", ChoiceList).focus()

@@ -30,7 +30,7 @@ from tui_inkasso.services.errors import UserError
 from tui_inkasso.services.users import StaffMember
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.db_work import db_work
-from tui_inkasso.widgets.dialogs import DIALOG_CSS, ConfirmDialog
+from tui_inkasso.widgets.dialogs import DIALOG_CSS, ConfirmDialog, key_line
 from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS
 from tui_inkasso.widgets.lists import ChoiceList
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, TableRow
@@ -82,6 +82,7 @@ class UserDialog(ModalScreen[tuple[str, str] | None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "save", "Spara", id="user.save"),
         Binding("escape", "cancel", "Avbryt", id="user.cancel"),
     ]
 
@@ -106,7 +107,7 @@ class UserDialog(ModalScreen[tuple[str, str] | None]):
             yield roles
             yield Static(role_legend(), id="user-roles")
             yield Static(self._error, id="user-error", classes="dialog-error" + (" -visible" if self._error else ""))
-            yield Static("Enter = nästa/spara · Esc = avbryt", classes="dialog-keys")
+            yield Static(key_line("Enter eller F2 = Spara · Esc = Avbryt"), classes="dialog-keys")
 
     def on_mount(self) -> None:
         self.query_one("#user-login" if self._member is None else "#user-role").focus()
@@ -118,13 +119,22 @@ class UserDialog(ModalScreen[tuple[str, str] | None]):
     @on(ChoiceList.OptionSelected, "#user-role")
     def _chosen(self, event: ChoiceList.OptionSelected) -> None:
         event.stop()
+        self._answer(str(event.option.id))
+
+    def action_save(self) -> None:
+        """F2: save with the highlighted role, as Enter on it does."""
+        roles = self.query_one("#user-role", ChoiceList)
+        index = roles.highlighted if roles.highlighted is not None else 0
+        self._answer(str(roles.get_option_at_index(index).id))
+
+    def _answer(self, role: str) -> None:
         login = self._member.login if self._member else self.query_one("#user-login", Input).value.strip()
         if not login:
             self.query_one("#user-error", Static).update("Skriv inloggningen först.")
             self.query_one("#user-error", Static).add_class("-visible")
             self.query_one("#user-login", Input).focus()
             return
-        self.dismiss((login, str(event.option.id)))
+        self.dismiss((login, role))
 
     def action_cancel(self) -> None:
         """Esc: nothing is saved."""
