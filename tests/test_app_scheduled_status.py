@@ -66,7 +66,7 @@ async def test_at_80_columns_the_list_shows_when_and_how_it_went(app_db: str) ->
         for label in ("Namn", "Hur ofta", "Nästa körning", "Senaste resultat"):
             assert label in header, f"{label} is on the first view at 80 columns: {header!r}"
         assert "…" in row and "Varje dag kl. 06:00" in row and row.rstrip().endswith("Klar"), row
-        assert str(app.screen.query_one("#services-current", Static).render()).startswith(name)
+        assert str(app.screen.query_one("#services-current", Static).render()).startswith(f"{name} · Varje dag kl. 06:00")
         await pilot.press("enter")
         await settle(pilot)
         await pilot.press("enter")

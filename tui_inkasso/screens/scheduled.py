@@ -128,11 +128,12 @@ def worker_text(worker: str) -> str:
 
 
 def current_service_line(service: ServiceInfo | None) -> Text:
-    """Below the list: the current service's name in full (the list cuts it at 80 columns), its
-    service and whether it is active."""
+    """Below the list: the current service's name and schedule in full (the list cuts both at 80
+    columns), its service and whether it is active."""
     if service is None:
         return Text("")
-    return Text(f"{service.name} · {service.service_label} · {'aktiv' if service.enabled else 'inte aktiv'}")
+    rule = f"Fel: {service.problem}" if service.problem else service.schedule_text
+    return Text(f"{service.name} · {rule} · {service.service_label} · {'aktiv' if service.enabled else 'inte aktiv'}")
 
 
 def _service_sort(row: TableRow, key: str) -> object:
