@@ -100,6 +100,7 @@ FORMS = {
     "settings": ("i",), "mail": ("m",), "payments": ("l",), "levels": ("k",), "owners": ("a", "enter"),
     "selection": ("p",), "service-wizard": ("t", "n", "enter"),
     "service-weekdays": ("t", "n", "enter", "x", "f2", "f2", "down", "enter"),
+    "balance-range": ("s", "f2"), "dunning-run": ("p", "f2"),
     "service-month": ("t", "n", "enter", "x", "f2", "f2", "down", "down", "enter"),
     "service-hours": ("t", "n", "enter", "x", "f2", "f2", "down", "down", "down", "enter"),
 }
