@@ -64,8 +64,13 @@ async def test_the_wizards_first_open_shows_the_busy_line_while_its_lists_load(
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("n")
         deadline = time.monotonic() + 5
-        while not (isinstance(app.screen, selection.SelectionScreen) and app.screen.is_busy) \
-                and time.monotonic() < deadline:
+
+        def shown() -> bool:  # busy, and the busy line laid out (it is drawn a frame after)
+            screen = app.screen
+            return isinstance(screen, selection.SelectionScreen) and screen.is_busy \
+                and screen.query_one(BusyLine).region.height > 0
+
+        while not shown() and time.monotonic() < deadline:
             await pilot.pause(0.05)
         screen = app.screen
         assert isinstance(screen, selection.SelectionScreen)
