@@ -20,7 +20,7 @@ import pytest
 from tui_inkasso.cli import main
 from tui_inkasso.db.connection import db
 from tui_inkasso.db.models import MODELS
-from tui_inkasso.services import scheduled, settings
+from tui_inkasso.services import scheduled_jobs, settings
 
 
 def run(capsys: pytest.CaptureFixture[str], url: str, *argv: str) -> tuple[int, str, str]:
@@ -84,7 +84,7 @@ def words(text: str) -> str:
 @pytest.fixture
 def app_db(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """A SQLite database whose scheduled-services registry a test may extend without leaking."""
-    monkeypatch.setattr(scheduled, "JOBS", dict(scheduled.JOBS))
-    monkeypatch.setattr(scheduled, "SERVICE_LABELS", dict(scheduled.SERVICE_LABELS))
+    monkeypatch.setattr(scheduled_jobs, "JOBS", dict(scheduled_jobs.JOBS))
+    monkeypatch.setattr(scheduled_jobs, "SERVICE_LABELS", dict(scheduled_jobs.SERVICE_LABELS))
     settings.set_setting("collection.output_dir", str(tmp_path / "out"))
     return sqlite_url

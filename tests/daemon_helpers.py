@@ -27,7 +27,7 @@ from tests.balance_helpers import invoice_for, make_case, pay
 from tests.servers import SmtpServer
 from tests.staff import approve_pending, in_force
 from tui_inkasso.db.models import ScheduledService, ServiceRun
-from tui_inkasso.services import scheduled, settings
+from tui_inkasso.services import scheduled, scheduled_jobs, settings
 from tui_inkasso.services.clock import now
 from tui_inkasso.services.scheduled import ServiceSpec
 
@@ -36,8 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(autouse=True)
 def registered_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(scheduled, "JOBS", dict(scheduled.JOBS))
-    monkeypatch.setattr(scheduled, "SERVICE_LABELS", dict(scheduled.SERVICE_LABELS))
+    monkeypatch.setattr(scheduled_jobs, "JOBS", dict(scheduled_jobs.JOBS))
+    monkeypatch.setattr(scheduled_jobs, "SERVICE_LABELS", dict(scheduled_jobs.SERVICE_LABELS))
     service_jobs.register()
 
 

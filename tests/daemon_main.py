@@ -1,7 +1,7 @@
 """Run the real `tui-inkasso` command with the test jobs registered: ``python -m tests.daemon_main ...``.
 
 Daemon tests start this as a subprocess, so the daemon under test is the real one (same CLI,
-same loop, same signal handling); only ``scheduled.JOBS`` has the extra kinds of
+same loop, same signal handling); only ``scheduled_jobs.JOBS`` has the extra kinds of
 ``tests/service_jobs.py``.
 """
 

@@ -1,4 +1,4 @@
-"""Small real jobs for scheduled-service and daemon tests, registered in ``scheduled.JOBS``.
+"""Small real jobs for scheduled-service and daemon tests, registered in ``scheduled_jobs.JOBS``.
 
 Not mocks: each job does what a file-making service does (writes a file atomically into the
 output folder, records it and its delivery in one transaction, delivers after the commit), or
@@ -17,9 +17,9 @@ from pathlib import Path
 
 from tui_inkasso.db.models import CollectionFile
 from tui_inkasso.fileio import write_bytes_atomic
-from tui_inkasso.services import outbox, scheduled, settings
+from tui_inkasso.services import outbox, scheduled_jobs, settings
 from tui_inkasso.services.clock import current_user, now
-from tui_inkasso.services.scheduled import JobOutcome
+from tui_inkasso.services.scheduled_jobs import JobOutcome
 from tui_inkasso.services.transaction import write_transaction
 
 LOG_ENV = "TEST_JOB_LOG"
@@ -79,8 +79,8 @@ def register() -> None:
         ("failing", failing_job, "Misslyckas en gång"),
         ("slow", slow_job, "Långsam testfil"),
     ):
-        scheduled.JOBS[kind] = job
-        scheduled.SERVICE_LABELS[kind] = label
+        scheduled_jobs.JOBS[kind] = job
+        scheduled_jobs.SERVICE_LABELS[kind] = label
 
 
 def job_log(path: Path) -> list[str]:

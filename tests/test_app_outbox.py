@@ -27,7 +27,7 @@ from tui_inkasso.screens.scheduled import (
     TextScreen,
     WhenStep,
 )
-from tui_inkasso.services import outbox, scheduled
+from tui_inkasso.services import outbox, scheduled, scheduled_runs
 from tui_inkasso.services.clock import now
 from tui_inkasso.services.scheduled import ServiceSpec
 from tui_inkasso.services.transaction import write_transaction
@@ -54,15 +54,15 @@ async def test_run_now_and_the_runs_of_a_service(app_db: str) -> None:
         assert app.screen.question.startswith("Kör A testfil (")
         await pilot.press("n")
         await settle(pilot)
-        assert scheduled.list_runs(ok.id) == [], "n runs nothing"
+        assert scheduled_runs.list_runs(ok.id) == [], "n runs nothing"
         await pilot.press("k", "j")
         await settle(pilot)
-        [run] = scheduled.list_runs(ok.id)
+        [run] = scheduled_runs.list_runs(ok.id)
         assert run.result == "ok" and run.trigger == "manual"
         assert any(title == "Körningen är klar" for _, title, _ in notifications(pilot))
         await pilot.press("down", "k", "j")
         await settle(pilot)
-        assert scheduled.list_runs(bad.id)[0].result == "failed"
+        assert scheduled_runs.list_runs(bad.id)[0].result == "failed"
         assert any(sev == "error" and "RuntimeError" in msg for sev, _, msg in notifications(pilot))
         listed = table_data(app, "#services-table")
         assert [s.last_run.result for s in listed] == ["ok", "failed"]

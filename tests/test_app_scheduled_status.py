@@ -13,7 +13,7 @@ from tests.staff import approve_pending, in_force
 from tests.tui_helpers import settle
 from tui_inkasso.app import InkassoApp
 from tui_inkasso.db.models import ServiceRun
-from tui_inkasso.services import scheduled
+from tui_inkasso.services import scheduled, scheduled_runs
 from tui_inkasso.services.scheduled import ServiceSpec
 
 __all__ = ["app_db"]  # the fixture, imported for pytest
@@ -43,7 +43,7 @@ async def test_the_daemons_last_run_and_a_mail_warning(app_db: str) -> None:
         assert warning.region.right <= 80
     in_force({"mail.host": "smtp.fastighet.se"})
     assert scheduled.schedule_status().mail_missing_for == ()
-    runs = {run.trigger: run for run in scheduled.list_runs(service.id)}
+    runs = {run.trigger: run for run in scheduled_runs.list_runs(service.id)}
     assert runs["schedule"].planned_at == dt.datetime(2026, 11, 23, 6, 0)
     assert runs["manual"].planned_at is None
 
@@ -54,7 +54,7 @@ async def test_at_80_columns_the_list_shows_when_and_how_it_went(app_db: str) ->
     stands in full below the list. A run's detail names the computer, not "host:pid"."""
     name = "Saldofil varje natt till Intrum och Lindorff, alla ägare"
     service = scheduled.create_service(ServiceSpec(name=name))
-    scheduled.run_service(service.id, "manual", "manual-20261205T233450.217887")
+    scheduled_runs.run_service(service.id, "manual", "manual-20261205T233450.217887")
     app = InkassoApp()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("t")

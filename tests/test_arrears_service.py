@@ -231,17 +231,17 @@ def test_the_run_writes_nothing_when_a_file_cannot_be_written(arrears_sqlite: Ar
 def test_the_scheduled_check_mails_whoever_must_act(arrears_sqlite: ArrearsLedger,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     from tui_inkasso.db.models import ScheduledService
-    from tui_inkasso.services import scheduled
+    from tui_inkasso.services import scheduled_jobs, scheduled_runs
 
     _running(arrears_sqlite)
     stamp = dt.datetime(2026, 12, 1, 8, 0)
     service = ScheduledService.create(name="Bevakning", service="uppsagningar", notify_emails="hyra@example.se",
                                       frequency="day", at_time="06:00", created_at=stamp, changed_at=stamp)
-    assert scheduled.service_label(service.service) == "Bevaka uppsägningar"
+    assert scheduled_jobs.service_label(service.service) == "Bevaka uppsägningar"
     monkeypatch.setenv("TUI_INKASSO_TODAY", "2026-12-23")
-    run = scheduled.run_now(service.id)
+    run = scheduled_runs.run_now(service.id)
     assert run.result == "ok" and "H-PREM-LATE" in run.summary
     assert "E-post till hyra@example.se kunde inte skickas" in run.error, "it tried: someone must act"
     monkeypatch.setenv("TUI_INKASSO_TODAY", "2026-12-24")
-    quiet = scheduled.run_now(service.id)
+    quiet = scheduled_runs.run_now(service.id)
     assert quiet.result == "ok" and quiet.error == "", "nothing to act on: no mail"

@@ -31,7 +31,7 @@ from tui_inkasso.services import balance_file_run as brun
 from tui_inkasso.services import balance_files as bf
 from tui_inkasso.services import balance_history as bh
 from tui_inkasso.services import balance_recovery as brec
-from tui_inkasso.services import publishing, scheduled
+from tui_inkasso.services import publishing, scheduled, scheduled_runs
 from tui_inkasso.services.balance_corrections import CorrectionStatus
 from tui_inkasso.services.errors import Conflict, NotFound, UserError
 from tui_inkasso.services.selection import Selection, SelectionError
@@ -318,7 +318,7 @@ def test_history_detail_and_rewrite_gives_the_same_bytes(any_ledger: dict[str, i
 def test_the_scheduled_service_makes_the_file(ledger: dict[str, int], out: Path) -> None:
     service = scheduled.create_service(scheduled.ServiceSpec(name="Saldofil varje natt", service="saldofil",
                                                              frequency="daily", at_time="03:00"))
-    run = scheduled.run_now(service.id)
+    run = scheduled_runs.run_now(service.id)
     assert run.result == "ok", run.error
     [report] = bh.balance_reports()
     assert run.file == report.path and "3 saldokorrigeringar" in run.summary

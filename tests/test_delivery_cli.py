@@ -13,7 +13,7 @@ from tests.common import run
 from tests.servers import SshdServer, listing, ssh_fingerprint
 from tests.staff import in_force
 from tui_inkasso.db.models import CollectionFile
-from tui_inkasso.services import outbox, scheduled, settings
+from tui_inkasso.services import outbox, scheduled, scheduled_jobs, settings
 from tui_inkasso.services.clock import now
 from tui_inkasso.services.transaction import write_transaction
 
@@ -22,8 +22,8 @@ sshd_server = fx.sshd_server
 
 @pytest.fixture(autouse=True)
 def _jobs(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(scheduled, "JOBS", dict(scheduled.JOBS))
-    monkeypatch.setattr(scheduled, "SERVICE_LABELS", dict(scheduled.SERVICE_LABELS))
+    monkeypatch.setattr(scheduled_jobs, "JOBS", dict(scheduled_jobs.JOBS))
+    monkeypatch.setattr(scheduled_jobs, "SERVICE_LABELS", dict(scheduled_jobs.SERVICE_LABELS))
     service_jobs.register()
 
 

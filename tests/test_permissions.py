@@ -63,8 +63,8 @@ NO_LEDGER_DATA: dict[str, str] = {
     "preferences.load_preferences": "the user's own preferences file",
     "preferences.save_preferences": "the user's own preferences file",
     "scheduled.rule_from_fields": "parses typed fields",
-    "scheduled.service_label": "a label",
-    "scheduled.worker_id": "host and process id",
+    "scheduled_jobs.service_label": "a label",
+    "scheduled_runs.worker_id": "host and process id",
     "settings.setting_key": "a setting's definition (constants)",
     "settings.validate_setting": "checks a typed value",
     "threads.thread_connection": "a connection for a worker thread",
@@ -124,7 +124,7 @@ def test_the_writers_need_a_clerk_or_an_administrator() -> None:
     needs = {name: permission_of(fn).role for name, fn in CHECKED.items()}  # type: ignore[union-attr]
     for name in ("dunning_run.run_dunning", "collection_run.create_cases", "payment_import.import_payment_file",
                  "balance_file_run.create_balance_file", "case_register.close_case", "arrears_run.terminate",
-                 "unmatched_payments.allocate_payment", "scheduled.run_now"):
+                 "unmatched_payments.allocate_payment", "scheduled_runs.run_now"):
         assert needs[name] == StaffRole.CLERK, name
     for name in ("settings.save_settings", "owner_accounts.save_owner_accounts", "dunning_levels.save_configuration",
                  "scheduled.create_service", "users.add_user", "users.remove_user", "approvals.approve",

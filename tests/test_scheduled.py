@@ -18,7 +18,13 @@ from tests.balance_helpers import invoice_for, make_case, pay
 from tests.servers import SmtpServer
 from tests.staff import approve_pending, in_force
 from tui_inkasso.db.models import AuditEntry, CollectionFile, ScheduledService, ServiceRun
-from tui_inkasso.services import scheduled, settings
+from tui_inkasso.services import (
+    scheduled,
+    scheduled_jobs,
+    scheduled_runs,
+    scheduled_slots,
+    settings,
+)
 from tui_inkasso.services.clock import now
 from tui_inkasso.services.errors import NotFound
 from tui_inkasso.services.scheduled import ScheduleError, ServiceSpec
@@ -29,8 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(autouse=True)
 def _jobs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    monkeypatch.setattr(scheduled, "JOBS", dict(scheduled.JOBS))
-    monkeypatch.setattr(scheduled, "SERVICE_LABELS", dict(scheduled.SERVICE_LABELS))
+    monkeypatch.setattr(scheduled_jobs, "JOBS", dict(scheduled_jobs.JOBS))
+    monkeypatch.setattr(scheduled_jobs, "SERVICE_LABELS", dict(scheduled_jobs.SERVICE_LABELS))
     service_jobs.register()
     log = tmp_path / "jobs.log"
     monkeypatch.setenv(service_jobs.LOG_ENV, str(log))
@@ -113,7 +119,7 @@ def test_a_run_is_recorded_with_its_file_and_the_file_with_its_record(
     db_ready: str, _jobs: Path
 ) -> None:
     service = scheduled.create_service(_spec())
-    run = scheduled.run_service(service.id, "schedule", "2026-01-15T06:00")
+    run = scheduled_runs.run_service(service.id, "schedule", "2026-01-15T06:00")
     assert run is not None and run.result == "ok" and run.finished_at is not None
     assert Path(run.file).exists() and run.summary == "1 testrad"
     assert CollectionFile.get().path == run.file
@@ -123,8 +129,8 @@ def test_a_run_is_recorded_with_its_file_and_the_file_with_its_record(
 
 def test_the_same_slot_never_runs_twice(any_ready: str, _jobs: Path) -> None:
     service = scheduled.create_service(_spec())
-    assert scheduled.run_service(service.id, "schedule", "2026-01-15T06:00") is not None
-    assert scheduled.run_service(service.id, "catch-up", "2026-01-15T06:00") is None
+    assert scheduled_runs.run_service(service.id, "schedule", "2026-01-15T06:00") is not None
+    assert scheduled_runs.run_service(service.id, "catch-up", "2026-01-15T06:00") is None
     assert ServiceRun.select().count() == 1
     assert service_jobs.job_log(_jobs) == ["start testfil", "end testfil"]
 
@@ -135,8 +141,8 @@ def test_two_processes_racing_for_one_slot_run_it_once(db_ready: str, _jobs: Pat
     code = (
         "import sys; from tests import service_jobs; service_jobs.register();"
         "from tui_inkasso.db.connection import open_database; open_database(sys.argv[1]);"
-        "from tui_inkasso.services import scheduled;"
-        f"r = scheduled.run_service({service.id}, 'schedule', '2026-01-15T06:00');"
+        "from tui_inkasso.services import scheduled_runs;"
+        f"r = scheduled_runs.run_service({service.id}, 'schedule', '2026-01-15T06:00');"
         "print('ran' if r else 'skipped')"
     )
     env = {"PATH": "/usr/bin:/bin", service_jobs.LOG_ENV: str(_jobs), service_jobs.SLOW_SECONDS_ENV: "0.5",
@@ -154,7 +160,7 @@ def test_a_failing_job_is_recorded_and_mailed(mail_to: SmtpServer, db_ready: str
     service = scheduled.create_service(_spec(
         name="Nattlig saldofil", service="failing", notify_emails=("ekonomi@fastighet.se",)))
     approve_pending()  # the recipients: four eyes
-    run = scheduled.run_service(service.id, "schedule", "2026-01-15T06:00")
+    run = scheduled_runs.run_service(service.id, "schedule", "2026-01-15T06:00")
     assert run is not None and run.result == "failed" and run.finished_at is not None
     assert "Körningen misslyckades: RuntimeError: the agency's test service refused" in run.error
     [mail] = _mails(mail_to)
@@ -171,8 +177,8 @@ def test_success_is_mailed_only_when_asked(mail_to: SmtpServer, db_ready: str) -
     loud = scheduled.create_service(_spec(name="Med kvitto", notify_emails=("b@fastighet.se",),
                                           notify_success=True))
     approve_pending()
-    scheduled.run_now(quiet.id)
-    run = scheduled.run_now(loud.id)
+    scheduled_runs.run_now(quiet.id)
+    run = scheduled_runs.run_now(loud.id)
     [mail] = _mails(mail_to)
     assert mail["To"] == "b@fastighet.se" and "klar" in mail["Subject"]
     body = mail.get_content()
@@ -183,7 +189,7 @@ def test_success_is_mailed_only_when_asked(mail_to: SmtpServer, db_ready: str) -
 def test_mail_that_cannot_be_sent_is_noted_on_the_run(db_ready: str) -> None:
     service = scheduled.create_service(_spec(service="failing", notify_emails=("a@fastighet.se",)))
     approve_pending()
-    run = scheduled.run_now(service.id)  # no mail.host set
+    run = scheduled_runs.run_now(service.id)  # no mail.host set
     assert run.result == "failed"
     assert "E-post till a@fastighet.se kunde inte skickas: ingen e-postserver är inställd" in run.error
 
@@ -201,13 +207,13 @@ def test_due_slots_and_catch_up(any_ready: str) -> None:
     ScheduledService.update(created_at=at - dt.timedelta(hours=1)).where(
         ScheduledService.id == fresh.id).execute()
     day = at.strftime("%Y-%m-%d")
-    assert sorted(scheduled.due_slots(at)) == sorted([
+    assert sorted(scheduled_slots.due_slots(at)) == sorted([
         (missed.id, f"{day}T06:00", "catch-up"),   # 6 hours late: marked as a catch-up
         (on_time.id, f"{day}T12:00", "schedule"),  # 1 minute late: on time
     ])
-    for service_id, slot, trigger in scheduled.due_slots(at):
-        scheduled.run_service(service_id, trigger, slot)
-    assert scheduled.due_slots(at) == []  # each slot once
+    for service_id, slot, trigger in scheduled_slots.due_slots(at):
+        scheduled_runs.run_service(service_id, trigger, slot)
+    assert scheduled_slots.due_slots(at) == []  # each slot once
     runs = {r.service_id: r.trigger for r in ServiceRun.select()}
     assert runs == {missed.id: "catch-up", on_time.id: "schedule"}
 
@@ -219,14 +225,14 @@ def test_enabled_schedules_give_the_daemon_rules_not_rows(db_ready: str) -> None
     scheduled.create_service(_spec(name="Av", enabled=False))
     broken = scheduled.create_service(_spec(name="Trasig"))
     ScheduledService.update(at_time="25:99").where(ScheduledService.id == broken.id).execute()
-    entries = {e.name: e for e in scheduled.enabled_schedules()}
+    entries = {e.name: e for e in scheduled_slots.enabled_schedules()}
     assert sorted(entries) == ["Daglig", "Trasig"]
     assert entries["Daglig"].rule is not None and entries["Daglig"].error == ""
     assert entries["Daglig"].rule.at_time == dt.time(6, 30)
     assert entries["Trasig"].rule is None and "25:99" in entries["Trasig"].error
     before = entries["Daglig"].signature
     scheduled.update_service(daily.id, dataclasses.replace(daily.spec(), at_time="07:00"))
-    after = {e.name: e for e in scheduled.enabled_schedules()}["Daglig"].signature
+    after = {e.name: e for e in scheduled_slots.enabled_schedules()}["Daglig"].signature
     assert after != before
 
 
@@ -240,11 +246,11 @@ def test_an_interrupted_run_is_recorded_mailed_and_not_rerun(mail_to: SmtpServer
                          ("2026-01-16T06:00", alive)):
         ServiceRun.create(service=service.id, slot=slot, trigger="schedule", started_at=now(),
                           result="running", worker=worker)
-    [recovered] = scheduled.recover_interrupted()
+    [recovered] = scheduled_slots.recover_interrupted()
     assert recovered.slot == "2026-01-15T06:00" and recovered.result == "interrupted"
     assert f"processen {socket.gethostname()}:{dead.pid} avslutades mitt i körningen" in recovered.error
-    assert scheduled.recover_interrupted() == []  # the live one (this process) is left alone
-    assert scheduled.run_service(service.id, "catch-up", "2026-01-15T06:00") is None
+    assert scheduled_slots.recover_interrupted() == []  # the live one (this process) is left alone
+    assert scheduled_runs.run_service(service.id, "catch-up", "2026-01-15T06:00") is None
     [mail] = _mails(mail_to)
     assert "avbröts" in mail["Subject"] and "Resultat: Avbruten" in mail.get_content()
 
@@ -254,13 +260,13 @@ def test_the_real_balance_file_job(db_ready: str, mail_to: SmtpServer) -> None:
     service = scheduled.create_service(_spec(service="saldofil", notify_emails=("a@fastighet.se",),
                                              notify_success=True))
     approve_pending()
-    empty = scheduled.run_now(service.id)
+    empty = scheduled_runs.run_now(service.id)
     assert empty.result == "ok" and empty.file == ""
     assert empty.summary == "Inga saldokorrigeringar att rapportera"
     rent = invoice_for(amount=845000)
     make_case(rent, agency_reference="INT-1")
     pay(rent, 200000, dt.date(2026, 11, 10))
-    run = scheduled.run_now(service.id)
+    run = scheduled_runs.run_now(service.id)
     assert run.result == "ok", run.error
     assert Path(run.file).exists() and "1 saldokorrigering," in run.summary
     assert [p.name for p in Path(run.file).parent.iterdir()] == [Path(run.file).name]

@@ -5,7 +5,7 @@ docs/daemon.md). It never imports Textual. ``schedule`` keeps nothing and forgiv
 (conventions §12), so around an own ``schedule.Scheduler``:
 
 * every service is a :class:`ServiceJob` whose next run is our pure rule
-  (``domain.schedule_rules``), and every run goes through ``services.scheduled.run_service``,
+  (``domain.schedule_rules``), and every run goes through ``services.scheduled_runs.run_service``,
   which records it, catches and records a failing job, and mails; one failing run never stops
   the loop;
 * the loop waits on a ``threading.Event`` (at most one tick, 1 s) that SIGTERM and SIGINT set: a
@@ -47,7 +47,7 @@ from tui_inkasso.db.connection import db, discard_connection, sqlite_path
 from tui_inkasso.domain import schedule_rules as rules
 from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.domain.safe_text import for_terminal
-from tui_inkasso.services import outbox, scheduled
+from tui_inkasso.services import outbox, scheduled_runs, scheduled_slots
 from tui_inkasso.services.clock import now as clock_now
 from tui_inkasso.services.permissions import limit_to, require
 from tui_inkasso.services.redaction import redact_url
@@ -170,7 +170,7 @@ class DaemonLock:
             return False
         handle.seek(0)
         handle.truncate()
-        handle.write(f"{scheduled.worker_id()} {dt.datetime.now():%Y-%m-%d %H:%M:%S}\n")
+        handle.write(f"{scheduled_runs.worker_id()} {dt.datetime.now():%Y-%m-%d %H:%M:%S}\n")
         handle.flush()
         self._handle = handle
         return True
@@ -292,9 +292,9 @@ class Daemon:
     def _start_up(self) -> None:
         """Interrupted runs first (their slots are not rerun), then each due slot once."""
         started = self.clock()
-        scheduled.recover_interrupted(started)
+        scheduled_slots.recover_interrupted(started)
         _recover_files()
-        for service_id, slot, trigger in scheduled.due_slots(started):
+        for service_id, slot, trigger in scheduled_slots.due_slots(started):
             if self.stop.is_set():
                 self._log_stop_request()
                 return
@@ -329,7 +329,7 @@ class Daemon:
             self._work_outbox()
         if mono - last["recover"] >= RECOVER_SECONDS:
             last["recover"] = mono
-            scheduled.recover_interrupted(self.clock())
+            scheduled_slots.recover_interrupted(self.clock())
 
     def _run_pending(self) -> None:
         """Like ``Scheduler.run_pending``, but no new run starts once a stop was asked for."""
@@ -346,7 +346,7 @@ class Daemon:
 
     def _run(self, service_id: int, trigger: str, slot: str) -> None:
         try:
-            info = scheduled.run_service(service_id, trigger, slot)
+            info = scheduled_runs.run_service(service_id, trigger, slot)
         except Exception:
             log.exception("service %s slot %s could not be run", service_id, slot)
             self.failed_runs += 1
@@ -371,7 +371,7 @@ class Daemon:
     def _sync_jobs(self, after: dt.datetime | None = None) -> None:
         """Make the scheduler's jobs match the enabled services in the database."""
         seen: set[int] = set()
-        for entry in scheduled.enabled_schedules():
+        for entry in scheduled_slots.enabled_schedules():
             seen.add(entry.id)
             current = self._jobs.get(entry.id)
             if current is not None and current[0] == entry.signature:
@@ -394,7 +394,7 @@ class Daemon:
             self.scheduler.cancel_job(self._jobs.pop(service_id)[1])
             log.info("service %s removed or disabled: no longer scheduled", service_id)
 
-    def _refuse(self, entry: scheduled.ScheduleEntry) -> None:
+    def _refuse(self, entry: scheduled_slots.ScheduleEntry) -> None:
         """Log a schedule that cannot run once per change of the service, not on every poll."""
         if self._refused.get(entry.id) != entry.signature:
             log.error("service %s (%s) has an invalid schedule and is skipped: %s",

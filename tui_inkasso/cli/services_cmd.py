@@ -7,8 +7,9 @@ from typing import Any
 
 from tui_inkasso.cli.common import Output
 from tui_inkasso.domain.schedule_rules import FREQUENCIES
-from tui_inkasso.services import scheduled
-from tui_inkasso.services.scheduled import RunInfo, ServiceInfo, ServiceSpec
+from tui_inkasso.services import scheduled, scheduled_jobs, scheduled_runs
+from tui_inkasso.services.scheduled import ServiceInfo, ServiceSpec
+from tui_inkasso.services.scheduled_runs import RunInfo
 
 
 def register(subparsers: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -39,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction, parent: argparse.ArgumentPa
 def _add_arguments(add: argparse.ArgumentParser) -> None:
     add.add_argument("--name", required=True, help="namn, t.ex. \"Saldofil varje natt\"")
     add.add_argument("--service", default="saldofil",
-                     help="tjänst: " + ", ".join(f"{k} ({v})" for k, v in scheduled.SERVICE_LABELS.items())
+                     help="tjänst: " + ", ".join(f"{k} ({v})" for k, v in scheduled_jobs.SERVICE_LABELS.items())
                      + " (standard: saldofil)")
     add.add_argument("--description", default="", help="beskrivning")
     add.add_argument("--every", required=True, choices=FREQUENCIES,
@@ -106,7 +107,7 @@ def _add(args: argparse.Namespace) -> Output:
 
 
 def _run(args: argparse.Namespace) -> Output:
-    run = scheduled.run_now(args.id)
+    run = scheduled_runs.run_now(args.id)
     text = f"Körning {run.id}: {run.result_label}" + (f", fil {run.file}" if run.file else "")
     if run.summary:
         text += f"\n{run.summary}"

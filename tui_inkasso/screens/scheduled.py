@@ -38,9 +38,10 @@ from tui_inkasso.domain import schedule_rules as rules
 from tui_inkasso.domain.counts import count_of
 from tui_inkasso.domain.email_address import EmailAddressError, split_emails
 from tui_inkasso.screens.base import BaseScreen
-from tui_inkasso.services import scheduled
+from tui_inkasso.services import scheduled, scheduled_jobs, scheduled_runs
 from tui_inkasso.services.errors import UserError
-from tui_inkasso.services.scheduled import RunInfo, ScheduleStatus, ServiceInfo, ServiceSpec
+from tui_inkasso.services.scheduled import ScheduleStatus, ServiceInfo, ServiceSpec
+from tui_inkasso.services.scheduled_runs import RunInfo
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.busy_line import ShowsBusy
 from tui_inkasso.widgets.db_work import db_work
@@ -209,7 +210,7 @@ class ScheduledServicesScreen(BaseScreen):
     ]
 
     GUARDED = {"new": scheduled.create_service, "edit": scheduled.update_service,
-               "delete": scheduled.delete_service, "run_now": scheduled.run_now}
+               "delete": scheduled.delete_service, "run_now": scheduled_runs.run_now}
 
     class Loaded(Message):
         """The services have been read, with the daemon's last run and what to warn about."""
@@ -377,7 +378,7 @@ class ScheduledServicesScreen(BaseScreen):
 
     @db_work("Kör nu", group="service-run")
     def _run(self, service_id: int) -> None:
-        self.post_message(self.RunDone(scheduled.run_now(service_id)))
+        self.post_message(self.RunDone(scheduled_runs.run_now(service_id)))
 
     def on_scheduled_services_screen_run_done(self, message: ScheduledServicesScreen.RunDone) -> None:
         run = message.run
@@ -435,7 +436,7 @@ class ServiceRunsScreen(BaseScreen):
 
     @db_work("Körningar", group="runs", exclusive=True)
     def _load(self) -> None:
-        self.post_message(self.Loaded(scheduled.list_runs(self.service_id, limit=500)))
+        self.post_message(self.Loaded(scheduled_runs.list_runs(self.service_id, limit=500)))
 
     def on_service_runs_screen_loaded(self, message: ServiceRunsScreen.Loaded) -> None:
         table = self.query_one("#runs-table", PagedTable)
@@ -538,12 +539,12 @@ class ServiceKindStep(WizardStep):
     INTRO = "Välj vilken tjänst som ska köras. Enter väljer."
 
     def fields(self) -> ComposeResult:
-        options = [Option(scheduled.service_label(kind), id=kind) for kind in scheduled.JOBS]
+        options = [Option(scheduled_jobs.service_label(kind), id=kind) for kind in scheduled_jobs.JOBS]
         yield ChoiceList(*options, id="service-kind", markup=False)
 
     def on_mount(self) -> None:
         super().on_mount()
-        kinds = list(scheduled.JOBS)
+        kinds = list(scheduled_jobs.JOBS)
         listing = self.query_one("#service-kind", KeyList)
         listing.highlighted = kinds.index(self.draft.service) if self.draft.service in kinds else 0
         listing.focus()
@@ -752,7 +753,7 @@ def summary(spec: ServiceSpec) -> str:
         when = f"ogiltigt: {exc}"
     mail = ", ".join(spec.notify_emails) or "ingen"
     lines = [
-        ("Tjänst", scheduled.service_label(spec.service)),
+        ("Tjänst", scheduled_jobs.service_label(spec.service)),
         ("Namn", spec.name),
         ("Beskrivning", spec.description or "–"),
         ("Aktiverad", "Ja" if spec.enabled else "Nej"),

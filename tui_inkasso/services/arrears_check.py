@@ -1,6 +1,6 @@
 """The daily check of terminated tenancies (scheduled service "Bevaka uppsägningar", the daemon).
 
-Like the balance-file service it is a kind of scheduled service (``services/scheduled.py``): the
+Like the balance-file service it is a kind of scheduled service (``services/scheduled_jobs.py``): the
 daemon runs it on its schedule, ``services run ID`` and "Kör nu" on demand. It moves every
 termination that is not yet recovered to its state of the day (one transaction, each change
 audited) and says who must act, and the service's mail goes out whenever someone must:

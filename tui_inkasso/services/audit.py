@@ -327,7 +327,7 @@ def _block(_: str, d: dict[str, Any]) -> str:
 
 def _service_run(_: str, d: dict[str, Any]) -> str:
     """{"trigger", "slot", "result", "file", "error", "worker"}: one run of a scheduled service."""
-    from tui_inkasso.services.scheduled import RESULT_LABELS, TRIGGER_LABELS
+    from tui_inkasso.services.scheduled_runs import RESULT_LABELS, TRIGGER_LABELS
 
     slot = re.fullmatch(r"(\d{4}-\d\d-\d\d)T(\d\d:\d\d)", d["slot"])
     when = f" {slot[1]} {slot[2]}" if slot else ""
@@ -344,7 +344,7 @@ def _service_run(_: str, d: dict[str, Any]) -> str:
 def _service_spec(_: str, d: dict[str, Any]) -> str:
     """A scheduled service's fields as saved (``ScheduledService`` columns)."""
     from tui_inkasso.domain import schedule_rules as rules
-    from tui_inkasso.services.scheduled import service_label
+    from tui_inkasso.services.scheduled_jobs import service_label
 
     words = [f"Namn: {d['name']}", f"Tjänst: {service_label(d.get('service', ''))}"]
     try:

@@ -1,30 +1,17 @@
-"""Scheduled services (Meny → Verktyg → Schemalagda tjänster): definitions, runs, the run recorder.
+"""Scheduled services (Meny → Verktyg → Schemalagda tjänster): the definitions.
 
-A service says what to run (a kind in :data:`JOBS`, e.g. "saldofil" = "Skapa saldofil"), who is
-mailed, and when (a :class:`~tui_inkasso.domain.schedule_rules.ScheduleRule`). The daemon, the CLI
-(`services run ID`) and the screen ("Kör nu") all run a service through :func:`run_service`:
-
-1. the :class:`ServiceRun` row for the slot is inserted FIRST, in its own transaction. The
-   database's unique (service, slot) index makes this the final guard: a second daemon that tries
-   the same slot gets an IntegrityError and skips, so no slot ever runs twice;
-2. the job runs in its own transaction(s) (the balance-file service commits its file);
-3. end, result, file and error are recorded;
-4. the people on the service's list are mailed on failure always, on success when asked.
-
-A run whose process died (SIGKILL, power loss) stays "running"; :func:`recover_interrupted`
-marks it "interrupted" (and mails) when the next daemon starts. Its slot is NOT run again.
+A service says what to run (a kind in :data:`~tui_inkasso.services.scheduled_jobs.JOBS`, e.g.
+"saldofil" = "Skapa saldofil"), who is mailed, and when (a
+:class:`~tui_inkasso.domain.schedule_rules.ScheduleRule`). Saving, listing and removing services
+is here; running one is ``services/scheduled_runs.py``, the daemon's view of what is due and what
+died is ``services/scheduled_slots.py``.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import logging
-import os
-import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import peewee as pw
@@ -33,127 +20,23 @@ from tui_inkasso.db.models import ScheduledService, ServiceRun
 from tui_inkasso.domain import schedule_rules as rules
 from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.domain.email_address import EmailAddressError, normalize_email
-from tui_inkasso.services import audit
+from tui_inkasso.services import audit, scheduled_jobs, scheduled_runs
 from tui_inkasso.services.clock import now as clock_now
-from tui_inkasso.services.errors import Conflict, NotFound, UserError
+from tui_inkasso.services.errors import UserError
 from tui_inkasso.services.permissions import reads, requires
+from tui_inkasso.services.scheduled_runs import RunInfo, service_row
 from tui_inkasso.services.transaction import write_transaction
 
 if TYPE_CHECKING:
     from tui_inkasso.services.approvals import ProposalInfo
 
-log = logging.getLogger(__name__)
+
 
 
 class ScheduleError(UserError):
     """A service definition that cannot be saved; the message names each field and why."""
 
 
-# --------------------------------------------------------------------------- jobs
-
-
-@dataclass(frozen=True)
-class JobOutcome:
-    """What a job made: the file (None when there was nothing to do) and a line for people."""
-
-    file: Path | None = None
-    summary: str = ""
-    attention: bool = False
-    """Someone must act on what the job found: the service's list is mailed even when it asked
-    for mail on failures only (the daily check of terminated tenancies)."""
-
-
-Job = Callable[[], JobOutcome]
-
-
-def balance_file_job() -> JobOutcome:
-    """"Skapa saldofil": every unreported balance correction, no standard selection (the guide).
-
-    The summary carries the balance service's own line and, per file, what became of its upload,
-    so the run's mail says whether the agency has the file or it waits in the outbox.
-    """
-    from tui_inkasso.services.balance_file_run import create_balance_file
-
-    result = create_balance_file()
-    lines = [result.message]
-    for created in result.files:
-        line = f"{created.path} ({created.owner_name}: {created.corrections} st)"
-        if created.delivery is not None:
-            line += f"; uppladdning: {created.delivery.label}"
-            if created.delivery.error:
-                line += f" – {created.delivery.error}"
-        lines.append(line)
-    return JobOutcome(Path(result.file) if result.file else None, "\n".join(lines))
-
-
-def arrears_check_job() -> JobOutcome:
-    """"Bevaka uppsägningar": move terminated tenancies to today's state, say who must act."""
-    from tui_inkasso.services.arrears_check import daily_check
-    from tui_inkasso.services.clock import today
-
-    result = daily_check(today())
-    return JobOutcome(None, result.summary, attention=result.needs_action)
-
-
-JOBS: dict[str, Job] = {"saldofil": balance_file_job, "uppsagningar": arrears_check_job}
-"""Service kind → the job it runs. Tests register small real jobs here too."""
-
-SERVICE_LABELS: dict[str, str] = {"saldofil": "Skapa saldofil", "uppsagningar": "Bevaka uppsägningar"}
-"""Service kind → what staff read (the guide's words)."""
-
-
-def service_label(kind: str) -> str:
-    """The Swedish name of a service kind (the kind itself when it has none)."""
-    return SERVICE_LABELS.get(kind, kind)
-
-
-# --------------------------------------------------------------------------- runs
-
-TRIGGER_LABELS = {"schedule": "Schemalagd", "catch-up": "Efterkörning", "manual": "Manuell"}
-"""How a run started: on its slot, made up at start after a missed slot, or by a person."""
-
-RESULT_LABELS = {"running": "Pågår", "ok": "Klar", "failed": "Misslyckades", "interrupted": "Avbruten"}
-
-STALE_FOREIGN_RUN = dt.timedelta(hours=12)
-"""A run of another host still "running" after this long is taken as interrupted."""
-
-CATCH_UP_AFTER = dt.timedelta(minutes=5)
-"""A due slot older than this is run as a catch-up ("Efterkörning"), newer as on time."""
-
-
-@dataclass(frozen=True)
-class RunInfo:
-    """One run as screens, mails and the CLI show it."""
-
-    id: int
-    service_id: int
-    slot: str
-    trigger: str
-    started_at: dt.datetime
-    finished_at: dt.datetime | None
-    result: str
-    file: str
-    error: str
-    worker: str
-    summary: str = ""
-    attention: bool = False
-    """The job found something someone must act on (mailed even on success)."""
-
-    @property
-    def result_label(self) -> str:
-        """Swedish result."""
-        return RESULT_LABELS.get(self.result, self.result)
-
-    @property
-    def trigger_label(self) -> str:
-        """Swedish trigger."""
-        return TRIGGER_LABELS.get(self.trigger, self.trigger)
-
-    @property
-    def planned_at(self) -> dt.datetime | None:
-        """The time of the slot a scheduled run was for; None for a manual run (its stored slot
-        is an internal key, "manual-20261205T233450.217887", that nobody needs to read)."""
-        return rules.parse_slot_key(self.slot)
 
 
 @dataclass(frozen=True)
@@ -239,8 +122,8 @@ def check_spec(spec: ServiceSpec) -> dict[str, object]:
         problems.append("namn: ett namn krävs")
     elif len(name) > 100:
         problems.append("namn: högst 100 tecken")
-    if spec.service not in JOBS:
-        known = ", ".join(f"{k} ({service_label(k)})" for k in JOBS)
+    if spec.service not in scheduled_jobs.JOBS:
+        known = ", ".join(f"{k} ({scheduled_jobs.service_label(k)})" for k in scheduled_jobs.JOBS)
         problems.append(f"tjänst: {spec.service!r} finns inte; välj {known}")
     emails: list[str] = []
     for address in spec.notify_emails:
@@ -330,7 +213,7 @@ def update_service(service_id: int, spec: ServiceSpec) -> ServiceInfo:
     values = check_spec(spec)
     recipients = str(values.pop("notify_emails"))
     with write_transaction():
-        row = _row(service_id)
+        row = service_row(service_id)
         ScheduledService.update(**values, changed_at=clock_now()).where(
             ScheduledService.id == service_id
         ).execute()
@@ -349,7 +232,7 @@ def _propose_recipients(service_id: int, old: str, new: str) -> ProposalInfo | N
 def store_approved_recipients(service_id: int, recipients: str, proposal_id: int) -> None:
     """Put approved e-mail recipients in force (inside the approval's transaction), audited with
     the proposal's number."""
-    row = _row(service_id)
+    row = service_row(service_id)
     ScheduledService.update(notify_emails=recipients, changed_at=clock_now()).where(
         ScheduledService.id == service_id).execute()
     audit.record("service.recipients", "scheduled_service", service_id,
@@ -363,7 +246,7 @@ def delete_service(service_id: int) -> None:
     from tui_inkasso.services import approvals
 
     with write_transaction():
-        row = _row(service_id)
+        row = service_row(service_id)
         ServiceRun.delete().where(ServiceRun.service == service_id).execute()
         row.delete_instance()
         audit.record("service.deleted", "scheduled_service", service_id, row.name)
@@ -373,7 +256,7 @@ def delete_service(service_id: int) -> None:
 @reads
 def get_service(service_id: int, *, runs: int = 0, now: dt.datetime | None = None) -> ServiceInfo:
     """One service (with its latest ``runs`` runs), or :class:`NotFound`."""
-    return _info(_row(service_id), now or clock_now(), runs)
+    return _info(service_row(service_id), now or clock_now(), runs)
 
 
 @reads
@@ -405,25 +288,6 @@ def _as_datetime(value: object) -> dt.datetime | None:
     return dt.datetime.fromisoformat(str(value))
 
 
-@reads
-def list_runs(service_id: int, limit: int = 100) -> list[RunInfo]:
-    """The service's runs, newest first."""
-    _row(service_id)
-    query = (
-        ServiceRun.select()
-        .where(ServiceRun.service == service_id)
-        .order_by(ServiceRun.started_at.desc(), ServiceRun.id.desc())
-        .limit(limit)
-    )
-    return [_run_info(r) for r in query]
-
-
-def _row(service_id: int) -> ScheduledService:
-    row = ScheduledService.get_or_none(ScheduledService.id == service_id)
-    if row is None:
-        raise NotFound(f"schemalagd tjänst {service_id} finns inte")
-    return row
-
 
 def _info(row: ScheduledService, at: dt.datetime, runs: int) -> ServiceInfo:
     try:
@@ -431,10 +295,10 @@ def _info(row: ScheduledService, at: dt.datetime, runs: int) -> ServiceInfo:
         problem = ""
     except ValueError as exc:  # one unreadable row must not hide the others (nor itself)
         rule, problem = None, f"schemat kan inte läsas: {exc}"
-    latest = list_runs(row.id, max(runs, 1))
+    latest = scheduled_runs.list_runs(row.id, max(runs, 1))
     month_day: int | str | None = "last" if row.month_day == rules.LAST_DAY else row.month_day
     return ServiceInfo(
-        id=row.id, name=row.name, service=row.service, service_label=service_label(row.service),
+        id=row.id, name=row.name, service=row.service, service_label=scheduled_jobs.service_label(row.service),
         description=row.description, enabled=row.enabled,
         notify_emails=tuple(e for e in row.notify_emails.split(",") if e),
         notify_success=row.notify_success, frequency=row.frequency,
@@ -447,283 +311,3 @@ def _info(row: ScheduledService, at: dt.datetime, runs: int) -> ServiceInfo:
     )
 
 
-def _run_info(row: ServiceRun, summary: str = "") -> RunInfo:
-    return RunInfo(
-        id=row.id, service_id=row.service_id, slot=row.slot, trigger=row.trigger,
-        started_at=row.started_at, finished_at=row.finished_at, result=row.result,
-        file=row.file, error=row.error, worker=row.worker, summary=summary,
-    )
-
-
-# --------------------------------------------------------------------------- running
-
-
-def worker_id() -> str:
-    """Who runs: ``host:pid``, so a later start can tell a dead run from a live one."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-@requires(StaffRole.CLERK, "köra schemalagda tjänster")
-def run_service(service_id: int, trigger: str, slot: str) -> RunInfo | None:
-    """Run one slot of a service and record it; None when the slot was already taken.
-
-    Never raises for a failing job: the failure is recorded (and mailed). Ctrl+C or SystemExit
-    during the job records the run as interrupted and is passed on.
-    """
-    service = _row(service_id)
-    run = _start(service, trigger, slot)
-    if run is None:
-        log.info("service %s slot %s already taken by another run; skipped", service_id, slot)
-        return None
-    log.info("service %s (%s) starts: %s slot %s", service.id, service.name, trigger, slot)
-    try:
-        outcome = _job(service)()
-    except Exception as exc:
-        log.exception("service %s (%s) failed", service.id, service.name)
-        info = _finish(run, "failed", None, _error_text(exc))
-    except BaseException:
-        _finish(run, "interrupted", None, "Körningen avbröts (programmet stoppades mitt i körningen).")
-        raise
-    else:
-        info = _finish(run, "ok", outcome.file, "", outcome.summary)
-        if outcome.attention:
-            info = dataclasses.replace(info, attention=True)
-    _notify(service, info)
-    return get_run(info.id, summary=info.summary)
-
-
-@requires(StaffRole.CLERK, "köra schemalagda tjänster")
-def run_now(service_id: int) -> RunInfo:
-    """A manual run ("Kör nu", `services run ID`): its own slot, so it never blocks a schedule."""
-    slot = "manual-" + dt.datetime.now().strftime("%Y%m%dT%H%M%S.%f")
-    info = run_service(service_id, "manual", slot)
-    if info is None:
-        raise Conflict(f"schemalagd tjänst {service_id} startades nyss manuellt; försök igen")
-    return info
-
-
-def get_run(run_id: int, *, summary: str = "") -> RunInfo:
-    """One run, or :class:`NotFound`."""
-    row = ServiceRun.get_or_none(ServiceRun.id == run_id)
-    if row is None:
-        raise NotFound(f"körning {run_id} finns inte")
-    return _run_info(row, summary)
-
-
-def _job(service: ScheduledService) -> Job:
-    job = JOBS.get(service.service)
-    if job is None:
-        raise UserError(
-            f"tjänsten {service.service!r} finns inte i det här programmet (kända: {', '.join(JOBS)})"
-        )
-    return job
-
-
-def _start(service: ScheduledService, trigger: str, slot: str) -> ServiceRun | None:
-    """Insert the run row for the slot first: the unique index decides who runs it."""
-    try:
-        with write_transaction():
-            return ServiceRun.create(
-                service=service.id, slot=slot, trigger=trigger, started_at=clock_now(),
-                result="running", worker=worker_id(),
-            )
-    except pw.IntegrityError:
-        return None
-
-
-def _finish(
-    run: ServiceRun, result: str, file: Path | None, error: str, summary: str = ""
-) -> RunInfo:
-    with write_transaction():
-        ServiceRun.update(
-            finished_at=clock_now(), result=result, file=str(file) if file else "", error=error,
-        ).where(ServiceRun.id == run.id).execute()
-        audit.record("service.run", "scheduled_service", run.service_id, {
-            "trigger": run.trigger, "slot": run.slot, "result": result, "file": str(file) if file else "",
-            "error": error[:300]})
-    log.log(logging.INFO if result == "ok" else logging.ERROR,
-            "service %s slot %s: %s%s%s", run.service_id, run.slot, RESULT_LABELS[result],
-            f", file {file}" if file else "", f": {error}" if error else "")
-    return get_run(run.id, summary=summary)
-
-
-def _error_text(exc: Exception) -> str:
-    """What went wrong, for people: our own errors speak for themselves, others get their type."""
-    if isinstance(exc, UserError | OSError | ValueError):
-        text = str(exc) or type(exc).__name__
-    else:
-        text = f"{type(exc).__name__}: {exc}"
-    return f"Körningen misslyckades: {text}"
-
-
-# --------------------------------------------------------------------------- the daemon's view
-
-
-@dataclass(frozen=True)
-class ScheduleEntry:
-    """An enabled service as the daemon schedules it: its rule, or why it has none.
-
-    ``signature`` holds the stored columns the job depends on (``changed_at`` included), so the
-    daemon can tell a changed service from an unchanged one without knowing the columns.
-    """
-
-    id: int
-    name: str
-    rule: rules.ScheduleRule | None
-    """None when the stored schedule cannot be run; ``error`` says why."""
-    error: str
-    signature: tuple[object, ...]
-
-
-@reads
-def enabled_schedules() -> list[ScheduleEntry]:
-    """Every enabled service with its rule, for the daemon's scheduler (read every few seconds)."""
-    entries: list[ScheduleEntry] = []
-    query = ScheduledService.select().where(ScheduledService.enabled == True)  # noqa: E712
-    for row in query.order_by(ScheduledService.id):
-        signature = (row.service, row.frequency, row.weekdays, row.month_day, row.every_hours,
-                     row.at_time, row.changed_at)
-        try:
-            rule, error = rule_of(row), ""
-        except ValueError as exc:
-            rule, error = None, str(exc)
-        entries.append(ScheduleEntry(row.id, row.name, rule, error, signature))
-    return entries
-
-
-# --------------------------------------------------------------------------- due slots, recovery
-
-
-@reads
-def due_slots(now: dt.datetime | None = None) -> list[tuple[int, str, str]]:
-    """(service id, slot, trigger) of enabled services whose latest slot has no run yet.
-
-    Only the latest slot counts (missed runs collapse into one: a balance file takes every
-    unreported correction anyway), and only when the service existed at that slot. A slot older
-    than :data:`CATCH_UP_AFTER` is a catch-up, marked so.
-    """
-    at = now or clock_now()
-    due: list[tuple[int, str, str]] = []
-    for service in ScheduledService.select().where(ScheduledService.enabled == True):  # noqa: E712
-        try:
-            rule = rule_of(service)
-        except ValueError:
-            continue  # the daemon logs the broken schedule; the other services still catch up
-        slot = rules.previous_run(rule, at)
-        if slot < service.created_at.replace(second=0, microsecond=0):
-            continue
-        key = rules.slot_key(slot)
-        if ServiceRun.select().where((ServiceRun.service == service.id) & (ServiceRun.slot == key)).exists():
-            continue
-        trigger = "catch-up" if at - slot > CATCH_UP_AFTER else "schedule"
-        due.append((service.id, key, trigger))
-    return due
-
-
-@requires(StaffRole.CLERK, "avsluta avbrutna körningar")
-def recover_interrupted(now: dt.datetime | None = None) -> list[RunInfo]:
-    """Mark runs whose process died as interrupted (and mail about them); their slot is not rerun."""
-    at = now or clock_now()
-    recovered: list[RunInfo] = []
-    for run in ServiceRun.select().where(ServiceRun.result == "running"):
-        if not _is_dead(run, at):
-            continue
-        message = (
-            f"Körningen avbröts: processen {run.worker or 'okänd'} avslutades mitt i körningen "
-            f"(startad {run.started_at:%Y-%m-%d %H:%M:%S}). Det som hann sparas finns kvar; "
-            "kontrollera filerna och kör tjänsten manuellt vid behov."
-        )
-        with write_transaction():
-            changed = ServiceRun.update(finished_at=at, result="interrupted", error=message).where(
-                (ServiceRun.id == run.id) & (ServiceRun.result == "running")
-            ).execute()
-            if changed:
-                audit.record("service.run", "scheduled_service", run.service_id, {
-                    "trigger": run.trigger, "slot": run.slot, "result": "interrupted", "worker": run.worker})
-        if not changed:
-            continue
-        log.error("service %s slot %s was interrupted (%s); recorded, not rerun",
-                  run.service_id, run.slot, run.worker)
-        info = get_run(run.id)
-        recovered.append(info)
-        service = ScheduledService.get_or_none(ScheduledService.id == run.service_id)
-        if service is not None:
-            _notify(service, info)
-    return recovered
-
-
-def _is_dead(run: ServiceRun, at: dt.datetime) -> bool:
-    host, _, pid_text = run.worker.rpartition(":")
-    if host == socket.gethostname() and pid_text.isdigit():
-        pid = int(pid_text)
-        return pid != os.getpid() and not _process_alive(pid)
-    return at - run.started_at > STALE_FOREIGN_RUN
-
-
-def _process_alive(pid: int) -> bool:
-    """True for a live process (a zombie, killed but not yet reaped, counts as dead)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return True
-    return state not in ("Z", "X")
-
-
-# --------------------------------------------------------------------------- mail
-
-
-def _notify(service: ScheduledService, run: RunInfo) -> None:
-    """Mail the service's list: on failure always, on success when asked. Never raises."""
-    recipients = [e for e in service.notify_emails.split(",") if e]
-    if not recipients or (run.result == "ok" and not (service.notify_success or run.attention)):
-        return
-    from tui_inkasso.services.mail import send_notification
-
-    subject, body = run_mail(service, run)
-    try:
-        send_notification(recipients, subject, body)
-    except Exception as exc:  # the run is recorded; a lost mail must not lose it
-        note = f"E-post till {', '.join(recipients)} kunde inte skickas: {exc}"
-        log.error("service %s run %s: %s", service.id, run.id, note)
-        with write_transaction():
-            ServiceRun.update(error=(run.error + "\n" + note).strip()).where(
-                ServiceRun.id == run.id
-            ).execute()
-
-
-def run_mail(service: ScheduledService, run: RunInfo) -> tuple[str, str]:
-    """Subject and body: what ran, when, the result, the file, the error."""
-    label = service_label(service.service)
-    verdict = {"ok": "klar", "failed": "misslyckades", "interrupted": "avbröts"}.get(run.result, run.result)
-    slot_time = rules.parse_slot_key(run.slot)
-    when = f"{slot_time:%Y-%m-%d %H:%M}" if slot_time else f"{run.started_at:%Y-%m-%d %H:%M}"
-    subject = f"tui-inkasso: {label} \u201d{service.name}\u201d {verdict} ({when})"
-    trigger = {
-        "schedule": f"schemalagd, planerad {when}",
-        "catch-up": f"efterkörning av den missade körningen {when}",
-        "manual": "manuell (Kör nu)",
-    }.get(run.trigger, run.trigger)
-    lines = [
-        f"Schemalagd tjänst: {service.name} ({label}, id {service.id})",
-        f"Resultat: {run.result_label}",
-        f"Körning: {trigger}",
-        f"Start: {run.started_at:%Y-%m-%d %H:%M:%S}",
-        f"Slut: {run.finished_at:%Y-%m-%d %H:%M:%S}" if run.finished_at else "Slut: -",
-        f"Fil: {run.file or 'ingen fil'}",
-    ]
-    if run.summary:
-        lines.append(f"Sammanfattning: {run.summary}")
-    if run.error:
-        lines.append(f"Fel: {run.error}")
-    lines += [
-        f"Dator: {run.worker}",
-        "",
-        "Körningarna finns i tui-inkasso: Meny → Verktyg → Schemalagda tjänster.",
-    ]
-    return subject, "\n".join(lines) + "\n"
