@@ -55,7 +55,7 @@ def line(label: str, ms: float, note: str = "", target: float | None = None) -> 
 def make_ready(count: int) -> int:
     """One UPDATE: ``count`` invoices in all (those ready already included) ready on TODAY."""
     from tui_inkasso.db.connection import db
-    from tui_inkasso.services.dunning_run import ready_for_collection_query
+    from tui_inkasso.services.ready_for_collection import ready_for_collection_query
 
     ready = ready_for_collection_query(DAY).count()
     with db.atomic():
@@ -160,7 +160,7 @@ def case_ids_for(cases: int) -> list[int]:
     """Invoice ids of the first ``cases`` (owner, customer) groups of the upper table."""
     from tui_inkasso.db.connection import db
     from tui_inkasso.db.models import Invoice
-    from tui_inkasso.services.dunning_run import ready_for_collection_query
+    from tui_inkasso.services.ready_for_collection import ready_for_collection_query
 
     sql, params = ready_for_collection_query(DAY).select(Invoice.id, Invoice.owner, Invoice.customer).sql()
     groups: dict[tuple[int, int], list[int]] = {}
@@ -206,7 +206,7 @@ def main() -> None:
     os.sync()
 
     from tui_inkasso.db.connection import close_database, open_database
-    from tui_inkasso.services.dunning_run import ready_for_collection_query
+    from tui_inkasso.services.ready_for_collection import ready_for_collection_query
 
     open_database(prepared)
     try:

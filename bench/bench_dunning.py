@@ -39,7 +39,7 @@ def main() -> None:
     target = scratch_url("bench-dunning.db")
 
     from tui_inkasso.db.connection import close_database, open_database
-    from tui_inkasso.services import dunning_run
+    from tui_inkasso.services import dunning_candidates, dunning_run, ready_for_collection
     from tui_inkasso.services.selection import Selection
 
     open_database(target)
@@ -52,14 +52,14 @@ def main() -> None:
             (f"preview, {RUN_DATE}, owners {'+'.join(OWNERS)}", RUN_DATE, selection),
         ):
             started, cpu = time.perf_counter(), time.process_time()
-            preview = dunning_run.preview_run(day, chosen)
+            preview = dunning_candidates.preview_run(day, chosen)
             seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
             print(f"{label:<52} {seconds:6.2f} s  {preview.count:>6} notices {preview.per_level()}, "
                   f"{cpu:.2f} s CPU")
             if chosen is selection:
                 report(f"preview, {preview.count} notices", seconds, "s", "< 2 s")
         started = time.perf_counter()
-        ready = dunning_run.ready_for_collection_query(dt.date.fromisoformat(TODAY)).count()
+        ready = ready_for_collection.ready_for_collection_query(dt.date.fromisoformat(TODAY)).count()
         ready_ms = (time.perf_counter() - started) * 1000
         print(f"{'ready for collection (count)':<52} {ready_ms:6.0f} ms {ready:>6} invoices")
         report("ready for collection (count)", ready_ms, "ms", "< 300 ms")

@@ -167,7 +167,7 @@ async def test_an_invoice_in_a_running_termination_says_so(arrears_sqlite: Arrea
 async def test_the_collection_wizard_says_when_its_invoices_are_in_a_termination(
         arrears_sqlite: ArrearsLedger) -> None:
     from tui_inkasso.db.models import DunningLevelConfig, Invoice
-    from tui_inkasso.services.dunning_run import ready_for_collection_query
+    from tui_inkasso.services.ready_for_collection import ready_for_collection_query
 
     arrears_run.terminate(["H-DWELL-LATE"], DAY)
     DunningLevelConfig.create(level=1, name="Påminnelse", days=10, fee=0, deadline_days=10, kind="reminder_no_fee")

@@ -38,7 +38,7 @@ from tui_inkasso.screens.unmatched import InvoicePicker, UnmatchedPaymentsScreen
 from tui_inkasso.services import (
     collection_candidates,
     customer_search,
-    dunning_run,
+    dunning_candidates,
     ledger,
     unmatched_payments,
 )
@@ -254,7 +254,7 @@ async def test_f2_then_down_space_leaves_out_the_second_invoice_of_the_run(
         assert isinstance(app.screen, SelectionScreen)
         selection = app.screen
         check = Gate(monkeypatch, selection_screen, "validate_selection")
-        gate = Gate(monkeypatch, dunning_run, "preview_run")
+        gate = Gate(monkeypatch, dunning_candidates, "preview_run")
         await pilot.press("f2", "down", "space")  # while the selection is checked, then computed
         assert app.screen is selection and not selection.query_one("#sel-owners", SelectionList).selected, \
             "space ticked no owner in the selection being checked"

@@ -122,7 +122,7 @@ def test_reprint_and_blocks(small: SmallLedger, sqlite_url: str, tmp_path: Path,
 def test_the_commands_never_import_textual() -> None:
     code = ("import sys, tui_inkasso.cli.dunning_cmd, tui_inkasso.services.dunning_blocks, "
             "tui_inkasso.services.dunning_levels, tui_inkasso.services.dunning_reprint, "
-            "tui_inkasso.services.dunning_run; "
+            "tui_inkasso.services.dunning_run, tui_inkasso.services.dunning_candidates; "
             "assert 'textual' not in sys.modules, 'textual imported'")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr

@@ -33,7 +33,13 @@ from tui_inkasso.domain.dunning import DunningLevel
 from tui_inkasso.domain.interest import ReferenceRate, default_reference_rates
 from tui_inkasso.domain.money import format_sek
 from tui_inkasso.formats.letter import LetterData, render_letter_text
-from tui_inkasso.services import collection_run, dunning_levels, dunning_reprint, dunning_run
+from tui_inkasso.services import (
+    collection_run,
+    dunning_candidates,
+    dunning_levels,
+    dunning_reprint,
+    dunning_run,
+)
 from tui_inkasso.services.collection_errors import CollectionError
 from tui_inkasso.services.errors import DunningError
 from tui_inkasso.services.settings import SettingError, set_setting
@@ -118,7 +124,7 @@ def test_an_unlawful_stored_configuration_stops_every_run_and_is_not_rewritten(l
     read as before and the run refuses with the law's reason; nothing is changed for staff."""
     DunningLevelConfig.create(level=3, name="Krav 2", days=12, fee=18000, deadline_days=10, kind="collection_demand")
     _invoice("9001")
-    preview = dunning_run.preview_run(dt.date(2026, 6, 12))
+    preview = dunning_candidates.preview_run(dt.date(2026, 6, 12))
     assert preview.rows == [] and any("Inkassoavgift på flera nivåer (2, 3)" in p for p in preview.problems)
     with pytest.raises(DunningError, match="inget ändras av sig självt") as refused:
         dunning_run.run_dunning(dt.date(2026, 6, 12), out_dir=tmp_path)
@@ -190,7 +196,7 @@ def test_a_letter_missing_a_required_part_is_not_issued(levels: list[DunningLeve
 
     Owner.update(phone="", email="", address="", postal_code="", city="").where(Owner.id == inv.owner_id).execute()
     unreachable = "Ägaren BAB .* saknar telefon, e-post och adress; breven kan inte säga hur borgenären nås"
-    preview = dunning_run.preview_run(dt.date(2026, 6, 12))
+    preview = dunning_candidates.preview_run(dt.date(2026, 6, 12))
     assert [r.invoice_number for r in preview.rows] == ["9001"], "the dry run says what the run refuses"
     assert len(preview.problems) == 1 and re.match(unreachable, preview.problems[0])
     with pytest.raises(DunningError, match=unreachable):
@@ -246,7 +252,7 @@ def test_a_garage_gets_the_sentence_when_configured(sqlite_url: str, tmp_path: P
 def test_a_run_needing_a_missing_half_year_is_refused_naming_it(any_db: str, tmp_path: Path) -> None:
     dunning_levels.save_levels([REMINDER, DEMAND])  # the shipped table ends with 2026-01-01
     _invoice("9001")
-    preview = dunning_run.preview_run(dt.date(2026, 7, 2))
+    preview = dunning_candidates.preview_run(dt.date(2026, 7, 2))
     assert preview.rows == [] and "Referensräntan saknas för halvåret 2026-07-01–2026-12-31" in preview.problems[0]
     with pytest.raises(DunningError, match="halvåret 2026-07-01–2026-12-31: lägg in den under Inställningar"):
         dunning_run.run_dunning(dt.date(2026, 7, 2), out_dir=tmp_path)

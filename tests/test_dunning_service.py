@@ -24,7 +24,13 @@ from tui_inkasso.db.models import (
 from tui_inkasso.domain.dunning import DunningLevel
 from tui_inkasso.domain.interest import ReferenceRate as Rate
 from tui_inkasso.domain.interest import default_reference_rates, late_interest
-from tui_inkasso.services import dunning_blocks, dunning_levels, dunning_run
+from tui_inkasso.services import (
+    dunning_blocks,
+    dunning_candidates,
+    dunning_levels,
+    dunning_run,
+    ready_for_collection,
+)
 from tui_inkasso.services.errors import DunningError, NotFound
 from tui_inkasso.services.selection import Selection
 from tui_inkasso.services.settings import set_setting
@@ -123,8 +129,8 @@ def test_reference_rates_default_until_saved_and_seeded_by_the_first_run(levels_
 def test_level_schedule_with_holiday_and_weekend_moves(levels: list[DunningLevel], tmp_path: Path) -> None:
     invoice("9001")
     # Due on midsummer eve: on time until Monday 22 June, so the reminder goes from 2 July.
-    assert dunning_run.preview_run(dt.date(2026, 7, 1)).count == 0
-    preview = dunning_run.preview_run(dt.date(2026, 7, 2))
+    assert dunning_candidates.preview_run(dt.date(2026, 7, 1)).count == 0
+    preview = dunning_candidates.preview_run(dt.date(2026, 7, 2))
     [row] = preview.rows
     assert (row.invoice_number, row.level, row.level_name, row.fee) == ("9001", 1, "Påminnelse", 6000)
     # 2 July + 10 days is Sunday 12 July: the deadline moves to Monday 13 July.
@@ -146,13 +152,13 @@ def test_level_schedule_with_holiday_and_weekend_moves(levels: list[DunningLevel
     assert (notice.issued_on, notice.deadline, notice.run_id) == (dt.date(2026, 7, 2), dt.date(2026, 7, 13),
                                                                    result.run_id)
     # The demand: 12 days after the reminder (14 July), after its deadline (13 July).
-    assert dunning_run.preview_run(dt.date(2026, 7, 13)).count == 0
-    [demand] = dunning_run.preview_run(dt.date(2026, 7, 14)).rows
+    assert dunning_candidates.preview_run(dt.date(2026, 7, 13)).count == 0
+    [demand] = dunning_candidates.preview_run(dt.date(2026, 7, 14)).rows
     assert (demand.level, demand.fee, demand.earlier_fees) == (2, 18000, 6000)
     dunning_run.run_dunning(dt.date(2026, 7, 14), out_dir=tmp_path / "brev")
     assert issued("9001") == [(1, dt.date(2026, 7, 2), 6000), (2, dt.date(2026, 7, 14), 18000)]
     assert Invoice.get(Invoice.number == "9001").fees == 24000
-    assert dunning_run.preview_run(dt.date(2026, 12, 1)).count == 0
+    assert dunning_candidates.preview_run(dt.date(2026, 12, 1)).count == 0
 
 
 def test_a_second_run_on_the_same_date_issues_nothing_new(levels: list[DunningLevel], tmp_path: Path) -> None:
@@ -173,11 +179,11 @@ def test_fee_caps_and_the_contracts_reminder_fee(levels: list[DunningLevel], tmp
     invoice("9002", fee_allowed=False, customer_number="K1002")
     invoice("9003", fee_allowed=None, customer_number="K1003")
     set_setting("dunning.reminder_fee_cap", "50")
-    fees = {r.invoice_number: r.fee for r in dunning_run.preview_run(dt.date(2026, 7, 2)).rows}
+    fees = {r.invoice_number: r.fee for r in dunning_candidates.preview_run(dt.date(2026, 7, 2)).rows}
     assert fees == {"9001": 5000, "9002": 0, "9003": 0}
     dunning_run.run_dunning(dt.date(2026, 7, 2), out_dir=tmp_path / "brev")
     set_setting("dunning.demand_fee_cap", "150")
-    demands = {r.invoice_number: r.fee for r in dunning_run.preview_run(dt.date(2026, 7, 14)).rows}
+    demands = {r.invoice_number: r.fee for r in dunning_candidates.preview_run(dt.date(2026, 7, 14)).rows}
     assert demands == {"9001": 15000, "9002": 15000, "9003": 15000}
 
 
@@ -185,7 +191,7 @@ def test_minimum_amount(levels: list[DunningLevel]) -> None:
     invoice("9001", amount=9999)
     invoice("9002", amount=10000, customer_number="K1002")
     set_setting("dunning.min_amount", "100.00")
-    assert [r.invoice_number for r in dunning_run.preview_run(dt.date(2026, 7, 2)).rows] == ["9002"]
+    assert [r.invoice_number for r in dunning_candidates.preview_run(dt.date(2026, 7, 2)).rows] == ["9002"]
 
 
 def test_paid_collection_marked_and_excluded_invoices(levels: list[DunningLevel]) -> None:
@@ -199,7 +205,7 @@ def test_paid_collection_marked_and_excluded_invoices(levels: list[DunningLevel]
     Invoice.update(excluded_reason="Tvist", excluded_by="testare", excluded_at=dt.datetime(2026, 7, 1)).where(
         Invoice.id == excluded.id).execute()
     # Exclusion keeps an invoice from collection, not from reminders (a block does that).
-    assert [r.invoice_number for r in dunning_run.preview_run(dt.date(2026, 7, 2)).rows] == ["9003"]
+    assert [r.invoice_number for r in dunning_candidates.preview_run(dt.date(2026, 7, 2)).rows] == ["9003"]
 
 
 def test_blocks_on_invoice_and_customer(levels: list[DunningLevel], tmp_path: Path) -> None:
@@ -209,7 +215,7 @@ def test_blocks_on_invoice_and_customer(levels: list[DunningLevel], tmp_path: Pa
     block = dunning_blocks.block_invoice(one.id, "  Reklamation   pågår ")
     assert (block.reason, block.by) == ("Reklamation pågår", "testare")
     dunning_blocks.block_customer(two.customer_id, "Betalningsplan")
-    assert [r.invoice_number for r in dunning_run.preview_run(dt.date(2026, 7, 2)).rows] == ["9003"]
+    assert [r.invoice_number for r in dunning_candidates.preview_run(dt.date(2026, 7, 2)).rows] == ["9003"]
     with pytest.raises(DunningError, match="skäl"):
         dunning_blocks.block_invoice(one.id, "   ")
     with pytest.raises(NotFound):
@@ -230,13 +236,13 @@ def test_leave_out_and_selection(levels: list[DunningLevel], tmp_path: Path) -> 
     one = invoice("9001")
     invoice("9002", customer_number="K1002", kind="direct")
     invoice("9003", customer_number="K1003")
-    assert [r.invoice_number for r in dunning_run.preview_run(dt.date(2026, 7, 2), Selection(kinds=("rent",))).rows] \
+    assert [r.invoice_number for r in dunning_candidates.preview_run(dt.date(2026, 7, 2), Selection(kinds=("rent",))).rows] \
         == ["9001", "9003"]
     result = dunning_run.run_dunning(dt.date(2026, 7, 2), Selection(kinds=("rent",)), leave_out={one.id},
                                  out_dir=tmp_path / "brev")
     assert [n.invoice_number for n in result.notices] == ["9003"]
     assert result.left_out == [one.id]
-    assert [r.invoice_number for r in dunning_run.preview_run(dt.date(2026, 7, 2)).rows] == ["9001", "9002"]
+    assert [r.invoice_number for r in dunning_candidates.preview_run(dt.date(2026, 7, 2)).rows] == ["9001", "9002"]
 
 
 def test_an_unwritable_letters_folder_records_nothing(levels: list[DunningLevel], tmp_path: Path) -> None:
@@ -269,7 +275,7 @@ def test_nothing_to_issue_says_so_and_writes_no_file(levels: list[DunningLevel],
 
 def test_levels_must_be_valid_before_a_run(sqlite_url: str, tmp_path: Path) -> None:
     invoice("9001")
-    preview = dunning_run.preview_run(dt.date(2026, 7, 2))
+    preview = dunning_candidates.preview_run(dt.date(2026, 7, 2))
     assert preview.rows == [] and "Inga kravnivåer" in preview.problems[0]
     with pytest.raises(DunningError, match="Inga kravnivåer"):
         dunning_run.run_dunning(dt.date(2026, 7, 2), out_dir=tmp_path / "brev")
@@ -280,7 +286,7 @@ def test_an_owner_without_bankgiro_stops_the_run(levels: list[DunningLevel], tmp
     from tui_inkasso.db.models import Owner
 
     Owner.update(bankgiro=None, plusgiro=None).where(Owner.id == inv.owner_id).execute()
-    assert "saknar bankgiro och plusgiro" in dunning_run.preview_run(dt.date(2026, 7, 2)).problems[0]
+    assert "saknar bankgiro och plusgiro" in dunning_candidates.preview_run(dt.date(2026, 7, 2)).problems[0]
     with pytest.raises(DunningError, match="saknar bankgiro"):
         dunning_run.run_dunning(dt.date(2026, 7, 2), out_dir=tmp_path / "brev")
     assert DunningNotice.select().count() == 0 and list((tmp_path / "brev").iterdir()) == []
@@ -297,24 +303,24 @@ def test_ready_for_collection(levels: list[DunningLevel], tmp_path: Path) -> Non
     dunning_run.run_dunning(dt.date(2026, 7, 14), out_dir=tmp_path / "brev")
     # The demand of 14 July gives until 24 July (a Friday): ready from 25 July.
     assert Invoice.get_by_id(one.id).dunning_deadline == dt.date(2026, 7, 24)
-    assert not dunning_run.is_invoice_ready(one.id, dt.date(2026, 7, 24))
-    assert dunning_run.is_invoice_ready(one.id, dt.date(2026, 7, 25))
+    assert not ready_for_collection.is_invoice_ready(one.id, dt.date(2026, 7, 24))
+    assert ready_for_collection.is_invoice_ready(one.id, dt.date(2026, 7, 25))
     Invoice.update(balance=0).where(Invoice.id == two.id).execute()
     Invoice.update(excluded_reason="Tvist", excluded_by="t", excluded_at=dt.datetime(2026, 7, 20)).where(
         Invoice.id == three.id).execute()
-    ready = [i.number for i in dunning_run.ready_for_collection_query(dt.date(2026, 7, 25)).order_by(Invoice.number)]
+    ready = [i.number for i in ready_for_collection.ready_for_collection_query(dt.date(2026, 7, 25)).order_by(Invoice.number)]
     assert ready == ["9001"]
-    assert dunning_run.ready_for_collection_query(dt.date(2026, 7, 25), Selection(customers=("K1002",))).count() == 0
+    assert ready_for_collection.ready_for_collection_query(dt.date(2026, 7, 25), Selection(customers=("K1002",))).count() == 0
     # A third level configured later: no invoice has had it, so none is ready.
     dunning_levels.save_levels([REMINDER, DEMAND, DunningLevel(3, "Krav 2", 14, 0, 10, "Sista krav.", True)])
-    assert dunning_run.ready_for_collection_query(dt.date(2026, 7, 25)).count() == 0
+    assert ready_for_collection.ready_for_collection_query(dt.date(2026, 7, 25)).count() == 0
 
 
 def test_nothing_is_ready_without_levels(any_db: str) -> None:
     inv = invoice("9001")
     Invoice.update(dunning_level=2, dunning_deadline=dt.date(2026, 7, 1)).where(Invoice.id == inv.id).execute()
-    assert dunning_run.ready_for_collection_query(dt.date(2026, 8, 1)).count() == 0
-    assert not dunning_run.is_invoice_ready(inv.id, dt.date(2026, 8, 1))
+    assert ready_for_collection.ready_for_collection_query(dt.date(2026, 8, 1)).count() == 0
+    assert not ready_for_collection.is_invoice_ready(inv.id, dt.date(2026, 8, 1))
 
 
 def test_configuration_is_checked_together_and_saved_all_or_nothing(levels: list[DunningLevel]) -> None:

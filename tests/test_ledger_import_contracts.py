@@ -16,7 +16,7 @@ from tests.conftest import SHARED_DOCS
 from tests.rate_data import store_rates
 from tui_inkasso.db.models import Contract, DunningLevelConfig, Invoice, Owner
 from tui_inkasso.domain.identifiers import ocr_with_check
-from tui_inkasso.services import dunning_run
+from tui_inkasso.services import dunning_candidates
 from tui_inkasso.services.ledger_import import LedgerImportError, import_ledger_bytes
 
 EXAMPLE = SHARED_DOCS / "ledger-import-example.json"
@@ -131,7 +131,7 @@ def test_an_imported_ledger_with_contracts_charges_the_reminder_fee(sqlite_url: 
     store_rates()
     due = {i.number: i for i in Invoice.select()}["100234"].due_date
     run_date = due + dt.timedelta(days=30)
-    rows = {r.invoice_number: r.fee for r in dunning_run.preview_run(run_date).rows}
+    rows = {r.invoice_number: r.fee for r in dunning_candidates.preview_run(run_date).rows}
     assert rows["100234"] == 6000
     assert all(fee == 0 for number, fee in rows.items() if number != "100234")
 
@@ -157,7 +157,7 @@ def test_the_example_ledger_has_no_contracts_so_no_fee_until_a_file_brings_them(
                                                                              "amount": "15000.00"}]}]})
     store_rates()
     day = dt.date(2026, 11, 10)
-    before = {r.invoice_number: (r.level, r.fee) for r in dunning_run.preview_run(day).rows}
+    before = {r.invoice_number: (r.level, r.fee) for r in dunning_candidates.preview_run(day).rows}
     assert before["100239"] == (1, 0) and before["100240"] == (1, 0), "no contract, no reminder fee"
     assert all(fee == 0 for _, fee in before.values())
     leases = {"format": data["format"], "contracts": [
@@ -169,7 +169,7 @@ def test_the_example_ledger_has_no_contracts_so_no_fee_until_a_file_brings_them(
                      "100237": "A-1101", "100238": None, "100239": "A-1101", "100240": "A-0001", "300001": None}, \
         "the stored invoices go under the lease of their customer and object"
     assert not _import(leases).changed, "the same leases again change nothing"
-    after = {r.invoice_number: (r.level, r.fee) for r in dunning_run.preview_run(day).rows}
+    after = {r.invoice_number: (r.level, r.fee) for r in dunning_candidates.preview_run(day).rows}
     assert after["100239"] == (1, 6000), "the lease allows it"
     assert after["100240"] == (1, 0), "the lease does not"
     assert {n: fee for n, (_, fee) in after.items() if n not in ("100239", "100240")} == {

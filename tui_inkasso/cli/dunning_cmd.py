@@ -26,7 +26,14 @@ from tui_inkasso.domain.dunning import DunningLevel, is_demand_level
 from tui_inkasso.domain.level_fees import level_kind
 from tui_inkasso.domain.level_kinds import LevelKind
 from tui_inkasso.domain.money import MoneyError, format_amount, format_sek, parse_amount
-from tui_inkasso.services import clock, dunning_blocks, dunning_levels, dunning_reprint, dunning_run
+from tui_inkasso.services import (
+    clock,
+    dunning_blocks,
+    dunning_candidates,
+    dunning_levels,
+    dunning_reprint,
+    dunning_run,
+)
 
 
 def register(subparsers: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -89,7 +96,7 @@ def _run(args: argparse.Namespace) -> Output:
 
 
 def _dry_run(run_date: Any, selection: Any, leave_out: dict[int, str]) -> Output:
-    preview = dunning_run.preview_run(run_date, selection)
+    preview = dunning_candidates.preview_run(run_date, selection)
     rows = [r for r in preview.rows if r.invoice_id not in leave_out]
     data = {
         "run_date": run_date,

@@ -273,7 +273,7 @@ class Invoice(BaseModel):
 # PostgreSQL's both read the index instead of a million invoices. No planner hints anywhere.
 Invoice.add_index(Invoice.index(Invoice.dunning_level, Invoice.dunning_deadline, name="invoice_ready").where(
     (Invoice.balance > 0) & Invoice.collection_case.is_null() & Invoice.excluded_at.is_null()))
-"""Ready for collection (``dunning_run.ready_for_collection_query``, the wizard's upper table)."""
+"""Ready for collection (``ready_for_collection.ready_for_collection_query``, the wizard's upper table)."""
 Invoice.add_index(Invoice.index(Invoice.excluded_at, name="invoice_excluded").where(
     Invoice.excluded_at.is_null(False)))
 """Excluded from collection (the wizard's lower table)."""

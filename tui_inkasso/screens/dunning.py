@@ -1,7 +1,7 @@
 """Reskontra → Påminnelse/krav: selection, the list of what the run would issue, confirm, result.
 
 1. The standard selection step (:class:`~tui_inkasso.screens.selection.SelectionScreen`).
-2. The preview (``services.dunning_run.preview_run``, in a thread worker): every invoice that gets
+2. The preview (``services.dunning_candidates.preview_run``, in a thread worker): every invoice that gets
    its next level on the run date, with level, balance, fee, interest and what the letter asks
    for; count and sums below. Space leaves the highlighted invoice out of this run (and takes it
    back), ``a`` leaves all out or takes all back, ``d`` changes the run date, ``u`` the selection.
@@ -29,7 +29,7 @@ from tui_inkasso.domain.counts import count_of, format_count
 from tui_inkasso.domain.money import format_kronor, format_sek
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.selection import SelectionScreen, parse_date
-from tui_inkasso.services import clock, dunning_reprint, dunning_run
+from tui_inkasso.services import clock, dunning_candidates, dunning_reprint, dunning_run
 from tui_inkasso.services.selection import Selection
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.db_work import db_work
@@ -65,12 +65,12 @@ class PreviewSource:
     done here; leaving a row out only needs the table to draw its page again.
     """
 
-    def __init__(self, rows: Sequence[dunning_run.PreviewRow], left_out: set[int]) -> None:
+    def __init__(self, rows: Sequence[dunning_candidates.PreviewRow], left_out: set[int]) -> None:
         self._rows = list(rows)
         self._left_out = left_out
-        self._sorted: tuple[PageQuery, list[dunning_run.PreviewRow]] | None = None
+        self._sorted: tuple[PageQuery, list[dunning_candidates.PreviewRow]] | None = None
 
-    def _view(self, query: PageQuery) -> list[dunning_run.PreviewRow]:
+    def _view(self, query: PageQuery) -> list[dunning_candidates.PreviewRow]:
         if self._sorted is None or self._sorted[0] != query:
             rows = list(self._rows)
             if query.sort:
@@ -86,7 +86,7 @@ class PreviewSource:
         """One page, with the left-out mark as it is now."""
         return [self.row(r) for r in self._view(query)[offset : offset + limit]]
 
-    def row(self, r: dunning_run.PreviewRow) -> TableRow:
+    def row(self, r: dunning_candidates.PreviewRow) -> TableRow:
         """A preview row as a table row."""
         out = r.invoice_id in self._left_out
         return TableRow(
@@ -107,7 +107,7 @@ class PreviewSource:
         )
 
 
-def totals_text(preview: dunning_run.RunPreview, left_out: set[int]) -> Text:
+def totals_text(preview: dunning_candidates.RunPreview, left_out: set[int]) -> Text:
     """Count and sums of what the run would issue, the left-out invoices not counted."""
     rows = [r for r in preview.rows if r.invoice_id not in left_out]
     text = Text()
@@ -153,7 +153,7 @@ class DunningRunScreen(BaseScreen):
     class PreviewLoaded(Message):
         """A preview has arrived (for the date and selection it was asked for)."""
 
-        def __init__(self, preview: dunning_run.RunPreview) -> None:
+        def __init__(self, preview: dunning_candidates.RunPreview) -> None:
             super().__init__()
             self.preview = preview
 
@@ -168,7 +168,7 @@ class DunningRunScreen(BaseScreen):
         super().__init__()
         self.selection = selection
         self.run_date = run_date or clock.today()
-        self.preview: dunning_run.RunPreview | None = None
+        self.preview: dunning_candidates.RunPreview | None = None
         self.left_out: set[int] = set()
         self.result: dunning_run.RunResult | None = None
 
@@ -240,7 +240,7 @@ class DunningRunScreen(BaseScreen):
 
     @db_work("Förhandsvisning", group="dunning-preview", exclusive=True)
     def _compute(self, run_date: dt.date, selection: Selection) -> None:
-        preview = dunning_run.preview_run(run_date, selection)
+        preview = dunning_candidates.preview_run(run_date, selection)
         self.post_message(self.PreviewLoaded(preview))
 
     def on_dunning_run_screen_preview_loaded(self, message: DunningRunScreen.PreviewLoaded) -> None:

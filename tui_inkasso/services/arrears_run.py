@@ -54,7 +54,7 @@ from tui_inkasso.formats.rent_arrears_docs import (
 from tui_inkasso.services import arrears_files, audit, publishing
 from tui_inkasso.services.arrears import ArrearsContract, contract_detail, contracts_by_number
 from tui_inkasso.services.clock import current_user, now
-from tui_inkasso.services.dunning_run import owner_address, pay_to
+from tui_inkasso.services.dunning_letter import owner_address, pay_to
 from tui_inkasso.services.errors import UserError
 from tui_inkasso.services.permissions import reads, requires
 from tui_inkasso.services.publishing import PublishError, StagedFile, crash_point

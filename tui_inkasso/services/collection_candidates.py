@@ -1,7 +1,7 @@
 """Step 2 of the collection wizard: which invoices can go to collection, as two paged tables.
 
 The upper table is the dunning service's ready-for-collection rule
-(``services.dunning_run.ready_for_collection_query``) within the standard selection; the lower
+(``services.ready_for_collection.ready_for_collection_query``) within the standard selection; the lower
 table holds the excluded invoices of the selection (excluded earlier or now, with who, when and
 why) that still have a balance and no case. Both are SQL behind a paged interface (count, sums,
 one sorted and filtered page, all ids), so 50,000 rows cost one page of objects, never a list of
@@ -41,8 +41,8 @@ from tui_inkasso.domain.interest import InterestError, ReferenceRate, late_inter
 from tui_inkasso.domain.sfi import SfiCategory
 from tui_inkasso.services.collection_errors import CollectionError
 from tui_inkasso.services.dunning_levels import get_reference_rates
-from tui_inkasso.services.dunning_run import ready_for_collection_query
 from tui_inkasso.services.permissions import reads
+from tui_inkasso.services.ready_for_collection import ready_for_collection_query
 from tui_inkasso.services.selection import Selection, apply_selection, validate_selection
 from tui_inkasso.services.settings import collection_system
 from tui_inkasso.services.stored_values import stored_date, stored_datetime

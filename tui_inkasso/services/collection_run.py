@@ -59,9 +59,9 @@ from tui_inkasso.services.collection_errors import CollectionError, InvoicesTake
 from tui_inkasso.services.collection_files import Destination, PlannedFile
 from tui_inkasso.services.collection_recovery import FILE_KIND, recover
 from tui_inkasso.services.dunning_levels import get_reference_rates
-from tui_inkasso.services.dunning_run import ready_for_collection_query
 from tui_inkasso.services.permissions import requires
 from tui_inkasso.services.publishing import crash_point
+from tui_inkasso.services.ready_for_collection import ready_for_collection_query
 from tui_inkasso.services.selection import Selection, validate_selection
 from tui_inkasso.services.settings import collection_system
 from tui_inkasso.services.stored_values import StoredDates

@@ -22,6 +22,8 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
+from tui_inkasso.db.models import Owner
+from tui_inkasso.domain.identifiers import format_bankgiro, format_plusgiro
 from tui_inkasso.domain.interest import InterestError, ReferenceRate
 from tui_inkasso.domain.letter_requirements import (
     FeeLine,
@@ -168,3 +170,15 @@ def checked(letters: Sequence[tuple[LetterData, int]]) -> None:
         raise DunningError("Breven uppfyller inte lagens krav och skickades inte (inkassolagen 5 §, "
                            "docs/dunning.md):\n" + "\n".join(refused[:5]) + more
                            + "\nInget har registrerats.")
+
+
+def pay_to(owner: Owner) -> str:
+    """The owner's bankgiro as printed (plusgiro, marked, when there is no bankgiro)."""
+    if owner.bankgiro:
+        return format_bankgiro(owner.bankgiro)
+    return f"PG {format_plusgiro(owner.plusgiro)}" if owner.plusgiro else ""
+
+
+def owner_address(owner: Owner) -> tuple[str, ...]:
+    """The owner's postal address as the letter prints it, empty lines left out."""
+    return tuple(x for x in (owner.address, f"{owner.postal_code} {owner.city}".strip()) if x)

@@ -47,12 +47,14 @@ from tui_inkasso.formats.letter import (
 from tui_inkasso.services import audit
 from tui_inkasso.services.dunning_letter import (
     RateTable,
+    owner_address,
+    pay_to,
     rent_notice_config,
     rent_premises,
     with_filled_text,
 )
 from tui_inkasso.services.dunning_levels import get_reference_rates, letters_dir, printer
-from tui_inkasso.services.dunning_run import free_path, owner_address, pay_to
+from tui_inkasso.services.dunning_run import free_path
 from tui_inkasso.services.errors import DunningError, NotFound
 from tui_inkasso.services.permissions import reads, requires
 from tui_inkasso.services.transaction import write_transaction

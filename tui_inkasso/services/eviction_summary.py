@@ -36,7 +36,7 @@ from tui_inkasso.formats.rent_arrears_docs import (
     summary_pages,
 )
 from tui_inkasso.services.clock import now
-from tui_inkasso.services.dunning_run import owner_address
+from tui_inkasso.services.dunning_letter import owner_address
 from tui_inkasso.services.errors import UserError
 from tui_inkasso.services.permissions import reads
 from tui_inkasso.services.termination_state import TerminationView, termination_for
