@@ -63,6 +63,7 @@ DARK_THEME = Theme(
     surface="#1A2029",
     panel="#253040",
     dark=True,
+    variables={"panel-border": "#475163"},
 )
 """The default theme: calm on a dark terminal."""
 
@@ -79,8 +80,20 @@ LIGHT_THEME = Theme(
     surface="#FFFFFF",
     panel="#DCE3EA",
     dark=False,
+    variables={
+        "panel-border": "#8694A3",
+        "border-blurred": "#AEB8C2",
+        "scrollbar": "#6B8CB3",
+        "scrollbar-hover": "#4F7AAE",
+    },
 )
-"""For bright rooms and projectors."""
+"""For bright rooms and projectors.
+
+``panel-border`` is the border of a panel without the focus (app.tcss): Textual's lightened
+panel colour, which the dark theme used, is white in this theme, and a white border and its
+title vanished on the white and near-white background (a 256-colour terminal draws both as
+colour 231). ``border-blurred`` outlines an input field without the focus: Textual's,
+a shade off the background, drew no outline at all (colour 255 on 255); the scroll bar's thumb, Textual's pale blue, was barely told from its track."""
 
 THEMES = {theme.name: theme for theme in (DARK_THEME, LIGHT_THEME)}
 """Our themes by name, beside Textual's own."""

@@ -181,7 +181,7 @@ class ArrearsScreen(BaseScreen):
     DEFAULT_CSS = """
     ArrearsScreen #arrears-head { height: 1; margin: 0 1; color: $text-muted; }
     ArrearsScreen MarkTable {
-        margin: 0 1; border: round $panel-lighten-2;
+        margin: 0 1; border: round $panel-border;
         border-title-color: $foreground; border-title-style: bold;
     }
     ArrearsScreen MarkTable:focus { border: round $primary; }
