@@ -132,3 +132,17 @@ async def test_escape_from_the_selection_goes_back_to_the_menu(small: SmallLedge
         assert isinstance(app.screen, MenuScreen)
 
 
+
+
+async def test_the_customers_name_has_room_at_80_columns(small: SmallLedger) -> None:
+    """At 80 columns the first view is Faktura, Kund, Saldo and Att betala: the name is whole
+    (with the fee, interest and level there too it was "K1001 An…"); they are a Right away."""
+    app = InkassoApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_run(pilot, "f2")
+        table = preview_table(app)
+        header, first = table.render_line(0).text, table.render_line(1).text
+        assert "K1001 Anna Andersson" in first and "Att betala" in header and "Avgift" not in header, first
+        await pilot.press("right", "right", "right")
+        await pilot.pause()
+        assert "Avgift" in table.render_line(0).text and "Ränta" in table.render_line(0).text

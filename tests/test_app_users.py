@@ -158,3 +158,19 @@ async def test_a_proposal_is_approved_by_another_administrator(proposals: str) -
             await settle(pilot)
             assert table_data(app, "#approvals-table") == []
     assert settings.get_setting("collection.agency_accounts") == ""
+
+
+async def test_what_a_proposal_changes_is_whole_at_80_columns(proposals: str) -> None:
+    """Vad and the new value make the first view at 80 columns ("Inkassobolagets ba…" before);
+    the value in force and who proposed it are a Right away."""
+    app = InkassoApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("y")
+        await settle(pilot)
+        table = app.screen.query_one("#approvals-table")
+        shown = "\n".join(table.render_line(y).text for y in range(3))
+        assert "Inkassobolagets bankgiro/plusgiro" in shown and "FTP-server (ftp://, ftps://, sftp://)" in shown
+        assert "58056201" in shown and "Föreslagen av" not in shown, shown
+        await pilot.press("right", "right", "right")
+        await pilot.pause()
+        assert "Föreslagen av" in table.render_line(0).text

@@ -180,3 +180,67 @@ async def test_amounts_are_whole_and_names_give_way() -> None:
         table.set_filter("ingen sådan")
         await settle(pilot)
         assert "Inga fakturor matchar 'ingen sådan'" in table.render_line(1).text
+
+
+LATER = [
+    Column("number", "Faktura", 8),
+    Column("name", "Kund", 0, min_width=11),
+    Column("balance", "Saldo", 9, align="right"),
+    Column("fee", "Avgift", 6, align="right", later_below=70),
+    Column("total", "Att betala", 10, align="right"),
+    Column("level", "Nivå", 12, later_below=70),
+]
+
+
+class LaterApp(App[None]):
+    def compose(self) -> ComposeResult:
+        rows = [TableRow("1", (Text("10000001"), Text("K000041 Optikern Fyren AB"), Text("16 058,75"),
+                               Text("60,00"), Text("16 268,34"), Text("1 Påminnelse")))]
+        yield PagedTable(LATER, ListSource(LATER, rows))
+
+
+async def test_less_important_columns_make_room_for_the_name_in_a_narrow_table() -> None:
+    """Below ``later_below`` the fee and level move to the end, a Right away; the name gets the
+    room (with them in the first view it kept 11 characters: "K000041 Op…")."""
+    app = LaterApp()
+    async with app.run_test(size=(60, 8)) as pilot:
+        await settle(pilot)
+        table = app.query_one(PagedTable)
+        header, first = table.render_line(0).text, table.render_line(1).text
+        assert "K000041 Optikern Fyren AB" in first, first
+        assert header.split() == ["Faktura", "Kund", "Saldo", "Att", "betala"], header
+        assert "16 268,34" in first and "60,00" not in first
+        await pilot.press("right", "right", "right", "right")
+        await pilot.pause()
+        first = table.render_line(1).text
+        assert "60,00" in first and "1 Påminnelse" in first, first
+    async with LaterApp().run_test(size=(100, 8)) as pilot:
+        await settle(pilot)
+        table = pilot.app.query_one(PagedTable)
+        header = table.render_line(0).text
+        assert header.split() == ["Faktura", "Kund", "Saldo", "Avgift", "Att", "betala", "Nivå"], "in order when wide"
+
+
+SHARED = [
+    Column("label", "Vad", 0, min_width=30),
+    Column("new", "Nytt", 0, min_width=8),
+    Column("old", "Gammalt", 0, min_width=8),
+    Column("at", "När", 16),
+]
+
+
+class SharedApp(App[None]):
+    def compose(self) -> ComposeResult:
+        rows = [TableRow("1", (Text("Fil med kända SFTP-servrar"), Text("ny"), Text("gammal"), Text("2026-12-06 07:19")))]
+        yield PagedTable(SHARED, ListSource(SHARED, rows))
+
+
+async def test_a_long_minimum_leaves_the_rest_to_the_other_columns() -> None:
+    """One column's minimum above an equal share: it gets its minimum and the others share what
+    is left, so the last column stays in the view (an equal share each pushed 'När' out)."""
+    async with SharedApp().run_test(size=(72, 8)) as pilot:
+        await settle(pilot)
+        table = pilot.app.query_one(PagedTable)
+        first = table.render_line(1).text
+        assert "Fil med kända SFTP-servrar" in first and "2026-12-06 07:19" in first, first
+        assert sum(w + 2 for w in table._widths) <= table.scrollable_content_region.width

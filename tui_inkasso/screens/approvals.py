@@ -36,15 +36,22 @@ from tui_inkasso.widgets.dialogs import ConfirmDialog
 from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, TableRow
 
+NARROW, MEDIUM = 110, 130
+"""Table widths (inside the border) below which columns move to the end of the row."""
+
 COLUMNS = [
     Column("id", "Nr", 4, align="right"),
-    Column("label", "Vad", 0, min_width=16),
+    Column("label", "Vad", 40),
     Column("new", "Nytt värde", 0, min_width=14),
-    Column("old", "Gäller nu", 0, min_width=10),
-    Column("by", "Föreslagen av", 13),
-    Column("at", "När", 16),
-    Column("status", "Läge", 9),
+    Column("old", "Gäller nu", 0, min_width=10, later_below=NARROW),
+    Column("by", "Föreslagen av", 13, later_below=NARROW),
+    Column("at", "När", 16, later_below=MEDIUM),
+    Column("status", "Läge", 9, later_below=MEDIUM),
 ]
+"""What is proposed first: the setting's name ("Vad", whole: the longest is "Fil med kända
+SFTP-servrar (known_hosts)") and the new value; at 120 columns the value in force and who
+proposed it too, at 80 columns only those two. The rest is a Right away, and Enter shows a
+proposal whole. With every column in the first view "Vad" kept 19 characters at 80 columns."""
 
 
 def proposal_row(proposal: ProposalInfo) -> TableRow:

@@ -39,20 +39,25 @@ from tui_inkasso.widgets.paged_table import Column, PagedTable, PageQuery, Table
 
 LEFT_OUT_MARK = "✗"
 
+NARROW = 100
+"""Table widths (inside the border) below which the less important columns move to the end."""
+
 PREVIEW_COLUMNS = [
     Column("left_out", "Ut", 2, sortable=False),
     Column("invoice_number", "Faktura", 10),
     Column("customer_name", "Kund", 0, min_width=11),
     Column("balance", "Saldo", 11, align="right"),
-    Column("fee", "Avgift", 7, align="right"),
-    Column("interest", "Ränta", 8, align="right"),
+    Column("fee", "Avgift", 7, align="right", later_below=NARROW),
+    Column("interest", "Ränta", 8, align="right", later_below=NARROW),
     Column("total", "Att betala", 11, align="right"),
-    Column("level", "Nivå", 12),
-    Column("due_date", "Förfaller", 10),
-    Column("kind", "Typ", 6),
+    Column("level", "Nivå", 12, later_below=NARROW),
+    Column("due_date", "Förfaller", 10, later_below=NARROW),
+    Column("kind", "Typ", 6, later_below=NARROW),
 ]
-"""The money right after the customer: at 80 columns Faktura, Kund and the four amounts are in
-view (the customer's name gives way), the level and dates a Right away."""
+"""The money right after the customer. In a narrow table (an 80-column terminal) the first view
+is Faktura, Kund, Saldo and Att betala, the name in about 30 characters; fees, interest, level
+and dates are a Right away (the line below the list sums fees and interest). With all four
+amounts in the first view the name had 11 characters: the customer number and two letters."""
 
 LETTERS_SHOWN = 3
 """Letters of a finished run shown as text on the result screen."""

@@ -83,6 +83,11 @@ class Column:
     (an amount, a count) and is never cut: it is at least as wide as its widest value shown so
     far. Where the table's edge would cut a number or another fixed-width column (a date, an
     invoice number), it is left out of that view instead (scroll sideways to see it whole).
+
+    ``later_below``: in a table with less room than this (cells inside its border), the column
+    moves to the end of the row, a Right away, and the first view is the columns before it: at
+    80 columns a list's fees, interest and level made room for the customer's name, which had
+    shrunk to two letters ("K000041 Op…").
     """
 
     key: str
@@ -91,6 +96,7 @@ class Column:
     align: Literal["left", "right"] = "left"
     sortable: bool = True
     min_width: int = 8
+    later_below: int = 0
 
     @property
     def whole(self) -> bool:
@@ -331,6 +337,11 @@ class PagedTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._pages: dict[int, Sequence[TableRow]] = {}
         self._pending: set[int] = set()
         self._widths: list[int] = []
+        """Each shown column's width, in the order shown (:attr:`_order`)."""
+        self._order: list[int] = list(range(len(self.columns)))
+        """The columns' indexes in the order shown (see ``Column.later_below``)."""
+        self._first_view = len(self.columns)
+        """How many of the columns shown first make the first view (the rest moved to the end)."""
         self._fitted: dict[int, int] = {}
         """The widest value seen so far in each number column (by column index)."""
         self._typeahead: list[KeyPress] = []
@@ -548,26 +559,54 @@ class PagedTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _column_widths(self, available: int) -> list[int]:
         """Number columns as wide as their values, text columns their width, and what is left
-        shared by the flexible ones (at least their ``min_width``)."""
+        shared by the flexible ones (at least their ``min_width``); in the order shown."""
+        self._order = self._display_order(available)
+        columns = [self.columns[index] for index in self._order]
         widths = [
             max(column.width, self._fitted.get(index, 0)) if column.width or column.align == "right" else 0
-            for index, column in enumerate(self.columns)
+            for index, column in zip(self._order, columns, strict=True)
         ]
         fixed = sum(w + 2 for w in widths if w)
         flexible = [index for index, w in enumerate(widths) if not w]
-        share = (available - fixed) // len(flexible) - 2 if flexible else 0
-        for index in flexible:
-            widths[index] = max(self.columns[index].min_width, share)
+        self._share(widths, {index: columns[index].min_width for index in flexible}, available - fixed)
         if sum(w + 2 for w in widths) > available:
-            self._fill_view(widths, flexible, available)
+            self._fill_view(widths, flexible, available, self._first_view)
         return widths
 
+    def _display_order(self, available: int) -> list[int]:
+        """The columns' indexes in the order shown: those that move to the end below their
+        ``later_below`` come last (:attr:`_first_view` counts the ones before them)."""
+        moved = [i for i, column in enumerate(self.columns) if column.later_below and available < column.later_below]
+        order = [i for i in range(len(self.columns)) if i not in moved]
+        self._first_view = len(order)
+        return order + moved
+
     @staticmethod
-    def _fill_view(widths: list[int], flexible: list[int], available: int) -> None:
+    def _share(widths: list[int], minimums: dict[int, int], room: int) -> None:
+        """Share ``room`` between the flexible columns (``minimums`` by position): a column
+        whose minimum is more than an equal share gets its minimum and the others share what
+        is left (with an equal share each, one long minimum pushed the last columns out of a
+        view that had room for them)."""
+        pending = dict(minimums)
+        while pending:
+            share = room // len(pending) - 2
+            larger = {index: least for index, least in pending.items() if least > share}
+            if not larger or len(larger) == len(pending):
+                break
+            for index, least in larger.items():
+                widths[index] = least
+                room -= least + 2
+                del pending[index]
+        for index, least in pending.items():
+            widths[index] = max(least, room // len(pending) - 2)
+
+    @staticmethod
+    def _fill_view(widths: list[int], flexible: list[int], available: int, first_view: int) -> None:
         """Wider than the view: the flexible columns on the first view share what the columns
-        that fit whole leave over (rather than a column cut off at the edge, left empty)."""
+        that fit whole leave over (rather than a column cut off at the edge, left empty). The
+        first view ends where the columns moved to the end begin, even when one of them fits."""
         used, fitting = 0, 0
-        for width in widths:
+        for width in widths[:first_view]:
             if used + width + 2 > available:
                 break
             used += width + 2
@@ -583,7 +622,8 @@ class PagedTable(ScrollView, can_focus=True, inherit_bindings=False):
         """The header on line 0, then the rows under the scroll position."""
         scroll_x, scroll_y = self.scroll_offset
         width = self.scrollable_content_region.width or self.size.width
-        if not self._widths or width != self._widths_for:  # a scroll bar came or went
+        if not self._widths or width != self._widths_for or len(self._order) != len(self.columns):
+            # a scroll bar came or went, or the screen gave the table other columns
             self._update_virtual_size()
         frozen = self._frozen_width()
         self._cut = self._cut_columns(frozen + scroll_x if frozen else scroll_x, scroll_x + width)
@@ -609,7 +649,8 @@ class PagedTable(ScrollView, can_focus=True, inherit_bindings=False):
             if index < self.frozen:
                 continue
             end = start + width + 2
-            if self.columns[index].whole and (start + 1 < left < end - 1 or start + 1 < right < end - 1):
+            if index < len(self._order) and self.columns[self._order[index]].whole and (
+                    start + 1 < left < end - 1 or start + 1 < right < end - 1):
                 cut.add(index)
         return frozenset(cut)
 
@@ -622,7 +663,8 @@ class PagedTable(ScrollView, can_focus=True, inherit_bindings=False):
         Textual's NO_COLOR filter crashed.
         """
         line = Text(end="", no_wrap=True)
-        for index, (cell, column, width) in enumerate(zip(cells, self.columns, self._widths, strict=False)):
+        shown = [(cells[i], self.columns[i]) for i in self._order if i < len(cells) and i < len(self.columns)]
+        for index, ((cell, column), width) in enumerate(zip(shown, self._widths, strict=False)):
             text = cell.copy() if isinstance(cell, Text) else Text(str(cell))
             if index in self._cut:
                 text = Text("")
@@ -636,15 +678,15 @@ class PagedTable(ScrollView, can_focus=True, inherit_bindings=False):
         return Strip(segments).extend_cell_length(total_width, style)
 
     def _header_strip(self) -> Strip:
-        labels: list[Cell] = []
-        for column, width in zip(self.columns, self._widths, strict=False):
-            if column.key != self._query.sort:
-                labels.append(column.label)
+        labels: list[Cell] = [column.label for column in self.columns]
+        for index, width in zip(self._order, self._widths, strict=False):
+            column = self.columns[index] if index < len(self.columns) else None
+            if column is None or column.key != self._query.sort:
                 continue
             arrow = " ▼" if self._query.descending else " ▲"
             label = Text(column.label)
             label.truncate(max(1, width - len(arrow)), overflow="ellipsis")
-            labels.append(label + Text(arrow))
+            labels[index] = label + Text(arrow)
         return self._line(labels, self.rich_style + self.get_component_rich_style("paged-table--header"))
 
     def _row_strip(self, index: int) -> Strip:
