@@ -36,8 +36,10 @@ STORE_ENV = "TUI_INKASSO_BENCH_STORE"
 PG_ENV = "TUI_INKASSO_BENCH_PG"
 STORES = ("sqlite", "postgresql")
 PG_URL = os.environ.get(PG_ENV, "postgresql://root@127.0.0.1:5432/test")
-PG_PREFIX = "tui_inkasso_bench_"
-"""Every PostgreSQL database a benchmark makes starts so (and only those are dropped)."""
+PG_PREFIX = "tui_inkasso_bench_" + os.environ.get("TUI_INKASSO_BENCH_PG_TAG", "")
+"""Every PostgreSQL database a benchmark makes starts so (and only those are dropped);
+``$TUI_INKASSO_BENCH_PG_TAG`` (say ``alice_``) keeps the databases of two people measuring on one
+server apart."""
 
 REPORT_PREFIX = "BENCH "
 """A line of a benchmark's output that carries a figure for ``run_all`` (JSON after it)."""

@@ -76,3 +76,21 @@ def test_an_unknown_sfi_category_lists_the_known_codes() -> None:
     assert str(caught.value) == (
         "okänd SFI-kategori 'kontor'; kända: bostad, ovriga, parkering, lager, garage, ej_vald"
     )
+
+
+def test_luhn_check_agrees_with_python_stdnum_over_every_length() -> None:
+    import random
+
+    from stdnum import luhn
+
+    from tui_inkasso.domain.identifiers import is_luhn_valid
+
+    rng = random.Random(14)
+    for length in range(1, 30):
+        for _ in range(200):
+            digits = "".join(rng.choice("0123456789") for _ in range(length))
+            assert is_luhn_valid(digits) == luhn.is_valid(digits), digits
+            valid = digits + luhn.calc_check_digit(digits)
+            assert is_luhn_valid(valid), valid
+    for wrong in ("", "12a4", "１２３", "٣٣", " 18"):
+        assert not is_luhn_valid(wrong)
