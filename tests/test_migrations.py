@@ -214,3 +214,39 @@ def test_version_2_audit_details_become_json_and_read_as_before(empty_url: tuple
         {"text": "Ringde kunden"},
         {},
     ]
+
+
+def test_version_10_drops_the_indexes_a_unique_index_leads_with(empty_url: tuple[str, str | None]) -> None:
+    """A version-9 ledger (the five foreign-key indexes as version 1 created them) upgraded to 10
+    has them no more, keeps the unique indexes that serve the same lookups, and still reads a
+    voucher by owner through an index."""
+    from tui_inkasso.db.migration_v10 import DROPPED
+
+    url, schema = empty_url
+    database = open_database(url)
+    for name in DROPPED:
+        table, column = _FOREIGN_KEY_INDEXES[name]
+        database.execute_sql(f'CREATE INDEX "{name}" ON "{table}" ("{column}")')
+    migrations.stamp_version(database, 9)
+    close_database()
+
+    upgraded = open_database(url)
+    assert migrations.current_version(upgraded) == migrations.LATEST
+    names = {i.name for table, _ in _FOREIGN_KEY_INDEXES.values()
+             for i in upgraded.get_indexes(table, schema=schema)}
+    assert not names & set(DROPPED)
+    assert {"voucher_owner_id_number", "dunning_notice_invoice_id_level", "account_owner_id_role",
+            "service_run_service_id_slot", "termination_invoice_termination_id_invoice_id"} <= names
+    if schema is None:
+        plan = " ".join(str(row[-1]) for row in upgraded.execute_sql(
+            'EXPLAIN QUERY PLAN SELECT "id" FROM "voucher" WHERE "owner_id" = 1').fetchall())
+        assert "voucher_owner_id_number" in plan, plan
+
+
+_FOREIGN_KEY_INDEXES = {
+    "voucher_owner_id": ("voucher", "owner_id"),
+    "dunning_notice_invoice_id": ("dunning_notice", "invoice_id"),
+    "account_owner_id": ("account", "owner_id"),
+    "service_run_service_id": ("service_run", "service_id"),
+    "termination_invoice_termination_id": ("termination_invoice", "termination_id"),
+}

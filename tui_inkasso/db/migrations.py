@@ -36,6 +36,7 @@ from tui_inkasso.db.migration_v6 import migrate_v6
 from tui_inkasso.db.migration_v7 import migrate_v7
 from tui_inkasso.db.migration_v8 import migrate_v8
 from tui_inkasso.db.migration_v9 import migrate_v9
+from tui_inkasso.db.migration_v10 import migrate_v10
 
 Step = Callable[[pw.Database, SchemaMigrator], None]
 """A migration step: the database (in the step's transaction) and its ``playhouse.migrate`` migrator."""
@@ -113,6 +114,7 @@ MIGRATIONS: dict[int, Step] = {
     7: migrate_v7,
     8: migrate_v8,
     9: migrate_v9,
+    10: migrate_v10,
 }
 """Step N brings a database from version N-1 to N. Version 1 is the first released schema."""
 

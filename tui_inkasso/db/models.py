@@ -124,7 +124,7 @@ class Owner(BaseModel):
 class Account(BaseModel):
     """The ledger account an owner maps to an account role (kontovärde)."""
 
-    owner = pw.ForeignKeyField(Owner, backref="accounts", on_delete="CASCADE")
+    owner = pw.ForeignKeyField(Owner, backref="accounts", on_delete="CASCADE", index=False)  # the unique index below leads with it (v10)
     role = pw.CharField(max_length=60)
     number = pw.CharField(max_length=10)
     name = pw.CharField(max_length=100, default="")
@@ -324,7 +324,7 @@ class DunningRun(BaseModel):
 class DunningNotice(BaseModel):
     """A reminder or demand issued for an invoice, with its letter as sent (JSON)."""
 
-    invoice = pw.ForeignKeyField(Invoice, backref="notices", on_delete="CASCADE", index=True)
+    invoice = pw.ForeignKeyField(Invoice, backref="notices", on_delete="CASCADE", index=False)  # the unique index below leads with it (v10)
     run = pw.ForeignKeyField(DunningRun, backref="notice_set", null=True)
     level = pw.IntegerField()
     name = pw.CharField(max_length=60)
@@ -430,7 +430,7 @@ class Voucher(BaseModel):
     ``sie_export`` is the SIE export that carried it (None: not yet exported).
     """
 
-    owner = pw.ForeignKeyField(Owner, backref="vouchers", index=True)
+    owner = pw.ForeignKeyField(Owner, backref="vouchers", index=False)  # the unique index below leads with it (v10)
     number = pw.IntegerField()
     date = pw.DateField(index=True)
     text = pw.CharField(max_length=200)
@@ -557,7 +557,7 @@ class ScheduledService(BaseModel):
 class ServiceRun(BaseModel):
     """One run of a scheduled service; the unique slot stops two daemons running it twice."""
 
-    service = pw.ForeignKeyField(ScheduledService, backref="runs", on_delete="CASCADE", index=True)
+    service = pw.ForeignKeyField(ScheduledService, backref="runs", on_delete="CASCADE", index=False)  # the unique index below leads with it (v10)
     slot = pw.CharField(max_length=40)
     trigger = pw.CharField(max_length=20)
     started_at = pw.DateTimeField()
@@ -663,7 +663,7 @@ class Termination(BaseModel):
 class TerminationInvoice(BaseModel):
     """An unpaid rent a termination is for, with what was open of it on the termination date."""
 
-    termination = pw.ForeignKeyField(Termination, backref="invoice_links", on_delete="CASCADE")
+    termination = pw.ForeignKeyField(Termination, backref="invoice_links", on_delete="CASCADE", index=False)  # the unique index below leads with it (v10)
     invoice = pw.ForeignKeyField(Invoice, backref="termination_links", index=True)
     due_date = pw.DateField()
     amount = pw.BigIntegerField()
