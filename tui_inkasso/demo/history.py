@@ -180,8 +180,10 @@ class History(BuilderState):
         balance = self._payments(invoice_id, contract, ocr, amount, outcome, case)
         if case is not None:
             case.balance += balance
+        # The letters' fees stay open while capital is (charge_notice_fees writes them off on a
+        # settled invoice): written so here, the charges leave the row as it is.
         head = (invoice_id, number, kind, owner_id, contract.customer, contract.obj, contract.id,
-                ds[invoice_date], ds[due], ocr, amount, balance, outcome.fees)
+                ds[invoice_date], ds[due], ocr, amount, balance, outcome.fees if balance > 0 else 0)
         if not (outcome.notices or case or blocked or excluded):
             self.short[m.Invoice].append((*head, 0))
             return
