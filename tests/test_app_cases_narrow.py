@@ -35,3 +35,17 @@ async def test_the_current_case_is_named_in_full_below_the_list(ledger: Collecti
                 await pilot.press("down")
                 await settle(pilot)
                 assert table.current_row.data.number != case.number
+
+
+async def test_the_customers_name_has_room_at_120_columns(ledger: CollectionLedger) -> None:
+    """At 120 columns the system and the invoice count give way to the name (it had 6 letters)."""
+    collection_run.create_cases(DAY, None, ledger.ready_ids(), "inhouse")
+    app = InkassoApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("e")
+        await settle(pilot)
+        table = app.screen.query_one("#cases", PagedTable)
+        case = table.current_row.data
+        header, first = table.render_line(0).text, table.render_line(1).text
+        assert f"{case.customer_number} {case.customer_name}" in first, first
+        assert "Status" in header and "Skapat" in header and "System" not in header, header

@@ -63,14 +63,16 @@ RANGE_COLUMNS = [
     Column("mark", "Saldokorrigering", 16, sortable=False),
     Column("pay_date", "Datum", 10),
     Column("invoice_number", "Faktura", 9),
-    Column("kind", "Typ", 6),
+    Column("kind", "Typ", 6, later_below=130),
     Column("customer", "Kund", 0, min_width=10),
     Column("amount", "Belopp", 11, align="right"),
     Column("method", "Betalsätt", 9),
     Column("file", "Fil / anmärkning", 25),
 ]
 """Fits 120 columns: the file id (25 characters) whole, the customer takes what is left. The
-amount comes right after the customer, so at 80 columns it is in view (the rest a Right away)."""
+amount comes right after the customer, so at 80 columns it is in view (the rest a Right away).
+The invoice's kind comes last in a table narrower than 130: at 80 columns with a scroll bar the
+amount had no room in the first view, and at 120 the name had three letters ("K000235 Mag…")."""
 
 UNREPORTED_COLUMNS = [
     Column("pay_date", "Betaldatum", 12),

@@ -63,13 +63,15 @@ CASE_COLUMNS = [
     Column("claimed", "Krav", 10, align="right"),
     Column("remaining", "Kvar", 10, align="right", sortable=False),
     Column("status", "Status", 19),
-    Column("system", "System", 7),
+    Column("system", "System", 7, later_below=130),
     Column("owner", "Ägare", 6),
-    Column("invoices", "Fakt.", 5, align="right", sortable=False),
+    Column("invoices", "Fakt.", 5, align="right", sortable=False, later_below=130),
     Column("created_at", "Skapat", 10),
 ]
 """The money right after who owes it: at 80 columns the case, the customer, Krav and Kvar are in
-view (the customer's name gives way, ending in "…"); Status and the rest follow, sideways."""
+view (the customer's name gives way, ending in "…"); Status and the rest follow, sideways. In a
+table narrower than 130 the system and the invoice count come last, so at 120 columns the name
+has about 30 characters (it had 6: "K000627 Amira …")."""
 
 INVOICE_COLUMNS = [
     Column("number", "Faktura", 10),

@@ -566,8 +566,13 @@ class PagedTable(ScrollView, can_focus=True, inherit_bindings=False):
             max(column.width, self._fitted.get(index, 0)) if column.width or column.align == "right" else 0
             for index, column in zip(self._order, columns, strict=True)
         ]
-        fixed = sum(w + 2 for w in widths if w)
-        flexible = [index for index, w in enumerate(widths) if not w]
+        # The first view's flexible columns share what its fixed ones leave; a flexible column
+        # moved to the end is as narrow as it may be (it is a Right away in any case).
+        first = self._first_view
+        fixed = sum(w + 2 for w in widths[:first] if w)
+        flexible = [index for index, w in enumerate(widths[:first]) if not w]
+        for index in range(first, len(widths)):
+            widths[index] = widths[index] or columns[index].min_width
         self._share(widths, {index: columns[index].min_width for index in flexible}, available - fixed)
         if sum(w + 2 for w in widths) > available:
             self._fill_view(widths, flexible, available, self._first_view)
