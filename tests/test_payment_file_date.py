@@ -16,7 +16,7 @@ from tests.factories import make_owner
 from tests.payment_files import bgmax_payment, totalin_payment, write_bgmax_file, write_totalin_file
 from tui_inkasso.db.models import AuditEntry, Payment, PaymentFile, Voucher
 from tui_inkasso.services import payment_import as pi
-from tui_inkasso.services.payment_plan import PaymentImportError
+from tui_inkasso.services.payment_refusals import PaymentImportError
 
 TODAY = dt.date(2026, 12, 6)
 

@@ -32,7 +32,7 @@ from tui_inkasso.db.models import (
 )
 from tui_inkasso.formats.excel import read_xlsx_preview
 from tui_inkasso.services import payment_import as pi
-from tui_inkasso.services import payment_plan, payment_report, unmatched_payments
+from tui_inkasso.services import payment_refusals, payment_report, unmatched_payments
 from tui_inkasso.services.errors import BookingError
 from tui_inkasso.services.ledger_import import import_ledger
 
@@ -158,7 +158,7 @@ def test_same_file_again_is_refused_naming_the_first(example: dict[str, Invoice]
     pi.import_payment_file(path)
     copy = tmp_path / "kopia.txt"
     copy.write_bytes(path.read_bytes())
-    with pytest.raises(payment_plan.PaymentImportError) as caught:
+    with pytest.raises(payment_refusals.PaymentImportError) as caught:
         pi.import_payment_file(copy)
     when = PaymentFile.get().imported_at.strftime("%Y-%m-%d %H:%M")
     assert str(caught.value) == f"kopia.txt: filen är redan inläst: forsta.txt den {when} av testare"
@@ -168,7 +168,7 @@ def test_same_file_again_is_refused_naming_the_first(example: dict[str, Invoice]
 def test_same_file_id_for_the_same_receiving_account_is_refused(example: dict[str, Invoice], tmp_path: Path) -> None:
     pi.import_payment_file(write_bgmax_file(tmp_path, "a.txt", [bgmax_payment(10000, example["100234"].ocr)]))
     changed = write_bgmax_file(tmp_path, "b.txt", [bgmax_payment(20000, example["100234"].ocr)])
-    with pytest.raises(payment_plan.PaymentImportError, match=r"b.txt, rad 1, fält fil-id: en fil med samma fil-id \(\d+\) "
+    with pytest.raises(payment_refusals.PaymentImportError, match=r"b.txt, rad 1, fält fil-id: en fil med samma fil-id \(\d+\) "
                        r"till mottagarkonto 58056201 är redan inläst: a.txt den .* av testare"):
         pi.import_payment_file(changed)
     other_account = write_bgmax_file(tmp_path, "c.txt", [
@@ -183,7 +183,7 @@ def test_a_payment_already_imported_in_another_file_is_refused(example: dict[str
     later = CREATED + dt.timedelta(days=1)
     again = write_bgmax_file(tmp_path, "mars-igen.txt", [bgmax_payment(5000, example["100235"].ocr), first],
                              created=later)
-    with pytest.raises(payment_plan.PaymentImportError) as caught:
+    with pytest.raises(payment_refusals.PaymentImportError) as caught:
         pi.import_payment_file(again)
     message = str(caught.value)
     assert message.startswith("mars-igen.txt, rad 4, fält BGC-löpnummer: 1 betalning(ar) är redan bokförda från "
@@ -197,7 +197,7 @@ def test_test_file_refused_unless_allowed(example: dict[str, Invoice], tmp_path:
     path = write_bgmax_file(tmp_path, "test.txt", [bgmax_payment(10000, example["100234"].ocr)], test=True)
     plan = pi.analyse_payment_file(path)
     assert plan.only_refused_as_test and plan.summary.is_test
-    with pytest.raises(payment_plan.PaymentImportError, match="test.txt, rad 1, fält testmarkering: en testfil"):
+    with pytest.raises(payment_refusals.PaymentImportError, match="test.txt, rad 1, fält testmarkering: en testfil"):
         pi.import_payment_file(path)
     assert PaymentFile.select().count() == 0
     assert pi.import_payment_file(path, allow_test=True).status == "imported"
@@ -263,7 +263,7 @@ def test_changed_file_after_the_summary_is_refused(example: dict[str, Invoice], 
     path = write_bgmax_file(tmp_path, "bg.txt", [bgmax_payment(10000, example["100234"].ocr)])
     plan = pi.analyse_payment_file(path)
     write_bgmax_file(tmp_path, "bg.txt", [bgmax_payment(99000, example["100234"].ocr)])
-    with pytest.raises(payment_plan.PaymentImportError, match="har ändrats sedan sammanställningen"):
+    with pytest.raises(payment_refusals.PaymentImportError, match="har ändrats sedan sammanställningen"):
         pi.import_payment_file(path, expected_sha256=plan.summary.sha256)
 
 
@@ -275,7 +275,7 @@ def test_missing_account_mapping_refuses_the_whole_file(example: dict[str, Invoi
         bgmax_payment(10000, example["100234"].ocr),
         bgmax_payment(10000, example["200002"].ocr, receiving="1234566", deposit="00002"),
     ])
-    with pytest.raises(payment_plan.PaymentImportError, match='bg.txt: kunde inte bokföras, inget sparades: ägare FAB .* "Bank"'):
+    with pytest.raises(payment_refusals.PaymentImportError, match='bg.txt: kunde inte bokföras, inget sparades: ägare FAB .* "Bank"'):
         pi.import_payment_file(path)
     assert PaymentFile.select().count() == 0 and Invoice.get(Invoice.number == "100234").balance == 845000
 

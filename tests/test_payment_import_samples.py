@@ -18,7 +18,7 @@ from tests.staff import in_force
 from tui_inkasso.db.models import AuditEntry, Invoice, Payment, PaymentFile, Voucher
 from tui_inkasso.formats.payment_file import PaymentFileError, read_payment_file
 from tui_inkasso.services import payment_import as pi
-from tui_inkasso.services import payment_plan
+from tui_inkasso.services import payment_refusals
 
 ON_POSTGRES = (
     "fabhed-bgmax-parser/bankgiroinbetalningar_exempelfil_avtal-om-ocr-kontroll_checksiffra_langd_sv.txt",
@@ -131,7 +131,7 @@ def test_every_good_sample_imports(name: str, ledger_db: str, monkeypatch: pytes
     assert Payment.select().where(Payment.status == "unmatched").count() == summary.unmatched
     assert len({p.bank_ref for p in Payment.select()}) == Payment.select().count()
     _vouchers_balance()
-    with pytest.raises(payment_plan.PaymentImportError, match="filen är redan inläst"):
+    with pytest.raises(payment_refusals.PaymentImportError, match="filen är redan inläst"):
         pi.import_payment_file(path)
 
 
@@ -142,7 +142,7 @@ def test_samples_with_a_foreign_currency_section_are_refused(name: str, sqlite_u
     _sample_ledger(name)
     path = FIXTURES / name
     section = next(s for s in read_payment_file(path.read_bytes(), path.name).sections if s.currency != "SEK")
-    with pytest.raises(payment_plan.PaymentImportError) as caught:
+    with pytest.raises(payment_refusals.PaymentImportError) as caught:
         pi.import_payment_file(path)
     error = caught.value
     assert (error.path, error.line, error.field) == (path.name, section.first_line, "valuta")
@@ -156,7 +156,7 @@ def test_samples_with_a_foreign_currency_section_are_refused(name: str, sqlite_u
 def test_bad_samples_are_refused_with_line_and_nothing_recorded(name: str, sqlite_url: str) -> None:
     make_owner("BAB", bankgiro="9912346")
     path = FIXTURES / name
-    with pytest.raises(payment_plan.PaymentImportError) as caught:
+    with pytest.raises(payment_refusals.PaymentImportError) as caught:
         pi.import_payment_file(path)
     error = caught.value
     assert error.path == path.name
@@ -167,7 +167,7 @@ def test_bad_samples_are_refused_with_line_and_nothing_recorded(name: str, sqlit
 
 def test_a_broken_sample_names_file_line_and_field(sqlite_url: str) -> None:
     path = FIXTURES / "Zimpler-bankgiro_inbetalningar" / "BgMaxfil4_broken.txt"
-    with pytest.raises(payment_plan.PaymentImportError) as caught:
+    with pytest.raises(payment_refusals.PaymentImportError) as caught:
         pi.import_payment_file(path)
     assert str(caught.value).startswith("BgMaxfil4_broken.txt, rad 67, fält antal betalningar (pos 3–10): TK70 anger 8")
 
@@ -203,7 +203,7 @@ def test_the_notima_sample_is_refused_at_its_deposit_date(any_db: str, tmp_path:
     Invoice.update(ocr="1002633").where(Invoice.id == invoice.id).execute()
     path = tmp_path / "BGMAX_Sample1.txt"
     path.write_bytes(NOTIMA_SAMPLE)
-    with pytest.raises(payment_plan.PaymentImportError) as caught:
+    with pytest.raises(payment_refusals.PaymentImportError) as caught:
         pi.import_payment_file(path)
     error = caught.value
     assert (error.path, error.line, error.field) == ("BGMAX_Sample1.txt", 8, "betalningsdag (pos 38–45)")
@@ -222,7 +222,7 @@ def test_a_sample_read_years_later_is_refused(sqlite_url: str, monkeypatch: pyte
     name = "jacob22-accounting/BgMaxfil1.txt"
     monkeypatch.setenv("TUI_INKASSO_TODAY", "2026-12-06")
     _sample_ledger(name)
-    with pytest.raises(payment_plan.PaymentImportError) as caught:
+    with pytest.raises(payment_refusals.PaymentImportError) as caught:
         pi.import_payment_file(FIXTURES / name)
     assert str(caught.value) == ("BgMaxfil1.txt, rad 1, fält tidsstämpel (pos 25–44): filens datum 2004-05-25 "
                                  "ligger mer än 10 år före dagens datum 2026-12-06")

@@ -27,7 +27,7 @@ anything older, so no landlord collects on it."""
 FILE_MAX_AGE_YEARS = INVOICE_MAX_AGE_YEARS
 """A bank file may have been written at most this many years before the day it is read: its
 payments are at most a year older than the file, and no claim older than the limitation period
-is still collected, so an older file can settle nothing (services/payment_plan.py refuses it)."""
+is still collected, so an older file can settle nothing (services/payment_refusals.py refuses it)."""
 
 INVOICE_MAX_AHEAD_YEARS = 1
 """An invoice date may lie at most this far ahead (rent is invoiced in advance, by months)."""

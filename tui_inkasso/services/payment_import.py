@@ -15,7 +15,8 @@ Unmatched payments are booked to the owner whose bankgiro/plusgiro received them
 prepayment, status ``unmatched``) and wait for a hand allocation (``services.unmatched_payments``).
 Deductions (negative amounts) are booked as negative payments: on their invoice when the
 reference matches (the balance rises again), else unmatched. Each one is listed in the log.
-The rules of matching and of ``bank_ref`` are in ``services.payment_plan`` and docs/payments.md.
+The rules of matching and of ``bank_ref`` are in ``services.payment_matching``,
+``services.payment_refusals`` and docs/payments.md.
 """
 
 from __future__ import annotations
@@ -45,13 +46,11 @@ from tui_inkasso.services import audit
 from tui_inkasso.services.booking import Booked, PaymentBatch, PaymentIn
 from tui_inkasso.services.clock import current_user, now
 from tui_inkasso.services.errors import BookingError, UserError
-from tui_inkasso.services.payment_plan import (
-    Part,
+from tui_inkasso.services.payment_matching import Part, PlannedPayment
+from tui_inkasso.services.payment_plan import PreparedFile, prepare
+from tui_inkasso.services.payment_refusals import (
     PaymentImportError,
-    PlannedPayment,
-    PreparedFile,
     Refusal,
-    prepare,
     read_bank_file,
     refused,
 )

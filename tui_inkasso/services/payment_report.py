@@ -18,7 +18,8 @@ from tui_inkasso.domain.money import format_amount
 from tui_inkasso.formats.excel import Column, write_table_xlsx
 from tui_inkasso.formats.payment_file import BGMAX, TOTALIN
 from tui_inkasso.services.booking import Booked
-from tui_inkasso.services.payment_plan import PlannedPayment, PreparedFile
+from tui_inkasso.services.payment_matching import PlannedPayment
+from tui_inkasso.services.payment_plan import PreparedFile
 from tui_inkasso.services.permissions import reads
 
 _INKASSO = PaymentMethod.INKASSO.value
