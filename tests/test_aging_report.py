@@ -48,7 +48,8 @@ from tui_inkasso.services.aging_report import (
 )
 from tui_inkasso.services.booking import PaymentIn, book_payments
 from tui_inkasso.services.selection import Selection, SelectionError
-from tui_inkasso.services.settings import SettingError, set_setting
+from tui_inkasso.services.setting_keys import SettingError
+from tui_inkasso.services.settings import set_setting
 from tui_inkasso.services.transaction import write_transaction
 
 __all__ = ["example_module", "example_shared"]  # the fixtures, imported for pytest

@@ -22,9 +22,9 @@ from tui_inkasso.screens.settings import (
     help_text,
     pending_id,
 )
-from tui_inkasso.services import settings
+from tui_inkasso.services import setting_keys
 from tui_inkasso.services.dunning_levels import CONFIGURATION_KEYS
-from tui_inkasso.services.settings import SettingKey
+from tui_inkasso.services.setting_keys import SettingKey
 
 SIZE = (120, 40)
 
@@ -51,9 +51,9 @@ def _shown_reason(screen: SettingsScreen, key: str) -> str:
 
 def test_every_setting_can_be_set_from_a_screen_in_the_menu() -> None:
     on_forms = {d.key for screen in SETTINGS_SCREENS for group in screen.GROUPS
-                for d in settings.SETTINGS.values() if d.group == group}
-    assert on_forms | set(CONFIGURATION_KEYS) == set(settings.SETTINGS), "every key has a form"
-    assert {d.group for d in settings.SETTINGS.values() if d.key in CONFIGURATION_KEYS} == {"Påminnelse/krav"}
+                for d in setting_keys.SETTINGS.values() if d.group == group}
+    assert on_forms | set(CONFIGURATION_KEYS) == set(setting_keys.SETTINGS), "every key has a form"
+    assert {d.group for d in setting_keys.SETTINGS.values() if d.key in CONFIGURATION_KEYS} == {"Påminnelse/krav"}
     opened = {entry.screen.__qualname__.rpartition(":")[2].rstrip("')") for entry in MENU_ENTRIES
               if entry.group == "Inställningar"}
     registers = {"DunningLevelsScreen", "OwnersScreen", "SocialnamndScreen", "UsersScreen", "ApprovalsScreen"}
@@ -62,11 +62,11 @@ def test_every_setting_can_be_set_from_a_screen_in_the_menu() -> None:
 
 def test_every_setting_has_help_for_the_form_in_words_not_codes() -> None:
     """Staff read the help next to the field: no "code = meaning" lists written for the command line."""
-    for definition in settings.SETTINGS.values():
+    for definition in setting_keys.SETTINGS.values():
         assert len(definition.help) >= 15, f"{definition.key} has help"
         assert " = " not in definition.help.replace("Tomt = ", "").replace("tomt = ", ""), definition.key
         for code in definition.choices:
-            if code in settings.CHOICE_LABELS:
+            if code in setting_keys.CHOICE_LABELS:
                 assert f"{code} =" not in definition.help and f"{code}/" not in definition.help, definition.key
 
 
@@ -79,24 +79,24 @@ async def test_fields_show_label_help_and_the_key_dim_at_the_end(sqlite_url: str
         shown = str(screen.query(".setting-help").first(Static).render())
         assert shown.startswith("Vad Inkasso gör av fakturorna: eget ärenderegister")
         assert shown.endswith("  collection.system")
-        help_line = help_text(settings.SETTINGS["collection.system"])
+        help_line = help_text(setting_keys.SETTINGS["collection.system"])
         key_style = [span.style for span in help_line.spans if help_line.plain[span.start:span.end] == "collection.system"]
         assert key_style == ["dim"]
 
 
 async def test_form_is_generated_from_the_registry(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(
-        settings.SETTINGS, "collection.note",
+        setting_keys.SETTINGS, "collection.note",
         SettingKey("collection.note", "Notering på inkassofilen", "", lambda v: v.strip(), "Fri text"),
     )
     monkeypatch.setitem(
-        settings.SETTINGS, "mail.sender", SettingKey("mail.sender", "Avsändare", "", lambda v: v, group="E-post"),
+        setting_keys.SETTINGS, "mail.sender", SettingKey("mail.sender", "Avsändare", "", lambda v: v, group="E-post"),
     )
     in_force({"collection.agency_accounts": "5805-6201"})
     app = InkassoApp()
     async with app.run_test(size=SIZE) as pilot:
         screen = await _open_settings(pilot)
-        inkasso_keys = [k for k, d in settings.SETTINGS.items() if d.group == "Inkasso"]
+        inkasso_keys = [k for k, d in setting_keys.SETTINGS.items() if d.group == "Inkasso"]
         assert "collection.note" in inkasso_keys
         for key in inkasso_keys:
             assert screen.query(f"#{field_id(key)}"), f"no field for {key}"
@@ -107,7 +107,7 @@ async def test_form_is_generated_from_the_registry(sqlite_url: str, monkeypatch:
         accounts = screen.query_one(f"#{field_id('collection.agency_accounts')}", Input)
         assert accounts.value == "58056201", "the stored value is shown"
         folder = screen.query_one(f"#{field_id('collection.output_dir')}", Input).value
-        assert folder == settings.default_output_dir() and folder.endswith("/dokument/tui-inkasso"), (
+        assert folder == setting_keys.default_output_dir() and folder.endswith("/dokument/tui-inkasso"), (
             "the default folder is shown as the whole path, in the user's documents")
         assert app.focused is system
         await pilot.press("escape")
@@ -130,7 +130,7 @@ async def test_refused_values_are_shown_by_their_fields_and_nothing_is_stored(sq
         shown = {key: str(screen.query_one(f"#{error_id(key)}", Static).render()) for key in screen.refused}
         assert shown["collection.agency_accounts"] == "Ogiltigt värde: bankgironumret '1234-5678' har fel kontrollsiffra"
         assert shown["collection.output_dir"] == (
-            f"Ogiltigt värde: en mapp måste anges (standard: {settings.default_output_dir()})")
+            f"Ogiltigt värde: en mapp måste anges (standard: {setting_keys.default_output_dir()})")
         assert "det okända protokollet 'http'" in shown["collection.upload_url"]
         assert all(text.startswith("Ogiltigt värde: ") for text in shown.values())
         assert screen.query_one(f"#{error_id('collection.system')}", Static).display is False

@@ -19,7 +19,7 @@ from tui_inkasso.domain.collection_systems import (
 )
 from tui_inkasso.domain.sfi import SfiCategory
 from tui_inkasso.formats.layout import load_layout
-from tui_inkasso.services.settings import CHOICE_LABELS, SETTINGS
+from tui_inkasso.services.setting_keys import CHOICE_LABELS, SETTINGS
 
 
 @pytest.mark.parametrize("spec", SYSTEMS, ids=CODES)

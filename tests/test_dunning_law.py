@@ -42,7 +42,8 @@ from tui_inkasso.services import (
 )
 from tui_inkasso.services.collection_errors import CollectionError
 from tui_inkasso.services.errors import DunningError
-from tui_inkasso.services.settings import SettingError, set_setting
+from tui_inkasso.services.setting_keys import SettingError
+from tui_inkasso.services.settings import set_setting
 
 REMINDER = DunningLevel(1, "Påminnelse", 10, 6000, 10, "Betala {att_betala} senast {betalas_senast}.", False,
                         "reminder")

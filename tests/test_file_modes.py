@@ -24,7 +24,8 @@ from tests.rate_data import store_rates
 from tests.test_dunning_service import DEMAND, REMINDER, invoice
 from tui_inkasso.fileio import share_files_with
 from tui_inkasso.services import dunning_levels
-from tui_inkasso.services.settings import SettingError, set_setting
+from tui_inkasso.services.setting_keys import SettingError
+from tui_inkasso.services.settings import set_setting
 
 GROUP = "users"
 

@@ -20,7 +20,7 @@ import pytest
 from tests.common import run
 from tests.conftest import SHARED_DOCS
 from tests.staff import data_rows
-from tui_inkasso.services import settings
+from tui_inkasso.services import setting_keys, settings
 from tui_inkasso.services.errors import UserError
 from tui_inkasso.services.ledger_import import (
     LEDGER_SETTINGS,
@@ -184,13 +184,13 @@ def test_a_ledger_file_sets_only_ledger_settings(any_db: str) -> None:
     assert settings.get_setting("collection.upload_url") == ""
 
 
-NOT_LEDGER = sorted(set(settings.SETTINGS) - LEDGER_SETTINGS)
+NOT_LEDGER = sorted(set(setting_keys.SETTINGS) - LEDGER_SETTINGS)
 
 
 @pytest.mark.parametrize("key", NOT_LEDGER)
 def test_every_transport_mail_log_and_access_setting_is_refused(sqlite_url: str, key: str) -> None:
     data = copy.deepcopy(EXAMPLE)
-    data["settings"] = {key: settings.SETTINGS[key].default}
+    data["settings"] = {key: setting_keys.SETTINGS[key].default}
     errors = _refusal(json.dumps(data).encode())
     assert len(errors) == 1 and errors[0].startswith(f"settings.{key}: en reskontrafil får inte ändra")
 
@@ -204,7 +204,7 @@ MUST_REFUSE = {
 
 
 def test_the_refused_keys_are_the_ones_that_send_files_or_read_personal_data() -> None:
-    assert set(settings.SETTINGS) >= LEDGER_SETTINGS
+    assert set(setting_keys.SETTINGS) >= LEDGER_SETTINGS
     assert set(NOT_LEDGER) >= MUST_REFUSE
     assert not any(key.startswith(("collection.upload_", "mail.", "daemon.", "files.")) for key in LEDGER_SETTINGS)
     assert set(EXAMPLE["settings"]) <= LEDGER_SETTINGS, "the documented example imports as it is"

@@ -13,7 +13,7 @@ from tests.common import run
 from tui_inkasso.db.models import Setting
 from tui_inkasso.services import collection_export, collection_run, settings
 from tui_inkasso.services.collection_recovery import output_folder
-from tui_inkasso.services.settings import SettingError
+from tui_inkasso.services.setting_keys import SettingError
 
 __all__ = ["ledger"]  # the fixture, imported for pytest
 

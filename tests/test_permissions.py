@@ -65,8 +65,8 @@ NO_LEDGER_DATA: dict[str, str] = {
     "scheduled.rule_from_fields": "parses typed fields",
     "scheduled_jobs.service_label": "a label",
     "scheduled_runs.worker_id": "host and process id",
-    "settings.setting_key": "a setting's definition (constants)",
-    "settings.validate_setting": "checks a typed value",
+    "setting_keys.setting_key": "a setting's definition (constants)",
+    "setting_keys.validate_setting": "checks a typed value",
     "threads.thread_connection": "a connection for a worker thread",
     "users.check_login": "checks a typed login",
 }

@@ -22,7 +22,7 @@ from tui_inkasso.db.connection import (
 )
 from tui_inkasso.db.models import AuditEntry, Setting
 from tui_inkasso.services import settings
-from tui_inkasso.services.settings import SettingError
+from tui_inkasso.services.setting_keys import SettingError
 
 
 def test_fresh_database_gets_latest_schema(any_db: str) -> None:

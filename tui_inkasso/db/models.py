@@ -43,7 +43,7 @@ class SchemaVersion(BaseModel):
 
 
 class Setting(BaseModel):
-    """A validated key/value setting (see services/settings.py for the keys)."""
+    """A validated key/value setting (see services/setting_keys.py for the keys)."""
 
     key = pw.CharField(primary_key=True, max_length=100)
     value = pw.TextField()

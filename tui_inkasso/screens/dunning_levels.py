@@ -35,7 +35,7 @@ from tui_inkasso.domain.level_fees import level_kind
 from tui_inkasso.domain.level_kinds import LevelKind
 from tui_inkasso.domain.money import MoneyError, format_sek, parse_amount
 from tui_inkasso.screens.edit_form import EditForm
-from tui_inkasso.services import dunning_levels, settings
+from tui_inkasso.services import dunning_levels, setting_keys, settings
 from tui_inkasso.services.errors import DunningError
 from tui_inkasso.widgets.db_work import db_work
 
@@ -170,7 +170,7 @@ class DunningLevelsScreen(EditForm):
             yield Static("Platshållare i brevtexten: " + ", ".join(
                 f"{{{name}}} {meaning}" for name, meaning in PLACEHOLDERS.items()) + ".", id="levels-placeholders")
             yield Static("Inställningar", classes="section-title")
-            keys = [settings.setting_key(k) for k in dunning_levels.CONFIGURATION_KEYS]
+            keys = [setting_keys.setting_key(k) for k in dunning_levels.CONFIGURATION_KEYS]
             for row in (keys[:3], keys[3:]):
                 with Horizontal(classes="setting-row"):
                     for definition in row:

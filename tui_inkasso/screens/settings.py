@@ -1,6 +1,6 @@
 """Inställningar → Alternativ: the settings of one or more groups as a form.
 
-Each form is generated from ``services.settings.SETTINGS`` (every key of the screen's groups), so
+Each form is generated from ``services.setting_keys.SETTINGS`` (every key of the screen's groups), so
 a key added there appears here without code: a Select for keys with ``choices``, a text field for
 the rest, each with its label, help and a line for the reason a value is refused. Spara (F2)
 checks every value with the same validators as ``tui-inkasso settings set``, shows each refusal
@@ -37,9 +37,9 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Input, Label, Select, Static
 
 from tui_inkasso.screens.edit_form import EditForm
-from tui_inkasso.services import approvals, settings
+from tui_inkasso.services import approvals, setting_keys, settings
 from tui_inkasso.services.approvals import ProposalInfo
-from tui_inkasso.services.settings import CHOICE_LABELS, SettingError, SettingKey
+from tui_inkasso.services.setting_keys import CHOICE_LABELS, SettingError, SettingKey
 from tui_inkasso.widgets.db_work import db_work
 
 
@@ -74,7 +74,7 @@ def help_text(definition: SettingKey) -> Text:
 
 def group_keys(groups: Sequence[str] = ("Inkasso",)) -> list[SettingKey]:
     """The settings of ``groups``, group by group, each in registry order."""
-    return [d for group in groups for d in settings.SETTINGS.values() if d.group == group]
+    return [d for group in groups for d in setting_keys.SETTINGS.values() if d.group == group]
 
 
 class SettingsScreen(EditForm):
@@ -239,7 +239,7 @@ class SettingsScreen(EditForm):
         cleaned: dict[str, str] = {}
         for key, value in values.items():
             try:
-                cleaned[key] = settings.validate_setting(key, value)
+                cleaned[key] = setting_keys.validate_setting(key, value)
             except SettingError as exc:
                 errors[key] = _reason(key, str(exc))
         if errors:

@@ -94,7 +94,7 @@ def shown_value(kind: str, name: str, value: str) -> str:
     if value == "":
         return "(tomt)"
     if kind == SETTING:
-        from tui_inkasso.services.settings import display_value
+        from tui_inkasso.services.setting_keys import display_value
 
         return display_value(name, value)
     if kind == OWNER and name in ("bankgiro", "plusgiro"):
@@ -192,7 +192,7 @@ def _info(row: Proposal) -> ProposalInfo:
 
 def _label(kind: str, target: str, field: str) -> str:
     if kind == SETTING:
-        from tui_inkasso.services.settings import SETTINGS
+        from tui_inkasso.services.setting_keys import SETTINGS
 
         definition = SETTINGS.get(target)
         return definition.label if definition else target

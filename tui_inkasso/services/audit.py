@@ -275,13 +275,13 @@ def _change(_: str, d: dict[str, Any]) -> str:
 def _setting(key: str, d: dict[str, Any]) -> str:
     """{"old", "new", "proposal"}: the setting's stored values (codes), by the setting's label and
     names; the proposal approved, for a four-eyes setting."""
-    from tui_inkasso.services import settings  # settings records through this module
+    from tui_inkasso.services import setting_keys
 
-    definition = settings.SETTINGS.get(key)
+    definition = setting_keys.SETTINGS.get(key)
     name = definition.label if definition else key
     if "text" in d:
         return f"{name}: {d['text']}"
-    old, new = (settings.display_value(key, d[side] or "") for side in ("old", "new"))
+    old, new = (setting_keys.display_value(key, d[side] or "") for side in ("old", "new"))
     return f"{name}: {old}{ARROW}{new}" + _approved(d)
 
 

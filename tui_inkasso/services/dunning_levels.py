@@ -52,14 +52,8 @@ from tui_inkasso.services import audit
 from tui_inkasso.services.clock import today
 from tui_inkasso.services.errors import DunningError, UserError
 from tui_inkasso.services.permissions import reads, requires
-from tui_inkasso.services.settings import (
-    SettingError,
-    get_setting,
-    output_dir,
-    set_settings,
-    setting_key,
-    validate_setting,
-)
+from tui_inkasso.services.setting_keys import SettingError, setting_key, validate_setting
+from tui_inkasso.services.settings import get_setting, output_dir, set_settings
 from tui_inkasso.services.transaction import write_transaction
 
 LETTERS_SUBDIR = "brev"

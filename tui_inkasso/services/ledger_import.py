@@ -42,7 +42,7 @@ from tui_inkasso.formats.ledger_json import (
     parse_json,
     read_ledger,
 )
-from tui_inkasso.services import audit, settings
+from tui_inkasso.services import audit, setting_keys
 from tui_inkasso.services.clock import today
 from tui_inkasso.services.errors import UserError
 from tui_inkasso.services.ledger_import_checks import Known, check_references
@@ -112,14 +112,14 @@ administrator to approve (``settings.FOUR_EYES_KEYS``, issue 17)."""
 def _check_setting(key: str, value: str) -> str:
     """A setting's value as the settings service stores it; the reason without the key."""
     try:
-        settings.setting_key(key)
+        setting_keys.setting_key(key)
         if key not in LEDGER_SETTINGS:
             raise ValueError(
                 "en reskontrafil får inte ändra den här inställningen (bara reskontrans egna: "
                 f"{', '.join(sorted(LEDGER_SETTINGS))}); ändra den under Inställningar eller med "
                 f"'tui-inkasso settings set {key}'")
-        return settings.validate_setting(key, value)
-    except settings.SettingError as exc:
+        return setting_keys.validate_setting(key, value)
+    except setting_keys.SettingError as exc:
         raise ValueError(str(exc).removeprefix(f"{key}: ")) from None
 
 
