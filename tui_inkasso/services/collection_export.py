@@ -29,10 +29,11 @@ from tui_inkasso.domain.collection_systems import BY_CODE
 from tui_inkasso.domain.sfi import SfiCategory
 from tui_inkasso.fileio import FileWriteError, write_bytes_atomic
 from tui_inkasso.formats.case_file import CaseRecord, Claim
+from tui_inkasso.services.case_records import creditor_of, debtor_of
 from tui_inkasso.services.clock import now
 from tui_inkasso.services.collection_errors import CollectionError
 from tui_inkasso.services.collection_recovery import output_folder
-from tui_inkasso.services.collection_run import CaseRunResult, creditor_of, debtor_of
+from tui_inkasso.services.collection_run import CaseRunResult
 from tui_inkasso.services.permissions import reads
 from tui_inkasso.services.settings import output_dir
 from tui_inkasso.services.stored_values import stored_date

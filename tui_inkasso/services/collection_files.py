@@ -32,7 +32,7 @@ from tui_inkasso.services.publishing import PublishError, StagedFile
 from tui_inkasso.services.settings import get_setting
 
 if TYPE_CHECKING:
-    from tui_inkasso.services.collection_run import PlannedCase
+    from tui_inkasso.services.collection_claims import PlannedCase
 
 Destination = tuple[Path, str | None]
 """(folder, file name): the name the user gave, or None when the run names its files."""

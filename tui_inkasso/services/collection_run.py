@@ -10,20 +10,21 @@ files (``services.collection_files``: published after the commit; a crash can le
 cases without a file nor a file without cases). Two people running the wizard at once: the
 second is told exactly which invoices were taken (:class:`InvoicesTaken`), and nothing of theirs
 is written.
+
+What it claims (the invoices read under the lock, the cases planned, the handover interest) is
+``services/collection_claims.py``; a case as the file formats take it, ``services/case_records.py``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import peewee as pw
 
-from tui_inkasso.db.bulk import CHUNK, fetch_in_chunks, insert_dicts, reserve_ids, select_in
+from tui_inkasso.db.bulk import CHUNK, fetch_in_chunks, insert_dicts
 from tui_inkasso.db.connection import db
 from tui_inkasso.db.models import (
     CaseEvent,
@@ -31,23 +32,16 @@ from tui_inkasso.db.models import (
     CaseStatus,
     CollectionCase,
     CollectionFile,
-    Customer,
     Invoice,
-    ObjectType,
     OutboxFile,
-    Owner,
-    RentalObject,
 )
-from tui_inkasso.domain.bank_days import next_bank_day
 from tui_inkasso.domain.codes import ChargeKind, StaffRole
 from tui_inkasso.domain.collection_systems import CollectionSystemSpec, system_label, system_spec
-from tui_inkasso.domain.interest import InterestError, LateInterest, ReferenceRate
 from tui_inkasso.domain.money import format_sek
-from tui_inkasso.domain.reference_rates import missing_half_years_for, missing_rate_message
-from tui_inkasso.domain.sfi import SfiCategory
-from tui_inkasso.formats.case_file import CaseRecord, Claim, Creditor, Debtor
+from tui_inkasso.formats.case_file import CaseRecord
 from tui_inkasso.formats.layout import Layout
 from tui_inkasso.services import audit, collection_files, outbox
+from tui_inkasso.services.case_records import case_record
 from tui_inkasso.services.charges import (
     NewCharge,
     account_problems,
@@ -55,16 +49,21 @@ from tui_inkasso.services.charges import (
     record_charges,
 )
 from tui_inkasso.services.clock import current_user, now
-from tui_inkasso.services.collection_errors import CollectionError, InvoicesTaken, TakenInvoice
+from tui_inkasso.services.collection_claims import (
+    HandoverInterest,
+    PlannedCase,
+    describe_taken,
+    plan_cases,
+    read_claimed,
+)
+from tui_inkasso.services.collection_errors import CollectionError, InvoicesTaken
 from tui_inkasso.services.collection_files import Destination, PlannedFile
 from tui_inkasso.services.collection_recovery import FILE_KIND, recover
 from tui_inkasso.services.dunning_levels import get_reference_rates
 from tui_inkasso.services.permissions import requires
 from tui_inkasso.services.publishing import crash_point
-from tui_inkasso.services.ready_for_collection import ready_for_collection_query
 from tui_inkasso.services.selection import Selection, validate_selection
 from tui_inkasso.services.settings import collection_system
-from tui_inkasso.services.stored_values import StoredDates
 from tui_inkasso.services.transaction import is_postgres, write_transaction
 
 RUN_LOCK_KEY = 727_274_204
@@ -156,64 +155,6 @@ class CaseRunResult:
         return text
 
 
-@dataclass
-class _Claimed:
-    """An invoice as read under the run's lock."""
-
-    invoice_id: int
-    number: str
-    kind: str
-    invoice_date: dt.date
-    due_date: dt.date
-    ocr: str
-    balance: int
-    fees: int
-    level: int
-    level_date: dt.date | None
-    owner_id: int
-    customer_id: int
-    object_code: str
-    object_address: str
-    sfi: SfiCategory
-    open_interest: int = 0
-    """Interest charged earlier (by the letters) and still open."""
-    interest_to: dt.date | None = None
-    """The last day a charge of interest covered."""
-    new_interest: int = 0
-    """Interest since then up to the handover, charged by the run."""
-    interest_from: dt.date | None = None
-
-    @property
-    def interest(self) -> int:
-        """All the interest the case claims."""
-        return self.open_interest + self.new_interest
-
-
-@dataclass(frozen=True)
-class _Customer:
-    """The columns of a customer a case and its file need."""
-
-    id: int
-    number: str
-    name: str
-    national_id: str
-    is_company: bool
-    address: str
-    postal_code: str
-    city: str
-    email: str
-
-
-@dataclass
-class PlannedCase:
-    """A case the run is about to create (its id and number reserved), with its claims."""
-
-    case_id: int
-    number: str
-    owner: Owner
-    customer: _Customer
-    claims: list[_Claimed]
-
 
 @requires(StaffRole.CLERK, "skapa inkassoärenden")
 def create_cases(
@@ -275,12 +216,12 @@ def _create(
     if is_postgres():
         db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (RUN_LOCK_KEY,))
         _lock_invoice_rows(ids)
-    claimed = _read_claimed(today, selection, ids)
+    claimed = read_claimed(today, selection, ids)
     missing = [i for i in ids if i not in claimed]
     if missing:
-        raise InvoicesTaken(_describe_taken(missing, today, selection))
-    cases = _plan_cases(spec, claimed, created)
-    interest = _Interest(today, get_reference_rates())
+        raise InvoicesTaken(describe_taken(missing, today, selection))
+    cases = plan_cases(spec, claimed, created)
+    interest = HandoverInterest(today, get_reference_rates())
     for case in cases:
         for claim in case.claims:
             claim.interest_from, claim.new_interest = interest.of(
@@ -289,7 +230,7 @@ def _create(
                                  for case in cases for c in case.claims if c.new_interest})
     if problems:
         raise CollectionError("\n".join(problems) + "\nInget har registrerats.")
-    records = [_record(case, spec) for case in cases]
+    records = [case_record(case, spec) for case in cases]
     planned.extend(collection_files.plan_files(spec, cases, records, created, where, layout))
     for plan in planned:
         plan.staged = collection_files.stage(spec, plan, created, layout)
@@ -320,83 +261,6 @@ def _lock_invoice_rows(ids: list[int]) -> None:
                     .order_by(Invoice.id).for_update().tuples(), ids, CHUNK)
 
 
-_CLAIM_COLUMNS = (
-    Invoice.id, Invoice.number, Invoice.kind, Invoice.invoice_date, Invoice.due_date, Invoice.ocr,
-    Invoice.balance, Invoice.fees, Invoice.dunning_level, Invoice.dunning_date, Invoice.owner,
-    Invoice.customer, RentalObject.code, RentalObject.address, ObjectType.sfi, Invoice.interest,
-    Invoice.interest_to,
-)
-
-
-def _read_claimed(today: dt.date, selection: Selection, ids: list[int]) -> dict[int, _Claimed]:
-    """The requested invoices that are still ready for collection within the selection."""
-
-    base = ready_for_collection_query(today, selection).select(*_CLAIM_COLUMNS)
-    base = base.join(RentalObject, pw.JOIN.LEFT_OUTER, on=(Invoice.rental_object == RentalObject.id))
-    base = base.join_from(RentalObject, ObjectType, pw.JOIN.LEFT_OUTER,
-                          on=(RentalObject.object_type == ObjectType.id))
-    sql, params = base.sql()
-    rows = _by_ids(f'{sql} AND "t1"."id" IN', params, ids)
-    found: dict[int, _Claimed] = {}
-    dates = StoredDates()
-    categories: dict[Any, SfiCategory] = {}
-    for values in rows:
-        (iid, number, kind, inv_date, due, ocr, balance, fees, level, level_date, owner_id, customer_id,
-         obj_code, obj_address, sfi, open_interest, interest_to) = values
-        category = categories.get(sfi)
-        if category is None:
-            category = categories[sfi] = SfiCategory.parse(sfi)
-        found[iid] = _Claimed(
-            iid, number, kind, dates[inv_date], dates[due], ocr, balance, fees, level,
-            dates[level_date] if level_date else None, owner_id, customer_id, obj_code or "",
-            obj_address or "", category, open_interest, dates[interest_to] if interest_to else None,
-        )
-    return found
-
-
-def _by_ids(sql: str, params: Sequence[Any], ids: Sequence[int]) -> list[tuple[Any, ...]]:
-    """Run ``sql`` (ending in ``... IN``) for the distinct ``ids``, in chunks, through the raw cursor.
-
-    peewee builds an IN list of 500 parameters value by value; for 20,000 invoices that is a
-    second of Python, the queries themselves a tenth of it. ``sql`` comes from peewee's
-    ``.sql()`` with its values in ``params``, so it holds no braces of its own.
-    """
-    return list(select_in(sql + " ({})", list(dict.fromkeys(ids)), CHUNK, params=params))
-
-
-class _Interest:
-    """Late-payment interest on each claim not yet charged, up to the run date: from the last day
-    a charge covered, or from the due date moved to the next bank day; the domain's
-    ``LateInterest`` (the rate walk once per period), the moved due date once per due date."""
-
-    def __init__(self, today: dt.date, rates: Sequence[ReferenceRate]) -> None:
-        self.today = today
-        self._late = LateInterest(rates)
-        self._starts: dict[dt.date, dt.date] = {}
-        self._rates = list(rates)
-        self._covered: set[dt.date] = set()
-        """Starts whose interest days all have a reference rate of their own."""
-
-    def of(self, balance: int, due: dt.date, interest_to: dt.date | None, number: str) -> tuple[dt.date, int]:
-        """(the day after which it runs, the interest up to and including today)."""
-        start = interest_to
-        if start is None:
-            start = self._starts.get(due)
-            if start is None:
-                start = self._starts[due] = next_bank_day(due)
-        if start not in self._covered:
-            # A half year without its own rate: the file would claim interest nobody can state
-            # (räntelagen 9 §); refused naming the half year and where to enter it.
-            missing = missing_half_years_for(self._rates, start + dt.timedelta(days=1), self.today)
-            if missing:
-                raise CollectionError(missing_rate_message(missing) + " Inget ärende skapades.")
-            self._covered.add(start)
-        try:
-            return start, self._late(balance, start, self.today)
-        except InterestError as exc:
-            raise CollectionError(f"Faktura {number}: {exc}") from None
-
-
 def _charge_interest(cases: list[PlannedCase], today: dt.date) -> None:
     """Charge and book the interest the handover adds (one voucher per owner), on the invoices."""
     charges = [NewCharge(c.invoice_id, c.owner_id, ChargeKind.INTEREST.value, c.new_interest, today,
@@ -405,101 +269,6 @@ def _charge_interest(cases: list[PlannedCase], today: dt.date) -> None:
     record_charges(charges, voucher_date=today, source="collection_run",
                    voucher_text=f"Dröjsmålsränta vid överlämning till inkasso {today.isoformat()}")
     add_to_invoices(charges)
-
-
-def _describe_taken(ids: list[int], today: dt.date, selection: Selection) -> list[TakenInvoice]:
-    """Why each invoice is no longer ready: in a case, excluded, paid, or not ready at all."""
-
-    def query(chunk: list[int]) -> Any:
-        return (
-            Invoice.select(Invoice.id, Invoice.number, CollectionCase.number, Invoice.excluded_by,
-                           Invoice.balance)
-            .join(CollectionCase, pw.JOIN.LEFT_OUTER, on=(Invoice.collection_case == CollectionCase.id))
-            .where(Invoice.id.in_(chunk)).tuples()
-        )
-
-    rows = {r[0]: r for r in fetch_in_chunks(query, ids, CHUNK)}
-    taken = []
-    for i in ids:
-        if i not in rows:
-            taken.append(TakenInvoice(i, str(i), "finns inte"))
-            continue
-        _, number, case_number, excluded_by, balance = rows[i]
-        if case_number:
-            reason = f"i ärende {case_number}"
-        elif excluded_by:
-            reason = f"undantagen av {excluded_by}"
-        elif balance <= 0:
-            reason = "betald"
-        else:
-            reason = "inte klar för inkasso i urvalet"
-        taken.append(TakenInvoice(i, number, reason))
-    return taken
-
-
-def _plan_cases(spec: CollectionSystemSpec, claimed: dict[int, _Claimed], created: dt.datetime) -> list[PlannedCase]:
-    """One case per (owner, customer), in owner and customer order, numbered in sequence."""
-    groups: dict[tuple[int, int], list[_Claimed]] = defaultdict(list)
-    for claim in claimed.values():
-        groups[(claim.owner_id, claim.customer_id)].append(claim)
-    owners = {o.id: o for o in Owner.select().where(Owner.id.in_({k[0] for k in groups}))}
-
-    customers = {row[0]: _Customer(*row[:4], bool(row[4]), *row[5:]) for row in _by_ids(
-        'SELECT "id", "number", "name", "national_id", "is_company", "address", "postal_code", "city", '
-        '"email" FROM "customer" WHERE "id" IN', (), list({k[1] for k in groups}))}
-    keys = sorted(groups, key=lambda k: (owners[k[0]].code, customers[k[1]].number))
-    case_ids = reserve_ids(CollectionCase, len(keys))
-    numbers = _next_numbers(spec, created.year, len(keys))
-    cases = []
-    for key, case_id, number in zip(keys, case_ids, numbers, strict=True):
-        claims = sorted(groups[key], key=lambda c: (c.due_date, c.number))
-        cases.append(PlannedCase(case_id, number, owners[key[0]], customers[key[1]], claims))
-    return cases
-
-
-def _next_numbers(spec: CollectionSystemSpec, year: int, count: int) -> list[str]:
-    """The next ``count`` case numbers of the system in ``year`` (under the run's lock)."""
-    prefix = f"{spec.case_prefix}-{year}-"
-    highest = (
-        CollectionCase.select(pw.fn.MAX(CollectionCase.number))
-        .where(CollectionCase.number >= prefix, CollectionCase.number < prefix[:-1] + ".")
-        .scalar()
-    )
-    last = int(highest[len(prefix):]) if highest and highest[len(prefix):].isdigit() else 0
-    return [f"{prefix}{n:06d}" for n in range(last + 1, last + 1 + count)]
-
-
-def creditor_of(owner: Owner) -> Creditor:
-    """An owner as the files' creditor."""
-    return Creditor(
-        owner_id=owner.id, name=owner.name, org_no=owner.org_no, bankgiro=owner.bankgiro or "",
-        address=owner.address, postal_code=owner.postal_code, city=owner.city,
-    )
-
-
-def debtor_of(customer: Customer | _Customer) -> Debtor:
-    """A customer (a stored one, or the run's lighter read of one) as the files' debtor."""
-    return Debtor(
-        customer_number=customer.number, name=customer.name, national_id=customer.national_id,
-        is_company=bool(customer.is_company), address=customer.address, postal_code=customer.postal_code,
-        city=customer.city, email=customer.email,
-    )
-
-
-def _record(case: PlannedCase, spec: CollectionSystemSpec) -> CaseRecord:
-    """The case as the file formats take it; an agency's claims carry its debt-type codes."""
-    coded = spec.debt_types is not None
-    claims = tuple(
-        Claim(
-            case_number=case.number, invoice_number=c.number, kind=c.kind, invoice_date=c.invoice_date,
-            due_date=c.due_date, ocr=c.ocr, capital_ore=c.balance, fees_ore=c.fees, interest_ore=c.interest,
-            sfi_category=c.sfi, debt_type=spec.debt_type(c.sfi) if coded else "",
-            object_id=c.object_code, object_address=c.object_address, last_dunning_level=c.level or None,
-            last_dunning_date=c.level_date,
-        )
-        for c in case.claims
-    )
-    return CaseRecord(case.number, creditor_of(case.owner), debtor_of(case.customer), claims)
 
 
 def _insert_rows(spec: CollectionSystemSpec, cases: list[PlannedCase], planned: list[PlannedFile], created: dt.datetime) -> None:
@@ -562,7 +331,7 @@ def _mark_invoices(ids: list[int], created: dt.datetime, today: dt.date, selecti
         if changed != len(chunk):
             marked = {r[0] for r in Invoice.select(Invoice.id).where(
                 Invoice.id.in_(chunk), Invoice.collection_marked_at == created).tuples()}
-            raise InvoicesTaken(_describe_taken([i for i in chunk if i not in marked], today, selection))
+            raise InvoicesTaken(describe_taken([i for i in chunk if i not in marked], today, selection))
 
 
 def _audit(spec: CollectionSystemSpec, cases: list[PlannedCase], planned: list[PlannedFile], selection: Selection) -> None:
