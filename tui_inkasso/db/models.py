@@ -30,6 +30,10 @@ class BaseModel(pw.Model):
         # The primary key peewee adds to every model that names none (Setting names its key).
         id = pw.AutoField()
 
+    # Each foreign key ``x`` below is followed by ``x_id: int`` (``int | None`` where it may be
+    # null): the bare annotation only tells the type checker about the raw id peewee sets on every
+    # instance under that name (no query for the related row); it adds no field or column.
+
     class Meta:
         database = db
         legacy_table_names = False
@@ -125,6 +129,7 @@ class Account(BaseModel):
     """The ledger account an owner maps to an account role (kontovärde)."""
 
     owner = pw.ForeignKeyField(Owner, backref="accounts", on_delete="CASCADE", index=False)  # the unique index below leads with it (v10)
+    owner_id: int
     role = pw.CharField(max_length=60)
     number = pw.CharField(max_length=10)
     name = pw.CharField(max_length=100, default="")
@@ -138,6 +143,7 @@ class Property(BaseModel):
 
     code = pw.CharField(unique=True, max_length=40)
     owner = pw.ForeignKeyField(Owner, backref="properties")
+    owner_id: int
     designation = pw.CharField(max_length=100)
     name = pw.CharField(max_length=200, default="")
     area = pw.CharField(max_length=100, default="", index=True)
@@ -158,7 +164,9 @@ class RentalObject(BaseModel):
 
     code = pw.CharField(unique=True, max_length=40)
     property = pw.ForeignKeyField(Property, backref="objects")
+    property_id: int
     object_type = pw.ForeignKeyField(ObjectType, backref="objects")
+    object_type_id: int
     address = pw.CharField(max_length=200, default="")
     rooms = pw.CharField(max_length=60, default="", constraints=[pw.SQL("DEFAULT ''")])
     """A dwelling's size as rooms ("2 rum och kök"), which the notice to socialnämnden states."""
@@ -189,7 +197,9 @@ class Contract(BaseModel):
 
     number = pw.CharField(unique=True, max_length=40)
     customer = pw.ForeignKeyField(Customer, backref="contracts")
+    customer_id: int
     rental_object = pw.ForeignKeyField(RentalObject, backref="contracts")
+    rental_object_id: int
     start_date = pw.DateField()
     end_date = pw.DateField(null=True)
     monthly_rent = pw.BigIntegerField(default=0)
@@ -216,11 +226,14 @@ class CollectionCase(BaseModel):
     number = pw.CharField(unique=True, max_length=40)
     system = pw.CharField(max_length=20)
     owner = pw.ForeignKeyField(Owner, backref="cases", index=True)
+    owner_id: int
     customer = pw.ForeignKeyField(Customer, backref="cases", index=True)
+    customer_id: int
     status = pw.CharField(max_length=40, default=CaseStatus.REGISTERED.value)
     created_at = pw.DateTimeField()
     created_by = pw.CharField(max_length=100)
     file = pw.ForeignKeyField(CollectionFile, backref="cases", null=True)
+    file_id: int | None
     agency_reference = pw.CharField(max_length=100, default="")
     capital = pw.BigIntegerField(default=0)
     fees = pw.BigIntegerField(default=0)
@@ -243,9 +256,13 @@ class Invoice(BaseModel):
     number = pw.CharField(unique=True, max_length=40)
     kind = pw.CharField(max_length=10)
     owner = pw.ForeignKeyField(Owner, backref="invoices", index=False)
+    owner_id: int
     customer = pw.ForeignKeyField(Customer, backref="invoices", index=True)
+    customer_id: int
     rental_object = pw.ForeignKeyField(RentalObject, backref="invoices", null=True, index=True)
+    rental_object_id: int | None
     contract = pw.ForeignKeyField(Contract, backref="invoices", null=True)
+    contract_id: int | None
     invoice_date = pw.DateField()
     due_date = pw.DateField(index=True)
     ocr = pw.CharField(max_length=25, index=True)
@@ -261,6 +278,7 @@ class Invoice(BaseModel):
     dunning_blocked_by = pw.CharField(max_length=100, null=True)
     dunning_blocked_at = pw.DateTimeField(null=True)
     collection_case = pw.ForeignKeyField(CollectionCase, null=True, index=False, backref="invoice_set")
+    collection_case_id: int | None
     collection_marked_at = pw.DateTimeField(null=True)
     excluded_reason = pw.CharField(max_length=200, null=True)
     excluded_by = pw.CharField(max_length=100, null=True)
@@ -292,6 +310,7 @@ class InvoiceRow(BaseModel):
     """A line of an invoice: text and amount."""
 
     invoice = pw.ForeignKeyField(Invoice, backref="rows", on_delete="CASCADE", index=True)
+    invoice_id: int
     line_no = pw.IntegerField()
     text = pw.CharField(max_length=200)
     amount = pw.BigIntegerField()
@@ -325,7 +344,9 @@ class DunningNotice(BaseModel):
     """A reminder or demand issued for an invoice, with its letter as sent (JSON)."""
 
     invoice = pw.ForeignKeyField(Invoice, backref="notices", on_delete="CASCADE", index=False)  # the unique index below leads with it (v10)
+    invoice_id: int
     run = pw.ForeignKeyField(DunningRun, backref="notice_set", null=True)
+    run_id: int | None
     level = pw.IntegerField()
     name = pw.CharField(max_length=60)
     issued_on = pw.DateField()
@@ -365,8 +386,11 @@ class Payment(BaseModel):
     kind = pw.CharField(max_length=10, default=PaymentKind.PAYMENT.value)
     method = pw.CharField(max_length=20)
     invoice = pw.ForeignKeyField(Invoice, backref="payments", null=True, index=True)
+    invoice_id: int | None
     customer = pw.ForeignKeyField(Customer, backref="payments", null=True, index=True)
+    customer_id: int | None
     owner = pw.ForeignKeyField(Owner, backref="payments", null=True, index=False)
+    owner_id: int | None
     amount = pw.BigIntegerField()
     invoice_amount = pw.BigIntegerField(default=0)
     excess_amount = pw.BigIntegerField(default=0)
@@ -378,6 +402,7 @@ class Payment(BaseModel):
     sender_account = pw.CharField(max_length=40, default="")
     payer_name = pw.CharField(max_length=200, default="")
     payment_file = pw.ForeignKeyField(PaymentFile, backref="payment_set", null=True, index=True)
+    payment_file_id: int | None
     bank_ref = pw.CharField(max_length=100, null=True)
     """Unique where set (the partial index ``payment_bank_ref``): a bank file's key of the payment."""
     status = pw.CharField(max_length=20, default="booked")
@@ -386,6 +411,7 @@ class Payment(BaseModel):
     """Set when the payment was booked on an invoice already in this case: a balance correction
     unless its method is Inkasso. Set by the booking service under the invoice's row lock, so a
     payment is either part of the claimed balance or a correction, never both and never neither."""
+    collection_case_id: int | None
 
 
 Payment.add_index(Payment.index(Payment.bank_ref, unique=True, name="payment_bank_ref").where(
@@ -414,6 +440,7 @@ class SieExport(BaseModel):
     """
 
     owner = pw.ForeignKeyField(Owner, backref="sie_exports", index=True)
+    owner_id: int
     created_at = pw.DateTimeField()
     created_by = pw.CharField(max_length=100)
     path = pw.CharField(max_length=500)
@@ -431,13 +458,16 @@ class Voucher(BaseModel):
     """
 
     owner = pw.ForeignKeyField(Owner, backref="vouchers", index=False)  # the unique index below leads with it (v10)
+    owner_id: int
     number = pw.IntegerField()
     date = pw.DateField(index=True)
     text = pw.CharField(max_length=200)
     source = pw.CharField(max_length=40)
     payment = pw.ForeignKeyField(Payment, backref="vouchers", null=True)
+    payment_id: int | None
     created_at = pw.DateTimeField()
     sie_export = pw.ForeignKeyField(SieExport, backref="voucher_set", null=True, index=True)
+    sie_export_id: int | None
 
     class Meta:
         indexes = ((("owner", "number"), True),)
@@ -447,6 +477,7 @@ class VoucherRow(BaseModel):
     """A row of a voucher: account number and amount (debit positive, credit negative)."""
 
     voucher = pw.ForeignKeyField(Voucher, backref="rows", on_delete="CASCADE", index=True)
+    voucher_id: int
     account = pw.CharField(max_length=10)
     amount = pw.BigIntegerField()
     text = pw.CharField(max_length=200, default="")
@@ -467,26 +498,34 @@ class InvoiceCharge(BaseModel):
     """
 
     invoice = pw.ForeignKeyField(Invoice, backref="charges", on_delete="CASCADE", index=True)
+    invoice_id: int
     kind = pw.CharField(max_length=20)
     amount = pw.BigIntegerField()
     open_amount = pw.BigIntegerField()
     written_off = pw.BigIntegerField(default=0)
     charged_on = pw.DateField()
     notice = pw.ForeignKeyField(DunningNotice, backref="charges", null=True, on_delete="CASCADE", index=True)
+    notice_id: int | None
     run = pw.ForeignKeyField(DunningRun, backref="charges", null=True)
+    run_id: int | None
     case = pw.ForeignKeyField(CollectionCase, backref="charges", null=True)
+    case_id: int | None
     payment = pw.ForeignKeyField(Payment, backref="charges_after", null=True)
+    payment_id: int | None
     period_from = pw.DateField(null=True)
     period_to = pw.DateField(null=True)
     base = pw.BigIntegerField(null=True)
     voucher = pw.ForeignKeyField(Voucher, backref="charges", null=True)
+    voucher_id: int | None
 
 
 class ChargeSettlement(BaseModel):
     """What a payment or credit settled of one charge (the capital's share is on the payment)."""
 
     payment = pw.ForeignKeyField(Payment, backref="settled_charges", on_delete="CASCADE", index=True)
+    payment_id: int
     charge = pw.ForeignKeyField(InvoiceCharge, backref="settlements", on_delete="CASCADE", index=True)
+    charge_id: int
     amount = pw.BigIntegerField()
 
 
@@ -494,7 +533,9 @@ class CaseInvoice(BaseModel):
     """An invoice in a case, with what was claimed when the case was created."""
 
     case = pw.ForeignKeyField(CollectionCase, backref="case_invoices", on_delete="CASCADE")
+    case_id: int
     invoice = pw.ForeignKeyField(Invoice, unique=True, backref="case_links")
+    invoice_id: int
     balance = pw.BigIntegerField()
     fees = pw.BigIntegerField(default=0)
     interest = pw.BigIntegerField(default=0)
@@ -505,6 +546,7 @@ class CaseEvent(BaseModel):
     """Something that happened in a case: status change, note, payment, closing."""
 
     case = pw.ForeignKeyField(CollectionCase, backref="events", on_delete="CASCADE", index=True)
+    case_id: int
     at = pw.DateTimeField()
     user = pw.CharField(max_length=100)
     kind = pw.CharField(max_length=40)
@@ -515,7 +557,9 @@ class BalanceReport(BaseModel):
     """A balance-correction file (Meddelande om saldokorrigeringar) sent to the agency."""
 
     file = pw.ForeignKeyField(CollectionFile, backref="balance_reports", null=True)
+    file_id: int | None
     owner = pw.ForeignKeyField(Owner, backref="balance_reports", null=True)
+    owner_id: int | None
     created_at = pw.DateTimeField()
     created_by = pw.CharField(max_length=100)
     corrections = pw.IntegerField(default=0)
@@ -526,7 +570,9 @@ class ReportedCorrection(BaseModel):
     """A payment or credit reported to the agency: each one exactly once."""
 
     report = pw.ForeignKeyField(BalanceReport, backref="reported", on_delete="CASCADE")
+    report_id: int
     payment = pw.ForeignKeyField(Payment, unique=True, backref="reported_in")
+    payment_id: int
 
 
 class ReferenceRate(BaseModel):
@@ -558,6 +604,7 @@ class ServiceRun(BaseModel):
     """One run of a scheduled service; the unique slot stops two daemons running it twice."""
 
     service = pw.ForeignKeyField(ScheduledService, backref="runs", on_delete="CASCADE", index=False)  # the unique index below leads with it (v10)
+    service_id: int
     slot = pw.CharField(max_length=40)
     trigger = pw.CharField(max_length=20)
     started_at = pw.DateTimeField()
@@ -587,6 +634,7 @@ class OutboxFile(BaseModel):
     sha256 = pw.CharField(max_length=64, default="")
     size = pw.BigIntegerField(default=0)
     collection_file = pw.ForeignKeyField(CollectionFile, backref="outbox", null=True)
+    collection_file_id: int | None
 
 
 class Socialnamnd(BaseModel):
@@ -605,6 +653,7 @@ class ArrearsExclusion(BaseModel):
     """A contract staff keep off the list of tenancies that may be terminated, and why."""
 
     contract = pw.ForeignKeyField(Contract, unique=True, backref="arrears_exclusions", on_delete="CASCADE")
+    contract_id: int
     reason = pw.CharField(max_length=200)
     excluded_by = pw.CharField(max_length=100)
     excluded_at = pw.DateTimeField()
@@ -625,6 +674,7 @@ class TerminationFile(BaseModel):
     to its socialnämnd. The path is final from the start; the file is published after commit."""
 
     run = pw.ForeignKeyField(TerminationRun, backref="files", on_delete="CASCADE", index=True)
+    run_id: int
     kind = pw.CharField(max_length=20)
     municipality = pw.CharField(max_length=60, default="")
     path = pw.CharField(max_length=500)
@@ -642,10 +692,15 @@ class Termination(BaseModel):
     """
 
     run = pw.ForeignKeyField(TerminationRun, backref="termination_set", index=True)
+    run_id: int
     contract = pw.ForeignKeyField(Contract, backref="terminations", index=True)
+    contract_id: int
     customer = pw.ForeignKeyField(Customer, backref="terminations", index=True)
+    customer_id: int
     owner = pw.ForeignKeyField(Owner, backref="terminations")
+    owner_id: int
     rental_object = pw.ForeignKeyField(RentalObject, backref="terminations")
+    rental_object_id: int
     premises = pw.CharField(max_length=10)
     terminated_on = pw.DateField()
     created_at = pw.DateTimeField()
@@ -664,7 +719,9 @@ class TerminationInvoice(BaseModel):
     """An unpaid rent a termination is for, with what was open of it on the termination date."""
 
     termination = pw.ForeignKeyField(Termination, backref="invoice_links", on_delete="CASCADE", index=False)  # the unique index below leads with it (v10)
+    termination_id: int
     invoice = pw.ForeignKeyField(Invoice, backref="termination_links", index=True)
+    invoice_id: int
     due_date = pw.DateField()
     amount = pw.BigIntegerField()
     counted_through = pw.BigIntegerField(default=0)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 
 from tui_inkasso.db import models as m
+from tui_inkasso.db.rows import tuple_rows
 from tui_inkasso.demo.catalogue import AUTOGIRO, GOOD, OBJECT_TYPES, OWNERS, RENT
 from tui_inkasso.demo.scenarios import Scenarios
 from tui_inkasso.demo.state import Lease, Outcome
@@ -66,8 +67,8 @@ class RentArrears(Scenarios):
         writer.update_many('UPDATE "property" SET "municipality" = ? WHERE "owner_id" = ?',
                            [(OWNERS[i].city, owner_id) for i, owner_id in enumerate(self.owner_ids)])
         dwellings = [type_id for type_id, spec in zip(self.type_ids, OBJECT_TYPES, strict=True) if spec[0] == "LGH"]
-        rows = list(m.RentalObject.select(m.RentalObject.id).where(m.RentalObject.object_type.in_(dwellings))
-                    .order_by(m.RentalObject.id).tuples())
+        rows = list(tuple_rows(m.RentalObject.select(m.RentalObject.id).where(m.RentalObject.object_type.in_(dwellings))
+                               .order_by(m.RentalObject.id)))
         writer.update_many('UPDATE "rental_object" SET "rooms" = ?, "floor_area" = ? WHERE "id" = ?',
                            [(_rooms(oid), 24 + 19 * (1 + oid % 4) + oid % 11, oid) for (oid,) in rows])
         cities = {OWNERS[i].city for i in range(len(self.owner_ids))}

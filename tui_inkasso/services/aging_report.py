@@ -37,6 +37,7 @@ from tui_inkasso.db.models import (
     Termination,
     TerminationInvoice,
 )
+from tui_inkasso.db.rows import tuple_rows
 from tui_inkasso.domain.aging import Bucket, bucket_index, buckets, due_date_bounds, parse_limits
 from tui_inkasso.domain.collection_systems import system_label
 from tui_inkasso.domain.money import format_amount
@@ -246,7 +247,7 @@ def aging_report(options: AgingOptions) -> AgingReport:
         .join(names, pw.JOIN.LEFT_OUTER, on=(names.id == inner.c.group_id))
         .bind(Invoice._meta.database)
     )
-    return _combine(options, limits, kinds, query.tuples())
+    return _combine(options, limits, kinds, tuple_rows(query))
 
 
 def _combine(options: AgingOptions, limits: tuple[int, ...], kinds: tuple[Bucket, ...],
@@ -327,7 +328,7 @@ def _grouping(code: str) -> str:
     return group_by
 
 
-def _group_column(group_by: str) -> pw.Node:
+def _group_column(group_by: str) -> pw.ColumnBase:
     """The invoice's (or its object's) column that is the group's id.
 
     Written ``column + 0`` so that SQLite groups a plain scan of the invoices in a temporary
@@ -351,22 +352,22 @@ def _name_columns(group_by: str) -> tuple[type[pw.Model], pw.Field, pw.Field]:
     return Customer, Customer.number, Customer.name
 
 
-def _bucket_conditions(as_of: dt.date, limits: Sequence[int]) -> list[pw.Node]:
+def _bucket_conditions(as_of: dt.date, limits: Sequence[int]) -> list[pw.ColumnBase]:
     """One condition on the due date per bucket (``domain.aging.due_date_bounds``)."""
     bounds = due_date_bounds(as_of, limits)
-    conditions: list[pw.Node] = [Invoice.due_date >= bounds[0]]
+    conditions: list[pw.ColumnBase] = [Invoice.due_date >= bounds[0]]
     for newer, older in zip(bounds, bounds[1:], strict=False):
         conditions.append((Invoice.due_date < newer) & (Invoice.due_date >= older))
     conditions.append(Invoice.due_date < bounds[-1])
     return conditions
 
 
-def _flag(condition: pw.Node) -> pw.Node:
+def _flag(condition: pw.ColumnBase) -> pw.ColumnBase:
     """A condition as 1/0, to group by."""
     return pw.Case(None, [(condition, 1)], 0)
 
 
-def _termination(as_of: dt.date) -> pw.Node:
+def _termination(as_of: dt.date) -> pw.ColumnBase:
     """Invoices in a termination for unpaid rent that was running on the day (issue 15): the
     tenancy was terminated by then and not recovered, or recovered only after the day."""
     running = (
@@ -428,7 +429,7 @@ def aging_invoices(options: AgingOptions, ref: GroupRef, *, offset: int = 0, lim
         query = query.offset(offset)
     limits = options.limits if options.limits is not None else aging_limits()
     result = []
-    for iid, number, cnum, cname, due, capital, fees, interest, case, system, in_term in query.tuples():
+    for iid, number, cnum, cname, due, capital, fees, interest, case, system, in_term in tuple_rows(query):
         due_day = stored_date(due)
         days = (options.as_of - due_day).days
         result.append(AgingInvoice(iid, number, cnum, cname, due_day, days, bucket_index(days, limits),
@@ -436,7 +437,7 @@ def aging_invoices(options: AgingOptions, ref: GroupRef, *, offset: int = 0, lim
     return result
 
 
-def _invoices_query(options: AgingOptions, ref: GroupRef) -> tuple[pw.ModelSelect, ClaimColumns]:
+def _invoices_query(options: AgingOptions, ref: GroupRef) -> tuple[pw.ModelSelect[Invoice], ClaimColumns]:
     """The invoices of ``ref`` under ``options``: the claim query, narrowed."""
     group_by = _grouping(options.group_by)
     query, claim = claim_query(options.as_of, Invoice.id)
@@ -457,7 +458,7 @@ def _invoices_query(options: AgingOptions, ref: GroupRef) -> tuple[pw.ModelSelec
     return query.where(_in_group(group_by, ref.group_id)), claim
 
 
-def _in_group(group_by: str, group_id: int | None) -> pw.Node:
+def _in_group(group_by: str, group_id: int | None) -> pw.ColumnBase:
     if group_by == "owner":
         return Invoice.owner == group_id
     if group_by == "customer":

@@ -36,6 +36,7 @@ from tui_inkasso.db.models import (
     Property,
     RentalObject,
 )
+from tui_inkasso.db.rows import tuple_rows
 from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.domain.municipality import MunicipalityError, municipality_key
 from tui_inkasso.domain.rent_arrears import days_late, dwelling_size, is_forfeited
@@ -146,7 +147,7 @@ _COLUMNS = (
 )
 
 
-def _query(on: dt.date, selection: Selection, contract_ids: Sequence[int] | None) -> pw.ModelSelect:
+def _query(on: dt.date, selection: Selection, contract_ids: Sequence[int] | None) -> pw.ModelSelect[Invoice]:
     query = (
         Invoice.select(*_COLUMNS)
         .join(Contract, on=(Invoice.contract == Contract.id))
@@ -168,7 +169,7 @@ def _selected(on: dt.date, selection: Selection) -> list[int]:
     query = (Invoice.select(Invoice.contract).distinct()
              .where(Invoice.kind == RENT_INVOICE_KIND, Invoice.balance > 0, Invoice.due_date <= on - EARLIEST,
                     Invoice.contract.is_null(False)))
-    return [cid for (cid,) in apply_selection(query, selection).tuples()]
+    return [cid for (cid,) in tuple_rows(apply_selection(query, selection))]
 
 
 def _boards() -> set[str]:
@@ -252,9 +253,9 @@ def arrears_list(on: dt.date, selection: Selection | None = None) -> ArrearsList
     read = _read(on, Selection(), None if selection.is_empty() else _selected(on, selection))
     standing = open_contracts([c.contract_id for c in read], on)
     read = [c for c in read if c.contract_id not in standing]
-    exclusions = {cid: (reason, by, at) for cid, reason, by, at in ArrearsExclusion.select(
-        ArrearsExclusion.contract, ArrearsExclusion.reason, ArrearsExclusion.excluded_by,
-        ArrearsExclusion.excluded_at).where(ArrearsExclusion.contract.in_([c.contract_id for c in read])).tuples()}
+    exclusions = {cid: (reason, by, at) for cid, reason, by, at in tuple_rows(ArrearsExclusion.select(
+                   ArrearsExclusion.contract, ArrearsExclusion.reason, ArrearsExclusion.excluded_by,
+                   ArrearsExclusion.excluded_at).where(ArrearsExclusion.contract.in_([c.contract_id for c in read])))}
     contracts, excluded = [], []
     for contract in read:
         if contract.contract_id in exclusions:
@@ -280,11 +281,11 @@ def contracts_by_number(numbers: Iterable[str], on: dt.date) -> tuple[dict[str, 
     """The named contracts that may be terminated on ``on`` now, and for each of the others why
     not ("finns inte", "ingen hyra är obetald längre än lagen medger", "redan uppsagd" ...)."""
     wanted = list(dict.fromkeys(numbers))
-    ids = dict(Contract.select(Contract.number, Contract.id).where(Contract.number.in_(wanted)).tuples())
+    ids = dict(tuple_rows(Contract.select(Contract.number, Contract.id).where(Contract.number.in_(wanted))))
     read = {c.contract_number: c for c in _read(on, Selection(), list(ids.values()))}
     standing = open_contracts([c.contract_id for c in read.values()], on)
-    exclusions = dict(ArrearsExclusion.select(ArrearsExclusion.contract, ArrearsExclusion.reason)
-                      .where(ArrearsExclusion.contract.in_(list(ids.values()))).tuples())
+    exclusions = dict(tuple_rows(ArrearsExclusion.select(ArrearsExclusion.contract, ArrearsExclusion.reason)
+                                 .where(ArrearsExclusion.contract.in_(list(ids.values())))))
     ready: dict[str, ArrearsContract] = {}
     refused: dict[str, str] = {}
     for number in wanted:
@@ -341,8 +342,8 @@ def leave_out(contract_numbers: Sequence[str], reason: str) -> Moved:
         raise ExclusionError(f"Skälet är {len(reason)} tecken; högst 200.")
     ids = _ids(contract_numbers)
     with write_transaction():
-        existing = {cid for (cid,) in ArrearsExclusion.select(ArrearsExclusion.contract)
-                    .where(ArrearsExclusion.contract.in_(list(ids.values()))).tuples()}
+        existing = {cid for (cid,) in tuple_rows(ArrearsExclusion.select(ArrearsExclusion.contract)
+                               .where(ArrearsExclusion.contract.in_(list(ids.values()))))}
         moved = [n for n, cid in ids.items() if cid not in existing]
         at, user = now(), current_user()
         for number in moved:
@@ -356,9 +357,9 @@ def include(contract_numbers: Sequence[str]) -> Moved:
     """Put left-out contracts back on the list; audited."""
     ids = _ids(contract_numbers)
     with write_transaction():
-        rows = {cid: reason for cid, reason in ArrearsExclusion.select(ArrearsExclusion.contract,
-                                                                       ArrearsExclusion.reason)
-                .where(ArrearsExclusion.contract.in_(list(ids.values()))).tuples()}
+        rows = {cid: reason for cid, reason in tuple_rows(ArrearsExclusion.select(ArrearsExclusion.contract,
+                                                                                  ArrearsExclusion.reason)
+                           .where(ArrearsExclusion.contract.in_(list(ids.values()))))}
         moved = [n for n, cid in ids.items() if cid in rows]
         ArrearsExclusion.delete().where(ArrearsExclusion.contract.in_([ids[n] for n in moved])).execute()
         audit.record_many([("arrears.included", "contract", n, {"text": rows[ids[n]]}) for n in moved])
@@ -369,7 +370,7 @@ def _ids(numbers: Sequence[str]) -> dict[str, int]:
     wanted = list(dict.fromkeys(numbers))
     if not wanted:
         raise ExclusionError("Markera hyresavtal först (mellanslag).")
-    ids = dict(Contract.select(Contract.number, Contract.id).where(Contract.number.in_(wanted)).tuples())
+    ids = dict(tuple_rows(Contract.select(Contract.number, Contract.id).where(Contract.number.in_(wanted))))
     missing = [n for n in wanted if n not in ids]
     if missing:
         raise NotFound("hyresavtal finns inte: " + ", ".join(missing))

@@ -35,6 +35,7 @@ from tui_inkasso.db.models import (
     TerminationInvoice,
     TerminationRun,
 )
+from tui_inkasso.db.rows import tuple_rows
 from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.domain.money import format_sek
 from tui_inkasso.domain.municipality import municipality_key
@@ -200,8 +201,8 @@ def _lock_rent(numbers: list[str]) -> None:
     payment being booked on them now is in the amount, and one booked later waits for the commit
     and gets a higher payment id than ``counted_through`` (``services.termination_state``)."""
     contracts = Contract.select(Contract.id).where(Contract.number.in_(numbers))
-    list(Invoice.select(Invoice.id).where(Invoice.contract.in_(contracts), Invoice.kind == RENT_INVOICE_KIND,
-                                          Invoice.balance > 0).order_by(Invoice.id).for_update().tuples())
+    list(tuple_rows(Invoice.select(Invoice.id).where(Invoice.contract.in_(contracts), Invoice.kind == RENT_INVOICE_KIND,
+                                                     Invoice.balance > 0).order_by(Invoice.id).for_update()))
 
 
 def _counted_through(invoice_ids: list[int]) -> dict[int, int]:
@@ -209,8 +210,8 @@ def _counted_through(invoice_ids: list[int]) -> dict[int, int]:
     the recovery."""
     if not invoice_ids:
         return {}
-    return dict(Payment.select(Payment.invoice, pw.fn.MAX(Payment.id)).where(Payment.invoice.in_(invoice_ids))
-                .group_by(Payment.invoice).tuples())
+    return dict(tuple_rows(Payment.select(Payment.invoice, pw.fn.MAX(Payment.id)).where(Payment.invoice.in_(invoice_ids))
+                           .group_by(Payment.invoice)))
 
 
 def _stage(path: Path, data: bytes) -> StagedFile:

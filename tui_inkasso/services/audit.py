@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tui_inkasso.db.models import AuditEntry
+from tui_inkasso.db.rows import tuple_rows
 from tui_inkasso.domain.codes import case_status_label, payment_kind_label, payment_method_label
 from tui_inkasso.domain.money import format_sek
 from tui_inkasso.services.clock import current_user, now
@@ -223,7 +224,7 @@ def recent(limit: int = 100, object_type: str | None = None, object_id: str | No
 @reads
 def audit_users() -> list[str]:
     """Everyone who has an entry in the log, by name (for the Granskningslogg's user filter)."""
-    return [row[0] for row in AuditEntry.select(AuditEntry.user).distinct().order_by(AuditEntry.user).tuples()]
+    return [row[0] for row in tuple_rows(AuditEntry.select(AuditEntry.user).distinct().order_by(AuditEntry.user))]
 
 
 # --------------------------------------------------------------------------- details in words

@@ -42,6 +42,7 @@ from tui_inkasso.db.models import (
     PaymentMethod,
     ReportedCorrection,
 )
+from tui_inkasso.db.rows import tuple_row, tuple_rows
 from tui_inkasso.formats.balance_xml import BalanceFileHeader, Correction
 from tui_inkasso.services import balance_files as bf
 from tui_inkasso.services import publishing
@@ -192,7 +193,7 @@ def not_reported() -> pw.Expression:
     return ~fn.EXISTS(reported)
 
 
-def list_query(*columns: Any) -> pw.ModelSelect:
+def list_query(*columns: Any) -> pw.ModelSelect[Payment]:
     """Payments with their invoice, customer, owner, case and (if any) report and file."""
     return (
         Payment.select(*columns)
@@ -239,7 +240,7 @@ def _row(values: tuple[Any, ...]) -> CorrectionRow:
 
 
 def rows_page(
-    query: pw.ModelSelect, offset: int, limit: int | None, sort: str, descending: bool
+    query: pw.ModelSelect[Payment], offset: int, limit: int | None, sort: str, descending: bool
 ) -> list[CorrectionRow]:
     column = SORT_COLUMNS.get(sort)
     if column is None:
@@ -249,7 +250,7 @@ def rows_page(
     query = query.order_by(order, tie).offset(offset)
     if limit is not None:
         query = query.limit(limit)
-    return [_row(values) for values in query.tuples()]
+    return [_row(values) for values in tuple_rows(query)]
 
 
 def _kinds(kinds: Iterable[str]) -> tuple[str, ...]:
@@ -327,7 +328,7 @@ def range_summary(
     )
     return RangeSummary({
         CorrectionStatus(name): Totals(count, int(amount or 0))
-        for name, count, amount in query.tuples()
+        for name, count, amount in tuple_rows(query)
     })
 
 
@@ -355,14 +356,14 @@ def unreported_totals(selection: Selection | None = None) -> Totals:
         .where(is_correction() & not_reported()),
         selection or Selection(),
     )
-    count, amount = query.tuples().get()
+    count, amount = tuple_row(query)
     return Totals(count, int(amount or 0))
 
 
 # =========================================================================== what a file holds
 
 
-def correction_query(base: pw.ModelSelect) -> pw.ModelSelect:
+def correction_query(base: pw.ModelSelect[Payment]) -> pw.ModelSelect[Payment]:
     """What the file needs of each correction, by case and then payment (the index's order:
     no sort of 100,000 rows; the same order when a recorded file is written again)."""
     return (

@@ -28,6 +28,7 @@ from tui_inkasso.db.models import (
     Payment,
     ReportedCorrection,
 )
+from tui_inkasso.db.rows import first_tuple_row, tuple_rows
 from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.domain.money import format_sek
 from tui_inkasso.formats.balance_xml import BalanceFileHeader
@@ -220,7 +221,7 @@ def _owner_groups(selection: Selection) -> list[_OwnerGroup]:
         .group_by(Invoice.owner),
         selection,
     )
-    totals = {owner_id: (count, int(amount or 0)) for owner_id, count, amount in query.tuples()}
+    totals = {owner_id: (count, int(amount or 0)) for owner_id, count, amount in tuple_rows(query)}
     owners = Owner.select().where(Owner.id.in_(list(totals))).order_by(Owner.code) if totals else []
     return [_OwnerGroup(o.id, o.code, o.name, o.org_no, *totals[o.id]) for o in owners]
 
@@ -251,7 +252,7 @@ def _file_id_taken(file_id: str) -> bool:
     return CollectionFile.select().where(CollectionFile.file_id == file_id).exists()
 
 
-def _stream_base() -> pw.ModelSelect:
+def _stream_base() -> pw.ModelSelect[Payment]:
     """Payments with their invoice (the selection's columns are the invoice's)."""
     return Payment.select(Payment.id).join(Invoice, on=(Payment.invoice == Invoice.id))
 
@@ -312,13 +313,11 @@ def _conflict_message(written: list[_Written]) -> str:
     for w in written:
         for chunk in w.spool.chunks(500):
             hit = (
-                ReportedCorrection.select(ReportedCorrection.payment, CollectionFile.file_id,
-                                          CollectionFile.path)
-                .join(BalanceReport)
-                .join(CollectionFile, JOIN.LEFT_OUTER, on=(BalanceReport.file == CollectionFile.id))
-                .where(ReportedCorrection.payment.in_(chunk))
-                .tuples()
-                .first()
+                first_tuple_row(ReportedCorrection.select(ReportedCorrection.payment, CollectionFile.file_id,
+                                                          CollectionFile.path)
+                                .join(BalanceReport)
+                                .join(CollectionFile, JOIN.LEFT_OUTER, on=(BalanceReport.file == CollectionFile.id))
+                                .where(ReportedCorrection.payment.in_(chunk)))
             )
             if hit:
                 payment_id, file_id, path = hit

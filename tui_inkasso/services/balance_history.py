@@ -21,6 +21,7 @@ from tui_inkasso.db.models import (
     Owner,
     ReportedCorrection,
 )
+from tui_inkasso.db.rows import tuple_rows
 from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.formats.balance_xml import BalanceXmlError, write_balance_file
 from tui_inkasso.services import audit, outbox, publishing
@@ -120,7 +121,7 @@ def balance_reports(limit: int = 1000) -> list[ReportSummary]:
 def _delivery_statuses(file_ids: list[int]) -> dict[int, str]:
     """The latest outbox status of each collection file."""
     query = OutboxFile.select(OutboxFile.collection_file, OutboxFile.status).order_by(OutboxFile.id)
-    return dict(fetch_in_chunks(lambda part: query.where(OutboxFile.collection_file.in_(part)).tuples(), file_ids))
+    return dict(fetch_in_chunks(lambda part: tuple_rows(query.where(OutboxFile.collection_file.in_(part))), file_ids))
 
 
 def _summary(report: BalanceReport, statuses: dict[int, str]) -> ReportSummary:

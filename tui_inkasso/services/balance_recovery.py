@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tui_inkasso.db.models import BalanceReport, CollectionFile, OutboxFile
+from tui_inkasso.db.rows import tuple_rows
 from tui_inkasso.services import audit, outbox, publishing
 from tui_inkasso.services import balance_files as bf
 from tui_inkasso.services.balance_corrections import (
@@ -79,10 +80,9 @@ class _BalanceFiles:
     staging = bf.STAGING
 
     def unfinished(self, folder: Path | None) -> Iterator[Unfinished]:
-        rows = (CollectionFile.select(CollectionFile.id, CollectionFile.file_id, CollectionFile.path,
-                                      CollectionFile.sha256)
-                .where((CollectionFile.kind == FILE_KIND) & CollectionFile.path.endswith(bf.TEMP_SUFFIX))
-                .tuples())
+        rows = tuple_rows(CollectionFile.select(CollectionFile.id, CollectionFile.file_id, CollectionFile.path,
+                                                CollectionFile.sha256)
+                          .where((CollectionFile.kind == FILE_KIND) & CollectionFile.path.endswith(bf.TEMP_SUFFIX)))
         for cf_id, file_id, path, sha256 in rows:
             if not bf.is_temp_path(path):
                 continue

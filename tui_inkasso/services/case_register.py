@@ -31,6 +31,7 @@ from tui_inkasso.db.models import (
     PaymentMethod,
     ReportedCorrection,
 )
+from tui_inkasso.db.rows import first_tuple_row, tuple_rows
 from tui_inkasso.domain.codes import StaffRole, case_status_label
 from tui_inkasso.domain.collection_systems import BY_CODE, INHOUSE
 from tui_inkasso.domain.money import format_kronor
@@ -189,7 +190,7 @@ class CaseDetail:
 # --------------------------------------------------------------------------- reading
 
 
-def _query() -> pw.ModelSelect:
+def _query() -> pw.ModelSelect[CollectionCase]:
     return (
         CollectionCase.select(
             CollectionCase.id, CollectionCase.number, CollectionCase.system, CollectionCase.status,
@@ -203,7 +204,7 @@ def _query() -> pw.ModelSelect:
     )
 
 
-def _filtered(query: pw.ModelSelect, flt: CaseFilter | None) -> pw.ModelSelect:
+def _filtered(query: pw.ModelSelect[CollectionCase], flt: CaseFilter | None) -> pw.ModelSelect[CollectionCase]:
     if flt is None:
         return query
     if flt.status:
@@ -222,7 +223,7 @@ def _filtered(query: pw.ModelSelect, flt: CaseFilter | None) -> pw.ModelSelect:
     return query
 
 
-def _like(column: Any, pattern: str) -> pw.Node:
+def _like(column: Any, pattern: str) -> pw.ColumnBase:
     return pw.NodeList((column, pw.SQL("LIKE"), pw.Value(pattern), pw.SQL("ESCAPE '\\'")), parens=True)
 
 
@@ -245,7 +246,7 @@ def list_cases(flt: CaseFilter | None = None, *, offset: int = 0, limit: int | N
         query = query.limit(limit)
     if offset:
         query = query.offset(offset)
-    rows = list(query.tuples())
+    rows = list(tuple_rows(query))
     balances = _balances([r[0] for r in rows])
     return [_summary(r, balances.get(r[0], (0, 0, 0))) for r in rows]
 
@@ -255,11 +256,10 @@ def _balances(case_ids: list[int]) -> dict[int, tuple[int, int, int]]:
     if not case_ids:
         return {}
     query = (
-        Invoice.select(Invoice.collection_case, pw.fn.COUNT(Invoice.id), pw.fn.SUM(Invoice.balance),
-                       pw.fn.SUM(Invoice.fees + Invoice.interest))
-        .where(Invoice.collection_case.in_(case_ids))
-        .group_by(Invoice.collection_case)
-        .tuples()
+        tuple_rows(Invoice.select(Invoice.collection_case, pw.fn.COUNT(Invoice.id), pw.fn.SUM(Invoice.balance),
+                                  pw.fn.SUM(Invoice.fees + Invoice.interest))
+                   .where(Invoice.collection_case.in_(case_ids))
+                   .group_by(Invoice.collection_case))
     )
     return {case_id: (count, int(total or 0), int(charges or 0)) for case_id, count, total, charges in query}
 
@@ -291,7 +291,7 @@ def find_case(ref: int | str) -> CollectionCase:
 
 def case_summary(case_id: int) -> CaseSummary:
     """One case as the register lists it."""
-    row = _query().where(CollectionCase.id == case_id).tuples().first()
+    row = first_tuple_row(_query().where(CollectionCase.id == case_id))
     if row is None:
         raise NotFound(f"inkassoärende med id {case_id} finns inte")
     return _summary(row, _balances([case_id]).get(case_id, (0, 0, 0)))
@@ -309,13 +309,12 @@ def case_detail(case_id: int) -> CaseDetail:
 
 def _invoice_lines(summary: CaseSummary) -> list[CaseInvoiceLine]:
     query = (
-        CaseInvoice.select(Invoice.id, Invoice.number, Invoice.kind, Invoice.due_date, CaseInvoice.balance,
-                           CaseInvoice.fees, CaseInvoice.interest, CaseInvoice.debt_type, Invoice.balance,
-                           Invoice.fees + Invoice.interest)
-        .join(Invoice, on=(CaseInvoice.invoice == Invoice.id))
-        .where(CaseInvoice.case == summary.id)
-        .order_by(Invoice.due_date, Invoice.number)
-        .tuples()
+        tuple_rows(CaseInvoice.select(Invoice.id, Invoice.number, Invoice.kind, Invoice.due_date, CaseInvoice.balance,
+                                      CaseInvoice.fees, CaseInvoice.interest, CaseInvoice.debt_type, Invoice.balance,
+                                      Invoice.fees + Invoice.interest)
+                   .join(Invoice, on=(CaseInvoice.invoice == Invoice.id))
+                   .where(CaseInvoice.case == summary.id)
+                   .order_by(Invoice.due_date, Invoice.number))
     )
     spec = BY_CODE.get(summary.system, INHOUSE)
     lines = []
@@ -330,13 +329,12 @@ def _payment_lines(case_id: int) -> list[CasePaymentLine]:
     invoices = CaseInvoice.select(CaseInvoice.invoice).where(CaseInvoice.case == case_id)
     reported = ReportedCorrection.select(ReportedCorrection.payment)
     query = (
-        Payment.select(Payment.id, Payment.invoice, Invoice.number, Payment.pay_date, Payment.registered_at,
-                       Payment.kind, Payment.method, Payment.amount, Payment.invoice_amount,
-                       Payment.collection_case, Payment.id.in_(reported))
-        .join(Invoice, on=(Payment.invoice == Invoice.id))
-        .where(Payment.invoice.in_(invoices))
-        .order_by(Payment.pay_date, Payment.registered_at, Payment.id)
-        .tuples()
+        tuple_rows(Payment.select(Payment.id, Payment.invoice, Invoice.number, Payment.pay_date, Payment.registered_at,
+                                  Payment.kind, Payment.method, Payment.amount, Payment.invoice_amount,
+                                  Payment.collection_case, Payment.id.in_(reported))
+                   .join(Invoice, on=(Payment.invoice == Invoice.id))
+                   .where(Payment.invoice.in_(invoices))
+                   .order_by(Payment.pay_date, Payment.registered_at, Payment.id))
     )
     lines = []
     for pid, iid, number, pay_date, registered, kind, method, amount, invoice_amount, case, was_reported in query:

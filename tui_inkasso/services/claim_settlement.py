@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 
 from tui_inkasso.db.bulk import execute_many, insert_dicts, select_in
 from tui_inkasso.db.models import AccountRole, ChargeSettlement, Invoice, InvoiceCharge
+from tui_inkasso.db.rows import tuple_rows
 from tui_inkasso.domain.allocation import split_payment
 from tui_inkasso.domain.bank_days import next_bank_day
 from tui_inkasso.domain.claim import (
@@ -298,8 +299,8 @@ def charge_shares(payment_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
     if not payment_ids:
         return {}
     shares: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    query = (ChargeSettlement.select(ChargeSettlement.payment, InvoiceCharge.kind, ChargeSettlement.amount)
-             .join(InvoiceCharge).where(ChargeSettlement.payment.in_(list(payment_ids))).tuples())
+    query = tuple_rows(ChargeSettlement.select(ChargeSettlement.payment, InvoiceCharge.kind, ChargeSettlement.amount)
+                       .join(InvoiceCharge).where(ChargeSettlement.payment.in_(list(payment_ids))))
     for payment_id, kind, amount in query:
         shares[payment_id][0 if is_fee(kind) else 1] += amount
     return {pid: (fees, interest) for pid, (fees, interest) in shares.items()}

@@ -48,16 +48,16 @@ INTEREST_KINDS: tuple[str, ...] = tuple(kind for kind, part in PART_KINDS.items(
 class ClaimColumns:
     """SQL expressions over one invoice row of :func:`claim_query`: its claim on the day."""
 
-    capital: pw.Node
-    fees: pw.Node
-    interest: pw.Node
-    in_collection: pw.Node
+    capital: pw.ColumnBase
+    fees: pw.ColumnBase
+    interest: pw.ColumnBase
+    in_collection: pw.ColumnBase
     """True when the invoice was in a collection case on the day (the case created by then)."""
     historic: bool
     """True when the day is before the business date and the columns take later events back."""
 
     @property
-    def total(self) -> pw.Node:
+    def total(self) -> pw.ColumnBase:
         """Capital, fees and interest together."""
         return self.capital + self.fees + self.interest
 
@@ -67,7 +67,7 @@ def is_historic(as_of: dt.date) -> bool:
     return as_of < today()
 
 
-def claim_query(as_of: dt.date, *columns: pw.Node) -> tuple[pw.ModelSelect, ClaimColumns]:
+def claim_query(as_of: dt.date, *columns: pw.ColumnBase) -> tuple[pw.ModelSelect[Invoice], ClaimColumns]:
     """``Invoice.select(*columns)`` over the invoices with an open claim at the end of ``as_of``,
     and the expressions of that claim (the caller selects or aggregates them; the claim
     columns may be added to ``columns`` with ``query.select(...)`` once the pair is returned).

@@ -34,6 +34,7 @@ from tui_inkasso.db.models import (
     Owner,
     RentalObject,
 )
+from tui_inkasso.db.rows import tuple_row, tuple_rows
 from tui_inkasso.domain.bank_days import next_bank_day
 from tui_inkasso.domain.claim import interest_start
 from tui_inkasso.domain.codes import invoice_kind_label
@@ -141,7 +142,7 @@ class CandidateTable:
 
     # ------------------------------------------------------------------ queries
 
-    def _base(self) -> pw.ModelSelect:
+    def _base(self) -> pw.ModelSelect[Invoice]:
         if self.which == "ready":
             return ready_for_collection_query(self.today, self.selection)
         query = Invoice.select().where(
@@ -151,7 +152,7 @@ class CandidateTable:
         )
         return apply_selection(query, self.selection)
 
-    def _query(self, text: str, *columns: Any) -> pw.ModelSelect:
+    def _query(self, text: str, *columns: Any) -> pw.ModelSelect[Invoice]:
         query = self._base().select(*columns)
         if text.strip() or any(c.model is not Invoice for c in columns if isinstance(c, pw.Field)):
             query = _joined(query)
@@ -180,22 +181,22 @@ class CandidateTable:
         overflowed ("integer out of range" on the million-invoice demo).
         """
         pair = pw.Cast(Invoice.customer, "BIGINT") * OWNER_SPAN + Invoice.owner
-        count, balance, fees, cases = self._query(
-            text, pw.fn.COUNT(Invoice.id), pw.fn.COALESCE(pw.fn.SUM(Invoice.balance), 0),
-            pw.fn.COALESCE(pw.fn.SUM(Invoice.fees), 0), pw.fn.COUNT(pw.NodeList((pw.SQL("DISTINCT"), pair))),
-        ).tuples().get()
+        count, balance, fees, cases = tuple_row(self._query(
+                      text, pw.fn.COUNT(Invoice.id), pw.fn.COALESCE(pw.fn.SUM(Invoice.balance), 0),
+                      pw.fn.COALESCE(pw.fn.SUM(Invoice.fees), 0), pw.fn.COUNT(pw.NodeList((pw.SQL("DISTINCT"), pair))),
+                  ))
         return CandidateTotals(int(count), int(balance), int(fees), int(cases))
 
     def page(self, offset: int = 0, limit: int = 100, sort: str | None = None, descending: bool = False,
              text: str = "") -> list[CandidateRow]:
         """Rows [offset, offset + limit) sorted by ``sort`` (a key of SORT_COLUMNS)."""
         query = self._query(text, *_COLUMNS).order_by(*_order(sort, descending))
-        rows = query.offset(offset).limit(limit).tuples()
+        rows = tuple_rows(query.offset(offset).limit(limit))
         return [self._row(values) for values in rows]
 
     def ids(self, text: str = "") -> list[int]:
         """Every invoice id that passes the filter (for "mark all")."""
-        return [row[0] for row in self._query(text, Invoice.id).tuples()]
+        return [row[0] for row in tuple_rows(self._query(text, Invoice.id))]
 
     def ordered_ids(self, sort: str | None = None, descending: bool = False, text: str = "") -> list[int]:
         """Every id that passes the filter, in table order: count and pages from one scan.
@@ -214,7 +215,7 @@ class CandidateTable:
         if not ids:
             return []
         query = _joined(Invoice.select(*_COLUMNS)).where(Invoice.id.in_(list(ids)))
-        found = {values[0]: self._row(values) for values in query.tuples()}
+        found = {values[0]: self._row(values) for values in tuple_rows(query)}
         return [found[i] for i in ids if i in found]
 
     # ------------------------------------------------------------------ rows
@@ -287,8 +288,8 @@ def plan_totals(invoice_ids: Sequence[int]) -> CandidateTotals:
     pairs: set[tuple[int, int]] = set()
 
     def query(chunk: list[int]) -> Any:
-        return Invoice.select(Invoice.balance, Invoice.fees, Invoice.customer, Invoice.owner).where(
-            Invoice.id.in_(chunk)).tuples()
+        return tuple_rows(Invoice.select(Invoice.balance, Invoice.fees, Invoice.customer, Invoice.owner).where(
+                       Invoice.id.in_(chunk)))
 
     for row_balance, row_fees, customer_id, owner_id in fetch_in_chunks(query, ids, CHUNK):
         count += 1
@@ -300,7 +301,7 @@ def plan_totals(invoice_ids: Sequence[int]) -> CandidateTotals:
 
 def level_names() -> dict[int, str]:
     """The configured dunning levels' names by level."""
-    return dict(DunningLevelConfig.select(DunningLevelConfig.level, DunningLevelConfig.name).tuples())
+    return dict(tuple_rows(DunningLevelConfig.select(DunningLevelConfig.level, DunningLevelConfig.name)))
 
 
 def claim_interest(balance: int, due: dt.date, today: dt.date, rates: Sequence[ReferenceRate],
@@ -313,7 +314,7 @@ def claim_interest(balance: int, due: dt.date, today: dt.date, rates: Sequence[R
         raise CollectionError(f"Faktura {number}: {exc}") from None
 
 
-def _joined(query: pw.ModelSelect) -> pw.ModelSelect:
+def _joined(query: pw.ModelSelect[Invoice]) -> pw.ModelSelect[Invoice]:
     return (
         query.join(Customer, on=(Invoice.customer == Customer.id))
         .join_from(Invoice, Owner, on=(Invoice.owner == Owner.id))
@@ -322,11 +323,11 @@ def _joined(query: pw.ModelSelect) -> pw.ModelSelect:
     )
 
 
-def _like(column: Any, pattern: str) -> pw.Node:
+def _like(column: Any, pattern: str) -> pw.ColumnBase:
     return pw.NodeList((column, pw.SQL("LIKE"), pw.Value(pattern), pw.SQL("ESCAPE '\\'")), parens=True)
 
 
-def _filter(text: str) -> pw.Node:
+def _filter(text: str) -> pw.ColumnBase:
     needle = text.strip().lower()
     escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = f"%{escaped}%"
@@ -347,7 +348,7 @@ def _sort_columns(sort: str | None) -> tuple[pw.Field, ...]:
     return (column,) if column is not None and column.model is not Invoice else ()
 
 
-def _order(sort: str | None, descending: bool) -> list[pw.Node]:
+def _order(sort: str | None, descending: bool) -> list[pw.ColumnBase]:
     """ORDER BY the sort column, then id (the rows come from the partial indexes ``invoice_ready``
     and ``invoice_excluded``, a few thousand at most, and are sorted)."""
     if sort is not None and sort not in SORT_COLUMNS:

@@ -14,6 +14,7 @@ import peewee as pw
 
 from tui_inkasso.db.bulk import CHUNK, fetch_in_chunks
 from tui_inkasso.db.models import Invoice
+from tui_inkasso.db.rows import tuple_rows
 from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.services import audit
 from tui_inkasso.services.clock import current_user, now
@@ -52,9 +53,9 @@ def _states(ids: Sequence[int]) -> dict[int, tuple[str, int | None, Any, str | N
     """id -> (number, case id, excluded_at, excluded_reason) for the invoices that exist."""
 
     def query(chunk: list[int]) -> Any:
-        return Invoice.select(
-            Invoice.id, Invoice.number, Invoice.collection_case, Invoice.excluded_at, Invoice.excluded_reason
-        ).where(Invoice.id.in_(chunk)).tuples()
+        return tuple_rows(Invoice.select(
+                       Invoice.id, Invoice.number, Invoice.collection_case, Invoice.excluded_at, Invoice.excluded_reason
+                   ).where(Invoice.id.in_(chunk)))
 
     return {r[0]: (r[1], r[2], r[3], r[4]) for r in fetch_in_chunks(query, ids, CHUNK)}
 
@@ -116,7 +117,7 @@ def _not_movable(ids: Sequence[int], states: dict[int, tuple[str, int | None, An
     return skipped
 
 
-def _bulk_update(ids: list[int], values: dict[pw.Field, Any], guard: pw.Node) -> list[int]:
+def _bulk_update(ids: list[int], values: dict[pw.Field, Any], guard: pw.ColumnBase) -> list[int]:
     """UPDATE the invoices in chunks, only where still without case and matching ``guard``.
 
     Returns the ids changed: all of them when the row counts add up; otherwise (someone changed
@@ -133,7 +134,7 @@ def _bulk_update(ids: list[int], values: dict[pw.Field, Any], guard: pw.Node) ->
     check = Invoice.excluded_at.is_null() if at is None else (Invoice.excluded_at == at)
 
     def query(chunk: list[int]) -> Any:
-        return Invoice.select(Invoice.id).where(Invoice.id.in_(chunk), check).tuples()
+        return tuple_rows(Invoice.select(Invoice.id).where(Invoice.id.in_(chunk), check))
 
     now_set = {r[0] for r in fetch_in_chunks(query, ids, CHUNK)}
     return [i for i in ids if i in now_set]

@@ -25,6 +25,7 @@ from tui_inkasso.db.models import (
     Owner,
     RentalObject,
 )
+from tui_inkasso.db.rows import tuple_rows
 from tui_inkasso.domain.collection_systems import BY_CODE
 from tui_inkasso.domain.sfi import SfiCategory
 from tui_inkasso.fileio import FileWriteError, write_bytes_atomic
@@ -67,14 +68,14 @@ def case_records(case_ids: Sequence[int]) -> list[CaseRecord]:
 
     def claims_query(chunk: list[int]) -> Any:
         return (
-            CaseInvoice.select(CaseInvoice.case, CaseInvoice.balance, CaseInvoice.fees, CaseInvoice.interest,
-                               CaseInvoice.debt_type, Invoice.number, Invoice.kind, Invoice.invoice_date,
-                               Invoice.due_date, Invoice.ocr, Invoice.dunning_level, Invoice.dunning_date,
-                               RentalObject.code, RentalObject.address, ObjectType.sfi)
-            .join(Invoice, on=(CaseInvoice.invoice == Invoice.id))
-            .join_from(Invoice, RentalObject, pw.JOIN.LEFT_OUTER, on=(Invoice.rental_object == RentalObject.id))
-            .join_from(RentalObject, ObjectType, pw.JOIN.LEFT_OUTER, on=(RentalObject.object_type == ObjectType.id))
-            .where(CaseInvoice.case.in_(chunk)).tuples()
+            tuple_rows(CaseInvoice.select(CaseInvoice.case, CaseInvoice.balance, CaseInvoice.fees, CaseInvoice.interest,
+                                          CaseInvoice.debt_type, Invoice.number, Invoice.kind, Invoice.invoice_date,
+                                          Invoice.due_date, Invoice.ocr, Invoice.dunning_level, Invoice.dunning_date,
+                                          RentalObject.code, RentalObject.address, ObjectType.sfi)
+                       .join(Invoice, on=(CaseInvoice.invoice == Invoice.id))
+                       .join_from(Invoice, RentalObject, pw.JOIN.LEFT_OUTER, on=(Invoice.rental_object == RentalObject.id))
+                       .join_from(RentalObject, ObjectType, pw.JOIN.LEFT_OUTER, on=(RentalObject.object_type == ObjectType.id))
+                       .where(CaseInvoice.case.in_(chunk)))
         )
 
     claims: dict[int, list[Claim]] = defaultdict(list)

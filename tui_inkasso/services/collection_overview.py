@@ -43,6 +43,7 @@ from tui_inkasso.db.models import (
     PaymentKind,
     PaymentMethod,
 )
+from tui_inkasso.db.rows import tuple_row, tuple_rows
 from tui_inkasso.domain.codes import case_status_label
 from tui_inkasso.domain.collection_systems import CODES as SYSTEM_CODES
 from tui_inkasso.domain.collection_systems import SYSTEMS
@@ -244,7 +245,7 @@ def default_period(day: dt.date | None = None) -> tuple[dt.date, dt.date]:
     return start, end
 
 
-def _month(column: pw.Field) -> pw.Node:
+def _month(column: pw.Field) -> pw.ColumnBase:
     """"2026-10" of a date or timestamp column, the same text on SQLite and PostgreSQL.
 
     Not coerced: peewee would otherwise hand the text to the column's date parser, five failed
@@ -257,7 +258,7 @@ def _start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time())
 
 
-def _selected_invoices(selection: Selection) -> pw.ModelSelect | None:
+def _selected_invoices(selection: Selection) -> pw.ModelSelect[Invoice] | None:
     """The ids of the invoices the selection takes (None: every invoice)."""
     if selection.is_empty():
         return None
@@ -283,7 +284,7 @@ def _sent(options: OverviewOptions, selection: Selection) -> tuple[dict[str, dic
     amounts: dict[str, dict[str, int]] = defaultdict(dict)
     counts: dict[str, dict[str, int]] = defaultdict(dict)
     cases: dict[str, int] = defaultdict(int)
-    for code, system, amount, invoices, created in query.tuples():
+    for code, system, amount, invoices, created in tuple_rows(query):
         amounts[code][system] = int(amount or 0)
         counts[code][system] = int(invoices)
         cases[code] += int(created)
@@ -315,14 +316,14 @@ def _recovered(options: OverviewOptions, selection: Selection) -> tuple[dict[str
         agency = agency.where(Payment.invoice.in_(selected))
         direct = direct.where(Payment.invoice.in_(selected))
     result: tuple[dict[str, int], dict[str, int], dict[str, int]] = ({}, {}, {})
-    for code, amount in agency.tuples():
+    for code, amount in tuple_rows(agency):
         result[0][code] = int(amount or 0)
-    for code, paid, credited in direct.tuples():
+    for code, paid, credited in tuple_rows(direct):
         result[1][code], result[2][code] = int(paid or 0), int(credited or 0)
     return result
 
 
-def _case_filter(selection: Selection) -> pw.Node | None:
+def _case_filter(selection: Selection) -> pw.ColumnBase | None:
     """Cases with at least one invoice the selection takes (None: every case)."""
     if selection.is_empty():
         return None
@@ -330,7 +331,7 @@ def _case_filter(selection: Selection) -> pw.Node | None:
                                  .where(Invoice.collection_case.is_null(False)))
 
 
-def _open_on_case() -> pw.Node:
+def _open_on_case() -> pw.ModelSelect[Invoice]:
     """What is open now on the invoices of the outer query's case (by the partial index
     ``invoice_in_case``, for the few cases a query returns, not a sum over every case)."""
     return (Invoice.select(pw.fn.COALESCE(pw.fn.SUM(Invoice.balance + Invoice.fees + Invoice.interest), 0))
@@ -351,7 +352,7 @@ def _closed(options: OverviewOptions, selection: Selection) -> dict[str, dict[st
     if condition is not None:
         query = query.where(condition)
     result: dict[str, dict[str, int]] = defaultdict(dict)
-    for code, asked, left in query.tuples():
+    for code, asked, left in tuple_rows(query):
         left = int(left or 0)
         kind = "paid" if left <= 0 else "partly_paid" if left < int(asked or 0) else "unpaid"
         result[code][kind] = result[code].get(kind, 0) + 1
@@ -369,7 +370,7 @@ def _open_in_collection(days: Sequence[dt.date], selection: Selection) -> dict[d
         return {}
     asked, days = list(days), [min(day, today()) for day in days]  # nothing is known after today
 
-    def open_then(day: dt.date) -> pw.Node:
+    def open_then(day: dt.date) -> pw.ColumnBase:
         cutoff = _start(day + dt.timedelta(days=1))
         return (CollectionCase.created_at < cutoff) & (
             CollectionCase.closed_at.is_null() | (CollectionCase.closed_at >= cutoff))
@@ -379,7 +380,7 @@ def _open_in_collection(days: Sequence[dt.date], selection: Selection) -> dict[d
     open_some_day = (CollectionCase.created_at < _start(max(days) + dt.timedelta(days=1))) & (
         CollectionCase.closed_at.is_null() | (CollectionCase.closed_at >= _start(min(days) + dt.timedelta(days=1))))
 
-    def run(model: type[pw.Model], value: pw.Node, after: pw.Field | None) -> list[int]:
+    def run(model: type[pw.Model], value: pw.ColumnBase, after: pw.Field | None) -> list[int]:
         sums = []
         for day in days:
             condition = open_then(day) if after is None else open_then(day) & (after > day)
@@ -392,7 +393,7 @@ def _open_in_collection(days: Sequence[dt.date], selection: Selection) -> dict[d
         if after is not None:
             query = query.where(after > min(days))
         query = apply_selection(query, selection)
-        row = query.tuples().get()
+        row = tuple_row(query)
         return [int(v or 0) for v in row]
 
     now_open = run(Invoice, Invoice.balance + Invoice.fees + Invoice.interest, None)
@@ -455,7 +456,7 @@ def _letter_effects(options: OverviewOptions, selection: Selection) -> list[Lett
     return [
         LetterEffect(int(level), dunning_level_label(int(level), names.get(int(level))), is_demand_level(int(level)),
                      int(letters), int(claimed or 0), int(full or 0), int(part or 0), int(amount or 0))
-        for level, letters, claimed, full, part, amount in query.tuples()
+        for level, letters, claimed, full, part, amount in tuple_rows(query)
     ]
 
 
@@ -476,8 +477,8 @@ def _statuses(selection: Selection) -> list[StatusRow]:
                 .join(CollectionCase, on=(Invoice.collection_case == CollectionCase.id))
                 .where(Invoice.collection_case.is_null(False) & in_register)
                 .group_by(CollectionCase.status))
-    left = {status: int(amount or 0) for status, amount in open_now.tuples()}
-    sums = {status: (int(count), int(claimed or 0), left.get(status, 0)) for status, count, claimed in cases.tuples()}
+    left = {status: int(amount or 0) for status, amount in tuple_rows(open_now)}
+    sums = {status: (int(count), int(claimed or 0), left.get(status, 0)) for status, count, claimed in tuple_rows(cases)}
     order = [s.value for s in CaseStatus]
     return [StatusRow(status, *sums[status])
             for status in sorted(sums, key=lambda s: (order.index(s) if s in order else len(order), s))]

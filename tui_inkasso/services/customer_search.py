@@ -18,6 +18,7 @@ from tui_inkasso.db.models import (
     Customer,
     Invoice,
 )
+from tui_inkasso.db.rows import tuple_rows
 from tui_inkasso.domain.identifiers import digits_only
 from tui_inkasso.services.permissions import reads
 from tui_inkasso.services.transaction import is_postgres
@@ -85,11 +86,10 @@ def _by_invoice(query: str, digits: str) -> list[tuple[int, str, str]]:
     if digits:
         condition |= Invoice.ocr == digits
     rows = (
-        Invoice.select(Invoice.customer, Invoice.number, Invoice.ocr)
-        .where(condition)
-        .order_by(Invoice.id)
-        .limit(20)
-        .tuples()
+        tuple_rows(Invoice.select(Invoice.customer, Invoice.number, Invoice.ocr)
+                   .where(condition)
+                   .order_by(Invoice.id)
+                   .limit(20))
     )
     return [(cid, number, "fakturanummer" if number in numbers else "OCR") for cid, number, _ in rows]
 
@@ -125,14 +125,14 @@ def _prefix_ids(column: pw.Field, prefixes: list[str], limit: int) -> list[int]:
     found: list[tuple[str, int]] = []
     for prefix in prefixes:
         query = Customer.select(column, Customer.id).where(_any_prefix(column, [prefix])).order_by(column).limit(limit)
-        found += list(query.tuples())
+        found += list(tuple_rows(query))
     return list(dict.fromkeys(cid for _, cid in sorted(found)))[:limit]
 
 
 def _by_customer_number(query: str, limit: int) -> tuple[list[int], bool]:
     """Customers whose number is ``query`` (then the bool is True) or begins with it."""
     forms = sorted({query, query.upper(), query.replace(" ", "")} - {""})
-    exact = [cid for (cid,) in Customer.select(Customer.id).where(Customer.number.in_(forms)).tuples()]
+    exact = [cid for (cid,) in tuple_rows(Customer.select(Customer.id).where(Customer.number.in_(forms)))]
     ids = exact + [cid for cid in _prefix_ids(Customer.number, forms, limit) if cid not in exact]
     return ids, bool(exact)
 
@@ -157,27 +157,27 @@ def _by_text(query: str, limit: int) -> list[int]:
     for term in terms[1:]:
         condition &= _contains(Customer.search_text, term)
     rows = Customer.select(Customer.id).where(condition).order_by(Customer.name, Customer.id).limit(limit)
-    return [cid for (cid,) in rows.tuples()]
+    return [cid for (cid,) in tuple_rows(rows)]
 
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _contains(column: pw.Field, term: str) -> pw.Node:
+def _contains(column: pw.Field, term: str) -> pw.ColumnBase:
     """``column LIKE '%term%'`` with the term's wildcards escaped (case-sensitive on PostgreSQL)."""
     pattern = f"%{_escape_like(term)}%"
     return pw.NodeList((column, pw.SQL("LIKE"), pattern, pw.SQL("ESCAPE '\\'")))
 
 
-def _any_prefix(column: pw.Field, prefixes: list[str]) -> pw.Node:
+def _any_prefix(column: pw.Field, prefixes: list[str]) -> pw.ColumnBase:
     """``column`` begins with one of ``prefixes``, in a form that can use the column's index.
 
     SQLite compares text bytewise, so a range ``>= p AND < p'`` walks the index; SQLite's LIKE is
     case-insensitive and would scan instead. PostgreSQL's collation may order punctuation
     unexpectedly, so there it is an exact ``LIKE 'p%'``.
     """
-    conditions: list[pw.Node] = []
+    conditions: list[pw.ColumnBase] = []
     for prefix in prefixes:
         if is_postgres():
             conditions.append(pw.NodeList((column, pw.SQL("LIKE"), f"{_escape_like(prefix)}%", pw.SQL("ESCAPE '\\'"))))
@@ -196,18 +196,16 @@ def _hits(found: dict[int, tuple[str, str | None]]) -> list[CustomerHit]:
     ids = list(found)
     customers = {
         row[0]: row
-        for row in Customer.select(
-            Customer.id, Customer.number, Customer.name, Customer.national_id, Customer.is_company, Customer.city
-        )
-        .where(Customer.id.in_(ids))
-        .tuples()
+        for row in tuple_rows(Customer.select(
+                       Customer.id, Customer.number, Customer.name, Customer.national_id, Customer.is_company, Customer.city
+                   )
+                   .where(Customer.id.in_(ids)))
     }
     totals = {
         cid: (count, total)
-        for cid, count, total in Invoice.select(Invoice.customer, pw.fn.COUNT(Invoice.id), pw.fn.SUM(Invoice.balance))
-        .where(Invoice.customer.in_(ids) & (Invoice.balance > 0))
-        .group_by(Invoice.customer)
-        .tuples()
+        for cid, count, total in tuple_rows(Invoice.select(Invoice.customer, pw.fn.COUNT(Invoice.id), pw.fn.SUM(Invoice.balance))
+                   .where(Invoice.customer.in_(ids) & (Invoice.balance > 0))
+                   .group_by(Invoice.customer))
     }
     hits = []
     for cid in ids:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from tui_inkasso.db.models import DunningNotice, DunningRun
+from tui_inkasso.db.rows import tuple_rows
 from tui_inkasso.services import audit, publishing
 from tui_inkasso.services.dunning_levels import letters_dir
 from tui_inkasso.services.publishing import Action, Recovered, Staging, Unfinished
@@ -46,8 +47,8 @@ _RECOVERED = {
 
 def _unfinished_runs() -> list[tuple[int, str]]:
     """(run id, pending path) of every committed run whose PDF has no final name yet."""
-    rows = (DunningRun.select(DunningRun.id, DunningRun.pdf_path)
-            .where(DunningRun.pdf_path.endswith(STAGING.suffix)).tuples())
+    rows = tuple_rows(DunningRun.select(DunningRun.id, DunningRun.pdf_path)
+                      .where(DunningRun.pdf_path.endswith(STAGING.suffix)))
     return [(run_id, path) for run_id, path in rows if path and STAGING.is_pending(path)]
 
 
@@ -75,8 +76,8 @@ class LetterFiles:
         from tui_inkasso.formats.letter import LetterData, render_letters_pdf
 
         run = DunningRun.get_or_none(DunningRun.id == item.key)
-        notices = list(DunningNotice.select(DunningNotice.letter).where(DunningNotice.run == item.key)
-                       .order_by(DunningNotice.id).tuples())
+        notices = list(tuple_rows(DunningNotice.select(DunningNotice.letter).where(DunningNotice.run == item.key)
+                                  .order_by(DunningNotice.id)))
         if run is None or not notices or any(letter is None for (letter,) in notices):
             return None
         pdf = render_letters_pdf([LetterData.from_json(letter) for (letter,) in notices],

@@ -26,6 +26,7 @@ from tui_inkasso.db.models import (
     Owner,
     RentalObject,
 )
+from tui_inkasso.db.rows import tuple_rows
 from tui_inkasso.domain.bank_days import next_bank_day
 from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.domain.dunning import is_demand_level
@@ -110,7 +111,7 @@ def invoice_notices(invoice_id: int) -> list[NoticeInfo]:
              .where(DunningNotice.invoice == invoice_id).order_by(DunningNotice.level))
     return [NoticeInfo(nid, invoice_id, number, level, name, issued, deadline, fee,
                        bool(has))
-            for nid, level, name, issued, deadline, fee, has in query.tuples()]
+            for nid, level, name, issued, deadline, fee, has in tuple_rows(query)]
 
 
 @reads

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tui_inkasso.db.models import Customer, Invoice, Owner, Property, RentalObject, Termination
+from tui_inkasso.db.rows import tuple_rows
 from tui_inkasso.domain.money import format_amount
 from tui_inkasso.domain.rent_arrears import RecoveryState, premises_code, service_method_label
 from tui_inkasso.fileio import make_folder, write_bytes_atomic
@@ -63,8 +64,8 @@ def _summary(view: TerminationView, on: dt.date) -> EvictionSummary:
     obj: RentalObject = row.rental_object
     prop: Property = obj.property
     ids = [r.invoice_id for r in view.rents]
-    open_rows = list(Invoice.select(Invoice.balance, Invoice.fees, Invoice.interest)
-                     .where(Invoice.id.in_(ids)).tuples())
+    open_rows = list(tuple_rows(Invoice.select(Invoice.balance, Invoice.fees, Invoice.interest)
+                                .where(Invoice.id.in_(ids))))
     last = view.last_day
     letter = TerminationLetter.from_json(row.letter)
     return EvictionSummary(

@@ -25,6 +25,7 @@ from tui_inkasso.db.models import (
     RentalObject,
     ReportedCorrection,
 )
+from tui_inkasso.db.rows import tuple_row, tuple_rows
 from tui_inkasso.domain.codes import (
     charge_kind_label,
     payment_kind_label,
@@ -192,7 +193,7 @@ def invoice_detail(ref: int | str) -> InvoiceDetail:
     """An invoice with its rows, payments, dunning history, case, exclusion and blocks."""
     invoice = find_invoice(ref)
     customer = customer_info_of(invoice.customer)
-    row = invoice_query().where(Invoice.id == invoice.id).tuples().get()
+    row = tuple_row(invoice_query().where(Invoice.id == invoice.id))
     line = invoice_line(row, dunning_level_names(), today(), customer.block is not None)
     owner = Owner.get_by_id(invoice.owner_id)
     object_code = (
@@ -232,16 +233,15 @@ def _rows(invoice_id: int) -> list[RowLine]:
         .where(InvoiceRow.invoice == invoice_id)
         .order_by(InvoiceRow.line_no, InvoiceRow.id)
     )
-    return [RowLine(*row) for row in query.tuples()]
+    return [RowLine(*row) for row in tuple_rows(query)]
 
 
 def _payments(invoice_id: int) -> list[PaymentLine]:
     reported = {
         pid
-        for (pid,) in ReportedCorrection.select(ReportedCorrection.payment)
-        .join(Payment)
-        .where(Payment.invoice == invoice_id)
-        .tuples()
+        for (pid,) in tuple_rows(ReportedCorrection.select(ReportedCorrection.payment)
+                   .join(Payment)
+                   .where(Payment.invoice == invoice_id))
     }
     payments = list(Payment.select().where(Payment.invoice == invoice_id).order_by(Payment.pay_date, Payment.id))
     shares = charge_shares([p.id for p in payments])
@@ -257,16 +257,15 @@ def _payments(invoice_id: int) -> list[PaymentLine]:
 def _charges(invoice_id: int) -> list[ChargeLine]:
     """The invoice's fees and interest, oldest first, each with where it came from."""
     query = (
-        InvoiceCharge.select(
-            InvoiceCharge.id, InvoiceCharge.kind, InvoiceCharge.charged_on, InvoiceCharge.amount,
-            InvoiceCharge.open_amount, InvoiceCharge.written_off, InvoiceCharge.period_from,
-            InvoiceCharge.period_to, DunningNotice.name, CollectionCase.number, Payment.pay_date)
-        .join_from(InvoiceCharge, DunningNotice, pw.JOIN.LEFT_OUTER, on=(InvoiceCharge.notice == DunningNotice.id))
-        .join_from(InvoiceCharge, CollectionCase, pw.JOIN.LEFT_OUTER, on=(InvoiceCharge.case == CollectionCase.id))
-        .join_from(InvoiceCharge, Payment, pw.JOIN.LEFT_OUTER, on=(InvoiceCharge.payment == Payment.id))
-        .where(InvoiceCharge.invoice == invoice_id)
-        .order_by(InvoiceCharge.charged_on, InvoiceCharge.id)
-        .tuples()
+        tuple_rows(InvoiceCharge.select(
+                       InvoiceCharge.id, InvoiceCharge.kind, InvoiceCharge.charged_on, InvoiceCharge.amount,
+                       InvoiceCharge.open_amount, InvoiceCharge.written_off, InvoiceCharge.period_from,
+                       InvoiceCharge.period_to, DunningNotice.name, CollectionCase.number, Payment.pay_date)
+                   .join_from(InvoiceCharge, DunningNotice, pw.JOIN.LEFT_OUTER, on=(InvoiceCharge.notice == DunningNotice.id))
+                   .join_from(InvoiceCharge, CollectionCase, pw.JOIN.LEFT_OUTER, on=(InvoiceCharge.case == CollectionCase.id))
+                   .join_from(InvoiceCharge, Payment, pw.JOIN.LEFT_OUTER, on=(InvoiceCharge.payment == Payment.id))
+                   .where(InvoiceCharge.invoice == invoice_id)
+                   .order_by(InvoiceCharge.charged_on, InvoiceCharge.id))
     )
     lines = []
     for cid, kind, charged_on, amount, open_amount, written_off, since, until, notice, case, paid_on in query:

@@ -24,6 +24,7 @@ from tui_inkasso.db.models import (
     DunningLevelConfig,
     Invoice,
 )
+from tui_inkasso.db.rows import tuple_row, tuple_rows
 from tui_inkasso.domain.codes import (
     invoice_kind_label,
 )
@@ -203,11 +204,9 @@ def _ledger_totals(customer_id: int) -> tuple[int, int, int, int, int]:
     open_sum = pw.Case(None, [((Invoice.balance > 0), Invoice.balance)], 0)
     marked = pw.Case(None, [(Invoice.collection_case.is_null(False), 1)], 0)
     row = (
-        Invoice.select(pw.fn.COUNT(Invoice.id), pw.fn.SUM(open_case), pw.fn.SUM(open_sum), pw.fn.SUM(marked),
-                       pw.fn.SUM(Invoice.fees + Invoice.interest))
-        .where(Invoice.customer == customer_id)
-        .tuples()
-        .get()
+        tuple_row(Invoice.select(pw.fn.COUNT(Invoice.id), pw.fn.SUM(open_case), pw.fn.SUM(open_sum), pw.fn.SUM(marked),
+                                 pw.fn.SUM(Invoice.fees + Invoice.interest))
+                  .where(Invoice.customer == customer_id))
     )
     return tuple(int(v or 0) for v in row)  # type: ignore[return-value]
 
@@ -248,7 +247,7 @@ def customer_invoices(
         query = query.offset(offset)
     names = dunning_level_names()
     day = today()
-    return [invoice_line(row, names, day, customer_blocked) for row in query.tuples()]
+    return [invoice_line(row, names, day, customer_blocked) for row in tuple_rows(query)]
 
 
 _INVOICE_COLUMNS = (
@@ -270,7 +269,7 @@ _INVOICE_COLUMNS = (
 )
 
 
-def invoice_query() -> pw.ModelSelect:
+def invoice_query() -> pw.ModelSelect[Invoice]:
     return Invoice.select(*_INVOICE_COLUMNS).join(
         CollectionCase, pw.JOIN.LEFT_OUTER, on=(Invoice.collection_case == CollectionCase.id)
     )
@@ -299,4 +298,4 @@ def invoice_line(row: tuple[Any, ...], names: dict[int, str], day: dt.date, cust
 
 def dunning_level_names() -> dict[int, str]:
     """The configured dunning levels' names by level."""
-    return dict(DunningLevelConfig.select(DunningLevelConfig.level, DunningLevelConfig.name).tuples())
+    return dict(tuple_rows(DunningLevelConfig.select(DunningLevelConfig.level, DunningLevelConfig.name)))

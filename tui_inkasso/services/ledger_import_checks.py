@@ -36,6 +36,7 @@ from tui_inkasso.db.models import (
     Property,
     RentalObject,
 )
+from tui_inkasso.db.rows import tuple_rows
 from tui_inkasso.domain.identifiers import IdentifierError
 from tui_inkasso.domain.money import format_amount
 from tui_inkasso.domain.ocr_control import OcrControl, check_ocr
@@ -132,8 +133,8 @@ def _owner_roles(codes: list[str]) -> dict[str, set[str]]:
     """Stored owners (by code) with the account roles they map."""
     found: dict[str, set[str]] = {code: set() for code in _codes_in(Owner, Owner.code, codes)}
     if found:
-        query = (Account.select(Owner.code, Account.role).join(Owner)
-                 .where(Owner.code.in_(list(found))).tuples())
+        query = tuple_rows(Account.select(Owner.code, Account.role).join(Owner)
+                           .where(Owner.code.in_(list(found))))
         for code, role in query:
             found[code].add(role)
     return found
@@ -145,14 +146,14 @@ def _codes_in(model: type[pw.Model], key: pw.Field, values: Iterable[str]) -> li
 
 def _property_owners(codes: list[str]) -> dict[str, str]:
     """Stored properties' owner codes, by property code."""
-    return dict(fetch_in_chunks(lambda part: Property.select(Property.code, Owner.code.alias("owner_code"))
-                                .join(Owner).where(Property.code.in_(part)).tuples(), codes, CHUNK))
+    return dict(fetch_in_chunks(lambda part: tuple_rows(Property.select(Property.code, Owner.code.alias("owner_code"))
+                                           .join(Owner).where(Property.code.in_(part))), codes, CHUNK))
 
 
 def _object_properties(codes: list[str]) -> dict[str, str]:
     """Stored objects' property codes, by object code."""
-    return dict(fetch_in_chunks(lambda part: RentalObject.select(RentalObject.code, Property.code.alias("property_code"))
-                                .join(Property).where(RentalObject.code.in_(part)).tuples(), codes, CHUNK))
+    return dict(fetch_in_chunks(lambda part: tuple_rows(RentalObject.select(RentalObject.code, Property.code.alias("property_code"))
+                                           .join(Property).where(RentalObject.code.in_(part))), codes, CHUNK))
 
 
 def _resolve_invoice_refs(ledger: Ledger, known: Known, problems: Problems) -> None:
@@ -202,7 +203,7 @@ def _resolve_contracts(ledger: Ledger, known: Known, problems: Problems) -> None
     query = (Contract.select(Contract.number, Customer.number, RentalObject.code)
              .join(Customer, on=(Contract.customer == Customer.id))
              .join_from(Contract, RentalObject, on=(Contract.rental_object == RentalObject.id)))
-    for number, customer, obj in fetch_in_chunks(lambda part: query.where(Contract.number.in_(part)).tuples(),
+    for number, customer, obj in fetch_in_chunks(lambda part: tuple_rows(query.where(Contract.number.in_(part))),
                                                  wanted, CHUNK):
         contracts[number] = (customer, obj)
     for invoice in ledger.invoices:
@@ -336,7 +337,7 @@ class _StoredInvoice:
 def _stored_invoices(numbers: list[str]) -> dict[str, _StoredInvoice]:
     query = Invoice.select(Invoice.number, Invoice.id, Invoice.kind, Invoice.customer, Invoice.rental_object,
                            Invoice.owner, Invoice.invoice_date, Invoice.due_date, Invoice.ocr, Invoice.balance)
-    rows = fetch_in_chunks(lambda part: query.where(Invoice.number.in_(part)).tuples(), numbers, CHUNK)
+    rows = fetch_in_chunks(lambda part: tuple_rows(query.where(Invoice.number.in_(part))), numbers, CHUNK)
     return {number: _StoredInvoice(*values) for number, *values in rows}
 
 
@@ -352,7 +353,7 @@ def _rows_by_invoice(ids: list[int]) -> dict[int, list[tuple[str, int]]]:
     query = InvoiceRow.select(InvoiceRow.invoice, InvoiceRow.text, InvoiceRow.amount).order_by(InvoiceRow.line_no)
     rows: dict[int, list[tuple[str, int]]] = {}
     for invoice_id, text, amount in fetch_in_chunks(
-            lambda part: query.where(InvoiceRow.invoice.in_(part)).tuples(), ids, CHUNK):
+            lambda part: tuple_rows(query.where(InvoiceRow.invoice.in_(part))), ids, CHUNK):
         rows.setdefault(invoice_id, []).append((text, amount))
     return rows
 
@@ -366,7 +367,7 @@ def notices_by_invoice(ids: list[int]) -> dict[int, dict[int, DunningNotice]]:
 
 def _codes(model: type[pw.Model], ids: list[int], key: str = "code") -> dict[int, str]:
     column = getattr(model, key)
-    rows = fetch_in_chunks(lambda part: model.select(model.id, column).where(model.id.in_(part)).tuples(), ids, CHUNK)
+    rows = fetch_in_chunks(lambda part: tuple_rows(model.select(model.id, column).where(model.id.in_(part))), ids, CHUNK)
     return dict(rows)
 
 

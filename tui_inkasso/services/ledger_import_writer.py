@@ -40,6 +40,7 @@ from tui_inkasso.db.models import (
     Setting,
 )
 from tui_inkasso.db.notice_charges import charge_notice_fees
+from tui_inkasso.db.rows import tuple_rows
 from tui_inkasso.domain.allocation import COLLECTION_OVERPAYMENT_ROLE, Split, split_payment
 from tui_inkasso.domain.level_kinds import default_kind
 from tui_inkasso.domain.ocr_control import DEFAULT_OCR_CONTROL
@@ -320,7 +321,7 @@ class _InvoiceWriter:
         """The stored invoices the file names (as invoices or in payments)."""
         query = Invoice.select(Invoice.number, Invoice.id, Invoice.customer, Invoice.owner, Invoice.ocr,
                                Invoice.amount, Invoice.balance, Invoice.collection_case)
-        rows = fetch_in_chunks(lambda part: query.where(Invoice.number.in_(part)).tuples(), self.known.invoices, CHUNK)
+        rows = fetch_in_chunks(lambda part: tuple_rows(query.where(Invoice.number.in_(part))), self.known.invoices, CHUNK)
         return {number: _Stored(*values) for number, *values in rows}
 
     def _plan_payments(self, stored: dict[str, _Stored]) -> list[tuple[PaymentRecord, Split]]:
@@ -388,7 +389,7 @@ class _InvoiceWriter:
     @staticmethod
     def _ids_of(numbers: list[str]) -> dict[str, int]:
         return dict(fetch_in_chunks(
-            lambda part: Invoice.select(Invoice.number, Invoice.id).where(Invoice.number.in_(part)).tuples(),
+            lambda part: tuple_rows(Invoice.select(Invoice.number, Invoice.id).where(Invoice.number.in_(part))),
             numbers, CHUNK))
 
     def _notices(self, stored: dict[str, _Stored], ids: dict[str, int],
@@ -496,7 +497,7 @@ def _leases(invoices: Sequence[InvoiceRecord]) -> _Leases:
     leases = _Leases({}, {})
     dates = StoredDates()
     for contract_id, number, start, end, customer, obj in fetch_in_chunks(
-            lambda part: query.where(Customer.number.in_(part)).tuples(), customers, CHUNK):
+            lambda part: tuple_rows(query.where(Customer.number.in_(part))), customers, CHUNK):
         leases.by_number[number] = contract_id
         leases.by_pair.setdefault((customer, obj), []).append(
             (dates[start], dates[end] if end else None, contract_id))
@@ -513,7 +514,7 @@ def _applied_by_invoice(ids: list[int]) -> dict[int, list[tuple[dt.date, int]]]:
     query = Payment.select(Payment.invoice, Payment.pay_date, Payment.invoice_amount)
     found: dict[int, list[tuple[dt.date, int]]] = {}
     for invoice_id, pay_date, applied in fetch_in_chunks(
-            lambda part: query.where(Payment.invoice.in_(part)).tuples(), ids, CHUNK):
+            lambda part: tuple_rows(query.where(Payment.invoice.in_(part))), ids, CHUNK):
         found.setdefault(invoice_id, []).append((pay_date, applied))
     return found
 

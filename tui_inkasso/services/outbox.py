@@ -31,6 +31,7 @@ from peewee import fn
 
 from tui_inkasso.db.connection import db
 from tui_inkasso.db.models import OutboxFile
+from tui_inkasso.db.rows import tuple_rows
 from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.fileio import file_digest
 from tui_inkasso.services import audit
@@ -544,7 +545,7 @@ def status_counts() -> dict[str, int]:
     query = OutboxFile.select(OutboxFile.status, fn.COUNT(OutboxFile.id).alias("n")).group_by(
         OutboxFile.status
     )
-    for status, n in query.tuples():
+    for status, n in tuple_rows(query):
         counts[status] = n
     return counts
 

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tui_inkasso.db.models import Account, Invoice, Owner
+from tui_inkasso.db.rows import tuple_rows
 from tui_inkasso.domain.codes import AccountRole, StaffRole
 from tui_inkasso.domain.contact_details import NORMALIZERS, ContactError
 from tui_inkasso.domain.identifiers import (
@@ -118,7 +119,7 @@ class OwnerAccounts:
 def list_owner_accounts() -> list[OwnerAccounts]:
     """Every owner with its giro numbers and accounts, by owner code."""
     accounts: dict[int, dict[str, str]] = {}
-    for owner_id, role, number in Account.select(Account.owner, Account.role, Account.number).tuples():
+    for owner_id, role, number in tuple_rows(Account.select(Account.owner, Account.role, Account.number)):
         accounts.setdefault(owner_id, {})[role] = number
     return [_owner(row, accounts.get(row.id, {})) for row in Owner.select().order_by(Owner.code)]
 
@@ -230,8 +231,8 @@ def _store_contact(current: OwnerAccounts, cleaned: dict[str, str]) -> None:
 def invoices_failing_ocr(owner_id: int, control: OcrControl) -> str:
     """Why ``control`` cannot be the owner's level ("" when it can): the open invoices whose OCR
     number it refuses, counted, the first named."""
-    failing = [(number, ocr) for number, ocr in Invoice.select(Invoice.number, Invoice.ocr).where(
-        (Invoice.owner == owner_id) & (Invoice.balance != 0)).order_by(Invoice.number).tuples()
+    failing = [(number, ocr) for number, ocr in tuple_rows(Invoice.select(Invoice.number, Invoice.ocr).where(
+                   (Invoice.owner == owner_id) & (Invoice.balance != 0)).order_by(Invoice.number))
         if ocr and not is_valid_ocr(ocr, control)]
     if not failing:
         return ""

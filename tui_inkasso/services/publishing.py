@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, Protocol
 
+from tui_inkasso.db.rows import tuple_rows
 from tui_inkasso.fileio import file_digest, fsync_dir
 from tui_inkasso.services.errors import UserError
 
@@ -437,7 +438,7 @@ class RecordedFiles:
         query = self.model.select(*fields)
         if self.where:
             query = query.where(*self.where)
-        return query.order_by(self.model.id.desc()).limit(self.scan).tuples()
+        return tuple_rows(query.order_by(self.model.id.desc()).limit(self.scan))
 
     def unfinished(self, folder: Path | None) -> Iterator[Unfinished]:
         model = self.model

@@ -10,13 +10,18 @@ planner on the invoice indexes instead of joining a million rows.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
+from typing import TypeVar, cast
 
 import peewee as pw
 
 from tui_inkasso.db.models import Customer, Invoice, ObjectType, Owner, Property, RentalObject
+from tui_inkasso.db.rows import tuple_rows
 from tui_inkasso.services.errors import UserError
 from tui_inkasso.services.permissions import reads
+
+_M = TypeVar("_M", bound=pw.Model)
 
 
 class SelectionError(UserError):
@@ -86,8 +91,9 @@ class Selection:
             if f.name in ("due_from", "due_to"):
                 values[f.name] = dt.date.fromisoformat(str(raw))
             else:
-                values[f.name] = tuple(str(v) for v in raw)  # type: ignore[union-attr]
-        return cls(**values)  # type: ignore[arg-type]
+                # to_dict wrote a list here (JSON has no tuple)
+                values[f.name] = tuple(str(v) for v in cast("Iterable[object]", raw))
+        return cls(**values)  # type: ignore[arg-type]  # each value was made for its field just above
 
 
 @reads
@@ -103,10 +109,10 @@ def validate_selection(selection: Selection) -> None:
     for _name, values, column, label in checks:
         if not values:
             continue
-        found = {row[0] for row in column.model.select(column).where(column.in_(values)).tuples()}
+        found = {row[0] for row in tuple_rows(column.model.select(column).where(column.in_(values)))}
         problems.extend(f"okänd {label}: {v}" for v in values if v not in found)
     if selection.areas:
-        known = {row[0] for row in Property.select(Property.area).where(Property.area.in_(selection.areas)).tuples()}
+        known = {row[0] for row in tuple_rows(Property.select(Property.area).where(Property.area.in_(selection.areas)))}
         problems.extend(f"okänt område: {a}" for a in selection.areas if a not in known)
     bad_kinds = [k for k in selection.kinds if k not in ("rent", "direct")]
     problems.extend(f"okänd fakturatyp: {k} (rent eller direct)" for k in bad_kinds)
@@ -116,7 +122,7 @@ def validate_selection(selection: Selection) -> None:
         raise SelectionError("; ".join(problems))
 
 
-def apply_selection(query: pw.ModelSelect, selection: Selection) -> pw.ModelSelect:
+def apply_selection(query: pw.ModelSelect[_M], selection: Selection) -> pw.ModelSelect[_M]:
     """``query`` (over Invoice) narrowed to the selection."""
     if selection.owners:
         query = query.where(Invoice.owner.in_(Owner.select(Owner.id).where(Owner.code.in_(selection.owners))))
@@ -136,7 +142,7 @@ def apply_selection(query: pw.ModelSelect, selection: Selection) -> pw.ModelSele
     return query
 
 
-def _object_filter(selection: Selection) -> pw.ModelSelect | None:
+def _object_filter(selection: Selection) -> pw.ModelSelect[RentalObject] | None:
     if not (selection.properties or selection.areas or selection.object_types):
         return None
     objects = RentalObject.select(RentalObject.id)

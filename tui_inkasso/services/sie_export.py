@@ -38,6 +38,7 @@ import peewee as pw
 from tui_inkasso import __version__
 from tui_inkasso.db.bulk import execute_many
 from tui_inkasso.db.models import Account, Owner, SieExport, Voucher, VoucherRow
+from tui_inkasso.db.rows import tuple_row, tuple_rows
 from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.fileio import FileNameError, atomic_write, file_in, make_folder, name_part
 from tui_inkasso.formats.sie import SieHeader, SieTransaction, SieVoucher, write_sie
@@ -171,8 +172,8 @@ def _plan(owner: Owner, from_date: dt.date | None, to_date: dt.date | None, agai
     """What the owner's file takes: the new vouchers (or, with ``again``, all of the period)."""
     in_period = (Voucher.owner == owner.id) & _period(from_date, to_date)
     where = in_period if again else in_period & Voucher.sie_export.is_null()
-    count, first, last = Voucher.select(pw.fn.COUNT(Voucher.id), pw.fn.MIN(Voucher.date),
-                                        pw.fn.MAX(Voucher.date)).where(where).tuples().get()
+    count, first, last = tuple_row(Voucher.select(pw.fn.COUNT(Voucher.id), pw.fn.MIN(Voucher.date),
+                                                  pw.fn.MAX(Voucher.date)).where(where))
     skipped = 0 if again else Voucher.select().where(in_period & Voucher.sie_export.is_null(False)).count()
     return _Plan(owner, None, where, count or 0, skipped,
                  stored_date(first) if first else None, stored_date(last) if last else None)
@@ -278,11 +279,11 @@ def _header(plan: _Plan) -> SieHeader:
 def _used_accounts(plan: _Plan) -> tuple[tuple[str, str], ...]:
     """(number, name) of the accounts the file's vouchers use; the name from the owner's
     account mapping (its name, else its role), else "Konto NNNN"."""
-    used = VoucherRow.select(VoucherRow.account).join(Voucher).where(plan.where).distinct().tuples()
+    used = tuple_rows(VoucherRow.select(VoucherRow.account).join(Voucher).where(plan.where).distinct())
     names: dict[str, str] = {}
-    for number, name, role in Account.select(Account.number, Account.name, Account.role).where(
-        Account.owner == plan.owner.id
-    ).order_by(Account.id).tuples():
+    for number, name, role in tuple_rows(Account.select(Account.number, Account.name, Account.role).where(
+                   Account.owner == plan.owner.id
+               ).order_by(Account.id)):
         names.setdefault(number, name or role)
     numbers = sorted({row[0] for row in used}, key=lambda n: (len(n), n))
     return tuple((number, names.get(number, f"Konto {number}")) for number in numbers)
@@ -292,12 +293,11 @@ def _sie_vouchers(plan: _Plan, series: str) -> Iterator[SieVoucher]:
     """The file's vouchers with their rows, from one streamed, ordered query; each voucher's id
     is noted in ``plan.written`` so the export can mark exactly what it wrote."""
     query = (
-        VoucherRow.select(Voucher.id, Voucher.number, Voucher.date, Voucher.text, VoucherRow.account,
-                          VoucherRow.amount)
-        .join(Voucher)
-        .where(plan.where)
-        .order_by(Voucher.date, Voucher.number, VoucherRow.id)
-        .tuples()
+        tuple_rows(VoucherRow.select(Voucher.id, Voucher.number, Voucher.date, Voucher.text, VoucherRow.account,
+                                     VoucherRow.amount)
+                   .join(Voucher)
+                   .where(plan.where)
+                   .order_by(Voucher.date, Voucher.number, VoucherRow.id))
     )
     current: tuple[int, int, dt.date, str] | None = None
     rows: list[SieTransaction] = []

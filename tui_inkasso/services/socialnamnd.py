@@ -15,6 +15,7 @@ from pathlib import Path
 import peewee as pw
 
 from tui_inkasso.db.models import Property, Socialnamnd
+from tui_inkasso.db.rows import tuple_rows
 from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.domain.email_address import EmailAddressError, normalize_email
 from tui_inkasso.domain.municipality import (
@@ -62,8 +63,8 @@ def _boards() -> dict[str, Socialnamnd]:
 
 def _property_counts() -> dict[str, tuple[str, int]]:
     counts: dict[str, tuple[str, int]] = {}
-    query = (Property.select(Property.municipality, pw.fn.COUNT(Property.id))
-             .where(Property.municipality != "").group_by(Property.municipality).tuples())
+    query = tuple_rows(Property.select(Property.municipality, pw.fn.COUNT(Property.id))
+                       .where(Property.municipality != "").group_by(Property.municipality))
     for name, count in query:
         try:
             key = municipality_key(name)

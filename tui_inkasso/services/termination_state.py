@@ -38,6 +38,7 @@ from tui_inkasso.db.models import (
     Termination,
     TerminationInvoice,
 )
+from tui_inkasso.db.rows import tuple_rows
 from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.domain.rent_arrears import (
     Recovery,
@@ -130,7 +131,7 @@ _COLUMNS = (Termination.id, Contract.number, Customer.number, Customer.name, Ren
             Termination.served_how, Termination.socialnamnd_received_on, Termination.state)
 
 
-def _query() -> pw.ModelSelect:
+def _query() -> pw.ModelSelect[Termination]:
     return (Termination.select(*_COLUMNS)
             .join(Contract, on=(Termination.contract == Contract.id))
             .join_from(Termination, Customer, on=(Termination.customer == Customer.id))
@@ -165,12 +166,12 @@ def _rents(ids: Sequence[int]) -> dict[int, list[TerminatedRent]]:
     found: dict[int, list[TerminatedRent]] = defaultdict(list)
     if not ids:
         return found
-    query = (TerminationInvoice.select(TerminationInvoice.termination, Invoice.id, Invoice.number,
-                                       TerminationInvoice.due_date, TerminationInvoice.amount, Invoice.balance,
-                                       TerminationInvoice.counted_through)
-             .join(Invoice, on=(TerminationInvoice.invoice == Invoice.id))
-             .where(TerminationInvoice.termination.in_(list(ids)))
-             .order_by(TerminationInvoice.due_date, Invoice.number).tuples())
+    query = tuple_rows(TerminationInvoice.select(TerminationInvoice.termination, Invoice.id, Invoice.number,
+                                                 TerminationInvoice.due_date, TerminationInvoice.amount, Invoice.balance,
+                                                 TerminationInvoice.counted_through)
+                       .join(Invoice, on=(TerminationInvoice.invoice == Invoice.id))
+                       .where(TerminationInvoice.termination.in_(list(ids)))
+                       .order_by(TerminationInvoice.due_date, Invoice.number))
     for tid, iid, number, due, amount, balance, through in query:
         found[tid].append(TerminatedRent(iid, number, stored_date(due), amount, balance, through))
     return found
@@ -186,8 +187,8 @@ def _payments(rents: dict[int, list[TerminatedRent]]) -> dict[int, list[tuple[dt
     found: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
     if not by_invoice:
         return found
-    query = (Payment.select(Payment.invoice, Payment.id, Payment.pay_date, Payment.amount)
-             .where(Payment.invoice.in_(list(by_invoice))).order_by(Payment.pay_date, Payment.id).tuples())
+    query = tuple_rows(Payment.select(Payment.invoice, Payment.id, Payment.pay_date, Payment.amount)
+                       .where(Payment.invoice.in_(list(by_invoice))).order_by(Payment.pay_date, Payment.id))
     for iid, pid, pay_date, amount in query:
         for tid, through in by_invoice[iid]:
             if pid > through:
@@ -198,7 +199,7 @@ def _payments(rents: dict[int, list[TerminatedRent]]) -> dict[int, list[tuple[dt
 @reads
 def list_terminations(on: dt.date, *, states: Iterable[RecoveryState] | None = None) -> list[TerminationView]:
     """Every termination (newest first) with its state on ``on``; only ``states`` when given."""
-    views = _views(_query().order_by(Termination.terminated_on.desc(), Termination.id.desc()).tuples(), on)
+    views = _views(tuple_rows(_query().order_by(Termination.terminated_on.desc(), Termination.id.desc())), on)
     if states is None:
         return views
     wanted = set(states)
@@ -208,8 +209,8 @@ def list_terminations(on: dt.date, *, states: Iterable[RecoveryState] | None = N
 @reads
 def termination_for(contract_number: str, on: dt.date) -> TerminationView:
     """The latest termination of a contract, with its state on ``on``; NotFound naming it."""
-    rows = list(_query().where(Contract.number == contract_number)
-                .order_by(Termination.id.desc()).limit(1).tuples())
+    rows = list(tuple_rows(_query().where(Contract.number == contract_number)
+                           .order_by(Termination.id.desc()).limit(1)))
     if not rows:
         if not Contract.select().where(Contract.number == contract_number).exists():
             raise NotFound(f"hyresavtal {contract_number} finns inte")
@@ -219,7 +220,7 @@ def termination_for(contract_number: str, on: dt.date) -> TerminationView:
 
 def termination_by_id(termination_id: int, on: dt.date) -> TerminationView:
     """One termination by its id (the screens'), or NotFound."""
-    rows = list(_query().where(Termination.id == termination_id).tuples())
+    rows = list(tuple_rows(_query().where(Termination.id == termination_id)))
     if not rows:
         raise NotFound(f"uppsägning {termination_id} finns inte")
     return _views(rows, on)[0]
@@ -231,15 +232,15 @@ def open_contracts(contract_ids: Iterable[int], on: dt.date) -> set[int]:
     if not ids:
         return set()
     rows = _query().where(Termination.contract.in_(ids), Termination.state != RecoveryState.RECOVERED.value)
-    contract_of = dict(Termination.select(Termination.id, Termination.contract)
-                       .where(Termination.contract.in_(ids)).tuples())
-    return {contract_of[v.id] for v in _views(rows.tuples(), on) if v.state.is_open}
+    contract_of = dict(tuple_rows(Termination.select(Termination.id, Termination.contract)
+                                  .where(Termination.contract.in_(ids))))
+    return {contract_of[v.id] for v in _views(tuple_rows(rows), on) if v.state.is_open}
 
 
 @reads
 def open_termination_invoices(on: dt.date) -> set[int]:
     """Every invoice in a termination that still stands on ``on`` (a few hundred at most)."""
-    rows = _query().where(Termination.state != RecoveryState.RECOVERED.value).tuples()
+    rows = tuple_rows(_query().where(Termination.state != RecoveryState.RECOVERED.value))
     return {r.invoice_id for view in _views(rows, on) if view.state.is_open for r in view.rents}
 
 
@@ -266,11 +267,11 @@ def invoice_marks(invoice_ids: Iterable[int], on: dt.date) -> dict[int, InvoiceM
     ids = list(dict.fromkeys(invoice_ids))
     if not ids:
         return {}
-    links = dict(TerminationInvoice.select(TerminationInvoice.invoice, pw.fn.MAX(TerminationInvoice.termination))
-                 .where(TerminationInvoice.invoice.in_(ids)).group_by(TerminationInvoice.invoice).tuples())
+    links = dict(tuple_rows(TerminationInvoice.select(TerminationInvoice.invoice, pw.fn.MAX(TerminationInvoice.termination))
+                            .where(TerminationInvoice.invoice.in_(ids)).group_by(TerminationInvoice.invoice)))
     if not links:
         return {}
-    views = {v.id: v for v in _views(_query().where(Termination.id.in_(set(links.values()))).tuples(), on)}
+    views = {v.id: v for v in _views(tuple_rows(_query().where(Termination.id.in_(set(links.values())))), on)}
     marks = {}
     for iid, tid in links.items():
         view = views[tid]
@@ -355,7 +356,7 @@ def _store_states(ids: Sequence[int], on: dt.date) -> list[StateChange]:
     if not ids:
         return []
     changes = []
-    for view in _views(_query().where(Termination.id.in_(list(ids))).tuples(), on):
+    for view in _views(tuple_rows(_query().where(Termination.id.in_(list(ids)))), on):
         if view.state.value == view.stored_state:
             continue
         Termination.update(state=view.state.value, state_since=on).where(Termination.id == view.id).execute()
@@ -369,6 +370,6 @@ def _store_states(ids: Sequence[int], on: dt.date) -> list[StateChange]:
 def refresh_states(on: dt.date) -> list[StateChange]:
     """Move every termination not yet recovered to its state on ``on``: one transaction."""
     with write_transaction():
-        ids = [tid for (tid,) in Termination.select(Termination.id)
-               .where(Termination.state != RecoveryState.RECOVERED.value).tuples()]
+        ids = [tid for (tid,) in tuple_rows(Termination.select(Termination.id)
+                          .where(Termination.state != RecoveryState.RECOVERED.value))]
         return _store_states(ids, on)

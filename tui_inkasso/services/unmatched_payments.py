@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import peewee as pw
 
 from tui_inkasso.db.models import Customer, Invoice, Owner, Payment, PaymentFile
+from tui_inkasso.db.rows import tuple_rows
 from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.domain.identifiers import digits_only
 from tui_inkasso.services import customer_search, invoice_detail
@@ -47,7 +48,7 @@ UNMATCHED_SORTS = {
 }
 
 
-def _unmatched_query(text: str = "") -> pw.ModelSelect:
+def _unmatched_query(text: str = "") -> pw.ModelSelect[Payment]:
     query = (
         Payment.select(
             Payment.id, Payment.pay_date, Payment.amount, Payment.method, Payment.reference, Payment.payer_name,
@@ -86,7 +87,7 @@ def unmatched_payments(
         query = query.limit(limit)
     if offset:
         query = query.offset(offset)
-    return [UnmatchedPayment(*row) for row in query.tuples()]
+    return [UnmatchedPayment(*row) for row in tuple_rows(query)]
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ def find_invoices(text: str, limit: int = 50) -> list[InvoiceCandidate]:
     )
     digits = digits_only(query)
     exact = base.where((Invoice.number == query) | (Invoice.ocr == (digits or query))).limit(limit)
-    found = [InvoiceCandidate(*row) for row in exact.tuples()]
+    found = [InvoiceCandidate(*row) for row in tuple_rows(exact)]
     if found:
         return found
     customers = [hit.id for hit in customer_search.search_customers(query, limit=20)]
@@ -133,7 +134,7 @@ def find_invoices(text: str, limit: int = 50) -> list[InvoiceCandidate]:
         .order_by(Customer.name, Invoice.due_date, Invoice.id)
         .limit(limit)
     )
-    return [InvoiceCandidate(*row) for row in query_open.tuples()]
+    return [InvoiceCandidate(*row) for row in tuple_rows(query_open)]
 
 
 @reads

@@ -15,6 +15,7 @@ from collections import defaultdict
 import peewee as pw
 
 from tui_inkasso.db.models import Account, Owner, Voucher
+from tui_inkasso.db.rows import tuple_rows
 from tui_inkasso.services.errors import BookingError
 from tui_inkasso.services.transaction import is_postgres
 
@@ -27,9 +28,9 @@ def account_map(owner_ids: set[int]) -> AccountMap:
     result: AccountMap = defaultdict(dict)
     if not owner_ids:
         return result
-    for owner_id, role, number in Account.select(Account.owner, Account.role, Account.number).where(
-        Account.owner.in_(list(owner_ids))
-    ).tuples():
+    for owner_id, role, number in tuple_rows(Account.select(Account.owner, Account.role, Account.number).where(
+                   Account.owner.in_(list(owner_ids))
+               )):
         result[owner_id][role] = number
     return result
 
@@ -54,12 +55,11 @@ def next_voucher_numbers(owner_ids: set[int]) -> dict[int, int]:
     if not owner_ids:
         return numbers
     if is_postgres():
-        list(Owner.select(Owner.id).where(Owner.id.in_(list(owner_ids))).for_update().tuples())
+        list(tuple_rows(Owner.select(Owner.id).where(Owner.id.in_(list(owner_ids))).for_update()))
     query = (
-        Voucher.select(Voucher.owner, pw.fn.MAX(Voucher.number))
-        .where(Voucher.owner.in_(list(owner_ids)))
-        .group_by(Voucher.owner)
-        .tuples()
+        tuple_rows(Voucher.select(Voucher.owner, pw.fn.MAX(Voucher.number))
+                   .where(Voucher.owner.in_(list(owner_ids)))
+                   .group_by(Voucher.owner))
     )
     for owner_id, highest in query:
         numbers[owner_id] = (highest or 0) + 1
