@@ -153,7 +153,7 @@ def _unmatched(args: argparse.Namespace) -> Output:
     if args.action == "allocate":
         booked = unmatched_payments.allocate_payment(args.payment, args.invoice)
         split = booked.split
-        data = {
+        data: dict[str, object] = {
             "payment": booked.payment_id, "invoice": booked.invoice_number,
             "invoice_amount": format_amount(split.invoice_amount), "excess_amount": format_amount(split.excess_amount),
             "excess_role": split.excess_role, "voucher": booked.voucher_id,

@@ -62,6 +62,10 @@ PAGE = 2000
 COPY_ROWS = 50_000
 """Rows per ``COPY`` round trip on PostgreSQL (a few MB of text)."""
 
+_driver_errors: pw.ExceptionWrapper = pw.__exception_wrapper__  # type: ignore[attr-defined]  # not in peewee's stubs
+"""peewee's own context that raises a driver's error as peewee's (``IntegrityError`` ...), as its
+queries do: the raw cursors below get the same errors."""
+
 INDEX_BUILD_MEMORY = "256MB"
 """``maintenance_work_mem`` while a loader rebuilds its indexes on PostgreSQL (a server setting the
 transaction raises for itself; the server's memory, not this process's)."""
@@ -101,7 +105,7 @@ def insert(model: type[pw.Model], columns: Sequence[str], rows: Sequence[Sequenc
     table = model._meta.table_name
     names = ", ".join(f'"{model._meta.fields[c].column_name}"' for c in columns)
     head = f'INSERT INTO "{table}" ({names}) VALUES '
-    with pw.__exception_wrapper__:
+    with _driver_errors:
         cursor = database.cursor()
         if isinstance(database, pw.SqliteDatabase):
             _insert_sqlite(cursor, head, len(columns), rows)
@@ -227,7 +231,7 @@ def execute_many(sql: str, params: Sequence[Sequence[Any]], database: pw.Databas
     if not params:
         return
     database = _database(database)
-    with pw.__exception_wrapper__:
+    with _driver_errors:
         cursor = database.cursor()
         if isinstance(database, pw.SqliteDatabase):
             cursor.executemany(sql, params)
@@ -533,7 +537,7 @@ class _Copier:
     def _raise(self) -> None:
         if self.error is not None:
             error, self.error = self.error, None
-            with pw.__exception_wrapper__:
+            with _driver_errors:
                 raise error
 
     def _run(self) -> None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from typing import TYPE_CHECKING
 
 import peewee as pw
 from playhouse.migrate import SchemaMigrator, migrate
@@ -41,6 +42,9 @@ def migrate_v5(database: pw.Database, migrator: SchemaMigrator) -> None:
     """Add the columns and the table; give stored levels their kinds; rebuild old exports."""
 
     class Base(pw.Model):
+        if TYPE_CHECKING:
+            id = pw.AutoField()  # the key peewee adds (as on db.models.BaseModel)
+
         class Meta:
             legacy_table_names = False
 

@@ -11,7 +11,7 @@ and iterates exactly as before.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any, TypeAlias, cast
 
 import peewee as pw
@@ -23,6 +23,12 @@ Row: TypeAlias = tuple[Any, ...]
 def tuple_rows(query: pw.SelectBase) -> Iterable[Row]:
     """The rows of ``query`` as tuples (lazy: the query runs when iterated, as ``tuples()`` does)."""
     return cast("Iterable[Row]", query.tuples())
+
+
+def iter_tuple_rows(query: pw.SelectBase) -> Iterator[Row]:
+    """The rows of ``query`` as tuples, not kept on the query (``tuples().iterator()``: constant
+    memory for a long result read once)."""
+    return cast("Iterator[Row]", query.tuples().iterator())
 
 
 def tuple_row(query: pw.SelectBase) -> Row:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Self
 
 from tui_inkasso.db import models as m
 from tui_inkasso.demo.catalogue import (
@@ -31,7 +32,10 @@ class Scenarios(History):
     """The planned invoices, written with the history's own writer."""
 
     # ----------------------------------------------------------------- guaranteed material
-    def _scenarios(self, scenarios: Sequence[Callable[[Scenarios, Lease], None]]) -> None:
+    if TYPE_CHECKING:
+        def _bankgiro(self) -> str: ...  # People's; DemoBuilder mixes both in
+
+    def _scenarios(self, scenarios: Sequence[Callable[[Self, Lease], None]]) -> None:
         """A few invoices built to a plan, so every workflow has material at any size."""
         candidates = [c for c in self.contracts
                       if self.customers[c.customer].profile in (AUTOGIRO, GOOD)

@@ -99,7 +99,7 @@ class BuilderState:
         self.ds = IsoDates()
         self.registered = RegisteredAt()
         self.flag = self.writer.flag
-        self.ids = {model: self.writer.next_id(model) for model in FLUSH_ORDER}
+        self.ids: dict[type[m.BaseModel], int] = {model: self.writer.next_id(model) for model in FLUSH_ORDER}
         self.full: dict[type[m.BaseModel], list[tuple]] = {model: [] for model in FLUSH_ORDER}
         self.short: dict[type[m.BaseModel], list[tuple]] = {model: [] for model in SHORT}
         self.owner_ids: list[int] = []

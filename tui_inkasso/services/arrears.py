@@ -36,7 +36,7 @@ from tui_inkasso.db.models import (
     Property,
     RentalObject,
 )
-from tui_inkasso.db.rows import tuple_rows
+from tui_inkasso.db.rows import Row, tuple_rows
 from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.domain.municipality import MunicipalityError, municipality_key
 from tui_inkasso.domain.rent_arrears import days_late, dwelling_size, is_forfeited
@@ -208,7 +208,7 @@ def _read(on: dt.date, selection: Selection, contract_ids: Sequence[int] | None 
     config = rent_notice_config()
     dates = StoredDates()
     boards = _boards()
-    found: dict[int, tuple[tuple[object, ...], RentPremises, list[OverdueRent]]] = {}
+    found: dict[int, tuple[Row, RentPremises, list[OverdueRent]]] = {}
     sql, params = _query(on, selection, contract_ids).sql()
     for values in db.execute_sql(sql, params):
         (iid, number, due, amount, balance, ocr, cid, _c_no, _rent, end_date, *_rest) = values
@@ -281,11 +281,13 @@ def contracts_by_number(numbers: Iterable[str], on: dt.date) -> tuple[dict[str, 
     """The named contracts that may be terminated on ``on`` now, and for each of the others why
     not ("finns inte", "ingen hyra är obetald längre än lagen medger", "redan uppsagd" ...)."""
     wanted = list(dict.fromkeys(numbers))
-    ids = dict(tuple_rows(Contract.select(Contract.number, Contract.id).where(Contract.number.in_(wanted))))
+    ids: dict[str, int] = dict(tuple_rows(Contract.select(Contract.number, Contract.id)
+                                          .where(Contract.number.in_(wanted))))
     read = {c.contract_number: c for c in _read(on, Selection(), list(ids.values()))}
     standing = open_contracts([c.contract_id for c in read.values()], on)
-    exclusions = dict(tuple_rows(ArrearsExclusion.select(ArrearsExclusion.contract, ArrearsExclusion.reason)
-                                 .where(ArrearsExclusion.contract.in_(list(ids.values())))))
+    exclusions: dict[int, str] = dict(tuple_rows(ArrearsExclusion.select(ArrearsExclusion.contract,
+                                                                         ArrearsExclusion.reason)
+                                                 .where(ArrearsExclusion.contract.in_(list(ids.values())))))
     ready: dict[str, ArrearsContract] = {}
     refused: dict[str, str] = {}
     for number in wanted:
@@ -343,7 +345,7 @@ def leave_out(contract_numbers: Sequence[str], reason: str) -> Moved:
     ids = _ids(contract_numbers)
     with write_transaction():
         existing = {cid for (cid,) in tuple_rows(ArrearsExclusion.select(ArrearsExclusion.contract)
-                               .where(ArrearsExclusion.contract.in_(list(ids.values()))))}
+                                                 .where(ArrearsExclusion.contract.in_(list(ids.values()))))}
         moved = [n for n, cid in ids.items() if cid not in existing]
         at, user = now(), current_user()
         for number in moved:
@@ -357,9 +359,9 @@ def include(contract_numbers: Sequence[str]) -> Moved:
     """Put left-out contracts back on the list; audited."""
     ids = _ids(contract_numbers)
     with write_transaction():
-        rows = {cid: reason for cid, reason in tuple_rows(ArrearsExclusion.select(ArrearsExclusion.contract,
-                                                                                  ArrearsExclusion.reason)
-                           .where(ArrearsExclusion.contract.in_(list(ids.values()))))}
+        query = (ArrearsExclusion.select(ArrearsExclusion.contract, ArrearsExclusion.reason)
+                 .where(ArrearsExclusion.contract.in_(list(ids.values()))))
+        rows = {cid: reason for cid, reason in tuple_rows(query)}
         moved = [n for n, cid in ids.items() if cid in rows]
         ArrearsExclusion.delete().where(ArrearsExclusion.contract.in_([ids[n] for n in moved])).execute()
         audit.record_many([("arrears.included", "contract", n, {"text": rows[ids[n]]}) for n in moved])
@@ -370,7 +372,8 @@ def _ids(numbers: Sequence[str]) -> dict[str, int]:
     wanted = list(dict.fromkeys(numbers))
     if not wanted:
         raise ExclusionError("Markera hyresavtal först (mellanslag).")
-    ids = dict(tuple_rows(Contract.select(Contract.number, Contract.id).where(Contract.number.in_(wanted))))
+    ids: dict[str, int] = dict(tuple_rows(Contract.select(Contract.number, Contract.id)
+                                          .where(Contract.number.in_(wanted))))
     missing = [n for n in wanted if n not in ids]
     if missing:
         raise NotFound("hyresavtal finns inte: " + ", ".join(missing))

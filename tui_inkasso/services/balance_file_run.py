@@ -312,12 +312,11 @@ def _conflict_message(written: list[_Written]) -> str:
     """Who got there first: the file that already reported one of ours."""
     for w in written:
         for chunk in w.spool.chunks(500):
-            hit = (
-                first_tuple_row(ReportedCorrection.select(ReportedCorrection.payment, CollectionFile.file_id,
-                                                          CollectionFile.path)
-                                .join(BalanceReport)
-                                .join(CollectionFile, JOIN.LEFT_OUTER, on=(BalanceReport.file == CollectionFile.id))
-                                .where(ReportedCorrection.payment.in_(chunk)))
+            hit = first_tuple_row(
+                ReportedCorrection.select(ReportedCorrection.payment, CollectionFile.file_id, CollectionFile.path)
+                .join(BalanceReport)
+                .join(CollectionFile, JOIN.LEFT_OUTER, on=(BalanceReport.file == CollectionFile.id))
+                .where(ReportedCorrection.payment.in_(chunk))
             )
             if hit:
                 payment_id, file_id, path = hit

@@ -256,12 +256,12 @@ def _balances(case_ids: list[int]) -> dict[int, tuple[int, int, int]]:
     if not case_ids:
         return {}
     query = (
-        tuple_rows(Invoice.select(Invoice.collection_case, pw.fn.COUNT(Invoice.id), pw.fn.SUM(Invoice.balance),
-                                  pw.fn.SUM(Invoice.fees + Invoice.interest))
-                   .where(Invoice.collection_case.in_(case_ids))
-                   .group_by(Invoice.collection_case))
+        Invoice.select(Invoice.collection_case, pw.fn.COUNT(Invoice.id), pw.fn.SUM(Invoice.balance),
+                       pw.fn.SUM(Invoice.fees + Invoice.interest))
+        .where(Invoice.collection_case.in_(case_ids))
+        .group_by(Invoice.collection_case)
     )
-    return {case_id: (count, int(total or 0), int(charges or 0)) for case_id, count, total, charges in query}
+    return {case_id: (count, int(total or 0), int(charges or 0)) for case_id, count, total, charges in tuple_rows(query)}
 
 
 def _summary(row: tuple[Any, ...], counts: tuple[int, int, int]) -> CaseSummary:
@@ -309,16 +309,16 @@ def case_detail(case_id: int) -> CaseDetail:
 
 def _invoice_lines(summary: CaseSummary) -> list[CaseInvoiceLine]:
     query = (
-        tuple_rows(CaseInvoice.select(Invoice.id, Invoice.number, Invoice.kind, Invoice.due_date, CaseInvoice.balance,
-                                      CaseInvoice.fees, CaseInvoice.interest, CaseInvoice.debt_type, Invoice.balance,
-                                      Invoice.fees + Invoice.interest)
-                   .join(Invoice, on=(CaseInvoice.invoice == Invoice.id))
-                   .where(CaseInvoice.case == summary.id)
-                   .order_by(Invoice.due_date, Invoice.number))
+        CaseInvoice.select(Invoice.id, Invoice.number, Invoice.kind, Invoice.due_date, CaseInvoice.balance,
+                           CaseInvoice.fees, CaseInvoice.interest, CaseInvoice.debt_type, Invoice.balance,
+                           Invoice.fees + Invoice.interest)
+        .join(Invoice, on=(CaseInvoice.invoice == Invoice.id))
+        .where(CaseInvoice.case == summary.id)
+        .order_by(Invoice.due_date, Invoice.number)
     )
     spec = BY_CODE.get(summary.system, INHOUSE)
     lines = []
-    for iid, number, kind, due, claimed, fees, interest, stored, current, charges in query:
+    for iid, number, kind, due, claimed, fees, interest, stored, current, charges in tuple_rows(query):
         shown = spec.shown_debt_type(stored)
         lines.append(CaseInvoiceLine(iid, number, kind, stored_date(due), claimed, fees, interest, shown, current,
                                      charges))
@@ -329,15 +329,16 @@ def _payment_lines(case_id: int) -> list[CasePaymentLine]:
     invoices = CaseInvoice.select(CaseInvoice.invoice).where(CaseInvoice.case == case_id)
     reported = ReportedCorrection.select(ReportedCorrection.payment)
     query = (
-        tuple_rows(Payment.select(Payment.id, Payment.invoice, Invoice.number, Payment.pay_date, Payment.registered_at,
-                                  Payment.kind, Payment.method, Payment.amount, Payment.invoice_amount,
-                                  Payment.collection_case, Payment.id.in_(reported))
-                   .join(Invoice, on=(Payment.invoice == Invoice.id))
-                   .where(Payment.invoice.in_(invoices))
-                   .order_by(Payment.pay_date, Payment.registered_at, Payment.id))
+        Payment.select(Payment.id, Payment.invoice, Invoice.number, Payment.pay_date, Payment.registered_at,
+                       Payment.kind, Payment.method, Payment.amount, Payment.invoice_amount,
+                       Payment.collection_case, Payment.id.in_(reported))
+        .join(Invoice, on=(Payment.invoice == Invoice.id))
+        .where(Payment.invoice.in_(invoices))
+        .order_by(Payment.pay_date, Payment.registered_at, Payment.id)
     )
     lines = []
-    for pid, iid, number, pay_date, registered, kind, method, amount, invoice_amount, case, was_reported in query:
+    for (pid, iid, number, pay_date, registered, kind, method, amount, invoice_amount, case,
+         was_reported) in tuple_rows(query):
         after = case == case_id
         lines.append(CasePaymentLine(
             pid, iid, number, stored_date(pay_date), stored_datetime(registered), kind, method, amount, invoice_amount,

@@ -96,17 +96,20 @@ def read_claims(invoice_ids: Sequence[int], *, lock: bool = True) -> dict[int, C
     charged: list[int] = []
     dates: dict[object, dt.date] = {}
 
-    def day(value: object) -> dt.date | None:
-        if value is None:
-            return None
+    def day(value: object) -> dt.date:
         found = dates.get(value)
         if found is None:
-            found = dates[value] = stored_date(value)  # type: ignore[arg-type]
+            found = dates[value] = stored_date(value)
         return found
+
+    def day_or_none(value: object) -> dt.date | None:
+        return None if value is None else day(value)
 
     for iid, number, owner, customer, balance, case, due, through, deadline, fees, interest in select_in(
             sql, list(dict.fromkeys(invoice_ids))):
-        claims[iid] = Claim(iid, number, owner, customer, balance, case, day(due), day(through), day(deadline))
+        # due_date and charged_on are NOT NULL columns; interest_to and dunning_deadline may be null
+        claims[iid] = Claim(iid, number, owner, customer, balance, case, day(due), day_or_none(through),
+                            day_or_none(deadline))
         if fees or interest:
             charged.append(iid)
     if charged:

@@ -67,15 +67,15 @@ def case_records(case_ids: Sequence[int]) -> list[CaseRecord]:
         list({c.customer_id for c in cases.values()}), CHUNK)}
 
     def claims_query(chunk: list[int]) -> Any:
-        return (
-            tuple_rows(CaseInvoice.select(CaseInvoice.case, CaseInvoice.balance, CaseInvoice.fees, CaseInvoice.interest,
-                                          CaseInvoice.debt_type, Invoice.number, Invoice.kind, Invoice.invoice_date,
-                                          Invoice.due_date, Invoice.ocr, Invoice.dunning_level, Invoice.dunning_date,
-                                          RentalObject.code, RentalObject.address, ObjectType.sfi)
-                       .join(Invoice, on=(CaseInvoice.invoice == Invoice.id))
-                       .join_from(Invoice, RentalObject, pw.JOIN.LEFT_OUTER, on=(Invoice.rental_object == RentalObject.id))
-                       .join_from(RentalObject, ObjectType, pw.JOIN.LEFT_OUTER, on=(RentalObject.object_type == ObjectType.id))
-                       .where(CaseInvoice.case.in_(chunk)))
+        return tuple_rows(
+            CaseInvoice.select(CaseInvoice.case, CaseInvoice.balance, CaseInvoice.fees, CaseInvoice.interest,
+                               CaseInvoice.debt_type, Invoice.number, Invoice.kind, Invoice.invoice_date,
+                               Invoice.due_date, Invoice.ocr, Invoice.dunning_level, Invoice.dunning_date,
+                               RentalObject.code, RentalObject.address, ObjectType.sfi)
+            .join(Invoice, on=(CaseInvoice.invoice == Invoice.id))
+            .join_from(Invoice, RentalObject, pw.JOIN.LEFT_OUTER, on=(Invoice.rental_object == RentalObject.id))
+            .join_from(RentalObject, ObjectType, pw.JOIN.LEFT_OUTER, on=(RentalObject.object_type == ObjectType.id))
+            .where(CaseInvoice.case.in_(chunk))
         )
 
     claims: dict[int, list[Claim]] = defaultdict(list)

@@ -86,12 +86,12 @@ def _by_invoice(query: str, digits: str) -> list[tuple[int, str, str]]:
     if digits:
         condition |= Invoice.ocr == digits
     rows = (
-        tuple_rows(Invoice.select(Invoice.customer, Invoice.number, Invoice.ocr)
-                   .where(condition)
-                   .order_by(Invoice.id)
-                   .limit(20))
+        Invoice.select(Invoice.customer, Invoice.number, Invoice.ocr)
+        .where(condition)
+        .order_by(Invoice.id)
+        .limit(20)
     )
-    return [(cid, number, "fakturanummer" if number in numbers else "OCR") for cid, number, _ in rows]
+    return [(cid, number, "fakturanummer" if number in numbers else "OCR") for cid, number, _ in tuple_rows(rows)]
 
 
 def _national_id_prefixes(digits: str) -> list[str]:

@@ -34,7 +34,7 @@ from tui_inkasso.services.errors import NotFound, UserError
 from tui_inkasso.services.permissions import reads
 from tui_inkasso.services.stored_values import stored_date
 
-SORT_KEYS: dict[str, pw.Field] = {
+SORT_KEYS: dict[str, pw.ColumnBase] = {
     "number": Invoice.number,
     "kind": Invoice.kind,
     "invoice_date": Invoice.invoice_date,
@@ -203,12 +203,11 @@ def _ledger_totals(customer_id: int) -> tuple[int, int, int, int, int]:
     open_case = pw.Case(None, [(_is_open(), 1)], 0)
     open_sum = pw.Case(None, [((Invoice.balance > 0), Invoice.balance)], 0)
     marked = pw.Case(None, [(Invoice.collection_case.is_null(False), 1)], 0)
-    row = (
-        tuple_row(Invoice.select(pw.fn.COUNT(Invoice.id), pw.fn.SUM(open_case), pw.fn.SUM(open_sum), pw.fn.SUM(marked),
-                                 pw.fn.SUM(Invoice.fees + Invoice.interest))
-                  .where(Invoice.customer == customer_id))
-    )
-    return tuple(int(v or 0) for v in row)  # type: ignore[return-value]
+    row = tuple_row(Invoice.select(pw.fn.COUNT(Invoice.id), pw.fn.SUM(open_case), pw.fn.SUM(open_sum),
+                                   pw.fn.SUM(marked), pw.fn.SUM(Invoice.fees + Invoice.interest))
+                    .where(Invoice.customer == customer_id))
+    count, open_count, open_balance, in_collection, open_charges = (int(v or 0) for v in row)
+    return count, open_count, open_balance, in_collection, open_charges
 
 
 @reads

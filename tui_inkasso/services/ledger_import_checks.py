@@ -23,6 +23,7 @@ import peewee as pw
 from tui_inkasso.db.bulk import fetch_in_chunks
 from tui_inkasso.db.models import (
     Account,
+    BaseModel,
     Contract,
     Customer,
     DunningLevelConfig,
@@ -301,7 +302,8 @@ def _compare_stored_invoices(ledger: Ledger, known: Known, problems: Problems) -
         mine = {"kind": invoice.kind, "customer": invoice.customer, "object": invoice.object,
                 "owner": invoice.owner, "invoice_date": invoice.invoice_date, "due_date": invoice.due_date,
                 "ocr": invoice.ocr, "rows": [(t, format_amount(a)) for t, a in invoice.rows]}
-        theirs = {"kind": old.kind, "customer": customers.get(old.customer_id), "object": codes.get(old.rental_object_id),
+        obj = None if old.rental_object_id is None else codes.get(old.rental_object_id)
+        theirs = {"kind": old.kind, "customer": customers.get(old.customer_id), "object": obj,
                   "owner": owners.get(old.owner_id), "invoice_date": old.invoice_date, "due_date": old.due_date,
                   "ocr": old.ocr, "rows": [(t, format_amount(a)) for t, a in rows.get(old.id, [])]}
         for name, value in mine.items():
@@ -365,7 +367,7 @@ def notices_by_invoice(ids: list[int]) -> dict[int, dict[int, DunningNotice]]:
     return found
 
 
-def _codes(model: type[pw.Model], ids: list[int], key: str = "code") -> dict[int, str]:
+def _codes(model: type[BaseModel], ids: list[int], key: str = "code") -> dict[int, str]:
     column = getattr(model, key)
     rows = fetch_in_chunks(lambda part: tuple_rows(model.select(model.id, column).where(model.id.in_(part))), ids, CHUNK)
     return dict(rows)

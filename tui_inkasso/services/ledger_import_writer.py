@@ -24,6 +24,7 @@ from tui_inkasso.db.bulk import BulkWriter, fetch_in_chunks
 from tui_inkasso.db.connection import db
 from tui_inkasso.db.models import (
     Account,
+    BaseModel,
     Contract,
     Customer,
     DunningLevelConfig,
@@ -188,7 +189,7 @@ class LedgerWriter:
             else:
                 counts.unchanged += 1
 
-    def _master(self, model: type[pw.Model], key: pw.Field, records: Sequence[Any], section: str,
+    def _master(self, model: type[BaseModel], key: pw.Field, records: Sequence[Any], section: str,
                 values_of: Callable[[Any], dict[str, Any]]) -> None:
         """Create what is new, update what differs, and remember every record's id by key."""
         counts = self.counts[section]
@@ -217,7 +218,7 @@ class LedgerWriter:
         for row in in_chunks(model, key, [v[key.name] for v in wanted], model.id, key):
             ids[getattr(row, key.name)] = row.id
 
-    def _ids(self, model: type[pw.Model], key: pw.Field, records: Sequence[Any], ref: Callable[[Any], str]) -> None:
+    def _ids(self, model: type[BaseModel], key: pw.Field, records: Sequence[Any], ref: Callable[[Any], str]) -> None:
         """Ids of referenced records that are not in the file (stored earlier)."""
         ids = self.ids.setdefault(model, {})
         missing = [ref(r) for r in records if ref(r) not in ids]
@@ -356,6 +357,7 @@ class _InvoiceWriter:
         rows = []
         for i in invoices:
             last = i.notices[-1] if i.notices else None
+            assert i.owner is not None  # the checks gave every invoice its owner, or refused the file
             rows.append((
                 i.number, i.kind, ids[Owner][i.owner], ids[Customer][i.customer],
                 ids[RentalObject][i.object] if i.object else None, str(i.invoice_date), str(i.due_date), i.ocr,
@@ -429,6 +431,7 @@ class _InvoiceWriter:
                 customer, owner, ocr, case = s.customer_id, s.owner_id, s.ocr, s.case_id
             else:
                 invoice = new_invoices[payment.invoice]
+                assert invoice.owner is not None  # as in _create_invoices
                 customer, owner = writer_ids[Customer][invoice.customer], writer_ids[Owner][invoice.owner]
                 ocr, case = invoice.ocr, None
             rows.append((

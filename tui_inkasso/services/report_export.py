@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from tui_inkasso.domain.collection_systems import short_label
 from tui_inkasso.domain.money import format_sek
@@ -30,6 +30,9 @@ from tui_inkasso.services.clock import now
 from tui_inkasso.services.collection_overview import OUTCOMES, CollectionOverview
 from tui_inkasso.services.errors import UserError
 from tui_inkasso.services.permissions import reads
+
+if TYPE_CHECKING:  # imported where used: openpyxl is loaded only for an Excel file
+    from tui_inkasso.formats.report_xlsx import ReportSheet
 
 Kind = Literal["xlsx", "pdf"]
 
@@ -99,14 +102,14 @@ def export_aging(options: AgingOptions, path: Path | str, kind: Kind,
         return _write(target, lambda: write_bytes_atomic(target, _aging_pdf(shown, created)))
     from tui_inkasso.formats.report_xlsx import write_report_xlsx
 
-    sheets = []
+    sheets: list[ReportSheet] = []
     for group_by in GROUPINGS:
         each = shown if group_by == options.group_by else aging_report(replace(options, group_by=group_by))
         sheets.append(_aging_sheet(each))
     return _write(target, lambda: write_report_xlsx(sheets, target, title=aging_heading(shown)[0]))
 
 
-def _aging_sheet(report: AgingReport) -> object:
+def _aging_sheet(report: AgingReport) -> ReportSheet:
     from tui_inkasso.formats.report_xlsx import ReportSheet, SheetColumn
 
     columns = [SheetColumn(report.group_label), SheetColumn("Namn")]
@@ -214,13 +217,13 @@ def stalled_values(overview: CollectionOverview) -> list[list[object]]:
              c.last_event.date().isoformat(), c.days, c.open] for c in overview.stalled]
 
 
-def _overview_sheets(overview: CollectionOverview) -> list[object]:
+def _overview_sheets(overview: CollectionOverview) -> list[ReportSheet]:
     from tui_inkasso.formats.report_xlsx import ReportSheet, SheetColumn
 
     heading = overview_heading(overview)
 
     def columns(spec: Sequence[tuple[str, str]], totals: bool = True, skip: Sequence[str] = ()) -> list[SheetColumn]:
-        return [SheetColumn(title, kind, total=totals and kind in ("amount_ore", "int") and title not in skip)  # type: ignore[arg-type]
+        return [SheetColumn(title, kind, total=totals and kind in ("amount_ore", "int") and title not in skip)  # type: ignore[arg-type]  # kind: one of the *_COLUMNS specs' kinds
                 for title, kind in spec]
 
     open_note = ("Öppet i inkasso är saldot vid månadens slut (summeras inte). Återvunnet inkasso = "
@@ -248,7 +251,7 @@ def _overview_pdf(overview: CollectionOverview, created: dt.datetime) -> bytes:
         totals = None
         if totals_skip is not None:
             totals = ["Totalt"] + [
-                _shown(sum(int(r[i]) for r in rows), kind)  # type: ignore[call-overload]
+                _shown(sum(int(r[i]) for r in rows), kind)  # type: ignore[call-overload]  # counted column: int
                 if kind in ("amount_ore", "int") and title not in totals_skip else ""
                 for i, (title, kind) in enumerate(spec) if i > 0]
         return PdfTable(heading, columns, shown, totals)
@@ -269,8 +272,8 @@ def _shown(value: object, kind: str) -> str:
     if value is None:
         return ""
     if kind == "amount_ore":
-        return format_sek(int(value))  # type: ignore[call-overload]
+        return format_sek(int(value))  # type: ignore[call-overload]  # an amount is int öre
     if kind == "percent":
-        return f"{float(value) * 100:.1f} %".replace(".", ",")  # type: ignore[arg-type]
+        return f"{float(value) * 100:.1f} %".replace(".", ",")  # type: ignore[arg-type]  # a percent is a float
     return str(value)
 

@@ -38,7 +38,7 @@ import peewee as pw
 from tui_inkasso import __version__
 from tui_inkasso.db.bulk import execute_many
 from tui_inkasso.db.models import Account, Owner, SieExport, Voucher, VoucherRow
-from tui_inkasso.db.rows import tuple_row, tuple_rows
+from tui_inkasso.db.rows import iter_tuple_rows, tuple_row, tuple_rows
 from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.fileio import FileNameError, atomic_write, file_in, make_folder, name_part
 from tui_inkasso.formats.sie import SieHeader, SieTransaction, SieVoucher, write_sie
@@ -138,7 +138,7 @@ def export_sie(
             plan.path = _owner_file(target, plan.owner.code, from_date or plan.first, to_date or plan.last,
                                     overwrite)
     files = _write_and_record(plans, from_date, to_date, series, overwrite, again)
-    warnings = ()
+    warnings: tuple[str, ...] = ()
     if skipped:
         warnings = (f"{skipped} verifikationer i perioden exporterades redan och togs inte med "
                     f"(--again skriver en kopia av hela perioden).",)
@@ -159,8 +159,8 @@ def _owners(target: Path, owner_code: str | None) -> list[Owner]:
     return list(Owner.select().order_by(Owner.code))
 
 
-def _period(from_date: dt.date | None, to_date: dt.date | None) -> pw.Expression:
-    expression: pw.Expression = pw.SQL("1 = 1")
+def _period(from_date: dt.date | None, to_date: dt.date | None) -> pw.ColumnBase:
+    expression: pw.ColumnBase = pw.SQL("1 = 1")
     if from_date is not None:
         expression &= Voucher.date >= from_date
     if to_date is not None:
@@ -293,15 +293,15 @@ def _sie_vouchers(plan: _Plan, series: str) -> Iterator[SieVoucher]:
     """The file's vouchers with their rows, from one streamed, ordered query; each voucher's id
     is noted in ``plan.written`` so the export can mark exactly what it wrote."""
     query = (
-        tuple_rows(VoucherRow.select(Voucher.id, Voucher.number, Voucher.date, Voucher.text, VoucherRow.account,
-                                     VoucherRow.amount)
-                   .join(Voucher)
-                   .where(plan.where)
-                   .order_by(Voucher.date, Voucher.number, VoucherRow.id))
+        VoucherRow.select(Voucher.id, Voucher.number, Voucher.date, Voucher.text, VoucherRow.account,
+                          VoucherRow.amount)
+        .join(Voucher)
+        .where(plan.where)
+        .order_by(Voucher.date, Voucher.number, VoucherRow.id)
     )
     current: tuple[int, int, dt.date, str] | None = None
     rows: list[SieTransaction] = []
-    for voucher_id, number, date, text, account, amount in query.iterator():
+    for voucher_id, number, date, text, account, amount in iter_tuple_rows(query):
         if current is not None and current[0] != voucher_id:
             plan.written.append(current[0])
             yield SieVoucher(series, current[1], stored_date(current[2]), current[3], tuple(rows))

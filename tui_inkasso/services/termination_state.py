@@ -232,7 +232,7 @@ def open_contracts(contract_ids: Iterable[int], on: dt.date) -> set[int]:
     if not ids:
         return set()
     rows = _query().where(Termination.contract.in_(ids), Termination.state != RecoveryState.RECOVERED.value)
-    contract_of = dict(tuple_rows(Termination.select(Termination.id, Termination.contract)
+    contract_of: dict[int, int] = dict(tuple_rows(Termination.select(Termination.id, Termination.contract)
                                   .where(Termination.contract.in_(ids))))
     return {contract_of[v.id] for v in _views(tuple_rows(rows), on) if v.state.is_open}
 
@@ -267,7 +267,7 @@ def invoice_marks(invoice_ids: Iterable[int], on: dt.date) -> dict[int, InvoiceM
     ids = list(dict.fromkeys(invoice_ids))
     if not ids:
         return {}
-    links = dict(tuple_rows(TerminationInvoice.select(TerminationInvoice.invoice, pw.fn.MAX(TerminationInvoice.termination))
+    links: dict[int, int] = dict(tuple_rows(TerminationInvoice.select(TerminationInvoice.invoice, pw.fn.MAX(TerminationInvoice.termination))
                             .where(TerminationInvoice.invoice.in_(ids)).group_by(TerminationInvoice.invoice)))
     if not links:
         return {}

@@ -40,7 +40,7 @@ class UnmatchedPayment:
     note: str
 
 
-UNMATCHED_SORTS = {
+UNMATCHED_SORTS: dict[str, pw.Field] = {
     "date": Payment.pay_date,
     "amount": Payment.amount,
     "payer": Payment.payer_name,

@@ -57,11 +57,11 @@ def next_voucher_numbers(owner_ids: set[int]) -> dict[int, int]:
     if is_postgres():
         list(tuple_rows(Owner.select(Owner.id).where(Owner.id.in_(list(owner_ids))).for_update()))
     query = (
-        tuple_rows(Voucher.select(Voucher.owner, pw.fn.MAX(Voucher.number))
-                   .where(Voucher.owner.in_(list(owner_ids)))
-                   .group_by(Voucher.owner))
+        Voucher.select(Voucher.owner, pw.fn.MAX(Voucher.number))
+        .where(Voucher.owner.in_(list(owner_ids)))
+        .group_by(Voucher.owner)
     )
-    for owner_id, highest in query:
+    for owner_id, highest in tuple_rows(query):
         numbers[owner_id] = (highest or 0) + 1
     return numbers
 

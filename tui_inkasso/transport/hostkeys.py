@@ -178,7 +178,7 @@ def verify_host_key(
         host_id=name,
         keytype=found.keytype,
         fingerprint=found.fingerprint,
-        known=[tuple(k) for k in old],
+        known=[(k.keytype, k.fingerprint) for k in old],
     )
 
 
