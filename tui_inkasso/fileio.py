@@ -118,11 +118,11 @@ def restrict(path: str | os.PathLike[str], kind: str = "file") -> None:
     :data:`MODES` that :func:`share_files_with` asked for, and the group. A file of another
     user, or one whose mode cannot be changed, is left alone: this brings our own files into
     line, it never fails a run."""
-    shared = _shared_gid is not None
-    mode = MODES[kind][shared]
+    gid = _shared_gid
+    mode = MODES[kind][gid is not None]
     try:
-        if shared:
-            os.chown(path, -1, _shared_gid)  # type: ignore[arg-type]
+        if gid is not None:
+            os.chown(path, -1, gid)
         os.chmod(path, mode)
     except OSError:
         pass

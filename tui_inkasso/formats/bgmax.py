@@ -152,7 +152,7 @@ class _Reader(RecordReader):
             p.deposit_serial = serial
             p.section_index = index
             p.__class__ = BankPayment  # type: ignore[assignment]  # seal_payment inlined (5 % a call)
-        self.payments.extend(payments)  # type: ignore[arg-type]
+        self.payments.extend(payments)  # type: ignore[arg-type]  # each was made a BankPayment just above
         self.section = None
         self.current = None
 

@@ -253,9 +253,10 @@ def arrears_list(on: dt.date, selection: Selection | None = None) -> ArrearsList
     read = _read(on, Selection(), None if selection.is_empty() else _selected(on, selection))
     standing = open_contracts([c.contract_id for c in read], on)
     read = [c for c in read if c.contract_id not in standing]
-    exclusions = {cid: (reason, by, at) for cid, reason, by, at in tuple_rows(ArrearsExclusion.select(
-                   ArrearsExclusion.contract, ArrearsExclusion.reason, ArrearsExclusion.excluded_by,
-                   ArrearsExclusion.excluded_at).where(ArrearsExclusion.contract.in_([c.contract_id for c in read])))}
+    query = (ArrearsExclusion.select(ArrearsExclusion.contract, ArrearsExclusion.reason, ArrearsExclusion.excluded_by,
+                                     ArrearsExclusion.excluded_at)
+             .where(ArrearsExclusion.contract.in_([c.contract_id for c in read])))
+    exclusions = {cid: (reason, by, at) for cid, reason, by, at in tuple_rows(query)}
     contracts, excluded = [], []
     for contract in read:
         if contract.contract_id in exclusions:

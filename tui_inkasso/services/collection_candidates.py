@@ -288,8 +288,8 @@ def plan_totals(invoice_ids: Sequence[int]) -> CandidateTotals:
     pairs: set[tuple[int, int]] = set()
 
     def query(chunk: list[int]) -> Any:
-        return tuple_rows(Invoice.select(Invoice.balance, Invoice.fees, Invoice.customer, Invoice.owner).where(
-                       Invoice.id.in_(chunk)))
+        return tuple_rows(Invoice.select(Invoice.balance, Invoice.fees, Invoice.customer, Invoice.owner)
+                          .where(Invoice.id.in_(chunk)))
 
     for row_balance, row_fees, customer_id, owner_id in fetch_in_chunks(query, ids, CHUNK):
         count += 1

@@ -387,7 +387,7 @@ def _open_in_collection(days: Sequence[dt.date], selection: Selection) -> dict[d
             sums.append(pw.fn.SUM(pw.Case(None, [(condition, value)], 0)))
         query = model.select(*sums)
         if model is not Invoice:
-            query = query.join(Invoice, on=(model.invoice == Invoice.id))  # type: ignore[attr-defined]
+            query = query.join(Invoice, on=(model.invoice == Invoice.id))  # type: ignore[attr-defined]  # each model but Invoice has it
         query = (query.join_from(Invoice, CollectionCase, on=(Invoice.collection_case == CollectionCase.id))
                  .where(Invoice.collection_case.is_null(False) & open_some_day))
         if after is not None:

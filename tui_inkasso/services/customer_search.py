@@ -196,16 +196,16 @@ def _hits(found: dict[int, tuple[str, str | None]]) -> list[CustomerHit]:
     ids = list(found)
     customers = {
         row[0]: row
-        for row in tuple_rows(Customer.select(
-                       Customer.id, Customer.number, Customer.name, Customer.national_id, Customer.is_company, Customer.city
-                   )
-                   .where(Customer.id.in_(ids)))
+        for row in tuple_rows(Customer.select(Customer.id, Customer.number, Customer.name, Customer.national_id,
+                                              Customer.is_company, Customer.city)
+                              .where(Customer.id.in_(ids)))
     }
     totals = {
         cid: (count, total)
-        for cid, count, total in tuple_rows(Invoice.select(Invoice.customer, pw.fn.COUNT(Invoice.id), pw.fn.SUM(Invoice.balance))
-                   .where(Invoice.customer.in_(ids) & (Invoice.balance > 0))
-                   .group_by(Invoice.customer))
+        for cid, count, total in tuple_rows(
+            Invoice.select(Invoice.customer, pw.fn.COUNT(Invoice.id), pw.fn.SUM(Invoice.balance))
+            .where(Invoice.customer.in_(ids) & (Invoice.balance > 0))
+            .group_by(Invoice.customer))
     }
     hits = []
     for cid in ids:

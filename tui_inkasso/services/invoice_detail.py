@@ -240,8 +240,8 @@ def _payments(invoice_id: int) -> list[PaymentLine]:
     reported = {
         pid
         for (pid,) in tuple_rows(ReportedCorrection.select(ReportedCorrection.payment)
-                   .join(Payment)
-                   .where(Payment.invoice == invoice_id))
+                                 .join(Payment)
+                                 .where(Payment.invoice == invoice_id))
     }
     payments = list(Payment.select().where(Payment.invoice == invoice_id).order_by(Payment.pay_date, Payment.id))
     shares = charge_shares([p.id for p in payments])
@@ -257,18 +257,18 @@ def _payments(invoice_id: int) -> list[PaymentLine]:
 def _charges(invoice_id: int) -> list[ChargeLine]:
     """The invoice's fees and interest, oldest first, each with where it came from."""
     query = (
-        tuple_rows(InvoiceCharge.select(
-                       InvoiceCharge.id, InvoiceCharge.kind, InvoiceCharge.charged_on, InvoiceCharge.amount,
-                       InvoiceCharge.open_amount, InvoiceCharge.written_off, InvoiceCharge.period_from,
-                       InvoiceCharge.period_to, DunningNotice.name, CollectionCase.number, Payment.pay_date)
-                   .join_from(InvoiceCharge, DunningNotice, pw.JOIN.LEFT_OUTER, on=(InvoiceCharge.notice == DunningNotice.id))
-                   .join_from(InvoiceCharge, CollectionCase, pw.JOIN.LEFT_OUTER, on=(InvoiceCharge.case == CollectionCase.id))
-                   .join_from(InvoiceCharge, Payment, pw.JOIN.LEFT_OUTER, on=(InvoiceCharge.payment == Payment.id))
-                   .where(InvoiceCharge.invoice == invoice_id)
-                   .order_by(InvoiceCharge.charged_on, InvoiceCharge.id))
+        InvoiceCharge.select(
+            InvoiceCharge.id, InvoiceCharge.kind, InvoiceCharge.charged_on, InvoiceCharge.amount,
+            InvoiceCharge.open_amount, InvoiceCharge.written_off, InvoiceCharge.period_from,
+            InvoiceCharge.period_to, DunningNotice.name, CollectionCase.number, Payment.pay_date)
+        .join_from(InvoiceCharge, DunningNotice, pw.JOIN.LEFT_OUTER, on=(InvoiceCharge.notice == DunningNotice.id))
+        .join_from(InvoiceCharge, CollectionCase, pw.JOIN.LEFT_OUTER, on=(InvoiceCharge.case == CollectionCase.id))
+        .join_from(InvoiceCharge, Payment, pw.JOIN.LEFT_OUTER, on=(InvoiceCharge.payment == Payment.id))
+        .where(InvoiceCharge.invoice == invoice_id)
+        .order_by(InvoiceCharge.charged_on, InvoiceCharge.id)
     )
     lines = []
-    for cid, kind, charged_on, amount, open_amount, written_off, since, until, notice, case, paid_on in query:
+    for cid, kind, charged_on, amount, open_amount, written_off, since, until, notice, case, paid_on in tuple_rows(query):
         charged = stored_date(charged_on)
         if notice is not None:
             origin = f"{notice} {charged.isoformat()}"

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from peewee import fn
+from peewee import ColumnBase, fn
 
 from tui_inkasso.db.connection import db
 from tui_inkasso.db.models import OutboxFile
@@ -252,7 +252,7 @@ def _due_ids(at: dt.datetime, only_ids: Iterable[int] | None) -> list[int]:
     return [row.id for row in query]
 
 
-def _due(at: dt.datetime):  # type: ignore[no-untyped-def]
+def _due(at: dt.datetime) -> ColumnBase:
     """Waiting and due, or sending with an expired lease (its process died mid-send)."""
     status = OutboxFile.status.in_([OutboxStatus.WAITING.value, OutboxStatus.SENDING.value])
     return status & (OutboxFile.next_attempt_at.is_null() | (OutboxFile.next_attempt_at <= at))

@@ -231,9 +231,9 @@ def _store_contact(current: OwnerAccounts, cleaned: dict[str, str]) -> None:
 def invoices_failing_ocr(owner_id: int, control: OcrControl) -> str:
     """Why ``control`` cannot be the owner's level ("" when it can): the open invoices whose OCR
     number it refuses, counted, the first named."""
-    failing = [(number, ocr) for number, ocr in tuple_rows(Invoice.select(Invoice.number, Invoice.ocr).where(
-                   (Invoice.owner == owner_id) & (Invoice.balance != 0)).order_by(Invoice.number))
-        if ocr and not is_valid_ocr(ocr, control)]
+    query = (Invoice.select(Invoice.number, Invoice.ocr)
+             .where((Invoice.owner == owner_id) & (Invoice.balance != 0)).order_by(Invoice.number))
+    failing = [(number, ocr) for number, ocr in tuple_rows(query) if ocr and not is_valid_ocr(ocr, control)]
     if not failing:
         return ""
     number, ocr = failing[0]

@@ -269,7 +269,7 @@ def write_at(path: Path, produce: Callable[[BinaryIO], object]) -> str:
     try:
         with path.open("wb", buffering=1 << 16) as raw:
             sink = _HashingWriter(raw)
-            produce(sink)  # type: ignore[arg-type]
+            produce(sink)  # type: ignore[arg-type]  # producers only write(); the sink has that, not all of BinaryIO
             raw.flush()
             os.fsync(raw.fileno())
     except OSError as exc:

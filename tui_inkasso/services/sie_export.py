@@ -230,7 +230,7 @@ def _write_and_record(plans: list[_Plan], from_date: dt.date | None, to_date: dt
             assert plan.path is not None
             handle = stack.enter_context(atomic_write(plan.path, overwrite=overwrite))
             digest = _Digest(handle)
-            stats = write_sie(digest, _header(plan), _sie_vouchers(plan, series))  # type: ignore[arg-type]
+            stats = write_sie(digest, _header(plan), _sie_vouchers(plan, series))  # type: ignore[arg-type]  # write_sie only write()s
             digests.append(digest.sha.hexdigest())
             files.append(SieFile(plan.owner.code, plan.path, stats.vouchers, stats.transactions,
                                  dict(stats.replaced), plan.skipped))
@@ -281,9 +281,9 @@ def _used_accounts(plan: _Plan) -> tuple[tuple[str, str], ...]:
     account mapping (its name, else its role), else "Konto NNNN"."""
     used = tuple_rows(VoucherRow.select(VoucherRow.account).join(Voucher).where(plan.where).distinct())
     names: dict[str, str] = {}
-    for number, name, role in tuple_rows(Account.select(Account.number, Account.name, Account.role).where(
-                   Account.owner == plan.owner.id
-               ).order_by(Account.id)):
+    accounts = (Account.select(Account.number, Account.name, Account.role)
+                .where(Account.owner == plan.owner.id).order_by(Account.id))
+    for number, name, role in tuple_rows(accounts):
         names.setdefault(number, name or role)
     numbers = sorted({row[0] for row in used}, key=lambda n: (len(n), n))
     return tuple((number, names.get(number, f"Konto {number}")) for number in numbers)

@@ -38,7 +38,7 @@ from tui_inkasso.db.models import (
     Termination,
     TerminationInvoice,
 )
-from tui_inkasso.db.rows import tuple_rows
+from tui_inkasso.db.rows import Row, tuple_rows
 from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.domain.rent_arrears import (
     Recovery,
@@ -110,9 +110,10 @@ class TerminationView:
     @property
     def state_text(self) -> str:
         """"Återvinningsfrist löper t.o.m. 2026-12-28", "Väntar på delgivning och socialnämnden" ..."""
-        state = self.state
+        state, last_day = self.state, self.last_day
         if state is RecoveryState.RECOVERY_RUNNING:
-            return f"Återvinningsfrist löper t.o.m. {self.last_day.isoformat()}"  # type: ignore[union-attr]
+            assert last_day is not None  # a period that runs has its last day
+            return f"Återvinningsfrist löper t.o.m. {last_day.isoformat()}"
         if state is RecoveryState.WAITING_FOR_SERVICE:
             waiting = []
             if self.served_on is None:
@@ -121,7 +122,8 @@ class TerminationView:
                 waiting.append("socialnämndens mottagande")
             return "Väntar på " + " och ".join(waiting)
         if state is RecoveryState.NOT_RECOVERED:
-            return f"Inte återvunnen (fristen gick ut {self.last_day.isoformat()})"  # type: ignore[union-attr]
+            assert last_day is not None  # a period that ran out had its last day
+            return f"Inte återvunnen (fristen gick ut {last_day.isoformat()})"
         return "Återvunnen: hyran betald i tid"
 
 
@@ -142,9 +144,9 @@ def _optional_date(value: object) -> dt.date | None:
     return stored_date(value) if value is not None else None
 
 
-def _views(rows: Iterable[tuple[object, ...]], on: dt.date) -> list[TerminationView]:
+def _views(rows: Iterable[Row], on: dt.date) -> list[TerminationView]:
     rows = list(rows)
-    ids = [int(r[0]) for r in rows]  # type: ignore[call-overload]
+    ids = [int(r[0]) for r in rows]
     rents = _rents(ids)
     payments = _payments(rents)
     views = []
@@ -152,13 +154,13 @@ def _views(rows: Iterable[tuple[object, ...]], on: dt.date) -> list[TerminationV
          amount, municipality, served_on, served_how, received_on, state) in rows:
         premises = premises_from_code(str(premises_code))
         served, received = _optional_date(served_on), _optional_date(received_on)
-        paid = payments.get(int(tid), [])  # type: ignore[call-overload]
+        paid = payments.get(int(tid), [])
         views.append(TerminationView(
-            int(tid), str(contract), str(cust_no), str(cust_name), str(obj_code), str(obj_address or ""),  # type: ignore[call-overload]
-            premises, stored_date(terminated_on), stored_datetime(created_at), int(amount),  # type: ignore[call-overload]
+            int(tid), str(contract), str(cust_no), str(cust_name), str(obj_code), str(obj_address or ""),
+            premises, stored_date(terminated_on), stored_datetime(created_at), int(amount),
             str(municipality or ""), served, str(served_how) if served_how else None, received, str(state),
-            recovery(premises, int(amount), served, received, paid, on),  # type: ignore[call-overload]
-            tuple(rents.get(int(tid), [])), tuple(paid)))  # type: ignore[call-overload]
+            recovery(premises, int(amount), served, received, paid, on),
+            tuple(rents.get(int(tid), [])), tuple(paid)))
     return views
 
 
@@ -371,5 +373,5 @@ def refresh_states(on: dt.date) -> list[StateChange]:
     """Move every termination not yet recovered to its state on ``on``: one transaction."""
     with write_transaction():
         ids = [tid for (tid,) in tuple_rows(Termination.select(Termination.id)
-                          .where(Termination.state != RecoveryState.RECOVERED.value))]
+                                            .where(Termination.state != RecoveryState.RECOVERED.value))]
         return _store_states(ids, on)

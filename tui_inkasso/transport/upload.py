@@ -248,7 +248,7 @@ class _ReusingFTP_TLS(ftplib.FTP_TLS):
 
     def ntransfercmd(self, cmd: str, rest: int | str | None = None) -> tuple[socket.socket, int | None]:
         conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
-        if self._prot_p:  # type: ignore[attr-defined]
+        if self._prot_p:  # type: ignore[attr-defined]  # FTP_TLS's private flag (PROT P), not in typeshed
             session = getattr(self.sock, "session", None)
             conn = self.context.wrap_socket(conn, server_hostname=self.host, session=session)
         return conn, size

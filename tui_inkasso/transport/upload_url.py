@@ -116,7 +116,7 @@ def parse_upload_url(url: str) -> UploadTarget:
 def _check_scheme(scheme: str, shown: str) -> Scheme:
     """Only the three protocols we deliver with; name the usual mix-ups."""
     if scheme in ("ftp", "ftps", "sftp"):
-        return scheme  # type: ignore[return-value]
+        return scheme  # type: ignore[return-value]  # one of Scheme's three values, tested just above
     if not scheme:
         raise UploadUrlError(
             f"uppladdningsadressen {shown!r} saknar protokoll: börja med ftp://, ftps:// "
