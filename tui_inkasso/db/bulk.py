@@ -184,6 +184,13 @@ def _insert_sqlite(cursor: Any, head: str, width: int, rows: Sequence[Sequence[A
         cursor.executemany(head + one, rows[full:])
 
 
+def stored_text(value: dt.date | dt.datetime) -> str:
+    """A date or a timestamp as text both drivers store as they would store the value itself
+    (sqlite3's adapters write ``isoformat(" ")``; PostgreSQL reads the same text): a loader that
+    writes one value in many rows converts it once instead of once a row."""
+    return value.isoformat(" ") if isinstance(value, dt.datetime) else value.isoformat()
+
+
 def insert_dicts(model: type[pw.Model], rows: Sequence[dict[str, Any]],
                  database: pw.Database | None = None) -> int:
     """Insert dict rows (field names; the same keys in every row) through :func:`insert`; how many.

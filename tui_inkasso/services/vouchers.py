@@ -75,3 +75,10 @@ def voucher_rows(voucher_id: int, lines: dict[str, int]) -> list[dict]:
         raise AssertionError(f"unbalanced voucher {voucher_id}: {lines}")
     return [{"voucher": voucher_id, "account": account, "amount": amount, "text": ""}
             for account, amount in lines.items() if amount]
+
+
+def voucher_row_tuples(voucher_id: int, lines: dict[str, int]) -> list[tuple[int, str, int, str]]:
+    """:func:`voucher_rows` as (voucher, account, amount, text) tuples, for a bulk booking."""
+    if sum(lines.values()) != 0:
+        raise AssertionError(f"unbalanced voucher {voucher_id}: {lines}")
+    return [(voucher_id, account, amount, "") for account, amount in lines.items() if amount]
