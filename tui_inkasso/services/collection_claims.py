@@ -18,6 +18,7 @@ import peewee as pw
 
 from tui_inkasso.db.bulk import CHUNK, fetch_in_chunks, reserve_ids, select_in
 from tui_inkasso.db.models import CollectionCase, Invoice, ObjectType, Owner, RentalObject
+from tui_inkasso.db.rows import tuple_rows
 from tui_inkasso.domain.bank_days import next_bank_day
 from tui_inkasso.domain.collection_systems import CollectionSystemSpec
 from tui_inkasso.domain.interest import InterestError, LateInterest, ReferenceRate
@@ -169,11 +170,11 @@ def describe_taken(ids: list[int], today: dt.date, selection: Selection) -> list
     """Why each invoice is no longer ready: in a case, excluded, paid, or not ready at all."""
 
     def query(chunk: list[int]) -> Any:
-        return (
+        return tuple_rows(
             Invoice.select(Invoice.id, Invoice.number, CollectionCase.number, Invoice.excluded_by,
                            Invoice.balance)
             .join(CollectionCase, pw.JOIN.LEFT_OUTER, on=(Invoice.collection_case == CollectionCase.id))
-            .where(Invoice.id.in_(chunk)).tuples()
+            .where(Invoice.id.in_(chunk))
         )
 
     rows = {r[0]: r for r in fetch_in_chunks(query, ids, CHUNK)}
@@ -195,6 +196,12 @@ def describe_taken(ids: list[int], today: dt.date, selection: Selection) -> list
     return taken
 
 
+def _case_customer(row: tuple[Any, ...]) -> CaseCustomer:
+    """A customer row of :func:`plan_cases` (is_company stored as 0/1 on SQLite)."""
+    cid, number, name, national_id, is_company, address, postal_code, city, email = row
+    return CaseCustomer(cid, number, name, national_id, bool(is_company), address, postal_code, city, email)
+
+
 def plan_cases(spec: CollectionSystemSpec, claimed: dict[int, Claimed], created: dt.datetime) -> list[PlannedCase]:
     """One case per (owner, customer), in owner and customer order, numbered in sequence."""
     groups: dict[tuple[int, int], list[Claimed]] = defaultdict(list)
@@ -202,7 +209,7 @@ def plan_cases(spec: CollectionSystemSpec, claimed: dict[int, Claimed], created:
         groups[(claim.owner_id, claim.customer_id)].append(claim)
     owners = {o.id: o for o in Owner.select().where(Owner.id.in_({k[0] for k in groups}))}
 
-    customers = {row[0]: CaseCustomer(*row[:4], bool(row[4]), *row[5:]) for row in _by_ids(
+    customers = {row[0]: _case_customer(row) for row in _by_ids(
         'SELECT "id", "number", "name", "national_id", "is_company", "address", "postal_code", "city", '
         '"email" FROM "customer" WHERE "id" IN', (), list({k[1] for k in groups}))}
     keys = sorted(groups, key=lambda k: (owners[k[0]].code, customers[k[1]].number))

@@ -35,6 +35,7 @@ from tui_inkasso.db.models import (
     Invoice,
     OutboxFile,
 )
+from tui_inkasso.db.rows import tuple_rows
 from tui_inkasso.domain.codes import ChargeKind, StaffRole
 from tui_inkasso.domain.collection_systems import CollectionSystemSpec, system_label, system_spec
 from tui_inkasso.domain.money import format_sek
@@ -257,8 +258,8 @@ def _system(system: str | None) -> CollectionSystemSpec:
 def _lock_invoice_rows(ids: list[int]) -> None:
     """PostgreSQL: lock the invoices (in id order) so a payment booked now waits for our commit
     and then counts as a correction; one booked before is in the balance we read."""
-    fetch_in_chunks(lambda part: Invoice.select(Invoice.id).where(Invoice.id.in_(sorted(part)))
-                    .order_by(Invoice.id).for_update().tuples(), ids, CHUNK)
+    fetch_in_chunks(lambda part: tuple_rows(Invoice.select(Invoice.id).where(Invoice.id.in_(sorted(part)))
+                                            .order_by(Invoice.id).for_update()), ids, CHUNK)
 
 
 def _charge_interest(cases: list[PlannedCase], today: dt.date) -> None:
@@ -329,8 +330,8 @@ def _mark_invoices(ids: list[int], created: dt.datetime, today: dt.date, selecti
             (created, *chunk),
         ).rowcount
         if changed != len(chunk):
-            marked = {r[0] for r in Invoice.select(Invoice.id).where(
-                Invoice.id.in_(chunk), Invoice.collection_marked_at == created).tuples()}
+            marked = {r[0] for r in tuple_rows(Invoice.select(Invoice.id).where(
+                Invoice.id.in_(chunk), Invoice.collection_marked_at == created))}
             raise InvoicesTaken(describe_taken([i for i in chunk if i not in marked], today, selection))
 
 

@@ -34,6 +34,7 @@ from tui_inkasso.db.models import (
     Owner,
     RentalObject,
 )
+from tui_inkasso.db.rows import tuple_rows
 from tui_inkasso.domain.bank_days import next_bank_day
 from tui_inkasso.domain.codes import ChargeKind
 from tui_inkasso.domain.deadlines import lawful_deadline
@@ -165,7 +166,7 @@ def _charged(kind: ChargeKind) -> pw.Node:
 
 
 def _candidate_query(run_date: dt.date, selection: Selection, levels: Sequence[DunningLevel],
-                     minimum: int) -> pw.ModelSelect:
+                     minimum: int) -> pw.ModelSelect[Invoice]:
     """The cheap filter in SQL: everything a candidate must be, short of the bank-day rules.
 
     Each level's condition is necessary for :func:`next_level_due` (moving a due date to a bank
@@ -276,14 +277,14 @@ def owner_problems(candidates: Sequence[Candidate]) -> list[str]:
         Owner.id.in_(owner_ids), Owner.bankgiro.is_null() | (Owner.bankgiro == ""),
         Owner.plusgiro.is_null() | (Owner.plusgiro == ""))
     problems = [f"Ägaren {code} ({name}) saknar bankgiro och plusgiro; breven kan inte säga vart "
-                f"man betalar." for code, name in missing.tuples()]
+                f"man betalar." for code, name in tuple_rows(missing)]
     unreachable = Owner.select(Owner.code, Owner.name).where(
         Owner.id.in_(owner_ids), *(_blank(column) for column in (
             Owner.phone, Owner.email, Owner.address, Owner.postal_code, Owner.city)))
     problems += [f"Ägaren {code} ({name}) saknar telefon, e-post och adress; breven kan inte säga hur "
                  f"borgenären nås (inkassolagen 5 §); lägg in dem under Inställningar, Ägare och konton "
                  f"(eller med reskontrafilen: owners: phone, email, address)."
-                 for code, name in unreachable.tuples()]
+                 for code, name in tuple_rows(unreachable)]
     charged = {(c.owner_id, kind) for c in candidates for kind, amount in (
         (fee_charge_kind(c.level), c.row.fee), (ChargeKind.INTEREST.value, c.row.interest)) if amount}
     return problems + account_problems(charged)

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from tui_inkasso.db.bulk import select_in
 from tui_inkasso.db.models import Account, Invoice, Owner, PaymentMethod
+from tui_inkasso.db.rows import tuple_rows
 from tui_inkasso.domain.allocation import Split
 from tui_inkasso.domain.identifiers import IdentifierError, digits_only
 from tui_inkasso.domain.ocr_control import OcrControl, check_ocr, is_valid_ocr
@@ -105,8 +106,8 @@ def read_context() -> MatchContext:
     owners_by_giro: dict[str, frozenset[int]] = {}
     codes: dict[int, str] = {}
     controls: dict[int, OcrControl] = {}
-    for owner_id, code, bankgiro, plusgiro, control in Owner.select(
-            Owner.id, Owner.code, Owner.bankgiro, Owner.plusgiro, Owner.ocr_control).tuples():
+    for owner_id, code, bankgiro, plusgiro, control in tuple_rows(Owner.select(
+            Owner.id, Owner.code, Owner.bankgiro, Owner.plusgiro, Owner.ocr_control)):
         codes[owner_id] = code
         controls[owner_id] = OcrControl.parse(control)
         for number in (bankgiro, plusgiro):
@@ -114,7 +115,7 @@ def read_context() -> MatchContext:
             if digits:
                 owners_by_giro[digits] = owners_by_giro.get(digits, frozenset()) | {owner_id}
     accounts: dict[int, dict[str, str]] = defaultdict(dict)
-    for owner_id, role, number in Account.select(Account.owner, Account.role, Account.number).tuples():
+    for owner_id, role, number in tuple_rows(Account.select(Account.owner, Account.role, Account.number)):
         accounts[owner_id][role] = number
     return MatchContext(agency, owners_by_giro, accounts, codes, controls)
 

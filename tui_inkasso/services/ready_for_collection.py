@@ -15,7 +15,7 @@ from tui_inkasso.services.dunning_levels import max_level
 from tui_inkasso.services.selection import Selection, apply_selection
 
 
-def ready_for_collection_query(today: dt.date, selection: Selection | None = None) -> pw.ModelSelect:
+def ready_for_collection_query(today: dt.date, selection: Selection | None = None) -> pw.ModelSelect[Invoice]:
     """Invoices that may go to collection on ``today``: THE rule the collection wizard uses.
 
     A balance, every configured level issued, the last letter's payment deadline passed, not
