@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from tui_inkasso.db.bulk import execute_many, insert_dicts, reserve_ids
+from tui_inkasso.db.bulk import execute_many, insert, insert_dicts, reserve_ids
 from tui_inkasso.db.models import AccountRole, InvoiceCharge, Voucher, VoucherRow
 from tui_inkasso.domain.claim import INCOME_ROLES
 from tui_inkasso.services.clock import now
@@ -105,15 +105,18 @@ def record_charges(charges: Sequence[NewCharge], *, voucher_date: dt.date, vouch
     insert_dicts(VoucherRow, [row for owner_id in owners
                               for row in voucher_rows(voucher_ids[owner_id], dict(lines[owner_id]))])
     ids = reserve_ids(InvoiceCharge, len(charges))
-    execute_many(
-        'INSERT INTO "invoice_charge" ("id", "invoice_id", "kind", "amount", "open_amount", "written_off", '
-        '"charged_on", "notice_id", "run_id", "case_id", "payment_id", "period_from", "period_to", "base", '
-        '"voucher_id") VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        [(charge_id, c.invoice_id, c.kind, c.amount, c.amount, c.charged_on.isoformat(), c.notice_id, c.run_id,
-          c.case_id, c.payment_id, _iso(c.period_from), _iso(c.period_to), c.base, voucher_ids[c.owner_id])
-         for charge_id, c in zip(ids, charges, strict=True)],
-    )
+    # bulk.insert: COPY on PostgreSQL (a prepared INSERT a row cost a collection run of 10,000
+    # cases a second of the server's CPU), many rows a statement on SQLite.
+    insert(InvoiceCharge, _CHARGE_COLUMNS,
+           [(charge_id, c.invoice_id, c.kind, c.amount, c.amount, 0, c.charged_on.isoformat(), c.notice_id,
+             c.run_id, c.case_id, c.payment_id, _iso(c.period_from), _iso(c.period_to), c.base,
+             voucher_ids[c.owner_id])
+            for charge_id, c in zip(ids, charges, strict=True)])
     return ids
+
+
+_CHARGE_COLUMNS = ("id", "invoice", "kind", "amount", "open_amount", "written_off", "charged_on", "notice", "run",
+                   "case", "payment", "period_from", "period_to", "base", "voucher")
 
 
 def _iso(day: dt.date | None) -> str | None:
