@@ -24,7 +24,7 @@ from textual.reactive import var
 from textual.widgets import Footer, Header, Static
 
 from tui_inkasso.domain.codes import ProposalStatus
-from tui_inkasso.screens.base import BaseScreen
+from tui_inkasso.screens.register import RegisterScreen
 from tui_inkasso.screens.scheduled import TextScreen
 from tui_inkasso.services import approvals
 from tui_inkasso.services.approvals import ProposalInfo
@@ -33,7 +33,6 @@ from tui_inkasso.services.errors import UserError
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.db_work import db_work
 from tui_inkasso.widgets.dialogs import ConfirmDialog
-from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, TableRow
 
 NARROW, MEDIUM = 110, 130
@@ -79,12 +78,12 @@ def proposal_text(proposal: ProposalInfo) -> str:
     return "\n".join(lines)
 
 
-class ApprovalsScreen(BaseScreen):
+class ApprovalsScreen(RegisterScreen[ProposalInfo]):
     """Godkännanden: the waiting proposals; g approves, a rejects, Enter shows one in full."""
 
-    SUB_TITLE = "Godkännanden"
+    TABLE = "approvals-table"
 
-    FOOTER_HIDDEN: ClassVar[frozenset[str]] = APP_WIDE_KEYS | {"table.sort"}
+    SUB_TITLE = "Godkännanden"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("g", "approve", "Godkänn", id="approvals.approve",
@@ -128,19 +127,14 @@ class ApprovalsScreen(BaseScreen):
         yield table
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.query_one("#approvals-table", PagedTable).focus()
-        self._read(self.show_all)
-
-    def action_refresh(self) -> None:
-        """Read the proposals again."""
-        self.query_one("#approvals-table", PagedTable).expect_rows()
-        self._read(self.show_all)
-
     def action_toggle_all(self) -> None:
         """v: every proposal, or only the waiting ones."""
         self.show_all = not self.show_all
         self.action_refresh()
+
+    def read_register(self) -> None:
+        """The waiting proposals, or all of them (v)."""
+        self._read(self.show_all)
 
     @db_work("Godkännanden", group="approvals-list", exclusive=True)
     def _read(self, every: bool) -> None:
@@ -154,10 +148,6 @@ class ApprovalsScreen(BaseScreen):
         table.empty_text = "Inga förslag" if self.show_all else "Inga förslag väntar på godkännande"
         table.set_source(ListSource(COLUMNS, [proposal_row(p) for p in message.proposals]))
 
-    def _current(self) -> ProposalInfo | None:
-        row = self.query_one("#approvals-table", PagedTable).current_row
-        return row.data if row is not None else None
-
     @on(PagedTable.RowSelected, "#approvals-table")
     def _open(self, event: PagedTable.RowSelected) -> None:
         event.stop()
@@ -165,7 +155,7 @@ class ApprovalsScreen(BaseScreen):
         self.app.push_screen(TextScreen(f"Förslag {proposal.id}", proposal_text(proposal)))
 
     def _waiting(self) -> ProposalInfo | None:
-        proposal = self._current()
+        proposal = self.highlighted()
         if proposal is None:
             self.notify("Inget förslag valt.", title="Godkännanden")
             return None

@@ -21,7 +21,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Input, Label, Static
 
-from tui_inkasso.screens.base import BaseScreen
+from tui_inkasso.screens.register import RegisterScreen
 from tui_inkasso.screens.terminations import hold_keys
 from tui_inkasso.services import socialnamnd
 from tui_inkasso.services.errors import UserError
@@ -29,7 +29,6 @@ from tui_inkasso.services.socialnamnd import Board
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.db_work import db_work
 from tui_inkasso.widgets.dialogs import DIALOG_CSS, ConfirmDialog, PathPrompt, key_line
-from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, TableRow
 
 COLUMNS = [
@@ -112,12 +111,12 @@ class BoardDialog(ModalScreen[tuple[str, str, str] | None]):
         self.dismiss(None)
 
 
-class SocialnamndScreen(BaseScreen):
+class SocialnamndScreen(RegisterScreen[Board]):
     """Socialnämnder: the register of addresses per municipality."""
 
-    SUB_TITLE = "Socialnämnder"
+    TABLE = "socialnamnd-table"
 
-    FOOTER_HIDDEN: ClassVar[frozenset[str]] = APP_WIDE_KEYS | {"table.sort"}
+    SUB_TITLE = "Socialnämnder"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Tillbaka", id="screen.back"),
@@ -164,15 +163,6 @@ class SocialnamndScreen(BaseScreen):
         yield table
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.query_one("#socialnamnd-table", PagedTable).focus()
-        self._read()
-
-    def action_refresh(self) -> None:
-        """Read the register again."""
-        self.query_one("#socialnamnd-table", PagedTable).expect_rows()
-        self._read()
-
     @db_work("Socialnämnder", group="socialnamnd-list", exclusive=True)
     def _read(self) -> None:
         self.post_message(self.Loaded(socialnamnd.list_boards()))
@@ -185,17 +175,13 @@ class SocialnamndScreen(BaseScreen):
             self.notify(f"Adress saknas för {', '.join(missing)}: uppsägningar av bostäder där stoppas.",
                         title="Socialnämnder", severity="warning", timeout=8)
 
-    def _current(self) -> Board | None:
-        row = self.query_one("#socialnamnd-table", PagedTable).current_row
-        return row.data if row is not None else None
-
     def action_new(self) -> None:
         """n: a new municipality."""
         self._ask(None)
 
     def action_edit(self) -> None:
         """e: change the highlighted municipality's address (or give one that has none)."""
-        board = self._current()
+        board = self.highlighted()
         if board is None:
             self.notify("Ingen kommun vald.", title="Socialnämnder")
             return
@@ -233,7 +219,7 @@ class SocialnamndScreen(BaseScreen):
 
     def action_delete(self) -> None:
         """Delete: take the highlighted municipality's address out, after a question."""
-        board = self._current()
+        board = self.highlighted()
         if board is None or not board.registered:
             self.notify("Den markerade kommunen har ingen adress att ta bort.", title="Socialnämnder")
             return

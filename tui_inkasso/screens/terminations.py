@@ -38,7 +38,7 @@ from tui_inkasso.domain.rent_arrears import (
     premises_label,
     service_method_label,
 )
-from tui_inkasso.screens.base import BaseScreen
+from tui_inkasso.screens.register import RegisterScreen
 from tui_inkasso.screens.scheduled import TextScreen
 from tui_inkasso.services import clock, eviction_summary, termination_state
 from tui_inkasso.services.arrears_files import output_folder
@@ -48,7 +48,6 @@ from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.db_work import db_work
 from tui_inkasso.widgets.dialogs import DIALOG_CSS, PathPrompt, key_line
 from tui_inkasso.widgets.filter_field import FilterField
-from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, TableRow
 
 COLUMNS = [
@@ -229,12 +228,12 @@ class DateDialog(ModalScreen[tuple[dt.date, ServiceMethod | None] | None]):
         self.dismiss(None)
 
 
-class TerminationsScreen(BaseScreen):
+class TerminationsScreen(RegisterScreen[TerminationView]):
     """Uppsagda hyresavtal: the states, service, socialnämndens receipt, the summary, the letters."""
 
-    SUB_TITLE = "Uppsagda hyresavtal"
+    TABLE = "terminations-table"
 
-    FOOTER_HIDDEN: ClassVar[frozenset[str]] = APP_WIDE_KEYS | {"table.sort"}
+    SUB_TITLE = "Uppsagda hyresavtal"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Tillbaka", id="screen.back"),
@@ -293,17 +292,12 @@ class TerminationsScreen(BaseScreen):
         yield table
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.query_one("#terminations-table", PagedTable).focus()
-        self._read()
-
     def action_refresh(self) -> None:
         """Read the list again (the states as of today); the cursor stays on its contract."""
         table = self.query_one("#terminations-table", PagedTable)
         row = table.current_row
         self._keep = row.key if row is not None else None
-        table.expect_rows()
-        self._read()
+        super().action_refresh()
 
     @db_work("Uppsagda hyresavtal", group="terminations-list", exclusive=True)
     def _read(self) -> None:

@@ -23,7 +23,7 @@ from textual.widgets import Footer, Header, Input, Label, Static
 from textual.widgets.option_list import Option
 
 from tui_inkasso.domain.codes import StaffRole, staff_role_label
-from tui_inkasso.screens.base import BaseScreen
+from tui_inkasso.screens.register import RegisterScreen
 from tui_inkasso.screens.terminations import hold_keys
 from tui_inkasso.services import permissions, users
 from tui_inkasso.services.errors import UserError
@@ -31,7 +31,6 @@ from tui_inkasso.services.users import StaffMember
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.db_work import db_work
 from tui_inkasso.widgets.dialogs import DIALOG_CSS, ConfirmDialog, key_line
-from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS
 from tui_inkasso.widgets.lists import ChoiceList
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, TableRow
 
@@ -141,12 +140,12 @@ class UserDialog(ModalScreen[tuple[str, str] | None]):
         self.dismiss(None)
 
 
-class UsersScreen(BaseScreen):
+class UsersScreen(RegisterScreen[StaffMember]):
     """Användare: every user and their role; an administrator adds, changes and removes them."""
 
-    SUB_TITLE = "Användare"
+    TABLE = "users-table"
 
-    FOOTER_HIDDEN: ClassVar[frozenset[str]] = APP_WIDE_KEYS | {"table.sort"}
+    SUB_TITLE = "Användare"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "new", "Ny", id="users.new", tooltip="Lägg till en användare"),
@@ -184,15 +183,6 @@ class UsersScreen(BaseScreen):
         yield Static(role_legend(), id="users-roles")
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.query_one("#users-table", PagedTable).focus()
-        self._read()
-
-    def action_refresh(self) -> None:
-        """Read the users again."""
-        self.query_one("#users-table", PagedTable).expect_rows()
-        self._read()
-
     @db_work("Användare", group="users-list", exclusive=True)
     def _read(self) -> None:
         self.post_message(self.Loaded(users.list_users()))
@@ -209,10 +199,6 @@ class UsersScreen(BaseScreen):
             intro.append(" Bara en administratör ändrar användarna.")
         self.query_one("#users-intro", Static).update(intro)
         self.refresh_bindings()
-
-    def _current(self) -> StaffMember | None:
-        row = self.query_one("#users-table", PagedTable).current_row
-        return row.data if row is not None else None
 
     def action_new(self) -> None:
         """n: add a user."""
@@ -231,7 +217,7 @@ class UsersScreen(BaseScreen):
 
     def action_role(self) -> None:
         """e: another role for the highlighted user."""
-        member = self._current()
+        member = self.highlighted()
         if member is None:
             self.notify("Ingen användare vald.", title="Användare")
             return
@@ -255,7 +241,7 @@ class UsersScreen(BaseScreen):
 
     def action_delete(self) -> None:
         """Delete: remove the highlighted user, after a question."""
-        member = self._current()
+        member = self.highlighted()
         if member is None:
             self.notify("Ingen användare vald.", title="Användare")
             return
