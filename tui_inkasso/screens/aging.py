@@ -32,17 +32,16 @@ from tui_inkasso.domain.aging import DEFAULT_LIMITS, Bucket, buckets
 from tui_inkasso.domain.counts import count_of
 from tui_inkasso.domain.money import format_kronor
 from tui_inkasso.screens.base import BaseScreen
-from tui_inkasso.screens.selection import SelectionScreen, parse_date
+from tui_inkasso.screens.report import ReportScreen
+from tui_inkasso.screens.selection import parse_date
 from tui_inkasso.services import aging_report as ar
 from tui_inkasso.services import clock
 from tui_inkasso.services.collection_recovery import output_folder
-from tui_inkasso.services.report_export import ExportError, export_aging
-from tui_inkasso.services.selection import Selection
+from tui_inkasso.services.report_export import export_aging
 from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.charts import MoneyChart, Series, ramp
 from tui_inkasso.widgets.db_work import db_work
-from tui_inkasso.widgets.dialogs import PathPrompt
 from tui_inkasso.widgets.filter_field import FilterField
 from tui_inkasso.widgets.paged_table import Column, PagedTable, PageQuery, TableRow
 
@@ -134,10 +133,13 @@ def _sort_value(row: ar.AgingRow, key: str) -> Any:
     return getattr(row, key)
 
 
-class AgingScreen(BaseScreen):
+class AgingScreen(ReportScreen):
     """Åldersanalys: chart and table of the open receivables by days overdue."""
 
     SUB_TITLE = "Åldersanalys"
+    REPORT = "Åldersanalys"
+    SAVE_AS = "åldersanalysen"
+    EXCEL_WHAT = "Excelfil (ett blad per gruppering)"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("g", "next_grouping", "Gruppera", id="aging.grouping",
@@ -156,7 +158,7 @@ class AgingScreen(BaseScreen):
         Binding("f5", "refresh", "Uppdatera", id="aging.refresh"),
     ]
 
-    FOOTER_HIDDEN: ClassVar[frozenset[str]] = BaseScreen.FOOTER_HIDDEN | {"aging.refresh", "aging.buckets"}
+    FOOTER_HIDDEN: ClassVar[frozenset[str]] = ReportScreen.FOOTER_HIDDEN | {"aging.refresh", "aging.buckets"}
 
     class Loaded(Message):
         """A report has arrived."""
@@ -165,14 +167,6 @@ class AgingScreen(BaseScreen):
             super().__init__()
             self.report = report
             self.folder = folder
-
-    class Exported(Message):
-        """A file was written (or not: ``problem``)."""
-
-        def __init__(self, path: Path | None, problem: str | None) -> None:
-            super().__init__()
-            self.path = path
-            self.problem = problem
 
     def __init__(self, options: ar.AgingOptions | None = None) -> None:
         super().__init__()
@@ -323,10 +317,6 @@ class AgingScreen(BaseScreen):
         mode = MODE_ORDER[(MODE_ORDER.index(self.options.termination) + 1) % len(MODE_ORDER)]
         self._reload(replace(self.options, termination=mode))
 
-    def action_refresh(self) -> None:
-        """Make the report again (after payments came in)."""
-        self._reload(self.options)
-
     def action_edit_date(self) -> None:
         """To the day field at the top; Enter reads it."""
         field = self.query_one("#aging-date", Input)
@@ -344,19 +334,9 @@ class AgingScreen(BaseScreen):
         self.query_one("#aging-groups", PagedTable).focus()
         self._reload(replace(self.options, as_of=day))
 
-    def action_edit_selection(self) -> None:
-        """The standard selection; Esc keeps the one in use."""
-        self.app.push_screen(SelectionScreen("Åldersanalys – urval", self.options.selection), self._selected)
-
-    def _selected(self, selection: Selection | None) -> None:
-        if selection is not None:
-            self._reload(replace(self.options, selection=selection))
-
     def action_edit_buckets(self) -> None:
         """The bucket limits are a setting: its form, then the report again."""
-        from tui_inkasso.screens.settings import ReportSettingsScreen
-
-        self.app.push_screen(ReportSettingsScreen(), lambda _: self.action_refresh())
+        self.edit_report_settings()
 
     # ------------------------------------------------------------------ drill-down
 
@@ -374,17 +354,13 @@ class AgingScreen(BaseScreen):
 
     # ------------------------------------------------------------------ export
 
-    def action_export(self, kind: str) -> None:
-        """Ask where, then write the Excel file or the PDF in a worker."""
-        if self.report is None:
-            self.notify("Rapporten är inte klar än.", severity="warning")
-            return
-        folder = self.folder or Path.home()
-        name = f"aldersanalys_{self.options.as_of:%Y%m%d}.{kind}"
-        what = "Excelfil (ett blad per gruppering)" if kind == "xlsx" else "PDF"
-        prompt = PathPrompt(f"Spara åldersanalysen som {what}: en mapp eller ett filnamn.", folder / name,
-                            title="Spara som")
-        self.app.push_screen(prompt, lambda path: self._export(path, kind))
+    def report_ready(self) -> bool:
+        """A report has arrived."""
+        return self.report is not None
+
+    def file_name(self, kind: str) -> str:
+        """aldersanalys_YYYYMMDD.xlsx (or .pdf), the report's day."""
+        return f"aldersanalys_{self.options.as_of:%Y%m%d}.{kind}"
 
     def _export(self, path: Path | None, kind: str) -> None:
         if path is not None and self.report is not None:
@@ -392,18 +368,7 @@ class AgingScreen(BaseScreen):
 
     @db_work("Export av åldersanalysen", group="aging-export")
     def _write(self, options: ar.AgingOptions, path: Path, kind: str, report: ar.AgingReport) -> None:
-        try:
-            written = export_aging(options, path, kind, report)  # type: ignore[arg-type]
-        except ExportError as exc:
-            self.post_message(self.Exported(None, str(exc)))
-            return
-        self.post_message(self.Exported(written, None))
-
-    def on_aging_screen_exported(self, message: AgingScreen.Exported) -> None:
-        if message.problem:
-            self.notify(message.problem, title="Ingen fil sparades", severity="error")
-        else:
-            self.notify(str(message.path), title="Sparad")
+        self.write_file(lambda: export_aging(options, path, kind, report))  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- a group's invoices

@@ -29,17 +29,15 @@ from textual.widgets import Footer, Header, Input, Label, Static, TabbedContent,
 from tui_inkasso.domain.codes import case_status_label
 from tui_inkasso.domain.collection_systems import SYSTEMS
 from tui_inkasso.domain.counts import count_of
-from tui_inkasso.screens.base import BaseScreen
-from tui_inkasso.screens.selection import SelectionScreen, parse_date
+from tui_inkasso.screens.report import ReportScreen
+from tui_inkasso.screens.selection import parse_date
 from tui_inkasso.services import clock
 from tui_inkasso.services import collection_overview as co
 from tui_inkasso.services.collection_recovery import output_folder
-from tui_inkasso.services.report_export import ExportError, export_overview
-from tui_inkasso.services.selection import Selection
+from tui_inkasso.services.report_export import export_overview
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.charts import BLUE, GREEN, ORANGE, TEAL, MoneyChart, Series
 from tui_inkasso.widgets.db_work import db_work
-from tui_inkasso.widgets.dialogs import PathPrompt
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, PageQuery, TableRow
 
 MONTH_NAMES = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
@@ -145,10 +143,14 @@ def _count(value: int) -> Text:
     return Text(str(value), justify="right")
 
 
-class CollectionOverviewScreen(BaseScreen):
+class CollectionOverviewScreen(ReportScreen):
     """Inkassoöversikt: per month sent, recovered and open; the letters' effect; the register."""
 
     SUB_TITLE = "Inkassoöversikt"
+    REPORT = "Inkassoöversikt"
+    SAVE_AS = "inkassoöversikten"
+    EXCEL_WHAT = "Excelfil (ett blad per del)"
+    NOT_READY = "Översikten är inte klar än."
 
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (110, "-wide")]
     """Below 110 columns the two charts take turns (``v``)."""
@@ -170,7 +172,7 @@ class CollectionOverviewScreen(BaseScreen):
         Binding("f5", "refresh", "Uppdatera", id="overview.refresh"),
     ]
 
-    FOOTER_HIDDEN: ClassVar[frozenset[str]] = BaseScreen.FOOTER_HIDDEN | {"overview.refresh",
+    FOOTER_HIDDEN: ClassVar[frozenset[str]] = ReportScreen.FOOTER_HIDDEN | {"overview.refresh",
                                                                           "overview.stalled_days"}
 
     class Loaded(Message):
@@ -180,14 +182,6 @@ class CollectionOverviewScreen(BaseScreen):
             super().__init__()
             self.overview = overview
             self.folder = folder
-
-    class Exported(Message):
-        """A file was written (or not: ``problem``)."""
-
-        def __init__(self, path: Path | None, problem: str | None) -> None:
-            super().__init__()
-            self.path = path
-            self.problem = problem
 
     def __init__(self, options: co.OverviewOptions | None = None) -> None:
         super().__init__()
@@ -357,10 +351,6 @@ class CollectionOverviewScreen(BaseScreen):
         self._describe()
         self._load(options)
 
-    def action_refresh(self) -> None:
-        """Make the overview again."""
-        self._reload(self.options)
-
     def action_edit_period(self) -> None:
         """To the period's first day; Enter moves to the last, Enter there reads both."""
         field = self.query_one("#overview-from", Input)
@@ -389,33 +379,19 @@ class CollectionOverviewScreen(BaseScreen):
         self.query_one("#overview-months", PagedTable).focus()
         self._reload(replace(self.options, date_from=start, date_to=end))
 
-    def action_edit_selection(self) -> None:
-        """The standard selection; Esc keeps the one in use."""
-        self.app.push_screen(SelectionScreen("Inkassoöversikt – urval", self.options.selection), self._selected)
-
-    def _selected(self, selection: Selection | None) -> None:
-        if selection is not None:
-            self._reload(replace(self.options, selection=selection))
-
     def action_edit_stalled_days(self) -> None:
         """The stalled-case days are a setting: its form, then the overview again."""
-        from tui_inkasso.screens.settings import ReportSettingsScreen
-
-        self.app.push_screen(ReportSettingsScreen(), lambda _: self.action_refresh())
+        self.edit_report_settings()
 
     # ------------------------------------------------------------------ export
 
-    def action_export(self, kind: str) -> None:
-        """Ask where, then write the Excel file or the PDF in a worker."""
-        if self.overview is None:
-            self.notify("Översikten är inte klar än.", severity="warning")
-            return
-        folder = self.folder or Path.home()
-        name = f"inkassooversikt_{self.options.date_from:%Y%m%d}_{self.options.date_to:%Y%m%d}.{kind}"
-        what = "Excelfil (ett blad per del)" if kind == "xlsx" else "PDF"
-        prompt = PathPrompt(f"Spara inkassoöversikten som {what}: en mapp eller ett filnamn.", folder / name,
-                            title="Spara som")
-        self.app.push_screen(prompt, lambda path: self._export(path, kind))
+    def report_ready(self) -> bool:
+        """An overview has arrived."""
+        return self.overview is not None
+
+    def file_name(self, kind: str) -> str:
+        """inkassooversikt_FROM_TO.xlsx (or .pdf), the period's first and last day."""
+        return f"inkassooversikt_{self.options.date_from:%Y%m%d}_{self.options.date_to:%Y%m%d}.{kind}"
 
     def _export(self, path: Path | None, kind: str) -> None:
         if path is not None and self.overview is not None:
@@ -423,18 +399,7 @@ class CollectionOverviewScreen(BaseScreen):
 
     @db_work("Export av inkassoöversikten", group="overview-export")
     def _write(self, overview: co.CollectionOverview, path: Path, kind: str) -> None:
-        try:
-            written = export_overview(overview, path, kind)  # type: ignore[arg-type]
-        except ExportError as exc:
-            self.post_message(self.Exported(None, str(exc)))
-            return
-        self.post_message(self.Exported(written, None))
-
-    def on_collection_overview_screen_exported(self, message: CollectionOverviewScreen.Exported) -> None:
-        if message.problem:
-            self.notify(message.problem, title="Ingen fil sparades", severity="error")
-        else:
-            self.notify(str(message.path), title="Sparad")
+        self.write_file(lambda: export_overview(overview, path, kind))  # type: ignore[arg-type]
 
 
 def _month_sort(row: TableRow, key: str) -> Any:
