@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -30,9 +30,8 @@ from textual.widgets import Footer, Header, Static
 from tui_inkasso.domain.counts import count_of
 from tui_inkasso.domain.money import format_kronor, format_sek
 from tui_inkasso.domain.rent_arrears import premises_label
-from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.scheduled import TextScreen
-from tui_inkasso.screens.selection import SelectionScreen
+from tui_inkasso.screens.two_lists import TwoListsScreen
 from tui_inkasso.services import arrears as arrears_service
 from tui_inkasso.services import arrears_run, clock
 from tui_inkasso.services.arrears import ArrearsContract, ArrearsList
@@ -152,10 +151,13 @@ def question(contracts: Sequence[ArrearsContract], on: dt.date) -> Text:
     return text
 
 
-class ArrearsScreen(BaseScreen):
+class ArrearsScreen(TwoListsScreen):
     """Obetald hyra: the list, leaving out, the preview and the termination run."""
 
     SUB_TITLE = "Obetald hyra – uppsägning"
+    READY = "arrears-ready"
+    EXCLUDED = "arrears-excluded"
+    SELECTION_TITLE = "Obetald hyra – urval"
 
     FOOTER_HIDDEN: ClassVar[frozenset[str]] = APP_WIDE_KEYS | {"table.sort", "mark.all", "arrears.switch"}
 
@@ -234,31 +236,11 @@ class ArrearsScreen(BaseScreen):
         yield Static("", id="arrears-excluded-totals", classes="arrears-totals")
         yield Footer()
 
-    def on_mount(self) -> None:
-        if self.selection is None:
-            self.action_edit_selection()
-        else:
-            self._load()
-
     # ------------------------------------------------------------------ tables
 
-    def _ready(self) -> MarkTable:
-        return self.query_one("#arrears-ready", MarkTable)
-
-    def _excluded(self) -> MarkTable:
-        return self.query_one("#arrears-excluded", MarkTable)
-
-    def action_edit_selection(self) -> None:
-        """The standard selection; Esc there before any list leaves the screen."""
-        self.app.push_screen(SelectionScreen("Obetald hyra – urval", self.selection), self._selected)
-
-    def _selected(self, selection: Selection | None) -> None:
-        if selection is None:
-            if self.result is None:
-                self.dismiss()
-            return
-        self.selection = selection
-        self._load()
+    def lists_read(self) -> bool:
+        """The list has been read."""
+        return self.result is not None
 
     def _load(self) -> None:
         for table in (self._ready(), self._excluded()):
@@ -308,30 +290,13 @@ class ArrearsScreen(BaseScreen):
     def _marks_changed(self, _event: MarkTable.MarksChanged) -> None:
         self._show_totals()
 
-    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        if isinstance(event.widget, MarkTable) and event.widget.id:
-            self._last_table = event.widget.id
-        self.refresh_bindings()
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Undanta in the upper table, Inkludera in the lower, the rest once the list is here."""
-        focused = self.focused
-        if action == "exclude":
-            return isinstance(focused, MarkTable) and focused.id == "arrears-ready"
-        if action == "include":
-            return isinstance(focused, MarkTable) and focused.id == "arrears-excluded"
+        if action in ("exclude", "include"):
+            return self.table_action(action)
         if action in ("terminate", "switch_table", "refresh", "preview"):
             return self.result is not None
         return True
-
-    def action_switch_table(self) -> None:
-        """Tab: from one table to the other (from the filter back to the last table)."""
-        focused = self.focused
-        if isinstance(focused, MarkTable):
-            target = self._excluded() if focused.id == "arrears-ready" else self._ready()
-        else:
-            target = self.query_one(f"#{self._last_table}", MarkTable)
-        target.focus()
 
     def _chosen(self, table: MarkTable) -> list[ArrearsContract]:
         source = self._sources.get(str(table.id))

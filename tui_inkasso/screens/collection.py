@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -40,7 +40,7 @@ from tui_inkasso.domain.collection_systems import system_label, system_spec
 from tui_inkasso.domain.counts import count_of, format_count
 from tui_inkasso.domain.money import format_kronor, format_sek
 from tui_inkasso.screens.base import BaseScreen
-from tui_inkasso.screens.selection import SelectionScreen
+from tui_inkasso.screens.two_lists import TwoListsScreen
 from tui_inkasso.services import (
     clock,
     collection_candidates,
@@ -237,10 +237,13 @@ def terminated_note(candidates: collection_candidates.CandidateSet, today: dt.da
             "sig: en faktura kan gå till inkasso medan återvinningsfristen löper.")
 
 
-class CollectionScreen(BaseScreen):
+class CollectionScreen(TwoListsScreen):
     """Inkasso: the two tables of step 2 and the finish by collection system."""
 
     SUB_TITLE = "Inkasso – skapa underlag"
+    READY = "coll-ready"
+    EXCLUDED = "coll-excluded"
+    SELECTION_TITLE = "Inkasso – urval"
 
     FOOTER_HIDDEN: ClassVar[frozenset[str]] = APP_WIDE_KEYS | {"table.sort", "mark.all", "collection.switch",
                                                                "table.filter"}
@@ -355,19 +358,14 @@ class CollectionScreen(BaseScreen):
         yield Footer()
 
     def on_mount(self) -> None:
+        """First the check of files a crash left (the selection, or the lists, follow: TwoListsScreen)."""
         self._recover()
-        if self.selection is None:
-            self.action_edit_selection()
-        else:
-            self._load()
 
     # ------------------------------------------------------------------ tables
 
-    def _ready(self) -> MarkTable:
-        return self.query_one("#coll-ready", MarkTable)
-
-    def _excluded(self) -> MarkTable:
-        return self.query_one("#coll-excluded", MarkTable)
+    def lists_read(self) -> bool:
+        """The candidates have been read."""
+        return self.candidates is not None
 
     @db_work("Kontroll av inkassofiler", group="collection-recover", exclusive=True)
     def _recover(self) -> None:
@@ -375,18 +373,6 @@ class CollectionScreen(BaseScreen):
         messages = collection_recovery.recover()
         for message in messages:
             self.app.call_from_thread(self.notify, message, title="Inkassofiler", timeout=10)
-
-    def action_edit_selection(self) -> None:
-        """The standard selection step; Esc there (before any list) leaves the wizard."""
-        self.app.push_screen(SelectionScreen("Inkasso – urval", self.selection), self._selected)
-
-    def _selected(self, selection: Selection | None) -> None:
-        if selection is None:
-            if self.candidates is None:
-                self.dismiss()
-            return
-        self.selection = selection
-        self._load()
 
     def _load(self) -> None:
         """Read the candidates; the upper table has the focus at once and waits for them (so do
@@ -468,18 +454,10 @@ class CollectionScreen(BaseScreen):
 
     # ------------------------------------------------------------------ focus and filter
 
-    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        if isinstance(event.widget, MarkTable) and event.widget.id:
-            self._last_table = event.widget.id
-        self.refresh_bindings()
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Undanta only in the upper table, Inkludera only in the lower, F2 by the system."""
-        focused = self.focused
-        if action == "exclude":
-            return isinstance(focused, MarkTable) and focused.id == "coll-ready"
-        if action == "include":
-            return isinstance(focused, MarkTable) and focused.id == "coll-excluded"
+        if action in ("exclude", "include"):
+            return self.table_action(action)
         if action == "finish":
             return self.candidates is not None and not system_spec(self.system).writes_excel
         if action == "finish_excel":
@@ -487,15 +465,6 @@ class CollectionScreen(BaseScreen):
         if action in ("switch_table", "refresh"):
             return self.candidates is not None
         return True
-
-    def action_switch_table(self) -> None:
-        """Tab: from one table to the other (from the filter back to the last table)."""
-        focused = self.focused
-        if isinstance(focused, MarkTable):
-            target = self._excluded() if focused.id == "coll-ready" else self._ready()
-        else:
-            target = self.query_one(f"#{self._last_table}", MarkTable)
-        target.focus()
 
     # ------------------------------------------------------------------ undanta / inkludera
 
