@@ -12,7 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.claim_helpers import account_sums, open_parts, voucher_lines
+from tests.claim_helpers import (
+    DEMAND_RUN,
+    DUE,
+    REMINDER_RUN,
+    RENT,
+    account_sums,
+    open_parts,
+    reminder_and_demand,
+    rent_on_lease,
+    voucher_lines,
+)
 from tests.factories import make_customer, make_invoice, make_object
 from tests.payment_files import AGENCY, bgmax_payment, write_bgmax_file
 from tests.staff import in_force
@@ -20,8 +30,6 @@ from tui_inkasso.db.models import (
     Account,
     AccountRole,
     ChargeSettlement,
-    Contract,
-    DunningLevelConfig,
     DunningNotice,
     Invoice,
     InvoiceCharge,
@@ -30,7 +38,6 @@ from tui_inkasso.db.models import (
     PaymentMethod,
     Voucher,
 )
-from tui_inkasso.domain.level_kinds import COLLECTION_DEMAND_TEXT, REMINDER_TEXT
 from tui_inkasso.services import (
     case_register,
     collection_run,
@@ -42,30 +49,13 @@ from tui_inkasso.services import payment_import as pi
 from tui_inkasso.services.booking import PaymentIn, book_one
 from tui_inkasso.services.errors import BookingError
 
-RENT = 333_000
-DUE = dt.date(2026, 3, 31)
-REMINDER_RUN = dt.date(2026, 5, 3)
-"""33 interest days after the due date at 2,00 % + 8 = 10 %: 30,11 kr on 3 330,00 kr."""
-DEMAND_RUN = dt.date(2026, 5, 25)
-
 
 @pytest.fixture
 def rent(any_db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Invoice:
     """A rent invoice of 3 330,00 due 2026-03-31 on a lease that allows a reminder fee, and a
     reminder (60 kr) and a collection demand (180 kr) configured."""
-    monkeypatch.setenv("TUI_INKASSO_TODAY", REMINDER_RUN.isoformat())
-    settings.set_setting("dunning.letters_dir", str(tmp_path / "brev"))
-    DunningLevelConfig.create(level=1, name="Påminnelse", days=3, fee=6000, deadline_days=10,
-                              letter_text=REMINDER_TEXT)
-    DunningLevelConfig.create(level=2, name="Inkassokrav", days=10, fee=18000, deadline_days=10,
-                              letter_text=COLLECTION_DEMAND_TEXT)
-    rental_object = make_object()
-    customer = make_customer()
-    contract = Contract.create(number="A-1", customer=customer, rental_object=rental_object,
-                               start_date=dt.date(2025, 1, 1), reminder_fee_allowed=True)
-    invoice = make_invoice("2026031", amount=RENT, due_date=DUE, customer=customer, rental_object=rental_object)
-    Invoice.update(contract=contract).where(Invoice.id == invoice.id).execute()
-    return Invoice.get_by_id(invoice.id)
+    reminder_and_demand(tmp_path, monkeypatch)
+    return rent_on_lease("2026031", make_customer(), make_object(), "A-1")
 
 
 def _run(day: dt.date, monkeypatch: pytest.MonkeyPatch) -> dunning_run.IssuedNotice:

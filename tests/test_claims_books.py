@@ -16,29 +16,30 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from tests.claim_helpers import account_sums, open_parts
-from tests.factories import make_customer, make_invoice, make_object, make_owner
+from tests.claim_helpers import (
+    DEMAND_RUN,
+    REMINDER_RUN,
+    RENT,
+    account_sums,
+    open_parts,
+    reminder_and_demand,
+    rent_on_lease,
+)
+from tests.factories import make_customer, make_object, make_owner
 from tests.payment_files import bgmax_payment, write_bgmax_file
 from tui_inkasso.db.models import (
     Account,
     AccountRole,
     ChargeSettlement,
-    Contract,
-    DunningLevelConfig,
     Invoice,
     InvoiceCharge,
     Owner,
     Payment,
     Voucher,
 )
-from tui_inkasso.domain.level_kinds import COLLECTION_DEMAND_TEXT, REMINDER_TEXT
-from tui_inkasso.services import balance_corrections, collection_run, dunning_run, settings
+from tui_inkasso.services import balance_corrections, collection_run, dunning_run
 from tui_inkasso.services import payment_import as pi
 
-RENT = 333_000
-DUE = dt.date(2026, 3, 31)
-REMINDER_RUN = dt.date(2026, 5, 3)
-DEMAND_RUN = dt.date(2026, 5, 25)
 FAB_ROLES = {
     AccountRole.RECEIVABLES: "1511",
     AccountRole.BANK: "1940",
@@ -55,11 +56,7 @@ def _lease(code: str, customer: str, national_id: str, owner: Owner) -> Invoice:
     """A 3 330,00 rent due 2026-03-31 on a dwelling of ``owner`` whose lease allows the fee."""
     rental_object = make_object(code, owner=owner)
     tenant = make_customer(customer, name=f"Hyresgäst {customer}", national_id=national_id)
-    contract = Contract.create(number=f"A-{code}", customer=tenant, rental_object=rental_object,
-                               start_date=dt.date(2025, 1, 1), reminder_fee_allowed=True)
-    invoice = make_invoice(f"9{code[-4:]}", amount=RENT, due_date=DUE, customer=tenant, rental_object=rental_object)
-    Invoice.update(contract=contract).where(Invoice.id == invoice.id).execute()
-    return Invoice.get_by_id(invoice.id)
+    return rent_on_lease(f"9{code[-4:]}", tenant, rental_object, f"A-{code}")
 
 
 def _fab() -> Owner:
@@ -76,12 +73,7 @@ def _fab() -> Owner:
 def two_owners(any_db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[Invoice, Invoice]:
     """A rent of BAB (1510/1930/2420/3591/8313) and one of FAB (1511/1940/2421/3592/8314), a
     reminder (60 kr) and a collection demand (180 kr) configured."""
-    monkeypatch.setenv("TUI_INKASSO_TODAY", REMINDER_RUN.isoformat())
-    settings.set_setting("dunning.letters_dir", str(tmp_path / "brev"))
-    DunningLevelConfig.create(level=1, name="Påminnelse", days=3, fee=6000, deadline_days=10,
-                              letter_text=REMINDER_TEXT)
-    DunningLevelConfig.create(level=2, name="Inkassokrav", days=10, fee=18000, deadline_days=10,
-                              letter_text=COLLECTION_DEMAND_TEXT)
+    reminder_and_demand(tmp_path, monkeypatch)
     bab = _lease("1001-1101", "K1001", "19800101-0001", make_owner("BAB"))
     fab = _lease("2001-1201", "K2001", "19850505-0002", _fab())
     assert bab.owner_id != fab.owner_id
