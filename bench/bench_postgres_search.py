@@ -18,52 +18,24 @@ schema to rebuild it. Run: ``.venv/bin/python bench/bench_postgres_search.py``.
 
 from __future__ import annotations
 
-import os
 import statistics
-import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import TODAY, report
+from bench.common import PG_URL, report, schema_demo_url
 
 POSTGRES_ONLY = True
 """``run_all`` runs this on PostgreSQL only: it measures the PostgreSQL connection pool."""
 
-BASE_URL = os.environ.get("TUI_INKASSO_BENCH_PG", "postgresql://root@127.0.0.1:5432/test")
 INVOICES = 100_000
 SCHEMA = f"bench_demo_{INVOICES}"
 REPEAT = 41
 SEARCHES = ["lind", "karin lindström", "andersson", "xyzzy"]
-
-
-def _url() -> str:
-    separator = "&" if "?" in BASE_URL else "?"
-    return f"{BASE_URL}{separator}options={quote(f'-c search_path={SCHEMA}')}"
-
-
-def _ensure_demo() -> None:
-    """The demo ledger in its schema, built with the real command on first use."""
-    import psycopg2
-
-    admin = psycopg2.connect(BASE_URL)
-    admin.autocommit = True
-    cursor = admin.cursor()
-    cursor.execute("SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = 'invoice'",
-                   (SCHEMA,))
-    if cursor.fetchone() is None:
-        cursor.execute(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE')
-        cursor.execute(f'CREATE SCHEMA "{SCHEMA}"')
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "tui_inkasso.cli", "--db", _url(), "demo", "--invoices",
-                        str(INVOICES)], check=True, env={**os.environ, "TUI_INKASSO_TODAY": TODAY})
-        print(f"built {SCHEMA} in {time.perf_counter() - started:.1f} s")
-    admin.close()
 
 
 def _in_thread(work: Callable[[], object]) -> float:
@@ -93,8 +65,7 @@ def main() -> None:
     from tui_inkasso.services import customer_search
     from tui_inkasso.services.threads import thread_connection
 
-    _ensure_demo()
-    url = _url()
+    url = schema_demo_url(INVOICES)
     pooled = make_database(url)
     params = dict(pooled.connect_params)
     plain = pw.PostgresqlDatabase(pooled.database, **params)
@@ -104,7 +75,7 @@ def main() -> None:
         db.connect()
         db.close()
 
-    print(f"PostgreSQL {BASE_URL} schema {SCHEMA}, {REPEAT} calls each, every call in a fresh thread")
+    print(f"PostgreSQL {PG_URL} schema {SCHEMA}, {REPEAT} calls each, every call in a fresh thread")
     for label, database in kinds.items():
         db.initialize(database)
         database.connect()  # the main thread's connection, as the app has one

@@ -28,49 +28,21 @@ import argparse
 import asyncio
 import datetime as dt
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import TODAY, demo_db, reference_seconds
+from bench.common import TODAY, demo_db, reference_seconds, schema_demo_url
 
 os.environ["TUI_INKASSO_TODAY"] = TODAY
 
 INVOICES = 1_000_000
-BASE_URL = os.environ.get("TUI_INKASSO_BENCH_PG", "postgresql://root@127.0.0.1:5432/test")
 SCHEMA = f"bench_demo_{INVOICES}"
 REPEAT = 3
-
-
-def _pg_url() -> str:
-    separator = "&" if "?" in BASE_URL else "?"
-    return f"{BASE_URL}{separator}options={quote(f'-c search_path={SCHEMA}')}"
-
-
-def _ensure_pg_demo() -> str:
-    """The demo ledger in its PostgreSQL schema, built with the real command on first use."""
-    import psycopg2
-
-    admin = psycopg2.connect(BASE_URL)
-    admin.autocommit = True
-    cursor = admin.cursor()
-    cursor.execute("SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = 'invoice'",
-                   (SCHEMA,))
-    if cursor.fetchone() is None:
-        cursor.execute(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE')
-        cursor.execute(f'CREATE SCHEMA "{SCHEMA}"')
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "tui_inkasso.cli", "--db", _pg_url(), "demo", "--invoices",
-                        str(INVOICES)], check=True, env={**os.environ, "TUI_INKASSO_TODAY": TODAY})
-        print(f"built {SCHEMA} in {time.perf_counter() - started:.1f} s")
-    admin.close()
-    return _pg_url()
 
 
 def _no_server() -> float:
@@ -191,7 +163,7 @@ def main() -> None:
     if args.store in ("sqlite", "both"):
         stores["SQLite"] = f"sqlite:///{demo_db(INVOICES)}"
     if args.store in ("postgresql", "both"):
-        stores["PostgreSQL"] = _ensure_pg_demo()
+        stores["PostgreSQL"] = schema_demo_url(INVOICES)
     print(f"reference loop: {reference_seconds():.2f} s CPU (compare runs on a busy and a quiet machine)")
     results = {store: _measure(store, url) for store, url in stores.items()}
     labels = list(next(iter(results.values())))

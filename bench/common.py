@@ -25,7 +25,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
+from urllib.parse import quote, urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -141,6 +141,31 @@ def demo_url(invoices: int = 1_000_000, seed: int = 1) -> str:
     finally:
         connection.close()  # type: ignore[attr-defined]
     return pg_url(name)
+
+
+def schema_demo_url(invoices: int) -> str:
+    """A PostgreSQL demo ledger of ``invoices`` invoices in the schema ``bench_demo_<invoices>`` of
+    :data:`PG_URL`, built with the real command on first use; the URL that works in that schema
+    (the benchmarks that compare stores side by side in one run use it)."""
+    import psycopg2
+
+    schema = f"bench_demo_{invoices}"
+    separator = "&" if "?" in PG_URL else "?"
+    url = f"{PG_URL}{separator}options={quote(f'-c search_path={schema}')}"
+    admin = psycopg2.connect(PG_URL)
+    admin.autocommit = True
+    cursor = admin.cursor()
+    cursor.execute("SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = 'invoice'",
+                   (schema,))
+    if cursor.fetchone() is None:
+        cursor.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        cursor.execute(f'CREATE SCHEMA "{schema}"')
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "tui_inkasso.cli", "--db", url, "demo", "--invoices",
+                        str(invoices)], check=True, env={**os.environ, "TUI_INKASSO_TODAY": TODAY})
+        print(f"built {schema} in {time.perf_counter() - started:.1f} s")
+    admin.close()
+    return url
 
 
 def copy_db(source: Path, name: str) -> Path:
