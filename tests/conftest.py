@@ -7,6 +7,7 @@ answers, PostgreSQL tests are skipped with the reason (``-rs`` prints it).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import uuid
@@ -93,28 +94,37 @@ def _postgres_problem() -> str | None:
     return _pg_problem
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh schema on the real PostgreSQL server, migrated and bound; dropped afterwards."""
+@contextlib.contextmanager
+def postgres_schema(prefix: str = "t") -> Iterator[tuple[str, str]]:
+    """A fresh, empty schema on the real PostgreSQL server (the test is skipped when the server
+    does not answer): its URL and its name. Dropped afterwards."""
     problem = _postgres_problem()
     if problem:
         pytest.skip(problem)
     import psycopg2
 
-    schema = f"t_{uuid.uuid4().hex[:12]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = psycopg2.connect(PG_URL)
     admin.autocommit = True
     admin.cursor().execute(f'CREATE SCHEMA "{schema}"')
     separator = "&" if "?" in PG_URL else "?"
-    url = f"{PG_URL}{separator}options={quote(f'-c search_path={schema}')}"
     try:
-        open_database(url)
-        permissions.session_role()
-        yield url
+        yield f"{PG_URL}{separator}options={quote(f'-c search_path={schema}')}", schema
     finally:
-        close_database()
         admin.cursor().execute(f'DROP SCHEMA "{schema}" CASCADE')
         admin.close()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh schema on the real PostgreSQL server, migrated and bound; dropped afterwards."""
+    with postgres_schema() as (url, _schema):
+        try:
+            open_database(url)
+            permissions.session_role()
+            yield url
+        finally:
+            close_database()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -16,15 +16,14 @@ The collection history, over October and November 2026, so every figure can be w
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
-import uuid
 from collections.abc import Callable, Iterator
-from urllib.parse import quote
 
 import pytest
 
-from tests.conftest import PG_URL, SHARED_DOCS, _postgres_problem
+from tests.conftest import SHARED_DOCS, postgres_schema
 from tests.factories import make_customer, make_invoice, make_object
 from tui_inkasso.db.connection import close_database, open_database
 from tui_inkasso.db.models import (
@@ -117,35 +116,22 @@ def _shared_ledger(store: str, tmp_path_factory: pytest.TempPathFactory, build: 
     a PostgreSQL schema's tables and the ledger cost a second or two a test on a busy machine)."""
     before = os.environ.get("TUI_INKASSO_TODAY")
     os.environ["TUI_INKASSO_TODAY"] = TODAY.isoformat()
-    schema = admin = None
-    if store == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('ledger') / 'inkasso.db'}"
-    else:
-        problem = _postgres_problem()
-        if problem:
-            pytest.skip(problem)
-        import psycopg2
-
-        schema = f"t_{uuid.uuid4().hex[:12]}"
-        admin = psycopg2.connect(PG_URL)
-        admin.autocommit = True
-        admin.cursor().execute(f'CREATE SCHEMA "{schema}"')
-        separator = "&" if "?" in PG_URL else "?"
-        url = f"{PG_URL}{separator}options={quote(f'-c search_path={schema}')}"
-    try:
-        open_database(url)
-        build()
-        close_database()
-        yield url
-    finally:
-        close_database()
-        if before is None:
-            os.environ.pop("TUI_INKASSO_TODAY", None)
+    with contextlib.ExitStack() as stack:
+        if store == "sqlite":
+            url = f"sqlite:///{tmp_path_factory.mktemp('ledger') / 'inkasso.db'}"
         else:
-            os.environ["TUI_INKASSO_TODAY"] = before
-        if admin is not None:
-            admin.cursor().execute(f'DROP SCHEMA "{schema}" CASCADE')
-            admin.close()
+            url, _schema = stack.enter_context(postgres_schema())
+        try:
+            open_database(url)
+            build()
+            close_database()
+            yield url
+        finally:
+            close_database()
+            if before is None:
+                os.environ.pop("TUI_INKASSO_TODAY", None)
+            else:
+                os.environ["TUI_INKASSO_TODAY"] = before
 
 
 def _bound(url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:

@@ -8,15 +8,13 @@ written off on a settled invoice, never booked (income is booked when a payment 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import peewee as pw
 import pytest
 
-from tests.conftest import PG_URL, _postgres_problem
+from tests.conftest import postgres_schema
 from tests.schema_v1 import v1_models
 from tui_inkasso.db import migrations
 from tui_inkasso.db.connection import close_database, open_database
@@ -32,21 +30,8 @@ def old_ledger(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield from _built(f"sqlite:///{tmp_path / 'old.db'}")
         return
-    problem = _postgres_problem()
-    if problem:
-        pytest.skip(problem)
-    import psycopg2
-
-    schema = f"c_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(PG_URL)
-    admin.autocommit = True
-    admin.cursor().execute(f'CREATE SCHEMA "{schema}"')
-    separator = "&" if "?" in PG_URL else "?"
-    try:
-        yield from _built(f"{PG_URL}{separator}options={quote(f'-c search_path={schema}')}")
-    finally:
-        admin.cursor().execute(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.close()
+    with postgres_schema("c") as (url, _schema):
+        yield from _built(url)
 
 
 def _built(url: str) -> Iterator[str]:

@@ -5,16 +5,14 @@ fails or breaks a foreign key leaves the database as it was."""
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import peewee as pw
 import pytest
 from playhouse.migrate import SchemaMigrator, migrate
 
-from tests.conftest import PG_URL, _postgres_problem
+from tests.conftest import postgres_schema
 from tests.schema_v1 import v1_models
 from tui_inkasso.db import migrations
 from tui_inkasso.db.connection import close_database, db, open_database
@@ -30,22 +28,11 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[
         yield f"sqlite:///{tmp_path / 'old.db'}", None
         close_database()
         return
-    problem = _postgres_problem()
-    if problem:
-        pytest.skip(problem)
-    import psycopg2
-
-    schema = f"m_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(PG_URL)
-    admin.autocommit = True
-    admin.cursor().execute(f'CREATE SCHEMA "{schema}"')
-    separator = "&" if "?" in PG_URL else "?"
-    try:
-        yield f"{PG_URL}{separator}options={quote(f'-c search_path={schema}')}", schema
-    finally:
-        close_database()
-        admin.cursor().execute(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.close()
+    with postgres_schema("m") as (url, schema):
+        try:
+            yield url, schema
+        finally:
+            close_database()
 
 
 def _build_v1(url: str) -> pw.Database:
