@@ -29,7 +29,6 @@ from tui_inkasso.screens.scheduled import TextScreen
 from tui_inkasso.services import approvals
 from tui_inkasso.services.approvals import ProposalInfo
 from tui_inkasso.services.clock import current_user
-from tui_inkasso.services.errors import UserError
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.db_work import db_work
 from tui_inkasso.widgets.dialogs import ConfirmDialog
@@ -108,14 +107,6 @@ class ApprovalsScreen(RegisterScreen[ProposalInfo]):
             super().__init__()
             self.proposals = proposals
 
-    class Done(Message):
-        """A decision was saved, or refused."""
-
-        def __init__(self, text: str, *, error: bool = False) -> None:
-            super().__init__()
-            self.text = text
-            self.error = error
-
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
         yield Static(Text("Ändringar av betalningsvägar och mottagare gäller först när en annan administratör "
@@ -191,16 +182,13 @@ class ApprovalsScreen(RegisterScreen[ProposalInfo]):
 
     @db_work("Godkännanden: beslut", group="approvals-save")
     def _decide(self, proposal_id: int, approve: bool) -> None:
-        try:
+        def decide() -> str:
             done = approvals.approve(proposal_id) if approve else approvals.reject(proposal_id)
-        except UserError as exc:
-            self.post_message(self.Done(str(exc), error=True))
-            return
-        text = (f"Förslag {done.id} godkänt: {done.label} är nu {done.new_text}." if approve else
-                f"Förslag {done.id} avslaget: {done.label} är fortfarande {done.old_text}.")
-        self.post_message(self.Done(text))
+            return (f"Förslag {done.id} godkänt: {done.label} är nu {done.new_text}." if approve else
+                    f"Förslag {done.id} avslaget: {done.label} är fortfarande {done.old_text}.")
 
-    def on_approvals_screen_done(self, message: ApprovalsScreen.Done) -> None:
-        text = message.text[0].upper() + message.text[1:]
-        self.notify(text, title="Godkännanden", severity="error" if message.error else "information", timeout=10)
-        self.action_refresh()
+        self.attempt(decide)
+
+    def notice_text(self, text: str) -> str:
+        """The service's refusals start in lower case; the notice starts with a capital."""
+        return text[0].upper() + text[1:]

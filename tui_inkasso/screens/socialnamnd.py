@@ -10,7 +10,7 @@ Läs in fil (kommun;adress;e-post), F5 reads again.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
@@ -144,15 +144,6 @@ class SocialnamndScreen(RegisterScreen[Board]):
             super().__init__()
             self.boards = boards
 
-    class Done(Message):
-        """A change was saved or refused."""
-
-        def __init__(self, text: str, *, error: bool = False, retry: Any = None) -> None:
-            super().__init__()
-            self.text = text
-            self.error = error
-            self.retry = retry
-
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
         yield Static(Text("Hit går meddelandet när en bostadshyresgäst sägs upp för obetald hyra (12 kap. 44 § "
@@ -230,12 +221,11 @@ class SocialnamndScreen(RegisterScreen[Board]):
 
     @db_work("Socialnämnd: ta bort", group="socialnamnd-save")
     def _remove(self, municipality: str) -> None:
-        try:
+        def remove() -> str:
             socialnamnd.remove_board(municipality)
-        except UserError as exc:
-            self.post_message(self.Done(str(exc), error=True))
-            return
-        self.post_message(self.Done(f"Adressen till socialnämnden i {municipality} är borttagen."))
+            return f"Adressen till socialnämnden i {municipality} är borttagen."
+
+        self.attempt(remove)
 
     def action_import_file(self) -> None:
         """i: read addresses from a file."""
@@ -246,21 +236,13 @@ class SocialnamndScreen(RegisterScreen[Board]):
 
     @db_work("Socialnämnder: läs in", group="socialnamnd-save")
     def _import(self, path: Path) -> None:
-        try:
-            result = socialnamnd.import_boards(path)
-        except UserError as exc:
-            self.post_message(self.Done(str(exc), error=True))
-            return
-        self.post_message(self.Done(result.message))
+        self.attempt(lambda: socialnamnd.import_boards(path).message)
 
-    def on_socialnamnd_screen_done(self, message: SocialnamndScreen.Done) -> None:
-        if message.error and message.retry is not None:
-            board, values = message.retry
-            self._ask(board, values, message.text)
-            return
-        self.notify(message.text, title="Socialnämnder", severity="error" if message.error else "information",
-                    timeout=10)
-        self.action_refresh()
+    def ask_again(self, message: RegisterScreen.Done) -> bool:
+        """Refused values are asked again, with the reason."""
+        board, values = message.retry
+        self._ask(board, values, message.text)
+        return True
 
 
 def _readable(path: Path) -> str | None:

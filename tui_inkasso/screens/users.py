@@ -163,16 +163,6 @@ class UsersScreen(RegisterScreen[StaffMember]):
             super().__init__()
             self.members = members
 
-    class Done(Message):
-        """A change was saved, or refused (then ``retry`` holds what to ask again)."""
-
-        def __init__(self, text: str, *, error: bool = False,
-                     retry: tuple[StaffMember | None, str, str] | None = None) -> None:
-            super().__init__()
-            self.text = text
-            self.error = error
-            self.retry = retry
-
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
         yield Static("", id="users-intro")
@@ -252,18 +242,16 @@ class UsersScreen(RegisterScreen[StaffMember]):
 
     @db_work("Användare: ta bort", group="users-save")
     def _remove(self, login: str) -> None:
-        try:
+        def remove() -> str:
             users.remove_user(login)
-        except UserError as exc:
-            self.post_message(self.Done(str(exc), error=True))
-            return
-        self.post_message(self.Done(f"{login} är inte längre användare i reskontran."))
+            return f"{login} är inte längre användare i reskontran."
 
-    def on_users_screen_done(self, message: UsersScreen.Done) -> None:
-        if message.error and message.retry is not None and "får inte" not in message.text:
-            member, login, _role = message.retry
-            self._ask(member, login, message.text)
-            return
-        self.notify(message.text, title="Användare", severity="error" if message.error else "information",
-                    timeout=10)
-        self.action_refresh()
+        self.attempt(remove)
+
+    def ask_again(self, message: RegisterScreen.Done) -> bool:
+        """A refused login or role is asked again; a refused permission ("får inte") is only said."""
+        if "får inte" in message.text:
+            return False
+        member, login, _role = message.retry
+        self._ask(member, login, message.text)
+        return True
