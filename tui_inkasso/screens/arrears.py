@@ -238,7 +238,7 @@ class ArrearsScreen(TwoListsScreen):
 
     # ------------------------------------------------------------------ tables
 
-    def lists_read(self) -> bool:
+    def has_read(self) -> bool:
         """The list has been read."""
         return self.result is not None
 

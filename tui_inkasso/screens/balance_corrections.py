@@ -39,7 +39,8 @@ from tui_inkasso.domain.codes import (
 from tui_inkasso.domain.counts import count_of
 from tui_inkasso.domain.money import format_kronor
 from tui_inkasso.screens.base import BaseScreen
-from tui_inkasso.screens.selection import KIND_OPTIONS, SelectionScreen, parse_date
+from tui_inkasso.screens.selection import KIND_OPTIONS, parse_date
+from tui_inkasso.screens.selection_step import SelectionStepScreen
 from tui_inkasso.services import balance_corrections as bc
 from tui_inkasso.services import balance_file_run as brun
 from tui_inkasso.services import clock
@@ -189,10 +190,11 @@ def summary_text(summary: bc.RangeSummary) -> Text:
     return text
 
 
-class BalanceCorrectionScreen(BaseScreen):
+class BalanceCorrectionScreen(SelectionStepScreen):
     """Saldokorrigering, step 2: payments and credits on collection-marked invoices in a range."""
 
     SUB_TITLE = "Saldokorrigering"
+    SELECTION_TITLE = "Saldokorrigering – urval"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "next", "Nästa", id="balance.next",
@@ -235,11 +237,8 @@ class BalanceCorrectionScreen(BaseScreen):
         yield Footer()
 
     def on_mount(self) -> None:
+        """The list's title; the selection or the list follow (SelectionStepScreen)."""
         self.query_one("#balance-list", PagedTable).border_title = "Betalningar och krediteringar"
-        if self.selection is None:
-            self.action_edit_selection()
-        else:
-            self._load()
 
     def on_screen_resume(self) -> None:
         """Back from step 3 (a file may have been made): the X column is read again."""
@@ -248,17 +247,9 @@ class BalanceCorrectionScreen(BaseScreen):
 
     # ------------------------------------------------------------------ selection, dates, kind
 
-    def action_edit_selection(self) -> None:
-        """The standard selection step; Esc there before any list leaves this screen."""
-        self.app.push_screen(SelectionScreen("Saldokorrigering – urval", self.selection), self._selected)
-
-    def _selected(self, selection: Selection | None) -> None:
-        if selection is None:
-            if self.summary is None:
-                self.dismiss()
-            return
-        self.selection = selection
-        self._load()
+    def has_read(self) -> bool:
+        """The list has been read."""
+        return self.summary is not None
 
     def action_edit_dates(self) -> None:
         """Move to the first date field."""

@@ -363,7 +363,7 @@ class CollectionScreen(TwoListsScreen):
 
     # ------------------------------------------------------------------ tables
 
-    def lists_read(self) -> bool:
+    def has_read(self) -> bool:
         """The candidates have been read."""
         return self.candidates is not None
 

@@ -28,7 +28,8 @@ from tui_inkasso.domain.codes import invoice_kind_label
 from tui_inkasso.domain.counts import count_of, format_count
 from tui_inkasso.domain.money import format_kronor, format_sek
 from tui_inkasso.screens.base import BaseScreen
-from tui_inkasso.screens.selection import SelectionScreen, parse_date
+from tui_inkasso.screens.selection import parse_date
+from tui_inkasso.screens.selection_step import SelectionStepScreen
 from tui_inkasso.services import clock, dunning_candidates, dunning_reprint, dunning_run
 from tui_inkasso.services.selection import Selection
 from tui_inkasso.widgets import cells
@@ -132,10 +133,11 @@ def totals_text(preview: dunning_candidates.RunPreview, left_out: set[int]) -> T
     return text
 
 
-class DunningRunScreen(BaseScreen):
+class DunningRunScreen(SelectionStepScreen):
     """Påminnelse/krav: what a run would issue, rows left out by keyboard, then the run."""
 
     SUB_TITLE = "Påminnelse/krav"
+    SELECTION_TITLE = "Påminnelse/krav – urval"
 
     FOOTER_HIDDEN: ClassVar[frozenset[str]] = APP_WIDE_KEYS | TABLE_KEYS
     """Enter opens nothing in the list; s Sortera gives its room to the run's own keys."""
@@ -189,25 +191,17 @@ class DunningRunScreen(BaseScreen):
         yield Footer()
 
     def on_mount(self) -> None:
+        """The list's title; the selection or the preview follow (SelectionStepScreen)."""
         self.query_one("#run-preview", PagedTable).border_title = "Fakturor som får nästa kravnivå"
-        if self.selection is None:
-            self.action_edit_selection()
-        else:
-            self._load()
-            self.query_one("#run-preview", PagedTable).focus()
 
     # ------------------------------------------------------------------ selection and date
 
-    def action_edit_selection(self) -> None:
-        """The standard selection step; Esc there (before any preview) leaves this screen."""
-        self.app.push_screen(SelectionScreen("Påminnelse/krav – urval", self.selection), self._selected)
+    def has_read(self) -> bool:
+        """A preview has been computed."""
+        return self.preview is not None
 
-    def _selected(self, selection: Selection | None) -> None:
-        if selection is None:
-            if self.preview is None:
-                self.dismiss()
-            return
-        self.selection = selection
+    def read_for_selection(self) -> None:
+        """Compute the preview, the focus on its list."""
         self._load()
         self.query_one("#run-preview", PagedTable).focus()
 
