@@ -84,3 +84,22 @@ async def test_the_wizards_step_title_is_whole_at_80_columns(app_db: str) -> Non
             await settle(pilot)
         assert app.screen.sub_title == "Ny tjänst – Namn och beskrivning"
         assert len(f"{app.title} — {app.screen.sub_title}") <= 80 - 2 * 8, "room for the header's icon and clock"
+
+
+async def test_a_long_name_gives_way_in_the_header_and_is_whole_above_the_fields(app_db: str) -> None:
+    """Redigera with a long name at 80 columns: the header cut the step's title ("Redigera
+    Saldofil på måndagar – Tjän…"); now the name ends in "…" and the step's title is whole,
+    and the line above the fields names the service and the step in full (it wraps)."""
+    name = "Saldofil varje natt till Intrum och Svea Inkasso för alla ägare"
+    scheduled.create_service(ServiceSpec(name=name))
+    app = InkassoApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        for key in ("t", "e"):
+            await pilot.press(key)
+            await settle(pilot)
+        title = app.screen.sub_title
+        assert title.startswith("Redigera Saldofil") and title.endswith("… – Tjänst"), title
+        assert len(f"{app.title} — {title}") <= 80 - 2 * 8, "room for the header's icon and clock"
+        heading = app.screen.query_one(".wizard-heading", Static)
+        assert str(heading.render()).replace("\n", " ") == f"Redigera {name} · steg 1 av 6: Tjänst"
+        assert heading.region.right <= 80

@@ -23,6 +23,7 @@ from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -461,6 +462,28 @@ class ServiceRunsScreen(BaseScreen):
 
 # --------------------------------------------------------------------------- the wizard
 
+HEADER_SIDES = 2 * 8
+"""Cells of the header that its icon and its right-hand side keep for themselves."""
+
+
+def fit_heading(heading: str, step_title: str, room: int) -> str:
+    """``"<heading> – <step_title>"`` in ``room`` cells: the heading (which ends in the
+    service's name) gives way first and ends in "…"; with no room for a few letters of it, the
+    step's title alone (cut too, if need be)."""
+    suffix = f" – {step_title}"
+    whole = heading + suffix
+    if cell_len(whole) <= room:
+        return whole
+    keep = room - cell_len(suffix) - 1
+    if keep >= 12:
+        return _cut(heading, keep) + "…" + suffix
+    return step_title if cell_len(step_title) <= room else _cut(step_title, max(room - 1, 0)) + "…"
+
+
+def _cut(text: str, cells: int) -> str:
+    """The start of ``text`` that takes at most ``cells`` cells, without trailing spaces."""
+    return set_cell_size(text, cells).rstrip() if cell_len(text) > cells else text
+
 
 class WizardStep(ShowsBusy, FooterKeys, ForwardWorkerErrors, Screen[ServiceSpec | None]):
     """One step of the guide: shows the draft, dismisses with the changed draft or None (back)."""
@@ -483,16 +506,27 @@ class WizardStep(ShowsBusy, FooterKeys, ForwardWorkerErrors, Screen[ServiceSpec 
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
-        with VerticalScroll(id="wizard-box") as box:
-            box.border_title = f"Steg {self.step} av {self.steps}: {self.STEP_TITLE}"
+        with VerticalScroll(id="wizard-box"):
+            yield Static(Text(f"{self.heading} · steg {self.step} av {self.steps}: {self.STEP_TITLE}"),
+                         classes="wizard-heading")
             yield Static(Text(self.intro()), classes="wizard-intro")
             yield from self.fields()
             yield Static("", id="step-error", classes="step-error")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = f"{self.heading} – {self.STEP_TITLE}"
+        self._fit_sub_title()
         self.focus_first()
+
+    def on_resize(self) -> None:
+        self._fit_sub_title()
+
+    def _fit_sub_title(self) -> None:
+        """The header's "Redigera <name> – <step>" within the header's room: a long name ends
+        in "…" (the header cut the step's name instead: "Redigera Saldofil på måndagar – Tjän…");
+        the line above the step's fields names the service and the step in full."""
+        room = self.app.size.width - HEADER_SIDES - cell_len(f"{self.app.title} — ")
+        self.sub_title = fit_heading(self.heading, self.STEP_TITLE, room)
 
     def intro(self) -> str:
         """The line that says what this step asks."""
