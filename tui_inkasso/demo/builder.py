@@ -41,9 +41,10 @@ class DemoBuilder(Estate, RentArrears):
         self._owners()
         self._object_types()
         self._runs()
-        self._master_data(n_rent)
         self._flush()
         indexes = self.writer.drop_indexes(BULK_TABLES)
+        self._master_data(n_rent)
+        self._flush()
         scenarios = SCENARIOS + ARREARS_SCENARIOS
         with self.writer.in_background():  # PostgreSQL stores a batch while the next is built
             self._invoices(n_rent, self.target - n_rent - len(scenarios))
