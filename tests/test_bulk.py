@@ -147,3 +147,33 @@ def test_statistics_are_refreshed_for_the_tables_named(any_db: str) -> None:
             "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'invoice' "
             "AND schemaname = current_schema()").fetchone()
         assert analysed == (True,)
+
+
+def test_a_background_batch_is_written_on_a_thread_of_its_own_from_a_copy_of_the_rows(
+    any_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite too the rows go in on the writer's thread (the loader plans the next batch
+    meanwhile); the loader may clear its buffer at once (the demo's flush does)."""
+    import threading
+
+    customer = make_customer("K1")
+    threads: set[str] = set()
+    real = bulk._insert_sqlite
+
+    def recording(*args: object) -> None:
+        threads.add(threading.current_thread().name)
+        real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(bulk, "_insert_sqlite", recording)
+    writer = bulk.BulkWriter()
+    columns = ["kind", "method", "customer", "amount", "pay_date", "registered_at", "registered_by", "bank_ref"]
+    defaults = bulk._defaults(Payment, columns)
+    buffer = [("payment", "bankgiro", customer.id, 100, dt.date(2026, 1, 1), dt.datetime(2026, 1, 1), "t",
+               f"ref-{n}", *defaults.values()) for n in range(500)]
+    with db.atomic(), writer.in_background():
+        for _ in range(3):
+            writer.insert(Payment, [*columns, *defaults], buffer)
+            buffer[:] = [(*row[:7], f"{row[7]}+", *row[8:]) for row in buffer]
+    assert Payment.select().count() == 1500
+    if writer.sqlite:
+        assert threads == {"bulk-copy"}

@@ -377,11 +377,13 @@ class BulkWriter:
     """The functions above on one database for a loader (the demo, the ledger import), counting the
     rows it writes per table and dropping the tables' indexes for the load.
 
-    Inside :meth:`in_background` (PostgreSQL) :meth:`insert` hands each ``COPY`` to a thread of
-    its own on the same connection and returns, so the server stores one batch while the loader
-    builds the next (the demo's million invoices: the server's work and Python's overlap on two
-    cores instead of taking turns). Every other method first waits until the server has every row
-    handed over; a failed ``COPY`` is raised there.
+    Inside :meth:`in_background` :meth:`insert` hands each batch to a thread of its own on the
+    same connection and returns, so the database stores one batch while the loader builds the next
+    (the demo's million invoices, a payment file's 100,000 payments: the database's work and
+    Python's overlap on two cores instead of taking turns). On PostgreSQL the thread runs the
+    ``COPY`` and waits for the server; on SQLite it runs the ``INSERT`` statements, and sqlite3
+    lets go of the interpreter while SQLite stores the rows. Every other method first waits until
+    every row handed over is written; a failed batch is raised there.
     """
 
     def __init__(self, database: pw.Database | None = None) -> None:
@@ -392,12 +394,9 @@ class BulkWriter:
 
     @contextlib.contextmanager
     def in_background(self) -> Iterator[None]:
-        """Inserts of the block run in the background (PostgreSQL; on SQLite as before). The
-        block may only write through this writer; at its end every row is written. On an error
-        what is still queued is dropped, never run after the transaction rolled back."""
-        if self.sqlite:
-            yield
-            return
+        """Inserts of the block run in the background. The block may only write through this
+        writer and must not query meanwhile; at its end every row is written. On an error what is
+        still queued is dropped, never run after the transaction rolled back."""
         self._copier = _Copier(self.database)
         try:
             yield
@@ -421,7 +420,10 @@ class BulkWriter:
         if not rows:
             return
         table = model._meta.table_name
-        if self._copier is not None and len(rows) >= COPY_FROM:
+        if self._copier is not None and self.sqlite:
+            names = ", ".join(f'"{model._meta.fields[c].column_name}"' for c in columns)
+            self._copier.put_rows(f'INSERT INTO "{table}" ({names}) VALUES ', len(columns), list(rows))  # a loader clears its buffer
+        elif self._copier is not None and len(rows) >= COPY_FROM:
             names = ", ".join(f'"{model._meta.fields[c].column_name}"' for c in columns)
             for data in _copy_chunks(rows):
                 self._copier.put(f'COPY "{table}" ({names}) FROM STDIN', data)
@@ -508,23 +510,32 @@ class BulkWriter:
 
 
 class _Copier:
-    """One thread that runs ``COPY`` statements, in order, on the caller's PostgreSQL connection
-    (psycopg2 lets the thread wait for the server without holding the GIL)."""
+    """One thread that writes batches, in order, on the caller's connection: ``COPY`` on
+    PostgreSQL (psycopg2 lets the thread wait for the server without holding the GIL), ``INSERT``
+    statements on SQLite (sqlite3 releases it while SQLite steps; the connection is opened with
+    ``check_same_thread=False`` for this, ``db/connection.py``)."""
 
     def __init__(self, database: pw.Database) -> None:
         self.connection = database.connection()
-        self.queue: queue.Queue[tuple[str, io.StringIO] | None] = queue.Queue(maxsize=2)
+        self.queue: queue.Queue[Callable[[Any], None] | None] = queue.Queue(maxsize=2)
         self.error: BaseException | None = None
         self.thread: threading.Thread | None = None
         self.cancelled = False
 
     def put(self, statement: str, data: io.StringIO) -> None:
         """Queue one ``COPY`` (blocks while two are waiting: the memory of the text stays bounded)."""
+        self._put(lambda cursor: cursor.copy_expert(statement, data))
+
+    def put_rows(self, head: str, width: int, rows: Sequence[Sequence[Any]]) -> None:
+        """Queue SQLite's ``INSERT`` of ``rows`` (``head`` is the statement up to ``VALUES``)."""
+        self._put(lambda cursor: _insert_sqlite(cursor, head, width, rows))
+
+    def _put(self, job: Callable[[Any], None]) -> None:
         self._raise()
         if self.thread is None:
             self.thread = threading.Thread(target=self._run, name="bulk-copy", daemon=True)
             self.thread.start()
-        self.queue.put((statement, data))
+        self.queue.put(job)
 
     def wait(self) -> None:
         """Until every queued ``COPY`` has run; its error, if one failed."""
@@ -554,9 +565,11 @@ class _Copier:
                 if item is None:
                     return
                 if self.error is None and not self.cancelled:
-                    statement, data = item
-                    with self.connection.cursor() as cursor:
-                        cursor.copy_expert(statement, data)
+                    cursor = self.connection.cursor()
+                    try:
+                        item(cursor)
+                    finally:
+                        cursor.close()
             except BaseException as exc:  # handed to the loader's thread at its next call
                 self.error = exc
             finally:

@@ -106,9 +106,12 @@ def make_database(url: str) -> peewee.Database:
     url = database_url(url)
     path = sqlite_path(url)
     if path is not None:
-        return peewee.SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, timeout=10)
+        # check_same_thread=False: a bulk writer stores rows on a thread of its own on the same
+        # connection (db/bulk.py, BulkWriter.in_background); every other thread still gets a
+        # connection of its own from peewee.
+        return peewee.SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, timeout=10, check_same_thread=False)
     if is_sqlite_url(url):
-        return peewee.SqliteDatabase(":memory:", pragmas={"foreign_keys": 1})
+        return peewee.SqliteDatabase(":memory:", pragmas={"foreign_keys": 1}, check_same_thread=False)
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://") :]
     from playhouse.db_url import connect  # imports every backend's module: only for PostgreSQL
