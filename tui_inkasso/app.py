@@ -122,7 +122,7 @@ class InkassoCommands(Provider):
     async def discover(self) -> Hits:
         """All commands, before anything is typed."""
         for title, help_text, command in self._commands():
-            yield DiscoveryHit(title, command, help=help_text or None)  # type: ignore[arg-type]
+            yield DiscoveryHit(title, command, help=help_text or None)  # type: ignore[arg-type]  # a partial: callable
 
     async def search(self, query: str) -> Hits:
         """Commands whose title matches what was typed; when none does, a line that says so in
@@ -133,7 +133,8 @@ class InkassoCommands(Provider):
             score = matcher.match(title)
             if score > 0:
                 found = True
-                yield Hit(score, matcher.highlight(title), command, text=title, help=help_text or None)  # type: ignore[arg-type]
+                yield Hit(score, matcher.highlight(title), command, text=title,  # type: ignore[arg-type]  # as above
+                          help=help_text or None)
         if not found and query.strip():
             words = f"Ingen funktion matchar '{query.strip()}'"
             yield Hit(1e-9, Text(words, style="italic"), lambda: None, text=words)
@@ -166,7 +167,7 @@ class InkassoApp(KeyGate, App[None]):
         Binding("ctrl+c", "help_quit", show=False, system=True),
     ]
 
-    theme: Reactive[str] = Reactive(Initialize(lambda app: app.start_theme))
+    theme: Reactive[str] = Reactive(Initialize(lambda app: app.start_theme))  # type: ignore[attr-defined]  # app: us
     """The theme in use: ours from the start, so ``App.__init__`` builds the CSS variables from it."""
 
     def __init__(self, *, light: bool | None = None) -> None:
@@ -226,7 +227,7 @@ class InkassoApp(KeyGate, App[None]):
         """Open a menu entry's screen from anywhere (the command palette)."""
         self.push_screen(entry.screen())
 
-    def action_quit(self) -> None:
+    def action_quit(self) -> None:  # type: ignore[override]  # Textual awaits the action only when it is a coroutine
         """Ctrl+Q: quit, but a form with unsaved edits asks first (save, quit without, or stay)."""
         from tui_inkasso.screens.edit_form import EditForm
         from tui_inkasso.widgets.dialogs import SaveChangesDialog

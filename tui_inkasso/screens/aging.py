@@ -368,7 +368,7 @@ class AgingScreen(ReportScreen):
 
     @db_work("Export av åldersanalysen", group="aging-export")
     def _write(self, options: ar.AgingOptions, path: Path, kind: str, report: ar.AgingReport) -> None:
-        self.write_file(lambda: export_aging(options, path, kind, report))  # type: ignore[arg-type]
+        self.write_file(lambda: export_aging(options, path, kind, report))  # type: ignore[arg-type]  # the dialog's kinds: xlsx, pdf
 
 
 # --------------------------------------------------------------------------- a group's invoices

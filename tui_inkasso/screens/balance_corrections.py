@@ -217,8 +217,9 @@ class BalanceCorrectionScreen(SelectionStepScreen):
                  date_to: dt.date | None = None) -> None:
         super().__init__()
         self.selection = selection
-        self.date_to = date_to or clock.today()
-        self.date_from = date_from or self.date_to - dt.timedelta(days=DEFAULT_DAYS)
+        date_to = date_to or clock.today()
+        self.date_to: dt.date | None = date_to  # None once a date field is emptied: no bound
+        self.date_from: dt.date | None = date_from or date_to - dt.timedelta(days=DEFAULT_DAYS)
         self.kind = "both"
         self.summary: bc.RangeSummary | None = None
 
@@ -226,9 +227,10 @@ class BalanceCorrectionScreen(SelectionStepScreen):
         yield Header(icon="≡")
         with Horizontal(id="balance-head"):
             yield Label("Betaldatum från ")
-            yield Input(self.date_from.isoformat(), id="balance-from", placeholder="ÅÅÅÅ-MM-DD")
+            yield Input(self.date_from.isoformat() if self.date_from else "", id="balance-from",
+                        placeholder="ÅÅÅÅ-MM-DD")
             yield Label(" till ")
-            yield Input(self.date_to.isoformat(), id="balance-to", placeholder="ÅÅÅÅ-MM-DD")
+            yield Input(self.date_to.isoformat() if self.date_to else "", id="balance-to", placeholder="ÅÅÅÅ-MM-DD")
             yield Select(KIND_OPTIONS, allow_blank=False, value="both", id="balance-kind")
         yield Static("", id="balance-selection")
         yield PagedTable(RANGE_COLUMNS, id="balance-list", page_size=200, sort="pay_date",

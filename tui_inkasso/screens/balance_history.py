@@ -18,6 +18,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.reactive import var
 from textual.widgets import Footer, Header, Static
 
@@ -99,7 +100,7 @@ def summary_text(report: bh.ReportSummary) -> Text:
     return text
 
 
-def delivery_text(result: DeliveryResult) -> tuple[str, str]:
+def delivery_text(result: DeliveryResult) -> tuple[str, SeverityLevel]:
     """What a resend did, and the notification's severity."""
     name = Path(result.path).name
     if result.status == "sent":
@@ -175,7 +176,7 @@ class _FileActions(BaseScreen):
     @on(Resent)
     def _resent(self, message: _FileActions.Resent) -> None:
         text, severity = delivery_text(message.result)
-        self.notify(text, title="Skicka igen", severity=severity, timeout=8)  # type: ignore[arg-type]
+        self.notify(text, title="Skicka igen", severity=severity, timeout=8)
         self.reload()
 
     def reload(self) -> None:

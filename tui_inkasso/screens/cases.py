@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from rich.text import Text
 from textual import on
@@ -327,7 +327,7 @@ class PaymentDialog(ModalScreen[PaymentInput | None]):
             return
         invoice = self.query_one("#pay-invoice", Select).value
         method = self.query_one("#pay-method", Select).value
-        self.dismiss(PaymentInput(int(invoice), amount, day, str(method)))  # type: ignore[arg-type]
+        self.dismiss(PaymentInput(int(invoice), amount, day, str(method)))  # type: ignore[arg-type]  # no blank option
 
     def action_cancel(self) -> None:
         """Close without registering."""
@@ -496,14 +496,14 @@ class CaseScreen(BaseScreen):
     @db_work("Spara i ärendet", group="case-change", exclusive=True)
     def _save(self, what: str, answer: object) -> None:
         if what == "status":
-            status, note = answer  # type: ignore[misc]
+            status, note = cast("tuple[str, str]", answer)  # StatusDialog's answer
             summary = register.set_case_status(self.case_id, status, note)
             message = f"Status: {case_status_label(summary.status)}"
         elif what == "note":
             register.add_case_note(self.case_id, str(answer))
             message = "Anteckningen är sparad."
         elif what == "payment":
-            payment: PaymentInput = answer  # type: ignore[assignment]
+            payment = cast(PaymentInput, answer)  # PaymentDialog's answer
             booked = register.register_case_payment(self.case_id, payment.invoice_id, payment.amount,
                                                     payment.pay_date, payment.method)
             message = f"Betalning {format_kronor(payment.amount)} registrerad på faktura {booked.invoice_number}."

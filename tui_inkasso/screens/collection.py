@@ -618,7 +618,7 @@ class CollectionScreen(TwoListsScreen):
             path = result.file
             self.app.push_screen(
                 ConfirmDialog(f"{result.message}\n\nVill du öppna filen nu?", "Excelfilen är skapad"),
-                lambda yes: self.app.push_screen(XlsxPreviewScreen(path)) if yes else None,
+                lambda yes: self.app.push_screen(XlsxPreviewScreen(path)) if yes else None,  # type: ignore[arg-type]  # awaited
             )
             return
         self.app.push_screen(CaseResultScreen(result))
@@ -690,7 +690,7 @@ class CaseResultScreen(BaseScreen):
 
     @db_work("Exportera listan", group="result-export")
     def _export(self, path: Path, kind: str) -> None:
-        written = collection_export.case_list_export(self.result, path, kind)  # type: ignore[arg-type]
+        written = collection_export.case_list_export(self.result, path, kind)  # type: ignore[arg-type]  # xlsx, pdf
         self.post_message(self.Exported(written))
 
     def on_case_result_screen_exported(self, message: CaseResultScreen.Exported) -> None:

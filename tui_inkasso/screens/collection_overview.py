@@ -152,7 +152,7 @@ class CollectionOverviewScreen(ReportScreen):
     EXCEL_WHAT = "Excelfil (ett blad per del)"
     NOT_READY = "Översikten är inte klar än."
 
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (110, "-wide")]
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (110, "-wide")]  # type: ignore[misc]  # Screen's `ClassVar[...] | None` reads as an instance variable
     """Below 110 columns the two charts take turns (``v``)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -399,7 +399,7 @@ class CollectionOverviewScreen(ReportScreen):
 
     @db_work("Export av inkassoöversikten", group="overview-export")
     def _write(self, overview: co.CollectionOverview, path: Path, kind: str) -> None:
-        self.write_file(lambda: export_overview(overview, path, kind))  # type: ignore[arg-type]
+        self.write_file(lambda: export_overview(overview, path, kind))  # type: ignore[arg-type]  # the dialog's kinds: xlsx, pdf
 
 
 def _month_sort(row: TableRow, key: str) -> Any:

@@ -41,7 +41,7 @@ def _guarded(check: Callable[[Any, str, tuple[object, ...]], bool | None]) -> Ca
         return check(self, action, parameters)
 
     check_action.__doc__ = check.__doc__
-    check_action._permission_guard = True  # type: ignore[attr-defined]
+    check_action._permission_guard = True  # type: ignore[attr-defined]  # a mark on the function, read below
     return check_action
 
 
@@ -55,7 +55,7 @@ class GuardedKeys(_ScreenBase):
         super().__init_subclass__(**kwargs)
         own = cls.__dict__.get("check_action")
         if own is not None and not getattr(own, "_permission_guard", False):
-            cls.check_action = _guarded(own)  # type: ignore[method-assign]
+            cls.check_action = _guarded(own)  # type: ignore[method-assign]  # wrapped once, on the class
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Greyed (None) when the user's role may not call the action's service."""

@@ -761,7 +761,7 @@ def _summary(detail: invoice_detail.InvoiceDetail, claim: Sequence[tuple[str, in
     if inv.dunning_level:
         deadline = f", sista betaldag {inv.dunning_deadline.isoformat()}" if inv.dunning_deadline else ""
         level = f"{inv.dunning_level_name} (nivå {inv.dunning_level}){deadline}"
-    pairs = [
+    pairs: list[tuple[str, str | Text]] = [
         ("Faktura", f"{inv.number} ({inv.kind_label})"),
         ("Status", cells.status(inv.status)),
         ("Kund", f"{cust.number} {cust.name} ({cust.national_id})"),

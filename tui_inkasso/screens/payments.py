@@ -383,7 +383,7 @@ class SummaryScreen(BaseScreen):
             super().__init__()
             self.result = result
 
-    plan: var[pi.ImportPlan] = var(None, bindings=True)  # type: ignore[arg-type]
+    plan: var[pi.ImportPlan] = var(None, bindings=True)  # type: ignore[arg-type]  # given before the screen mounts
     """The file as analysed (set before the screen is mounted); what it allows decides Bokför
     and Tillåt testfil."""
 

@@ -70,34 +70,36 @@ class BlockChanged(Message):
 class _Printer(ForwardWorkerErrors):
     """Shared by the menu and the preview: ask where, then print in a worker and tell the result."""
 
+    last_print: dunning_reprint.PrintResult | None  # set to None by each screen's __init__
+
     def print_notice(self, notice_id: int) -> None:
         """Start a reprint: find the default path, then ask."""
-        self._target(notice_id)  # type: ignore[attr-defined]
+        self._target(notice_id)
 
     @db_work("Återutskrift", group="reprint", exclusive=True)
     def _target(self, notice_id: int) -> None:
         path = dunning_reprint.default_reprint_path(notice_id)
         printer = dunning_levels.printer()
-        self.post_message(PrintTarget(notice_id, path, printer))  # type: ignore[attr-defined]
+        self.post_message(PrintTarget(notice_id, path, printer))
 
     def on_print_target(self, message: PrintTarget) -> None:
         def chosen(answer: tuple[Path | None, bool] | None) -> None:
             if answer is not None:
-                self._print(message.notice_id, *answer)  # type: ignore[attr-defined]
+                self._print(message.notice_id, *answer)
 
-        self.app.push_screen(PrintDialog(message.path, message.printer, "Skriv ut påminnelse/krav"),  # type: ignore[attr-defined]
+        self.app.push_screen(PrintDialog(message.path, message.printer, "Skriv ut påminnelse/krav"),
                              chosen)
 
     @db_work("Återutskrift", group="reprint", exclusive=True)
     def _print(self, notice_id: int, path: Path | None, to_printer: bool) -> None:
         result = dunning_reprint.print_notice(notice_id, path, to_printer=to_printer)
-        self.post_message(Printed(result))  # type: ignore[attr-defined]
+        self.post_message(Printed(result))
 
     def on_printed(self, message: Printed) -> None:
         self.last_print = message.result
         note = " (återskapat brev)" if message.result.rebuilt else ""
         title = "Utskrivet" if message.result.printer else "PDF sparad"
-        self.notify(message.result.message + note, title=title, markup=False)  # type: ignore[attr-defined]
+        self.notify(message.result.message + note, title=title, markup=False)
 
 
 class ReprintMenu(_Printer, ModalScreen[None]):
@@ -121,7 +123,7 @@ class ReprintMenu(_Printer, ModalScreen[None]):
         self.invoice_id = invoice_id
         self.invoice_number = invoice_number
         self.notices: list[dunning_reprint.NoticeInfo] | None = None
-        self.last_print: dunning_reprint.PrintResult | None = None
+        self.last_print = None
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -204,7 +206,7 @@ class LetterPreviewScreen(_Printer, BaseScreen):
         super().__init__()
         self.notice_id = notice_id
         self.text: str | None = None
-        self.last_print: dunning_reprint.PrintResult | None = None
+        self.last_print = None
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
@@ -244,7 +246,7 @@ class BlockFlow(ForwardWorkerErrors):
     @db_work("Kravspärr", group="block", exclusive=True)
     def _read_block(self, object_type: str, object_id: int) -> None:
         block = dunning_blocks.get_block(object_type, object_id)
-        self.post_message(BlockRead(block))  # type: ignore[attr-defined]
+        self.post_message(BlockRead(block))
 
     def on_block_read(self, message: BlockRead) -> None:
         block = message.block
@@ -255,16 +257,16 @@ class BlockFlow(ForwardWorkerErrors):
 
             def lift(yes: bool | None) -> None:
                 if yes:
-                    self._change_block(block.object_type, block.object_id, None)  # type: ignore[attr-defined]
+                    self._change_block(block.object_type, block.object_id, None)
 
-            self.app.push_screen(ConfirmDialog(question, "Ta bort kravspärr"), lift)  # type: ignore[attr-defined]
+            self.app.push_screen(ConfirmDialog(question, "Ta bort kravspärr"), lift)
             return
 
         def set_reason(reason: str | None) -> None:
             if reason:
-                self._change_block(block.object_type, block.object_id, reason)  # type: ignore[attr-defined]
+                self._change_block(block.object_type, block.object_id, reason)
 
-        self.app.push_screen(  # type: ignore[attr-defined]
+        self.app.push_screen(
             ReasonDialog(f"Inga påminnelser eller krav till {what} {block.number}. Varför?", "Kravspärr"),
             set_reason)
 
@@ -276,14 +278,14 @@ class BlockFlow(ForwardWorkerErrors):
         else:
             block = (dunning_blocks.block_invoice(object_id, reason) if reason
                      else dunning_blocks.unblock_invoice(object_id))
-        self.post_message(BlockChanged(block))  # type: ignore[attr-defined]
+        self.post_message(BlockChanged(block))
 
     def on_block_changed(self, message: BlockChanged) -> None:
         block = message.block
         what = "Kunden" if block.object_type == "customer" else "Fakturan"
         text = (f"{what} {block.number} har kravspärr: {block.reason}" if block.reason
                 else f"{what} {block.number} har inte längre någon kravspärr.")
-        self.notify(text, title="Kravspärr")  # type: ignore[attr-defined]
+        self.notify(text, title="Kravspärr")
         self.block_changed(block)
 
     def block_changed(self, block: dunning_blocks.BlockInfo) -> None:

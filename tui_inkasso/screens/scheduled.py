@@ -142,7 +142,7 @@ def _service_sort(row: TableRow, key: str) -> object:
     service: ServiceInfo = row.data
     if key == "next":
         return service.next_run.isoformat() if service.next_run else "9999"
-    return row.cells[[c.key for c in SERVICE_COLUMNS].index(key)].plain  # type: ignore[union-attr]
+    return row.cells[[c.key for c in SERVICE_COLUMNS].index(key)].plain  # type: ignore[union-attr]  # cells are Text
 
 
 def status_text(status: ScheduleStatus) -> Text:

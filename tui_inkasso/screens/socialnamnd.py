@@ -96,7 +96,7 @@ class BoardDialog(ModalScreen[tuple[str, str, str] | None]):
     def action_save(self) -> None:
         """Answer with the three values (the screen saves them)."""
         self.dismiss(tuple(self.query_one(f"#board-{name}", Input).value for name in
-                           ("municipality", "address", "email")))  # type: ignore[arg-type]
+                           ("municipality", "address", "email")))  # type: ignore[arg-type]  # three fields, three
 
     def show_error(self, text: str) -> None:
         """Show why the values were refused, with the focus in the field it is about."""

@@ -73,11 +73,11 @@ STATE_STYLES = {
 
 def state_cell(view: TerminationView) -> Text:
     """"Frist t.o.m. 2026-12-29", "Väntar på delgivning" ... in the state's colour."""
-    state = view.state
-    if state is RecoveryState.RECOVERY_RUNNING:
-        text = f"Frist t.o.m. {view.last_day.isoformat()}"  # type: ignore[union-attr]
-    elif state is RecoveryState.NOT_RECOVERED:
-        text = f"Ej återvunnen ({view.last_day.isoformat()})"  # type: ignore[union-attr]
+    state, last_day = view.state, view.last_day
+    if state is RecoveryState.RECOVERY_RUNNING and last_day is not None:  # a running period has one
+        text = f"Frist t.o.m. {last_day.isoformat()}"
+    elif state is RecoveryState.NOT_RECOVERED and last_day is not None:  # and so had one that ran out
+        text = f"Ej återvunnen ({last_day.isoformat()})"
     elif state is RecoveryState.WAITING_FOR_SERVICE and view.served_on is not None:
         text = "Väntar på socialnämnden"
     else:
@@ -117,9 +117,10 @@ def termination_text(view: TerminationView) -> str:
     if view.is_dwelling:
         received = view.socialnamnd_received_on.isoformat() if view.socialnamnd_received_on else "inte registrerat"
         lines.append(f"Socialnämnden i {view.municipality} fick meddelandet: {received}")
-    if view.last_day:
-        lines.append(f"Återvinningsfristen löper från {view.recovery.start.isoformat()} t.o.m. "  # type: ignore[union-attr]
-                     f"{view.last_day.isoformat()} (12 kap. 44 § jordabalken)")
+    start, last_day = view.recovery.start, view.last_day
+    if start and last_day:  # the period has both once it has begun
+        lines.append(f"Återvinningsfristen löper från {start.isoformat()} t.o.m. "
+                     f"{last_day.isoformat()} (12 kap. 44 § jordabalken)")
     lines += ["", f"Att betala för att få tillbaka hyresrätten: {format_kronor(view.recovery_amount)}",
               f"Betalt i tid: {format_kronor(view.recovery.paid_in_time)}"
               + (f", för sent: {format_kronor(view.recovery.paid_late)}" if view.recovery.paid_late else ""),
@@ -330,7 +331,7 @@ class TerminationsScreen(RegisterScreen[TerminationView]):
         if row is None:
             self.notify("Ingen uppsägning vald.", title=str(self.SUB_TITLE))
             return None
-        return row.data  # type: ignore[no-any-return]
+        return row.data
 
     @on(PagedTable.RowSelected)
     def _show(self, event: PagedTable.RowSelected) -> None:

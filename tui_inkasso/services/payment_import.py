@@ -74,8 +74,9 @@ ADVISORY_LOCK_KEY = 727_274_205
 """PostgreSQL advisory lock held for the transaction of an import, so that two imports of
 different copies of the same bank file cannot both pass the duplicate check."""
 
-Progress = Callable[[int, int], None]
-"""``progress(done, total)``: payments booked so far (called after each chunk)."""
+Progress = Callable[[int, int], object]
+"""``progress(done, total)``: payments booked so far (called after each chunk; what it returns is
+not used)."""
 
 
 @dataclass(frozen=True)

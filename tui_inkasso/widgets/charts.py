@@ -65,14 +65,15 @@ def ramp(count: int) -> list[Colour]:
     stops when there are more series than stops)."""
     if count <= 1:
         return [RAMP[0]][:count]
-    result = []
+    result: list[Colour] = []
     for index in range(count):
         position = index * (len(RAMP) - 1) / (count - 1)
         low = int(position)
         high = min(low + 1, len(RAMP) - 1)
         share = position - low
-        result.append(tuple(  # type: ignore[arg-type]
-            Color.parse(RAMP[low][k]).blend(Color.parse(RAMP[high][k]), share).hex.lower() for k in (0, 1)))
+        light, dark = (Color.parse(RAMP[low][k]).blend(Color.parse(RAMP[high][k]), share).hex.lower()
+                       for k in (0, 1))
+        result.append((light, dark))
     return result
 
 
@@ -178,8 +179,8 @@ class MoneyChart(PlotextPlot):
         labels = [_short(label, max(8, width // 5)) for label in reversed(self._labels)]
         data = [list(reversed(self._kronor(s))) for s in self._series]
         plt.stacked_bar(labels, data, orientation="horizontal", width=3 / 5,
-                        marker=[self.marker(i) for i in range(len(data))],
-                        color=[self._colour(s.colour) for s in self._series])
+                        marker=[self.marker(i) for i in range(len(data))],  # type: ignore[arg-type]  # one a series
+                        color=[self._colour(s.colour) for s in self._series])  # type: ignore[arg-type]  # (plotext's hint: one)
         totals = [sum(values) for values in zip(*data, strict=True)]
         ticks, names = self._value_ticks(max(totals, default=0), width - max(map(len, labels), default=0))
         plt.xticks(ticks, names)
@@ -189,8 +190,8 @@ class MoneyChart(PlotextPlot):
         plt = self.plt
         data = [self._kronor(s) for s in self._series]
         plt.multiple_bar(self._labels, data, width=4 / 5,
-                         marker=[self.marker(i) for i in range(len(data))],
-                         color=[self._colour(s.colour) for s in self._series])
+                         marker=[self.marker(i) for i in range(len(data))],  # type: ignore[arg-type]  # one a series
+                         color=[self._colour(s.colour) for s in self._series])  # type: ignore[arg-type]  # (as above)
         largest = max((v for values in data for v in values), default=0)
         ticks, names = self._value_ticks(largest, self.size.height * 3)
         plt.yticks(ticks, names)
@@ -218,7 +219,8 @@ class MoneyChart(PlotextPlot):
         room = max(1, (width - 10) // max(count, 1))
         every = 1 if room >= 8 else 2 if room >= 4 else 3
         positions = [i + 1 for i in range(count) if i % every == 0]
-        self.plt.xticks(positions, [self._labels[p - 1] for p in positions])
+        ticks: list[float] = list(positions)
+        self.plt.xticks(ticks, [self._labels[p - 1] for p in positions])
 
     # ------------------------------------------------------------------ the legend
 

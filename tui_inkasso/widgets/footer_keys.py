@@ -170,7 +170,7 @@ class FooterKeys(_ScreenBase):
             footer.compact = True
             footer.show_command_palette = shows_palette(self.app.size.width)
 
-    def _on_resize(self, event: object) -> None:
+    def _on_resize(self, event: object) -> None:  # type: ignore[override]  # a plain handler is called as it is
         """The width changed: what fits in the footer may have changed too."""
         for footer in self.query(Footer):
             footer.show_command_palette = shows_palette(self.app.size.width)

@@ -69,7 +69,7 @@ class MarkTable(PagedTable, inherit_bindings=False):
             self.keys = keys
 
     def __init__(self, columns: Sequence[Column], source: MarkSource | None = None, **kwargs: object) -> None:
-        super().__init__([MARK_COLUMN, *columns], source, **kwargs)  # type: ignore[arg-type]
+        super().__init__([MARK_COLUMN, *columns], source, **kwargs)  # type: ignore[arg-type]  # PagedTable's keywords
         self.marked: set[str] = set()
 
     @property
@@ -90,10 +90,10 @@ class MarkTable(PagedTable, inherit_bindings=False):
             self.marked.clear()
             self._marks_changed()
 
-    def set_source(self, source: RowSource | None, **kwargs: object) -> None:  # type: ignore[override]
+    def set_source(self, source: RowSource | None, **kwargs: object) -> None:
         """A new source forgets the marks (they belonged to the old rows)."""
         self.marked.clear()
-        super().set_source(source, **kwargs)  # type: ignore[arg-type]
+        super().set_source(source, **kwargs)  # type: ignore[arg-type]  # PagedTable's own keywords, passed on
         self._marks_changed()
 
     def expect_rows(self) -> None:
@@ -123,7 +123,7 @@ class MarkTable(PagedTable, inherit_bindings=False):
             return
 
         def work() -> None:
-            self.post_message(self._KeysArrived(generation, list(source.keys(query))))  # type: ignore[attr-defined]
+            self.post_message(self._KeysArrived(generation, list(source.keys(query))))
 
         self.run_worker(work, thread=True, group="paged-table", name="Markera alla", exit_on_error=False)
 

@@ -8,6 +8,8 @@ the app's single handler turns it into a notification.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 from textual.worker import Worker, WorkerState
 
@@ -20,10 +22,16 @@ class WorkerFailed(Message):
         self.worker = worker
 
 
-class ForwardWorkerErrors:
+if TYPE_CHECKING:
+    from textual.widget import Widget as _Host  # mixed into widgets and screens only
+else:
+    _Host = object
+
+
+class ForwardWorkerErrors(_Host):
     """Mixin for a Screen or Widget: failed workers go to the app as :class:`WorkerFailed`."""
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Hand a failure on; the app decides how it is shown."""
         if event.state == WorkerState.ERROR and event.worker.group != "paged-table":
-            self.app.post_message(WorkerFailed(event.worker))  # type: ignore[attr-defined]
+            self.app.post_message(WorkerFailed(event.worker))
