@@ -5,7 +5,10 @@ The SVG snapshots did not show that PagedTable drew plain rows in the terminal's
 ``tui-inkasso`` runs in tmux on the demo ledger (plus two balance files, one waiting in the
 outbox, and two scheduled services), the test opens every screen with a table by keyboard and
 reads the colours with ``tmux capture-pane -e``: the current row looks different from the rows
-next to it, and after Down the next row looks that way and the first no longer does. The same
+next to it, and after Down the next row looks that way and the first no longer does. On every
+screen Ctrl+T then switches theme and the same holds (the screens take dark and light in turns,
+so each is seen in both), and no letter, digit or panel border is drawn in its background's
+colour (in the light theme a panel without the focus had lost its border and title). The same
 walk runs with NO_COLOR=1 (Textual then draws in shades of grey): nothing crashes and the current
 row is still told apart. And a crash ends the app with a non-zero status and a traceback without
 local variables (they held the rows of the table on screen).
@@ -160,6 +163,32 @@ def check_single_row(term: Terminal, table: Table) -> None:
         time.sleep(0.1)
 
 
+READABLE = re.compile(r"[\w╭╮╰╯─│…]")
+"""Letters, digits and a panel's border: what must never be drawn in its background's colour."""
+
+
+def check_legible(term: Terminal, name: str) -> None:
+    """No letter, digit or panel border on screen has its background's colour (in the light
+    theme a panel's border and title without the focus were colour 231 on 231)."""
+    for y, line in enumerate(styled_lines(term.styled_screen())):
+        for x, (char, (fg, bg, _bold, _reverse)) in enumerate(line):
+            if fg == bg != "default" and READABLE.match(char):
+                raise AssertionError(f"{name}: {char!r} at line {y}, column {x} is drawn in its background's "
+                                     f"colour ({fg}): {plain(line)!r}")
+
+
+def in_both_themes(term: Terminal, table: Table, check: Callable[[Terminal, Table], None] = check_current_row) -> None:
+    """``check`` and legibility in the theme in use, then Ctrl+T (the other theme: dark and
+    light take turns, so every screen is seen in both) and the same again from the first row."""
+    for turn in range(2):
+        if turn:
+            term.keys("C-t")
+            if check is check_current_row:
+                term.keys("Home")
+        check(term, table)
+        check_legible(term, table.name)
+
+
 def wait_for_style(term: Terminal, table: Table, ready: Callable[[list[tuple[str, Style]]], bool], problem: str,
                    timeout: float = 10.0) -> list[tuple[str, Style]]:
     """The table's rows once ``ready`` holds for them (the screen redraws after a key)."""
@@ -191,65 +220,65 @@ def walk_every_table(term: Terminal) -> None:
     term.type("an")
     term.wait_for("Kunder: de 50 första av fler träffar")
     term.keys("Enter")
-    check_current_row(term, Table("Kunder", r"│ (K\d{6}) "))
+    in_both_themes(term, Table("Kunder", r"│ (K\d{6}) "))
     term.keys("Enter")
     term.wait_for("Fakturor – ")
-    check_current_row(term, Table("Fakturor", r"│ (\d{8}) ", below="Fakturor – "))
+    in_both_themes(term, Table("Fakturor", r"│ (\d{8}) ", below="Fakturor – "))
     # Påminnelse/krav: the run list
     back_to_menu(term)
     term.keys("p")
     term.wait_for("Påminnelse/krav – urval")
     term.keys("F2")
     term.wait_for("Fakturor som får nästa kravnivå")
-    check_current_row(term, Table("Påminnelse/krav", r"│\s+(\d{8})\s+K\d{6}"))
+    in_both_themes(term, Table("Påminnelse/krav", r"│\s+(\d{8})\s+K\d{6}"))
     # Saldokorrigering: the payments and credits of step two
     back_to_menu(term)
     term.keys("s")
     term.wait_for("Saldokorrigering – urval")
     term.keys("F2")
     term.wait_for("Betalningar och krediteringar", "Ej rapporterad")
-    check_current_row(term, Table("Saldokorrigering", r"│\s+(\d{4}-\d{2}-\d{2})\s+\d{8}"))
+    in_both_themes(term, Table("Saldokorrigering", r"│\s+(\d{4}-\d{2}-\d{2})\s+\d{8}"))
     # Saldofiler
     back_to_menu(term)
     term.keys("f")
     term.wait_for("2 saldofiler")
-    check_current_row(term, Table("Saldofiler", r"│ (\d{4}-\d{2}-\d{2} \d{2}:\d{2})"))
+    in_both_themes(term, Table("Saldofiler", r"│ (\d{4}-\d{2}-\d{2} \d{2}:\d{2})"))
     # Inkasso: the two tables of the wizard
     back_to_menu(term)
     term.keys("n")
     term.wait_for("Inkasso – urval")
     term.keys("F2")
     term.wait_for("Fakturor till inkasso", "Undantagna fakturor", "Avbetalningsplan")
-    check_current_row(term, Table("Fakturor till inkasso", r"│ .  (\d{8}) ", below="Fakturor till inkasso"))
+    in_both_themes(term, Table("Fakturor till inkasso", r"│ .  (\d{8}) ", below="Fakturor till inkasso"))
     term.keys("Tab")
-    check_current_row(term, Table("Undantagna fakturor", r"│ .  (\d{8}) ", below="Undantagna fakturor"))
+    in_both_themes(term, Table("Undantagna fakturor", r"│ .  (\d{8}) ", below="Undantagna fakturor"))
     # Inkassoärenden, then a case's invoices
     back_to_menu(term)
     term.keys("e")
     term.wait_for("Alla inkassoärenden (")
-    check_current_row(term, Table("Inkassoärenden", r"│ (IK\S+) "))
+    in_both_themes(term, Table("Inkassoärenden", r"│ (IK\S+) "))
     # Ej matchade betalningar (one payment in the demo ledger)
     back_to_menu(term)
     term.keys("b")
     term.wait_for("Ej matchade betalningar")
     term.keys("e")
     term.wait_for("Ej matchade betalningar (1)", "4711081547")
-    check_single_row(term, Table("Ej matchade betalningar", r"│ (\d{4}-\d{2}-\d{2}) "))
+    in_both_themes(term, Table("Ej matchade betalningar", r"│ (\d{4}-\d{2}-\d{2}) "), check_single_row)
     # Granskningslogg
     back_to_menu(term)
     term.keys("g")
     term.wait_for("Senaste ")
-    check_current_row(term, Table("Granskningslogg", r"│ (\d{4}-\d{2}-\d{2} \d{2}:\d{2}) "))
+    in_both_themes(term, Table("Granskningslogg", r"│ (\d{4}-\d{2}-\d{2} \d{2}:\d{2}) "))
     # Schemalagda tjänster
     back_to_menu(term)
     term.keys("t")
     term.wait_for("Saldofil varje natt", "Saldofil på måndagar")
-    check_current_row(term, Table("Schemalagda tjänster", r"(Saldofil (?:varje|på))[^·]*$"))
+    in_both_themes(term, Table("Schemalagda tjänster", r"(Saldofil (?:varje|på))[^·]*$"))
     # Utkorg (BAN's file waits for its server)
     back_to_menu(term)
     term.keys("u")
     term.wait_for("saldo-BAN-")
-    check_single_row(term, Table("Utkorg", r"(saldo-BAN-)"))
+    in_both_themes(term, Table("Utkorg", r"(saldo-BAN-)"), check_single_row)
     back_to_menu(term)
     term.keys("C-q")
     assert term.wait_closed(), "Ctrl+Q ends the app"

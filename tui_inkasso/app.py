@@ -41,7 +41,10 @@ from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
 from tui_inkasso.screens.menu import MENU_ENTRIES, MenuEntry, MenuScreen
-from tui_inkasso.widgets import swedish_textual  # noqa: F401 - Textual's own words, in Swedish
+from tui_inkasso.widgets import (
+    no_break_wrap,  # noqa: F401 - amounts never wrap at their no-break spaces
+    swedish_textual,  # noqa: F401 - Textual's own words, in Swedish
+)
 from tui_inkasso.widgets.db_work import db_work
 from tui_inkasso.widgets.terminal_safe import ControlCharacters
 from tui_inkasso.widgets.typeahead import KeyGate

@@ -38,6 +38,7 @@ from tui_inkasso.db.models import (
 from tui_inkasso.db.rows import tuple_rows
 from tui_inkasso.domain.codes import ChargeKind, StaffRole
 from tui_inkasso.domain.collection_systems import CollectionSystemSpec, system_label, system_spec
+from tui_inkasso.domain.counts import format_count
 from tui_inkasso.domain.money import format_sek
 from tui_inkasso.formats.case_file import CaseRecord
 from tui_inkasso.formats.layout import Layout
@@ -72,8 +73,8 @@ RUN_LOCK_KEY = 727_274_204
 
 
 def count(n: int, one: str, many: str) -> str:
-    """"1 faktura", "3 fakturor": a number with its noun in Swedish."""
-    return f"{n} {one if n == 1 else many}"
+    """"1 faktura", "6 358 fakturor": a number (thousands grouped) with its noun in Swedish."""
+    return f"{format_count(n)} {one if n == 1 else many}"
 
 
 @dataclass(frozen=True)
