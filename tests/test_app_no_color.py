@@ -4,7 +4,8 @@ Textual then converts every colour to a shade of grey; a line segment without a 
 filter raise AttributeError ('NoneType' object has no attribute 'color') on every screen with a
 table. The real app is driven through every menu entry (past the selection step where there is
 one), the customer search and an invoice, the wizard's two tables and a case, with NO_COLOR set
-before the app starts. (tests/test_e2e_colours.py checks in a real terminal that the current row
+before the app starts; each menu entry's screen is drawn in the dark and in the light theme
+(Ctrl+T there). (tests/test_e2e_colours.py checks in a real terminal that the current row
 is told apart with NO_COLOR.)
 """
 
@@ -80,6 +81,9 @@ async def test_every_screen_opens_with_no_color(ledger: CollectionLedger, monkey
                 await keys(pilot, "f2")
             assert not isinstance(app.screen, MenuScreen), f"{entry.label} opened"
             await keys(pilot, "down", "down")
+            tables_drawn(pilot)
+            await keys(pilot, "ctrl+t")  # the other theme: each screen is drawn in both
+            tables_drawn(pilot)
             await to_menu(pilot)
         # the customer search, a customer's invoices and one invoice
         await keys(pilot, "r", text="anna")
