@@ -84,3 +84,15 @@ def test_snapshot_levels(small: SmallLedger, snap_compare, monkeypatch: pytest.M
     monkeypatch.setenv("XDG_DOCUMENTS_DIR", "/tmp/dokument")  # not the test's temporary path: the same every run
     set_setting("dunning.letters_dir", "brev")  # a relative folder is taken from the documents folder
     assert snap_compare(InkassoApp(), terminal_size=(120, 44), run_before=steps("k"))
+
+
+async def test_the_focused_level_name_is_whole_at_80_columns(small: SmallLedger) -> None:
+    """The first level's name has the focus, its cursor after the last letter: at 80 columns the
+    field showed 'åminnelse' (Textual's padding left 10 cells for the text)."""
+    app = InkassoApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("k")
+        await settle(pilot)
+        name = app.screen.query(LevelForm).first().query(Input).first()
+        assert name.has_focus and name.value == "Påminnelse"
+        assert name.scroll_x == 0 and name.content_region.width > len(name.value), name.content_region
