@@ -140,3 +140,13 @@ async def test_escape_from_the_selection_goes_back_and_nothing_is_ready_is_said(
         await settle(pilot)
         assert isinstance(app.screen, CollectionScreen)
         assert any("Den övre listan är tom" in message for _, _, message in notifications(pilot))
+
+
+def test_one_marked_row_is_singular() -> None:
+    """"1 markerad", not "1 markerade" (the count and its word agree)."""
+    from tui_inkasso.screens.collection import totals_text
+    from tui_inkasso.services.collection_candidates import CandidateTotals
+
+    totals = CandidateTotals(count=7, balance=2_940_000, fees=168_000, cases=5)
+    assert totals_text(totals, 1, ready=True, filtered=False).plain.endswith("1\u00a0markerad")
+    assert totals_text(totals, 2, ready=True, filtered=False).plain.endswith("2\u00a0markerade")

@@ -37,7 +37,7 @@ from textual.widgets import Footer, Header, Static
 
 from tui_inkasso.domain.codes import invoice_kind_label
 from tui_inkasso.domain.collection_systems import system_label, system_spec
-from tui_inkasso.domain.counts import count_of, format_count
+from tui_inkasso.domain.counts import count_of
 from tui_inkasso.domain.money import format_kronor, format_sek
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.two_lists import TwoListsScreen
@@ -212,14 +212,14 @@ def _hidden(source: CandidateSource, ids: Sequence[int], query: PageQuery) -> in
 
 def totals_text(totals: collection_candidates.CandidateTotals, marked: int, *, ready: bool, filtered: bool) -> Parts:
     """The line under a table: count, cases, sums, and how many rows are marked. At 80 columns
-    it may take two lines: it breaks between the parts, never inside one ("1 markerade")."""
+    it may take two lines: it breaks between the parts, never inside one ("1 markerad")."""
     parts = [Text(invoices(totals.count), style="bold") + (" (filtrerat)" if filtered else "")]
     if ready:
         parts.append(Text(count_of(totals.cases, "ärende", "ärenden")))
     parts.append(Text(f"saldo {format_sek(totals.balance)}\u00a0kr"))
     parts.append(Text(f"avgifter {format_sek(totals.fees)}\u00a0kr"))
     if marked:
-        parts.append(Text(f"{format_count(marked)}\u00a0markerade", style="bold yellow"))
+        parts.append(Text(count_of(marked, "markerad", "markerade"), style="bold yellow"))
     return Parts(parts)
 
 
