@@ -153,3 +153,16 @@ async def test_f2_saves_a_reason_as_enter_does(small: SmallLedger) -> None:
         await pilot.press(*"Bestridd", "f2")
         await settle(pilot)
         assert answers == ["Bestridd"]
+
+
+async def test_reading_a_file_says_so_in_the_key_line(small: SmallLedger) -> None:
+    """Socialnämnder's i asks for a file to read: Enter reads it ("Spara" said it saved one)."""
+    app = InkassoApp()
+    async with app.run_test(size=(WIDTH, HEIGHT)) as pilot:
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        assert isinstance(app.screen, PathPrompt)
+        [shown] = [str(w.render()).replace("\u00a0", " ") for w in app.screen.query(".dialog-keys")]
+        assert shown == "Enter eller F2 = Läs in · Esc = Avbryt", shown

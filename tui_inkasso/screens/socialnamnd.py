@@ -231,7 +231,8 @@ class SocialnamndScreen(RegisterScreen[Board]):
         """i: read addresses from a file."""
         self.app.push_screen(
             PathPrompt("Vilken fil? (CSV med rubrikraden kommun;adress;e-post, en kommun per rad.)",
-                       Path.home() / "socialnamnder.csv", "Läs in socialnämnder", check=_readable),
+                       Path.home() / "socialnamnder.csv", "Läs in socialnämnder", action="Läs in",
+                       check=_readable),
             lambda path: self._import(path) if path else None)
 
     @db_work("Socialnämnder: läs in", group="socialnamnd-save")
