@@ -13,6 +13,7 @@ in indirectly at import time.
 from __future__ import annotations
 
 import ast
+import functools
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -82,8 +83,10 @@ def module_name(path: Path) -> str:
     return ".".join(parts)
 
 
+@functools.cache
 def imports_of(path: Path) -> list[Import]:
-    """Every import of ``tui_inkasso`` or ``textual`` in the file, at any depth."""
+    """Every import of ``tui_inkasso`` or ``textual`` in the file, at any depth (each file parsed
+    once per test process: two tests read every module's imports; the files do not change)."""
     importer = module_name(path)
     package = importer if path.name == "__init__.py" else importer.rpartition(".")[0]
     return imports_in(path.read_text(encoding="utf-8"), importer, package)
