@@ -207,7 +207,10 @@ def back_to_menu(term: Terminal, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while MENU not in term.screen() and time.monotonic() < deadline:
         term.keys("Escape")
-        time.sleep(0.3)
+        # up to 0.3 s for the screen to close before the next Esc; done as soon as the menu shows
+        settled = time.monotonic() + 0.3
+        while time.monotonic() < settled and MENU not in term.screen():
+            time.sleep(0.05)
     term.wait_for(MENU)
     time.sleep(0.2)
 
