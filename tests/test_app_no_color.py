@@ -105,3 +105,24 @@ async def test_every_screen_opens_with_no_color(ledger: CollectionLedger, monkey
         assert tables_drawn(pilot) > 10
         await keys(pilot, "tab", "down", "tab", "down")
         await to_menu(pilot)
+
+
+async def test_named_colours_stay_readable_with_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cell in "bold red" ("Adress saknas" in Socialnämnder) became grey 237 on 236 with
+    NO_COLOR in the dark theme; now a light grey on the dark theme and a dark one on the light."""
+    from rich.segment import Segment
+    from rich.style import Style
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    for light in (False, True):
+        app = InkassoApp(light=light)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            background = app.current_theme.surface or ("#FFFFFF" if light else "#1A2029")
+            segments = [Segment("Adress saknas", Style(color="red", bgcolor=background, bold=True))]
+            for line_filter in app.get_line_filters():
+                segments = line_filter.apply(segments, Color(0, 0, 0))
+            style = segments[0].style
+            assert style is not None and style.color is not None and style.bgcolor is not None
+            fg, bg = style.color.get_truecolor().red, style.bgcolor.get_truecolor().red
+            assert abs(fg - bg) > 100, f"light={light}: grey {fg} on {bg}"

@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.terminal_theme import TerminalTheme
 from rich.text import Text
 from textual import log, work
 from textual.app import App
@@ -97,6 +98,13 @@ panel colour, which the dark theme used, is white in this theme, and a white bor
 title vanished on the white and near-white background (a 256-colour terminal draws both as
 colour 231). ``border-blurred`` outlines an input field without the focus: Textual's,
 a shade off the background, drew no outline at all (colour 255 on 255); the scroll bar's thumb, Textual's pale blue, was barely told from its track."""
+
+NO_COLOR_ON_DARK = TerminalTheme((18, 22, 28), (228, 231, 235), [(205, 205, 205)] * 8, [(235, 235, 235)] * 8)
+NO_COLOR_ON_LIGHT = TerminalTheme((244, 244, 241), (27, 31, 36), [(60, 60, 60)] * 8, [(30, 30, 30)] * 8)
+"""With NO_COLOR, what the terminal's named colours (a cell's "bold red", "yellow") are before
+Textual turns every colour into a grey: light greys on the dark theme, dark ones on the light.
+Textual's own (Monokai's red, a grey of 59 once monochrome) drew "Adress saknas" in Socialnämnder
+as grey 237 on 236; the bold and the words still say what the colour said."""
 
 THEMES = {theme.name: theme for theme in (DARK_THEME, LIGHT_THEME)}
 """Our themes by name, beside Textual's own."""
@@ -180,6 +188,8 @@ class InkassoApp(KeyGate, App[None]):
             light = load_preferences().light
         self.start_theme = LIGHT_THEME.name if light else DARK_THEME.name
         super().__init__()
+        if self.no_color:
+            self.ansi_theme_dark, self.ansi_theme_light = NO_COLOR_ON_DARK, NO_COLOR_ON_LIGHT
         # Every line drawn loses its control characters (a name holding ESC [ 2 J would clear
         # the screen of whoever looks at it); see widgets/terminal_safe.py.
         self._filters.insert(0, ControlCharacters())
