@@ -180,18 +180,6 @@ class ArrearsScreen(TwoListsScreen):
                "include": arrears_service.include}
     """The keys whose service the user's role may not call are greyed and say why."""
 
-    DEFAULT_CSS = """
-    ArrearsScreen #arrears-head { height: 1; margin: 0 1; color: $text-muted; }
-    ArrearsScreen MarkTable {
-        margin: 0 1; border: round $panel-border;
-        border-title-color: $foreground; border-title-style: bold;
-    }
-    ArrearsScreen MarkTable:focus { border: round $primary; }
-    ArrearsScreen #arrears-ready { height: 2fr; min-height: 5; }
-    ArrearsScreen #arrears-excluded { height: 1fr; min-height: 7; }
-    ArrearsScreen .arrears-totals { height: auto; margin: 0 1; }
-    """
-
     class Loaded(Message):
         """The list has been read."""
 

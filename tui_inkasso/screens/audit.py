@@ -19,7 +19,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Static
 from textual.widgets.option_list import Option
 
@@ -30,7 +29,7 @@ from tui_inkasso.screens.terminations import hold_keys
 from tui_inkasso.services import audit
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.db_work import db_work
-from tui_inkasso.widgets.dialogs import DIALOG_CSS, key_line
+from tui_inkasso.widgets.dialogs import Dialog, key_line
 from tui_inkasso.widgets.filter_field import FilterField
 from tui_inkasso.widgets.lists import ChoiceList
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, TableRow
@@ -94,14 +93,9 @@ EVERYONE = "(alla)"
 """The choice that shows every user's entries again."""
 
 
-class UserChoice(ModalScreen[str | None]):
+class UserChoice(Dialog[str | None]):
     """Whose entries to show: everyone, or one of the users in the log (Enter chooses, Esc
     keeps the filter as it is)."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(name="UserChoice") + """
-    UserChoice > Vertical { width: 48; }
-    UserChoice ChoiceList { height: auto; max-height: 14; }
-    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Avbryt", id="audit_user.cancel"),

@@ -22,7 +22,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import var
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
@@ -42,7 +41,7 @@ from tui_inkasso.services import case_register as register
 from tui_inkasso.services import clock
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.db_work import db_work
-from tui_inkasso.widgets.dialogs import DIALOG_CSS, ReasonDialog, key_line
+from tui_inkasso.widgets.dialogs import Dialog, ReasonDialog, key_line
 from tui_inkasso.widgets.filter_field import FilterField
 from tui_inkasso.widgets.footer_keys import APP_WIDE_KEYS, TABLE_KEYS
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, PageQuery, TableRow
@@ -207,12 +206,8 @@ class CaseListScreen(BaseScreen):
 # --------------------------------------------------------------------------- dialogs
 
 
-class StatusDialog(ModalScreen[tuple[str, str] | None]):
+class StatusDialog(Dialog[tuple[str, str] | None]):
     """Choose the new status (arrows, Enter) and write an optional note (Enter saves)."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(name="StatusDialog") + """
-    StatusDialog OptionList { height: auto; max-height: 8; }
-    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Avbryt", id="status.cancel"),
@@ -270,10 +265,8 @@ class PaymentInput:
     method: str
 
 
-class PaymentDialog(ModalScreen[PaymentInput | None]):
+class PaymentDialog(Dialog[PaymentInput | None]):
     """Register a payment on one of the case's invoices: invoice, amount, date, method."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(name="PaymentDialog")
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Avbryt", id="payment.cancel"),

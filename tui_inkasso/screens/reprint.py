@@ -21,7 +21,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -29,7 +28,7 @@ from tui_inkasso.domain.money import format_sek
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.services import dunning_blocks, dunning_levels, dunning_reprint
 from tui_inkasso.widgets.db_work import db_work
-from tui_inkasso.widgets.dialogs import ConfirmDialog, PrintDialog, ReasonDialog, key_line
+from tui_inkasso.widgets.dialogs import ConfirmDialog, Dialog, PrintDialog, ReasonDialog, key_line
 from tui_inkasso.widgets.worker_errors import ForwardWorkerErrors
 
 
@@ -102,7 +101,7 @@ class _Printer(ForwardWorkerErrors):
         self.notify(message.result.message + note, title=title, markup=False)
 
 
-class ReprintMenu(_Printer, ModalScreen[None]):
+class ReprintMenu(_Printer, Dialog[None]):
     """Återutskrift of an invoice's reminders and demands: preview or print one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -130,7 +129,7 @@ class ReprintMenu(_Printer, ModalScreen[None]):
             box.border_title = Text(f"Återutskrift av påminnelse/krav {self.invoice_number}".strip())
             yield Static("Hämtar …", id="reprint-intro")
             yield OptionList(id="reprint-notices")
-            yield Static(key_line("Enter eller f = Förhandsgranska · s = Skriv ut · Esc = Stäng"), classes="reprint-keys")
+            yield Static(key_line("Enter eller f = Förhandsgranska · s = Skriv ut · Esc = Stäng"), classes="dialog-keys")
 
     def on_mount(self) -> None:
         self._load()

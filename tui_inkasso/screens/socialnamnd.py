@@ -18,7 +18,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Input, Label, Static
 
 from tui_inkasso.screens.register import RegisterScreen
@@ -28,7 +27,7 @@ from tui_inkasso.services.errors import UserError
 from tui_inkasso.services.socialnamnd import Board
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.db_work import db_work
-from tui_inkasso.widgets.dialogs import DIALOG_CSS, ConfirmDialog, PathPrompt, key_line
+from tui_inkasso.widgets.dialogs import ConfirmDialog, Dialog, PathPrompt, key_line
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, TableRow
 
 COLUMNS = [
@@ -49,12 +48,10 @@ def board_row(board: Board) -> TableRow:
                                          cells.text(board.email)), data=board)
 
 
-class BoardDialog(ModalScreen[tuple[str, str, str] | None]):
+class BoardDialog(Dialog[tuple[str, str, str] | None]):
     """A municipality's board: the municipality, the address (lines separated by commas), an
     e-mail address. Enter moves to the next field and saves from the last; F2 saves; Esc
     cancels. The service checks the values; a refusal is shown here and nothing is saved."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(name="BoardDialog")
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Avbryt", id="board.cancel"),
@@ -131,11 +128,6 @@ class SocialnamndScreen(RegisterScreen[Board]):
     GUARDED = {"new": socialnamnd.set_board, "edit": socialnamnd.set_board,
                "delete": socialnamnd.remove_board, "import_file": socialnamnd.import_boards}
     """The keys whose service the user's role may not call are greyed and say why."""
-
-    DEFAULT_CSS = """
-    SocialnamndScreen #socialnamnd-head { height: auto; margin: 0 1; color: $text-muted; }
-    SocialnamndScreen PagedTable { margin: 0 1; border: round $primary; height: 1fr; }
-    """
 
     class Loaded(Message):
         """The register has been read."""

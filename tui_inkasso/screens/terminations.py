@@ -46,7 +46,7 @@ from tui_inkasso.services.errors import UserError
 from tui_inkasso.services.termination_state import TerminationView
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.db_work import db_work
-from tui_inkasso.widgets.dialogs import DIALOG_CSS, PathPrompt, key_line
+from tui_inkasso.widgets.dialogs import Dialog, PathPrompt, key_line
 from tui_inkasso.widgets.filter_field import FilterField
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, TableRow
 
@@ -149,16 +149,9 @@ def hold_keys(dialog: ModalScreen[Any]) -> None:
         hold()
 
 
-class DateDialog(ModalScreen[tuple[dt.date, ServiceMethod | None] | None]):
+class DateDialog(Dialog[tuple[dt.date, ServiceMethod | None] | None]):
     """A date (and, for the service, how): Enter in the date moves to the method, Enter there
     records; Esc cancels. A date that cannot be read, or one in the future, is refused here."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(name="DateDialog") + """
-    DateDialog > Vertical { padding: 0 2; }
-    DateDialog OptionList { height: auto; max-height: 6; border: none; padding: 0; }
-    DateDialog .dialog-question { margin-bottom: 0; }
-    """
-    """Fits 80x24 with every line: the question, the date, the six methods, the error, the keys."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Avbryt", id="date.cancel"),
@@ -252,11 +245,6 @@ class TerminationsScreen(RegisterScreen[TerminationView]):
     GUARDED = {"served": termination_state.record_service,
                "received": termination_state.record_socialnamnd_received}
     """The keys whose service the user's role may not call are greyed and say why."""
-
-    DEFAULT_CSS = """
-    TerminationsScreen #terminations-head { height: auto; margin: 0 1; color: $text-muted; }
-    TerminationsScreen PagedTable { margin: 0 1; border: round $primary; height: 1fr; }
-    """
 
     class Loaded(Message):
         """The terminations have been read."""

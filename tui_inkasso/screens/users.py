@@ -18,7 +18,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Input, Label, Static
 from textual.widgets.option_list import Option
 
@@ -30,7 +29,7 @@ from tui_inkasso.services.errors import UserError
 from tui_inkasso.services.users import StaffMember
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.db_work import db_work
-from tui_inkasso.widgets.dialogs import DIALOG_CSS, ConfirmDialog, key_line
+from tui_inkasso.widgets.dialogs import ConfirmDialog, Dialog, key_line
 from tui_inkasso.widgets.lists import ChoiceList
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, TableRow
 
@@ -69,16 +68,9 @@ def role_legend() -> Text:
     return text
 
 
-class UserDialog(ModalScreen[tuple[str, str] | None]):
+class UserDialog(Dialog[tuple[str, str] | None]):
     """A user's login (for a new user) and role: Enter in the login moves to the roles, Enter on
     a role answers; Esc cancels. The service checks the values."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(name="UserDialog") + """
-    UserDialog ChoiceList { height: auto; max-height: 5; }
-    UserDialog #user-roles { color: $text-muted; }
-    UserDialog #user-error { display: none; }
-    UserDialog #user-error.-visible { display: block; }
-    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "save", "Spara", id="user.save"),

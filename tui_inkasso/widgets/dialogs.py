@@ -1,10 +1,12 @@
 """Small modal questions, by keyboard: yes or no, a reason, a path, a file (and whether to print).
 
-Each is a ``ModalScreen[T]`` that dismisses with its answer (None when the user pressed Esc),
-so a screen asks with ``push_screen(Dialog(...), callback)`` or, inside a worker,
-``await push_screen_wait(...)``. There is one of each, used by every screen, so the keys are
-the same everywhere: a yes/no question (:class:`ConfirmDialog`) takes j or Enter for yes and n
-or Esc for no; a path (:class:`PathPrompt`) is answered with Enter or F2 and Esc cancels.
+Each is a :class:`Dialog` (a ``ModalScreen[T]`` with the app's one dialog look) that dismisses
+with its answer (None when the user pressed Esc), so a screen asks with
+``push_screen(ConfirmDialog(...), callback)`` or, inside a worker, ``await push_screen_wait(...)``.
+There is one of each, used by every screen, so the keys are the same everywhere: a yes/no
+question (:class:`ConfirmDialog`) takes j or Enter for yes and n or Esc for no; a path
+(:class:`PathPrompt`) is answered with Enter or F2 and Esc cancels. A screen's own dialog (a
+form of its fields) subclasses :class:`Dialog` too.
 """
 
 from __future__ import annotations
@@ -19,21 +21,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message_pump import NoActiveAppError
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, ScreenResultType
 from textual.widgets import Checkbox, Input, Label, Static
 
 from tui_inkasso.domain.counts import count_of
 
-DIALOG_CSS = """
-{name} {{ align: center middle; }}
-{name} > Vertical {{
-    width: 84; max-width: 100%; height: auto; max-height: 90%;
-    border: thick $primary; background: $surface; padding: 1 2;
-}}
-{name} .dialog-question {{ margin-bottom: 1; }}
-{name} .dialog-keys {{ color: $text-muted; margin-top: 1; }}
-{name} .dialog-error {{ color: $error; text-style: bold; }}
-"""
 
 def _hold_keys(dialog: ModalScreen[Any]) -> None:
     """A dialog is opening: the keys typed right after the key that opened it are for the dialog
@@ -56,16 +48,27 @@ def _keys_ready(screen: ModalScreen[Any]) -> None:
 
 
 CONFIRM_KEYS = "j eller Enter = Ja · n eller Esc = Nej"
+"""The key line of every yes/no question in the app."""
 
 
 def key_line(text: str) -> Text:
     """A dialog's keys ("Enter eller F2 = Spara · Esc = Avbryt") as text that wraps only between
     its parts: at 80 columns the status dialog's line broke as "Esc =" / "Avbryt"."""
     return Text(" · ".join(part.replace(" ", "\u00a0") for part in text.split(" · ")))
-"""The key line of every yes/no question in the app."""
 
 
-class ConfirmDialog(ModalScreen[bool]):
+class Dialog(ModalScreen[ScreenResultType]):
+    """The base of every dialog of the app: a box in the middle of the screen (its one
+    ``Vertical``) over the dimmed screen beneath.
+
+    Its look is one rule in ``app.tcss`` (the ``Dialog`` section), matched by this type, so every
+    subclass has it; a dialog's own rule beneath it (``UserChoice > Vertical { width: 48; }``)
+    changes what differs. The box's parts take the classes ``dialog-question``,
+    ``dialog-error`` and ``dialog-keys`` (the key line, :func:`key_line`).
+    """
+
+
+class ConfirmDialog(Dialog[bool]):
     """The app's one yes/no question: j or Enter answers yes, n or Esc no, in every dialog.
 
     The binding ids are the same wherever a question is asked (``confirm.yes`` is j,
@@ -73,8 +76,6 @@ class ConfirmDialog(ModalScreen[bool]):
     test that answers one question answers them all. The question says what the answer does:
     name the objects it applies to ("14 fakturor: 10016754, 10016755, …"), not just "Säker?".
     """
-
-    DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmDialog")
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "answer(True)", "Ja", id="confirm.yes"),
@@ -105,10 +106,8 @@ class ConfirmDialog(ModalScreen[bool]):
         self.dismiss(yes)
 
 
-class ReasonDialog(ModalScreen[str | None]):
+class ReasonDialog(Dialog[str | None]):
     """Asks for a reason (a dunning block's "why"); Enter with text answers, Esc cancels."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(name="ReasonDialog")
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Avbryt", id="reason.cancel"),
@@ -166,7 +165,7 @@ PathCheck = Callable[[Path], str | None]
 """Checks a path typed in a :class:`PathPrompt`: None when it will do, else why not (in Swedish)."""
 
 
-class PathPrompt(ModalScreen[Path | None]):
+class PathPrompt(Dialog[Path | None]):
     """The app's one question for a path (a folder or a file name), one proposed.
 
     Enter or F2 answers, Esc cancels, in every path question of the app (binding ids
@@ -175,8 +174,6 @@ class PathPrompt(ModalScreen[Path | None]):
     refuses a path with its reason under the field instead of closing. What a folder means (the
     file keeps its own name) is the caller's business.
     """
-
-    DEFAULT_CSS = DIALOG_CSS.format(name="PathPrompt")
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "save", "Spara", id="path.save"),
@@ -238,14 +235,12 @@ class PathPrompt(ModalScreen[Path | None]):
         self.dismiss(None)
 
 
-class PrintDialog(ModalScreen[tuple[Path | None, bool] | None]):
+class PrintDialog(Dialog[tuple[Path | None, bool] | None]):
     """Where to save a PDF, and whether to send it to the printer too.
 
     Answers ``(path or None, to_printer)``; an empty path with the printer box ticked prints
     without saving a file. The printer box is only offered when a printer is configured.
     """
-
-    DEFAULT_CSS = DIALOG_CSS.format(name="PrintDialog")
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Avbryt", id="print.cancel"),
@@ -293,7 +288,7 @@ class PrintDialog(ModalScreen[tuple[Path | None, bool] | None]):
         self.dismiss(None)
 
 
-class SaveChangesDialog(ModalScreen[bool | None]):
+class SaveChangesDialog(Dialog[bool | None]):
     """Leaving a form with unsaved edits: j or Enter saves them (then leaves), n leaves without
     saving, Esc stays on the form.
 
@@ -301,8 +296,6 @@ class SaveChangesDialog(ModalScreen[bool | None]):
     because Esc is also how the form was being left, and a second Esc must never throw edits
     away. Answers True (save), False (do not save) or None (stay).
     """
-
-    DEFAULT_CSS = DIALOG_CSS.format(name="SaveChangesDialog")
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "answer(True)", "Spara", id="unsaved.save"),
