@@ -233,3 +233,19 @@ async def test_allocate_and_prepay_unmatched_payments_by_keyboard(folder: Path) 
         await pilot.press("enter")
         await settle(pilot)
         assert table.total == 0
+
+
+def test_the_summary_groups_the_thousands_of_its_counts() -> None:
+    """A 30,000-payment file: "30 000" betalningar (it said "30000")."""
+    import datetime as dt
+
+    from tui_inkasso.screens.payments import summary_text
+    from tui_inkasso.services.payment_report import ImportSummary
+
+    summary = ImportSummary(
+        file_name="bgmax.txt", format="bgmax", file_id="1", sha256="", is_test=False,
+        created_at=dt.datetime(2026, 11, 27, 18, 0), sections=(), payments=30_000, amount=6_905_859_022,
+        matched=28_500, matched_amount=1, unmatched=1_500, unmatched_amount=1, collection_payments=1_200,
+        collection_amount=1, deductions=600, deduction_amount=-1, overpayments=(), warnings=(), log=())
+    text = summary_text(summary).plain
+    assert "30\u00a0000" in text and "28\u00a0500" in text and "1\u00a0500" in text and "30000" not in text

@@ -41,7 +41,7 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from tui_inkasso.domain.codes import payment_method_label
-from tui_inkasso.domain.counts import count_of
+from tui_inkasso.domain.counts import count_of, format_count
 from tui_inkasso.domain.money import format_kronor, format_sek
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.services import payment_import as pi
@@ -320,19 +320,20 @@ class ChooseFileScreen(BaseScreen):
 
 
 def summary_text(summary: payment_report.ImportSummary) -> Text:
-    """The figures staff check before booking, one per line."""
+    """The figures staff check before booking, one per line (counts with their thousands grouped:
+    "30 000", it said "30000")."""
     text = Text()
     test = " (TESTFIL)" if summary.is_test else ""
     text.append(f"{summary.file_name}", style="bold")
     text.append(f"   {summary.format_label}{test}, skapad {summary.created_at:%Y-%m-%d %H:%M}, fil-id {summary.file_id}\n\n")
     lines = [
-        ("Insättningar", f"{len(summary.sections)}", ""),
-        ("Betalningar", f"{summary.payments}", f"{format_kronor(summary.amount)}"),
-        ("Matchade", f"{summary.matched}", f"{format_kronor(summary.matched_amount)}"),
-        ("Ej matchade", f"{summary.unmatched}", f"{format_kronor(summary.unmatched_amount)}"),
-        ("Från inkassobolaget", f"{summary.collection_payments}", f"{format_kronor(summary.collection_amount)}"),
-        ("Avdrag", f"{summary.deductions}", f"{format_kronor(summary.deduction_amount)}"),
-        ("Överbetalningar", f"{len(summary.overpayments)}",
+        ("Insättningar", format_count(len(summary.sections)), ""),
+        ("Betalningar", format_count(summary.payments), f"{format_kronor(summary.amount)}"),
+        ("Matchade", format_count(summary.matched), f"{format_kronor(summary.matched_amount)}"),
+        ("Ej matchade", format_count(summary.unmatched), f"{format_kronor(summary.unmatched_amount)}"),
+        ("Från inkassobolaget", format_count(summary.collection_payments), f"{format_kronor(summary.collection_amount)}"),
+        ("Avdrag", format_count(summary.deductions), f"{format_kronor(summary.deduction_amount)}"),
+        ("Överbetalningar", format_count(len(summary.overpayments)),
          f"{format_kronor(sum(o.amount for o in summary.overpayments))}"),
     ]
     for label, count, amount in lines:
@@ -342,13 +343,13 @@ def summary_text(summary: payment_report.ImportSummary) -> Text:
         where = "överskjutande betalning inkasso" if over.to_collection_account else "förskott"
         text.append(f"    faktura {over.invoice}: {format_kronor(over.amount)} till {over.account} ({where})\n")
     if len(summary.overpayments) > 5:
-        text.append(f"    … och {len(summary.overpayments) - 5} till\n")
+        text.append(f"    … och {format_count(len(summary.overpayments) - 5)} till\n")
     text.append("\n  Insättningar:\n")
     for section in summary.sections[:6]:
-        text.append(f"    {section.pay_date}  till {section.receiving_account:<10} {section.payments:>6} st "
+        text.append(f"    {section.pay_date}  till {section.receiving_account:<10} {format_count(section.payments):>6} st "
                     f"{format_sek(section.amount):>16} {section.currency}\n")
     if len(summary.sections) > 6:
-        text.append(f"    … och {len(summary.sections) - 6} till\n")
+        text.append(f"    … och {format_count(len(summary.sections) - 6)} till\n")
     for warning in summary.warnings:
         text.append(f"\n  Obs: {warning}", style="yellow")
     return text
