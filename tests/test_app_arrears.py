@@ -8,7 +8,7 @@ import datetime as dt
 from textual.pilot import Pilot
 
 from tests.arrears_data import DAY, ArrearsLedger, arrears_sqlite, pay
-from tests.tui_helpers import notifications, settle, table_data, type_text
+from tests.tui_helpers import footer_keys, notifications, settle, table_data, type_text
 from tui_inkasso.app import InkassoApp
 from tui_inkasso.db.models import ArrearsExclusion, Socialnamnd, Termination
 from tui_inkasso.screens.arrears import ArrearsScreen
@@ -49,6 +49,13 @@ async def test_the_list_leave_out_preview_and_terminate(arrears_sqlite: ArrearsL
         ready = screen.query_one("#arrears-ready", MarkTable)
         assert [c.contract_number for c in table_data(app, "#arrears-ready")] == ["H-DWELL-LATE", "H-MALMO",
                                                                                    "H-PREM-LATE"]
+        keys = footer_keys(app)
+        assert keys["f2 Säg upp"] and keys["u Undanta"] and "i Inkludera" not in keys, "the list is read"
+        await pilot.press("tab")
+        await settle(pilot)
+        keys = footer_keys(app)
+        assert "i Inkludera" in keys and "u Undanta" not in keys, "the keys follow the table with the focus"
+        await pilot.press("tab")
         await _to(pilot, ready, "H-MALMO")
         await pilot.press("u")
         await type_text(pilot, "Socialtjänsten utreder")

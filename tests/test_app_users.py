@@ -17,7 +17,7 @@ import datetime as dt
 import pytest
 
 from tests.staff import FIRST_ADMIN, SECOND_ADMIN, add_staff, as_user
-from tests.tui_helpers import notifications, settle, steps, table_data, type_text
+from tests.tui_helpers import footer_keys, notifications, settle, steps, table_data, type_text
 from tui_inkasso.app import InkassoApp
 from tui_inkasso.db.models import Proposal, StaffUser
 from tui_inkasso.domain.codes import StaffRole
@@ -98,6 +98,14 @@ async def test_an_administrator_adds_a_user_and_changes_a_role(staff: str) -> No
         await pilot.press("f2")  # F2 saves as Enter does, with the role highlighted (Läsare for a new user)
         await settle(pilot)
         assert StaffUser.get(StaffUser.login == "dora").role == "reader"
+        assert footer_keys(app)["n Ny"], "an administrator's keys are live"
+        rows = [m.login for m in table_data(app, "#users-table")]
+        await pilot.press("home", *["down"] * rows.index(FIRST_ADMIN), "e")
+        await settle(pilot)
+        await pilot.press("home", "down", "enter")  # testare gives themselves Handläggare
+        await settle(pilot)
+        assert StaffUser.get(StaffUser.login == FIRST_ADMIN).role == "clerk"
+        assert not footer_keys(app)["n Ny"], "the footer greys the keys at once (UsersScreen.your_role)"
 
 
 async def test_a_reader_sees_the_keys_greyed_and_is_told_why(staff: str) -> None:

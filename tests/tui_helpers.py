@@ -168,6 +168,13 @@ def table_data(app: App[Any], table_id: str) -> list[Any]:
     return [table.row_at(i).data for i in range(table.total) if table.row_at(i) is not None]
 
 
+def footer_keys(app: App[Any]) -> dict[str, bool]:
+    """The current screen's footer as it is drawn now (no resize, which lays it out anew):
+    'key description' -> whether the key is live (False: greyed)."""
+    return {f"{key.key_display} {key.description}": not key.has_class("-disabled")
+            for key in app.screen.query("Footer FooterKey")}
+
+
 def freeze_cursors(pilot: Pilot[object]) -> None:
     """Stop the blinking text cursors so screenshots are the same every run."""
     for screen in pilot.app.screen_stack:

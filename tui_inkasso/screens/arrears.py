@@ -25,6 +25,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.reactive import var
 from textual.widgets import Footer, Header, Static
 
 from tui_inkasso.domain.counts import count_of
@@ -180,6 +181,9 @@ class ArrearsScreen(TwoListsScreen):
                "include": arrears_service.include}
     """The keys whose service the user's role may not call are greyed and say why."""
 
+    result: var[ArrearsList | None] = var(None, bindings=True)
+    """The two lists (None until read): F2 Säg upp, b Brev, Tab and F5 wait for them."""
+
     class Loaded(Message):
         """The list has been read."""
 
@@ -201,7 +205,6 @@ class ArrearsScreen(TwoListsScreen):
         super().__init__()
         self.selection = selection
         self.today = today or clock.today()
-        self.result: ArrearsList | None = None
         self._last_table = "arrears-ready"
         self._sources: dict[str, ContractSource] = {}
 
@@ -255,7 +258,6 @@ class ArrearsScreen(TwoListsScreen):
             source = self._sources[str(table.id)] = ContractSource(table.columns, rows, sort_value=_sort_value)
             table.set_source(source, filter=text)
         self._show_totals()
-        self.refresh_bindings()
         for note in result.notes:
             self.notify(note, title="Obetald hyra", timeout=8)
 

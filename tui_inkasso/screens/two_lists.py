@@ -33,9 +33,11 @@ class TwoListsScreen(SelectionStepScreen):
         return self.query_one(f"#{self.EXCLUDED}", MarkTable)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """Remember the table last used (Tab from the filter goes back to it). The footer needs
+        no refresh here: Undanta and Inkludera follow the focus (:meth:`table_action`), and
+        Textual refreshes the bindings whenever the focus moves."""
         if isinstance(event.widget, MarkTable) and event.widget.id:
             self._last_table = event.widget.id
-        self.refresh_bindings()
 
     def table_action(self, action: str) -> bool | None:
         """Undanta only in the upper table, Inkludera only in the lower; None for other keys."""

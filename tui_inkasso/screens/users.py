@@ -18,6 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
+from textual.reactive import var
 from textual.widgets import Footer, Header, Input, Label, Static
 from textual.widgets.option_list import Option
 
@@ -148,6 +149,11 @@ class UsersScreen(RegisterScreen[StaffMember]):
 
     GUARDED = {"new": users.add_user, "role": users.set_role, "delete": users.remove_user}
 
+    your_role: var[str | None] = var(None, bindings=True)
+    """Your own role as the register lists it (None until read): the keys greyed for your role
+    follow it, so an administrator who gives themselves a lesser role sees n, e and Delete
+    greyed once the register is read again (the read also renews the role in force)."""
+
     class Loaded(Message):
         """The users have been read."""
 
@@ -180,7 +186,7 @@ class UsersScreen(RegisterScreen[StaffMember]):
         if you is None or you.role != StaffRole.ADMIN.value:
             intro.append(" Bara en administratör ändrar användarna.")
         self.query_one("#users-intro", Static).update(intro)
-        self.refresh_bindings()
+        self.your_role = you.role if you is not None else None
 
     def action_new(self) -> None:
         """n: add a user."""

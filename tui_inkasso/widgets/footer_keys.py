@@ -174,4 +174,7 @@ class FooterKeys(_ScreenBase):
         """The width changed: what fits in the footer may have changed too."""
         for footer in self.query(Footer):
             footer.show_command_palette = shows_palette(self.app.size.width)
+        # By hand: what fits depends on the terminal's width, which is no reactive of the screen
+        # (a resize changes no state of ours that a var(bindings=True) could hold), and Textual
+        # refreshes bindings only on focus and reactive changes.
         self.refresh_bindings()
