@@ -34,3 +34,18 @@ def test_no_amount_or_count_in_screen_text_can_break_across_lines() -> None:
              for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
              if plain_kr.search(line) or bare_count.search(line)]
     assert found == []
+
+
+def test_a_count_in_a_title_groups_its_thousands() -> None:
+    """"Alla inkassoärenden (8156)", "Utan händelse (1981)": a count in brackets goes through
+    ``format_count`` ("8 156") like any other count on screen."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "tui_inkasso"
+    bare = re.compile(r"\(\{(?:len\([^)]*\)|[a-z_.]*(?:count|total))\}\)|\{[a-z_.]*count\} ej ")
+    found = [f"{path.relative_to(root)}:{n}: {line.strip()}"
+             for path in [*root.glob("screens/*.py"), *root.glob("widgets/*.py")]
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if bare.search(line)]
+    assert found == []

@@ -29,7 +29,7 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Input, Label, Static
 
 from tui_inkasso.domain.aging import DEFAULT_LIMITS, Bucket, buckets
-from tui_inkasso.domain.counts import count_of
+from tui_inkasso.domain.counts import count_of, format_count
 from tui_inkasso.domain.money import format_kronor
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.report import ReportScreen
@@ -219,7 +219,7 @@ class AgingScreen(ReportScreen):
         groups = [group_row(row, f"g{index}") for index, row in enumerate(report.groups)]
         pinned = [group_row(row, f"a{row.apart}") for row in report.apart]
         pinned.append(group_row(report.totals, "total", style="bold"))
-        table.border_title = f"Per {report.group_label.lower()} ({len(report.groups)})"
+        table.border_title = f"Per {report.group_label.lower()} ({format_count(len(report.groups))})"
         table.set_source(GroupSource(groups, pinned))
 
     async def _new_table(self, old: PagedTable, columns: list[Column]) -> PagedTable:

@@ -24,6 +24,7 @@ from textual.reactive import var
 from textual.widgets import Footer, Header, Static
 
 from tui_inkasso.domain.codes import ProposalStatus
+from tui_inkasso.domain.counts import format_count
 from tui_inkasso.screens.register import RegisterScreen
 from tui_inkasso.screens.scheduled import TextScreen
 from tui_inkasso.services import approvals
@@ -135,7 +136,7 @@ class ApprovalsScreen(RegisterScreen[ProposalInfo]):
     def on_approvals_screen_loaded(self, message: ApprovalsScreen.Loaded) -> None:
         table = self.query_one("#approvals-table", PagedTable)
         what = "Alla förslag" if self.show_all else "Väntar på godkännande"
-        table.border_title = f"{what} ({len(message.proposals)})"
+        table.border_title = f"{what} ({format_count(len(message.proposals))})"
         table.empty_text = "Inga förslag" if self.show_all else "Inga förslag väntar på godkännande"
         table.set_source(ListSource(COLUMNS, [proposal_row(p) for p in message.proposals]))
 

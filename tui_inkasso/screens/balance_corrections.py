@@ -36,7 +36,7 @@ from tui_inkasso.domain.codes import (
     invoice_kind_label,
     payment_method_label,
 )
-from tui_inkasso.domain.counts import count_of
+from tui_inkasso.domain.counts import count_of, format_count
 from tui_inkasso.domain.money import format_kronor
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.selection import KIND_OPTIONS, parse_date
@@ -183,7 +183,7 @@ def summary_text(summary: bc.RangeSummary) -> Text:
     text = Text()
     text.append(count_of(summary.rows, "betalning eller kreditering", "betalningar och krediteringar"), style="bold")
     text.append(f" · {count_of(reported.count, 'rapporterad', 'rapporterade')} tidigare (X)")
-    text.append(f" · {waiting.count} ej rapporterade ({format_kronor(waiting.amount)})",
+    text.append(f" · {format_count(waiting.count)} ej rapporterade ({format_kronor(waiting.amount)})",
                 style="bold yellow" if waiting.count else "")
     text.append(f" · {summary.of(CorrectionStatus.AGENCY).count} från inkassobolaget")
     text.append(f" · {summary.of(CorrectionStatus.BEFORE_CASE).count} före ärendet")

@@ -33,7 +33,7 @@ from tui_inkasso.domain.codes import (
     payment_method_label,
 )
 from tui_inkasso.domain.collection_systems import short_label
-from tui_inkasso.domain.counts import count_of
+from tui_inkasso.domain.counts import count_of, format_count
 from tui_inkasso.domain.money import MoneyError, format_kronor, format_sek, parse_amount
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.selection import parse_date
@@ -176,7 +176,7 @@ class CaseListScreen(BaseScreen):
     def _title(self, total: int | None = None) -> None:
         table = self.query_one("#cases", PagedTable)
         which = "Öppna inkassoärenden" if self.open_only else "Alla inkassoärenden"
-        table.border_title = which + (f" ({total})" if total is not None else "")
+        table.border_title = which + (f" ({format_count(total)})" if total is not None else "")
 
     @on(PagedTable.Loaded, "#cases")
     def _loaded(self, event: PagedTable.Loaded) -> None:

@@ -37,7 +37,7 @@ from textual.widgets import Footer, Header, Static
 
 from tui_inkasso.domain.codes import invoice_kind_label
 from tui_inkasso.domain.collection_systems import system_label, system_spec
-from tui_inkasso.domain.counts import count_of
+from tui_inkasso.domain.counts import count_of, format_count
 from tui_inkasso.domain.money import format_kronor, format_sek
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.two_lists import TwoListsScreen
@@ -669,7 +669,7 @@ class CaseResultScreen(BaseScreen):
                 self.result.cases, collection_export.result_list_rows(self.result), strict=True)
         ]
         table = self.query_one("#result-list", PagedTable)
-        table.border_title = f"Skapade inkassoärenden ({len(rows)})"
+        table.border_title = f"Skapade inkassoärenden ({format_count(len(rows))})"
         table.set_source(ListSource(RESULT_COLUMNS, rows))
         table.focus()
 

@@ -28,7 +28,7 @@ from textual.widgets import Footer, Header, Input, Label, Static, TabbedContent,
 
 from tui_inkasso.domain.codes import case_status_label
 from tui_inkasso.domain.collection_systems import SYSTEMS
-from tui_inkasso.domain.counts import count_of
+from tui_inkasso.domain.counts import count_of, format_count
 from tui_inkasso.screens.report import ReportScreen
 from tui_inkasso.screens.selection import parse_date
 from tui_inkasso.services import clock
@@ -273,9 +273,9 @@ class CollectionOverviewScreen(ReportScreen):
         ), data=c) for c in overview.stalled]
         table = self.query_one("#overview-stalled", PagedTable)
         table.set_source(ListSource(STALLED_COLUMNS, stalled, sort_value=_attribute_sort))
-        table.border_title = f"Öppna ärenden utan händelse på mer än {overview.stalled_days} dagar ({len(stalled)})"
+        table.border_title = f"Öppna ärenden utan händelse på mer än {overview.stalled_days} dagar ({format_count(len(stalled))})"
         self.query_one("#overview-tabs", TabbedContent).get_tab("tab-stalled").label = (
-            f"Utan händelse ({len(stalled)})")
+            f"Utan händelse ({format_count(len(stalled))})")
 
     def _describe(self) -> None:
         self.query_one("#overview-what", Static).update(Text(self.options.selection.describe()))

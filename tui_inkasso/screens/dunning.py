@@ -250,7 +250,7 @@ class DunningRunScreen(SelectionStepScreen):
         self.left_out = {i for i in self.left_out if i in {r.invoice_id for r in preview.rows}}
         table = self.query_one("#run-preview", PagedTable)
         table.set_source(PreviewSource(preview.rows, self.left_out))
-        table.border_title = f"Fakturor som får nästa kravnivå {preview.run_date.isoformat()} ({preview.count})"
+        table.border_title = f"Fakturor som får nästa kravnivå {preview.run_date.isoformat()} ({format_count(preview.count)})"
         self._show_totals()
         if preview.problems:
             self.notify("\n".join(preview.problems), title="Körningen kan inte göras", severity="error",

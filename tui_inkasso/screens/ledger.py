@@ -373,7 +373,7 @@ class LedgerScreen(BlockFlow, BaseScreen):
         elif more:
             table.border_title = f"Kunder: de {HIT_LIMIT} första av fler träffar – skriv mer för att hitta färre"
         else:
-            table.border_title = f"Kunder ({len(hits)})"
+            table.border_title = f"Kunder ({format_count(len(hits))})"
         if not hits:
             self._clear_ledger()
 

@@ -24,6 +24,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Footer, Header, Input, Label, Select, Static
 
+from tui_inkasso.domain.counts import format_count
 from tui_inkasso.domain.ocr_control import OcrControl
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.edit_form import EditForm
@@ -133,7 +134,7 @@ class OwnersScreen(BaseScreen):
     def on_owners_screen_loaded(self, message: OwnersScreen.Loaded) -> None:
         table = self.query_one("#owners-table", PagedTable)
         count = len(message.owners)
-        table.border_title = f"Ägare ({count})"
+        table.border_title = f"Ägare ({format_count(count)})"
         table.set_source(ListSource(OWNER_COLUMNS, [owner_row(o) for o in message.owners]))
 
     @on(PagedTable.RowSelected, "#owners-table")

@@ -517,7 +517,7 @@ class ResultScreen(BaseScreen):
         summary = self.result.summary
         assert summary is not None
         table = self.query_one("#result-log", PagedTable)
-        table.border_title = f"Att se över ({len(summary.log)})"
+        table.border_title = f"Att se över ({format_count(len(summary.log))})"
         rows = [log_row(row, n) for n, row in enumerate(summary.log)]
         table.set_source(ListSource(LOG_COLUMNS, rows, sort_value=_log_sort_value))
         table.focus()

@@ -27,6 +27,7 @@ from textual.widgets import Footer, Header, Input
 from textual.worker import Worker, WorkerState
 
 from tui_inkasso.domain.codes import payment_method_label
+from tui_inkasso.domain.counts import format_count
 from tui_inkasso.domain.money import format_kronor
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.services import unmatched_payments
@@ -137,7 +138,7 @@ class UnmatchedPaymentsScreen(BaseScreen):
 
     @on(PagedTable.Loaded, "#unmatched")
     def _loaded(self, event: PagedTable.Loaded) -> None:
-        event.table.border_title = f"Ej matchade betalningar ({event.total})"
+        event.table.border_title = f"Ej matchade betalningar ({format_count(event.total)})"
 
     def action_refresh(self) -> None:
         """Read the list again."""

@@ -23,6 +23,7 @@ from textual.widgets import Footer, Header, Input, Label, Static
 from textual.widgets.option_list import Option
 
 from tui_inkasso.domain.codes import StaffRole, staff_role_label
+from tui_inkasso.domain.counts import format_count
 from tui_inkasso.screens.register import RegisterScreen
 from tui_inkasso.screens.terminations import hold_keys
 from tui_inkasso.services import permissions, users
@@ -177,7 +178,7 @@ class UsersScreen(RegisterScreen[StaffMember]):
 
     def on_users_screen_loaded(self, message: UsersScreen.Loaded) -> None:
         table = self.query_one("#users-table", PagedTable)
-        table.border_title = f"Användare ({len(message.members)})"
+        table.border_title = f"Användare ({format_count(len(message.members))})"
         table.set_source(ListSource(COLUMNS, [member_row(m) for m in message.members]))
         you = next((m for m in message.members if m.is_you), None)
         intro = Text("Vem som får använda reskontran och vad de får göra. ")
