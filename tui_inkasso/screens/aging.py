@@ -38,7 +38,6 @@ from tui_inkasso.services import aging_report as ar
 from tui_inkasso.services import clock
 from tui_inkasso.services.collection_recovery import output_folder
 from tui_inkasso.services.report_export import export_aging
-from tui_inkasso.services.threads import thread_connection
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.charts import MoneyChart, Series, ramp
 from tui_inkasso.widgets.db_work import db_work
@@ -389,7 +388,8 @@ INVOICE_COLUMNS = [
 
 
 class InvoiceSource:
-    """A group's invoices, counted and paged in SQL."""
+    """A group's invoices, counted and paged in SQL (in the table's fetch worker, which holds the
+    thread's database connection: ``PagedTable``)."""
 
     def __init__(self, options: ar.AgingOptions, ref: ar.GroupRef, labels: Sequence[str]) -> None:
         self.options = options
@@ -398,14 +398,12 @@ class InvoiceSource:
 
     def count(self, query: PageQuery) -> int:
         """The group's invoices."""
-        with thread_connection():
-            return ar.count_aging_invoices(self.options, self.ref)
+        return ar.count_aging_invoices(self.options, self.ref)
 
     def rows(self, query: PageQuery, offset: int, limit: int) -> Sequence[TableRow]:
         """A page, oldest due date first unless another order is asked for."""
-        with thread_connection():
-            lines = ar.aging_invoices(self.options, self.ref, offset=offset, limit=limit,
-                                      sort=query.sort or "due_date", descending=query.descending)
+        lines = ar.aging_invoices(self.options, self.ref, offset=offset, limit=limit,
+                                  sort=query.sort or "due_date", descending=query.descending)
         return [self.row(line) for line in lines]
 
     def row(self, line: ar.AgingInvoice) -> TableRow:
