@@ -25,11 +25,10 @@ from textual.widgets.option_list import Option
 from tui_inkasso.domain.counts import count_of
 from tui_inkasso.screens.base import BaseScreen
 from tui_inkasso.screens.scheduled import TextScreen
-from tui_inkasso.screens.terminations import hold_keys
 from tui_inkasso.services import audit
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.db_work import db_work
-from tui_inkasso.widgets.dialogs import Dialog, key_line
+from tui_inkasso.widgets.dialogs import Dialog, hold_keys, key_line
 from tui_inkasso.widgets.filter_field import FilterField
 from tui_inkasso.widgets.lists import ChoiceList
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, TableRow

@@ -21,13 +21,12 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Input, Label, Static
 
 from tui_inkasso.screens.register import RegisterScreen
-from tui_inkasso.screens.terminations import hold_keys
 from tui_inkasso.services import socialnamnd
 from tui_inkasso.services.errors import UserError
 from tui_inkasso.services.socialnamnd import Board
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.db_work import db_work
-from tui_inkasso.widgets.dialogs import ConfirmDialog, Dialog, PathPrompt, key_line
+from tui_inkasso.widgets.dialogs import ConfirmDialog, Dialog, PathPrompt, hold_keys, key_line
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, TableRow
 
 COLUMNS = [

@@ -26,8 +26,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.message_pump import NoActiveAppError
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -46,7 +44,7 @@ from tui_inkasso.services.errors import UserError
 from tui_inkasso.services.termination_state import TerminationView
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.db_work import db_work
-from tui_inkasso.widgets.dialogs import Dialog, PathPrompt, key_line
+from tui_inkasso.widgets.dialogs import Dialog, PathPrompt, hold_keys, key_line
 from tui_inkasso.widgets.filter_field import FilterField
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, TableRow
 
@@ -136,17 +134,6 @@ def termination_text(view: TerminationView) -> str:
         lines += ["", f"Avhysning kan beslutas tidigast {view.recovery.eviction_from.isoformat()}. "
                   "p skriver underlaget för ansökan om avhysning hos Kronofogden."]
     return "\n".join(lines)
-
-
-def hold_keys(dialog: ModalScreen[Any]) -> None:
-    """Keys typed right after the key that opened ``dialog`` are for the dialog (its date field),
-    not for the table beneath, whose letters are commands (``widgets.typeahead.KeyGate``)."""
-    try:
-        hold = getattr(dialog.app, "hold_keys_until_focus", None)
-    except NoActiveAppError:
-        return
-    if callable(hold):
-        hold()
 
 
 class DateDialog(Dialog[tuple[dt.date, ServiceMethod | None] | None]):

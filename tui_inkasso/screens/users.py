@@ -25,13 +25,12 @@ from textual.widgets.option_list import Option
 from tui_inkasso.domain.codes import StaffRole, staff_role_label
 from tui_inkasso.domain.counts import format_count
 from tui_inkasso.screens.register import RegisterScreen
-from tui_inkasso.screens.terminations import hold_keys
 from tui_inkasso.services import permissions, users
 from tui_inkasso.services.errors import UserError
 from tui_inkasso.services.users import StaffMember
 from tui_inkasso.widgets import cells
 from tui_inkasso.widgets.db_work import db_work
-from tui_inkasso.widgets.dialogs import ConfirmDialog, Dialog, key_line
+from tui_inkasso.widgets.dialogs import ConfirmDialog, Dialog, hold_keys, key_line
 from tui_inkasso.widgets.lists import ChoiceList
 from tui_inkasso.widgets.paged_table import Column, ListSource, PagedTable, TableRow
 

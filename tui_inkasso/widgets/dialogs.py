@@ -27,7 +27,7 @@ from textual.widgets import Checkbox, Input, Label, Static
 from tui_inkasso.domain.counts import count_of
 
 
-def _hold_keys(dialog: ModalScreen[Any]) -> None:
+def hold_keys(dialog: ModalScreen[Any]) -> None:
     """A dialog is opening: the keys typed right after the key that opened it are for the dialog
     (its field, its j/n), not for the table beneath, where a name's letters are commands. The
     app keeps them until the dialog has the focus (``KeyGate``)."""
@@ -90,7 +90,7 @@ class ConfirmDialog(Dialog[bool]):
         self.question = self._question.plain
         """The question as plain text."""
         self._title = title
-        _hold_keys(self)
+        hold_keys(self)
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -121,7 +121,7 @@ class ReasonDialog(Dialog[str | None]):
         """The question as plain text."""
         self._title = title
         self._placeholder = placeholder
-        _hold_keys(self)
+        hold_keys(self)
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -197,7 +197,7 @@ class PathPrompt(Dialog[Path | None]):
         self._action = action
         self._empty = empty
         self._check = check
-        _hold_keys(self)
+        hold_keys(self)
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
