@@ -244,3 +244,19 @@ async def test_a_long_minimum_leaves_the_rest_to_the_other_columns() -> None:
         first = table.render_line(1).text
         assert "Fil med kända SFTP-servrar" in first and "2026-12-06 07:19" in first, first
         assert sum(w + 2 for w in table._widths) <= table.scrollable_content_region.width
+
+
+class EmptyApp(App[None]):
+    def compose(self) -> ComposeResult:
+        text = "Inga fakturor är klara för inkasso. En faktura kommer hit när dess sista krav har förfallit."
+        yield PagedTable(COLUMNS, ListSource(COLUMNS, []), empty_text=text)
+
+
+async def test_a_long_empty_message_wraps_to_the_view() -> None:
+    """The message of an empty table is not cut at the table's edge (it was at 80 columns)."""
+    async with EmptyApp().run_test(size=(40, 10)) as pilot:
+        await settle(pilot)
+        table = pilot.app.query_one(PagedTable)
+        shown = " ".join(table.render_line(y).text.strip() for y in range(1, 5))
+        assert "dess sista krav har förfallit." in shown, shown
+        assert all(len(table.render_line(y).text.rstrip()) <= 40 for y in range(1, 5))

@@ -696,11 +696,13 @@ class PagedTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _row_strip(self, index: int) -> Strip:
         base = self.rich_style
-        if index == 0 and self._total == 0:
+        if self._total == 0:
             message = "Hämtar …" if self.is_loading else self.empty_text
             if not self.is_loading and self._query.filter and self._source is not None:
                 message = self.no_match.format(filter=self._query.filter)
-            return self._message_strip(message, base + self.get_component_rich_style("paged-table--placeholder"))
+            lines = self._message_lines(message)
+            if index < len(lines):
+                return self._message_strip(lines[index], base + self.get_component_rich_style("paged-table--placeholder"))
         if index >= self._total:
             return Strip.blank(sum(w + 2 for w in self._widths), base)
         style = base
@@ -715,6 +717,13 @@ class PagedTable(ScrollView, can_focus=True, inherit_bindings=False):
                 self.call_later(self._fetch, page)
             return self._line(["…"] * len(self.columns), style)
         return self._line(row.cells, style)
+
+    def _message_lines(self, message: str) -> list[str]:
+        """The message of an empty table in lines as wide as the view: a long one ("Inga
+        fakturor är klara för inkasso. En faktura kommer hit när …") was cut at 80 columns."""
+        width = max((self.scrollable_content_region.width or self.size.width) - 2, 20)
+        lines = Text(message).wrap(self.app.console, width)
+        return [line.plain.rstrip() for line in lines] or [""]
 
     def _message_strip(self, message: str, style: Style) -> Strip:
         width = max(sum(w + 2 for w in self._widths), len(message) + 2)
