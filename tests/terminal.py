@@ -30,9 +30,9 @@ APP = str(Path(sys.executable).parent / "tui-inkasso")
 
 
 def app_env(tmp_path: Path, today: str, **extra: str) -> dict[str, str]:
-    """The environment of the app under test: a fixed business day, private XDG folders. The
-    user is this process's OS login (no variable names it, issue 17): the test's ledger must
-    have it as a user (``tests.staff.admit_process_user``, or a ledger the tests built, whose
+    """The environment of the app under test: a fixed business day, private XDG folders (the
+    output folder's default among them). The user is this process's OS login (no variable
+    names it, issue 17): the test's ledger must have it as a user (``tests.staff.admit_process_user``, or a ledger the tests built, whose
     first administrators include it)."""
     return {
         "TERM": "xterm-256color",
@@ -42,6 +42,9 @@ def app_env(tmp_path: Path, today: str, **extra: str) -> dict[str, str]:
         "PATH": os.environ.get("PATH", ""),
         "XDG_DATA_HOME": str(tmp_path / "xdg-data"),
         "XDG_CONFIG_HOME": str(tmp_path / "xdg-config"),
+        # the default output folder (platformdirs' documents folder) inside the test's folder,
+        # not the real ~/Documents of whoever runs the tests
+        "XDG_DOCUMENTS_DIR": str(tmp_path / "dokument"),
         **extra,
     }
 
