@@ -7,11 +7,14 @@ tests/ledger_data.py and tests/collection_data.py.)
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import re
+import shutil
 import zlib
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +77,22 @@ def pdf_pages(pdf: bytes) -> list[list[str]]:
         strings = re.findall(rb"\(((?:[^()\\]|\\.)*)\) ?Tj", content)
         pages.append([re.sub(rb"\\(.)", rb"\1", s).decode("latin-1") for s in strings])
     return pages
+
+
+@contextlib.contextmanager
+def fixed_folder(folder: Path) -> Iterator[Path]:
+    """``folder`` (a fixed path, since snapshots show it) emptied and held for this test alone
+    until the block ends: the same test of another test run on this machine (another checkout's
+    suite) waits for it instead of writing into it too (a balance file of both runs was named
+    '-2' and the snapshot differed). The lock is the OS's: a killed run releases it."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with open(folder.parent / f".{folder.name}.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            shutil.rmtree(folder, ignore_errors=True)
+            yield folder
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def words(text: str) -> str:

@@ -8,12 +8,13 @@ Update with ``--snapshot-update`` and look at the SVGs before committing them.
 from __future__ import annotations
 
 import datetime as dt
-import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.balance_helpers import invoice_for, make_case, pay
+from tests.common import fixed_folder
 from tests.tui_helpers import Steps
 from tests.tui_helpers import steps as tui_steps
 from tui_inkasso.app import InkassoApp
@@ -26,12 +27,15 @@ FOLDER = Path("/tmp/tui-inkasso-snapshots/saldofiler")
 
 
 @pytest.fixture
-def ledger(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
+def ledger(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Iterator[None]:
     """One file made at 02:00 (one rent payment); two corrections wait; an agency payment; one before."""
+    with fixed_folder(FOLDER / request.node.name) as folder:
+        folder.mkdir(parents=True)
+        yield from _ledger(folder, monkeypatch)
+
+
+def _ledger(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("TUI_INKASSO_TODAY", "2026-11-28")
-    folder = FOLDER / request.node.name
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
     set_setting("collection.output_dir", str(folder))
     rent = invoice_for(amount=845000, customer="K1001", number="2026007")
     direct = invoice_for(kind="direct", amount=125000, customer="K1002", number="2026106",
@@ -46,6 +50,7 @@ def ledger(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, request: pytest.Fix
     pay(direct, 25000, dt.date(2026, 11, 12), kind="credit", method="credit")
     pay(rent, 300000, dt.date(2026, 11, 14), method="inkasso")
     monkeypatch.setattr(brun, "now", lambda: dt.datetime(2026, 11, 28, 3, 0, 0))
+    yield
 
 
 def steps(*keys: str) -> Steps:

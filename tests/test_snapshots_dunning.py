@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 
+from tests.common import fixed_folder
 from tests.dunning_app_helpers import (
     SIZE,
     small,
@@ -50,13 +51,12 @@ def test_snapshot_letter_preview(small: SmallLedger, snap_compare) -> None:  # t
 
 
 @pytest.fixture
-def fixed_letters(small: SmallLedger, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Path:
+def fixed_letters(small: SmallLedger, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Iterator[Path]:
     """The run's PDF in a fixed folder, named with a fixed time (the result screen shows its path)."""
-    folder = LETTERS / request.node.name
-    shutil.rmtree(folder, ignore_errors=True)
-    set_setting("dunning.letters_dir", str(folder))
-    monkeypatch.setattr(dunning_run, "now", lambda: dt.datetime(2026, 11, 28, 9, 0, 0))
-    return folder
+    with fixed_folder(LETTERS / request.node.name) as folder:
+        set_setting("dunning.letters_dir", str(folder))
+        monkeypatch.setattr(dunning_run, "now", lambda: dt.datetime(2026, 11, 28, 9, 0, 0))
+        yield folder
 
 
 def test_snapshot_run_result(fixed_letters: Path, snap_compare) -> None:  # type: ignore[no-untyped-def]

@@ -11,12 +11,12 @@ the SVGs before committing.
 from __future__ import annotations
 
 import datetime as dt
-import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.common import app_db
+from tests.common import app_db, fixed_folder
 from tests.staff import approve_pending, in_force
 from tests.tui_helpers import Steps, steps
 from tui_inkasso.app import InkassoApp
@@ -144,7 +144,7 @@ def test_wizard_edit_name(services: None, snap_compare) -> None:  # type: ignore
 
 
 @pytest.fixture
-def outbox_files(app_db: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
+def outbox_files(app_db: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Iterator[None]:
     """Four files for the agency's server, through the real outbox: sent, failed, retried, new.
 
     The server is a closed port on this machine, so a try fails at once with the transport's own
@@ -152,11 +152,15 @@ def outbox_files(app_db: str, monkeypatch: pytest.MonkeyPatch, request: pytest.F
     outbox's clock is set before each step and the files lie in a fixed folder, so every time,
     path and checksum is the same on every run.
     """
+    with fixed_folder(FOLDER / request.node.name) as folder:
+        folder.mkdir(parents=True)
+        _record_outbox_files(folder, monkeypatch)
+        yield
+
+
+def _record_outbox_files(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TUI_INKASSO_TODAY", NOW.date().isoformat())
     in_force({"collection.upload_url": "ftp://inkasso@127.0.0.1:1/in"})
-    folder = FOLDER / request.node.name
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
     clock = [NOW]
     monkeypatch.setattr(outbox, "clock_now", lambda: clock[0])
 
