@@ -66,6 +66,9 @@ _driver_errors: pw.ExceptionWrapper = pw.__exception_wrapper__  # type: ignore[a
 """peewee's own context that raises a driver's error as peewee's (``IntegrityError`` ...), as its
 queries do: the raw cursors below get the same errors."""
 
+driver_errors = _driver_errors
+"""The same, for a service that runs a statement on the raw cursor itself (a counted UPDATE)."""
+
 INDEX_BUILD_MEMORY = "256MB"
 """``maintenance_work_mem`` while a loader rebuilds its indexes on PostgreSQL (a server setting the
 transaction raises for itself; the server's memory, not this process's)."""
