@@ -333,13 +333,15 @@ _MARK_GUARD = '"invoice"."collection_case_id" IS NULL AND "invoice"."excluded_at
 
 
 def _mark_sqlite(rows: list[tuple[int, int, int, str | None]], created: dt.datetime) -> int:
-    """SQLite: one statement run per invoice (no round trips in-process); the rows it changed."""
+    """SQLite: one statement run per invoice (no round trips in-process); the rows it changed.
+    The time is stored as sqlite3's adapter would store it, adapted once, not once a row."""
+    marked_at = created.isoformat(" ")
     with driver_errors:
         return int(db.cursor().executemany(
             'UPDATE "invoice" SET "collection_case_id" = ?, "collection_marked_at" = ?, '
             '"interest" = "interest" + ?, "interest_to" = COALESCE(?, "interest_to") '
             f'WHERE "id" = ? AND {_MARK_GUARD}',
-            [(case_id, created, interest, interest_to, invoice_id)
+            [(case_id, marked_at, interest, interest_to, invoice_id)
              for invoice_id, case_id, interest, interest_to in rows],
         ).rowcount)
 
