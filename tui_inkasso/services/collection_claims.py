@@ -17,6 +17,7 @@ from typing import Any
 import peewee as pw
 
 from tui_inkasso.db.bulk import CHUNK, fetch_in_chunks, reserve_ids, select_in
+from tui_inkasso.db.connection import db
 from tui_inkasso.db.models import CollectionCase, Invoice, ObjectType, Owner, RentalObject
 from tui_inkasso.db.rows import tuple_rows
 from tui_inkasso.domain.bank_days import next_bank_day
@@ -28,6 +29,7 @@ from tui_inkasso.services.collection_errors import CollectionError, TakenInvoice
 from tui_inkasso.services.ready_for_collection import ready_for_collection_query
 from tui_inkasso.services.selection import Selection
 from tui_inkasso.services.stored_values import StoredDates
+from tui_inkasso.services.transaction import is_postgres
 
 
 @dataclass
@@ -105,7 +107,7 @@ def read_claimed(today: dt.date, selection: Selection, ids: list[int]) -> dict[i
     base = base.join_from(RentalObject, ObjectType, pw.JOIN.LEFT_OUTER,
                           on=(RentalObject.object_type == ObjectType.id))
     sql, params = base.sql()
-    rows = _by_ids(f'{sql} AND "t1"."id" IN', params, ids)
+    rows = _by_ids(f'{sql} AND "t1"."id"', params, ids)
     found: dict[int, Claimed] = {}
     dates = StoredDates()
     categories: dict[Any, SfiCategory] = {}
@@ -124,13 +126,20 @@ def read_claimed(today: dt.date, selection: Selection, ids: list[int]) -> dict[i
 
 
 def _by_ids(sql: str, params: Sequence[Any], ids: Sequence[int]) -> list[tuple[Any, ...]]:
-    """Run ``sql`` (ending in ``... IN``) for the distinct ``ids``, in chunks, through the raw cursor.
+    """Run ``sql`` (ending in a key column) for the distinct ``ids``, through the raw cursor.
 
-    peewee builds an IN list of 500 parameters value by value; for 20,000 invoices that is a
-    second of Python, the queries themselves a tenth of it. ``sql`` comes from peewee's
-    ``.sql()`` with its values in ``params``, so it holds no braces of its own.
+    PostgreSQL: one statement, ``= ANY(array)``. In chunks of ``IN (...)`` the planner read the
+    50,000 ready invoices through ``invoice_ready`` once a chunk (43 times for 10,000 cases).
+    SQLite: chunks of ``IN (...)``, built as text (peewee builds an IN list of 500 parameters
+    value by value; for 20,000 invoices that is a second of Python). ``sql`` comes from
+    peewee's ``.sql()`` with its values in ``params``, so it holds no braces of its own.
     """
-    return list(select_in(sql + " ({})", list(dict.fromkeys(ids)), CHUNK, params=params))
+    keys = list(dict.fromkeys(ids))
+    if not keys:
+        return []
+    if is_postgres():
+        return list(db.execute_sql(f"{sql} = ANY(%s)", [*params, keys]).fetchall())
+    return list(select_in(sql + " IN ({})", keys, CHUNK, params=params))
 
 
 class HandoverInterest:
@@ -211,7 +220,7 @@ def plan_cases(spec: CollectionSystemSpec, claimed: dict[int, Claimed], created:
 
     customers = {row[0]: _case_customer(row) for row in _by_ids(
         'SELECT "id", "number", "name", "national_id", "is_company", "address", "postal_code", "city", '
-        '"email" FROM "customer" WHERE "id" IN', (), list({k[1] for k in groups}))}
+        '"email" FROM "customer" WHERE "id"', (), list({k[1] for k in groups}))}
     keys = sorted(groups, key=lambda k: (owners[k[0]].code, customers[k[1]].number))
     case_ids = reserve_ids(CollectionCase, len(keys))
     numbers = _next_numbers(spec, created.year, len(keys))
