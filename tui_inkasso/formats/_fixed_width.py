@@ -154,8 +154,13 @@ def split_lines(text: str) -> list[str]:
 Handler = Callable[[str, int], None]
 
 
-def feed_lines(text: str, quirks: Quirks, handlers: dict[str, Handler], other: Handler) -> int:
+def feed_lines(
+    text: str, quirks: Quirks, handlers: dict[str, Handler], other: Handler, first: int = 1
+) -> int:
     """Call ``handlers[record type](line, number)`` for every record; return the last number.
+
+    ``first`` is the number of the first line of ``text``: a reader that has read the lines
+    before itself (BgMax's fast path) hands over the rest of the file at a line boundary.
 
     Lines are normalised first (TABs, short lines, blanks beyond column 80, counted in
     ``quirks``). Records without a handler go to ``other``. Empty lines are allowed only at the
@@ -170,13 +175,13 @@ def feed_lines(text: str, quirks: Quirks, handlers: dict[str, Handler], other: H
     number = 0
     with gc_paused():
         try:
-            for number, line in enumerate(lines, 1):
+            for number, line in enumerate(lines, first):
                 if len(line) != RECORD_WIDTH or (tabs and "\t" in line):
                     line = _normalise(line, number, quirks)
                 handler = handlers.get(line[:2])
                 if handler is None:
                     if not line.strip():
-                        _only_blank_lines_follow(lines, number)
+                        _only_blank_lines_follow(lines, number - first + 1, number)
                         return number - 1
                     handler = other
                 handler(line, number)
@@ -185,9 +190,10 @@ def feed_lines(text: str, quirks: Quirks, handlers: dict[str, Handler], other: H
     return number
 
 
-def _only_blank_lines_follow(lines: list[str], blank: int) -> None:
-    """Empty lines may end a file; an empty line with records after it is refused."""
-    if any(line.strip() for line in lines[blank:]):
+def _only_blank_lines_follow(lines: list[str], after: int, blank: int) -> None:
+    """Empty lines may end a file; an empty line (number ``blank``, ``lines[after - 1]``) with
+    records after it is refused."""
+    if any(line.strip() for line in lines[after:]):
         raise LineProblem(blank, None, None, "tom rad mellan poster")
 
 

@@ -12,6 +12,7 @@ import itertools
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from operator import attrgetter
+from typing import ClassVar
 
 from tui_inkasso.domain.money import MAX_AMOUNT, format_sek
 from tui_inkasso.formats import _fixed_width as fw
@@ -31,6 +32,7 @@ from tui_inkasso.formats.payment_file import (
     PaymentSection,
     PaymentSlots,
 )
+from tui_inkasso.gc_pause import gc_paused
 
 RECORD_NAMES = {
     "01": "startpost TK01",
@@ -82,10 +84,118 @@ class _Reader(RecordReader):
     DEPOSIT = ("insättningsnummer", (46, 50))
 
     section: _Section | None
+    fast_path: ClassVar[bool] = True
+    """Read runs of plain sections with :meth:`_fast_section` (the tests turn it off to compare)."""
 
     def __init__(self, path: str, quirks: fw.Quirks) -> None:
         super().__init__(path, quirks)
         self.n_extra = 0
+
+    # -- fast path -----------------------------------------------------------------------------
+
+    def feed(self, text: str) -> int:
+        """Read the file's leading plain sections (TK05, TK20 only, TK15) a section at a time,
+        and the rest line by line.
+
+        A plain OCR payment costs the line-by-line reader a handler call, its checks and a
+        PaymentSlots filled at TK20 and again at TK15. Here a section is checked with a few
+        string operations over all its lines at once (:func:`_plain_block`) and each payment is
+        built once, its TK15 already read. A section that is not plain or whose checks fail,
+        and everything after it, goes to the exact reader (``fw.feed_lines``) from its TK05 on,
+        so every error and every tolerated quirk is the exact reader's.
+        """
+        eol = _line_end(text) if self.fast_path else None
+        if eol is None or text.find(eol) != fw.RECORD_WIDTH or not text.startswith("01"):
+            return super().feed(text)
+        width = fw.RECORD_WIDTH + len(eol)
+        try:
+            self._start(text[: fw.RECORD_WIDTH], 1)
+        except fw.RecordError as exc:
+            raise fw.LineProblem(1, exc.field, exc.pos, exc.reason) from None
+        number, pos = 1, width
+        with gc_paused():
+            while text.startswith("05", pos):
+                read = self._fast_section(text, pos, number + 1, eol)
+                if not read:
+                    break
+                number += read
+                pos += read * width
+        return fw.feed_lines(text[pos:], self.quirks, self.handlers, self.other, number + 1)
+
+    def _fast_section(self, text: str, pos: int, first: int, eol: str) -> int:
+        """Read the plain section whose TK05 starts at ``text[pos]`` (line ``first``); return its
+        number of lines, or 0 with nothing changed when the exact reader must read it."""
+        width = fw.RECORD_WIDTH + len(eol)
+        end = text.find(eol + "15", pos)
+        if end < 0:
+            return 0
+        tk05 = text[pos : pos + fw.RECORD_WIDTH]
+        block = text[pos + width : end + len(eol)]
+        tk15 = text[end + len(eol) : end + len(eol) + fw.RECORD_WIDTH]
+        if not (_whole_record(tk05) and _whole_record(tk15) and _plain_block(block, width, eol)
+                and text.startswith(eol, end + len(eol) + fw.RECORD_WIDTH)):
+            return 0
+        rows = block[: -len(eol)].split(eol)
+        last = first + len(rows) + 1
+        try:
+            account = fw.digits(tk05, 3, 12, "mottagarbankgiro").lstrip("0")
+            plusgiro = fw.optional_digits(tk05, 13, 22, "mottagarplusgiro").lstrip("0")
+            currency = fw.currency(tk05, 23, 25)
+            bank_account = fw.digits(tk15, 3, 37, "bankkonto").lstrip("0")
+            pay_date = self.section_date(tk15, 38, 45, "betalningsdag")
+            serial = fw.digits(tk15, 46, 50, "insättningsnummer")
+            amount = fw.num(tk15, 51, 68, "belopp")
+            count = fw.num(tk15, 72, 79, "antal betalningar")
+        except fw.RecordError:
+            return 0
+        key = (account, plusgiro, bank_account, currency, pay_date, serial)
+        if tk15[68:71] != currency or count != len(rows) or key in self._deposits:
+            return 0
+        index = len(self.sections)
+        built: list[PaymentSlots] = []
+        add = built.append
+        line = first
+        columns = zip(rows, block[55::width], block[56::width], block[69::width], strict=True)
+        for record, code, channel, image in columns:
+            line += 1
+            p = PaymentSlots()
+            p.amount = int(record[37:55])
+            p.reference = record[12:37].strip()
+            p.reference_code = code
+            p.channel = channel
+            p.bank_serial = record[57:69]
+            p.image = image == "1"
+            p.sender_account = record[2:12].lstrip("0")
+            p.line = line
+            p.currency = currency
+            p.receiving_account = account
+            p.receiving_plusgiro = plusgiro
+            p.payer_name = p.payer_name_extra = p.payer_address = p.payer_address_extra = ""
+            p.payer_postcode = p.payer_city = p.payer_country = p.payer_country_code = ""
+            p.payer_orgno = p.reported_bankgiro = ""
+            p.receiving_bank_account = bank_account
+            p.extra_references = p.extra_reference_items = p.messages = ()
+            p.sender_origin_code = p.account_holder = p.deduction_code = p.foreign = None
+            p.pay_date = pay_date
+            p.deposit_serial = serial
+            p.is_deduction = False
+            p.section_index = index
+            p.__class__ = BankPayment  # type: ignore[assignment]  # as in _tk15
+            add(p)
+        if sum(map(_AMOUNT, built)) != amount or min(map(_AMOUNT, built)) <= 0 \
+                or max(map(_AMOUNT, built)) > MAX_AMOUNT:
+            return 0
+        deposit = PaymentSection(
+            index=index, receiving_account=account, currency=currency, pay_date=pay_date,
+            count=count, amount=amount, payment_count=count, deduction_count=0,
+            first_line=first, last_line=last, receiving_plusgiro=plusgiro,
+            receiving_bank_account=bank_account, deposit_serial=serial,
+            deposit_type=tk15[79].strip(),
+        )
+        self._deposits[key] = deposit
+        self.sections.append(deposit)
+        self.payments.extend(built)  # type: ignore[arg-type]  # each was made a BankPayment
+        return last - first + 1
 
     def _all_handlers(self) -> dict[str, fw.Handler]:
         return {
@@ -313,6 +423,39 @@ _TK70_FIELDS = (
 )
 
 _AMOUNT = attrgetter("amount")
+
+_PLAIN_DIGITS = (*range(2, 12), *range(37, 70))
+"""The TK20 columns (0-based) that must hold digits: pos 3-12 and 38-70."""
+
+
+def _line_end(text: str) -> str | None:
+    """The line end of a file the fast path can read ("\r\n" or "\n" throughout, no TAB), or
+    None: :func:`fw.feed_lines` handles the rest."""
+    if "\t" in text:
+        return None
+    lf = text.count("\n")
+    if text.count("\r\n") == lf:
+        return "\r\n" if lf else None
+    return None if "\r" in text else "\n"
+
+
+def _whole_record(line: str) -> bool:
+    """Whether ``line`` is one whole 80-column record, as ``fw.feed_lines`` would pass it on."""
+    return len(line) == fw.RECORD_WIDTH and "\n" not in line and "\r" not in line
+
+
+def _plain_block(block: str, width: int, eol: str) -> bool:
+    """Whether ``block`` is one or more TK20 records of exactly 80 columns, each ended by
+    ``eol`` (``width`` = 80 + its length), with digits wherever TK20 needs them: checked column
+    by column over all the lines at once (a strided slice is C speed; a loop per line is not)."""
+    count, rest = divmod(len(block), width)
+    if rest or not count or block.count("\n") != count or block.count("\r") != (width - 81) * count:
+        return False
+    if block[width - 1 :: width] != "\n" * count or block[0::width] != "2" * count \
+            or block[1::width] != "0" * count:
+        return False
+    digits = "".join([block[column::width] for column in _PLAIN_DIGITS])
+    return digits.isdigit() and digits.isascii()
 
 _PAYMENT_NUMBERS = (
     (38, 55, "belopp"), (56, 56, "referenskod"), (57, 57, "betalningskanal"),

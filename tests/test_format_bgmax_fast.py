@@ -1,0 +1,177 @@
+"""BgMax's fast path for plain sections (TK05, TK20 only, TK15) against the exact line reader.
+
+The fast path must be invisible: every file gives the same payments (line and section index
+included), sections and warnings, and every bad file the same error (file, line, field,
+position, reason), whether a section is read fast or line by line. Each file is read twice, the
+fast path on and off (``_Reader.fast_path``), and the two outcomes compared.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tui_inkasso.formats import bgmax
+from tui_inkasso.formats.bgmax import read_bgmax, write_bgmax
+from tui_inkasso.formats.payment_file import BankPayment, PaymentFileError
+
+FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+CREATED = dt.datetime(2026, 3, 31, 17, 30, 35, 10331)
+PAY_DATE = dt.date(2026, 3, 3)
+
+Outcome = tuple[object, ...]
+
+
+def _plain(count: int, *, per_section: int = 4, start: int = 0) -> list[BankPayment]:
+    """Plain OCR payments (one TK20 each), ``per_section`` to a deposit."""
+    return [
+        BankPayment(
+            amount=450000 + i * 7, pay_date=PAY_DATE + dt.timedelta(days=i // per_section % 20),
+            reference=f"{1000 + i}5", reference_code="2",
+            sender_account=str(3783511 + i) if i % 3 else "", bank_serial=f"{i:012d}",
+            channel="1", image=i % 5 == 0, receiving_account="9912346",
+            receiving_bank_account="5841000001009823",
+            deposit_serial=f"{(start + i) // per_section:05d}",
+        )
+        for i in range(start, start + count)
+    ]
+
+
+def _with_name(p: BankPayment) -> BankPayment:
+    """The payment with a TK26 name record (its section is then not plain)."""
+    return BankPayment(**{**{f: getattr(p, f) for f in p.__dataclass_fields__}, "payer_name": "Å"})
+
+
+PLAIN = write_bgmax(_plain(12), created_at=CREATED)
+
+
+def _outcome(data: bytes, fast: bool, monkeypatch: pytest.MonkeyPatch) -> Outcome:
+    """Everything a caller can see of reading ``data``: the file's fields with each payment's
+    line and section index, or the refusal."""
+    monkeypatch.setattr(bgmax._Reader, "fast_path", fast)
+    try:
+        result = read_bgmax(data, "fil.txt")
+    except PaymentFileError as exc:
+        return ("error", str(exc), exc.line, exc.field, exc.pos)
+    return ("read", result, [(p.line, p.section_index) for p in result.payments],
+            [type(p) for p in result.payments])
+
+
+def _same_both_ways(data: bytes, monkeypatch: pytest.MonkeyPatch) -> Outcome:
+    fast = _outcome(data, True, monkeypatch)
+    assert fast == _outcome(data, False, monkeypatch)
+    return fast
+
+
+def _count_fast_sections(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Record the line count of every section the fast path reads."""
+    read: list[int] = []
+    original = bgmax._Reader._fast_section
+
+    def spy(self: bgmax._Reader, text: str, pos: int, first: int, eol: str) -> int:
+        lines = original(self, text, pos, first, eol)
+        if lines:
+            read.append(lines)
+        return lines
+
+    monkeypatch.setattr(bgmax._Reader, "_fast_section", spy)
+    return read
+
+
+def _bgmax_fixtures() -> list[Path]:
+    return [p for p in sorted(FIXTURES.rglob("*.txt")) if p.read_bytes().lstrip().startswith(b"01")]
+
+
+@pytest.mark.parametrize("path", _bgmax_fixtures(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_sample_reads_the_same_fast_and_exact(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _same_both_ways(path.read_bytes(), monkeypatch)
+
+
+def test_a_large_plain_file_is_read_fast_and_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    payments = _plain(3000, per_section=1000)
+    data = write_bgmax(payments, created_at=CREATED)
+    fast_sections = _count_fast_sections(monkeypatch)
+    outcome = _same_both_ways(data, monkeypatch)
+    assert fast_sections == [1002, 1002, 1002]
+    assert outcome[0] == "read" and list(outcome[1].payments) == payments  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("eol", [b"\r\n", b"\n"])
+def test_plain_sections_around_one_that_is_not(eol: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sections after the first that is not plain are read line by line; all the same."""
+    payments = _plain(4) + [_with_name(p) for p in _plain(4, start=4)] + _plain(4, start=8)
+    data = write_bgmax(payments, created_at=CREATED).replace(b"\r\n", eol)
+    fast_sections = _count_fast_sections(monkeypatch)
+    outcome = _same_both_ways(data, monkeypatch)
+    assert fast_sections == [6]
+    assert outcome[0] == "read" and list(outcome[1].payments) == payments  # type: ignore[union-attr]
+
+
+def _edit(line: int, change: Callable[[str], str], data: bytes = PLAIN) -> bytes:
+    """``data`` with its 1-based ``line`` changed."""
+    lines = data.decode("latin-1").split("\r\n")
+    lines[line - 1] = change(lines[line - 1])
+    return "\r\n".join(lines).encode("latin-1")
+
+
+def _at(start: int, value: str) -> Callable[[str], str]:
+    """Put ``value`` at the 1-based position ``start``."""
+    return lambda line: line[: start - 1] + value + line[start - 1 + len(value) :]
+
+
+# Line 1 is TK01, lines 2-7 the first section (TK05, four TK20, TK15), 8-13 the second, ...
+BROKEN = {
+    "letter in the amount": (_edit(9, _at(50, "A")), 9, "belopp"),
+    "zero amount": (_edit(10, _at(38, "0" * 18)), 10, "belopp"),
+    "letter in the BGC serial": (_edit(11, _at(60, "x")), 11, "BGC-löpnummer"),
+    "letter in the sender": (_edit(4, _at(5, "Z")), 4, "avsändarbankgiro"),
+    "unknown record type": (_edit(10, _at(1, "99")), 13, "antal betalningar"),
+    "TK25 before any TK20": (_edit(3, lambda line: "25" + " " * 78), 3, "posttyp"),
+    "TK15 count": (_edit(13, _at(72, "00000005")), 13, "antal betalningar"),
+    "TK15 amount": (_edit(13, _at(51, "0" * 17 + "1")), 13, "belopp"),
+    "TK15 date": (_edit(7, _at(38, "20261399")), 7, "betalningsdag"),
+    "TK15 currency": (_edit(7, _at(69, "EUR")), 7, "valuta"),
+    "TK05 currency": (_edit(8, _at(23, "sek")), 8, "valuta"),
+    "TK05 plusgiro": (_edit(2, _at(13, "12 4")), 2, "mottagarplusgiro"),
+    "empty line inside": (_edit(9, lambda line: ""), 9, None),
+    "text after pos 80": (_edit(5, lambda line: line + "X"), 5, None),
+}
+
+
+@pytest.mark.parametrize("case", BROKEN)
+def test_a_bad_line_in_a_plain_section_gives_the_exact_error(
+    case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data, line, field = BROKEN[case]
+    outcome = _same_both_ways(data, monkeypatch)
+    assert outcome[0] == "error" and outcome[2] == line and outcome[3] == field, outcome
+
+
+def test_a_repeated_plain_section_gives_the_exact_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = PLAIN.decode("latin-1").split("\r\n")
+    data = "\r\n".join(lines[:7] + lines[1:7] + lines[7:]).encode("latin-1")
+    outcome = _same_both_ways(data, monkeypatch)
+    assert outcome[0] == "error" and outcome[2] == 13, outcome
+
+
+QUIRKS = {
+    "sender with blanks": _edit(9, _at(3, "00 9701233")),
+    "short line": _edit(9, lambda line: line.rstrip()),
+    "TAB": _edit(9, lambda line: line[:70] + "\t"),
+    "blank beyond pos 80": _edit(9, lambda line: line + "  "),
+    "Latin-1 reference": _edit(9, _at(13, "Hyra lgh 12 Åsa")),
+    "blank lines at the end": PLAIN + b"\r\n\r\n",
+    "no line end at the end": PLAIN.rstrip(b"\r\n"),
+    "lone CR in a reference": _edit(9, _at(30, "\r")),
+    "LF line ends": PLAIN.replace(b"\r\n", b"\n"),
+    "mixed line ends": PLAIN.replace(b"\r\n", b"\n", 5),
+    "Ctrl-Z at the end": PLAIN + b"\x1a",
+}
+
+
+@pytest.mark.parametrize("case", QUIRKS)
+def test_tolerated_quirks_read_the_same(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    _same_both_ways(QUIRKS[case], monkeypatch)
