@@ -137,6 +137,21 @@ class _Reader(RecordReader):
             return 0
         rows = block[: -len(eol)].split(eol)
         last = first + len(rows) + 1
+        deposit = self._plain_deposit(tk05, tk15, first, last)
+        if deposit is None or deposit.count != len(rows):
+            return 0
+        built = _plain_payments(rows, block[55::width], block[56::width], block[69::width], deposit)
+        if sum(map(_AMOUNT, built)) != deposit.amount or min(map(_AMOUNT, built)) <= 0 \
+                or max(map(_AMOUNT, built)) > MAX_AMOUNT:
+            return 0
+        self._deposits[_deposit_key(deposit)] = deposit
+        self.sections.append(deposit)
+        self.payments.extend(built)  # type: ignore[arg-type]  # each was made a BankPayment
+        return last - first + 1
+
+    def _plain_deposit(self, tk05: str, tk15: str, first: int, last: int) -> PaymentSection | None:
+        """The deposit of a plain section (TK05 on line ``first``, TK15 on ``last``) when both
+        records pass the exact reader's checks and it repeats no earlier deposit; else None."""
         try:
             account = fw.digits(tk05, 3, 12, "mottagarbankgiro").lstrip("0")
             plusgiro = fw.optional_digits(tk05, 13, 22, "mottagarplusgiro").lstrip("0")
@@ -147,55 +162,17 @@ class _Reader(RecordReader):
             amount = fw.num(tk15, 51, 68, "belopp")
             count = fw.num(tk15, 72, 79, "antal betalningar")
         except fw.RecordError:
-            return 0
-        key = (account, plusgiro, bank_account, currency, pay_date, serial)
-        if tk15[68:71] != currency or count != len(rows) or key in self._deposits:
-            return 0
-        index = len(self.sections)
-        built: list[PaymentSlots] = []
-        add = built.append
-        line = first
-        columns = zip(rows, block[55::width], block[56::width], block[69::width], strict=True)
-        for record, code, channel, image in columns:
-            line += 1
-            p = PaymentSlots()
-            p.amount = int(record[37:55])
-            p.reference = record[12:37].strip()
-            p.reference_code = code
-            p.channel = channel
-            p.bank_serial = record[57:69]
-            p.image = image == "1"
-            p.sender_account = record[2:12].lstrip("0")
-            p.line = line
-            p.currency = currency
-            p.receiving_account = account
-            p.receiving_plusgiro = plusgiro
-            p.payer_name = p.payer_name_extra = p.payer_address = p.payer_address_extra = ""
-            p.payer_postcode = p.payer_city = p.payer_country = p.payer_country_code = ""
-            p.payer_orgno = p.reported_bankgiro = ""
-            p.receiving_bank_account = bank_account
-            p.extra_references = p.extra_reference_items = p.messages = ()
-            p.sender_origin_code = p.account_holder = p.deduction_code = p.foreign = None
-            p.pay_date = pay_date
-            p.deposit_serial = serial
-            p.is_deduction = False
-            p.section_index = index
-            p.__class__ = BankPayment  # type: ignore[assignment]  # as in _tk15
-            add(p)
-        if sum(map(_AMOUNT, built)) != amount or min(map(_AMOUNT, built)) <= 0 \
-                or max(map(_AMOUNT, built)) > MAX_AMOUNT:
-            return 0
+            return None
         deposit = PaymentSection(
-            index=index, receiving_account=account, currency=currency, pay_date=pay_date,
-            count=count, amount=amount, payment_count=count, deduction_count=0,
+            index=len(self.sections), receiving_account=account, currency=currency,
+            pay_date=pay_date, count=count, amount=amount, payment_count=count, deduction_count=0,
             first_line=first, last_line=last, receiving_plusgiro=plusgiro,
             receiving_bank_account=bank_account, deposit_serial=serial,
             deposit_type=tk15[79].strip(),
         )
-        self._deposits[key] = deposit
-        self.sections.append(deposit)
-        self.payments.extend(built)  # type: ignore[arg-type]  # each was made a BankPayment
-        return last - first + 1
+        if tk15[68:71] != currency or _deposit_key(deposit) in self._deposits:
+            return None
+        return deposit
 
     def _all_handlers(self) -> dict[str, fw.Handler]:
         return {
@@ -252,8 +229,8 @@ class _Reader(RecordReader):
             deposit_serial=serial, deposit_type=line[79].strip(),
         )
         self.check_repeated_section(
-            (section.receiving_account, section.plusgiro, bank_account, currency, pay_date, serial),
-            deposit, f"samma mottagare, bankkonto, betalningsdag {pay_date} och insättningsnummer {serial}",
+            _deposit_key(deposit), deposit,
+            f"samma mottagare, bankkonto, betalningsdag {pay_date} och insättningsnummer {serial}",
         )
         self.sections.append(deposit)
         for p in payments:
@@ -423,6 +400,54 @@ _TK70_FIELDS = (
 )
 
 _AMOUNT = attrgetter("amount")
+
+
+def _plain_payments(
+    rows: list[str], codes: str, channels: str, images: str, deposit: PaymentSection
+) -> list[PaymentSlots]:
+    """The payments of a plain section's TK20 ``rows`` (checked by :func:`_plain_block`), each
+    built once with every field, its deposit's included (the hot loop of the fast path); the
+    one-character fields come as a column each (pos 56, 57, 70), taken from all rows at once.
+    """
+    index, account, plusgiro = deposit.index, deposit.receiving_account, deposit.receiving_plusgiro
+    currency, bank_account = deposit.currency, deposit.receiving_bank_account
+    pay_date, serial = deposit.pay_date, deposit.deposit_serial
+    built: list[PaymentSlots] = []
+    add = built.append
+    line = deposit.first_line
+    for record, code, channel, image in zip(rows, codes, channels, images, strict=True):
+        line += 1
+        p = PaymentSlots()
+        p.amount = int(record[37:55])
+        p.reference = record[12:37].strip()
+        p.reference_code = code
+        p.channel = channel
+        p.bank_serial = record[57:69]
+        p.image = image == "1"
+        p.sender_account = record[2:12].lstrip("0")
+        p.line = line
+        p.currency = currency
+        p.receiving_account = account
+        p.receiving_plusgiro = plusgiro
+        p.payer_name = p.payer_name_extra = p.payer_address = p.payer_address_extra = ""
+        p.payer_postcode = p.payer_city = p.payer_country = p.payer_country_code = ""
+        p.payer_orgno = p.reported_bankgiro = ""
+        p.receiving_bank_account = bank_account
+        p.extra_references = p.extra_reference_items = p.messages = ()
+        p.sender_origin_code = p.account_holder = p.deduction_code = p.foreign = None
+        p.pay_date = pay_date
+        p.deposit_serial = serial
+        p.is_deduction = False
+        p.section_index = index
+        p.__class__ = BankPayment  # type: ignore[assignment]  # as in _tk15
+        add(p)
+    return built
+
+
+def _deposit_key(d: PaymentSection) -> tuple[object, ...]:
+    """What makes a deposit the same as another: receiving accounts, currency, date, serial."""
+    return (d.receiving_account, d.receiving_plusgiro, d.receiving_bank_account, d.currency,
+            d.pay_date, d.deposit_serial)
 
 _PLAIN_DIGITS = (*range(2, 12), *range(37, 70))
 """The TK20 columns (0-based) that must hold digits: pos 3-12 and 38-70."""
