@@ -250,6 +250,9 @@ def test_a_collection_case_claims_capital_fees_and_interest_apart_and_settles_th
     new_interest = InvoiceCharge.get(InvoiceCharge.case.is_null(False))
     assert (new_interest.period_from, new_interest.period_to) == (DEMAND_RUN, handover)
     assert (claim.capital_ore, claim.fees_ore, claim.interest_ore) == (RENT, 24000, 5018 + new_interest.amount)
+    marked = Invoice.get_by_id(rent.id)
+    assert (marked.collection_case_id, marked.interest, marked.interest_to) == (
+        result.cases[0].case_id, claim.interest_ore, handover), "marked and charged in one UPDATE"
     assert voucher_lines(Voucher.get(Voucher.source == "collection_run")) == {
         "1510": new_interest.amount, "8313": -new_interest.amount}
     text = result.files[0].read_text(encoding="latin-1")
