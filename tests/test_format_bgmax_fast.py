@@ -71,8 +71,8 @@ def _count_fast_sections(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     read: list[int] = []
     original = bgmax._Reader._fast_section
 
-    def spy(self: bgmax._Reader, text: str, pos: int, first: int, eol: str) -> int:
-        lines = original(self, text, pos, first, eol)
+    def spy(self: bgmax._Reader, tk05: str, block: str, tk15: str, first: int, eol: str) -> int:
+        lines = original(self, tk05, block, tk15, first, eol)
         if lines:
             read.append(lines)
         return lines
@@ -169,6 +169,11 @@ QUIRKS = {
     "LF line ends": PLAIN.replace(b"\r\n", b"\n"),
     "mixed line ends": PLAIN.replace(b"\r\n", b"\n", 5),
     "Ctrl-Z at the end": PLAIN + b"\x1a",
+    "LF after a plain section": PLAIN.replace(b"\r\n", b"\n", 8),
+    "TAB in the TK05": _edit(8, lambda line: "05\t" + line[3:]),
+    "TAB in the TK15": _edit(13, lambda line: line[:79] + "\t"),
+    "TAB in the TK01": _edit(1, lambda line: line[:79] + "\t"),
+    "CR before a line end": _edit(9, lambda line: line[:79] + "\r"),
 }
 
 

@@ -104,37 +104,29 @@ class _Reader(RecordReader):
         and everything after it, goes to the exact reader (``fw.feed_lines``) from its TK05 on,
         so every error and every tolerated quirk is the exact reader's.
         """
-        eol = _line_end(text) if self.fast_path else None
-        if eol is None or text.find(eol) != fw.RECORD_WIDTH or not text.startswith("01"):
-            return super().feed(text)
+        eol = "\r\n" if text.startswith("\r\n", fw.RECORD_WIDTH) else "\n"
         width = fw.RECORD_WIDTH + len(eol)
+        if not (self.fast_path and text.startswith("01") and _whole_record(text[: fw.RECORD_WIDTH])
+                and text.startswith(eol, fw.RECORD_WIDTH) and _plain_section(text, width, eol)):
+            return super().feed(text)  # nothing to read fast: no copy of the text, no second pass
         try:
             self._start(text[: fw.RECORD_WIDTH], 1)
         except fw.RecordError as exc:
             raise fw.LineProblem(1, exc.field, exc.pos, exc.reason) from None
         number, pos = 1, width
         with gc_paused():
-            while text.startswith("05", pos):
-                read = self._fast_section(text, pos, number + 1, eol)
+            while (section := _plain_section(text, pos, eol)) is not None:
+                read = self._fast_section(*section, number + 1, eol)
                 if not read:
                     break
                 number += read
                 pos += read * width
         return fw.feed_lines(text[pos:], self.quirks, self.handlers, self.other, number + 1)
 
-    def _fast_section(self, text: str, pos: int, first: int, eol: str) -> int:
-        """Read the plain section whose TK05 starts at ``text[pos]`` (line ``first``); return its
-        number of lines, or 0 with nothing changed when the exact reader must read it."""
+    def _fast_section(self, tk05: str, block: str, tk15: str, first: int, eol: str) -> int:
+        """Read a plain section (:func:`_plain_section`) whose TK05 is on line ``first``; return
+        its number of lines, or 0 with nothing changed when the exact reader must read it."""
         width = fw.RECORD_WIDTH + len(eol)
-        end = text.find(eol + "15", pos)
-        if end < 0:
-            return 0
-        tk05 = text[pos : pos + fw.RECORD_WIDTH]
-        block = text[pos + width : end + len(eol)]
-        tk15 = text[end + len(eol) : end + len(eol) + fw.RECORD_WIDTH]
-        if not (_whole_record(tk05) and _whole_record(tk15) and _plain_block(block, width, eol)
-                and text.startswith(eol, end + len(eol) + fw.RECORD_WIDTH)):
-            return 0
         rows = block[: -len(eol)].split(eol)
         last = first + len(rows) + 1
         deposit = self._plain_deposit(tk05, tk15, first, last)
@@ -453,20 +445,29 @@ _PLAIN_DIGITS = (*range(2, 12), *range(37, 70))
 """The TK20 columns (0-based) that must hold digits: pos 3-12 and 38-70."""
 
 
-def _line_end(text: str) -> str | None:
-    """The line end of a file the fast path can read ("\r\n" or "\n" throughout, no TAB), or
-    None: :func:`fw.feed_lines` handles the rest."""
-    if "\t" in text:
+def _plain_section(text: str, pos: int, eol: str) -> tuple[str, str, str] | None:
+    """(TK05, the TK20 records with their line ends, TK15) when ``text[pos:]`` starts with a
+    plain section whose lines all end with ``eol``, else None (checked without any state)."""
+    if not text.startswith("05", pos):
         return None
-    lf = text.count("\n")
-    if text.count("\r\n") == lf:
-        return "\r\n" if lf else None
-    return None if "\r" in text else "\n"
+    width = fw.RECORD_WIDTH + len(eol)
+    end = text.find(eol + "15", pos) + len(eol)  # where the first TK15 begins
+    if end < len(eol):
+        return None
+    tk05 = text[pos : pos + fw.RECORD_WIDTH]
+    block = text[pos + width : end]
+    tk15 = text[end : end + fw.RECORD_WIDTH]
+    if not (_whole_record(tk05) and _whole_record(tk15) and _plain_block(block, width, eol)
+            and text.startswith(eol, end + fw.RECORD_WIDTH)):
+        return None
+    return tk05, block, tk15
 
 
 def _whole_record(line: str) -> bool:
-    """Whether ``line`` is one whole 80-column record, as ``fw.feed_lines`` would pass it on."""
-    return len(line) == fw.RECORD_WIDTH and "\n" not in line and "\r" not in line
+    """Whether ``line`` is one whole 80-column record, as ``fw.feed_lines`` passes it on (no
+    TAB to expand, no line end inside)."""
+    return len(line) == fw.RECORD_WIDTH and "\n" not in line and "\r" not in line \
+        and "\t" not in line
 
 
 def _plain_block(block: str, width: int, eol: str) -> bool:
@@ -474,10 +475,11 @@ def _plain_block(block: str, width: int, eol: str) -> bool:
     ``eol`` (``width`` = 80 + its length), with digits wherever TK20 needs them: checked column
     by column over all the lines at once (a strided slice is C speed; a loop per line is not)."""
     count, rest = divmod(len(block), width)
-    if rest or not count or block.count("\n") != count or block.count("\r") != (width - 81) * count:
+    if rest or not count or block.count("\n") != count or block.count("\r") != (width - 81) * count \
+            or "\t" in block:
         return False
-    if block[width - 1 :: width] != "\n" * count or block[0::width] != "2" * count \
-            or block[1::width] != "0" * count:
+    if block[fw.RECORD_WIDTH :: width] != eol[0] * count or block[width - 1 :: width] != "\n" * count \
+            or block[0::width] != "2" * count or block[1::width] != "0" * count:
         return False
     digits = "".join([block[column::width] for column in _PLAIN_DIGITS])
     return digits.isdigit() and digits.isascii()
