@@ -10,6 +10,7 @@ from tests.collection_app_helpers import ledger
 from tests.collection_data import DAY, CollectionLedger
 from tests.tui_helpers import settle
 from tui_inkasso.app import InkassoApp
+from tui_inkasso.domain.money import format_sek
 from tui_inkasso.services import collection_run
 from tui_inkasso.widgets.paged_table import PagedTable
 
@@ -49,3 +50,23 @@ async def test_the_customers_name_has_room_at_120_columns(ledger: CollectionLedg
         header, first = table.render_line(0).text, table.render_line(1).text
         assert f"{case.customer_number} {case.customer_name}" in first, first
         assert "Status" in header and "Skapat" in header and "System" not in header, header
+
+
+async def test_the_customers_name_has_room_at_80_columns(ledger: CollectionLedger) -> None:
+    """At 80 columns the claim, the owner and the date move a Right away: the first view is the
+    case, the customer with 17 characters of the name (it had 2: "K000627 Am…"), Kvar and the
+    status; the amounts are whole."""
+    collection_run.create_cases(DAY, None, ledger.ready_ids(), "inhouse")
+    app = InkassoApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("e")
+        await settle(pilot)
+        table = app.screen.query_one("#cases", PagedTable)
+        case = table.current_row.data
+        header, first = table.render_line(0).text, table.render_line(1).text
+        assert header.split() == ["Ärende", "Kund", "Kvar", "Status"], header
+        assert f"{case.customer_number} {case.customer_name[:16]}" in first, first
+        assert format_sek(case.remaining) in first, first
+        await pilot.press("right", "right", "right", "right")
+        await pilot.pause()
+        assert format_sek(case.claimed) in table.render_line(1).text

@@ -49,9 +49,10 @@ async def test_the_daemons_last_run_and_a_mail_warning(app_db: str) -> None:
 
 
 async def test_at_80_columns_the_list_shows_when_and_how_it_went(app_db: str) -> None:
-    """At 80x24: one line above the list, and Hur ofta, Nästa körning and Senaste resultat on the
-    first view (the name gave ~54 columns and pushed them sideways); the name gives way with "…" and
-    stands in full below the list. A run's detail names the computer, not "host:pid"."""
+    """At 80x24: one line above the list, and Nästa körning, Senaste resultat and Aktiv on the
+    first view (the name gave ~54 columns and pushed them sideways); the name has 24 characters (it
+    had 12) and ends in "…", Hur ofta and Tjänst are a Right away, and the line below the list
+    names the service and its rule in full. A run's detail names the computer, not "host:pid"."""
     name = "Saldofil varje natt till Intrum och Lindorff, alla ägare"
     service = scheduled.create_service(ServiceSpec(name=name))
     scheduled_runs.run_service(service.id, "manual", "manual-20261205T233450.217887")
@@ -63,10 +64,13 @@ async def test_at_80_columns_the_list_shows_when_and_how_it_went(app_db: str) ->
         assert status.region.height == 1 and str(status.render()).startswith("Körs av tui-inkasso daemon")
         table = app.screen.query_one("#services-table")
         header, row = table.render_line(0).text, table.render_line(1).text
-        for label in ("Namn", "Hur ofta", "Nästa körning", "Senaste resultat"):
+        for label in ("Namn", "Nästa körning", "Senaste resultat", "Aktiv"):
             assert label in header, f"{label} is on the first view at 80 columns: {header!r}"
-        assert "…" in row and "Varje dag kl. 06:00" in row and row.rstrip().endswith("Klar"), row
+        assert f"{name[:24]}…" in row and "Klar" in row and "Hur ofta" not in header, row
         assert str(app.screen.query_one("#services-current", Static).render()).startswith(f"{name} · Varje dag kl. 06:00")
+        await pilot.press("right", "right", "right")
+        await pilot.pause()
+        assert "Varje dag kl. 06:00" in table.render_line(1).text, "how often, a Right away"
         await pilot.press("enter")
         await settle(pilot)
         await pilot.press("enter")

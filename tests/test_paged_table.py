@@ -260,3 +260,32 @@ async def test_a_long_empty_message_wraps_to_the_view() -> None:
         shown = " ".join(table.render_line(y).text.strip() for y in range(1, 5))
         assert "dess sista krav har förfallit." in shown, shown
         assert all(len(table.render_line(y).text.rstrip()) <= 40 for y in range(1, 5))
+
+
+CLIPPED = [
+    Column("created", "Skapad", 16),
+    Column("count", "Antal", 8, align="right"),
+    Column("file", "Fil", 0, min_width=30),
+]
+
+
+class ClippedApp(App[None]):
+    def compose(self) -> ComposeResult:
+        rows = [TableRow("1", (Text("2026-12-06 08:40"), Text("12"), Text("saldo-2026-12-06-0840-SBF.txt")))]
+        yield PagedTable(CLIPPED, ListSource(CLIPPED, rows))
+
+
+async def test_a_text_cell_cut_by_the_views_edge_ends_in_an_ellipsis() -> None:
+    """A text column wider than what is left of the view ends in "…" at its edge (Saldofiler
+    cut "Fil" at the right edge with no sign that the name goes on)."""
+    app = ClippedApp()
+    async with app.run_test(size=(50, 6)) as pilot:
+        await settle(pilot)
+        table = app.query_one(PagedTable)
+        first = table.render_line(1).text
+        assert first.rstrip().endswith("…"), first
+        assert "saldo-2026" in first, first
+        await pilot.press("right", "right")
+        await pilot.pause()
+        first = table.render_line(1).text
+        assert "saldo-2026-12-06-0840-SBF.txt" in first, "whole once scrolled to"

@@ -59,18 +59,19 @@ STATUS_STYLES = {
 CASE_COLUMNS = [
     Column("number", "Ärende", 14),
     Column("customer", "Kund", 0, min_width=11),
-    Column("claimed", "Krav", 10, align="right"),
+    Column("claimed", "Krav", 10, align="right", later_below=110),
     Column("remaining", "Kvar", 10, align="right", sortable=False),
     Column("status", "Status", 19),
     Column("system", "System", 7, later_below=130),
-    Column("owner", "Ägare", 6),
+    Column("owner", "Ägare", 6, later_below=110),
     Column("invoices", "Fakt.", 5, align="right", sortable=False, later_below=130),
-    Column("created_at", "Skapat", 10),
+    Column("created_at", "Skapat", 10, later_below=110),
 ]
-"""The money right after who owes it: at 80 columns the case, the customer, Krav and Kvar are in
-view (the customer's name gives way, ending in "…"); Status and the rest follow, sideways. In a
-table narrower than 130 the system and the invoice count come last, so at 120 columns the name
-has about 30 characters (it had 6: "K000627 Amira …")."""
+"""The money right after who owes it. In a table narrower than 130 the system and the invoice
+count come last, so at 120 columns the name has about 30 characters (it had 6: "K000627 Amira
+…"); narrower than 110 the claim, the owner and the date follow them, a Right away, so at 80
+columns the first view is the case, the customer (the name has 17 characters, it had 2:
+"K000627 Am…"), what is left and the status."""
 
 INVOICE_COLUMNS = [
     Column("number", "Faktura", 10),

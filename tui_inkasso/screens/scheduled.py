@@ -54,15 +54,16 @@ from tui_inkasso.widgets.worker_errors import ForwardWorkerErrors
 
 SERVICE_COLUMNS = [
     Column("name", "Namn", 0, min_width=12),
-    Column("schedule", "Hur ofta", 0, min_width=20),
+    Column("schedule", "Hur ofta", 0, min_width=20, later_below=100),
     Column("next", "Nästa körning", 16),
     Column("last", "Senaste resultat", 0, min_width=21),
     Column("enabled", "Aktiv", 5),
-    Column("service", "Tjänst", 14),
+    Column("service", "Tjänst", 14, later_below=100),
 ]
-"""At 80 columns what staff look for (how often, the next run, the last result) is on the first
-view: the name gives way ("…", in full on the line below the list) and Aktiv and Tjänst come
-sideways; the last result starts with its time, so a long result ("Misslyckades") is what is cut."""
+"""At 80 columns the first view is the name (about 24 characters; it had 12), the next run, the
+last result and whether the service is on; how often and the service come a Right away (the
+line below the list shows the current service's name and rule in full). The last result starts
+with its time, so a long result ("Misslyckades") is what is cut."""
 """Fits 128 columns with the rule in full ("Varje måndag och torsdag kl. 05:30") and the longest
 result ("Misslyckades 2026-11-23 07:02"); a wider terminal gives the rest to the name."""
 

@@ -342,6 +342,8 @@ class PagedTable(ScrollView, can_focus=True, inherit_bindings=False):
         """The columns' indexes in the order shown (see ``Column.later_below``)."""
         self._first_view = len(self.columns)
         """How many of the columns shown first make the first view (the rest moved to the end)."""
+        self._clipped: dict[int, int] = {}
+        """Text columns the view's right edge cuts (by index): how many of their cells show."""
         self._fitted: dict[int, int] = {}
         """The widest value seen so far in each number column (by column index)."""
         self._typeahead: list[KeyPress] = []
@@ -632,6 +634,7 @@ class PagedTable(ScrollView, can_focus=True, inherit_bindings=False):
             self._update_virtual_size()
         frozen = self._frozen_width()
         self._cut = self._cut_columns(frozen + scroll_x if frozen else scroll_x, scroll_x + width)
+        self._clipped = self._clipped_columns(scroll_x + width)
         if y < self.HEADER_HEIGHT:
             strip = self._header_strip()
         else:
@@ -659,6 +662,15 @@ class PagedTable(ScrollView, can_focus=True, inherit_bindings=False):
                 cut.add(index)
         return frozenset(cut)
 
+    def _clipped_columns(self, right: int) -> dict[int, int]:
+        """Text columns the right edge of the view cuts, and how much of each is visible: their
+        text ends in "…" there (Saldofiler cut "Fil" at the edge without a mark that it goes on)."""
+        clipped = {}
+        for index, (start, width) in enumerate(zip(self._column_starts(), self._widths, strict=False)):
+            if index >= self.frozen and index < len(self._order) and start + 1 < right < start + width + 1:
+                clipped[index] = right - start - 1
+        return clipped
+
     def _line(self, cells: Sequence[Cell], style: Style) -> Strip:
         """One line of cells in the row's style (zebra, cursor), each cell's own style on top.
 
@@ -673,7 +685,7 @@ class PagedTable(ScrollView, can_focus=True, inherit_bindings=False):
             text = cell.copy() if isinstance(cell, Text) else Text(str(cell))
             if index in self._cut:
                 text = Text("")
-            text.truncate(width, overflow="ellipsis")
+            text.truncate(min(width, self._clipped.get(index, width)), overflow="ellipsis")
             text.align(column.align, width)
             line.append(" ")
             line.append_text(text)
