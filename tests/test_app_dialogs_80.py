@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 from textual.containers import ScrollableContainer
+from textual.errors import NoWidget
 from textual.screen import Screen
-from textual.widgets import DataTable, Input, Label
+from textual.widget import Widget
+from textual.widgets import DataTable, Input, Label, OptionList
 
 from tests.ledger_data import SmallLedger, small
 from tests.tui_helpers import settle
@@ -85,6 +87,58 @@ async def test_the_dialog_fits_80_columns(small: SmallLedger, name: str) -> None
         await settle(pilot)
         assert app.screen is not app.screen_stack[0], f"{name}: the dialog is on screen"
         assert_fits(app.screen, name)
+
+
+def assert_shown(screen: Screen[object], widget: Widget, name: str) -> None:
+    """Every row of ``widget`` is on screen: not clipped by the dialog's box (capped at 90% of the
+    height) nor by the terminal's last row."""
+    try:
+        geometry = screen.find_widget(widget)
+    except NoWidget:
+        raise AssertionError(f"{name}: {widget!r} is not on screen") from None
+    visible = geometry.region.intersection(geometry.clip).intersection(screen.region)
+    assert geometry.region.height and visible == geometry.region, (
+        f"{name}: {widget!r} shows {visible.height} of its {geometry.region.height} rows at {geometry.region}")
+
+
+KEYED = ["confirm", "reason", "path", "print", "unsaved", "status", "reprint", "date", "board", "payment"]
+
+
+@pytest.mark.parametrize("name", KEYED)
+async def test_the_key_line_is_on_screen_at_80x24(small: SmallLedger, name: str) -> None:
+    """A dialog's key line is never below the box: at 80x24 the payment dialog's error and key
+    line were cut off. A form shows them with an error too (F2 on an empty form)."""
+    app = InkassoApp()
+    async with app.run_test(size=(WIDTH, HEIGHT)) as pilot:
+        await settle(pilot)
+        app.push_screen(dict(dialogs(small))[name](app))  # type: ignore[operator]
+        await settle(pilot)
+        if name in ("payment", "board"):
+            await pilot.press("f2")
+            await settle(pilot)
+        for shown in app.screen.query(".dialog-keys, .dialog-error"):
+            if shown.display and (shown.has_class("dialog-keys") or str(shown.render())):
+                assert_shown(app.screen, shown, name)
+
+
+async def test_the_date_dialog_shows_all_six_methods_when_they_have_the_focus(small: SmallLedger) -> None:
+    """Enter in the date moves to the methods: all six stay visible (a focus border took two rows
+    and hid two of them) and so does the key line."""
+    app = InkassoApp()
+    async with app.run_test(size=(WIDTH, HEIGHT)) as pilot:
+        await settle(pilot)
+        app.push_screen(dict(dialogs(small))["date"](app))  # type: ignore[operator]
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        methods = app.screen.query_one("#date-methods", OptionList)
+        assert app.focused is methods
+        assert methods.option_count == 6
+        assert methods.max_scroll_y == 0 and methods.scrollable_content_region.height >= 6, (
+            f"{methods.scrollable_content_region.height} of 6 methods shown")
+        assert_shown(app.screen, methods, "date")
+        [keys] = app.screen.query(".dialog-keys")
+        assert_shown(app.screen, keys, "date")
 
 
 def assert_labels_whole(screen: Screen[object], name: str) -> None:
