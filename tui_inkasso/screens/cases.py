@@ -19,7 +19,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import var
 from textual.widgets import Footer, Header, Input, Label, OptionList, Select, Static
@@ -287,10 +287,13 @@ class PaymentDialog(Dialog[PaymentInput | None]):
             box.border_title = "Registrera betalning"
             yield Label("Faktura")
             yield Select(options, allow_blank=False, value=first, id="pay-invoice")
-            yield Label("Belopp (kr)")
-            yield Input(id="pay-amount", placeholder="t.ex. 1 500,00")
-            yield Label("Betaldag")
-            yield Input(self.today.isoformat(), id="pay-date", placeholder="ÅÅÅÅ-MM-DD")
+            with Horizontal(classes="pay-pair"):  # side by side: the form fits 24 rows with its key line
+                with Vertical():
+                    yield Label("Belopp (kr)")
+                    yield Input(id="pay-amount", placeholder="t.ex. 1 500,00")
+                with Vertical():
+                    yield Label("Betaldag")
+                    yield Input(self.today.isoformat(), id="pay-date", placeholder="ÅÅÅÅ-MM-DD")
             yield Label("Betalsätt")
             yield Select(methods, allow_blank=False, value=PaymentMethod.MANUAL.value, id="pay-method")
             yield Static("", id="pay-error", classes="dialog-error")

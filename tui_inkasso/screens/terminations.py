@@ -161,7 +161,10 @@ class DateDialog(Dialog[tuple[dt.date, ServiceMethod | None] | None]):
             yield Input(self._today.isoformat(), id="date-input")
             if self._methods:
                 yield Label("Delgivningssätt")
-                yield OptionList(*(Option(m.label, id=m.value) for m in ServiceMethod), id="date-methods")
+                # compact: no border, so the focus does not take two of its rows (the highlight and a
+                # tint show it)
+                yield OptionList(*(Option(m.label, id=m.value) for m in ServiceMethod), id="date-methods",
+                                 compact=True)
             yield Static("", id="date-error", classes="dialog-error")
             keys = ("Enter = Nästa/Spara · F2 = Spara · Esc = Avbryt" if self._methods
                     else "Enter eller F2 = Spara · Esc = Avbryt")
