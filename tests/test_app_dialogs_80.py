@@ -19,12 +19,14 @@ from tests.ledger_data import SmallLedger, small
 from tests.tui_helpers import settle
 from tui_inkasso.app import InkassoApp
 from tui_inkasso.db.models import Invoice
+from tui_inkasso.screens.audit import UserChoice
 from tui_inkasso.screens.cases import PaymentDialog, StatusDialog
 from tui_inkasso.screens.help import HelpScreen, key_rows
 from tui_inkasso.screens.reprint import ReprintMenu
 from tui_inkasso.screens.scheduled import TextScreen
 from tui_inkasso.screens.socialnamnd import BoardDialog
 from tui_inkasso.screens.terminations import DateDialog
+from tui_inkasso.screens.users import UserDialog
 from tui_inkasso.services.case_register import CaseInvoiceLine
 from tui_inkasso.widgets.dialogs import (
     ConfirmDialog,
@@ -59,6 +61,10 @@ def dialogs(small: SmallLedger) -> list[tuple[str, object]]:
         ("payment", lambda app: PaymentDialog([CaseInvoiceLine(
             1, "10016955", "hyra", dt.date(2026, 9, 30), 123456789, 6000, 4321, "hyra", 123456789)],
             dt.date(2026, 12, 6))),
+        ("user", lambda app: UserDialog(login="Anna Lindqvist", error=(  # the service's own words
+            "'Anna Lindqvist' är inget användarnamn: små bokstäver a–z, siffror, _ . och -, först en bokstav, "
+            "högst 63 tecken"))),
+        ("audit-user", lambda app: UserChoice([f"handlaggare{n:02d}" for n in range(30)], None)),
     ]
 
 
@@ -101,7 +107,8 @@ def assert_shown(screen: Screen[object], widget: Widget, name: str) -> None:
         f"{name}: {widget!r} shows {visible.height} of its {geometry.region.height} rows at {geometry.region}")
 
 
-KEYED = ["confirm", "reason", "path", "print", "unsaved", "status", "reprint", "date", "board", "payment"]
+KEYED = ["confirm", "reason", "path", "print", "unsaved", "status", "reprint", "date", "board", "payment", "user",
+         "audit-user"]
 
 
 @pytest.mark.parametrize("name", KEYED)
