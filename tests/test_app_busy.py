@@ -35,7 +35,11 @@ async def test_a_slow_load_shows_the_busy_line_until_it_is_done(small: SmallLedg
         if time.monotonic() - started < 0.4:  # a slow machine may be past the half second already
             assert not screen.is_busy, "nothing before half a second"
         deadline = time.monotonic() + 5
-        while not screen.is_busy and time.monotonic() < deadline:
+
+        def shown() -> bool:  # busy, and the busy line laid out (it is drawn a frame after)
+            return screen.is_busy and any(line.region.height > 0 for line in screen.query(BusyLine))
+
+        while not shown() and time.monotonic() < deadline:
             await pilot.pause(0.05)
         line = screen.query_one(BusyLine)
         text = str(line.render())

@@ -180,13 +180,32 @@ def check_legible(term: Terminal, name: str) -> None:
 def in_both_themes(term: Terminal, table: Table, check: Callable[[Terminal, Table], None] = check_current_row) -> None:
     """``check`` and legibility in the theme in use, then Ctrl+T (the other theme: dark and
     light take turns, so every screen is seen in both) and the same again from the first row."""
-    for turn in range(2):
-        if turn:
-            term.keys("C-t")
-            if check is check_current_row:
-                term.keys("Home")
-        check(term, table)
-        check_legible(term, table.name)
+    check(term, table)
+    check_legible(term, table.name)
+    other_theme(term, table, from_the_first_row=check is check_current_row)
+    check(term, table)
+    check_legible(term, table.name)
+
+
+def other_theme(term: Terminal, table: Table, *, from_the_first_row: bool) -> None:
+    """Ctrl+T, and Home when the check starts from the first row, each waited for until the
+    terminal shows it: a two-row table read before Home took effect (the highlight still on the
+    second row) looked like one whose first row is current."""
+    before = term.styled_screen()
+    term.keys("C-t")
+    wait_until(lambda: term.styled_screen() != before, f"{table.name}: Ctrl+T changed nothing")
+    if from_the_first_row:
+        on_second = rows_of(term, table)
+        term.keys("Home")
+        wait_for_style(term, table, lambda rows: rows != on_second, "Home did not move the highlight")
+
+
+def wait_until(done: Callable[[], bool], problem: str, timeout: float = 10.0) -> None:
+    """Poll ``done`` until it holds (the terminal redraws a moment after a key)."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, problem
+        time.sleep(0.1)
 
 
 def wait_for_style(term: Terminal, table: Table, ready: Callable[[list[tuple[str, Style]]], bool], problem: str,
