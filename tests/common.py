@@ -13,8 +13,9 @@ import hashlib
 import json
 import re
 import shutil
+import time
 import zlib
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,16 @@ from tui_inkasso.cli import main
 from tui_inkasso.db.connection import db
 from tui_inkasso.db.models import MODELS
 from tui_inkasso.services import scheduled_jobs, settings
+
+
+def wait_for(what: str, predicate: Callable[[], object], timeout: float = 15.0) -> None:
+    """Poll ``predicate`` until it holds (a daemon's run, a terminal's redraw); fail naming ``what``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def run(capsys: pytest.CaptureFixture[str], url: str, *argv: str) -> tuple[int, str, str]:

@@ -16,8 +16,7 @@ import email.policy
 import os
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -98,15 +97,6 @@ def mail_to(smtp_server: SmtpServer, sqlite_url: str) -> SmtpServer:
               "mail.starttls": "nej", "mail.sender": "inkasso@fastighet.se"})
     smtp_server.messages.clear()
     return smtp_server
-
-
-def wait_for(what: str, predicate: Callable[[], object], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def due_service(kind: str, **kw: object) -> int:

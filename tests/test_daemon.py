@@ -14,7 +14,8 @@ import pytest
 
 from tests import daemon_helpers as dh
 from tests import fixtures_servers as fx
-from tests.daemon_helpers import ROOT, Daemons, due_service, mails, make_correction, runs, wait_for
+from tests.common import wait_for
+from tests.daemon_helpers import ROOT, Daemons, due_service, mails, make_correction, runs
 from tests.servers import FtpServer, SmtpServer, listing
 from tests.staff import in_force
 from tui_inkasso.db.models import BalanceReport, CollectionFile, OutboxFile

@@ -17,7 +17,8 @@ import pytest
 
 from tests import daemon_helpers as dh
 from tests import fixtures_servers as fx
-from tests.daemon_helpers import ROOT, Daemons, due_service, mails, make_correction, runs, wait_for
+from tests.common import wait_for
+from tests.daemon_helpers import ROOT, Daemons, due_service, mails, make_correction, runs
 from tests.servers import SmtpServer
 from tests.staff import approve_pending
 from tui_inkasso.db.models import (

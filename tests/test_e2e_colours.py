@@ -31,6 +31,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.common import wait_for
 from tests.terminal import APP, Style, Terminal, app_env, needs_tmux, plain, styled_lines
 from tui_inkasso.cli import main
 from tui_inkasso.db.connection import close_database
@@ -157,10 +158,8 @@ def check_single_row(term: Terminal, table: Table) -> None:
                 return line[column][1] != empty
         return False
 
-    deadline = time.monotonic() + 10
-    while not differs(styled_lines(term.styled_screen())):
-        assert time.monotonic() < deadline, f"{table.name}: its one row looks like an empty line"
-        time.sleep(0.1)
+    wait_for(f"{table.name}: its one row to look unlike an empty line",
+             lambda: differs(styled_lines(term.styled_screen())), timeout=10)
 
 
 READABLE = re.compile(r"[\w╭╮╰╯─│…]")
@@ -193,19 +192,11 @@ def other_theme(term: Terminal, table: Table, *, from_the_first_row: bool) -> No
     second row) looked like one whose first row is current."""
     before = term.styled_screen()
     term.keys("C-t")
-    wait_until(lambda: term.styled_screen() != before, f"{table.name}: Ctrl+T changed nothing")
+    wait_for(f"{table.name}: Ctrl+T to redraw the screen", lambda: term.styled_screen() != before, timeout=10)
     if from_the_first_row:
         on_second = rows_of(term, table)
         term.keys("Home")
         wait_for_style(term, table, lambda rows: rows != on_second, "Home did not move the highlight")
-
-
-def wait_until(done: Callable[[], bool], problem: str, timeout: float = 10.0) -> None:
-    """Poll ``done`` until it holds (the terminal redraws a moment after a key)."""
-    deadline = time.monotonic() + timeout
-    while not done():
-        assert time.monotonic() < deadline, problem
-        time.sleep(0.1)
 
 
 def wait_for_style(term: Terminal, table: Table, ready: Callable[[list[tuple[str, Style]]], bool], problem: str,
