@@ -4,6 +4,10 @@ follows the cursor."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from textual.pilot import Pilot
 from textual.widgets import Static
 
 from tests.collection_app_helpers import ledger
@@ -17,13 +21,21 @@ from tui_inkasso.widgets.paged_table import PagedTable
 __all__ = ["ledger"]  # the fixture, imported for pytest
 
 
-async def test_the_current_case_is_named_in_full_below_the_list(ledger: CollectionLedger) -> None:
+@asynccontextmanager
+async def open_register(ledger: CollectionLedger, size: tuple[int, int]) -> AsyncIterator[
+        tuple[InkassoApp, Pilot[None], PagedTable]]:
+    """The ready invoices' cases created, Inkassoärenden open at ``size``: the app, its pilot and
+    the register's table."""
     collection_run.create_cases(DAY, None, ledger.ready_ids(), "inhouse")
     app = InkassoApp()
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await pilot.press("e")
         await settle(pilot)
-        table = app.screen.query_one("#cases", PagedTable)
+        yield app, pilot, app.screen.query_one("#cases", PagedTable)
+
+
+async def test_the_current_case_is_named_in_full_below_the_list(ledger: CollectionLedger) -> None:
+    async with open_register(ledger, (80, 24)) as (app, pilot, table):
         line = app.screen.query_one("#cases-current", Static)
         assert table.total >= 2
         for index in range(2):
@@ -40,12 +52,7 @@ async def test_the_current_case_is_named_in_full_below_the_list(ledger: Collecti
 
 async def test_the_customers_name_has_room_at_120_columns(ledger: CollectionLedger) -> None:
     """At 120 columns the system and the invoice count give way to the name (it had 6 letters)."""
-    collection_run.create_cases(DAY, None, ledger.ready_ids(), "inhouse")
-    app = InkassoApp()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("e")
-        await settle(pilot)
-        table = app.screen.query_one("#cases", PagedTable)
+    async with open_register(ledger, (120, 40)) as (app, pilot, table):
         case = table.current_row.data
         header, first = table.render_line(0).text, table.render_line(1).text
         assert f"{case.customer_number} {case.customer_name}" in first, first
@@ -54,14 +61,9 @@ async def test_the_customers_name_has_room_at_120_columns(ledger: CollectionLedg
 
 async def test_the_customers_name_has_room_at_80_columns(ledger: CollectionLedger) -> None:
     """At 80 columns the claim, the owner and the date move a Right away: the first view is the
-    case, the customer with 17 characters of the name (it had 2: "K000627 Am…"), Kvar and the
+    case, the customer with 16 characters of the name (it had 2: "K000627 Am…"), Kvar and the
     status; the amounts are whole."""
-    collection_run.create_cases(DAY, None, ledger.ready_ids(), "inhouse")
-    app = InkassoApp()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("e")
-        await settle(pilot)
-        table = app.screen.query_one("#cases", PagedTable)
+    async with open_register(ledger, (80, 24)) as (app, pilot, table):
         case = table.current_row.data
         header, first = table.render_line(0).text, table.render_line(1).text
         assert header.split() == ["Ärende", "Kund", "Kvar", "Status"], header
