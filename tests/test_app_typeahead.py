@@ -88,6 +88,16 @@ async def wait_for(pilot: Pilot[None], condition: Callable[[], bool]) -> None:
         await pilot.pause(0.01)
 
 
+async def annas_ledger(app: InkassoApp, pilot: Pilot[None]) -> PagedTable:
+    """Kundsök, "anna" typed: her ledger on screen (its invoice table returned)."""
+    await pilot.press("r")
+    await type_text(pilot, "anna")
+    await settle(pilot)
+    invoices = app.screen.query_one("#invoices", PagedTable)
+    assert invoices.total == 8, "Anna's ledger is on screen"
+    return invoices
+
+
 def burst(app: InkassoApp, *keys: str) -> None:
     """Queue keys all at once, as a terminal delivers keys typed ahead (pilot.press lets the app
     handle each key before it sends the next)."""
@@ -148,10 +158,7 @@ async def test_a_burst_of_keys_after_the_search_opens_the_invoice_they_name(smal
     expected = sorted(anna_invoices(), key=_due_date)[1]
     app = InkassoApp()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("r")
-        await type_text(pilot, "anna")
-        await settle(pilot)
-        assert app.screen.query_one("#invoices", PagedTable).total == 8, "Anna's ledger is on screen"
+        await annas_ledger(app, pilot)
         burst(app, "enter", "enter", "r", "down", "enter")  # to the hits, open Anna, oldest first, the second
         await settle(pilot)
         assert isinstance(app.screen, InvoiceDetailScreen)
@@ -171,11 +178,7 @@ async def test_a_key_read_as_the_focus_moves_goes_where_the_focus_went(
     expected = sorted(anna_invoices(), key=_due_date)[1]
     app = InkassoApp()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("r")
-        await type_text(pilot, "anna")
-        await settle(pilot)
-        invoices = app.screen.query_one("#invoices", PagedTable)
-        assert invoices.total == 8, "Anna's ledger is on screen"
+        invoices = await annas_ledger(app, pilot)
         focus = invoices.focus
 
         def enter_as_the_focus_moves(*args: Any, **kwargs: Any) -> Any:
