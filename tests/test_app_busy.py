@@ -7,14 +7,21 @@ import threading
 import time
 
 import pytest
+from textual.screen import Screen
 
 from tests.ledger_data import SmallLedger, small
 from tests.tui_helpers import settle
 from tui_inkasso.app import InkassoApp
 from tui_inkasso.services import scheduled
-from tui_inkasso.widgets.busy_line import BusyLine
+from tui_inkasso.widgets.busy_line import BusyLine, ShowsBusy
 
 __all__ = ["small"]  # the fixture, imported for pytest
+
+
+def busy_line_shown(screen: Screen[object]) -> bool:
+    """The screen says busy and its busy line is laid out (the line is drawn a frame after)."""
+    return isinstance(screen, ShowsBusy) and screen.is_busy \
+        and any(line.region.height > 0 for line in screen.query(BusyLine))
 
 
 async def test_a_slow_load_shows_the_busy_line_until_it_is_done(small: SmallLedger, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -35,11 +42,7 @@ async def test_a_slow_load_shows_the_busy_line_until_it_is_done(small: SmallLedg
         if time.monotonic() - started < 0.4:  # a slow machine may be past the half second already
             assert not screen.is_busy, "nothing before half a second"
         deadline = time.monotonic() + 5
-
-        def shown() -> bool:  # busy, and the busy line laid out (it is drawn a frame after)
-            return screen.is_busy and any(line.region.height > 0 for line in screen.query(BusyLine))
-
-        while not shown() and time.monotonic() < deadline:
+        while not busy_line_shown(screen) and time.monotonic() < deadline:
             await pilot.pause(0.05)
         line = screen.query_one(BusyLine)
         text = str(line.render())
@@ -68,13 +71,8 @@ async def test_the_wizards_first_open_shows_the_busy_line_while_its_lists_load(
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("n")
         deadline = time.monotonic() + 5
-
-        def shown() -> bool:  # busy, and the busy line laid out (it is drawn a frame after)
-            screen = app.screen
-            return isinstance(screen, selection.SelectionScreen) and screen.is_busy \
-                and screen.query_one(BusyLine).region.height > 0
-
-        while not shown() and time.monotonic() < deadline:
+        while not (isinstance(app.screen, selection.SelectionScreen) and busy_line_shown(app.screen)) \
+                and time.monotonic() < deadline:
             await pilot.pause(0.05)
         screen = app.screen
         assert isinstance(screen, selection.SelectionScreen)
