@@ -72,3 +72,12 @@ def test_a_mistake_before_the_command_is_reported_once() -> None:
         "användning: tui-inkasso [-h] [--db URL] [--json] [--version] COMMAND ...",
         "tui-inkasso: fel: argument --db: ett värde behövs",
     ]
+
+
+def test_the_readme_names_every_command() -> None:
+    """README's command-line table has a row for each command (arrears and socialnamnd were
+    missing from it)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = {path.split()[1] for path, _parser in PARSERS if len(path.split()) == 2}
+    missing = sorted(c for c in commands if not re.search(rf"`(tui-inkasso )?{re.escape(c)}\b", readme))
+    assert not missing, f"README.md lacks the commands {missing}"
