@@ -136,8 +136,8 @@ class PaymentBatch:
     thousand, so the plan's dicts stay small): the claims, accounts, voucher numbers and ids are
     read once for all of them, and on PostgreSQL each part's rows are written by ``COPY`` on a
     thread of its own (``BulkWriter.in_background``) while the next part is planned, so the
-    server's work (its foreign-key checks and indexes are most of it) and Python's overlap
-    instead of taking turns. The claims' changes are written at the end (:meth:`writing`).
+    server's work (its indexes are most of it; the foreign keys are checked once per part,
+    ``db/key_checks.py``) and Python's overlap instead of taking turns. The claims' changes are written at the end (:meth:`writing`).
 
     ``invoice_ids`` and ``owner_ids`` (of payments without an invoice) must cover every payment
     later handed to :meth:`book`, and ``count`` be at least their number. Everything planning
@@ -156,7 +156,7 @@ class PaymentBatch:
         self.voucher_ids = iter(reserve_ids(Voucher, count))
         self.registered_at, self.user = now(), current_user()
         self.voucher_text = voucher_text
-        self.writer = BulkWriter()
+        self.writer = BulkWriter(keys_per_batch=True)
         self.stored_registered_at = stored_text(self.registered_at)
         self._days: dict[dt.date, str] = {}
 
