@@ -75,6 +75,27 @@ def test_inhouse_cases_one_per_customer_and_owner_in_the_register(ledger: Collec
     assert shown["3004"] == "Övriga (lokaler)" and shown["3006"] == "Ej vald"
 
 
+def test_the_mark_changes_only_case_time_and_interest_of_the_invoices_it_takes(ledger: CollectionLedger) -> None:
+    """The marking UPDATE names more columns than it changes on PostgreSQL (customer, contract and
+    rental object assigned to themselves, for the indexes' sake): every invoice keeps them, and an
+    invoice not taken keeps everything."""
+    changed = {"collection_case", "collection_marked_at", "interest", "interest_to"}
+
+    def rows() -> dict[int, dict[str, object]]:
+        return {row["id"]: row for row in Invoice.select().dicts()}
+
+    before = rows()
+    taken = set(ledger.ready_ids())
+    collection_run.create_cases(DAY, None, sorted(taken), "inhouse")
+    after = rows()
+    assert after.keys() == before.keys()
+    for invoice_id, row in after.items():
+        kept = {k: v for k, v in row.items() if invoice_id not in taken or k not in changed}
+        assert kept == {k: before[invoice_id][k] for k in kept}, invoice_id
+        if invoice_id in taken:
+            assert row["collection_case"] is not None and row["collection_marked_at"] is not None
+
+
 def _intrum_fields(layout_name: str, line: str, level: str) -> dict[str, str]:
     layout = load_layout(layout_name)
     record = layout.records[level][0]

@@ -351,10 +351,29 @@ def _mark_sqlite(rows: list[tuple[int, int, int, str | None]], created: dt.datet
         ).rowcount)
 
 
+_UNHINTED = ("customer_id", "contract_id", "rental_object_id")
+"""Columns the PostgreSQL mark assigns to themselves (see :func:`_mark_postgres`)."""
+
+
 def _mark_postgres(rows: list[tuple[int, int, int, str | None]], created: dt.datetime) -> int:
-    """PostgreSQL: one ``UPDATE ... FROM (VALUES ...)`` for the chunk; the rows it changed."""
+    """PostgreSQL: one ``UPDATE ... FROM (VALUES ...)`` for the chunk; the rows it changed.
+
+    The mark changes indexed columns, so every invoice gets new entries in all its indexes. For an
+    index whose columns the UPDATE does not name, PostgreSQL (14 and later) tries a "bottom-up
+    deletion" when the leaf page is full: it visits the heap blocks of the page's duplicates to
+    find dead versions to remove. On the low-cardinality foreign-key indexes (customer, contract,
+    rental object: 20-40 invoices a key, each in another heap block) the invoices the dunning run
+    updated before leave full pages, and those passes cost a 10,000-case run about 0.85 s of the
+    server's 1.2 s for this UPDATE. Naming the three columns (``customer_id = customer_id``)
+    withdraws that hint for their indexes only: the values stay, no foreign key is checked again
+    (unchanged keys), the row gets the same index entries, and a full page is split instead
+    (about 1 MB more per index per 10,000 cases until VACUUM reuses it). The unique indexes keep
+    the hint: there a pass finds the old version in one heap block. SQLite updates every index
+    naming an assigned column, so :func:`_mark_sqlite` does not do this.
+    """
     from psycopg2.extras import execute_values
 
+    same = "".join(f'"{column}" = "invoice"."{column}", ' for column in _UNHINTED)
     with driver_errors:
         cursor = db.cursor()
         marked_at = cursor.mogrify("%s", (created,)).decode()
@@ -362,7 +381,8 @@ def _mark_postgres(rows: list[tuple[int, int, int, str | None]], created: dt.dat
             cursor,
             f'UPDATE "invoice" SET "collection_case_id" = v.case_id, "collection_marked_at" = {marked_at}, '
             '"interest" = "invoice"."interest" + v.interest, '
-            '"interest_to" = COALESCE(v.interest_to, "invoice"."interest_to") '
+            '"interest_to" = COALESCE(v.interest_to, "invoice"."interest_to"), '
+            f'{same.removesuffix(", ")} '
             'FROM (VALUES %s) AS v(id, case_id, interest, interest_to) '
             f'WHERE "invoice"."id" = v.id AND {_MARK_GUARD}',
             rows, template="(%s, %s, %s, %s::date)", page_size=len(rows),
