@@ -42,7 +42,7 @@ def _plain(count: int, *, per_section: int = 4, start: int = 0) -> list[BankPaym
 
 def _with_name(p: BankPayment) -> BankPayment:
     """The payment with a TK26 name record (its section is then not plain)."""
-    return BankPayment(**{**{f: getattr(p, f) for f in p.__dataclass_fields__}, "payer_name": "Å"})
+    return p.replace(payer_name="Å")
 
 
 PLAIN = write_bgmax(_plain(12), created_at=CREATED)

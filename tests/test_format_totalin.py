@@ -3,7 +3,6 @@ hand-made broken variants (shared/docs/formats/bank-files.md §2)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -198,9 +197,9 @@ def test_writer_marks_test_files_and_refuses_bgmax_only_fields() -> None:
     assert result.is_test
     assert result.payments[0].bank_serial == "00000000000000001"
     with pytest.raises(ValueError, match="BgMax-only"):
-        write_totalin([replace(payment, channel="1")], created_at=datetime(2025, 3, 3))
+        write_totalin([payment.replace(channel="1")], created_at=datetime(2025, 3, 3))
     with pytest.raises(ValueError, match="longer than 35"):
-        write_totalin([replace(payment, reference="9" * 36)], created_at=datetime(2025, 3, 3))
+        write_totalin([payment.replace(reference="9" * 36)], created_at=datetime(2025, 3, 3))
 
 
 # -- a transaction or an account section that stands twice (issue 14, item 2) --------------------

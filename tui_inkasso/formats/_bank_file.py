@@ -21,10 +21,10 @@ from tui_inkasso.domain.safe_text import blank_controls
 from tui_inkasso.formats import _fixed_width as fw
 from tui_inkasso.formats.payment_file import (
     BankPayment,
+    PaymentDraft,
     PaymentFile,
     PaymentFileError,
     PaymentSection,
-    PaymentSlots,
     detect,
 )
 
@@ -39,7 +39,7 @@ class Section:
 
     def __init__(self, line: int) -> None:
         self.first_line = line
-        self.payments: list[PaymentSlots] = []
+        self.payments: list[PaymentDraft] = []
         self.n_payments = self.n_deductions = self.total = 0
 
 
@@ -86,7 +86,7 @@ class RecordReader:
         self.delivery_number: int | None = None
         self.is_test = False
         self.section: Section | None = None
-        self.current: PaymentSlots | None = None
+        self.current: PaymentDraft | None = None
         self.rank = 0  # how far the records after the current payment have come
         self.payments: list[BankPayment] = []
         self.sections: list[PaymentSection] = []

@@ -26,11 +26,14 @@ from tui_inkasso.formats._bank_file import (
 )
 from tui_inkasso.formats.payment_file import (
     BGMAX,
+    NO_DETAILS,
     BankPayment,
     ExtraReference,
+    PaymentDeposit,
+    PaymentDraft,
     PaymentFile,
     PaymentSection,
-    PaymentSlots,
+    seal_payment,
 )
 from tui_inkasso.gc_pause import gc_paused
 
@@ -66,8 +69,8 @@ class _Section(Section):
 class _Reader(RecordReader):
     """One pass over a BgMax file; each ``_tkNN`` method handles one record type.
 
-    A payment is a PaymentSlots filled by its TK20/21 and the records after it, and sealed into a
-    BankPayment when the section's TK15 brings the payment date. The frame checks (first record
+    A payment is a PaymentDraft filled by its TK20/21 and the records after it, and sealed into a
+    BankPayment when the section's TK15 brings the payment date and the deposit. The frame checks (first record
     TK01, nothing after TK70, sections left open) are :class:`RecordReader`'s.
     """
 
@@ -138,7 +141,7 @@ class _Reader(RecordReader):
             return 0
         self._deposits[_deposit_key(deposit)] = deposit
         self.sections.append(deposit)
-        self.payments.extend(built)  # type: ignore[arg-type]  # each was made a BankPayment
+        self.payments.extend(built)
         return last - first + 1
 
     def _plain_deposit(self, tk05: str, tk15: str, first: int, last: int) -> PaymentSection | None:
@@ -225,13 +228,9 @@ class _Reader(RecordReader):
             f"samma mottagare, bankkonto, betalningsdag {pay_date} och insättningsnummer {serial}",
         )
         self.sections.append(deposit)
-        for p in payments:
-            p.pay_date = pay_date
-            p.receiving_bank_account = bank_account
-            p.deposit_serial = serial
-            p.section_index = index
-            p.__class__ = BankPayment  # type: ignore[assignment]  # seal_payment inlined (5 % a call)
-        self.payments.extend(payments)  # type: ignore[arg-type]  # each was made a BankPayment just above
+        shared = PaymentDeposit(pay_date, currency, section.receiving_account, section.plusgiro,
+                                bank_account, serial, index)
+        self.payments.extend(map(seal_payment, payments, itertools.repeat(shared)))
         self.section = None
         self.current = None
 
@@ -250,9 +249,9 @@ class _Reader(RecordReader):
     # -- payments ------------------------------------------------------------------------------
 
     def _tk20(self, line: str, number: int) -> None:
-        """A payment from TK20 (or TK21, see :meth:`_tk21`) pos 3-70, every BankPayment field set
-        (see PaymentSlots). The hot loop: built here rather than in a helper, and the section's
-        count and sum are taken once at TK15.
+        """A payment from TK20 (or TK21, see :meth:`_tk21`) pos 3-70, every PaymentDraft field
+        set. The hot loop: built here rather than in a helper, and the section's count and sum
+        are taken once at TK15.
 
         Pos 38-70 are all numeric: one check, and field by field only when it fails.
         """
@@ -270,7 +269,7 @@ class _Reader(RecordReader):
         amount = int(numbers[:18])
         if not 0 < amount <= MAX_AMOUNT:
             refuse_amount(amount, (38, 55))
-        p = PaymentSlots()
+        p = PaymentDraft()
         p.amount = amount
         p.reference = line[12:37].strip()
         p.reference_code = numbers[18]
@@ -279,17 +278,12 @@ class _Reader(RecordReader):
         p.image = numbers[32] == "1"
         p.sender_account = sender
         p.line = number
-        p.currency = section.currency
-        p.receiving_account = section.receiving_account
-        p.receiving_plusgiro = section.plusgiro
         p.payer_name = p.payer_name_extra = p.payer_address = p.payer_address_extra = ""
         p.payer_postcode = p.payer_city = p.payer_country = p.payer_country_code = ""
-        p.payer_orgno = p.reported_bankgiro = p.receiving_bank_account = ""
+        p.payer_orgno = p.reported_bankgiro = ""
         p.extra_references = p.extra_reference_items = p.messages = ()
         p.sender_origin_code = p.account_holder = p.deduction_code = p.foreign = None
-        p.pay_date = p.deposit_serial = None  # set by TK15
         p.is_deduction = False
-        p.section_index = 0
         self.current = p
         self.rank = 0
         section.payments.append(p)
@@ -396,44 +390,25 @@ _AMOUNT = attrgetter("amount")
 
 def _plain_payments(
     rows: list[str], codes: str, channels: str, images: str, deposit: PaymentSection
-) -> list[PaymentSlots]:
+) -> list[BankPayment]:
     """The payments of a plain section's TK20 ``rows`` (checked by :func:`_plain_block`), each
     built once with every field, its deposit's included (the hot loop of the fast path); the
     one-character fields come as a column each (pos 56, 57, 70), taken from all rows at once.
     """
-    index, account, plusgiro = deposit.index, deposit.receiving_account, deposit.receiving_plusgiro
-    currency, bank_account = deposit.currency, deposit.receiving_bank_account
-    pay_date, serial = deposit.pay_date, deposit.deposit_serial
-    built: list[PaymentSlots] = []
+    shared = PaymentDeposit(deposit.pay_date, deposit.currency, deposit.receiving_account,
+                            deposit.receiving_plusgiro, deposit.receiving_bank_account,
+                            deposit.deposit_serial, deposit.index)
+    built: list[BankPayment] = []
     add = built.append
     line = deposit.first_line
     for record, code, channel, image in zip(rows, codes, channels, images, strict=True):
         line += 1
-        p = PaymentSlots()
-        p.amount = int(record[37:55])
-        p.reference = record[12:37].strip()
-        p.reference_code = code
-        p.channel = channel
-        p.bank_serial = record[57:69]
-        p.image = image == "1"
-        p.sender_account = record[2:12].lstrip("0")
-        p.line = line
-        p.currency = currency
-        p.receiving_account = account
-        p.receiving_plusgiro = plusgiro
-        p.payer_name = p.payer_name_extra = p.payer_address = p.payer_address_extra = ""
-        p.payer_postcode = p.payer_city = p.payer_country = p.payer_country_code = ""
-        p.payer_orgno = p.reported_bankgiro = ""
-        p.receiving_bank_account = bank_account
-        p.extra_references = p.extra_reference_items = p.messages = ()
-        p.sender_origin_code = p.account_holder = p.deduction_code = p.foreign = None
-        p.pay_date = pay_date
-        p.deposit_serial = serial
-        p.is_deduction = False
-        p.section_index = index
-        p.__class__ = BankPayment  # type: ignore[assignment]  # as in _tk15
-        add(p)
+        add(_new(BankPayment, (int(record[37:55]), record[12:37].strip(), record[2:12].lstrip("0"),
+                               record[57:69], line, code, channel, image == "1", shared, NO_DETAILS)))
     return built
+
+
+_new = tuple.__new__
 
 
 def _deposit_key(d: PaymentSection) -> tuple[object, ...]:

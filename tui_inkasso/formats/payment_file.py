@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tui_inkasso.formats._fixed_width import decode_text, scan_bytes
 
@@ -114,27 +115,29 @@ class Party:
     country_code: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class BankPayment:
-    """One incoming payment (or deduction) as the bank reported it.
+@dataclass(frozen=True, slots=True)
+class PaymentDeposit:
+    """Where a payment arrived: the section's receiving accounts, currency, date and deposit
+    serial, one object shared by every payment of the section (a reader builds it once per
+    section, not once per payment). ``section_index`` is left out of ``==`` like
+    ``BankPayment.line``."""
 
-    Money is öre; a deduction (BgMax TK21, Total IN 25) has a negative ``amount`` and
-    ``is_deduction``. ``sender_account`` is the payer's account digits without leading zeros (""
-    when the bank did not know it): the field the booking compares with the collection agency's
-    bankgiro/plusgiro numbers. ``line`` and ``section_index`` say where the payment stood and are
-    left out of ``==`` so a payment written and read back compares equal.
+    pay_date: date
+    currency: str = "SEK"
+    receiving_account: str = ""
+    receiving_plusgiro: str = ""
+    receiving_bank_account: str = ""
+    deposit_serial: str | None = None
+    section_index: int = field(default=0, compare=False)
 
-    Section data (receiving account, currency, date, deposit serial) is repeated on each payment
-    because the booking needs it per payment and the writers group on it.
+
+class PaymentDetails(NamedTuple):
+    """What a plain OCR payment does not have: payer's name and address, extra references,
+    messages, deduction, Total IN's sender records. Plain payments share :data:`NO_DETAILS`.
     """
 
-    amount: int
-    pay_date: date
-    reference: str = ""
-    reference_code: str | None = None
     extra_references: tuple[str, ...] = ()
     extra_reference_items: tuple[ExtraReference, ...] = ()
-    sender_account: str = ""
     sender_origin_code: str | None = None
     payer_name: str = ""
     payer_name_extra: str = ""
@@ -147,65 +150,288 @@ class BankPayment:
     payer_orgno: str = ""
     account_holder: Party | None = None
     messages: tuple[str, ...] = ()
-    bank_serial: str = ""
-    channel: str | None = None
-    image: bool = False
     deduction_code: str | None = None
     reported_bankgiro: str = ""
     foreign: ForeignAmount | None = None
-    currency: str = "SEK"
-    receiving_account: str = ""
-    receiving_plusgiro: str = ""
-    receiving_bank_account: str = ""
-    deposit_serial: str | None = None
     is_deduction: bool = False
-    line: int = field(default=0, compare=False)
-    section_index: int = field(default=0, compare=False)
+
+
+NO_DETAILS = PaymentDetails()
+"""The details of every payment that has none (most: a plain OCR payment is one record)."""
+
+
+class _PaymentRecord(NamedTuple):
+    """BankPayment's stored fields: what differs from payment to payment, then the shared
+    deposit and details. Kept apart from BankPayment so the latter can add a keyword
+    constructor and the other fields as properties."""
+
+    amount: int
+    reference: str
+    sender_account: str
+    bank_serial: str
+    line: int
+    reference_code: str | None
+    channel: str | None
+    image: bool
+    deposit: PaymentDeposit
+    details: PaymentDetails
+
+
+class BankPayment(_PaymentRecord):
+    """One incoming payment (or deduction) as the bank reported it.
+
+    Money is öre; a deduction (BgMax TK21, Total IN 25) has a negative ``amount`` and
+    ``is_deduction``. ``sender_account`` is the payer's account digits without leading zeros (""
+    when the bank did not know it): the field the booking compares with the collection agency's
+    bankgiro/plusgiro numbers. ``line`` and ``section_index`` say where the payment stood and are
+    left out of ``==`` so a payment written and read back compares equal.
+
+    Built in one step: a payment is an immutable tuple of its own fields (amount, reference,
+    sender, serial, line, codes), the section's :class:`PaymentDeposit` and its
+    :class:`PaymentDetails` (shared :data:`NO_DETAILS` when it has none); every field of
+    :data:`FIELDS` reads as an attribute. A reader makes one with ``tuple.__new__(BankPayment,
+    row)`` from a ten-item tuple in C, where the former 33-slot frozen dataclass cost a Python
+    call and 33 assignments, about as much as the whole slicing floor of bench_payment_read.py.
+    Everyone else builds it with keywords, as before. It is a tuple underneath: use the field
+    names, never indexes, ``len`` or iteration.
+    """
+
+    __slots__ = ()
+
+    def __new__(
+        cls,
+        *,
+        amount: int,
+        pay_date: date,
+        reference: str = "",
+        reference_code: str | None = None,
+        extra_references: tuple[str, ...] = (),
+        extra_reference_items: tuple[ExtraReference, ...] = (),
+        sender_account: str = "",
+        sender_origin_code: str | None = None,
+        payer_name: str = "",
+        payer_name_extra: str = "",
+        payer_address: str = "",
+        payer_address_extra: str = "",
+        payer_postcode: str = "",
+        payer_city: str = "",
+        payer_country: str = "",
+        payer_country_code: str = "",
+        payer_orgno: str = "",
+        account_holder: Party | None = None,
+        messages: tuple[str, ...] = (),
+        bank_serial: str = "",
+        channel: str | None = None,
+        image: bool = False,
+        deduction_code: str | None = None,
+        reported_bankgiro: str = "",
+        foreign: ForeignAmount | None = None,
+        currency: str = "SEK",
+        receiving_account: str = "",
+        receiving_plusgiro: str = "",
+        receiving_bank_account: str = "",
+        deposit_serial: str | None = None,
+        is_deduction: bool = False,
+        line: int = 0,
+        section_index: int = 0,
+    ) -> BankPayment:
+        deposit = PaymentDeposit(pay_date, currency, receiving_account, receiving_plusgiro,
+                                 receiving_bank_account, deposit_serial, section_index)
+        details = PaymentDetails(
+            extra_references, extra_reference_items, sender_origin_code, payer_name,
+            payer_name_extra, payer_address, payer_address_extra, payer_postcode, payer_city,
+            payer_country, payer_country_code, payer_orgno, account_holder, messages,
+            deduction_code, reported_bankgiro, foreign, is_deduction,
+        )
+        return _new(cls, (amount, reference, sender_account, bank_serial, line, reference_code,
+                          channel, image, deposit, NO_DETAILS if details == NO_DETAILS else details))
+
+    def replace(self, **changes: Any) -> BankPayment:
+        """A copy with ``changes`` (any names of :data:`FIELDS`), as ``dataclasses.replace``."""
+        return BankPayment(**{**{name: getattr(self, name) for name in FIELDS}, **changes})
+
+    # ``==`` and hash as the dataclass had them: every field but line and section_index (the
+    # deposit's own ``==`` leaves the latter out).
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, BankPayment):
+            return NotImplemented
+        return self[:4] == other[:4] and self[5:] == other[5:]
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __hash__(self) -> int:
+        return hash((self[:4], self[5:]))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in FIELDS)
+        return f"BankPayment({shown})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_new, (BankPayment, tuple(self)))
 
     @property
     def display_name(self) -> str:
         """The payer's name, else the account holder's (Total IN often has only the latter)."""
-        if self.payer_name:
-            return self.payer_name
-        return self.account_holder.name if self.account_holder else ""
+        details = self.details
+        if details.payer_name:
+            return details.payer_name
+        return details.account_holder.name if details.account_holder else ""
 
     @property
     def all_references(self) -> tuple[str, ...]:
         """The main reference followed by the extra ones, empty ones left out."""
         main = (self.reference,) if self.reference else ()
-        return main + self.extra_references
+        return main + self.details.extra_references
+
+    # The section's fields, from the shared deposit.
+    @property
+    def pay_date(self) -> date:
+        return self.deposit.pay_date
+
+    @property
+    def currency(self) -> str:
+        return self.deposit.currency
+
+    @property
+    def receiving_account(self) -> str:
+        return self.deposit.receiving_account
+
+    @property
+    def receiving_plusgiro(self) -> str:
+        return self.deposit.receiving_plusgiro
+
+    @property
+    def receiving_bank_account(self) -> str:
+        return self.deposit.receiving_bank_account
+
+    @property
+    def deposit_serial(self) -> str | None:
+        return self.deposit.deposit_serial
+
+    @property
+    def section_index(self) -> int:
+        return self.deposit.section_index
+
+    # The rarer fields, from the details.
+    @property
+    def extra_references(self) -> tuple[str, ...]:
+        return self.details.extra_references
+
+    @property
+    def extra_reference_items(self) -> tuple[ExtraReference, ...]:
+        return self.details.extra_reference_items
+
+    @property
+    def sender_origin_code(self) -> str | None:
+        return self.details.sender_origin_code
+
+    @property
+    def payer_name(self) -> str:
+        return self.details.payer_name
+
+    @property
+    def payer_name_extra(self) -> str:
+        return self.details.payer_name_extra
+
+    @property
+    def payer_address(self) -> str:
+        return self.details.payer_address
+
+    @property
+    def payer_address_extra(self) -> str:
+        return self.details.payer_address_extra
+
+    @property
+    def payer_postcode(self) -> str:
+        return self.details.payer_postcode
+
+    @property
+    def payer_city(self) -> str:
+        return self.details.payer_city
+
+    @property
+    def payer_country(self) -> str:
+        return self.details.payer_country
+
+    @property
+    def payer_country_code(self) -> str:
+        return self.details.payer_country_code
+
+    @property
+    def payer_orgno(self) -> str:
+        return self.details.payer_orgno
+
+    @property
+    def account_holder(self) -> Party | None:
+        return self.details.account_holder
+
+    @property
+    def messages(self) -> tuple[str, ...]:
+        return self.details.messages
+
+    @property
+    def deduction_code(self) -> str | None:
+        return self.details.deduction_code
+
+    @property
+    def reported_bankgiro(self) -> str:
+        return self.details.reported_bankgiro
+
+    @property
+    def foreign(self) -> ForeignAmount | None:
+        return self.details.foreign
+
+    @property
+    def is_deduction(self) -> bool:
+        return self.details.is_deduction
 
 
-class PaymentSlots:
-    """An unfrozen object with exactly BankPayment's slots, filled by the readers' hot loop.
+_new = tuple.__new__
 
-    A frozen dataclass sets each of its 33 fields through ``object.__setattr__`` and takes keyword
-    arguments; building 100,000 payments that way took about 0.8 s of a 3 s budget. The readers
-    assign all fields of a PaymentSlots directly (six times faster) and :func:`seal_payment` turns
-    it into a BankPayment by switching its class, which Python allows between classes with the
-    same slot layout. The result is an ordinary, frozen BankPayment; the tests compare readers'
-    payments with ones built the normal way, so a field the reader forgot to set cannot go
-    unnoticed.
-    """
+FIELDS: tuple[str, ...] = (
+    "amount", "pay_date", "reference", "reference_code", "extra_references",
+    "extra_reference_items", "sender_account", "sender_origin_code", "payer_name",
+    "payer_name_extra", "payer_address", "payer_address_extra", "payer_postcode", "payer_city",
+    "payer_country", "payer_country_code", "payer_orgno", "account_holder", "messages",
+    "bank_serial", "channel", "image", "deduction_code", "reported_bankgiro", "foreign",
+    "currency", "receiving_account", "receiving_plusgiro", "receiving_bank_account",
+    "deposit_serial", "is_deduction", "line", "section_index",
+)
+"""Every field of a BankPayment, in the order of its keyword constructor."""
 
-    __slots__ = BankPayment.__slots__
+
+class PaymentDraft:
+    """A payment being read, filled record by record by the readers' line-by-line path and
+    sealed into a BankPayment (:func:`seal_payment`) when its section's end record has brought
+    the deposit. Plain slots, assigned directly (a frozen object cannot be filled in steps)."""
+
+    __slots__ = (*_PaymentRecord._fields[:8], *PaymentDetails._fields)
 
     if TYPE_CHECKING:
-        # For the type checker: every BankPayment field may be read and assigned (an unknown
-        # name fails at run time on the slots, and the tests compare sealed payments field by
-        # field with ones built the normal way).
+        # For the type checker: every field may be read and assigned (an unknown name fails at
+        # run time on the slots, and the tests compare sealed payments with ones built the
+        # normal way).
         def __getattr__(self, name: str) -> Any: ...
         def __setattr__(self, name: str, value: Any) -> None: ...
 
 
-def seal_payment(slots: PaymentSlots) -> BankPayment:
-    """Make a fully assigned PaymentSlots the frozen BankPayment it was built to be."""
-    slots.__class__ = BankPayment  # type: ignore[assignment]  # same slots: the object becomes a BankPayment
-    return slots  # type: ignore[return-value]  # ...which the checker cannot follow
+_OWN = attrgetter(*_PaymentRecord._fields[:8])
+_DETAILS = attrgetter(*PaymentDetails._fields)
+
+
+def seal_payment(draft: PaymentDraft, deposit: PaymentDeposit) -> BankPayment:
+    """The BankPayment a fully assigned draft describes, in ``deposit``."""
+    details = _DETAILS(draft)
+    return _new(BankPayment, (*_OWN(draft), deposit,
+                              NO_DETAILS if details == NO_DETAILS else _new(PaymentDetails, details)))
 
 
 class PartySlots:
-    """Party's slots, filled record by record (Total IN 61-63) and sealed once; see PaymentSlots."""
+    """Party's slots, filled record by record (Total IN 61-63) and sealed once: an unfrozen object
+    with exactly Party's slots, which :func:`seal_party` makes a Party by switching its class
+    (Python allows that between classes of the same slot layout)."""
 
     __slots__ = Party.__slots__
 

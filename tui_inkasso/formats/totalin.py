@@ -26,9 +26,10 @@ from tui_inkasso.formats.payment_file import (
     BankPayment,
     ForeignAmount,
     PartySlots,
+    PaymentDeposit,
+    PaymentDraft,
     PaymentFile,
     PaymentSection,
-    PaymentSlots,
     seal_party,
     seal_payment,
 )
@@ -72,7 +73,7 @@ class _Section(Section):
 class _Reader(RecordReader):
     """One pass over a Total IN file; each ``_rNN`` method handles one record type.
 
-    A transaction is a PaymentSlots filled by its record 20/25 and the records after it, sealed
+    A transaction is a PaymentDraft filled by its record 20/25 and the records after it, sealed
     into a BankPayment when the section's record 90 has been checked. The frame checks (first
     record 00, nothing after 99, sections left open) are :class:`RecordReader`'s.
     """
@@ -153,13 +154,13 @@ class _Reader(RecordReader):
                 f"samma konto, bokföringsdag {section.pay_date} och referens {reference}",
             )
         self.sections.append(account_section)
+        deposit = PaymentDeposit(section.pay_date, section.currency, section.account,
+                                 deposit_serial=reference, section_index=index)
         append = self.payments.append
         for p in section.payments:
-            p.deposit_serial = reference
-            p.section_index = index
             if p.account_holder is not None:
                 p.account_holder = seal_party(p.account_holder)
-            append(seal_payment(p))
+            append(seal_payment(p, deposit))
         self.section = None
         self.current = None
 
@@ -179,7 +180,7 @@ class _Reader(RecordReader):
         section = self.section
         if section is None:
             self.outside("20")
-        p = self._transaction(line, number, section)
+        p = self._transaction(line, number)
         bankgiro = line[69:77]
         if bankgiro != _BLANK_BANKGIRO:
             p.reported_bankgiro = fw.optional_digits(line, 70, 77, "bankgironummer").lstrip("0")
@@ -191,7 +192,7 @@ class _Reader(RecordReader):
         section = self.section
         if section is None:
             self.outside("25")
-        p = self._transaction(line, number, section)
+        p = self._transaction(line, number)
         p.deduction_code = fw.optional_digits(line, 70, 70, "avdragskod") or None
         p.reported_bankgiro = fw.optional_digits(line, 71, 78, "bankgironummer").lstrip("0")
         p.is_deduction = True
@@ -200,8 +201,8 @@ class _Reader(RecordReader):
         section.n_deductions += 1
         section.total += p.amount
 
-    def _transaction(self, line: str, number: int, section: _Section) -> PaymentSlots:
-        """A payment from record 20/25 pos 3-69, every BankPayment field set (see PaymentSlots).
+    def _transaction(self, line: str, number: int) -> PaymentDraft:
+        """A payment from record 20/25 pos 3-69, every PaymentDraft field set.
 
         Pos 38-69 (amount, serial) are numeric: one check, field by field only when it fails.
         """
@@ -213,23 +214,18 @@ class _Reader(RecordReader):
         amount = int(numbers[:15])
         if not 0 < amount <= MAX_AMOUNT:
             refuse_amount(amount, (38, 52))
-        p = PaymentSlots()
+        p = PaymentDraft()
         p.amount = amount
         p.bank_serial = numbers[15:]
         p.reference = "" if _NO_REFERENCE.startswith(reference) else reference
         p.line = number
-        p.pay_date = section.pay_date
-        p.currency = section.currency
-        p.receiving_account = section.account
         p.sender_account = p.payer_name = p.payer_name_extra = p.payer_address = ""
         p.payer_address_extra = p.payer_postcode = p.payer_city = p.payer_country = ""
-        p.payer_country_code = p.payer_orgno = p.receiving_plusgiro = ""
-        p.receiving_bank_account = p.reported_bankgiro = ""
+        p.payer_country_code = p.payer_orgno = p.reported_bankgiro = ""
         p.extra_references = p.extra_reference_items = p.messages = ()
         p.reference_code = p.channel = p.sender_origin_code = p.account_holder = None
-        p.deduction_code = p.foreign = p.deposit_serial = None
+        p.deduction_code = p.foreign = None
         p.image = p.is_deduction = False
-        p.section_index = 0
         self.current = p
         self.rank = 0
         return p
