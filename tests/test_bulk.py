@@ -177,3 +177,16 @@ def test_a_background_batch_is_written_on_a_thread_of_its_own_from_a_copy_of_the
     assert Payment.select().count() == 1500
     if writer.sqlite:
         assert threads == {"bulk-copy"}
+
+
+def test_reserved_ids_are_fresh_and_the_table_goes_on_after_them(any_db: str) -> None:
+    customer = make_customer("K1")
+    first = Payment.create(kind="payment", method="bankgiro", customer=customer, amount=1,
+                           pay_date=dt.date(2026, 1, 1), registered_at=dt.datetime(2026, 1, 1), registered_by="t")
+    with db.atomic():
+        ids = bulk.reserve_ids(Payment, 1000)
+    assert len(set(ids)) == 1000 and min(ids) > first.id
+    if not bulk.is_sqlite():  # SQLite takes MAX(id) under the write lock; the sequence moved on
+        later = Payment.create(kind="payment", method="bankgiro", customer=customer, amount=1,
+                               pay_date=dt.date(2026, 1, 1), registered_at=dt.datetime(2026, 1, 1), registered_by="t")
+        assert later.id > max(ids)
