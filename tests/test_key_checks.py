@@ -144,7 +144,7 @@ def test_the_refusal_is_the_batch_checks_own(pg: str, monkeypatch: pytest.Monkey
     batch check's."""
     from tui_inkasso.db import key_checks
 
-    monkeypatch.setattr(key_checks.ForeignKey, "check", lambda self, cursor, rows: None)
+    monkeypatch.setattr(key_checks.ForeignKey, "values", lambda self, rows: [])
     customer = make_customer("K1")
     columns, rows = _payments(customer.id)
     _copy([(*row[:2], 987_654, *row[3:]) for row in rows], columns)
