@@ -53,7 +53,7 @@ CHUNK = 500
 IN_CHUNK = 1000
 """Keys per ``IN (...)`` in :func:`select_in` (SQLite allows 32,766 parameters a statement)."""
 
-ROWS_PER_STATEMENT = 200
+ROWS_PER_STATEMENT = 1000
 """Rows per SQLite ``INSERT ... VALUES`` statement (fewer when the columns would pass the limit)."""
 
 SQLITE_MAX_VARIABLES = 32_766
