@@ -29,6 +29,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from tui_inkasso.db.bulk import BulkWriter, insert_dicts, reserve_ids, stored_text
 from tui_inkasso.db.models import (
@@ -65,9 +66,12 @@ _RENT_INCOME_ROLE = AccountRole.RENT_INCOME.value
 # Enum member lookups cost about a microsecond each; a 100,000-payment file made a million.
 
 
-@dataclass(frozen=True)
-class PaymentIn:
-    """Money to book. ``invoice_id`` None means unmatched: kept aside for a hand allocation."""
+class PaymentIn(NamedTuple):
+    """Money to book. ``invoice_id`` None means unmatched: kept aside for a hand allocation.
+
+    A named tuple, not a frozen dataclass: as immutable, and made in a third of the time (a
+    frozen dataclass sets each field through ``object.__setattr__``; a bank file makes 100,000).
+    """
 
     amount: int
     pay_date: dt.date
@@ -84,9 +88,8 @@ class PaymentIn:
     note: str = ""
 
 
-@dataclass(frozen=True)
-class Booked:
-    """What a booking did.
+class Booked(NamedTuple):
+    """What a booking did (a named tuple, as :class:`PaymentIn`: one for each payment of a file).
 
     ``split`` is the payment against the whole claim (``invoice_amount`` what settled capital,
     fees and interest; the excess and its role), ``settlement`` its parts, ``late_interest``
