@@ -190,3 +190,28 @@ def test_reserved_ids_are_fresh_and_the_table_goes_on_after_them(any_db: str) ->
         later = Payment.create(kind="payment", method="bankgiro", customer=customer, amount=1,
                                pay_date=dt.date(2026, 1, 1), registered_at=dt.datetime(2026, 1, 1), registered_by="t")
         assert later.id > max(ids)
+
+
+def test_a_background_writer_hands_the_interpreter_over_quickly_and_puts_the_interval_back(
+    any_db: str
+) -> None:
+    """While rows are written in the background the switch interval is short (the writer thread
+    waits for the interpreter twice a statement); nested writers keep it short until the last one
+    ends, which restores what was set before, also after an error."""
+    import sys
+
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(0.004)
+    try:
+        outer, inner = bulk.BulkWriter(), bulk.BulkWriter()
+        with db.atomic(), outer.in_background():
+            assert sys.getswitchinterval() == pytest.approx(bulk.SWITCH_INTERVAL)
+            with inner.in_background():
+                assert sys.getswitchinterval() == pytest.approx(bulk.SWITCH_INTERVAL)
+            assert sys.getswitchinterval() == pytest.approx(bulk.SWITCH_INTERVAL)
+        assert sys.getswitchinterval() == pytest.approx(0.004)
+        with pytest.raises(RuntimeError), db.atomic(), outer.in_background():
+            raise RuntimeError("planning failed")
+        assert sys.getswitchinterval() == pytest.approx(0.004)
+    finally:
+        sys.setswitchinterval(before)

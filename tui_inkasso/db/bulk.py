@@ -37,6 +37,7 @@ import itertools
 import operator
 import queue
 import re
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain
@@ -417,8 +418,9 @@ class BulkWriter:
         still queued is dropped, never run after the transaction rolled back."""
         self._copier = _Copier(self.database)
         try:
-            yield
-            self._copier.wait()
+            with _quick_switches():
+                yield
+                self._copier.wait()
         finally:
             self._copier.close()
             self._copier = None
@@ -530,6 +532,38 @@ class BulkWriter:
             self.database.execute_sql(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
         for sql in statements:
             self.database.execute_sql(sql)
+
+
+SWITCH_INTERVAL = 0.0005
+"""Seconds the interpreter lets a thread run before it hands the lock to a waiting one, while a
+writer works in the background (Python's default is 0.005). The writer thread waits for the lock
+twice a statement (to bind the rows, and after SQLite stored them) while the loader's thread
+plans in pure Python and gives the lock up only when the interval runs out: at the default,
+100,000 payments' 400 statements waited about 1.5 s for it, and the planning thread then waited
+for the writer (0.6-0.9 s of the import; 0.25-0.45 s at this interval)."""
+
+_switches_lock = threading.Lock()
+_switches_users = 0
+_switches_before = 0.0
+
+
+@contextlib.contextmanager
+def _quick_switches() -> Iterator[None]:
+    """:data:`SWITCH_INTERVAL` for the block (process-wide; the first block in sets it, the last
+    one out puts back what was there)."""
+    global _switches_users, _switches_before
+    with _switches_lock:
+        if _switches_users == 0:
+            _switches_before = sys.getswitchinterval()
+            sys.setswitchinterval(min(_switches_before, SWITCH_INTERVAL))
+        _switches_users += 1
+    try:
+        yield
+    finally:
+        with _switches_lock:
+            _switches_users -= 1
+            if _switches_users == 0:
+                sys.setswitchinterval(_switches_before)
 
 
 class _Copier:
