@@ -71,8 +71,8 @@ def _count_fast_sections(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     read: list[int] = []
     original = bgmax._Reader._fast_section
 
-    def spy(self: bgmax._Reader, tk05: str, block: str, tk15: str, first: int, eol: str) -> int:
-        lines = original(self, tk05, block, tk15, first, eol)
+    def spy(self: bgmax._Reader, text: str, pos: int, first: int, eol: str) -> int:
+        lines = original(self, text, pos, first, eol)
         if lines:
             read.append(lines)
         return lines
@@ -180,3 +180,50 @@ QUIRKS = {
 @pytest.mark.parametrize("case", QUIRKS)
 def test_tolerated_quirks_read_the_same(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
     _same_both_ways(QUIRKS[case], monkeypatch)
+
+
+def _serials(serials: list[str]) -> bytes:
+    """A plain file (two payments a section) with these BGC serials."""
+    payments = _plain(len(serials), per_section=2)
+    return write_bgmax([p.replace(bank_serial=s) for p, s in zip(payments, serials, strict=True)],
+                       created_at=CREATED)
+
+
+ODD = {
+    "amount above the largest": _edit(9, _at(38, "1")),
+    "LF inside a payment record": _edit(9, _at(20, "\n")),
+    "LF at the end of a payment record": _edit(10, lambda line: line[:79] + "\n"),
+    "CR inside a record of an LF file": _edit(9, _at(30, "\r")).replace(b"\r\n", b"\n"),
+    "CR ending a record of an LF file": _edit(9, lambda line: line[:79] + "\r").replace(b"\r\n", b"\n"),
+    "serials falling": _serials(["000000000009", "000000000008", "000000000007", "000000000006"]),
+    "a serial shared by two payments of one deposit": _serials(
+        ["000000000001", "000000000001", "000000000002", "000000000003"]),
+    "a serial shared across deposits": _serials(
+        ["000000000001", "000000000002", "000000000002", "000000000003"]),
+    "one payment in two deposits": write_bgmax(
+        [*(p := _plain(4, per_section=2))[:2],
+         p[1].replace(deposit_serial=p[2].deposit_serial, pay_date=p[2].pay_date), p[3]],
+        created_at=CREATED),
+    "an Arabic-Indic digit in a UTF-8 file": _edit(9, _at(50, "Å")).decode("latin-1")
+    .replace("Å", "\u0663").encode("utf-8"),
+}
+
+
+@pytest.mark.parametrize("case", ODD)
+def test_odd_plain_sections_read_or_fail_the_same(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Line ends inside records, CRs, amounts too large and serials that do not rise (the fast
+    path proves serials different by their rising; otherwise the exact set check runs)."""
+    _same_both_ways(ODD[case], monkeypatch)
+
+
+def test_rising_serials_spare_the_set_of_serials_and_others_do_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bgmax._Reader, "fast_path", True)
+    rising = read_bgmax(_serials(["000000000001", "000000000002", "000000000005", "000000000009"]), "f")
+    assert [p.bank_serial for p in rising.payments] == ["000000000001", "000000000002",
+                                                         "000000000005", "000000000009"]
+    error = None
+    try:
+        read_bgmax(ODD["one payment in two deposits"], "f")
+    except PaymentFileError as exc:
+        error = exc
+    assert error is not None and error.line == 7 and error.field == "BGC-löpnummer"

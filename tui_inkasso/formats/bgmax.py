@@ -11,7 +11,8 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from operator import attrgetter
+from itertools import repeat
+from operator import attrgetter, itemgetter
 from typing import ClassVar
 
 from tui_inkasso.domain.money import MAX_AMOUNT, format_sek
@@ -101,47 +102,72 @@ class _Reader(RecordReader):
         and the rest line by line.
 
         A plain OCR payment costs the line-by-line reader a handler call, its checks and a
-        PaymentSlots filled at TK20 and again at TK15. Here a section is checked with a few
-        string operations over all its lines at once (:func:`_plain_block`) and each payment is
-        built once, its TK15 already read. A section that is not plain or whose checks fail,
-        and everything after it, goes to the exact reader (``fw.feed_lines``) from its TK05 on,
-        so every error and every tolerated quirk is the exact reader's.
+        PaymentDraft filled at TK20 and sealed at TK15. Here a section is checked and read column
+        by column with C-level string operations over all its records at once
+        (:func:`_plain_columns`, :meth:`_fast_section`): no Python code runs per payment. A
+        section that is not plain or whose checks fail, and everything after it, goes to the
+        exact reader (``fw.feed_lines``) from its TK05 on, so every error and every tolerated
+        quirk is the exact reader's.
         """
         eol = "\r\n" if text.startswith("\r\n", fw.RECORD_WIDTH) else "\n"
         width = fw.RECORD_WIDTH + len(eol)
         if not (self.fast_path and text.startswith("01") and _whole_record(text[: fw.RECORD_WIDTH])
-                and text.startswith(eol, fw.RECORD_WIDTH) and _plain_section(text, width, eol)):
+                and text.startswith(eol + "05", fw.RECORD_WIDTH) and _looks_plain(text, width)):
             return super().feed(text)  # nothing to read fast: no copy of the text, no second pass
         try:
             self._start(text[: fw.RECORD_WIDTH], 1)
         except fw.RecordError as exc:
             raise fw.LineProblem(1, exc.field, exc.pos, exc.reason) from None
         number, pos = 1, width
-        with gc_paused():
-            while (section := _plain_section(text, pos, eol)) is not None:
-                read = self._fast_section(*section, number + 1, eol)
+        with gc_paused():  # one pause for both parts: see fw.feed_lines
+            while text.startswith("05", pos):
+                read = self._fast_section(text, pos, number + 1, eol)
                 if not read:
                     break
                 number += read
                 pos += read * width
-        return fw.feed_lines(text[pos:], self.quirks, self.handlers, self.other, number + 1)
+            return fw.feed_lines(text[pos:], self.quirks, self.handlers, self.other, number + 1)
 
-    def _fast_section(self, tk05: str, block: str, tk15: str, first: int, eol: str) -> int:
-        """Read a plain section (:func:`_plain_section`) whose TK05 is on line ``first``; return
-        its number of lines, or 0 with nothing changed when the exact reader must read it."""
+    def _fast_section(self, text: str, pos: int, first: int, eol: str) -> int:
+        """Read the plain section whose TK05 starts at ``text[pos]``, on line ``first``; return
+        its number of lines, or 0 with nothing changed when the exact reader must read it.
+
+        The records are found as a block of equal-width lines (``eol`` after every 80 columns);
+        the payments are built by ``map`` and ``zip`` over its columns, each a list of slices
+        or a strided slice of the block, in C.
+        """
         width = fw.RECORD_WIDTH + len(eol)
-        rows = block[: -len(eol)].split(eol)
-        last = first + len(rows) + 1
+        start = pos + width
+        count = _leading_payments(text, start, width)
+        end = start + count * width  # where the TK15 must begin
+        tk05, tk15 = text[pos : pos + fw.RECORD_WIDTH], text[end : end + fw.RECORD_WIDTH]
+        if not (count and tk15.startswith("15") and _whole_record(tk05) and _whole_record(tk15)
+                and text.startswith(eol, pos + fw.RECORD_WIDTH)
+                and text.startswith(eol, end + fw.RECORD_WIDTH)):
+            return 0
+        last = first + count + 1
         deposit = self._plain_deposit(tk05, tk15, first, last)
-        if deposit is None or deposit.count != len(rows):
+        if deposit is None or deposit.count != count:
             return 0
-        built = _plain_payments(rows, block[55::width], block[56::width], block[69::width], deposit)
-        if sum(map(_AMOUNT, built)) != deposit.amount or min(map(_AMOUNT, built)) <= 0 \
-                or max(map(_AMOUNT, built)) > MAX_AMOUNT:
+        columns = _plain_columns(text[start:end], count, eol)
+        if columns is None:
             return 0
+        rows, amount_digits, serials, senders, codes, channels, images = columns
+        amounts = list(map(int, amount_digits))
+        if sum(amounts) != deposit.amount or not all(amounts):
+            return 0
+        shared = PaymentDeposit(deposit.pay_date, deposit.currency, deposit.receiving_account,
+                                deposit.receiving_plusgiro, deposit.receiving_bank_account,
+                                deposit.deposit_serial, deposit.index)
+        self.note_serials(serials)
+        self.payments.extend(map(_new, repeat(BankPayment), zip(
+            amounts, map(str.strip, map(_REFERENCE, rows)), map(str.lstrip, senders, repeat("0")),
+            serials, range(first + 1, last), codes, channels,
+            map("1".__eq__, images) if "1" in images else repeat(False),
+            repeat(shared), repeat(NO_DETAILS),
+        )))
         self._deposits[_deposit_key(deposit)] = deposit
         self.sections.append(deposit)
-        self.payments.extend(built)
         return last - first + 1
 
     def _plain_deposit(self, tk05: str, tk15: str, first: int, last: int) -> PaymentSection | None:
@@ -388,26 +414,6 @@ _TK70_FIELDS = (
 _AMOUNT = attrgetter("amount")
 
 
-def _plain_payments(
-    rows: list[str], codes: str, channels: str, images: str, deposit: PaymentSection
-) -> list[BankPayment]:
-    """The payments of a plain section's TK20 ``rows`` (checked by :func:`_plain_block`), each
-    built once with every field, its deposit's included (the hot loop of the fast path); the
-    one-character fields come as a column each (pos 56, 57, 70), taken from all rows at once.
-    """
-    shared = PaymentDeposit(deposit.pay_date, deposit.currency, deposit.receiving_account,
-                            deposit.receiving_plusgiro, deposit.receiving_bank_account,
-                            deposit.deposit_serial, deposit.index)
-    built: list[BankPayment] = []
-    add = built.append
-    line = deposit.first_line
-    for record, code, channel, image in zip(rows, codes, channels, images, strict=True):
-        line += 1
-        add(_new(BankPayment, (int(record[37:55]), record[12:37].strip(), record[2:12].lstrip("0"),
-                               record[57:69], line, code, channel, image == "1", shared, NO_DETAILS)))
-    return built
-
-
 _new = tuple.__new__
 
 
@@ -416,26 +422,26 @@ def _deposit_key(d: PaymentSection) -> tuple[object, ...]:
     return (d.receiving_account, d.receiving_plusgiro, d.receiving_bank_account, d.currency,
             d.pay_date, d.deposit_serial)
 
-_PLAIN_DIGITS = (*range(2, 12), *range(37, 70))
-"""The TK20 columns (0-based) that must hold digits: pos 3-12 and 38-70."""
+def _leading_payments(text: str, start: int, width: int) -> int:
+    """How many records from ``text[start]`` on begin with '2' (TK20 to TK29), were every line
+    ``width`` wide: one strided slice of their first columns (the caller checks the widths)."""
+    window = 1024
+    while True:
+        column = text[start : start + window * width : width]
+        count = len(column) - len(column.lstrip("2"))
+        if count < len(column) or len(column) < window:
+            return count
+        window *= 4
 
 
-def _plain_section(text: str, pos: int, eol: str) -> tuple[str, str, str] | None:
-    """(TK05, the TK20 records with their line ends, TK15) when ``text[pos:]`` starts with a
-    plain section whose lines all end with ``eol``, else None (checked without any state)."""
-    if not text.startswith("05", pos):
-        return None
-    width = fw.RECORD_WIDTH + len(eol)
-    end = text.find(eol + "15", pos) + len(eol)  # where the first TK15 begins
-    if end < len(eol):
-        return None
-    tk05 = text[pos : pos + fw.RECORD_WIDTH]
-    block = text[pos + width : end]
-    tk15 = text[end : end + fw.RECORD_WIDTH]
-    if not (_whole_record(tk05) and _whole_record(tk15) and _plain_block(block, width, eol)
-            and text.startswith(eol, end + fw.RECORD_WIDTH)):
-        return None
-    return tk05, block, tk15
+def _looks_plain(text: str, width: int) -> bool:
+    """Whether the first section (its TK05 on line 2) looks plain: TK20 records and a TK15,
+    found as :meth:`_Reader._fast_section` finds them. Otherwise the file goes to the exact
+    reader whole, without the copy of the rest of the text that a fast start would hand it."""
+    start = 2 * width
+    count = _leading_payments(text, start, width)
+    return count > 0 and text.startswith("15", start + count * width) \
+        and text[start + 1 : start + count * width : width] == "0" * count
 
 
 def _whole_record(line: str) -> bool:
@@ -445,19 +451,47 @@ def _whole_record(line: str) -> bool:
         and "\t" not in line
 
 
-def _plain_block(block: str, width: int, eol: str) -> bool:
-    """Whether ``block`` is one or more TK20 records of exactly 80 columns, each ended by
-    ``eol`` (``width`` = 80 + its length), with digits wherever TK20 needs them: checked column
-    by column over all the lines at once (a strided slice is C speed; a loop per line is not)."""
-    count, rest = divmod(len(block), width)
-    if rest or not count or block.count("\n") != count or block.count("\r") != (width - 81) * count \
-            or "\t" in block:
-        return False
-    if block[fw.RECORD_WIDTH :: width] != eol[0] * count or block[width - 1 :: width] != "\n" * count \
-            or block[0::width] != "2" * count or block[1::width] != "0" * count:
-        return False
-    digits = "".join([block[column::width] for column in _PLAIN_DIGITS])
-    return digits.isdigit() and digits.isascii()
+_PlainColumns = tuple[list[str], list[str], list[str], list[str], str, str, str]
+
+_REFERENCE = itemgetter(slice(12, 37))
+_SENDER = itemgetter(slice(2, 12))
+_AMOUNT_DIGITS = itemgetter(slice(44, 55))
+_SERIAL = itemgetter(slice(57, 69))
+_AMOUNT_ZEROS = range(37, 44)
+"""Pos 38-44: zeros in every amount up to MAX_AMOUNT (11 digits), so only pos 45-55 are read."""
+
+
+def _plain_columns(block: str, count: int, eol: str) -> _PlainColumns | None:
+    """The columns of ``count`` TK20 records in ``block`` (each ending with ``eol``), or None
+    when a record is not one the exact reader would read the same way: (the records, amounts'
+    digits, BGC serials, senders, and as strided slices the reference codes, channels and image
+    marks).
+
+    Checked for all records at once, as the exact reader checks each: line ends only after
+    column 80 (and no other LF, no CR in an LF file, no TAB), record type 20, digits in pos 3-12
+    and 38-70, an amount of at most 11 digits. Each numeric column's digits are joined and
+    checked in one ``bytes.isdigit`` (ASCII only, where ``str.isdigit`` takes other scripts'
+    digits too).
+    """
+    width = fw.RECORD_WIDTH + len(eol)
+    zeros = "0" * count
+    if block[1::width] != zeros or block[fw.RECORD_WIDTH::width] != eol[0] * count \
+            or block[width - 1 :: width] != "\n" * count or "\t" in block \
+            or (eol == "\n" and "\r" in block) \
+            or any(block[column::width] != zeros for column in _AMOUNT_ZEROS):
+        return None
+    rows = block.split("\n")
+    if len(rows) != count + 1:
+        return None  # a line end inside a record
+    del rows[-1]
+    amounts, serials, senders = list(map(_AMOUNT_DIGITS, rows)), list(map(_SERIAL, rows)), \
+        list(map(_SENDER, rows))
+    codes, channels, images = block[55::width], block[56::width], block[69::width]
+    digits = "".join(amounts) + "".join(serials) + "".join(senders) + codes + channels + images
+    if not (digits.isascii() and digits.encode("ascii").isdigit()):
+        return None
+    return rows, amounts, serials, senders, codes, channels, images
+
 
 _PAYMENT_NUMBERS = (
     (38, 55, "belopp"), (56, 56, "referenskod"), (57, 57, "betalningskanal"),
