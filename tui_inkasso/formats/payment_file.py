@@ -552,8 +552,14 @@ def read_payment_file(data: bytes, path: str) -> PaymentFile:
 
 
 def _first_line(data: bytes) -> str:
-    """The first non-empty line, decoded, without CR and byte-order mark."""
-    for raw in data.split(b"\n", 5)[:5]:
+    """The first non-empty line, decoded, without CR and byte-order mark (of the first five: the
+    bytes after the fifth line end are not split off, a copy of the whole file)."""
+    end = -1
+    for _ in range(5):
+        end = data.find(b"\n", end + 1)
+        if end < 0:
+            break
+    for raw in (data if end < 0 else data[:end]).split(b"\n", 5)[:5]:
         line = decode_text(raw)[0].rstrip("\r\n").lstrip("\ufeff")
         if line.strip():
             return line
