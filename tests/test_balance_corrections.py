@@ -30,6 +30,7 @@ from tui_inkasso.services import balance_corrections as bc
 from tui_inkasso.services import balance_file_run as brun
 from tui_inkasso.services import balance_files as bf
 from tui_inkasso.services import balance_history as bh
+from tui_inkasso.services import balance_recording
 from tui_inkasso.services import balance_recovery as brec
 from tui_inkasso.services import publishing, scheduled, scheduled_runs
 from tui_inkasso.services.balance_corrections import CorrectionStatus
@@ -258,17 +259,26 @@ def test_a_correction_the_format_refuses_is_named_and_nothing_recorded(
 # ---------------------------------------------------------------- a concurrent run
 
 
+@pytest.mark.parametrize("block", [2, 5000])
 def test_a_concurrent_run_that_lost_reports_the_winner(
-    any_ledger: dict[str, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    any_ledger: dict[str, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
 ) -> None:
-    """Run A has written its file; run B (another thread and connection) reports everything first."""
+    """Run A is writing its file; run B (another thread and connection) reports everything first.
+
+    On PostgreSQL A stores its rows while it writes (``services.balance_recording``): with blocks
+    of 2 ids its second block meets B's rows while A is still writing; with 5,000 its only block
+    is stored after the file is written. Either way A records nothing and removes its file. (B
+    starts before A has stored any id: had A stored one, B would wait on it for A's commit, and
+    A, waiting here for B, would never commit.)
+    """
     out = tmp_path / "inkasso-filer"
     winner: list[brun.BalanceFileResult] = []
     started: list[bool] = []
     real_crash_point = publishing.crash_point
+    monkeypatch.setattr(balance_recording, "BLOCK", block)
 
     def other_run_first(step: str) -> None:
-        if step == "after-write" and not started:
+        if step == "during-write" and not started:
             started.append(True)
             def run_b() -> None:
                 with thread_connection():
@@ -287,6 +297,7 @@ def test_a_concurrent_run_that_lost_reports_the_winner(
     assert f"redan rapporterad i fil {won.files[0].file_id}" in str(refused.value)
     assert _folder_files(out) == [won.file.name], "the loser removed its temporary file"
     assert ReportedCorrection.select().count() == 3 and BalanceReport.select().count() == 1
+    assert CollectionFile.select().count() == 1
 
 
 # ---------------------------------------------------------------- history

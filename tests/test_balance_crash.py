@@ -36,7 +36,9 @@ from tui_inkasso.services import balance_files as bf
 from tui_inkasso.services import publishing
 
 ROOT = Path(__file__).resolve().parent.parent
-STEPS = ["during-write", "after-write", "after-commit", "before-rename", "after-rename"]
+STEPS = ["during-write", "after-write", "before-commit", "after-commit", "before-rename", "after-rename"]
+UNCOMMITTED = ("during-write", "after-write", "before-commit")
+"""Steps killed before the commit: nothing recorded, the pending files are removed at the next run."""
 
 
 @dataclass
@@ -156,6 +158,49 @@ def _state(url: str) -> tuple[list[str], int]:
         close_database()
 
 
+RECOVERED = {
+    "during-write": ["removed"], "after-write": ["removed", "removed"],
+    "before-commit": ["removed", "removed"],
+    "after-commit": ["renamed", "renamed"], "before-rename": ["renamed"],
+    "after-rename": ["finished"], "after-commit+lost": ["regenerated", "regenerated"],
+}
+"""What the next run's recovery does after a kill at each step (the sorted actions)."""
+
+
+def check_crashed(s: Scenario, result: tuple[int, str, str], corrections: set[int]) -> None:
+    """What a kill at the scenario's step leaves on disk and in the database."""
+    code, out, err = result
+    assert code == 137 and out == "", f"{s.name}: {err}"
+    temps = sorted(p.name for p in s.folder.glob(f"*{bf.TEMP_SUFFIX}"))
+    finals = sorted(p.name for p in s.folder.glob("saldo-*.xml"))
+    paths, reported = _state(s.url)
+    if s.crash_at in UNCOMMITTED:
+        assert paths == [] and reported == 0 and len(temps) == (1 if s.crash_at == "during-write" else 2)
+    elif s.crash_at == "after-commit":
+        assert len(temps) == 2 and finals == [] and reported == len(corrections)
+        assert all(bf.is_temp_path(p) for p in paths)
+    elif s.crash_at == "before-rename":
+        assert len(temps) == 1 and len(finals) == 1 and not bf.is_temp_path(paths[0])
+    else:  # after-rename: both files in place, the last record not finished
+        assert temps == [] and len(finals) == 2 and bf.is_temp_path(paths[1])
+    if s.name == "after-commit+lost":
+        for temp in s.folder.glob(f"*{bf.TEMP_SUFFIX}"):
+            temp.unlink()  # the disk lost them too: the files must be made again
+
+
+def check_run_again(s: Scenario, capsys: pytest.CaptureFixture[str], corrections: set[int]) -> None:
+    """The next normal run finishes what the kill left, reports what was not, and all is consistent."""
+    code, out, err = run_again(s.url, s.folder, capsys)
+    assert code == 0, f"{s.name}: {err}"
+    data = json.loads(out)
+    assert sorted(a["action"] for a in data["recovered"]) == RECOVERED[s.name], s.name
+    if s.crash_at in UNCOMMITTED:
+        assert data["corrections"] == len(corrections), "nothing was lost: all in the new files"
+    else:
+        assert data["file"] is None and data["corrections"] == 0, "nothing reported twice"
+    check_consistent(s.url, s.folder, corrections)
+
+
 def test_killed_at_each_step_then_run_again(
     base: tuple[Path, set[int]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -163,53 +208,21 @@ def test_killed_at_each_step_then_run_again(
     scenarios = _scenarios(path, tmp_path, [*STEPS, "after-commit+lost"])
     crashed = run_all(scenarios, crash=True)
     for s in scenarios:
-        code, out, err = crashed[s.name]
-        assert code == 137 and out == "", f"{s.name}: {err}"
-        temps = sorted(p.name for p in s.folder.glob(f"*{bf.TEMP_SUFFIX}"))
-        finals = sorted(p.name for p in s.folder.glob("saldo-*.xml"))
-        paths, reported = _state(s.url)
-        if s.crash_at in ("during-write", "after-write"):
-            assert paths == [] and reported == 0 and len(temps) == (1 if s.crash_at == "during-write" else 2)
-        elif s.crash_at == "after-commit":
-            assert len(temps) == 2 and finals == [] and reported == len(corrections)
-            assert all(bf.is_temp_path(p) for p in paths)
-        elif s.crash_at == "before-rename":
-            assert len(temps) == 1 and len(finals) == 1 and not bf.is_temp_path(paths[0])
-        else:  # after-rename: both files in place, the last record not finished
-            assert temps == [] and len(finals) == 2 and bf.is_temp_path(paths[1])
-        if s.name == "after-commit+lost":
-            for temp in s.folder.glob(f"*{bf.TEMP_SUFFIX}"):
-                temp.unlink()  # the disk lost them too: the files must be made again
-
+        check_crashed(s, crashed[s.name], corrections)
     for s in scenarios:
-        code, out, err = run_again(s.url, s.folder, capsys)
-        assert code == 0, f"{s.name}: {err}"
-        data = json.loads(out)
-        actions = sorted(a["action"] for a in data["recovered"])
-        expected = {
-            "during-write": ["removed"], "after-write": ["removed", "removed"],
-            "after-commit": ["renamed", "renamed"], "before-rename": ["renamed"],
-            "after-rename": ["finished"], "after-commit+lost": ["regenerated", "regenerated"],
-        }[s.name]
-        assert actions == expected, s.name
-        if s.crash_at in ("during-write", "after-write"):
-            assert data["corrections"] == len(corrections), "nothing was lost: all in the new files"
-        else:
-            assert data["file"] is None and data["corrections"] == 0, "nothing reported twice"
-        check_consistent(s.url, s.folder, corrections)
+        check_run_again(s, capsys, corrections)
 
 
-def test_killed_after_commit_on_postgresql(
-    postgres_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("step", [*STEPS, "after-commit+lost"])
+def test_killed_at_each_step_on_postgresql(
+    postgres_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], step: str
 ) -> None:
+    """The same on PostgreSQL, where the rows are stored while the files are written (in a
+    transaction of a thread of its own): a kill before the commit must leave none of them."""
     corrections = build_ledger()
     folder = tmp_path / "out"
     folder.mkdir()
-    scenario = Scenario("pg", postgres_url, folder, "after-commit")
-    [(code, _out, err)] = run_all([scenario], crash=True).values()
-    assert code == 137, err
-    code, out, err = run_again(postgres_url, folder, capsys)
-    assert code == 0, err
-    assert sorted(a["action"] for a in json.loads(out)["recovered"]) == ["renamed", "renamed"]
-    check_consistent(postgres_url, folder, corrections)
+    scenario = Scenario(step, postgres_url, folder, step.removesuffix("+lost"))
+    check_crashed(scenario, run_all([scenario], crash=True)[step], corrections)
+    check_run_again(scenario, capsys, corrections)
     open_database(postgres_url)  # the fixture drops its schema through a bound connection

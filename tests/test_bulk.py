@@ -215,25 +215,3 @@ def test_a_background_writer_hands_the_interpreter_over_quickly_and_puts_the_int
         assert sys.getswitchinterval() == pytest.approx(0.004)
     finally:
         sys.setswitchinterval(before)
-
-
-def test_stale_tables_are_those_a_transaction_changed_by_a_tenth(any_db: str) -> None:
-    from tui_inkasso.db.models import Customer
-    from tui_inkasso.db.statistics import stale_tables
-
-    invoices = _invoices(100)
-    refresh_statistics([Invoice, Payment, Customer])
-    every = [Invoice, Payment, Customer]
-    if not bulk.is_sqlite():  # the session's counts of the last second, not yet flushed, count too
-        db.execute_sql("SELECT pg_stat_force_next_flush()")
-        db.execute_sql("SELECT 1")
-    with db.atomic():
-        bulk.execute_many('UPDATE "invoice" SET "fees" = ? WHERE "id" = ?', [(1, i.id) for i in invoices[:5]])
-        assert stale_tables(every) == (every if bulk.is_sqlite() else []), \
-            "5 of 100 invoices: not yet (SQLite keeps no counts: every table)"
-        bulk.execute_many('UPDATE "invoice" SET "fees" = ? WHERE "id" = ?', [(2, i.id) for i in invoices[5:10]])
-        Payment.create(kind="payment", method="bankgiro", customer=invoices[0].customer_id, amount=1,
-                       pay_date=dt.date(2026, 1, 1), registered_at=dt.datetime(2026, 1, 1), registered_by="t")
-        stale = stale_tables(every)
-    assert stale == (every if bulk.is_sqlite() else [Invoice, Payment]), \
-        "10 of 100 invoices, a payment where the statistics counted none; no customer written"

@@ -402,7 +402,7 @@ def test_collect_after_a_crash_after_the_commit_publishes_the_file(
 
 def test_balance_file_killed_at_each_step_is_finished_by_any_command(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from tests.test_balance_crash import STEPS, build_ledger, check_consistent
+    from tests.test_balance_crash import STEPS, UNCOMMITTED, build_ledger, check_consistent
 
     corrections: set[int] = set()
 
@@ -421,7 +421,7 @@ def test_balance_file_killed_at_each_step_is_finished_by_any_command(
         code, out, err = _cli(s.url, capsys, "balance-file", "--json")
         assert code == 0, f"{s.name}: {err}"
         data = json.loads(out)
-        if s.crash_at in ("during-write", "after-write"):
+        if s.crash_at in UNCOMMITTED:
             assert data["corrections"] == len(corrections), "nothing lost: all in the new files"
         else:
             assert data["corrections"] == 0 and data["recovered"] == [], "finished before, never twice"

@@ -22,7 +22,7 @@ the disk safely) and docs/balance-corrections.md.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -379,16 +379,16 @@ def correction_query(base: pw.ModelSelect[Payment]) -> pw.ModelSelect[Payment]:
 
 
 def file_corrections(
-    rows: Iterable[tuple[Any, ...]], spool: bf.IdSpool | None, crash_at: int = 0
+    rows: Iterable[tuple[Any, ...]], remember: Callable[[int], None] | None, crash_at: int = 0
 ) -> Iterator[Correction]:
-    """Database rows as the format's corrections (ids spooled for the record on the way).
+    """Database rows as the format's corrections (each payment id handed to ``remember`` on the
+    way, for the run's record).
 
     The hot loop of a 100,000-correction file: identifiers and dates repeat (a customer's many
     payments, a day's many payments), so their clean forms are looked up, not recomputed.
     """
     national_ids: dict[str, str] = {}
     dates = StoredDates()
-    remember = spool.add if spool is not None else None
     for number, row in enumerate(rows, 1):
         (pid, case_number, reference, customer_number, name, national_id, invoice_number, ocr,
          kind, pay_date, amount, method) = row

@@ -14,7 +14,8 @@ put on disk so that a crash at any moment loses nothing and duplicates nothing
 
 The run's steps for the crash hook (``publishing.CRASH_ENV``): ``during-write`` (half the
 corrections of the first file written), ``after-write`` (every pending file written, nothing
-recorded), ``after-commit`` (recorded, nothing published), ``before-rename`` (just before the
+committed), ``before-commit`` (every row stored, not committed: ``services.balance_recording``),
+``after-commit`` (recorded, nothing published), ``before-rename`` (just before the
 LAST file's publish; with several files the others are in place), ``after-rename`` (the last file
 has its name, its record still points at the pending name).
 
