@@ -30,9 +30,8 @@ from tui_inkasso.services import balance_corrections as bc
 from tui_inkasso.services import balance_file_run as brun
 from tui_inkasso.services import balance_files as bf
 from tui_inkasso.services import balance_history as bh
-from tui_inkasso.services import balance_recording
+from tui_inkasso.services import balance_recording, publishing, scheduled, scheduled_runs
 from tui_inkasso.services import balance_recovery as brec
-from tui_inkasso.services import publishing, scheduled, scheduled_runs
 from tui_inkasso.services.balance_corrections import CorrectionStatus
 from tui_inkasso.services.errors import Conflict, NotFound, UserError
 from tui_inkasso.services.selection import Selection, SelectionError
