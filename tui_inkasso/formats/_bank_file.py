@@ -28,6 +28,7 @@ from tui_inkasso.formats.payment_file import (
     PaymentSection,
     detect,
 )
+from tui_inkasso.gc_pause import gc_paused
 
 RECORD_TYPE = "posttyp"
 """The label of the record type field (pos 1-2) in messages."""
@@ -335,8 +336,9 @@ def read_records(
             )
     reader = reader_class(path, quirks)
     try:
-        last = reader.feed(text)
-        return reader.finish(encoding, last)
+        with gc_paused(keep=True):  # the payments live on: see gc_paused
+            last = reader.feed(text)
+            return reader.finish(encoding, last)
     except fw.LineProblem as exc:
         raise PaymentFileError(path, exc.line, exc.field, exc.reason, exc.pos) from None
 
