@@ -9,6 +9,7 @@ fast path on and off (``_Reader.fast_path``), and the two outcomes compared.
 from __future__ import annotations
 
 import datetime as dt
+import random
 from collections.abc import Callable
 from pathlib import Path
 
@@ -227,3 +228,19 @@ def test_rising_serials_spare_the_set_of_serials_and_others_do_not(monkeypatch: 
     except PaymentFileError as exc:
         error = exc
     assert error is not None and error.line == 7 and error.field == "BGC-löpnummer"
+
+
+MUTANT_BYTES = b"0123456789 AZaz\r\n\t\x0c\x1a\x85\xa0\xc5-+_.\x00"
+
+
+def test_random_one_byte_changes_read_or_fail_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """400 copies of a plain file (LF and CRLF), each with one byte replaced, inserted or deleted
+    at random (a fixed seed): the fast path must give exactly what the exact reader gives."""
+    rng = random.Random(14)
+    for base in (PLAIN, PLAIN.replace(b"\r\n", b"\n")):
+        for _ in range(200):
+            at, byte = rng.randrange(len(base)), MUTANT_BYTES[rng.randrange(len(MUTANT_BYTES))]
+            change = rng.choice(("replace", "insert", "delete"))
+            tail = base[at + 1 :] if change != "insert" else base[at:]
+            data = base[:at] + (b"" if change == "delete" else bytes([byte])) + tail
+            _same_both_ways(data, monkeypatch)
