@@ -12,7 +12,7 @@ import pytest
 from tests.factories import make_customer, make_invoice
 from tui_inkasso.db import bulk
 from tui_inkasso.db.connection import db
-from tui_inkasso.db.models import AuditEntry, Invoice, Payment
+from tui_inkasso.db.models import AuditEntry, Customer, Invoice, Payment
 from tui_inkasso.db.statistics import refresh_statistics
 
 AWKWARD = ["tab\there", "line\nbreak", "carriage\rreturn", "back\\slash \\N", "", "ÅÄÖ åäö €", "\\.", "null"]
@@ -215,3 +215,39 @@ def test_a_background_writer_hands_the_interpreter_over_quickly_and_puts_the_int
         assert sys.getswitchinterval() == pytest.approx(0.004)
     finally:
         sys.setswitchinterval(before)
+
+
+def test_a_job_handed_to_the_writer_runs_after_the_rows_before_it_and_gives_its_result(any_db: str) -> None:
+    """``later``: on the writer's thread in the background, in order with the COPYs (it sees
+    the rows handed over before it), its result read after the wait; at once outside."""
+    import threading
+
+    customer = make_customer("K1")
+    writer = bulk.BulkWriter()
+    columns = ["kind", "method", "customer", "amount", "pay_date", "registered_at", "registered_by", "bank_ref"]
+    defaults = bulk._defaults(Payment, columns)
+    rows = [("payment", "bankgiro", customer.id, 100, dt.date(2026, 1, 1), dt.datetime(2026, 1, 1), "t",
+             f"ref-{n}", *defaults.values()) for n in range(bulk.COPY_FROM)]
+
+    def count(cursor: object) -> tuple[int, str]:
+        cursor.execute('SELECT count(*) FROM "payment"')  # type: ignore[attr-defined]
+        return cursor.fetchone()[0], threading.current_thread().name  # type: ignore[attr-defined]
+
+    with db.atomic(), writer.in_background():
+        writer.insert(Payment, [*columns, *defaults], rows)
+        seen = writer.later(count)
+        writer.insert(Payment, [*columns, *defaults], [(*r[:7], f"{r[7]}+", *r[8:]) for r in rows])
+        writer.wait()
+        assert seen.value == (bulk.COPY_FROM, "bulk-copy")
+    assert writer.later(count).value == (2 * bulk.COPY_FROM, threading.current_thread().name)
+
+
+def test_a_failed_job_is_raised_as_the_driver_error_and_nothing_after_it_runs(any_db: str) -> None:
+    customer = make_customer("K1")
+    writer = bulk.BulkWriter()
+    ran = []
+    with pytest.raises(pw.DatabaseError, match="no_such_table"), db.atomic(), writer.in_background():
+        writer.later(lambda cursor: cursor.execute('SELECT * FROM "no_such_table"'))
+        writer.later(lambda cursor: ran.append(cursor))
+        writer.wait()
+    assert ran == [] and Customer.get_by_id(customer.id).number == "K1"

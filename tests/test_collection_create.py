@@ -96,6 +96,30 @@ def test_the_mark_changes_only_case_time_and_interest_of_the_invoices_it_takes(l
             assert row["collection_case"] is not None and row["collection_marked_at"] is not None
 
 
+def test_an_invoice_excluded_after_the_read_is_named_by_the_mark_and_nothing_is_written(
+        ledger: CollectionLedger, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The mark's guard (no case, no exclusion) and its row count, checked after the writer's
+    thread ran it: the invoice is named, the transaction rolls back, no staged file is left."""
+    real = collection_run.read_claimed
+
+    def read_then_excluded(*args, **kwargs):  # type: ignore[no-untyped-def]
+        claimed = real(*args, **kwargs)
+        Invoice.update(excluded_at=Invoice.select().get().invoice_date, excluded_by="kollega",
+                       excluded_reason="Tvist").where(Invoice.id == ledger.id("3004")).execute()
+        return claimed
+
+    monkeypatch.setattr(collection_run, "read_claimed", read_then_excluded)
+    cases, events = CollectionCase.select().count(), CaseEvent.select().count()
+    with pytest.raises(collection_errors.InvoicesTaken) as caught:
+        collection_run.create_cases(DAY, None, ledger.ready_ids(), "intrum")
+    assert {t.number: t.reason for t in caught.value.invoices} == {"3004": "undantagen av kollega"}
+    assert (CollectionCase.select().count(), CaseEvent.select().count()) == (cases, events)
+    assert CollectionFile.select().count() == 0 and marked("3001") is None
+    assert Invoice.get_by_id(ledger.id("3004")).excluded_at is None, "the exclusion rolled back too"
+    folder = settings.get_setting("collection.output_dir")
+    assert not any(p.is_file() for p in Path(folder).rglob("*")), "no file, staged or published"
+
+
 def _intrum_fields(layout_name: str, line: str, level: str) -> dict[str, str]:
     layout = load_layout(layout_name)
     record = layout.records[level][0]

@@ -41,7 +41,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import peewee as pw
 
@@ -387,6 +387,18 @@ def fetch_in_chunks(query_for: Callable[[list[Any]], Iterable[Any]], ids: Iterab
 # --------------------------------------------------------------------------- a loader's writer
 
 
+T = TypeVar("T")
+
+
+class Later(Generic[T]):
+    """What a job handed to :meth:`BulkWriter.later` returned; read it after the writer's ``wait``."""
+
+    value: T
+
+    def __repr__(self) -> str:
+        return f"Later({getattr(self, 'value', '<not run>')!r})"
+
+
 class BulkWriter:
     """The functions above on one database for a loader (the demo, the ledger import), counting the
     rows it writes per table and dropping the tables' indexes for the load.
@@ -430,6 +442,24 @@ class BulkWriter:
         if self._copier is not None:
             self._copier.wait()
 
+    def later(self, job: Callable[[Any], T]) -> Later[T]:
+        """Run ``job(cursor)`` (a raw cursor of the writer's connection) after everything handed
+        over before it: on the writer's thread inside :meth:`in_background` (this returns at once),
+        else now. What it returned is the result's ``value`` once :meth:`wait` has returned.
+
+        For a statement of the service's own (an UPDATE whose row count it checks) that the
+        database runs while Python builds the next rows; the job must only use ``cursor``."""
+        result: Later[T] = Later()
+
+        def run(cursor: Any) -> None:
+            result.value = job(cursor)
+
+        if self._copier is None:
+            with _driver_errors:
+                run(self.database.cursor())
+        else:
+            self._copier.put_job(run)
+        return result
 
     def flag(self, value: bool) -> bool | int:
         """A boolean as the driver binds it fastest."""
@@ -588,6 +618,10 @@ class _Copier:
         """Queue one ``COPY`` of ``rows`` whose foreign keys are checked for the batch
         (:meth:`KeyChecks.copy`)."""
         self._put(lambda cursor: keys.copy(cursor, table, columns, statement, data, rows))
+
+    def put_job(self, job: Callable[[Any], None]) -> None:
+        """Queue ``job(cursor)`` (:meth:`BulkWriter.later`)."""
+        self._put(job)
 
     def put_rows(self, head: str, width: int, rows: Sequence[Sequence[Any]]) -> None:
         """Queue SQLite's ``INSERT`` of ``rows`` (``head`` is the statement up to ``VALUES``)."""

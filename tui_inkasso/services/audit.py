@@ -20,7 +20,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui_inkasso.db.models import AuditEntry
 from tui_inkasso.db.rows import tuple_rows
@@ -28,6 +28,9 @@ from tui_inkasso.domain.codes import case_status_label, payment_kind_label, paym
 from tui_inkasso.domain.money import format_sek
 from tui_inkasso.services.clock import current_user, now
 from tui_inkasso.services.permissions import reads
+
+if TYPE_CHECKING:
+    from tui_inkasso.db.bulk import BulkWriter
 
 ACTION_LABELS: dict[str, str] = {
     "approval.approved": "Ändring godkänd",
@@ -158,8 +161,8 @@ def record(action: str, object_type: str, object_id: object, details: Details = 
     )
 
 
-def record_many(entries: list[tuple[str, str, object, Details]]) -> None:
-    """Write many audit entries at once (bulk runs).
+def record_many(entries: list[tuple[str, str, object, Details]], writer: BulkWriter | None = None) -> None:
+    """Write many audit entries at once (bulk runs), through ``writer`` when the run has one.
 
     Through ``bulk.insert`` (COPY on PostgreSQL, many rows a statement on SQLite): peewee's SQL
     building for 20,000 rows of insert_many costs seconds, and a prepared INSERT a row most of a
@@ -168,8 +171,12 @@ def record_many(entries: list[tuple[str, str, object, Details]]) -> None:
     from tui_inkasso.db.bulk import insert, stored_text
 
     at, user = stored_text(now()), current_user()
-    insert(AuditEntry, ("at", "user", "action", "object_type", "object_id", "details"),
-           [(at, user, a, t, str(i), encode_details(d)) for a, t, i, d in entries])
+    columns = ("at", "user", "action", "object_type", "object_id", "details")
+    rows = [(at, user, a, t, str(i), encode_details(d)) for a, t, i, d in entries]
+    if writer is None:
+        insert(AuditEntry, columns, rows)
+    else:
+        writer.insert(AuditEntry, columns, rows)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from tui_inkasso.db.bulk import execute_many, insert, insert_dicts, reserve_ids
 from tui_inkasso.db.models import AccountRole, InvoiceCharge, Voucher, VoucherRow
@@ -84,9 +85,21 @@ def record_charges(charges: Sequence[NewCharge], *, voucher_date: dt.date, vouch
     income with theirs. A missing account refuses the whole booking (BookingError naming the
     owner and the role). Zero amounts are left out.
     """
+    ids, rows = book_charges(charges, voucher_date=voucher_date, voucher_text=voucher_text, source=source)
+    # bulk.insert: COPY on PostgreSQL (a prepared INSERT a row cost a collection run of 10,000
+    # cases a second of the server's CPU), many rows a statement on SQLite.
+    insert(InvoiceCharge, CHARGE_COLUMNS, rows)
+    return ids
+
+
+def book_charges(charges: Sequence[NewCharge], *, voucher_date: dt.date, voucher_text: str,
+                 source: str) -> tuple[list[int], list[tuple[Any, ...]]]:
+    """:func:`record_charges` but the charges themselves: the vouchers are written, the charges'
+    ids reserved, and their rows (:data:`CHARGE_COLUMNS`) returned for the caller to insert,
+    after the rows they refer to (a collection run's cases) and together with its other rows."""
     charges = [c for c in charges if c.amount]
     if not charges:
-        return []
+        return [], []
     owners = sorted({c.owner_id for c in charges})
     accounts = account_map(set(owners))
     numbers = next_voucher_numbers(set(owners))
@@ -105,18 +118,16 @@ def record_charges(charges: Sequence[NewCharge], *, voucher_date: dt.date, vouch
     insert_dicts(VoucherRow, [row for owner_id in owners
                               for row in voucher_rows(voucher_ids[owner_id], dict(lines[owner_id]))])
     ids = reserve_ids(InvoiceCharge, len(charges))
-    # bulk.insert: COPY on PostgreSQL (a prepared INSERT a row cost a collection run of 10,000
-    # cases a second of the server's CPU), many rows a statement on SQLite.
-    insert(InvoiceCharge, _CHARGE_COLUMNS,
-           [(charge_id, c.invoice_id, c.kind, c.amount, c.amount, 0, c.charged_on.isoformat(), c.notice_id,
+    rows = [(charge_id, c.invoice_id, c.kind, c.amount, c.amount, 0, c.charged_on.isoformat(), c.notice_id,
              c.run_id, c.case_id, c.payment_id, _iso(c.period_from), _iso(c.period_to), c.base,
              voucher_ids[c.owner_id])
-            for charge_id, c in zip(ids, charges, strict=True)])
-    return ids
+            for charge_id, c in zip(ids, charges, strict=True)]
+    return ids, rows
 
 
-_CHARGE_COLUMNS = ("id", "invoice", "kind", "amount", "open_amount", "written_off", "charged_on", "notice", "run",
+CHARGE_COLUMNS = ("id", "invoice", "kind", "amount", "open_amount", "written_off", "charged_on", "notice", "run",
                    "case", "payment", "period_from", "period_to", "base", "voucher")
+"""The columns of :func:`book_charges`' rows, in order."""
 
 
 def _iso(day: dt.date | None) -> str | None:

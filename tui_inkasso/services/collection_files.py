@@ -176,6 +176,15 @@ def _stage_excel(plan: PlannedFile) -> StagedFile:
         raise CollectionError(f"Excelfilen kan inte skapas: {exc}. Inget har registrerats.") from None
 
 
+def record_digests(planned: list[PlannedFile]) -> None:
+    """Each staged file's SHA-256 in its record (written before the file, so the cases could name
+    it while the file was rendered), in the run's transaction."""
+    for plan in planned:
+        assert plan.staged is not None
+        CollectionFile.update(sha256=plan.staged.sha256).where(
+            CollectionFile.id == plan.collection_file_id).execute()
+
+
 def enqueue(spec: CollectionSystemSpec, planned: list[PlannedFile]) -> list[int]:
     """Record agency files for upload (when collection.upload_url is set), in this transaction.
 

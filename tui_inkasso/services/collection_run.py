@@ -21,10 +21,11 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import peewee as pw
 
-from tui_inkasso.db.bulk import PAGE, driver_errors, insert_dicts
+from tui_inkasso.db.bulk import PAGE, BulkWriter, Later, insert_dicts, stored_text
 from tui_inkasso.db.connection import db
 from tui_inkasso.db.models import (
     CaseEvent,
@@ -33,6 +34,7 @@ from tui_inkasso.db.models import (
     CollectionCase,
     CollectionFile,
     Invoice,
+    InvoiceCharge,
     OutboxFile,
 )
 from tui_inkasso.db.rows import tuple_rows
@@ -44,7 +46,7 @@ from tui_inkasso.formats.case_file import CaseRecord
 from tui_inkasso.formats.layout import Layout
 from tui_inkasso.services import audit, collection_files, outbox
 from tui_inkasso.services.case_records import case_record
-from tui_inkasso.services.charges import NewCharge, account_problems, record_charges
+from tui_inkasso.services.charges import CHARGE_COLUMNS, NewCharge, account_problems, book_charges
 from tui_inkasso.services.clock import current_user, now
 from tui_inkasso.services.collection_claims import (
     HandoverInterest,
@@ -209,7 +211,10 @@ def _create(
     layout: Layout | None,
     planned: list[PlannedFile],
 ) -> CaseRunResult:
-    """The transaction's body: lock, read, plan, stage files, write rows, mark, audit, enqueue."""
+    """The transaction's body: lock, read, plan, book the interest's vouchers, then the rows on
+    the run's writer thread (``BulkWriter.in_background``: cases, the mark, their invoices,
+    events, charges, audit) while this thread renders and stages the files; then the mark's
+    count is checked, the files' SHA-256 recorded and the uploads enqueued."""
     if is_postgres():
         db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (RUN_LOCK_KEY,))
         _lock_invoice_rows(ids)
@@ -229,16 +234,27 @@ def _create(
         raise CollectionError("\n".join(problems) + "\nInget har registrerats.")
     records = [case_record(case, spec) for case in cases]
     planned.extend(collection_files.plan_files(spec, cases, records, created, where, layout))
-    for plan in planned:
-        plan.staged = collection_files.stage(spec, plan, created, layout)
-    crash_point("collection-staged")
-    _insert_rows(spec, cases, planned, created)
-    _charge_interest(cases, today)
-    _mark_invoices(cases, created, today, selection)
-    outbox_ids = collection_files.enqueue(spec, planned)
-    _audit(spec, cases, planned, selection)
+    charge_rows = _book_interest(cases, today)
+    _insert_files(spec, planned, created)
+    _audit_run(spec, cases, planned, selection)
     by_file = {id(c): plan.final for plan in planned for c in plan.cases}
-    created_cases = [_created_case(case, spec, by_file.get(id(case))) for case in cases]
+    writer = BulkWriter(keys_per_batch=True)
+    with writer.in_background():
+        _insert_cases(writer, spec, cases, planned, created)
+        marked = _mark_invoices(writer, cases, created, today)
+        _insert_claims(writer, spec, cases)
+        # The files are rendered and written here while the database stores the rows above
+        # (the marking UPDATE is most of its work): Python and the server overlap.
+        for plan in planned:
+            plan.staged = collection_files.stage(spec, plan, created, layout)
+        crash_point("collection-staged")
+        created_cases = [_created_case(case, spec, by_file.get(id(case))) for case in cases]
+        _insert_events(writer, spec, cases, planned, created)
+        writer.insert(InvoiceCharge, CHARGE_COLUMNS, charge_rows)
+        _audit_cases(writer, cases)
+    _check_marked(marked.value, created, today, selection)
+    collection_files.record_digests(planned)
+    outbox_ids = collection_files.enqueue(spec, planned)
     return CaseRunResult(spec.code, created, created_cases, records, [p.final for p in planned], outbox_ids)
 
 
@@ -263,46 +279,68 @@ def _lock_invoice_rows(ids: list[int]) -> None:
                        (chunk,)).fetchall()
 
 
-def _charge_interest(cases: list[PlannedCase], today: dt.date) -> None:
-    """Charge and book the interest the handover adds (one voucher per owner); the invoices'
+def _book_interest(cases: list[PlannedCase], today: dt.date) -> list[tuple[Any, ...]]:
+    """Book the interest the handover adds (one voucher per owner, written now); the charges'
+    rows (``charges.CHARGE_COLUMNS``) for the writer, after the cases they name. The invoices'
     ``interest`` and ``interest_to`` follow in :func:`_mark_invoices`' one UPDATE."""
     charges = [NewCharge(c.invoice_id, c.owner_id, ChargeKind.INTEREST.value, c.new_interest, today,
                          case_id=case.case_id, period_from=c.interest_from, period_to=today, base=c.balance)
                for case in cases for c in case.claims if c.new_interest]
-    record_charges(charges, voucher_date=today, source="collection_run",
-                   voucher_text=f"Dröjsmålsränta vid överlämning till inkasso {today.isoformat()}")
+    _ids, rows = book_charges(charges, voucher_date=today, source="collection_run",
+                              voucher_text=f"Dröjsmålsränta vid överlämning till inkasso {today.isoformat()}")
+    return rows
 
 
-def _insert_rows(spec: CollectionSystemSpec, cases: list[PlannedCase], planned: list[PlannedFile], created: dt.datetime) -> None:
-    """The file records, cases, their invoices and "registered" events, through the driver
-    (``bulk.insert_dicts``: peewee's SQL building for 30,000 rows of insert_many costs seconds)."""
+def _insert_files(spec: CollectionSystemSpec, planned: list[PlannedFile], created: dt.datetime) -> None:
+    """The file records, before the cases that name them; their SHA-256 follows once the files
+    are staged (``collection_files.record_digests``), in the same transaction."""
     user = current_user()
-    file_of: dict[int, int] = {}
-    for plan in planned:
-        for case in plan.cases:
-            file_of[case.case_id] = plan.collection_file_id
     insert_dicts(CollectionFile, [
         {"id": p.collection_file_id, "kind": FILE_KIND, "system": spec.code, "path": str(p.final), "file_id": p.file_id,
          "created_at": created, "created_by": user, "records": len(p.cases),
-         "amount": sum(r.sum_total_ore for r in p.records), "sha256": p.staged.sha256 if p.staged else ""}
+         "amount": sum(r.sum_total_ore for r in p.records), "sha256": ""}
         for p in planned
     ])
-    insert_dicts(CollectionCase, [
-        {"id": c.case_id, "number": c.number, "system": spec.code, "owner": c.owner.id, "customer": c.customer.id,
-         "status": CaseStatus.REGISTERED.value, "created_at": created, "created_by": user,
-         "file": file_of.get(c.case_id), "agency_reference": "", "capital": sum(x.balance for x in c.claims),
-         "fees": sum(x.fees for x in c.claims), "interest": sum(x.interest for x in c.claims)}
+
+
+def _file_of(planned: list[PlannedFile]) -> dict[int, int]:
+    """case id -> the id of its file's record."""
+    return {case.case_id: plan.collection_file_id for plan in planned for case in plan.cases}
+
+
+_CASE_COLUMNS = ("id", "number", "system", "owner", "customer", "status", "created_at", "created_by", "file",
+                 "agency_reference", "capital", "fees", "interest", "closed_at")
+
+
+def _insert_cases(writer: BulkWriter, spec: CollectionSystemSpec, cases: list[PlannedCase],
+                  planned: list[PlannedFile], created: dt.datetime) -> None:
+    """The cases, through the run's writer (tuples in column order: peewee's SQL building for
+    30,000 rows of insert_many costs seconds, and dicts a tenth of a second more)."""
+    user, at, status = current_user(), stored_text(created), CaseStatus.REGISTERED.value
+    file_of = _file_of(planned)
+    writer.insert(CollectionCase, _CASE_COLUMNS, [
+        (c.case_id, c.number, spec.code, c.owner.id, c.customer.id, status, at, user, file_of.get(c.case_id), "",
+         sum(x.balance for x in c.claims), sum(x.fees for x in c.claims), sum(x.interest for x in c.claims), None)
         for c in cases
     ])
-    insert_dicts(CaseInvoice, [
-        {"case": c.case_id, "invoice": x.invoice_id, "balance": x.balance, "fees": x.fees, "interest": x.interest,
-         "debt_type": spec.debt_type(x.sfi)}
+
+
+def _insert_claims(writer: BulkWriter, spec: CollectionSystemSpec, cases: list[PlannedCase]) -> None:
+    """Each case's invoices with what it claims of each."""
+    writer.insert(CaseInvoice, ("case", "invoice", "balance", "fees", "interest", "debt_type"), [
+        (c.case_id, x.invoice_id, x.balance, x.fees, x.interest, spec.debt_type(x.sfi))
         for c in cases for x in c.claims
     ])
+
+
+def _insert_events(writer: BulkWriter, spec: CollectionSystemSpec, cases: list[PlannedCase],
+                   planned: list[PlannedFile], created: dt.datetime) -> None:
+    """Each case's "registered" event, naming its file."""
+    user, at = current_user(), stored_text(created)
+    file_of = _file_of(planned)
     file_names = {p.collection_file_id: p.final.name for p in planned}
-    insert_dicts(CaseEvent, [
-        {"case": c.case_id, "at": created, "user": user, "kind": "created",
-         "text": _created_text(spec, c, file_names.get(file_of.get(c.case_id, 0)))}
+    writer.insert(CaseEvent, ("case", "at", "user", "kind", "text"), [
+        (c.case_id, at, user, "created", _created_text(spec, c, file_names.get(file_of.get(c.case_id, 0))))
         for c in cases
     ])
 
@@ -314,21 +352,45 @@ def _created_text(spec: CollectionSystemSpec, case: PlannedCase, file_name: str 
     return text + (f", fil {file_name}" if file_name else "")
 
 
-def _mark_invoices(cases: list[PlannedCase], created: dt.datetime, today: dt.date, selection: Selection) -> None:
+def _mark_invoices(writer: BulkWriter, cases: list[PlannedCase], created: dt.datetime,
+                   today: dt.date) -> Later[list[tuple[list[int], int]]]:
     """Collection-mark the invoices, only those still without case and exclusion, and count them;
     the same UPDATE adds the handover's interest (``interest``, ``interest_to`` up to today).
+    Handed to the run's writer as one job (it runs while Python renders the files); for each
+    chunk its ids and the rows it changed, for :func:`_check_marked`.
 
     One row version per invoice: on PostgreSQL every invoice update rewrites its ~11 index
     entries, so a separate interest update cost a 10,000-case run a second and a half of the
-    server's CPU. An invoice is never in two cases: the CaseInvoice rows just written (their
-    unique invoice column) are the database's own guarantee; this guard tells who came first.
+    server's CPU. An invoice is never in two cases: the CaseInvoice rows written (their unique
+    invoice column) are the database's own guarantee; this guard tells who came first.
     """
     rows = sorted((x.invoice_id, c.case_id, x.new_interest, today.isoformat() if x.new_interest else None)
                   for c in cases for x in c.claims)
     mark = _mark_postgres if is_postgres() else _mark_sqlite
-    for chunk in pw.chunked(rows, PAGE):
-        if mark(chunk, created) != len(chunk):
-            ids = [row[0] for row in chunk]
+    marked_at = _marked_at(created)
+
+    def job(cursor: Any) -> list[tuple[list[int], int]]:
+        return [([row[0] for row in chunk], mark(cursor, chunk, marked_at)) for chunk in pw.chunked(rows, PAGE)]
+
+    return writer.later(job)
+
+
+def _marked_at(created: dt.datetime) -> str:
+    """The run's time as the mark stores it, made once: as sqlite3's adapter stores it (a
+    parameter), or a timestamp literal in the SQL on PostgreSQL (psycopg2's adapter; no cursor:
+    the writer's thread may be using the connection)."""
+    if not is_postgres():
+        return created.isoformat(" ")
+    from psycopg2.extensions import adapt
+
+    return str(adapt(created).getquoted().decode())
+
+
+def _check_marked(counts: list[tuple[list[int], int]], created: dt.datetime, today: dt.date,
+                  selection: Selection) -> None:
+    """:class:`InvoicesTaken` naming the invoices of the first chunk the mark did not change all of."""
+    for ids, changed in counts:
+        if changed != len(ids):
             marked = {r[0] for r in tuple_rows(Invoice.select(Invoice.id).where(
                 Invoice.id.in_(ids), Invoice.collection_marked_at == created))}
             raise InvoicesTaken(describe_taken([i for i in ids if i not in marked], today, selection))
@@ -337,25 +399,22 @@ def _mark_invoices(cases: list[PlannedCase], created: dt.datetime, today: dt.dat
 _MARK_GUARD = '"invoice"."collection_case_id" IS NULL AND "invoice"."excluded_at" IS NULL'
 
 
-def _mark_sqlite(rows: list[tuple[int, int, int, str | None]], created: dt.datetime) -> int:
-    """SQLite: one statement run per invoice (no round trips in-process); the rows it changed.
-    The time is stored as sqlite3's adapter would store it, adapted once, not once a row."""
-    marked_at = created.isoformat(" ")
-    with driver_errors:
-        return int(db.cursor().executemany(
-            'UPDATE "invoice" SET "collection_case_id" = ?, "collection_marked_at" = ?, '
-            '"interest" = "interest" + ?, "interest_to" = COALESCE(?, "interest_to") '
-            f'WHERE "id" = ? AND {_MARK_GUARD}',
-            [(case_id, marked_at, interest, interest_to, invoice_id)
-             for invoice_id, case_id, interest, interest_to in rows],
-        ).rowcount)
+def _mark_sqlite(cursor: Any, rows: list[tuple[int, int, int, str | None]], marked_at: str) -> int:
+    """SQLite: one statement run per invoice (no round trips in-process); the rows it changed."""
+    return int(cursor.executemany(
+        'UPDATE "invoice" SET "collection_case_id" = ?, "collection_marked_at" = ?, '
+        '"interest" = "interest" + ?, "interest_to" = COALESCE(?, "interest_to") '
+        f'WHERE "id" = ? AND {_MARK_GUARD}',
+        [(case_id, marked_at, interest, interest_to, invoice_id)
+         for invoice_id, case_id, interest, interest_to in rows],
+    ).rowcount)
 
 
 _UNHINTED = ("customer_id", "contract_id", "rental_object_id")
 """Columns the PostgreSQL mark assigns to themselves (see :func:`_mark_postgres`)."""
 
 
-def _mark_postgres(rows: list[tuple[int, int, int, str | None]], created: dt.datetime) -> int:
+def _mark_postgres(cursor: Any, rows: list[tuple[int, int, int, str | None]], marked_at: str) -> int:
     """PostgreSQL: one ``UPDATE ... FROM (VALUES ...)`` for the chunk; the rows it changed.
 
     The mark changes indexed columns, so every invoice gets new entries in all its indexes. For an
@@ -373,36 +432,38 @@ def _mark_postgres(rows: list[tuple[int, int, int, str | None]], created: dt.dat
     """
     from psycopg2.extras import execute_values
 
-    same = "".join(f'"{column}" = "invoice"."{column}", ' for column in _UNHINTED)
-    with driver_errors:
-        cursor = db.cursor()
-        marked_at = cursor.mogrify("%s", (created,)).decode()
-        execute_values(
-            cursor,
-            f'UPDATE "invoice" SET "collection_case_id" = v.case_id, "collection_marked_at" = {marked_at}, '
-            '"interest" = "invoice"."interest" + v.interest, '
-            '"interest_to" = COALESCE(v.interest_to, "invoice"."interest_to"), '
-            f'{same.removesuffix(", ")} '
-            'FROM (VALUES %s) AS v(id, case_id, interest, interest_to) '
-            f'WHERE "invoice"."id" = v.id AND {_MARK_GUARD}',
-            rows, template="(%s, %s, %s, %s::date)", page_size=len(rows),
-        )
-        return int(cursor.rowcount)
+    same = ", ".join(f'"{column}" = "invoice"."{column}"' for column in _UNHINTED)
+    execute_values(
+        cursor,
+        f'UPDATE "invoice" SET "collection_case_id" = v.case_id, "collection_marked_at" = {marked_at}, '
+        '"interest" = "invoice"."interest" + v.interest, '
+        f'"interest_to" = COALESCE(v.interest_to, "invoice"."interest_to"), {same} '
+        'FROM (VALUES %s) AS v(id, case_id, interest, interest_to) '
+        f'WHERE "invoice"."id" = v.id AND {_MARK_GUARD}',
+        rows, template="(%s, %s, %s, %s::date)", page_size=len(rows),
+    )
+    return int(cursor.rowcount)
 
 
-def _audit(spec: CollectionSystemSpec, cases: list[PlannedCase], planned: list[PlannedFile], selection: Selection) -> None:
+def _audit_run(spec: CollectionSystemSpec, cases: list[PlannedCase], planned: list[PlannedFile],
+               selection: Selection) -> None:
+    """The run's own audit entry (before its cases' entries, as they are read)."""
     invoices = sum(len(c.claims) for c in cases)
     total = sum(x.balance + x.fees + x.interest for c in cases for x in c.claims)
     files = ", ".join(str(p.final) for p in planned) or "ingen fil"
     audit.record("collection.run", "collection_run", cases[0].number if cases else "", {
         "cases": len(cases), "invoices": invoices, "amount": total, "system": spec.code,
         "selection": selection.describe(), "files": files})
+
+
+def _audit_cases(writer: BulkWriter, cases: list[PlannedCase]) -> None:
+    """An audit entry per case, through the run's writer."""
     audit.record_many([
         ("case.created", "collection_case", c.number, {
             "customer": c.customer.number, "customer_name": c.customer.name, "owner": c.owner.code,
             "claims": [[x.number, x.balance] for x in c.claims]})
         for c in cases
-    ])
+    ], writer)
 
 
 def _created_case(case: PlannedCase, spec: CollectionSystemSpec, file: Path | None) -> CreatedCase:
