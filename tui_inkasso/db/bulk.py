@@ -156,8 +156,15 @@ def _copy_chunks(rows: Sequence[Sequence[Any]]) -> Iterator[io.StringIO]:
     The common values (texts, whole numbers, NULLs) are written inline, and a text is translated
     only when it holds a character to escape: the same output as :func:`_copy_text` for every
     value, at half the CPU (a million-invoice demo writes 3.5 million rows through here)."""
-    for part in pw.chunked(rows, COPY_ROWS):
+    for part in _parts(rows, COPY_ROWS):
         yield _copy_data(part)
+
+
+def _parts(rows: Sequence[Sequence[Any]], size: int) -> list[Sequence[Sequence[Any]]]:
+    """``rows`` in slices of ``size`` (peewee's ``chunked`` pads every chunk to ``size`` and cuts the
+    padding off again: 2 ms for a part of 5,000 rows when ``size`` is :data:`COPY_ROWS`, 60 parts a
+    payment file)."""
+    return [rows[start:start + size] for start in range(0, len(rows), size)]
 
 
 def _copy_data(rows: Sequence[Sequence[Any]]) -> io.StringIO:
@@ -477,7 +484,7 @@ class BulkWriter:
             column_names = [model._meta.fields[c].column_name for c in columns]
             names = ", ".join(f'"{name}"' for name in column_names)
             statement = f'COPY "{table}" ({names}) FROM STDIN'
-            for part in pw.chunked(rows, COPY_ROWS):
+            for part in _parts(rows, COPY_ROWS):
                 if self._keys is None:
                     self._copier.put(statement, _copy_data(part))
                 else:
