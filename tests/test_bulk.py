@@ -251,3 +251,32 @@ def test_a_failed_job_is_raised_as_the_driver_error_and_nothing_after_it_runs(an
         writer.later(lambda cursor: ran.append(cursor))
         writer.wait()
     assert ran == [] and Customer.get_by_id(customer.id).number == "K1"
+
+
+def test_stale_tables_are_those_a_transaction_changed_by_a_tenth(any_db: str) -> None:
+    from tui_inkasso.db.statistics import stale_tables
+
+    invoices = _invoices(100)
+    refresh_statistics([Invoice, Payment, Customer])
+    every = [Invoice, Payment, Customer]
+    if not bulk.is_sqlite():  # the session's counts of the last second, not yet flushed, count too
+        db.execute_sql("SELECT pg_stat_force_next_flush()")
+        db.execute_sql("SELECT 1")
+    with db.atomic():
+        bulk.execute_many('UPDATE "invoice" SET "fees" = ? WHERE "id" = ?', [(1, i.id) for i in invoices[:5]])
+        assert stale_tables(every) == (every if bulk.is_sqlite() else []), \
+            "5 of 100 invoices: not yet (SQLite keeps no counts: every table)"
+        bulk.execute_many('UPDATE "invoice" SET "fees" = ? WHERE "id" = ?', [(2, i.id) for i in invoices[5:10]])
+        Payment.create(kind="payment", method="bankgiro", customer=invoices[0].customer_id, amount=1,
+                       pay_date=dt.date(2026, 1, 1), registered_at=dt.datetime(2026, 1, 1), registered_by="t")
+        stale = stale_tables(every)
+    assert stale == (every if bulk.is_sqlite() else [Invoice, Payment]), \
+        "10 of 100 invoices, a payment where the statistics counted none; no customer written"
+
+
+@pytest.mark.parametrize("count", [0, 1, 4, 5, 11])
+def test_rows_are_cut_into_parts_in_order_none_lost(count: int) -> None:
+    rows = [(n,) for n in range(count)]
+    parts = bulk._parts(rows, 5)
+    assert [row for part in parts for row in part] == rows
+    assert all(0 < len(part) <= 5 for part in parts)
