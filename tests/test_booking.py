@@ -170,3 +170,30 @@ def test_a_batch_plans_its_parts_without_a_query_and_books_them_all(any_db: str,
     assert Payment.select().where(Payment.invoice == invoice.id).count() == 120
     assert Voucher.select().where(Voucher.payment.in_([b.payment_id for b in booked])).count() == 120
     assert Invoice.get_by_id(invoice.id).balance == 1_000_000 - 120_000
+
+
+def test_a_batch_changes_only_balance_fees_and_interest_of_its_invoices(any_db: str) -> None:
+    """The invoices' UPDATE names more columns than it changes on PostgreSQL (customer, contract,
+    object and due date assigned to themselves, for the indexes' sake): every invoice keeps them,
+    and an invoice not paid keeps everything."""
+    invoices = [make_invoice(f"77{n:03d}", amount=100_000 + n, due_date=dt.date(2026, 8, 1 + n % 28))
+                for n in range(30)]
+    paid = {i.id for i in invoices[:25]}
+
+    def rows() -> dict[int, dict[str, object]]:
+        return {row["id"]: row for row in Invoice.select().dicts()}
+
+    before = rows()
+    book_payments_in_one([PaymentIn(1000 + n, DAY, "bankgiro", i, bank_ref=f"bgmax:{n}")
+                          for n, i in enumerate(sorted(paid))])
+    after = rows()
+    for invoice_id, row in after.items():
+        kept = {k: v for k, v in row.items() if invoice_id not in paid or k not in {"balance", "fees", "interest"}}
+        assert kept == {k: before[invoice_id][k] for k in kept}, invoice_id
+        if invoice_id in paid:
+            assert row["balance"] == before[invoice_id]["balance"] - (1000 + sorted(paid).index(invoice_id))
+
+
+def book_payments_in_one(items: list[PaymentIn]) -> None:
+    with write_transaction():
+        book_payments(items)
