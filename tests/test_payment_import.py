@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import peewee as pw
 import pytest
 
 from tests.conftest import SHARED_DOCS
@@ -20,6 +21,7 @@ from tests.payment_files import (
     write_totalin_file,
 )
 from tests.staff import approve_pending
+from tui_inkasso.db.connection import db
 from tui_inkasso.db.models import (
     Account,
     AuditEntry,
@@ -317,3 +319,26 @@ def test_recent_imports_and_summary_json(example: dict[str, Invoice], tmp_path: 
     assert data["collection_payments"] == 0 and data["overpayments"] == []
     [recent] = payment_report.recent_imports()
     assert (recent.file_name, recent.payments, recent.amount, recent.imported_by) == ("bg.txt", 1, 12345, "testare")
+
+
+def test_a_large_file_refreshes_the_statistics_of_the_tables_it_changed(
+    example: dict[str, Invoice], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the commit: the tables the file's booking changed by a tenth or more (on SQLite every
+    table it books into). The payment table had no rows from files before; the owners none at all."""
+    from tui_inkasso.db.models import Owner
+
+    analysed: list[list[str]] = []
+    monkeypatch.setattr(pi, "ANALYZE_FROM", 2)
+    monkeypatch.setattr(pi, "BOOKED_TABLES", (*pi.BOOKED_TABLES, Owner))
+    monkeypatch.setattr(pi, "refresh_statistics", lambda models: analysed.append([m.__name__ for m in models]))
+    path = write_bgmax_file(tmp_path, "stor.txt", [
+        bgmax_payment(1000, example["100234"].ocr, receiving="58056201"),
+        bgmax_payment(2000, example["100235"].ocr, receiving="58056201", deposit="00002"),
+    ])
+    if not isinstance(db.obj, pw.SqliteDatabase):  # the ledger's import of the last second: flushed
+        db.execute_sql("SELECT pg_stat_force_next_flush()")
+        db.execute_sql("SELECT 1")
+    pi.import_payment_file(path)
+    assert len(analysed) == 1 and {"Payment", "Voucher", "VoucherRow"} <= set(analysed[0])
+    assert ("Owner" in analysed[0]) == isinstance(db.obj, pw.SqliteDatabase), "an owner was not written"

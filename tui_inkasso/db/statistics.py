@@ -38,3 +38,35 @@ def refresh_statistics(models: Sequence[type[pw.Model]], database: pw.Database |
         database.execute_sql("PRAGMA optimize")
         return
     database.execute_sql(f"ANALYZE {tables}")
+
+
+STALE_SHARE = 0.1
+"""The share of a table's rows a write must insert, update or delete before :func:`stale_tables`
+names it: autovacuum's own rule (``autovacuum_analyze_scale_factor``, 10 %; its base of 50 rows
+is nothing beside a bulk write's)."""
+
+
+def stale_tables(models: Sequence[type[pw.Model]], database: pw.Database | None = None) -> list[type[pw.Model]]:
+    """Of ``models``, the tables whose statistics the current transaction's writes make stale;
+    call inside the transaction, before its commit, and refresh those after it.
+
+    PostgreSQL: the rows the transaction inserted, updated and deleted in each table
+    (``pg_stat_get_xact_tuples_*``, the server's own counts) against the rows its statistics
+    counted (``pg_class.reltuples``; -1 when never analysed): from :data:`STALE_SHARE` on. A payment
+    file of 100,000 updates about 5 % of the million invoices: analysing them (0.2 s of the
+    server's time) would change nothing the planner uses, while the vouchers it writes double that
+    table. The counts may include the session's writes of the second before the transaction too
+    (PostgreSQL flushes them at most once a second): a table is then analysed sooner, never later.
+    SQLite keeps no such counts: every table named (its ``ANALYZE`` samples, cheaply).
+    """
+    database = database if database is not None else db.obj
+    if isinstance(database, pw.SqliteDatabase) or not models:
+        return list(models)
+    by_table = {model._meta.table_name: model for model in models}
+    rows = database.execute_sql(
+        "SELECT relname, reltuples, pg_stat_get_xact_tuples_inserted(oid) + pg_stat_get_xact_tuples_updated(oid)"
+        " + pg_stat_get_xact_tuples_deleted(oid) FROM pg_class WHERE oid = ANY(%s::regclass[])",
+        ([f'"{table}"' for table in by_table],),
+    ).fetchall()
+    return [by_table[table] for table, counted, changed in rows
+            if changed and (counted <= 0 or changed >= STALE_SHARE * counted)]

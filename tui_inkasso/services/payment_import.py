@@ -37,7 +37,7 @@ from tui_inkasso.db.models import (
     Voucher,
     VoucherRow,
 )
-from tui_inkasso.db.statistics import refresh_statistics
+from tui_inkasso.db.statistics import refresh_statistics, stale_tables
 from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.domain.money import format_kronor
 from tui_inkasso.formats.payment_file import PaymentFile as BankFile
@@ -65,7 +65,8 @@ BOOK_CHUNK = 5000
 
 ANALYZE_FROM = 10_000
 """From this many payments in a file, the tables it booked into get fresh planner statistics after
-the commit (``db/statistics.py``): the lists of payments and vouchers are planned from them."""
+the commit (``db/statistics.py``): the lists of payments and vouchers are planned from them. On
+PostgreSQL only the tables it changed by a tenth or more (``stale_tables``)."""
 
 BOOKED_TABLES = (Payment, Voucher, VoucherRow, ChargeSettlement, InvoiceCharge, Invoice)
 """The tables a payment file's booking writes."""
@@ -165,6 +166,7 @@ def _import(
             if prepared.refusals:
                 raise refused(name, prepared.refusals)
             file_id, summary = _book(name, prepared, progress)
+            stale = stale_tables(BOOKED_TABLES) if len(prepared.planned) >= ANALYZE_FROM else []
             crash_point("payments-before-commit")
         crash_point("payments-after-commit")
     except pw.IntegrityError as exc:
@@ -173,8 +175,8 @@ def _import(
         ) from None
     except BookingError as exc:
         raise PaymentImportError(name, f"kunde inte bokföras, inget sparades: {exc}") from None
-    if len(prepared.planned) >= ANALYZE_FROM:
-        refresh_statistics(BOOKED_TABLES)
+    if stale:
+        refresh_statistics(stale)
     return ImportResult(str(path), "imported", summary, file_id)
 
 
