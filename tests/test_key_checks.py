@@ -149,3 +149,24 @@ def test_the_refusal_is_the_batch_checks_own(pg: str, monkeypatch: pytest.Monkey
     columns, rows = _payments(customer.id)
     _copy([(*row[:2], 987_654, *row[3:]) for row in rows], columns)
     assert Payment.select().where(Payment.customer == 987_654).count() == COUNT
+
+
+def test_many_values_are_checked_in_chunks_and_a_bad_one_in_a_later_chunk_is_refused(
+        pg: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """More distinct values than a chunk: one subquery per chunk (each read through the key; a
+    collection run's 21,000 invoice ids in one array read the whole invoice table)."""
+    from tui_inkasso.db import key_checks
+
+    monkeypatch.setattr(key_checks, "CHECK_CHUNK", 4)
+    customers = [make_customer(f"K{n}").id for n in range(25)]
+    columns, rows = _payments(customers[0])
+    where = columns.index("customer")
+    rows = [(*row[:where], customers[n % 25], *row[where + 1:]) for n, row in enumerate(rows)]
+    _copy(rows, columns)
+    assert Payment.select(Payment.customer).distinct().count() == 25
+    ref = columns.index("bank_ref")
+    bad = [(*row[:where], 987_654 if n == 7 else row[where], *row[where + 1:ref], f"again-{n}", *row[ref + 1:])
+           for n, row in enumerate(rows)]
+    with pytest.raises(pw.IntegrityError, match=r'(?s)"payment_customer_id_fkey".*\(987654\)'):
+        _copy(bad, columns)
+    assert Payment.select().count() == COUNT and _role() == "origin"

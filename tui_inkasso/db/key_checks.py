@@ -65,17 +65,19 @@ class ForeignKey:
     referenced_column: str
 
     def values(self, rows: Sequence[Sequence[Any]]) -> list[Any]:
-        """The distinct values the rows give this key (NULL, which no key checks, left out)."""
+        """The distinct values the rows give this key (NULL, which no key checks, left out), in
+        order (the rows are locked in key order, as one statement of :func:`chunks` each)."""
         values = {row[self.index] for row in rows}
         values.discard(None)
-        return list(values)
+        return sorted(values)
 
-    def found(self) -> str:
-        """SQL: how many of the values of a parameter array the referenced table has, locking
-        them as the trigger does (``FOR KEY SHARE``: no one deletes or re-keys them before the
-        commit). The referenced column is unique, so the count is of distinct values."""
-        return (f"(SELECT count(*) FROM (SELECT 1 FROM ONLY {self.referenced_table} "
-                f"WHERE {self.referenced_column} = ANY(%s) FOR KEY SHARE) AS found)")
+    def found(self, chunks: int = 1) -> str:
+        """SQL: how many of the values of ``chunks`` parameter arrays the referenced table has,
+        locking them as the trigger does (``FOR KEY SHARE``: no one deletes or re-keys them
+        before the commit). The referenced column is unique, so the count is of distinct values."""
+        one = (f"(SELECT count(*) FROM (SELECT 1 FROM ONLY {self.referenced_table} "
+               f"WHERE {self.referenced_column} = ANY(%s) FOR KEY SHARE) AS found)")
+        return one if chunks == 1 else "(" + " + ".join([one] * chunks) + ")"
 
     def refusal(self, cursor: Any, values: list[Any]) -> Exception:
         """PostgreSQL's own error for the first of ``values`` the referenced table lacks."""
@@ -88,6 +90,17 @@ class ForeignKey:
             f'insert or update on table "{self.table}" violates foreign key constraint '
             f'"{self.constraint}"\nDETAIL:  Key ({self.column})=({min(missing)}) is not present in table '
             f'"{self.referenced}".')
+
+
+CHECK_CHUNK = 2000
+"""Values per ``= ANY`` array of a check. With more the planner reads the whole referenced table
+instead of its primary key: 21,000 invoice ids of a collection run took 0.25 s by a sequential
+scan of a million invoices, in chunks of 2,000 read through the key 0.02 s."""
+
+
+def chunks(values: list[Any]) -> list[list[Any]]:
+    """``values`` in arrays of at most :data:`CHECK_CHUNK` (one subquery of the check each)."""
+    return [values[start:start + CHECK_CHUNK] for start in range(0, len(values), CHECK_CHUNK)]
 
 
 class KeyChecks:
@@ -121,9 +134,10 @@ class KeyChecks:
         # One round trip for the role and every key's check: a statement on the writer's thread
         # waits for the interpreter's lock after it, a few milliseconds while the loader plans.
         if checks:
+            parts = [(key, chunks(values)) for key, values in checks]
             cursor.execute("SET LOCAL session_replication_role = replica; SELECT "
-                           + ", ".join(key.found() for key, _values in checks),
-                           [values for _key, values in checks])
+                           + ", ".join(key.found(len(arrays)) for key, arrays in parts),
+                           [array for _key, arrays in parts for array in arrays])
             counts = cursor.fetchone()
             for (key, values), count in zip(checks, counts, strict=True):
                 if count != len(values):
