@@ -302,6 +302,24 @@ def test_a_concurrent_run_that_lost_reports_the_winner(
 # ---------------------------------------------------------------- history
 
 
+def test_streamed_rows_come_in_order_piece_by_piece(
+    any_ledger: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """stream_tuples reads 2 rows a piece here (the next piece fetched ahead on PostgreSQL): the
+    same rows as one plain read, and a stream left half-way closes its cursor."""
+    from tui_inkasso.db.models import Payment
+
+    monkeypatch.setattr(bf, "FETCH_ROWS", 2)
+    query = Payment.select(Payment.id, Payment.amount).order_by(Payment.id)
+    with bf.read_snapshot():
+        assert list(bf.stream_tuples(query)) == [(p.id, p.amount) for p in query]
+        stream = bf.stream_tuples(query)
+        first = next(stream)
+        stream.close()
+        assert first == (min(any_ledger.values()), 100000)
+        assert len(list(bf.stream_tuples(query))) == len(any_ledger)
+
+
 def test_history_detail_and_rewrite_gives_the_same_bytes(any_ledger: dict[str, int], tmp_path: Path) -> None:
     result = brun.create_balance_file()
     [summary] = bh.balance_reports()

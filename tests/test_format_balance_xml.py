@@ -332,13 +332,69 @@ def test_the_writer_passes_every_byte_through_the_schema() -> None:
 
     out = io.BytesIO()
     sink = _ValidatingSink(out, "saldo.xml")
-    sink.write(
-        f'<BalanceCorrections xmlns="{NAMESPACE}" version="2"><Header/></BalanceCorrections>'.encode()
-    )
+    sink.start(f'<BalanceCorrections xmlns="{NAMESPACE}" version="2"><Header/>'.encode())
     with pytest.raises(
         BalanceXmlError, match=r"saldo.xml: den skrivna XML-texten följer inte schemat: .*version"
     ):
         sink.close()
+
+
+def _written_text(count: int) -> tuple[bytes, list[bytes]]:
+    """A valid document's start and its corrections, one piece each, as the writer spells them."""
+    from tui_inkasso.formats.balance_xml import _correction_xml, _document_start
+
+    corrections = [correction(i) for i in range(1, count + 1)]
+    head = _document_start(header_for(corrections))
+    return head, [_correction_xml(c).encode() for c in corrections]
+
+
+@pytest.mark.parametrize(("bad", "reason"), [
+    (b"<Kind>refund</Kind>", "The value 'refund' is not an element of the set"),
+    (b"<Kind>payment</Knd>", "Opening and ending tag mismatch"),
+    (b"<Kind>payment</Kind><Extra/>", "This element is not expected"),
+])
+def test_the_writer_names_the_line_of_a_slip_in_a_later_piece(
+    monkeypatch: pytest.MonkeyPatch, bad: bytes, reason: str
+) -> None:
+    """The corrections are validated a piece at a time (here every ~2 corrections) in a thread:
+    a slip in the 7th correction is refused with its line in the written file."""
+    from tui_inkasso.formats import balance_xml
+    from tui_inkasso.formats.balance_xml import _ValidatingSink
+
+    monkeypatch.setattr(balance_xml, "VALIDATE_BYTES", 1000)
+    head, pieces = _written_text(10)
+    pieces[6] = pieces[6].replace(b"<Kind>payment</Kind>", bad)
+    out = io.BytesIO()
+    sink = _ValidatingSink(out, "saldo.xml")
+    sink.start(head)
+    with pytest.raises(BalanceXmlError) as refused:
+        for piece in pieces:
+            sink.write(piece)
+        sink.close()
+    sink.cancel()
+    text = (out.getvalue() + b"".join(pieces)).decode()
+    assert f"rad {line_of(text, '<Kind>', 7)}: " in str(refused.value) and reason in str(refused.value)
+
+
+def test_the_valid_pieces_make_a_valid_file_and_the_thread_ends(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from tui_inkasso.formats import balance_xml
+
+    monkeypatch.setattr(balance_xml, "VALIDATE_BYTES", 1000)
+    corrections = [correction(i) for i in range(1, 40)]
+    out = io.BytesIO()
+    assert write_balance_xml(header_for(corrections), corrections, out) == 39
+    out.seek(0)
+    assert validate_balance_xml(out).count == 39
+
+    def failing() -> Iterator[Correction]:
+        yield from corrections[:20]
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError):
+        write_balance_xml(header_for(corrections), failing(), io.BytesIO())
+    assert not [t for t in threading.enumerate() if t.name == "balance-xml-validate"]
 
 
 def test_files_are_validated_in_parallel_threads(tmp_path: Path, valid_file: Path) -> None:

@@ -32,12 +32,14 @@ import re
 import tempfile
 from array import array
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import peewee as pw
 
+from tui_inkasso.db.bulk import driver_errors
 from tui_inkasso.db.connection import db
 from tui_inkasso.formats.balance_xml import BalanceFileHeader, Correction, write_balance_xml
 from tui_inkasso.services import publishing
@@ -191,7 +193,11 @@ def stream_tuples(query: pw.Query) -> Iterator[tuple[Any, ...]]:
     """The query's rows as tuples, in constant memory (inside :func:`read_snapshot`).
 
     PostgreSQL's client would fetch every row at once, so a server-side cursor is declared and
-    read in pieces; SQLite's cursor already steps lazily.
+    read in pieces, the next piece fetched by a thread while the caller handles this one: the
+    server's part of the query (half a second for 100,000 corrections) overlaps the caller's work
+    instead of taking turns with it (psycopg2 lets go of the interpreter while it waits). The
+    caller may use the connection meanwhile: psycopg2 runs one statement at a time on it.
+    SQLite's cursor already steps lazily.
     """
     sql, params = query.sql()
     if not is_postgres():
@@ -201,9 +207,23 @@ def stream_tuples(query: pw.Query) -> Iterator[tuple[Any, ...]]:
         return
     name = f"balance_stream_{next(_cursor_numbers)}"
     db.execute_sql(f"DECLARE {name} NO SCROLL CURSOR FOR {sql}", params)
+    connection = db.connection()
+
+    def fetch() -> list[tuple[Any, ...]]:
+        with connection.cursor() as cursor:
+            cursor.execute(f"FETCH FORWARD {FETCH_ROWS} FROM {name}")
+            return list(cursor.fetchall())
+
     try:
-        while rows := db.execute_sql(f"FETCH FORWARD {FETCH_ROWS} FROM {name}").fetchall():
-            yield from rows
+        with ThreadPoolExecutor(1, thread_name_prefix="balance-fetch") as pool:
+            ahead = pool.submit(fetch)
+            while True:
+                with driver_errors:
+                    rows = ahead.result()
+                if not rows:
+                    break
+                ahead = pool.submit(fetch)
+                yield from rows
     finally:
         with contextlib.suppress(Exception):
             db.execute_sql(f"CLOSE {name}")
