@@ -280,3 +280,33 @@ def test_rows_are_cut_into_parts_in_order_none_lost(count: int) -> None:
     parts = bulk._parts(rows, 5)
     assert [row for part in parts for row in part] == rows
     assert all(0 < len(part) <= 5 for part in parts)
+
+
+@pytest.mark.parametrize("count", [5, 403])
+@pytest.mark.parametrize("background", [False, True])
+def test_subtract_takes_the_amounts_off_each_row_by_id(any_db: str, count: int, background: bool,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A writer's subtract (in the background on SQLite: UPDATE ... FROM (VALUES ...), statements of
+    ROWS_PER_STATEMENT rows and the rest) leaves each row as the one-row UPDATE would."""
+    monkeypatch.setattr(bulk, "ROWS_PER_STATEMENT", 400)
+    invoices = _invoices(count)
+    rows = [(n, n % 7, -n, inv.id) for n, inv in enumerate(invoices)]
+    writer = bulk.BulkWriter()
+    with db.atomic():
+        if background:
+            with writer.in_background():
+                writer.subtract(Invoice, ["balance", "fees", "interest"], rows)
+        else:
+            writer.subtract(Invoice, ["balance", "fees", "interest"], rows)
+    got = {i.id: (i.balance, i.fees, i.interest) for i in Invoice.select()}
+    assert got == {inv.id: (100_000 - n, -(n % 7), n) for n, inv in enumerate(invoices)}
+
+
+def test_subtract_in_the_background_refuses_an_id_given_twice(sqlite_url: str) -> None:
+    """UPDATE ... FROM updates a row once however often the values name it: a repeated id would
+    lose an amount, so it is an error (the callers sum per id first)."""
+    invoice = _invoices(1)[0]
+    writer = bulk.BulkWriter()
+    with pytest.raises(ValueError, match="twice"), db.atomic(), writer.in_background():
+        writer.subtract(Invoice, ["balance"], [(1, invoice.id), (2, invoice.id)])
+    assert Invoice.get_by_id(invoice.id).balance == 100_000

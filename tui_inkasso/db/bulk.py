@@ -203,6 +203,36 @@ def _insert_sqlite(cursor: Any, head: str, width: int, rows: Sequence[Sequence[A
         cursor.executemany(head + one, rows[full:])
 
 
+def subtract_sql(model: type[pw.Model], columns: Sequence[str]) -> str:
+    """``UPDATE`` that subtracts one ``?`` from each of ``columns`` of the row ``"id" = ?`` (for
+    :func:`execute_many`: parameter rows are the amounts in ``columns`` order, then the id)."""
+    table = model._meta.table_name
+    sets = ", ".join(f'"{c}" = "{c}" - ?' for c in _column_names(model, columns))
+    return f'UPDATE "{table}" SET {sets} WHERE "id" = ?'
+
+
+def _column_names(model: type[pw.Model], columns: Sequence[str]) -> list[str]:
+    return [model._meta.fields[c].column_name for c in columns]
+
+
+def _subtract_sqlite(cursor: Any, table: str, names: Sequence[str], rows: Sequence[Sequence[int]]) -> None:
+    """:func:`subtract_sql` for many rows in a few statements: ``UPDATE ... FROM (VALUES ...)``,
+    up to :data:`ROWS_PER_STATEMENT` rows each (SQLite scans the values and finds each row by
+    its id). As fast as ``executemany`` row by row, but on the writer's thread a statement gives
+    the interpreter lock back once instead of once a row (each time waiting to win it back from
+    the planning thread). The ids must be distinct: a row the join meets twice is updated once."""
+    if len({row[-1] for row in rows}) != len(rows):
+        raise ValueError(f"subtract on {table}: an id is given twice")
+    width = len(names) + 1
+    sets = ", ".join(f'"{name}" = "{table}"."{name}" - v.column{n}' for n, name in enumerate(names, start=1))
+    one = "(" + ", ".join("?" * width) + ")"
+    per = max(1, min(ROWS_PER_STATEMENT, SQLITE_MAX_VARIABLES // width))
+    for part in pw.chunked(rows, per):
+        values = ", ".join([one] * len(part))
+        cursor.execute(f'UPDATE "{table}" SET {sets} FROM (VALUES {values}) AS v WHERE "{table}"."id" = v.column{width}',
+                       list(chain.from_iterable(part)))
+
+
 def stored_text(value: dt.date | dt.datetime) -> str:
     """A date or a timestamp as text both drivers store as they would store the value itself
     (sqlite3's adapters write ``isoformat(" ")``; PostgreSQL reads the same text): a loader that
@@ -498,6 +528,18 @@ class BulkWriter:
         """:func:`insert_dicts` through :meth:`insert` (in the background when the writer was made so)."""
         if rows:
             self.insert(model, *_dict_rows(model, rows))
+
+    def subtract(self, model: type[pw.Model], columns: Sequence[str], rows: Sequence[Sequence[int]]) -> None:
+        """Subtract whole numbers from ``columns`` of rows by id: ``rows`` are the amounts in
+        ``columns`` order, then the id (distinct ids). In the background on SQLite
+        (:func:`_subtract_sqlite`), else :func:`execute_many` of :func:`subtract_sql` now."""
+        if not rows:
+            return
+        if self._copier is not None and self.sqlite:
+            table, names = model._meta.table_name, _column_names(model, columns)
+            self._copier.put_job(lambda cursor: _subtract_sqlite(cursor, table, names, rows))
+        else:
+            self.update_many(subtract_sql(model, columns), rows)
 
     def update_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """:func:`execute_many` (an UPDATE or DELETE written with ``?`` placeholders)."""

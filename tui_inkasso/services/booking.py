@@ -188,6 +188,15 @@ class PaymentBatch:
         self.writer.insert(VoucherRow, VOUCHER_ROW_COLUMNS, plan.voucher_rows)
         return plan.booked
 
+    def settled_in_background(self) -> None:
+        """After the last :meth:`book`: on SQLite hand what the payments settled (the invoices'
+        and charges' balances, the settlement rows) to the writer thread now, so that the caller's
+        own last work (a bank file's summary) overlaps it instead of following it. Nothing may be
+        booked after this. On PostgreSQL nothing happens here: :meth:`writing` writes them at its
+        end as always (a call of the writer here would wait for the server instead)."""
+        if self.writer.sqlite:
+            self.claims.write_settled(self.writer)
+
 
 def book_one(item: PaymentIn, *, voucher_text: str = "Inbetalning", audit_action: str = "payment.booked") -> Booked:
     """Book one payment in its own transaction, with an audit entry."""

@@ -30,7 +30,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from tui_inkasso.db.bulk import execute_many, insert_dicts, select_in
+from tui_inkasso.db.bulk import BulkWriter, execute_many, insert_dicts, select_in, subtract_sql
 from tui_inkasso.db.models import AccountRole, ChargeSettlement, Invoice, InvoiceCharge
 from tui_inkasso.db.rows import tuple_rows
 from tui_inkasso.domain.allocation import split_payment
@@ -281,18 +281,7 @@ class ClaimBook:
     def write(self) -> list[NewCharge]:
         """Write every change: invoices, charges, settlements, late interest; returns the late
         interest charged."""
-        rows = [(capital, fees, interest, invoice_id)
-                for invoice_id, (capital, fees, interest) in sorted(self._changes.items())
-                if capital or fees or interest]
-        if rows:
-            same = "".join(f', "{column}" = "invoice"."{column}"' for column in _UNHINTED) if is_postgres() else ""
-            execute_many('UPDATE "invoice" SET "balance" = "balance" - ?, "fees" = "fees" - ?, '
-                         f'"interest" = "interest" - ?{same} WHERE "id" = ?', rows)
-        if self._charge_changes:
-            execute_many('UPDATE "invoice_charge" SET "open_amount" = "open_amount" - ? WHERE "id" = ?',
-                         [(part, charge_id) for charge_id, part in sorted(self._charge_changes.items())])
-        if self._settlements:
-            insert_dicts(ChargeSettlement, self._settlements)
+        self.write_settled()
         late = self._late_charges
         if late:
             by_day: dict[dt.date, list[NewCharge]] = defaultdict(list)
@@ -302,11 +291,41 @@ class ClaimBook:
                 record_charges(by_day[day], voucher_date=day, source="interest",
                                voucher_text=f"Dröjsmålsränta efter sena betalningar {day.isoformat()}")
             add_to_invoices(late, move_interest_to=False)
+        self._late_charges = []
+        return late
+
+    def write_settled(self, writer: BulkWriter | None = None) -> None:
+        """Write what money settled so far (the invoices' capital, fees and interest, the
+        charges' open balances, the settlement rows) and start afresh; the late interest waits
+        for :meth:`write`. Now, or through ``writer``: a :class:`PaymentBatch` on SQLite hands
+        them to its writer thread after its last part
+        (:meth:`~tui_inkasso.services.booking.PaymentBatch.settled_in_background`). The amounts
+        are subtracted, so an invoice paid again after a first call is simply updated again."""
+        invoices = [(capital, fees, interest, invoice_id)
+                    for invoice_id, (capital, fees, interest) in sorted(self._changes.items())
+                    if capital or fees or interest]
+        charges = [(part, charge_id) for charge_id, part in sorted(self._charge_changes.items())]
+        settlements = self._settlements
         self._changes.clear()
         self._charge_changes.clear()
         self._settlements = []
-        self._late_charges = []
-        return late
+        if writer is not None:
+            writer.subtract(Invoice, _SETTLED_INVOICE, invoices)
+            writer.subtract(InvoiceCharge, _SETTLED_CHARGE, charges)
+            writer.insert_dicts(ChargeSettlement, settlements)
+            return
+        if invoices:
+            same = "".join(f', "{column}" = "invoice"."{column}"' for column in _UNHINTED) if is_postgres() else ""
+            execute_many('UPDATE "invoice" SET "balance" = "balance" - ?, "fees" = "fees" - ?, '
+                         f'"interest" = "interest" - ?{same} WHERE "id" = ?', invoices)
+        if charges:
+            execute_many(subtract_sql(InvoiceCharge, _SETTLED_CHARGE), charges)
+        if settlements:
+            insert_dicts(ChargeSettlement, settlements)
+
+
+_SETTLED_INVOICE = ("balance", "fees", "interest")
+_SETTLED_CHARGE = ("open_amount",)
 
 
 def charge_shares(payment_ids: Sequence[int]) -> dict[int, tuple[int, int]]:

@@ -241,7 +241,8 @@ def _book(name: str, prepared: PreparedFile, progress: Progress | None) -> tuple
             crash_point("payments-booking")
             if progress:
                 progress(len(booked), total)
-    done = summarise(name, prepared, booked=booked)
+        batch.settled_in_background()
+        done = summarise(name, prepared, booked=booked)  # while the writer updates the invoices
     audit.record(
         "payments.imported", "payment_file", file_row.id,
         f"{name} ({done.format_label}): {done.payments} betalningar, {format_kronor(done.amount)}; "
