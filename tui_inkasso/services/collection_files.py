@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +25,7 @@ from tui_inkasso.fileio import FileWriteError, make_folder
 from tui_inkasso.formats.case_file import CaseFileError, CaseRecord, render_case_file
 from tui_inkasso.formats.layout import Layout, LayoutError, load_layout
 from tui_inkasso.services import outbox, publishing
+from tui_inkasso.services.case_records import creditor_of
 from tui_inkasso.services.collection_errors import CollectionError
 from tui_inkasso.services.collection_recovery import STAGING
 from tui_inkasso.services.errors import UserError
@@ -46,7 +47,7 @@ class PlannedFile:
     file_id: str
     final: Path
     cases: list[PlannedCase]
-    records: list[CaseRecord]
+    records: list[CaseRecord] = field(default_factory=list)
     staged: StagedFile | None = None
 
 
@@ -95,48 +96,60 @@ def folder_held(where: Destination | None) -> Iterator[None]:
         yield
 
 
-def plan_files(spec: CollectionSystemSpec, cases: list[PlannedCase], records: list[CaseRecord],
-               created: dt.datetime, where: Destination | None, layout: Layout | None) -> list[PlannedFile]:
+def plan_files(spec: CollectionSystemSpec, cases: list[PlannedCase], created: dt.datetime,
+               where: Destination | None, layout: Layout | None) -> list[PlannedFile]:
     """Which files the run writes (none in-house, one sheet for Excel, one agency file per
-    owner), their records' ids reserved and their final names chosen; in the run's transaction."""
+    owner), their records' ids reserved and their final names chosen; in the run's transaction.
+    Their cases' records follow (:func:`add_records`): the run builds them while the database
+    stores its rows."""
     if where is None:
         return []
     folder, name = where
-    groups = file_groups(spec, cases, records, name)
+    groups = file_groups(spec, cases, name)
     file_ids = reserve_ids(CollectionFile, len(groups))
     taken: set[Path] = set()
     planned = []
-    for (group_cases, group_records), cf_id in zip(groups, file_ids, strict=True):
+    for group_cases, cf_id in zip(groups, file_ids, strict=True):
         file_id = f"{spec.case_prefix}{created:%Y%m%d}-{cf_id}"
         if name is not None:
             wanted = name
         elif layout is not None:
-            wanted = layout.file_name(group_records[0].creditor, created, file_id)
+            wanted = layout.file_name(creditor_of(group_cases[0].owner), created, file_id)
         else:
             wanted = f"inkasso_{created:%Y%m%d_%H%M%S}.xlsx"
         final = _free_path(folder, wanted, taken, exact=name is not None)
         taken.add(final)
-        planned.append(PlannedFile(cf_id, file_id, final, group_cases, group_records))
+        planned.append(PlannedFile(cf_id, file_id, final, group_cases))
     return planned
 
 
-def file_groups(spec: CollectionSystemSpec, cases: list[PlannedCase], records: list[CaseRecord],
-                name: str | None) -> list[tuple[list[PlannedCase], list[CaseRecord]]]:
+def file_groups(spec: CollectionSystemSpec, cases: list[PlannedCase], name: str | None) -> list[list[PlannedCase]]:
     """The cases of each file: all in one sheet, or an agency's file per owner."""
     if not spec.is_agency:
-        return [(cases, records)]
-    by_owner: dict[int, tuple[list[PlannedCase], list[CaseRecord]]] = {}
-    for case, record in zip(cases, records, strict=True):
-        entry = by_owner.setdefault(case.owner.id, ([], []))
-        entry[0].append(case)
-        entry[1].append(record)
+        return [cases]
+    by_owner: dict[int, list[PlannedCase]] = {}
+    for case in cases:
+        by_owner.setdefault(case.owner.id, []).append(case)
     groups = list(by_owner.values())
     if name is not None and len(groups) > 1:
-        codes = ", ".join(sorted(g[0][0].owner.code for g in groups))
+        codes = ", ".join(sorted(g[0].owner.code for g in groups))
         raise CollectionError(
             f"Ärendena gäller {len(groups)} ägare ({codes}) och {spec.label} vill ha en "
             "fil per ägare: ange en mapp i stället för ett filnamn. Inget har registrerats.")
     return groups
+
+
+def add_records(planned: list[PlannedFile], cases: list[PlannedCase], records: list[CaseRecord]) -> None:
+    """Give each planned file its cases' records (``records[i]`` is ``cases[i]`` as the formats
+    take it), in the file's order."""
+    record_of = {id(case): record for case, record in zip(cases, records, strict=True)}
+    for plan in planned:
+        plan.records = [record_of[id(case)] for case in plan.cases]
+
+
+def amount(plan: PlannedFile) -> int:
+    """What the file claims: capital, fees and interest of all its cases' invoices."""
+    return sum(x.balance + x.fees + x.interest for case in plan.cases for x in case.claims)
 
 
 def _free_path(folder: Path, name: str, taken: set[Path], *, exact: bool) -> Path:

@@ -232,8 +232,7 @@ def _create(
                                  for case in cases for c in case.claims if c.new_interest})
     if problems:
         raise CollectionError("\n".join(problems) + "\nInget har registrerats.")
-    records = [case_record(case, spec) for case in cases]
-    planned.extend(collection_files.plan_files(spec, cases, records, created, where, layout))
+    planned.extend(collection_files.plan_files(spec, cases, created, where, layout))
     charge_rows = _book_interest(cases, today)
     _insert_files(spec, planned, created)
     _audit_run(spec, cases, planned, selection)
@@ -243,8 +242,10 @@ def _create(
         _insert_cases(writer, spec, cases, planned, created)
         marked = _mark_invoices(writer, cases, created, today)
         _insert_claims(writer, spec, cases)
-        # The files are rendered and written here while the database stores the rows above
-        # (the marking UPDATE is most of its work): Python and the server overlap.
+        # The records built, the files rendered and written here while the database stores the
+        # rows above (the marking UPDATE is most of its work): Python and the server overlap.
+        records = [case_record(case, spec) for case in cases]
+        collection_files.add_records(planned, cases, records)
         for plan in planned:
             plan.staged = collection_files.stage(spec, plan, created, layout)
         crash_point("collection-staged")
@@ -298,7 +299,7 @@ def _insert_files(spec: CollectionSystemSpec, planned: list[PlannedFile], create
     insert_dicts(CollectionFile, [
         {"id": p.collection_file_id, "kind": FILE_KIND, "system": spec.code, "path": str(p.final), "file_id": p.file_id,
          "created_at": created, "created_by": user, "records": len(p.cases),
-         "amount": sum(r.sum_total_ore for r in p.records), "sha256": ""}
+         "amount": collection_files.amount(p), "sha256": ""}
         for p in planned
     ])
 
