@@ -170,3 +170,30 @@ def test_many_values_are_checked_in_chunks_and_a_bad_one_in_a_later_chunk_is_ref
     with pytest.raises(pw.IntegrityError, match=r'(?s)"payment_customer_id_fkey".*\(987654\)'):
         _copy(bad, columns)
     assert Payment.select().count() == COUNT and _role() == "origin"
+
+
+def test_the_rows_a_batch_refers_to_stay_locked_until_its_commit(pg: str) -> None:
+    """As the per-row trigger does, the batch's check locks what its rows refer to (FOR KEY SHARE):
+    another session cannot delete the customer before the commit (the payments are not visible to
+    its own foreign-key check yet), and after the commit the foreign key refuses it."""
+    import psycopg2
+    import psycopg2.errors
+
+    customer = make_customer("K9")
+    columns, rows = _payments(customer.id)
+    other = psycopg2.connect(pg)
+    other.autocommit = True
+    try:
+        cursor = other.cursor()
+        cursor.execute("SET lock_timeout = '300ms'")
+        writer = bulk.BulkWriter(keys_per_batch=True)
+        with db.atomic(), writer.in_background():
+            writer.insert(Payment, columns, rows)
+            writer.wait()
+            with pytest.raises(psycopg2.errors.LockNotAvailable):
+                cursor.execute("DELETE FROM customer WHERE id = %s", (customer.id,))
+        with pytest.raises(psycopg2.errors.ForeignKeyViolation):
+            cursor.execute("DELETE FROM customer WHERE id = %s", (customer.id,))
+    finally:
+        other.close()
+    assert Payment.select().where(Payment.customer == customer.id).count() == COUNT
