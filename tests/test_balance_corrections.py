@@ -299,6 +299,46 @@ def test_a_concurrent_run_that_lost_reports_the_winner(
     assert CollectionFile.select().count() == 1
 
 
+def test_a_payment_id_that_does_not_exist_is_refused_with_the_keys_checked_per_block(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL the foreign keys of the reported corrections are checked per block
+    (db/key_checks.py) instead of by the per-row triggers: an id no payment has is still refused,
+    by the same check, and nothing is recorded."""
+    import peewee as pw
+
+    from tui_inkasso.db.key_checks import KeyChecks
+
+    out = _output_folder(tmp_path)
+    _ledger()
+    copies: list[str] = []
+    real_copy, real_written = KeyChecks.copy, balance_recording.Recorder.written
+
+    def copy(self: KeyChecks, cursor: object, table: str, *args: object) -> None:
+        copies.append(table)
+        real_copy(self, cursor, table, *args)  # type: ignore[arg-type]
+
+    def written(self: balance_recording.Recorder, item: balance_recording.RunFile, sha: str) -> None:
+        item.remember(10**9)  # a payment id that does not exist
+        real_written(self, item, sha)
+
+    monkeypatch.setattr(KeyChecks, "copy", copy)
+    monkeypatch.setattr(balance_recording.Recorder, "written", written)
+    with pytest.raises(Conflict) as refused:
+        brun.create_balance_file()
+    assert copies == ["reported_correction"]
+    from tui_inkasso.db.connection import db
+
+    assert KeyChecks().plan(db.cursor(), "reported_correction", ["report_id", "payment_id"]), \
+        "the keys were checked per block here, not by the triggers"
+    assert isinstance(refused.value.__cause__, pw.IntegrityError)
+    assert "reported_correction_payment_id_fkey" in str(refused.value.__cause__)
+    assert _folder_files(out) == []
+    assert ReportedCorrection.select().count() == 0 and CollectionFile.select().count() == 0
+    monkeypatch.setattr(balance_recording.Recorder, "written", real_written)
+    assert brun.create_balance_file().corrections == 3, "the run after it reports them all"
+
+
 # ---------------------------------------------------------------- history
 
 
