@@ -237,3 +237,39 @@ _FOREIGN_KEY_INDEXES = {
     "service_run_service_id": ("service_run", "service_id"),
     "termination_invoice_termination_id": ("termination_invoice", "termination_id"),
 }
+
+
+def test_version_11_indexes_a_charges_origin_keys_only_where_set(empty_url: tuple[str, str | None]) -> None:
+    """A version-10 ledger (full indexes on the four origin keys) upgraded to 11 has them partial
+    under the same names, and a lookup by a key still reads its index."""
+    from tui_inkasso.db.migration_v11 import ORIGINS
+
+    url, schema = empty_url
+    database = open_database(url)
+    for column in ORIGINS:
+        database.execute_sql(f'DROP INDEX "invoice_charge_{column}"')
+        database.execute_sql(f'CREATE INDEX "invoice_charge_{column}" ON "invoice_charge" ("{column}")')
+    migrations.stamp_version(database, 10)
+    close_database()
+
+    upgraded = open_database(url)
+    assert migrations.current_version(upgraded) == migrations.LATEST
+    if schema is None:
+        found = dict(upgraded.execute_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'invoice_charge'").fetchall())
+    else:
+        found = dict(upgraded.execute_sql(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'invoice_charge' AND schemaname = %s",
+            (schema,)).fetchall())
+    for column in ORIGINS:
+        definition = found[f"invoice_charge_{column}"]
+        assert f"{column}" in definition and "IS NOT NULL" in definition, definition
+    if schema is None:
+        plan = " ".join(str(row[-1]) for row in upgraded.execute_sql(
+            'EXPLAIN QUERY PLAN SELECT "id" FROM "invoice_charge" WHERE "notice_id" = ?', (1,)).fetchall())
+    else:
+        upgraded.execute_sql("SET enable_seqscan = off")
+        plan = " ".join(str(row[0]) for row in upgraded.execute_sql(
+            'EXPLAIN SELECT "id" FROM "invoice_charge" WHERE "notice_id" = %s', (1,)).fetchall())
+        upgraded.execute_sql("RESET enable_seqscan")
+    assert "invoice_charge_notice_id" in plan, plan

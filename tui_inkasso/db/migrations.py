@@ -37,6 +37,7 @@ from tui_inkasso.db.migration_v7 import migrate_v7
 from tui_inkasso.db.migration_v8 import migrate_v8
 from tui_inkasso.db.migration_v9 import migrate_v9
 from tui_inkasso.db.migration_v10 import migrate_v10
+from tui_inkasso.db.migration_v11 import migrate_v11
 
 Step = Callable[[pw.Database, SchemaMigrator], None]
 """A migration step: the database (in the step's transaction) and its ``playhouse.migrate`` migrator."""
@@ -115,6 +116,7 @@ MIGRATIONS: dict[int, Step] = {
     8: migrate_v8,
     9: migrate_v9,
     10: migrate_v10,
+    11: migrate_v11,
 }
 """Step N brings a database from version N-1 to N. Version 1 is the first released schema."""
 
