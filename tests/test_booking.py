@@ -172,7 +172,8 @@ def test_a_batch_plans_its_parts_without_a_query_and_books_them_all(any_db: str,
     assert Invoice.get_by_id(invoice.id).balance == 1_000_000 - 120_000
 
 
-def test_a_batch_changes_only_balance_fees_and_interest_of_its_invoices(any_db: str) -> None:
+@pytest.mark.parametrize("background", [False, True])
+def test_a_batch_changes_only_balance_fees_and_interest_of_its_invoices(any_db: str, background: bool) -> None:
     """The invoices' UPDATE names more columns than it changes on PostgreSQL (customer, contract,
     object and due date assigned to themselves, for the indexes' sake): every invoice keeps them,
     and an invoice not paid keeps everything."""
@@ -184,8 +185,16 @@ def test_a_batch_changes_only_balance_fees_and_interest_of_its_invoices(any_db: 
         return {row["id"]: row for row in Invoice.select().dicts()}
 
     before = rows()
-    book_payments_in_one([PaymentIn(1000 + n, DAY, "bankgiro", i, bank_ref=f"bgmax:{n}")
-                          for n, i in enumerate(sorted(paid))])
+    items = [PaymentIn(1000 + n, DAY, "bankgiro", i, bank_ref=f"bgmax:{n}") for n, i in enumerate(sorted(paid))]
+    if background:  # a bank file's way: the settled amounts written on the writer's thread
+        with write_transaction():
+            batch = PaymentBatch(sorted(paid), set(), len(items))
+            with batch.writing():
+                batch.book(items[:10])
+                batch.book(items[10:])
+                batch.settled_in_background()
+    else:
+        book_payments_in_one(items)
     after = rows()
     for invoice_id, row in after.items():
         kept = {k: v for k, v in row.items() if invoice_id not in paid or k not in {"balance", "fees", "interest"}}

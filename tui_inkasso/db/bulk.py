@@ -233,6 +233,23 @@ def _subtract_sqlite(cursor: Any, table: str, names: Sequence[str], rows: Sequen
                        list(chain.from_iterable(part)))
 
 
+def _subtract_postgres(cursor: Any, table: str, names: Sequence[str], kept: Sequence[str],
+                       rows: Sequence[Sequence[int]]) -> None:
+    """:func:`subtract_sql` on PostgreSQL as ``UPDATE ... FROM (VALUES ...)``, :data:`PAGE` rows a
+    statement, on the writer's thread (the same statement :func:`execute_many` makes of it); the
+    ``kept`` columns assigned to themselves. The ids must be distinct (a row the join meets twice is
+    updated once)."""
+    from psycopg2.extras import execute_values
+
+    if len({row[-1] for row in rows}) != len(rows):
+        raise ValueError(f"subtract on {table}: an id is given twice")
+    sets = ", ".join([f'"{name}" = "{table}"."{name}" - v.c{n}' for n, name in enumerate(names, start=1)]
+                     + [f'"{name}" = "{table}"."{name}"' for name in kept])
+    columns = ", ".join(f"c{n}" for n in range(1, len(names) + 1))
+    execute_values(cursor, f'UPDATE "{table}" SET {sets} FROM (VALUES %s) AS v({columns}, id) '
+                           f'WHERE "{table}"."id" = v.id', rows, page_size=PAGE)
+
+
 def stored_text(value: dt.date | dt.datetime) -> str:
     """A date or a timestamp as text both drivers store as they would store the value itself
     (sqlite3's adapters write ``isoformat(" ")``; PostgreSQL reads the same text): a loader that
@@ -529,17 +546,26 @@ class BulkWriter:
         if rows:
             self.insert(model, *_dict_rows(model, rows))
 
-    def subtract(self, model: type[pw.Model], columns: Sequence[str], rows: Sequence[Sequence[int]]) -> None:
+    def subtract(self, model: type[pw.Model], columns: Sequence[str], rows: Sequence[Sequence[int]], *,
+                 keep: Sequence[str] = ()) -> None:
         """Subtract whole numbers from ``columns`` of rows by id: ``rows`` are the amounts in
-        ``columns`` order, then the id (distinct ids). In the background on SQLite
-        (:func:`_subtract_sqlite`), else :func:`execute_many` of :func:`subtract_sql` now."""
+        ``columns`` order, then the id (distinct ids). In the background (:func:`_subtract_sqlite`,
+        :func:`_subtract_postgres`), else :func:`execute_many` of :func:`subtract_sql` now.
+        ``keep``: column names PostgreSQL's statement assigns to themselves (values unchanged), so their
+        indexes get no bottom-up deletion hint (``services/claim_settlement.py``)."""
         if not rows:
             return
+        table, names = model._meta.table_name, _column_names(model, columns)
         if self._copier is not None and self.sqlite:
-            table, names = model._meta.table_name, _column_names(model, columns)
             self._copier.put_job(lambda cursor: _subtract_sqlite(cursor, table, names, rows))
+        elif self._copier is not None:
+            self._copier.put_job(lambda cursor: _subtract_postgres(cursor, table, names, keep, rows))
         else:
-            self.update_many(subtract_sql(model, columns), rows)
+            sql = subtract_sql(model, columns)
+            if keep and not self.sqlite:
+                same = "".join(f', "{name}" = "{table}"."{name}"' for name in keep)
+                sql = sql.replace(' WHERE "id" = ?', f'{same} WHERE "id" = ?')
+            self.update_many(sql, rows)
 
     def update_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """:func:`execute_many` (an UPDATE or DELETE written with ``?`` placeholders)."""

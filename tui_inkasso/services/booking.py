@@ -189,13 +189,12 @@ class PaymentBatch:
         return plan.booked
 
     def settled_in_background(self) -> None:
-        """After the last :meth:`book`: on SQLite hand what the payments settled (the invoices'
-        and charges' balances, the settlement rows) to the writer thread now, so that the caller's
-        own last work (a bank file's summary) overlaps it instead of following it. Nothing may be
-        booked after this. On PostgreSQL nothing happens here: :meth:`writing` writes them at its
-        end as always (a call of the writer here would wait for the server instead)."""
-        if self.writer.sqlite:
-            self.claims.write_settled(self.writer)
+        """After the last :meth:`book`: hand what the payments settled (the invoices' and charges'
+        balances, the settlement rows) to the writer thread now, so that the caller's own last
+        work (a bank file's summary) overlaps it instead of following it. Nothing may be booked
+        after this. (On PostgreSQL a few settlement rows, below ``COPY``'s threshold, are
+        inserted at once, after the writer caught up.)"""
+        self.claims.write_settled(self.writer)
 
 
 def book_one(item: PaymentIn, *, voucher_text: str = "Inbetalning", audit_action: str = "payment.booked") -> Booked:

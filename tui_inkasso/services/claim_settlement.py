@@ -297,8 +297,8 @@ class ClaimBook:
     def write_settled(self, writer: BulkWriter | None = None) -> None:
         """Write what money settled so far (the invoices' capital, fees and interest, the
         charges' open balances, the settlement rows) and start afresh; the late interest waits
-        for :meth:`write`. Now, or through ``writer``: a :class:`PaymentBatch` on SQLite hands
-        them to its writer thread after its last part
+        for :meth:`write`. Now, or through ``writer``: a :class:`PaymentBatch` hands them to its
+        writer thread after its last part
         (:meth:`~tui_inkasso.services.booking.PaymentBatch.settled_in_background`). The amounts
         are subtracted, so an invoice paid again after a first call is simply updated again."""
         invoices = [(capital, fees, interest, invoice_id)
@@ -310,7 +310,7 @@ class ClaimBook:
         self._charge_changes.clear()
         self._settlements = []
         if writer is not None:
-            writer.subtract(Invoice, _SETTLED_INVOICE, invoices)
+            writer.subtract(Invoice, _SETTLED_INVOICE, invoices, keep=_UNHINTED)
             writer.subtract(InvoiceCharge, _SETTLED_CHARGE, charges)
             writer.insert_dicts(ChargeSettlement, settlements)
             return
