@@ -28,7 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import TODAY, drop_scratch, report, scratch_url
+from bench.common import TODAY, drop_scratch, report, scratch_url, settle
 
 CANDIDATES = 50_000
 CASES = 10_000
@@ -178,7 +178,7 @@ def files(prepared: str) -> None:
 
     for system in ("inhouse", "intrum", "svea", "none"):
         target = scratch_url(f"bench-collection-{system}.db", source=prepared)
-        os.sync()  # the copy's dirty pages would otherwise be flushed inside the timed commit
+        settle(target)  # the copy's dirty pages and WAL would otherwise be flushed inside the timed run
         open_database(target, migrate=False)
         folder = Path(tempfile.mkdtemp(prefix=f"bench-collection-{system}-"))
         try:
