@@ -30,8 +30,9 @@ def debtor_of(customer: Customer | CaseCustomer) -> Debtor:
     )
 
 
-def case_record(case: PlannedCase, spec: CollectionSystemSpec) -> CaseRecord:
-    """The case as the file formats take it; an agency's claims carry its debt-type codes."""
+def case_record(case: PlannedCase, spec: CollectionSystemSpec, creditor: Creditor | None = None) -> CaseRecord:
+    """The case as the file formats take it; an agency's claims carry its debt-type codes.
+    ``creditor`` is the case's owner as :func:`creditor_of` makes it (a run makes it once an owner)."""
     coded = spec.debt_types is not None
     claims = tuple(
         Claim(
@@ -43,6 +44,6 @@ def case_record(case: PlannedCase, spec: CollectionSystemSpec) -> CaseRecord:
         )
         for c in case.claims
     )
-    return CaseRecord(case.number, creditor_of(case.owner), debtor_of(case.customer), claims)
+    return CaseRecord(case.number, creditor or creditor_of(case.owner), debtor_of(case.customer), claims)
 
 

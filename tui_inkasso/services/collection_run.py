@@ -42,10 +42,11 @@ from tui_inkasso.domain.codes import ChargeKind, StaffRole
 from tui_inkasso.domain.collection_systems import CollectionSystemSpec, system_label, system_spec
 from tui_inkasso.domain.counts import format_count
 from tui_inkasso.domain.money import format_sek
+from tui_inkasso.domain.sfi import SfiCategory
 from tui_inkasso.formats.case_file import CaseRecord
 from tui_inkasso.formats.layout import Layout
 from tui_inkasso.services import audit, collection_files, outbox
-from tui_inkasso.services.case_records import case_record
+from tui_inkasso.services.case_records import case_record, creditor_of
 from tui_inkasso.services.charges import CHARGE_COLUMNS, NewCharge, account_problems, book_charges
 from tui_inkasso.services.clock import current_user, now
 from tui_inkasso.services.collection_claims import (
@@ -244,12 +245,14 @@ def _create(
         _insert_claims(writer, spec, cases)
         # The records built, the files rendered and written here while the database stores the
         # rows above (the marking UPDATE is most of its work): Python and the server overlap.
-        records = [case_record(case, spec) for case in cases]
+        creditors = {owner.id: creditor_of(owner) for owner in {case.owner.id: case.owner for case in cases}.values()}
+        records = [case_record(case, spec, creditors[case.owner.id]) for case in cases]
         collection_files.add_records(planned, cases, records)
         for plan in planned:
             plan.staged = collection_files.stage(spec, plan, created, layout)
         crash_point("collection-staged")
-        created_cases = [_created_case(case, spec, by_file.get(id(case))) for case in cases]
+        shown = _shown_debt_types(spec)
+        created_cases = [_created_case(case, spec, by_file.get(id(case)), shown) for case in cases]
         _insert_events(writer, spec, cases, planned, created)
         writer.insert(InvoiceCharge, CHARGE_COLUMNS, charge_rows)
         _audit_cases(writer, cases)
@@ -467,14 +470,21 @@ def _audit_cases(writer: BulkWriter, cases: list[PlannedCase]) -> None:
     ], writer)
 
 
-def _created_case(case: PlannedCase, spec: CollectionSystemSpec, file: Path | None) -> CreatedCase:
+def _created_case(case: PlannedCase, spec: CollectionSystemSpec, file: Path | None,
+                  shown: dict[SfiCategory, str]) -> CreatedCase:
+    """The case as the run reports it; ``shown`` is each SFI category's debt type as staff read
+    it (:func:`_shown_debt_types`)."""
     claims = tuple(
-        CreatedClaim(x.invoice_id, x.number, x.kind, x.due_date, x.balance, x.fees, x.interest,
-                     spec.shown_debt_type(spec.debt_type(x.sfi)))
+        CreatedClaim(x.invoice_id, x.number, x.kind, x.due_date, x.balance, x.fees, x.interest, shown[x.sfi])
         for x in case.claims
     )
     return CreatedCase(case.case_id, case.number, spec.code, case.owner.code, case.owner.name,
                        case.customer.number, case.customer.name, claims, file)
+
+
+def _shown_debt_types(spec: CollectionSystemSpec) -> dict[SfiCategory, str]:
+    """Each category's debt type as the result shows it, worked out once a run (not once a claim)."""
+    return {category: spec.shown_debt_type(spec.debt_type(category)) for category in SfiCategory}
 
 
 def _deliver(outbox_ids: list[int]) -> list[outbox.DeliveryResult]:
