@@ -339,6 +339,31 @@ def test_a_payment_id_that_does_not_exist_is_refused_with_the_keys_checked_per_b
     assert brun.create_balance_file().corrections == 3, "the run after it reports them all"
 
 
+def test_a_new_files_rows_are_all_computed_before_any_is_recorded_on_postgresql(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """The run records corrections while it writes (services/balance_recording.py), so the
+    stream's query must be done with ``reported_correction`` before the first row reaches the
+    writer: planned with that table analysed empty (the planner then scans it once per probe, and
+    each scan would visit every row the recording inserted since), the plan still begins with a
+    sort, which reads every row first. The order is the index's, as before."""
+    from tui_inkasso.db.connection import db
+    from tui_inkasso.db.models import Invoice, Payment
+    from tui_inkasso.db.statistics import refresh_statistics
+
+    _output_folder(tmp_path)
+    _ledger()
+    refresh_statistics([Payment, Invoice, Customer, CollectionCase, ReportedCorrection])
+    base = brun._stream_base().where(bc.is_correction() & bc.not_reported())
+    sql, params = bc.correction_query(base, whole_first=True).sql()
+    with db.atomic():
+        plan = [row[0] for row in db.execute_sql(f"EXPLAIN DECLARE c NO SCROLL CURSOR FOR {sql}", params)]
+    assert plan[0].startswith("Sort "), plan
+    with bf.read_snapshot():
+        assert list(bf.stream_tuples(bc.correction_query(base, whole_first=True))) == list(
+            bf.stream_tuples(bc.correction_query(base)))
+
+
 # ---------------------------------------------------------------- history
 
 

@@ -189,7 +189,7 @@ def _write_files(
             rows = bf.stream_tuples(correction_query(
                 apply_selection(_stream_base().where(
                     is_correction() & not_reported() & (Invoice.owner == group.owner_id)
-                ), selection)
+                ), selection), whole_first=recorder.background
             ))
             crash_at = max(1, group.count // 2) if len(written) == 1 else 0
             sha = bf.write_plan(plan, header, file_corrections(rows, entry.remember, crash_at))
