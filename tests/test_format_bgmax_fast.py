@@ -244,3 +244,67 @@ def test_random_one_byte_changes_read_or_fail_the_same(monkeypatch: pytest.Monke
             tail = base[at + 1 :] if change != "insert" else base[at:]
             data = base[:at] + (b"" if change == "delete" else bytes([byte])) + tail
             _same_both_ways(data, monkeypatch)
+
+
+def _section_of(references: list[str], senders: list[str], start: int = 0) -> list[BankPayment]:
+    """One deposit (four payments) with these references and sender bankgiros."""
+    return [p.replace(reference=r, sender_account=s)
+            for p, r, s in zip(_plain(4, start=start), references, senders, strict=True)]
+
+
+SHAPES = {
+    # references: the same length (one slice each), or not (sliced and stripped)
+    "references of one length": (["12345", "67890", "1 3 5", "ABCDE"], ["3783511"] * 4),
+    "references of two lengths": (["12345", "678901", "12345", "1"], ["3783511"] * 4),
+    "a shorter first reference": (["1234", "56789", "12345", "12345"], ["3783511"] * 4),
+    "a reference with a blank inside": (["12 45", "67 90", "123 5", "12345"], ["3783511"] * 4),
+    "no references": (["", "", "", ""], ["3783511"] * 4),
+    "one reference missing": (["12345", "", "12345", "12345"], ["3783511"] * 4),
+    "25-character references": (["1234567890123456789012345"] * 4, ["3783511"] * 4),
+    # senders: the same number of leading zeros (one slice each), none at all, or mixed
+    "no senders": (["12345"] * 4, ["", "", "", ""]),
+    "ten-digit senders": (["12345"] * 4, ["1234567890", "9876543210", "1000000000", "5"]),
+    "senders of one length": (["12345"] * 4, ["3783511", "5050505", "1000000", "9999999"]),
+    "senders of two lengths": (["12345"] * 4, ["3783511", "50505050", "1000000", "9999999"]),
+    "a sender with a zero after the others' zeros": (
+        ["12345"] * 4, ["3783511", "378351", "1000000", "9999999"]),
+    "a sender missing": (["12345"] * 4, ["3783511", "", "1000000", "9999999"]),
+}
+
+
+@pytest.mark.parametrize("case", SHAPES)
+def test_every_shape_of_reference_and_sender_columns_reads_fast_and_the_same(
+    case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """References and senders of one length are single slices of the block; others are
+    stripped one by one. Both give what the exact reader gives, and the section is read fast."""
+    references, senders = SHAPES[case]
+    payments = _section_of(references, senders) + _plain(4, start=4)
+    data = write_bgmax(payments, created_at=CREATED)
+    fast_sections = _count_fast_sections(monkeypatch)
+    outcome = _same_both_ways(data, monkeypatch)
+    assert fast_sections == [6, 6]
+    assert outcome[0] == "read" and list(outcome[1].payments) == payments  # type: ignore[union-attr]
+
+
+UNIFORM = write_bgmax(_section_of(["12345"] * 4, ["3783511", "5050505", "1000000", "9999999"])
+                      + _section_of(["678901"] * 4, [""] * 4, start=4)
+                      + _section_of(["1 3 5"] * 4, ["1234567890"] * 4, start=8), created_at=CREATED)
+"""Three plain sections whose references and senders each have one length (single slices)."""
+
+
+def test_random_one_byte_changes_of_even_columns_read_or_fail_the_same(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As above, for references and senders all of one length: a changed byte in them (a blank,
+    a zero, a line end, a non-breaking space) must give what the exact reader gives."""
+    rng = random.Random(1414)
+    for base in (UNIFORM, UNIFORM.replace(b"\r\n", b"\n")):
+        for _ in range(200):
+            line = rng.randrange(2, 13)
+            at = base.index(b"\n", 0) + 1
+            for _skip in range(line - 2):
+                at = base.index(b"\n", at) + 1
+            at += rng.randrange(2, 37)  # in the sender or the reference
+            byte = MUTANT_BYTES[rng.randrange(len(MUTANT_BYTES))]
+            _same_both_ways(base[:at] + bytes([byte]) + base[at + 1 :], monkeypatch)

@@ -152,7 +152,7 @@ class _Reader(RecordReader):
         columns = _plain_columns(text[start:end], count, eol)
         if columns is None:
             return 0
-        rows, amount_digits, serials, senders, codes, channels, images = columns
+        references, amount_digits, serials, senders, codes, channels, images = columns
         amounts = list(map(int, amount_digits))
         if sum(amounts) != deposit.amount or not all(amounts):
             return 0
@@ -161,7 +161,7 @@ class _Reader(RecordReader):
                                 deposit.deposit_serial, deposit.index)
         self.note_serials(serials)
         self.payments.extend(map(_new, repeat(BankPayment), zip(
-            amounts, map(str.strip, map(_REFERENCE, rows)), map(str.lstrip, senders, repeat("0")),
+            amounts, references, senders,
             serials, range(first + 1, last), codes, channels,
             map("1".__eq__, images) if "1" in images else repeat(False),
             repeat(shared), repeat(NO_DETAILS),
@@ -453,23 +453,70 @@ def _whole_record(line: str) -> bool:
 
 _PlainColumns = tuple[list[str], list[str], list[str], list[str], str, str, str]
 
-_REFERENCE = itemgetter(slice(12, 37))
-_SENDER = itemgetter(slice(2, 12))
-_AMOUNT_DIGITS = itemgetter(slice(44, 55))
-_SERIAL = itemgetter(slice(57, 69))
+_REFERENCE, _SENDER, _AMOUNT_DIGITS, _SERIAL = (12, 37), (2, 12), (44, 55), (57, 69)
+"""0-based column spans of a TK20's reference, sender bankgiro, amount (pos 45-55: see
+_AMOUNT_ZEROS) and BGC serial."""
 _AMOUNT_ZEROS = range(37, 44)
 """Pos 38-44: zeros in every amount up to MAX_AMOUNT (11 digits), so only pos 45-55 are read."""
 
 
+def _column(rows: list[str], start: int, end: int) -> list[str]:
+    """``row[start:end]`` of every row, in C (the 0-based span ``start:end``)."""
+    return list(map(itemgetter(slice(start, end)), rows))
+
+
+def _no_blank(column: str) -> bool:
+    """Whether a strided column holds no whitespace (as ``str.strip`` knows it)."""
+    return column.split() == [column]
+
+
+def _references(block: str, rows: list[str], width: int) -> list[str]:
+    """Every record's reference (``rows``, the records of ``block``), stripped.
+
+    When all of them have the length of the first (an OCR number is as long as the others of
+    its payee: the common case), each is one slice of its record, not a slice and a stripped
+    copy of it: the columns after that length hold blanks, and its first and last column no
+    whitespace, in every record (one strided slice of the block a column). Otherwise each
+    reference is sliced and stripped.
+    """
+    start, end = _REFERENCE
+    first = block[start:end]
+    length = len(first.rstrip(" "))
+    blanks = " " * len(rows)
+    if length and all(block[column::width] == blanks for column in range(start + length, end)) \
+            and _no_blank(block[start::width]) and _no_blank(block[start + length - 1 :: width]):
+        return _column(rows, start, start + length)
+    return list(map(str.strip, _column(rows, start, end)))
+
+
+def _senders(block: str, rows: list[str], width: int) -> tuple[list[str], str]:
+    """Every record's sender bankgiro without its leading zeros, and the digits to check.
+
+    When all of them have as many leading zeros as the first (or all are zeros), each is one
+    slice of its record after those zeros, not a slice and a stripped copy of it; otherwise
+    each is sliced and stripped.
+    """
+    start, end = _SENDER
+    first = block[start:end]
+    zeros = len(first) - len(first.lstrip("0"))
+    zero_column = "0" * len(rows)
+    if all(block[column::width] == zero_column for column in range(start, start + zeros)) \
+            and (zeros == end - start or "0" not in block[start + zeros :: width]):
+        senders = _column(rows, start + zeros, end)
+        return senders, "".join(senders)
+    senders = _column(rows, start, end)
+    return list(map(str.lstrip, senders, repeat("0"))), "".join(senders)
+
+
 def _plain_columns(block: str, count: int, eol: str) -> _PlainColumns | None:
     """The columns of ``count`` TK20 records in ``block`` (each ending with ``eol``), or None
-    when a record is not one the exact reader would read the same way: (the records, amounts'
-    digits, BGC serials, senders, and as strided slices the reference codes, channels and image
-    marks).
+    when a record is not one the exact reader would read the same way: (references as the
+    exact reader strips them, amounts' digits, BGC serials, senders without leading zeros, and
+    as strided slices the reference codes, channels and image marks).
 
     Checked for all records at once, as the exact reader checks each: line ends only after
     column 80 (and no other LF, no CR in an LF file, no TAB), record type 20, digits in pos 3-12
-    and 38-70, an amount of at most 11 digits. Each numeric column's digits are joined and
+    and 38-70, an amount of at most 11 digits. The numeric columns' digits are joined and
     checked in one ``bytes.isdigit`` (ASCII only, where ``str.isdigit`` takes other scripts'
     digits too).
     """
@@ -484,13 +531,14 @@ def _plain_columns(block: str, count: int, eol: str) -> _PlainColumns | None:
     if len(rows) != count + 1:
         return None  # a line end inside a record
     del rows[-1]
-    amounts, serials, senders = list(map(_AMOUNT_DIGITS, rows)), list(map(_SERIAL, rows)), \
-        list(map(_SENDER, rows))
+    references = _references(block, rows, width)
+    senders, sender_digits = _senders(block, rows, width)
+    amounts, serials = _column(rows, *_AMOUNT_DIGITS), _column(rows, *_SERIAL)
     codes, channels, images = block[55::width], block[56::width], block[69::width]
-    digits = "".join(amounts) + "".join(serials) + "".join(senders) + codes + channels + images
+    digits = "".join(amounts) + "".join(serials) + sender_digits + codes + channels + images
     if not (digits.isascii() and digits.encode("ascii").isdigit()):
         return None
-    return rows, amounts, serials, senders, codes, channels, images
+    return references, amounts, serials, senders, codes, channels, images
 
 
 _PAYMENT_NUMBERS = (
