@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tui_inkasso.formats._fixed_width import scan_bytes
 from tui_inkasso.formats.bgmax import read_bgmax
 from tui_inkasso.formats.payment_file import (
     FIELDS,
@@ -121,6 +122,21 @@ def test_non_payment_files_are_refused_with_a_reason(data: bytes, words: str) ->
         read_payment_file(data, "upload.bin")
     assert words in caught.value.reason
     assert str(caught.value).startswith("upload.bin")
+
+
+def test_every_byte_is_scanned_as_the_policy_says() -> None:
+    """Control bytes (but TAB, LF, CR, form feed and 0x1A) are binary content; 0x80-0x9F are
+    text of another code page (``c1``); everything else is plain text. Each byte alone, in the
+    middle of a line of text."""
+    allowed_controls = {0x09, 0x0A, 0x0C, 0x0D, 0x1A}
+    for byte in range(256):
+        data = b"01BGMAX " + bytes([byte]) + b" text\r\n"
+        binary, c1 = scan_bytes(data)
+        if byte < 0x20 and byte not in allowed_controls or byte == 0x7F:
+            assert binary == (8, byte, 1), byte
+        else:
+            assert binary is None, byte
+        assert c1 == (0x80 <= byte <= 0x9F), byte
 
 
 def test_error_text_attributes_and_pickling() -> None:
