@@ -175,6 +175,8 @@ QUIRKS = {
     "TAB in the TK15": _edit(13, lambda line: line[:79] + "\t"),
     "TAB in the TK01": _edit(1, lambda line: line[:79] + "\t"),
     "CR before a line end": _edit(9, lambda line: line[:79] + "\r"),
+    "Windows-1252 euro sign in a reference": _edit(9, _at(13, "\x80 Åsa")),
+    "CP437 letter in a reference": _edit(9, _at(13, "\x8f")),
 }
 
 
@@ -307,4 +309,24 @@ def test_random_one_byte_changes_of_even_columns_read_or_fail_the_same(
                 at = base.index(b"\n", at) + 1
             at += rng.randrange(2, 37)  # in the sender or the reference
             byte = MUTANT_BYTES[rng.randrange(len(MUTANT_BYTES))]
+            _same_both_ways(base[:at] + bytes([byte]) + base[at + 1 :], monkeypatch)
+
+
+LARGE = write_bgmax(_plain(140, per_section=70), created_at=CREATED)
+"""Two plain sections of 70 records: a struct's 64 records at a time, then 6 one by one."""
+
+
+def test_random_one_byte_changes_of_large_sections_read_or_fail_the_same(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A changed byte anywhere in a section of more records than one struct unpacks (in the
+    first 64 or in the 6 after them) gives what the exact reader gives; the sections are read
+    fast as long as nothing is changed."""
+    fast_sections = _count_fast_sections(monkeypatch)
+    _same_both_ways(LARGE, monkeypatch)
+    assert fast_sections == [72, 72]
+    rng = random.Random(1415)
+    for base in (LARGE, LARGE.replace(b"\r\n", b"\n")):
+        for _ in range(150):
+            at, byte = rng.randrange(len(base)), MUTANT_BYTES[rng.randrange(len(MUTANT_BYTES))]
             _same_both_ways(base[:at] + bytes([byte]) + base[at + 1 :], monkeypatch)
