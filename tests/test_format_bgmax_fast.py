@@ -17,7 +17,13 @@ import pytest
 
 from tui_inkasso.formats import bgmax
 from tui_inkasso.formats.bgmax import read_bgmax, write_bgmax
-from tui_inkasso.formats.payment_file import BankPayment, PaymentFileError
+from tui_inkasso.formats.payment_file import (
+    BankPayment,
+    PaymentFile,
+    PaymentFileError,
+    detect,
+    read_payment_file,
+)
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 CREATED = dt.datetime(2026, 3, 31, 17, 30, 35, 10331)
@@ -330,3 +336,59 @@ def test_random_one_byte_changes_of_large_sections_read_or_fail_the_same(
         for _ in range(150):
             at, byte = rng.randrange(len(base)), MUTANT_BYTES[rng.randrange(len(MUTANT_BYTES))]
             _same_both_ways(base[:at] + bytes([byte]) + base[at + 1 :], monkeypatch)
+
+
+CONTROL_BYTES = b"\x00\x01\x08\x0b\x0c\x0e\x1a\x1b\x1f\x7f\x85\x9b\xa0 0A\r\n\t"
+
+
+def _read_outcome(read: Callable[[bytes], PaymentFile], data: bytes) -> Outcome:
+    try:
+        result = read(data)
+    except PaymentFileError as exc:
+        return ("error", str(exc), exc.line, exc.field, exc.pos)
+    return ("read", result, [(p.line, p.section_index) for p in result.payments])
+
+
+def _scanned_first(data: bytes) -> PaymentFile:
+    """Reading as before the reader checked the bytes itself: detection scans them first."""
+    _format, c1 = detect(data, "fil.txt")
+    return read_bgmax(data, "fil.txt", check_format=False, c1=c1)
+
+
+def test_binary_content_is_refused_the_same_when_the_reader_checks_it(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``read_payment_file`` leaves the binary check of an ASCII BgMax file to the reader (the
+    plain sections' bytes are checked as they are read, the rest scanned). A control byte
+    anywhere (in a reference, a reserved column, a digit, a TK01/05/15/70 record; a small, a
+    large and an even-column file; LF and CRLF) must give exactly what detecting first gives:
+    the refusal naming the first such byte, else the same file or the same error."""
+    rng = random.Random(1416)
+    for base in (PLAIN, LARGE, UNIFORM):
+        for eol_base in (base, base.replace(b"\r\n", b"\n")):
+            for _ in range(80):
+                at = rng.randrange(len(eol_base))
+                byte = CONTROL_BYTES[rng.randrange(len(CONTROL_BYTES))]
+                data = eol_base[:at] + bytes([byte]) + eol_base[at + 1 :]
+                monkeypatch.setattr(bgmax._Reader, "fast_path", True)
+                deferred = _read_outcome(lambda d: read_payment_file(d, "fil.txt"), data)
+                monkeypatch.setattr(bgmax._Reader, "fast_path", False)
+                assert deferred == _read_outcome(_scanned_first, data), (at, byte)
+
+
+@pytest.mark.parametrize("line, column", [(1, 50), (2, 40), (3, 20), (3, 75), (3, 1), (7, 80),
+                                          (15, 5), (-1, 30), (-1, 79)])
+def test_a_control_byte_in_any_record_is_refused_as_binary(
+    line: int, column: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A NUL in the TK01, a TK05, a reference, a reserved column, a record type, a TK15, the
+    second section's and the last line is binary content, refused before anything else (the
+    plain sections are read fast)."""
+    monkeypatch.setattr(bgmax._Reader, "fast_path", True)
+    lines = PLAIN.split(b"\r\n")
+    number = line if line > 0 else len(lines) - 1
+    lines[number - 1] = lines[number - 1][: column - 1] + b"\x00" + lines[number - 1][column:]
+    data = b"\r\n".join(lines)
+    with pytest.raises(PaymentFileError) as caught:
+        read_payment_file(data, "fil.txt")
+    assert caught.value.line == number and "binärt innehåll (byte 0x00" in caught.value.reason

@@ -27,6 +27,7 @@ from tui_inkasso.formats.payment_file import (
     PaymentFileError,
     PaymentSection,
     detect,
+    refuse_binary,
 )
 from tui_inkasso.gc_pause import gc_paused
 
@@ -95,6 +96,9 @@ class RecordReader:
         self.end_line = 0
         self.handlers: dict[str, fw.Handler] = {self.START: self._start}
         self._deposits: dict[tuple[object, ...], PaymentSection] = {}
+        self.unscanned: bytes | None = None
+        """The file's bytes while some of them are not yet checked for binary content (an ASCII
+        BgMax file that ``payment_file`` left to its reader: see :meth:`scan_from`)."""
         self.rising_serials = 0
         """How many of the first payments have strictly rising bank serials (so all different),
         as :meth:`note_serials` found; ``_last_serial`` is the last of them."""
@@ -108,7 +112,20 @@ class RecordReader:
 
         A format may read the common case faster (BgMax) as long as it ends up the same.
         """
+        self.scan_from(0)
         return fw.feed_lines(text, self.quirks, self.handlers, self.other)
+
+    def scan_from(self, pos: int) -> None:
+        """Check the bytes from ``pos`` on for binary content, if :attr:`unscanned`, and refuse
+        the file as ``payment_file.detect`` would (the first such byte of the whole file named)
+        when one is there. The bytes before ``pos`` must have been checked by the caller, and
+        ``pos`` is an offset in the text and the bytes alike (the file is ASCII)."""
+        data = self.unscanned
+        if data is None:
+            return
+        self.unscanned = None
+        if not fw.is_clean(data[pos:] if pos else data):
+            refuse_binary(data, self.path)
 
     def name(self, rec: str) -> str:
         """The record's name for messages ("betalningspost TK20"), or ``post '42'``."""
@@ -305,41 +322,57 @@ _ENCODING_NOTES = {
 
 def read_checked(
     reader_class: type[RecordReader], data: bytes, path: str, *, check_format: bool,
-    c1: bool | None, not_this: str,
+    c1: bool | None, not_this: str, scanned: bool = True,
 ) -> PaymentFile:
     """``read_bgmax`` and ``read_totalin``: detect the format (unless the caller has), refuse
-    the other one with ``not_this``, and read."""
+    the other one with ``not_this``, and read. ``scanned=False``: the caller's detection left
+    the binary check of the (ASCII) bytes to the reader."""
     if check_format:
         file_format, c1 = detect(data, path)
+        scanned = True
         if file_format != reader_class.FORMAT:
             raise PaymentFileError(path, 1, None, not_this)
-    return read_records(reader_class, data, path, c1=c1)
+    return read_records(reader_class, data, path, c1=c1, scanned=scanned)
 
 
 def read_records(
-    reader_class: type[RecordReader], data: bytes, path: str, *, c1: bool | None = None
+    reader_class: type[RecordReader], data: bytes, path: str, *, c1: bool | None = None,
+    scanned: bool = True,
 ) -> PaymentFile:
     """Decode ``data``, feed its lines to a fresh ``reader_class`` and return the checked file.
 
     A problem on a line becomes a PaymentFileError naming the file, the line and the field.
+    ``scanned=False`` (an ASCII file not yet checked for binary content): the reader checks
+    it as it reads (:meth:`RecordReader.scan_from`), and a problem found before all of it was
+    checked gives way to the binary content's refusal, as when the detection scans first.
     """
     text, encoding = fw.decode_text(data, c1=c1)
     quirks = fw.Quirks()
     if encoding in _ENCODING_NOTES:
         quirks.notes.append(_ENCODING_NOTES[encoding])
     if encoding == "utf-8" or "\x0c" in text or "\x1a" in text:
+        if not scanned:  # the text will differ from the bytes: check the bytes now, at once
+            refuse_binary(data, path)
+            scanned = True
         text, blanked = blank_controls(text.rstrip("\x1a"))
         if blanked:
             quirks.notes.append(
                 f"{blanked} styrtecken (sidbrytning, styrkoder, riktningstecken) har ersatts med "
                 "blanksteg"
             )
+    if not scanned and encoding != "ascii":
+        refuse_binary(data, path)  # only ASCII text has the offsets of its bytes
+        scanned = True
     reader = reader_class(path, quirks)
+    if not scanned:
+        reader.unscanned = data
     try:
         with gc_paused(keep=True):  # the payments live on: see gc_paused
             last = reader.feed(text)
             return reader.finish(encoding, last)
     except fw.LineProblem as exc:
+        if reader.unscanned is not None:
+            refuse_binary(data, path)
         raise PaymentFileError(path, exc.line, exc.field, exc.reason, exc.pos) from None
 
 

@@ -136,7 +136,7 @@ def scan_bytes(data: bytes) -> tuple[tuple[int, int, int] | None, bool]:
     locates a control byte for the message, and the second pass runs only when the first found
     something.
     """
-    if data.translate(_SUSPECT) == data:
+    if is_clean(data):
         return None, False
     c1 = len(data.translate(None, _C1_BYTES)) != len(data)
     match = _CONTROL.search(data)
@@ -144,6 +144,12 @@ def scan_bytes(data: bytes) -> tuple[tuple[int, int, int] | None, bool]:
         return None, c1
     offset = match.start()
     return (offset, data[offset], data.count(b"\n", 0, offset) + 1), c1
+
+
+def is_clean(data: bytes) -> bool:
+    """Whether ``data`` holds neither a control byte :func:`find_binary` refuses nor 0x80-0x9F
+    (one ``translate``, as :func:`scan_bytes` begins)."""
+    return data.translate(_SUSPECT) == data
 
 
 def split_lines(text: str) -> list[str]:

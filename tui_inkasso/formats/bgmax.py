@@ -115,6 +115,8 @@ class _Reader(RecordReader):
         if not (self.fast_path and text.startswith("01") and _whole_record(text[: fw.RECORD_WIDTH])
                 and text.startswith(eol + "05", fw.RECORD_WIDTH) and _looks_plain(text, width)):
             return super().feed(text)  # nothing to read fast: no copy of the text, no second pass
+        if self.unscanned is not None and not fw.is_clean(self.unscanned[:width]):
+            self.scan_from(0)
         try:
             self._start(text[: fw.RECORD_WIDTH], 1)
         except fw.RecordError as exc:
@@ -127,6 +129,7 @@ class _Reader(RecordReader):
                     break
                 number += read
                 pos += read * width
+            self.scan_from(pos)  # the plain sections' bytes are checked: the rest's now
             return fw.feed_lines(text[pos:], self.quirks, self.handlers, self.other, number + 1)
 
     def _fast_section(self, text: str, pos: int, first: int, eol: str) -> int:
@@ -150,7 +153,11 @@ class _Reader(RecordReader):
         deposit = self._plain_deposit(tk05, tk15, first, last)
         if deposit is None or deposit.count != count:
             return 0
-        columns = _plain_columns(text[start:end], count, eol)
+        data = self.unscanned
+        if data is not None and not (fw.is_clean(data[pos:start])
+                                     and fw.is_clean(data[end : end + width])):
+            return 0  # binary content: scan_from refuses the file
+        columns = _plain_columns(text[start:end], count, eol, check_binary=data is not None)
         if columns is None:
             return 0
         references, amount_digits, serials, senders, codes, channels, images = columns
@@ -514,24 +521,21 @@ def _sender_zeros(block: str, width: int, count: int) -> int | None:
     return None
 
 
-def _unpack(block: str, sender: int, reference: int, width: int) -> list[bytes] | None:
-    """The fields :func:`_record_struct` unpacks from every record of ``block``, four a
-    record, in one flat list; None when ``block`` holds a character ISO-8859-1 has not (it is
-    then read line by line)."""
-    try:
-        raw = memoryview(block.encode("latin-1"))
-    except UnicodeEncodeError:
-        return None
-    whole = len(raw) // width // _CHUNK * _CHUNK * width
+def _unpack(raw: bytes, sender: int, reference: int, width: int) -> list[bytes]:
+    """The fields :func:`_record_struct` unpacks from every record of ``raw``, four a record,
+    in one flat list."""
+    view = memoryview(raw)
+    whole = len(view) // width // _CHUNK * _CHUNK * width
     fields = list(itertools.chain.from_iterable(
-        _record_struct(sender, reference, width, _CHUNK).iter_unpack(raw[:whole])))
-    if whole < len(raw):
+        _record_struct(sender, reference, width, _CHUNK).iter_unpack(view[:whole])))
+    if whole < len(view):
         fields.extend(itertools.chain.from_iterable(
-            _record_struct(sender, reference, width, 1).iter_unpack(raw[whole:])))
+            _record_struct(sender, reference, width, 1).iter_unpack(view[whole:])))
     return fields
 
 
-def _plain_columns(block: str, count: int, eol: str) -> _PlainColumns | None:
+def _plain_columns(block: str, count: int, eol: str, *,
+                   check_binary: bool = False) -> _PlainColumns | None:
     """The columns of ``count`` TK20 records in ``block`` (each ending with ``eol``), or None
     when a record is not one the exact reader would read the same way: (references as the
     exact reader strips them, amounts' digits, BGC serials, senders without leading zeros, and
@@ -548,37 +552,52 @@ def _plain_columns(block: str, count: int, eol: str) -> _PlainColumns | None:
     one split: cheaper than slicing each field out of a list of the lines. When every reference
     has one length and every sender one number of leading zeros (the common case), the struct
     takes just those columns, so no field is stripped afterwards.
+
+    The block is encoded back to ISO-8859-1 for the struct: a character outside it sends the
+    section to the line reader.
+
+    ``check_binary``: the file is ASCII and not yet checked for binary content (see
+    ``RecordReader.unscanned``). The columns not checked as digits or blanks (the references,
+    pos 71-80) are checked for it, and a section with binary content is not plain (the rest of
+    the file is then scanned and refused).
     """
     width = fw.RECORD_WIDTH + len(eol)
     zeros = "0" * count
     if block[1::width] != zeros or block[fw.RECORD_WIDTH::width] != eol[0] * count \
             or block[width - 1 :: width] != "\n" * count or "\t" in block \
             or (eol == "\n" and "\r" in block) \
-            or any(block[column::width] != zeros for column in _AMOUNT_ZEROS) \
-            or any("\n" in block[column::width] for column in _RESERVED):
+            or any(block[column::width] != zeros for column in _AMOUNT_ZEROS):
+        return None
+    try:
+        raw = block.encode("latin-1")
+    except UnicodeEncodeError:
+        return None
+    reserved = b"".join([raw[column::width] for column in _RESERVED])
+    if b"\n" in reserved or (check_binary and not fw.is_clean(reserved)):
         return None
     length = _reference_length(block, width, count)
     sender_zeros = _sender_zeros(block, width, count)
     sender = _SENDER[0] + (sender_zeros or 0)
-    fields = _unpack(block, sender, length or _REFERENCE[1] - _REFERENCE[0], width)
-    if fields is None:
-        return None
+    fields = _unpack(raw, sender, length or _REFERENCE[1] - _REFERENCE[0], width)
     senders, amounts, serials = fields[0::4], fields[2::4], fields[3::4]
     codes, channels, images = block[55::width], block[56::width], block[69::width]
     digits = b"".join((b"".join(amounts), b"".join(serials), b"".join(senders),
                        (codes + channels + images).encode("latin-1")))
     if not digits.isdigit():
         return None
-    text = b"\n".join((b"\n".join(fields[1::4]), b"\n".join(senders), b"\n".join(serials))) \
+    references = b"\n".join(fields[1::4])
+    if check_binary and not fw.is_clean(references):
+        return None
+    text = b"\n".join((references, b"\n".join(senders), b"\n".join(serials))) \
         .decode("latin-1").split("\n")
     if len(text) != 3 * count:
         return None  # a line end inside a reference
-    references, sender_text, serial_text = text[:count], text[count : 2 * count], text[2 * count :]
+    stripped, sender_text, serial_text = text[:count], text[count : 2 * count], text[2 * count :]
     if not length:
-        references = list(map(str.strip, references))
+        stripped = list(map(str.strip, stripped))
     if sender_zeros is None:
         sender_text = list(map(str.lstrip, sender_text, repeat("0")))
-    return references, amounts, serial_text, sender_text, codes, channels, images
+    return stripped, amounts, serial_text, sender_text, codes, channels, images
 
 
 _PAYMENT_NUMBERS = (
@@ -616,16 +635,19 @@ def _check_deposit(section: _Section, currency: str, count: int, amount: int) ->
 
 
 def read_bgmax(
-    data: bytes, path: str, *, check_format: bool = True, c1: bool | None = None
+    data: bytes, path: str, *, check_format: bool = True, c1: bool | None = None,
+    scanned: bool = True,
 ) -> PaymentFile:
     """Read a BgMax file; refuse it (PaymentFileError) when it is malformed or its totals differ.
 
     ``check_format=False`` skips the detection (empty, binary, other format) for a caller that
     has just done it, as ``read_payment_file`` has; its detection also says whether the bytes
-    hold 0x80-0x9F (``c1``), which the decoding would otherwise look for in a pass of its own.
+    hold 0x80-0x9F (``c1``), which the decoding would otherwise look for in a pass of its own,
+    and whether it checked them for binary content (``scanned``; an ASCII BgMax file is left
+    to the reader, which checks the plain sections' bytes as it reads them and scans the rest).
     """
     return read_checked(_Reader, data, path, check_format=check_format, c1=c1,
-                        not_this="ingen BgMax-fil: det är en Total IN-fil")
+                        not_this="ingen BgMax-fil: det är en Total IN-fil", scanned=scanned)
 
 
 # -- writer ----------------------------------------------------------------------------------

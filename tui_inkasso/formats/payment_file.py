@@ -521,10 +521,38 @@ def detect_format(data: bytes, path: str = "<data>") -> str:
 def detect(data: bytes, path: str = "<data>") -> tuple[str, bool]:
     """:func:`detect_format`, and whether the bytes hold 0x80-0x9F (for the readers' decoding:
     the same pass over the file answers both)."""
+    file_format, c1, _scanned = _detect(data, path, defer_scan=False)
+    return file_format, c1
+
+
+def _detect(data: bytes, path: str, *, defer_scan: bool) -> tuple[str, bool, bool]:
+    """:func:`detect`, and whether the bytes were checked for binary content.
+
+    ``defer_scan``: an ASCII BgMax file is not scanned here. Its reader checks the bytes it
+    reads (the plain sections' fields are mostly checked as digits anyway) and scans only the
+    rest, raising :func:`refuse_binary`'s error before any other (``bgmax._Reader``): one pass
+    of ``bytes.translate`` over the file saved. Any other file is scanned here, before its
+    first line is looked at, so the refusals come in the same order either way.
+    """
     if not data or data.isspace():
         raise PaymentFileError(path, None, None, "ingen BgMax- eller Total IN-fil: filen är tom")
     if data.startswith(b"%PDF"):
         raise PaymentFileError(path, 1, None, "ingen BgMax- eller Total IN-fil: det är ett PDF-dokument")
+    if defer_scan and data.isascii() and _first_line(data).startswith("01BGMAX"):
+        return BGMAX, False, False
+    c1 = refuse_binary(data, path)
+    first = _first_line(data)
+    if first.startswith("01BGMAX"):
+        return BGMAX, c1, True
+    if first.startswith("00") and "TOTALIN" in first[39:49]:
+        return TOTALIN, c1, True
+    field, pos = (None, None) if _looks_legacy(first) else ("posttyp", (1, 2))
+    raise PaymentFileError(path, 1, field, _unknown_reason(first), pos)
+
+
+def refuse_binary(data: bytes, path: str) -> bool:
+    """Refuse ``data`` when it holds a control byte no text bank file has, naming the first;
+    otherwise return whether it holds bytes 0x80-0x9F."""
     binary, c1 = scan_bytes(data)
     if binary is not None:
         offset, byte, line = binary
@@ -532,22 +560,16 @@ def detect(data: bytes, path: str = "<data>") -> tuple[str, bool]:
             path, line, None,
             f"ingen BgMax- eller Total IN-fil: binärt innehåll (byte 0x{byte:02x} på offset {offset})",
         )
-    first = _first_line(data)
-    if first.startswith("01BGMAX"):
-        return BGMAX, c1
-    if first.startswith("00") and "TOTALIN" in first[39:49]:
-        return TOTALIN, c1
-    field, pos = (None, None) if _looks_legacy(first) else ("posttyp", (1, 2))
-    raise PaymentFileError(path, 1, field, _unknown_reason(first), pos)
+    return c1
 
 
 def read_payment_file(data: bytes, path: str) -> PaymentFile:
     """Read a BgMax or Total IN file (detected from its first record) and check its totals."""
     from tui_inkasso.formats import bgmax, totalin  # the readers import this module
 
-    file_format, c1 = detect(data, path)
+    file_format, c1, scanned = _detect(data, path, defer_scan=True)
     if file_format == BGMAX:
-        return bgmax.read_bgmax(data, path, check_format=False, c1=c1)
+        return bgmax.read_bgmax(data, path, check_format=False, c1=c1, scanned=scanned)
     return totalin.read_totalin(data, path, check_format=False, c1=c1)
 
 
