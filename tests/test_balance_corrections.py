@@ -4,6 +4,7 @@ PostgreSQL. Crash safety and a full disk are in test_balance_crash.py, the scree
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from pathlib import Path
 
@@ -253,6 +254,29 @@ def test_a_correction_the_format_refuses_is_named_and_nothing_recorded(
     with pytest.raises(bf.BalanceFileError, match=r"national_id ska vara .*ingenting sparades"):
         brun.create_balance_file()
     assert _folder_files(out) == [] and ReportedCorrection.select().count() == 0
+
+
+def test_a_name_the_schema_refuses_names_the_file_and_its_line_once(
+    any_ledger: dict[str, int], tmp_path: Path
+) -> None:
+    """A character XML cannot hold in a customer's name (U+FFFE) passes the writer's own check and
+    is refused by the schema's thread: the message names the file and the line in it, once
+    (not also the line in the validated piece, nor libxml2's bytes), and nothing is left."""
+    folder = tmp_path / "inkasso-filer"
+    Customer.update(name="Kund \ufffe").execute()
+    with pytest.raises(bf.BalanceFileError) as refused:
+        brun.create_balance_file()
+    message = str(refused.value)
+    assert _folder_files(folder) == [] and ReportedCorrection.select().count() == 0
+    assert BalanceReport.select().count() == 0
+    Customer.update(name="Kund ok").execute()
+    written = brun.create_balance_file()
+    assert written.file is not None
+    line = written.file.read_text(encoding="utf-8").split("\n").index("      <Name>Kund ok</Name>") + 1
+    assert re.fullmatch(
+        rf"{re.escape(str(folder.resolve()))}/saldo-BAB-\d{{8}}-\d{{6}}\.xml: den skrivna XML-texten följer inte schemat: rad {line}: "
+        r"PCDATA invalid Char value 65534; ingen fil skapades och ingenting sparades", message
+    ), message
 
 
 # ---------------------------------------------------------------- a concurrent run

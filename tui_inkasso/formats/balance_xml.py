@@ -654,18 +654,28 @@ class _SchemaOnlyValidator:
                     self._failure = f"kan inte valideras: {exc}"
 
 def _located(document: bytes, line_offset: int, exc: etree.XMLSyntaxError) -> str:
-    """The failure of a piece as "rad N: reason", N the line in the written file. A schema error
-    comes without a line from the validating parser: the (small) piece is parsed again and its
-    tree validated, whose nodes know their lines."""
-    if exc.lineno:
-        return f"rad {exc.lineno + line_offset}: {exc.msg}"
+    """The failure of a piece as "rad N: reason", N the line in the written file.
+
+    The validating parser's own error cannot be used as it is: for a character XML cannot hold
+    it names the LAST bad line of the piece, as "line <line in the piece>: b'<reason>'". So the
+    (small) piece is parsed again without the schema, whose error is the first slip and its
+    line; a piece that is well-formed is validated as a tree, whose nodes know their lines."""
+    try:
+        tree = etree.fromstring(document, etree.XMLParser(resolve_entities=False, no_network=True,
+                                                          load_dtd=False))
+    except etree.XMLSyntaxError as syntax:
+        line = syntax.position[0] if syntax.position else syntax.lineno
+        reason = _PIECE_PLACE.sub("", syntax.msg or "")
+        return f"rad {line + line_offset if line else '?'}: {reason}"
     checker = schema()
-    tree = etree.fromstring(document, etree.XMLParser(resolve_entities=False, no_network=True,
-                                                      load_dtd=False))
     if checker.validate(tree):
-        return exc.msg
+        return _PIECE_PLACE.sub("", exc.msg or "")
     error = checker.error_log[0]
     return f"rad {error.line + line_offset if error.line else '?'}: {error.message}"
+
+
+_PIECE_PLACE = re.compile(r"^line \d+: |, line \d+, column \d+$")
+"""libxml2's place in the piece, which is not the place in the file."""
 
 
 class _FastValidator(_Tally):

@@ -143,7 +143,9 @@ def write_plan(plan: FilePlan, header: BalanceFileHeader, corrections: Iterable[
     from tui_inkasso.formats.balance_xml import BalanceXmlError
 
     try:
-        return plan.staged.write(lambda sink: write_balance_xml(header, corrections, sink), sequential=True)
+        return plan.staged.write(
+            lambda sink: write_balance_xml(header, corrections, sink, str(plan.final)), sequential=True
+        )
     except (BalanceXmlError, PublishError) as exc:
         raise BalanceFileError(f"{exc}; ingen fil skapades och ingenting sparades") from None
 
