@@ -409,6 +409,34 @@ def test_streamed_rows_come_in_order_piece_by_piece(
         assert len(list(bf.stream_tuples(query))) == len(any_ledger)
 
 
+def test_a_run_that_fails_half_way_leaves_no_stream_behind(
+    any_ledger: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run refused in the middle of a file (here its second correction) closes its stream
+    then, not when its error is garbage: the error is kept (a screen's worker keeps it), no
+    fetching thread stays alive, and dropping the error later inside another transaction
+    does not close a cursor there (on PostgreSQL a failed CLOSE would abort that transaction)."""
+    import gc
+
+    monkeypatch.setattr(bf, "FETCH_ROWS", 1)
+    Customer.update(national_id="okänt").execute()
+    kept: list[BaseException] = []
+    try:
+        brun.create_balance_file()
+    except bf.BalanceFileError as exc:
+        kept.append(exc)
+    assert kept and ReportedCorrection.select().count() == 0
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("balance-")]
+    from tui_inkasso.db.connection import db
+
+    with db.atomic():
+        AuditEntry.create(at=dt.datetime(2026, 11, 28, 9, 0), user="test", action="test",
+                          object_type="t", object_id="1", details="kept")
+        kept.clear()
+        gc.collect()
+    assert AuditEntry.select().where(AuditEntry.details == "kept").count() == 1
+
+
 def test_history_detail_and_rewrite_gives_the_same_bytes(any_ledger: dict[str, int], tmp_path: Path) -> None:
     result = brun.create_balance_file()
     [summary] = bh.balance_reports()

@@ -10,6 +10,7 @@ docs/balance-corrections.md.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -186,13 +187,14 @@ def _write_files(
             header = BalanceFileHeader(
                 plan.file_id, stamp, group.name, dashed_id(group.org_no), group.count, group.amount
             )
-            rows = bf.stream_tuples(correction_query(
+            stream = bf.stream_tuples(correction_query(
                 apply_selection(_stream_base().where(
                     is_correction() & not_reported() & (Invoice.owner == group.owner_id)
                 ), selection), whole_first=recorder.background
             ))
             crash_at = max(1, group.count // 2) if len(written) == 1 else 0
-            sha = bf.write_plan(plan, header, file_corrections(rows, entry.remember, crash_at))
+            with contextlib.closing(stream) as rows:  # at once on an error, not when it is garbage
+                sha = bf.write_plan(plan, header, file_corrections(rows, entry.remember, crash_at))
             recorder.written(entry, sha)
 
 

@@ -31,7 +31,7 @@ import itertools
 import re
 import tempfile
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -191,7 +191,7 @@ def read_snapshot() -> Iterator[None]:
 _cursor_numbers = itertools.count(1)
 
 
-def stream_tuples(query: pw.Query) -> Iterator[tuple[Any, ...]]:
+def stream_tuples(query: pw.Query) -> Generator[tuple[Any, ...], None, None]:
     """The query's rows as tuples, in constant memory (inside :func:`read_snapshot`).
 
     PostgreSQL's client would fetch every row at once, so a server-side cursor is declared and
@@ -199,7 +199,8 @@ def stream_tuples(query: pw.Query) -> Iterator[tuple[Any, ...]]:
     server's part of the query (half a second for 100,000 corrections) overlaps the caller's work
     instead of taking turns with it (psycopg2 lets go of the interpreter while it waits). The
     caller may use the connection meanwhile: psycopg2 runs one statement at a time on it.
-    SQLite's cursor already steps lazily.
+    SQLite's cursor already steps lazily. Close the stream (``contextlib.closing``) inside the
+    snapshot: that ends its fetching thread and its cursor at once.
     """
     sql, params = query.sql()
     if not is_postgres():
@@ -227,8 +228,13 @@ def stream_tuples(query: pw.Query) -> Iterator[tuple[Any, ...]]:
                 ahead = pool.submit(fetch)
                 yield from rows
     finally:
-        with contextlib.suppress(Exception):
-            db.execute_sql(f"CLOSE {name}")
+        # On the connection it was declared on, and only while it exists: a stream closed late
+        # (its generator dropped after its transaction ended) must never run a failing CLOSE
+        # inside another transaction, which PostgreSQL would abort (losing that one's writes).
+        with contextlib.suppress(Exception), connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_cursors WHERE name = %s", (name,))
+            if cursor.fetchone():
+                cursor.execute(f"CLOSE {name}")
 
 
 class IdSpool:
