@@ -1,0 +1,153 @@
+"""Attacks on the fast payment import (issue 14): a staff role that may not switch the triggers
+off, the process's switch interval and collector after a failing import, and two imports of one
+file at once."""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import peewee as pw
+import psycopg2
+import pytest
+
+from tests.conftest import PG_URL, ROOT, SHARED_DOCS
+from tests.payment_files import bgmax_payment, write_bgmax_file
+from tests.staff import approve_pending, as_user
+from tui_inkasso.cli import main
+from tui_inkasso.db.connection import close_database, db, open_database
+from tui_inkasso.db.models import Invoice, Payment, PaymentFile, Voucher, VoucherRow
+from tui_inkasso.services import payment_import, users
+from tui_inkasso.services.booking import PaymentBatch, PaymentIn
+from tui_inkasso.services.ledger_import import import_ledger
+from tui_inkasso.services.payment_import import import_payment_file
+from tui_inkasso.services.transaction import write_transaction
+
+
+@pytest.fixture
+def ledger(any_db: str) -> dict[str, str]:
+    import_ledger(SHARED_DOCS / "ledger-import-example.json")
+    approve_pending()
+    return {i.number: i.ocr for i in Invoice.select()}
+
+
+def _file(folder: Path, ledger: dict[str, str], name: str = "bg.txt", count: int = 193) -> Path:
+    """Sections of 63, 64 and 65 plain payments (unmatched OCRs and one that matches)."""
+    payments, n = [], 0
+    for section, size in enumerate((63, 64, 65, 1)):
+        for _ in range(size):
+            reference = ledger["100234"] if n == 0 else f"9{n:0{1 + n % 9}d}"
+            payments.append(bgmax_payment(100 + n, reference, deposit=f"{section + 1:05d}", serial=n + 1))
+            n += 1
+    return write_bgmax_file(folder, name, payments[:count])
+
+
+def test_a_failing_import_puts_the_switch_interval_and_the_collector_back_and_the_next_works(
+    ledger: dict[str, str], any_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _file(tmp_path, ledger)
+    before = sys.getswitchinterval()
+    assert gc.isenabled()
+    payments = Payment.select().count()
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("boom")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(payment_import, "summarise", broken)
+        with pytest.raises(RuntimeError, match="boom"):
+            import_payment_file(path)
+    assert sys.getswitchinterval() == before
+    assert gc.isenabled()
+    assert PaymentFile.select().count() == 0 and Payment.select().count() == payments
+    result = import_payment_file(path)
+    assert result.summary is not None and result.summary.payments == 193
+    assert Payment.select().count() == payments + 193
+    assert sys.getswitchinterval() == before and gc.isenabled()
+
+
+def test_two_imports_of_one_file_at_once_book_it_once(ledger: dict[str, str], any_db: str, tmp_path: Path) -> None:
+    path = _file(tmp_path, ledger)
+    payments = Payment.select().count()
+    children = [subprocess.Popen(
+        [sys.executable, "-m", "tui_inkasso.cli", "--db", any_db, "--json", "import-payments", str(path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)}) for _ in range(2)]
+    outcomes = [child.communicate(timeout=120) for child in children]
+    codes = sorted(child.returncode for child in children)
+    assert codes == [0, 1], outcomes
+    db.close()
+    db.connect(reuse_if_open=True)
+    assert PaymentFile.select().count() == 1
+    assert Payment.select().count() == payments + 193
+    assert json.loads([out for out, _err in outcomes if out.strip()][0])
+
+
+@pytest.fixture
+def clerk(postgres_url: str) -> Iterator[str]:
+    """A clerk's own role (no superuser, no SET on session_replication_role), its URL."""
+    role = f"t_{uuid.uuid4().hex[:10]}"
+    users.add_user(role, "clerk")
+    schema = postgres_url.rsplit("search_path%3D", 1)[1]
+    url = PG_URL.replace("://root@", f"://{role}@", 1)
+    url = f"{url}{'&' if '?' in url else '?'}options={quote(f'-c search_path={schema}')}"
+    try:
+        yield url
+    finally:
+        close_database()
+        admin = psycopg2.connect(PG_URL)
+        admin.autocommit = True
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP OWNED BY "{role}"')
+            cursor.execute(f'DROP ROLE "{role}"')
+        admin.close()
+        open_database(postgres_url, create=False)
+
+
+def test_a_clerks_role_imports_with_the_databases_checks_and_a_bad_id_is_refused(
+    postgres_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import_ledger(SHARED_DOCS / "ledger-import-example.json")
+    approve_pending()
+    ledger = {i.number: i.ocr for i in Invoice.select()}
+    path = _file(tmp_path, ledger)
+    role = f"t_{uuid.uuid4().hex[:10]}"
+    users.add_user(role, "clerk")
+    schema = postgres_url.rsplit("search_path%3D", 1)[1]
+    url = PG_URL.replace("://root@", f"://{role}@", 1)
+    url = f"{url}{'&' if '?' in url else '?'}options={quote(f'-c search_path={schema}')}"
+    try:
+        close_database()
+        with as_user(None):
+            code = main(["--db", url, "import-payments", str(path)])
+            out = capsys.readouterr()
+            assert code == 0, out
+            open_database(url, create=False)
+            assert Payment.select().where(Payment.payment_file.is_null(False)).count() == 193
+            assert str(db.execute_sql("SHOW session_replication_role").fetchone()[0]) == "origin"
+            invoice = Invoice.get(Invoice.number == "100234")
+            file_id = PaymentFile.select(pw.fn.MAX(PaymentFile.id)).scalar()
+            before = (Payment.select().count(), Voucher.select().count(), VoucherRow.select().count())
+            items = [PaymentIn(1000, invoice.due_date, "bankgiro", invoice.id, bank_ref=f"x:{n}",
+                               payment_file_id=file_id + 1000) for n in range(80)]
+            with pytest.raises(pw.IntegrityError, match="payment_payment_file_id_fkey"), write_transaction():
+                batch = PaymentBatch([invoice.id], set(), len(items))
+                with batch.writing():
+                    batch.book(items)
+            assert (Payment.select().count(), Voucher.select().count(), VoucherRow.select().count()) == before
+    finally:
+        close_database()
+        admin = psycopg2.connect(PG_URL)
+        admin.autocommit = True
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP OWNED BY "{role}"')
+            cursor.execute(f'DROP ROLE "{role}"')
+        admin.close()
+        open_database(postgres_url, create=False)
