@@ -151,3 +151,29 @@ def test_a_clerks_role_imports_with_the_databases_checks_and_a_bad_id_is_refused
             cursor.execute(f'DROP ROLE "{role}"')
         admin.close()
         open_database(postgres_url, create=False)
+
+
+def test_a_plain_section_to_another_owners_bankgiro_books_nothing_on_the_first_owners_invoice(
+    ledger: dict[str, str], any_db: str, tmp_path: Path
+) -> None:
+    """Two sections of 64 plain payments each: one to the owner of invoice 100234, one to another
+    owner's bankgiro, both with that invoice's OCR; only the first section's pays the invoice."""
+    from tui_inkasso.db.models import Owner
+
+    invoice = Invoice.get(Invoice.number == "100234")
+    other = Owner.select().where(Owner.id != invoice.owner_id, Owner.bankgiro.is_null(False)).first()
+    own = Owner.get_by_id(invoice.owner_id)
+    payments = [bgmax_payment(1, ledger["100234"], receiving=giro, deposit=f"{s + 1:05d}", serial=s * 64 + n + 1)
+                for s, giro in enumerate((own.bankgiro, other.bankgiro)) for n in range(64)]
+    path = write_bgmax_file(tmp_path, "bg.txt", payments)
+    def owed() -> int:
+        row = Invoice.get_by_id(invoice.id)
+        return int(row.balance + row.fees + row.interest)
+
+    balance = owed()
+    result = import_payment_file(path)
+    assert result.summary is not None and result.summary.payments == 128
+    booked = Payment.select().where(Payment.payment_file == result.payment_file_id)
+    assert booked.where(Payment.invoice == invoice.id).count() == 64
+    assert booked.where(Payment.invoice.is_null(), Payment.owner == other.id).count() == 64
+    assert owed() == balance - 64
