@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import quote
 
@@ -23,6 +23,7 @@ from tests.payment_files import bgmax_payment, write_bgmax_file
 from tests.staff import approve_pending, as_user
 from tui_inkasso.cli import main
 from tui_inkasso.db.connection import close_database, db, open_database
+from tui_inkasso.db.key_checks import KeyChecks
 from tui_inkasso.db.models import Invoice, Payment, PaymentFile, Voucher, VoucherRow
 from tui_inkasso.services import payment_import, users
 from tui_inkasso.services.booking import PaymentBatch, PaymentIn
@@ -90,36 +91,31 @@ def test_two_imports_of_one_file_at_once_book_it_once(ledger: dict[str, str], an
     assert json.loads([out for out, _err in outcomes if out.strip()][0])
 
 
-@pytest.fixture
-def clerk(postgres_url: str) -> Iterator[str]:
-    """A clerk's own role (no superuser, no SET on session_replication_role), its URL."""
-    role = f"t_{uuid.uuid4().hex[:10]}"
-    users.add_user(role, "clerk")
-    schema = postgres_url.rsplit("search_path%3D", 1)[1]
-    url = PG_URL.replace("://root@", f"://{role}@", 1)
-    url = f"{url}{'&' if '?' in url else '?'}options={quote(f'-c search_path={schema}')}"
-    try:
-        yield url
-    finally:
-        close_database()
-        admin = psycopg2.connect(PG_URL)
-        admin.autocommit = True
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP OWNED BY "{role}"')
-            cursor.execute(f'DROP ROLE "{role}"')
-        admin.close()
-        open_database(postgres_url, create=False)
-
-
+@pytest.mark.parametrize("trusted", [False, True])
 def test_a_clerks_role_imports_with_the_databases_checks_and_a_bad_id_is_refused(
-    postgres_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    trusted: bool, postgres_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """A clerk's own role (no superuser): without the right to switch the triggers off the
+    database's per-row checks; ``trusted``: granted it (docs/payments.md: a role trusted like the
+    tables' owner), the batch checks. Either way the file is booked and a bad id refused."""
     import_ledger(SHARED_DOCS / "ledger-import-example.json")
     approve_pending()
     ledger = {i.number: i.ocr for i in Invoice.select()}
     path = _file(tmp_path, ledger)
+    planned: list[bool] = []
+    plan = KeyChecks.plan
+
+    def spy(self: KeyChecks, cursor: object, table: str, columns: Sequence[str]) -> object:
+        keys = plan(self, cursor, table, columns)
+        planned.append(keys is not None)
+        return keys
+
+    monkeypatch.setattr(KeyChecks, "plan", spy)
     role = f"t_{uuid.uuid4().hex[:10]}"
     users.add_user(role, "clerk")
+    if trusted:
+        db.execute_sql(f'GRANT SET ON PARAMETER session_replication_role TO "{role}"')
     schema = postgres_url.rsplit("search_path%3D", 1)[1]
     url = PG_URL.replace("://root@", f"://{role}@", 1)
     url = f"{url}{'&' if '?' in url else '?'}options={quote(f'-c search_path={schema}')}"
@@ -129,6 +125,7 @@ def test_a_clerks_role_imports_with_the_databases_checks_and_a_bad_id_is_refused
             code = main(["--db", url, "import-payments", str(path)])
             out = capsys.readouterr()
             assert code == 0, out
+            assert planned and set(planned) == {trusted}
             open_database(url, create=False)
             assert Payment.select().where(Payment.payment_file.is_null(False)).count() == 193
             assert str(db.execute_sql("SHOW session_replication_role").fetchone()[0]) == "origin"
@@ -147,6 +144,8 @@ def test_a_clerks_role_imports_with_the_databases_checks_and_a_bad_id_is_refused
         admin = psycopg2.connect(PG_URL)
         admin.autocommit = True
         with admin.cursor() as cursor:
+            if trusted:
+                cursor.execute(f'REVOKE SET ON PARAMETER session_replication_role FROM "{role}"')
             cursor.execute(f'DROP OWNED BY "{role}"')
             cursor.execute(f'DROP ROLE "{role}"')
         admin.close()
@@ -177,3 +176,32 @@ def test_a_plain_section_to_another_owners_bankgiro_books_nothing_on_the_first_o
     assert booked.where(Payment.invoice == invoice.id).count() == 64
     assert booked.where(Payment.invoice.is_null(), Payment.owner == other.id).count() == 64
     assert owed() == balance - 64
+
+
+def test_a_failure_on_the_writer_thread_puts_everything_back_and_the_next_import_works(
+    ledger: dict[str, str], any_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The invoices' update fails on the writer's thread (after every payment was handed over):
+    the import books nothing, the switch interval and the collector are as before, the writer
+    thread is gone, and the same file then imports in the same process."""
+    import threading
+
+    from tui_inkasso.db import bulk
+
+    path = _file(tmp_path, ledger)
+    before, payments = sys.getswitchinterval(), Payment.select().count()
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("writer boom")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(bulk, "_subtract_sqlite", broken)
+        patch.setattr(bulk, "_subtract_postgres", broken)
+        with pytest.raises(RuntimeError, match="writer boom"):
+            import_payment_file(path)
+    assert sys.getswitchinterval() == before and gc.isenabled()
+    assert not [t for t in threading.enumerate() if t.name == "bulk-copy"]
+    assert PaymentFile.select().count() == 0 and Payment.select().count() == payments
+    result = import_payment_file(path)
+    assert result.summary is not None and result.summary.payments == 193
+    assert Payment.select().count() == payments + 193
