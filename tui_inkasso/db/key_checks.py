@@ -30,9 +30,12 @@ triggers (:meth:`KeyChecks.plan` returns None):
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from tui_inkasso.db.migration_v12 import FUNCTION, SIGNATURE, TABLES
 
 _TRIGGERS_SQL = """
 SELECT p.proname = 'RI_FKey_check_ins' AND t.tgenabled = 'O' AND c.contype = 'f' AND NOT c.condeferrable
@@ -103,13 +106,59 @@ def chunks(values: list[Any]) -> list[list[Any]]:
     return [values[start:start + CHECK_CHUNK] for start in range(0, len(values), CHECK_CHUNK)]
 
 
+_DEFINER_SQL = """
+SELECT r.rolsuper, r.rolname, r.rolsuper OR (current_setting('server_version_num')::int >= 150000
+       AND has_parameter_privilege(r.oid, 'session_replication_role', 'SET'))
+FROM pg_proc p JOIN pg_roles r ON r.oid = p.proowner
+WHERE p.oid = to_regprocedure(%s) AND has_function_privilege(p.oid, 'EXECUTE')
+  AND has_database_privilege(current_database(), 'TEMP')
+"""
+"""The schema's ``bulk_insert_checked`` (``db/migration_v12.py``) if this role may run it and make a
+temporary table: whether its owner is a superuser, its name, and whether it may set the role."""
+
+
 class KeyChecks:
     """The foreign keys of the tables one writer copies into, read once per table (the catalog
-    does not change inside the writer's transaction: a change of it would wait for the commit)."""
+    does not change inside the writer's transaction: a change of it would wait for the commit).
+
+    A role that may not set ``session_replication_role`` itself (staff, issue 17) gets the same
+    set-based checks from the ledger owner's function ``bulk_insert_checked``
+    (``db/migration_v12.py``): the batch is copied into a temporary table of the session, and the
+    function checks its keys and inserts it without the per-row triggers."""
 
     def __init__(self) -> None:
         self._allowed: bool | None = None
+        self._origin = False
+        self._definer: tuple[bool, str] | None | bool = False
         self._keys: dict[tuple[str, tuple[str, ...]], list[ForeignKey] | None] = {}
+
+    def through_definer(self, cursor: Any, table: str) -> bool:
+        """Whether a ``COPY`` into ``table`` goes through ``bulk_insert_checked``: this role may not
+        turn the triggers off itself, the function is there, this role may run it, and its owner
+        may turn them off (else it would insert with the triggers, only slower than a ``COPY``)."""
+        if table not in TABLES or self._may_skip_triggers(cursor):
+            return False
+        if self._definer is False:
+            cursor.execute(_DEFINER_SQL, (SIGNATURE,))
+            row = cursor.fetchone()
+            self._definer = (bool(row[0]), str(row[1])) if row and row[2] and self._origin else None
+        return self._definer is not None
+
+    def _copy_through_definer(self, cursor: Any, table: str, columns: Sequence[str], data: Any) -> None:
+        """The batch into a temporary table of this transaction (made on first use, dropped at the
+        commit), then ``bulk_insert_checked`` checks and inserts it; the table is emptied again."""
+        assert isinstance(self._definer, tuple)
+        owner_is_superuser, owner = self._definer
+        source = f"bulk_{table}_{zlib.crc32(chr(31).join(columns).encode()):08x}"
+        names = ", ".join(_quoted(column) for column in columns)
+        cursor.execute("SELECT to_regclass(%s) IS NULL", (f"pg_temp.{_quoted(source)}",))
+        if cursor.fetchone()[0]:
+            cursor.execute(f"CREATE TEMP TABLE {_quoted(source)} ON COMMIT DROP AS "
+                           f"SELECT {names} FROM ONLY {_quoted(table)} WITH NO DATA")
+            if not owner_is_superuser:
+                cursor.execute(f"GRANT SELECT ON pg_temp.{_quoted(source)} TO {_quoted(owner)}")
+        cursor.copy_expert(f"COPY pg_temp.{_quoted(source)} ({names}) FROM STDIN", data)
+        cursor.execute(f"SELECT {FUNCTION}(%s, %s); TRUNCATE pg_temp.{_quoted(source)}", (table, source))
 
     def plan(self, cursor: Any, table: str, columns: Sequence[str]) -> list[ForeignKey] | None:
         """The keys to check for a ``COPY`` of ``columns`` (column names) into ``table``, or None
@@ -126,6 +175,9 @@ class KeyChecks:
         """Run ``statement`` (a ``COPY ... FROM STDIN`` of ``rows`` as ``data``) with the keys
         checked set-based first and the per-row triggers off for it; as usual when :meth:`plan`
         says so."""
+        if self.through_definer(cursor, table):
+            self._copy_through_definer(cursor, table, columns, data)
+            return
         keys = self.plan(cursor, table, columns)
         if keys is None:
             cursor.copy_expert(statement, data)
@@ -160,6 +212,7 @@ class KeyChecks:
                 cursor.execute("SELECT has_parameter_privilege('session_replication_role', 'SET')")
                 allowed = cursor.fetchone()[0]
             self._allowed = bool(allowed and origin)
+            self._origin = bool(origin)
         return self._allowed
 
     @staticmethod
@@ -176,3 +229,7 @@ class KeyChecks:
             keys.append(ForeignKey(constraint, column, list(columns).index(column), table,
                                    referenced.strip('"'), referenced, f'"{referenced_column}"'))
         return keys
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'

@@ -38,6 +38,7 @@ from tui_inkasso.db.migration_v8 import migrate_v8
 from tui_inkasso.db.migration_v9 import migrate_v9
 from tui_inkasso.db.migration_v10 import migrate_v10
 from tui_inkasso.db.migration_v11 import migrate_v11
+from tui_inkasso.db.migration_v12 import create_function, migrate_v12
 
 Step = Callable[[pw.Database, SchemaMigrator], None]
 """A migration step: the database (in the step's transaction) and its ``playhouse.migrate`` migrator."""
@@ -117,6 +118,7 @@ MIGRATIONS: dict[int, Step] = {
     9: migrate_v9,
     10: migrate_v10,
     11: migrate_v11,
+    12: migrate_v12,
 }
 """Step N brings a database from version N-1 to N. Version 1 is the first released schema."""
 
@@ -143,6 +145,8 @@ def migrate(database: pw.Database, *, lock_path: Path | None = None) -> int:
         if version is None:
             with database.atomic():
                 database.create_tables(models.MODELS)
+                if isinstance(database, pw.PostgresqlDatabase):
+                    create_function(database)  # what version 12 adds besides tables
                 _stamp(database, LATEST)
             return LATEST
         if version > LATEST:

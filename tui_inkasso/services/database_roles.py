@@ -105,6 +105,9 @@ def grant(login: str, role: StaffRole) -> list[str]:
     clerks = _listed(schema, [t for t in tables if t not in ADMIN_TABLES])
     statements = [f"CREATE ROLE {who} LOGIN"] if created else []
     statements += _revoke_statements(who, schema, every, sequences)
+    function = _bulk_function(schema)
+    if function:
+        statements.append(f"REVOKE ALL ON FUNCTION {function} FROM {who}")
     statements += [f"GRANT USAGE ON SCHEMA {schema} TO {who}",
                    f"GRANT SELECT ON {every} TO {who}",
                    f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT SELECT ON TABLES TO {who}"]
@@ -114,6 +117,7 @@ def grant(login: str, role: StaffRole) -> list[str]:
             f"GRANT USAGE, SELECT, UPDATE ON SEQUENCE {sequences} TO {who}",
             f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT INSERT, UPDATE, DELETE ON TABLES TO {who}",
             f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {who}",
+            *([f"GRANT EXECUTE ON FUNCTION {function} TO {who}"] if function else []),
             f"GRANT UPDATE ({', '.join(_quoted(c) for c in OWNER_CLERK_COLUMNS)}) ON {schema}.\"owner\" TO {who}",
         ]
     elif role == StaffRole.ADMIN:
@@ -123,6 +127,7 @@ def grant(login: str, role: StaffRole) -> list[str]:
             f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT ALL ON TABLES TO {who}",
             f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT ALL ON SEQUENCES TO {who}",
             f"ALTER ROLE {who} CREATEROLE",
+            *([f"GRANT EXECUTE ON FUNCTION {function} TO {who} WITH GRANT OPTION"] if function else []),
         ]
     if role != StaffRole.ADMIN and not created:
         statements.append(f"ALTER ROLE {who} NOCREATEROLE")
@@ -138,7 +143,20 @@ def revoke(login: str) -> None:
     if not role_exists(login) or unrestricted(login):
         return
     schema, tables = _quoted(_schema()), _tables()
-    _run(_revoke_statements(_quoted(login), schema, _listed(schema, tables), ", ".join(_sequences(tables))), login)
+    function = _bulk_function(schema)
+    _run(([f"REVOKE ALL ON FUNCTION {function} FROM {_quoted(login)}"] if function else [])
+         + _revoke_statements(_quoted(login), schema, _listed(schema, tables), ", ".join(_sequences(tables))), login)
+
+
+def _bulk_function(schema: str) -> str | None:
+    """The schema's ``bulk_insert_checked`` (``db/migration_v12.py``), qualified, if it is there:
+    the bulk runs' set-based key checks for a role that may not turn the per-row triggers off.
+    Clerks and administrators may run it (it inserts only what their own rights allow)."""
+    from tui_inkasso.db.migration_v12 import SIGNATURE
+
+    function = f"{schema}.{SIGNATURE}"
+    found = db.execute_sql("SELECT to_regprocedure(%s) IS NOT NULL", (function,)).fetchone()
+    return function if found and found[0] else None
 
 
 def _listed(schema: str, tables: list[str]) -> str:
