@@ -13,7 +13,9 @@ and grants, in the ledger's schema:
   proposals, dunning levels, reference rates, scheduled services, socialnämnder, the schema
   version, owners' accounts), and of ``owner`` only the columns that are not payment routing
   (so a clerk's session cannot change a bankgiro; the runs lock owner rows for voucher numbers,
-  which needs an update right on some column).
+  which needs an update right on some column), and ``EXECUTE`` on ``bulk_insert_checked``, the
+  owner's function that checks a bulk run's foreign keys set-based (``db/migration_v12.py``:
+  it inserts only into the runs' tables, and only what the caller may insert itself).
 * Administratör: every right on every table and sequence, with the right to grant them, and
   ``CREATEROLE`` to add users. A schema change (an upgrade of tui-inkasso) still needs the
   tables' owner, normally the role that created the ledger.
