@@ -135,9 +135,9 @@ def test_a_clerks_bad_id_is_refused_naming_the_constraint_and_nothing_is_written
     where = columns.index(bad)
     rows[COUNT // 2] = (*rows[COUNT // 2][:where], 987_654, *rows[COUNT // 2][where + 1:])
     writer = bulk.BulkWriter(keys_per_batch=True)
-    with pytest.raises(pw.IntegrityError, match=rf'(?s)"payment_{bad}_id_fkey".*\(987654\)'):
-        with db.atomic(), writer.in_background():
-            writer.insert(Payment, columns, rows)
+    with pytest.raises(pw.IntegrityError, match=rf'(?s)"payment_{bad}_id_fkey".*\(987654\)'), \
+            db.atomic(), writer.in_background():
+        writer.insert(Payment, columns, rows)
     assert definer_calls == ["payment"]
     assert Payment.select().count() == 0
     writer = bulk.BulkWriter(keys_per_batch=True)
