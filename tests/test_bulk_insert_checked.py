@@ -186,6 +186,7 @@ def test_other_tables_other_sources_and_quoted_names_are_refused(postgres_url: s
     session = _session(postgres_url, clerk)
     refusals = [
         ("customer", "staged", errors.InsufficientPrivilege, "not written by a bulk run"),
+        (None, "staged", errors.InsufficientPrivilege, "not written by a bulk run"),
         ('payment"; DROP TABLE payment; --', "staged", errors.InsufficientPrivilege, "not written by a bulk run"),
         ("payment", "payment", errors.InsufficientPrivilege, "not a plain temporary table"),
         ("payment", 'staged"; DROP TABLE payment; --', errors.InsufficientPrivilege, "not a plain temporary table"),

@@ -53,7 +53,7 @@ DECLARE
     skip boolean;
     inserted bigint;
 BEGIN
-    IF NOT (target_table = ANY(%(tables)s::text[])) THEN
+    IF NOT coalesce(target_table = ANY(%(tables)s::text[]), false) THEN
         RAISE EXCEPTION 'table %% is not written by a bulk run', target_table
             USING ERRCODE = 'insufficient_privilege';
     END IF;
