@@ -501,3 +501,65 @@ def test_a_record_left_on_its_temporary_name_is_finished_or_regenerated(
     assert (regenerated.action, regenerated.detail) == ("regenerated", "")
     assert result.file.read_bytes() == original
     assert brec.recover_balance_files() == []
+
+
+def test_a_clerks_own_role_records_a_balance_file_through_the_owners_function(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A clerk's own PostgreSQL role may not switch the per-row checks off: its reported
+    corrections are checked per block by ``bulk_insert_checked`` (db/migration_v12.py) and
+    recorded, and an id no payment has is refused as for the superuser."""
+    import uuid
+    from urllib.parse import quote
+
+    import peewee as pw
+    import psycopg2
+
+    from tests.conftest import PG_URL
+    from tests.staff import as_user
+    from tui_inkasso.db.connection import close_database, open_database
+    from tui_inkasso.db.key_checks import KeyChecks
+    from tui_inkasso.services import users
+
+    out = _output_folder(tmp_path)
+    _ledger()
+    role = f"t_{uuid.uuid4().hex[:10]}"
+    users.add_user(role, "clerk")
+    schema = postgres_url.rsplit("search_path%3D", 1)[1]
+    url = PG_URL.replace("://root@", f"://{role}@", 1)
+    url = f"{url}{'&' if '?' in url else '?'}options={quote(f'-c search_path={schema}')}"
+    through: list[str] = []
+    real_through, real_written = KeyChecks._copy_through_definer, balance_recording.Recorder.written
+
+    def spy(self: KeyChecks, cursor: object, table: str, *args: object) -> None:
+        through.append(table)
+        real_through(self, cursor, table, *args)  # type: ignore[arg-type]
+
+    def written(self: balance_recording.Recorder, item: balance_recording.RunFile, sha: str) -> None:
+        item.remember(10**9)  # a payment id that does not exist
+        real_written(self, item, sha)
+
+    monkeypatch.setattr(KeyChecks, "_copy_through_definer", spy)
+    try:
+        close_database()
+        open_database(url, create=False)
+        with as_user(None):
+            monkeypatch.setattr(balance_recording.Recorder, "written", written)
+            with pytest.raises(Conflict) as refused:
+                brun.create_balance_file()
+            assert isinstance(refused.value.__cause__, pw.IntegrityError)
+            assert "reported_correction_payment_id_fkey" in str(refused.value.__cause__)
+            assert _folder_files(out) == [] and ReportedCorrection.select().count() == 0
+            monkeypatch.setattr(balance_recording.Recorder, "written", real_written)
+            assert brun.create_balance_file().corrections == 3
+        assert through == ["reported_correction", "reported_correction"]
+        assert ReportedCorrection.select().count() == 3
+    finally:
+        close_database()
+        admin = psycopg2.connect(PG_URL)
+        admin.autocommit = True
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP OWNED BY "{role}"')
+            cursor.execute(f'DROP ROLE "{role}"')
+        admin.close()
+        open_database(postgres_url, create=False)
