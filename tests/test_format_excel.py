@@ -135,6 +135,23 @@ def test_general_table_takes_typed_columns_and_leaves_none_empty() -> None:
     assert sheet.auto_filter.ref == "A1:D3"
 
 
+def test_counts_and_shares_have_their_formats_and_empty_text_is_an_empty_cell() -> None:
+    """The kinds the reports use (``count`` #,##0, ``percent`` 0.0%) through the shared writer."""
+    columns = [Column("Namn"), Column("Antal", "count"), Column("Andel", "percent")]
+    target = io.BytesIO()
+    write_table_xlsx("Blad", columns, [("", 1_234_567, 0.125), ("x", None, 1)], target)
+    sheet = load_workbook(io.BytesIO(target.getvalue())).active
+    assert [[c.value for c in row] for row in sheet.iter_rows(min_row=2)] == [
+        [None, 1_234_567, 0.125],
+        ["x", None, 1],
+    ]
+    assert [sheet["B2"].number_format, sheet["C2"].number_format, sheet["C3"].number_format] == [
+        "#,##0", "0.0%", "0.0%"
+    ]
+    with pytest.raises(ExcelError, match="kolumn 'Andel': 'x' ska vara en andel"):
+        write_table_xlsx("Blad", columns, [("a", 1, "x")], io.BytesIO())
+
+
 def test_an_empty_list_still_gives_a_sheet_with_its_header() -> None:
     target = io.BytesIO()
     assert write_table_xlsx("Tom", [Column("A"), Column("B", "date")], [], target) == 0

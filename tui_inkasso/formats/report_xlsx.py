@@ -9,8 +9,12 @@ reader's locale ("1 234,50" in Swedish); text that begins with ``= + - @`` (or a
 break) is stored as text with Excel's quote prefix; amounts are exact decimal kronor made from
 öre (no float on the way); control characters XML cannot hold become spaces.
 
-Written with openpyxl's write-only mode (rows streamed, a few µs a cell), to a path atomically
-(``formats.output``) or to an open handle.
+Written as ``formats/excel.py`` writes its sheets (one writer for both): openpyxl makes a
+skeleton workbook with everything but the data rows (heading lines, bold column headings, the
+total row, notes, widths, frozen panes, styles), and the data rows are spliced into each sheet
+as XML text (``excel.RowWriter``, ``excel.splice_sheets``): 3 sheets of 37,160 rows in about a
+sixth of openpyxl's cell-by-cell time. To a path atomically (``formats.output``) or to an open
+handle.
 """
 
 from __future__ import annotations
@@ -19,27 +23,36 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any, Literal
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from tui_inkasso.domain.money import format_sek
+from tui_inkasso.domain.money import format_amount, format_sek
+from tui_inkasso.formats.excel import (
+    AMOUNT_FORMAT,
+    COUNT_FORMAT,
+    PERCENT_FORMAT,
+    Column,
+    ColumnKind,
+    RowWriter,
+    SheetRows,
+    splice_sheets,
+)
 from tui_inkasso.formats.output import Target, open_target
 from tui_inkasso.formats.text import FORMULA_TRIGGERS, one_line
 
 Kind = Literal["text", "amount_ore", "int", "percent"]
-AMOUNT_FORMAT = "#,##0.00"
-INT_FORMAT = "#,##0"
-PERCENT_FORMAT = "0.0%"
+INT_FORMAT = COUNT_FORMAT
 MAX_SHEET_ROWS = 1_048_576
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _SHEET_TITLE_BAD = str.maketrans({c: " " for c in "[]:*?/\\"})
-_HUNDRED = Decimal(100)
+_COLUMN_KIND: dict[str, ColumnKind] = {
+    "text": "text", "amount_ore": "amount_ore", "int": "count", "percent": "percent",
+}
+__all__ = ["AMOUNT_FORMAT", "INT_FORMAT", "PERCENT_FORMAT", "ReportSheet", "ReportXlsxError",
+           "SheetColumn", "write_report_xlsx"]
 
 
 class ReportXlsxError(ValueError):
@@ -81,19 +94,21 @@ def write_report_xlsx(sheets: Sequence[ReportSheet], target: Target, *, title: s
         raise ReportXlsxError("en arbetsbok behöver minst ett blad")
     for sheet in sheets:
         _check(sheet)
-    workbook = Workbook(write_only=True)
+    workbook = Workbook()
+    workbook.remove(workbook.worksheets[0])
     workbook.properties.creator = "tui-inkasso"
     if title:
         workbook.properties.title = _text(title)
     used: set[str] = set()
-    rows = 0
-    for sheet in sheets:
-        rows += _write_sheet(workbook, sheet, _unique_title(sheet.title, used))
+    parts = []
+    for number, sheet in enumerate(sheets, 1):
+        ws = workbook.create_sheet(_unique_title(sheet.title, used))
+        parts.append(_sheet_skeleton(ws, sheet, f"xl/worksheets/sheet{number}.xml"))
     buffer = io.BytesIO()
     workbook.save(buffer)
     with open_target(target) as handle:
-        handle.write(buffer.getvalue())
-    return rows
+        splice_sheets(buffer.getvalue(), handle, parts)
+    return sum(len(sheet.rows) for sheet in sheets)
 
 
 def _check(sheet: ReportSheet) -> None:
@@ -119,83 +134,70 @@ def _check(sheet: ReportSheet) -> None:
                                       f"{value!r} ska vara en andel")
 
 
-def _write_sheet(workbook: Workbook, sheet: ReportSheet, title: str) -> int:
-    ws = workbook.create_sheet(title)
+def _sheet_skeleton(ws: Any, sheet: ReportSheet, part: str) -> SheetRows:
+    """Everything of the sheet but its data rows, which come back as XML text to splice in
+    before the total row. Layout: heading lines, a blank line, the column headings, the rows,
+    the total row, a blank line, the notes."""
     bold = Font(bold=True)
-    widths = _widths(sheet)
-    for index, width in enumerate(widths, 1):
+    for index, width in enumerate(_widths(sheet), 1):
         ws.column_dimensions[get_column_letter(index)].width = width
-    header_row = len(sheet.heading) + 2  # heading lines, a blank line, the column headings
+    header_row = len(sheet.heading) + 2
     ws.freeze_panes = f"A{header_row + 1}"
-    for number, line in enumerate(sheet.heading):
-        cell = _text_cell(ws, line)
-        if number == 0:
+    for number, line in enumerate(sheet.heading, 1):
+        cell = _put_text(ws.cell(row=number, column=1), line)
+        if number == 1:
             cell.font = Font(bold=True, size=13)
-        ws.append([cell])
-    ws.append([])
-    headings = []
-    for column in sheet.columns:
-        cell = _text_cell(ws, column.title)
+    for index, column in enumerate(sheet.columns, 1):
+        cell = _put_text(ws.cell(row=header_row, column=index), column.title)
         cell.font = bold
         if column.kind != "text":
             cell.alignment = Alignment(horizontal="right")
-        headings.append(cell)
-    ws.append(headings)
-    for row in sheet.rows:
-        ws.append([_cell(ws, column, value) for column, value in zip(sheet.columns, row, strict=True)])
     first, last = header_row + 1, header_row + len(sheet.rows)
+    row = last + 1
     if sheet.total_label is not None:
-        totals: list[Any] = []
-        for index, column in enumerate(sheet.columns, 1):
-            if index == 1:
-                cell = _text_cell(ws, sheet.total_label)
-            elif column.total:
-                letter = get_column_letter(index)
-                cell = WriteOnlyCell(ws, value=f"=SUM({letter}{first}:{letter}{last})" if sheet.rows else 0)
-                cell.number_format = AMOUNT_FORMAT if column.kind == "amount_ore" else INT_FORMAT
-            else:
-                cell = WriteOnlyCell(ws, value=None)
-            cell.font = bold
-            totals.append(cell)
-        ws.append(totals)
+        _total_row(ws, sheet, row, first, last)
+        row += 1
     if sheet.notes:
-        ws.append([])
-        for note in sheet.notes:
-            ws.append([_text_cell(ws, note)])
-    return len(sheet.rows)
+        for number, note in enumerate(sheet.notes, row + 1):
+            _put_text(ws.cell(row=number, column=1), note)
+        row += 1 + len(sheet.notes)
+    columns = [Column(c.title, _COLUMN_KIND[c.kind], c.width) for c in sheet.columns]
+    cells = RowWriter(columns, first_row=first, amount_text=_kronor_text)
+    cells.register_styles(ws, probe_row=row + 1)
+    dimension = f"A1:{get_column_letter(max(len(sheet.columns), 1))}{row - 1}"
+    return SheetRows(part, cells.xml_chunks(sheet.rows), dimension, before_row=last + 1)
 
 
-def _cell(ws: Any, column: SheetColumn, value: Any) -> Any:
-    """A data cell. Plain text and empty cells go to openpyxl as bare values: it makes them
-    cells itself at a third of the cost of a ``WriteOnlyCell`` (which it first tries to bind as
-    a value, failing with a formatted message), and a sheet of 37,000 invoices is mostly those.
-    Text Excel would read as a formula or an error value ("#N/A") gets a cell that says text."""
-    if value is None:
-        return None
-    if column.kind == "text":
-        text = _text(value)
-        return _text_cell(ws, text) if text.startswith(FORMULA_TRIGGERS) or text in ERROR_CODES else text
-    if column.kind == "amount_ore":
-        cell = WriteOnlyCell(ws, value=Decimal(value) / _HUNDRED)
-        cell.number_format = AMOUNT_FORMAT
-        return cell
-    if column.kind == "percent":
-        cell = WriteOnlyCell(ws, value=float(value))
-        cell.number_format = PERCENT_FORMAT
-        return cell
-    cell = WriteOnlyCell(ws, value=value)
-    cell.number_format = INT_FORMAT
-    return cell
+def _total_row(ws: Any, sheet: ReportSheet, row: int, first: int, last: int) -> None:
+    """The label, ``=SUM(...)`` of the data rows under each summed column (0 on an empty
+    sheet), every cell bold."""
+    bold = Font(bold=True)
+    for index, column in enumerate(sheet.columns, 1):
+        cell = ws.cell(row=row, column=index)
+        if index == 1:
+            _put_text(cell, sheet.total_label or "")
+        elif column.total:
+            letter = get_column_letter(index)
+            cell.value = f"=SUM({letter}{first}:{letter}{last})" if sheet.rows else 0
+            cell.number_format = AMOUNT_FORMAT if column.kind == "amount_ore" else INT_FORMAT
+        cell.font = bold
 
 
-def _text_cell(ws: Any, value: str) -> Any:
-    """Text as text: never a formula (quote prefix where Excel would read one)."""
+def _put_text(cell: Any, value: str) -> Any:
+    """Text as text: never a formula or an error value (quote prefix where Excel would read a
+    formula)."""
     text = _text(value)
-    cell = WriteOnlyCell(ws, value=text)
+    cell.value = text
     cell.data_type = "s"
     if text.startswith(FORMULA_TRIGGERS):
         cell.quotePrefix = True
     return cell
+
+
+def _kronor_text(ore: int) -> str:
+    """Öre as the number's text: exact decimal kronor, whole kronor without decimals (as
+    openpyxl wrote the Decimal before, so a reader gets the same int or float)."""
+    return format_amount(ore) if ore % 100 else str(ore // 100)
 
 
 def _text(value: str) -> str:
