@@ -563,3 +563,38 @@ def test_a_clerks_own_role_records_a_balance_file_through_the_owners_function(
             cursor.execute(f'DROP ROLE "{role}"')
         admin.close()
         open_database(postgres_url, create=False)
+
+
+def test_a_connection_lost_mid_run_is_said_in_swedish_and_nothing_is_recorded(
+    postgres_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The recording thread's connection ended by the server (pg_terminate_backend) while the
+    file is written: the command says in Swedish that the connection to the database broke
+    (not psycopg2's "connection already closed"); nothing is recorded and no file is left."""
+    import psycopg2
+
+    from tests.common import run
+    from tests.conftest import PG_URL
+    from tui_inkasso.db.connection import db, open_database
+
+    folder = _output_folder(tmp_path)
+    _ledger()
+    insert = balance_recording._insert_reported
+
+    def cut_off(report_id: int, ids: list[int], keys: object = None) -> None:
+        admin = psycopg2.connect(PG_URL)
+        admin.autocommit = True
+        try:
+            admin.cursor().execute("SELECT pg_terminate_backend(%s)", (db.connection().get_backend_pid(),))
+        finally:
+            admin.close()
+        insert(report_id, ids, keys)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(balance_recording, "_insert_reported", cut_off)
+    code, out, err = run(capsys, postgres_url, "balance-file", "--out", str(folder))
+    assert (code, out) == (1, "")
+    assert err.startswith("tui-inkasso balance-file: förbindelsen med databasen bröts"), err
+    assert "connection already closed" not in err and "Traceback" not in err
+    open_database(postgres_url)
+    assert ReportedCorrection.select().count() == 0 and BalanceReport.select().count() == 0
+    assert _folder_files(folder) == []

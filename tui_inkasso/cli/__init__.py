@@ -168,6 +168,11 @@ def _is_database_error(exc: BaseException) -> bool:
     return type(exc).__module__.split(".")[0] in ("peewee", "sqlite3", "psycopg2")
 
 
+_CONNECTION_LOST = ("connection already closed", "server closed the connection", "terminating connection",
+                    "connection not open", "could not receive data from server")
+"""psycopg2's words for a connection the server ended (a run's rollback then only finds it closed)."""
+
+
 def _database_problem(exc: BaseException, command: str) -> str:
     """One line for a database error: a lock held too long by another run (the daemon's balance
     file, another staff member's import) in words and with what to do, anything else as it is."""
@@ -176,6 +181,9 @@ def _database_problem(exc: BaseException, command: str) -> str:
                                               "deadlock detected", "could not serialize")):
         return (f"databasen är upptagen av en annan körning (till exempel tjänsten tui-inkasso daemon) "
                 f"och blev inte ledig i tid: {command} avbröts; försök igen om en stund")
+    if any(words in text.lower() for words in _CONNECTION_LOST):
+        return (f"förbindelsen med databasen bröts (servern stängde den eller startades om): {command} "
+                "avbröts, och det som inte hann sparas ångrades; kör igen när databasen svarar")
     return f"databasfel: {text or type(exc).__name__}"
 
 
