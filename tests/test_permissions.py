@@ -196,3 +196,20 @@ def test_every_entry_point_as_every_role(any_db: str, who: str, tmp_path: Path,
             elif refused:
                 assert str(error).startswith(f"{login} är "), str(error)
     assert not wrong, "\n".join(wrong)
+
+
+def test_a_ledger_claimed_meanwhile_by_the_same_login_lets_it_in(any_db: str) -> None:
+    """Two runs of one user at once on a ledger without users (two ``tui-inkasso`` commands
+    started together): both find no row for the login, one makes it the administrator first; the
+    other, finding users now, must find itself among them, not be refused as a stranger."""
+    import datetime as dt
+
+    from tui_inkasso.db.models import StaffUser
+
+    login = "samtidig"
+    StaffUser.delete().execute()
+    StaffUser.create(login=login, role=StaffRole.ADMIN.value, added_at=dt.datetime(2026, 11, 28, 9, 0),
+                     added_by=login)  # the other process's commit, after this one's lookup
+    row = permissions._claim_empty_ledger(login)
+    assert row is not None and row.login == login and row.role == StaffRole.ADMIN.value
+    assert permissions._claim_empty_ledger("någon-annan") is None

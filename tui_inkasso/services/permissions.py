@@ -164,13 +164,14 @@ def _look_up() -> Held:
 
 def _claim_empty_ledger(login: str) -> StaffUser | None:
     """In a ledger without users, make ``login`` its administrator (audited); None when the
-    ledger has users (someone else claimed it first)."""
+    ledger has users (someone else claimed it first). Claimed meanwhile by ``login`` itself (a
+    second command of the same user started at once), that row."""
     from tui_inkasso.services import audit
     from tui_inkasso.services.clock import now
     from tui_inkasso.services.transaction import is_postgres, write_transaction
 
     if StaffUser.select().exists():
-        return None
+        return StaffUser.get_or_none(StaffUser.login == login)
     with write_transaction():
         if is_postgres():  # two first users at once: one waits, then finds the other
             db.execute_sql('LOCK TABLE "staff_user" IN EXCLUSIVE MODE')
