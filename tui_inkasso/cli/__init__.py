@@ -9,6 +9,7 @@ open nothing themselves: the database is opened here once, and the handler retur
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import importlib
 import os
@@ -64,8 +65,32 @@ def build_parser() -> Parser:
     return parser
 
 
+INTERRUPTED_BEFORE_RUN = "tui-inkasso: avbrutet (Ctrl-C) innan kommandot började: inget kördes och inget sparades"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script; returns the exit code."""
+    """Entry point of the command line (through :func:`tui_inkasso.console.run`); the exit code.
+
+    A Ctrl-C is one Swedish line on stderr and exit code 130, never a traceback, whenever it
+    comes: while the commands' modules are imported, while the command runs, or while its result
+    is printed (each phase says what it means for the data)."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # importing the commands, parsing the arguments
+        return _interrupted(INTERRUPTED_BEFORE_RUN)
+
+
+def _interrupted(line: str) -> int:
+    """Say ``line`` after a Ctrl-C and give exit code 130 (128 + SIGINT, what shells expect).
+
+    A second Ctrl-C while the line is written is ignored: it must not print the traceback the
+    first one was caught to avoid."""
+    with contextlib.suppress(KeyboardInterrupt, OSError):
+        say(line, err=True)
+    return 130
+
+
+def _main(argv: Sequence[str] | None) -> int:
     app_db = _app_start(sys.argv[1:] if argv is None else list(argv))
     if app_db is not None:
         return _run_app(app_db or None)
@@ -81,8 +106,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         say(f"tui-inkasso {args.command}: {exc}", err=True)
         return exc.exit_code
     except KeyboardInterrupt:
-        say(f"tui-inkasso {args.command}: avbrutet, inget mer skrevs", err=True)
-        return 130
+        # Stopped somewhere in the run: before its commit nothing of it is saved, after it all
+        # is (the file it writes then is finished by the next command); which one is not known
+        # here. Either way the ledger is consistent, and running the command again is safe.
+        return _interrupted(
+            f"tui-inkasso {args.command}: avbrutet (Ctrl-C): körningen sparas helt eller inte alls "
+            "(en transaktion), så inget är halvgjort; om den hann sparas syns i reskontran, och "
+            "kommandot kan köras igen")
     except BrokenPipeError:  # the reader went away while the command still ran: it stopped there
         _drop_stdout()
         say(f"tui-inkasso {args.command}: utdata kunde inte skrivas (läsaren stängde röret); "
@@ -97,6 +127,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         # `collect ... | head`: the work is done and committed; the reader wanted no more of it
         _drop_stdout()
+    except KeyboardInterrupt:
+        return _interrupted(
+            f"tui-inkasso {args.command}: avbrutet (Ctrl-C) medan resultatet skrevs ut: körningen "
+            "är redan sparad, bara utskriften är ofullständig; kör inte om den för att se resultatet "
+            "utan se efter i reskontran")
     return output.exit_code
 
 

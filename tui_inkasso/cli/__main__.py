@@ -2,6 +2,6 @@
 
 import sys
 
-from tui_inkasso.cli import main
+from tui_inkasso.console import run
 
-sys.exit(main())
+sys.exit(run())
