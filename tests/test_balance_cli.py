@@ -13,7 +13,7 @@ from tests.balance_helpers import file_payment_ids, invoice_for, make_case, pay,
 from tests.common import run, run_json
 from tests.servers import FtpServer, refused_port
 from tests.staff import in_force
-from tui_inkasso.db.models import OutboxFile
+from tui_inkasso.db.models import BalanceReport, CollectionFile, OutboxFile, Owner
 from tui_inkasso.services.settings import set_setting
 
 ftp_server = fx.ftp_server
@@ -161,3 +161,31 @@ def test_a_payment_date_is_the_files_correction_date(
     pay(invoice, 100, dt.date(2026, 2, 3))
     data = run_json(capsys, sqlite_url, "balance-file")
     assert '<Date>2026-02-03</Date>' in Path(data["file"]).read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def any_out(any_db: str, tmp_path: Path) -> Path:
+    folder = tmp_path / "inkasso-filer"
+    folder.mkdir()
+    set_setting("collection.output_dir", str(folder))
+    return folder
+
+
+def test_balance_file_refused_header_names_the_owner_and_the_file(
+    any_db: str, any_out: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An owner whose organisation number the format refuses: the message says whose file it was
+    (code and name), which file, and that nothing was recorded; nothing is."""
+    bab = invoice_for(amount=845000)
+    make_case(bab)
+    pay(bab, 150050)
+    Owner.update(org_no="55-12").where(Owner.id == bab.owner_id).execute()
+    owner = Owner.get_by_id(bab.owner_id)
+    code, _out, err = run(capsys, any_db, "balance-file")
+    assert code != 0 and "Traceback" not in err
+    assert f"{owner.code} ({owner.name})" in err, err
+    assert "organisationsnummer" in err and "55-12" in err, err
+    assert str(any_out / "saldo-BAB-") in err, err
+    assert "ingenting sparades" in err, err
+    assert list(any_out.iterdir()) == [], "no file, no pending file"
+    assert CollectionFile.select().count() == 0 and BalanceReport.select().count() == 0

@@ -274,7 +274,7 @@ def test_a_name_the_schema_refuses_names_the_file_and_its_line_once(
     assert written.file is not None
     line = written.file.read_text(encoding="utf-8").split("\n").index("      <Name>Kund ok</Name>") + 1
     assert re.fullmatch(
-        rf"{re.escape(str(folder.resolve()))}/saldo-BAB-\d{{8}}-\d{{6}}\.xml: den skrivna XML-texten följer inte schemat: rad {line}: "
+        rf"fastighetsägare BAB \(Bostads AB Exempel\): {re.escape(str(folder.resolve()))}/saldo-BAB-\d{{8}}-\d{{6}}\.xml: den skrivna XML-texten följer inte schemat: rad {line}: "
         r"PCDATA invalid Char value 65534; ingen fil skapades och ingenting sparades", message
     ), message
 

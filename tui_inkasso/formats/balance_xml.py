@@ -146,8 +146,9 @@ def write_balance_xml(
     serialising 100,000 elements cost about a second and a half of the five the whole file may
     take; the validation parses every byte anyway, so nothing is checked less.
     """
-    _check_header(header)
-    sink = _ValidatingSink(handle, name or target_name(handle))
+    name = name or target_name(handle)
+    _check_header(header, name)
+    sink = _ValidatingSink(handle, name)
     try:
         count = _write_body(header, corrections, sink)
     except BaseException:
@@ -213,8 +214,8 @@ def _document_start(header: BalanceFileHeader) -> bytes:
     return f"<?xml version='1.0' encoding='UTF-8'?>\n{opened}".encode()
 
 
-def _check_header(header: BalanceFileHeader) -> None:
-    """The header's values, checked with the same limits as the XSD, naming the field."""
+def _check_header(header: BalanceFileHeader, name: str) -> None:
+    """The header's values, checked with the same limits as the XSD, naming the file and the field."""
     problem = None
     if not isinstance(header.created_at, dt.datetime) or header.created_at.tzinfo is not None:
         problem = (
@@ -225,13 +226,14 @@ def _check_header(header: BalanceFileHeader) -> None:
     elif type(header.sum_ore) is not int or abs(header.sum_ore) >= _MAX_ORE:
         problem = f"sum_ore ska vara hela öre under 10^17, inte {header.sum_ore!r}"
     elif not _ORG_NO.fullmatch(str(header.creditor_org_no)):
-        problem = f"creditor_org_no ska vara NNNNNN-NNNN, inte {header.creditor_org_no!r}"
+        problem = (f"creditor_org_no ska vara NNNNNN-NNNN, inte {header.creditor_org_no!r} "
+                   "(borgenärens organisationsnummer)")
     else:
         problem = _token_problem("file_id", header.file_id, 100) or _token_problem(
             "creditor_name", header.creditor_name, 200
         )
     if problem:
-        raise BalanceXmlError(f"filhuvudet: {problem}")
+        raise BalanceXmlError(f"{name}: filhuvudet: {problem}")
 
 
 _ORG_NO = re.compile(r"[0-9]{6}-[0-9]{4}")

@@ -194,7 +194,8 @@ def _write_files(
             ))
             crash_at = max(1, group.count // 2) if len(written) == 1 else 0
             with contextlib.closing(stream) as rows:  # at once on an error, not when it is garbage
-                sha = bf.write_plan(plan, header, file_corrections(rows, entry.remember, crash_at))
+                sha = bf.write_plan(plan, header, file_corrections(rows, entry.remember, crash_at),
+                                    f"{group.code} ({group.name})")
             recorder.written(entry, sha)
 
 

@@ -134,11 +134,14 @@ def discard(plans: Iterable[FilePlan]) -> None:
 # --------------------------------------------------------------------------- writing
 
 
-def write_plan(plan: FilePlan, header: BalanceFileHeader, corrections: Iterable[Correction]) -> str:
+def write_plan(
+    plan: FilePlan, header: BalanceFileHeader, corrections: Iterable[Correction], owner: str
+) -> str:
     """Write the file to the plan's pending file, validated and fsynced; return its SHA-256.
 
     On failure the pending file is removed and BalanceFileError says what and where (a full
-    disk, a correction the format refuses).
+    disk), and for what the format refuses also whose (``owner``: code and name; a run writes one
+    file per owner, and a header such as an invalid organisation number is the owner's to correct).
     """
     from tui_inkasso.formats.balance_xml import BalanceXmlError
 
@@ -146,7 +149,10 @@ def write_plan(plan: FilePlan, header: BalanceFileHeader, corrections: Iterable[
         return plan.staged.write(
             lambda sink: write_balance_xml(header, corrections, sink, str(plan.final)), sequential=True
         )
-    except (BalanceXmlError, PublishError) as exc:
+    except BalanceXmlError as exc:  # the owner's data (a header or correction the format refuses)
+        raise BalanceFileError(
+            f"fastighetsägare {owner}: {exc}; ingen fil skapades och ingenting sparades") from None
+    except PublishError as exc:  # the disk's problem, the same for every owner: the path says it
         raise BalanceFileError(f"{exc}; ingen fil skapades och ingenting sparades") from None
 
 
