@@ -43,7 +43,13 @@ from typing import IO, Any
 import peewee as pw
 import schedule
 
-from tui_inkasso.db.connection import db, discard_connection, sqlite_path
+from tui_inkasso.db.connection import (
+    connection_lost,
+    db,
+    discard_connection,
+    renewal_count,
+    sqlite_path,
+)
 from tui_inkasso.domain import schedule_rules as rules
 from tui_inkasso.domain.codes import StaffRole
 from tui_inkasso.domain.safe_text import for_terminal
@@ -222,6 +228,8 @@ class Daemon:
         """Services whose stored schedule cannot run, by the signature already logged."""
         self._signal: int | None = None
         self.failed_runs = 0
+        self._renewals_seen = renewal_count()
+        """Lost connections replaced when the lock was last taken (``_keep_connection``)."""
 
     # -- signals
 
@@ -309,8 +317,9 @@ class Daemon:
         last = {"reload": time.monotonic(), "outbox": 0.0, "recover": time.monotonic()}
         while not self.stop.is_set():
             try:
+                self._keep_connection()
                 self._iteration(last)
-            except pw.DatabaseError:
+            except (pw.DatabaseError, pw.InterfaceError):  # InterfaceError: "connection already closed"
                 log.exception("database error; reconnecting and carrying on")
                 self._reconnect()
             except Exception:  # the loop itself must survive anything a run did not catch
@@ -346,6 +355,9 @@ class Daemon:
 
     def _run(self, service_id: int, trigger: str, slot: str) -> None:
         try:
+            self._keep_connection()
+            if not self.lock.held:
+                return  # stopped while waiting as standby after the connection was lost
             info = scheduled_runs.run_service(service_id, trigger, slot)
         except Exception:
             log.exception("service %s slot %s could not be run", service_id, slot)
@@ -401,7 +413,17 @@ class Daemon:
                       entry.id, entry.name, entry.error)
             self._refused[entry.id] = entry.signature
 
+    def _keep_connection(self) -> None:
+        """Before each job and each turn of the loop: a connection the server ended (a restart
+        at night) is replaced and the schedule lock, which died with it, taken again; else
+        every later run would fail until someone restarted the daemon. Also when a service
+        call has already replaced it (``renew_if_lost``): the new one does not hold the lock."""
+        if connection_lost() or renewal_count() != self._renewals_seen:
+            log.warning("the database connection was lost; reconnecting")
+            self._reconnect()
+
     def _reconnect(self) -> None:
+        self._renewals_seen = renewal_count()
         with contextlib.suppress(pw.DatabaseError):
             discard_connection()  # not back into the pool: it may be broken, and holds the lock
         if isinstance(db.obj, pw.PostgresqlDatabase):

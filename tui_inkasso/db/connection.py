@@ -8,6 +8,7 @@ timeout) and brings the schema up to date.
 from __future__ import annotations
 
 import os
+import select
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -227,6 +228,63 @@ def discard_connection() -> None:
         db.obj.manual_close()
     else:
         db.close()
+
+
+_renewals = 0
+"""How many times :func:`renew_if_lost` replaced a connection in this process (the daemon
+compares it: a new connection has lost the old one's advisory lock)."""
+
+
+def renewal_count() -> int:
+    """How many lost connections :func:`renew_if_lost` has replaced so far in this process."""
+    return _renewals
+
+
+def connection_lost() -> bool:
+    """Whether this thread's open PostgreSQL connection is dead (the server restarted, the
+    backend was terminated, the network dropped it) and no transaction is open on it.
+
+    psycopg2 learns that a connection is dead only when it next uses it. A dead server side
+    leaves the socket readable (its last error message, then end of file), while an idle
+    live connection gets nothing to read: so only a readable socket costs a round trip,
+    peewee's own pool check (``_is_closed``: ``SELECT 1``). SQLite, no connection, or a
+    transaction in progress: False (a transaction that lost its connection must fail).
+    """
+    database = db.obj
+    if not isinstance(database, PooledDatabase) or database.is_closed() or database.in_transaction():
+        return False
+    conn = database.connection()
+    if conn.closed:
+        return True
+    return _readable(conn.fileno()) and bool(database._is_closed(conn))
+
+
+def _readable(fd: int) -> bool:
+    """Whether the socket ``fd`` has something to read (or its end of file) right now."""
+    if hasattr(select, "poll"):  # not select.select: it refuses a descriptor above 1023
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        return bool(poller.poll(0))
+    return bool(select.select([fd], [], [], 0)[0])
+
+
+def renew_if_lost() -> bool:
+    """At the start of a unit of work (a service call, a transaction, a daemon job): replace a
+    lost connection of this thread by a fresh one, so one server restart does not fail every
+    later call of a long-running process. True when it did.
+
+    Never in a transaction (:func:`connection_lost`). The new connection comes from the same
+    pool, so it is opened like every other (same URL, parameters and pool settings); what a
+    session had set on the old one by hand (an advisory lock) is gone with it: the daemon
+    takes its lock again (``Daemon._keep_connection``).
+    """
+    global _renewals
+    if not connection_lost():
+        return False
+    discard_connection()
+    db.connect()
+    _renewals += 1
+    return True
 
 
 def _lock_path(url: str) -> Path | None:

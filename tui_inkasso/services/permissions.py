@@ -37,7 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
-from tui_inkasso.db.connection import db
+from tui_inkasso.db.connection import db, renew_if_lost
 from tui_inkasso.db.models import StaffUser
 from tui_inkasso.domain.codes import StaffRole, lower_role, role_covers, staff_role_label
 from tui_inkasso.services.clock import current_user
@@ -101,6 +101,7 @@ def requires(role: StaffRole, what: str) -> Callable[[F], F]:
             if held is not None:
                 _check(held, permission)
                 return function(*args, **kwargs)
+            renew_if_lost()  # the outermost entry point: a service call starts here
             held = _look_up()
             _check(held, permission)
             token = _held.set(held)
