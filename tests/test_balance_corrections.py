@@ -21,10 +21,14 @@ from tests.balance_helpers import (
 from tui_inkasso.db.models import (
     AuditEntry,
     BalanceReport,
+    ChargeSettlement,
     CollectionCase,
     CollectionFile,
     Customer,
+    InvoiceCharge,
+    Payment,
     ReportedCorrection,
+    Voucher,
 )
 from tui_inkasso.formats.balance_xml import read_balance_xml, validate_balance_xml
 from tui_inkasso.services import balance_corrections as bc
@@ -323,6 +327,42 @@ def test_a_concurrent_run_that_lost_reports_the_winner(
     assert CollectionFile.select().count() == 1
 
 
+def test_a_payment_deleted_while_the_file_is_written_is_named_not_called_a_clash(
+    any_ledger: dict[str, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A correction's payment deleted (another connection) while the file is written: the
+    foreign key refuses the recording, and the message names that payment and says nothing was
+    recorded, instead of blaming another run that made a file with the same id."""
+    out = tmp_path / "inkasso-filer"
+    gone = any_ledger["rent_payment"]
+    real_crash_point = publishing.crash_point
+
+    def delete_it(step: str) -> None:
+        if step == "during-write":
+            def delete() -> None:
+                with thread_connection():
+                    Voucher.update(payment=None).where(Voucher.payment == gone).execute()
+                    InvoiceCharge.update(payment=None).where(InvoiceCharge.payment == gone).execute()
+                    ChargeSettlement.delete().where(ChargeSettlement.payment == gone).execute()
+                    Payment.delete().where(Payment.id == gone).execute()
+
+            worker = threading.Thread(target=delete)
+            worker.start()
+            worker.join()
+        real_crash_point(step)
+
+    monkeypatch.setattr(publishing, "crash_point", delete_it)
+    with pytest.raises(Conflict) as refused:
+        brun.create_balance_file()
+    message = str(refused.value)
+    assert message.startswith(f"saldokorrigering {gone} finns inte längre: betalningen togs bort"), message
+    assert "ingenting sparades" in message and "samtidigt" not in message
+    assert _folder_files(out) == []
+    assert ReportedCorrection.select().count() == 0 and CollectionFile.select().count() == 0
+    monkeypatch.setattr(publishing, "crash_point", real_crash_point)
+    assert brun.create_balance_file().corrections == 2, "the run after it reports the others"
+
+
 def test_a_payment_id_that_does_not_exist_is_refused_with_the_keys_checked_per_block(
     postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -357,6 +397,8 @@ def test_a_payment_id_that_does_not_exist_is_refused_with_the_keys_checked_per_b
         "the keys were checked per block here, not by the triggers"
     assert isinstance(refused.value.__cause__, pw.IntegrityError)
     assert "reported_correction_payment_id_fkey" in str(refused.value.__cause__)
+    assert str(refused.value).startswith(f"saldokorrigering {10**9} finns inte längre"), str(refused.value)
+    assert "samtidigt" not in str(refused.value), "not said as a clash with another run"
     assert _folder_files(out) == []
     assert ReportedCorrection.select().count() == 0 and CollectionFile.select().count() == 0
     monkeypatch.setattr(balance_recording.Recorder, "written", real_written)

@@ -33,6 +33,7 @@ import datetime as dt
 import io
 import json
 import queue
+import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -44,8 +45,8 @@ from peewee import JOIN
 from tui_inkasso.db.bulk import driver_errors
 from tui_inkasso.db.connection import db
 from tui_inkasso.db.key_checks import KeyChecks
-from tui_inkasso.db.models import BalanceReport, CollectionFile, ReportedCorrection
-from tui_inkasso.db.rows import first_tuple_row
+from tui_inkasso.db.models import BalanceReport, CollectionFile, Payment, ReportedCorrection
+from tui_inkasso.db.rows import first_tuple_row, tuple_rows
 from tui_inkasso.domain.money import format_sek
 from tui_inkasso.services import audit, publishing
 from tui_inkasso.services import balance_files as bf
@@ -152,11 +153,11 @@ class Recorder:
                     for chunk in item.ids.chunks(BLOCK):
                         _insert_reported(rec.report_id, chunk)
                 self._finish()
-        except pw.IntegrityError:
-            raise Conflict(_conflict_message(
+        except pw.IntegrityError as exc:
+            raise Conflict(_refusal_message(exc, lambda: (
                 chunk for item in self._files if isinstance(item.ids, bf.IdSpool)
                 for chunk in item.ids.chunks(500)
-            )) from None
+            ))) from exc
         return list(self._recorded)
 
     def close(self) -> None:
@@ -237,7 +238,8 @@ class _Worker:
     The thread runs in a copy of the caller's context (the role in force: the permission checks
     of ``write_transaction``). Its first error rolls the transaction back and is raised to the
     caller at its next :meth:`put` or at :meth:`end`; jobs queued after it are skipped. An
-    IntegrityError becomes the Conflict that names the correction reported first.
+    IntegrityError becomes the Conflict that names the correction reported first (or the
+    payment deleted meanwhile, :func:`_refusal_message`).
     """
 
     def __init__(self) -> None:
@@ -280,7 +282,7 @@ class _Worker:
             except _RolledBack:
                 return
             except pw.IntegrityError as exc:
-                self._error = Conflict(_conflict_message([self.last_ids]))
+                self._error = Conflict(_refusal_message(exc, lambda: [self.last_ids]))
                 self._error.__cause__ = exc
             except BaseException as exc:  # raised to the run at its next call
                 self._error = exc
@@ -312,6 +314,40 @@ def _insert_reported(report_id: int, ids: list[int], keys: KeyChecks | None = No
             f'INSERT INTO "{table}" ({columns}) SELECT ?, value FROM json_each(?)',
             (report_id, json.dumps(ids)),
         )
+
+
+def _refusal_message(exc: pw.IntegrityError, chunks: Callable[[], Iterable[list[int]]]) -> str:
+    """What the database refused, in words: a unique key (a concurrent run reported a
+    correction or took the file id first) or a foreign key (something the run refers to, such as
+    a correction's payment, was deleted while the file was written). Both used to be said as the
+    first, which sent staff looking for another run that never was. ``chunks``: the payment ids
+    the run was storing (asked for only once the kind is known: a spool is read again)."""
+    text = str(exc)
+    if "foreign key" not in text.lower():  # PostgreSQL "violates foreign key constraint", SQLite "FOREIGN KEY constraint failed"
+        return _conflict_message(chunks())
+    vanished = _vanished_payment(chunks())
+    if vanished is not None:
+        return (f"saldokorrigering {vanished} finns inte längre: betalningen togs bort medan filen "
+                "skrevs; ingenting sparades och ingen fil skapades. Kör igen för att rapportera "
+                "de övriga.")
+    detail = _KEY_DETAIL.search(text)
+    what = f"raden {detail[2]} i tabellen {detail[3]}" if detail else "en rad som körningen hänvisar till"
+    return (f"{what} togs bort medan filen skrevs; ingenting sparades och ingen fil skapades. "
+            "Kör igen.")
+
+
+_KEY_DETAIL = re.compile(r'Key \(([^)]*)\)=\(([^)]*)\) is not present in table "([^"]+)"')
+"""PostgreSQL's detail of a foreign-key violation: column, value, referenced table."""
+
+
+def _vanished_payment(chunks: Iterable[list[int]]) -> int | None:
+    """The first of ``chunks``' payment ids no payment has any more (deleted during the run)."""
+    for chunk in chunks:
+        found = {row[0] for row in tuple_rows(Payment.select(Payment.id).where(Payment.id.in_(chunk)))}
+        missing = [pid for pid in chunk if pid not in found]
+        if missing:
+            return min(missing)
+    return None
 
 
 def _conflict_message(chunks: Iterable[list[int]]) -> str:
