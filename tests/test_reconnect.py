@@ -158,3 +158,19 @@ def test_sqlite_connections_are_left_as_they_are(sqlite_url: str) -> None:
         _setting("test.sqlite").save(force_insert=True)
     assert settings.get_setting("collection.output_dir") is not None
     assert renewal_count() == renewals and Setting.get_by_id("test.sqlite").value == "1"
+
+
+@pytest.mark.pg
+def test_postgresql_connections_have_tcp_keepalives_and_a_url_may_set_its_own(postgres_url: str) -> None:
+    """A network cut the server's end never hears of is noticed in minutes, not at the system's
+    two-hour TCP timeout: libpq's keepalives are on every connection; the URL's own value wins."""
+    from tui_inkasso.db.connection import make_database
+
+    for url, idle in ((PG_URL, "60"), (PG_URL + ("&" if "?" in PG_URL else "?") + "keepalives_idle=15", "15")):
+        database = make_database(url)
+        database.connect()
+        try:
+            params = database.connection().get_dsn_parameters()
+            assert (params["keepalives"], params["keepalives_idle"], params["keepalives_count"]) == ("1", idle, "6")
+        finally:
+            database.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import select
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
 import peewee
 from playhouse.pool import PooledDatabase
@@ -40,6 +40,14 @@ have dropped it meanwhile)."""
 
 POOL_WAIT_SECONDS = 30
 """How long a call waits for a free pooled connection before it fails."""
+
+TCP_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 60, "keepalives_interval": 10, "keepalives_count": 6}
+"""libpq's TCP keepalives on every PostgreSQL connection (a URL's own ``?keepalives_idle=`` wins):
+staff work over SSH from offices whose network can drop without the server's end being told;
+without keepalives a dead connection is noticed only at the system's TCP timeout (two hours and
+more on Linux), and the app or the daemon hangs in its next query that long. With these, an idle
+connection whose peer is gone fails within about two minutes, and the next unit of work gets a
+fresh one (``renew_if_lost``)."""
 
 
 class DatabaseUrlError(ValueError):
@@ -121,8 +129,10 @@ def make_database(url: str) -> peewee.Database:
     # connection for the call (services/threads.py); a new PostgreSQL connection costs 2-5 ms
     # and meets the server's caches cold, paid on every page and every key typed in a search
     # (a search 9-20 ms new, 2-6 ms pooled: bench/bench_postgres_search.py).
+    given = set(parse_qs(urlparse(url).query))
+    keepalives = {key: value for key, value in TCP_KEEPALIVES.items() if key not in given}
     return connect("postgresql+pool://" + url[len("postgresql://") :], max_connections=POOL_SIZE,
-                   stale_timeout=POOL_STALE_SECONDS, timeout=POOL_WAIT_SECONDS)
+                   stale_timeout=POOL_STALE_SECONDS, timeout=POOL_WAIT_SECONDS, **keepalives)
 
 
 def open_database(url: str, *, migrate: bool = True, create: bool = True) -> peewee.Database:
