@@ -14,7 +14,7 @@ import os
 import pwd
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
@@ -184,6 +184,23 @@ def postgres_url(_pg_schemas: SchemaPool) -> Iterator[str]:
     finally:
         close_database()
         _pg_schemas.give_back(schema)
+
+
+@pytest.fixture
+def new_role(postgres_url: str) -> Iterator[Callable[[], str]]:
+    """Unique PostgreSQL role names for this test; every role made with one is dropped afterwards
+    (tests/pg_roles.py)."""
+    from tests.pg_roles import drop_roles  # (pg_roles imports this module)
+
+    made: list[str] = []
+
+    def name() -> str:
+        made.append(f"t_{uuid.uuid4().hex[:10]}")
+        return made[-1]
+
+    yield name
+    close_database()
+    drop_roles(made)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -552,12 +552,10 @@ def test_a_clerks_own_role_records_a_balance_file_through_the_owners_function(
     corrections are checked per block by ``bulk_insert_checked`` (db/migration_v12.py) and
     recorded, and an id no payment has is refused as for the superuser."""
     import uuid
-    from urllib.parse import quote
 
     import peewee as pw
-    import psycopg2
 
-    from tests.conftest import PG_URL
+    from tests.pg_roles import drop_roles, role_url
     from tests.staff import as_user
     from tui_inkasso.db.connection import close_database, open_database
     from tui_inkasso.db.key_checks import KeyChecks
@@ -567,9 +565,7 @@ def test_a_clerks_own_role_records_a_balance_file_through_the_owners_function(
     _ledger()
     role = f"t_{uuid.uuid4().hex[:10]}"
     users.add_user(role, "clerk")
-    schema = postgres_url.rsplit("search_path%3D", 1)[1]
-    url = PG_URL.replace("://root@", f"://{role}@", 1)
-    url = f"{url}{'&' if '?' in url else '?'}options={quote(f'-c search_path={schema}')}"
+    url = role_url(postgres_url, role)
     through: list[str] = []
     real_through, real_written = KeyChecks._copy_through_definer, balance_recording.Recorder.written
 
@@ -598,12 +594,7 @@ def test_a_clerks_own_role_records_a_balance_file_through_the_owners_function(
         assert ReportedCorrection.select().count() == 3
     finally:
         close_database()
-        admin = psycopg2.connect(PG_URL)
-        admin.autocommit = True
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP OWNED BY "{role}"')
-            cursor.execute(f'DROP ROLE "{role}"')
-        admin.close()
+        drop_roles([role])
         open_database(postgres_url, create=False)
 
 

@@ -11,20 +11,17 @@ migration makes it on a PostgreSQL schema and does nothing on SQLite.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import peewee as pw
-import psycopg2
 import pytest
 from psycopg2 import errors
 
-from tests.conftest import PG_URL
 from tests.factories import make_customer, make_invoice
 from tests.payment_files import bgmax_payment, write_bgmax_file
+from tests.pg_roles import role_session, role_url, url_schema
 from tests.staff import as_user
 from tui_inkasso.db import bulk, migrations
 from tui_inkasso.db.connection import close_database, db, open_database
@@ -35,44 +32,6 @@ from tui_inkasso.services import users
 
 DAY = dt.date(2026, 9, 25)
 COUNT = bulk.COPY_FROM + 10
-
-
-@pytest.fixture
-def new_role(postgres_url: str) -> Iterator[Callable[[], str]]:
-    """Unique role names for this test; every role made with one is dropped afterwards."""
-    made: list[str] = []
-
-    def name() -> str:
-        made.append(f"t_{uuid.uuid4().hex[:10]}")
-        return made[-1]
-
-    yield name
-    close_database()
-    admin = psycopg2.connect(PG_URL)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        for role in made:
-            cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,))
-            if cursor.fetchone():
-                cursor.execute(f'DROP OWNED BY "{role}"')
-                cursor.execute(f'DROP ROLE "{role}"')
-    admin.close()
-
-
-def _schema(url: str) -> str:
-    return url.rsplit("search_path%3D", 1)[1] if "search_path%3D" in url else url.rsplit("search_path=", 1)[1]
-
-
-def _role_url(url: str, role: str) -> str:
-    base = PG_URL.replace("://root@", f"://{role}@", 1)
-    separator = "&" if "?" in base else "?"
-    return f"{base}{separator}options={quote(f'-c search_path={_schema(url)}')}"
-
-
-def _session(url: str, role: str) -> Any:
-    """A hand-written SQL session of ``role`` in the test's schema (what psql would be)."""
-    base = PG_URL.replace("://root@", f"://{role}@", 1)
-    return psycopg2.connect(base, options=f"-c search_path={_schema(url)}")
 
 
 def _payments(customer_id: int, invoice_id: int | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
@@ -89,7 +48,7 @@ def _as_clerk(url: str, new_role: Callable[[], str]) -> str:
     clerk = new_role()
     users.add_user(clerk, "clerk")
     close_database()
-    open_database(_role_url(url, clerk), create=False)
+    open_database(role_url(url, clerk), create=False)
     return clerk
 
 
@@ -162,7 +121,7 @@ def test_a_reader_cannot_call_it_nor_insert_through_it(postgres_url: str, new_ro
     make_customer("K1")
     reader = new_role()
     users.add_user(reader, "reader")
-    session = _session(postgres_url, reader)
+    session = role_session(postgres_url, reader)
     try:
         with pytest.raises(errors.InsufficientPrivilege), session.cursor() as cursor:
             cursor.execute(f"SELECT {FUNCTION}('payment', %s)", (_staged(cursor),))
@@ -183,7 +142,7 @@ def test_other_tables_other_sources_and_quoted_names_are_refused(postgres_url: s
     make_customer("K1")
     clerk = new_role()
     users.add_user(clerk, "clerk")
-    session = _session(postgres_url, clerk)
+    session = role_session(postgres_url, clerk)
     refusals = [
         ("customer", "staged", errors.InsufficientPrivilege, "not written by a bulk run"),
         (None, "staged", errors.InsufficientPrivilege, "not written by a bulk run"),
@@ -223,8 +182,8 @@ def test_the_migration_makes_it_on_postgresql_and_nothing_on_sqlite(postgres_url
         "SELECT pg_get_userbyid(proowner), prosecdef, proconfig, has_function_privilege('public', oid, 'EXECUTE') "
         "FROM pg_proc WHERE oid = to_regprocedure(%s)", (SIGNATURE,)).fetchone()
     assert owner == upgraded.execute_sql("SELECT current_user").fetchone()[0] and definer and not public
-    assert config == [f'search_path="{_schema(postgres_url)}", pg_temp'] or \
-        config == [f"search_path={_schema(postgres_url)}, pg_temp"]
+    assert config == [f'search_path="{url_schema(postgres_url)}", pg_temp'] or \
+        config == [f"search_path={url_schema(postgres_url)}, pg_temp"]
     close_database()
 
     sqlite = pw.SqliteDatabase(str(tmp_path / "x.db"))

@@ -9,15 +9,13 @@ the role may not do. Roles get unique names and are dropped afterwards.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Iterator
-from urllib.parse import quote
+from collections.abc import Callable
 
 import psycopg2
 import pytest
 from psycopg2 import errors
 
-from tests.conftest import PG_URL
+from tests.pg_roles import role_session, role_url
 from tests.staff import as_user
 from tui_inkasso.db.connection import close_database, open_database
 from tui_inkasso.db.models import Owner, Setting
@@ -25,36 +23,9 @@ from tui_inkasso.services import clock, settings, users
 from tui_inkasso.services.permissions import PermissionRefused
 
 
-@pytest.fixture
-def new_role(postgres_url: str) -> Iterator[Callable[[], str]]:
-    """Unique role names for this test; every role made with one is dropped afterwards."""
-    made: list[str] = []
-
-    def name() -> str:
-        made.append(f"t_{uuid.uuid4().hex[:10]}")
-        return made[-1]
-
-    yield name
-    close_database()
-    admin = psycopg2.connect(PG_URL)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        for role in made:
-            cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,))
-            if cursor.fetchone():
-                cursor.execute(f'DROP OWNED BY "{role}"')
-                cursor.execute(f'DROP ROLE "{role}"')
-    admin.close()
-
-
-def _schema(url: str) -> str:
-    return url.rsplit("search_path%3D", 1)[1] if "search_path%3D" in url else url.rsplit("search_path=", 1)[1]
-
-
 def _session(url: str, role: str) -> psycopg2.extensions.connection:
-    """A hand-written SQL session of ``role`` in the test's schema (what psql would be)."""
-    base = PG_URL.replace("://root@", f"://{role}@", 1)
-    connection = psycopg2.connect(base, options=f"-c search_path={_schema(url)}")
+    """A hand-written SQL session of ``role`` in the test's schema, each statement on its own."""
+    connection = role_session(url, role)
     connection.autocommit = True
     return connection
 
@@ -133,10 +104,7 @@ def test_the_program_as_the_role_knows_who_it_is_and_refuses(postgres_url: str, 
     users.add_user(reader, "reader")
     settings.set_setting("collection.system", "svea")
     close_database()
-    url = PG_URL.replace("://root@", f"://{reader}@", 1)
-    separator = "&" if "?" in url else "?"
-    url = f"{url}{separator}options={quote(f'-c search_path={_schema(postgres_url)}')}"
-    open_database(url, create=False)
+    open_database(role_url(postgres_url, reader), create=False)
     with as_user(None):  # no test identity: the program asks the server
         assert clock.current_user() == reader
         assert users.who_am_i().role == "reader"

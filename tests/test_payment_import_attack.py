@@ -12,14 +12,13 @@ import sys
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
-from urllib.parse import quote
 
 import peewee as pw
-import psycopg2
 import pytest
 
-from tests.conftest import PG_URL, ROOT, SHARED_DOCS
+from tests.conftest import ROOT, SHARED_DOCS
 from tests.payment_files import bgmax_payment, write_bgmax_file
+from tests.pg_roles import drop_roles, role_url
 from tests.staff import approve_pending, as_user
 from tui_inkasso.cli import main
 from tui_inkasso.db.connection import close_database, db, open_database
@@ -129,9 +128,7 @@ def test_a_clerks_role_imports_with_the_databases_checks_and_a_bad_id_is_refused
         db.execute_sql(f'REVOKE EXECUTE ON FUNCTION bulk_insert_checked(text, text) FROM "{role}"')
     if trusted:
         db.execute_sql(f'GRANT SET ON PARAMETER session_replication_role TO "{role}"')
-    schema = postgres_url.rsplit("search_path%3D", 1)[1]
-    url = PG_URL.replace("://root@", f"://{role}@", 1)
-    url = f"{url}{'&' if '?' in url else '?'}options={quote(f'-c search_path={schema}')}"
+    url = role_url(postgres_url, role)
     try:
         close_database()
         with as_user(None):
@@ -157,14 +154,7 @@ def test_a_clerks_role_imports_with_the_databases_checks_and_a_bad_id_is_refused
             assert (Payment.select().count(), Voucher.select().count(), VoucherRow.select().count()) == before
     finally:
         close_database()
-        admin = psycopg2.connect(PG_URL)
-        admin.autocommit = True
-        with admin.cursor() as cursor:
-            if trusted:
-                cursor.execute(f'REVOKE SET ON PARAMETER session_replication_role FROM "{role}"')
-            cursor.execute(f'DROP OWNED BY "{role}"')
-            cursor.execute(f'DROP ROLE "{role}"')
-        admin.close()
+        drop_roles([role], revoke_replica=trusted)
         open_database(postgres_url, create=False)
 
 
