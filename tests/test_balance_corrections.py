@@ -363,6 +363,16 @@ def test_a_payment_deleted_while_the_file_is_written_is_named_not_called_a_clash
     assert brun.create_balance_file().corrections == 2, "the run after it reports the others"
 
 
+_REAL_WRITTEN = balance_recording.Recorder.written
+
+
+def _written_with_a_missing_payment(self: balance_recording.Recorder, item: balance_recording.RunFile,
+                                    sha: str) -> None:
+    """``Recorder.written`` that first adds a payment id no payment has to the file's ids."""
+    item.remember(10**9)
+    _REAL_WRITTEN(self, item, sha)
+
+
 def test_a_payment_id_that_does_not_exist_is_refused_with_the_keys_checked_per_block(
     postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -376,18 +386,14 @@ def test_a_payment_id_that_does_not_exist_is_refused_with_the_keys_checked_per_b
     out = _output_folder(tmp_path)
     _ledger()
     copies: list[str] = []
-    real_copy, real_written = KeyChecks.copy, balance_recording.Recorder.written
+    real_copy = KeyChecks.copy
 
     def copy(self: KeyChecks, cursor: object, table: str, *args: object) -> None:
         copies.append(table)
         real_copy(self, cursor, table, *args)  # type: ignore[arg-type]
 
-    def written(self: balance_recording.Recorder, item: balance_recording.RunFile, sha: str) -> None:
-        item.remember(10**9)  # a payment id that does not exist
-        real_written(self, item, sha)
-
     monkeypatch.setattr(KeyChecks, "copy", copy)
-    monkeypatch.setattr(balance_recording.Recorder, "written", written)
+    monkeypatch.setattr(balance_recording.Recorder, "written", _written_with_a_missing_payment)
     with pytest.raises(Conflict) as refused:
         brun.create_balance_file()
     assert copies == ["reported_correction"]
@@ -401,7 +407,7 @@ def test_a_payment_id_that_does_not_exist_is_refused_with_the_keys_checked_per_b
     assert "samtidigt" not in str(refused.value), "not said as a clash with another run"
     assert _folder_files(out) == []
     assert ReportedCorrection.select().count() == 0 and CollectionFile.select().count() == 0
-    monkeypatch.setattr(balance_recording.Recorder, "written", real_written)
+    monkeypatch.setattr(balance_recording.Recorder, "written", _REAL_WRITTEN)
     assert brun.create_balance_file().corrections == 3, "the run after it reports them all"
 
 
@@ -567,28 +573,24 @@ def test_a_clerks_own_role_records_a_balance_file_through_the_owners_function(
     users.add_user(role, "clerk")
     url = role_url(postgres_url, role)
     through: list[str] = []
-    real_through, real_written = KeyChecks._copy_through_definer, balance_recording.Recorder.written
+    real_through = KeyChecks._copy_through_definer
 
     def spy(self: KeyChecks, cursor: object, table: str, *args: object) -> None:
         through.append(table)
         real_through(self, cursor, table, *args)  # type: ignore[arg-type]
-
-    def written(self: balance_recording.Recorder, item: balance_recording.RunFile, sha: str) -> None:
-        item.remember(10**9)  # a payment id that does not exist
-        real_written(self, item, sha)
 
     monkeypatch.setattr(KeyChecks, "_copy_through_definer", spy)
     try:
         close_database()
         open_database(url, create=False)
         with as_user(None):
-            monkeypatch.setattr(balance_recording.Recorder, "written", written)
+            monkeypatch.setattr(balance_recording.Recorder, "written", _written_with_a_missing_payment)
             with pytest.raises(Conflict) as refused:
                 brun.create_balance_file()
             assert isinstance(refused.value.__cause__, pw.IntegrityError)
             assert "reported_correction_payment_id_fkey" in str(refused.value.__cause__)
             assert _folder_files(out) == [] and ReportedCorrection.select().count() == 0
-            monkeypatch.setattr(balance_recording.Recorder, "written", real_written)
+            monkeypatch.setattr(balance_recording.Recorder, "written", _REAL_WRITTEN)
             assert brun.create_balance_file().corrections == 3
         assert through == ["reported_correction", "reported_correction"]
         assert ReportedCorrection.select().count() == 3
