@@ -19,12 +19,17 @@ from tui_inkasso.services.settings import set_setting
 ftp_server = fx.ftp_server
 
 
-@pytest.fixture
-def out(sqlite_url: str, tmp_path: Path) -> Path:
+def _output_folder(tmp_path: Path) -> Path:
+    """The folder the ledger's files go to (``collection.output_dir``), made for the test."""
     folder = tmp_path / "inkasso-filer"
     folder.mkdir()
     set_setting("collection.output_dir", str(folder))
     return folder
+
+
+@pytest.fixture
+def out(sqlite_url: str, tmp_path: Path) -> Path:
+    return _output_folder(tmp_path)
 
 
 @pytest.fixture
@@ -165,10 +170,7 @@ def test_a_payment_date_is_the_files_correction_date(
 
 @pytest.fixture
 def any_out(any_db: str, tmp_path: Path) -> Path:
-    folder = tmp_path / "inkasso-filer"
-    folder.mkdir()
-    set_setting("collection.output_dir", str(folder))
-    return folder
+    return _output_folder(tmp_path)
 
 
 def test_balance_file_refused_header_names_the_owner_and_the_file(
